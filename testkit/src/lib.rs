@@ -1,1 +1,170 @@
-//! placeholder
+//! Test support: each test gets its own PostgreSQL database (migrated, dropped when the
+//! test ends) and its own Redis key prefix, so tests run in parallel and leave nothing behind.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use fred::prelude::{Builder, Client, ClientLike, Config, KeysInterface};
+use fred::types::CustomCommand;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
+use uuid::Uuid;
+
+/// Where the test PostgreSQL server is; `CARNEAU_TEST_DATABASE_URL` overrides it.
+pub fn server_url() -> String {
+    std::env::var("CARNEAU_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// Where the test Redis server is; `CARNEAU_TEST_REDIS_URL` overrides it.
+pub fn redis_url() -> String {
+    std::env::var("CARNEAU_TEST_REDIS_URL")
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+/// A freshly created and migrated database, dropped (with its connections) on drop.
+pub struct TestDatabase {
+    name: String,
+    options: PgConnectOptions,
+    pool: PgPool,
+}
+
+impl TestDatabase {
+    /// Creates `carneau_test_<uuid>` and applies every migration to it.
+    pub async fn create() -> anyhow::Result<Self> {
+        let server: PgConnectOptions = server_url().parse().context("CARNEAU_TEST_DATABASE_URL")?;
+        let name = format!("carneau_test_{}", Uuid::new_v4().simple());
+        let mut admin = PgConnection::connect_with(&server)
+            .await
+            .context("connecting to the test PostgreSQL server")?;
+        sqlx::query(&format!(r#"CREATE DATABASE "{name}""#))
+            .execute(&mut admin)
+            .await
+            .context("creating the test database")?;
+        admin.close().await.ok();
+        let options = server.database(&name);
+        let pool = PgPoolOptions::new()
+            .max_connections(20)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await
+            .context("connecting to the test database")?;
+        carneau_migrations::MIGRATOR
+            .run(&pool)
+            .await
+            .context("migrating the test database")?;
+        Ok(Self {
+            name,
+            options,
+            pool,
+        })
+    }
+
+    /// A pool on this database.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Connection options for this database (to open more pools, as a second process would).
+    pub fn connect_options(&self) -> PgConnectOptions {
+        self.options.clone()
+    }
+
+    /// A `postgres://` URL of this database, for code that is configured by URL.
+    pub fn url(&self) -> String {
+        let base = server_url();
+        match base.rsplit_once('/') {
+            Some((server, _)) => format!("{server}/{}", self.name),
+            None => format!("{base}/{}", self.name),
+        }
+    }
+
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // Drop runs outside any async context we can rely on, so the DROP happens on a
+        // thread of its own with a small runtime; FORCE ends connections still open.
+        let name = self.name.clone();
+        let server = server_url();
+        let pool = self.pool.clone();
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async move {
+                pool.close().await;
+                let options: PgConnectOptions = server.parse().ok()?;
+                let mut admin = options.connect().await.ok()?;
+                sqlx::query(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))
+                    .execute(&mut admin)
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(_))) {
+            eprintln!("warning: test database {} was not dropped", self.name);
+        }
+    }
+}
+
+/// A Redis client plus a key prefix unique to one test; its keys are deleted on drop.
+pub struct TestRedis {
+    client: Client,
+    prefix: String,
+}
+
+impl TestRedis {
+    /// Connects to the test Redis and picks a fresh prefix.
+    pub async fn create() -> anyhow::Result<Self> {
+        let config = Config::from_url(&redis_url()).context("CARNEAU_TEST_REDIS_URL")?;
+        let client = Builder::from_config(config).build().context("building a Redis client")?;
+        client.init().await.context("connecting to the test Redis")?;
+        Ok(Self {
+            client,
+            prefix: format!("carneau-test:{}:", Uuid::new_v4().simple()),
+        })
+    }
+
+    /// The connected client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The key prefix every key of this test must start with.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+}
+
+impl Drop for TestRedis {
+    fn drop(&mut self) {
+        let url = redis_url();
+        let pattern = format!("{}*", self.prefix);
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async move {
+                let client = Builder::from_config(Config::from_url(&url).ok()?).build().ok()?;
+                client.init().await.ok()?;
+                let keys: Vec<String> = client
+                    .custom(CustomCommand::new_static("KEYS", None, false), vec![pattern])
+                    .await
+                    .ok()?;
+                for key in keys {
+                    let _: Result<i64, _> = client.del(key).await;
+                }
+                client.quit().await.ok()
+            })
+        })
+        .join();
+    }
+}
