@@ -1,1 +1,20 @@
-//! placeholder
+//! The business rules of Carneau Engine: aggregates, the commands they accept, the events
+//! they record and the values they are built from.
+//!
+//! Pure by design: no I/O, no clock, no randomness in decisions. The command layer loads an
+//! aggregate, hands it a command (with the current time where a rule needs one) and stores
+//! the events it returns.
+
+pub mod event;
+pub mod ids;
+pub mod money;
+pub mod text;
+
+pub use event::{
+    Capacity, Event, EventCatalogueEvent, EventCommand, EventDetails, EventDetailsChange,
+    EventError, EventStatus, MaxPerOrder, SaleWindow, TicketType, TicketTypeChange, TimeZone,
+    Venue, MAX_CANCEL_REASON_CHARS, MAX_TICKET_TYPES,
+};
+pub use ids::{EventId, TicketTypeId};
+pub use money::{Currency, Money};
+pub use text::{Description, InvalidValue, TicketTypeName, Title, VenueAddress, VenueName};

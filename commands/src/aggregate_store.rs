@@ -1,0 +1,116 @@
+//! Load an aggregate from the PostgreSQL event store, let it decide, append what it
+//! decided under optimistic versioning.
+
+use std::collections::HashMap;
+
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::persist::PersistedEventStore;
+use cqrs_es::{Aggregate, AggregateContext, AggregateError, EventStore};
+use postgres_es::PostgresEventRepository;
+use sqlx::PgPool;
+
+/// The state of an aggregate after a command, and the version it is at.
+#[derive(Debug, Clone)]
+pub struct Executed<A> {
+    /// The aggregate with the command's events applied.
+    pub state: A,
+    /// Its sequence number: the number of events in its history (0 = never created).
+    pub version: u64,
+}
+
+/// Why a command did not take effect.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError<E: std::error::Error> {
+    /// The aggregate refused it: a business rule.
+    #[error(transparent)]
+    Rejected(E),
+    /// Another command appended to the same aggregate between our load and our append.
+    #[error("the aggregate was changed concurrently")]
+    Conflict,
+    /// The idempotency key was used before for a different request.
+    #[error("this idempotency key was already used for a different request")]
+    IdempotencyKeyReused,
+    /// The store failed (connection, serialisation); nothing was appended.
+    #[error("event store failure: {0}")]
+    Store(String),
+}
+
+impl<E: std::error::Error> From<AggregateError<E>> for CommandError<E> {
+    fn from(error: AggregateError<E>) -> Self {
+        match error {
+            AggregateError::UserError(error) => Self::Rejected(error),
+            AggregateError::AggregateConflict => Self::Conflict,
+            other => Self::Store(other.to_string()),
+        }
+    }
+}
+
+/// The event store for one aggregate type, over the shared `events` table.
+///
+/// It uses the plain event store of postgres-es: its snapshot stores apply events twice
+/// in 0.5 (see docs/architecture.md).
+pub struct AggregateStore<A: Aggregate> {
+    store: PersistedEventStore<PostgresEventRepository, A>,
+    services: A::Services,
+}
+
+impl<A> AggregateStore<A>
+where
+    A: Aggregate + Clone,
+{
+    /// A store on `pool` whose aggregates get `services` when handling commands.
+    pub fn new(pool: PgPool, services: A::Services) -> Self {
+        Self {
+            store: PersistedEventStore::new_event_store(PostgresEventRepository::new(pool)),
+            services,
+        }
+    }
+
+    /// Replays the aggregate's history; version 0 means it has none.
+    pub async fn load(&self, aggregate_id: &str) -> Result<Executed<A>, CommandError<A::Error>> {
+        let mut context = self.store.load_aggregate(aggregate_id).await?;
+        Ok(Executed {
+            state: context.aggregate().clone(),
+            version: context.current_sequence as u64,
+        })
+    }
+
+    /// The aggregate's events, oldest first.
+    pub async fn history(
+        &self,
+        aggregate_id: &str,
+    ) -> Result<Vec<A::Event>, CommandError<A::Error>> {
+        let envelopes = self.store.load_events(aggregate_id).await?;
+        Ok(envelopes
+            .into_iter()
+            .map(|envelope| envelope.payload)
+            .collect())
+    }
+
+    /// Loads, handles `command` and appends the resulting events in one transaction.
+    /// A concurrent append to the same aggregate makes this fail with `Conflict` and
+    /// append nothing; the caller decides whether to retry.
+    pub async fn execute(
+        &self,
+        aggregate_id: &str,
+        command: A::Command,
+        metadata: HashMap<String, String>,
+    ) -> Result<Executed<A>, CommandError<A::Error>> {
+        let mut context = self.store.load_aggregate(aggregate_id).await?;
+        let sink = EventSink::default();
+        context
+            .aggregate()
+            .handle(command, &self.services, &sink)
+            .await
+            .map_err(CommandError::Rejected)?;
+        let events = sink.collect().await;
+        // The sink has applied the events already: this is the state after the command.
+        let state = context.aggregate().clone();
+        let base_version = context.current_sequence as u64;
+        let committed = self.store.commit(events, context, metadata).await?;
+        Ok(Executed {
+            state,
+            version: base_version + committed.len() as u64,
+        })
+    }
+}

@@ -1,0 +1,152 @@
+//! Organiser commands on the event catalogue: create, edit, ticket types, publish, cancel.
+
+use std::collections::HashMap;
+
+use carneau_domain::event::{
+    Event, EventCatalogueEvent, EventCommand, EventDetails, EventError, TicketType,
+};
+use carneau_domain::ids::{EventId, TicketTypeId};
+use carneau_domain::money::Currency;
+use sqlx::PgPool;
+use tracing::instrument;
+
+use crate::aggregate_store::{AggregateStore, CommandError, Executed};
+use crate::idempotency::IdempotencyKey;
+
+/// The outcome of a catalogue command.
+pub type CatalogueResult = Result<Executed<Event>, CommandError<EventError>>;
+
+/// Who asked for a command and in which request: recorded as event metadata for auditors.
+#[derive(Debug, Clone, Default)]
+pub struct CommandContext {
+    /// Who acted, e.g. `admin`.
+    pub actor: String,
+    /// The HTTP request id, to tie log lines to events.
+    pub request_id: Option<String>,
+}
+
+impl CommandContext {
+    fn metadata(&self) -> HashMap<String, String> {
+        let mut metadata = HashMap::from([("actor".to_owned(), self.actor.clone())]);
+        if let Some(request_id) = &self.request_id {
+            metadata.insert("request_id".to_owned(), request_id.clone());
+        }
+        metadata
+    }
+}
+
+/// Carries out organiser commands on `Event` aggregates.
+pub struct Catalogue {
+    events: AggregateStore<Event>,
+}
+
+impl Catalogue {
+    /// The catalogue over the event store in `pool`.
+    pub fn new(pool: PgPool) -> Self {
+        Self {
+            events: AggregateStore::new(pool, ()),
+        }
+    }
+
+    /// The current state of an event, or `None` if it was never created.
+    pub async fn load(
+        &self,
+        event_id: EventId,
+    ) -> Result<Option<Executed<Event>>, CommandError<EventError>> {
+        let loaded = self.events.load(&event_id.to_aggregate_id()).await?;
+        Ok((loaded.version > 0).then_some(loaded))
+    }
+
+    /// Runs one command on an existing event.
+    #[instrument(skip_all, fields(event_id = %event_id))]
+    pub async fn execute(
+        &self,
+        event_id: EventId,
+        command: EventCommand,
+        context: &CommandContext,
+    ) -> CatalogueResult {
+        let outcome = self
+            .events
+            .execute(&event_id.to_aggregate_id(), command, context.metadata())
+            .await;
+        if let Err(error) = &outcome {
+            tracing::info!(%error, "catalogue command refused");
+        }
+        outcome
+    }
+
+    /// Creates a draft event. With an idempotency key the event's id derives from it, so a
+    /// retry returns the event the first attempt created (`false`: not created now); the
+    /// same key with different details is refused.
+    #[instrument(skip_all)]
+    pub async fn create_draft(
+        &self,
+        key: Option<&IdempotencyKey>,
+        details: EventDetails,
+        currency: Currency,
+        context: &CommandContext,
+    ) -> Result<(Executed<Event>, bool), CommandError<EventError>> {
+        let event_id = match key {
+            Some(key) => EventId::from_uuid(key.derive_id("create-event")),
+            None => EventId::new_random(),
+        };
+        let command = EventCommand::CreateDraft {
+            event_id,
+            details: details.clone(),
+            currency,
+        };
+        match self.execute(event_id, command, context).await {
+            Ok(created) => Ok((created, true)),
+            Err(CommandError::Rejected(EventError::AlreadyExists) | CommandError::Conflict)
+                if key.is_some() =>
+            {
+                let history = self.events.history(&event_id.to_aggregate_id()).await?;
+                let same_request = matches!(
+                    history.first(),
+                    Some(EventCatalogueEvent::EventDrafted { details: d, currency: c, .. })
+                        if *d == details && *c == currency
+                );
+                if !same_request {
+                    return Err(CommandError::IdempotencyKeyReused);
+                }
+                let existing = self.events.load(&event_id.to_aggregate_id()).await?;
+                Ok((existing, false))
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Adds a ticket type; `build` receives the id to give it. With an idempotency key the
+    /// id derives from it (within this event), so a retry adds nothing twice.
+    #[instrument(skip_all, fields(event_id = %event_id))]
+    pub async fn add_ticket_type(
+        &self,
+        event_id: EventId,
+        key: Option<&IdempotencyKey>,
+        build: impl FnOnce(TicketTypeId) -> TicketType,
+        context: &CommandContext,
+    ) -> Result<(Executed<Event>, TicketTypeId, bool), CommandError<EventError>> {
+        let ticket_type_id = match key {
+            Some(key) => TicketTypeId::from_uuid(key.derive_id(&format!("ticket-type:{event_id}"))),
+            None => TicketTypeId::new_random(),
+        };
+        let ticket_type = build(ticket_type_id);
+        let command = EventCommand::AddTicketType(ticket_type.clone());
+        match self.execute(event_id, command, context).await {
+            Ok(added) => Ok((added, ticket_type_id, true)),
+            Err(CommandError::Rejected(EventError::DuplicateTicketType(_))) if key.is_some() => {
+                let history = self.events.history(&event_id.to_aggregate_id()).await?;
+                let same_request = history.iter().any(|event| {
+                    matches!(event, EventCatalogueEvent::TicketTypeAdded { ticket_type: added }
+                        if *added == ticket_type)
+                });
+                if !same_request {
+                    return Err(CommandError::IdempotencyKeyReused);
+                }
+                let existing = self.events.load(&event_id.to_aggregate_id()).await?;
+                Ok((existing, ticket_type_id, false))
+            }
+            Err(error) => Err(error),
+        }
+    }
+}

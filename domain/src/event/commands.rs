@@ -1,0 +1,116 @@
+//! What an organiser (through the command layer) can ask of an event.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::details::{EventDetails, TimeZone, Venue};
+use super::ticket_type::{Capacity, MaxPerOrder, SaleWindow, TicketType};
+use crate::ids::{EventId, TicketTypeId};
+use crate::money::{Currency, Money};
+use crate::text::{Description, TicketTypeName, Title};
+
+/// A request to change an event. Values are already parsed; the aggregate checks the rules
+/// that need the event's current state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum EventCommand {
+    /// Start a new event as a draft; only possible once per id.
+    CreateDraft {
+        /// The id of the new event (the aggregate id).
+        event_id: EventId,
+        /// Its title, venue, times and zone.
+        details: EventDetails,
+        /// The currency every price of this event is in; fixed for its lifetime.
+        currency: Currency,
+    },
+    /// Change some details; fields left out keep their value.
+    EditDetails(EventDetailsChange),
+    /// Offer a new kind of ticket.
+    AddTicketType(TicketType),
+    /// Change some fields of a ticket type; fields left out keep their value.
+    ChangeTicketType {
+        /// The ticket type to change.
+        ticket_type_id: TicketTypeId,
+        /// The new values.
+        change: TicketTypeChange,
+    },
+    /// Stop offering a kind of ticket.
+    RemoveTicketType {
+        /// The ticket type to remove.
+        ticket_type_id: TicketTypeId,
+    },
+    /// Put the event on sale.
+    Publish {
+        /// The current time, supplied by the command layer (the domain never reads a clock).
+        published_at: DateTime<Utc>,
+    },
+    /// Call the event off; nothing can change afterwards.
+    Cancel {
+        /// The current time, supplied by the command layer.
+        cancelled_at: DateTime<Utc>,
+        /// Why, for buyers; at most [`super::MAX_CANCEL_REASON_CHARS`] characters.
+        reason: Option<String>,
+    },
+}
+
+/// A partial edit of [`EventDetails`]: `None` keeps the current value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventDetailsChange {
+    /// A new title.
+    pub title: Option<Title>,
+    /// A new description.
+    pub description: Option<Description>,
+    /// A new venue.
+    pub venue: Option<Venue>,
+    /// A new start.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// A new end.
+    pub ends_at: Option<DateTime<Utc>>,
+    /// A new time zone.
+    pub time_zone: Option<TimeZone>,
+}
+
+impl EventDetailsChange {
+    /// The details that result from applying this change to `current`; rules are checked
+    /// on the result, since moving one end of the event can make the other invalid.
+    pub fn merged_into(self, current: &EventDetails) -> EventDetails {
+        EventDetails {
+            title: self.title.unwrap_or_else(|| current.title.clone()),
+            description: self
+                .description
+                .unwrap_or_else(|| current.description.clone()),
+            venue: self.venue.unwrap_or_else(|| current.venue.clone()),
+            starts_at: self.starts_at.unwrap_or(current.starts_at),
+            ends_at: self.ends_at.unwrap_or(current.ends_at),
+            time_zone: self.time_zone.unwrap_or(current.time_zone),
+        }
+    }
+}
+
+/// A partial edit of a [`TicketType`] (its id never changes): `None` keeps the current value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketTypeChange {
+    /// A new name.
+    pub name: Option<TicketTypeName>,
+    /// A new price.
+    pub price: Option<Money>,
+    /// A new number of tickets.
+    pub capacity: Option<Capacity>,
+    /// A new sale window.
+    pub sale_window: Option<SaleWindow>,
+    /// A new per-order limit.
+    pub max_per_order: Option<MaxPerOrder>,
+}
+
+impl TicketTypeChange {
+    /// The ticket type that results from applying this change to `current`.
+    pub fn merged_into(self, current: &TicketType) -> TicketType {
+        TicketType {
+            id: current.id,
+            name: self.name.unwrap_or_else(|| current.name.clone()),
+            price: self.price.unwrap_or(current.price),
+            capacity: self.capacity.unwrap_or(current.capacity),
+            sale_window: self.sale_window.unwrap_or(current.sale_window),
+            max_per_order: self.max_per_order.unwrap_or(current.max_per_order),
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Why the event aggregate refuses a command, in words an organiser can read.
+
+use crate::ids::TicketTypeId;
+use crate::money::Currency;
+
+use super::{MAX_CANCEL_REASON_CHARS, MAX_TICKET_TYPES};
+
+/// A business rule of events that a command would break.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EventError {
+    /// The command targets an event that was never created.
+    #[error("This event does not exist.")]
+    NotFound,
+    /// A draft was created with an id already in use.
+    #[error("An event with this id already exists.")]
+    AlreadyExists,
+    /// The event was cancelled; it is frozen.
+    #[error("This event has been cancelled and can no longer be changed.")]
+    Cancelled,
+    /// `ends_at` is not after `starts_at`.
+    #[error("The event must end after it starts.")]
+    EndsBeforeStart,
+    /// A ticket price below zero.
+    #[error("A ticket price cannot be negative.")]
+    NegativePrice,
+    /// A price in a currency other than the event's.
+    #[error("Prices of this event must be in {expected}, not {found}.")]
+    CurrencyMismatch {
+        /// The event's currency.
+        expected: Currency,
+        /// The currency of the refused price.
+        found: Currency,
+    },
+    /// Publishing an event with nothing to sell.
+    #[error("An event needs at least one ticket type before it can be published.")]
+    NoTicketTypes,
+    /// Publishing an event that is already on sale.
+    #[error("This event is already published.")]
+    AlreadyPublished,
+    /// Cancelling an event a second time.
+    #[error("This event is already cancelled.")]
+    AlreadyCancelled,
+    /// A ticket type id the event does not have.
+    #[error("This event has no ticket type with id {0}.")]
+    UnknownTicketType(TicketTypeId),
+    /// Adding a ticket type with an id the event already has.
+    #[error("This event already has a ticket type with id {0}.")]
+    DuplicateTicketType(TicketTypeId),
+    /// Two ticket types of one event with the same name (ignoring case) would confuse buyers.
+    #[error("This event already has a ticket type named \"{0}\".")]
+    DuplicateTicketTypeName(String),
+    /// Tickets on sale after the event is over.
+    #[error("Ticket sales must close no later than the end of the event.")]
+    SaleClosesAfterEventEnds,
+    /// Publishing an event whose end has passed.
+    #[error("An event that has already ended cannot be published.")]
+    AlreadyEnded,
+    /// More ticket types than [`MAX_TICKET_TYPES`].
+    #[error("An event can have at most {MAX_TICKET_TYPES} ticket types.")]
+    TooManyTicketTypes,
+    /// Removing the only ticket type of an event on sale.
+    #[error("A published event must keep at least one ticket type.")]
+    LastTicketTypeOfPublishedEvent,
+    /// A cancellation reason longer than [`MAX_CANCEL_REASON_CHARS`].
+    #[error("The cancellation reason must be at most {MAX_CANCEL_REASON_CHARS} characters.")]
+    ReasonTooLong,
+}
+
+impl EventError {
+    /// A stable kebab-case slug per reason, used by the API as its problem type.
+    /// Changing one breaks clients: add new slugs, never rename.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::NotFound => "event-not-found",
+            Self::AlreadyExists => "event-already-exists",
+            Self::Cancelled => "event-cancelled",
+            Self::EndsBeforeStart => "ends-before-start",
+            Self::NegativePrice => "negative-price",
+            Self::CurrencyMismatch { .. } => "currency-mismatch",
+            Self::NoTicketTypes => "no-ticket-types",
+            Self::AlreadyPublished => "event-already-published",
+            Self::AlreadyCancelled => "event-already-cancelled",
+            Self::UnknownTicketType(_) => "unknown-ticket-type",
+            Self::DuplicateTicketType(_) => "duplicate-ticket-type",
+            Self::DuplicateTicketTypeName(_) => "duplicate-ticket-type-name",
+            Self::SaleClosesAfterEventEnds => "sale-closes-after-event-ends",
+            Self::AlreadyEnded => "event-already-ended",
+            Self::TooManyTicketTypes => "too-many-ticket-types",
+            Self::LastTicketTypeOfPublishedEvent => "last-ticket-type-of-published-event",
+            Self::ReasonTooLong => "reason-too-long",
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! What happened to an event, as recorded in the event store.
+//!
+//! Each event carries the full new state of what it touches (whole details, whole ticket
+//! type), so a projector can build its read model from one event without the history.
+//! The serde form is the stored form: rename nothing, and add a new variant or a new
+//! `event_version` rather than changing an old one.
+
+use chrono::{DateTime, Utc};
+use cqrs_es::DomainEvent;
+use serde::{Deserialize, Serialize};
+
+use super::details::EventDetails;
+use super::ticket_type::TicketType;
+use crate::ids::{EventId, TicketTypeId};
+use crate::money::Currency;
+
+/// The facts recorded about an event in the catalogue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum EventCatalogueEvent {
+    /// A new event was created as a draft.
+    EventDrafted {
+        /// The new event.
+        event_id: EventId,
+        /// Its details.
+        details: EventDetails,
+        /// The currency of all its prices.
+        currency: Currency,
+    },
+    /// The details were edited; this is the whole new set.
+    EventDetailsEdited {
+        /// The details after the edit.
+        details: EventDetails,
+    },
+    /// A kind of ticket was added.
+    TicketTypeAdded {
+        /// The new ticket type.
+        ticket_type: TicketType,
+    },
+    /// A kind of ticket was changed; this is the whole new ticket type.
+    TicketTypeChanged {
+        /// The ticket type after the change.
+        ticket_type: TicketType,
+    },
+    /// A kind of ticket was withdrawn.
+    TicketTypeRemoved {
+        /// The removed ticket type.
+        ticket_type_id: TicketTypeId,
+    },
+    /// The event went on sale.
+    EventPublished {
+        /// When.
+        published_at: DateTime<Utc>,
+    },
+    /// The event was called off.
+    EventCancelled {
+        /// When.
+        cancelled_at: DateTime<Utc>,
+        /// Why, as told to buyers, if a reason was given.
+        reason: Option<String>,
+    },
+}
+
+impl DomainEvent for EventCatalogueEvent {
+    fn event_type(&self) -> String {
+        match self {
+            Self::EventDrafted { .. } => "EventDrafted",
+            Self::EventDetailsEdited { .. } => "EventDetailsEdited",
+            Self::TicketTypeAdded { .. } => "TicketTypeAdded",
+            Self::TicketTypeChanged { .. } => "TicketTypeChanged",
+            Self::TicketTypeRemoved { .. } => "TicketTypeRemoved",
+            Self::EventPublished { .. } => "EventPublished",
+            Self::EventCancelled { .. } => "EventCancelled",
+        }
+        .to_owned()
+    }
+
+    fn event_version(&self) -> String {
+        "1".to_owned()
+    }
+}

@@ -1,0 +1,174 @@
+//! The event aggregate: the thing tickets are sold for (a concert, a conference), from
+//! draft to publication or cancellation, with its ticket types.
+
+mod commands;
+mod details;
+mod error;
+mod events;
+mod rules;
+mod ticket_type;
+
+#[cfg(test)]
+mod tests;
+
+use chrono::{DateTime, Utc};
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::Aggregate;
+use serde::{Deserialize, Serialize};
+
+pub use commands::{EventCommand, EventDetailsChange, TicketTypeChange};
+pub use details::{EventDetails, TimeZone, Venue};
+pub use error::EventError;
+pub use events::EventCatalogueEvent;
+pub use ticket_type::{Capacity, MaxPerOrder, SaleWindow, TicketType};
+
+use crate::ids::{EventId, TicketTypeId};
+use crate::money::Currency;
+
+/// Most ticket types one event may have; keeps the aggregate (replayed on every command)
+/// and the buyer's choice small.
+pub const MAX_TICKET_TYPES: usize = 50;
+
+/// Longest cancellation reason, in characters.
+pub const MAX_CANCEL_REASON_CHARS: usize = 500;
+
+/// Where an event is in its life. An event that does not exist yet has no id
+/// ([`Event::id`] is `None`) and reports `Draft`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventStatus {
+    /// Being prepared; not on sale.
+    #[default]
+    Draft,
+    /// On sale (within each ticket type's sale window).
+    Published,
+    /// Called off; frozen.
+    Cancelled,
+}
+
+/// The event aggregate. Its state is rebuilt from [`EventCatalogueEvent`]s; it decides on
+/// [`EventCommand`]s and refuses with an [`EventError`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    id: Option<EventId>,
+    status: EventStatus,
+    details: Option<EventDetails>,
+    currency: Option<Currency>,
+    ticket_types: Vec<TicketType>,
+    published_at: Option<DateTime<Utc>>,
+    cancelled_at: Option<DateTime<Utc>>,
+    cancellation_reason: Option<String>,
+}
+
+impl Event {
+    /// The event's id; `None` until it is created.
+    pub fn id(&self) -> Option<EventId> {
+        self.id
+    }
+
+    /// Where the event is in its life.
+    pub fn status(&self) -> EventStatus {
+        self.status
+    }
+
+    /// Title, venue, times; `None` until it is created.
+    pub fn details(&self) -> Option<&EventDetails> {
+        self.details.as_ref()
+    }
+
+    /// The currency of all its prices; `None` until it is created.
+    pub fn currency(&self) -> Option<Currency> {
+        self.currency
+    }
+
+    /// Its ticket types, in the order they were added.
+    pub fn ticket_types(&self) -> &[TicketType] {
+        &self.ticket_types
+    }
+
+    /// One ticket type by id.
+    pub fn ticket_type(&self, id: TicketTypeId) -> Option<&TicketType> {
+        self.ticket_types
+            .iter()
+            .find(|ticket_type| ticket_type.id == id)
+    }
+
+    /// When it was published, if it was (kept after a cancellation).
+    pub fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.published_at
+    }
+
+    /// When it was cancelled, if it was.
+    pub fn cancelled_at(&self) -> Option<DateTime<Utc>> {
+        self.cancelled_at
+    }
+
+    /// The reason given for the cancellation, if any.
+    pub fn cancellation_reason(&self) -> Option<&str> {
+        self.cancellation_reason.as_deref()
+    }
+}
+
+impl Aggregate for Event {
+    const TYPE: &'static str = "Event";
+    type Command = EventCommand;
+    type Event = EventCatalogueEvent;
+    type Error = EventError;
+    type Services = ();
+
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        _services: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
+        for event in self.decide(command)? {
+            sink.write(event, self).await;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, event: Self::Event) {
+        match event {
+            EventCatalogueEvent::EventDrafted {
+                event_id,
+                details,
+                currency,
+            } => {
+                self.id = Some(event_id);
+                self.status = EventStatus::Draft;
+                self.details = Some(details);
+                self.currency = Some(currency);
+            }
+            EventCatalogueEvent::EventDetailsEdited { details } => self.details = Some(details),
+            EventCatalogueEvent::TicketTypeAdded { ticket_type } => {
+                self.ticket_types.push(ticket_type);
+            }
+            EventCatalogueEvent::TicketTypeChanged { ticket_type } => {
+                if let Some(slot) = self
+                    .ticket_types
+                    .iter_mut()
+                    .find(|existing| existing.id == ticket_type.id)
+                {
+                    *slot = ticket_type;
+                }
+            }
+            EventCatalogueEvent::TicketTypeRemoved { ticket_type_id } => {
+                self.ticket_types
+                    .retain(|existing| existing.id != ticket_type_id);
+            }
+            EventCatalogueEvent::EventPublished { published_at } => {
+                self.status = EventStatus::Published;
+                self.published_at = Some(published_at);
+            }
+            EventCatalogueEvent::EventCancelled {
+                cancelled_at,
+                reason,
+            } => {
+                self.status = EventStatus::Cancelled;
+                self.cancelled_at = Some(cancelled_at);
+                self.cancellation_reason = reason;
+            }
+        }
+    }
+}

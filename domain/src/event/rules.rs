@@ -1,0 +1,231 @@
+//! The rules an event enforces: which events a command records, or why it is refused.
+//!
+//! Decisions only read the state; `apply` in the parent module is the only writer.
+
+use chrono::{DateTime, Utc};
+
+use super::{
+    Event, EventCatalogueEvent, EventCommand, EventDetails, EventDetailsChange, EventError,
+    EventStatus, SaleWindow, TicketType, TicketTypeChange, MAX_CANCEL_REASON_CHARS,
+    MAX_TICKET_TYPES,
+};
+use crate::ids::{EventId, TicketTypeId};
+use crate::money::{Currency, Money};
+
+impl Event {
+    /// The events `command` would record, or why it is refused. Never changes `self`.
+    pub(super) fn decide(
+        &self,
+        command: EventCommand,
+    ) -> Result<Vec<EventCatalogueEvent>, EventError> {
+        if let EventCommand::CreateDraft {
+            event_id,
+            details,
+            currency,
+        } = command
+        {
+            return self.create_draft(event_id, details, currency);
+        }
+        let (details, currency) = match (&self.details, self.currency) {
+            (Some(details), Some(currency)) if self.id.is_some() => (details, currency),
+            _ => return Err(EventError::NotFound),
+        };
+        if self.status == EventStatus::Cancelled {
+            return Err(match command {
+                EventCommand::Cancel { .. } => EventError::AlreadyCancelled,
+                _ => EventError::Cancelled,
+            });
+        }
+        match command {
+            // Answered above; kept so the match stays exhaustive.
+            EventCommand::CreateDraft { .. } => Err(EventError::AlreadyExists),
+            EventCommand::EditDetails(change) => self.edit_details(details, change),
+            EventCommand::AddTicketType(ticket_type) => {
+                self.add_ticket_type(details, currency, ticket_type)
+            }
+            EventCommand::ChangeTicketType {
+                ticket_type_id,
+                change,
+            } => self.change_ticket_type(details, currency, ticket_type_id, change),
+            EventCommand::RemoveTicketType { ticket_type_id } => {
+                self.remove_ticket_type(ticket_type_id)
+            }
+            EventCommand::Publish { published_at } => self.publish(details, published_at),
+            EventCommand::Cancel {
+                cancelled_at,
+                reason,
+            } => Self::cancel(cancelled_at, reason),
+        }
+    }
+
+    fn create_draft(
+        &self,
+        event_id: EventId,
+        details: EventDetails,
+        currency: Currency,
+    ) -> Result<Vec<EventCatalogueEvent>, EventError> {
+        if self.id.is_some() {
+            return Err(EventError::AlreadyExists);
+        }
+        check_ends_after_start(&details)?;
+        Ok(vec![EventCatalogueEvent::EventDrafted {
+            event_id,
+            details,
+            currency,
+        }])
+    }
+
+    fn edit_details(
+        &self,
+        current: &EventDetails,
+        change: EventDetailsChange,
+    ) -> Result<Vec<EventCatalogueEvent>, EventError> {
+        let details = change.merged_into(current);
+        check_ends_after_start(&details)?;
+        for ticket_type in &self.ticket_types {
+            check_sale_closes_by_end(&ticket_type.sale_window, &details)?;
+        }
+        // A retried edit must not grow the history the aggregate replays on every command.
+        if &details == current {
+            return Ok(vec![]);
+        }
+        Ok(vec![EventCatalogueEvent::EventDetailsEdited { details }])
+    }
+
+    fn add_ticket_type(
+        &self,
+        details: &EventDetails,
+        currency: Currency,
+        ticket_type: TicketType,
+    ) -> Result<Vec<EventCatalogueEvent>, EventError> {
+        if self.ticket_type(ticket_type.id).is_some() {
+            return Err(EventError::DuplicateTicketType(ticket_type.id));
+        }
+        if self.ticket_types.len() >= MAX_TICKET_TYPES {
+            return Err(EventError::TooManyTicketTypes);
+        }
+        self.check_ticket_type(details, currency, &ticket_type)?;
+        Ok(vec![EventCatalogueEvent::TicketTypeAdded { ticket_type }])
+    }
+
+    fn change_ticket_type(
+        &self,
+        details: &EventDetails,
+        currency: Currency,
+        ticket_type_id: TicketTypeId,
+        change: TicketTypeChange,
+    ) -> Result<Vec<EventCatalogueEvent>, EventError> {
+        let current = self
+            .ticket_type(ticket_type_id)
+            .ok_or(EventError::UnknownTicketType(ticket_type_id))?;
+        let ticket_type = change.merged_into(current);
+        self.check_ticket_type(details, currency, &ticket_type)?;
+        if &ticket_type == current {
+            return Ok(vec![]);
+        }
+        Ok(vec![EventCatalogueEvent::TicketTypeChanged { ticket_type }])
+    }
+
+    fn remove_ticket_type(
+        &self,
+        ticket_type_id: TicketTypeId,
+    ) -> Result<Vec<EventCatalogueEvent>, EventError> {
+        if self.ticket_type(ticket_type_id).is_none() {
+            return Err(EventError::UnknownTicketType(ticket_type_id));
+        }
+        if self.status == EventStatus::Published && self.ticket_types.len() == 1 {
+            return Err(EventError::LastTicketTypeOfPublishedEvent);
+        }
+        Ok(vec![EventCatalogueEvent::TicketTypeRemoved {
+            ticket_type_id,
+        }])
+    }
+
+    fn publish(
+        &self,
+        details: &EventDetails,
+        published_at: DateTime<Utc>,
+    ) -> Result<Vec<EventCatalogueEvent>, EventError> {
+        if self.status == EventStatus::Published {
+            return Err(EventError::AlreadyPublished);
+        }
+        if self.ticket_types.is_empty() {
+            return Err(EventError::NoTicketTypes);
+        }
+        if details.ends_at <= published_at {
+            return Err(EventError::AlreadyEnded);
+        }
+        Ok(vec![EventCatalogueEvent::EventPublished { published_at }])
+    }
+
+    fn cancel(
+        cancelled_at: DateTime<Utc>,
+        reason: Option<String>,
+    ) -> Result<Vec<EventCatalogueEvent>, EventError> {
+        // A blank reason is no reason: buyers should not be shown an empty explanation.
+        let reason = reason
+            .map(|text| text.trim().to_owned())
+            .filter(|text| !text.is_empty());
+        if reason
+            .as_ref()
+            .is_some_and(|text| text.chars().count() > MAX_CANCEL_REASON_CHARS)
+        {
+            return Err(EventError::ReasonTooLong);
+        }
+        Ok(vec![EventCatalogueEvent::EventCancelled {
+            cancelled_at,
+            reason,
+        }])
+    }
+
+    /// The rules a ticket type must meet within this event, whether added or changed.
+    fn check_ticket_type(
+        &self,
+        details: &EventDetails,
+        currency: Currency,
+        ticket_type: &TicketType,
+    ) -> Result<(), EventError> {
+        let name = ticket_type.name.as_str().to_lowercase();
+        let name_taken = self
+            .ticket_types
+            .iter()
+            .any(|other| other.id != ticket_type.id && other.name.as_str().to_lowercase() == name);
+        if name_taken {
+            return Err(EventError::DuplicateTicketTypeName(
+                ticket_type.name.as_str().to_owned(),
+            ));
+        }
+        check_price(ticket_type.price, currency)?;
+        check_sale_closes_by_end(&ticket_type.sale_window, details)
+    }
+}
+
+fn check_ends_after_start(details: &EventDetails) -> Result<(), EventError> {
+    if details.ends_at > details.starts_at {
+        Ok(())
+    } else {
+        Err(EventError::EndsBeforeStart)
+    }
+}
+
+/// Zero is allowed: free events still need tickets to control entry.
+fn check_price(price: Money, currency: Currency) -> Result<(), EventError> {
+    if price.is_negative() {
+        return Err(EventError::NegativePrice);
+    }
+    if price.currency != currency {
+        return Err(EventError::CurrencyMismatch {
+            expected: currency,
+            found: price.currency,
+        });
+    }
+    Ok(())
+}
+
+fn check_sale_closes_by_end(window: &SaleWindow, details: &EventDetails) -> Result<(), EventError> {
+    if window.closes_at() <= details.ends_at {
+        Ok(())
+    } else {
+        Err(EventError::SaleClosesAfterEventEnds)
+    }
+}

@@ -1,0 +1,6 @@
+//! Given / when / then tests of the event aggregate, one per rule, no database.
+
+mod fixtures;
+mod lifecycle;
+mod serialisation;
+mod ticket_types;

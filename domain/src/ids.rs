@@ -1,0 +1,150 @@
+//! Identifiers of the things tickets are sold for.
+//!
+//! Each id is its own type so an event id can never be passed where a ticket type id is
+//! expected. New ids are UUID v7: time-ordered, so they index well in PostgreSQL.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Identifies one event (a concert, a conference); also the aggregate id of [`crate::Event`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EventId(Uuid);
+
+impl EventId {
+    /// A fresh, time-ordered (v7) id for a new event.
+    // An id has no meaningful default value, so `Default` would only hide a random value.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self::new_random()
+    }
+
+    /// A fresh, time-ordered (v7) id for a new event.
+    pub fn new_random() -> Self {
+        Self(Uuid::now_v7())
+    }
+
+    /// Wraps an id that already exists (read from a URL or the database).
+    pub const fn from_uuid(uuid: Uuid) -> Self {
+        Self(uuid)
+    }
+
+    /// The underlying UUID.
+    pub const fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+
+    /// The aggregate id under which the event store keeps this event's history: the UUID in
+    /// its hyphenated lowercase form, so that it matches what the `FromStr` impl reads back.
+    pub fn to_aggregate_id(&self) -> String {
+        self.0.hyphenated().to_string()
+    }
+}
+
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0.hyphenated(), f)
+    }
+}
+
+impl FromStr for EventId {
+    type Err = uuid::Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Uuid::parse_str(s).map(Self)
+    }
+}
+
+impl From<Uuid> for EventId {
+    fn from(uuid: Uuid) -> Self {
+        Self(uuid)
+    }
+}
+
+/// Identifies one kind of ticket within an event (e.g. "Early bird", "VIP").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TicketTypeId(Uuid);
+
+impl TicketTypeId {
+    /// A fresh, time-ordered (v7) id for a new ticket type.
+    // An id has no meaningful default value, so `Default` would only hide a random value.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self::new_random()
+    }
+
+    /// A fresh, time-ordered (v7) id for a new ticket type.
+    pub fn new_random() -> Self {
+        Self(Uuid::now_v7())
+    }
+
+    /// Wraps an id that already exists (read from a URL or the database).
+    pub const fn from_uuid(uuid: Uuid) -> Self {
+        Self(uuid)
+    }
+
+    /// The underlying UUID.
+    pub const fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+}
+
+impl fmt::Display for TicketTypeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0.hyphenated(), f)
+    }
+}
+
+impl FromStr for TicketTypeId {
+    type Err = uuid::Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Uuid::parse_str(s).map(Self)
+    }
+}
+
+impl From<Uuid> for TicketTypeId {
+    fn from(uuid: Uuid) -> Self {
+        Self(uuid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_event_ids_are_version_7() {
+        assert_eq!(EventId::new_random().as_uuid().get_version_num(), 7);
+        assert_eq!(EventId::new().as_uuid().get_version_num(), 7);
+        assert_eq!(TicketTypeId::new().as_uuid().get_version_num(), 7);
+    }
+
+    #[test]
+    fn aggregate_id_round_trips_through_from_str() {
+        let id = EventId::new_random();
+        let text = id.to_aggregate_id();
+        assert_eq!(text.len(), 36);
+        assert_eq!(text, id.to_string());
+        assert_eq!(text.parse::<EventId>().unwrap(), id);
+    }
+
+    #[test]
+    fn refuses_an_event_id_that_is_not_a_uuid() {
+        assert!("not-a-uuid".parse::<EventId>().is_err());
+        assert!("".parse::<TicketTypeId>().is_err());
+    }
+
+    #[test]
+    fn ids_serialise_as_bare_uuid_strings() {
+        let uuid = Uuid::now_v7();
+        let json = serde_json::to_string(&TicketTypeId::from_uuid(uuid)).unwrap();
+        assert_eq!(json, format!("\"{uuid}\""));
+        let back: EventId = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.as_uuid(), uuid);
+    }
+}

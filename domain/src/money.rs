@@ -1,0 +1,154 @@
+//! Amounts of money, always in integer minor units (cents), never floats.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::text::InvalidValue;
+
+/// A currency code shaped like ISO 4217: exactly three ASCII letters, kept uppercase
+/// ("EUR", "USD"). Only the shape is checked; whether the payment provider accepts the
+/// currency is its call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    /// Parses a code such as "eur" or "EUR" (surrounding spaces ignored).
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        match raw.trim().as_bytes() {
+            [a, b, c] if [a, b, c].iter().all(|byte| byte.is_ascii_alphabetic()) => Ok(Self([
+                a.to_ascii_uppercase(),
+                b.to_ascii_uppercase(),
+                c.to_ascii_uppercase(),
+            ])),
+            _ => Err(InvalidValue::new(
+                "must be a three-letter currency code such as EUR",
+            )),
+        }
+    }
+
+    /// The uppercase code, e.g. "EUR".
+    pub fn as_str(&self) -> &str {
+        // Only ASCII letters are ever stored, so this conversion cannot fail.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl FromStr for Currency {
+    type Err = InvalidValue;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl TryFrom<String> for Currency {
+    type Error = InvalidValue;
+
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        Self::parse(&raw)
+    }
+}
+
+impl TryFrom<&str> for Currency {
+    type Error = InvalidValue;
+
+    fn try_from(raw: &str) -> Result<Self, Self::Error> {
+        Self::parse(raw)
+    }
+}
+
+impl From<Currency> for String {
+    fn from(currency: Currency) -> Self {
+        currency.as_str().to_owned()
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An amount in the currency's minor unit (cents for EUR: 1050 is 10.50 EUR).
+///
+/// Negative amounts exist (refunds); the event aggregate refuses them as prices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Money {
+    /// The amount in minor units of `currency`.
+    pub amount_minor: i64,
+    /// The currency the amount is in.
+    pub currency: Currency,
+}
+
+impl Money {
+    /// An amount of `amount_minor` minor units of `currency`.
+    pub const fn new(amount_minor: i64, currency: Currency) -> Self {
+        Self {
+            amount_minor,
+            currency,
+        }
+    }
+
+    /// Whether the amount is below zero.
+    pub const fn is_negative(&self) -> bool {
+        self.amount_minor < 0
+    }
+}
+
+impl fmt::Display for Money {
+    // Minor units with the code ("1050 EUR"): the number of decimals differs per currency
+    // and is the presentation layer's business.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.amount_minor, self.currency)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn currency_is_normalised_to_uppercase() {
+        assert_eq!(Currency::parse(" eur ").unwrap().as_str(), "EUR");
+        assert_eq!("uSd".parse::<Currency>().unwrap().to_string(), "USD");
+    }
+
+    #[test]
+    fn refuses_a_currency_that_is_not_three_letters() {
+        for bad in ["", "EU", "EURO", "E1R", "€UR", "EÜR", "E R"] {
+            let error = Currency::parse(bad).unwrap_err();
+            assert_eq!(
+                error.message(),
+                "must be a three-letter currency code such as EUR",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn currency_serialises_as_its_code_and_deserialises_through_parse() {
+        let eur = Currency::parse("EUR").unwrap();
+        assert_eq!(serde_json::to_string(&eur).unwrap(), "\"EUR\"");
+        assert_eq!(serde_json::from_str::<Currency>("\"eur\"").unwrap(), eur);
+        assert!(serde_json::from_str::<Currency>("\"EURO\"").is_err());
+        assert_eq!(
+            Currency::try_from("gbp".to_owned()).unwrap().as_str(),
+            "GBP"
+        );
+    }
+
+    #[test]
+    fn money_keeps_negative_amounts_and_serialises_with_its_currency() {
+        let refund = Money::new(-1050, Currency::parse("EUR").unwrap());
+        assert!(refund.is_negative());
+        let json = serde_json::to_value(refund).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"amount_minor": -1050, "currency": "EUR"})
+        );
+        assert_eq!(serde_json::from_value::<Money>(json).unwrap(), refund);
+    }
+}
