@@ -18,8 +18,7 @@ pub fn server_url() -> String {
 
 /// Where the test Redis server is; `CARNEAU_TEST_REDIS_URL` overrides it.
 pub fn redis_url() -> String {
-    std::env::var("CARNEAU_TEST_REDIS_URL")
-        .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+    std::env::var("CARNEAU_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
 }
 
 /// A freshly created and migrated database, dropped (with its connections) on drop.
@@ -87,18 +86,17 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        // Drop runs outside any async context we can rely on, so the DROP happens on a
-        // thread of its own with a small runtime; FORCE ends connections still open.
+        // Drop may run on a test's current-thread runtime, which is blocked while we wait:
+        // the pool's connections live on that runtime, so they are not closed here; the
+        // DROP runs on a thread of its own with a fresh connection, and FORCE ends them.
         let name = self.name.clone();
         let server = server_url();
-        let pool = self.pool.clone();
         let dropped = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .ok()?;
             runtime.block_on(async move {
-                pool.close().await;
                 let options: PgConnectOptions = server.parse().ok()?;
                 let mut admin = options.connect().await.ok()?;
                 sqlx::query(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))
@@ -124,8 +122,13 @@ impl TestRedis {
     /// Connects to the test Redis and picks a fresh prefix.
     pub async fn create() -> anyhow::Result<Self> {
         let config = Config::from_url(&redis_url()).context("CARNEAU_TEST_REDIS_URL")?;
-        let client = Builder::from_config(config).build().context("building a Redis client")?;
-        client.init().await.context("connecting to the test Redis")?;
+        let client = Builder::from_config(config)
+            .build()
+            .context("building a Redis client")?;
+        client
+            .init()
+            .await
+            .context("connecting to the test Redis")?;
         Ok(Self {
             client,
             prefix: format!("carneau-test:{}:", Uuid::new_v4().simple()),
@@ -153,10 +156,15 @@ impl Drop for TestRedis {
                 .build()
                 .ok()?;
             runtime.block_on(async move {
-                let client = Builder::from_config(Config::from_url(&url).ok()?).build().ok()?;
+                let client = Builder::from_config(Config::from_url(&url).ok()?)
+                    .build()
+                    .ok()?;
                 client.init().await.ok()?;
                 let keys: Vec<String> = client
-                    .custom(CustomCommand::new_static("KEYS", None, false), vec![pattern])
+                    .custom(
+                        CustomCommand::new_static("KEYS", None, false),
+                        vec![pattern],
+                    )
                     .await
                     .ok()?;
                 for key in keys {
