@@ -1,0 +1,178 @@
+//! The long-lived loop of one instance: stand by until it holds the projector's lock,
+//! then apply the log as it grows until shutdown or until the lock is lost.
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn};
+
+use super::batch::{apply_next_batch, BatchOutcome};
+use super::lock::ProjectorLock;
+use super::wakeup::{LogWakeups, PollSchedule, Wake};
+use super::{Projector, RunnerConfig};
+
+/// Why an instance stopped applying.
+enum Stepped {
+    Down,
+    ShutDown,
+}
+
+/// Alternates between standing by and applying until `shutdown` is cancelled.
+pub(super) async fn run(
+    config: &RunnerConfig,
+    pool: &PgPool,
+    projector: &dyn Projector,
+    shutdown: &CancellationToken,
+) {
+    let mut lock = ProjectorLock::new((*pool.connect_options()).clone(), projector.name());
+    loop {
+        if !stand_by(config, &mut lock, shutdown).await {
+            lock.close().await;
+            info!("projector stopped while standing by");
+            return;
+        }
+        info!("took the projector lock; applying the log");
+        match apply_while_holding(config, pool, projector, &mut lock, shutdown).await {
+            Stepped::Down => continue,
+            Stepped::ShutDown => {
+                match lock.release().await {
+                    Ok(()) => info!("projector stopped; released its lock"),
+                    Err(error) => warn!(
+                        error = format!("{error:#}"),
+                        "projector stopped; releasing its lock failed, closing the session frees it"
+                    ),
+                }
+                return;
+            }
+        }
+    }
+}
+
+/// Retries the lock until it is taken (true) or shutdown comes (false).
+async fn stand_by(
+    config: &RunnerConfig,
+    lock: &mut ProjectorLock,
+    shutdown: &CancellationToken,
+) -> bool {
+    let mut announced = false;
+    loop {
+        if shutdown.is_cancelled() {
+            return false;
+        }
+        match lock.try_acquire().await {
+            Ok(true) => return true,
+            Ok(false) if !announced => {
+                announced = true;
+                info!("another instance holds the projector lock; standing by");
+            }
+            Ok(false) => {}
+            Err(error) => warn!(
+                error = format!("{error:#}"),
+                retry_in = ?config.lock_retry_interval,
+                "could not try the projector lock"
+            ),
+        }
+        if !sleep_unless_shutdown(config.lock_retry_interval, shutdown).await {
+            return false;
+        }
+    }
+}
+
+/// Applies batches while the lock connection is alive.
+async fn apply_while_holding(
+    config: &RunnerConfig,
+    pool: &PgPool,
+    projector: &dyn Projector,
+    lock: &mut ProjectorLock,
+    shutdown: &CancellationToken,
+) -> Stepped {
+    let wakeups = LogWakeups::listen((*pool.connect_options()).clone());
+    let mut schedule = PollSchedule::new(
+        config.poll_interval,
+        config.notify_repoll_delay,
+        config.notify_repolls,
+    );
+    let mut backoff = ErrorBackoff::new(config.error_backoff_min, config.error_backoff_max);
+    let mut checkpoint = None;
+    loop {
+        if shutdown.is_cancelled() {
+            return Stepped::ShutDown;
+        }
+        // Checked before each batch: without the lock another instance may be active,
+        // and although the checkpoint's compare-and-set would keep the read model right,
+        // two instances would only fight over every batch.
+        if let Err(error) = lock.check().await {
+            warn!(
+                error = format!("{error:#}"),
+                "lost the projector lock; standing by"
+            );
+            return Stepped::Down;
+        }
+        let wait = match apply_next_batch(pool, projector, &mut checkpoint, config.batch_size).await
+        {
+            Ok(BatchOutcome::Applied { full: true, .. }) | Ok(BatchOutcome::Conflict) => {
+                backoff.reset();
+                continue;
+            }
+            Ok(BatchOutcome::Applied { full: false, .. }) => {
+                backoff.reset();
+                schedule.next_wait()
+            }
+            Err(failure) => {
+                let delay = backoff.next_delay();
+                error!(
+                    error = format!("{:#}", anyhow::Error::new(failure)),
+                    retry_in = ?delay,
+                    "applying a batch failed; nothing of it was kept"
+                );
+                checkpoint = None;
+                // Notifications must not cut the backoff short.
+                if !sleep_unless_shutdown(delay, shutdown).await {
+                    return Stepped::ShutDown;
+                }
+                continue;
+            }
+        };
+        match wakeups.wait(wait, shutdown).await {
+            Wake::Notified => schedule.notified(),
+            Wake::TimedOut => {}
+            Wake::ShutDown => return Stepped::ShutDown,
+        }
+    }
+}
+
+/// Sleeps for `delay`; false when shutdown came first.
+async fn sleep_unless_shutdown(delay: Duration, shutdown: &CancellationToken) -> bool {
+    tokio::select! {
+        () = shutdown.cancelled() => false,
+        () = tokio::time::sleep(delay) => true,
+    }
+}
+
+/// Doubling waits between retries of a failing batch.
+struct ErrorBackoff {
+    min: Duration,
+    max: Duration,
+    next: Duration,
+}
+
+impl ErrorBackoff {
+    fn new(min: Duration, max: Duration) -> Self {
+        Self {
+            min,
+            max,
+            next: min,
+        }
+    }
+
+    fn next_delay(&mut self) -> Duration {
+        let delay = self.next.min(self.max);
+        self.next = delay.saturating_mul(2);
+        delay
+    }
+
+    fn reset(&mut self) {
+        self.next = self.min;
+    }
+}

@@ -1,0 +1,68 @@
+//! One step of a projector: the next batch of the log applied with its checkpoint.
+
+use std::num::NonZeroU32;
+
+use sqlx::PgPool;
+use tracing::warn;
+
+use super::{checkpoint, ProjectionError, Projector};
+use crate::log::{read_after, LogPosition};
+
+/// What one step did.
+pub(super) enum BatchOutcome {
+    /// `events` were applied and committed; `full` says more may be waiting right now.
+    Applied { events: usize, full: bool },
+    /// The checkpoint had moved under us; nothing was applied and it must be reloaded.
+    Conflict,
+}
+
+/// Applies the batch after `checkpoint` (loaded when `None`) in one transaction that also
+/// moves the checkpoint, then runs the projector's `after_commit`.
+///
+/// On success `checkpoint` holds the new position. On a conflict it is cleared so the
+/// next step reloads it. On an error the transaction is rolled back and nothing moved.
+pub(super) async fn apply_next_batch(
+    pool: &PgPool,
+    projector: &dyn Projector,
+    checkpoint: &mut Option<LogPosition>,
+    batch_size: NonZeroU32,
+) -> Result<BatchOutcome, ProjectionError> {
+    let name = projector.name();
+    let from = match *checkpoint {
+        Some(position) => position,
+        None => *checkpoint.insert(checkpoint::load(pool, name).await?),
+    };
+    let events = read_after(pool, from, batch_size.get()).await?;
+    let Some(to) = events.last().map(|event| event.position) else {
+        return Ok(BatchOutcome::Applied {
+            events: 0,
+            full: false,
+        });
+    };
+
+    let mut tx = pool
+        .begin()
+        .await
+        .map_err(ProjectionError::database(name))?;
+    if !checkpoint::advance(&mut tx, name, from, to).await? {
+        *checkpoint = None;
+        warn!(%from, "the checkpoint was moved by another instance; reloading it");
+        return Ok(BatchOutcome::Conflict);
+    }
+    // Dropping `tx` on an error rolls back the read model and the checkpoint together.
+    projector
+        .apply(&mut tx, &events)
+        .await
+        .map_err(|source| ProjectionError::Apply {
+            projector: name,
+            source,
+        })?;
+    tx.commit().await.map_err(ProjectionError::database(name))?;
+    *checkpoint = Some(to);
+
+    projector.after_commit(&events).await;
+    Ok(BatchOutcome::Applied {
+        events: events.len(),
+        full: u32::try_from(events.len()).is_ok_and(|len| len >= batch_size.get()),
+    })
+}

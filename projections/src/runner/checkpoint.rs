@@ -1,0 +1,107 @@
+//! Table `projector_checkpoints`: how far each projector has applied the log.
+//!
+//! The checkpoint moves in the same transaction as the read-model changes, and only by
+//! compare-and-set on the pair it was read at, so two instances that both believe they
+//! are active cannot both apply the same batch.
+
+use sqlx::{PgConnection, PgPool, Row};
+
+use super::ProjectionError;
+use crate::log::{parse_transaction_id, LogPosition};
+
+/// Reads the projector's checkpoint from `projector_checkpoints`, creating it at the
+/// start of the log the first time the projector runs.
+pub(super) async fn load(
+    pool: &PgPool,
+    projector: &'static str,
+) -> Result<LogPosition, ProjectionError> {
+    sqlx::query(
+        r#"
+        INSERT INTO projector_checkpoints (projector)
+        VALUES ($1)
+        ON CONFLICT (projector) DO NOTHING
+        "#,
+    )
+    .bind(projector)
+    .execute(pool)
+    .await
+    .map_err(ProjectionError::database(projector))?;
+    let row = sqlx::query(
+        r#"
+        SELECT transaction_id::text AS transaction_id_text, global_position
+          FROM projector_checkpoints
+         WHERE projector = $1
+        "#,
+    )
+    .bind(projector)
+    .fetch_one(pool)
+    .await
+    .map_err(ProjectionError::database(projector))?;
+    let transaction_id: String = row
+        .try_get("transaction_id_text")
+        .map_err(ProjectionError::database(projector))?;
+    Ok(LogPosition {
+        transaction_id: parse_transaction_id(transaction_id)?,
+        global_position: row
+            .try_get("global_position")
+            .map_err(ProjectionError::database(projector))?,
+    })
+}
+
+/// Moves the checkpoint in `projector_checkpoints` from `from` to `to`; false when it
+/// was no longer at `from` (another instance or a rebuild moved it).
+///
+/// Run it first in the batch's transaction: it locks the row, so a concurrent instance
+/// blocks here and then finds the pair changed instead of applying the batch again.
+pub(super) async fn advance(
+    conn: &mut PgConnection,
+    projector: &'static str,
+    from: LogPosition,
+    to: LogPosition,
+) -> Result<bool, ProjectionError> {
+    let moved = sqlx::query(
+        r#"
+        UPDATE projector_checkpoints
+           SET transaction_id = $4::text::xid8,
+               global_position = $5,
+               updated_at = now()
+         WHERE projector = $1
+           AND transaction_id = $2::text::xid8
+           AND global_position = $3
+        "#,
+    )
+    .bind(projector)
+    .bind(from.transaction_id.to_string())
+    .bind(from.global_position)
+    .bind(to.transaction_id.to_string())
+    .bind(to.global_position)
+    .execute(conn)
+    .await
+    .map_err(ProjectionError::database(projector))?;
+    Ok(moved.rows_affected() == 1)
+}
+
+/// Puts the checkpoint in `projector_checkpoints` back at the start of the log.
+///
+/// The upsert locks the row before the caller empties the read model, so a batch that
+/// is committing concurrently finishes first and its rows are emptied too.
+pub(super) async fn reset(
+    conn: &mut PgConnection,
+    projector: &'static str,
+) -> Result<(), ProjectionError> {
+    sqlx::query(
+        r#"
+        INSERT INTO projector_checkpoints (projector)
+        VALUES ($1)
+        ON CONFLICT (projector) DO UPDATE
+            SET transaction_id = '0',
+                global_position = 0,
+                updated_at = now()
+        "#,
+    )
+    .bind(projector)
+    .execute(conn)
+    .await
+    .map_err(ProjectionError::database(projector))?;
+    Ok(())
+}

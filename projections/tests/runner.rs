@@ -1,0 +1,340 @@
+//! The projector runner against a real PostgreSQL: gap safety, a single active writer,
+//! notification wake-ups, crash recovery and rebuilds.
+
+#[path = "runner/support.rs"]
+mod support;
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use carneau_projections::{
+    read_after, LogPosition, ProjectionError, Projector, ProjectorRunner, RunnerConfig,
+};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_committing_late_is_not_skipped() {
+    let db = database().await;
+    let pool = db.pool();
+    let runner = ProjectorRunner::new(quick_config());
+    let projector = Recorder::new("gap");
+
+    // A takes the lower position, B commits first.
+    let mut a = pool.begin().await.unwrap();
+    let first = append(&mut *a, "a", 0).await;
+    let mut b = pool.begin().await.unwrap();
+    let second = append(&mut *b, "b", 0).await;
+    b.commit().await.unwrap();
+
+    // A reader keyed on the position alone would take B now and never go back for A.
+    let visible: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(visible, 1);
+    assert_eq!(runner.catch_up(pool, &projector).await.unwrap(), 0);
+    assert_eq!(seen_totals(pool).await, (0, 0, 0));
+    assert_eq!(checkpoint(pool).await, Some(LogPosition::START));
+
+    a.commit().await.unwrap();
+    // Unrelated transactions elsewhere on the server may hold the horizon a moment.
+    eventually("both events applied", || async {
+        runner.catch_up(pool, &projector).await.unwrap();
+        seen_totals(pool).await.0 == 2
+    })
+    .await;
+    assert_eq!(applied_count(pool, first).await, Some(1));
+    assert_eq!(applied_count(pool, second).await, Some(1));
+    assert_eq!(checkpoint(pool).await, last_in_log(pool).await);
+
+    // The log puts A first: its transaction took its id first, whatever the commit order.
+    let log = read_after(pool, LogPosition::START, 10).await.unwrap();
+    let order: Vec<Uuid> = log.iter().map(|event| event.event_id).collect();
+    assert_eq!(order, vec![first, second]);
+    assert!(log[0].position < log[1].position);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_is_ordered_by_transaction_number_not_text_or_position() {
+    let db = database().await;
+    let pool = db.pool();
+    // Positions rise in this order, and as text "10" < "100" < "9".
+    for (transaction_id, stream) in [(100, "c"), (10, "b"), (9, "a")] {
+        append_as_transaction(pool, transaction_id, stream).await;
+    }
+
+    let log = read_after(pool, LogPosition::START, 10).await.unwrap();
+    let order: Vec<u64> = log.iter().map(|e| e.position.transaction_id).collect();
+    assert_eq!(order, vec![9, 10, 100]);
+
+    // Paging with the pair as the cursor walks the same order.
+    let mut paged = Vec::new();
+    let mut after = LogPosition::START;
+    while let Some(event) = read_after(pool, after, 1).await.unwrap().pop() {
+        after = event.position;
+        paged.push(event.position.transaction_id);
+    }
+    assert_eq!(paged, vec![9, 10, 100]);
+
+    let runner = ProjectorRunner::new(quick_config());
+    assert_eq!(
+        runner
+            .catch_up(pool, &Recorder::new("order"))
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(checkpoint(pool).await, Some(log[2].position));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_one_instance_applies_and_a_standby_takes_over() {
+    let db = database().await;
+    let (north_pool, south_pool) = (process_pool(&db).await, process_pool(&db).await);
+    let (north_stop, south_stop) = (CancellationToken::new(), CancellationToken::new());
+    let north = ProjectorRunner::new(quick_config()).spawn(
+        north_pool.clone(),
+        Arc::new(Recorder::new("north")),
+        north_stop.clone(),
+    );
+    let south = ProjectorRunner::new(quick_config()).spawn(
+        south_pool.clone(),
+        Arc::new(Recorder::new("south")),
+        south_stop.clone(),
+    );
+
+    let writers: Vec<_> = (0..4)
+        .map(|writer| {
+            let pool = db.pool().clone();
+            tokio::spawn(async move {
+                for n in 0..10 {
+                    append(&pool, &format!("stream-{writer}"), n).await;
+                    // Spread over many wake-ups, so two active instances would both get
+                    // batches to apply.
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let pool = db.pool();
+    wait_for_rows(pool, 40).await;
+    assert_eq!(seen_totals(pool).await, (40, 40, 1));
+    let active = runners_seen(pool).await;
+    assert_eq!(active.len(), 1, "applied by {active:?}");
+
+    let (active_stop, active_task, standby_stop, standby_task, standby) = if active[0] == "north" {
+        (north_stop, north, south_stop, south, "south")
+    } else {
+        (south_stop, south, north_stop, north, "north")
+    };
+    active_stop.cancel();
+    tokio::time::timeout(PATIENCE, active_task)
+        .await
+        .unwrap()
+        .unwrap();
+
+    let mut later = Vec::new();
+    for n in 0..10 {
+        later.push(append(pool, "after-failover", n).await);
+    }
+    wait_for_rows(pool, 50).await;
+    assert_eq!(seen_totals(pool).await, (50, 50, 1));
+    for event_id in later {
+        let runner: String = sqlx::query_scalar("SELECT runner FROM seen WHERE event_id = $1")
+            .bind(event_id)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(runner, standby);
+    }
+    assert_eq!(checkpoint(pool).await, last_in_log(pool).await);
+
+    standby_stop.cancel();
+    tokio::time::timeout(PATIENCE, standby_task)
+        .await
+        .unwrap()
+        .unwrap();
+    north_pool.close().await;
+    south_pool.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notification_wakes_the_projector_before_the_poll_interval() {
+    let db = database().await;
+    let pool = db.pool();
+    // Re-polls after a notification end about 6 s later; then only the 10-minute poll
+    // (or another notification) would read the log again.
+    let config = RunnerConfig {
+        poll_interval: Duration::from_secs(600),
+        notify_repoll_delay: Duration::from_millis(50),
+        notify_repolls: 7,
+        ..quick_config()
+    };
+    let stop = CancellationToken::new();
+    let task = ProjectorRunner::new(config).spawn(
+        pool.clone(),
+        Arc::new(Recorder::new("listener")),
+        stop.clone(),
+    );
+    append(pool, "warm-up", 0).await;
+    wait_for_rows(pool, 1).await;
+    // Let the warm-up's re-polls run out, so only a notification can explain a read.
+    tokio::time::sleep(Duration::from_secs(8)).await;
+
+    let woken = append(pool, "wake", 0).await;
+    eventually("the appended event applied", || async {
+        applied_count(pool, woken).await == Some(1)
+    })
+    .await;
+
+    stop.cancel();
+    tokio::time::timeout(PATIENCE, task).await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_before_commit_applies_nothing_and_is_retried() {
+    let db = database().await;
+    let pool = db.pool();
+    let runner = ProjectorRunner::new(quick_config());
+    let projector = Recorder::failing("crashing", 1);
+    append(pool, "s", 0).await;
+    append(pool, "s", 1).await;
+    // Transactions of other tests on the server may hold the log back a moment.
+    eventually("both events readable", || async {
+        read_after(pool, LogPosition::START, 10)
+            .await
+            .unwrap()
+            .len()
+            == 2
+    })
+    .await;
+
+    let failure = runner.catch_up(pool, &projector).await.unwrap_err();
+    assert!(
+        matches!(failure, ProjectionError::Apply { .. }),
+        "{failure:?}"
+    );
+    assert_eq!(seen_totals(pool).await, (0, 0, 0));
+    assert_eq!(checkpoint(pool).await, Some(LogPosition::START));
+    assert_eq!(projector.after_commit_events.load(Ordering::SeqCst), 0);
+
+    eventually("both events applied", || async {
+        runner.catch_up(pool, &projector).await.unwrap();
+        seen_totals(pool).await.0 == 2
+    })
+    .await;
+    assert_eq!(seen_totals(pool).await, (2, 2, 1));
+    assert_eq!(checkpoint(pool).await, last_in_log(pool).await);
+    assert_eq!(projector.after_commit_events.load(Ordering::SeqCst), 2);
+
+    // The long-running task survives a failing batch the same way.
+    let projector = Arc::new(Recorder::failing("crashing", 2));
+    let stop = CancellationToken::new();
+    let task = ProjectorRunner::new(quick_config()).spawn(
+        pool.clone(),
+        Arc::clone(&projector) as Arc<dyn Projector>,
+        stop.clone(),
+    );
+    append(pool, "s", 2).await;
+    wait_for_rows(pool, 3).await;
+    assert_eq!(seen_totals(pool).await, (3, 3, 1));
+    assert_eq!(projector.attempts.load(Ordering::SeqCst), 3);
+    stop.cancel();
+    tokio::time::timeout(PATIENCE, task).await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rebuild_applies_the_whole_log_once_into_an_emptied_model() {
+    let db = database().await;
+    let pool = db.pool();
+    let runner = ProjectorRunner::new(quick_config());
+    let mut known = Vec::new();
+    for n in 0..9 {
+        known.push(append(pool, "s", n).await);
+    }
+    // An event type the projector does not know is passed over, not an error.
+    append_typed(pool, "SomethingElse", "other", 0).await;
+    eventually("the log applied", || async {
+        runner
+            .catch_up(pool, &Recorder::new("first"))
+            .await
+            .unwrap();
+        checkpoint(pool).await == last_in_log(pool).await
+    })
+    .await;
+    assert_eq!(seen_totals(pool).await, (9, 9, 1));
+    // Damage the read model, as a bug in an earlier version of the projector would.
+    sqlx::query("UPDATE seen SET applied = 7, runner = 'buggy'")
+        .execute(pool)
+        .await
+        .unwrap();
+
+    let rebuilt = runner
+        .rebuild(pool, &Recorder::new("rebuild"), |conn| {
+            Box::pin(async move {
+                sqlx::query("DELETE FROM seen").execute(conn).await?;
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        rebuilt, 10,
+        "every event of the log, known or not, went through"
+    );
+    assert_eq!(seen_totals(pool).await, (9, 9, 1));
+    assert_eq!(runners_seen(pool).await, vec!["rebuild".to_owned()]);
+    assert_eq!(checkpoint(pool).await, last_in_log(pool).await);
+    for event_id in known {
+        assert_eq!(applied_count(pool, event_id).await, Some(1));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn losing_the_lock_connection_sends_the_instance_back_to_standby() {
+    let db = database().await;
+    let pool = db.pool();
+    let stop = CancellationToken::new();
+    let task = ProjectorRunner::new(quick_config()).spawn(
+        pool.clone(),
+        Arc::new(Recorder::new("solo")),
+        stop.clone(),
+    );
+    append(pool, "s", 0).await;
+    wait_for_rows(pool, 1).await;
+
+    let terminated: bool = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_locks
+          WHERE locktype = 'advisory'
+            AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert!(terminated);
+
+    for n in 1..6 {
+        append(pool, "s", n).await;
+    }
+    wait_for_rows(pool, 6).await;
+    assert_eq!(seen_totals(pool).await, (6, 6, 1));
+    let holders: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_locks
+          WHERE locktype = 'advisory' AND granted
+            AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(holders, 1, "the instance took the lock again");
+
+    stop.cancel();
+    tokio::time::timeout(PATIENCE, task).await.unwrap().unwrap();
+}
