@@ -1,1 +1,181 @@
-fn main() {}
+//! `carneau`: serves the Carneau Engine HTTP API, migrates its database, prints its OpenAPI
+//! document. Errors end the process with one `error: …` line and a non-zero exit code.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use carneau_api::{app, database, seed, state, telemetry, AppState, Config};
+use clap::{Parser, Subcommand};
+use fred::prelude::ClientLike;
+
+#[derive(Debug, Parser)]
+#[command(name = "carneau", version, about = "Carneau Engine: event ticketing.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Creates and migrates the database if needed, then serves the HTTP API.
+    Serve {
+        /// Loads the demo catalogue before serving.
+        #[arg(long)]
+        seed: bool,
+    },
+    /// Creates the database if needed and applies pending migrations.
+    Migrate,
+    /// Prints the OpenAPI document as JSON (needs no database).
+    Openapi {
+        /// Writes the document to this file instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    install_panic_hook();
+    let cli = Cli::parse();
+    let outcome = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime.block_on(run(cli.command)),
+        Err(error) => Err(anyhow::Error::new(error).context("starting the Tokio runtime")),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", one_line(&error));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error and its causes on one line. Many errors repeat their cause in their own
+/// message; a cause already said is not said twice.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut said: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if !said.last().is_some_and(|previous| previous.contains(&text)) {
+            said.push(text);
+        }
+    }
+    said.join(": ").replace('\n', " ")
+}
+
+/// A panic prints one line (through the logs once they are set up), not a backtrace dump.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info.to_string().replace('\n', " ");
+        if tracing::dispatcher::has_been_set() {
+            tracing::error!(panic = %message, "panic");
+        } else {
+            eprintln!("error: panic: {message}");
+        }
+    }));
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Openapi { output } => print_openapi(output),
+        Command::Migrate => {
+            let config = load_config()?;
+            let telemetry = telemetry::init(&config)?;
+            let outcome = migrate(&config).await;
+            telemetry.shutdown().await;
+            outcome
+        }
+        Command::Serve { seed } => {
+            let config = Arc::new(load_config()?);
+            let telemetry = telemetry::init(&config)?;
+            let outcome = serve(config, seed).await;
+            telemetry.shutdown().await;
+            outcome
+        }
+    }
+}
+
+fn load_config() -> anyhow::Result<Config> {
+    match dotenvy::dotenv() {
+        Ok(_) => {}
+        Err(error) if error.not_found() => {}
+        Err(error) => return Err(anyhow::Error::new(error).context("reading .env")),
+    }
+    Ok(Config::from_env()?)
+}
+
+fn print_openapi(output: Option<PathBuf>) -> anyhow::Result<()> {
+    let mut document = serde_json::to_string_pretty(&app::openapi())
+        .context("serialising the OpenAPI document")?;
+    document.push('\n');
+    match output {
+        Some(path) => {
+            std::fs::write(&path, document).with_context(|| format!("writing {}", path.display()))
+        }
+        None => std::io::stdout()
+            .write_all(document.as_bytes())
+            .context("writing to standard output"),
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn migrate(config: &Config) -> anyhow::Result<()> {
+    let pool = database::connect(config).await?;
+    database::migrate(&pool).await?;
+    tracing::info!("database schema is up to date");
+    pool.close().await;
+    Ok(())
+}
+
+#[tracing::instrument(skip_all, fields(bind = %config.bind))]
+async fn serve(config: Arc<Config>, seed_demo: bool) -> anyhow::Result<()> {
+    let pool = database::connect(&config).await?;
+    database::migrate(&pool).await?;
+    let redis = state::connect_redis(&config).await?;
+    if config.admin_token.is_none() {
+        tracing::warn!("CARNEAU_ADMIN_TOKEN is not set: organiser routes are disabled");
+    }
+    let state = AppState::new(pool.clone(), redis.clone(), config.clone());
+    if seed_demo {
+        seed::seed_demo(&state).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("cannot listen on CARNEAU_BIND={}", config.bind))?;
+    tracing::info!(address = %config.bind, "serving HTTP");
+    axum::serve(listener, carneau_api::router(state))
+        .with_graceful_shutdown(shutdown_requested())
+        .await
+        .context("serving HTTP")?;
+    tracing::info!("shut down");
+    redis.quit().await.ok();
+    pool.close().await;
+    Ok(())
+}
+
+/// Resolves on ctrl-c or SIGTERM; in-flight requests then finish before the server stops.
+async fn shutdown_requested() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}

@@ -1,0 +1,71 @@
+//! The assembled HTTP application: documented routes, API docs, fallbacks and middleware.
+
+use axum::http::{Method, StatusCode, Uri};
+use axum::Router;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::AdminTokenScheme;
+use crate::layers::{with_http_layers, HttpLimits};
+use crate::problem::{ApiError, FieldError, Problem};
+use crate::routes;
+use crate::state::AppState;
+
+/// Where the OpenAPI document is served.
+pub const OPENAPI_PATH: &str = "/openapi.json";
+/// Where Swagger UI is served (its assets are compiled into the binary).
+pub const DOCS_PATH: &str = "/docs";
+
+/// The document's fixed parts; paths and schemas come from the routes.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Carneau Engine",
+        description = "Event ticketing: a public catalogue for buyers and commands for \
+                       organisers. Every error is an RFC 9457 problem \
+                       (`application/problem+json`) whose `type` is a stable \
+                       `urn:carneau:problem:<slug>`."
+    ),
+    components(schemas(Problem, FieldError)),
+    modifiers(&AdminTokenScheme),
+    tags(
+        (name = "events", description = "The public catalogue."),
+        (name = "organiser", description = "Commands for organisers (bearer admin token)."),
+        (name = "operations", description = "Probes for orchestrators."),
+    )
+)]
+struct ApiDoc;
+
+fn documented_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(routes::routes())
+}
+
+/// The full OpenAPI document, without `servers` so that it is the same on every machine.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented_routes().into_openapi()
+}
+
+/// The whole application on `state`, with default limits.
+pub fn router(state: AppState) -> Router {
+    router_with_limits(state, HttpLimits::default())
+}
+
+/// The whole application on `state`, with the given limits.
+pub fn router_with_limits(state: AppState, limits: HttpLimits) -> Router {
+    let (api, openapi) = documented_routes().split_for_parts();
+    let app = api
+        .with_state(state)
+        .merge(SwaggerUi::new(DOCS_PATH).url(OPENAPI_PATH, openapi))
+        .fallback(no_such_route);
+    with_http_layers(app, limits)
+}
+
+async fn no_such_route(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "Not found",
+        format!("There is no route for {method} {}.", uri.path()),
+    )
+}

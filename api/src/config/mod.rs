@@ -1,0 +1,258 @@
+//! The settings of the `carneau` binary, read once from environment variables (and an
+//! optional `.env`, loaded by `main` before this runs).
+//!
+//! Every setting is parsed here, at the edge: an invalid value stops the process with one
+//! line naming the variable, and nothing downstream re-validates. Secrets (the admin token,
+//! passwords inside URLs) never show in `Debug` output, so a config can be logged.
+
+use std::net::SocketAddr;
+
+use sqlx::postgres::PgConnectOptions;
+
+mod secrets;
+
+pub use secrets::{AdminToken, SecretUrl};
+
+/// The PostgreSQL URL used when `DATABASE_URL` is not set.
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/carneau";
+/// The Redis URL used when `REDIS_URL` is not set.
+pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+/// The listen address used when `CARNEAU_BIND` is not set.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+/// The Redis key prefix used when `CARNEAU_REDIS_PREFIX` is not set.
+pub const DEFAULT_REDIS_PREFIX: &str = "carneau:";
+/// The log filter used when `RUST_LOG` is not set.
+pub const DEFAULT_LOG_FILTER: &str = "info,sqlx::postgres::notice=warn";
+/// The shortest admin token accepted, so that it cannot be guessed.
+pub const ADMIN_TOKEN_MIN_CHARS: usize = 32;
+
+/// Why the configuration could not be read: names the variable, never echoes a secret.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid {setting}: {reason}")]
+pub struct ConfigError {
+    /// The environment variable at fault.
+    pub setting: &'static str,
+    /// What is wrong with its value.
+    pub reason: String,
+}
+
+impl ConfigError {
+    fn new(setting: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            setting,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable, multi-line, for a terminal.
+    Pretty,
+    /// One JSON object per line, for a log collector.
+    Json,
+}
+
+/// The whole configuration of the service.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`: the PostgreSQL database (created at start-up if missing).
+    pub database_url: SecretUrl,
+    /// `REDIS_URL`: the Redis server.
+    pub redis_url: SecretUrl,
+    /// `CARNEAU_BIND`: the address the HTTP server listens on.
+    pub bind: SocketAddr,
+    /// `CARNEAU_ADMIN_TOKEN`: the organisers' bearer token; `None` disables organiser routes.
+    pub admin_token: Option<AdminToken>,
+    /// `CARNEAU_REDIS_PREFIX`: prepended to every Redis key, so several deployments can
+    /// share one Redis.
+    pub redis_prefix: String,
+    /// `CARNEAU_LOG_FORMAT`: `pretty` or `json`.
+    pub log_format: LogFormat,
+    /// `RUST_LOG`: a tracing env-filter directive.
+    pub log_filter: String,
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT`: where spans are exported over OTLP/HTTP, if anywhere.
+    pub otlp_endpoint: Option<String>,
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| match std::env::var(name) {
+            Ok(value) => Ok(Some(value)),
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                Err(ConfigError::new(name, "the value is not valid UTF-8"))
+            }
+        })
+    }
+
+    /// Reads the configuration through `lookup` (variable name to value), so tests can
+    /// build a configuration without touching the process environment.
+    pub fn from_lookup(
+        lookup: impl Fn(&'static str) -> Result<Option<String>, ConfigError>,
+    ) -> Result<Self, ConfigError> {
+        // An empty variable counts as unset: `.env` templates often leave `NAME=` blank.
+        let read = |name: &'static str| -> Result<Option<String>, ConfigError> {
+            Ok(lookup(name)?.filter(|value| !value.trim().is_empty()))
+        };
+        let database_url = read("DATABASE_URL")?.unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(ConfigError::new(
+                "DATABASE_URL",
+                "must be a postgres:// or postgresql:// URL",
+            ));
+        }
+        database_url
+            .parse::<PgConnectOptions>()
+            .map_err(|error| ConfigError::new("DATABASE_URL", error.to_string()))?;
+        let redis_url = read("REDIS_URL")?.unwrap_or_else(|| DEFAULT_REDIS_URL.into());
+        let redis_scheme = redis_url.split_once("://").map(|(scheme, _)| scheme);
+        if !redis_scheme.is_some_and(|scheme| scheme.starts_with("redis")) {
+            return Err(ConfigError::new(
+                "REDIS_URL",
+                "must be a redis:// or rediss:// URL",
+            ));
+        }
+        fred::types::config::Config::from_url(&redis_url)
+            .map_err(|error| ConfigError::new("REDIS_URL", error.details().to_string()))?;
+        let bind = read("CARNEAU_BIND")?
+            .unwrap_or_else(|| DEFAULT_BIND.into())
+            .parse::<SocketAddr>()
+            .map_err(|error| {
+                ConfigError::new("CARNEAU_BIND", format!("{error} (expected host:port)"))
+            })?;
+        let admin_token = read("CARNEAU_ADMIN_TOKEN")?
+            .map(|token| AdminToken::parse(&token))
+            .transpose()?;
+        let redis_prefix =
+            read("CARNEAU_REDIS_PREFIX")?.unwrap_or_else(|| DEFAULT_REDIS_PREFIX.into());
+        if redis_prefix
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(ConfigError::new(
+                "CARNEAU_REDIS_PREFIX",
+                "must not contain whitespace or control characters",
+            ));
+        }
+        let log_format = match read("CARNEAU_LOG_FORMAT")?.as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "CARNEAU_LOG_FORMAT",
+                    format!("`{other}` is neither `pretty` nor `json`"),
+                ))
+            }
+        };
+        let log_filter = read("RUST_LOG")?.unwrap_or_else(|| DEFAULT_LOG_FILTER.into());
+        tracing_subscriber::EnvFilter::try_new(&log_filter)
+            .map_err(|error| ConfigError::new("RUST_LOG", error.to_string()))?;
+        let otlp_endpoint = read("OTEL_EXPORTER_OTLP_ENDPOINT")?;
+        if let Some(endpoint) = &otlp_endpoint {
+            if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+                return Err(ConfigError::new(
+                    "OTEL_EXPORTER_OTLP_ENDPOINT",
+                    "must be an http:// or https:// URL",
+                ));
+            }
+        }
+        Ok(Self {
+            database_url: SecretUrl::new(database_url),
+            redis_url: SecretUrl::new(redis_url),
+            bind,
+            admin_token,
+            redis_prefix,
+            log_format,
+            log_filter,
+            otlp_endpoint,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config_from(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = pairs
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        Config::from_lookup(|name| Ok(vars.get(name).cloned()))
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let config = config_from(&[]).unwrap();
+        assert_eq!(config.database_url.expose(), DEFAULT_DATABASE_URL);
+        assert_eq!(config.redis_url.expose(), DEFAULT_REDIS_URL);
+        assert_eq!(config.bind.to_string(), DEFAULT_BIND);
+        assert_eq!(config.redis_prefix, DEFAULT_REDIS_PREFIX);
+        assert_eq!(config.log_format, LogFormat::Pretty);
+        assert!(config.admin_token.is_none());
+        assert!(config.otlp_endpoint.is_none());
+    }
+
+    #[test]
+    fn a_short_admin_token_is_refused_without_echoing_it() {
+        let error = config_from(&[("CARNEAU_ADMIN_TOKEN", "hunter2")]).unwrap_err();
+        assert_eq!(error.setting, "CARNEAU_ADMIN_TOKEN");
+        assert!(!error.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn an_empty_admin_token_leaves_organiser_routes_disabled() {
+        let config = config_from(&[("CARNEAU_ADMIN_TOKEN", "")]).unwrap();
+        assert!(config.admin_token.is_none());
+    }
+
+    #[test]
+    fn the_admin_token_matches_only_itself_and_never_prints() {
+        let secret = "s3cret-s3cret-s3cret-s3cret-s3cret";
+        let config = config_from(&[("CARNEAU_ADMIN_TOKEN", secret)]).unwrap();
+        let token = config.admin_token.clone().unwrap();
+        assert!(token.matches(secret));
+        assert!(!token.matches("s3cret-s3cret-s3cret-s3cret-s3creT"));
+        assert!(!token.matches(""));
+        assert!(!format!("{config:?}").contains(secret));
+    }
+
+    #[test]
+    fn passwords_in_urls_are_masked_in_debug_output() {
+        let config = config_from(&[
+            ("DATABASE_URL", "postgres://app:pa55word@db:5432/carneau"),
+            ("REDIS_URL", "redis://:r3dis@cache:6379/0"),
+        ])
+        .unwrap();
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("pa55word"), "{printed}");
+        assert!(!printed.contains("r3dis"), "{printed}");
+        assert!(
+            printed.contains("postgres://app:***@db:5432/carneau"),
+            "{printed}"
+        );
+    }
+
+    #[test]
+    fn each_invalid_value_names_its_setting() {
+        let cases = [
+            ("DATABASE_URL", "mysql://nope"),
+            ("REDIS_URL", "http://not-redis"),
+            ("CARNEAU_BIND", "localhost"),
+            ("CARNEAU_LOG_FORMAT", "xml"),
+            ("RUST_LOG", "info,[[["),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"),
+            ("CARNEAU_REDIS_PREFIX", "has space"),
+        ];
+        for (setting, value) in cases {
+            let error = config_from(&[(setting, value)]).unwrap_err();
+            assert_eq!(error.setting, setting, "{error}");
+            assert!(!error.to_string().contains('\n'), "{error}");
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! The PostgreSQL side of start-up: create the database when it is missing, open the pool,
+//! apply the embedded migrations, and tell readiness which migrations are still pending.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool};
+
+use crate::config::Config;
+
+/// Connections in the pool of one API process.
+pub const POOL_MAX_CONNECTIONS: u32 = 20;
+/// How long a handler waits for a free connection before failing.
+pub const POOL_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a transaction may sit idle before PostgreSQL ends it. An idle transaction holds
+/// back every projector reading the event log, so it must not live long.
+pub const IDLE_IN_TRANSACTION_TIMEOUT: &str = "15s";
+
+/// SQLSTATE `invalid_catalog_name`: the database does not exist.
+const DATABASE_MISSING: &str = "3D000";
+/// SQLSTATE `duplicate_database`: another process created it first.
+const DATABASE_ALREADY_EXISTS: &str = "42P04";
+
+/// Creates the database if missing, then opens the pool. Fails with one line naming
+/// `DATABASE_URL` when the server cannot be reached.
+#[tracing::instrument(skip_all, fields(database_url = %config.database_url))]
+pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
+    let options: PgConnectOptions = config
+        .database_url
+        .expose()
+        .parse()
+        .context("invalid DATABASE_URL")?;
+    let options = options.options([(
+        "idle_in_transaction_session_timeout",
+        IDLE_IN_TRANSACTION_TIMEOUT,
+    )]);
+    create_if_missing(&options).await.with_context(|| {
+        format!(
+            "cannot use PostgreSQL at DATABASE_URL={}",
+            config.database_url
+        )
+    })?;
+    PgPoolOptions::new()
+        .max_connections(POOL_MAX_CONNECTIONS)
+        .acquire_timeout(POOL_ACQUIRE_TIMEOUT)
+        .connect_with(options)
+        .await
+        .with_context(|| format!("cannot connect to DATABASE_URL={}", config.database_url))
+}
+
+async fn create_if_missing(options: &PgConnectOptions) -> anyhow::Result<()> {
+    let error = match PgConnection::connect_with(options).await {
+        Ok(connection) => return connection.close().await.map_err(Into::into),
+        Err(error) => error,
+    };
+    if sqlstate(&error).as_deref() != Some(DATABASE_MISSING) {
+        return Err(error.into());
+    }
+    let name = options
+        .get_database()
+        .ok_or_else(|| anyhow!("DATABASE_URL names no database"))?
+        .to_owned();
+    let mut maintenance = PgConnection::connect_with(&options.clone().database("postgres"))
+        .await
+        .context("connecting to the `postgres` maintenance database to create the database")?;
+    let create = format!(r#"CREATE DATABASE "{}""#, name.replace('"', "\"\""));
+    match sqlx::query(&create).execute(&mut maintenance).await {
+        Ok(_) => tracing::info!(database = %name, "created the database"),
+        Err(error) if sqlstate(&error).as_deref() == Some(DATABASE_ALREADY_EXISTS) => {}
+        Err(error) => return Err(anyhow::Error::new(error).context("creating the database")),
+    }
+    maintenance.close().await.ok();
+    Ok(())
+}
+
+fn sqlstate(error: &sqlx::Error) -> Option<String> {
+    error
+        .as_database_error()
+        .and_then(|db| db.code())
+        .map(|code| code.into_owned())
+}
+
+/// Applies every embedded migration not yet applied.
+#[tracing::instrument(skip_all)]
+pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    carneau_migrations::MIGRATOR
+        .run(pool)
+        .await
+        .context("applying the database migrations")
+}
+
+/// The versions of embedded migrations that the database has not applied successfully
+/// (table `_sqlx_migrations`); empty when the schema is current.
+pub async fn pending_migrations(pool: &PgPool) -> anyhow::Result<Vec<i64>> {
+    let applied: Vec<i64> =
+        match sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await
+        {
+            Ok(versions) => versions,
+            // SQLSTATE undefined_table: nothing was ever migrated.
+            Err(error) if sqlstate(&error).as_deref() == Some("42P01") => Vec::new(),
+            Err(error) => return Err(error).context("reading _sqlx_migrations"),
+        };
+    let applied: HashSet<i64> = applied.into_iter().collect();
+    Ok(carneau_migrations::MIGRATOR
+        .iter()
+        .filter(|migration| !migration.migration_type.is_down_migration())
+        .map(|migration| migration.version)
+        .filter(|version| !applied.contains(version))
+        .collect())
+}

@@ -1,0 +1,133 @@
+//! The middleware every route sits behind, outermost first:
+//!
+//! 1. request id: chosen, put in the response header and in a task-local;
+//! 2. tracing: one span per request carrying the request id, so every log line has it;
+//! 3. bare error statuses (405 from routing, 413 from the body limit…) become problems;
+//! 4. panics become a 500 problem instead of a dropped connection;
+//! 5. a request timeout, answered with a 503 problem;
+//! 6. a body size limit, answered with a 413 problem.
+
+use std::any::Any;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::{DefaultOnRequest, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::problem::{self, ApiError};
+use crate::request_id::{self, RequestId};
+
+/// The longest a request may take before it is answered with a 503 problem.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest request body accepted (64 KiB): organiser and buyer payloads are small.
+pub const REQUEST_BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// The limits the middleware enforces; tests shrink them.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpLimits {
+    /// See [`REQUEST_TIMEOUT`].
+    pub request_timeout: Duration,
+    /// See [`REQUEST_BODY_LIMIT_BYTES`].
+    pub body_limit_bytes: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self {
+            request_timeout: REQUEST_TIMEOUT,
+            body_limit_bytes: REQUEST_BODY_LIMIT_BYTES,
+        }
+    }
+}
+
+/// Puts `router` (routes and fallback already added) behind the full middleware stack.
+pub fn with_http_layers(router: Router, limits: HttpLimits) -> Router {
+    let timeout = limits.request_timeout;
+    // `Router::layer` wraps each route: the last layer added is the outermost.
+    router
+        .layer(DefaultBodyLimit::max(limits.body_limit_bytes))
+        .layer(RequestBodyLimitLayer::new(limits.body_limit_bytes))
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            enforce_timeout(timeout, request, next)
+        }))
+        .layer(CatchPanicLayer::custom(panic_to_problem))
+        .layer(middleware::map_response(problem_for_bare_status))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(DefaultOnRequest::new().level(Level::DEBUG))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(middleware::from_fn(request_id::assign_request_id))
+}
+
+fn request_span(request: &Request) -> tracing::Span {
+    let request_id = request
+        .extensions()
+        .get::<RequestId>()
+        .map(RequestId::as_str)
+        .unwrap_or("-");
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(MatchedPath::as_str)
+        .unwrap_or("-");
+    tracing::info_span!(
+        "http_request",
+        request_id,
+        method = %request.method(),
+        path = request.uri().path(),
+        route,
+    )
+}
+
+async fn enforce_timeout(timeout: Duration, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "request-timeout",
+            "Request timed out",
+            format!(
+                "The request did not complete within {} ms; it may be retried.",
+                timeout.as_millis()
+            ),
+        )
+        .into_response(),
+    }
+}
+
+fn panic_to_problem(payload: Box<dyn Any + Send + 'static>) -> Response {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-string panic payload".to_owned());
+    ApiError::internal(anyhow::anyhow!("handler panicked: {message}")).into_response()
+}
+
+/// Rewrites an error response without a problem body (axum's 405, tower-http's 413, …) as
+/// a problem, keeping its headers (`Allow`, `WWW-Authenticate`, …).
+async fn problem_for_bare_status(response: Response) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || problem::is_problem(response.headers())
+    {
+        return response;
+    }
+    let (parts, _body) = response.into_parts();
+    let mut converted = ApiError::from_status(status).into_response();
+    for (name, value) in parts.headers.iter() {
+        if name != CONTENT_TYPE && name != CONTENT_LENGTH {
+            converted.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    converted
+}

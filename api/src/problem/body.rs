@@ -1,0 +1,50 @@
+//! The wire shape of a problem (RFC 9457), as clients and the OpenAPI document see it.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The body of an error response (RFC 9457 problem details).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:carneau:problem:invalid-body",
+    "title": "Invalid request body",
+    "status": 422,
+    "detail": "The request body does not match the expected shape.",
+    "request_id": "0192f1c4-6c1e-7b5a-9a52-3f5d0c7e8a11",
+    "errors": [{"field": "tiers[0].price_minor", "message": "invalid type: string \"ten\", expected i64"}]
+}))]
+pub struct Problem {
+    /// A stable URN naming the reason: `urn:carneau:problem:<slug>`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// A short, human summary of the reason; the same for every occurrence of a `type`.
+    pub title: String,
+    /// The HTTP status code, repeated for clients that lost it.
+    pub status: u16,
+    /// What went wrong with this request, for a human.
+    pub detail: String,
+    /// The request's id, also in the `x-request-id` response header.
+    pub request_id: Option<String>,
+    /// The fields of the input at fault, when the input was at fault.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// One field of the input that was refused, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FieldError {
+    /// The path of the field, e.g. `tiers[0].price_minor` (`.` is the whole body).
+    pub field: String,
+    /// Why it was refused.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A field error for `field`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}

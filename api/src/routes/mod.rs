@@ -1,0 +1,19 @@
+//! The HTTP routes, one module per audience. Each module exposes `routes()`, an
+//! `OpenApiRouter` whose handlers carry `#[utoipa::path]`, so the OpenAPI document is built
+//! from the routes themselves and cannot drift from them.
+
+pub mod events;
+pub mod health;
+pub mod organiser;
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::state::AppState;
+
+/// Every documented route of the API.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(health::routes())
+        .merge(events::routes())
+        .merge(organiser::routes())
+}

@@ -1,0 +1,92 @@
+//! What every handler can reach: the database pool, the Redis client and the
+//! configuration. Cheap to clone (all handles are shared).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::extract::FromRef;
+use fred::prelude::{Builder, Client, ClientLike, ReconnectPolicy};
+use sqlx::PgPool;
+
+use crate::config::Config;
+
+/// How long a Redis connection attempt may take: an outage must turn into errors fast.
+pub const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_millis(250);
+/// How long one Redis command may take before it fails.
+pub const REDIS_COMMAND_TIMEOUT: Duration = Duration::from_millis(250);
+/// The first delay between reconnection attempts (milliseconds, as fred counts them).
+const REDIS_RECONNECT_MIN_DELAY_MS: u32 = 100;
+/// The longest delay between reconnection attempts (milliseconds).
+const REDIS_RECONNECT_MAX_DELAY_MS: u32 = 2_000;
+/// How long start-up waits for the first Redis connection.
+const REDIS_STARTUP_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The shared state of the HTTP application.
+///
+/// New shared handles (the command services, a Stripe client…) are added as fields; each
+/// field type gets a `FromRef` impl, so extractors can ask for just the part they use.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    /// The PostgreSQL pool (event store and read models).
+    pub pool: PgPool,
+    /// The Redis client; every key starts with `config.redis_prefix`.
+    pub redis: Client,
+    /// The configuration the process started with.
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// Bundles already-connected handles.
+    pub fn new(pool: PgPool, redis: Client, config: Arc<Config>) -> Self {
+        Self {
+            pool,
+            redis,
+            config,
+        }
+    }
+}
+
+/// Builds a Redis client with short timeouts and a reconnect policy that never gives up,
+/// without connecting it.
+pub fn redis_client(config: &Config) -> anyhow::Result<Client> {
+    let redis_config = fred::types::config::Config::from_url(config.redis_url.expose())
+        .context("invalid REDIS_URL")?;
+    Builder::from_config(redis_config)
+        .with_connection_config(|connection| {
+            connection.connection_timeout = REDIS_CONNECT_TIMEOUT;
+            connection.internal_command_timeout = REDIS_COMMAND_TIMEOUT;
+        })
+        .with_performance_config(|performance| {
+            performance.default_command_timeout = REDIS_COMMAND_TIMEOUT;
+        })
+        // max_attempts 0 = forever; exponential backoff, base 2.
+        .set_policy(ReconnectPolicy::new_exponential(
+            0,
+            REDIS_RECONNECT_MIN_DELAY_MS,
+            REDIS_RECONNECT_MAX_DELAY_MS,
+            2,
+        ))
+        .build()
+        .context("building the Redis client")
+}
+
+/// Builds the Redis client and waits for its first connection. Fails with one line naming
+/// `REDIS_URL` when Redis cannot be reached.
+#[tracing::instrument(skip_all, fields(redis_url = %config.redis_url))]
+pub async fn connect_redis(config: &Config) -> anyhow::Result<Client> {
+    let client = redis_client(config)?;
+    let unreachable = || format!("cannot connect to Redis at REDIS_URL={}", config.redis_url);
+    let connected = tokio::time::timeout(REDIS_STARTUP_TIMEOUT, client.init()).await;
+    match connected {
+        Ok(Ok(_connection_task)) => Ok(client),
+        Ok(Err(error)) => {
+            client.quit().await.ok();
+            Err(anyhow::Error::new(error).context(unreachable()))
+        }
+        Err(_) => {
+            client.quit().await.ok();
+            Err(anyhow::anyhow!("timed out").context(unreachable()))
+        }
+    }
+}
