@@ -89,14 +89,20 @@ where
 
     /// Loads, handles `command` and appends the resulting events in one transaction.
     /// A concurrent append to the same aggregate makes this fail with `Conflict` and
-    /// append nothing; the caller decides whether to retry.
+    /// append nothing; the caller decides whether to retry. With `expected_version`, the
+    /// command also fails with `Conflict` when the aggregate has moved past that version
+    /// (the caller decided on a state that is no longer current).
     pub async fn execute(
         &self,
         aggregate_id: &str,
         command: A::Command,
+        expected_version: Option<u64>,
         metadata: HashMap<String, String>,
     ) -> Result<Executed<A>, CommandError<A::Error>> {
         let mut context = self.store.load_aggregate(aggregate_id).await?;
+        if expected_version.is_some_and(|expected| expected != context.current_sequence as u64) {
+            return Err(CommandError::Conflict);
+        }
         let sink = EventSink::default();
         context
             .aggregate()

@@ -57,17 +57,24 @@ impl Catalogue {
         Ok((loaded.version > 0).then_some(loaded))
     }
 
-    /// Runs one command on an existing event.
+    /// Runs one command on an existing event, optionally only if it is still at
+    /// `expected_version` (the version the organiser last saw).
     #[instrument(skip_all, fields(event_id = %event_id))]
     pub async fn execute(
         &self,
         event_id: EventId,
         command: EventCommand,
+        expected_version: Option<u64>,
         context: &CommandContext,
     ) -> CatalogueResult {
         let outcome = self
             .events
-            .execute(&event_id.to_aggregate_id(), command, context.metadata())
+            .execute(
+                &event_id.to_aggregate_id(),
+                command,
+                expected_version,
+                context.metadata(),
+            )
             .await;
         if let Err(error) = &outcome {
             tracing::info!(%error, "catalogue command refused");
@@ -95,7 +102,7 @@ impl Catalogue {
             details: details.clone(),
             currency,
         };
-        match self.execute(event_id, command, context).await {
+        match self.execute(event_id, command, None, context).await {
             Ok(created) => Ok((created, true)),
             Err(CommandError::Rejected(EventError::AlreadyExists) | CommandError::Conflict)
                 if key.is_some() =>
@@ -132,7 +139,7 @@ impl Catalogue {
         };
         let ticket_type = build(ticket_type_id);
         let command = EventCommand::AddTicketType(ticket_type.clone());
-        match self.execute(event_id, command, context).await {
+        match self.execute(event_id, command, None, context).await {
             Ok(added) => Ok((added, ticket_type_id, true)),
             Err(CommandError::Rejected(EventError::DuplicateTicketType(_))) if key.is_some() => {
                 let history = self.events.history(&event_id.to_aggregate_id()).await?;

@@ -1,1 +1,14 @@
-//! placeholder
+//! Read models of Carneau Engine, built by projectors from the event log.
+//!
+//! [`log`] reads the log in a gap-free commit order (projectors and auditors alike);
+//! [`runner`] keeps each projector's read model up to date from it, one active instance
+//! per projector across all processes. [`catalogue`] holds the event catalogue's read
+//! models and [`cache`] the Redis cache of query responses.
+
+pub mod cache;
+pub mod catalogue;
+pub mod log;
+pub mod runner;
+
+pub use log::{read_after, DecodeError, LogError, LogPosition, RecordedEvent};
+pub use runner::{ProjectionError, Projector, ProjectorRunner, RunnerConfig};

@@ -1,0 +1,12 @@
+//! The event catalogue's read models: the public listing and each event's detail,
+//! built by the `catalogue` projector from `Event` aggregate events.
+
+mod projector;
+mod queries;
+mod views;
+
+pub use projector::CatalogueProjector;
+pub use queries::{event_detail, listing, ListingCursor, ListingFilter, MAX_PAGE_SIZE};
+pub use views::{
+    EventDetail, EventListingPage, EventSummary, MoneyView, TicketTypeView, VenueView,
+};

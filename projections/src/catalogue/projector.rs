@@ -1,0 +1,264 @@
+//! The `catalogue` projector: `Event` aggregate events into `catalogue_events` and
+//! `catalogue_ticket_types`, then the response cache invalidated.
+
+use std::collections::BTreeSet;
+
+use anyhow::Context;
+use async_trait::async_trait;
+use carneau_domain::event::{Event, EventCatalogueEvent, EventDetails, TicketType};
+use cqrs_es::Aggregate;
+use sqlx::{Postgres, Transaction};
+use uuid::Uuid;
+
+use crate::cache::{CacheScope, ResponseCache};
+use crate::log::RecordedEvent;
+use crate::runner::Projector;
+
+/// Builds the catalogue read models; invalidates cached responses after each commit.
+pub struct CatalogueProjector {
+    cache: Option<ResponseCache>,
+}
+
+impl CatalogueProjector {
+    /// The projector's name, its checkpoint key.
+    pub const NAME: &'static str = "catalogue";
+
+    /// A projector that invalidates `cache` (if any) after each batch it commits.
+    pub fn new(cache: Option<ResponseCache>) -> Self {
+        Self { cache }
+    }
+}
+
+#[async_trait]
+impl Projector for CatalogueProjector {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut Transaction<'_, Postgres>,
+        events: &[RecordedEvent],
+    ) -> anyhow::Result<()> {
+        for recorded in events.iter().filter(|e| e.aggregate_type == Event::TYPE) {
+            let event_id: Uuid = recorded
+                .aggregate_id
+                .parse()
+                .with_context(|| format!("event id {:?}", recorded.aggregate_id))?;
+            let event: EventCatalogueEvent = recorded
+                .decode()
+                .with_context(|| format!("decoding {}", recorded.event_type))?;
+            apply_one(tx, event_id, recorded.sequence, event).await?;
+        }
+        Ok(())
+    }
+
+    async fn after_commit(&self, events: &[RecordedEvent]) {
+        let Some(cache) = &self.cache else { return };
+        let changed: BTreeSet<Uuid> = events
+            .iter()
+            .filter(|e| e.aggregate_type == Event::TYPE)
+            .filter_map(|e| e.aggregate_id.parse().ok())
+            .collect();
+        if changed.is_empty() {
+            return;
+        }
+        for id in &changed {
+            cache.invalidate(&CacheScope::Event(*id)).await;
+        }
+        cache.invalidate(&CacheScope::Listing).await;
+    }
+}
+
+/// Applies one event unless the read model already reflects its sequence, so that a
+/// replayed batch changes nothing.
+async fn apply_one(
+    tx: &mut Transaction<'_, Postgres>,
+    event_id: Uuid,
+    sequence: i64,
+    event: EventCatalogueEvent,
+) -> anyhow::Result<()> {
+    if let EventCatalogueEvent::EventDrafted {
+        details, currency, ..
+    } = &event
+    {
+        insert_draft(tx, event_id, sequence, details, currency.as_str()).await?;
+        return Ok(());
+    }
+    if !claim_sequence(tx, event_id, sequence).await? {
+        return Ok(());
+    }
+    match event {
+        EventCatalogueEvent::EventDrafted { .. } => {}
+        EventCatalogueEvent::EventDetailsEdited { details } => {
+            update_details(tx, event_id, &details).await?;
+        }
+        EventCatalogueEvent::TicketTypeAdded { ticket_type } => {
+            insert_ticket_type(tx, event_id, &ticket_type).await?;
+        }
+        EventCatalogueEvent::TicketTypeChanged { ticket_type } => {
+            update_ticket_type(tx, &ticket_type).await?;
+        }
+        EventCatalogueEvent::TicketTypeRemoved { ticket_type_id } => {
+            sqlx::query("DELETE FROM catalogue_ticket_types WHERE ticket_type_id = $1")
+                .bind(ticket_type_id.as_uuid())
+                .execute(&mut **tx)
+                .await?;
+        }
+        EventCatalogueEvent::EventPublished { published_at } => {
+            sqlx::query(
+                "UPDATE catalogue_events SET status = 'published', published_at = $2 \
+                 WHERE event_id = $1",
+            )
+            .bind(event_id)
+            .bind(published_at)
+            .execute(&mut **tx)
+            .await?;
+        }
+        EventCatalogueEvent::EventCancelled {
+            cancelled_at,
+            reason,
+        } => {
+            sqlx::query(
+                "UPDATE catalogue_events SET status = 'cancelled', cancelled_at = $2, \
+                 cancellation_reason = $3 WHERE event_id = $1",
+            )
+            .bind(event_id)
+            .bind(cancelled_at)
+            .bind(reason)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Moves `catalogue_events.version` to `sequence`; false when it was already there.
+async fn claim_sequence(
+    tx: &mut Transaction<'_, Postgres>,
+    event_id: Uuid,
+    sequence: i64,
+) -> anyhow::Result<bool> {
+    let claimed = sqlx::query(
+        "UPDATE catalogue_events SET version = $2, updated_at = now() \
+         WHERE event_id = $1 AND version < $2",
+    )
+    .bind(event_id)
+    .bind(sequence)
+    .execute(&mut **tx)
+    .await?;
+    Ok(claimed.rows_affected() == 1)
+}
+
+async fn insert_draft(
+    tx: &mut Transaction<'_, Postgres>,
+    event_id: Uuid,
+    sequence: i64,
+    details: &EventDetails,
+    currency: &str,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        r#"
+        INSERT INTO catalogue_events
+            (event_id, status, title, description, venue_name, venue_address, starts_at,
+             ends_at, time_zone, currency, version)
+        VALUES ($1, 'draft', $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        ON CONFLICT (event_id) DO NOTHING
+        "#,
+    )
+    .bind(event_id)
+    .bind(details.title.as_str())
+    .bind(details.description.as_str())
+    .bind(details.venue.name.as_str())
+    .bind(details.venue.address.as_str())
+    .bind(details.starts_at)
+    .bind(details.ends_at)
+    .bind(details.time_zone.as_str())
+    .bind(currency)
+    .bind(sequence)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn update_details(
+    tx: &mut Transaction<'_, Postgres>,
+    event_id: Uuid,
+    details: &EventDetails,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        r#"
+        UPDATE catalogue_events
+           SET title = $2, description = $3, venue_name = $4, venue_address = $5,
+               starts_at = $6, ends_at = $7, time_zone = $8
+         WHERE event_id = $1
+        "#,
+    )
+    .bind(event_id)
+    .bind(details.title.as_str())
+    .bind(details.description.as_str())
+    .bind(details.venue.name.as_str())
+    .bind(details.venue.address.as_str())
+    .bind(details.starts_at)
+    .bind(details.ends_at)
+    .bind(details.time_zone.as_str())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_ticket_type(
+    tx: &mut Transaction<'_, Postgres>,
+    event_id: Uuid,
+    ticket_type: &TicketType,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        r#"
+        INSERT INTO catalogue_ticket_types
+            (ticket_type_id, event_id, position, name, price_minor, currency, capacity,
+             sale_opens_at, sale_closes_at, max_per_order)
+        VALUES ($1, $2,
+                (SELECT coalesce(max(position), 0) + 1 FROM catalogue_ticket_types
+                  WHERE event_id = $2),
+                $3, $4, $5, $6, $7, $8, $9)
+        ON CONFLICT (ticket_type_id) DO NOTHING
+        "#,
+    )
+    .bind(ticket_type.id.as_uuid())
+    .bind(event_id)
+    .bind(ticket_type.name.as_str())
+    .bind(ticket_type.price.amount_minor)
+    .bind(ticket_type.price.currency.as_str())
+    .bind(i32::try_from(ticket_type.capacity.get()).context("capacity out of range")?)
+    .bind(ticket_type.sale_window.opens_at())
+    .bind(ticket_type.sale_window.closes_at())
+    .bind(i32::from(ticket_type.max_per_order.get()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn update_ticket_type(
+    tx: &mut Transaction<'_, Postgres>,
+    ticket_type: &TicketType,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        r#"
+        UPDATE catalogue_ticket_types
+           SET name = $2, price_minor = $3, currency = $4, capacity = $5,
+               sale_opens_at = $6, sale_closes_at = $7, max_per_order = $8
+         WHERE ticket_type_id = $1
+        "#,
+    )
+    .bind(ticket_type.id.as_uuid())
+    .bind(ticket_type.name.as_str())
+    .bind(ticket_type.price.amount_minor)
+    .bind(ticket_type.price.currency.as_str())
+    .bind(i32::try_from(ticket_type.capacity.get()).context("capacity out of range")?)
+    .bind(ticket_type.sale_window.opens_at())
+    .bind(ticket_type.sale_window.closes_at())
+    .bind(i32::from(ticket_type.max_per_order.get()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

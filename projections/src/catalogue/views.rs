@@ -1,0 +1,107 @@
+//! The shapes the catalogue's queries answer with (and the API serves as JSON).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// An amount of money in the currency's minor unit (cents for EUR), never a float.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MoneyView {
+    /// Amount in minor units, e.g. 2500 for EUR 25.00.
+    #[schema(example = 2500)]
+    pub amount_minor: i64,
+    /// ISO 4217 currency code.
+    #[schema(example = "EUR")]
+    pub currency: String,
+}
+
+/// Where an event takes place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct VenueView {
+    /// Name of the venue.
+    pub name: String,
+    /// Postal address, possibly empty.
+    pub address: String,
+}
+
+/// One event in the public listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EventSummary {
+    /// The event's id.
+    pub id: Uuid,
+    /// Title shown to buyers.
+    pub title: String,
+    /// Where it takes place.
+    pub venue: VenueView,
+    /// When it starts (UTC).
+    pub starts_at: DateTime<Utc>,
+    /// When it ends (UTC).
+    pub ends_at: DateTime<Utc>,
+    /// IANA time zone in which to show its times, e.g. `Europe/Paris`.
+    pub time_zone: String,
+    /// The cheapest ticket type's price, if it has any.
+    pub price_from: Option<MoneyView>,
+}
+
+/// A page of the public listing, upcoming events first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EventListingPage {
+    /// The events of this page.
+    pub items: Vec<EventSummary>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A kind of ticket for an event, with its price and sale rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TicketTypeView {
+    /// The ticket type's id.
+    pub id: Uuid,
+    /// Name shown to buyers, e.g. "Standing".
+    pub name: String,
+    /// Price of one ticket.
+    pub price: MoneyView,
+    /// How many tickets of this type exist.
+    pub capacity: i32,
+    /// When its sale opens (UTC).
+    pub sale_opens_at: DateTime<Utc>,
+    /// When its sale closes (UTC).
+    pub sale_closes_at: DateTime<Utc>,
+    /// Most tickets of this type in one order.
+    pub max_per_order: i32,
+}
+
+/// Everything about one event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EventDetail {
+    /// The event's id.
+    pub id: Uuid,
+    /// `draft`, `published` or `cancelled`.
+    #[schema(example = "published")]
+    pub status: String,
+    /// Title shown to buyers.
+    pub title: String,
+    /// Description shown to buyers.
+    pub description: String,
+    /// Where it takes place.
+    pub venue: VenueView,
+    /// When it starts (UTC).
+    pub starts_at: DateTime<Utc>,
+    /// When it ends (UTC).
+    pub ends_at: DateTime<Utc>,
+    /// IANA time zone in which to show its times.
+    pub time_zone: String,
+    /// Currency of every price of this event.
+    pub currency: String,
+    /// When it was published, if it was.
+    pub published_at: Option<DateTime<Utc>>,
+    /// When it was cancelled, if it was.
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// Why it was cancelled, if a reason was given.
+    pub cancellation_reason: Option<String>,
+    /// Its ticket types, in the order the organiser added them.
+    pub ticket_types: Vec<TicketTypeView>,
+    /// The aggregate version this view reflects.
+    pub version: i64,
+}
