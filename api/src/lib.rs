@@ -11,6 +11,7 @@ pub mod database;
 pub mod extract;
 pub mod layers;
 pub mod problem;
+pub mod projectors;
 pub mod request_id;
 pub mod routes;
 pub mod seed;

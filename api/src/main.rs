@@ -141,6 +141,8 @@ async fn serve(config: Arc<Config>, seed_demo: bool) -> anyhow::Result<()> {
     if seed_demo {
         seed::seed_demo(&state).await?;
     }
+    let stop_projectors = tokio_util::sync::CancellationToken::new();
+    let projectors = carneau_api::projectors::spawn_projectors(&state, stop_projectors.clone());
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on CARNEAU_BIND={}", config.bind))?;
@@ -149,6 +151,10 @@ async fn serve(config: Arc<Config>, seed_demo: bool) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_requested())
         .await
         .context("serving HTTP")?;
+    stop_projectors.cancel();
+    for projector in projectors {
+        projector.await.ok();
+    }
     tracing::info!("shut down");
     redis.quit().await.ok();
     pool.close().await;

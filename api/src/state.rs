@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::extract::FromRef;
+use carneau_commands::Catalogue;
+use carneau_projections::cache::ResponseCache;
 use fred::prelude::{Builder, Client, ClientLike, ReconnectPolicy};
 use sqlx::PgPool;
 
@@ -34,12 +36,18 @@ pub struct AppState {
     pub redis: Client,
     /// The configuration the process started with.
     pub config: Arc<Config>,
+    /// Organiser commands on the event catalogue.
+    pub catalogue: Arc<Catalogue>,
+    /// The Redis cache of query responses.
+    pub cache: ResponseCache,
 }
 
 impl AppState {
-    /// Bundles already-connected handles.
+    /// Bundles already-connected handles and the services built on them.
     pub fn new(pool: PgPool, redis: Client, config: Arc<Config>) -> Self {
         Self {
+            catalogue: Arc::new(Catalogue::new(pool.clone())),
+            cache: ResponseCache::new(redis.clone(), config.redis_prefix.clone()),
             pool,
             redis,
             config,

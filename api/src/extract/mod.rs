@@ -20,8 +20,10 @@ use serde::Serialize;
 
 use crate::problem::{ApiError, FieldError};
 
+mod headers;
 mod params;
 
+pub use headers::{version_etag, IdempotencyKeyHeader, IfMatchVersion};
 pub use params::{parse_query, ApiPath, ApiQuery};
 
 /// A JSON request body (or response body) whose rejections are problems.

@@ -2,6 +2,7 @@
 //! `OpenApiRouter` whose handlers carry `#[utoipa::path]`, so the OpenAPI document is built
 //! from the routes themselves and cannot drift from them.
 
+pub mod catalogue;
 pub mod events;
 pub mod health;
 pub mod organiser;

@@ -1,15 +1,34 @@
-//! Organiser commands (create and publish events, manage tiers), behind the admin token.
+//! Organiser commands on the catalogue: create and edit events, manage their ticket
+//! types, publish and cancel. Every route needs the admin bearer token.
 //!
-//! Every handler here takes an [`Organiser`] argument and declares
-//! `security(("admin_token" = []))` and [`OrganiserProblems`]. For now the only route lets
-//! an organiser console check its token before doing anything.
+//! Responses carry the event's state after the command (read-your-writes) and its
+//! version as `ETag`; sending it back as `If-Match` makes a command apply only if
+//! nobody changed the event since.
 
-use axum::http::StatusCode;
+use axum::http::header::{ETAG, LOCATION};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use carneau_commands::catalogue::CommandContext;
+use carneau_commands::Executed;
+use carneau_domain::event::{Event, EventCommand};
+use carneau_domain::ids::{EventId, TicketTypeId};
+use carneau_projections::catalogue::EventDetail;
+use chrono::Utc;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::Organiser;
-use crate::problem::responses::{OrganiserProblems, ServerProblems};
+use crate::extract::{version_etag, ApiJson, ApiPath, IdempotencyKeyHeader, IfMatchVersion};
+use crate::problem::responses::{
+    BodyProblems, ConflictProblem, NotFoundProblem, OrganiserProblems, ServerProblems,
+};
+use crate::problem::ApiError;
+use crate::routes::catalogue::errors::command_problem;
+use crate::routes::catalogue::requests::{
+    AddTicketTypeRequest, CancelEventRequest, ChangeTicketTypeRequest, CreateEventRequest,
+    EditEventRequest,
+};
+use crate::routes::catalogue::view::event_detail;
 use crate::state::AppState;
 
 /// The OpenAPI tag of these routes.
@@ -17,7 +36,55 @@ pub const TAG: &str = "organiser";
 
 /// The organiser routes.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(check_token))
+    OpenApiRouter::new()
+        .routes(routes!(check_token))
+        .routes(routes!(create_event))
+        .routes(routes!(get_event, edit_event))
+        .routes(routes!(add_ticket_type))
+        .routes(routes!(change_ticket_type, remove_ticket_type))
+        .routes(routes!(publish_event))
+        .routes(routes!(cancel_event))
+}
+
+fn context() -> CommandContext {
+    CommandContext {
+        actor: "admin".to_owned(),
+        request_id: crate::request_id::current().map(|id| id.to_string()),
+    }
+}
+
+/// The event as JSON with its version as `ETag` (and `Location` when created).
+fn event_response(
+    status: StatusCode,
+    executed: &Executed<Event>,
+    location: bool,
+) -> Result<Response, ApiError> {
+    let detail = event_detail(executed)?;
+    let mut headers = HeaderMap::new();
+    if let Ok(etag) = HeaderValue::from_str(&version_etag(executed.version)) {
+        headers.insert(ETAG, etag);
+    }
+    if location {
+        if let Ok(path) = HeaderValue::from_str(&format!("/organiser/events/{}", detail.id)) {
+            headers.insert(LOCATION, path);
+        }
+    }
+    Ok((status, headers, ApiJson(detail)).into_response())
+}
+
+/// Runs one command on an existing event and answers with its new state.
+async fn run(
+    state: &AppState,
+    event_id: EventId,
+    command: EventCommand,
+    if_match: IfMatchVersion,
+) -> Result<Response, ApiError> {
+    let executed = state
+        .catalogue
+        .execute(event_id, command, if_match.0, &context())
+        .await
+        .map_err(command_problem)?;
+    event_response(StatusCode::OK, &executed, false)
 }
 
 /// Checks the organiser token: 204 when it is valid.
@@ -30,4 +97,212 @@ pub fn routes() -> OpenApiRouter<AppState> {
     ))]
 async fn check_token(_organiser: Organiser) -> StatusCode {
     StatusCode::NO_CONTENT
+}
+
+/// Creates an event as a draft. With an `Idempotency-Key`, a retry returns the event the
+/// first attempt created (200) instead of creating another.
+#[utoipa::path(post, path = "/organiser/events", tag = TAG,
+    security(("admin_token" = [])),
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "Makes retries safe: the same key returns the same event.")),
+    request_body = CreateEventRequest,
+    responses(
+        (status = 201, description = "Created as a draft.", body = EventDetail,
+            headers(("ETag" = String), ("Location" = String))),
+        (status = 200, description = "Already created by an earlier request with this key.",
+            body = EventDetail),
+        BodyProblems, ConflictProblem, OrganiserProblems, ServerProblems,
+    ))]
+async fn create_event(
+    _organiser: Organiser,
+    state: axum::extract::State<AppState>,
+    IdempotencyKeyHeader(key): IdempotencyKeyHeader,
+    ApiJson(request): ApiJson<CreateEventRequest>,
+) -> Result<Response, ApiError> {
+    let (details, currency) = request.parse()?;
+    let (executed, created) = state
+        .catalogue
+        .create_draft(key.as_ref(), details, currency, &context())
+        .await
+        .map_err(command_problem)?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    event_response(status, &executed, true)
+}
+
+/// An event in any state (drafts included), straight from its history.
+#[utoipa::path(get, path = "/organiser/events/{event_id}", tag = TAG,
+    security(("admin_token" = [])),
+    params(("event_id" = uuid::Uuid, Path, description = "The event's id.")),
+    responses(
+        (status = 200, description = "The event.", body = EventDetail, headers(("ETag" = String))),
+        NotFoundProblem, OrganiserProblems, ServerProblems,
+    ))]
+async fn get_event(
+    _organiser: Organiser,
+    state: axum::extract::State<AppState>,
+    ApiPath(event_id): ApiPath<EventId>,
+) -> Result<Response, ApiError> {
+    let executed = state
+        .catalogue
+        .load(event_id)
+        .await
+        .map_err(command_problem)?
+        .ok_or_else(|| ApiError::not_found("This event"))?;
+    event_response(StatusCode::OK, &executed, false)
+}
+
+/// Changes an event's details; fields left out keep their value.
+#[utoipa::path(patch, path = "/organiser/events/{event_id}", tag = TAG,
+    security(("admin_token" = [])),
+    params(("event_id" = uuid::Uuid, Path, description = "The event's id."),
+        ("If-Match" = Option<String>, Header, description = "Apply only at this ETag.")),
+    request_body = EditEventRequest,
+    responses(
+        (status = 200, description = "The event after the change.", body = EventDetail),
+        BodyProblems, NotFoundProblem, ConflictProblem, OrganiserProblems, ServerProblems,
+    ))]
+async fn edit_event(
+    _organiser: Organiser,
+    state: axum::extract::State<AppState>,
+    ApiPath(event_id): ApiPath<EventId>,
+    if_match: IfMatchVersion,
+    ApiJson(request): ApiJson<EditEventRequest>,
+) -> Result<Response, ApiError> {
+    let change = request.parse()?;
+    run(
+        &state,
+        event_id,
+        EventCommand::EditDetails(change),
+        if_match,
+    )
+    .await
+}
+
+/// Adds a ticket type. With an `Idempotency-Key`, a retry adds nothing twice.
+#[utoipa::path(post, path = "/organiser/events/{event_id}/ticket-types", tag = TAG,
+    security(("admin_token" = [])),
+    params(("event_id" = uuid::Uuid, Path, description = "The event's id."),
+        ("Idempotency-Key" = Option<String>, Header,
+            description = "Makes retries safe: the same key adds the ticket type once.")),
+    request_body = AddTicketTypeRequest,
+    responses(
+        (status = 201, description = "Added; the event after the change.", body = EventDetail),
+        (status = 200, description = "Already added by an earlier request with this key.",
+            body = EventDetail),
+        BodyProblems, NotFoundProblem, ConflictProblem, OrganiserProblems, ServerProblems,
+    ))]
+async fn add_ticket_type(
+    _organiser: Organiser,
+    state: axum::extract::State<AppState>,
+    ApiPath(event_id): ApiPath<EventId>,
+    IdempotencyKeyHeader(key): IdempotencyKeyHeader,
+    ApiJson(request): ApiJson<AddTicketTypeRequest>,
+) -> Result<Response, ApiError> {
+    let build = request.parse()?;
+    let (executed, _id, added) = state
+        .catalogue
+        .add_ticket_type(event_id, key.as_ref(), build, &context())
+        .await
+        .map_err(command_problem)?;
+    let status = if added {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    event_response(status, &executed, false)
+}
+
+/// Changes a ticket type; fields left out keep their value.
+#[utoipa::path(patch, path = "/organiser/events/{event_id}/ticket-types/{ticket_type_id}",
+    tag = TAG, security(("admin_token" = [])),
+    params(("event_id" = uuid::Uuid, Path, description = "The event's id."),
+        ("ticket_type_id" = uuid::Uuid, Path, description = "The ticket type's id."),
+        ("If-Match" = Option<String>, Header, description = "Apply only at this ETag.")),
+    request_body = ChangeTicketTypeRequest,
+    responses(
+        (status = 200, description = "The event after the change.", body = EventDetail),
+        BodyProblems, NotFoundProblem, ConflictProblem, OrganiserProblems, ServerProblems,
+    ))]
+async fn change_ticket_type(
+    _organiser: Organiser,
+    state: axum::extract::State<AppState>,
+    ApiPath((event_id, ticket_type_id)): ApiPath<(EventId, TicketTypeId)>,
+    if_match: IfMatchVersion,
+    ApiJson(request): ApiJson<ChangeTicketTypeRequest>,
+) -> Result<Response, ApiError> {
+    let change = request.parse()?;
+    let command = EventCommand::ChangeTicketType {
+        ticket_type_id,
+        change,
+    };
+    run(&state, event_id, command, if_match).await
+}
+
+/// Removes a ticket type.
+#[utoipa::path(delete, path = "/organiser/events/{event_id}/ticket-types/{ticket_type_id}",
+    tag = TAG, security(("admin_token" = [])),
+    params(("event_id" = uuid::Uuid, Path, description = "The event's id."),
+        ("ticket_type_id" = uuid::Uuid, Path, description = "The ticket type's id."),
+        ("If-Match" = Option<String>, Header, description = "Apply only at this ETag.")),
+    responses(
+        (status = 200, description = "The event after the change.", body = EventDetail),
+        NotFoundProblem, ConflictProblem, OrganiserProblems, ServerProblems,
+    ))]
+async fn remove_ticket_type(
+    _organiser: Organiser,
+    state: axum::extract::State<AppState>,
+    ApiPath((event_id, ticket_type_id)): ApiPath<(EventId, TicketTypeId)>,
+    if_match: IfMatchVersion,
+) -> Result<Response, ApiError> {
+    let command = EventCommand::RemoveTicketType { ticket_type_id };
+    run(&state, event_id, command, if_match).await
+}
+
+/// Puts the event on sale: it appears in the public listing.
+#[utoipa::path(post, path = "/organiser/events/{event_id}/publish", tag = TAG,
+    security(("admin_token" = [])),
+    params(("event_id" = uuid::Uuid, Path, description = "The event's id."),
+        ("If-Match" = Option<String>, Header, description = "Apply only at this ETag.")),
+    responses(
+        (status = 200, description = "Published.", body = EventDetail),
+        NotFoundProblem, ConflictProblem, OrganiserProblems, ServerProblems,
+    ))]
+async fn publish_event(
+    _organiser: Organiser,
+    state: axum::extract::State<AppState>,
+    ApiPath(event_id): ApiPath<EventId>,
+    if_match: IfMatchVersion,
+) -> Result<Response, ApiError> {
+    let command = EventCommand::Publish {
+        published_at: Utc::now(),
+    };
+    run(&state, event_id, command, if_match).await
+}
+
+/// Calls the event off; it can no longer change.
+#[utoipa::path(post, path = "/organiser/events/{event_id}/cancel", tag = TAG,
+    security(("admin_token" = [])),
+    params(("event_id" = uuid::Uuid, Path, description = "The event's id."),
+        ("If-Match" = Option<String>, Header, description = "Apply only at this ETag.")),
+    request_body = CancelEventRequest,
+    responses(
+        (status = 200, description = "Cancelled.", body = EventDetail),
+        BodyProblems, NotFoundProblem, ConflictProblem, OrganiserProblems, ServerProblems,
+    ))]
+async fn cancel_event(
+    _organiser: Organiser,
+    state: axum::extract::State<AppState>,
+    ApiPath(event_id): ApiPath<EventId>,
+    if_match: IfMatchVersion,
+    ApiJson(request): ApiJson<CancelEventRequest>,
+) -> Result<Response, ApiError> {
+    let command = EventCommand::Cancel {
+        cancelled_at: Utc::now(),
+        reason: request.reason,
+    };
+    run(&state, event_id, command, if_match).await
 }

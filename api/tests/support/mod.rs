@@ -27,6 +27,8 @@ pub enum Caller {
 
 /// A running application and a client aimed at it.
 pub struct TestApp {
+    /// Stops the app's projectors when the app is dropped, before its database goes.
+    pub _stop_projectors: tokio_util::sync::DropGuard,
     /// `http://127.0.0.1:<port>`.
     pub base_url: String,
     /// A plain client; the helpers below add the URL and the token.
@@ -60,6 +62,9 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
         redis.client().clone(),
         Arc::new(config),
     );
+    // Dropped with the app, which stops the projectors.
+    let stop_projectors = tokio_util::sync::CancellationToken::new();
+    carneau_api::projectors::spawn_projectors(&state, stop_projectors.clone());
     let base_url = serve(carneau_api::router(state.clone())).await;
     TestApp {
         base_url,
@@ -67,6 +72,7 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
         state,
         database,
         redis,
+        _stop_projectors: stop_projectors.drop_guard(),
     }
 }
 

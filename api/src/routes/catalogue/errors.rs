@@ -1,0 +1,80 @@
+//! The one place where the catalogue's refusals become HTTP problems.
+
+use axum::http::StatusCode;
+use carneau_commands::CommandError;
+use carneau_domain::event::EventError;
+
+use crate::problem::{ApiError, FieldError};
+
+/// Maps a refused or failed catalogue command to its problem. Each business reason keeps
+/// its own stable `type` (the domain's slug); rules about the request's content are 422
+/// with the field named, rules about the event's current state are 409.
+pub fn command_problem(error: CommandError<EventError>) -> ApiError {
+    match error {
+        CommandError::Rejected(reason) => rejection_problem(&reason),
+        CommandError::Conflict => ApiError::conflict(
+            "concurrent-modification",
+            "The event was changed by another request at the same time (or since the version \
+             you sent in If-Match). Reload it and try again.",
+        ),
+        CommandError::IdempotencyKeyReused => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency-key-reused",
+            "Idempotency key reused",
+            "This Idempotency-Key was already used with a different request body.",
+        ),
+        CommandError::Store(cause) => ApiError::internal(anyhow::anyhow!(cause)),
+    }
+}
+
+fn rejection_problem(reason: &EventError) -> ApiError {
+    let field = match reason {
+        EventError::EndsBeforeStart => Some("ends_at"),
+        EventError::NegativePrice => Some("price.amount_minor"),
+        EventError::CurrencyMismatch { .. } => Some("price.currency"),
+        EventError::DuplicateTicketTypeName(_) => Some("name"),
+        EventError::SaleClosesAfterEventEnds => Some("sale_closes_at"),
+        EventError::ReasonTooLong => Some("reason"),
+        _ => None,
+    };
+    let (status, title) = match reason {
+        EventError::NotFound => (StatusCode::NOT_FOUND, "Event not found"),
+        EventError::UnknownTicketType(_) => (StatusCode::NOT_FOUND, "Ticket type not found"),
+        EventError::TooManyTicketTypes => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "Too many ticket types")
+        }
+        _ if field.is_some() => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid event"),
+        _ => (
+            StatusCode::CONFLICT,
+            "Not possible in the event's current state",
+        ),
+    };
+    let problem = ApiError::new(status, reason.kind(), title, reason.to_string());
+    match field {
+        Some(field) => problem.with_field_errors(vec![FieldError::new(field, reason.to_string())]),
+        None => problem,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_rules_are_422_with_the_field_and_state_rules_are_409() {
+        let ends = command_problem(CommandError::Rejected(EventError::EndsBeforeStart));
+        assert_eq!(ends.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(ends.field_errors()[0].field, "ends_at");
+
+        let publish = command_problem(CommandError::Rejected(EventError::NoTicketTypes));
+        assert_eq!(publish.status(), StatusCode::CONFLICT);
+        assert_eq!(publish.slug(), "no-ticket-types");
+    }
+
+    #[test]
+    fn a_lost_race_is_a_409() {
+        let conflict = command_problem(CommandError::Conflict);
+        assert_eq!(conflict.status(), StatusCode::CONFLICT);
+        assert_eq!(conflict.slug(), "concurrent-modification");
+    }
+}

@@ -1,0 +1,56 @@
+//! An event's state after a command, in the shape the public detail has, so organisers
+//! read their own write at once (the read model catches up a moment later).
+
+use carneau_commands::Executed;
+use carneau_domain::event::{Event, EventStatus};
+use carneau_projections::catalogue::{EventDetail, MoneyView, TicketTypeView, VenueView};
+
+use crate::problem::ApiError;
+
+/// The event's detail as of `executed`, or a 404 if it does not exist.
+pub fn event_detail(executed: &Executed<Event>) -> Result<EventDetail, ApiError> {
+    let event = &executed.state;
+    let (Some(id), Some(details), Some(currency)) = (event.id(), event.details(), event.currency())
+    else {
+        return Err(ApiError::not_found("This event"));
+    };
+    let status = match event.status() {
+        EventStatus::Draft => "draft",
+        EventStatus::Published => "published",
+        EventStatus::Cancelled => "cancelled",
+    };
+    Ok(EventDetail {
+        id: id.as_uuid(),
+        status: status.to_owned(),
+        title: details.title.as_str().to_owned(),
+        description: details.description.as_str().to_owned(),
+        venue: VenueView {
+            name: details.venue.name.as_str().to_owned(),
+            address: details.venue.address.as_str().to_owned(),
+        },
+        starts_at: details.starts_at,
+        ends_at: details.ends_at,
+        time_zone: details.time_zone.as_str().to_owned(),
+        currency: currency.as_str().to_owned(),
+        published_at: event.published_at(),
+        cancelled_at: event.cancelled_at(),
+        cancellation_reason: event.cancellation_reason().map(str::to_owned),
+        ticket_types: event
+            .ticket_types()
+            .iter()
+            .map(|ticket_type| TicketTypeView {
+                id: ticket_type.id.as_uuid(),
+                name: ticket_type.name.as_str().to_owned(),
+                price: MoneyView {
+                    amount_minor: ticket_type.price.amount_minor,
+                    currency: ticket_type.price.currency.as_str().to_owned(),
+                },
+                capacity: i32::try_from(ticket_type.capacity.get()).unwrap_or(i32::MAX),
+                sale_opens_at: ticket_type.sale_window.opens_at(),
+                sale_closes_at: ticket_type.sale_window.closes_at(),
+                max_per_order: i32::from(ticket_type.max_per_order.get()),
+            })
+            .collect(),
+        version: i64::try_from(executed.version).unwrap_or(i64::MAX),
+    })
+}
