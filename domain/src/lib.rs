@@ -5,6 +5,8 @@
 //! aggregate, hands it a command (with the current time where a rule needs one) and stores
 //! the events it returns.
 
+#![warn(missing_docs)]
+
 pub mod event;
 pub mod ids;
 pub mod money;
