@@ -30,8 +30,9 @@ CREATE INDEX catalogue_events_search ON catalogue_events USING gin (search);
 
 CREATE TABLE catalogue_ticket_types
 (
-    ticket_type_id uuid PRIMARY KEY,
     event_id       uuid        NOT NULL REFERENCES catalogue_events (event_id) ON DELETE CASCADE,
+    -- Unique within its event only, as the aggregate guarantees.
+    ticket_type_id uuid        NOT NULL,
     -- Order in which the organiser added them, for a stable display.
     position       integer     NOT NULL,
     name           text        NOT NULL,
@@ -40,7 +41,8 @@ CREATE TABLE catalogue_ticket_types
     capacity       integer     NOT NULL,
     sale_opens_at  timestamptz NOT NULL,
     sale_closes_at timestamptz NOT NULL,
-    max_per_order  integer     NOT NULL
+    max_per_order  integer     NOT NULL,
+    PRIMARY KEY (event_id, ticket_type_id)
 );
 
-CREATE INDEX catalogue_ticket_types_event ON catalogue_ticket_types (event_id, position);
+CREATE INDEX catalogue_ticket_types_order ON catalogue_ticket_types (event_id, position);

@@ -8,18 +8,31 @@
 //!
 //! A burst of misses on one key sends one query to PostgreSQL: misses in one process wait
 //! for a single in-process load, and processes coordinate through a short Redis lock.
-//! Redis failures degrade to loading from PostgreSQL; they never fail a read.
+//! Redis failures degrade to loading from PostgreSQL; they never fail a read, and after
+//! one failure Redis is skipped for [`REDIS_BREAKER_OPEN`] so an outage does not add a
+//! timeout to every request.
 
-use std::collections::HashMap;
+mod breaker;
+mod single_flight;
+
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use fred::error::{Error as RedisError, ErrorKind};
 use fred::prelude::{Client, Expiration, KeysInterface, SetOptions};
-use tokio::sync::OnceCell;
+use tracing::instrument;
+
+use breaker::{RedisBreaker, Tripped};
+use single_flight::SingleFlight;
 
 /// How long a cached response lives if no projector invalidates it first.
 pub const CACHE_TTL: Duration = Duration::from_secs(300);
+/// How long Redis is skipped after a call to it failed.
+pub const REDIS_BREAKER_OPEN: Duration = Duration::from_millis(1_000);
+/// The longest one Redis call may take, whatever the client's own command timeout (a
+/// client built without one would otherwise hang reads while Redis is away).
+pub const REDIS_CALL_TIMEOUT: Duration = Duration::from_millis(500);
 /// How long a process may hold the lock that makes it the one loading a key.
 const LOAD_LOCK_TTL: Duration = Duration::from_secs(5);
 /// How long a process waits for another one's load before loading itself.
@@ -45,16 +58,20 @@ impl CacheScope {
     }
 }
 
-/// The outcome of one load, shared by every request that waited for it.
-type SharedLoad = Arc<OnceCell<Result<Option<String>, String>>>;
+/// Redis did not answer (or is being skipped): the caller goes to PostgreSQL.
+struct Unavailable;
 
 /// Read-through cache of JSON responses in Redis.
+///
+/// Build one per process and clone it: clones share the in-flight loads and the record of
+/// Redis failures.
 #[derive(Clone)]
 pub struct ResponseCache {
     redis: Client,
     prefix: String,
     ttl: Duration,
-    in_flight: Arc<Mutex<HashMap<String, SharedLoad>>>,
+    in_flight: SingleFlight,
+    breaker: Arc<RedisBreaker>,
 }
 
 impl ResponseCache {
@@ -64,7 +81,8 @@ impl ResponseCache {
             redis,
             prefix: prefix.into(),
             ttl: CACHE_TTL,
-            in_flight: Arc::default(),
+            in_flight: SingleFlight::default(),
+            breaker: Arc::new(RedisBreaker::new(REDIS_BREAKER_OPEN)),
         }
     }
 
@@ -76,6 +94,7 @@ impl ResponseCache {
 
     /// The cached JSON of `scope`/`key`, or `load`'s result stored for the next reader.
     /// `load` returning `None` (nothing there) is not cached.
+    #[instrument(skip_all, fields(scope = %scope.name(), key = %key))]
     pub async fn get_or_load<F, Fut>(
         &self,
         scope: &CacheScope,
@@ -86,61 +105,52 @@ impl ResponseCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = anyhow::Result<Option<String>>>,
     {
-        let generation = self.generation(scope).await;
-        let Some(generation) = generation else {
+        let Ok(generation) = self.generation(scope).await else {
             // Redis is unreachable: still coalesce this process's misses.
-            return self
-                .single_flight(format!("offline:{}:{key}", scope.name()), load)
-                .await;
+            let offline_key = format!("offline:{}:{key}", scope.name());
+            return self.in_flight.run(offline_key, load).await;
         };
         let cache_key = format!("{}cache:{}:{generation}:{key}", self.prefix, scope.name());
-        if let Some(hit) = self.read(&cache_key).await {
+        if let Ok(Some(hit)) = self.read(&cache_key).await {
             return Ok(Some(hit));
         }
         let loader = || self.load_once_across_processes(&cache_key, load);
-        self.single_flight(cache_key.clone(), loader).await
+        self.in_flight.run(cache_key.clone(), loader).await
     }
 
     /// Makes every cached response of `scope` stale. Called after a read model commits.
+    ///
+    /// Tried even while reads skip Redis: a lost invalidation serves a stale response
+    /// until [`CACHE_TTL`], which is worse than one more timeout for the projector.
+    #[instrument(skip_all, fields(scope = %scope.name()))]
     pub async fn invalidate(&self, scope: &CacheScope) {
         let key = format!("{}generation:{}", self.prefix, scope.name());
-        let bumped: Result<i64, _> = self.redis.incr(&key).await;
-        if let Err(error) = bumped {
+        if self.attempt(self.redis.incr::<i64, _>(&key)).await.is_err() {
             // The TTL bounds how long a stale response can be served after this.
-            tracing::warn!(%error, scope = scope.name(), "cache invalidation failed");
+            tracing::warn!(scope = scope.name(), "cache invalidation failed");
         }
     }
 
-    async fn generation(&self, scope: &CacheScope) -> Option<i64> {
+    async fn generation(&self, scope: &CacheScope) -> Result<i64, Unavailable> {
         let key = format!("{}generation:{}", self.prefix, scope.name());
-        match self.redis.get::<Option<i64>, _>(&key).await {
-            Ok(generation) => Some(generation.unwrap_or(0)),
-            Err(error) => {
-                tracing::warn!(%error, "cache unavailable, reading from PostgreSQL");
-                None
-            }
-        }
+        let generation = self.call(self.redis.get::<Option<i64>, _>(&key)).await?;
+        Ok(generation.unwrap_or(0))
     }
 
-    async fn read(&self, cache_key: &str) -> Option<String> {
-        match self.redis.get::<Option<String>, _>(cache_key).await {
-            Ok(value) => value,
-            Err(error) => {
-                tracing::warn!(%error, "cache read failed");
-                None
-            }
-        }
+    async fn read(&self, cache_key: &str) -> Result<Option<String>, Unavailable> {
+        self.call(self.redis.get::<Option<String>, _>(cache_key))
+            .await
     }
 
     async fn store(&self, cache_key: &str, value: &str) {
         let ttl = i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX).max(1);
-        let stored: Result<(), _> = self
-            .redis
-            .set(cache_key, value, Some(Expiration::EX(ttl)), None, false)
+        let expiry = Some(Expiration::EX(ttl));
+        let _ = self
+            .call(
+                self.redis
+                    .set::<(), _, _>(cache_key, value, expiry, None, false),
+            )
             .await;
-        if let Err(error) = stored {
-            tracing::warn!(%error, "cache write failed");
-        }
     }
 
     /// Loads under a Redis lock so that only one process queries PostgreSQL for a key;
@@ -156,64 +166,104 @@ impl ResponseCache {
     {
         let lock_key = format!("{cache_key}:loading");
         let lock_ms = i64::try_from(LOAD_LOCK_TTL.as_millis()).unwrap_or(5_000);
-        let locked: Result<Option<String>, _> = self
-            .redis
-            .set(
+        let lock = Some(Expiration::PX(lock_ms));
+        let locked = self
+            .call(self.redis.set::<Option<String>, _, _>(
                 &lock_key,
                 "1",
-                Some(Expiration::PX(lock_ms)),
+                lock,
                 Some(SetOptions::NX),
                 false,
-            )
+            ))
             .await;
-        if matches!(locked, Ok(None)) {
-            let deadline = tokio::time::Instant::now() + LOAD_WAIT;
-            while tokio::time::Instant::now() < deadline {
-                tokio::time::sleep(LOAD_POLL_INTERVAL).await;
-                if let Some(hit) = self.read(cache_key).await {
-                    return Ok(Some(hit));
+        let holds_lock = matches!(locked, Ok(Some(_)));
+        let cached = match locked {
+            // The previous holder stores before it unlocks, so it may have stored this
+            // key between our miss and our lock: without this look, a request that
+            // missed just before the store would load a second time.
+            Ok(Some(_)) => self.read(cache_key).await.ok().flatten(),
+            Ok(None) => self.wait_for_other_process(cache_key, &lock_key).await,
+            Err(Unavailable) => None,
+        };
+        let loaded = match cached {
+            Some(hit) => Ok(Some(hit)),
+            None => {
+                let loaded = load().await;
+                if let Ok(Some(value)) = &loaded {
+                    self.store(cache_key, value).await;
                 }
+                loaded
             }
-        }
-        let loaded = load().await;
-        if let Ok(Some(value)) = &loaded {
-            self.store(cache_key, value).await;
-        }
-        if matches!(locked, Ok(Some(_))) {
-            let _: Result<i64, _> = self.redis.del(&lock_key).await;
+        };
+        if holds_lock {
+            let _ = self.call(self.redis.del::<i64, _>(&lock_key)).await;
         }
         loaded
     }
 
-    /// Runs `load` once for all concurrent callers in this process asking for `key`.
-    async fn single_flight<F, Fut>(&self, key: String, load: F) -> anyhow::Result<Option<String>>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = anyhow::Result<Option<String>>>,
-    {
-        let cell = {
-            let mut in_flight = self
-                .in_flight
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            in_flight.entry(key.clone()).or_default().clone()
-        };
-        let outcome = cell
-            .get_or_init(|| async { load().await.map_err(|error| format!("{error:#}")) })
-            .await
-            .clone();
-        {
-            let mut in_flight = self
-                .in_flight
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            if in_flight
-                .get(&key)
-                .is_some_and(|current| Arc::ptr_eq(current, &cell))
-            {
-                in_flight.remove(&key);
+    /// Polls for the value another process is loading under `lock_key`; `None` when it
+    /// stored nothing (its load found nothing or failed), took too long, or Redis failed.
+    async fn wait_for_other_process(&self, cache_key: &str, lock_key: &str) -> Option<String> {
+        let deadline = tokio::time::Instant::now() + LOAD_WAIT;
+        while tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(LOAD_POLL_INTERVAL).await;
+            // The lock before the value: its holder stores before it unlocks, so a lock
+            // seen gone followed by a miss means it stored nothing.
+            let loading = self
+                .call(self.redis.exists::<i64, _>(lock_key))
+                .await
+                .ok()?;
+            match self.read(cache_key).await.ok()? {
+                Some(hit) => return Some(hit),
+                None if loading == 0 => return None,
+                None => {}
             }
         }
-        outcome.map_err(anyhow::Error::msg)
+        None
+    }
+
+    /// Runs `command` unless Redis is being skipped.
+    async fn call<T>(
+        &self,
+        command: impl Future<Output = Result<T, RedisError>>,
+    ) -> Result<T, Unavailable> {
+        if !self.breaker.allows() {
+            return Err(Unavailable);
+        }
+        self.attempt(command).await
+    }
+
+    /// Runs `command` within [`REDIS_CALL_TIMEOUT`] and tells the breaker how it went.
+    async fn attempt<T>(
+        &self,
+        command: impl Future<Output = Result<T, RedisError>>,
+    ) -> Result<T, Unavailable> {
+        let error = match tokio::time::timeout(REDIS_CALL_TIMEOUT, command).await {
+            Ok(Ok(value)) => {
+                if self.breaker.record_success() {
+                    tracing::info!("cache available again");
+                }
+                return Ok(value);
+            }
+            Ok(Err(error)) => error,
+            Err(_) => RedisError::new(ErrorKind::Timeout, "no answer from Redis in time"),
+        };
+        if matches!(
+            error.kind(),
+            ErrorKind::Parse | ErrorKind::InvalidArgument | ErrorKind::InvalidCommand
+        ) {
+            // Redis answered: this key or command is at fault, not the connection.
+            tracing::warn!(%error, "cache command refused");
+            return Err(Unavailable);
+        }
+        match self.breaker.record_failure() {
+            Tripped::Opened => tracing::warn!(
+                %error,
+                skip_for = ?REDIS_BREAKER_OPEN,
+                "cache unavailable, reading from PostgreSQL"
+            ),
+            Tripped::StillOpen => tracing::debug!(%error, "cache still unavailable"),
+        }
+        Err(Unavailable)
     }
 }

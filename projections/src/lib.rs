@@ -5,6 +5,8 @@
 //! per projector across all processes. [`catalogue`] holds the event catalogue's read
 //! models and [`cache`] the Redis cache of query responses.
 
+#![warn(missing_docs)]
+
 pub mod cache;
 pub mod catalogue;
 pub mod log;

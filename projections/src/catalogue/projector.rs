@@ -7,6 +7,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use carneau_domain::event::{Event, EventCatalogueEvent, EventDetails, TicketType};
 use cqrs_es::Aggregate;
+use futures::future::join_all;
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
@@ -63,10 +64,14 @@ impl Projector for CatalogueProjector {
         if changed.is_empty() {
             return;
         }
-        for id in &changed {
-            cache.invalidate(&CacheScope::Event(*id)).await;
-        }
-        cache.invalidate(&CacheScope::Listing).await;
+        // Concurrently: while Redis is away each invalidation waits for its timeout, and a
+        // batch can touch hundreds of events.
+        let scopes: Vec<CacheScope> = changed
+            .into_iter()
+            .map(CacheScope::Event)
+            .chain([CacheScope::Listing])
+            .collect();
+        join_all(scopes.iter().map(|scope| cache.invalidate(scope))).await;
     }
 }
 
@@ -93,17 +98,18 @@ async fn apply_one(
         EventCatalogueEvent::EventDetailsEdited { details } => {
             update_details(tx, event_id, &details).await?;
         }
-        EventCatalogueEvent::TicketTypeAdded { ticket_type } => {
-            insert_ticket_type(tx, event_id, &ticket_type).await?;
-        }
-        EventCatalogueEvent::TicketTypeChanged { ticket_type } => {
-            update_ticket_type(tx, &ticket_type).await?;
+        EventCatalogueEvent::TicketTypeAdded { ticket_type }
+        | EventCatalogueEvent::TicketTypeChanged { ticket_type } => {
+            upsert_ticket_type(tx, event_id, &ticket_type).await?;
         }
         EventCatalogueEvent::TicketTypeRemoved { ticket_type_id } => {
-            sqlx::query("DELETE FROM catalogue_ticket_types WHERE ticket_type_id = $1")
-                .bind(ticket_type_id.as_uuid())
-                .execute(&mut **tx)
-                .await?;
+            sqlx::query(
+                "DELETE FROM catalogue_ticket_types WHERE ticket_type_id = $1 AND event_id = $2",
+            )
+            .bind(ticket_type_id.as_uuid())
+            .bind(event_id)
+            .execute(&mut **tx)
+            .await?;
         }
         EventCatalogueEvent::EventPublished { published_at } => {
             sqlx::query(
@@ -207,7 +213,9 @@ async fn update_details(
     Ok(())
 }
 
-async fn insert_ticket_type(
+/// Writes a ticket type as it now is; a new one goes after the event's others, a changed
+/// one keeps its place.
+async fn upsert_ticket_type(
     tx: &mut Transaction<'_, Postgres>,
     event_id: Uuid,
     ticket_type: &TicketType,
@@ -215,41 +223,20 @@ async fn insert_ticket_type(
     sqlx::query(
         r#"
         INSERT INTO catalogue_ticket_types
-            (ticket_type_id, event_id, position, name, price_minor, currency, capacity,
+            (event_id, ticket_type_id, position, name, price_minor, currency, capacity,
              sale_opens_at, sale_closes_at, max_per_order)
         VALUES ($1, $2,
                 (SELECT coalesce(max(position), 0) + 1 FROM catalogue_ticket_types
-                  WHERE event_id = $2),
+                  WHERE event_id = $1),
                 $3, $4, $5, $6, $7, $8, $9)
-        ON CONFLICT (ticket_type_id) DO NOTHING
+        ON CONFLICT (event_id, ticket_type_id) DO UPDATE
+           SET name = excluded.name, price_minor = excluded.price_minor,
+               currency = excluded.currency, capacity = excluded.capacity,
+               sale_opens_at = excluded.sale_opens_at, sale_closes_at = excluded.sale_closes_at,
+               max_per_order = excluded.max_per_order
         "#,
     )
-    .bind(ticket_type.id.as_uuid())
     .bind(event_id)
-    .bind(ticket_type.name.as_str())
-    .bind(ticket_type.price.amount_minor)
-    .bind(ticket_type.price.currency.as_str())
-    .bind(i32::try_from(ticket_type.capacity.get()).context("capacity out of range")?)
-    .bind(ticket_type.sale_window.opens_at())
-    .bind(ticket_type.sale_window.closes_at())
-    .bind(i32::from(ticket_type.max_per_order.get()))
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-async fn update_ticket_type(
-    tx: &mut Transaction<'_, Postgres>,
-    ticket_type: &TicketType,
-) -> anyhow::Result<()> {
-    sqlx::query(
-        r#"
-        UPDATE catalogue_ticket_types
-           SET name = $2, price_minor = $3, currency = $4, capacity = $5,
-               sale_opens_at = $6, sale_closes_at = $7, max_per_order = $8
-         WHERE ticket_type_id = $1
-        "#,
-    )
     .bind(ticket_type.id.as_uuid())
     .bind(ticket_type.name.as_str())
     .bind(ticket_type.price.amount_minor)
