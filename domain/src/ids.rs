@@ -1,4 +1,4 @@
-//! Identifiers of the things tickets are sold for.
+//! Identifiers of the things tickets are sold for, and of the holds buyers place on them.
 //!
 //! Each id is its own type so an event id can never be passed where a ticket type id is
 //! expected. New ids are UUID v7: time-ordered, so they index well in PostgreSQL.
@@ -113,6 +113,56 @@ impl From<Uuid> for TicketTypeId {
     }
 }
 
+/// Identifies one hold of tickets (a buyer's reservation), chosen by the caller so that a
+/// retried request is recognised instead of holding the tickets twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ReservationId(Uuid);
+
+impl ReservationId {
+    /// A fresh, time-ordered (v7) id for a new reservation.
+    // An id has no meaningful default value, so `Default` would only hide a random value.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self::new_random()
+    }
+
+    /// A fresh, time-ordered (v7) id for a new reservation.
+    pub fn new_random() -> Self {
+        Self(Uuid::now_v7())
+    }
+
+    /// Wraps an id that already exists (read from a URL or the database).
+    pub const fn from_uuid(uuid: Uuid) -> Self {
+        Self(uuid)
+    }
+
+    /// The underlying UUID.
+    pub const fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+}
+
+impl fmt::Display for ReservationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0.hyphenated(), f)
+    }
+}
+
+impl FromStr for ReservationId {
+    type Err = uuid::Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Uuid::parse_str(s).map(Self)
+    }
+}
+
+impl From<Uuid> for ReservationId {
+    fn from(uuid: Uuid) -> Self {
+        Self(uuid)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,6 +172,7 @@ mod tests {
         assert_eq!(EventId::new_random().as_uuid().get_version_num(), 7);
         assert_eq!(EventId::new().as_uuid().get_version_num(), 7);
         assert_eq!(TicketTypeId::new().as_uuid().get_version_num(), 7);
+        assert_eq!(ReservationId::new().as_uuid().get_version_num(), 7);
     }
 
     #[test]
@@ -137,6 +188,7 @@ mod tests {
     fn refuses_an_event_id_that_is_not_a_uuid() {
         assert!("not-a-uuid".parse::<EventId>().is_err());
         assert!("".parse::<TicketTypeId>().is_err());
+        assert!("12345".parse::<ReservationId>().is_err());
     }
 
     #[test]
@@ -146,5 +198,11 @@ mod tests {
         assert_eq!(json, format!("\"{uuid}\""));
         let back: EventId = serde_json::from_str(&json).unwrap();
         assert_eq!(back.as_uuid(), uuid);
+        let reservation: ReservationId = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            reservation.to_string().parse::<ReservationId>().unwrap(),
+            reservation
+        );
+        assert_eq!(serde_json::to_string(&reservation).unwrap(), json);
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod event;
 pub mod ids;
+pub mod inventory;
 pub mod money;
 pub mod text;
 
@@ -17,6 +18,10 @@ pub use event::{
     EventError, EventStatus, MaxPerOrder, SaleWindow, TicketType, TicketTypeChange, TimeZone,
     Venue, MAX_CANCEL_REASON_CHARS, MAX_TICKET_TYPES,
 };
-pub use ids::{EventId, TicketTypeId};
+pub use ids::{EventId, ReservationId, TicketTypeId};
+pub use inventory::{
+    HoldDecision, HoldLine, HoldOutcome, HoldRefusal, HoldRequest, HoldState, HoldStatus,
+    Inventory, InventoryCommand, InventoryError, InventoryEvent, PlacedHold, Quantity,
+};
 pub use money::{Currency, Money};
 pub use text::{Description, InvalidValue, TicketTypeName, Title, VenueAddress, VenueName};

@@ -1,0 +1,69 @@
+//! What happened to an event's inventory, as recorded in the event store.
+//!
+//! Placing and expiring are recorded in batches (one event for many holds) because the
+//! inventory of a popular event is a hot aggregate: fewer appends per reservation is how it
+//! keeps up (design notes, section 5). The serde form is the stored form: rename nothing,
+//! and add a new variant or a new `event_version` rather than changing an old one.
+//!
+//! Selling is not recorded yet: converting a paid hold into sold tickets (`HoldConverted`)
+//! comes with the payment work and will move tickets from held to sold.
+
+use chrono::{DateTime, Utc};
+use cqrs_es::DomainEvent;
+use serde::{Deserialize, Serialize};
+
+use super::request::HoldLine;
+use crate::ids::ReservationId;
+
+/// One hold, as recorded when it was placed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlacedHold {
+    /// The reservation the tickets are held for.
+    pub reservation_id: ReservationId,
+    /// The tickets held, at most one line per ticket type.
+    pub lines: Vec<HoldLine>,
+    /// When the hold lapses if not paid.
+    pub expires_at: DateTime<Utc>,
+    /// When it was placed.
+    pub placed_at: DateTime<Utc>,
+}
+
+/// The facts recorded about an event's inventory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum InventoryEvent {
+    /// Tickets were held for one or more reservations, all decided at once.
+    HoldsPlaced {
+        /// The new holds, in the order their requests were decided.
+        holds: Vec<PlacedHold>,
+    },
+    /// A buyer gave the tickets of a hold back before it lapsed.
+    HoldReleased {
+        /// The released reservation.
+        reservation_id: ReservationId,
+        /// When.
+        released_at: DateTime<Utc>,
+    },
+    /// Holds lapsed unpaid. They stopped counting at their own `expires_at`; this records
+    /// it so the aggregate can forget their lines.
+    HoldsExpired {
+        /// The lapsed reservations, sorted.
+        reservation_ids: Vec<ReservationId>,
+        /// When the expiry was recorded (not when each hold lapsed).
+        expired_at: DateTime<Utc>,
+    },
+}
+
+impl DomainEvent for InventoryEvent {
+    fn event_type(&self) -> String {
+        match self {
+            Self::HoldsPlaced { .. } => "HoldsPlaced",
+            Self::HoldReleased { .. } => "HoldReleased",
+            Self::HoldsExpired { .. } => "HoldsExpired",
+        }
+        .to_owned()
+    }
+
+    fn event_version(&self) -> String {
+        "1".to_owned()
+    }
+}

@@ -1,0 +1,297 @@
+//! The inventory of one event: the tickets of each type that are sold or held, and the
+//! holds buyers place while they pay.
+//!
+//! Its rule, at every instant and for every ticket type: `sold + held <= capacity`, where
+//! `held` counts only holds whose `expires_at` is after that instant. A lapsed hold stops
+//! counting at once, whether or not its expiry has been recorded yet; recording it
+//! (`HoldsExpired`) only lets the aggregate forget the hold's lines.
+//!
+//! There is one inventory per event (its aggregate id is the event id), so a request for
+//! several ticket types of one event is held all-or-nothing. Capacities, sale windows and
+//! limits belong to the catalogue's [`crate::Event`], which commands pass in.
+
+mod commands;
+mod error;
+mod events;
+mod placing;
+mod quantity;
+mod releasing;
+mod request;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::Aggregate;
+use serde::{Deserialize, Serialize};
+
+pub use commands::InventoryCommand;
+pub use error::{HoldRefusal, InventoryError};
+pub use events::{InventoryEvent, PlacedHold};
+pub use quantity::Quantity;
+pub use request::{HoldDecision, HoldLine, HoldOutcome, HoldRequest};
+
+use crate::event::Event;
+use crate::ids::{ReservationId, TicketTypeId};
+
+/// Where a hold is in its life. The payment work adds the status of a hold converted into
+/// a sale; like the others, its id can then never be reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldStatus {
+    /// Its tickets are held until it expires.
+    Active,
+    /// The buyer gave the tickets back.
+    Released,
+    /// It lapsed unpaid.
+    Expired,
+}
+
+/// A hold recorded as active: its tickets count until `expires_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoldState {
+    lines: Vec<HoldLine>,
+    expires_at: DateTime<Utc>,
+    placed_at: DateTime<Utc>,
+}
+
+impl HoldState {
+    /// The tickets held, at most one line per ticket type.
+    pub fn lines(&self) -> &[HoldLine] {
+        &self.lines
+    }
+
+    /// When the hold lapses if not paid.
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        self.expires_at
+    }
+
+    /// When it was placed.
+    pub fn placed_at(&self) -> DateTime<Utc> {
+        self.placed_at
+    }
+
+    /// Whether the hold has lapsed by `now`; a lapsed hold no longer counts.
+    pub fn is_lapsed(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at <= now
+    }
+
+    /// How many tickets of `ticket_type_id` it holds.
+    fn tickets_of(&self, ticket_type_id: TicketTypeId) -> u32 {
+        self.lines
+            .iter()
+            .filter(|line| line.ticket_type_id == ticket_type_id)
+            .map(|line| line.quantity.get())
+            .sum()
+    }
+}
+
+/// The running counts of one ticket type.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct TicketStock {
+    /// Tickets paid for. Always 0 until the payment work adds the event that converts a
+    /// hold into a sale (`HoldConverted`), moving its tickets from held to sold.
+    sold: u32,
+    /// Tickets in every hold recorded as active, including holds that have lapsed but whose
+    /// expiry is not recorded yet: [`Inventory::held`] leaves those out.
+    held_in_active_holds: u32,
+}
+
+/// The inventory aggregate of one event. Its state is rebuilt from [`InventoryEvent`]s; it
+/// decides on [`InventoryCommand`]s and refuses with an [`InventoryError`].
+///
+/// Memory stays proportional to the active holds: once a hold ends, only its id and how it
+/// ended are kept, so that the id can never be reused.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Inventory {
+    stock: BTreeMap<TicketTypeId, TicketStock>,
+    active: BTreeMap<ReservationId, HoldState>,
+    /// The active holds ordered by expiry, so lapsed ones are found without a full scan.
+    expiries: BTreeSet<(DateTime<Utc>, ReservationId)>,
+    ended: BTreeMap<ReservationId, HoldStatus>,
+}
+
+impl Inventory {
+    /// Tickets of this type sold (always 0 until sales are recorded).
+    pub fn sold(&self, ticket_type_id: TicketTypeId) -> u32 {
+        self.stock
+            .get(&ticket_type_id)
+            .map_or(0, |stock| stock.sold)
+    }
+
+    /// Tickets of this type in holds that have not lapsed by `now`.
+    pub fn held(&self, ticket_type_id: TicketTypeId, now: DateTime<Utc>) -> u32 {
+        let recorded = self
+            .stock
+            .get(&ticket_type_id)
+            .map_or(0, |stock| stock.held_in_active_holds);
+        let lapsed: u32 = self
+            .lapsed_holds(now)
+            .map(|(_, hold)| hold.tickets_of(ticket_type_id))
+            .sum();
+        recorded.saturating_sub(lapsed)
+    }
+
+    /// Tickets of this type a buyer could still hold at `now`: capacity less sold less held,
+    /// 0 when the event has no such ticket type or its capacity was lowered below that.
+    pub fn available(
+        &self,
+        event: &Event,
+        ticket_type_id: TicketTypeId,
+        now: DateTime<Utc>,
+    ) -> u32 {
+        event.ticket_type(ticket_type_id).map_or(0, |ticket_type| {
+            ticket_type
+                .capacity
+                .get()
+                .saturating_sub(self.sold(ticket_type_id))
+                .saturating_sub(self.held(ticket_type_id, now))
+        })
+    }
+
+    /// A hold recorded as active, lapsed or not (see [`HoldState::is_lapsed`]). Ended holds
+    /// keep no lines: ask [`Self::hold_status`] about them.
+    pub fn hold(&self, reservation_id: ReservationId) -> Option<&HoldState> {
+        self.active.get(&reservation_id)
+    }
+
+    /// Where a reservation's hold is at `now`; a lapsed hold is `Expired` even before its
+    /// expiry is recorded. `None` if this inventory never held it.
+    pub fn hold_status(
+        &self,
+        reservation_id: ReservationId,
+        now: DateTime<Utc>,
+    ) -> Option<HoldStatus> {
+        match self.active.get(&reservation_id) {
+            Some(hold) if hold.is_lapsed(now) => Some(HoldStatus::Expired),
+            Some(_) => Some(HoldStatus::Active),
+            None => self.ended.get(&reservation_id).copied(),
+        }
+    }
+
+    /// Every hold recorded as active, by reservation id; some may have lapsed.
+    pub fn active_holds(&self) -> impl Iterator<Item = (ReservationId, &HoldState)> {
+        self.active.iter().map(|(id, hold)| (*id, hold))
+    }
+
+    /// The earliest expiry among holds recorded as active: when the sweeper should next run
+    /// `ExpireHolds` (already past if some lapsed holds are unrecorded).
+    pub fn next_expiry(&self) -> Option<DateTime<Utc>> {
+        self.expiries.first().map(|(expires_at, _)| *expires_at)
+    }
+
+    /// Whether some holds have lapsed by `now` without their expiry being recorded.
+    pub fn has_lapsed_holds(&self, now: DateTime<Utc>) -> bool {
+        self.next_expiry()
+            .is_some_and(|expires_at| expires_at <= now)
+    }
+
+    /// The holds recorded as active that have lapsed by `now`, earliest expiry first.
+    fn lapsed_holds(
+        &self,
+        now: DateTime<Utc>,
+    ) -> impl Iterator<Item = (ReservationId, &HoldState)> + '_ {
+        self.expiries
+            .iter()
+            .take_while(move |(expires_at, _)| *expires_at <= now)
+            .filter_map(|(_, id)| self.active.get(id).map(|hold| (*id, hold)))
+    }
+
+    /// Starts counting a placed hold.
+    fn record_hold(&mut self, hold: PlacedHold) {
+        // A well-formed history never places an id twice; if one did, the later hold wins
+        // and the earlier one's tickets must not stay counted.
+        self.forget_hold(hold.reservation_id);
+        self.ended.remove(&hold.reservation_id);
+        for line in &hold.lines {
+            let stock = self.stock.entry(line.ticket_type_id).or_default();
+            stock.held_in_active_holds = stock
+                .held_in_active_holds
+                .saturating_add(line.quantity.get());
+        }
+        self.expiries.insert((hold.expires_at, hold.reservation_id));
+        self.active.insert(
+            hold.reservation_id,
+            HoldState {
+                lines: hold.lines,
+                expires_at: hold.expires_at,
+                placed_at: hold.placed_at,
+            },
+        );
+    }
+
+    /// Stops counting a hold and remembers only its id and how it ended.
+    fn end_hold(&mut self, reservation_id: ReservationId, status: HoldStatus) {
+        self.forget_hold(reservation_id);
+        self.ended.insert(reservation_id, status);
+    }
+
+    fn forget_hold(&mut self, reservation_id: ReservationId) {
+        let Some(hold) = self.active.remove(&reservation_id) else {
+            return;
+        };
+        self.expiries.remove(&(hold.expires_at, reservation_id));
+        for line in &hold.lines {
+            if let Some(stock) = self.stock.get_mut(&line.ticket_type_id) {
+                stock.held_in_active_holds = stock
+                    .held_in_active_holds
+                    .saturating_sub(line.quantity.get());
+            }
+        }
+    }
+}
+
+impl Aggregate for Inventory {
+    const TYPE: &'static str = "Inventory";
+    type Command = InventoryCommand;
+    type Event = InventoryEvent;
+    type Error = InventoryError;
+    type Services = ();
+
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        _services: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
+        let events = match command {
+            InventoryCommand::PlaceHolds {
+                event,
+                requests,
+                now,
+            } => self.decide_holds(&event, &requests, now).events,
+            InventoryCommand::ReleaseHold {
+                reservation_id,
+                now,
+            } => self.release_hold(reservation_id, now)?,
+            InventoryCommand::ExpireHolds { now } => self.expire_holds(now),
+        };
+        for event in events {
+            sink.write(event, self).await;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, event: Self::Event) {
+        match event {
+            InventoryEvent::HoldsPlaced { holds } => {
+                for hold in holds {
+                    self.record_hold(hold);
+                }
+            }
+            InventoryEvent::HoldReleased { reservation_id, .. } => {
+                self.end_hold(reservation_id, HoldStatus::Released);
+            }
+            InventoryEvent::HoldsExpired {
+                reservation_ids, ..
+            } => {
+                for reservation_id in reservation_ids {
+                    self.end_hold(reservation_id, HoldStatus::Expired);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! Deciding a batch of hold requests: which are held, which are refused and why, and the
+//! events that record it. Pure: the command layer runs it on its in-memory inventory and
+//! on the aggregate alike.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+
+use super::{
+    HoldDecision, HoldLine, HoldOutcome, HoldRefusal, HoldRequest, Inventory, InventoryEvent,
+    PlacedHold,
+};
+use crate::event::{Event, EventStatus};
+use crate::ids::{ReservationId, TicketTypeId};
+
+impl Inventory {
+    /// Decides `requests` in order at `now`, each against the inventory as changed by the
+    /// requests accepted before it in the batch, so a batch never oversells.
+    ///
+    /// The events are, in order: one `HoldsExpired` for every hold that has lapsed by `now`
+    /// but is still recorded as active (keeping the hot aggregate's active set small), then
+    /// one `HoldsPlaced` with every accepted request. Either is left out when empty.
+    /// Never changes `self`.
+    pub fn decide_holds(
+        &self,
+        event: &Event,
+        requests: &[HoldRequest],
+        now: DateTime<Utc>,
+    ) -> HoldDecision {
+        let mut batch = HoldBatch::start(self, now);
+        let outcomes = requests
+            .iter()
+            .map(|request| batch.decide(event, request))
+            .collect();
+        let mut events = Vec::new();
+        if !batch.lapsed.is_empty() {
+            events.push(InventoryEvent::HoldsExpired {
+                reservation_ids: batch.lapsed.into_iter().collect(),
+                expired_at: now,
+            });
+        }
+        if !batch.placed.is_empty() {
+            events.push(InventoryEvent::HoldsPlaced {
+                holds: batch.placed,
+            });
+        }
+        HoldDecision { events, outcomes }
+    }
+}
+
+/// The inventory as a batch sees it part way through: the recorded state, less the holds
+/// lapsed by `now`, plus the holds accepted so far.
+struct HoldBatch<'a> {
+    inventory: &'a Inventory,
+    now: DateTime<Utc>,
+    /// Holds recorded as active that have lapsed by `now` (sorted, as the event wants them).
+    lapsed: BTreeSet<ReservationId>,
+    /// Tickets per type in those lapsed holds, computed once rather than per request.
+    lapsed_tickets: BTreeMap<TicketTypeId, u32>,
+    /// Tickets per type in holds accepted by this batch that count at `now`.
+    accepted_tickets: BTreeMap<TicketTypeId, u32>,
+    placed: Vec<PlacedHold>,
+    placed_index: BTreeMap<ReservationId, usize>,
+}
+
+impl<'a> HoldBatch<'a> {
+    fn start(inventory: &'a Inventory, now: DateTime<Utc>) -> Self {
+        let mut lapsed = BTreeSet::new();
+        let mut lapsed_tickets = BTreeMap::new();
+        for (reservation_id, hold) in inventory.lapsed_holds(now) {
+            lapsed.insert(reservation_id);
+            for line in hold.lines() {
+                *lapsed_tickets.entry(line.ticket_type_id).or_insert(0) += line.quantity.get();
+            }
+        }
+        Self {
+            inventory,
+            now,
+            lapsed,
+            lapsed_tickets,
+            accepted_tickets: BTreeMap::new(),
+            placed: Vec::new(),
+            placed_index: BTreeMap::new(),
+        }
+    }
+
+    fn decide(&mut self, event: &Event, request: &HoldRequest) -> HoldOutcome {
+        if let Some(outcome) = self.answer_known_reservation(request) {
+            return outcome;
+        }
+        match self.check(event, request) {
+            Ok(()) => {
+                self.accept(request);
+                HoldOutcome::Held {
+                    expires_at: request.expires_at,
+                }
+            }
+            Err(refusal) => HoldOutcome::Refused(refusal),
+        }
+    }
+
+    /// The answer for a reservation id this inventory has seen, in this batch or before.
+    fn answer_known_reservation(&self, request: &HoldRequest) -> Option<HoldOutcome> {
+        let id = request.reservation_id;
+        let existing = match self.placed_index.get(&id) {
+            Some(&index) => Some((&self.placed[index].lines, self.placed[index].expires_at)),
+            None => self
+                .inventory
+                .hold(id)
+                .map(|hold| (&hold.lines, hold.expires_at)),
+        };
+        match existing {
+            Some((lines, expires_at))
+                if expires_at > self.now && same_lines(lines, &request.lines) =>
+            {
+                Some(HoldOutcome::AlreadyHeld { expires_at })
+            }
+            Some(_) => Some(HoldOutcome::Refused(HoldRefusal::ReservationIdReused)),
+            None if self.inventory.ended.contains_key(&id) => {
+                Some(HoldOutcome::Refused(HoldRefusal::ReservationIdReused))
+            }
+            None => None,
+        }
+    }
+
+    /// The first rule the request breaks, checking the event, then the request's shape,
+    /// then each line in order.
+    fn check(&self, event: &Event, request: &HoldRequest) -> Result<(), HoldRefusal> {
+        match event.status() {
+            EventStatus::Published if event.id().is_some() => {}
+            EventStatus::Cancelled => return Err(HoldRefusal::EventCancelled),
+            EventStatus::Published | EventStatus::Draft => return Err(HoldRefusal::EventNotOnSale),
+        }
+        if request.lines.is_empty() {
+            return Err(HoldRefusal::EmptyRequest);
+        }
+        let mut seen = BTreeSet::new();
+        for line in &request.lines {
+            if !seen.insert(line.ticket_type_id) {
+                return Err(HoldRefusal::DuplicateLine(line.ticket_type_id));
+            }
+        }
+        request
+            .lines
+            .iter()
+            .try_for_each(|line| self.check_line(event, line))
+    }
+
+    fn check_line(&self, event: &Event, line: &HoldLine) -> Result<(), HoldRefusal> {
+        let id = line.ticket_type_id;
+        let ticket_type = event
+            .ticket_type(id)
+            .ok_or(HoldRefusal::UnknownTicketType(id))?;
+        if self.now < ticket_type.sale_window.opens_at() {
+            return Err(HoldRefusal::SaleNotOpen(id));
+        }
+        if self.now >= ticket_type.sale_window.closes_at() {
+            return Err(HoldRefusal::SaleClosed(id));
+        }
+        let max = ticket_type.max_per_order.get();
+        if line.quantity.get() > u32::from(max) {
+            return Err(HoldRefusal::TooManyPerOrder {
+                ticket_type_id: id,
+                max,
+            });
+        }
+        let available = ticket_type
+            .capacity
+            .get()
+            .saturating_sub(self.inventory.sold(id))
+            .saturating_sub(self.held(id));
+        if line.quantity.get() > available {
+            return Err(HoldRefusal::SoldOut {
+                ticket_type_id: id,
+                available,
+            });
+        }
+        Ok(())
+    }
+
+    /// Tickets of this type held at `now`, counting this batch's accepted requests.
+    fn held(&self, ticket_type_id: TicketTypeId) -> u32 {
+        let recorded = self
+            .inventory
+            .stock
+            .get(&ticket_type_id)
+            .map_or(0, |stock| stock.held_in_active_holds);
+        let lapsed = self
+            .lapsed_tickets
+            .get(&ticket_type_id)
+            .copied()
+            .unwrap_or(0);
+        let accepted = self
+            .accepted_tickets
+            .get(&ticket_type_id)
+            .copied()
+            .unwrap_or(0);
+        recorded.saturating_sub(lapsed).saturating_add(accepted)
+    }
+
+    fn accept(&mut self, request: &HoldRequest) {
+        // The command layer sets `expires_at` after `now`; were it not, the hold would be
+        // recorded but, like any lapsed hold, never count.
+        if request.expires_at > self.now {
+            for line in &request.lines {
+                *self
+                    .accepted_tickets
+                    .entry(line.ticket_type_id)
+                    .or_insert(0) += line.quantity.get();
+            }
+        }
+        self.placed_index
+            .insert(request.reservation_id, self.placed.len());
+        self.placed.push(PlacedHold {
+            reservation_id: request.reservation_id,
+            lines: request.lines.clone(),
+            expires_at: request.expires_at,
+            placed_at: self.now,
+        });
+    }
+}
+
+/// Whether two requests ask for the same tickets, whatever the order of their lines.
+/// `held` never has two lines of one ticket type, so equal lengths and inclusion suffice.
+fn same_lines(held: &[HoldLine], asked: &[HoldLine]) -> bool {
+    held.len() == asked.len() && held.iter().all(|line| asked.contains(line))
+}
