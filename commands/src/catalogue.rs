@@ -141,17 +141,25 @@ impl Catalogue {
         let command = EventCommand::AddTicketType(ticket_type.clone());
         match self.execute(event_id, command, None, context).await {
             Ok(added) => Ok((added, ticket_type_id, true)),
-            Err(CommandError::Rejected(EventError::DuplicateTicketType(_))) if key.is_some() => {
+            // A retry (the id exists already) or a race with a concurrent command, maybe
+            // the same retry: the history says whether this very ticket type was added.
+            Err(
+                error @ (CommandError::Rejected(EventError::DuplicateTicketType(_))
+                | CommandError::Conflict),
+            ) if key.is_some() => {
                 let history = self.events.history(&event_id.to_aggregate_id()).await?;
                 let same_request = history.iter().any(|event| {
                     matches!(event, EventCatalogueEvent::TicketTypeAdded { ticket_type: added }
                         if *added == ticket_type)
                 });
-                if !same_request {
-                    return Err(CommandError::IdempotencyKeyReused);
+                if same_request {
+                    let existing = self.events.load(&event_id.to_aggregate_id()).await?;
+                    return Ok((existing, ticket_type_id, false));
                 }
-                let existing = self.events.load(&event_id.to_aggregate_id()).await?;
-                Ok((existing, ticket_type_id, false))
+                match error {
+                    CommandError::Conflict => Err(CommandError::Conflict),
+                    _ => Err(CommandError::IdempotencyKeyReused),
+                }
             }
             Err(error) => Err(error),
         }

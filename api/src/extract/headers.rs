@@ -33,7 +33,8 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKeyHeader {
 }
 
 /// `If-Match: "<version>"`: the command applies only if the event is still at the
-/// version the client last saw (its `ETag`); otherwise 409.
+/// version the client last saw (its `ETag`); otherwise 409. `If-Match: *` (any version,
+/// RFC 9110) sets no condition.
 #[derive(Debug, Clone, Copy)]
 pub struct IfMatchVersion(pub Option<u64>);
 
@@ -44,6 +45,9 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatchVersion {
         let Some(raw) = parts.headers.get("if-match") else {
             return Ok(Self(None));
         };
+        if raw.as_bytes().trim_ascii() == b"*" {
+            return Ok(Self(None));
+        }
         raw.to_str()
             .ok()
             .map(|value| value.trim().trim_matches('"'))

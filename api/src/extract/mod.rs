@@ -67,6 +67,20 @@ impl<T: Serialize> IntoResponse for ApiJson<T> {
 
 /// Parses a JSON body, naming the offending field of a body of the wrong shape.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Syntax first: serde stops at the first shape error, so a body that is not JSON
+    // (say, trailing garbage) would otherwise be reported as a missing field.
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+        .map_err(|error| malformed_json(&error))?;
+    // serde would also read a struct from a positional array; our bodies are objects.
+    if bytes.iter().find(|byte| !byte.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+            "Invalid request body",
+            "The request body must be a JSON object.",
+        )
+        .with_field_errors(vec![FieldError::new(".", "must be a JSON object")]));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(json_error)?;
     deserializer.end().map_err(|error| malformed_json(&error))?;
@@ -202,7 +216,12 @@ mod tests {
 
     #[test]
     fn syntax_errors_and_trailing_garbage_are_malformed() {
-        for body in [r#"{"title":"#, r#"{"title":"Gig","tiers":[]} x"#, ""] {
+        for body in [
+            r#"{"title":"#,
+            r#"{"title":"Gig","tiers":[]} x"#,
+            r#"{"title":"Gig"} ]"#,
+            "",
+        ] {
             let (status, slug, _) = refusal(body);
             assert_eq!(
                 (status, slug.as_str()),

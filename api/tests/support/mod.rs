@@ -3,13 +3,21 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use carneau_api::problem::{Problem, PROBLEM_CONTENT_TYPE};
 use carneau_api::{AppState, Config};
+use carneau_projections::catalogue::{EventDetail, EventListingPage};
 use carneau_testkit::{TestDatabase, TestRedis};
-use reqwest::{Method, Response, StatusCode};
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use fred::prelude::{ClientLike, KeysInterface};
+use fred::types::CustomCommand;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::Serialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
 
 /// The organiser token every test app is configured with.
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdefghij";
@@ -64,7 +72,7 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     );
     // Dropped with the app, which stops the projectors.
     let stop_projectors = tokio_util::sync::CancellationToken::new();
-    carneau_api::projectors::spawn_projectors(&state, stop_projectors.clone());
+    carneau_api::background::spawn_background(&state, stop_projectors.clone());
     let base_url = serve(carneau_api::router(state.clone())).await;
     TestApp {
         base_url,
@@ -98,12 +106,7 @@ impl TestApp {
         caller: Caller,
         body: Option<&(impl Serialize + ?Sized)>,
     ) -> Response {
-        let mut request = self.client.request(method, self.url(path));
-        request = match caller {
-            Caller::Anonymous => request,
-            Caller::Organiser => request.bearer_auth(ADMIN_TOKEN),
-            Caller::Token(token) => request.bearer_auth(token),
-        };
+        let mut request = self.request(method, path, caller);
         if let Some(body) = body {
             request = request.json(body);
         }
@@ -179,4 +182,264 @@ pub async fn expect_problem(response: Response, status: StatusCode, slug: &str) 
         "body and header request ids differ"
     );
     problem
+}
+
+/// How long [`eventually`] waits for the asynchronous read models before giving up. Generous:
+/// it bounds a failing test, not a passing one, which returns as soon as it sees the change.
+pub const EVENTUALLY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often [`eventually`] looks again.
+const EVENTUALLY_POLL_INTERVAL: Duration = Duration::from_millis(25);
+
+/// How many days ahead [`event_request`] puts its event.
+pub const EVENT_STARTS_IN_DAYS: i64 = 30;
+/// How long events of [`event_request`] last, in hours.
+const EVENT_LENGTH_HOURS: i64 = 3;
+/// When ticket sales of [`ticket_type_request`] close, in days from now: before any
+/// event of [`event_request`] ends.
+const SALE_CLOSES_IN_DAYS: i64 = 20;
+
+/// Polls `probe` until it returns `Some` (the read model shows what the test waits for);
+/// panics naming `what` after [`EVENTUALLY_TIMEOUT`]. Projections are asynchronous, so a
+/// public read right after a command may still show the state before it.
+pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + EVENTUALLY_TIMEOUT;
+    loop {
+        if let Some(seen) = probe().await {
+            return seen;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {EVENTUALLY_TIMEOUT:?} waiting for {what}"
+        );
+        tokio::time::sleep(EVENTUALLY_POLL_INTERVAL).await;
+    }
+}
+
+/// `days` from now, on a whole hour, so that two bodies built in one test compare equal.
+pub fn in_days(days: i64) -> DateTime<Utc> {
+    (Utc::now() + TimeDelta::days(days))
+        .duration_trunc(TimeDelta::hours(1))
+        .unwrap()
+}
+
+/// A valid body for `POST /organiser/events`: an EUR event in Paris, a month ahead.
+pub fn event_request(title: &str) -> Value {
+    event_request_starting(title, in_days(EVENT_STARTS_IN_DAYS))
+}
+
+/// A valid body for `POST /organiser/events` of an event starting at `starts_at`.
+pub fn event_request_starting(title: &str, starts_at: DateTime<Utc>) -> Value {
+    json!({
+        "title": title,
+        "description": "An evening of modal jazz.",
+        "venue": {"name": "Le Sunset", "address": "60 rue des Lombards, 75001 Paris"},
+        "starts_at": starts_at,
+        "ends_at": starts_at + TimeDelta::hours(EVENT_LENGTH_HOURS),
+        "time_zone": "Europe/Paris",
+        "currency": "EUR",
+    })
+}
+
+/// A valid body for `POST .../ticket-types` of an EUR event from [`event_request`]: on
+/// sale since yesterday, until well before the event.
+pub fn ticket_type_request(name: &str, amount_minor: i64) -> Value {
+    json!({
+        "name": name,
+        "price": {"amount_minor": amount_minor, "currency": "EUR"},
+        "capacity": 200,
+        "sale_opens_at": in_days(-1),
+        "sale_closes_at": in_days(SALE_CLOSES_IN_DAYS),
+        "max_per_order": 10,
+    })
+}
+
+/// The `ETag` header of a response (empty when missing).
+pub fn etag(response: &Response) -> String {
+    response
+        .headers()
+        .get(reqwest::header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Asserts `response` has `status` and a JSON body; returns the event it describes.
+pub async fn expect_event(response: Response, status: StatusCode) -> EventDetail {
+    let actual = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(actual, status, "unexpected status; body: {text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+impl TestApp {
+    /// A request to `path` as `caller`, for tests that set their own headers or body.
+    pub fn request(&self, method: Method, path: &str, caller: Caller) -> RequestBuilder {
+        let request = self.client.request(method, self.url(path));
+        match caller {
+            Caller::Anonymous => request,
+            Caller::Organiser => request.bearer_auth(ADMIN_TOKEN),
+            Caller::Token(token) => request.bearer_auth(token),
+        }
+    }
+
+    /// Creates a draft event as the organiser; asserts 201.
+    pub async fn create_event(&self, body: &Value) -> EventDetail {
+        let response = self
+            .post_json_as("/organiser/events", body, Caller::Organiser)
+            .await;
+        expect_event(response, StatusCode::CREATED).await
+    }
+
+    /// Creates a draft from [`event_request`] titled `title`.
+    pub async fn create_draft(&self, title: &str) -> EventDetail {
+        self.create_event(&event_request(title)).await
+    }
+
+    /// Adds a ticket type as the organiser; asserts 201.
+    pub async fn add_ticket_type(&self, event_id: Uuid, body: &Value) -> EventDetail {
+        let path = format!("/organiser/events/{event_id}/ticket-types");
+        let response = self.post_json_as(&path, body, Caller::Organiser).await;
+        expect_event(response, StatusCode::CREATED).await
+    }
+
+    /// Publishes as the organiser; asserts 200.
+    pub async fn publish(&self, event_id: Uuid) -> EventDetail {
+        let path = format!("/organiser/events/{event_id}/publish");
+        let response = self
+            .send(Method::POST, &path, Caller::Organiser, None::<&()>)
+            .await;
+        expect_event(response, StatusCode::OK).await
+    }
+
+    /// A draft titled `title` with one ticket type ("Standing", EUR 25.00), published.
+    pub async fn published_event(&self, title: &str) -> EventDetail {
+        let draft = self.create_draft(title).await;
+        self.add_ticket_type(draft.id, &ticket_type_request("Standing", 2500))
+            .await;
+        self.publish(draft.id).await
+    }
+
+    /// Cancels as the organiser; asserts 200.
+    pub async fn cancel(&self, event_id: Uuid, reason: Option<&str>) -> EventDetail {
+        let path = format!("/organiser/events/{event_id}/cancel");
+        let body = json!({ "reason": reason });
+        let response = self.post_json_as(&path, &body, Caller::Organiser).await;
+        expect_event(response, StatusCode::OK).await
+    }
+
+    /// The event as the organiser sees it (straight from its history) and its `ETag`.
+    pub async fn organiser_event(&self, event_id: Uuid) -> (EventDetail, String) {
+        let path = format!("/organiser/events/{event_id}");
+        let response = self.get_as(&path, Caller::Organiser).await;
+        let tag = etag(&response);
+        (expect_event(response, StatusCode::OK).await, tag)
+    }
+
+    /// The public detail of an event; `None` when it is a 404 problem.
+    pub async fn public_event(&self, event_id: Uuid) -> Option<EventDetail> {
+        let response = self.get(&format!("/events/{event_id}")).await;
+        if response.status() == StatusCode::NOT_FOUND {
+            expect_problem(response, StatusCode::NOT_FOUND, "not-found").await;
+            return None;
+        }
+        Some(expect_event(response, StatusCode::OK).await)
+    }
+
+    /// A page of the public listing; `query` is the query string without `?`.
+    pub async fn listing(&self, query: &str) -> EventListingPage {
+        let response = self.get(&format!("/events?{query}")).await;
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "listing refused: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// Waits until the public detail of `event_id` satisfies `accept`; returns it.
+    pub async fn eventually_public_event(
+        &self,
+        event_id: Uuid,
+        what: &str,
+        accept: impl Fn(&EventDetail) -> bool,
+    ) -> EventDetail {
+        let accept = &accept;
+        eventually(what, || async move {
+            self.public_event(event_id).await.filter(|d| accept(d))
+        })
+        .await
+    }
+
+    /// Waits until the public listing (`query`) satisfies `accept`; returns the page.
+    pub async fn eventually_listing(
+        &self,
+        query: &str,
+        what: &str,
+        accept: impl Fn(&EventListingPage) -> bool,
+    ) -> EventListingPage {
+        let accept = &accept;
+        eventually(what, || async move {
+            Some(self.listing(query).await).filter(|page| accept(page))
+        })
+        .await
+    }
+
+    /// Waits until the catalogue read model holds `event_id` at `version`, so that what
+    /// the public routes answer next reflects that version.
+    pub async fn wait_for_read_model(&self, event_id: Uuid, version: i64) {
+        let what = format!("read model of {event_id} at version {version}");
+        eventually(&what, || async move {
+            let row: Option<(i64,)> =
+                sqlx::query_as("SELECT version FROM catalogue_events WHERE event_id = $1")
+                    .bind(event_id)
+                    .fetch_optional(self.database.pool())
+                    .await
+                    .unwrap();
+            row.filter(|(seen,)| *seen >= version)
+        })
+        .await;
+    }
+
+    /// How many events the event store holds, all aggregates together: a refused
+    /// command must leave it unchanged.
+    pub async fn stored_event_count(&self) -> i64 {
+        let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM events")
+            .fetch_one(self.database.pool())
+            .await
+            .unwrap();
+        count
+    }
+
+    /// How many distinct events (aggregates) the event store holds.
+    pub async fn stored_aggregate_count(&self) -> i64 {
+        let (count,): (i64,) = sqlx::query_as("SELECT count(DISTINCT aggregate_id) FROM events")
+            .fetch_one(self.database.pool())
+            .await
+            .unwrap();
+        count
+    }
+
+    /// The values of every string key under this test's Redis prefix (the cached
+    /// responses among them).
+    pub async fn cached_values(&self) -> Vec<String> {
+        let client = self.redis.client();
+        let pattern = format!("{}*", self.redis.prefix());
+        let keys: Vec<String> = client
+            .custom(
+                CustomCommand::new_static("KEYS", None, false),
+                vec![pattern],
+            )
+            .await
+            .unwrap();
+        let mut values = Vec::with_capacity(keys.len());
+        for key in keys {
+            // Keys of other types (if any) are not cached responses.
+            if let Ok(Some(value)) = client.get::<Option<String>, _>(key).await {
+                values.push(value);
+            }
+        }
+        values
+    }
 }
