@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use cqrs_es::event_sink::EventSink;
-use cqrs_es::persist::PersistedEventStore;
-use cqrs_es::{Aggregate, AggregateContext, AggregateError, EventStore};
+use cqrs_es::persist::{EventStoreAggregateContext, PersistedEventRepository, PersistedEventStore};
+use cqrs_es::{Aggregate, AggregateContext, AggregateError, EventEnvelope, EventStore};
 use postgres_es::PostgresEventRepository;
 use sqlx::PgPool;
 
@@ -51,6 +51,7 @@ impl<E: std::error::Error> From<AggregateError<E>> for CommandError<E> {
 /// in 0.5 (see docs/architecture.md).
 pub struct AggregateStore<A: Aggregate> {
     store: PersistedEventStore<PostgresEventRepository, A>,
+    repository: PostgresEventRepository,
     services: A::Services,
 }
 
@@ -61,7 +62,8 @@ where
     /// A store on `pool` whose aggregates get `services` when handling commands.
     pub fn new(pool: PgPool, services: A::Services) -> Self {
         Self {
-            store: PersistedEventStore::new_event_store(PostgresEventRepository::new(pool)),
+            store: PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone())),
+            repository: PostgresEventRepository::new(pool),
             services,
         }
     }
@@ -73,6 +75,53 @@ where
             state: context.aggregate().clone(),
             version: context.current_sequence as u64,
         })
+    }
+
+    /// The events appended after `version`, oldest first: how a caller that keeps an
+    /// aggregate in memory catches up without replaying its whole history.
+    pub async fn events_since(
+        &self,
+        aggregate_id: &str,
+        version: u64,
+    ) -> Result<Vec<A::Event>, CommandError<A::Error>> {
+        let serialized = self
+            .repository
+            .get_last_events::<A>(aggregate_id, version as usize)
+            .await
+            .map_err(|error| CommandError::Store(error.to_string()))?;
+        serialized
+            .into_iter()
+            .map(|event| {
+                EventEnvelope::<A>::try_from(event)
+                    .map(|envelope| envelope.payload)
+                    .map_err(|error| CommandError::Store(error.to_string()))
+            })
+            .collect()
+    }
+
+    /// Appends `events` decided on the aggregate as it was at `version`, in one
+    /// transaction; `Conflict` (and nothing appended) if the aggregate has moved on.
+    /// Returns the new version.
+    pub async fn append(
+        &self,
+        aggregate_id: &str,
+        version: u64,
+        events: Vec<A::Event>,
+        metadata: HashMap<String, String>,
+    ) -> Result<u64, CommandError<A::Error>> {
+        let appended = events.len() as u64;
+        if appended == 0 {
+            return Ok(version);
+        }
+        let context = EventStoreAggregateContext {
+            aggregate_id: aggregate_id.to_owned(),
+            // Only the plain event store is used, which never reads the state on commit.
+            aggregate: A::default(),
+            current_sequence: version as usize,
+            current_snapshot: None,
+        };
+        self.store.commit(events, context, metadata).await?;
+        Ok(version + appended)
     }
 
     /// The aggregate's events, oldest first.

@@ -6,6 +6,7 @@
 pub mod aggregate_store;
 pub mod catalogue;
 pub mod idempotency;
+pub mod reservations;
 
 pub use aggregate_store::{AggregateStore, CommandError, Executed};
 pub use catalogue::Catalogue;

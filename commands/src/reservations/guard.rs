@@ -1,0 +1,317 @@
+//! The Redis reservation guard: a fast, atomic admission filter in front of the event log.
+//!
+//! It turns away holds that cannot succeed (sold out) without touching PostgreSQL and
+//! tracks in-flight holds with their expiry. It is derived state: when it is missing the
+//! caller rebuilds it from the log, and the log's decision always wins afterwards.
+//!
+//! Each operation is one Lua script call on three keys of one event, all under the hash
+//! tag `{<event_id>}` so the guard works on a cluster too (the `layout` module names them).
+
+mod layout;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use carneau_domain::ids::{EventId, ReservationId, TicketTypeId};
+use fred::prelude::{Client, FromValue, KeysInterface, LuaInterface};
+use fred::types::scripts::Script;
+use fred::types::Value;
+use tracing::instrument;
+
+use layout::{decode_admission, encode_lines, merge_lines, EventKeys, Scripts};
+
+/// How long a guard outlives its latest hold before Redis drops it as abandoned.
+pub const GUARD_IDLE_LIFETIME_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// How far past [`GUARD_IDLE_LIFETIME_MS`] an admission pushes the guard's expiry, so that
+/// only about one admission per this period rewrites the expiry of the keys.
+pub const GUARD_EXPIRY_SLACK_MS: i64 = 60 * 60 * 1000;
+
+/// Why the guard could not answer; callers treat every error as "guard unavailable".
+#[derive(Debug, thiserror::Error)]
+pub enum GuardError {
+    /// Redis failed or refused the command.
+    #[error("Redis failed a reservation guard command")]
+    Redis(#[from] fred::error::Error),
+    /// A script replied with something this code does not understand.
+    #[error("the reservation guard replied unexpectedly: {0}")]
+    UnexpectedReply(String),
+    /// The caller asked for something that cannot be recorded.
+    #[error("invalid reservation guard request: {0}")]
+    InvalidRequest(&'static str),
+}
+
+/// Tickets of one type asked for in one hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GuardLine {
+    /// The kind of ticket.
+    pub ticket_type_id: TicketTypeId,
+    /// How many tickets of that kind.
+    pub quantity: u32,
+}
+
+/// The guard's answer to a hold request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// The hold is recorded in Redis.
+    Admitted,
+    /// This reservation already holds its tickets here (a retry): nothing was counted twice.
+    /// The retry's lines are not compared with the held ones.
+    AlreadyAdmitted,
+    /// Not enough tickets of one type are left; nothing was recorded.
+    SoldOut {
+        /// The first ticket type found short.
+        ticket_type_id: TicketTypeId,
+        /// How many tickets of it were still free.
+        available: u32,
+    },
+    /// The guard is loaded but does not know this ticket type: rebuild it with
+    /// [`ReservationGuard::replace`] if the log knows the type, else refuse the request.
+    UnknownTicketType {
+        /// The ticket type the guard does not know.
+        ticket_type_id: TicketTypeId,
+    },
+    /// The guard for this event is missing: rebuild it from the log, then retry.
+    NotLoaded,
+}
+
+/// Stock of one ticket type as the log knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardStock {
+    /// The kind of ticket.
+    pub ticket_type_id: TicketTypeId,
+    /// How many tickets of it exist in total.
+    pub capacity: u32,
+    /// How many of them are paid for (no longer just held).
+    pub sold: u32,
+}
+
+/// One hold in flight as the log knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardHold {
+    /// The reservation holding the tickets.
+    pub reservation_id: ReservationId,
+    /// What it holds.
+    pub lines: Vec<GuardLine>,
+    /// When the hold lapses, in Unix milliseconds.
+    pub expires_at_ms: i64,
+}
+
+/// Everything the guard needs to know about one event, rebuilt from the log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GuardSnapshot {
+    /// Capacity and sales of every ticket type of the event.
+    pub ticket_types: Vec<GuardStock>,
+    /// Holds in flight; lapsed ones are accepted and purged on the next admission.
+    pub holds: Vec<GuardHold>,
+}
+
+/// Admission filter for holds, kept in Redis under `prefix`.
+#[derive(Debug, Clone)]
+pub struct ReservationGuard {
+    redis: Client,
+    prefix: String,
+}
+
+impl ReservationGuard {
+    /// A guard keeping its keys under `prefix` on `redis` (a connected client).
+    pub fn new(redis: Client, prefix: impl Into<String>) -> Self {
+        Self {
+            redis,
+            prefix: prefix.into(),
+        }
+    }
+
+    /// Admits a hold of `lines` (all or nothing) until `expires_at_ms`, after dropping the
+    /// event's holds that lapsed by `now_ms`. Lines of the same ticket type are summed.
+    #[instrument(skip_all, fields(event_id = %event_id, reservation_id = %reservation_id))]
+    pub async fn admit(
+        &self,
+        event_id: EventId,
+        reservation_id: ReservationId,
+        lines: &[GuardLine],
+        expires_at_ms: i64,
+        now_ms: i64,
+    ) -> Result<Admission, GuardError> {
+        let lines = merge_lines(lines);
+        if lines.is_empty() {
+            return Err(GuardError::InvalidRequest(
+                "a hold needs at least one ticket",
+            ));
+        }
+        if expires_at_ms <= now_ms {
+            return Err(GuardError::InvalidRequest(
+                "a hold must expire after it starts",
+            ));
+        }
+        let keep_until_ms = expires_at_ms.saturating_add(GUARD_IDLE_LIFETIME_MS);
+        let args = vec![
+            now_ms.to_string(),
+            expires_at_ms.to_string(),
+            reservation_id.to_string(),
+            keep_until_ms.to_string(),
+            keep_until_ms
+                .saturating_add(GUARD_EXPIRY_SLACK_MS)
+                .to_string(),
+            encode_lines(&lines),
+        ];
+        let reply: Vec<Value> = self.run(&Scripts::get().admit, event_id, args).await?;
+        let admission = decode_admission(reply)?;
+        if let Admission::SoldOut {
+            ticket_type_id,
+            available,
+        } = admission
+        {
+            tracing::debug!(%ticket_type_id, available, "hold refused by the guard: sold out");
+        }
+        Ok(admission)
+    }
+
+    /// Gives the tickets of a hold back. Idempotent: an unknown or lapsed hold is a no-op.
+    #[instrument(skip_all, fields(event_id = %event_id, reservation_id = %reservation_id))]
+    pub async fn release(
+        &self,
+        event_id: EventId,
+        reservation_id: ReservationId,
+    ) -> Result<(), GuardError> {
+        self.drop_hold(event_id, reservation_id, "release").await?;
+        Ok(())
+    }
+
+    /// Turns a hold into sold tickets (payment confirmed). Returns `false` when the guard
+    /// does not hold it (never admitted here, lapsed, or guard missing): the caller should
+    /// then [`replace`](Self::replace) the guard from the log. Idempotent.
+    #[instrument(skip_all, fields(event_id = %event_id, reservation_id = %reservation_id))]
+    pub async fn confirm(
+        &self,
+        event_id: EventId,
+        reservation_id: ReservationId,
+    ) -> Result<bool, GuardError> {
+        self.drop_hold(event_id, reservation_id, "confirm").await
+    }
+
+    /// Installs `snapshot` only if the event's guard does not exist, atomically: a guard
+    /// that another process loaded meanwhile is kept. Returns whether it was installed.
+    #[instrument(skip_all, fields(event_id = %event_id))]
+    pub async fn load_if_missing(
+        &self,
+        event_id: EventId,
+        snapshot: &GuardSnapshot,
+    ) -> Result<bool, GuardError> {
+        self.install(event_id, snapshot, "if_missing").await
+    }
+
+    /// Replaces the event's guard with `snapshot`, atomically (the log disagreed with it).
+    #[instrument(skip_all, fields(event_id = %event_id))]
+    pub async fn replace(
+        &self,
+        event_id: EventId,
+        snapshot: &GuardSnapshot,
+    ) -> Result<(), GuardError> {
+        self.install(event_id, snapshot, "replace").await?;
+        Ok(())
+    }
+
+    /// Records a catalogue change of one ticket type's capacity (adding the type if new).
+    /// A guard that is not loaded stays absent: its next load reads the log anyway.
+    #[instrument(skip_all, fields(event_id = %event_id, ticket_type_id = %ticket_type_id))]
+    pub async fn set_capacity(
+        &self,
+        event_id: EventId,
+        ticket_type_id: TicketTypeId,
+        capacity: u32,
+    ) -> Result<(), GuardError> {
+        let args = vec![ticket_type_id.to_string(), capacity.to_string()];
+        let _: i64 = self
+            .run(&Scripts::get().set_capacity, event_id, args)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes the event's guard; the next admission answers [`Admission::NotLoaded`].
+    #[instrument(skip_all, fields(event_id = %event_id))]
+    pub async fn forget(&self, event_id: EventId) -> Result<(), GuardError> {
+        let _: i64 = self.redis.del(self.keys(event_id).all()).await?;
+        Ok(())
+    }
+
+    /// Tickets of one type still free at `now_ms`, or `None` when the guard (or this ticket
+    /// type in it) is not loaded. For tests and diagnostics; it purges lapsed holds too.
+    #[instrument(skip_all, fields(event_id = %event_id, ticket_type_id = %ticket_type_id))]
+    pub async fn available(
+        &self,
+        event_id: EventId,
+        ticket_type_id: TicketTypeId,
+        now_ms: i64,
+    ) -> Result<Option<u32>, GuardError> {
+        let args = vec![now_ms.to_string(), ticket_type_id.to_string()];
+        let reply: Option<i64> = self.run(&Scripts::get().available, event_id, args).await?;
+        reply
+            .map(|free| u32::try_from(free).map_err(|_| unexpected(free)))
+            .transpose()
+    }
+
+    async fn drop_hold(
+        &self,
+        event_id: EventId,
+        reservation_id: ReservationId,
+        mode: &'static str,
+    ) -> Result<bool, GuardError> {
+        let args = vec![reservation_id.to_string(), mode.to_owned()];
+        let dropped: i64 = self.run(&Scripts::get().drop_hold, event_id, args).await?;
+        Ok(dropped == 1)
+    }
+
+    async fn install(
+        &self,
+        event_id: EventId,
+        snapshot: &GuardSnapshot,
+        mode: &'static str,
+    ) -> Result<bool, GuardError> {
+        let latest_hold_ms = snapshot.holds.iter().map(|hold| hold.expires_at_ms).max();
+        let keep_until_ms = latest_hold_ms
+            .unwrap_or(i64::MIN)
+            .max(wall_clock_ms())
+            .saturating_add(GUARD_IDLE_LIFETIME_MS);
+        let args = layout::install_args(mode, keep_until_ms, snapshot)?;
+        let installed: i64 = self.run(&Scripts::get().install, event_id, args).await?;
+        Ok(installed == 1)
+    }
+
+    /// Runs one guard script on the event's keys: EVALSHA, or EVAL with the script's body
+    /// when Redis forgot it (restart, SCRIPT FLUSH). EVAL caches it again, and unlike
+    /// SCRIPT LOAD then EVALSHA it leaves no gap for another flush to fall into.
+    async fn run<R: FromValue>(
+        &self,
+        script: &Script,
+        event_id: EventId,
+        args: Vec<String>,
+    ) -> Result<R, GuardError> {
+        let keys = self.keys(event_id).all();
+        match script
+            .evalsha(&self.redis, keys.clone(), args.clone())
+            .await
+        {
+            Err(error) if error.details().starts_with("NOSCRIPT") => {
+                let lua = script.lua().ok_or_else(|| unexpected(error))?;
+                Ok(self.redis.eval(lua.clone(), keys, args).await?)
+            }
+            result => Ok(result?),
+        }
+    }
+
+    fn keys(&self, event_id: EventId) -> EventKeys {
+        EventKeys::new(&self.prefix, event_id)
+    }
+}
+
+fn unexpected(reply: impl std::fmt::Debug) -> GuardError {
+    GuardError::UnexpectedReply(format!("{reply:?}"))
+}
+
+fn wall_clock_ms() -> i64 {
+    // A clock before 1970 only shortens the guard's life, which is always safe.
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}

@@ -1,0 +1,31 @@
+-- ARGV: now_ms, expires_at_ms, reservation_id, keep_until_ms, extend_to_ms, encoded
+-- lines (merged, quantities > 0).
+local now_ms, expires_at_ms, reservation_id, keep_until_ms, extend_to_ms, encoded =
+  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+
+if redis.call('EXISTS', meta_key) == 0 then
+  return { 'not_loaded' }
+end
+purge_lapsed(now_ms)
+if redis.call('ZSCORE', holds_key, reservation_id) then
+  return { 'already_admitted' }
+end
+
+-- All lines are checked before any is recorded: a request is admitted whole or not at all.
+local lines = decode_lines(encoded)
+for _, line in ipairs(lines) do
+  local available = available_of(line[1])
+  if available == nil then
+    return { 'unknown_ticket_type', line[1] }
+  end
+  if available < line[2] then
+    return { 'sold_out', line[1], math.max(available, 0) }
+  end
+end
+for _, line in ipairs(lines) do
+  redis.call('HINCRBY', meta_key, 'held:' .. line[1], line[2])
+end
+redis.call('ZADD', holds_key, expires_at_ms, reservation_id)
+redis.call('HSET', lines_key, reservation_id, encoded)
+keep_until(keep_until_ms, extend_to_ms)
+return { 'admitted' }

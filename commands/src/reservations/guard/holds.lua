@@ -1,0 +1,71 @@
+-- Shared prelude of the guard scripts. Every script gets the same three keys of one
+-- event: KEYS[1] the meta hash (loaded marker plus cap:/sold:/held: per ticket type),
+-- KEYS[2] the sorted set of holds scored by expiry ms, KEYS[3] the hash of each hold's
+-- encoded lines ("<ticket type>=<quantity>;...").
+
+local meta_key, holds_key, lines_key = KEYS[1], KEYS[2], KEYS[3]
+
+local function decode_lines(encoded)
+  local lines = {}
+  for ticket_type, quantity in string.gmatch(encoded, '([^;=]+)=(%d+)') do
+    lines[#lines + 1] = { ticket_type, tonumber(quantity) }
+  end
+  return lines
+end
+
+-- Takes one hold out of the counters; with to_sold its tickets stay taken as sold.
+-- The meta hash is only touched while it exists, so a hold dropped after the guard
+-- vanished cannot recreate a half-empty guard that would look loaded.
+local function drop_hold(reservation_id, to_sold)
+  local encoded = redis.call('HGET', lines_key, reservation_id)
+  redis.call('ZREM', holds_key, reservation_id)
+  if not encoded then
+    return false
+  end
+  redis.call('HDEL', lines_key, reservation_id)
+  if redis.call('EXISTS', meta_key) == 0 then
+    return false
+  end
+  for _, line in ipairs(decode_lines(encoded)) do
+    redis.call('HINCRBY', meta_key, 'held:' .. line[1], -line[2])
+    if to_sold then
+      redis.call('HINCRBY', meta_key, 'sold:' .. line[1], line[2])
+    end
+  end
+  return true
+end
+
+-- Lapsed holds stop counting before anything is decided. Only the lapsed prefix of the
+-- sorted set is read and each hold is purged once, so the cost is amortised O(1) per hold.
+local function purge_lapsed(now_ms)
+  local lapsed = redis.call('ZRANGEBYSCORE', holds_key, '-inf', now_ms)
+  for _, reservation_id in ipairs(lapsed) do
+    drop_hold(reservation_id, false)
+  end
+end
+
+-- Tickets still free for one ticket type, or nil when the guard does not know it.
+local function available_of(ticket_type)
+  local stock = redis.call('HMGET', meta_key,
+    'cap:' .. ticket_type, 'sold:' .. ticket_type, 'held:' .. ticket_type)
+  if not stock[1] then
+    return nil
+  end
+  return tonumber(stock[1]) - tonumber(stock[2] or 0) - tonumber(stock[3] or 0)
+end
+
+-- Abandoned guards must go away; a guard in use keeps living past its last hold. The
+-- deadline is pushed only when it falls short of min_ms, and then past it to extend_ms, so
+-- most calls only read it. Holds and lines are probed because Redis deletes them when
+-- they empty and recreates them without an expiry; the three keys share one deadline.
+local function keep_until(min_ms, extend_ms)
+  local min_deadline = tonumber(min_ms)
+  if redis.call('PEXPIRETIME', holds_key) >= min_deadline
+    and redis.call('PEXPIRETIME', lines_key) >= min_deadline then
+    return
+  end
+  local deadline = math.max(redis.call('PEXPIRETIME', meta_key), tonumber(extend_ms))
+  for _, key in ipairs(KEYS) do
+    redis.call('PEXPIREAT', key, deadline)
+  end
+end

@@ -1,0 +1,45 @@
+//! Reservations: holding tickets while a buyer pays, with a Redis admission guard in
+//! front of the event log.
+//!
+//! The path of a hold: [`service::Reservations::reserve`] asks the [`guard`] (Redis, fast,
+//! derived) and then the event's desk, which decides many requests against the
+//! log-backed inventory and appends them at once. [`sweeper`] records lapsed holds.
+
+mod desk;
+mod direct;
+pub mod guard;
+pub mod service;
+pub mod sweeper;
+
+pub use service::{ReservationMode, Reservations};
+
+use carneau_domain::inventory::InventoryError;
+
+use crate::aggregate_store::CommandError;
+
+/// Why a reservation command could not be carried out (as opposed to refused: a refusal
+/// is a [`carneau_domain::inventory::HoldOutcome`]). Nothing was held when this is returned.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ReservationError {
+    /// The event store failed.
+    #[error("event store failure: {0}")]
+    Store(String),
+    /// Too many concurrent appends to this event; the client may retry.
+    #[error("the event's inventory is too busy right now")]
+    Busy,
+    /// The reservation desk stopped (shutting down).
+    #[error("reservations are unavailable right now")]
+    Unavailable,
+}
+
+impl From<CommandError<InventoryError>> for ReservationError {
+    fn from(error: CommandError<InventoryError>) -> Self {
+        Self::Store(error.to_string())
+    }
+}
+
+impl From<CommandError<carneau_domain::event::EventError>> for ReservationError {
+    fn from(error: CommandError<carneau_domain::event::EventError>) -> Self {
+        Self::Store(error.to_string())
+    }
+}

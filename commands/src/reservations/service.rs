@@ -1,0 +1,325 @@
+//! `Reservations`: hold tickets, release them, expire lapsed holds.
+//!
+//! A request goes through the Redis guard first (fast, turns sold-out requests away
+//! without touching PostgreSQL), then to the event's desk, which decides it against the
+//! log and appends. Only the append makes a hold real; the guard is derived state and the
+//! log wins whenever they disagree.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use carneau_domain::event::Event;
+use carneau_domain::ids::{EventId, ReservationId};
+use carneau_domain::inventory::{HoldOutcome, HoldRefusal, HoldRequest, Inventory, InventoryError};
+use chrono::Utc;
+use sqlx::PgPool;
+use tokio::sync::oneshot;
+use tracing::instrument;
+
+use super::desk::{DeskHandle, DeskJob, Stores};
+use super::direct;
+use super::guard::{Admission, GuardHold, GuardLine, GuardSnapshot, GuardStock, ReservationGuard};
+use super::ReservationError;
+use crate::aggregate_store::AggregateStore;
+
+/// How reservations reach the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReservationMode {
+    /// Redis guard in front, one desk per event batching requests into few appends.
+    Batched,
+    /// The simplest design, kept as the benchmark's baseline: every request replays the
+    /// inventory from the log and appends alone, retrying on conflict; no guard.
+    Direct,
+}
+
+/// Holds, releases and expires tickets.
+pub struct Reservations {
+    mode: ReservationMode,
+    stores: Arc<Stores>,
+    guard: Option<ReservationGuard>,
+    desks: Mutex<HashMap<EventId, DeskHandle>>,
+}
+
+impl Reservations {
+    /// Reservations over the event store in `pool`, guarded by `guard` when given.
+    pub fn new(pool: PgPool, guard: Option<ReservationGuard>, mode: ReservationMode) -> Self {
+        Self {
+            mode,
+            stores: Arc::new(Stores {
+                inventories: AggregateStore::new(pool.clone(), ()),
+                events: AggregateStore::new(pool, ()),
+            }),
+            guard: if mode == ReservationMode::Batched {
+                guard
+            } else {
+                None
+            },
+            desks: Mutex::default(),
+        }
+    }
+
+    /// Holds `request` (all of its lines or none).
+    #[instrument(skip_all, fields(event_id = %event_id, reservation_id = %request.reservation_id))]
+    pub async fn reserve(
+        &self,
+        event_id: EventId,
+        request: HoldRequest,
+    ) -> Result<HoldOutcome, ReservationError> {
+        if self.mode == ReservationMode::Direct {
+            return direct::reserve(&self.stores, event_id, request).await;
+        }
+        let admitted = match self.admit(event_id, &request).await {
+            GuardVerdict::Refused(refusal) => return Ok(HoldOutcome::Refused(refusal)),
+            GuardVerdict::Admitted => true,
+            GuardVerdict::Bypassed => false,
+        };
+        let (reply, outcome) = oneshot::channel();
+        let decided = match self
+            .submit(event_id, |r| DeskJob::Hold(request.clone(), r), reply)
+            .await
+        {
+            Ok(()) => outcome.await.unwrap_or(Err(ReservationError::Unavailable)),
+            Err(error) => Err(error),
+        };
+        if admitted {
+            self.reconcile_guard(event_id, request.reservation_id, &decided)
+                .await;
+        }
+        decided
+    }
+
+    /// Releases a hold; `Ok(Err(_))` says why it could not be (unknown, lapsed, ...).
+    #[instrument(skip_all, fields(event_id = %event_id, reservation_id = %reservation_id))]
+    pub async fn release(
+        &self,
+        event_id: EventId,
+        reservation_id: ReservationId,
+    ) -> Result<Result<(), InventoryError>, ReservationError> {
+        let (reply, outcome) = oneshot::channel();
+        self.submit(event_id, |r| DeskJob::Release(reservation_id, r), reply)
+            .await?;
+        let released = outcome
+            .await
+            .unwrap_or(Err(ReservationError::Unavailable))?;
+        if released.is_ok() {
+            if let Some(guard) = &self.guard {
+                if let Err(error) = guard.release(event_id, reservation_id).await {
+                    // The guard's copy lapses with the hold; until then it only under-sells.
+                    tracing::warn!(%error, "could not release a hold in the guard");
+                }
+            }
+        }
+        Ok(released)
+    }
+
+    /// Records the expiry of every lapsed hold of the event; returns how many.
+    pub async fn expire_lapsed(&self, event_id: EventId) -> Result<usize, ReservationError> {
+        let (reply, outcome) = oneshot::channel();
+        self.submit(event_id, DeskJob::Expire, reply).await?;
+        outcome.await.unwrap_or(Err(ReservationError::Unavailable))
+    }
+
+    /// The event's inventory as the log has it now, with the catalogue's view of the event.
+    pub async fn inventory(
+        &self,
+        event_id: EventId,
+    ) -> Result<(Inventory, Event), ReservationError> {
+        let (reply, outcome) = oneshot::channel();
+        self.submit(event_id, DeskJob::Read, reply).await?;
+        outcome.await.unwrap_or(Err(ReservationError::Unavailable))
+    }
+
+    /// Sends a job to the event's desk, starting one if none runs.
+    async fn submit<T>(
+        &self,
+        event_id: EventId,
+        job: impl FnOnce(oneshot::Sender<T>) -> DeskJob,
+        reply: oneshot::Sender<T>,
+    ) -> Result<(), ReservationError> {
+        let mut job = job(reply);
+        // A desk that stopped for idleness between lookup and send is replaced once.
+        for _ in 0..2 {
+            let desk = self.desk(event_id);
+            match desk.send(job).await {
+                Ok(()) => return Ok(()),
+                Err(returned) => job = returned,
+            }
+        }
+        Err(ReservationError::Unavailable)
+    }
+
+    fn desk(&self, event_id: EventId) -> DeskHandle {
+        let mut desks = self
+            .desks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        desks.retain(|_, desk| !desk.is_closed());
+        desks
+            .entry(event_id)
+            .or_insert_with(|| DeskHandle::start(event_id, self.stores.clone()))
+            .clone()
+    }
+
+    /// Asks the guard; loads it from the log first if Redis lost it.
+    async fn admit(&self, event_id: EventId, request: &HoldRequest) -> GuardVerdict {
+        let Some(guard) = &self.guard else {
+            return GuardVerdict::Bypassed;
+        };
+        let lines: Vec<GuardLine> = request
+            .lines
+            .iter()
+            .map(|line| GuardLine {
+                ticket_type_id: line.ticket_type_id,
+                quantity: line.quantity.get(),
+            })
+            .collect();
+        let expires_at_ms = request.expires_at.timestamp_millis();
+        for _ in 0..2 {
+            let now_ms = Utc::now().timestamp_millis();
+            let admission = guard
+                .admit(
+                    event_id,
+                    request.reservation_id,
+                    &lines,
+                    expires_at_ms,
+                    now_ms,
+                )
+                .await;
+            match admission {
+                Ok(Admission::Admitted | Admission::AlreadyAdmitted) => {
+                    return GuardVerdict::Admitted
+                }
+                Ok(Admission::SoldOut {
+                    ticket_type_id,
+                    available,
+                }) => {
+                    return GuardVerdict::Refused(HoldRefusal::SoldOut {
+                        ticket_type_id,
+                        available,
+                    })
+                }
+                Ok(Admission::UnknownTicketType { ticket_type_id }) => {
+                    // Either no such ticket type (refused without touching the guard, so
+                    // bad requests cannot make us rebuild it) or one added since the guard
+                    // was loaded: reloading drops in-flight guard holds, which only lets the
+                    // log turn away a few more requests itself.
+                    let known = self
+                        .stores
+                        .events
+                        .load(&event_id.to_aggregate_id())
+                        .await
+                        .map(|event| event.state.ticket_type(ticket_type_id).is_some());
+                    match known {
+                        Ok(false) => {
+                            return GuardVerdict::Refused(HoldRefusal::UnknownTicketType(
+                                ticket_type_id,
+                            ))
+                        }
+                        Ok(true) => {}
+                        Err(_) => return GuardVerdict::Bypassed,
+                    }
+                    if let Err(error) = self.load_guard(event_id, true).await {
+                        tracing::warn!(%error, "could not reload the reservation guard");
+                        return GuardVerdict::Bypassed;
+                    }
+                }
+                Ok(Admission::NotLoaded) => {
+                    if let Err(error) = self.load_guard(event_id, false).await {
+                        tracing::warn!(%error, "could not rebuild the reservation guard");
+                        return GuardVerdict::Bypassed;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "reservation guard unavailable; deciding from the log alone");
+                    return GuardVerdict::Bypassed;
+                }
+            }
+        }
+        GuardVerdict::Bypassed
+    }
+
+    /// Rebuilds the guard of `event_id` from the log (only if missing unless `replace`).
+    async fn load_guard(&self, event_id: EventId, replace: bool) -> Result<(), ReservationError> {
+        let Some(guard) = &self.guard else {
+            return Ok(());
+        };
+        let (inventory, event) = self.inventory(event_id).await?;
+        let snapshot = guard_snapshot(&inventory, &event);
+        let loaded = if replace {
+            guard.replace(event_id, &snapshot).await.map(|()| true)
+        } else {
+            guard.load_if_missing(event_id, &snapshot).await
+        };
+        loaded.map_err(|error| ReservationError::Store(error.to_string()))?;
+        tracing::info!(replace, "reservation guard loaded from the log");
+        Ok(())
+    }
+
+    /// After the log decided a request the guard admitted: undo the guard's hold unless
+    /// the log holds it too, and resynchronise the guard when the log says sold out.
+    async fn reconcile_guard(
+        &self,
+        event_id: EventId,
+        reservation_id: ReservationId,
+        decided: &Result<HoldOutcome, ReservationError>,
+    ) {
+        let Some(guard) = &self.guard else { return };
+        let held = matches!(
+            decided,
+            Ok(HoldOutcome::Held { .. } | HoldOutcome::AlreadyHeld { .. })
+        );
+        if held {
+            return;
+        }
+        if let Err(error) = guard.release(event_id, reservation_id).await {
+            tracing::warn!(%error, "could not undo a guard hold the log refused");
+        }
+        if matches!(
+            decided,
+            Ok(HoldOutcome::Refused(HoldRefusal::SoldOut { .. }))
+        ) {
+            tracing::info!("guard admitted what the log refused; resynchronising it");
+            if let Err(error) = self.load_guard(event_id, true).await {
+                tracing::warn!(%error, "could not resynchronise the reservation guard");
+            }
+        }
+    }
+}
+
+enum GuardVerdict {
+    Admitted,
+    Refused(HoldRefusal),
+    Bypassed,
+}
+
+/// What the guard must know of an event: capacities, sales and the unexpired holds.
+fn guard_snapshot(inventory: &Inventory, event: &Event) -> GuardSnapshot {
+    let now = Utc::now();
+    GuardSnapshot {
+        ticket_types: event
+            .ticket_types()
+            .iter()
+            .map(|ticket_type| GuardStock {
+                ticket_type_id: ticket_type.id,
+                capacity: ticket_type.capacity.get(),
+                sold: inventory.sold(ticket_type.id),
+            })
+            .collect(),
+        holds: inventory
+            .active_holds()
+            .filter(|(_, hold)| hold.expires_at() > now)
+            .map(|(reservation_id, hold)| GuardHold {
+                reservation_id,
+                lines: hold
+                    .lines()
+                    .iter()
+                    .map(|line| GuardLine {
+                        ticket_type_id: line.ticket_type_id,
+                        quantity: line.quantity.get(),
+                    })
+                    .collect(),
+                expires_at_ms: hold.expires_at().timestamp_millis(),
+            })
+            .collect(),
+    }
+}

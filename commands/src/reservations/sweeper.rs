@@ -1,0 +1,55 @@
+//! Records the expiry of lapsed holds in the log soon after they lapse. Availability never
+//! counts a lapsed hold anyway; the sweep makes the log (and the read models built from it)
+//! say so. Safe with many processes: appends are versioned and expiring twice does nothing.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use carneau_domain::ids::EventId;
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::service::Reservations;
+
+/// How often lapsed holds are looked for.
+pub const SWEEP_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Sweeps until `shutdown`. Events with lapsed holds are found in the inventory read
+/// model (table `inventory_holds`), which lags the log slightly; a hold it misses now is
+/// found on the next sweep.
+pub async fn run_sweeper(
+    pool: PgPool,
+    reservations: Arc<Reservations>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(SWEEP_INTERVAL) => {}
+        }
+        if let Err(error) = sweep_once(&pool, &reservations).await {
+            tracing::warn!(error = %format!("{error:#}"), "hold sweep failed; retrying later");
+        }
+    }
+}
+
+/// One sweep: expires the lapsed holds of every event that has some. Returns how many.
+pub async fn sweep_once(pool: &PgPool, reservations: &Reservations) -> anyhow::Result<usize> {
+    let events: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT DISTINCT event_id FROM inventory_holds \
+         WHERE status = 'held' AND expires_at <= now()",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut expired = 0;
+    for event_id in events {
+        expired += reservations
+            .expire_lapsed(EventId::from_uuid(event_id))
+            .await?;
+    }
+    if expired > 0 {
+        tracing::info!(expired, "recorded lapsed holds as expired");
+    }
+    Ok(expired)
+}

@@ -1,0 +1,582 @@
+//! The Redis reservation guard against a real Redis, under a per-test key prefix.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use carneau_commands::reservations::guard::{
+    Admission, GuardHold, GuardLine, GuardSnapshot, GuardStock, ReservationGuard,
+    GUARD_EXPIRY_SLACK_MS, GUARD_IDLE_LIFETIME_MS,
+};
+use carneau_domain::ids::{EventId, ReservationId, TicketTypeId};
+use carneau_testkit::TestRedis;
+use fred::prelude::{ClientLike, KeysInterface, LuaInterface};
+use fred::types::CustomCommand;
+
+const NOW_MS: i64 = 1_800_000_000_000;
+const HOLD_MS: i64 = 15 * 60 * 1000;
+
+struct Fixture {
+    redis: TestRedis,
+    guard: ReservationGuard,
+    event_id: EventId,
+}
+
+impl Fixture {
+    async fn new() -> Self {
+        let redis = TestRedis::create().await.unwrap();
+        let guard = ReservationGuard::new(redis.client().clone(), redis.prefix());
+        Self {
+            redis,
+            guard,
+            event_id: EventId::new(),
+        }
+    }
+
+    /// Loads a guard with these (ticket type, capacity, sold) and no holds.
+    async fn load(&self, stock: &[(TicketTypeId, u32, u32)]) {
+        let snapshot = snapshot(stock, vec![]);
+        assert!(self
+            .guard
+            .load_if_missing(self.event_id, &snapshot)
+            .await
+            .unwrap());
+    }
+
+    async fn admit(
+        &self,
+        reservation_id: ReservationId,
+        lines: &[(TicketTypeId, u32)],
+    ) -> Admission {
+        self.admit_at(reservation_id, lines, NOW_MS).await
+    }
+
+    async fn admit_at(
+        &self,
+        reservation_id: ReservationId,
+        lines: &[(TicketTypeId, u32)],
+        now_ms: i64,
+    ) -> Admission {
+        self.guard
+            .admit(
+                self.event_id,
+                reservation_id,
+                &guard_lines(lines),
+                now_ms + HOLD_MS,
+                now_ms,
+            )
+            .await
+            .unwrap()
+    }
+
+    async fn available(&self, ticket_type_id: TicketTypeId) -> Option<u32> {
+        self.guard
+            .available(self.event_id, ticket_type_id, NOW_MS)
+            .await
+            .unwrap()
+    }
+
+    /// PEXPIRETIME of the meta, holds and lines keys.
+    async fn key_deadlines_ms(&self) -> [i64; 3] {
+        let mut deadlines = [0; 3];
+        for (deadline, suffix) in deadlines.iter_mut().zip(["meta", "holds", "lines"]) {
+            let key = format!(
+                "{}guard:{{{}}}:{suffix}",
+                self.redis.prefix(),
+                self.event_id
+            );
+            *deadline = self
+                .redis
+                .client()
+                .custom(
+                    CustomCommand::new_static("PEXPIRETIME", None, false),
+                    vec![key],
+                )
+                .await
+                .unwrap();
+        }
+        deadlines
+    }
+
+    /// Simulates Redis losing the guard (FLUSHALL is not allowed on the shared server).
+    async fn lose_all_keys(&self) {
+        let pattern = format!("{}*", self.redis.prefix());
+        let client = self.redis.client();
+        let keys: Vec<String> = client
+            .custom(
+                CustomCommand::new_static("KEYS", None, false),
+                vec![pattern],
+            )
+            .await
+            .unwrap();
+        assert!(!keys.is_empty());
+        let _: i64 = client.del(keys).await.unwrap();
+    }
+}
+
+fn guard_lines(lines: &[(TicketTypeId, u32)]) -> Vec<GuardLine> {
+    lines
+        .iter()
+        .map(|&(ticket_type_id, quantity)| GuardLine {
+            ticket_type_id,
+            quantity,
+        })
+        .collect()
+}
+
+fn snapshot(stock: &[(TicketTypeId, u32, u32)], holds: Vec<GuardHold>) -> GuardSnapshot {
+    GuardSnapshot {
+        ticket_types: stock
+            .iter()
+            .map(|&(ticket_type_id, capacity, sold)| GuardStock {
+                ticket_type_id,
+                capacity,
+                sold,
+            })
+            .collect(),
+        holds,
+    }
+}
+
+fn sold_out(ticket_type_id: TicketTypeId, available: u32) -> Admission {
+    Admission::SoldOut {
+        ticket_type_id,
+        available,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admits_until_sold_out_with_exact_counts() {
+    let fx = Fixture::new().await;
+    let vip = TicketTypeId::new();
+    fx.load(&[(vip, 10, 3)]).await;
+
+    assert_eq!(
+        fx.admit(ReservationId::new(), &[(vip, 4)]).await,
+        Admission::Admitted
+    );
+    assert_eq!(fx.available(vip).await, Some(3));
+    assert_eq!(
+        fx.admit(ReservationId::new(), &[(vip, 4)]).await,
+        sold_out(vip, 3)
+    );
+    assert_eq!(
+        fx.admit(ReservationId::new(), &[(vip, 3)]).await,
+        Admission::Admitted
+    );
+    assert_eq!(
+        fx.admit(ReservationId::new(), &[(vip, 1)]).await,
+        sold_out(vip, 0)
+    );
+    assert_eq!(fx.available(vip).await, Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admits_several_ticket_types_all_or_nothing() {
+    let fx = Fixture::new().await;
+    let (early, vip) = (TicketTypeId::new(), TicketTypeId::new());
+    fx.load(&[(early, 10, 0), (vip, 2, 0)]).await;
+
+    let greedy = ReservationId::new();
+    assert_eq!(
+        fx.admit(greedy, &[(early, 5), (vip, 3)]).await,
+        sold_out(vip, 2)
+    );
+    assert_eq!(
+        fx.available(early).await,
+        Some(10),
+        "nothing of a refused request is held"
+    );
+    assert_eq!(fx.available(vip).await, Some(2));
+
+    assert_eq!(
+        fx.admit(greedy, &[(early, 5), (vip, 2)]).await,
+        Admission::Admitted
+    );
+    assert_eq!(fx.available(early).await, Some(5));
+    assert_eq!(fx.available(vip).await, Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lines_of_one_ticket_type_are_checked_together() {
+    let fx = Fixture::new().await;
+    let vip = TicketTypeId::new();
+    fx.load(&[(vip, 5, 0)]).await;
+
+    assert_eq!(
+        fx.admit(ReservationId::new(), &[(vip, 3), (vip, 3)]).await,
+        sold_out(vip, 5)
+    );
+    assert_eq!(
+        fx.admit(ReservationId::new(), &[(vip, 3), (vip, 2)]).await,
+        Admission::Admitted
+    );
+    assert_eq!(fx.available(vip).await, Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_admission_is_not_counted_twice() {
+    let fx = Fixture::new().await;
+    let vip = TicketTypeId::new();
+    fx.load(&[(vip, 10, 0)]).await;
+
+    let reservation = ReservationId::new();
+    assert_eq!(
+        fx.admit(reservation, &[(vip, 4)]).await,
+        Admission::Admitted
+    );
+    assert_eq!(
+        fx.admit(reservation, &[(vip, 4)]).await,
+        Admission::AlreadyAdmitted
+    );
+    assert_eq!(fx.available(vip).await, Some(6));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn release_returns_the_tickets_once() {
+    let fx = Fixture::new().await;
+    let (early, vip) = (TicketTypeId::new(), TicketTypeId::new());
+    fx.load(&[(early, 10, 0), (vip, 4, 0)]).await;
+
+    let reservation = ReservationId::new();
+    assert_eq!(
+        fx.admit(reservation, &[(early, 3), (vip, 4)]).await,
+        Admission::Admitted
+    );
+    assert_eq!(
+        fx.admit(ReservationId::new(), &[(early, 2)]).await,
+        Admission::Admitted
+    );
+    fx.guard.release(fx.event_id, reservation).await.unwrap();
+    fx.guard.release(fx.event_id, reservation).await.unwrap();
+    fx.guard
+        .release(fx.event_id, ReservationId::new())
+        .await
+        .unwrap();
+
+    assert_eq!(fx.available(early).await, Some(8));
+    assert_eq!(fx.available(vip).await, Some(4));
+    assert_eq!(
+        fx.admit(reservation, &[(vip, 4)]).await,
+        Admission::Admitted,
+        "a released id can hold again"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirm_turns_a_hold_into_sold_tickets() {
+    let fx = Fixture::new().await;
+    let vip = TicketTypeId::new();
+    fx.load(&[(vip, 10, 0)]).await;
+
+    let paid = ReservationId::new();
+    assert_eq!(fx.admit(paid, &[(vip, 4)]).await, Admission::Admitted);
+    assert!(fx.guard.confirm(fx.event_id, paid).await.unwrap());
+    assert!(
+        !fx.guard.confirm(fx.event_id, paid).await.unwrap(),
+        "confirming twice sells nothing more"
+    );
+    fx.guard.release(fx.event_id, paid).await.unwrap();
+
+    let later_ms = NOW_MS + 2 * HOLD_MS;
+    let available = fx
+        .guard
+        .available(fx.event_id, vip, later_ms)
+        .await
+        .unwrap();
+    assert_eq!(
+        available,
+        Some(6),
+        "sold tickets stay taken after the hold's expiry"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lapsed_hold_does_not_count_and_is_purged() {
+    let fx = Fixture::new().await;
+    let vip = TicketTypeId::new();
+    fx.load(&[(vip, 5, 0)]).await;
+
+    let lapsing = ReservationId::new();
+    assert_eq!(fx.admit(lapsing, &[(vip, 5)]).await, Admission::Admitted);
+    assert_eq!(
+        fx.admit(ReservationId::new(), &[(vip, 1)]).await,
+        sold_out(vip, 0)
+    );
+
+    let after_expiry_ms = NOW_MS + HOLD_MS;
+    let late = ReservationId::new();
+    assert_eq!(
+        fx.admit_at(late, &[(vip, 5)], after_expiry_ms).await,
+        Admission::Admitted
+    );
+
+    let holds_key = format!("{}guard:{{{}}}:holds", fx.redis.prefix(), fx.event_id);
+    let lines_key = format!("{}guard:{{{}}}:lines", fx.redis.prefix(), fx.event_id);
+    let client = fx.redis.client();
+    let in_flight: Vec<String> = client
+        .custom(
+            CustomCommand::new_static("ZRANGE", None, false),
+            vec![holds_key, "0".into(), "-1".into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(in_flight, vec![late.to_string()]);
+    let lapsed_lines: Option<String> = client
+        .custom(
+            CustomCommand::new_static("HGET", None, false),
+            vec![lines_key, lapsing.to_string()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(lapsed_lines, None);
+
+    // Releasing the lapsed hold afterwards must not hand its tickets back a second time.
+    fx.guard.release(fx.event_id, lapsing).await.unwrap();
+    let available = fx
+        .guard
+        .available(fx.event_id, vip, after_expiry_ms)
+        .await
+        .unwrap();
+    assert_eq!(available, Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_guard_answers_not_loaded() {
+    let fx = Fixture::new().await;
+    let vip = TicketTypeId::new();
+    assert_eq!(
+        fx.admit(ReservationId::new(), &[(vip, 1)]).await,
+        Admission::NotLoaded
+    );
+    assert_eq!(fx.available(vip).await, None);
+
+    fx.load(&[(vip, 5, 0)]).await;
+    assert_eq!(
+        fx.admit(ReservationId::new(), &[(vip, 1)]).await,
+        Admission::Admitted
+    );
+    fx.lose_all_keys().await;
+    assert_eq!(
+        fx.admit(ReservationId::new(), &[(vip, 1)]).await,
+        Admission::NotLoaded
+    );
+
+    fx.load(&[(vip, 5, 0)]).await;
+    fx.guard.forget(fx.event_id).await.unwrap();
+    assert_eq!(
+        fx.admit(ReservationId::new(), &[(vip, 1)]).await,
+        Admission::NotLoaded
+    );
+    fx.guard.set_capacity(fx.event_id, vip, 50).await.unwrap();
+    assert_eq!(
+        fx.available(vip).await,
+        None,
+        "a capacity change does not half-load a guard"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ticket_type_the_guard_lacks_is_named() {
+    let fx = Fixture::new().await;
+    let (vip, added) = (TicketTypeId::new(), TicketTypeId::new());
+    fx.load(&[(vip, 5, 0)]).await;
+
+    let unknown = fx
+        .admit(ReservationId::new(), &[(vip, 1), (added, 1)])
+        .await;
+    assert_eq!(
+        unknown,
+        Admission::UnknownTicketType {
+            ticket_type_id: added
+        }
+    );
+    assert_eq!(fx.available(vip).await, Some(5));
+
+    fx.guard.set_capacity(fx.event_id, added, 2).await.unwrap();
+    assert_eq!(
+        fx.admit(ReservationId::new(), &[(vip, 1), (added, 2)])
+            .await,
+        Admission::Admitted
+    );
+    fx.guard.set_capacity(fx.event_id, vip, 3).await.unwrap();
+    assert_eq!(fx.available(vip).await, Some(2));
+    assert_eq!(fx.available(added).await, Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_if_missing_installs_once_and_replace_overwrites() {
+    let fx = Fixture::new().await;
+    let vip = TicketTypeId::new();
+    let held_by_log = ReservationId::new();
+    let hold = GuardHold {
+        reservation_id: held_by_log,
+        lines: guard_lines(&[(vip, 2)]),
+        expires_at_ms: NOW_MS + HOLD_MS,
+    };
+    let from_log = snapshot(&[(vip, 10, 3)], vec![hold]);
+    assert!(fx
+        .guard
+        .load_if_missing(fx.event_id, &from_log)
+        .await
+        .unwrap());
+    assert_eq!(fx.available(vip).await, Some(5));
+    assert_eq!(
+        fx.admit(held_by_log, &[(vip, 2)]).await,
+        Admission::AlreadyAdmitted
+    );
+
+    let other = snapshot(&[(vip, 100, 0)], vec![]);
+    assert!(!fx.guard.load_if_missing(fx.event_id, &other).await.unwrap());
+    assert_eq!(
+        fx.available(vip).await,
+        Some(5),
+        "a loaded guard is not overwritten"
+    );
+
+    fx.guard.replace(fx.event_id, &other).await.unwrap();
+    assert_eq!(fx.available(vip).await, Some(100));
+    assert_eq!(
+        fx.admit(held_by_log, &[(vip, 2)]).await,
+        Admission::Admitted,
+        "old holds are gone"
+    );
+    assert_eq!(fx.available(vip).await, Some(98));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guard_keys_expire_a_day_after_the_last_hold() {
+    let fx = Fixture::new().await;
+    let vip = TicketTypeId::new();
+    fx.load(&[(vip, 5, 0)]).await;
+    let first_deadline_ms = NOW_MS + HOLD_MS + GUARD_IDLE_LIFETIME_MS + GUARD_EXPIRY_SLACK_MS;
+
+    let first = ReservationId::new();
+    assert_eq!(fx.admit(first, &[(vip, 1)]).await, Admission::Admitted);
+    assert_eq!(fx.key_deadlines_ms().await, [first_deadline_ms; 3]);
+
+    let within_slack_ms = NOW_MS + 60_000;
+    assert_eq!(
+        fx.admit_at(ReservationId::new(), &[(vip, 1)], within_slack_ms)
+            .await,
+        Admission::Admitted
+    );
+    assert_eq!(
+        fx.key_deadlines_ms().await,
+        [first_deadline_ms; 3],
+        "not rewritten on every admission"
+    );
+
+    // Emptying the holds deletes their keys; recreated, they must get an expiry again.
+    fx.guard.forget(fx.event_id).await.unwrap();
+    fx.load(&[(vip, 5, 0)]).await;
+    let later_ms = NOW_MS + 2 * GUARD_EXPIRY_SLACK_MS;
+    let second = ReservationId::new();
+    assert_eq!(
+        fx.admit_at(second, &[(vip, 1)], later_ms).await,
+        Admission::Admitted
+    );
+    fx.guard.release(fx.event_id, second).await.unwrap();
+    assert_eq!(
+        fx.admit_at(ReservationId::new(), &[(vip, 1)], later_ms)
+            .await,
+        Admission::Admitted
+    );
+    let later_deadline_ms = later_ms + HOLD_MS + GUARD_IDLE_LIFETIME_MS + GUARD_EXPIRY_SLACK_MS;
+    assert_eq!(fx.key_deadlines_ms().await, [later_deadline_ms; 3]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn survives_a_script_flush() {
+    let fx = Fixture::new().await;
+    let vip = TicketTypeId::new();
+    fx.load(&[(vip, 5, 0)]).await;
+    fx.redis.client().script_flush(false).await.unwrap();
+    assert_eq!(
+        fx.admit(ReservationId::new(), &[(vip, 2)]).await,
+        Admission::Admitted
+    );
+    fx.redis.client().script_flush(false).await.unwrap();
+    assert_eq!(fx.available(vip).await, Some(3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_admissions_never_oversell() {
+    let fx = Arc::new(Fixture::new().await);
+    let vip = TicketTypeId::new();
+    fx.load(&[(vip, 100, 0)]).await;
+
+    // Quantities cycle 1..=4: 125 one-ticket requests cannot all fit in 100, so some are
+    // refused, which only happens at zero left; hence exactly 100 must be admitted.
+    let tasks: Vec<_> = (0..500u32)
+        .map(|i| {
+            let fx = Arc::clone(&fx);
+            let quantity = i % 4 + 1;
+            tokio::spawn(async move {
+                (
+                    quantity,
+                    fx.admit(ReservationId::new(), &[(vip, quantity)]).await,
+                )
+            })
+        })
+        .collect();
+    let mut admitted = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            (quantity, Admission::Admitted) => admitted += quantity,
+            (
+                quantity,
+                Admission::SoldOut {
+                    ticket_type_id,
+                    available,
+                },
+            ) => {
+                assert_eq!(ticket_type_id, vip);
+                assert!(available < quantity);
+            }
+            (_, other) => panic!("unexpected admission {other:?}"),
+        }
+    }
+    assert_eq!(admitted, 100);
+    assert_eq!(fx.available(vip).await, Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admission_throughput() {
+    let fx = Arc::new(Fixture::new().await);
+    let vip = TicketTypeId::new();
+    fx.load(&[(vip, u32::MAX, 0)]).await;
+
+    const SEQUENTIAL: u32 = 3_000;
+    let started = Instant::now();
+    for _ in 0..SEQUENTIAL {
+        assert_eq!(
+            fx.admit(ReservationId::new(), &[(vip, 1)]).await,
+            Admission::Admitted
+        );
+    }
+    let sequential_per_s = f64::from(SEQUENTIAL) / started.elapsed().as_secs_f64();
+
+    const TASKS: u32 = 32;
+    const PER_TASK: u32 = 500;
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let fx = Arc::clone(&fx);
+            tokio::spawn(async move {
+                for _ in 0..PER_TASK {
+                    assert_eq!(
+                        fx.admit(ReservationId::new(), &[(vip, 1)]).await,
+                        Admission::Admitted
+                    );
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let concurrent_per_s = f64::from(TASKS * PER_TASK) / started.elapsed().as_secs_f64();
+    println!(
+        "guard admit: {sequential_per_s:.0}/s one at a time, {concurrent_per_s:.0}/s with {TASKS} concurrent callers"
+    );
+}
