@@ -9,6 +9,7 @@
 
 pub mod cache;
 pub mod catalogue;
+pub mod inventory;
 pub mod log;
 pub mod runner;
 

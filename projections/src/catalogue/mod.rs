@@ -8,5 +8,6 @@ mod views;
 pub use projector::CatalogueProjector;
 pub use queries::{event_detail, listing, ListingCursor, ListingFilter, MAX_PAGE_SIZE};
 pub use views::{
-    EventDetail, EventListingPage, EventSummary, MoneyView, TicketTypeView, VenueView,
+    EventDetail, EventListingPage, EventSummary, MoneyView, TicketAvailability, TicketTypeView,
+    VenueView,
 };

@@ -169,6 +169,7 @@ pub async fn event_detail(
         return Ok(None);
     };
 
+    let availability = crate::inventory::availability(pool, id).await?;
     let ticket_types = sqlx::query(
         r#"
         SELECT ticket_type_id, name, price_minor, currency, capacity, sale_opens_at,
@@ -184,8 +185,13 @@ pub async fn event_detail(
     .context("reading an event's ticket types")?
     .iter()
     .map(|t| {
+        let ticket_type_id = t.try_get("ticket_type_id")?;
         Ok(TicketTypeView {
-            id: t.try_get("ticket_type_id")?,
+            availability: availability
+                .get(&ticket_type_id)
+                .copied()
+                .unwrap_or_default(),
+            id: ticket_type_id,
             name: t.try_get("name")?,
             price: MoneyView {
                 amount_minor: t.try_get("price_minor")?,

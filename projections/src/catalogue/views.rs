@@ -70,6 +70,21 @@ pub struct TicketTypeView {
     pub sale_closes_at: DateTime<Utc>,
     /// Most tickets of this type in one order.
     pub max_per_order: i32,
+    /// How many are held, sold and still available right now.
+    pub availability: TicketAvailability,
+}
+
+/// The state of a ticket type's stock. `sold + held + available = capacity`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TicketAvailability {
+    /// How many tickets of this type exist.
+    pub capacity: i64,
+    /// Held by buyers who have not paid yet (holds that have not lapsed).
+    pub held: i64,
+    /// Sold.
+    pub sold: i64,
+    /// Still for sale: `capacity - held - sold`; 0 means sold out (for now).
+    pub available: i64,
 }
 
 /// Everything about one event.

@@ -1,0 +1,8 @@
+//! The inventory read model: every hold's lines with their status, from which the
+//! capacity, held, sold and available counts of each ticket type are computed when read.
+
+mod projector;
+mod queries;
+
+pub use projector::InventoryProjector;
+pub use queries::availability;
