@@ -32,6 +32,7 @@ pub const DOCS_PATH: &str = "/docs";
     tags(
         (name = "events", description = "The public catalogue."),
         (name = "organiser", description = "Commands for organisers (bearer admin token)."),
+        (name = "reservations", description = "Buyers' holds on tickets (15 minutes by default)."),
         (name = "operations", description = "Probes for orchestrators."),
     )
 )]

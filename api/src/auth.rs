@@ -82,6 +82,18 @@ impl Modify for AdminTokenScheme {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "reservation_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The token returned when a reservation is made; it proves ownership \
+                         of that reservation only.",
+                    ))
+                    .build(),
+            ),
+        );
     }
 }
 

@@ -1,17 +1,36 @@
-//! The projectors this process runs. Each is active in one process at a time (the
-//! runner's advisory lock), so every `carneau serve` can start all of them.
+//! The background tasks of a `carneau` process: projectors and the hold sweeper. Each
+//! projector is active in one process at a time (the runner's advisory lock), and sweeps
+//! are safe to run everywhere, so every `carneau serve` starts all of them.
 
 use std::sync::Arc;
 
+use carneau_commands::reservations::sweeper::run_sweeper;
 use carneau_projections::catalogue::CatalogueProjector;
+use carneau_projections::inventory::InventoryProjector;
 use carneau_projections::ProjectorRunner;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::state::AppState;
 
-/// Starts every projector; they stop when `shutdown` is cancelled.
-pub fn spawn_projectors(state: &AppState, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
-    let catalogue = Arc::new(CatalogueProjector::new(Some(state.cache.clone())));
-    vec![ProjectorRunner::default().spawn(state.pool.clone(), catalogue, shutdown)]
+/// Starts every background task; they stop when `shutdown` is cancelled.
+pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
+    let cache = Some(state.cache.clone());
+    vec![
+        ProjectorRunner::default().spawn(
+            state.pool.clone(),
+            Arc::new(CatalogueProjector::new(cache.clone())),
+            shutdown.clone(),
+        ),
+        ProjectorRunner::default().spawn(
+            state.pool.clone(),
+            Arc::new(InventoryProjector::new(cache)),
+            shutdown.clone(),
+        ),
+        tokio::spawn(run_sweeper(
+            state.pool.clone(),
+            state.reservations.clone(),
+            shutdown,
+        )),
+    ]
 }

@@ -6,13 +6,14 @@
 
 pub mod app;
 pub mod auth;
+pub mod background;
 pub mod config;
 pub mod database;
 pub mod extract;
 pub mod layers;
 pub mod problem;
-pub mod projectors;
 pub mod request_id;
+pub mod reservation_token;
 pub mod routes;
 pub mod seed;
 pub mod state;

@@ -142,7 +142,7 @@ async fn serve(config: Arc<Config>, seed_demo: bool) -> anyhow::Result<()> {
         seed::seed_demo(&state).await?;
     }
     let stop_projectors = tokio_util::sync::CancellationToken::new();
-    let projectors = carneau_api::projectors::spawn_projectors(&state, stop_projectors.clone());
+    let projectors = carneau_api::background::spawn_background(&state, stop_projectors.clone());
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on CARNEAU_BIND={}", config.bind))?;

@@ -6,12 +6,15 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::extract::FromRef;
+use carneau_commands::reservations::guard::ReservationGuard;
+use carneau_commands::reservations::{self, Reservations};
 use carneau_commands::Catalogue;
 use carneau_projections::cache::ResponseCache;
 use fred::prelude::{Builder, Client, ClientLike, ReconnectPolicy};
 use sqlx::PgPool;
 
-use crate::config::Config;
+use crate::config::{Config, ReservationMode, TokenSecret};
+use crate::reservation_token::ReservationTokens;
 
 /// How long a Redis connection attempt may take: an outage must turn into errors fast.
 pub const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_millis(250);
@@ -40,12 +43,29 @@ pub struct AppState {
     pub catalogue: Arc<Catalogue>,
     /// The Redis cache of query responses.
     pub cache: ResponseCache,
+    /// Buyers' holds.
+    pub reservations: Arc<Reservations>,
+    /// Signs and checks guests' reservation tokens.
+    pub reservation_tokens: ReservationTokens,
 }
 
 impl AppState {
     /// Bundles already-connected handles and the services built on them.
     pub fn new(pool: PgPool, redis: Client, config: Arc<Config>) -> Self {
+        let mode = match config.reservation_mode {
+            ReservationMode::Batched => reservations::ReservationMode::Batched,
+            ReservationMode::Direct => reservations::ReservationMode::Direct,
+        };
+        let guard = ReservationGuard::new(redis.clone(), config.redis_prefix.clone());
+        let token_secret = config.token_secret.clone().unwrap_or_else(|| {
+            tracing::warn!(
+                "CARNEAU_TOKEN_SECRET is not set: reservation tokens stop working on restart"
+            );
+            TokenSecret::generate()
+        });
         Self {
+            reservations: Arc::new(Reservations::new(pool.clone(), Some(guard), mode)),
+            reservation_tokens: ReservationTokens::new(token_secret),
             catalogue: Arc::new(Catalogue::new(pool.clone())),
             cache: ResponseCache::new(redis.clone(), config.redis_prefix.clone()),
             pool,

@@ -11,7 +11,7 @@ use sqlx::postgres::PgConnectOptions;
 
 mod secrets;
 
-pub use secrets::{AdminToken, SecretUrl};
+pub use secrets::{AdminToken, SecretUrl, TokenSecret};
 
 /// The PostgreSQL URL used when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/carneau";
@@ -25,6 +25,8 @@ pub const DEFAULT_REDIS_PREFIX: &str = "carneau:";
 pub const DEFAULT_LOG_FILTER: &str = "info,sqlx::postgres::notice=warn";
 /// The shortest admin token accepted, so that it cannot be guessed.
 pub const ADMIN_TOKEN_MIN_CHARS: usize = 32;
+/// How long a hold lasts unless `CARNEAU_HOLD_SECONDS` says otherwise: 15 minutes.
+pub const DEFAULT_HOLD_SECONDS: u64 = 900;
 
 /// Why the configuration could not be read: names the variable, never echoes a secret.
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +76,23 @@ pub struct Config {
     pub log_filter: String,
     /// `OTEL_EXPORTER_OTLP_ENDPOINT`: where spans are exported over OTLP/HTTP, if anywhere.
     pub otlp_endpoint: Option<String>,
+    /// `CARNEAU_TOKEN_SECRET`: the key that signs guests' reservation tokens (32+
+    /// characters). Unset: a random key per process, so tokens die with the process.
+    pub token_secret: Option<TokenSecret>,
+    /// `CARNEAU_HOLD_SECONDS`: how long a hold lasts (default 900, 15 minutes).
+    pub hold_lifetime: std::time::Duration,
+    /// `CARNEAU_RESERVATION_MODE`: `batched` (default) or `direct`, the unbatched
+    /// baseline kept for benchmarks.
+    pub reservation_mode: ReservationMode,
+}
+
+/// How reservations reach the log (see `carneau_commands::reservations`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReservationMode {
+    /// Redis guard and one batching desk per event.
+    Batched,
+    /// One append per reservation, no guard: the benchmark's baseline.
+    Direct,
 }
 
 impl Config {
@@ -159,7 +178,34 @@ impl Config {
                 ));
             }
         }
+        let token_secret = read("CARNEAU_TOKEN_SECRET")?
+            .map(|secret| TokenSecret::parse(&secret))
+            .transpose()?;
+        let hold_seconds = match read("CARNEAU_HOLD_SECONDS")? {
+            None => DEFAULT_HOLD_SECONDS,
+            Some(raw) => raw
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|seconds| (1..=86_400).contains(seconds))
+                .ok_or_else(|| {
+                    ConfigError::new("CARNEAU_HOLD_SECONDS", "must be 1 to 86400 seconds")
+                })?,
+        };
+        let reservation_mode = match read("CARNEAU_RESERVATION_MODE")?.as_deref() {
+            None | Some("batched") => ReservationMode::Batched,
+            Some("direct") => ReservationMode::Direct,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "CARNEAU_RESERVATION_MODE",
+                    format!("`{other}` is neither `batched` nor `direct`"),
+                ))
+            }
+        };
         Ok(Self {
+            token_secret,
+            hold_lifetime: std::time::Duration::from_secs(hold_seconds),
+            reservation_mode,
             database_url: SecretUrl::new(database_url),
             redis_url: SecretUrl::new(redis_url),
             bind,

@@ -93,3 +93,39 @@ impl fmt::Debug for AdminToken {
         f.write_str("AdminToken(<redacted>)")
     }
 }
+
+/// The key that signs reservation tokens. Its `Debug` form never shows it.
+#[derive(Clone)]
+pub struct TokenSecret(Vec<u8>);
+
+impl TokenSecret {
+    /// Accepts a secret of at least [`ADMIN_TOKEN_MIN_CHARS`] characters.
+    pub fn parse(secret: &str) -> Result<Self, ConfigError> {
+        if secret.chars().count() < ADMIN_TOKEN_MIN_CHARS {
+            return Err(ConfigError::new(
+                "CARNEAU_TOKEN_SECRET",
+                format!("must be at least {ADMIN_TOKEN_MIN_CHARS} characters long"),
+            ));
+        }
+        Ok(Self(secret.as_bytes().to_vec()))
+    }
+
+    /// A random secret, for a process started without one.
+    pub fn generate() -> Self {
+        use rand::RngCore;
+        let mut key = vec![0u8; 32];
+        rand::thread_rng().fill_bytes(&mut key);
+        Self(key)
+    }
+
+    /// The key bytes, for signing.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for TokenSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenSecret(<redacted>)")
+    }
+}

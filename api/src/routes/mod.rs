@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod events;
 pub mod health;
 pub mod organiser;
+pub mod reservations;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -17,4 +18,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(health::routes())
         .merge(events::routes())
         .merge(organiser::routes())
+        .merge(reservations::routes())
 }

@@ -13,7 +13,9 @@ use carneau_commands::Executed;
 use carneau_domain::event::{Event, EventCommand};
 use carneau_domain::ids::{EventId, TicketTypeId};
 use carneau_projections::catalogue::EventDetail;
+use carneau_projections::inventory::availability;
 use chrono::Utc;
+use std::collections::HashMap;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -54,12 +56,17 @@ fn context() -> CommandContext {
 }
 
 /// The event as JSON with its version as `ETag` (and `Location` when created).
-fn event_response(
+async fn event_response(
+    state: &AppState,
     status: StatusCode,
     executed: &Executed<Event>,
     location: bool,
 ) -> Result<Response, ApiError> {
-    let detail = event_detail(executed)?;
+    let availability = match executed.state.id() {
+        Some(id) => availability(&state.pool, id.as_uuid()).await?,
+        None => HashMap::new(),
+    };
+    let detail = event_detail(executed, &availability)?;
     let mut headers = HeaderMap::new();
     if let Ok(etag) = HeaderValue::from_str(&version_etag(executed.version)) {
         headers.insert(ETAG, etag);
@@ -84,7 +91,7 @@ async fn run(
         .execute(event_id, command, if_match.0, &context())
         .await
         .map_err(command_problem)?;
-    event_response(StatusCode::OK, &executed, false)
+    event_response(state, StatusCode::OK, &executed, false).await
 }
 
 /// Checks the organiser token: 204 when it is valid.
@@ -130,7 +137,7 @@ async fn create_event(
     } else {
         StatusCode::OK
     };
-    event_response(status, &executed, true)
+    event_response(&state, status, &executed, true).await
 }
 
 /// An event in any state (drafts included), straight from its history.
@@ -152,7 +159,7 @@ async fn get_event(
         .await
         .map_err(command_problem)?
         .ok_or_else(|| ApiError::not_found("This event"))?;
-    event_response(StatusCode::OK, &executed, false)
+    event_response(&state, StatusCode::OK, &executed, false).await
 }
 
 /// Changes an event's details; fields left out keep their value.
@@ -213,7 +220,7 @@ async fn add_ticket_type(
     } else {
         StatusCode::OK
     };
-    event_response(status, &executed, false)
+    event_response(&state, status, &executed, false).await
 }
 
 /// Changes a ticket type; fields left out keep their value.

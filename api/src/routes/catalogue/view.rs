@@ -3,12 +3,22 @@
 
 use carneau_commands::Executed;
 use carneau_domain::event::{Event, EventStatus};
-use carneau_projections::catalogue::{EventDetail, MoneyView, TicketTypeView, VenueView};
+use std::collections::HashMap;
+
+use carneau_projections::catalogue::{
+    EventDetail, MoneyView, TicketAvailability, TicketTypeView, VenueView,
+};
+use uuid::Uuid;
 
 use crate::problem::ApiError;
 
-/// The event's detail as of `executed`, or a 404 if it does not exist.
-pub fn event_detail(executed: &Executed<Event>) -> Result<EventDetail, ApiError> {
+/// The event's detail as of `executed`, or a 404 if it does not exist. `availability`
+/// comes from the inventory read model; a ticket type it does not know yet has sold and
+/// held nothing.
+pub fn event_detail(
+    executed: &Executed<Event>,
+    availability: &HashMap<Uuid, TicketAvailability>,
+) -> Result<EventDetail, ApiError> {
     let event = &executed.state;
     let (Some(id), Some(details), Some(currency)) = (event.id(), event.details(), event.currency())
     else {
@@ -39,6 +49,18 @@ pub fn event_detail(executed: &Executed<Event>) -> Result<EventDetail, ApiError>
             .ticket_types()
             .iter()
             .map(|ticket_type| TicketTypeView {
+                availability: availability
+                    .get(&ticket_type.id.as_uuid())
+                    .copied()
+                    .unwrap_or_else(|| {
+                        let capacity = i64::from(ticket_type.capacity.get());
+                        TicketAvailability {
+                            capacity,
+                            held: 0,
+                            sold: 0,
+                            available: capacity,
+                        }
+                    }),
                 id: ticket_type.id.as_uuid(),
                 name: ticket_type.name.as_str().to_owned(),
                 price: MoneyView {

@@ -1,0 +1,331 @@
+//! Buyers' holds: reserve tickets of an event for a while, look at the hold, release it.
+//!
+//! Until accounts exist, a hold belongs to whoever has its reservation token (returned
+//! when it is made, sent back as `Authorization: Bearer <token>`).
+
+use axum::extract::State;
+use axum::http::header::{AUTHORIZATION, LOCATION, RETRY_AFTER};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use carneau_commands::reservations::ReservationError;
+use carneau_domain::ids::{EventId, ReservationId, TicketTypeId};
+use carneau_domain::inventory::{
+    HoldLine, HoldOutcome, HoldRefusal, HoldRequest, HoldStatus, InventoryError, Quantity,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::extract::{ApiJson, ApiPath, IdempotencyKeyHeader};
+use crate::problem::responses::{BodyProblems, ConflictProblem, NotFoundProblem, ServerProblems};
+use crate::problem::{ApiError, FieldError};
+use crate::state::AppState;
+
+/// The OpenAPI tag of these routes.
+pub const TAG: &str = "reservations";
+/// Most ticket types in one reservation.
+const MAX_LINES: usize = 50;
+
+/// The reservation routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(reserve))
+        .routes(routes!(get_reservation, release_reservation))
+}
+
+/// Tickets of one type to hold.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReservationLine {
+    /// The ticket type.
+    pub ticket_type_id: Uuid,
+    /// How many, 1 to the ticket type's maximum per order.
+    #[schema(example = 2)]
+    pub quantity: u32,
+}
+
+/// What to hold: every line or none.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReserveRequest {
+    /// One line per ticket type.
+    pub lines: Vec<ReservationLine>,
+}
+
+/// A reservation and the state of its hold.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReservationView {
+    /// The reservation's id.
+    pub id: Uuid,
+    /// The event the tickets are for.
+    pub event_id: Uuid,
+    /// `held`, `released` or `expired`.
+    #[schema(example = "held")]
+    pub status: &'static str,
+    /// What is held (empty once the hold has ended).
+    pub lines: Vec<ReservationLine>,
+    /// When the hold lapses (absent once it has ended).
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Proves ownership: send it as `Authorization: Bearer <token>` to see or release
+    /// this reservation. Only in the response that made it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+impl ReserveRequest {
+    fn parse(self) -> Result<Vec<HoldLine>, ApiError> {
+        let mut errors = Vec::new();
+        if self.lines.is_empty() {
+            errors.push(FieldError::new("lines", "must hold at least one ticket"));
+        }
+        if self.lines.len() > MAX_LINES {
+            errors.push(FieldError::new("lines", "must have at most 50 lines"));
+        }
+        let mut lines = Vec::with_capacity(self.lines.len());
+        for (index, line) in self.lines.into_iter().enumerate() {
+            match Quantity::parse(line.quantity) {
+                Ok(quantity) => lines.push(HoldLine {
+                    ticket_type_id: TicketTypeId::from_uuid(line.ticket_type_id),
+                    quantity,
+                }),
+                Err(error) => errors.push(FieldError::new(
+                    format!("lines[{index}].quantity"),
+                    error.message(),
+                )),
+            }
+        }
+        if errors.is_empty() {
+            Ok(lines)
+        } else {
+            Err(ApiError::validation(errors))
+        }
+    }
+}
+
+/// Holds tickets for a while (15 minutes unless configured otherwise). With an
+/// `Idempotency-Key` (use a fresh UUID per purchase), a retry returns the same hold and
+/// never holds twice.
+#[utoipa::path(post, path = "/events/{event_id}/reservations", tag = TAG,
+    params(("event_id" = Uuid, Path, description = "The event's id."),
+        ("Idempotency-Key" = Option<String>, Header,
+            description = "The same key returns the same reservation.")),
+    request_body = ReserveRequest,
+    responses(
+        (status = 201, description = "Held; `token` proves ownership.", body = ReservationView,
+            headers(("Location" = String))),
+        (status = 200, description = "Already held by an earlier request with this key.",
+            body = ReservationView),
+        (status = 409, description = "Refused: `sold-out` (the field error says how many are \
+            left), `sale-not-open`, `sale-closed`, `event-not-on-sale`, `event-cancelled`.",
+            body = crate::problem::Problem, content_type = "application/problem+json"),
+        BodyProblems, NotFoundProblem, ServerProblems,
+    ))]
+async fn reserve(
+    State(state): State<AppState>,
+    ApiPath(event_id): ApiPath<EventId>,
+    IdempotencyKeyHeader(key): IdempotencyKeyHeader,
+    ApiJson(request): ApiJson<ReserveRequest>,
+) -> Result<Response, ApiError> {
+    let lines = request.parse()?;
+    let reservation_id = match &key {
+        Some(key) => ReservationId::from_uuid(key.derive_id(&format!("reservation:{event_id}"))),
+        None => ReservationId::new_random(),
+    };
+    let lifetime = chrono::Duration::from_std(state.config.hold_lifetime)
+        .map_err(|error| ApiError::internal(error.into()))?;
+    let hold = HoldRequest {
+        reservation_id,
+        lines: lines.clone(),
+        expires_at: Utc::now() + lifetime,
+    };
+    let outcome = state
+        .reservations
+        .reserve(event_id, hold)
+        .await
+        .map_err(reservation_problem)?;
+    let (status, expires_at) = match outcome {
+        HoldOutcome::Held { expires_at } => (StatusCode::CREATED, expires_at),
+        HoldOutcome::AlreadyHeld { expires_at } => (StatusCode::OK, expires_at),
+        HoldOutcome::Refused(refusal) => return Err(refusal_problem(&refusal, &lines)),
+    };
+    let view = ReservationView {
+        id: reservation_id.as_uuid(),
+        event_id: event_id.as_uuid(),
+        status: "held",
+        lines: lines.iter().map(line_view).collect(),
+        expires_at: Some(expires_at),
+        token: Some(state.reservation_tokens.issue(event_id, reservation_id)),
+    };
+    let mut headers = HeaderMap::new();
+    if let Ok(location) = HeaderValue::from_str(&format!("/reservations/{reservation_id}")) {
+        headers.insert(LOCATION, location);
+    }
+    Ok((status, headers, ApiJson(view)).into_response())
+}
+
+/// A reservation and where its hold stands; needs its token.
+#[utoipa::path(get, path = "/reservations/{reservation_id}", tag = TAG,
+    params(("reservation_id" = Uuid, Path, description = "The reservation's id.")),
+    security(("reservation_token" = [])),
+    responses(
+        (status = 200, description = "The reservation.", body = ReservationView),
+        (status = 401, description = "No reservation token was sent.",
+            body = crate::problem::Problem, content_type = "application/problem+json"),
+        NotFoundProblem, ServerProblems,
+    ))]
+async fn get_reservation(
+    State(state): State<AppState>,
+    ApiPath(reservation_id): ApiPath<ReservationId>,
+    headers: HeaderMap,
+) -> Result<ApiJson<ReservationView>, ApiError> {
+    let event_id = authorise(&state, &headers, reservation_id)?;
+    let (inventory, _) = state
+        .reservations
+        .inventory(event_id)
+        .await
+        .map_err(reservation_problem)?;
+    let now = Utc::now();
+    let status = inventory
+        .hold_status(reservation_id, now)
+        .ok_or_else(|| ApiError::not_found("This reservation"))?;
+    let hold = inventory
+        .hold(reservation_id)
+        .filter(|_| status == HoldStatus::Active);
+    Ok(ApiJson(ReservationView {
+        id: reservation_id.as_uuid(),
+        event_id: event_id.as_uuid(),
+        status: match status {
+            HoldStatus::Active => "held",
+            HoldStatus::Released => "released",
+            HoldStatus::Expired => "expired",
+        },
+        lines: hold
+            .map(|hold| hold.lines().iter().map(line_view).collect())
+            .unwrap_or_default(),
+        expires_at: hold.map(|hold| hold.expires_at()),
+        token: None,
+    }))
+}
+
+/// Gives the held tickets back at once. Releasing twice is harmless.
+#[utoipa::path(delete, path = "/reservations/{reservation_id}", tag = TAG,
+    params(("reservation_id" = Uuid, Path, description = "The reservation's id.")),
+    security(("reservation_token" = [])),
+    responses(
+        (status = 204, description = "Released (or released before)."),
+        (status = 401, description = "No reservation token was sent.",
+            body = crate::problem::Problem, content_type = "application/problem+json"),
+        NotFoundProblem, ConflictProblem, ServerProblems,
+    ))]
+async fn release_reservation(
+    State(state): State<AppState>,
+    ApiPath(reservation_id): ApiPath<ReservationId>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let event_id = authorise(&state, &headers, reservation_id)?;
+    let released = state
+        .reservations
+        .release(event_id, reservation_id)
+        .await
+        .map_err(reservation_problem)?;
+    match released {
+        Ok(()) | Err(InventoryError::AlreadyReleased) => Ok(StatusCode::NO_CONTENT),
+        Err(InventoryError::UnknownReservation) => Err(ApiError::not_found("This reservation")),
+        Err(error @ InventoryError::HoldExpired) => {
+            Err(ApiError::conflict(error.kind(), error.to_string()))
+        }
+    }
+}
+
+/// The event of the reservation whose token the request carries. A missing token is 401;
+/// a wrong one is 404, so a token cannot be used to probe which reservations exist.
+fn authorise(
+    state: &AppState,
+    headers: &HeaderMap,
+    reservation_id: ReservationId,
+) -> Result<EventId, ApiError> {
+    let token = headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "reservation-token-required",
+                "Reservation token required",
+                "Send the reservation's token as `Authorization: Bearer <token>`.",
+            )
+        })?;
+    state
+        .reservation_tokens
+        .verify(token, reservation_id)
+        .ok_or_else(|| ApiError::not_found("This reservation"))
+}
+
+fn line_view(line: &HoldLine) -> ReservationLine {
+    ReservationLine {
+        ticket_type_id: line.ticket_type_id.as_uuid(),
+        quantity: line.quantity.get(),
+    }
+}
+
+/// The one place where hold refusals become problems.
+fn refusal_problem(refusal: &HoldRefusal, lines: &[HoldLine]) -> ApiError {
+    let line_index = refusal
+        .ticket_type_id()
+        .and_then(|id| lines.iter().position(|line| line.ticket_type_id == id));
+    let (status, field) = match refusal {
+        HoldRefusal::SoldOut { .. } | HoldRefusal::TooManyPerOrder { .. } => {
+            (StatusCode::CONFLICT, "quantity")
+        }
+        HoldRefusal::SaleNotOpen(_)
+        | HoldRefusal::SaleClosed(_)
+        | HoldRefusal::EventNotOnSale
+        | HoldRefusal::EventCancelled => (StatusCode::CONFLICT, "ticket_type_id"),
+        HoldRefusal::UnknownTicketType(_)
+        | HoldRefusal::DuplicateLine(_)
+        | HoldRefusal::EmptyRequest => (StatusCode::UNPROCESSABLE_ENTITY, "ticket_type_id"),
+        HoldRefusal::ReservationIdReused => {
+            return ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "Idempotency key reused",
+                "This Idempotency-Key was already used for a different reservation.",
+            )
+        }
+    };
+    let status = if matches!(refusal, HoldRefusal::TooManyPerOrder { .. }) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        status
+    };
+    let problem = ApiError::new(
+        status,
+        refusal.kind(),
+        "Reservation refused",
+        refusal.to_string(),
+    );
+    match line_index {
+        Some(index) => problem.with_field_errors(vec![FieldError::new(
+            format!("lines[{index}].{field}"),
+            refusal.to_string(),
+        )]),
+        None => problem,
+    }
+}
+
+fn reservation_problem(error: ReservationError) -> ApiError {
+    match error {
+        ReservationError::Busy | ReservationError::Unavailable => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "reservations-busy",
+            "Try again",
+            "Reservations for this event are very busy; try again in a moment.",
+        )
+        .with_header(RETRY_AFTER, HeaderValue::from_static("1")),
+        ReservationError::Store(cause) => ApiError::internal(anyhow::anyhow!(cause)),
+    }
+}
