@@ -580,3 +580,42 @@ async fn admission_throughput() {
         "guard admit: {sequential_per_s:.0}/s one at a time, {concurrent_per_s:.0}/s with {TASKS} concurrent callers"
     );
 }
+
+/// Redis can lose one key of the three (eviction, a partial delete). A guard whose hold
+/// keys no longer match its counters must not go on refusing as sold out: it reports
+/// itself not loaded, so that it is rebuilt from the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guard_missing_one_of_its_keys_asks_to_be_rebuilt() {
+    for lost in ["holds", "lines"] {
+        let fx = Fixture::new().await;
+        let vip = TicketTypeId::new();
+        fx.load(&[(vip, 4, 0)]).await;
+        assert_eq!(
+            fx.admit(ReservationId::new(), &[(vip, 4)]).await,
+            Admission::Admitted
+        );
+        let pattern = format!("{}*:{lost}", fx.redis.prefix());
+        let keys: Vec<String> = fx
+            .redis
+            .client()
+            .custom(
+                CustomCommand::new_static("KEYS", None, false),
+                vec![pattern],
+            )
+            .await
+            .unwrap();
+        assert_eq!(keys.len(), 1, "the `{lost}` key");
+        let _: i64 = fx.redis.client().del(keys).await.unwrap();
+
+        assert_eq!(
+            fx.admit(ReservationId::new(), &[(vip, 1)]).await,
+            Admission::NotLoaded,
+            "after losing `{lost}`"
+        );
+        fx.load(&[(vip, 4, 0)]).await;
+        assert_eq!(
+            fx.admit(ReservationId::new(), &[(vip, 4)]).await,
+            Admission::Admitted
+        );
+    }
+}

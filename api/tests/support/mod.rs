@@ -443,3 +443,9 @@ impl TestApp {
         values
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Reservation helpers (events on sale, holds over HTTP, second processes, log audits):
+// kept in their own file so that this one stays about the catalogue.
+// ---------------------------------------------------------------------------------------
+pub mod reservations;

@@ -71,7 +71,7 @@ impl Reservations {
         let admitted = match self.admit(event_id, &request).await {
             GuardVerdict::Refused(refusal) => return Ok(HoldOutcome::Refused(refusal)),
             GuardVerdict::Admitted => true,
-            GuardVerdict::Bypassed => false,
+            GuardVerdict::AlreadyAdmitted | GuardVerdict::Bypassed => false,
         };
         let (reply, outcome) = oneshot::channel();
         let decided = match self
@@ -186,9 +186,8 @@ impl Reservations {
                 )
                 .await;
             match admission {
-                Ok(Admission::Admitted | Admission::AlreadyAdmitted) => {
-                    return GuardVerdict::Admitted
-                }
+                Ok(Admission::Admitted) => return GuardVerdict::Admitted,
+                Ok(Admission::AlreadyAdmitted) => return GuardVerdict::AlreadyAdmitted,
                 Ok(Admission::SoldOut {
                     ticket_type_id,
                     available,
@@ -287,7 +286,14 @@ impl Reservations {
 }
 
 enum GuardVerdict {
+    /// This request's hold is now counted by the guard: it must be undone if the log
+    /// refuses the request.
     Admitted,
+    /// The guard already counts a hold under this reservation id, placed by an earlier
+    /// request (a retry, or the same id with other tickets). That hold is not this
+    /// request's to undo: undoing it when the log refuses a reused id would drop the
+    /// guard's copy of a hold the log still has.
+    AlreadyAdmitted,
     Refused(HoldRefusal),
     Bypassed,
 }

@@ -3,7 +3,7 @@
 local now_ms, expires_at_ms, reservation_id, keep_until_ms, extend_to_ms, encoded =
   ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 
-if redis.call('EXISTS', meta_key) == 0 then
+if not is_loaded() then
   return { 'not_loaded' }
 end
 purge_lapsed(now_ms)
@@ -25,6 +25,7 @@ end
 for _, line in ipairs(lines) do
   redis.call('HINCRBY', meta_key, 'held:' .. line[1], line[2])
 end
+redis.call('HINCRBY', meta_key, 'count', 1)
 redis.call('ZADD', holds_key, expires_at_ms, reservation_id)
 redis.call('HSET', lines_key, reservation_id, encoded)
 keep_until(keep_until_ms, extend_to_ms)

@@ -1,5 +1,5 @@
 -- ARGV: now_ms, ticket type. Replies nil when the guard or the ticket type is not loaded.
-if redis.call('EXISTS', meta_key) == 0 then
+if not is_loaded() then
   return nil
 end
 purge_lapsed(ARGV[1])

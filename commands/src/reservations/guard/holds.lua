@@ -26,11 +26,30 @@ local function drop_hold(reservation_id, to_sold)
   if redis.call('EXISTS', meta_key) == 0 then
     return false
   end
+  redis.call('HINCRBY', meta_key, 'count', -1)
   for _, line in ipairs(decode_lines(encoded)) do
     redis.call('HINCRBY', meta_key, 'held:' .. line[1], -line[2])
     if to_sold then
       redis.call('HINCRBY', meta_key, 'sold:' .. line[1], line[2])
     end
+  end
+  return true
+end
+
+-- Whether the guard is loaded and whole. Redis can lose one key of the three (eviction,
+-- a partial delete); the counters would then never come down as holds lapse, and the
+-- event would look sold out for good. meta's `count` must match both hold keys, else the
+-- whole guard is dropped so that the caller rebuilds it from the log.
+local function is_loaded()
+  local count = redis.call('HGET', meta_key, 'count')
+  if not count then
+    redis.call('DEL', meta_key, holds_key, lines_key)
+    return false
+  end
+  count = tonumber(count)
+  if redis.call('ZCARD', holds_key) ~= count or redis.call('HLEN', lines_key) ~= count then
+    redis.call('DEL', meta_key, holds_key, lines_key)
+    return false
   end
   return true
 end

@@ -4,7 +4,7 @@ if ARGV[1] == 'if_missing' and redis.call('EXISTS', meta_key) == 1 then
   return 0
 end
 redis.call('DEL', meta_key, holds_key, lines_key)
-redis.call('HSET', meta_key, 'loaded', '1')
+redis.call('HSET', meta_key, 'loaded', '1', 'count', 0)
 local next_arg = 4
 for _ = 1, tonumber(ARGV[3]) do
   local ticket_type = ARGV[next_arg]
@@ -17,6 +17,7 @@ end
 while next_arg <= #ARGV do
   redis.call('ZADD', holds_key, ARGV[next_arg + 1], ARGV[next_arg])
   redis.call('HSET', lines_key, ARGV[next_arg], ARGV[next_arg + 2])
+  redis.call('HINCRBY', meta_key, 'count', 1)
   next_arg = next_arg + 3
 end
 keep_until(ARGV[2], ARGV[2])

@@ -1,0 +1,187 @@
+//! A flash sale: hundreds of buyers at once for 100 tickets, against one process, two
+//! processes on one database and Redis, and two processes whose Redis guard is deleted
+//! in the middle of the rush. Judged by the inventory log: exactly the capacity held,
+//! never more at any instant, and exactly the acknowledged holds recorded.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use carneau_commands::reservations::guard::ReservationGuard;
+use carneau_domain::ids::{EventId, TicketTypeId};
+use chrono::Utc;
+use fred::prelude::KeysInterface;
+use reqwest::StatusCode;
+use support::reservations::audit::{audit_inventory_log, LogAudit};
+use support::reservations::http::{spawn_reservation_app, OnSale};
+use support::reservations::rush::{
+    delete_keys_with_prefix, keys_with_prefix, rush, seeded_quantities, Rush,
+};
+use support::TestApp;
+
+/// Buyers in each rush.
+const BUYERS: usize = 500;
+/// Tickets of the one ticket type on sale.
+const CAPACITY: u32 = 100;
+/// Most tickets one buyer asks for.
+const MAX_TICKETS_PER_BUYER: u32 = 4;
+
+/// Checks what every rush must end with; returns the log's audit.
+async fn assert_sold_exactly_capacity(app: &TestApp, event: OnSale, rush: &Rush) -> LogAudit {
+    let audit = audit_inventory_log(app.database.pool(), event.event_id, &event.capacities()).await;
+    assert_eq!(audit.placed_tickets(), CAPACITY, "tickets held per the log");
+    assert_eq!(audit.peak_held[&event.ticket_type_id], CAPACITY);
+    assert_eq!(
+        audit.placed_ids(),
+        rush.created.keys().copied().collect(),
+        "the 201 answers and the holds in the log differ"
+    );
+    for (id, quantity) in &rush.created {
+        assert_eq!(audit.placed[id], vec![(event.ticket_type_id, *quantity)]);
+    }
+    assert_eq!(rush.created_tickets(), CAPACITY);
+    assert!(rush.repeated.is_empty(), "{rush:?}");
+    assert_eq!(rush.unanswered, 0, "{rush:?}");
+    assert_eq!(
+        rush.refusals.keys().map(String::as_str).collect::<Vec<_>>(),
+        vec!["409 sold-out"],
+        "{rush:?}"
+    );
+    assert_eq!(rush.created.len() + rush.refusals["409 sold-out"], BUYERS);
+    audit
+}
+
+fn report(name: &str, quantities: &[u32], rush: &Rush, audit: &LogAudit) {
+    println!(
+        "{name}: {BUYERS} buyers asking for {} tickets; 201: {} ({} tickets, per process {:?}); \
+         refusals {:?}; log: {} events, {} tickets held, peak {}",
+        quantities.iter().sum::<u32>(),
+        rush.created.len(),
+        rush.created_tickets(),
+        rush.created_per_target,
+        rush.refusals,
+        audit.events,
+        audit.placed_tickets(),
+        audit.peak_held.values().max().unwrap_or(&0),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_hundred_buyers_hold_exactly_the_hundred_tickets_there_are() {
+    let app = spawn_reservation_app(&[]).await;
+    let event = app
+        .create_published_event(CAPACITY, MAX_TICKETS_PER_BUYER)
+        .await;
+    let quantities = seeded_quantities(0x5eed_0001, BUYERS, MAX_TICKETS_PER_BUYER);
+
+    let answered = Arc::new(AtomicUsize::new(0));
+    let created = Arc::new(AtomicUsize::new(0));
+    let rush = rush(&[app.http()], event, &quantities, answered, created).await;
+
+    let audit = assert_sold_exactly_capacity(&app, event, &rush).await;
+    report("concurrency/one-process", &quantities, &rush, &audit);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_sharing_one_database_and_redis_never_oversell() {
+    let app = spawn_reservation_app(&[]).await;
+    let second = app.spawn_second_process().await;
+    let event = app
+        .create_published_event(CAPACITY, MAX_TICKETS_PER_BUYER)
+        .await;
+    let quantities = seeded_quantities(0x5eed_0002, BUYERS, MAX_TICKETS_PER_BUYER);
+
+    let answered = Arc::new(AtomicUsize::new(0));
+    let created = Arc::new(AtomicUsize::new(0));
+    let targets = [app.http(), second.http.clone()];
+    let rush = rush(&targets, event, &quantities, answered, created).await;
+
+    let audit = assert_sold_exactly_capacity(&app, event, &rush).await;
+    report("concurrency/two-processes", &quantities, &rush, &audit);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn losing_the_redis_guard_mid_rush_never_oversells_and_it_is_rebuilt() {
+    let app = spawn_reservation_app(&[]).await;
+    let second = app.spawn_second_process().await;
+    let event = app
+        .create_published_event(CAPACITY, MAX_TICKETS_PER_BUYER)
+        .await;
+    let quantities = seeded_quantities(0x5eed_0003, BUYERS, MAX_TICKETS_PER_BUYER);
+
+    let answered = Arc::new(AtomicUsize::new(0));
+    let created = Arc::new(AtomicUsize::new(0));
+    // Deletes every key of the test's prefix twice: once while tickets are still left
+    // (after the 10th hold), and once after a third of the answers, as soon as the guard
+    // has been rebuilt (unless every buyer was answered first).
+    let deleter = {
+        let (answered, created) = (answered.clone(), created.clone());
+        let prefix = app.redis.prefix().to_owned();
+        let redis = app.redis.client().clone();
+        let meta_key = format!("{prefix}guard:{{{}}}:meta", event.event_id);
+        tokio::spawn(async move {
+            let mut deletions = BTreeMap::new();
+            for (what, counter, threshold) in [
+                ("after 10 holds", created, 10),
+                ("after a third of the answers", answered.clone(), BUYERS / 3),
+            ] {
+                while counter.load(Ordering::SeqCst) < threshold {
+                    tokio::time::sleep(Duration::from_micros(200)).await;
+                }
+                loop {
+                    let loaded: i64 = redis.exists(meta_key.clone()).await.unwrap();
+                    if loaded == 1 || answered.load(Ordering::SeqCst) == BUYERS {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_micros(200)).await;
+                }
+                let at = answered.load(Ordering::SeqCst);
+                let keys = delete_keys_with_prefix(&redis, &prefix).await;
+                deletions.insert(what, (at, keys));
+            }
+            deletions
+        })
+    };
+    let targets = [app.http(), second.http.clone()];
+    let rush = rush(&targets, event, &quantities, answered, created).await;
+    let deletions = deleter.await.unwrap();
+
+    let audit = assert_sold_exactly_capacity(&app, event, &rush).await;
+    report("concurrency/guard-deleted", &quantities, &rush, &audit);
+    println!("concurrency/guard-deleted: keys deleted {deletions:?}");
+    let guard_key = format!("guard:{{{}}}:meta", event.event_id);
+    assert!(
+        deletions
+            .values()
+            .all(|(_, keys)| keys.contains(&guard_key)),
+        "a deletion found no guard to delete: {deletions:?}"
+    );
+
+    // The next request is refused from the log's state, and the guard is there again.
+    let refused = app
+        .http()
+        .reserve(event.event_id, &[(event.ticket_type_id, 1)])
+        .await;
+    refused.problem(StatusCode::CONFLICT, "sold-out");
+    let rebuilt = keys_with_prefix(app.redis.client(), app.redis.prefix()).await;
+    assert!(
+        rebuilt.contains(&format!("{}{guard_key}", app.redis.prefix())),
+        "no guard for the event: {rebuilt:?}"
+    );
+    let guard = ReservationGuard::new(app.state.redis.clone(), app.redis.prefix());
+    let left = guard
+        .available(
+            EventId::from_uuid(event.event_id),
+            TicketTypeId::from_uuid(event.ticket_type_id),
+            Utc::now().timestamp_millis(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(left, Some(0));
+    let audit_after =
+        audit_inventory_log(app.database.pool(), event.event_id, &event.capacities()).await;
+    assert_eq!(audit_after.placed_tickets(), CAPACITY);
+}

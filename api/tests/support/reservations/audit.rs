@@ -1,0 +1,225 @@
+//! The audit of an event's inventory log. It reads the `events` rows itself and decodes
+//! their stored JSON with its own types, so that the tests judge the engine by what it
+//! recorded, not by what it says.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// A line of a hold, as stored.
+#[derive(Debug, Clone, Deserialize)]
+struct StoredLine {
+    ticket_type_id: Uuid,
+    quantity: u32,
+}
+
+/// A hold, as stored in `HoldsPlaced`.
+#[derive(Debug, Clone, Deserialize)]
+struct StoredHold {
+    reservation_id: Uuid,
+    lines: Vec<StoredLine>,
+    expires_at: DateTime<Utc>,
+    placed_at: DateTime<Utc>,
+}
+
+/// An `Inventory` event, as stored.
+#[derive(Debug, Clone, Deserialize)]
+enum StoredInventoryEvent {
+    HoldsPlaced {
+        holds: Vec<StoredHold>,
+    },
+    HoldReleased {
+        reservation_id: Uuid,
+        released_at: DateTime<Utc>,
+    },
+    HoldsExpired {
+        reservation_ids: Vec<Uuid>,
+        expired_at: DateTime<Utc>,
+    },
+}
+
+/// What the inventory log of one event says, checked event by event.
+#[derive(Debug, Default)]
+pub struct LogAudit {
+    /// How many `Inventory` events the log holds for the event.
+    pub events: usize,
+    /// Every reservation ever placed, with its lines (ticket type, quantity).
+    pub placed: BTreeMap<Uuid, Vec<(Uuid, u32)>>,
+    /// Each reservation's expiry as placed.
+    pub expires_at: BTreeMap<Uuid, DateTime<Utc>>,
+    /// Reservations released by their buyer.
+    pub released: BTreeSet<Uuid>,
+    /// Reservations whose expiry was recorded.
+    pub expired: BTreeSet<Uuid>,
+    /// The most tickets of each type held at once, at the instant of some event.
+    pub peak_held: HashMap<Uuid, u32>,
+    /// `HoldsExpired` events in the log, and how many of them were appended alone (by a
+    /// sweep or an expiry command) rather than just before a `HoldsPlaced` of the same
+    /// instant (by a batch of reservations).
+    pub expiry_events: usize,
+    /// See [`Self::expiry_events`].
+    pub lone_expiry_events: usize,
+    /// The sequence number of the `HoldsPlaced` event of each reservation.
+    pub placed_at_sequence: BTreeMap<Uuid, i64>,
+    /// The sequence number of the `HoldsExpired` event that recorded each expiry.
+    pub expired_at_sequence: BTreeMap<Uuid, i64>,
+}
+
+impl LogAudit {
+    /// Tickets of every type in every reservation ever placed.
+    pub fn placed_tickets(&self) -> u32 {
+        self.placed
+            .values()
+            .flat_map(|lines| lines.iter().map(|(_, quantity)| quantity))
+            .sum()
+    }
+
+    /// Tickets of every type held at `at` per the log (placed, not ended, not lapsed).
+    pub fn held_at(&self, at: DateTime<Utc>) -> u32 {
+        self.placed
+            .iter()
+            .filter(|(id, _)| !self.released.contains(*id) && !self.expired.contains(*id))
+            .filter(|(id, _)| self.expires_at[*id] > at)
+            .flat_map(|(_, lines)| lines.iter().map(|(_, quantity)| quantity))
+            .sum()
+    }
+
+    /// The ids of the reservations ever placed.
+    pub fn placed_ids(&self) -> BTreeSet<Uuid> {
+        self.placed.keys().copied().collect()
+    }
+}
+
+/// Reads the `Inventory` events of `event_id` in sequence order and checks, after every
+/// one of them, that no ticket type had more tickets held than its capacity at that
+/// event's instant (a hold counts from its placing until it lapses, is released or its
+/// expiry is recorded). Also checks that the log is well formed: sequences without gaps,
+/// no reservation placed twice, releases and expiries only of active holds, releases only
+/// before the hold lapsed, expiries only after. Panics with the offending event.
+pub async fn audit_inventory_log(
+    pool: &PgPool,
+    event_id: Uuid,
+    capacities: &HashMap<Uuid, u32>,
+) -> LogAudit {
+    let rows: Vec<(i64, String, Value)> = sqlx::query_as(
+        "SELECT sequence, event_type, payload::jsonb FROM events \
+         WHERE aggregate_type = 'Inventory' AND aggregate_id = $1 ORDER BY sequence",
+    )
+    .bind(event_id.hyphenated().to_string())
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut audit = LogAudit::default();
+    let mut active: BTreeMap<Uuid, StoredHold> = BTreeMap::new();
+    let mut previous_sequence = 0;
+    let mut pending_expiry: Option<DateTime<Utc>> = None;
+    for (sequence, event_type, payload) in rows {
+        assert_eq!(sequence, previous_sequence + 1, "gap in the inventory log");
+        previous_sequence = sequence;
+        audit.events += 1;
+        let event: StoredInventoryEvent = serde_json::from_value(payload.clone())
+            .unwrap_or_else(|error| panic!("undecodable event {sequence}: {error}: {payload}"));
+        let instant = match event {
+            StoredInventoryEvent::HoldsPlaced { holds } => {
+                assert_eq!(event_type, "HoldsPlaced");
+                assert!(!holds.is_empty(), "empty HoldsPlaced at {sequence}");
+                let placed_at = holds[0].placed_at;
+                if let Some(expired_at) = pending_expiry.take() {
+                    if expired_at != placed_at {
+                        audit.lone_expiry_events += 1;
+                    }
+                }
+                for hold in holds {
+                    assert_eq!(hold.placed_at, placed_at, "one batch, one instant");
+                    assert!(
+                        !audit.placed.contains_key(&hold.reservation_id),
+                        "reservation {} placed twice (event {sequence})",
+                        hold.reservation_id
+                    );
+                    assert!(!hold.lines.is_empty(), "a hold with no lines at {sequence}");
+                    let lines = hold
+                        .lines
+                        .iter()
+                        .map(|line| (line.ticket_type_id, line.quantity))
+                        .collect();
+                    audit.placed.insert(hold.reservation_id, lines);
+                    audit
+                        .expires_at
+                        .insert(hold.reservation_id, hold.expires_at);
+                    audit
+                        .placed_at_sequence
+                        .insert(hold.reservation_id, sequence);
+                    active.insert(hold.reservation_id, hold);
+                }
+                placed_at
+            }
+            StoredInventoryEvent::HoldReleased {
+                reservation_id,
+                released_at,
+            } => {
+                assert_eq!(event_type, "HoldReleased");
+                count_lone_expiry(&mut audit, &mut pending_expiry);
+                let hold = active
+                    .remove(&reservation_id)
+                    .unwrap_or_else(|| panic!("release of an inactive hold at {sequence}"));
+                assert!(
+                    hold.expires_at > released_at,
+                    "a lapsed hold was released at {sequence}"
+                );
+                audit.released.insert(reservation_id);
+                released_at
+            }
+            StoredInventoryEvent::HoldsExpired {
+                reservation_ids,
+                expired_at,
+            } => {
+                assert_eq!(event_type, "HoldsExpired");
+                count_lone_expiry(&mut audit, &mut pending_expiry);
+                audit.expiry_events += 1;
+                pending_expiry = Some(expired_at);
+                for reservation_id in reservation_ids {
+                    let hold = active
+                        .remove(&reservation_id)
+                        .unwrap_or_else(|| panic!("expiry of an inactive hold at {sequence}"));
+                    assert!(
+                        hold.expires_at <= expired_at,
+                        "an unexpired hold was recorded as expired at {sequence}"
+                    );
+                    audit.expired.insert(reservation_id);
+                    audit.expired_at_sequence.insert(reservation_id, sequence);
+                }
+                expired_at
+            }
+        };
+        let mut held: HashMap<Uuid, u32> = HashMap::new();
+        for hold in active.values().filter(|hold| hold.expires_at > instant) {
+            for line in &hold.lines {
+                *held.entry(line.ticket_type_id).or_default() += line.quantity;
+            }
+        }
+        for (ticket_type_id, tickets) in held {
+            let capacity = capacities
+                .get(&ticket_type_id)
+                .unwrap_or_else(|| panic!("unknown ticket type held at {sequence}"));
+            assert!(
+                tickets <= *capacity,
+                "OVERSOLD: {tickets} tickets of {ticket_type_id} held at {instant} \
+                 (event {sequence}), capacity {capacity}"
+            );
+            let peak = audit.peak_held.entry(ticket_type_id).or_default();
+            *peak = (*peak).max(tickets);
+        }
+    }
+    count_lone_expiry(&mut audit, &mut pending_expiry);
+    audit
+}
+
+fn count_lone_expiry(audit: &mut LogAudit, pending_expiry: &mut Option<DateTime<Utc>>) {
+    if pending_expiry.take().is_some() {
+        audit.lone_expiry_events += 1;
+    }
+}
