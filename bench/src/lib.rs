@@ -1,0 +1,17 @@
+//! The flash-sale benchmark of Carneau Engine: an organiser puts one ticket type of
+//! capacity C on sale, M buyers rush it with K requests in flight, and the event log is
+//! replayed afterwards to prove no ticket was sold twice.
+//!
+//! The `flash-sale` binary strings these modules together; each does one step:
+//! [`sale_setup`] creates the sale, [`buyers`] draws who asks for what, [`rush`] fires the
+//! requests, [`attempt`] classifies each answer, [`inventory_log`] and [`oversell`] audit
+//! the log, [`latency`] and [`report`] turn it all into numbers.
+
+pub mod attempt;
+pub mod buyers;
+pub mod inventory_log;
+pub mod latency;
+pub mod oversell;
+pub mod report;
+pub mod rush;
+pub mod sale_setup;

@@ -1,0 +1,132 @@
+//! `flash-sale`: puts C tickets on sale on a running Carneau server, lets M buyers rush
+//! them with K requests in flight, prints what it measured and audits the event log for
+//! oversell.
+//!
+//! Exit status: 0 when the log shows no oversell, 2 when it does, 1 when the run could
+//! not be carried out.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use carneau_bench::buyers::{draw_buyers, tickets_requested};
+use carneau_bench::inventory_log::{audit_inventory, connect};
+use carneau_bench::report::{render_results_row, render_table, Report, RunSettings};
+use carneau_bench::rush::{http_client, rush};
+use carneau_bench::sale_setup::{Organiser, SaleSpec};
+use clap::Parser;
+use tracing::info;
+use uuid::Uuid;
+
+/// The exit status of a run whose log shows oversell.
+const OVERSOLD_EXIT_CODE: u8 = 2;
+/// The most tickets per order the benchmark's ticket type allows at least.
+const MIN_MAX_PER_ORDER: u16 = 4;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "flash-sale",
+    about = "Rushes one ticket type on a running Carneau server and audits the log for oversell."
+)]
+struct Args {
+    /// The server under test.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    base_url: String,
+    /// The organiser's bearer token, to set the sale up.
+    #[arg(long, env = "CARNEAU_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: String,
+    /// The server's database, whose event log is audited.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: String,
+    /// Tickets on sale (C).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    capacity: u32,
+    /// Buyers in the crowd (M).
+    #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(u32).range(1..))]
+    buyers: u32,
+    /// Requests in flight at once (K).
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    concurrency: u32,
+    /// Each buyer asks for 1 to this many tickets.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=100))]
+    max_tickets: u16,
+    /// Names the run in the report (e.g. the server's reservation mode).
+    #[arg(long, default_value = "unlabelled")]
+    label: String,
+    /// Seed of the crowd's draw: the same seed, the same crowd.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Deadline of one request, in seconds; a request past it counts as a `timeout` error.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    request_timeout_secs: u64,
+    /// Also writes the report as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    match run(Args::parse()).await {
+        Ok(report) if report.oversold() => ExitCode::from(OVERSOLD_EXIT_CODE),
+        Ok(_) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<Report> {
+    let buyer_count = usize::try_from(args.buyers).context("--buyers")?;
+    let concurrency = usize::try_from(args.concurrency).context("--concurrency")?;
+    // Connect to the log first: a run that cannot be audited is not worth starting.
+    let pool = connect(&args.database_url).await?;
+    let client = http_client(concurrency, Duration::from_secs(args.request_timeout_secs))?;
+    let run_id = Uuid::new_v4();
+    let spec = SaleSpec {
+        capacity: args.capacity,
+        max_per_order: args.max_tickets.max(MIN_MAX_PER_ORDER),
+        label: args.label.clone(),
+        run_id,
+    };
+    let sale = Organiser::new(client.clone(), &args.base_url, &args.admin_token)
+        .open_sale(&spec)
+        .await?;
+    info!(event_id = %sale.event_id, ticket_type_id = %sale.ticket_type_id, "sale open");
+    let buyers = draw_buyers(buyer_count, args.max_tickets, args.seed, run_id);
+    let demand = tickets_requested(&buyers);
+    let result = rush(&client, &args.base_url, sale, buyers, concurrency).await?;
+    info!(
+        answers = result.attempts.len(),
+        "rush over, auditing the log"
+    );
+    let capacities = HashMap::from([(sale.ticket_type_id, u64::from(sale.capacity))]);
+    let finding = audit_inventory(&pool, sale.event_id, capacities).await?;
+    let settings = RunSettings {
+        label: args.label,
+        base_url: args.base_url,
+        capacity: args.capacity,
+        buyers: buyer_count,
+        concurrency,
+        max_tickets: args.max_tickets,
+        seed: args.seed,
+        request_timeout_s: args.request_timeout_secs,
+    };
+    let report = Report::new(settings, sale, demand, &result, finding);
+    print!("{}", render_table(&report));
+    println!("\nresults row:\n{}", render_results_row(&report));
+    if let Some(path) = &args.json {
+        let json = serde_json::to_vec_pretty(&report).context("serialising the report")?;
+        std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(report)
+}

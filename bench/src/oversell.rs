@@ -1,0 +1,273 @@
+//! The oversell audit: replays an event's inventory history in commit order and watches
+//! how many tickets are held against each ticket type's capacity after every entry.
+//!
+//! A hold counts from the entry that places it until one that releases or expires it,
+//! or until its `expires_at` has passed when a later hold is placed: the server's rule
+//! is `held <= capacity` over holds that have not lapsed, and it may resell lapsed
+//! tickets before its sweeper records their expiry. (A benchmark that ends within the
+//! hold lifetime never sees a lapse.) So a reported oversell is a moment when the log
+//! itself shows more live tickets held than exist. A ticket type the audit was not told
+//! about has a capacity of zero: a hold on it is oversold by definition.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// One inventory change of the log that moves holds (the payload's only key names it).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub enum InventoryChange {
+    /// Holds taken, possibly several reservations in one entry.
+    HoldsPlaced {
+        /// The holds taken.
+        holds: Vec<PlacedHold>,
+    },
+    /// A hold given back before it lapsed.
+    HoldReleased {
+        /// The reservation whose hold ends.
+        reservation_id: String,
+        /// When it was given back.
+        released_at: DateTime<Utc>,
+    },
+    /// Holds that reached their expiry.
+    HoldsExpired {
+        /// The reservations whose holds end.
+        reservation_ids: Vec<String>,
+        /// When they were expired.
+        expired_at: DateTime<Utc>,
+    },
+}
+
+/// The names of the [`InventoryChange`] variants, as they appear as payload keys.
+pub const HOLD_CHANGE_NAMES: [&str; 3] = ["HoldsPlaced", "HoldReleased", "HoldsExpired"];
+
+/// One reservation's hold.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PlacedHold {
+    /// The reservation holding the tickets.
+    pub reservation_id: String,
+    /// Tickets held, per ticket type.
+    pub lines: Vec<HoldLine>,
+    /// When the hold lapses.
+    pub expires_at: DateTime<Utc>,
+    /// When it was taken.
+    pub placed_at: DateTime<Utc>,
+}
+
+/// Tickets of one type within a hold.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct HoldLine {
+    /// The ticket type.
+    pub ticket_type_id: Uuid,
+    /// How many tickets.
+    pub quantity: u32,
+}
+
+/// What the replay found.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct OversellFinding {
+    /// Hold-moving entries replayed.
+    pub entries_replayed: u64,
+    /// Entries of other kinds, by payload key: not hold changes, skipped.
+    pub other_entries: BTreeMap<String, u64>,
+    /// Holds placed (reservations, not tickets).
+    pub holds_placed: u64,
+    /// Tickets in those holds.
+    pub tickets_placed: u64,
+    /// Holds released.
+    pub holds_released: u64,
+    /// Holds expired.
+    pub holds_expired: u64,
+    /// Holds placed for a reservation that already held tickets (the older hold is
+    /// replaced): a retry the server should have recognised.
+    pub duplicate_holds: u64,
+    /// Releases or expiries of a reservation holding nothing; harmless, counted to spot
+    /// a log that disagrees with itself.
+    pub ended_holds_not_found: u64,
+    /// The most tickets held beyond capacity at any point, summed over ticket types:
+    /// must be 0.
+    pub max_oversell_tickets: u64,
+    /// The most tickets held at any point.
+    pub peak_held_tickets: u64,
+    /// Tickets held at the end of the log.
+    pub final_held_tickets: u64,
+    /// Tickets held at the end of the log, per ticket type.
+    pub final_held_by_ticket_type: BTreeMap<Uuid, u64>,
+    /// Holds that stopped counting because their `expires_at` passed before a later
+    /// hold was placed, before any entry expired them: non-zero only when the run
+    /// outlived its holds.
+    pub holds_lapsed: u64,
+}
+
+/// The replay in progress: feed it entries in commit order, then read the finding.
+#[derive(Debug)]
+pub struct OversellAudit {
+    capacities: HashMap<Uuid, u64>,
+    active: HashMap<String, PlacedHold>,
+    held: HashMap<Uuid, u64>,
+    oversold_now: u64,
+    held_now: u64,
+    /// Expiry times of the holds placed, soonest first; entries of holds that ended
+    /// since are skipped when they come up.
+    expiries: BinaryHeap<Reverse<(DateTime<Utc>, String)>>,
+    /// Holds lapsed by the clock whose release or expiry entry has not come yet.
+    lapsed: HashSet<String>,
+    finding: OversellFinding,
+}
+
+impl OversellAudit {
+    /// An audit of ticket types with these capacities and no holds yet.
+    pub fn new(capacities: HashMap<Uuid, u64>) -> Self {
+        Self {
+            capacities,
+            active: HashMap::new(),
+            held: HashMap::new(),
+            oversold_now: 0,
+            held_now: 0,
+            expiries: BinaryHeap::new(),
+            lapsed: HashSet::new(),
+            finding: OversellFinding::default(),
+        }
+    }
+
+    /// Counts an entry that does not move holds.
+    pub fn skip(&mut self, name: &str) {
+        *self
+            .finding
+            .other_entries
+            .entry(name.to_owned())
+            .or_default() += 1;
+    }
+
+    /// Applies the next hold change of the log.
+    pub fn apply(&mut self, change: InventoryChange) {
+        self.finding.entries_replayed += 1;
+        match change {
+            InventoryChange::HoldsPlaced { holds } => {
+                for hold in holds {
+                    self.lapse_until(hold.placed_at);
+                    self.place(hold);
+                }
+            }
+            InventoryChange::HoldReleased {
+                reservation_id,
+                released_at: _,
+            } => {
+                if self.end(&reservation_id) {
+                    self.finding.holds_released += 1;
+                }
+            }
+            InventoryChange::HoldsExpired {
+                reservation_ids,
+                expired_at: _,
+            } => {
+                for reservation_id in reservation_ids {
+                    if self.end(&reservation_id) {
+                        self.finding.holds_expired += 1;
+                    }
+                }
+            }
+        }
+        // Checked after every entry, not only at the end of each commit: a commit that
+        // passes through an oversold state is flagged too, which errs on the strict side.
+        self.finding.max_oversell_tickets =
+            self.finding.max_oversell_tickets.max(self.oversold_now);
+        self.finding.peak_held_tickets = self.finding.peak_held_tickets.max(self.held_now);
+    }
+
+    /// The finding after the last entry.
+    pub fn finish(mut self) -> OversellFinding {
+        self.finding.final_held_tickets = self.held_now;
+        self.finding.final_held_by_ticket_type = self
+            .held
+            .iter()
+            .filter(|(_, tickets)| **tickets > 0)
+            .map(|(ticket_type, tickets)| (*ticket_type, *tickets))
+            .collect();
+        self.finding
+    }
+
+    /// Stops counting the holds whose expiry is at or before `now`.
+    fn lapse_until(&mut self, now: DateTime<Utc>) {
+        while let Some(Reverse((expires_at, _))) = self.expiries.peek() {
+            if *expires_at > now {
+                return;
+            }
+            let Some(Reverse((expires_at, reservation_id))) = self.expiries.pop() else {
+                return;
+            };
+            // A hold replaced or ended since left this entry behind: only the live one
+            // with this very expiry lapses.
+            let live = self
+                .active
+                .get(&reservation_id)
+                .is_some_and(|hold| hold.expires_at == expires_at);
+            if live && self.end(&reservation_id) {
+                self.finding.holds_lapsed += 1;
+                self.lapsed.insert(reservation_id);
+            }
+        }
+    }
+
+    fn place(&mut self, hold: PlacedHold) {
+        if self.active.contains_key(&hold.reservation_id) {
+            self.finding.duplicate_holds += 1;
+            self.end(&hold.reservation_id);
+        }
+        self.lapsed.remove(&hold.reservation_id);
+        self.finding.holds_placed += 1;
+        self.expiries
+            .push(Reverse((hold.expires_at, hold.reservation_id.clone())));
+        for line in &hold.lines {
+            let tickets = u64::from(line.quantity);
+            self.finding.tickets_placed += tickets;
+            self.adjust(line.ticket_type_id, |held| held + tickets);
+        }
+        self.active.insert(hold.reservation_id.clone(), hold);
+    }
+
+    /// Ends a reservation's hold; `false` when it held nothing. A hold that already
+    /// lapsed is ended a second time by its release or expiry entry, which is normal.
+    fn end(&mut self, reservation_id: &str) -> bool {
+        let Some(hold) = self.active.remove(reservation_id) else {
+            if !self.lapsed.remove(reservation_id) {
+                self.finding.ended_holds_not_found += 1;
+            }
+            return false;
+        };
+        for line in &hold.lines {
+            let tickets = u64::from(line.quantity);
+            self.adjust(line.ticket_type_id, |held| held.saturating_sub(tickets));
+        }
+        true
+    }
+
+    /// Changes the tickets held of one type and keeps the running totals in step.
+    fn adjust(&mut self, ticket_type: Uuid, change: impl FnOnce(u64) -> u64) {
+        let capacity = self.capacities.get(&ticket_type).copied().unwrap_or(0);
+        let held = self.held.entry(ticket_type).or_default();
+        let before = *held;
+        let after = change(before);
+        *held = after;
+        self.held_now = self.held_now - before + after;
+        self.oversold_now =
+            self.oversold_now - before.saturating_sub(capacity) + after.saturating_sub(capacity);
+    }
+}
+
+/// Replays `changes` (in commit order) against `capacities`.
+pub fn audit(
+    capacities: HashMap<Uuid, u64>,
+    changes: impl IntoIterator<Item = InventoryChange>,
+) -> OversellFinding {
+    let mut audit = OversellAudit::new(capacities);
+    for change in changes {
+        audit.apply(change);
+    }
+    audit.finish()
+}
+
+#[cfg(test)]
+mod tests;

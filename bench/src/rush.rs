@@ -1,0 +1,196 @@
+//! The rush: every buyer asks for a hold, with a fixed number of requests in flight, and
+//! every answer is timed.
+//!
+//! K worker tasks share one counter of the next buyer, so exactly K requests are in
+//! flight until the crowd runs out, whatever the server's speed: a closed-loop load
+//! like a queue of buyers pressing "reserve" as soon as a slot frees up.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use reqwest::Client;
+use serde::Serialize;
+use tracing::{info, instrument};
+use uuid::Uuid;
+
+use crate::attempt::{classify_response, classify_transport_error, Attempt, Outcome};
+use crate::buyers::Buyer;
+use crate::sale_setup::SaleUnderTest;
+
+/// How often progress is logged during the rush.
+pub const PROGRESS_INTERVAL: Duration = Duration::from_secs(5);
+/// How long a new connection may take before the request counts as failed.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The body of a reservation request.
+#[derive(Serialize)]
+struct ReserveRequest {
+    lines: [ReserveLine; 1],
+}
+
+#[derive(Serialize)]
+struct ReserveLine {
+    ticket_type_id: Uuid,
+    quantity: u16,
+}
+
+/// Every answer of the rush.
+#[derive(Debug, Clone)]
+pub struct RushResult {
+    /// When the rush started (wall clock).
+    pub started_at: DateTime<Utc>,
+    /// From the start to the last answer.
+    pub wall_time: Duration,
+    /// One per buyer, in no particular order.
+    pub attempts: Vec<Attempt>,
+}
+
+/// The one HTTP client of the run: a connection per worker kept alive, no proxy, and a
+/// deadline on every request so that a stuck server shows as timeouts, not as a hang.
+pub fn http_client(concurrency: usize, request_timeout: Duration) -> anyhow::Result<Client> {
+    Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .timeout(request_timeout)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .tcp_nodelay(true)
+        .no_proxy()
+        .build()
+        .context("building the HTTP client")
+}
+
+/// Tallies shared by the workers, read only by the progress log.
+#[derive(Default)]
+struct Tally {
+    next_buyer: AtomicUsize,
+    accepted: AtomicUsize,
+    sold_out: AtomicUsize,
+    failed: AtomicUsize,
+}
+
+/// Sends every buyer's reservation to `sale` on `base_url`, `concurrency` at a time.
+#[instrument(skip_all, fields(event_id = %sale.event_id, buyers = buyers.len(), concurrency))]
+pub async fn rush(
+    client: &Client,
+    base_url: &str,
+    sale: SaleUnderTest,
+    buyers: Vec<Buyer>,
+    concurrency: usize,
+) -> anyhow::Result<RushResult> {
+    let url = format!(
+        "{}/events/{}/reservations",
+        base_url.trim_end_matches('/'),
+        sale.event_id
+    );
+    let buyers: Arc<[Buyer]> = buyers.into();
+    let tally = Arc::new(Tally::default());
+    let started_at = Utc::now();
+    let start = Instant::now();
+    let workers: Vec<_> = (0..concurrency.max(1))
+        .map(|_| {
+            let worker = Worker {
+                client: client.clone(),
+                url: url.clone(),
+                ticket_type_id: sale.ticket_type_id,
+                buyers: Arc::clone(&buyers),
+                tally: Arc::clone(&tally),
+                start,
+            };
+            tokio::spawn(worker.run())
+        })
+        .collect();
+    let progress = tokio::spawn(log_progress(Arc::clone(&tally), buyers.len()));
+    let mut attempts = Vec::with_capacity(buyers.len());
+    for worker in workers {
+        attempts.extend(worker.await.context("a rush worker panicked")?);
+    }
+    let wall_time = start.elapsed();
+    progress.abort();
+    Ok(RushResult {
+        started_at,
+        wall_time,
+        attempts,
+    })
+}
+
+async fn log_progress(tally: Arc<Tally>, buyers: usize) {
+    let mut ticks = tokio::time::interval(PROGRESS_INTERVAL);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let accepted = tally.accepted.load(Ordering::Relaxed);
+        let sold_out = tally.sold_out.load(Ordering::Relaxed);
+        let failed = tally.failed.load(Ordering::Relaxed);
+        info!(
+            answered = accepted + sold_out + failed,
+            buyers, accepted, sold_out, failed, "rush in progress"
+        );
+    }
+}
+
+/// One of the K request loops.
+struct Worker {
+    client: Client,
+    url: String,
+    ticket_type_id: Uuid,
+    buyers: Arc<[Buyer]>,
+    tally: Arc<Tally>,
+    start: Instant,
+}
+
+impl Worker {
+    async fn run(self) -> Vec<Attempt> {
+        let mut attempts = Vec::new();
+        loop {
+            let index = self.tally.next_buyer.fetch_add(1, Ordering::Relaxed);
+            let Some(buyer) = self.buyers.get(index) else {
+                return attempts;
+            };
+            let attempt = self.reserve(buyer).await;
+            let counter = match attempt.outcome {
+                Outcome::Accepted => &self.tally.accepted,
+                Outcome::SoldOut => &self.tally.sold_out,
+                Outcome::Failed(_) => &self.tally.failed,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            attempts.push(attempt);
+        }
+    }
+
+    async fn reserve(&self, buyer: &Buyer) -> Attempt {
+        let body = ReserveRequest {
+            lines: [ReserveLine {
+                ticket_type_id: self.ticket_type_id,
+                quantity: buyer.quantity,
+            }],
+        };
+        let sent = Instant::now();
+        let answer = self
+            .client
+            .post(&self.url)
+            .header("Idempotency-Key", &buyer.idempotency_key)
+            .json(&body)
+            .send()
+            .await;
+        // The latency includes reading the whole body: a buyer has no answer before that.
+        let outcome = match answer {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                match response.bytes().await {
+                    Ok(body) => classify_response(status, &body),
+                    Err(error) => classify_transport_error(&error),
+                }
+            }
+            Err(error) => classify_transport_error(&error),
+        };
+        Attempt {
+            buyer: buyer.index,
+            quantity: buyer.quantity,
+            sent_at: sent.duration_since(self.start),
+            latency: sent.elapsed(),
+            outcome,
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Puts the sale on: through the organiser API, an event with one ticket type of the
+//! benchmark's capacity, on sale from now, published, and visible to buyers.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use reqwest::{Client, RequestBuilder, StatusCode};
+use serde::Deserialize;
+use serde_json::json;
+use tracing::instrument;
+use uuid::Uuid;
+
+/// How long the public read model may take to show the published event.
+pub const PUBLIC_LISTING_WAIT: Duration = Duration::from_secs(30);
+/// Pause between two looks at the public read model.
+const PUBLIC_LISTING_POLL: Duration = Duration::from_millis(100);
+/// Price of a benchmark ticket, in euro cents; irrelevant to the measure, but required.
+const TICKET_PRICE_MINOR: i64 = 2_500;
+/// How far ahead the benchmark event takes place, so that its sale is open during the run.
+const EVENT_STARTS_IN_DAYS: i64 = 30;
+
+/// What the sale is made of.
+#[derive(Debug, Clone)]
+pub struct SaleSpec {
+    /// Tickets of the one ticket type (C).
+    pub capacity: u32,
+    /// Most tickets one reservation may hold; at least the most a buyer asks for.
+    pub max_per_order: u16,
+    /// Names the run in the event's title, to find it in a shared database.
+    pub label: String,
+    /// Distinguishes this run's organiser requests from any other's.
+    pub run_id: Uuid,
+}
+
+/// The published sale the buyers rush.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaleUnderTest {
+    /// The event.
+    pub event_id: Uuid,
+    /// Its only ticket type.
+    pub ticket_type_id: Uuid,
+    /// That ticket type's capacity.
+    pub capacity: u32,
+}
+
+/// Why the organiser API would not set the sale up.
+#[derive(Debug, thiserror::Error)]
+pub enum SaleSetupError {
+    /// A step answered with an unexpected status.
+    #[error("{step}: expected {expected}, got {status}: {body}")]
+    Refused {
+        /// What was being done.
+        step: &'static str,
+        /// The status the step needs.
+        expected: StatusCode,
+        /// The status it got.
+        status: StatusCode,
+        /// The start of the answer, to see why.
+        body: String,
+    },
+    /// The published event did not reach the public read model in time.
+    #[error("event {0} was published but is not visible to buyers after {PUBLIC_LISTING_WAIT:?}")]
+    NotVisible(Uuid),
+}
+
+#[derive(Deserialize)]
+struct EventBody {
+    id: Uuid,
+    #[serde(default)]
+    ticket_types: Vec<TicketTypeBody>,
+}
+
+#[derive(Deserialize)]
+struct TicketTypeBody {
+    id: Uuid,
+}
+
+/// The organiser's side of the benchmark, against one server.
+#[derive(Debug, Clone)]
+pub struct Organiser {
+    client: Client,
+    base_url: String,
+    admin_token: String,
+}
+
+impl Organiser {
+    /// An organiser using `client` on the server at `base_url` with the admin token.
+    pub fn new(client: Client, base_url: &str, admin_token: &str) -> Self {
+        Self {
+            client,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            admin_token: admin_token.to_owned(),
+        }
+    }
+
+    /// Creates, stocks and publishes the sale, then waits until buyers can see it, so
+    /// that the rush starts against a sale that is really open.
+    #[instrument(skip_all, fields(capacity = spec.capacity, label = %spec.label))]
+    pub async fn open_sale(&self, spec: &SaleSpec) -> anyhow::Result<SaleUnderTest> {
+        let now = Utc::now();
+        let starts_at = now + chrono::Duration::days(EVENT_STARTS_IN_DAYS);
+        let ends_at = starts_at + chrono::Duration::hours(3);
+        let created: EventBody = self
+            .send(
+                "creating the event",
+                StatusCode::CREATED,
+                self.organiser_post("/organiser/events")
+                    .header("Idempotency-Key", format!("flash-sale:{}:event", spec.run_id))
+                    .json(&json!({
+                        "title": format!("Flash sale benchmark ({}) {}", spec.label, now.format("%Y-%m-%d %H:%M:%S")),
+                        "description": "Created by the flash-sale benchmark.",
+                        "venue": {"name": "Benchmark Arena", "address": "127.0.0.1"},
+                        "starts_at": starts_at,
+                        "ends_at": ends_at,
+                        "time_zone": "Europe/Paris",
+                        "currency": "EUR",
+                    })),
+            )
+            .await?;
+        let event_id = created.id;
+        let stocked: EventBody = self
+            .send(
+                "adding the ticket type",
+                StatusCode::CREATED,
+                self.organiser_post(&format!("/organiser/events/{event_id}/ticket-types"))
+                    .header(
+                        "Idempotency-Key",
+                        format!("flash-sale:{}:ticket-type", spec.run_id),
+                    )
+                    .json(&ticket_type_body(spec, now, starts_at)),
+            )
+            .await?;
+        let ticket_type_id = stocked
+            .ticket_types
+            .first()
+            .map(|ticket_type| ticket_type.id)
+            .context("the event has no ticket type after adding one")?;
+        let _: serde_json::Value = self
+            .send(
+                "publishing the event",
+                StatusCode::OK,
+                self.organiser_post(&format!("/organiser/events/{event_id}/publish")),
+            )
+            .await?;
+        self.wait_until_public(event_id).await?;
+        Ok(SaleUnderTest {
+            event_id,
+            ticket_type_id,
+            capacity: spec.capacity,
+        })
+    }
+
+    fn organiser_post(&self, path: &str) -> RequestBuilder {
+        self.client
+            .post(format!("{}{path}", self.base_url))
+            .bearer_auth(&self.admin_token)
+    }
+
+    async fn send<T: serde::de::DeserializeOwned>(
+        &self,
+        step: &'static str,
+        expected: StatusCode,
+        request: RequestBuilder,
+    ) -> anyhow::Result<T> {
+        let response = request.send().await.context(step)?;
+        let status = response.status();
+        let body = response.bytes().await.context(step)?;
+        if status != expected {
+            let text = String::from_utf8_lossy(&body);
+            return Err(SaleSetupError::Refused {
+                step,
+                expected,
+                status,
+                body: text.chars().take(500).collect(),
+            }
+            .into());
+        }
+        serde_json::from_slice(&body).with_context(|| format!("{step}: unreadable answer"))
+    }
+
+    /// Polls the public detail of the event until the read model has it.
+    async fn wait_until_public(&self, event_id: Uuid) -> anyhow::Result<()> {
+        let url = format!("{}/events/{event_id}", self.base_url);
+        let deadline = tokio::time::Instant::now() + PUBLIC_LISTING_WAIT;
+        loop {
+            let response = self.client.get(&url).send().await;
+            if matches!(&response, Ok(answer) if answer.status() == StatusCode::OK) {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(SaleSetupError::NotVisible(event_id).into());
+            }
+            tokio::time::sleep(PUBLIC_LISTING_POLL).await;
+        }
+    }
+}
+
+/// One ticket type whose sale opened a minute ago (so clock skew cannot keep it shut)
+/// and closes when the event starts.
+fn ticket_type_body(
+    spec: &SaleSpec,
+    now: DateTime<Utc>,
+    starts_at: DateTime<Utc>,
+) -> serde_json::Value {
+    json!({
+        "name": "Flash sale",
+        "price": {"amount_minor": TICKET_PRICE_MINOR, "currency": "EUR"},
+        "capacity": spec.capacity,
+        "sale_opens_at": now - chrono::Duration::minutes(1),
+        "sale_closes_at": starts_at,
+        "max_per_order": spec.max_per_order,
+    })
+}
