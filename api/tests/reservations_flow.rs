@@ -523,3 +523,36 @@ async fn a_lapsed_hold_frees_its_tickets_at_once_and_is_swept_later() {
         audit.events, audit.expiry_events, audit.lone_expiry_events
     );
 }
+
+/// The guard answers sold out without asking the log, so an organiser raising the
+/// capacity of a sold-out ticket type must reach it: the new tickets sell at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn raised_capacity_sells_at_once_after_a_sell_out() {
+    let app = spawn_reservation_app(&[]).await;
+    let http = app.http();
+    let sale = app.create_published_event(2, 2).await;
+    let first = http
+        .reserve(sale.event_id, &[(sale.ticket_type_id, 2)])
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    http.reserve(sale.event_id, &[(sale.ticket_type_id, 1)])
+        .await
+        .problem(StatusCode::CONFLICT, "sold-out");
+
+    let path = format!(
+        "/organiser/events/{}/ticket-types/{}",
+        sale.event_id, sale.ticket_type_id
+    );
+    let raised = app
+        .patch_json_as(&path, &json!({"capacity": 3}), support::Caller::Organiser)
+        .await;
+    assert_eq!(raised.status(), StatusCode::OK);
+
+    let after = http
+        .reserve(sale.event_id, &[(sale.ticket_type_id, 1)])
+        .await;
+    assert_eq!(after.status, StatusCode::CREATED, "{}", after.body);
+    http.reserve(sale.event_id, &[(sale.ticket_type_id, 1)])
+        .await
+        .problem(StatusCode::CONFLICT, "sold-out");
+}

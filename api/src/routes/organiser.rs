@@ -91,6 +91,7 @@ async fn run(
         .execute(event_id, command, if_match.0, &context())
         .await
         .map_err(command_problem)?;
+    state.reservations.catalogue_changed(event_id).await;
     event_response(state, StatusCode::OK, &executed, false).await
 }
 
@@ -215,6 +216,7 @@ async fn add_ticket_type(
         .add_ticket_type(event_id, key.as_ref(), build, &context())
         .await
         .map_err(command_problem)?;
+    state.reservations.catalogue_changed(event_id).await;
     let status = if added {
         StatusCode::CREATED
     } else {

@@ -129,6 +129,20 @@ impl Reservations {
         outcome.await.unwrap_or(Err(ReservationError::Unavailable))
     }
 
+    /// Drops the event's guard after an organiser changed the event (capacities, ticket
+    /// types, status), so that the next request rebuilds it from the log. Without this, a
+    /// raised capacity would stay invisible behind the guard's sold-out answers, which
+    /// never reach the log. Guard holds of requests in flight are lost with it, which
+    /// only lets the log refuse a few requests the guard would have.
+    pub async fn catalogue_changed(&self, event_id: EventId) {
+        if let Some(guard) = &self.guard {
+            if let Err(error) = guard.forget(event_id).await {
+                // Until the guard's keys lapse, a raised capacity stays unsold.
+                tracing::warn!(%error, "could not drop the reservation guard after a change");
+            }
+        }
+    }
+
     /// Sends a job to the event's desk, starting one if none runs.
     async fn submit<T>(
         &self,
