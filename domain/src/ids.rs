@@ -9,34 +9,69 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// Identifies one event (a concert, a conference); also the aggregate id of [`crate::Event`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct EventId(Uuid);
+/// Declares an id type: a UUID of its own type, new ones time-ordered (v7), serialised as
+/// the bare UUID string, displayed hyphenated (the form `FromStr` reads back).
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(Uuid);
+
+        impl $name {
+            #[doc = concat!("A fresh, time-ordered (v7) id for a new ", $what, ".")]
+            // An id has no meaningful default value, so `Default` would only hide a random value.
+            #[allow(clippy::new_without_default)]
+            pub fn new() -> Self {
+                Self::new_random()
+            }
+
+            #[doc = concat!("A fresh, time-ordered (v7) id for a new ", $what, ".")]
+            pub fn new_random() -> Self {
+                Self(Uuid::now_v7())
+            }
+
+            /// Wraps an id that already exists (read from a URL or the database).
+            pub const fn from_uuid(uuid: Uuid) -> Self {
+                Self(uuid)
+            }
+
+            /// The underlying UUID.
+            pub const fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0.hyphenated(), f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map(Self)
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(uuid: Uuid) -> Self {
+                Self(uuid)
+            }
+        }
+    };
+}
+
+uuid_id!(
+    /// Identifies one event (a concert, a conference); also the aggregate id of
+    /// [`crate::Event`] and of its inventory.
+    EventId,
+    "event"
+);
 
 impl EventId {
-    /// A fresh, time-ordered (v7) id for a new event.
-    // An id has no meaningful default value, so `Default` would only hide a random value.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self::new_random()
-    }
-
-    /// A fresh, time-ordered (v7) id for a new event.
-    pub fn new_random() -> Self {
-        Self(Uuid::now_v7())
-    }
-
-    /// Wraps an id that already exists (read from a URL or the database).
-    pub const fn from_uuid(uuid: Uuid) -> Self {
-        Self(uuid)
-    }
-
-    /// The underlying UUID.
-    pub const fn as_uuid(&self) -> Uuid {
-        self.0
-    }
-
     /// The aggregate id under which the event store keeps this event's history: the UUID in
     /// its hyphenated lowercase form, so that it matches what the `FromStr` impl reads back.
     pub fn to_aggregate_id(&self) -> String {
@@ -44,124 +79,18 @@ impl EventId {
     }
 }
 
-impl fmt::Display for EventId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0.hyphenated(), f)
-    }
-}
+uuid_id!(
+    /// Identifies one kind of ticket within an event (e.g. "Early bird", "VIP").
+    TicketTypeId,
+    "ticket type"
+);
 
-impl FromStr for EventId {
-    type Err = uuid::Error;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Uuid::parse_str(s).map(Self)
-    }
-}
-
-impl From<Uuid> for EventId {
-    fn from(uuid: Uuid) -> Self {
-        Self(uuid)
-    }
-}
-
-/// Identifies one kind of ticket within an event (e.g. "Early bird", "VIP").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct TicketTypeId(Uuid);
-
-impl TicketTypeId {
-    /// A fresh, time-ordered (v7) id for a new ticket type.
-    // An id has no meaningful default value, so `Default` would only hide a random value.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self::new_random()
-    }
-
-    /// A fresh, time-ordered (v7) id for a new ticket type.
-    pub fn new_random() -> Self {
-        Self(Uuid::now_v7())
-    }
-
-    /// Wraps an id that already exists (read from a URL or the database).
-    pub const fn from_uuid(uuid: Uuid) -> Self {
-        Self(uuid)
-    }
-
-    /// The underlying UUID.
-    pub const fn as_uuid(&self) -> Uuid {
-        self.0
-    }
-}
-
-impl fmt::Display for TicketTypeId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0.hyphenated(), f)
-    }
-}
-
-impl FromStr for TicketTypeId {
-    type Err = uuid::Error;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Uuid::parse_str(s).map(Self)
-    }
-}
-
-impl From<Uuid> for TicketTypeId {
-    fn from(uuid: Uuid) -> Self {
-        Self(uuid)
-    }
-}
-
-/// Identifies one hold of tickets (a buyer's reservation), chosen by the caller so that a
-/// retried request is recognised instead of holding the tickets twice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ReservationId(Uuid);
-
-impl ReservationId {
-    /// A fresh, time-ordered (v7) id for a new reservation.
-    // An id has no meaningful default value, so `Default` would only hide a random value.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self::new_random()
-    }
-
-    /// A fresh, time-ordered (v7) id for a new reservation.
-    pub fn new_random() -> Self {
-        Self(Uuid::now_v7())
-    }
-
-    /// Wraps an id that already exists (read from a URL or the database).
-    pub const fn from_uuid(uuid: Uuid) -> Self {
-        Self(uuid)
-    }
-
-    /// The underlying UUID.
-    pub const fn as_uuid(&self) -> Uuid {
-        self.0
-    }
-}
-
-impl fmt::Display for ReservationId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0.hyphenated(), f)
-    }
-}
-
-impl FromStr for ReservationId {
-    type Err = uuid::Error;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Uuid::parse_str(s).map(Self)
-    }
-}
-
-impl From<Uuid> for ReservationId {
-    fn from(uuid: Uuid) -> Self {
-        Self(uuid)
-    }
-}
+uuid_id!(
+    /// Identifies one hold of tickets (a buyer's reservation), chosen by the caller so that
+    /// a retried request is recognised instead of holding the tickets twice.
+    ReservationId,
+    "reservation"
+);
 
 #[cfg(test)]
 mod tests {

@@ -131,6 +131,13 @@ impl ResponseCache {
         }
     }
 
+    /// Invalidates every scope in `scopes` concurrently: while Redis is away each waits for
+    /// its timeout, and a projector batch can touch hundreds of events.
+    pub async fn invalidate_all(&self, scopes: impl IntoIterator<Item = CacheScope>) {
+        let scopes: Vec<CacheScope> = scopes.into_iter().collect();
+        futures::future::join_all(scopes.iter().map(|scope| self.invalidate(scope))).await;
+    }
+
     async fn generation(&self, scope: &CacheScope) -> Result<i64, Unavailable> {
         let key = format!("{}generation:{}", self.prefix, scope.name());
         let generation = self.call(self.redis.get::<Option<i64>, _>(&key)).await?;

@@ -7,6 +7,7 @@
 //! older than every transaction still running, which makes the order it returns final:
 //! nothing can later appear before a position it has already returned.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -65,6 +66,16 @@ pub struct RecordedEvent {
     pub metadata: serde_json::Value,
     /// When the appending statement ran.
     pub recorded_at: DateTime<Utc>,
+}
+
+/// The ids (as UUIDs) of the aggregates of `aggregate_type` that `events` changed: what a
+/// projector invalidates after its commit.
+pub fn changed_aggregates(events: &[RecordedEvent], aggregate_type: &str) -> BTreeSet<Uuid> {
+    events
+        .iter()
+        .filter(|event| event.aggregate_type == aggregate_type)
+        .filter_map(|event| event.aggregate_id.parse().ok())
+        .collect()
 }
 
 impl RecordedEvent {

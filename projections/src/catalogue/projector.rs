@@ -1,18 +1,15 @@
 //! The `catalogue` projector: `Event` aggregate events into `catalogue_events` and
 //! `catalogue_ticket_types`, then the response cache invalidated.
 
-use std::collections::BTreeSet;
-
 use anyhow::Context;
 use async_trait::async_trait;
 use carneau_domain::event::{Event, EventCatalogueEvent, EventDetails, TicketType};
 use cqrs_es::Aggregate;
-use futures::future::join_all;
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::cache::{CacheScope, ResponseCache};
-use crate::log::RecordedEvent;
+use crate::log::{changed_aggregates, RecordedEvent};
 use crate::runner::Projector;
 
 /// Builds the catalogue read models; invalidates cached responses after each commit.
@@ -56,22 +53,14 @@ impl Projector for CatalogueProjector {
 
     async fn after_commit(&self, events: &[RecordedEvent]) {
         let Some(cache) = &self.cache else { return };
-        let changed: BTreeSet<Uuid> = events
-            .iter()
-            .filter(|e| e.aggregate_type == Event::TYPE)
-            .filter_map(|e| e.aggregate_id.parse().ok())
-            .collect();
+        let changed = changed_aggregates(events, Event::TYPE);
         if changed.is_empty() {
             return;
         }
-        // Concurrently: while Redis is away each invalidation waits for its timeout, and a
-        // batch can touch hundreds of events.
-        let scopes: Vec<CacheScope> = changed
-            .into_iter()
-            .map(CacheScope::Event)
-            .chain([CacheScope::Listing])
-            .collect();
-        join_all(scopes.iter().map(|scope| cache.invalidate(scope))).await;
+        let scopes = changed.into_iter().map(CacheScope::Event);
+        cache
+            .invalidate_all(scopes.chain([CacheScope::Listing]))
+            .await;
     }
 }
 

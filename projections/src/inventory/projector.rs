@@ -1,8 +1,6 @@
 //! The `inventory` projector: `Inventory` aggregate events into `inventory_holds`, then
 //! the event's cached detail invalidated (its availability changed).
 
-use std::collections::BTreeSet;
-
 use anyhow::Context;
 use async_trait::async_trait;
 use carneau_domain::inventory::{Inventory, InventoryEvent, PlacedHold};
@@ -12,7 +10,7 @@ use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::cache::{CacheScope, ResponseCache};
-use crate::log::RecordedEvent;
+use crate::log::{changed_aggregates, RecordedEvent};
 use crate::runner::Projector;
 
 /// Builds `inventory_holds`; invalidates cached event details after each commit.
@@ -81,17 +79,10 @@ impl Projector for InventoryProjector {
 
     async fn after_commit(&self, events: &[RecordedEvent]) {
         let Some(cache) = &self.cache else { return };
-        let changed: BTreeSet<Uuid> = events
-            .iter()
-            .filter(|e| e.aggregate_type == Inventory::TYPE)
-            .filter_map(|e| e.aggregate_id.parse().ok())
-            .collect();
-        futures::future::join_all(
-            changed
-                .into_iter()
-                .map(|id| async move { cache.invalidate(&CacheScope::Event(id)).await }),
-        )
-        .await;
+        let changed = changed_aggregates(events, Inventory::TYPE);
+        cache
+            .invalidate_all(changed.into_iter().map(CacheScope::Event))
+            .await;
     }
 }
 
