@@ -556,3 +556,35 @@ async fn raised_capacity_sells_at_once_after_a_sell_out() {
         .await
         .problem(StatusCode::CONFLICT, "sold-out");
 }
+
+/// Once a ticket type is sold out, a request that also breaks another rule hears that
+/// rule, not "sold out": too many per order, or an event cancelled since.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sold_out_event_still_names_the_more_fundamental_refusal() {
+    let app = spawn_reservation_app(&[]).await;
+    let http = app.http();
+    let sale = app.create_published_event(2, 2).await;
+    let all = http
+        .reserve(sale.event_id, &[(sale.ticket_type_id, 2)])
+        .await;
+    assert_eq!(all.status, StatusCode::CREATED, "{}", all.body);
+    http.reserve(sale.event_id, &[(sale.ticket_type_id, 1)])
+        .await
+        .problem(StatusCode::CONFLICT, "sold-out");
+
+    http.reserve(sale.event_id, &[(sale.ticket_type_id, 3)])
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "too-many-per-order");
+
+    let cancelled = app
+        .post_json_as(
+            &format!("/organiser/events/{}/cancel", sale.event_id),
+            &json!({"reason": "The band is ill."}),
+            support::Caller::Organiser,
+        )
+        .await;
+    assert_eq!(cancelled.status(), StatusCode::OK);
+    http.reserve(sale.event_id, &[(sale.ticket_type_id, 1)])
+        .await
+        .problem(StatusCode::CONFLICT, "event-cancelled");
+}

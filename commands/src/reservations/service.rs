@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use carneau_domain::event::Event;
 use carneau_domain::ids::{EventId, ReservationId};
@@ -38,7 +39,13 @@ pub struct Reservations {
     stores: Arc<Stores>,
     guard: Option<ReservationGuard>,
     desks: Mutex<HashMap<EventId, DeskHandle>>,
+    /// Recently loaded catalogue states, to name the right reason when the guard says
+    /// sold out (see `refusal_besides_stock`).
+    catalogue: Mutex<HashMap<EventId, (Instant, Arc<Event>)>>,
 }
+
+/// How long a catalogue state read for refusal reasons is reused.
+const CATALOGUE_REUSE: Duration = Duration::from_secs(1);
 
 impl Reservations {
     /// Reservations over the event store in `pool`, guarded by `guard` when given.
@@ -55,6 +62,7 @@ impl Reservations {
                 None
             },
             desks: Mutex::default(),
+            catalogue: Mutex::default(),
         }
     }
 
@@ -135,6 +143,10 @@ impl Reservations {
     /// never reach the log. Guard holds of requests in flight are lost with it, which
     /// only lets the log refuse a few requests the guard would have.
     pub async fn catalogue_changed(&self, event_id: EventId) {
+        self.catalogue
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&event_id);
         if let Some(guard) = &self.guard {
             if let Err(error) = guard.forget(event_id).await {
                 // Until the guard's keys lapse, a raised capacity stays unsold.
@@ -206,10 +218,14 @@ impl Reservations {
                     ticket_type_id,
                     available,
                 }) => {
-                    return GuardVerdict::Refused(HoldRefusal::SoldOut {
-                        ticket_type_id,
-                        available,
-                    })
+                    let refusal = self
+                        .refusal_besides_stock(event_id, request)
+                        .await
+                        .unwrap_or(HoldRefusal::SoldOut {
+                            ticket_type_id,
+                            available,
+                        });
+                    return GuardVerdict::Refused(refusal);
                 }
                 Ok(Admission::UnknownTicketType { ticket_type_id }) => {
                     // Either no such ticket type (refused without touching the guard, so
@@ -249,6 +265,54 @@ impl Reservations {
             }
         }
         GuardVerdict::Bypassed
+    }
+
+    /// The reason the catalogue alone gives to refuse `request` (event cancelled, sale
+    /// closed, too many per order...), if any. The guard only knows stock, so when it says
+    /// sold out the buyer should still hear the more fundamental reason. Decided by the
+    /// domain against an empty inventory, from a catalogue state at most a second old;
+    /// the desk always decides from fresh state, so this only picks the message.
+    async fn refusal_besides_stock(
+        &self,
+        event_id: EventId,
+        request: &HoldRequest,
+    ) -> Option<HoldRefusal> {
+        let event = self.recent_catalogue(event_id).await?;
+        let decision =
+            Inventory::default().decide_holds(&event, std::slice::from_ref(request), Utc::now());
+        match decision.outcomes.into_iter().next()? {
+            HoldOutcome::Refused(HoldRefusal::SoldOut { .. }) => None,
+            HoldOutcome::Refused(refusal) => Some(refusal),
+            HoldOutcome::Held { .. } | HoldOutcome::AlreadyHeld { .. } => None,
+        }
+    }
+
+    async fn recent_catalogue(&self, event_id: EventId) -> Option<Arc<Event>> {
+        let cached = self
+            .catalogue
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(&event_id)
+            .filter(|(loaded_at, _)| loaded_at.elapsed() < CATALOGUE_REUSE)
+            .map(|(_, event)| event.clone());
+        if cached.is_some() {
+            return cached;
+        }
+        let event = Arc::new(
+            self.stores
+                .events
+                .load(&event_id.to_aggregate_id())
+                .await
+                .ok()?
+                .state,
+        );
+        let mut catalogue = self
+            .catalogue
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        catalogue.retain(|_, (loaded_at, _)| loaded_at.elapsed() < CATALOGUE_REUSE);
+        catalogue.insert(event_id, (Instant::now(), event.clone()));
+        Some(event)
     }
 
     /// Rebuilds the guard of `event_id` from the log (only if missing unless `replace`).
