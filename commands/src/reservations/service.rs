@@ -42,6 +42,9 @@ pub struct Reservations {
     /// Recently loaded catalogue states, to name the right reason when the guard says
     /// sold out (see `refusal_besides_stock`).
     catalogue: Mutex<HashMap<EventId, (Instant, Arc<Event>)>>,
+    /// One catalogue load at a time: when a reused state ages out in the middle of a
+    /// flash sale, hundreds of refusals would otherwise load it at once.
+    catalogue_load: tokio::sync::Mutex<()>,
 }
 
 /// How long a catalogue state read for refusal reasons is reused.
@@ -63,6 +66,7 @@ impl Reservations {
             },
             desks: Mutex::default(),
             catalogue: Mutex::default(),
+            catalogue_load: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -288,15 +292,20 @@ impl Reservations {
     }
 
     async fn recent_catalogue(&self, event_id: EventId) -> Option<Arc<Event>> {
-        let cached = self
-            .catalogue
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .get(&event_id)
-            .filter(|(loaded_at, _)| loaded_at.elapsed() < CATALOGUE_REUSE)
-            .map(|(_, event)| event.clone());
-        if cached.is_some() {
-            return cached;
+        let cached = || {
+            self.catalogue
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .get(&event_id)
+                .filter(|(loaded_at, _)| loaded_at.elapsed() < CATALOGUE_REUSE)
+                .map(|(_, event)| event.clone())
+        };
+        if let Some(event) = cached() {
+            return Some(event);
+        }
+        let _loading = self.catalogue_load.lock().await;
+        if let Some(event) = cached() {
+            return Some(event);
         }
         let event = Arc::new(
             self.stores
