@@ -182,18 +182,13 @@ async fn get_reservation(
     headers: HeaderMap,
 ) -> Result<ApiJson<ReservationView>, ApiError> {
     let event_id = authorise(&state, &headers, reservation_id)?;
-    let (inventory, _) = state
+    let found = state
         .reservations
-        .inventory(event_id)
+        .find(event_id, reservation_id)
         .await
-        .map_err(reservation_problem)?;
-    let now = Utc::now();
-    let status = inventory
-        .hold_status(reservation_id, now)
+        .map_err(reservation_problem)?
         .ok_or_else(|| ApiError::not_found("This reservation"))?;
-    let hold = inventory
-        .hold(reservation_id)
-        .filter(|_| status == HoldStatus::Active);
+    let (status, hold) = (found.status, found.hold.as_ref());
     Ok(ApiJson(ReservationView {
         id: reservation_id.as_uuid(),
         event_id: event_id.as_uuid(),

@@ -14,7 +14,7 @@ use std::time::Duration;
 use carneau_domain::event::Event;
 use carneau_domain::ids::{EventId, ReservationId};
 use carneau_domain::inventory::{
-    HoldOutcome, HoldRequest, Inventory, InventoryError, InventoryEvent,
+    HoldOutcome, HoldRequest, HoldState, HoldStatus, Inventory, InventoryError, InventoryEvent,
 };
 use chrono::Utc;
 use cqrs_es::Aggregate;
@@ -56,6 +56,20 @@ pub enum DeskJob {
     Expire(oneshot::Sender<Result<usize, ReservationError>>),
     /// The inventory as the log now has it, with the event's catalogue state.
     Read(oneshot::Sender<Result<(Inventory, Event), ReservationError>>),
+    /// One reservation as the log now has it (without copying the whole inventory).
+    Find(
+        ReservationId,
+        oneshot::Sender<Result<Option<FoundHold>, ReservationError>>,
+    ),
+}
+
+/// One reservation's hold: its status now and, while it is active, what it holds.
+#[derive(Debug, Clone)]
+pub struct FoundHold {
+    /// Where the hold stands (a lapsed hold is `Expired` before its expiry is recorded).
+    pub status: HoldStatus,
+    /// The hold while it is active; ended holds keep no lines.
+    pub hold: Option<HoldState>,
 }
 
 /// A handle on a running desk.
@@ -256,6 +270,21 @@ impl Desk {
             DeskJob::Expire(reply) => {
                 let _ = reply.send(self.expire().await);
             }
+            DeskJob::Find(reservation_id, reply) => {
+                let found = self.refresh().await.map(|loaded| {
+                    let inventory = &loaded.inventory;
+                    inventory
+                        .hold_status(reservation_id, Utc::now())
+                        .map(|status| FoundHold {
+                            status,
+                            hold: inventory
+                                .hold(reservation_id)
+                                .filter(|_| status == HoldStatus::Active)
+                                .cloned(),
+                        })
+                });
+                let _ = reply.send(found);
+            }
             DeskJob::Read(reply) => {
                 let read = async {
                     let event = self.catalogue().await?;
@@ -321,6 +350,9 @@ fn fail_job(job: DeskJob, error: ReservationError) {
             let _ = reply.send(Err(error));
         }
         DeskJob::Read(reply) => {
+            let _ = reply.send(Err(error));
+        }
+        DeskJob::Find(_, reply) => {
             let _ = reply.send(Err(error));
         }
     }

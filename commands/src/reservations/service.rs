@@ -17,7 +17,7 @@ use sqlx::PgPool;
 use tokio::sync::oneshot;
 use tracing::instrument;
 
-use super::desk::{DeskHandle, DeskJob, Stores};
+use super::desk::{DeskHandle, DeskJob, FoundHold, Stores};
 use super::direct;
 use super::guard::{Admission, GuardHold, GuardLine, GuardSnapshot, GuardStock, ReservationGuard};
 use super::ReservationError;
@@ -128,6 +128,18 @@ impl Reservations {
     pub async fn expire_lapsed(&self, event_id: EventId) -> Result<usize, ReservationError> {
         let (reply, outcome) = oneshot::channel();
         self.submit(event_id, DeskJob::Expire, reply).await?;
+        outcome.await.unwrap_or(Err(ReservationError::Unavailable))
+    }
+
+    /// One reservation's hold as the log has it now; `None` if the event never held it.
+    pub async fn find(
+        &self,
+        event_id: EventId,
+        reservation_id: ReservationId,
+    ) -> Result<Option<FoundHold>, ReservationError> {
+        let (reply, outcome) = oneshot::channel();
+        self.submit(event_id, |r| DeskJob::Find(reservation_id, r), reply)
+            .await?;
         outcome.await.unwrap_or(Err(ReservationError::Unavailable))
     }
 
