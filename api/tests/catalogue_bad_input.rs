@@ -695,12 +695,8 @@ async fn an_unknown_event_is_404_on_every_route() {
         if path.starts_with("/organiser/token") || path == "/organiser/events" {
             continue;
         }
-        // A read says "no such resource"; a command says which aggregate is missing.
-        let slug = if method == Method::GET {
-            "not-found"
-        } else {
-            "event-not-found"
-        };
+        // Queries and commands name the same missing thing the same way.
+        let slug = "event-not-found";
         assert_refused(&app, method, &path, body, StatusCode::NOT_FOUND, slug).await;
     }
     assert_eq!(app.public_event(unknown).await, None);

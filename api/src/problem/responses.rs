@@ -22,7 +22,7 @@ fn description(status: u16) -> &'static str {
     match status {
         400 => "Bad request: the JSON body is malformed (`malformed-json`) or a query parameter is invalid (`invalid-query`).",
         401 => "The organiser bearer token is missing or wrong (`unauthorized`).",
-        404 => "No such resource, or a path parameter is not a valid id (`not-found`).",
+        404 => "No such resource: `event-not-found` and the like name what is missing; `not-found` when the path names nothing (e.g. an id that is not a UUID).",
         409 => "The request conflicts with the current state; the `type` names why.",
         413 => "The request body is too large (`payload-too-large`).",
         415 => "The body is not `application/json` (`unsupported-media-type`).",

@@ -19,6 +19,7 @@ use utoipa_axum::routes;
 use crate::extract::{ApiPath, ApiQuery};
 use crate::problem::responses::{NotFoundProblem, QueryProblems, ServerProblems};
 use crate::problem::{ApiError, FieldError};
+use crate::routes::catalogue::errors::event_not_found;
 use crate::state::AppState;
 
 /// The OpenAPI tag of these routes.
@@ -162,6 +163,6 @@ async fn get_event(
                 .map_err(Into::into)
         })
         .await?
-        .ok_or_else(|| ApiError::not_found("This event"))?;
+        .ok_or_else(event_not_found)?;
     Ok(json_response(json))
 }

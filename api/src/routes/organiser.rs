@@ -25,7 +25,7 @@ use crate::problem::responses::{
     BodyProblems, ConflictProblem, NotFoundProblem, OrganiserProblems, ServerProblems,
 };
 use crate::problem::ApiError;
-use crate::routes::catalogue::errors::command_problem;
+use crate::routes::catalogue::errors::{command_problem, event_not_found};
 use crate::routes::catalogue::requests::{
     AddTicketTypeRequest, CancelEventRequest, ChangeTicketTypeRequest, CreateEventRequest,
     EditEventRequest,
@@ -159,7 +159,7 @@ async fn get_event(
         .load(event_id)
         .await
         .map_err(command_problem)?
-        .ok_or_else(|| ApiError::not_found("This event"))?;
+        .ok_or_else(event_not_found)?;
     event_response(&state, StatusCode::OK, &executed, false).await
 }
 

@@ -343,7 +343,7 @@ impl TestApp {
     pub async fn public_event(&self, event_id: Uuid) -> Option<EventDetail> {
         let response = self.get(&format!("/events/{event_id}")).await;
         if response.status() == StatusCode::NOT_FOUND {
-            expect_problem(response, StatusCode::NOT_FOUND, "not-found").await;
+            expect_problem(response, StatusCode::NOT_FOUND, "event-not-found").await;
             return None;
         }
         Some(expect_event(response, StatusCode::OK).await)

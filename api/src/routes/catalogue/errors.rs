@@ -27,6 +27,12 @@ pub fn command_problem(error: CommandError<EventError>) -> ApiError {
     }
 }
 
+/// 404 for an event that does not exist (or, publicly, is not published): the same
+/// problem type whether a query or a command asked.
+pub fn event_not_found() -> ApiError {
+    rejection_problem(&EventError::NotFound)
+}
+
 fn rejection_problem(reason: &EventError) -> ApiError {
     let field = match reason {
         EventError::EndsBeforeStart => Some("ends_at"),

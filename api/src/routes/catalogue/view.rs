@@ -22,7 +22,7 @@ pub fn event_detail(
     let event = &executed.state;
     let (Some(id), Some(details), Some(currency)) = (event.id(), event.details(), event.currency())
     else {
-        return Err(ApiError::not_found("This event"));
+        return Err(super::errors::event_not_found());
     };
     let status = match event.status() {
         EventStatus::Draft => "draft",
