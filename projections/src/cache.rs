@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fred::error::{Error as RedisError, ErrorKind};
-use fred::prelude::{Client, Expiration, KeysInterface, SetOptions};
+use fred::prelude::{Client, Expiration, KeysInterface, LuaInterface, SetOptions};
 use tracing::instrument;
 
 use breaker::{RedisBreaker, Tripped};
@@ -33,6 +33,10 @@ pub const REDIS_BREAKER_OPEN: Duration = Duration::from_millis(1_000);
 /// The longest one Redis call may take, whatever the client's own command timeout (a
 /// client built without one would otherwise hang reads while Redis is away).
 pub const REDIS_CALL_TIMEOUT: Duration = Duration::from_millis(500);
+/// Deletes the load lock (KEYS[1]) only if it still holds this process's value (ARGV[1]).
+const RELEASE_LOCK_IF_OURS: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then \
+     return redis.call('DEL', KEYS[1]) else return 0 end";
+
 /// How long a process may hold the lock that makes it the one loading a key.
 const LOAD_LOCK_TTL: Duration = Duration::from_secs(5);
 /// How long a process waits for another one's load before loading itself.
@@ -174,10 +178,13 @@ impl ResponseCache {
         let lock_key = format!("{cache_key}:loading");
         let lock_ms = i64::try_from(LOAD_LOCK_TTL.as_millis()).unwrap_or(5_000);
         let lock = Some(Expiration::PX(lock_ms));
+        // Our own value, so that a load slower than the lock's lifetime cannot release
+        // the lock another process has taken since.
+        let lock_owner = uuid::Uuid::new_v4().to_string();
         let locked = self
             .call(self.redis.set::<Option<String>, _, _>(
                 &lock_key,
-                "1",
+                lock_owner.as_str(),
                 lock,
                 Some(SetOptions::NX),
                 false,
@@ -203,7 +210,12 @@ impl ResponseCache {
             }
         };
         if holds_lock {
-            let _ = self.call(self.redis.del::<i64, _>(&lock_key)).await;
+            let release = self.redis.eval::<i64, _, _, _>(
+                RELEASE_LOCK_IF_OURS,
+                vec![lock_key.clone()],
+                vec![lock_owner],
+            );
+            let _ = self.call(release).await;
         }
         loaded
     }

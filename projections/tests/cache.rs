@@ -439,3 +439,33 @@ async fn the_cache_is_used_again_once_redis_is_back() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// A load that outlives its lock must not release the lock another process took since:
+/// the lock is released only while it still holds this process's value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_load_does_not_release_a_lock_taken_by_another_process() {
+    use fred::prelude::KeysInterface;
+
+    let (redis, cache) = cache().await;
+    let event = Uuid::new_v4();
+    let lock_key = format!("{}cache:event:{event}:0:{KEY}:loading", redis.prefix());
+    let client = redis.client().clone();
+    let taken_over = lock_key.clone();
+    let loaded = timeout(
+        PATIENCE,
+        cache.get_or_load(&CacheScope::Event(event), KEY, move || async move {
+            // Our lock lapsed and another process took it while we were loading.
+            let held: Option<String> = client.get(&taken_over).await?;
+            assert!(held.is_some(), "the loader runs under the lock");
+            let _: () = client.set(&taken_over, "other", None, None, false).await?;
+            Ok(Some("fresh".to_owned()))
+        }),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+
+    assert_eq!(loaded.as_deref(), Some("fresh"));
+    let lock: Option<String> = redis.client().get(&lock_key).await.unwrap();
+    assert_eq!(lock.as_deref(), Some("other"));
+}
