@@ -22,8 +22,8 @@ pub const DOCS_PATH: &str = "/docs";
 #[openapi(
     info(
         title = "Carneau Engine",
-        description = "Event ticketing: a public catalogue for buyers and commands for \
-                       organisers. Every error is an RFC 9457 problem \
+        description = "Event ticketing: a public catalogue and ticket holds for buyers, \
+                       and commands for organisers. Every error is an RFC 9457 problem \
                        (`application/problem+json`) whose `type` is a stable \
                        `urn:carneau:problem:<slug>`."
     ),
