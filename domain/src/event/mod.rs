@@ -11,6 +11,8 @@ mod ticket_type;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
@@ -55,6 +57,9 @@ pub struct Event {
     details: Option<EventDetails>,
     currency: Option<Currency>,
     ticket_types: Vec<TicketType>,
+    /// Ids of removed ticket types: never reused, so a retried add cannot bring one back.
+    #[serde(default)]
+    removed_ticket_types: BTreeSet<TicketTypeId>,
     published_at: Option<DateTime<Utc>>,
     cancelled_at: Option<DateTime<Utc>>,
     cancellation_reason: Option<String>,
@@ -156,6 +161,7 @@ impl Aggregate for Event {
             EventCatalogueEvent::TicketTypeRemoved { ticket_type_id } => {
                 self.ticket_types
                     .retain(|existing| existing.id != ticket_type_id);
+                self.removed_ticket_types.insert(ticket_type_id);
             }
             EventCatalogueEvent::EventPublished { published_at } => {
                 self.status = EventStatus::Published;

@@ -98,7 +98,9 @@ impl Event {
         currency: Currency,
         ticket_type: TicketType,
     ) -> Result<Vec<EventCatalogueEvent>, EventError> {
-        if self.ticket_type(ticket_type.id).is_some() {
+        if self.ticket_type(ticket_type.id).is_some()
+            || self.removed_ticket_types.contains(&ticket_type.id)
+        {
             return Err(EventError::DuplicateTicketType(ticket_type.id));
         }
         if self.ticket_types.len() >= MAX_TICKET_TYPES {

@@ -137,6 +137,18 @@ fn refuses_to_add_a_ticket_type_with_an_id_already_in_use() {
 }
 
 #[test]
+fn refuses_to_bring_back_a_removed_ticket_type_under_its_old_id() {
+    let mut history = draft_with_a_ticket_type();
+    history.push(EventCatalogueEvent::TicketTypeRemoved {
+        ticket_type_id: ticket_type_id(1),
+    });
+    event_test()
+        .given(history)
+        .when(EventCommand::AddTicketType(ticket_type(1, "VIP")))
+        .then_expect_error(EventError::DuplicateTicketType(ticket_type_id(1)));
+}
+
+#[test]
 fn refuses_two_ticket_types_with_the_same_name_ignoring_case() {
     event_test()
         .given(draft_with_a_ticket_type())
