@@ -7,13 +7,13 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::extract::FromRef;
 use carneau_commands::reservations::guard::ReservationGuard;
-use carneau_commands::reservations::{self, Reservations};
+use carneau_commands::reservations::Reservations;
 use carneau_commands::Catalogue;
 use carneau_projections::cache::ResponseCache;
 use fred::prelude::{Builder, Client, ClientLike, ReconnectPolicy};
 use sqlx::PgPool;
 
-use crate::config::{Config, ReservationMode, TokenSecret};
+use crate::config::{Config, TokenSecret};
 use crate::reservation_token::ReservationTokens;
 
 /// How long a Redis connection attempt may take: an outage must turn into errors fast.
@@ -52,10 +52,6 @@ pub struct AppState {
 impl AppState {
     /// Bundles already-connected handles and the services built on them.
     pub fn new(pool: PgPool, redis: Client, config: Arc<Config>) -> Self {
-        let mode = match config.reservation_mode {
-            ReservationMode::Batched => reservations::ReservationMode::Batched,
-            ReservationMode::Direct => reservations::ReservationMode::Direct,
-        };
         let guard = ReservationGuard::new(redis.clone(), config.redis_prefix.clone());
         let token_secret = config.token_secret.clone().unwrap_or_else(|| {
             tracing::warn!(
@@ -64,7 +60,11 @@ impl AppState {
             TokenSecret::generate()
         });
         Self {
-            reservations: Arc::new(Reservations::new(pool.clone(), Some(guard), mode)),
+            reservations: Arc::new(Reservations::new(
+                pool.clone(),
+                Some(guard),
+                config.reservation_mode,
+            )),
             reservation_tokens: ReservationTokens::new(token_secret),
             catalogue: Arc::new(Catalogue::new(pool.clone())),
             cache: ResponseCache::new(redis.clone(), config.redis_prefix.clone()),

@@ -7,6 +7,7 @@
 
 use std::net::SocketAddr;
 
+use carneau_commands::reservations::ReservationMode;
 use sqlx::postgres::PgConnectOptions;
 
 mod secrets;
@@ -84,15 +85,6 @@ pub struct Config {
     /// `CARNEAU_RESERVATION_MODE`: `batched` (default) or `direct`, the unbatched
     /// baseline kept for benchmarks.
     pub reservation_mode: ReservationMode,
-}
-
-/// How reservations reach the log (see `carneau_commands::reservations`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReservationMode {
-    /// Redis guard and one batching desk per event.
-    Batched,
-    /// One append per reservation, no guard: the benchmark's baseline.
-    Direct,
 }
 
 impl Config {

@@ -5,6 +5,8 @@ use anyhow::Context;
 use async_trait::async_trait;
 use carneau_domain::event::{Event, EventCatalogueEvent, EventDetails, TicketType};
 use cqrs_es::Aggregate;
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
@@ -145,6 +147,24 @@ async fn claim_sequence(
     Ok(claimed.rows_affected() == 1)
 }
 
+/// Binds `$1` to the event id and `$2`..`$8` to its details, in the column order both
+/// `insert_draft` and `update_details` use.
+fn bind_details<'q>(
+    query: Query<'q, Postgres, PgArguments>,
+    event_id: Uuid,
+    details: &'q EventDetails,
+) -> Query<'q, Postgres, PgArguments> {
+    query
+        .bind(event_id)
+        .bind(details.title.as_str())
+        .bind(details.description.as_str())
+        .bind(details.venue.name.as_str())
+        .bind(details.venue.address.as_str())
+        .bind(details.starts_at)
+        .bind(details.ends_at)
+        .bind(details.time_zone.as_str())
+}
+
 async fn insert_draft(
     tx: &mut Transaction<'_, Postgres>,
     event_id: Uuid,
@@ -152,7 +172,7 @@ async fn insert_draft(
     details: &EventDetails,
     currency: &str,
 ) -> anyhow::Result<()> {
-    sqlx::query(
+    let query = sqlx::query(
         r#"
         INSERT INTO catalogue_events
             (event_id, status, title, description, venue_name, venue_address, starts_at,
@@ -160,19 +180,12 @@ async fn insert_draft(
         VALUES ($1, 'draft', $2, $3, $4, $5, $6, $7, $8, $9, $10)
         ON CONFLICT (event_id) DO NOTHING
         "#,
-    )
-    .bind(event_id)
-    .bind(details.title.as_str())
-    .bind(details.description.as_str())
-    .bind(details.venue.name.as_str())
-    .bind(details.venue.address.as_str())
-    .bind(details.starts_at)
-    .bind(details.ends_at)
-    .bind(details.time_zone.as_str())
-    .bind(currency)
-    .bind(sequence)
-    .execute(&mut **tx)
-    .await?;
+    );
+    bind_details(query, event_id, details)
+        .bind(currency)
+        .bind(sequence)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -181,24 +194,17 @@ async fn update_details(
     event_id: Uuid,
     details: &EventDetails,
 ) -> anyhow::Result<()> {
-    sqlx::query(
+    let query = sqlx::query(
         r#"
         UPDATE catalogue_events
            SET title = $2, description = $3, venue_name = $4, venue_address = $5,
                starts_at = $6, ends_at = $7, time_zone = $8
          WHERE event_id = $1
         "#,
-    )
-    .bind(event_id)
-    .bind(details.title.as_str())
-    .bind(details.description.as_str())
-    .bind(details.venue.name.as_str())
-    .bind(details.venue.address.as_str())
-    .bind(details.starts_at)
-    .bind(details.ends_at)
-    .bind(details.time_zone.as_str())
-    .execute(&mut **tx)
-    .await?;
+    );
+    bind_details(query, event_id, details)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
