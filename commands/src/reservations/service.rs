@@ -215,7 +215,7 @@ impl Reservations {
                 quantity: line.quantity.get(),
             })
             .collect();
-        let expires_at_ms = request.expires_at.timestamp_millis();
+        let expires_at_ms = guard_expiry_ms(request.expires_at);
         for _ in 0..2 {
             let now_ms = Utc::now().timestamp_millis();
             let admission = guard
@@ -423,8 +423,38 @@ fn guard_snapshot(inventory: &Inventory, event: &Event) -> GuardSnapshot {
                         quantity: line.quantity.get(),
                     })
                     .collect(),
-                expires_at_ms: hold.expires_at().timestamp_millis(),
+                expires_at_ms: guard_expiry_ms(hold.expires_at()),
             })
             .collect(),
+    }
+}
+
+/// A hold's expiry as the guard stores it: whole milliseconds, rounded up. The guard
+/// drops a hold once its expiry is at or before the current millisecond; rounding down
+/// would let it forget a hold up to a millisecond before the log does, and admit tickets
+/// the log still holds.
+fn guard_expiry_ms(expires_at: chrono::DateTime<Utc>) -> i64 {
+    let floor = expires_at.timestamp_millis();
+    if expires_at.timestamp_subsec_nanos() % 1_000_000 == 0 {
+        floor
+    } else {
+        floor + 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::guard_expiry_ms;
+
+    #[test]
+    fn guard_expiry_rounds_up_to_the_next_millisecond() {
+        let whole = Utc.timestamp_millis_opt(1_800_000_000_123).unwrap();
+        assert_eq!(guard_expiry_ms(whole), 1_800_000_000_123);
+        let inside = whole + chrono::TimeDelta::microseconds(1);
+        assert_eq!(guard_expiry_ms(inside), 1_800_000_000_124);
+        let last = whole + chrono::TimeDelta::microseconds(999);
+        assert_eq!(guard_expiry_ms(last), 1_800_000_000_124);
     }
 }
