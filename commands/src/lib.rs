@@ -1,11 +1,12 @@
 //! Command handling of Carneau Engine: the only layer that talks to the event store
-//! (and later Redis and Stripe) to carry out what the domain decides.
+//! Redis and the payment provider to carry out what the domain decides.
 
 #![warn(missing_docs)]
 
 pub mod aggregate_store;
 pub mod catalogue;
 pub mod idempotency;
+pub mod payments;
 pub mod reservations;
 
 pub use aggregate_store::{AggregateStore, CommandError, Executed};
