@@ -10,8 +10,10 @@ use std::net::SocketAddr;
 use carneau_commands::reservations::ReservationMode;
 use sqlx::postgres::PgConnectOptions;
 
+mod payments;
 mod secrets;
 
+pub use payments::{PaymentsConfig, StripeSettings};
 pub use secrets::{AdminToken, SecretUrl, TokenSecret};
 
 /// The PostgreSQL URL used when `DATABASE_URL` is not set.
@@ -85,6 +87,8 @@ pub struct Config {
     /// `CARNEAU_RESERVATION_MODE`: `batched` (default) or `direct`, the unbatched
     /// baseline kept for benchmarks.
     pub reservation_mode: ReservationMode,
+    /// Stripe (or the simulated checkout) and the public addresses payments use.
+    pub payments: PaymentsConfig,
 }
 
 impl Config {
@@ -194,7 +198,9 @@ impl Config {
                 ))
             }
         };
+        let payments = PaymentsConfig::from_read(read)?;
         Ok(Self {
+            payments,
             token_secret,
             hold_lifetime: std::time::Duration::from_secs(hold_seconds),
             reservation_mode,

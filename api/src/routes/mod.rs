@@ -5,8 +5,11 @@
 pub mod catalogue;
 pub mod events;
 pub mod health;
+pub mod orders;
 pub mod organiser;
 pub mod reservations;
+pub mod sales;
+pub mod webhooks;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -19,4 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(events::routes())
         .merge(organiser::routes())
         .merge(reservations::routes())
+        .merge(orders::routes())
+        .merge(sales::routes())
+        .merge(webhooks::routes())
 }
