@@ -209,7 +209,7 @@ async fn a_failed_asynchronous_payment_cancels_the_order_and_frees_the_tickets()
             .await,
         StatusCode::OK
     );
-    assert_eq!(app.order(&checkout).await["status"], "awaiting_payment");
+    assert_eq!(app.order(&checkout).await["status"], "payment_pending");
     app.eventually_counts(on_sale, 0, 3).await;
     assert_eq!(
         app.deliver_event(

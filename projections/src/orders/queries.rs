@@ -46,7 +46,8 @@ pub struct OrderView {
     pub event_id: Uuid,
     /// The reservation it pays for.
     pub reservation_id: Uuid,
-    /// `awaiting_payment`, `payment_received` (tickets on their way), `paid`,
+    /// `awaiting_payment`, `payment_pending` (a bank payment settling), `payment_received`
+    /// (tickets on their way), `paid`,
     /// `partially_refunded`, `refunded`, `payment_refused` (paid after the hold lapsed
     /// with no tickets left; refunded automatically), `expired` or `cancelled`.
     #[schema(example = "paid")]
