@@ -6,6 +6,7 @@
 // The Stripe client's request futures are deeply nested types.
 #![recursion_limit = "256"]
 
+pub mod account_bootstrap;
 pub mod app;
 pub mod auth;
 pub mod background;
@@ -22,6 +23,7 @@ pub mod routes;
 pub mod seed;
 pub mod state;
 pub mod telemetry;
+pub mod verification_mail;
 
 pub use app::{openapi, router, router_with_limits};
 pub use config::Config;

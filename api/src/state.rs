@@ -6,13 +6,15 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::extract::FromRef;
+use carneau_commands::accounts::Sessions;
 use carneau_commands::payments::gateway::PaymentGateway;
 use carneau_commands::payments::simulated::SimulatedCheckout;
 use carneau_commands::payments::stripe::StripeGateway;
 use carneau_commands::payments::Payments;
+use carneau_commands::rate_limit::RateLimiter;
 use carneau_commands::reservations::guard::ReservationGuard;
 use carneau_commands::reservations::Reservations;
-use carneau_commands::Catalogue;
+use carneau_commands::{Accounts, Catalogue};
 use carneau_projections::cache::ResponseCache;
 use fred::prelude::{Builder, Client, ClientLike, ReconnectPolicy};
 use sqlx::PgPool;
@@ -20,6 +22,7 @@ use sqlx::PgPool;
 use crate::config::{Config, TokenSecret};
 use crate::order_key::OrderKeys;
 use crate::reservation_token::ReservationTokens;
+use crate::verification_mail::VerificationLinks;
 
 /// How long a Redis connection attempt may take: an outage must turn into errors fast.
 pub const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_millis(250);
@@ -52,6 +55,12 @@ pub struct AppState {
     pub reservations: Arc<Reservations>,
     /// Signs and checks guests' reservation tokens.
     pub reservation_tokens: ReservationTokens,
+    /// Accounts and their sessions.
+    pub accounts: Arc<Accounts>,
+    /// Sign-in and registration rate limits.
+    pub rate_limiter: RateLimiter,
+    /// Where email verification links go (a log line until mail is sent for real).
+    pub verification_links: VerificationLinks,
     /// Checkout, the provider's events, refunds.
     pub payments: Arc<Payments>,
     /// The simulated checkout, when no Stripe key is configured (its pages need it).
@@ -96,11 +105,20 @@ impl AppState {
                 (simulated.clone(), Some(simulated))
             }
         };
+        let sessions = Sessions::new(
+            pool.clone(),
+            redis.clone(),
+            config.redis_prefix.clone(),
+            config.accounts.session_lifetime,
+        );
         Self {
             payments: Arc::new(Payments::new(pool.clone(), reservations.clone(), gateway)),
             simulated_checkout,
             order_keys: OrderKeys::new(token_secret.clone()),
             reservations,
+            accounts: Arc::new(Accounts::new(pool.clone(), sessions)),
+            rate_limiter: RateLimiter::new(redis.clone(), &config.redis_prefix),
+            verification_links: VerificationLinks::logged(),
             reservation_tokens: ReservationTokens::new(token_secret),
             catalogue: Arc::new(Catalogue::new(pool.clone())),
             cache: ResponseCache::new(redis.clone(), config.redis_prefix.clone()),
