@@ -92,6 +92,19 @@ uuid_id!(
     "reservation"
 );
 
+uuid_id!(
+    /// Identifies one ticket: one seat sold in an order, admitted once at the door.
+    TicketId,
+    "ticket"
+);
+
+impl TicketId {
+    /// The aggregate id of the ticket's admission at the door (hyphenated lowercase).
+    pub fn to_aggregate_id(&self) -> String {
+        self.0.hyphenated().to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

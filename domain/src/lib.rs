@@ -7,18 +7,21 @@
 
 #![warn(missing_docs)]
 
+pub mod admission;
 pub mod event;
 pub mod ids;
 pub mod inventory;
 pub mod money;
 pub mod text;
+pub mod ticket_code;
 
+pub use admission::{Admission, AdmissionCommand, AdmissionError, AdmissionEvent};
 pub use event::{
     Capacity, Event, EventCatalogueEvent, EventCommand, EventDetails, EventDetailsChange,
     EventError, EventStatus, MaxPerOrder, SaleWindow, TicketType, TicketTypeChange, TimeZone,
     Venue, MAX_CANCEL_REASON_CHARS, MAX_TICKET_TYPES,
 };
-pub use ids::{EventId, ReservationId, TicketTypeId};
+pub use ids::{EventId, ReservationId, TicketId, TicketTypeId};
 pub use inventory::{
     HoldDecision, HoldLine, HoldOutcome, HoldRefusal, HoldRequest, HoldState, HoldStatus,
     Inventory, InventoryCommand, InventoryError, InventoryEvent, PlacedHold, Quantity,
