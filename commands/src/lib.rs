@@ -6,7 +6,9 @@
 pub mod aggregate_store;
 pub mod catalogue;
 pub mod idempotency;
+pub mod mail;
 pub mod reservations;
+pub mod tickets;
 
 pub use aggregate_store::{AggregateStore, CommandError, Executed};
 pub use catalogue::Catalogue;

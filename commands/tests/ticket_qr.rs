@@ -1,0 +1,74 @@
+//! QR images of ticket codes decode back to a code the door accepts.
+
+use carneau_commands::tickets::{qr_png, qr_svg, TicketCodes, QR_MIN_SIDE_PX};
+use carneau_domain::ticket_code::{CodeError, TicketSecret};
+use carneau_domain::{EventId, TicketId};
+
+fn codes() -> TicketCodes {
+    TicketCodes::new(TicketSecret::new(vec![42u8; 32]).unwrap())
+}
+
+/// Reads the one QR code in a PNG the way a scanner app would.
+fn decode_png(png: &[u8]) -> String {
+    let image = image::load_from_memory(png).unwrap().to_luma8();
+    let (width, height) = image.dimensions();
+    let mut prepared =
+        rqrr::PreparedImage::prepare_from_greyscale(width as usize, height as usize, |x, y| {
+            image.get_pixel(x as u32, y as u32).0[0]
+        });
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the image");
+    let (_meta, content) = grids[0].decode().unwrap();
+    content
+}
+
+#[test]
+fn a_png_qr_code_decodes_to_a_code_that_verifies() {
+    let (event, ticket) = (EventId::new(), TicketId::new());
+    let code = codes().code_for(event, ticket);
+    let png = qr_png(&code).unwrap();
+    let image = image::load_from_memory(&png).unwrap();
+    assert!(image.width() >= QR_MIN_SIDE_PX);
+    let scanned = decode_png(&png);
+    assert_eq!(scanned, code.as_str());
+    assert_eq!(codes().judge(event, &scanned), Ok(ticket));
+}
+
+#[test]
+fn the_svg_carries_the_same_code_as_the_png() {
+    let (event, ticket) = (EventId::new(), TicketId::new());
+    let code = codes().code_for(event, ticket);
+    let svg = qr_svg(&code).unwrap();
+    assert!(
+        svg.starts_with("<?xml") && svg.contains("<svg"),
+        "{svg:.80}"
+    );
+    // Both render the same QR matrix; the PNG is decoded above, here the SVG must not
+    // be empty and must be a different document for a different ticket.
+    let other = qr_svg(&codes().code_for(event, TicketId::new())).unwrap();
+    assert_ne!(svg, other);
+}
+
+#[test]
+fn the_server_tells_another_events_ticket_from_a_forgery() {
+    let (concert, festival, ticket) = (EventId::new(), EventId::new(), TicketId::new());
+    let festival_code = codes().code_for(festival, ticket);
+    assert_eq!(
+        codes().judge(concert, festival_code.as_str()),
+        Err(CodeError::WrongEvent { event_id: festival })
+    );
+    let forger = TicketCodes::new(TicketSecret::new(vec![7u8; 32]).unwrap());
+    let forged_for_festival = forger.code_for(festival, ticket);
+    assert_eq!(
+        codes().judge(concert, forged_for_festival.as_str()),
+        Err(CodeError::Forged)
+    );
+    assert_eq!(
+        codes().judge(concert, forger.code_for(concert, ticket).as_str()),
+        Err(CodeError::Forged)
+    );
+    assert_eq!(
+        codes().judge(concert, "garbage"),
+        Err(CodeError::Unreadable)
+    );
+}
