@@ -26,7 +26,7 @@ pub struct CommandContext {
 }
 
 impl CommandContext {
-    fn metadata(&self) -> HashMap<String, String> {
+    pub(crate) fn metadata(&self) -> HashMap<String, String> {
         let mut metadata = HashMap::from([("actor".to_owned(), self.actor.clone())]);
         if let Some(request_id) = &self.request_id {
             metadata.insert("request_id".to_owned(), request_id.clone());

@@ -2,7 +2,9 @@
 //! the email that delivers them.
 
 mod codes;
+mod door;
 mod qr;
 
 pub use codes::TicketCodes;
+pub use door::Door;
 pub use qr::{qr_png, qr_svg, QrError, QR_MIN_SIDE_PX};
