@@ -72,3 +72,76 @@ fn the_server_tells_another_events_ticket_from_a_forgery() {
         Err(CodeError::Unreadable)
     );
 }
+
+/// The attachments named `ticket-N.png` of a formatted message, decoded.
+pub fn png_attachments(message: &str) -> Vec<Vec<u8>> {
+    use base64::Engine as _;
+    let mut found = Vec::new();
+    for part in message.split("\r\n--").skip(1) {
+        if !part.contains("Content-Type: image/png") {
+            continue;
+        }
+        let Some((_headers, body)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let encoded: String = body.split_whitespace().collect();
+        found.push(
+            base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .unwrap(),
+        );
+    }
+    found
+}
+
+#[test]
+fn the_tickets_email_attaches_a_qr_code_per_ticket_that_verifies() {
+    use carneau_commands::tickets::{EmailedTicket, TicketEmail};
+    use carneau_domain::event::{EventDetails, TimeZone, Venue};
+    use carneau_domain::text::{Description, Title, VenueAddress, VenueName};
+    use chrono::{TimeZone as _, Utc};
+
+    let event = EventId::new();
+    let tickets = [TicketId::new(), TicketId::new()];
+    let email = TicketEmail {
+        order_id: uuid::Uuid::now_v7(),
+        buyer_email: "buyer@example.com".to_owned(),
+        event: EventDetails {
+            title: Title::parse("Jazz at Dusk").unwrap(),
+            description: Description::parse("").unwrap(),
+            venue: Venue {
+                name: VenueName::parse("Le Sunset").unwrap(),
+                address: VenueAddress::parse("").unwrap(),
+            },
+            starts_at: Utc.with_ymd_and_hms(2030, 6, 1, 17, 0, 0).unwrap(),
+            ends_at: Utc.with_ymd_and_hms(2030, 6, 1, 21, 0, 0).unwrap(),
+            time_zone: TimeZone::parse("Europe/Paris").unwrap(),
+        },
+        order_url: "http://127.0.0.1:3000/orders/o?key=k".to_owned(),
+        tickets: tickets
+            .iter()
+            .map(|ticket| EmailedTicket {
+                ticket_type_name: "VIP".to_owned(),
+                code: codes().code_for(event, *ticket),
+            })
+            .collect(),
+    };
+    let mail = email.compose("Carneau <tickets@carneau.example>").unwrap();
+    assert_eq!(mail.subject, "Your tickets for Jazz at Dusk");
+    assert!(
+        mail.text_body.contains("19:00 (CEST)"),
+        "{}",
+        mail.text_body
+    );
+    assert!(mail
+        .text_body
+        .contains("http://127.0.0.1:3000/orders/o?key=k"));
+    let formatted = String::from_utf8(mail.formatted).unwrap();
+    let pngs = png_attachments(&formatted);
+    assert_eq!(pngs.len(), 2);
+    let admitted: Vec<TicketId> = pngs
+        .iter()
+        .map(|png| codes().judge(event, &decode_png(png)).unwrap())
+        .collect();
+    assert_eq!(admitted, tickets);
+}

@@ -3,8 +3,10 @@
 
 mod codes;
 mod door;
+mod email;
 mod qr;
 
 pub use codes::TicketCodes;
 pub use door::Door;
+pub use email::{EmailedTicket, TicketEmail, TicketEmailError};
 pub use qr::{qr_png, qr_svg, QrError, QR_MIN_SIDE_PX};
