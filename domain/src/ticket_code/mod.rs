@@ -20,5 +20,11 @@ mod tests;
 pub use code::{CodeError, ScannedCode, TicketCode, TICKET_CODE_CHARS};
 pub use keys::{EventSigningKey, EventVerifyingKey, TicketSecret, TicketSecretError};
 
+/// How a code is laid out, for people writing scanners.
+pub const TICKET_CODE_FORMAT: &str = "base32 (RFC 4648 alphabet, upper case, no padding) of \
+    version 0x01 (1 byte) | event id (16 bytes) | ticket id (16 bytes) | Ed25519 signature \
+    (64 bytes); the signature covers the ASCII text `carneau-ticket-code/v1` followed by \
+    the version, event id and ticket id bytes";
+
 /// The code format this module writes (its first byte); scanners refuse other versions.
 pub const TICKET_CODE_VERSION: u8 = 1;
