@@ -11,8 +11,10 @@ use carneau_commands::reservations::ReservationMode;
 use sqlx::postgres::PgConnectOptions;
 
 mod secrets;
+mod tickets;
 
 pub use secrets::{AdminToken, SecretUrl, TokenSecret};
+pub use tickets::{TicketsConfig, DEFAULT_MAIL_FROM};
 
 /// The PostgreSQL URL used when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/carneau";
@@ -85,6 +87,9 @@ pub struct Config {
     /// `CARNEAU_RESERVATION_MODE`: `batched` (default) or `direct`, the unbatched
     /// baseline kept for benchmarks.
     pub reservation_mode: ReservationMode,
+    /// Ticket codes and mail (`CARNEAU_TICKET_SECRET`, `CARNEAU_SMTP_URL`,
+    /// `CARNEAU_MAIL_FROM`).
+    pub tickets: TicketsConfig,
 }
 
 impl Config {
@@ -194,7 +199,9 @@ impl Config {
                 ))
             }
         };
+        let tickets = TicketsConfig::from_read(&read)?;
         Ok(Self {
+            tickets,
             token_secret,
             hold_lifetime: std::time::Duration::from_secs(hold_seconds),
             reservation_mode,
@@ -234,6 +241,28 @@ mod tests {
         assert_eq!(config.log_format, LogFormat::Pretty);
         assert!(config.admin_token.is_none());
         assert!(config.otlp_endpoint.is_none());
+        assert!(config.tickets.ticket_secret.is_none());
+        assert!(config.tickets.smtp_url.is_none());
+        assert_eq!(config.tickets.mail_from, DEFAULT_MAIL_FROM);
+    }
+
+    #[test]
+    fn ticket_and_smtp_secrets_never_print() {
+        let config = config_from(&[
+            (
+                "CARNEAU_TICKET_SECRET",
+                "ticket-secret-ticket-secret-ticket-secret",
+            ),
+            (
+                "CARNEAU_SMTP_URL",
+                "smtps://mailer:sm7p-pass@mail.example.com",
+            ),
+        ])
+        .unwrap();
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("ticket-secret"), "{printed}");
+        assert!(!printed.contains("sm7p-pass"), "{printed}");
+        assert!(config.tickets.ticket_secret.is_some());
     }
 
     #[test]
@@ -286,6 +315,9 @@ mod tests {
             ("RUST_LOG", "info,[[["),
             ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"),
             ("CARNEAU_REDIS_PREFIX", "has space"),
+            ("CARNEAU_TICKET_SECRET", "too-short"),
+            ("CARNEAU_SMTP_URL", "ftp://mail"),
+            ("CARNEAU_MAIL_FROM", "not a mailbox"),
         ];
         for (setting, value) in cases {
             let error = config_from(&[(setting, value)]).unwrap_err();

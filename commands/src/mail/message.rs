@@ -90,6 +90,12 @@ impl OutgoingMail {
     }
 }
 
+/// Whether `text` is a mailbox (`Name <address>` or a bare address) mail can be sent
+/// from or to.
+pub fn is_valid_mailbox(text: &str) -> bool {
+    text.parse::<Mailbox>().is_ok()
+}
+
 /// `<{dedupe key, made header-safe}@{domain}>`: the same key always gives the same id.
 fn message_id_for(dedupe_key: &str, domain: &str) -> String {
     let local: String = dedupe_key

@@ -11,6 +11,6 @@ mod message;
 mod outbox;
 mod sender;
 
-pub use message::{Attachment, MailError, OutgoingMail};
+pub use message::{is_valid_mailbox, Attachment, MailError, OutgoingMail};
 pub use outbox::{enqueue, OutboxRow};
 pub use sender::{Delivery, MailSender, MailSenderConfig};
