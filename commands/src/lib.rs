@@ -3,13 +3,17 @@
 
 #![warn(missing_docs)]
 
+pub mod accounts;
 pub mod aggregate_store;
 pub mod catalogue;
 pub mod idempotency;
 pub mod mail;
+pub mod rate_limit;
 pub mod reservations;
 pub mod tickets;
+pub mod transactional_append;
 
+pub use accounts::Accounts;
 pub use aggregate_store::{AggregateStore, CommandError, Executed};
-pub use catalogue::Catalogue;
+pub use catalogue::{Actor, Catalogue, CommandContext};
 pub use idempotency::IdempotencyKey;

@@ -3,17 +3,20 @@
 
 use std::sync::Arc;
 
-use carneau_commands::catalogue::CommandContext;
+use carneau_commands::catalogue::{Actor, CommandContext};
 use carneau_commands::tickets::Door;
 use carneau_commands::CommandError;
 use carneau_domain::admission::AdmissionError;
-use carneau_domain::{EventId, TicketId};
+use carneau_domain::{AccountId, EventId, TicketId};
 use carneau_testkit::TestDatabase;
 use chrono::Utc;
 
-fn agent(name: &str) -> CommandContext {
+fn agent() -> CommandContext {
     CommandContext {
-        actor: name.to_owned(),
+        actor: Actor::Account {
+            account_id: AccountId::new(),
+            admin: false,
+        },
         request_id: None,
     }
 }
@@ -24,12 +27,9 @@ async fn ten_doors_scanning_one_ticket_at_once_admit_it_once() {
     let door = Arc::new(Door::new(db.pool().clone()));
     let (event, ticket) = (EventId::new(), TicketId::new());
     let scans: Vec<_> = (0..10)
-        .map(|n| {
+        .map(|_| {
             let door = door.clone();
-            tokio::spawn(async move {
-                door.check_in(ticket, event, Utc::now(), &agent(&format!("door-{n}")))
-                    .await
-            })
+            tokio::spawn(async move { door.check_in(ticket, event, Utc::now(), &agent()).await })
         })
         .collect();
     let mut admitted = Vec::new();

@@ -43,7 +43,7 @@ impl Door {
             ticket_id,
             event_id,
             at,
-            by: context.actor.clone(),
+            by: context.actor.recorded(),
         };
         let mut attempt = 0;
         loop {
