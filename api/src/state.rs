@@ -8,6 +8,12 @@ use anyhow::Context;
 use axum::extract::FromRef;
 use carneau_commands::accounts::Sessions;
 use carneau_commands::rate_limit::RateLimiter;
+use carneau_commands::payments::gateway::PaymentGateway;
+use carneau_commands::payments::simulated::SimulatedCheckout;
+use carneau_commands::payments::stripe::StripeGateway;
+use carneau_commands::payments::Payments;
+use carneau_commands::tickets::{Door, TicketCodes};
+use carneau_domain::ticket_code::TicketSecret;
 use carneau_commands::reservations::guard::ReservationGuard;
 use carneau_commands::reservations::Reservations;
 use carneau_commands::{Accounts, Catalogue};
@@ -16,6 +22,7 @@ use fred::prelude::{Builder, Client, ClientLike, ReconnectPolicy};
 use sqlx::PgPool;
 
 use crate::config::{Config, TokenSecret};
+use crate::order_key::OrderKeys;
 use crate::reservation_token::ReservationTokens;
 use crate::verification_mail::VerificationLinks;
 
@@ -56,6 +63,16 @@ pub struct AppState {
     pub rate_limiter: RateLimiter,
     /// Where email verification links go (a log line until mail is sent for real).
     pub verification_links: VerificationLinks,
+    /// Checkout, the provider's events, refunds.
+    pub payments: Arc<Payments>,
+    /// The simulated checkout, when no Stripe key is configured (its pages need it).
+    pub simulated_checkout: Option<Arc<SimulatedCheckout>>,
+    /// Issues and checks the keys of guests' order links.
+    pub order_keys: OrderKeys,
+    /// Signs ticket codes and judges scanned ones (`CARNEAU_TICKET_SECRET`).
+    pub ticket_codes: TicketCodes,
+    /// Records check-ins at the door.
+    pub door: Arc<Door>,
 }
 
 impl AppState {
@@ -74,15 +91,49 @@ impl AppState {
             config.redis_prefix.clone(),
             config.accounts.session_lifetime,
         );
+        let reservations = Arc::new(Reservations::new(
+            pool.clone(),
+            Some(guard),
+            config.reservation_mode,
+        ));
+        let (gateway, simulated_checkout): (Arc<dyn PaymentGateway>, _) = match &config
+            .payments
+            .stripe
+        {
+            Some(stripe) => {
+                // The configuration checked the key's characters, the only way the
+                // client's construction can fail.
+                let gateway =
+                    StripeGateway::new(stripe.secret_key.expose(), stripe.api_base.as_deref())
+                        .unwrap_or_else(|error| unreachable!("Stripe client: {error}"));
+                (Arc::new(gateway), None)
+            }
+            None => {
+                tracing::warn!("STRIPE_SECRET_KEY is not set: payments use the SIMULATED checkout");
+                let simulated = Arc::new(SimulatedCheckout::new(
+                    pool.clone(),
+                    config.payments.api_public_url.clone(),
+                ));
+                (simulated.clone(), Some(simulated))
+            }
+        };
+        let ticket_secret = config.tickets.ticket_secret.clone().unwrap_or_else(|| {
+            tracing::warn!(
+                "CARNEAU_TICKET_SECRET is not set: ticket codes change when the process restarts"
+            );
+            TicketSecret::new(TokenSecret::generate().expose().to_vec())
+                .unwrap_or_else(|_| unreachable!("a generated secret is 32 bytes"))
+        });
         Self {
             accounts: Arc::new(Accounts::new(pool.clone(), sessions)),
             rate_limiter: RateLimiter::new(redis.clone(), &config.redis_prefix),
             verification_links: VerificationLinks::logged(),
-            reservations: Arc::new(Reservations::new(
-                pool.clone(),
-                Some(guard),
-                config.reservation_mode,
-            )),
+            ticket_codes: TicketCodes::new(ticket_secret),
+            door: Arc::new(Door::new(pool.clone())),
+            payments: Arc::new(Payments::new(pool.clone(), reservations.clone(), gateway)),
+            simulated_checkout,
+            order_keys: OrderKeys::new(token_secret.clone()),
+            reservations,
             reservation_tokens: ReservationTokens::new(token_secret),
             catalogue: Arc::new(Catalogue::new(pool.clone())),
             cache: ResponseCache::new(redis.clone(), config.redis_prefix.clone()),

@@ -2,6 +2,7 @@
 //! test ends) and its own Redis key prefix, so tests run in parallel and leave nothing behind.
 
 pub mod smtp;
+pub mod stripe;
 
 use std::time::Duration;
 

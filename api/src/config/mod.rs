@@ -11,12 +11,14 @@ use carneau_commands::reservations::ReservationMode;
 use sqlx::postgres::PgConnectOptions;
 
 mod accounts;
+mod payments;
 mod secrets;
 mod tickets;
 
 pub use accounts::{AccountSettings, TrustedProxies};
 pub use secrets::{SecretUrl, TokenSecret};
 pub use tickets::{TicketsConfig, DEFAULT_MAIL_FROM};
+pub use payments::{PaymentsConfig, StripeSettings};
 
 /// The PostgreSQL URL used when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/carneau";
@@ -92,6 +94,8 @@ pub struct Config {
     /// Ticket codes and mail (`CARNEAU_TICKET_SECRET`, `CARNEAU_SMTP_URL`,
     /// `CARNEAU_MAIL_FROM`).
     pub tickets: TicketsConfig,
+    /// Stripe (or the simulated checkout) and the public addresses payments use.
+    pub payments: PaymentsConfig,
 }
 
 impl Config {
@@ -199,8 +203,10 @@ impl Config {
             }
         };
         let tickets = TicketsConfig::from_read(&read)?;
+        let payments = PaymentsConfig::from_read(read)?;
         Ok(Self {
             tickets,
+            payments,
             token_secret,
             hold_lifetime: std::time::Duration::from_secs(hold_seconds),
             reservation_mode,
