@@ -7,16 +7,16 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::extract::FromRef;
 use carneau_commands::accounts::Sessions;
-use carneau_commands::rate_limit::RateLimiter;
 use carneau_commands::payments::gateway::PaymentGateway;
 use carneau_commands::payments::simulated::SimulatedCheckout;
 use carneau_commands::payments::stripe::StripeGateway;
 use carneau_commands::payments::Payments;
-use carneau_commands::tickets::{Door, TicketCodes};
-use carneau_domain::ticket_code::TicketSecret;
+use carneau_commands::rate_limit::RateLimiter;
 use carneau_commands::reservations::guard::ReservationGuard;
 use carneau_commands::reservations::Reservations;
+use carneau_commands::tickets::{Door, TicketCodes};
 use carneau_commands::{Accounts, Catalogue};
+use carneau_domain::ticket_code::TicketSecret;
 use carneau_projections::cache::ResponseCache;
 use fred::prelude::{Builder, Client, ClientLike, ReconnectPolicy};
 use sqlx::PgPool;
@@ -25,6 +25,7 @@ use crate::config::{Config, TokenSecret};
 use crate::order_key::OrderKeys;
 use crate::reservation_token::ReservationTokens;
 use crate::verification_mail::VerificationLinks;
+use crate::verification_outbox::OutboxVerificationMail;
 
 /// How long a Redis connection attempt may take: an outage must turn into errors fast.
 pub const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_millis(250);
@@ -61,7 +62,7 @@ pub struct AppState {
     pub accounts: Arc<Accounts>,
     /// Sign-in and registration rate limits.
     pub rate_limiter: RateLimiter,
-    /// Where email verification links go (a log line until mail is sent for real).
+    /// Where email verification links go: the mail outbox.
     pub verification_links: VerificationLinks,
     /// Checkout, the provider's events, refunds.
     pub payments: Arc<Payments>,
@@ -127,7 +128,10 @@ impl AppState {
         Self {
             accounts: Arc::new(Accounts::new(pool.clone(), sessions)),
             rate_limiter: RateLimiter::new(redis.clone(), &config.redis_prefix),
-            verification_links: VerificationLinks::logged(),
+            verification_links: VerificationLinks::new(Arc::new(OutboxVerificationMail::new(
+                pool.clone(),
+                config.tickets.mail_from.clone(),
+            ))),
             ticket_codes: TicketCodes::new(ticket_secret),
             door: Arc::new(Door::new(pool.clone())),
             payments: Arc::new(Payments::new(pool.clone(), reservations.clone(), gateway)),

@@ -16,9 +16,9 @@ mod secrets;
 mod tickets;
 
 pub use accounts::{AccountSettings, TrustedProxies};
+pub use payments::{PaymentsConfig, StripeSettings};
 pub use secrets::{SecretUrl, TokenSecret};
 pub use tickets::{TicketsConfig, DEFAULT_MAIL_FROM};
-pub use payments::{PaymentsConfig, StripeSettings};
 
 /// The PostgreSQL URL used when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/carneau";

@@ -467,3 +467,4 @@ impl TestApp {
 // ---------------------------------------------------------------------------------------
 pub mod payments;
 pub mod reservations;
+pub mod tickets;

@@ -81,8 +81,8 @@ impl TicketEmail {
         }
         let _ = write!(
             text,
-            "\nShow each QR code at the door; each one lets one person in once.\n\
-             Your order, with your tickets: {}\n",
+            "\nShow each QR code at the door; each one lets one person in once.\n\n\
+             Your order, with your tickets:\n{}\n",
             self.order_url
         );
         Ok(OutgoingMail::build(
