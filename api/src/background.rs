@@ -49,7 +49,7 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
                 codes: state.ticket_codes.clone(),
                 catalogue: state.catalogue.clone(),
                 order_keys: state.order_keys.clone(),
-                public_url: state.config.payments.public_url.clone(),
+                public_url: state.config.accounts.public_url.clone(),
                 mail_from: state.config.tickets.mail_from.clone(),
             }),
             shutdown.clone(),

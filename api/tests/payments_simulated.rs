@@ -7,7 +7,7 @@ mod support;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use support::payments::PaymentsApp;
-use support::reservations::http::{spawn_reservation_app, Http};
+use support::reservations::http::{spawn_reservation_app, Http, Reply};
 
 async fn simulated_app() -> (support::TestApp, Http) {
     let app = spawn_reservation_app(&[
@@ -47,6 +47,18 @@ async fn start(
         .unwrap();
     assert_eq!(checkout.status, StatusCode::CREATED, "{}", checkout.body);
     (on_sale, checkout.body)
+}
+
+/// `GET /orders/{id}?key=...` of a checkout answer.
+async fn order_of(http: &Http, checkout: &serde_json::Value) -> Reply {
+    let path = format!(
+        "/orders/{}?key={}",
+        checkout["order_id"].as_str().unwrap(),
+        checkout["order_secret"].as_str().unwrap()
+    );
+    http.call(Method::GET, &path, None, None, None)
+        .await
+        .unwrap()
 }
 
 /// The page's path on our server (its public URL is behind the web client's proxy).
@@ -96,20 +108,7 @@ async fn a_buyer_pays_on_the_simulated_page_and_gets_tickets() {
         .unwrap();
     assert_eq!(again.status(), StatusCode::SEE_OTHER);
 
-    let order = http
-        .call(
-            Method::GET,
-            &format!(
-                "/orders/{}?key={}",
-                checkout["order_id"].as_str().unwrap(),
-                checkout["order_secret"].as_str().unwrap()
-            ),
-            None,
-            None,
-            None,
-        )
-        .await
-        .unwrap();
+    let order = order_of(&http, &checkout).await;
     assert_eq!(order.status, StatusCode::OK);
     assert_eq!(order.body["status"], "paid");
     assert_eq!(order.body["provider"], "simulated");
@@ -163,20 +162,7 @@ async fn cancelling_on_the_simulated_page_cancels_the_order_and_frees_the_ticket
         .to_str()
         .unwrap()
         .ends_with("&cancelled=true"));
-    let order = http
-        .call(
-            Method::GET,
-            &format!(
-                "/orders/{}?key={}",
-                checkout["order_id"].as_str().unwrap(),
-                checkout["order_secret"].as_str().unwrap()
-            ),
-            None,
-            None,
-            None,
-        )
-        .await
-        .unwrap();
+    let order = order_of(&http, &checkout).await;
     assert_eq!(order.body["status"], "cancelled");
     // Paying afterwards is not possible: the page says it expired.
     let paid = no_redirects()
@@ -185,20 +171,7 @@ async fn cancelling_on_the_simulated_page_cancels_the_order_and_frees_the_ticket
         .await
         .unwrap();
     assert_eq!(paid.status(), StatusCode::SEE_OTHER);
-    let again = http
-        .call(
-            Method::GET,
-            &format!(
-                "/orders/{}?key={}",
-                checkout["order_id"].as_str().unwrap(),
-                checkout["order_secret"].as_str().unwrap()
-            ),
-            None,
-            None,
-            None,
-        )
-        .await
-        .unwrap();
+    let again = order_of(&http, &checkout).await;
     assert_eq!(again.body["status"], "cancelled");
     let held = http
         .reserve(on_sale.event_id, &[(on_sale.ticket_type_id, 5)])
@@ -247,4 +220,36 @@ async fn the_stripe_webhook_does_not_exist_without_stripe_keys() {
         .await
         .unwrap();
     assert_eq!(reply.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn checkout_is_refused_once_the_event_is_cancelled() {
+    let (_app, http) = simulated_app().await;
+    let on_sale = http.create_published_event(5, 10).await;
+    let hold = http
+        .reserve(on_sale.event_id, &[(on_sale.ticket_type_id, 1)])
+        .await;
+    assert_eq!(hold.status, StatusCode::CREATED);
+    let cancelled = http
+        .call(
+            Method::POST,
+            &format!("/organiser/events/{}/cancel", on_sale.event_id),
+            Some(&http.organiser_token),
+            None,
+            Some(&json!({"reason": "Flooded"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    let checkout = http
+        .call(
+            Method::POST,
+            &format!("/reservations/{}/checkout", hold.reservation_id()),
+            Some(&hold.token()),
+            None,
+            Some(&json!({"email": "guest@example.com"})),
+        )
+        .await
+        .unwrap();
+    checkout.problem(StatusCode::CONFLICT, "event-cancelled");
 }

@@ -209,7 +209,7 @@ async fn a_failed_asynchronous_payment_cancels_the_order_and_frees_the_tickets()
             .await,
         StatusCode::OK
     );
-    assert_eq!(app.order(&checkout).await["status"], "awaiting_payment");
+    assert_eq!(app.order(&checkout).await["status"], "payment_pending");
     app.eventually_counts(on_sale, 0, 3).await;
     assert_eq!(
         app.deliver_event(
@@ -422,6 +422,8 @@ async fn refunds_whole_and_partial_go_through_stripe_once_each() {
 
 #[tokio::test]
 async fn cancelling_an_event_refunds_every_paid_order_once_even_when_stripe_fails_half_way() {
+    // One process starts the refunds; Stripe fails after the first; a second process
+    // finishes them: every paid order refunded exactly once, under the same keys.
     let app = PaymentsApp::start(&[]).await;
     let on_sale = app.event(20).await;
     let mut paid = Vec::new();
@@ -453,8 +455,15 @@ async fn cancelling_an_event_refunds_every_paid_order_once_even_when_stripe_fail
     })
     .await;
 
-    // Stripe recovers: the process resumes where it stopped.
+    // The process that was refunding stops half-way; Stripe recovers; another process
+    // takes over from what the log says.
+    let mut app = app;
+    drop(std::mem::replace(
+        &mut app.app._stop_projectors,
+        tokio_util::sync::CancellationToken::new().drop_guard(),
+    ));
     app.stripe.stop_failing();
+    let _second = app.app.spawn_second_process().await;
     for (checkout, _) in &paid {
         app.eventually_status(checkout, "refunded").await;
     }
@@ -472,4 +481,126 @@ async fn cancelling_an_event_refunds_every_paid_order_once_even_when_stripe_fail
     }
     // Never paid: nothing to refund.
     assert_eq!(app.order(&unpaid).await["refunded"]["amount_minor"], 0);
+}
+
+#[tokio::test]
+async fn only_the_events_organiser_or_an_admin_refunds_and_sees_sales() {
+    let app = PaymentsApp::start(&[]).await;
+    let on_sale = app.event(10).await;
+    let checkout = app.checkout(on_sale, 2).await;
+    app.pay(&checkout).await;
+    let refund = format!("/organiser/orders/{}/refunds", checkout.order_id);
+    let sales = format!("/organiser/events/{}/sales", on_sale.event_id);
+    let orders = format!("/organiser/events/{}/orders", on_sale.event_id);
+
+    for path in [&sales, &orders] {
+        let anonymous = app
+            .http()
+            .call(Method::GET, path, None, None, None)
+            .await
+            .unwrap();
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{path}");
+    }
+    let anonymous = app
+        .http()
+        .call(Method::POST, &refund, None, None, Some(&json!({})))
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+
+    let buyer = app.app.buyer().await;
+    let other = app.app.other_organiser().await;
+    for token in [&buyer.token, &other.token] {
+        let refused = app
+            .call_as(token, Method::POST, &refund, Some(&json!({})))
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+        let refused = app.call_as(token, Method::GET, &sales, None).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+        let refused = app.call_as(token, Method::GET, &orders, None).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    }
+    assert!(app.stripe.refunds().is_empty());
+    assert_eq!(app.order(&checkout).await["status"], "paid");
+
+    let listed = eventually("the event's orders", || async {
+        let reply = app.organiser(Method::GET, &orders, None).await;
+        (reply.body["orders"][0]["status"] == "paid").then_some(reply.body)
+    })
+    .await;
+    assert_eq!(
+        listed["orders"][0]["order_id"],
+        checkout.order_id.to_string()
+    );
+
+    let admin = app.app.admin().await;
+    let refunded = app
+        .call_as(&admin.token, Method::POST, &refund, Some(&json!({})))
+        .await;
+    assert_eq!(refunded.status, StatusCode::CREATED, "{}", refunded.body);
+    assert_eq!(refunded.body["order"]["status"], "refunded");
+}
+
+#[tokio::test]
+async fn a_signed_in_buyers_order_is_theirs_without_the_link() {
+    let app = PaymentsApp::start(&[]).await;
+    let on_sale = app.event(10).await;
+    let buyer = app.app.buyer().await;
+    let (reservation_id, token) = app.hold(on_sale, 1).await;
+    // The reservation token as bearer, the buyer's session as the cookie.
+    let response = app
+        .app
+        .client
+        .post(
+            app.app
+                .url(&format!("/reservations/{reservation_id}/checkout")),
+        )
+        .bearer_auth(&token)
+        .header("cookie", format!("carneau_session={}", buyer.token))
+        .json(&json!({"email": buyer.email}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body: serde_json::Value = response.json().await.unwrap();
+    let order_id = body["order_id"].as_str().unwrap().to_owned();
+
+    let mine = app
+        .call_as(
+            &buyer.token,
+            Method::GET,
+            &format!("/orders/{order_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.body);
+    let someone = app.app.buyer().await;
+    let theirs = app
+        .call_as(
+            &someone.token,
+            Method::GET,
+            &format!("/orders/{order_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+
+    let listed = eventually("the buyer's orders", || async {
+        let reply = app
+            .call_as(&buyer.token, Method::GET, "/me/orders", None)
+            .await;
+        (reply.body["orders"].as_array()?.len() == 1).then_some(reply.body)
+    })
+    .await;
+    assert_eq!(listed["orders"][0]["order_id"], order_id);
+    let others = app
+        .call_as(&someone.token, Method::GET, "/me/orders", None)
+        .await;
+    assert_eq!(others.body["orders"], json!([]));
+    let anonymous = app
+        .http()
+        .call(Method::GET, "/me/orders", None, None, None)
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
 }

@@ -203,6 +203,7 @@ impl Config {
             }
         };
         let tickets = TicketsConfig::from_read(&read)?;
+        let accounts = AccountSettings::from_lookup(&read)?;
         let payments = PaymentsConfig::from_read(read)?;
         Ok(Self {
             tickets,
@@ -213,7 +214,7 @@ impl Config {
             database_url: SecretUrl::new(database_url),
             redis_url: SecretUrl::new(redis_url),
             bind,
-            accounts: AccountSettings::from_lookup(&read)?,
+            accounts,
             redis_prefix,
             log_format,
             log_filter,

@@ -1,13 +1,12 @@
-//! Payment settings: Stripe's keys (or none, for the simulated checkout) and the public
-//! addresses that checkout pages and return links use.
+//! Payment settings: Stripe's keys (or none, for the simulated checkout) and how browsers
+//! reach the API's checkout page. Return links use `CARNEAU_PUBLIC_URL`
+//! (`config.accounts.public_url`).
 
 use std::fmt;
 use std::time::Duration;
 
 use super::ConfigError;
 
-/// Where buyers' pages live when `CARNEAU_PUBLIC_URL` is unset (the web client).
-pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:3000";
 /// How browsers reach the API when `CARNEAU_API_PUBLIC_URL` is unset.
 pub const DEFAULT_API_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 /// How often the payments process manager looks for work when nothing wakes it.
@@ -47,8 +46,6 @@ pub struct PaymentsConfig {
     /// Stripe, or `None`: then the simulated checkout takes payments. There is no switch
     /// to turn the simulation on: it is what runs exactly when no Stripe key is set.
     pub stripe: Option<StripeSettings>,
-    /// `CARNEAU_PUBLIC_URL`: the web client's origin (return pages, links in emails).
-    pub public_url: String,
     /// `CARNEAU_API_PUBLIC_URL`: how a browser reaches the API (the simulated page).
     pub api_public_url: String,
     /// `CARNEAU_PAYMENTS_INTERVAL_MS`: the process manager's polling interval.
@@ -110,10 +107,6 @@ impl PaymentsConfig {
                 })
             }
         };
-        let public_url = http_url(
-            "CARNEAU_PUBLIC_URL",
-            read("CARNEAU_PUBLIC_URL")?.unwrap_or_else(|| DEFAULT_PUBLIC_URL.into()),
-        )?;
         let api_public_url = http_url(
             "CARNEAU_API_PUBLIC_URL",
             read("CARNEAU_API_PUBLIC_URL")?.unwrap_or_else(|| DEFAULT_API_PUBLIC_URL.into()),
@@ -132,7 +125,6 @@ impl PaymentsConfig {
         };
         Ok(Self {
             stripe,
-            public_url,
             api_public_url,
             process_interval,
         })
@@ -154,7 +146,6 @@ mod tests {
     fn without_a_stripe_key_payments_are_simulated() {
         let config = from(&[]).unwrap();
         assert!(config.stripe.is_none());
-        assert_eq!(config.public_url, DEFAULT_PUBLIC_URL);
         assert_eq!(config.api_public_url, DEFAULT_API_PUBLIC_URL);
     }
 

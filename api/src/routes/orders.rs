@@ -1,13 +1,16 @@
 //! Buyers' orders: start checkout from a live hold, look at an order, list one's orders.
 //!
 //! A guest's order is opened by its key (the `key` of the order link, returned when
-//! checkout starts); a signed-in buyer's by their session.
+//! checkout starts); a signed-in buyer's by their session (and a guest order to their
+//! email, once that email is verified).
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use carneau_commands::accounts::Session;
 use carneau_commands::payments::gateway::GatewayError;
 use carneau_commands::payments::{PaymentError, StartCheckout};
+use carneau_domain::account::EmailAddress;
 use carneau_domain::ids::{OrderId, ReservationId};
 use carneau_domain::inventory::InventoryError;
 use carneau_domain::order::{Order, OrderError, OrderStatus};
@@ -20,6 +23,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::reservations::{authorise, reservation_problem};
+use crate::auth::{MaybeSignedIn, SignedIn};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::problem::responses::{BodyProblems, NotFoundProblem, ServerProblems};
 use crate::problem::{ApiError, FieldError};
@@ -27,9 +31,6 @@ use crate::state::AppState;
 
 /// The OpenAPI tag of these routes.
 pub const TAG: &str = "orders";
-/// The longest email address accepted (RFC 5321's path limit).
-const MAX_EMAIL_CHARS: usize = 254;
-
 /// The order routes.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -60,38 +61,25 @@ pub struct CheckoutView {
     pub checkout_url: String,
 }
 
-/// A parsed email address: trimmed, lowercased, one `@` between a local part and a
-/// dotted domain, no spaces. Deliverability is the mail server's business.
+/// The buyer's email, parsed by the accounts' rule and kept normalised (lower case).
 fn parse_email(raw: &str) -> Result<String, ApiError> {
-    let email = raw.trim().to_lowercase();
-    let valid = email.chars().count() <= MAX_EMAIL_CHARS
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && !domain.contains('@')
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-        });
-    if valid {
-        Ok(email)
-    } else {
-        Err(ApiError::validation(vec![FieldError::new(
-            "email",
-            "must be an email address such as ada@example.com",
-        )]))
-    }
+    EmailAddress::parse(raw)
+        .map(|email| email.normalized())
+        .map_err(|error| ApiError::validation(vec![FieldError::new("email", error.message())]))
 }
 
-/// The signed-in buyer's account. Accounts come with helper A's sessions; until they are
-/// merged nobody is signed in, so this is the one line to swap.
-fn signed_in_account(_headers: &HeaderMap) -> Option<Uuid> {
-    None
+/// Whether `session` may see an order placed by `owner` for `buyer_email`: its account,
+/// or a guest order to the caller's email once that email is verified.
+fn is_buyer(session: &Session, owner: Option<Uuid>, buyer_email: &str) -> bool {
+    let principal = &session.principal;
+    owner == Some(principal.account_id.as_uuid())
+        || (principal.email_verified && principal.email.normalized() == buyer_email)
 }
 
 /// Starts paying for a live hold: creates the payment session, keeps the tickets held
-/// while the buyer pays and answers where to send them. Needs the reservation's token
-/// (or the owner's session). A retry answers the same order and page.
+/// while the buyer pays and answers where to send them. Needs the reservation's token; a
+/// signed-in buyer's order is also theirs (`GET /me/orders`). A retry answers the same
+/// order and page.
 #[utoipa::path(post, path = "/reservations/{reservation_id}/checkout", tag = TAG,
     params(("reservation_id" = Uuid, Path, description = "The reservation to pay for.")),
     security(("reservation_token" = [])),
@@ -102,7 +90,7 @@ fn signed_in_account(_headers: &HeaderMap) -> Option<Uuid> {
             body = CheckoutView),
         (status = 401, description = "No reservation token was sent.",
             body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`reservation-expired`, `reservation-already-released` \
+        (status = 409, description = "`reservation-expired`, `reservation-already-released`, `event-cancelled` \
             or `reservation-paid`.",
             body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 502, description = "`payment-provider-refused`.",
@@ -112,6 +100,7 @@ fn signed_in_account(_headers: &HeaderMap) -> Option<Uuid> {
 async fn start_checkout(
     State(state): State<AppState>,
     ApiPath(reservation_id): ApiPath<ReservationId>,
+    MaybeSignedIn(session): MaybeSignedIn,
     headers: HeaderMap,
     ApiJson(request): ApiJson<CheckoutRequest>,
 ) -> Result<Response, ApiError> {
@@ -121,7 +110,7 @@ async fn start_checkout(
     let key = state.order_keys.issue(order_id);
     let order_url = format!(
         "{}/orders/{order_id}?key={key}",
-        state.config.payments.public_url
+        state.config.accounts.public_url
     );
     let started = state
         .payments
@@ -129,7 +118,9 @@ async fn start_checkout(
             event_id,
             reservation_id,
             buyer_email,
-            account_id: signed_in_account(&headers),
+            account_id: session
+                .as_ref()
+                .map(|session| session.principal.account_id.as_uuid()),
             success_url: order_url.clone(),
             cancel_url: format!("{order_url}&cancelled=true"),
         })
@@ -171,12 +162,11 @@ async fn get_order(
     State(state): State<AppState>,
     ApiPath(order_id): ApiPath<OrderId>,
     ApiQuery(query): ApiQuery<OrderKeyQuery>,
-    headers: HeaderMap,
+    MaybeSignedIn(session): MaybeSignedIn,
 ) -> Result<ApiJson<OrderView>, ApiError> {
-    let account = signed_in_account(&headers);
     let by_key = match query.key.as_deref() {
         Some(key) => state.order_keys.verify(order_id, key),
-        None if account.is_none() => {
+        None if session.is_none() => {
             return Err(ApiError::unauthorized(
                 "Open the order with its link's `key`, or sign in.",
             ))
@@ -189,9 +179,13 @@ async fn get_order(
         .await
         .map_err(payment_problem)?
         .ok_or_else(|| ApiError::not_found("This order"))?;
-    let owner = order.placed().and_then(|placed| placed.account_id);
+    let by_session = order.placed().is_some_and(|placed| {
+        session
+            .as_ref()
+            .is_some_and(|session| is_buyer(session, placed.account_id, &placed.buyer_email))
+    });
     // A wrong key and someone else's order look the same: not found.
-    if !(by_key || (account.is_some() && owner == account)) {
+    if !(by_key || by_session) {
         return Err(ApiError::not_found("This order"));
     }
     order_view(&order)
@@ -206,8 +200,10 @@ pub struct MyOrders {
     pub orders: Vec<OrderView>,
 }
 
-/// The signed-in buyer's orders.
+/// The signed-in buyer's orders: those placed while signed in, and guest orders to their
+/// email once it is verified.
 #[utoipa::path(get, path = "/me/orders", tag = TAG,
+    security(("session_cookie" = []), ("session_bearer" = [])),
     responses(
         (status = 200, description = "The buyer's orders.", body = MyOrders),
         (status = 401, description = "Not signed in.",
@@ -216,13 +212,19 @@ pub struct MyOrders {
     ))]
 async fn my_orders(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(session): SignedIn,
 ) -> Result<ApiJson<MyOrders>, ApiError> {
-    let account = signed_in_account(&headers)
-        .ok_or_else(|| ApiError::unauthorized("Sign in to see your orders."))?;
-    let orders = carneau_projections::orders::orders_of_account(&state.pool, account)
-        .await
-        .map_err(ApiError::internal)?;
+    let principal = &session.principal;
+    let verified_email = principal
+        .email_verified
+        .then(|| principal.email.normalized());
+    let orders = carneau_projections::orders::orders_of_buyer(
+        &state.pool,
+        principal.account_id.as_uuid(),
+        verified_email.as_deref(),
+    )
+    .await
+    .map_err(ApiError::internal)?;
     Ok(ApiJson(MyOrders { orders }))
 }
 

@@ -1,8 +1,7 @@
 //! The organiser's side of payments: refund an order (whole or some tickets) and the
 //! event's sales figures for the dashboard.
 //!
-//! Authorised by the organiser extractor; the event-ownership check of accounts replaces
-//! it when they are merged (`authorise_event` is the one place to change).
+//! Only the event's organiser or an admin (`auth::require_event_manager`).
 
 use axum::extract::State;
 use carneau_domain::ids::{EventId, OrderId, TicketId};
@@ -15,7 +14,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::orders::{order_view, payment_problem};
-use crate::auth::{require_event_manager, OrganiserSession as Organiser};
+use crate::auth::{require_event_manager, OrganiserSession};
 use crate::extract::{ApiJson, ApiPath};
 use crate::problem::responses::{
     BodyProblems, ConflictProblem, NotFoundProblem, RoleProblems, ServerProblems,
@@ -52,20 +51,10 @@ pub struct RefundView {
     pub order: OrderView,
 }
 
-/// Whether the caller may manage `event_id`'s orders.
-async fn authorise_event(
-    state: &AppState,
-    organiser: &Organiser,
-    event_id: EventId,
-) -> Result<(), ApiError> {
-    require_event_manager(state, &organiser.0.principal, event_id).await?;
-    Ok(())
-}
-
 /// Refunds a paid order, whole or some of its tickets, through the payment provider;
 /// the refunded tickets stop being valid and go back on sale.
 #[utoipa::path(post, path = "/organiser/orders/{order_id}/refunds", tag = TAG,
-    security(("admin_token" = [])),
+    security(("session_cookie" = []), ("session_bearer" = [])),
     params(("order_id" = Uuid, Path, description = "The order.")),
     request_body = RefundRequest,
     responses(
@@ -75,7 +64,7 @@ async fn authorise_event(
         BodyProblems, NotFoundProblem, ConflictProblem, RoleProblems, ServerProblems,
     ))]
 async fn refund_order(
-    organiser: Organiser,
+    OrganiserSession(session): OrganiserSession,
     State(state): State<AppState>,
     ApiPath(order_id): ApiPath<OrderId>,
     ApiJson(request): ApiJson<RefundRequest>,
@@ -90,7 +79,7 @@ async fn refund_order(
         .placed()
         .map(|placed| placed.event_id)
         .ok_or_else(|| ApiError::not_found("This order"))?;
-    authorise_event(&state, &organiser, event_id).await?;
+    require_event_manager(&state, &session.principal, event_id).await?;
     if request.ticket_ids.as_ref().is_some_and(Vec::is_empty) {
         return Err(ApiError::validation(vec![crate::problem::FieldError::new(
             "ticket_ids",
@@ -123,18 +112,18 @@ async fn refund_order(
 
 /// Capacity, held, sold, available and revenue per ticket type of the event, in one call.
 #[utoipa::path(get, path = "/organiser/events/{event_id}/sales", tag = TAG,
-    security(("admin_token" = [])),
+    security(("session_cookie" = []), ("session_bearer" = [])),
     params(("event_id" = Uuid, Path, description = "The event.")),
     responses(
         (status = 200, description = "The event's sales.", body = EventSales),
         NotFoundProblem, RoleProblems, ServerProblems,
     ))]
 async fn event_sales(
-    organiser: Organiser,
+    OrganiserSession(session): OrganiserSession,
     State(state): State<AppState>,
     ApiPath(event_id): ApiPath<EventId>,
 ) -> Result<ApiJson<EventSales>, ApiError> {
-    authorise_event(&state, &organiser, event_id).await?;
+    require_event_manager(&state, &session.principal, event_id).await?;
     carneau_projections::orders::event_sales(&state.pool, event_id.as_uuid())
         .await
         .map_err(ApiError::internal)?
@@ -151,18 +140,18 @@ pub struct EventOrders {
 
 /// The event's orders, for refunds and support (from the read model: a second or so behind).
 #[utoipa::path(get, path = "/organiser/events/{event_id}/orders", tag = TAG,
-    security(("admin_token" = [])),
+    security(("session_cookie" = []), ("session_bearer" = [])),
     params(("event_id" = Uuid, Path, description = "The event.")),
     responses(
         (status = 200, description = "The event's orders.", body = EventOrders),
         RoleProblems, ServerProblems,
     ))]
 async fn event_orders(
-    organiser: Organiser,
+    OrganiserSession(session): OrganiserSession,
     State(state): State<AppState>,
     ApiPath(event_id): ApiPath<EventId>,
 ) -> Result<ApiJson<EventOrders>, ApiError> {
-    authorise_event(&state, &organiser, event_id).await?;
+    require_event_manager(&state, &session.principal, event_id).await?;
     let orders = carneau_projections::orders::orders_of_event(&state.pool, event_id.as_uuid())
         .await
         .map_err(ApiError::internal)?;

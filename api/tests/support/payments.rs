@@ -201,10 +201,24 @@ impl PaymentsApp {
         .await;
     }
 
-    /// An organiser's call.
+    /// A call by the organiser who owns the test's events.
     pub async fn organiser(&self, method: Method, path: &str, body: Option<&Value>) -> Reply {
         let http = self.http();
         http.call(method, path, Some(&http.organiser_token), None, body)
+            .await
+            .unwrap()
+    }
+
+    /// A call with the session `token`.
+    pub async fn call_as(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Reply {
+        self.http()
+            .call(method, path, Some(token), None, body)
             .await
             .unwrap()
     }

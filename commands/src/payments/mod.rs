@@ -178,6 +178,10 @@ impl Payments {
             .load(&request.event_id.to_aggregate_id())
             .await?
             .state;
+        if event.status() == carneau_domain::event::EventStatus::Cancelled {
+            // Nothing will be sold: do not take the buyer to a payment page.
+            return Err(PaymentError::Hold(InventoryError::EventCancelled));
+        }
         let mut lines = Vec::with_capacity(hold.lines().len());
         for line in hold.lines() {
             let ticket_type = event
@@ -288,7 +292,19 @@ impl Payments {
                 .await?;
                 self.fulfil(order_id).await
             }
-            ProviderEventKind::Completed { paid: false } => Ok(()),
+            ProviderEventKind::Completed { paid: false } => {
+                // Nothing to expire any more; the hold lapses at its extended expiry and
+                // the settled payment, if it comes after that, is a late payment.
+                self.execute(
+                    order_id,
+                    OrderCommand::MarkPaymentPending {
+                        provider_event_id: event.id,
+                        now,
+                    },
+                )
+                .await?;
+                Ok(())
+            }
             ProviderEventKind::AsyncPaymentFailed | ProviderEventKind::CancelledByBuyer => {
                 self.close(
                     &order,
@@ -315,7 +331,8 @@ impl Payments {
     /// Ends an unpaid order: its hold goes back on sale first (a retry after a crash
     /// finds the order still awaiting payment and does both again), then the order.
     async fn close(&self, order: &Order, command: OrderCommand) -> Result<(), PaymentError> {
-        let (Some(placed), Some(OrderStatus::AwaitingPayment)) = (order.placed(), order.status())
+        let (Some(placed), Some(OrderStatus::AwaitingPayment | OrderStatus::PaymentPending)) =
+            (order.placed(), order.status())
         else {
             return Ok(());
         };
@@ -551,9 +568,21 @@ impl Payments {
                 .await?;
                 self.fulfil(order_id).await
             }
-            // An asynchronous payment is pending: the hold lapses at its extended expiry
-            // and a payment after that is a late payment.
-            SessionStatus::Complete | SessionStatus::Open => Ok(()),
+            // An asynchronous payment is pending (its event was lost): record it so this
+            // step stops; the hold lapses at its extended expiry.
+            SessionStatus::Complete => {
+                self.execute(
+                    order_id,
+                    OrderCommand::MarkPaymentPending {
+                        provider_event_id: format!("retrieved-pending:{}", placed.session_id),
+                        now,
+                    },
+                )
+                .await?;
+                Ok(())
+            }
+            // Not expired yet (the provider refused?): tried again next pass.
+            SessionStatus::Open => Ok(()),
         }
     }
 

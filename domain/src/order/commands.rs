@@ -21,6 +21,13 @@ pub enum OrderCommand {
         /// The current time.
         now: DateTime<Utc>,
     },
+    /// The buyer completed checkout; the payment settles later.
+    MarkPaymentPending {
+        /// The provider's event (a duplicate is ignored).
+        provider_event_id: String,
+        /// The current time.
+        now: DateTime<Utc>,
+    },
     /// The inventory sold the tickets: issue them (ids chosen by the caller, one per seat).
     IssueTickets {
         /// One per seat, in line order.

@@ -94,6 +94,14 @@ pub enum OrderEvent {
         /// When.
         received_at: DateTime<Utc>,
     },
+    /// The buyer completed checkout with a payment that settles later (a bank debit): no
+    /// money yet, and nothing to expire any more; the provider reports success or failure.
+    PaymentPending {
+        /// The provider's event that said so (deduplication).
+        provider_event_id: String,
+        /// When.
+        pending_at: DateTime<Utc>,
+    },
     /// The paid order got its tickets: one per seat.
     TicketsIssued {
         /// The order.
@@ -163,6 +171,7 @@ impl DomainEvent for OrderEvent {
         match self {
             Self::OrderPlaced { .. } => "OrderPlaced",
             Self::PaymentReceived { .. } => "PaymentReceived",
+            Self::PaymentPending { .. } => "PaymentPending",
             Self::TicketsIssued { .. } => "TicketsIssued",
             Self::LatePaymentRefused { .. } => "LatePaymentRefused",
             Self::OrderExpired { .. } => "OrderExpired",

@@ -1,7 +1,8 @@
 //! An order: one buyer's checkout of one hold, from the payment session to tickets and
 //! refunds.
 //!
-//! Every transition goes forward only: awaiting payment -> paid (tickets issued) ->
+//! Every transition goes forward only: awaiting payment [-> payment pending] -> paid
+//! (tickets issued) ->
 //! partially refunded -> refunded; awaiting payment -> expired | cancelled; and a payment
 //! that lands on an expired or cancelled order is still recorded (the late payment), then
 //! either sold or refused and refunded. A command that would move backwards, or that
@@ -36,6 +37,8 @@ use crate::money::Money;
 pub enum OrderStatus {
     /// Checkout started; the buyer has not paid yet.
     AwaitingPayment,
+    /// The buyer completed checkout; the payment settles later (or fails).
+    PaymentPending,
     /// The provider says paid; tickets are being issued (a moment, or until a retry).
     PaymentReceived,
     /// Paid, tickets issued.
@@ -57,6 +60,7 @@ impl OrderStatus {
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::AwaitingPayment => "awaiting_payment",
+            Self::PaymentPending => "payment_pending",
             Self::PaymentReceived => "payment_received",
             Self::Paid => "paid",
             Self::PartiallyRefunded => "partially_refunded",
@@ -191,7 +195,10 @@ impl Order {
                 payment_reference,
                 now,
             } => {
-                let payable = matches!(status, S::AwaitingPayment | S::Expired | S::Cancelled);
+                let payable = matches!(
+                    status,
+                    S::AwaitingPayment | S::PaymentPending | S::Expired | S::Cancelled
+                );
                 if !payable || self.provider_events.contains(&provider_event_id) {
                     Vec::new()
                 } else {
@@ -202,6 +209,18 @@ impl Order {
                     }]
                 }
             }
+            OrderCommand::MarkPaymentPending {
+                provider_event_id,
+                now,
+            } => match status {
+                S::AwaitingPayment if !self.provider_events.contains(&provider_event_id) => {
+                    vec![OrderEvent::PaymentPending {
+                        provider_event_id,
+                        pending_at: now,
+                    }]
+                }
+                _ => Vec::new(),
+            },
             OrderCommand::IssueTickets { tickets, now } => match status {
                 S::PaymentReceived => vec![OrderEvent::TicketsIssued {
                     order_id: placed.order_id,
@@ -240,7 +259,7 @@ impl Order {
                 provider_event_id,
                 now,
             } => match status {
-                S::AwaitingPayment if !seen(&provider_event_id) => {
+                S::AwaitingPayment | S::PaymentPending if !seen(&provider_event_id) => {
                     vec![OrderEvent::OrderCancelled {
                         provider_event_id,
                         cancelled_at: now,
@@ -402,6 +421,12 @@ impl Aggregate for Order {
                 self.payment_reference = payment_reference;
                 self.paid_at = Some(received_at);
                 self.status = Some(OrderStatus::PaymentReceived);
+            }
+            OrderEvent::PaymentPending {
+                provider_event_id, ..
+            } => {
+                self.provider_events.insert(provider_event_id);
+                self.status = Some(OrderStatus::PaymentPending);
             }
             OrderEvent::TicketsIssued { tickets, .. } => {
                 self.tickets = tickets;

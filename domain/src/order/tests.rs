@@ -376,3 +376,39 @@ fn commands_on_an_order_never_placed_are_refused() {
         .when(pay("evt_1"))
         .then_expect_error(OrderError::UnknownOrder);
 }
+
+#[test]
+fn a_pending_payment_can_still_succeed_or_fail_but_no_longer_expire() {
+    let pending = OrderEvent::PaymentPending {
+        provider_event_id: "evt_done".to_owned(),
+        pending_at: later(4),
+    };
+    order_test()
+        .given(vec![placed()])
+        .when(OrderCommand::MarkPaymentPending {
+            provider_event_id: "evt_done".to_owned(),
+            now: later(4),
+        })
+        .then_expect_events(vec![pending.clone()]);
+    order_test()
+        .given(vec![placed(), pending.clone()])
+        .when(pay("evt_1"))
+        .then_expect_events(vec![paid("evt_1")]);
+    order_test()
+        .given(vec![placed(), pending.clone()])
+        .when(OrderCommand::Cancel {
+            provider_event_id: Some("evt_fail".to_owned()),
+            now: later(6),
+        })
+        .then_expect_events(vec![OrderEvent::OrderCancelled {
+            provider_event_id: Some("evt_fail".to_owned()),
+            cancelled_at: later(6),
+        }]);
+    order_test()
+        .given(vec![placed(), pending])
+        .when(OrderCommand::Expire {
+            provider_event_id: None,
+            now: later(16),
+        })
+        .then_expect_events(vec![]);
+}

@@ -159,6 +159,9 @@ async fn apply_order_event(
             .execute(&mut **tx)
             .await?;
         }
+        OrderEvent::PaymentPending { pending_at, .. } => {
+            set_status(tx, order_id, OrderStatus::PaymentPending, pending_at).await?;
+        }
         OrderEvent::TicketsIssued {
             event_id,
             tickets,

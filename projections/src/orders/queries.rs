@@ -46,7 +46,8 @@ pub struct OrderView {
     pub event_id: Uuid,
     /// The reservation it pays for.
     pub reservation_id: Uuid,
-    /// `awaiting_payment`, `payment_received` (tickets on their way), `paid`,
+    /// `awaiting_payment`, `payment_pending` (a bank payment settling), `payment_received`
+    /// (tickets on their way), `paid`,
     /// `partially_refunded`, `refunded`, `payment_refused` (paid after the hold lapsed
     /// with no tickets left; refunded automatically), `expired` or `cancelled`.
     #[schema(example = "paid")]
@@ -92,12 +93,20 @@ pub async fn order(
     Ok(views.pop().map(|view| (view, account_id)))
 }
 
-/// The orders of a signed-in buyer, newest first (at most 200).
-pub async fn orders_of_account(pool: &PgPool, account_id: Uuid) -> anyhow::Result<Vec<OrderView>> {
+/// The orders of a signed-in buyer, newest first (at most 200): those placed by the
+/// account, and guest orders to `verified_email` (lower case) when given.
+pub async fn orders_of_buyer(
+    pool: &PgPool,
+    account_id: Uuid,
+    verified_email: Option<&str>,
+) -> anyhow::Result<Vec<OrderView>> {
     let rows = sqlx::query(&format!(
-        "SELECT {ORDER_COLUMNS} FROM orders WHERE account_id = $1 ORDER BY placed_at DESC LIMIT 200"
+        "SELECT {ORDER_COLUMNS} FROM orders \
+          WHERE account_id = $1 OR ($2::text IS NOT NULL AND buyer_email = $2) \
+          ORDER BY placed_at DESC LIMIT 200"
     ))
     .bind(account_id)
+    .bind(verified_email)
     .fetch_all(pool)
     .await
     .context("reading a buyer's orders")?;
