@@ -143,6 +143,7 @@ async fn create_event(
 
 /// An event in any state (drafts included), straight from its history.
 #[utoipa::path(get, path = "/organiser/events/{event_id}", tag = TAG,
+    operation_id = "get_organiser_event",
     security(("admin_token" = [])),
     params(("event_id" = uuid::Uuid, Path, description = "The event's id.")),
     responses(
