@@ -1,0 +1,55 @@
+import Link from "next/link";
+
+import { Button } from "@/components/ui/button";
+import { StateScreen } from "@/components/state-screen";
+import type { Failure } from "@/lib/api/problem";
+
+/** The screen for a failed load: offline API, not found, not allowed, or the API's reason. */
+export function FailureScreen({ failure, what = "page" }: { failure: Failure; what?: string }) {
+  const home = (
+    <Button asChild variant="outline">
+      <Link href="/">Browse events</Link>
+    </Button>
+  );
+  if (failure.kind === "offline") {
+    return (
+      <StateScreen kind="offline" title="We can't reach the box office" actions={home}>
+        <p>The ticketing service is not answering right now. Your holds and tickets are safe; please try again in a moment.</p>
+      </StateScreen>
+    );
+  }
+  if (failure.status === 404) {
+    return (
+      <StateScreen kind="not-found" title={`This ${what} does not exist`} actions={home}>
+        <p>It may have been removed, or the link is mistyped.</p>
+      </StateScreen>
+    );
+  }
+  if (failure.status === 401) {
+    return (
+      <StateScreen
+        kind="not-allowed"
+        title="Please log in"
+        actions={
+          <Button asChild>
+            <Link href="/login">Log in</Link>
+          </Button>
+        }
+      >
+        <p>You need to be signed in to see this {what}.</p>
+      </StateScreen>
+    );
+  }
+  if (failure.status === 403) {
+    return (
+      <StateScreen kind="not-allowed" title="You can't open this" actions={home}>
+        <p>Your account is not allowed to see this {what}. If you think it should be, ask the event&apos;s organiser.</p>
+      </StateScreen>
+    );
+  }
+  return (
+    <StateScreen kind="failed" title="Something went wrong" actions={home}>
+      <p>{failure.problem.detail || failure.problem.title}</p>
+    </StateScreen>
+  );
+}

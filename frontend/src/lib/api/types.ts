@@ -1,0 +1,11 @@
+import type { components } from "./schema";
+
+/** Shapes of the API, generated from openapi/openapi.json (`pnpm gen:api`). */
+export type Schemas = components["schemas"];
+export type EventSummary = Schemas["EventSummary"];
+export type EventDetail = Schemas["EventDetail"];
+export type TicketType = Schemas["TicketTypeView"];
+export type Money = Schemas["MoneyView"];
+export type Reservation = Schemas["ReservationView"];
+export type Problem = Schemas["Problem"];
+export type FieldError = Schemas["FieldError"];
