@@ -29,3 +29,15 @@ export async function sendJson<T>(
     return { ok: false, failure: { kind: "offline", detail: "The ticketing service did not answer." } };
   }
 }
+
+/** GET through the `/api` proxy for a route not yet in the generated spec. */
+export async function sendJsonGet<T>(path: string): Promise<{ ok: true; data: T } | { ok: false; failure: Failure }> {
+  try {
+    const response = await fetch(`/api${path}`, { credentials: "same-origin", cache: "no-store" });
+    const body: unknown = await response.json().catch(() => undefined);
+    if (response.ok) return { ok: true, data: body as T };
+    return { ok: false, failure: toFailure(body, response) };
+  } catch {
+    return { ok: false, failure: { kind: "offline", detail: "The ticketing service did not answer." } };
+  }
+}

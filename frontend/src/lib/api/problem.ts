@@ -28,6 +28,9 @@ export function isProblem(value: unknown): value is Problem {
  * a problem document (the proxy's own 500/502 when the API is down) counts as offline.
  */
 export function toFailure(error: unknown, response: Response | undefined): Failure {
+  if (isProblem(error) && error.type === `${PROBLEM_PREFIX}api-unreachable`) {
+    return { kind: "offline", detail: error.detail };
+  }
   if (isProblem(error)) return { kind: "problem", status: error.status, problem: error };
   const status = response?.status ?? 0;
   if (status === 0 || status >= 500) {

@@ -1,0 +1,77 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+
+import { Button } from "@/components/ui/button";
+import { FailureScreen } from "@/components/failure-screen";
+import { RequireViewer } from "@/components/require-viewer";
+import { StateScreen } from "@/components/state-screen";
+import { TicketCard } from "@/components/ticket-card";
+import { serverGet } from "@/lib/api/server";
+import { qrUrl } from "@/lib/orders";
+import type { MyTicket } from "@/lib/tickets";
+
+export const metadata: Metadata = { title: "My tickets" };
+export const dynamic = "force-dynamic";
+
+export default function MyTicketsPage() {
+  return (
+    <RequireViewer next="/account/tickets">
+      <MyTickets />
+    </RequireViewer>
+  );
+}
+
+async function MyTickets() {
+  const loaded = await serverGet<MyTicket[] | { tickets: MyTicket[] }>("/me/tickets");
+  if (!loaded.ok) return <FailureScreen failure={loaded.failure} what="ticket list" />;
+  const tickets = Array.isArray(loaded.data) ? loaded.data : loaded.data.tickets;
+  if (tickets.length === 0) {
+    return (
+      <StateScreen
+        kind="tickets"
+        title="No tickets yet"
+        actions={
+          <Button asChild>
+            <Link href="/">Find an event</Link>
+          </Button>
+        }
+      >
+        <p>Tickets you buy while logged in appear here, each with its QR code for the door.</p>
+      </StateScreen>
+    );
+  }
+  const byEvent = new Map<string, MyTicket[]>();
+  for (const t of tickets) byEvent.set(t.event_id, [...(byEvent.get(t.event_id) ?? []), t]);
+  return (
+    <div className="space-y-8">
+      <h1 className="text-2xl font-bold tracking-tight">My tickets</h1>
+      {[...byEvent.values()].map((group) => {
+        const first = group[0]!;
+        return (
+          <section key={first.event_id} aria-labelledby={`event-${first.event_id}`} className="space-y-3">
+            <h2 id={`event-${first.event_id}`} className="text-lg font-semibold">
+              <Link href={`/events/${first.event_id}`} className="underline-offset-4 hover:underline">
+                {first.event_title}
+              </Link>
+              <span className="block text-sm font-normal text-muted-foreground">
+                <time dateTime={first.starts_at}>{new Date(first.starts_at).toUTCString()}</time>
+              </span>
+            </h2>
+            <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+              {group.map((t, i) => (
+                <TicketCard
+                  key={t.ticket_id}
+                  index={i + 1}
+                  title={t.ticket_type_name}
+                  status={t.state === "valid" ? "valid" : "refunded"}
+                  subtitle={t.checked_in_at ? "Checked in" : undefined}
+                  qrSrc={qrUrl(t.ticket_id)}
+                />
+              ))}
+            </div>
+          </section>
+        );
+      })}
+    </div>
+  );
+}

@@ -1,0 +1,45 @@
+import type { Money } from "@/lib/api/types";
+
+/** An order as `GET /orders/{id}` and `GET /me/orders` answer (CONTRACTS, section B1). */
+export type Order = {
+  order_id: string;
+  event_id: string;
+  status: OrderStatus;
+  email: string;
+  lines: { ticket_type_id: string; name: string; quantity: number; unit_price: Money }[];
+  total: Money;
+  refunded: Money;
+  tickets: { ticket_id: string; ticket_type_id: string; status: string }[];
+  checkout_url?: string | null;
+  created_at: string;
+  paid_at?: string | null;
+};
+
+export type OrderStatus =
+  | "awaiting_payment"
+  | "paid"
+  | "partially_refunded"
+  | "refunded"
+  | "expired"
+  | "cancelled"
+  | "payment_refused";
+
+const LABELS: Record<OrderStatus, string> = {
+  awaiting_payment: "Awaiting payment",
+  paid: "Paid",
+  partially_refunded: "Partly refunded",
+  refunded: "Refunded",
+  expired: "Expired",
+  cancelled: "Cancelled",
+  payment_refused: "Payment refused",
+};
+
+export function orderStatusLabel(status: string): string {
+  return LABELS[status as OrderStatus] ?? status;
+}
+
+/** The QR image of a ticket, through the proxy; `key` is the order's secret for guests. */
+export function qrUrl(ticketId: string, key?: string | null): string {
+  const query = key ? `?key=${encodeURIComponent(key)}` : "";
+  return `/api/tickets/${encodeURIComponent(ticketId)}/qr.svg${query}`;
+}
