@@ -59,7 +59,11 @@ export async function publishedEvent(baseUrl, token, { title, ticketTypes, days 
     });
   }
   await api(baseUrl, "POST", `/organiser/events/${event.id}/publish`, { token });
-  return api(baseUrl, "GET", `/events/${event.id}`);
+  // The public read model follows the log a moment later.
+  return eventually(async () => {
+    const detail = await api(baseUrl, "GET", `/events/${event.id}`);
+    return detail.ticket_types.length === ticketTypes.length ? detail : null;
+  });
 }
 
 /** Polls `check` until it returns a truthy value (no timed assertion: it waits for a state). */

@@ -26,6 +26,12 @@ test("a sold-out ticket type cannot be selected", async () => {
     body: { lines: [{ ticket_type_id: frontRow.id, quantity: 2 }] },
   });
 
+  // The shared link carries the event's title and description in the first HTML.
+  const html = await (await fetch(`${WEB}/events/${event.id}`)).text();
+  assert.match(html, new RegExp(`<title>${title} \\| Carneau</title>`));
+  assert.match(html, /<meta name="description" content="Sold Out Night [^"]*: an evening of music/);
+  assert.match(html, new RegExp(`<meta property="og:title" content="${title}"`));
+
   await withBrowser("sold-out", async (browser) => {
     const page = await newPage(browser);
     await page.goto(`${WEB}/events/${event.id}`);

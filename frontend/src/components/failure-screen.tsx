@@ -5,7 +5,7 @@ import { StateScreen } from "@/components/state-screen";
 import type { Failure } from "@/lib/api/problem";
 
 /** The screen for a failed load: offline API, not found, not allowed, or the API's reason. */
-export function FailureScreen({ failure, what = "page" }: { failure: Failure; what?: string }) {
+export function FailureScreen({ failure, what = "page", level = 1 }: { failure: Failure; what?: string; level?: 1 | 2 }) {
   const home = (
     <Button asChild variant="outline">
       <Link href="/">Browse events</Link>
@@ -13,14 +13,14 @@ export function FailureScreen({ failure, what = "page" }: { failure: Failure; wh
   );
   if (failure.kind === "offline") {
     return (
-      <StateScreen kind="offline" title="We can't reach the box office" actions={home}>
+      <StateScreen level={level} kind="offline" title="We can't reach the box office" actions={home}>
         <p>The ticketing service is not answering right now. Your holds and tickets are safe; please try again in a moment.</p>
       </StateScreen>
     );
   }
   if (failure.status === 404) {
     return (
-      <StateScreen kind="not-found" title={`This ${what} does not exist`} actions={home}>
+      <StateScreen level={level} kind="not-found" title={`This ${what} does not exist`} actions={home}>
         <p>It may have been removed, or the link is mistyped.</p>
       </StateScreen>
     );
@@ -28,6 +28,7 @@ export function FailureScreen({ failure, what = "page" }: { failure: Failure; wh
   if (failure.status === 401) {
     return (
       <StateScreen
+        level={level}
         kind="not-allowed"
         title="Please log in"
         actions={
@@ -42,13 +43,13 @@ export function FailureScreen({ failure, what = "page" }: { failure: Failure; wh
   }
   if (failure.status === 403) {
     return (
-      <StateScreen kind="not-allowed" title="You can't open this" actions={home}>
+      <StateScreen level={level} kind="not-allowed" title="You can't open this" actions={home}>
         <p>Your account is not allowed to see this {what}. If you think it should be, ask the event&apos;s organiser.</p>
       </StateScreen>
     );
   }
   return (
-    <StateScreen kind="failed" title="Something went wrong" actions={home}>
+    <StateScreen level={level} kind="failed" title="Something went wrong" actions={home}>
       <p>{failure.problem.detail || failure.problem.title}</p>
     </StateScreen>
   );

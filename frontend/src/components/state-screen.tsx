@@ -26,7 +26,10 @@ export function StateScreen({
   children,
   actions,
   className,
+  level = 1,
 }: {
+  /** 2 when the screen sits under a page's own h1. */
+  level?: 1 | 2;
   kind: ScreenKind;
   title: string;
   children?: React.ReactNode;
@@ -34,6 +37,7 @@ export function StateScreen({
   className?: string;
 }) {
   const Icon = ICONS[kind];
+  const Heading = level === 1 ? "h1" : "h2";
   const tone =
     kind === "failed" || kind === "expired" || kind === "sold-out"
       ? "bg-destructive/10 text-destructive"
@@ -47,9 +51,9 @@ export function StateScreen({
       <div className={cn("mb-5 flex size-14 items-center justify-center rounded-full", tone)}>
         <Icon aria-hidden className="size-7" />
       </div>
-      <h1 id="state-title" className="text-2xl font-semibold tracking-tight">
+      <Heading id="state-title" className="text-2xl font-semibold tracking-tight">
         {title}
-      </h1>
+      </Heading>
       {children ? <div className="mt-3 text-muted-foreground">{children}</div> : null}
       {actions ? <div className="mt-6 flex flex-wrap justify-center gap-3">{actions}</div> : null}
     </section>

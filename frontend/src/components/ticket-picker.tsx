@@ -175,7 +175,7 @@ export function TicketPicker({
           {busy ? "Holding…" : "Hold tickets"}
         </Button>
         <p className="text-center text-xs text-muted-foreground">
-          We keep them for you for 15 minutes while you pay.
+          We keep them for you for a few minutes while you pay.
         </p>
       </div>
     </Card>

@@ -25,9 +25,12 @@ const loadEvent = cache(async (id: string) => {
 
 export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
   const { id } = await params;
-  if (!UUID.test(id)) return { title: "Event not found" };
+  if (!UUID.test(id)) notFound();
   const event = await loadEvent(id);
-  if (!event.ok) return { title: "Event" };
+  if (!event.ok) {
+    if (event.failure.kind === "problem" && event.failure.status === 404) notFound();
+    return { title: "Event" };
+  }
   const description =
     event.data.description.slice(0, 200) ||
     `${event.data.title} at ${event.data.venue.name}, ${formatEventTime(event.data.starts_at, event.data.time_zone)}`;

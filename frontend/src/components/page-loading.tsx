@@ -1,7 +1,7 @@
 import { Skeleton } from "@/components/ui/skeleton";
 
-/** Shown while a page's data loads. */
-export default function Loading() {
+/** Skeletons shown while a page's data loads (loading.tsx of the routes that fetch a list). */
+export function PageLoading() {
   return (
     <div role="status" aria-live="polite" className="space-y-6">
       <span className="sr-only">Loading…</span>

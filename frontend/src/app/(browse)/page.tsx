@@ -60,7 +60,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Searc
         <p className="text-muted-foreground">Pick an event, hold your tickets for 15 minutes, pay safely.</p>
       </section>
 
-      <form role="search" action="/" method="get" className="grid gap-3 rounded-xl border bg-card p-4 sm:grid-cols-[1fr_auto_auto_auto] sm:items-end">
+      <form role="search" action="/" method="get" className="grid gap-3 rounded-xl border bg-card p-4 md:grid-cols-[1fr_auto_auto] md:items-end">
         <div className="grid gap-1.5">
           <Label htmlFor="q">Search</Label>
           <div className="relative">
@@ -68,16 +68,18 @@ export default async function EventsPage({ searchParams }: { searchParams: Searc
             <Input id="q" name="q" type="search" defaultValue={q} placeholder="Artist, venue, city…" className="pl-9" maxLength={200} />
           </div>
         </div>
-        <div className="grid gap-1.5">
-          <Label htmlFor="from">From</Label>
-          <Input id="from" name="from" type="date" defaultValue={from} />
-        </div>
-        <div className="grid gap-1.5">
-          <Label htmlFor="to">Until</Label>
-          <Input id="to" name="to" type="date" defaultValue={to} />
+        <div className="grid grid-cols-2 gap-3">
+          <div className="grid gap-1.5">
+            <Label htmlFor="from">From</Label>
+            <Input id="from" name="from" type="date" defaultValue={from} />
+          </div>
+          <div className="grid gap-1.5">
+            <Label htmlFor="to">Until</Label>
+            <Input id="to" name="to" type="date" defaultValue={to} />
+          </div>
         </div>
         <div className="flex gap-2">
-          <Button type="submit" className="flex-1 sm:flex-none">
+          <Button type="submit" className="flex-1 md:flex-none">
             Search
           </Button>
           {filtered ? (
@@ -89,10 +91,11 @@ export default async function EventsPage({ searchParams }: { searchParams: Searc
       </form>
 
       {!page.ok ? (
-        <FailureScreen failure={page.failure} what="listing" />
+        <FailureScreen failure={page.failure} what="listing" level={2} />
       ) : page.data.items.length === 0 ? (
         <StateScreen
           kind="empty"
+          level={2}
           title={filtered ? "No events match your search" : "No events on sale yet"}
           actions={
             filtered ? (
