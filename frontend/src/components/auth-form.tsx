@@ -34,10 +34,6 @@ export function AuthForm({ mode }: { mode: "login" | "register" }) {
       mode === "login" ? AUTH_PATHS.login : AUTH_PATHS.register,
       body,
     );
-    if (result.ok && mode === "register") {
-      // Registration does not sign in by itself everywhere: log in with the same credentials.
-      await sendJson("POST", AUTH_PATHS.login, { email: body.email, password: body.password });
-    }
     if (result.ok) {
       router.push(next && next.startsWith("/") && !next.startsWith("//") ? next : "/account/tickets");
       router.refresh();

@@ -18,6 +18,7 @@ import { browserApi, call } from "@/lib/api/browser";
 import { fieldErrors, failureMessage, type Failure } from "@/lib/api/problem";
 import type { EventDetail, Reservation } from "@/lib/api/types";
 import { startCheckout } from "@/lib/checkout";
+import { sendJsonGet } from "@/lib/forms";
 import { formatEventTime, formatMoney } from "@/lib/format";
 import { forgetHoldToken, holdToken } from "@/lib/holds";
 
@@ -62,6 +63,13 @@ export function HoldView({ reservationId }: { reservationId: string }) {
   useEffect(() => {
     void refresh();
   }, [refresh]);
+
+  // A signed-in buyer's tickets go to their account's address unless they type another.
+  useEffect(() => {
+    void sendJsonGet<{ email: string }>("/me").then((me) => {
+      if (me.ok) setEmail((current) => current || me.data.email);
+    });
+  }, []);
 
   const reservation = state.phase === "ready" ? state.reservation : null;
   const deadline = reservation?.status === "held" && reservation.expires_at ? Date.parse(reservation.expires_at) : null;

@@ -17,7 +17,7 @@ export function LogoutButton() {
       onClick={async () => {
         setBusy(true);
         try {
-          await fetch(`/api${AUTH_PATHS.logout}`, { method: "POST", credentials: "same-origin" });
+          await fetch(`/api${AUTH_PATHS.logout}`, { method: "DELETE", credentials: "same-origin" });
         } finally {
           setBusy(false);
           router.push("/");
