@@ -16,7 +16,7 @@ import type { Failure } from "@/lib/api/problem";
 import type { EventDetail } from "@/lib/api/types";
 import { formatEventTime, formatMoney } from "@/lib/format";
 import { sendJsonGet } from "@/lib/forms";
-import { qrUrl, type Order } from "@/lib/orders";
+import { isPending, qrUrl, type Order } from "@/lib/orders";
 
 // While the provider's confirmation travels (webhook or simulated page), look again.
 const POLL_MS = 1500;
@@ -44,7 +44,7 @@ export function OrderView({ orderId, orderKey, cancelled }: { orderId: string; o
     let stopped = false;
     const tick = async () => {
       const order = await load();
-      if (!stopped && order?.status === "awaiting_payment" && !cancelled) timer = window.setTimeout(tick, POLL_MS);
+      if (!stopped && order && isPending(order.status) && !(cancelled && order.status === "awaiting_payment")) timer = window.setTimeout(tick, POLL_MS);
     };
     void tick();
     return () => {
@@ -99,9 +99,9 @@ export function OrderView({ orderId, orderKey, cancelled }: { orderId: string; o
       </StateScreen>
     );
   }
-  if (order.status === "awaiting_payment") {
+  if (isPending(order.status)) {
     return (
-      <StateScreen kind="tickets" title="Confirming your payment…">
+      <StateScreen kind="tickets" title={order.status === "payment_received" ? "Payment received, issuing your tickets…" : "Confirming your payment…"}>
         <p role="status" className="flex items-center justify-center gap-2">
           <Loader2 aria-hidden className="size-4 animate-spin" /> This usually takes a few seconds. Keep this page open.
         </p>

@@ -17,6 +17,7 @@ export type Order = {
 
 export type OrderStatus =
   | "awaiting_payment"
+  | "payment_received"
   | "paid"
   | "partially_refunded"
   | "refunded"
@@ -26,6 +27,7 @@ export type OrderStatus =
 
 const LABELS: Record<OrderStatus, string> = {
   awaiting_payment: "Awaiting payment",
+  payment_received: "Paid, issuing tickets",
   paid: "Paid",
   partially_refunded: "Partly refunded",
   refunded: "Refunded",
@@ -42,4 +44,9 @@ export function orderStatusLabel(status: string): string {
 export function qrUrl(ticketId: string, key?: string | null): string {
   const query = key ? `?key=${encodeURIComponent(key)}` : "";
   return `/api/tickets/${encodeURIComponent(ticketId)}/qr.svg${query}`;
+}
+
+/** Still on its way to paid: the page keeps looking. */
+export function isPending(status: string): boolean {
+  return status === "awaiting_payment" || status === "payment_received";
 }

@@ -13,7 +13,10 @@ import { RequireOrganiser } from "@/components/organiser/require-organiser";
 import { StatusBadge } from "@/components/organiser/status-badge";
 import { TicketTypeForm } from "@/components/organiser/ticket-type-form";
 import { TicketTypeRowActions } from "@/components/organiser/ticket-type-row-actions";
-import { load, serverApi } from "@/lib/api/server";
+import { RefundButton } from "@/components/organiser/refund-button";
+import { load, serverApi, serverGet } from "@/lib/api/server";
+import { orderStatusLabel, type Order } from "@/lib/orders";
+import type { EventSales } from "@/lib/sales";
 import { formatEventTime, formatMoney } from "@/lib/format";
 
 export const metadata: Metadata = { title: "Manage event", robots: { index: false } };
@@ -33,10 +36,17 @@ export default async function ManageEventPage({ params }: { params: Promise<{ id
 
 async function ManageEvent({ id }: { id: string }) {
   const api = await serverApi();
-  const loaded = await load(() => api.GET("/organiser/events/{event_id}", { params: { path: { event_id: id } } }));
+  const [loaded, sales, orders] = await Promise.all([
+    load(() => api.GET("/organiser/events/{event_id}", { params: { path: { event_id: id } } })),
+    serverGet<EventSales>(`/organiser/events/${id}/sales`),
+    serverGet<{ orders: Order[] }>(`/organiser/events/${id}/orders`),
+  ]);
   if (!loaded.ok) return <FailureScreen failure={loaded.failure} what="event" />;
   const event = loaded.data;
   const editable = event.status !== "cancelled";
+  // Sales figures come from the orders read model; until it knows the event, the
+  // availability of the event itself stands in (no revenue yet then).
+  const figures = new Map((sales.ok ? sales.data.ticket_types : []).map((t) => [t.ticket_type_id, t]));
 
   return (
     <div className="space-y-6">
@@ -92,10 +102,10 @@ async function ManageEvent({ id }: { id: string }) {
                     </TableCell>
                     <TableCell className="text-right">{formatMoney(t.price)}</TableCell>
                     <TableCell className="text-right tabular-nums">{t.capacity}</TableCell>
-                    <TableCell className="text-right tabular-nums">{t.availability.held}</TableCell>
-                    <TableCell className="text-right tabular-nums">{t.availability.sold}</TableCell>
+                    <TableCell className="text-right tabular-nums">{figures.get(t.id)?.held ?? t.availability.held}</TableCell>
+                    <TableCell className="text-right tabular-nums">{figures.get(t.id)?.sold ?? t.availability.sold}</TableCell>
                     <TableCell className="text-right tabular-nums">
-                      {formatMoney({ amount_minor: t.availability.sold * t.price.amount_minor, currency: t.price.currency })}
+                      {formatMoney(figures.get(t.id)?.revenue ?? { amount_minor: 0, currency: t.price.currency })}
                     </TableCell>
                     {editable ? (
                       <TableCell>
@@ -107,6 +117,12 @@ async function ManageEvent({ id }: { id: string }) {
               </TableBody>
             </Table>
           )}
+          {sales.ok ? (
+            <p className="text-sm text-muted-foreground">
+              Total revenue <strong className="text-foreground">{formatMoney(sales.data.total_revenue)}</strong> from{" "}
+              {sales.data.orders_paid} paid {sales.data.orders_paid === 1 ? "order" : "orders"}.
+            </p>
+          ) : null}
           {editable ? (
             <section aria-labelledby="add-tt" className="space-y-3 border-t pt-6">
               <h2 id="add-tt" className="font-semibold">
@@ -115,6 +131,53 @@ async function ManageEvent({ id }: { id: string }) {
               <TicketTypeForm event={event} />
             </section>
           ) : null}
+        </CardContent>
+      </Card>
+
+      <Card>
+        <CardHeader>
+          <CardTitle>Orders</CardTitle>
+          <CardDescription>Newest first. Refunding an order gives its tickets back to sale.</CardDescription>
+        </CardHeader>
+        <CardContent>
+          {!orders.ok ? (
+            <p className="text-sm text-muted-foreground">Orders cannot be shown right now.</p>
+          ) : orders.data.orders.length === 0 ? (
+            <p className="rounded-lg border border-dashed p-6 text-center text-sm text-muted-foreground" data-state="empty">
+              No orders yet.
+            </p>
+          ) : (
+            <Table aria-label="Orders">
+              <TableHeader>
+                <TableRow>
+                  <TableHead>Order</TableHead>
+                  <TableHead>Buyer</TableHead>
+                  <TableHead className="text-right">Tickets</TableHead>
+                  <TableHead className="text-right">Total</TableHead>
+                  <TableHead>Status</TableHead>
+                  <TableHead className="sr-only">Refund</TableHead>
+                </TableRow>
+              </TableHeader>
+              <TableBody>
+                {orders.data.orders.map((o) => (
+                  <TableRow key={o.order_id}>
+                    <TableCell className="font-mono text-xs">{o.order_id.slice(0, 8)}</TableCell>
+                    <TableCell className="max-w-48 truncate">{o.email}</TableCell>
+                    <TableCell className="text-right tabular-nums">{o.tickets.length}</TableCell>
+                    <TableCell className="text-right">{formatMoney(o.total)}</TableCell>
+                    <TableCell>
+                      <Badge variant={o.status === "paid" ? "success" : "secondary"}>{orderStatusLabel(o.status)}</Badge>
+                    </TableCell>
+                    <TableCell>
+                      {o.status === "paid" || o.status === "partially_refunded" ? (
+                        <RefundButton orderId={o.order_id} label={`order ${o.order_id.slice(0, 8)} of ${o.email}`} />
+                      ) : null}
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          )}
         </CardContent>
       </Card>
 
