@@ -53,9 +53,8 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
 
 let exitCode = 1;
 try {
-  // Organiser set-up goes through the admin token until accounts land (issue 3).
-  const adminToken = randomBytes(24).toString("hex");
-  const common = { frontendDir, carneauBin, logDir, apiEnv: { CARNEAU_ADMIN_TOKEN: adminToken } };
+  const organiser = { email: "organiser@e2e.test", password: randomBytes(18).toString("base64url") };
+  const common = { frontendDir, carneauBin, logDir, organiser, apiEnv: {} };
   stacks.push(await startStack({ ...common, name: "main" }));
   stacks.push(await startStack({ ...common, name: "short", apiEnv: { ...common.apiEnv, CARNEAU_HOLD_SECONDS: SHORT_HOLD_SECONDS } }));
   stacks.push(await startStack({ ...common, name: "offline", apiUrlOverride: `http://127.0.0.1:${await freePort()}` }));
@@ -78,7 +77,8 @@ try {
       E2E_SHORT_API_URL: short.apiUrl,
       E2E_OFFLINE_WEB_URL: offline.webUrl,
       E2E_CHROMIUM: chromium,
-      E2E_ADMIN_TOKEN: adminToken,
+      E2E_ORGANISER_EMAIL: organiser.email,
+      E2E_ORGANISER_PASSWORD: organiser.password,
       E2E_SCREENSHOTS: path.join(repoDir, "docs/screenshots"),
       E2E_ARTIFACTS: logDir,
     },

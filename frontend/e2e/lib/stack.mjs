@@ -27,7 +27,7 @@ function deleteRedisPrefix(prefix) {
  * `apiUrlOverride` points the web client at an address where no API listens (the
  * offline screens). Returns the URLs and a stop() that removes everything it made.
  */
-export async function startStack({ name, frontendDir, carneauBin, logDir, apiEnv = {}, apiUrlOverride }) {
+export async function startStack({ name, frontendDir, carneauBin, logDir, apiEnv = {}, apiUrlOverride, organiser }) {
   const id = `${name}_${randomBytes(4).toString("hex")}`;
   const database = `carneau_e2e_${id}`;
   const redisPrefix = `carneau-e2e:${id}:`;
@@ -52,9 +52,7 @@ export async function startStack({ name, frontendDir, carneauBin, logDir, apiEnv
         psql(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
         deleteRedisPrefix(redisPrefix);
       });
-      const api = start(`${name} API`, carneauBin, ["serve"], {
-        logPath: path.join(logDir, `${name}-api.log`),
-        env: {
+      const env = {
           DATABASE_URL: `${PG_URL}/${database}`,
           REDIS_URL,
           CARNEAU_BIND: `127.0.0.1:${apiPort}`,
@@ -67,11 +65,23 @@ export async function startStack({ name, frontendDir, carneauBin, logDir, apiEnv
           CARNEAU_PUBLIC_URL: webUrl,
           CARNEAU_API_PUBLIC_URL: `${webUrl}/api`,
           RUST_LOG: "info",
+          // The tests sign in and register more often than a person would.
+          CARNEAU_LOGIN_LIMIT_PER_ADDRESS: "1000/60",
+          CARNEAU_LOGIN_LIMIT_PER_EMAIL: "1000/60",
+          CARNEAU_REGISTRATION_LIMIT_PER_ADDRESS: "1000/60",
           ...apiEnv,
-        },
-      });
+      };
+      const api = start(`${name} API`, carneauBin, ["serve"], { logPath: path.join(logDir, `${name}-api.log`), env });
       stoppers.push(() => api.stop());
       await waitForHttp(`${apiUrl}/readyz`, api);
+      if (organiser) {
+        // The organiser the tests sign in as, made the way an operator makes the first one.
+        execFileSync(
+          carneauBin,
+          ["accounts", "create", "--email", organiser.email, "--name", "E2E Organiser", "--role", "organiser"],
+          { env: { ...process.env, ...env, CARNEAU_NEW_ACCOUNT_PASSWORD: organiser.password }, stdio: "pipe" },
+        );
+      }
     }
     const web = start(
       `${name} web`,

@@ -4,14 +4,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { api, eventually, publishedEvent, uniqueWord } from "../lib/api.mjs";
+import { organiserToken } from "../lib/accounts.mjs";
 import { newPage, screenshots, withBrowser } from "../lib/browser.mjs";
 
 const WEB = process.env.E2E_SHORT_WEB_URL;
 const API = process.env.E2E_SHORT_API_URL;
-const TOKEN = process.env.E2E_ADMIN_TOKEN;
 
 test("a hold that expires on the page shows the expiry screen", async () => {
-  const event = await publishedEvent(API, TOKEN, {
+  const event = await publishedEvent(API, await organiserToken(API), {
     title: `Quick Hold ${uniqueWord("qh")}`,
     ticketTypes: [{ name: "Standing", price: 2500, capacity: 10 }],
   });

@@ -4,15 +4,15 @@ import { randomUUID } from "node:crypto";
 import { test } from "node:test";
 
 import { api, publishedEvent, uniqueWord } from "../lib/api.mjs";
+import { organiserToken } from "../lib/accounts.mjs";
 import { newPage, screenshots, withBrowser } from "../lib/browser.mjs";
 
 const WEB = process.env.E2E_WEB_URL;
 const API = process.env.E2E_API_URL;
-const TOKEN = process.env.E2E_ADMIN_TOKEN;
 
 test("a sold-out ticket type cannot be selected", async () => {
   const title = `Sold Out Night ${uniqueWord("so")}`;
-  const event = await publishedEvent(API, TOKEN, {
+  const event = await publishedEvent(API, await organiserToken(API), {
     title,
     ticketTypes: [
       { name: "Front row", price: 9000, capacity: 2 },
