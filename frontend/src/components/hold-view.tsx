@@ -160,6 +160,7 @@ export function HoldView({ reservationId }: { reservationId: string }) {
 
   return (
     <div className="mx-auto grid max-w-xl gap-6">
+      <h1 className="sr-only">Your held tickets</h1>
       <div
         className="flex items-center gap-3 rounded-lg border border-primary/30 bg-accent px-4 py-3 text-accent-foreground"
         data-state="held"

@@ -2,11 +2,14 @@ import Link from "next/link";
 
 import { Button } from "@/components/ui/button";
 import { StateScreen } from "@/components/state-screen";
-import { getViewer } from "@/lib/session";
+import { FailureScreen } from "@/components/failure-screen";
+import { loadViewer } from "@/lib/session";
 
 /** Renders its children for a signed-in visitor; guests are asked to log in. */
 export async function RequireViewer({ children, next }: { children: React.ReactNode; next: string }) {
-  const viewer = await getViewer();
+  const loaded = await loadViewer();
+  if (!loaded.ok) return <FailureScreen failure={loaded.failure} what="page" />;
+  const viewer = loaded.viewer;
   if (!viewer) {
     return (
       <StateScreen

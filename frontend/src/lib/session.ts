@@ -1,5 +1,7 @@
-import { API_URL } from "@/lib/api/server";
 import { cookies } from "next/headers";
+
+import { API_URL } from "@/lib/api/server";
+import type { Failure } from "@/lib/api/problem";
 
 /** Who is signed in, as `GET /me` tells it. */
 export type Viewer = {
@@ -10,19 +12,26 @@ export type Viewer = {
 };
 
 /**
- * The signed-in account of this request, or null for a guest. An API that cannot be
- * reached also yields null: pages then show their own offline screen.
+ * The signed-in account of this request: null for a guest (no cookie, or one the API no
+ * longer accepts), a failure when the API cannot be asked.
  */
-export async function getViewer(): Promise<Viewer | null> {
+export async function loadViewer(): Promise<{ ok: true; viewer: Viewer | null } | { ok: false; failure: Failure }> {
   const cookieHeader = (await cookies()).toString();
-  if (!cookieHeader) return null;
+  if (!cookieHeader.includes("carneau_session=")) return { ok: true, viewer: null };
   try {
     const response = await fetch(`${API_URL}/me`, { headers: { cookie: cookieHeader }, cache: "no-store" });
-    if (!response.ok) return null;
-    return (await response.json()) as Viewer;
+    if (response.status === 401) return { ok: true, viewer: null };
+    if (!response.ok) return { ok: false, failure: { kind: "offline", detail: `GET /me answered ${response.status}` } };
+    return { ok: true, viewer: (await response.json()) as Viewer };
   } catch {
-    return null;
+    return { ok: false, failure: { kind: "offline", detail: "The ticketing service did not answer." } };
   }
+}
+
+/** The signed-in account, or null for a guest or when the API cannot tell (the header's view). */
+export async function getViewer(): Promise<Viewer | null> {
+  const loaded = await loadViewer();
+  return loaded.ok ? loaded.viewer : null;
 }
 
 export function isOrganiser(viewer: Viewer | null): boolean {

@@ -2,11 +2,14 @@ import Link from "next/link";
 
 import { Button } from "@/components/ui/button";
 import { StateScreen } from "@/components/state-screen";
-import { getViewer, isOrganiser } from "@/lib/session";
+import { FailureScreen } from "@/components/failure-screen";
+import { isOrganiser, loadViewer } from "@/lib/session";
 
 /** Renders its children for organisers and admins; guests are asked to log in, buyers are told no. */
 export async function RequireOrganiser({ children, next = "/organiser" }: { children: React.ReactNode; next?: string }) {
-  const viewer = await getViewer();
+  const loaded = await loadViewer();
+  if (!loaded.ok) return <FailureScreen failure={loaded.failure} what="dashboard" />;
+  const viewer = loaded.viewer;
   if (!viewer) {
     return (
       <StateScreen
