@@ -67,3 +67,16 @@ export async function withBrowser(name, fn) {
     await browser.close();
   }
 }
+
+/**
+ * Reloads `page` until `check()` holds: for what a read model shows a moment after the
+ * log has it. Waits for a state, not for a time; gives up after `attempts` reloads.
+ */
+export async function reloadUntil(page, check, { attempts = 100 } = {}) {
+  for (let i = 0; i < attempts; i += 1) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await page.reload();
+  }
+  if (!(await check())) throw new Error(`${page.url()} never reached the expected state`);
+}

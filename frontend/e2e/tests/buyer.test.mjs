@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { publishedEvent, uniqueWord } from "../lib/api.mjs";
-import { newPage, screenshots, withBrowser } from "../lib/browser.mjs";
-import { organiserToken } from "../lib/accounts.mjs";
+import { newPage, reloadUntil, screenshots, withBrowser } from "../lib/browser.mjs";
+import { ORGANISER, organiserToken } from "../lib/accounts.mjs";
 
 const WEB = process.env.E2E_WEB_URL;
 const API = process.env.E2E_API_URL;
@@ -13,7 +13,7 @@ const API = process.env.E2E_API_URL;
 test("a buyer finds an event, holds, pays and gets QR tickets", async () => {
   const word = uniqueWord("jazz");
   const title = `Midnight ${word} Session`;
-  await publishedEvent(API, await organiserToken(API), {
+  const event = await publishedEvent(API, await organiserToken(API), {
     title,
     ticketTypes: [
       { name: "Standing", price: 3000, capacity: 50 },
@@ -77,6 +77,27 @@ test("a buyer finds an event, holds, pays and gets QR tickets", async () => {
     await page.goto(`${WEB}/account/orders`);
     await page.getByRole("table", { name: "My orders" }).getByText("Paid").waitFor();
     await screenshots(page, "my-orders");
+
+    // The organiser sees the sale in the dashboard and refunds the order.
+    const organiser = await newPage(browser);
+    await organiser.goto(`${WEB}/login?next=${encodeURIComponent(`/organiser/events/${event.id}`)}`);
+    await organiser.getByLabel("Email").fill(ORGANISER.email);
+    await organiser.getByLabel("Password").fill(ORGANISER.password);
+    await organiser.getByRole("button", { name: "Log in" }).click();
+    const standing = organiser.getByRole("table", { name: "Ticket types" }).getByRole("row", { name: /Standing/ });
+    await standing.waitFor();
+    // capacity 50, sold 2, revenue 60.00 (the read model follows the payment shortly)
+    await reloadUntil(organiser, async () => /€60\.00/.test(await standing.innerText()));
+    assert.match(await standing.innerText(), /50\s+0\s+2\s+€60\.00/);
+    await screenshots(organiser, "organiser-sales");
+    await organiser.getByRole("button", { name: /^Refund order/ }).click();
+    await organiser.getByRole("button", { name: /^Confirm refund/ }).click();
+    const orders = organiser.getByRole("table", { name: "Orders" });
+    await reloadUntil(organiser, () => orders.getByText("Refunded").isVisible());
+
+    // The buyer's tickets stop being valid.
+    await page.goto(`${WEB}/account/tickets`);
+    await reloadUntil(page, async () => (await page.locator('[data-ticket-status="valid"]').count()) === 0);
   });
 });
 

@@ -5,7 +5,7 @@ import { test } from "node:test";
 
 import { uniqueWord } from "../lib/api.mjs";
 import { ORGANISER } from "../lib/accounts.mjs";
-import { newPage, screenshots, withBrowser } from "../lib/browser.mjs";
+import { newPage, reloadUntil, screenshots, withBrowser } from "../lib/browser.mjs";
 
 const WEB = process.env.E2E_WEB_URL;
 
@@ -54,10 +54,7 @@ test("an organiser creates and publishes an event that then appears in the listi
     // Buyers find it (the listing follows the log a moment later).
     await page.goto(`${WEB}/?q=${word}`);
     const link = page.getByRole("link", { name: title });
-    for (let i = 0; i < 100 && !(await link.isVisible()); i += 1) {
-      await page.waitForTimeout(200);
-      await page.reload();
-    }
+    await reloadUntil(page, () => link.isVisible());
     await link.click();
     await page.getByRole("heading", { level: 1, name: title }).waitFor();
     // 20:00 in Paris in May is summer time.
