@@ -6,7 +6,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::AdminTokenScheme;
+use crate::auth::SessionSchemes;
 use crate::layers::{with_http_layers, HttpLimits};
 use crate::problem::{ApiError, FieldError, Problem};
 use crate::routes;
@@ -23,15 +23,19 @@ pub const DOCS_PATH: &str = "/docs";
     info(
         title = "Carneau Engine",
         description = "Event ticketing: a public catalogue and ticket holds for buyers, \
-                       and commands for organisers. Every error is an RFC 9457 problem \
+                       accounts and sessions, and commands for organisers. Signed-in \
+                       routes take the `carneau_session` cookie or the same token as \
+                       `Authorization: Bearer`. Every error is an RFC 9457 problem \
                        (`application/problem+json`) whose `type` is a stable \
                        `urn:carneau:problem:<slug>`."
     ),
     components(schemas(Problem, FieldError)),
-    modifiers(&AdminTokenScheme),
+    modifiers(&SessionSchemes),
     tags(
         (name = "events", description = "The public catalogue."),
-        (name = "organiser", description = "Commands for organisers (bearer admin token)."),
+        (name = "accounts", description = "Registration, sign-in, sessions and the signed-in account."),
+        (name = "organiser", description = "Commands for organisers on their own events (admins: every event)."),
+        (name = "admin", description = "Account administration (admins only)."),
         (name = "reservations", description = "Buyers' holds on tickets (15 minutes by default)."),
         (name = "operations", description = "Probes for orchestrators."),
     )

@@ -4,6 +4,7 @@
 
 #![warn(missing_docs)]
 
+pub mod account_bootstrap;
 pub mod app;
 pub mod auth;
 pub mod background;
@@ -18,6 +19,7 @@ pub mod routes;
 pub mod seed;
 pub mod state;
 pub mod telemetry;
+pub mod verification_mail;
 
 pub use app::{openapi, router, router_with_limits};
 pub use config::Config;

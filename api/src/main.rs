@@ -1,13 +1,17 @@
-//! `carneau`: serves the Carneau Engine HTTP API, migrates its database, prints its OpenAPI
-//! document. Errors end the process with one `error: …` line and a non-zero exit code.
+//! `carneau`: serves the Carneau Engine HTTP API, migrates its database, creates accounts,
+//! prints its OpenAPI document. Errors end the process with one `error: …` line and a non-zero exit code.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use std::net::SocketAddr;
+
 use anyhow::Context;
+use carneau_api::account_bootstrap::{ensure_account, Ensured};
 use carneau_api::{app, database, seed, state, telemetry, AppState, Config};
+use carneau_domain::account::{Password, Role};
 use clap::{Parser, Subcommand};
 use fred::prelude::ClientLike;
 
@@ -22,9 +26,15 @@ struct Cli {
 enum Command {
     /// Creates and migrates the database if needed, then serves the HTTP API.
     Serve {
-        /// Loads the demo catalogue before serving.
+        /// Loads the demo accounts and catalogue before serving (their password comes
+        /// from CARNEAU_DEMO_PASSWORD).
         #[arg(long)]
         seed: bool,
+    },
+    /// Manages accounts.
+    Accounts {
+        #[command(subcommand)]
+        command: AccountsCommand,
     },
     /// Creates the database if needed and applies pending migrations.
     Migrate,
@@ -35,6 +45,29 @@ enum Command {
         output: Option<PathBuf>,
     },
 }
+
+#[derive(Debug, Subcommand)]
+enum AccountsCommand {
+    /// Creates an account with a role (or grants the role to an existing account). The
+    /// password is read from CARNEAU_NEW_ACCOUNT_PASSWORD, never from a flag, so it stays
+    /// out of shell history and process listings.
+    Create {
+        /// The account's email.
+        #[arg(long)]
+        email: String,
+        /// How the person is called.
+        #[arg(long)]
+        name: String,
+        /// `admin` or `organiser`.
+        #[arg(long)]
+        role: Role,
+    },
+}
+
+/// The environment variable `accounts create` reads the password from.
+const NEW_ACCOUNT_PASSWORD_VAR: &str = "CARNEAU_NEW_ACCOUNT_PASSWORD";
+/// The environment variable `serve --seed` reads the demo accounts' password from.
+const DEMO_PASSWORD_VAR: &str = "CARNEAU_DEMO_PASSWORD";
 
 fn main() -> ExitCode {
     install_panic_hook();
@@ -89,8 +122,24 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Serve { seed } => {
             let config = Arc::new(load_config()?);
+            let demo_password = if seed {
+                Some(password_from_env(DEMO_PASSWORD_VAR)?)
+            } else {
+                None
+            };
             let telemetry = telemetry::init(&config)?;
-            let outcome = serve(config, seed).await;
+            // Boxed: the server's future is deep enough to overflow the compiler's layout limit.
+            let outcome = Box::pin(serve(config, demo_password)).await;
+            telemetry.shutdown().await;
+            outcome
+        }
+        Command::Accounts {
+            command: AccountsCommand::Create { email, name, role },
+        } => {
+            let config = Arc::new(load_config()?);
+            let password = password_from_env(NEW_ACCOUNT_PASSWORD_VAR)?;
+            let telemetry = telemetry::init(&config)?;
+            let outcome = Box::pin(create_account(config, &email, &name, role, &password)).await;
             telemetry.shutdown().await;
             outcome
         }
@@ -104,6 +153,37 @@ fn load_config() -> anyhow::Result<Config> {
         Err(error) => return Err(anyhow::Error::new(error).context("reading .env")),
     }
     Ok(Config::from_env()?)
+}
+
+/// A password from the environment variable `name` (after `.env` is loaded), checked
+/// against the password rules.
+fn password_from_env(name: &str) -> anyhow::Result<Password> {
+    let raw = std::env::var(name).map_err(|_| anyhow::anyhow!("{name} is not set"))?;
+    Password::parse(raw).map_err(|error| anyhow::anyhow!("{name} {error}"))
+}
+
+#[tracing::instrument(skip_all)]
+async fn create_account(
+    config: Arc<Config>,
+    email: &str,
+    name: &str,
+    role: Role,
+    password: &Password,
+) -> anyhow::Result<()> {
+    let pool = database::connect(&config).await?;
+    database::migrate(&pool).await?;
+    let redis = state::connect_redis(&config).await?;
+    let state = AppState::new(pool.clone(), redis.clone(), config);
+    let ensured = ensure_account(&state, email, name, password, &[role], "cli").await;
+    redis.quit().await.ok();
+    pool.close().await;
+    match ensured? {
+        Ensured::Created(id) => println!("created account {id} ({email}) as {role}"),
+        Ensured::Existing(id) => {
+            println!("account {id} ({email}) existed; granted {role}, password unchanged")
+        }
+    }
+    Ok(())
 }
 
 fn print_openapi(output: Option<PathBuf>) -> anyhow::Result<()> {
@@ -130,16 +210,13 @@ async fn migrate(config: &Config) -> anyhow::Result<()> {
 }
 
 #[tracing::instrument(skip_all, fields(bind = %config.bind))]
-async fn serve(config: Arc<Config>, seed_demo: bool) -> anyhow::Result<()> {
+async fn serve(config: Arc<Config>, demo_password: Option<Password>) -> anyhow::Result<()> {
     let pool = database::connect(&config).await?;
     database::migrate(&pool).await?;
     let redis = state::connect_redis(&config).await?;
-    if config.admin_token.is_none() {
-        tracing::warn!("CARNEAU_ADMIN_TOKEN is not set: organiser routes are disabled");
-    }
     let state = AppState::new(pool.clone(), redis.clone(), config.clone());
-    if seed_demo {
-        seed::seed_demo(&state).await?;
+    if let Some(password) = &demo_password {
+        seed::seed_demo(&state, password).await?;
     }
     let stop_projectors = tokio_util::sync::CancellationToken::new();
     let projectors = carneau_api::background::spawn_background(&state, stop_projectors.clone());
@@ -147,7 +224,9 @@ async fn serve(config: Arc<Config>, seed_demo: bool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on CARNEAU_BIND={}", config.bind))?;
     tracing::info!(address = %config.bind, "serving HTTP");
-    axum::serve(listener, carneau_api::router(state))
+    // Connection info gives rate limits the client's address.
+    let app = carneau_api::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_requested())
         .await
         .context("serving HTTP")?;

@@ -1,19 +1,40 @@
-//! Demo data for a fresh install (`carneau serve --seed`): a few realistic published
-//! events, so a newcomer sees a catalogue at once. Seeding twice changes nothing.
+//! Demo data for a fresh install (`carneau serve --seed`): demo accounts (an admin, an
+//! organiser owning a few realistic published events, a buyer and a door-staff member,
+//! all with the password of `CARNEAU_DEMO_PASSWORD`), so a newcomer can sign in and click
+//! through at once. Seeding twice changes nothing.
 
 use anyhow::Context;
-use carneau_commands::catalogue::CommandContext;
+use carneau_commands::{Actor, CommandContext};
 use carneau_commands::{CommandError, IdempotencyKey};
+use carneau_domain::account::{AccountCommand, Password, Role};
 use carneau_domain::event::{
     Capacity, EventCommand, EventDetails, EventError, MaxPerOrder, SaleWindow, TicketType,
     TimeZone, Venue,
 };
+use carneau_domain::ids::AccountId;
 use carneau_domain::ids::EventId;
 use carneau_domain::money::{Currency, Money};
 use carneau_domain::text::{Description, TicketTypeName, Title, VenueAddress, VenueName};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
+use crate::account_bootstrap::ensure_account;
 use crate::state::AppState;
+
+/// The demo accounts: email, name, roles. The door-staff account works every demo event.
+pub const DEMO_ACCOUNTS: &[(&str, &str, &[Role])] = &[
+    ("admin@carneau.test", "Demo Admin", &[Role::Admin]),
+    (
+        "organiser@carneau.test",
+        "Demo Organiser",
+        &[Role::Organiser],
+    ),
+    ("buyer@carneau.test", "Demo Buyer", &[]),
+    ("door@carneau.test", "Demo Door Staff", &[]),
+];
+/// The demo organiser, owner of the demo events.
+const DEMO_ORGANISER: &str = "organiser@carneau.test";
+/// The demo door-staff member.
+const DEMO_DOOR_STAFF: &str = "door@carneau.test";
 
 struct DemoTicketType {
     name: &'static str,
@@ -148,35 +169,64 @@ const DEMO_EVENTS: &[DemoEvent] = &[
     },
 ];
 
-/// Creates and publishes the demo events that do not exist yet.
+/// Creates the demo accounts (with `password`) and publishes the demo events that do not
+/// exist yet, owned by the demo organiser and worked by the demo door staff.
 #[tracing::instrument(skip_all)]
-pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
+pub async fn seed_demo(state: &AppState, password: &Password) -> anyhow::Result<()> {
     let context = CommandContext {
-        actor: "demo-seed".to_owned(),
+        actor: Actor::System("demo-seed"),
         request_id: None,
     };
+    let mut organiser = None;
+    let mut door_staff = None;
+    for (email, name, roles) in DEMO_ACCOUNTS {
+        let account = ensure_account(state, email, name, password, roles, "demo-seed")
+            .await
+            .with_context(|| format!("seeding the demo account {email}"))?
+            .account_id();
+        match *email {
+            DEMO_ORGANISER => organiser = Some(account),
+            DEMO_DOOR_STAFF => door_staff = Some(account),
+            _ => {}
+        }
+    }
+    let organiser = organiser.context("the demo organiser is missing")?;
+    let door_staff = door_staff.context("the demo door staff is missing")?;
     // Whole hours from now, so the demo reads like a real programme.
     let now = Utc::now()
         .duration_trunc(Duration::hours(1))
         .context("rounding the time")?;
     let mut created = 0;
     for demo in DEMO_EVENTS {
-        if seed_event(state, demo, now, &context).await? {
+        let event_id = seed_event(state, demo, organiser, now, &context).await?;
+        if let Some(event_id) = event_id {
             created += 1;
+            state
+                .accounts
+                .execute(
+                    door_staff,
+                    AccountCommand::GrantDoorStaff(event_id),
+                    &context,
+                )
+                .await
+                .context("granting demo door-staff access")?;
         }
     }
     tracing::info!(created, "demo catalogue seeded");
     Ok(())
 }
 
+/// Creates and publishes one demo event; `None` when it existed already.
 async fn seed_event(
     state: &AppState,
     demo: &DemoEvent,
+    organiser: AccountId,
     now: DateTime<Utc>,
     context: &CommandContext,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<Option<EventId>> {
     let key = IdempotencyKey::parse(demo.key).context("demo key")?;
-    let event_id = EventId::from_uuid(key.derive_id("create-event"));
+    // The id `create_draft` derives from the key for this organiser.
+    let event_id = EventId::from_uuid(key.derive_id(&format!("create-event:{organiser}")));
     if state
         .catalogue
         .load(event_id)
@@ -184,7 +234,7 @@ async fn seed_event(
         .map_err(seed_error)?
         .is_some()
     {
-        return Ok(false);
+        return Ok(None);
     }
     let starts_at = now + Duration::days(demo.days_ahead) + Duration::hours(1);
     let ends_at = starts_at + Duration::hours(demo.hours);
@@ -202,7 +252,7 @@ async fn seed_event(
     };
     state
         .catalogue
-        .create_draft(Some(&key), details, currency, context)
+        .create_draft(Some(&key), organiser, details, currency, context)
         .await
         .map_err(seed_error)?;
     for (position, ticket_type) in demo.ticket_types.iter().enumerate() {
@@ -241,7 +291,7 @@ async fn seed_event(
         )
         .await;
     match published {
-        Ok(_) | Err(CommandError::Rejected(EventError::AlreadyPublished)) => Ok(true),
+        Ok(_) | Err(CommandError::Rejected(EventError::AlreadyPublished)) => Ok(Some(event_id)),
         Err(error) => Err(seed_error(error)),
     }
 }

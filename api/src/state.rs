@@ -6,15 +6,18 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::extract::FromRef;
+use carneau_commands::accounts::Sessions;
+use carneau_commands::rate_limit::RateLimiter;
 use carneau_commands::reservations::guard::ReservationGuard;
 use carneau_commands::reservations::Reservations;
-use carneau_commands::Catalogue;
+use carneau_commands::{Accounts, Catalogue};
 use carneau_projections::cache::ResponseCache;
 use fred::prelude::{Builder, Client, ClientLike, ReconnectPolicy};
 use sqlx::PgPool;
 
 use crate::config::{Config, TokenSecret};
 use crate::reservation_token::ReservationTokens;
+use crate::verification_mail::VerificationLinks;
 
 /// How long a Redis connection attempt may take: an outage must turn into errors fast.
 pub const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_millis(250);
@@ -47,6 +50,12 @@ pub struct AppState {
     pub reservations: Arc<Reservations>,
     /// Signs and checks guests' reservation tokens.
     pub reservation_tokens: ReservationTokens,
+    /// Accounts and their sessions.
+    pub accounts: Arc<Accounts>,
+    /// Sign-in and registration rate limits.
+    pub rate_limiter: RateLimiter,
+    /// Where email verification links go (a log line until mail is sent for real).
+    pub verification_links: VerificationLinks,
 }
 
 impl AppState {
@@ -59,7 +68,16 @@ impl AppState {
             );
             TokenSecret::generate()
         });
+        let sessions = Sessions::new(
+            pool.clone(),
+            redis.clone(),
+            config.redis_prefix.clone(),
+            config.accounts.session_lifetime,
+        );
         Self {
+            accounts: Arc::new(Accounts::new(pool.clone(), sessions)),
+            rate_limiter: RateLimiter::new(redis.clone(), &config.redis_prefix),
+            verification_links: VerificationLinks::logged(),
             reservations: Arc::new(Reservations::new(
                 pool.clone(),
                 Some(guard),

@@ -4,7 +4,7 @@ mod support;
 
 use carneau_api::config::SecretUrl;
 use reqwest::StatusCode;
-use support::{expect_problem, spawn_app, spawn_app_with, Caller};
+use support::{expect_problem, spawn_app, Caller};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_says_alive() {
@@ -122,32 +122,21 @@ async fn a_wrong_method_is_a_405_problem_with_allow() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn organiser_routes_refuse_a_missing_or_wrong_token() {
+async fn organiser_routes_need_an_organiser_session() {
     let app = spawn_app().await;
     for caller in [
         Caller::Anonymous,
         Caller::Token("wrong-token-wrong-token-wrong-token-00"),
     ] {
-        let response = app.get_as("/organiser/token", caller).await;
+        let response = app.get_as("/organiser/events", caller).await;
         assert_eq!(response.headers()["www-authenticate"], "Bearer");
         expect_problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
     }
-    let response = app.get_as("/organiser/token", Caller::Organiser).await;
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn organiser_routes_stay_closed_without_a_configured_token() {
-    let app = spawn_app_with(&[]).await;
-    for caller in [Caller::Anonymous, Caller::Organiser] {
-        let problem = expect_problem(
-            app.get_as("/organiser/token", caller).await,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "organiser-routes-disabled",
-        )
-        .await;
-        assert!(problem.detail.contains("CARNEAU_ADMIN_TOKEN"));
-    }
+    let buyer = app.buyer().await;
+    let response = app.get_as("/organiser/events", buyer.caller()).await;
+    expect_problem(response, StatusCode::FORBIDDEN, "forbidden").await;
+    let response = app.get_as("/organiser/events", Caller::Organiser).await;
+    assert_eq!(response.status(), StatusCode::OK);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

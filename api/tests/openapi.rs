@@ -27,7 +27,11 @@ fn the_document_is_deterministic_and_has_no_servers() {
     assert!(document.get("servers").is_none());
     assert_eq!(document["info"]["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(
-        document["components"]["securitySchemes"]["admin_token"]["scheme"],
+        document["components"]["securitySchemes"]["session_bearer"]["scheme"],
         "bearer"
+    );
+    assert_eq!(
+        document["components"]["securitySchemes"]["session_cookie"]["name"],
+        "carneau_session"
     );
 }

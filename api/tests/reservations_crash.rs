@@ -18,10 +18,10 @@ use carneau_domain::ids::{EventId, ReservationId, TicketTypeId};
 use carneau_testkit::{TestDatabase, TestRedis};
 use chrono::{DateTime, TimeDelta, Utc};
 use reqwest::StatusCode;
+use support::accounts::organiser_on;
 use support::reservations::audit::audit_inventory_log;
 use support::reservations::http::{Http, TOKEN_SECRET};
 use support::reservations::rush::{rush, seeded_quantities, sleep_past};
-use support::ADMIN_TOKEN;
 use uuid::Uuid;
 
 /// Tickets of the event.
@@ -47,7 +47,13 @@ struct Server {
 }
 
 impl Server {
-    fn start(database: &TestDatabase, redis: &TestRedis, hold_seconds: &str, name: &str) -> Self {
+    fn start(
+        database: &TestDatabase,
+        redis: &TestRedis,
+        organiser_token: &str,
+        hold_seconds: &str,
+        name: &str,
+    ) -> Self {
         let port = {
             let listener = TcpListener::bind("127.0.0.1:0").unwrap();
             listener.local_addr().unwrap().port()
@@ -66,7 +72,6 @@ impl Server {
             .env("REDIS_URL", carneau_testkit::redis_url())
             .env("CARNEAU_REDIS_PREFIX", redis.prefix())
             .env("CARNEAU_BIND", format!("127.0.0.1:{port}"))
-            .env("CARNEAU_ADMIN_TOKEN", ADMIN_TOKEN)
             .env("CARNEAU_TOKEN_SECRET", TOKEN_SECRET)
             .env("CARNEAU_HOLD_SECONDS", hold_seconds)
             .env("CARNEAU_LOG_FORMAT", "json")
@@ -80,7 +85,7 @@ impl Server {
             .unwrap();
         Self {
             child,
-            http: Http::new(format!("http://127.0.0.1:{port}")),
+            http: Http::new(format!("http://127.0.0.1:{port}"), organiser_token),
             log,
         }
     }
@@ -102,7 +107,14 @@ impl Drop for Server {
 async fn a_killed_process_loses_no_acknowledged_hold_and_leaves_no_phantom() {
     let database = TestDatabase::create().await.unwrap();
     let redis = TestRedis::create().await.unwrap();
-    let first = Server::start(&database, &redis, &FIRST_HOLD_SECONDS.to_string(), "first");
+    let organiser = organiser_on(&database, &redis).await;
+    let first = Server::start(
+        &database,
+        &redis,
+        &organiser.token,
+        &FIRST_HOLD_SECONDS.to_string(),
+        "first",
+    );
     first.http.wait_until_ready().await;
     let event = first
         .http
@@ -210,7 +222,13 @@ async fn a_killed_process_loses_no_acknowledged_hold_and_leaves_no_phantom() {
 
     // A fresh process on the same database and Redis, once every earlier hold lapsed:
     // those in the log and any the dead process's guard admitted but never appended.
-    let second = Server::start(&database, &redis, SECOND_HOLD_SECONDS, "second");
+    let second = Server::start(
+        &database,
+        &redis,
+        &organiser.token,
+        SECOND_HOLD_SECONDS,
+        "second",
+    );
     second.http.wait_until_ready().await;
     let latest_expiry: DateTime<Utc> = audit
         .expires_at

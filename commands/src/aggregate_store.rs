@@ -148,7 +148,29 @@ where
         expected_version: Option<u64>,
         metadata: HashMap<String, String>,
     ) -> Result<Executed<A>, CommandError<A::Error>> {
+        self.execute_if(
+            aggregate_id,
+            command,
+            expected_version,
+            metadata,
+            |_| Ok(()),
+        )
+        .await
+    }
+
+    /// [`execute`](Self::execute), refused with `permit`'s error when `permit` rejects the
+    /// aggregate as loaded (say, the caller does not own it): the check costs no extra
+    /// load, and nothing is appended when it fails.
+    pub async fn execute_if(
+        &self,
+        aggregate_id: &str,
+        command: A::Command,
+        expected_version: Option<u64>,
+        metadata: HashMap<String, String>,
+        permit: impl FnOnce(&A) -> Result<(), A::Error>,
+    ) -> Result<Executed<A>, CommandError<A::Error>> {
         let mut context = self.store.load_aggregate(aggregate_id).await?;
+        permit(context.aggregate()).map_err(CommandError::Rejected)?;
         if expected_version.is_some_and(|expected| expected != context.current_sequence as u64) {
             return Err(CommandError::Conflict);
         }

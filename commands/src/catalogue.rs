@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use carneau_domain::event::{
     Event, EventCatalogueEvent, EventCommand, EventDetails, EventError, TicketType,
 };
-use carneau_domain::ids::{EventId, TicketTypeId};
+use carneau_domain::ids::{AccountId, EventId, TicketTypeId};
 use carneau_domain::money::Currency;
 use sqlx::PgPool;
 use tracing::instrument;
@@ -16,18 +16,52 @@ use crate::idempotency::IdempotencyKey;
 /// The outcome of a catalogue command.
 pub type CatalogueResult = Result<Executed<Event>, CommandError<EventError>>;
 
+/// Who acts: a signed-in account (an admin may act on any event, an organiser on their
+/// own), or the system itself (seeding, process managers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A signed-in account.
+    Account {
+        /// The account.
+        account_id: AccountId,
+        /// Whether it acts with admin rights (every event).
+        admin: bool,
+    },
+    /// The platform itself, named (e.g. `seed`).
+    System(&'static str),
+}
+
+impl Actor {
+    /// How the actor is recorded in event metadata: `account:<id>` or `system:<name>`.
+    pub fn recorded(&self) -> String {
+        match self {
+            Self::Account { account_id, .. } => format!("account:{account_id}"),
+            Self::System(name) => format!("system:{name}"),
+        }
+    }
+
+    /// Whether the actor may manage `event`: an admin, the system, or its organiser.
+    pub fn may_manage(&self, event: &Event) -> bool {
+        match self {
+            Self::Account { account_id, admin } => *admin || event.is_organised_by(*account_id),
+            Self::System(_) => true,
+        }
+    }
+}
+
 /// Who asked for a command and in which request: recorded as event metadata for auditors.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct CommandContext {
-    /// Who acted, e.g. `admin`.
-    pub actor: String,
+    /// Who acted.
+    pub actor: Actor,
     /// The HTTP request id, to tie log lines to events.
     pub request_id: Option<String>,
 }
 
 impl CommandContext {
-    fn metadata(&self) -> HashMap<String, String> {
-        let mut metadata = HashMap::from([("actor".to_owned(), self.actor.clone())]);
+    /// The event metadata: `actor` and, when known, `request_id`.
+    pub fn metadata(&self) -> HashMap<String, String> {
+        let mut metadata = HashMap::from([("actor".to_owned(), self.actor.recorded())]);
         if let Some(request_id) = &self.request_id {
             metadata.insert("request_id".to_owned(), request_id.clone());
         }
@@ -58,7 +92,9 @@ impl Catalogue {
     }
 
     /// Runs one command on an existing event, optionally only if it is still at
-    /// `expected_version` (the version the organiser last saw).
+    /// `expected_version` (the version the organiser last saw). Refused with
+    /// `NotOrganiser` when the actor may not manage the event (checked on the state
+    /// loaded for the command, at no extra cost).
     #[instrument(skip_all, fields(event_id = %event_id))]
     pub async fn execute(
         &self,
@@ -67,13 +103,22 @@ impl Catalogue {
         expected_version: Option<u64>,
         context: &CommandContext,
     ) -> CatalogueResult {
+        let actor = &context.actor;
         let outcome = self
             .events
-            .execute(
+            .execute_if(
                 &event_id.to_aggregate_id(),
                 command,
                 expected_version,
                 context.metadata(),
+                |event| {
+                    // A missing event is the command's own refusal (404), not ours.
+                    if event.id().is_none() || actor.may_manage(event) {
+                        Ok(())
+                    } else {
+                        Err(EventError::NotOrganiser)
+                    }
+                },
             )
             .await;
         if let Err(error) = &outcome {
@@ -82,25 +127,27 @@ impl Catalogue {
         outcome
     }
 
-    /// Creates a draft event. With an idempotency key the event's id derives from it, so a
-    /// retry returns the event the first attempt created (`false`: not created now); the
-    /// same key with different details is refused.
-    #[instrument(skip_all)]
+    /// Creates a draft event owned by `organiser`. With an idempotency key the event's id
+    /// derives from it (per organiser), so a retry returns the event the first attempt
+    /// created (`false`: not created now); the same key with different details is refused.
+    #[instrument(skip_all, fields(organiser = %organiser))]
     pub async fn create_draft(
         &self,
         key: Option<&IdempotencyKey>,
+        organiser: AccountId,
         details: EventDetails,
         currency: Currency,
         context: &CommandContext,
     ) -> Result<(Executed<Event>, bool), CommandError<EventError>> {
         let event_id = match key {
-            Some(key) => EventId::from_uuid(key.derive_id("create-event")),
+            Some(key) => EventId::from_uuid(key.derive_id(&format!("create-event:{organiser}"))),
             None => EventId::new_random(),
         };
         let command = EventCommand::CreateDraft {
             event_id,
             details: details.clone(),
             currency,
+            organiser,
         };
         match self.execute(event_id, command, None, context).await {
             Ok(created) => Ok((created, true)),

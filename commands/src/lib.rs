@@ -3,11 +3,15 @@
 
 #![warn(missing_docs)]
 
+pub mod accounts;
 pub mod aggregate_store;
 pub mod catalogue;
 pub mod idempotency;
+pub mod rate_limit;
 pub mod reservations;
+pub mod transactional_append;
 
+pub use accounts::Accounts;
 pub use aggregate_store::{AggregateStore, CommandError, Executed};
-pub use catalogue::Catalogue;
+pub use catalogue::{Actor, Catalogue, CommandContext};
 pub use idempotency::IdempotencyKey;

@@ -1,8 +1,10 @@
 //! The catalogue's command handling against a real PostgreSQL event store.
 
-use carneau_commands::catalogue::CommandContext;
-use carneau_commands::{Catalogue, CommandError, IdempotencyKey};
-use carneau_domain::event::{EventCommand, EventDetails, EventDetailsChange, TimeZone, Venue};
+use carneau_commands::{Actor, Catalogue, CommandContext, CommandError, IdempotencyKey};
+use carneau_domain::event::{
+    EventCommand, EventDetails, EventDetailsChange, EventError, TimeZone, Venue,
+};
+use carneau_domain::ids::AccountId;
 use carneau_domain::money::Currency;
 use carneau_domain::text::{Description, Title, VenueAddress, VenueName};
 use carneau_testkit::TestDatabase;
@@ -26,11 +28,21 @@ fn eur() -> Currency {
     Currency::parse("EUR").unwrap()
 }
 
-fn admin() -> CommandContext {
+/// The organiser who creates the events of these tests.
+fn organiser() -> AccountId {
+    AccountId::from_uuid(uuid::Uuid::from_u128(0x0A))
+}
+
+fn acting_as(account_id: AccountId, admin: bool) -> CommandContext {
     CommandContext {
-        actor: "admin".to_owned(),
+        actor: Actor::Account { account_id, admin },
         request_id: Some("test".to_owned()),
     }
+}
+
+/// The organiser acting on their own events.
+fn admin() -> CommandContext {
+    acting_as(organiser(), false)
 }
 
 #[tokio::test]
@@ -40,11 +52,11 @@ async fn a_retried_create_returns_the_first_event_and_appends_nothing() {
     let key = IdempotencyKey::parse("create-1").unwrap();
 
     let (first, created) = catalogue
-        .create_draft(Some(&key), details("Jazz"), eur(), &admin())
+        .create_draft(Some(&key), organiser(), details("Jazz"), eur(), &admin())
         .await
         .unwrap();
     let (again, created_again) = catalogue
-        .create_draft(Some(&key), details("Jazz"), eur(), &admin())
+        .create_draft(Some(&key), organiser(), details("Jazz"), eur(), &admin())
         .await
         .unwrap();
 
@@ -64,12 +76,12 @@ async fn a_reused_key_with_other_details_is_refused() {
     let catalogue = Catalogue::new(db.pool().clone());
     let key = IdempotencyKey::parse("create-2").unwrap();
     catalogue
-        .create_draft(Some(&key), details("Jazz"), eur(), &admin())
+        .create_draft(Some(&key), organiser(), details("Jazz"), eur(), &admin())
         .await
         .unwrap();
 
     let reused = catalogue
-        .create_draft(Some(&key), details("Blues"), eur(), &admin())
+        .create_draft(Some(&key), organiser(), details("Blues"), eur(), &admin())
         .await;
 
     assert!(matches!(reused, Err(CommandError::IdempotencyKeyReused)));
@@ -80,7 +92,7 @@ async fn a_stale_expected_version_is_a_conflict_and_appends_nothing() {
     let db = TestDatabase::create().await.unwrap();
     let catalogue = Catalogue::new(db.pool().clone());
     let (created, _) = catalogue
-        .create_draft(None, details("Jazz"), eur(), &admin())
+        .create_draft(None, organiser(), details("Jazz"), eur(), &admin())
         .await
         .unwrap();
     let id = created.state.id().unwrap();
@@ -110,7 +122,7 @@ async fn concurrent_commands_either_append_or_conflict_never_both() {
     let db = TestDatabase::create().await.unwrap();
     let catalogue = std::sync::Arc::new(Catalogue::new(db.pool().clone()));
     let (created, _) = catalogue
-        .create_draft(None, details("Jazz"), eur(), &admin())
+        .create_draft(None, organiser(), details("Jazz"), eur(), &admin())
         .await
         .unwrap();
     let id = created.state.id().unwrap();
@@ -139,4 +151,39 @@ async fn concurrent_commands_either_append_or_conflict_never_both() {
     let current = catalogue.load(id).await.unwrap().unwrap();
     assert!(appended >= 1);
     assert_eq!(current.version, 1 + appended);
+}
+
+#[tokio::test]
+async fn only_the_events_organiser_or_an_admin_may_change_it() {
+    let db = TestDatabase::create().await.unwrap();
+    let catalogue = Catalogue::new(db.pool().clone());
+    let (created, _) = catalogue
+        .create_draft(None, organiser(), details("Jazz"), eur(), &admin())
+        .await
+        .unwrap();
+    let event_id = created.state.id().unwrap();
+    let rename = |title: &str| {
+        EventCommand::EditDetails(EventDetailsChange {
+            title: Some(Title::parse(title).unwrap()),
+            ..EventDetailsChange::default()
+        })
+    };
+    let stranger = AccountId::from_uuid(uuid::Uuid::from_u128(0x0B));
+    let refused = catalogue
+        .execute(event_id, rename("Taken"), None, &acting_as(stranger, false))
+        .await;
+    assert!(matches!(
+        refused,
+        Err(CommandError::Rejected(EventError::NotOrganiser))
+    ));
+    let by_admin = catalogue
+        .execute(event_id, rename("Fixed"), None, &acting_as(stranger, true))
+        .await
+        .unwrap();
+    assert_eq!(by_admin.version, 2);
+    let by_owner = catalogue
+        .execute(event_id, rename("Mine"), None, &admin())
+        .await
+        .unwrap();
+    assert_eq!(by_owner.version, 3);
 }

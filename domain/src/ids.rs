@@ -86,6 +86,21 @@ uuid_id!(
 );
 
 uuid_id!(
+    /// Identifies one person's account (buyer, organiser, door staff or admin); also the
+    /// aggregate id of [`crate::account::Account`].
+    AccountId,
+    "account"
+);
+
+impl AccountId {
+    /// The aggregate id under which the event store keeps this account's history (the
+    /// hyphenated lowercase UUID).
+    pub fn to_aggregate_id(&self) -> String {
+        self.0.hyphenated().to_string()
+    }
+}
+
+uuid_id!(
     /// Identifies one hold of tickets (a buyer's reservation), chosen by the caller so that
     /// a retried request is recognised instead of holding the tickets twice.
     ReservationId,
@@ -102,6 +117,7 @@ mod tests {
         assert_eq!(EventId::new().as_uuid().get_version_num(), 7);
         assert_eq!(TicketTypeId::new().as_uuid().get_version_num(), 7);
         assert_eq!(ReservationId::new().as_uuid().get_version_num(), 7);
+        assert_eq!(AccountId::new().as_uuid().get_version_num(), 7);
     }
 
     #[test]

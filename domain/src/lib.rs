@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod account;
 pub mod event;
 pub mod ids;
 pub mod inventory;
@@ -18,10 +19,12 @@ pub use event::{
     EventError, EventStatus, MaxPerOrder, SaleWindow, TicketType, TicketTypeChange, TimeZone,
     Venue, MAX_CANCEL_REASON_CHARS, MAX_TICKET_TYPES,
 };
-pub use ids::{EventId, ReservationId, TicketTypeId};
+pub use ids::{AccountId, EventId, ReservationId, TicketTypeId};
 pub use inventory::{
     HoldDecision, HoldLine, HoldOutcome, HoldRefusal, HoldRequest, HoldState, HoldStatus,
     Inventory, InventoryCommand, InventoryError, InventoryEvent, PlacedHold, Quantity,
 };
 pub use money::{Currency, Money};
-pub use text::{Description, InvalidValue, TicketTypeName, Title, VenueAddress, VenueName};
+pub use text::{
+    Description, InvalidValue, PersonName, TicketTypeName, Title, VenueAddress, VenueName,
+};

@@ -153,6 +153,12 @@ bounded_text!(
     TicketTypeName, 1, 100, Lines::Single
 );
 
+bounded_text!(
+    /// How a person is called on their account ("Lina Moreau"): one line, 1 to 100
+    /// characters.
+    PersonName, 1, 100, Lines::Single
+);
+
 impl Description {
     /// No description at all.
     pub fn empty() -> Self {

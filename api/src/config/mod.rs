@@ -2,7 +2,7 @@
 //! optional `.env`, loaded by `main` before this runs).
 //!
 //! Every setting is parsed here, at the edge: an invalid value stops the process with one
-//! line naming the variable, and nothing downstream re-validates. Secrets (the admin token,
+//! line naming the variable, and nothing downstream re-validates. Secrets (signing keys,
 //! passwords inside URLs) never show in `Debug` output, so a config can be logged.
 
 use std::net::SocketAddr;
@@ -10,9 +10,11 @@ use std::net::SocketAddr;
 use carneau_commands::reservations::ReservationMode;
 use sqlx::postgres::PgConnectOptions;
 
+mod accounts;
 mod secrets;
 
-pub use secrets::{AdminToken, SecretUrl, TokenSecret};
+pub use accounts::{AccountSettings, TrustedProxies};
+pub use secrets::{SecretUrl, TokenSecret};
 
 /// The PostgreSQL URL used when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/carneau";
@@ -24,8 +26,8 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_REDIS_PREFIX: &str = "carneau:";
 /// The log filter used when `RUST_LOG` is not set.
 pub const DEFAULT_LOG_FILTER: &str = "info,sqlx::postgres::notice=warn";
-/// The shortest admin token accepted, so that it cannot be guessed.
-pub const ADMIN_TOKEN_MIN_CHARS: usize = 32;
+/// The shortest signing secret accepted, so that it cannot be guessed.
+pub const SECRET_MIN_CHARS: usize = 32;
 /// How long a hold lasts unless `CARNEAU_HOLD_SECONDS` says otherwise: 15 minutes.
 pub const DEFAULT_HOLD_SECONDS: u64 = 900;
 
@@ -66,8 +68,6 @@ pub struct Config {
     pub redis_url: SecretUrl,
     /// `CARNEAU_BIND`: the address the HTTP server listens on.
     pub bind: SocketAddr,
-    /// `CARNEAU_ADMIN_TOKEN`: the organisers' bearer token; `None` disables organiser routes.
-    pub admin_token: Option<AdminToken>,
     /// `CARNEAU_REDIS_PREFIX`: prepended to every Redis key, so several deployments can
     /// share one Redis.
     pub redis_prefix: String,
@@ -85,6 +85,8 @@ pub struct Config {
     /// `CARNEAU_RESERVATION_MODE`: `batched` (default) or `direct`, the unbatched
     /// baseline kept for benchmarks.
     pub reservation_mode: ReservationMode,
+    /// Sessions, cookies, client addresses and sign-in rate limits.
+    pub accounts: AccountSettings,
 }
 
 impl Config {
@@ -134,9 +136,6 @@ impl Config {
             .map_err(|error| {
                 ConfigError::new("CARNEAU_BIND", format!("{error} (expected host:port)"))
             })?;
-        let admin_token = read("CARNEAU_ADMIN_TOKEN")?
-            .map(|token| AdminToken::parse(&token))
-            .transpose()?;
         let redis_prefix =
             read("CARNEAU_REDIS_PREFIX")?.unwrap_or_else(|| DEFAULT_REDIS_PREFIX.into());
         if redis_prefix
@@ -201,7 +200,7 @@ impl Config {
             database_url: SecretUrl::new(database_url),
             redis_url: SecretUrl::new(redis_url),
             bind,
-            admin_token,
+            accounts: AccountSettings::from_lookup(&read)?,
             redis_prefix,
             log_format,
             log_filter,
@@ -232,32 +231,8 @@ mod tests {
         assert_eq!(config.bind.to_string(), DEFAULT_BIND);
         assert_eq!(config.redis_prefix, DEFAULT_REDIS_PREFIX);
         assert_eq!(config.log_format, LogFormat::Pretty);
-        assert!(config.admin_token.is_none());
+        assert!(!config.accounts.cookie_secure);
         assert!(config.otlp_endpoint.is_none());
-    }
-
-    #[test]
-    fn a_short_admin_token_is_refused_without_echoing_it() {
-        let error = config_from(&[("CARNEAU_ADMIN_TOKEN", "hunter2")]).unwrap_err();
-        assert_eq!(error.setting, "CARNEAU_ADMIN_TOKEN");
-        assert!(!error.to_string().contains("hunter2"));
-    }
-
-    #[test]
-    fn an_empty_admin_token_leaves_organiser_routes_disabled() {
-        let config = config_from(&[("CARNEAU_ADMIN_TOKEN", "")]).unwrap();
-        assert!(config.admin_token.is_none());
-    }
-
-    #[test]
-    fn the_admin_token_matches_only_itself_and_never_prints() {
-        let secret = "s3cret-s3cret-s3cret-s3cret-s3cret";
-        let config = config_from(&[("CARNEAU_ADMIN_TOKEN", secret)]).unwrap();
-        let token = config.admin_token.clone().unwrap();
-        assert!(token.matches(secret));
-        assert!(!token.matches("s3cret-s3cret-s3cret-s3cret-s3creT"));
-        assert!(!token.matches(""));
-        assert!(!format!("{config:?}").contains(secret));
     }
 
     #[test]
@@ -286,6 +261,13 @@ mod tests {
             ("RUST_LOG", "info,[[["),
             ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"),
             ("CARNEAU_REDIS_PREFIX", "has space"),
+            ("CARNEAU_SESSION_SECONDS", "0"),
+            ("CARNEAU_COOKIE_SECURE", "yes"),
+            ("CARNEAU_TRUSTED_PROXIES", "proxy.local"),
+            ("CARNEAU_LOGIN_LIMIT_PER_ADDRESS", "lots"),
+            ("CARNEAU_LOGIN_LIMIT_PER_EMAIL", "0/60"),
+            ("CARNEAU_REGISTRATION_LIMIT_PER_ADDRESS", "5/0"),
+            ("CARNEAU_PUBLIC_URL", "example.com"),
         ];
         for (setting, value) in cases {
             let error = config_from(&[(setting, value)]).unwrap_err();

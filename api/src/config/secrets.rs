@@ -1,11 +1,9 @@
-//! Values that must not leak: connection URLs that may hold a password, and the admin
-//! token. Their `Debug` and `Display` never show the secret part.
+//! Values that must not leak: connection URLs that may hold a password, and the key that
+//! signs reservation tokens. Their `Debug` and `Display` never show the secret part.
 
 use std::fmt;
 
-use sha2::{Digest, Sha256};
-
-use super::{ConfigError, ADMIN_TOKEN_MIN_CHARS};
+use super::{ConfigError, SECRET_MIN_CHARS};
 
 /// A connection URL that may carry a password: `Debug` and `Display` mask the password.
 #[derive(Clone, PartialEq, Eq)]
@@ -48,63 +46,17 @@ impl fmt::Debug for SecretUrl {
     }
 }
 
-/// The organisers' bearer token. Only its SHA-256 digest is kept, so the token itself
-/// cannot leak through a log, a `Debug` dump or a core file of a long-running process.
-#[derive(Clone)]
-pub struct AdminToken {
-    digest: [u8; 32],
-}
-
-impl AdminToken {
-    /// Accepts a token of at least [`ADMIN_TOKEN_MIN_CHARS`] visible ASCII characters.
-    pub fn parse(token: &str) -> Result<Self, ConfigError> {
-        if token.len() < ADMIN_TOKEN_MIN_CHARS {
-            return Err(ConfigError::new(
-                "CARNEAU_ADMIN_TOKEN",
-                format!("must be at least {ADMIN_TOKEN_MIN_CHARS} characters long"),
-            ));
-        }
-        if !token.bytes().all(|byte| byte.is_ascii_graphic()) {
-            return Err(ConfigError::new(
-                "CARNEAU_ADMIN_TOKEN",
-                "must be printable ASCII without spaces",
-            ));
-        }
-        Ok(Self {
-            digest: Sha256::digest(token.as_bytes()).into(),
-        })
-    }
-
-    /// Whether `presented` is this token. Digests of equal length are compared without an
-    /// early exit, so the time taken says nothing about how much of a guess was right.
-    pub fn matches(&self, presented: &str) -> bool {
-        let presented: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
-        let difference = self
-            .digest
-            .iter()
-            .zip(presented.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
-        std::hint::black_box(difference) == 0
-    }
-}
-
-impl fmt::Debug for AdminToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("AdminToken(<redacted>)")
-    }
-}
-
 /// The key that signs reservation tokens. Its `Debug` form never shows it.
 #[derive(Clone)]
 pub struct TokenSecret(Vec<u8>);
 
 impl TokenSecret {
-    /// Accepts a secret of at least [`ADMIN_TOKEN_MIN_CHARS`] characters.
+    /// Accepts a secret of at least [`SECRET_MIN_CHARS`] characters.
     pub fn parse(secret: &str) -> Result<Self, ConfigError> {
-        if secret.chars().count() < ADMIN_TOKEN_MIN_CHARS {
+        if secret.chars().count() < SECRET_MIN_CHARS {
             return Err(ConfigError::new(
                 "CARNEAU_TOKEN_SECRET",
-                format!("must be at least {ADMIN_TOKEN_MIN_CHARS} characters long"),
+                format!("must be at least {SECRET_MIN_CHARS} characters long"),
             ));
         }
         Ok(Self(secret.as_bytes().to_vec()))

@@ -7,9 +7,11 @@
 //! place, so a slug is a contract clients can switch on.
 
 mod body;
+mod field_errors;
 pub mod responses;
 
 pub use body::{FieldError, Problem};
+pub use field_errors::FieldErrors;
 
 use std::borrow::Cow;
 

@@ -21,14 +21,16 @@ use super::PROBLEM_CONTENT_TYPE;
 fn description(status: u16) -> &'static str {
     match status {
         400 => "Bad request: the JSON body is malformed (`malformed-json`) or a query parameter is invalid (`invalid-query`).",
-        401 => "The organiser bearer token is missing or wrong (`unauthorized`).",
+        401 => "Not signed in: no session, or it expired or was revoked (`unauthorized`).",
+        403 => "Signed in, but not allowed: `forbidden` (the route needs another role) or `not-event-organiser` (another organiser's event).",
         404 => "No such resource: `event-not-found` and the like name what is missing; `not-found` when the path names nothing (e.g. an id that is not a UUID).",
         409 => "The request conflicts with the current state; the `type` names why.",
         413 => "The request body is too large (`payload-too-large`).",
         415 => "The body is not `application/json` (`unsupported-media-type`).",
         422 => "The body does not have the expected shape (`invalid-body`) or breaks a rule (`validation`); `errors` names the fields.",
+        429 => "Too many attempts (`rate-limited`); retry after the `Retry-After` header's seconds.",
         500 => "An unexpected error; the cause is logged under the request id (`internal`).",
-        503 => "Temporarily unable to answer: timed out (`request-timeout`), a dependency is down (`not-ready`), or organiser routes are disabled because no admin token is configured (`organiser-routes-disabled`).",
+        503 => "Temporarily unable to answer: timed out (`request-timeout`) or a dependency is down (`not-ready`).",
         _ => "An error described by the problem body.",
     }
 }
@@ -86,6 +88,14 @@ problem_set!(
     ConflictProblem => [409]
 );
 problem_set!(
-    /// What an organiser route may answer: 401, and 503 when organiser routes are disabled.
-    OrganiserProblems => [401, 503]
+    /// What a route for signed-in callers may answer: 401.
+    SignedInProblems => [401]
+);
+problem_set!(
+    /// What a route for some roles only (organiser, admin) may answer: 401 and 403.
+    RoleProblems => [401, 403]
+);
+problem_set!(
+    /// What a rate-limited route may answer: 429.
+    RateLimitedProblems => [429]
 );

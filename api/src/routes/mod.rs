@@ -2,7 +2,10 @@
 //! `OpenApiRouter` whose handlers carry `#[utoipa::path]`, so the OpenAPI document is built
 //! from the routes themselves and cannot drift from them.
 
+pub mod accounts;
+pub mod admin;
 pub mod catalogue;
+pub mod door_staff;
 pub mod events;
 pub mod health;
 pub mod organiser;
@@ -17,6 +20,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(health::routes())
         .merge(events::routes())
+        .merge(accounts::routes())
         .merge(organiser::routes())
+        .merge(door_staff::routes())
+        .merge(admin::routes())
         .merge(reservations::routes())
 }

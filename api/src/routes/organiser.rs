@@ -1,5 +1,7 @@
 //! Organiser commands on the catalogue: create and edit events, manage their ticket
-//! types, publish and cancel. Every route needs the admin bearer token.
+//! types, publish and cancel. Every route needs an organiser's session; an organiser acts
+//! on the events they created, an admin on every event (403 `not-event-organiser`
+//! otherwise, checked on the state each command loads anyway).
 //!
 //! Responses carry the event's state after the command (read-your-writes) and its
 //! version as `ETag`; sending it back as `If-Match` makes a command apply only if
@@ -8,21 +10,20 @@
 use axum::http::header::{ETAG, LOCATION};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use carneau_commands::catalogue::CommandContext;
 use carneau_commands::Executed;
 use carneau_domain::event::{Event, EventCommand};
 use carneau_domain::ids::{EventId, TicketTypeId};
-use carneau_projections::catalogue::EventDetail;
+use carneau_projections::catalogue::{organiser_events, EventDetail, OrganiserEventSummary};
 use carneau_projections::inventory::availability;
 use chrono::Utc;
 use std::collections::HashMap;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Organiser;
+use crate::auth::{command_context, not_event_organiser, OrganiserSession, Principal};
 use crate::extract::{version_etag, ApiJson, ApiPath, IdempotencyKeyHeader, IfMatchVersion};
 use crate::problem::responses::{
-    BodyProblems, ConflictProblem, NotFoundProblem, OrganiserProblems, ServerProblems,
+    BodyProblems, ConflictProblem, NotFoundProblem, RoleProblems, ServerProblems,
 };
 use crate::problem::ApiError;
 use crate::routes::catalogue::errors::{command_problem, event_not_found};
@@ -39,20 +40,12 @@ pub const TAG: &str = "organiser";
 /// The organiser routes.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(check_token))
-        .routes(routes!(create_event))
+        .routes(routes!(my_events, create_event))
         .routes(routes!(get_event, edit_event))
         .routes(routes!(add_ticket_type))
         .routes(routes!(change_ticket_type, remove_ticket_type))
         .routes(routes!(publish_event))
         .routes(routes!(cancel_event))
-}
-
-fn context() -> CommandContext {
-    CommandContext {
-        actor: "admin".to_owned(),
-        request_id: crate::request_id::current().map(|id| id.to_string()),
-    }
 }
 
 /// The event as JSON with its version as `ETag` (and `Location` when created).
@@ -82,35 +75,50 @@ async fn event_response(
 /// Runs one command on an existing event and answers with its new state.
 async fn run(
     state: &AppState,
+    principal: &Principal,
     event_id: EventId,
     command: EventCommand,
     if_match: IfMatchVersion,
 ) -> Result<Response, ApiError> {
     let executed = state
         .catalogue
-        .execute(event_id, command, if_match.0, &context())
+        .execute(event_id, command, if_match.0, &command_context(principal))
         .await
         .map_err(command_problem)?;
     state.reservations.catalogue_changed(event_id).await;
     event_response(state, StatusCode::OK, &executed, false).await
 }
 
-/// Checks the organiser token: 204 when it is valid.
-#[utoipa::path(get, path = "/organiser/token", tag = TAG,
-    security(("admin_token" = [])),
+/// The caller's events, drafts included, soonest first; an admin sees every event. From
+/// the read model: an event created a moment ago may take a moment to appear.
+#[utoipa::path(get, path = "/organiser/events", tag = TAG,
+    operation_id = "list_organiser_events",
+    security(("session_cookie" = []), ("session_bearer" = [])),
     responses(
-        (status = 204, description = "The token is valid."),
-        OrganiserProblems,
-        ServerProblems,
+        (status = 200, description = "The events.", body = OrganiserEventList),
+        RoleProblems, ServerProblems,
     ))]
-async fn check_token(_organiser: Organiser) -> StatusCode {
-    StatusCode::NO_CONTENT
+async fn my_events(
+    OrganiserSession(session): OrganiserSession,
+    state: axum::extract::State<AppState>,
+) -> Result<ApiJson<OrganiserEventList>, ApiError> {
+    let principal = &session.principal;
+    let owner = (!principal.is_admin()).then(|| principal.account_id.as_uuid());
+    let items = organiser_events(&state.pool, owner).await?;
+    Ok(ApiJson(OrganiserEventList { items }))
+}
+
+/// An organiser's events.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct OrganiserEventList {
+    /// The events, soonest first (at most 500).
+    pub items: Vec<OrganiserEventSummary>,
 }
 
 /// Creates an event as a draft. With an `Idempotency-Key`, a retry returns the event the
 /// first attempt created (200) instead of creating another.
 #[utoipa::path(post, path = "/organiser/events", tag = TAG,
-    security(("admin_token" = [])),
+    security(("session_cookie" = []), ("session_bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header,
         description = "Makes retries safe: the same key returns the same event.")),
     request_body = CreateEventRequest,
@@ -119,10 +127,10 @@ async fn check_token(_organiser: Organiser) -> StatusCode {
             headers(("ETag" = String), ("Location" = String))),
         (status = 200, description = "Already created by an earlier request with this key.",
             body = EventDetail),
-        BodyProblems, ConflictProblem, OrganiserProblems, ServerProblems,
+        BodyProblems, ConflictProblem, RoleProblems, ServerProblems,
     ))]
 async fn create_event(
-    _organiser: Organiser,
+    OrganiserSession(session): OrganiserSession,
     state: axum::extract::State<AppState>,
     IdempotencyKeyHeader(key): IdempotencyKeyHeader,
     ApiJson(request): ApiJson<CreateEventRequest>,
@@ -130,7 +138,13 @@ async fn create_event(
     let (details, currency) = request.parse()?;
     let (executed, created) = state
         .catalogue
-        .create_draft(key.as_ref(), details, currency, &context())
+        .create_draft(
+            key.as_ref(),
+            session.principal.account_id,
+            details,
+            currency,
+            &command_context(&session.principal),
+        )
         .await
         .map_err(command_problem)?;
     let status = if created {
@@ -144,14 +158,14 @@ async fn create_event(
 /// An event in any state (drafts included), straight from its history.
 #[utoipa::path(get, path = "/organiser/events/{event_id}", tag = TAG,
     operation_id = "get_organiser_event",
-    security(("admin_token" = [])),
+    security(("session_cookie" = []), ("session_bearer" = [])),
     params(("event_id" = uuid::Uuid, Path, description = "The event's id.")),
     responses(
         (status = 200, description = "The event.", body = EventDetail, headers(("ETag" = String))),
-        NotFoundProblem, OrganiserProblems, ServerProblems,
+        NotFoundProblem, RoleProblems, ServerProblems,
     ))]
 async fn get_event(
-    _organiser: Organiser,
+    OrganiserSession(session): OrganiserSession,
     state: axum::extract::State<AppState>,
     ApiPath(event_id): ApiPath<EventId>,
 ) -> Result<Response, ApiError> {
@@ -161,21 +175,24 @@ async fn get_event(
         .await
         .map_err(command_problem)?
         .ok_or_else(event_not_found)?;
+    if !session.principal.may_manage(&executed.state) {
+        return Err(not_event_organiser());
+    }
     event_response(&state, StatusCode::OK, &executed, false).await
 }
 
 /// Changes an event's details; fields left out keep their value.
 #[utoipa::path(patch, path = "/organiser/events/{event_id}", tag = TAG,
-    security(("admin_token" = [])),
+    security(("session_cookie" = []), ("session_bearer" = [])),
     params(("event_id" = uuid::Uuid, Path, description = "The event's id."),
         ("If-Match" = Option<String>, Header, description = "Apply only at this ETag.")),
     request_body = EditEventRequest,
     responses(
         (status = 200, description = "The event after the change.", body = EventDetail),
-        BodyProblems, NotFoundProblem, ConflictProblem, OrganiserProblems, ServerProblems,
+        BodyProblems, NotFoundProblem, ConflictProblem, RoleProblems, ServerProblems,
     ))]
 async fn edit_event(
-    _organiser: Organiser,
+    OrganiserSession(session): OrganiserSession,
     state: axum::extract::State<AppState>,
     ApiPath(event_id): ApiPath<EventId>,
     if_match: IfMatchVersion,
@@ -184,6 +201,7 @@ async fn edit_event(
     let change = request.parse()?;
     run(
         &state,
+        &session.principal,
         event_id,
         EventCommand::EditDetails(change),
         if_match,
@@ -193,7 +211,7 @@ async fn edit_event(
 
 /// Adds a ticket type. With an `Idempotency-Key`, a retry adds nothing twice.
 #[utoipa::path(post, path = "/organiser/events/{event_id}/ticket-types", tag = TAG,
-    security(("admin_token" = [])),
+    security(("session_cookie" = []), ("session_bearer" = [])),
     params(("event_id" = uuid::Uuid, Path, description = "The event's id."),
         ("Idempotency-Key" = Option<String>, Header,
             description = "Makes retries safe: the same key adds the ticket type once.")),
@@ -202,10 +220,10 @@ async fn edit_event(
         (status = 201, description = "Added; the event after the change.", body = EventDetail),
         (status = 200, description = "Already added by an earlier request with this key.",
             body = EventDetail),
-        BodyProblems, NotFoundProblem, ConflictProblem, OrganiserProblems, ServerProblems,
+        BodyProblems, NotFoundProblem, ConflictProblem, RoleProblems, ServerProblems,
     ))]
 async fn add_ticket_type(
-    _organiser: Organiser,
+    OrganiserSession(session): OrganiserSession,
     state: axum::extract::State<AppState>,
     ApiPath(event_id): ApiPath<EventId>,
     IdempotencyKeyHeader(key): IdempotencyKeyHeader,
@@ -214,7 +232,12 @@ async fn add_ticket_type(
     let build = request.parse()?;
     let (executed, _id, added) = state
         .catalogue
-        .add_ticket_type(event_id, key.as_ref(), build, &context())
+        .add_ticket_type(
+            event_id,
+            key.as_ref(),
+            build,
+            &command_context(&session.principal),
+        )
         .await
         .map_err(command_problem)?;
     state.reservations.catalogue_changed(event_id).await;
@@ -228,17 +251,17 @@ async fn add_ticket_type(
 
 /// Changes a ticket type; fields left out keep their value.
 #[utoipa::path(patch, path = "/organiser/events/{event_id}/ticket-types/{ticket_type_id}",
-    tag = TAG, security(("admin_token" = [])),
+    tag = TAG, security(("session_cookie" = []), ("session_bearer" = [])),
     params(("event_id" = uuid::Uuid, Path, description = "The event's id."),
         ("ticket_type_id" = uuid::Uuid, Path, description = "The ticket type's id."),
         ("If-Match" = Option<String>, Header, description = "Apply only at this ETag.")),
     request_body = ChangeTicketTypeRequest,
     responses(
         (status = 200, description = "The event after the change.", body = EventDetail),
-        BodyProblems, NotFoundProblem, ConflictProblem, OrganiserProblems, ServerProblems,
+        BodyProblems, NotFoundProblem, ConflictProblem, RoleProblems, ServerProblems,
     ))]
 async fn change_ticket_type(
-    _organiser: Organiser,
+    OrganiserSession(session): OrganiserSession,
     state: axum::extract::State<AppState>,
     ApiPath((event_id, ticket_type_id)): ApiPath<(EventId, TicketTypeId)>,
     if_match: IfMatchVersion,
@@ -249,40 +272,40 @@ async fn change_ticket_type(
         ticket_type_id,
         change,
     };
-    run(&state, event_id, command, if_match).await
+    run(&state, &session.principal, event_id, command, if_match).await
 }
 
 /// Removes a ticket type.
 #[utoipa::path(delete, path = "/organiser/events/{event_id}/ticket-types/{ticket_type_id}",
-    tag = TAG, security(("admin_token" = [])),
+    tag = TAG, security(("session_cookie" = []), ("session_bearer" = [])),
     params(("event_id" = uuid::Uuid, Path, description = "The event's id."),
         ("ticket_type_id" = uuid::Uuid, Path, description = "The ticket type's id."),
         ("If-Match" = Option<String>, Header, description = "Apply only at this ETag.")),
     responses(
         (status = 200, description = "The event after the change.", body = EventDetail),
-        NotFoundProblem, ConflictProblem, OrganiserProblems, ServerProblems,
+        NotFoundProblem, ConflictProblem, RoleProblems, ServerProblems,
     ))]
 async fn remove_ticket_type(
-    _organiser: Organiser,
+    OrganiserSession(session): OrganiserSession,
     state: axum::extract::State<AppState>,
     ApiPath((event_id, ticket_type_id)): ApiPath<(EventId, TicketTypeId)>,
     if_match: IfMatchVersion,
 ) -> Result<Response, ApiError> {
     let command = EventCommand::RemoveTicketType { ticket_type_id };
-    run(&state, event_id, command, if_match).await
+    run(&state, &session.principal, event_id, command, if_match).await
 }
 
 /// Puts the event on sale: it appears in the public listing.
 #[utoipa::path(post, path = "/organiser/events/{event_id}/publish", tag = TAG,
-    security(("admin_token" = [])),
+    security(("session_cookie" = []), ("session_bearer" = [])),
     params(("event_id" = uuid::Uuid, Path, description = "The event's id."),
         ("If-Match" = Option<String>, Header, description = "Apply only at this ETag.")),
     responses(
         (status = 200, description = "Published.", body = EventDetail),
-        NotFoundProblem, ConflictProblem, OrganiserProblems, ServerProblems,
+        NotFoundProblem, ConflictProblem, RoleProblems, ServerProblems,
     ))]
 async fn publish_event(
-    _organiser: Organiser,
+    OrganiserSession(session): OrganiserSession,
     state: axum::extract::State<AppState>,
     ApiPath(event_id): ApiPath<EventId>,
     if_match: IfMatchVersion,
@@ -290,21 +313,21 @@ async fn publish_event(
     let command = EventCommand::Publish {
         published_at: Utc::now(),
     };
-    run(&state, event_id, command, if_match).await
+    run(&state, &session.principal, event_id, command, if_match).await
 }
 
 /// Calls the event off; it can no longer change.
 #[utoipa::path(post, path = "/organiser/events/{event_id}/cancel", tag = TAG,
-    security(("admin_token" = [])),
+    security(("session_cookie" = []), ("session_bearer" = [])),
     params(("event_id" = uuid::Uuid, Path, description = "The event's id."),
         ("If-Match" = Option<String>, Header, description = "Apply only at this ETag.")),
     request_body = CancelEventRequest,
     responses(
         (status = 200, description = "Cancelled.", body = EventDetail),
-        BodyProblems, NotFoundProblem, ConflictProblem, OrganiserProblems, ServerProblems,
+        BodyProblems, NotFoundProblem, ConflictProblem, RoleProblems, ServerProblems,
     ))]
 async fn cancel_event(
-    _organiser: Organiser,
+    OrganiserSession(session): OrganiserSession,
     state: axum::extract::State<AppState>,
     ApiPath(event_id): ApiPath<EventId>,
     if_match: IfMatchVersion,
@@ -314,5 +337,5 @@ async fn cancel_event(
         cancelled_at: Utc::now(),
         reason: request.reason,
     };
-    run(&state, event_id, command, if_match).await
+    run(&state, &session.principal, event_id, command, if_match).await
 }

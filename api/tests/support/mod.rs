@@ -1,5 +1,8 @@
 //! `spawn_app()`: the real router on a free port, on a fresh database and a per-test Redis
-//! prefix, with a typed client to talk to it.
+//! prefix, with a typed client to talk to it and a signed-in organiser
+//! ([`TestApp::organiser`], `Caller::Organiser`) who owns the events the helpers create.
+//! More signed-in callers: `app.buyer()`, `app.other_organiser()`, `app.admin()`,
+//! `app.door_staff(event_id)` (see `accounts.rs`).
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -9,6 +12,7 @@ use std::time::Duration;
 
 use carneau_api::problem::{Problem, PROBLEM_CONTENT_TYPE};
 use carneau_api::{AppState, Config};
+use carneau_domain::account::Role;
 use carneau_projections::catalogue::{EventDetail, EventListingPage};
 use carneau_testkit::{TestDatabase, TestRedis};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
@@ -19,18 +23,21 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-/// The organiser token every test app is configured with.
-pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdefghij";
+pub mod accounts;
+
+pub use accounts::{create_account, TestAccount};
 
 /// Who a request is sent as.
 #[derive(Debug, Clone, Copy)]
-pub enum Caller {
+pub enum Caller<'a> {
     /// No `Authorization` header.
     Anonymous,
-    /// `Authorization: Bearer <the configured admin token>`.
+    /// The app's own organiser ([`TestApp::organiser`]), owner of the helpers' events.
     Organiser,
+    /// This account's session.
+    Session(&'a TestAccount),
     /// `Authorization: Bearer <this token>`.
-    Token(&'static str),
+    Token(&'a str),
 }
 
 /// A running application and a client aimed at it.
@@ -47,11 +54,13 @@ pub struct TestApp {
     pub database: TestDatabase,
     /// The test's Redis prefix, cleaned with the app.
     pub redis: TestRedis,
+    /// The organiser `Caller::Organiser` sends as; owns the events the helpers create.
+    pub organiser: TestAccount,
 }
 
-/// Starts the real router with an admin token configured.
+/// Starts the real router.
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(&[("CARNEAU_ADMIN_TOKEN", ADMIN_TOKEN)]).await
+    spawn_app_with(&[]).await
 }
 
 /// Starts the real router with these extra settings (on top of the test database and Redis).
@@ -74,21 +83,25 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     let stop_projectors = tokio_util::sync::CancellationToken::new();
     carneau_api::background::spawn_background(&state, stop_projectors.clone());
     let base_url = serve(carneau_api::router(state.clone())).await;
+    let organiser = create_account(&state, "organiser", &[Role::Organiser]).await;
     TestApp {
         base_url,
         client: reqwest::Client::new(),
         state,
         database,
         redis,
+        organiser,
         _stop_projectors: stop_projectors.drop_guard(),
     }
 }
 
-/// Serves `router` on a free local port; returns its base URL.
+/// Serves `router` on a free local port (with connection info, as `carneau serve` does);
+/// returns its base URL.
 pub async fn serve(router: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     format!("http://{address}")
 }
 
@@ -103,7 +116,7 @@ impl TestApp {
         &self,
         method: Method,
         path: &str,
-        caller: Caller,
+        caller: Caller<'_>,
         body: Option<&(impl Serialize + ?Sized)>,
     ) -> Response {
         let mut request = self.request(method, path, caller);
@@ -119,7 +132,7 @@ impl TestApp {
     }
 
     /// GET as `caller`.
-    pub async fn get_as(&self, path: &str, caller: Caller) -> Response {
+    pub async fn get_as(&self, path: &str, caller: Caller<'_>) -> Response {
         self.send(Method::GET, path, caller, None::<&()>).await
     }
 
@@ -133,7 +146,7 @@ impl TestApp {
         &self,
         path: &str,
         body: &(impl Serialize + ?Sized),
-        caller: Caller,
+        caller: Caller<'_>,
     ) -> Response {
         self.send(Method::POST, path, caller, Some(body)).await
     }
@@ -143,13 +156,13 @@ impl TestApp {
         &self,
         path: &str,
         body: &(impl Serialize + ?Sized),
-        caller: Caller,
+        caller: Caller<'_>,
     ) -> Response {
         self.send(Method::PATCH, path, caller, Some(body)).await
     }
 
     /// DELETE as `caller`.
-    pub async fn delete_as(&self, path: &str, caller: Caller) -> Response {
+    pub async fn delete_as(&self, path: &str, caller: Caller<'_>) -> Response {
         self.send(Method::DELETE, path, caller, None::<&()>).await
     }
 }
@@ -277,11 +290,12 @@ pub async fn expect_event(response: Response, status: StatusCode) -> EventDetail
 
 impl TestApp {
     /// A request to `path` as `caller`, for tests that set their own headers or body.
-    pub fn request(&self, method: Method, path: &str, caller: Caller) -> RequestBuilder {
+    pub fn request(&self, method: Method, path: &str, caller: Caller<'_>) -> RequestBuilder {
         let request = self.client.request(method, self.url(path));
         match caller {
             Caller::Anonymous => request,
-            Caller::Organiser => request.bearer_auth(ADMIN_TOKEN),
+            Caller::Organiser => request.bearer_auth(&self.organiser.token),
+            Caller::Session(account) => request.bearer_auth(&account.token),
             Caller::Token(token) => request.bearer_auth(token),
         }
     }
@@ -402,22 +416,25 @@ impl TestApp {
         .await;
     }
 
-    /// How many events the event store holds, all aggregates together: a refused
-    /// command must leave it unchanged.
+    /// How many events the event store holds, all aggregates together but the accounts
+    /// (the test's own sign-ups): a refused command must leave it unchanged.
     pub async fn stored_event_count(&self) -> i64 {
-        let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM events")
-            .fetch_one(self.database.pool())
-            .await
-            .unwrap();
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT count(*) FROM events WHERE aggregate_type <> 'Account'")
+                .fetch_one(self.database.pool())
+                .await
+                .unwrap();
         count
     }
 
-    /// How many distinct events (aggregates) the event store holds.
+    /// How many distinct events (`Event` aggregates) the event store holds.
     pub async fn stored_aggregate_count(&self) -> i64 {
-        let (count,): (i64,) = sqlx::query_as("SELECT count(DISTINCT aggregate_id) FROM events")
-            .fetch_one(self.database.pool())
-            .await
-            .unwrap();
+        let (count,): (i64,) = sqlx::query_as(
+            "SELECT count(DISTINCT aggregate_id) FROM events WHERE aggregate_type = 'Event'",
+        )
+        .fetch_one(self.database.pool())
+        .await
+        .unwrap();
         count
     }
 

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::details::{EventDetails, TimeZone, Venue};
 use super::ticket_type::{Capacity, MaxPerOrder, SaleWindow, TicketType};
-use crate::ids::{EventId, TicketTypeId};
+use crate::ids::{AccountId, EventId, TicketTypeId};
 use crate::money::{Currency, Money};
 use crate::text::{Description, TicketTypeName, Title};
 
@@ -21,6 +21,8 @@ pub enum EventCommand {
         details: EventDetails,
         /// The currency every price of this event is in; fixed for its lifetime.
         currency: Currency,
+        /// The organiser's account: the event's owner for its whole life.
+        organiser: AccountId,
     },
     /// Change some details; fields left out keep their value.
     EditDetails(EventDetailsChange),

@@ -64,6 +64,9 @@ pub enum EventError {
     /// A cancellation reason longer than [`MAX_CANCEL_REASON_CHARS`].
     #[error("The cancellation reason must be at most {MAX_CANCEL_REASON_CHARS} characters.")]
     ReasonTooLong,
+    /// An organiser acting on an event another organiser owns.
+    #[error("Only this event's organiser or an admin may manage it.")]
+    NotOrganiser,
 }
 
 impl EventError {
@@ -88,6 +91,7 @@ impl EventError {
             Self::TooManyTicketTypes => "too-many-ticket-types",
             Self::LastTicketTypeOfPublishedEvent => "last-ticket-type-of-published-event",
             Self::ReasonTooLong => "reason-too-long",
+            Self::NotOrganiser => "not-event-organiser",
         }
     }
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::details::EventDetails;
 use super::ticket_type::TicketType;
-use crate::ids::{EventId, TicketTypeId};
+use crate::ids::{AccountId, EventId, TicketTypeId};
 use crate::money::Currency;
 
 /// The facts recorded about an event in the catalogue.
@@ -25,6 +25,10 @@ pub enum EventCatalogueEvent {
         details: EventDetails,
         /// The currency of all its prices.
         currency: Currency,
+        /// The organiser who created it and owns it. Absent in events recorded before
+        /// accounts existed: such events are managed by admins only.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        organiser: Option<AccountId>,
     },
     /// The details were edited; this is the whole new set.
     EventDetailsEdited {

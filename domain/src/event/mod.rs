@@ -24,7 +24,7 @@ pub use error::EventError;
 pub use events::EventCatalogueEvent;
 pub use ticket_type::{Capacity, MaxPerOrder, SaleWindow, TicketType};
 
-use crate::ids::{EventId, TicketTypeId};
+use crate::ids::{AccountId, EventId, TicketTypeId};
 use crate::money::Currency;
 
 /// Most ticket types one event may have; keeps the aggregate (replayed on every command)
@@ -53,6 +53,9 @@ pub enum EventStatus {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     id: Option<EventId>,
+    /// The account that created the event; `None` for events from before accounts.
+    #[serde(default)]
+    organiser: Option<AccountId>,
     status: EventStatus,
     details: Option<EventDetails>,
     currency: Option<Currency>,
@@ -69,6 +72,18 @@ impl Event {
     /// The event's id; `None` until it is created.
     pub fn id(&self) -> Option<EventId> {
         self.id
+    }
+
+    /// The organiser who owns the event; `None` for events created before accounts
+    /// existed (only admins manage those).
+    pub fn organiser(&self) -> Option<AccountId> {
+        self.organiser
+    }
+
+    /// Whether `account` owns this event. Admins manage every event; that is the
+    /// caller's rule, not the event's.
+    pub fn is_organised_by(&self, account: AccountId) -> bool {
+        self.organiser == Some(account)
     }
 
     /// Where the event is in its life.
@@ -139,8 +154,10 @@ impl Aggregate for Event {
                 event_id,
                 details,
                 currency,
+                organiser,
             } => {
                 self.id = Some(event_id);
+                self.organiser = organiser;
                 self.status = EventStatus::Draft;
                 self.details = Some(details);
                 self.currency = Some(currency);

@@ -9,7 +9,7 @@ use super::{
     EventStatus, SaleWindow, TicketType, TicketTypeChange, MAX_CANCEL_REASON_CHARS,
     MAX_TICKET_TYPES,
 };
-use crate::ids::{EventId, TicketTypeId};
+use crate::ids::{AccountId, EventId, TicketTypeId};
 use crate::money::{Currency, Money};
 
 impl Event {
@@ -22,9 +22,10 @@ impl Event {
             event_id,
             details,
             currency,
+            organiser,
         } = command
         {
-            return self.create_draft(event_id, details, currency);
+            return self.create_draft(event_id, details, currency, organiser);
         }
         let (details, currency) = match (&self.details, self.currency) {
             (Some(details), Some(currency)) if self.id.is_some() => (details, currency),
@@ -63,6 +64,7 @@ impl Event {
         event_id: EventId,
         details: EventDetails,
         currency: Currency,
+        organiser: AccountId,
     ) -> Result<Vec<EventCatalogueEvent>, EventError> {
         if self.id.is_some() {
             return Err(EventError::AlreadyExists);
@@ -72,6 +74,7 @@ impl Event {
             event_id,
             details,
             currency,
+            organiser: Some(organiser),
         }])
     }
 

@@ -1,10 +1,12 @@
 //! The event catalogue's read models: the public listing and each event's detail,
 //! built by the `catalogue` projector from `Event` aggregate events.
 
+mod organiser;
 mod projector;
 mod queries;
 mod views;
 
+pub use organiser::{organiser_events, OrganiserEventSummary, MAX_ORGANISER_EVENTS};
 pub use projector::CatalogueProjector;
 pub use queries::{event_detail, listing, ListingCursor, ListingFilter, MAX_PAGE_SIZE};
 pub use views::{

@@ -75,10 +75,22 @@ async fn apply_one(
     event: EventCatalogueEvent,
 ) -> anyhow::Result<()> {
     if let EventCatalogueEvent::EventDrafted {
-        details, currency, ..
+        details,
+        currency,
+        organiser,
+        ..
     } = &event
     {
-        insert_draft(tx, event_id, sequence, details, currency.as_str()).await?;
+        let organiser = organiser.map(|id| id.as_uuid());
+        insert_draft(
+            tx,
+            event_id,
+            sequence,
+            details,
+            currency.as_str(),
+            organiser,
+        )
+        .await?;
         return Ok(());
     }
     if !claim_sequence(tx, event_id, sequence).await? {
@@ -171,19 +183,21 @@ async fn insert_draft(
     sequence: i64,
     details: &EventDetails,
     currency: &str,
+    organiser: Option<Uuid>,
 ) -> anyhow::Result<()> {
     let query = sqlx::query(
         r#"
         INSERT INTO catalogue_events
             (event_id, status, title, description, venue_name, venue_address, starts_at,
-             ends_at, time_zone, currency, version)
-        VALUES ($1, 'draft', $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ends_at, time_zone, currency, version, organiser_id)
+        VALUES ($1, 'draft', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
         ON CONFLICT (event_id) DO NOTHING
         "#,
     );
     bind_details(query, event_id, details)
         .bind(currency)
         .bind(sequence)
+        .bind(organiser)
         .execute(&mut **tx)
         .await?;
     Ok(())

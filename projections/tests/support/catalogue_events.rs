@@ -87,6 +87,7 @@ impl EventStream {
             event_id: EventId::from_uuid(id),
             details,
             currency: eur(),
+            organiser: None,
         };
         stream.append(pool, [drafted]).await;
         stream

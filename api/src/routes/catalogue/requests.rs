@@ -14,38 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::problem::{ApiError, FieldError};
-
-/// Collects field errors while parsing, so one response names every bad field.
-#[derive(Default)]
-struct FieldErrors(Vec<FieldError>);
-
-impl FieldErrors {
-    fn check<T>(&mut self, field: &str, parsed: Result<T, InvalidValue>) -> Option<T> {
-        parsed
-            .map_err(|error| self.0.push(FieldError::new(field, error.message())))
-            .ok()
-    }
-
-    fn check_optional<T, R>(
-        &mut self,
-        field: &str,
-        raw: Option<R>,
-        parse: impl FnOnce(R) -> Result<T, InvalidValue>,
-    ) -> Option<Option<T>> {
-        match raw {
-            None => Some(None),
-            Some(raw) => self.check(field, parse(raw)).map(Some),
-        }
-    }
-
-    fn finish<T>(self, value: Option<T>) -> Result<T, ApiError> {
-        match value {
-            Some(value) if self.0.is_empty() => Ok(value),
-            _ => Err(ApiError::validation(self.0)),
-        }
-    }
-}
+use crate::problem::{ApiError, FieldErrors};
 
 /// Where an event takes place.
 #[derive(Debug, Clone, Deserialize, ToSchema)]

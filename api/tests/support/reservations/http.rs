@@ -14,7 +14,8 @@ use serde_json::{json, Value};
 use tokio_util::sync::{CancellationToken, DropGuard};
 use uuid::Uuid;
 
-use crate::support::{event_request, in_days, serve, TestApp, ADMIN_TOKEN};
+use crate::support::{create_account, event_request, in_days, serve, TestApp};
+use carneau_domain::account::Role;
 
 /// The token secret every reservation test configures, so that all processes of one test
 /// sign and accept the same reservation tokens.
@@ -30,6 +31,8 @@ pub struct Http {
     pub client: reqwest::Client,
     /// `http://127.0.0.1:<port>`.
     pub base_url: String,
+    /// The session token of the organiser who sets sales up.
+    pub organiser_token: String,
 }
 
 /// An answer: its status and its JSON body (`Null` when it has none).
@@ -124,11 +127,13 @@ pub fn reservation_body(lines: &[(Uuid, u32)]) -> Value {
 }
 
 impl Http {
-    /// A client of the process listening at `base_url`.
-    pub fn new(base_url: impl Into<String>) -> Self {
+    /// A client of the process listening at `base_url`, setting sales up as the
+    /// organiser whose session token is `organiser_token`.
+    pub fn new(base_url: impl Into<String>, organiser_token: impl Into<String>) -> Self {
         Self {
             client: reqwest::Client::new(),
             base_url: base_url.into(),
+            organiser_token: organiser_token.into(),
         }
     }
 
@@ -171,7 +176,7 @@ impl Http {
 
     async fn organiser(&self, method: Method, path: &str, body: Option<&Value>) -> EventDetail {
         let reply = self
-            .call(method, path, Some(ADMIN_TOKEN), None, body)
+            .call(method, path, Some(&self.organiser_token), None, body)
             .await
             .unwrap();
         assert!(
@@ -315,6 +320,7 @@ impl TestApp {
         Http {
             client: self.client.clone(),
             base_url: self.base_url.clone(),
+            organiser_token: self.organiser.token.clone(),
         }
     }
 
@@ -339,7 +345,7 @@ impl TestApp {
         let base_url = serve(carneau_api::router(state.clone())).await;
         SecondApp {
             _stop_background: stop.drop_guard(),
-            http: Http::new(base_url),
+            http: Http::new(base_url, self.organiser.token.clone()),
             state,
         }
     }
@@ -370,7 +376,6 @@ pub async fn spawn_app_without_sweeper(settings: &[(&str, &str)]) -> TestApp {
         ("DATABASE_URL", database.url()),
         ("REDIS_URL", carneau_testkit::redis_url()),
         ("CARNEAU_REDIS_PREFIX", redis.prefix().to_owned()),
-        ("CARNEAU_ADMIN_TOKEN", ADMIN_TOKEN.to_owned()),
         ("CARNEAU_TOKEN_SECRET", TOKEN_SECRET.to_owned()),
     ]);
     vars.extend(settings.iter().map(|(k, v)| (*k, (*v).to_owned())));
@@ -393,6 +398,7 @@ pub async fn spawn_app_without_sweeper(settings: &[(&str, &str)]) -> TestApp {
         stop.clone(),
     );
     let base_url = serve(carneau_api::router(state.clone())).await;
+    let organiser = create_account(&state, "organiser", &[Role::Organiser]).await;
     TestApp {
         _stop_projectors: stop.drop_guard(),
         base_url,
@@ -400,15 +406,13 @@ pub async fn spawn_app_without_sweeper(settings: &[(&str, &str)]) -> TestApp {
         state,
         database,
         redis,
+        organiser,
     }
 }
 
-/// Starts an app for the reservation tests: admin token, token secret, and `settings`.
+/// Starts an app for the reservation tests: token secret, and `settings`.
 pub async fn spawn_reservation_app(settings: &[(&str, &str)]) -> TestApp {
-    let mut all = vec![
-        ("CARNEAU_ADMIN_TOKEN", ADMIN_TOKEN),
-        ("CARNEAU_TOKEN_SECRET", TOKEN_SECRET),
-    ];
+    let mut all = vec![("CARNEAU_TOKEN_SECRET", TOKEN_SECRET)];
     all.extend_from_slice(settings);
     crate::support::spawn_app_with(&all).await
 }

@@ -8,7 +8,7 @@ use crate::event::{
     Capacity, Event, EventCatalogueEvent, EventDetails, MaxPerOrder, SaleWindow, TicketType,
     TimeZone, Venue,
 };
-use crate::ids::{EventId, TicketTypeId};
+use crate::ids::{AccountId, EventId, TicketTypeId};
 use crate::money::{Currency, Money};
 use crate::text::{Description, TicketTypeName, Title, VenueAddress, VenueName};
 
@@ -32,6 +32,10 @@ pub fn ends_at() -> DateTime<Utc> {
 
 pub fn event_id() -> EventId {
     EventId::from_uuid(Uuid::from_u128(0xE1))
+}
+
+pub fn organiser() -> AccountId {
+    AccountId::from_uuid(Uuid::from_u128(0xA1))
 }
 
 pub fn ticket_type_id(n: u128) -> TicketTypeId {
@@ -77,6 +81,7 @@ pub fn drafted() -> EventCatalogueEvent {
         event_id: event_id(),
         details: details(),
         currency: eur(),
+        organiser: Some(organiser()),
     }
 }
 

@@ -45,6 +45,7 @@ fn creates_a_draft() {
             event_id: event_id(),
             details: details(),
             currency: eur(),
+            organiser: organiser(),
         })
         .then_expect_events(vec![drafted()]);
 }
@@ -57,6 +58,7 @@ fn refuses_to_create_an_event_twice() {
             event_id: event_id(),
             details: details(),
             currency: eur(),
+            organiser: organiser(),
         })
         .then_expect_error(EventError::AlreadyExists);
 }
@@ -73,6 +75,7 @@ fn refuses_a_draft_that_does_not_end_after_it_starts() {
                     ..details()
                 },
                 currency: eur(),
+                organiser: organiser(),
             })
             .then_expect_error(EventError::EndsBeforeStart);
     }

@@ -2,11 +2,11 @@
 
 use std::collections::HashSet;
 
-use cqrs_es::DomainEvent;
+use cqrs_es::{Aggregate, DomainEvent};
 use serde_json::json;
 
 use super::fixtures::*;
-use crate::event::{EventCatalogueEvent, EventError, TicketType};
+use crate::event::{Event, EventCatalogueEvent, EventError, TicketType};
 
 fn one_of_each_event() -> Vec<EventCatalogueEvent> {
     vec![
@@ -65,9 +65,24 @@ fn drafted_event_has_a_stable_stored_form() {
                 "ends_at": "2030-06-01T23:00:00Z",
                 "time_zone": "Europe/Paris"
             },
-            "currency": "EUR"
+            "currency": "EUR",
+            "organiser": "00000000-0000-0000-0000-0000000000a1"
         }})
     );
+}
+
+#[test]
+fn a_drafted_event_from_before_accounts_has_no_organiser() {
+    let mut json = serde_json::to_value(drafted()).unwrap();
+    json["EventDrafted"]
+        .as_object_mut()
+        .unwrap()
+        .remove("organiser");
+    let old: EventCatalogueEvent = serde_json::from_value(json).unwrap();
+    let mut event = Event::default();
+    event.apply(old);
+    assert_eq!(event.organiser(), None);
+    assert!(!event.is_organised_by(organiser()));
 }
 
 #[test]
@@ -120,6 +135,7 @@ fn every_error_has_a_distinct_kebab_case_kind_and_a_sentence() {
         EventError::TooManyTicketTypes,
         EventError::LastTicketTypeOfPublishedEvent,
         EventError::ReasonTooLong,
+        EventError::NotOrganiser,
     ];
     let kinds: HashSet<_> = errors.iter().map(EventError::kind).collect();
     assert_eq!(kinds.len(), errors.len());

@@ -88,6 +88,7 @@ fn drafted() -> EventCatalogueEvent {
             time_zone: TimeZone::parse("Europe/Paris").unwrap(),
         },
         currency: Currency::parse("EUR").unwrap(),
+        organiser: None,
     }
 }
 

@@ -1,0 +1,225 @@
+//! Authentication and authorization of requests: who is calling (a session, from the
+//! `carneau_session` cookie or `Authorization: Bearer`), and what they may do.
+//!
+//! A handler states what it needs by the extractor it takes:
+//!
+//! | extractor | lets through | otherwise |
+//! | --- | --- | --- |
+//! | [`MaybeSignedIn`] | everyone (`None` when anonymous or the token is unknown) | - |
+//! | [`SignedIn`] | any live session | 401 `unauthorized` |
+//! | [`OrganiserSession`] | organisers and admins | 401, or 403 `forbidden` |
+//! | [`AdminSession`] | admins | 401, or 403 `forbidden` |
+//!
+//! Per-event rules take the principal and the event: [`require_event_manager`] (owner
+//! or admin, else 403 `not-event-organiser`) and [`may_work_door`] (owner, admin or door
+//! staff granted for that event). A request's session is resolved once (Redis, no
+//! PostgreSQL on a hit) and kept in the request's extensions for the other extractors.
+
+mod client_address;
+mod cookie;
+mod openapi;
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use carneau_commands::accounts::{Session, SessionToken};
+use carneau_commands::{Actor, CommandContext};
+use carneau_domain::event::Event;
+use carneau_domain::ids::EventId;
+
+pub use carneau_commands::accounts::Principal;
+pub use client_address::ClientAddress;
+pub use cookie::{clear_session_cookie, session_cookie, SESSION_COOKIE};
+pub use openapi::{SessionSchemes, BEARER_SCHEME, COOKIE_SCHEME};
+
+use crate::problem::ApiError;
+use crate::routes::catalogue::errors::command_problem;
+use crate::state::AppState;
+
+/// The session a request presented, resolved once and kept in its extensions.
+#[derive(Clone)]
+struct ResolvedSession(Option<Session>);
+
+/// The token a request presents: `Authorization: Bearer` first, else the cookie. A bearer
+/// value that is not shaped like a session token (a reservation token, say) is ignored.
+fn presented_token(headers: &HeaderMap) -> Option<SessionToken> {
+    bearer_token(headers)
+        .and_then(SessionToken::parse)
+        .or_else(|| cookie::session_token(headers))
+}
+
+/// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive).
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Session>, ApiError> {
+    if let Some(ResolvedSession(session)) = parts.extensions.get::<ResolvedSession>() {
+        return Ok(session.clone());
+    }
+    let session = match presented_token(&parts.headers) {
+        Some(token) => state
+            .accounts
+            .sessions()
+            .resolve(&token)
+            .await
+            .map_err(ApiError::internal)?,
+        None => None,
+    };
+    parts.extensions.insert(ResolvedSession(session.clone()));
+    Ok(session)
+}
+
+fn not_signed_in() -> ApiError {
+    ApiError::unauthorized(
+        "Sign in first: send the session cookie or `Authorization: Bearer <session token>`.",
+    )
+}
+
+/// The caller's session if there is a live one; anonymous callers get `None`.
+pub struct MaybeSignedIn(pub Option<Session>);
+
+/// A signed-in caller (any role). 401 otherwise.
+pub struct SignedIn(pub Session);
+
+/// An organiser or an admin. 401 when not signed in, 403 for other accounts.
+pub struct OrganiserSession(pub Session);
+
+/// An admin. 401 when not signed in, 403 for other accounts.
+pub struct AdminSession(pub Session);
+
+impl<S> FromRequestParts<S> for MaybeSignedIn
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(resolve(parts, &AppState::from_ref(state)).await?))
+    }
+}
+
+impl<S> FromRequestParts<S> for SignedIn
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        resolve(parts, &AppState::from_ref(state))
+            .await?
+            .map(Self)
+            .ok_or_else(not_signed_in)
+    }
+}
+
+impl<S> FromRequestParts<S> for OrganiserSession
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let SignedIn(session) = SignedIn::from_request_parts(parts, state).await?;
+        if !session.principal.is_organiser() {
+            return Err(ApiError::forbidden(
+                "This route is for organisers; ask an admin to make your account an organiser.",
+            ));
+        }
+        Ok(Self(session))
+    }
+}
+
+impl<S> FromRequestParts<S> for AdminSession
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let SignedIn(session) = SignedIn::from_request_parts(parts, state).await?;
+        if !session.principal.is_admin() {
+            return Err(ApiError::forbidden("This route is for admins."));
+        }
+        Ok(Self(session))
+    }
+}
+
+/// Who acts, for the command layer: admins may act on every event.
+pub fn actor(principal: &Principal) -> Actor {
+    Actor::Account {
+        account_id: principal.account_id,
+        admin: principal.is_admin(),
+    }
+}
+
+/// The command context of a request made by `principal` (actor and request id).
+pub fn command_context(principal: &Principal) -> CommandContext {
+    CommandContext {
+        actor: actor(principal),
+        request_id: crate::request_id::current().map(|id| id.to_string()),
+    }
+}
+
+/// 403 `not-event-organiser`: the caller may not manage this event.
+pub fn not_event_organiser() -> ApiError {
+    command_problem(carneau_commands::CommandError::Rejected(
+        carneau_domain::event::EventError::NotOrganiser,
+    ))
+}
+
+/// Loads the event (from its history: no lag) and checks that `principal` may manage it:
+/// 404 `event-not-found` when it does not exist, 403 `not-event-organiser` when it is
+/// another organiser's (or the caller is no organiser). For routes that do not run a
+/// catalogue command (command routes get the same check inside the command, for free).
+pub async fn require_event_manager(
+    state: &AppState,
+    principal: &Principal,
+    event_id: EventId,
+) -> Result<Event, ApiError> {
+    if !principal.is_organiser() {
+        return Err(not_event_organiser());
+    }
+    let event = state
+        .catalogue
+        .load(event_id)
+        .await
+        .map_err(command_problem)?
+        .ok_or_else(crate::routes::catalogue::errors::event_not_found)?
+        .state;
+    if principal.may_manage(&event) {
+        Ok(event)
+    } else {
+        Err(not_event_organiser())
+    }
+}
+
+/// Whether `principal` may check tickets in at `event_id`'s door: door staff granted for
+/// that event or an admin (decided from the cached principal, no query), or the event's
+/// organiser (one load of the event). `false` for an event that does not exist.
+pub async fn may_work_door(
+    state: &AppState,
+    principal: &Principal,
+    event_id: EventId,
+) -> Result<bool, ApiError> {
+    if principal.is_admin() || principal.is_door_staff_of(event_id) {
+        return Ok(true);
+    }
+    if !principal.is_organiser() {
+        return Ok(false);
+    }
+    let event = state
+        .catalogue
+        .load(event_id)
+        .await
+        .map_err(command_problem)?;
+    Ok(event.is_some_and(|event| principal.may_manage(&event.state)))
+}

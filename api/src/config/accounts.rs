@@ -1,0 +1,160 @@
+//! Settings of accounts and sessions: session lifetime, the cookie's `Secure` flag, which
+//! proxies may name the client's address, and the sign-in rate limits.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use carneau_commands::rate_limit::Limit;
+
+use super::ConfigError;
+
+/// How long a session lasts unless `CARNEAU_SESSION_SECONDS` says otherwise: 14 days.
+pub const DEFAULT_SESSION_SECONDS: u64 = 14 * 24 * 3_600;
+/// Default `CARNEAU_LOGIN_LIMIT_PER_ADDRESS`: 20 attempts per 5 minutes.
+pub const DEFAULT_LOGIN_LIMIT_PER_ADDRESS: &str = "20/300";
+/// Default `CARNEAU_LOGIN_LIMIT_PER_EMAIL`: 10 attempts per 5 minutes.
+pub const DEFAULT_LOGIN_LIMIT_PER_EMAIL: &str = "10/300";
+/// Default `CARNEAU_REGISTRATION_LIMIT_PER_ADDRESS`: 10 registrations per hour.
+pub const DEFAULT_REGISTRATION_LIMIT_PER_ADDRESS: &str = "10/3600";
+/// Where buyers' pages live when `CARNEAU_PUBLIC_URL` is not set (the web client).
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:3000";
+
+/// The peers whose `X-Forwarded-For` is believed (`CARNEAU_TRUSTED_PROXIES`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<IpAddr>);
+
+impl TrustedProxies {
+    /// Whether `address` is one of them.
+    pub fn contains(&self, address: &IpAddr) -> bool {
+        self.0.contains(address)
+    }
+}
+
+/// The account settings.
+#[derive(Debug, Clone)]
+pub struct AccountSettings {
+    /// `CARNEAU_SESSION_SECONDS`: how long a session lasts after sign-in (default 14 days).
+    pub session_lifetime: Duration,
+    /// `CARNEAU_COOKIE_SECURE`: `true` adds `Secure` to the session cookie (HTTPS only).
+    pub cookie_secure: bool,
+    /// `CARNEAU_TRUSTED_PROXIES`: comma-separated IPs whose `X-Forwarded-For` names the
+    /// client (the web client's proxy); empty: the TCP peer is the client.
+    pub trusted_proxies: TrustedProxies,
+    /// `CARNEAU_LOGIN_LIMIT_PER_ADDRESS` (`max/seconds`): sign-in attempts per client address.
+    pub login_per_address: Limit,
+    /// `CARNEAU_LOGIN_LIMIT_PER_EMAIL` (`max/seconds`): sign-in attempts per account email.
+    pub login_per_email: Limit,
+    /// `CARNEAU_REGISTRATION_LIMIT_PER_ADDRESS` (`max/seconds`): registrations per address.
+    pub registration_per_address: Limit,
+    /// `CARNEAU_PUBLIC_URL`: where buyers' pages live; email verification links point there.
+    pub public_url: String,
+}
+
+impl AccountSettings {
+    /// Reads the settings through `read` (empty values count as unset).
+    pub(super) fn from_lookup(
+        read: &impl Fn(&'static str) -> Result<Option<String>, ConfigError>,
+    ) -> Result<Self, ConfigError> {
+        let session_seconds = match read("CARNEAU_SESSION_SECONDS")? {
+            None => DEFAULT_SESSION_SECONDS,
+            Some(raw) => raw
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|seconds| (1..=366 * 24 * 3_600).contains(seconds))
+                .ok_or_else(|| {
+                    ConfigError::new("CARNEAU_SESSION_SECONDS", "must be 1 to 31622400 seconds")
+                })?,
+        };
+        let cookie_secure = match read("CARNEAU_COOKIE_SECURE")?.as_deref().map(str::trim) {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(_) => {
+                return Err(ConfigError::new(
+                    "CARNEAU_COOKIE_SECURE",
+                    "must be `true` or `false`",
+                ))
+            }
+        };
+        let trusted_proxies = match read("CARNEAU_TRUSTED_PROXIES")? {
+            None => TrustedProxies::default(),
+            Some(raw) => TrustedProxies(
+                raw.split(',')
+                    .map(str::trim)
+                    .filter(|part| !part.is_empty())
+                    .map(|part| part.parse::<IpAddr>())
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| {
+                        ConfigError::new(
+                            "CARNEAU_TRUSTED_PROXIES",
+                            "must be comma-separated IP addresses",
+                        )
+                    })?,
+            ),
+        };
+        let limit = |name: &'static str, default: &str| -> Result<Limit, ConfigError> {
+            let raw = read(name)?.unwrap_or_else(|| default.to_owned());
+            parse_limit(&raw).ok_or_else(|| {
+                ConfigError::new(name, "must be `max/seconds`, e.g. `10/300` (both above 0)")
+            })
+        };
+        let public_url = read("CARNEAU_PUBLIC_URL")?
+            .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned())
+            .trim_end_matches('/')
+            .to_owned();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(ConfigError::new(
+                "CARNEAU_PUBLIC_URL",
+                "must be an http:// or https:// URL",
+            ));
+        }
+        Ok(Self {
+            session_lifetime: Duration::from_secs(session_seconds),
+            cookie_secure,
+            trusted_proxies,
+            login_per_address: limit(
+                "CARNEAU_LOGIN_LIMIT_PER_ADDRESS",
+                DEFAULT_LOGIN_LIMIT_PER_ADDRESS,
+            )?,
+            login_per_email: limit(
+                "CARNEAU_LOGIN_LIMIT_PER_EMAIL",
+                DEFAULT_LOGIN_LIMIT_PER_EMAIL,
+            )?,
+            registration_per_address: limit(
+                "CARNEAU_REGISTRATION_LIMIT_PER_ADDRESS",
+                DEFAULT_REGISTRATION_LIMIT_PER_ADDRESS,
+            )?,
+            public_url,
+        })
+    }
+}
+
+/// `max/seconds`, both positive.
+fn parse_limit(raw: &str) -> Option<Limit> {
+    let (max, seconds) = raw.trim().split_once('/')?;
+    let max: u32 = max.trim().parse().ok().filter(|max| *max > 0)?;
+    let seconds: u64 = seconds.trim().parse().ok().filter(|seconds| *seconds > 0)?;
+    Some(Limit {
+        max,
+        window: Duration::from_secs(seconds),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_read_as_max_per_seconds() {
+        assert_eq!(
+            parse_limit("5/60"),
+            Some(Limit {
+                max: 5,
+                window: Duration::from_secs(60)
+            })
+        );
+        for bad in ["", "5", "0/60", "5/0", "x/60", "-1/60"] {
+            assert_eq!(parse_limit(bad), None, "{bad}");
+        }
+    }
+}

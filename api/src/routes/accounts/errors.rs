@@ -1,0 +1,65 @@
+//! The one place where account refusals become problems.
+
+use std::time::Duration;
+
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
+use carneau_commands::accounts::AccountsError;
+use carneau_domain::account::AccountError;
+
+use crate::problem::{ApiError, FieldError};
+
+/// Maps a refused or failed account operation to its problem.
+pub fn accounts_problem(error: AccountsError) -> ApiError {
+    match error {
+        AccountsError::EmailTaken => ApiError::conflict(
+            "email-taken",
+            "An account with this email already exists. Sign in instead.",
+        )
+        .with_field_errors(vec![FieldError::new("email", "is already registered")]),
+        AccountsError::InvalidCredentials => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid-credentials",
+            "Wrong email or password",
+            "The email or the password is not right.",
+        ),
+        AccountsError::InvalidVerificationToken => invalid_link(),
+        AccountsError::Rejected(AccountError::NotFound) => ApiError::new(
+            StatusCode::NOT_FOUND,
+            "account-not-found",
+            "Account not found",
+            "This account does not exist.",
+        ),
+        AccountsError::Rejected(reason) => ApiError::conflict(reason.kind(), reason.to_string()),
+        AccountsError::Conflict => ApiError::conflict(
+            "concurrent-modification",
+            "The account was changed by another request at the same time. Try again.",
+        ),
+        AccountsError::Store(cause) => ApiError::internal(cause),
+    }
+}
+
+/// 410 `verification-link-invalid`.
+pub fn invalid_link() -> ApiError {
+    ApiError::new(
+        StatusCode::GONE,
+        "verification-link-invalid",
+        "Verification link not valid",
+        "This verification link is unknown, was used already or has expired. Ask for a new one.",
+    )
+}
+
+/// 429 `rate-limited` with `Retry-After` in whole seconds (rounded up).
+pub fn rate_limited(retry_after: Duration) -> ApiError {
+    let seconds = retry_after.as_millis().div_ceil(1_000).max(1);
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate-limited",
+        "Too many attempts",
+        format!("Too many attempts; try again in {seconds} seconds."),
+    )
+    .with_header(
+        RETRY_AFTER,
+        HeaderValue::from_str(&seconds.to_string()).unwrap_or(HeaderValue::from_static("60")),
+    )
+}

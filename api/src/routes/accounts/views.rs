@@ -1,0 +1,65 @@
+//! What the account routes answer with.
+
+use carneau_commands::accounts::Principal;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// The signed-in account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Me {
+    /// The account's id.
+    pub id: Uuid,
+    /// Its login address, as typed at registration.
+    pub email: String,
+    /// How the person is called.
+    pub name: String,
+    /// Roles beyond buyer: `organiser`, `admin`.
+    #[schema(example = json!(["organiser"]))]
+    pub roles: Vec<String>,
+    /// Events at whose door this account may check tickets in.
+    pub door_staff_events: Vec<Uuid>,
+    /// Whether the email is verified; guest orders placed with it show up only then.
+    pub email_verified: bool,
+}
+
+impl From<&Principal> for Me {
+    fn from(principal: &Principal) -> Self {
+        Self {
+            id: principal.account_id.as_uuid(),
+            email: principal.email.as_str().to_owned(),
+            name: principal.name.as_str().to_owned(),
+            roles: principal
+                .roles
+                .iter()
+                .map(|role| role.as_str().to_owned())
+                .collect(),
+            door_staff_events: principal
+                .door_staff_events
+                .iter()
+                .map(|event| event.as_uuid())
+                .collect(),
+            email_verified: principal.email_verified,
+        }
+    }
+}
+
+/// A new session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SessionView {
+    /// The session token: send it as `Authorization: Bearer <token>` (browsers use the
+    /// cookie instead). Shown once; only its hash is stored.
+    pub token: String,
+    /// When the session ends unless signed out earlier.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The answer to registration and sign-in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SignedInResponse {
+    /// The account.
+    pub account: Me,
+    /// The session just opened.
+    pub session: SessionView,
+}

@@ -1,0 +1,95 @@
+//! Email verification tokens: random, single use, stored only as a hash, short-lived.
+
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use carneau_domain::account::EmailAddress;
+use carneau_domain::ids::AccountId;
+use chrono::Utc;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+/// How long a verification link works.
+pub const VERIFICATION_LIFETIME: Duration = Duration::from_secs(48 * 3_600);
+/// Random bytes in a token: 256 bits.
+const TOKEN_BYTES: usize = 32;
+
+/// A verification token as it travels in the link. `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct VerificationToken(String);
+
+impl VerificationToken {
+    fn generate() -> Self {
+        let mut bytes = [0_u8; TOKEN_BYTES];
+        rand::thread_rng().fill_bytes(&mut bytes);
+        Self(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// A token from a link, if it has the shape of one this service issues.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let raw = raw.trim();
+        let decoded = URL_SAFE_NO_PAD.decode(raw).ok()?;
+        (decoded.len() == TOKEN_BYTES).then(|| Self(raw.to_owned()))
+    }
+
+    /// The token, to put in the link.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    fn hash(&self) -> Vec<u8> {
+        Sha256::digest(self.0.as_bytes()).to_vec()
+    }
+}
+
+impl std::fmt::Debug for VerificationToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VerificationToken(***)")
+    }
+}
+
+/// Stores a new token for `email` of `account_id` (table `email_verification_tokens`).
+pub(super) async fn store(
+    pool: &PgPool,
+    account_id: AccountId,
+    email: &EmailAddress,
+) -> anyhow::Result<VerificationToken> {
+    let token = VerificationToken::generate();
+    let expires_at = Utc::now() + chrono::Duration::from_std(VERIFICATION_LIFETIME)?;
+    sqlx::query(
+        "INSERT INTO email_verification_tokens (token_hash, account_id, email, expires_at) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(token.hash())
+    .bind(account_id.as_uuid())
+    .bind(email.as_str())
+    .bind(expires_at)
+    .execute(pool)
+    .await?;
+    Ok(token)
+}
+
+/// Marks the token used (in `tx`) and returns whose address it verifies; `None` if it is
+/// unknown, used or expired (table `email_verification_tokens`).
+pub(super) async fn spend(
+    tx: &mut Transaction<'_, Postgres>,
+    token: &VerificationToken,
+) -> anyhow::Result<Option<(AccountId, EmailAddress)>> {
+    let row: Option<(Uuid, String)> = sqlx::query_as(
+        "UPDATE email_verification_tokens SET used_at = now() \
+         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() \
+         RETURNING account_id, email",
+    )
+    .bind(token.hash())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((account_id, email)) = row else {
+        return Ok(None);
+    };
+    let email =
+        EmailAddress::parse(email).map_err(|error| anyhow::anyhow!("stored email: {error}"))?;
+    Ok(Some((AccountId::from_uuid(account_id), email)))
+}

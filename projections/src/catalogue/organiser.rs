@@ -1,0 +1,55 @@
+//! The organiser's view of the catalogue: every event they own, drafts included.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Most events one "my events" answer lists.
+pub const MAX_ORGANISER_EVENTS: i64 = 500;
+
+/// One event in an organiser's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
+pub struct OrganiserEventSummary {
+    /// The event's id.
+    pub id: Uuid,
+    /// `draft`, `published` or `cancelled`.
+    #[schema(example = "draft")]
+    pub status: String,
+    /// Title shown to buyers.
+    pub title: String,
+    /// Name of the venue.
+    pub venue_name: String,
+    /// When it starts (UTC).
+    pub starts_at: DateTime<Utc>,
+    /// When it ends (UTC).
+    pub ends_at: DateTime<Utc>,
+    /// IANA time zone in which to show its times.
+    pub time_zone: String,
+    /// The organiser who owns it; absent for events from before accounts.
+    pub organiser_id: Option<Uuid>,
+}
+
+/// Events owned by `organiser` (every event when `None`), soonest first, from table
+/// `catalogue_events` (a moment behind the log).
+pub async fn organiser_events(
+    pool: &PgPool,
+    organiser: Option<Uuid>,
+) -> anyhow::Result<Vec<OrganiserEventSummary>> {
+    let events = sqlx::query_as::<_, OrganiserEventSummary>(
+        r#"
+        SELECT event_id AS id, status, title, venue_name, starts_at, ends_at, time_zone,
+               organiser_id
+          FROM catalogue_events
+         WHERE $1::uuid IS NULL OR organiser_id = $1
+         ORDER BY starts_at, event_id
+         LIMIT $2
+        "#,
+    )
+    .bind(organiser)
+    .bind(MAX_ORGANISER_EVENTS)
+    .fetch_all(pool)
+    .await?;
+    Ok(events)
+}
