@@ -9,8 +9,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
 import { Field } from "@/components/field";
 import { fieldErrors, failureMessage, type Failure } from "@/lib/api/problem";
-import { AUTH_PATHS } from "@/lib/auth";
-import { sendJson } from "@/lib/forms";
+import { browserApi, call } from "@/lib/api/browser";
 
 /** Log in or register; on success the session cookie is set and we go where the visitor was headed. */
 export function AuthForm({ mode }: { mode: "login" | "register" }) {
@@ -23,16 +22,14 @@ export function AuthForm({ mode }: { mode: "login" | "register" }) {
   const submit = async (ev: React.FormEvent<HTMLFormElement>) => {
     ev.preventDefault();
     const form = new FormData(ev.currentTarget);
-    const body =
-      mode === "login"
-        ? { email: form.get("email"), password: form.get("password") }
-        : { email: form.get("email"), name: form.get("name"), password: form.get("password") };
+    const text = (name: string) => String(form.get(name) ?? "");
     setBusy(true);
     setFailure(null);
-    const result = await sendJson(
-      "POST",
-      mode === "login" ? AUTH_PATHS.login : AUTH_PATHS.register,
-      body,
+    // Both set the session cookie (registration signs the new account in).
+    const result = await call(() =>
+      mode === "login"
+        ? browserApi.POST("/sessions", { body: { email: text("email"), password: text("password") } })
+        : browserApi.POST("/accounts", { body: { email: text("email"), name: text("name"), password: text("password") } }),
     );
     if (result.ok) {
       router.push(next && next.startsWith("/") && !next.startsWith("//") ? next : "/account/tickets");

@@ -4,7 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 
 import { Button } from "@/components/ui/button";
-import { AUTH_PATHS } from "@/lib/auth";
+import { browserApi, call } from "@/lib/api/browser";
 
 export function LogoutButton() {
   const router = useRouter();
@@ -17,7 +17,7 @@ export function LogoutButton() {
       onClick={async () => {
         setBusy(true);
         try {
-          await fetch(`/api${AUTH_PATHS.logout}`, { method: "DELETE", credentials: "same-origin" });
+          await call(() => browserApi.DELETE("/sessions/current"));
         } finally {
           setBusy(false);
           router.push("/");

@@ -1,15 +1,11 @@
 import { cookies } from "next/headers";
 
-import { API_URL } from "@/lib/api/server";
+import { serverApi } from "@/lib/api/server";
 import type { Failure } from "@/lib/api/problem";
+import type { Me } from "@/lib/api/types";
 
 /** Who is signed in, as `GET /me` tells it. */
-export type Viewer = {
-  id: string;
-  email: string;
-  name: string;
-  roles: string[];
-};
+export type Viewer = Me;
 
 /**
  * The signed-in account of this request: null for a guest (no cookie, or one the API no
@@ -19,10 +15,10 @@ export async function loadViewer(): Promise<{ ok: true; viewer: Viewer | null } 
   const cookieHeader = (await cookies()).toString();
   if (!cookieHeader.includes("carneau_session=")) return { ok: true, viewer: null };
   try {
-    const response = await fetch(`${API_URL}/me`, { headers: { cookie: cookieHeader }, cache: "no-store" });
+    const { data, response } = await (await serverApi()).GET("/me");
     if (response.status === 401) return { ok: true, viewer: null };
-    if (!response.ok) return { ok: false, failure: { kind: "offline", detail: `GET /me answered ${response.status}` } };
-    return { ok: true, viewer: (await response.json()) as Viewer };
+    if (!data) return { ok: false, failure: { kind: "offline", detail: `GET /me answered ${response.status}` } };
+    return { ok: true, viewer: data };
   } catch {
     return { ok: false, failure: { kind: "offline", detail: "The ticketing service did not answer." } };
   }

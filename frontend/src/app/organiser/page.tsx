@@ -9,13 +9,12 @@ import { FailureScreen } from "@/components/failure-screen";
 import { StateScreen } from "@/components/state-screen";
 import { RequireOrganiser } from "@/components/organiser/require-organiser";
 import { StatusBadge } from "@/components/organiser/status-badge";
-import { serverGet } from "@/lib/api/server";
+import { load, serverApi } from "@/lib/api/server";
 import { formatEventTime } from "@/lib/format";
 
 export const metadata: Metadata = { title: "Dashboard" };
 export const dynamic = "force-dynamic";
 
-type MyEvent = { id: string; title: string; status: string; starts_at: string; time_zone: string; venue: { name: string } };
 
 export default function DashboardPage() {
   return (
@@ -26,7 +25,8 @@ export default function DashboardPage() {
 }
 
 async function MyEvents() {
-  const loaded = await serverGet<{ items: MyEvent[] } | MyEvent[]>("/organiser/events");
+  const api = await serverApi();
+  const loaded = await load(() => api.GET("/organiser/events"));
   const header = (
     <header className="flex flex-wrap items-center justify-between gap-3">
       <div>
@@ -48,7 +48,7 @@ async function MyEvents() {
       </div>
     );
   }
-  const events = Array.isArray(loaded.data) ? loaded.data : loaded.data.items;
+  const events = loaded.data.items;
   return (
     <div className="space-y-6">
       {header}
@@ -73,7 +73,7 @@ async function MyEvents() {
                     <Link href={`/organiser/events/${e.id}`} className="text-primary underline-offset-4 hover:underline">
                       {e.title}
                     </Link>
-                    <span className="block text-xs text-muted-foreground">{e.venue.name}</span>
+                    <span className="block text-xs text-muted-foreground">{e.venue_name}</span>
                   </TableCell>
                   <TableCell>{formatEventTime(e.starts_at, e.time_zone)}</TableCell>
                   <TableCell>

@@ -9,3 +9,5 @@ export type Money = Schemas["MoneyView"];
 export type Reservation = Schemas["ReservationView"];
 export type Problem = Schemas["Problem"];
 export type FieldError = Schemas["FieldError"];
+export type Me = Schemas["Me"];
+export type OrganiserEventSummary = Schemas["OrganiserEventSummary"];
