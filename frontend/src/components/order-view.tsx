@@ -79,14 +79,14 @@ export function OrderView({ orderId, orderKey, cancelled }: { orderId: string; o
     </Button>
   );
 
-  if (order.status === "awaiting_payment" && cancelled) {
+  if (cancelled && ["awaiting_payment", "cancelled", "expired"].includes(order.status)) {
     return (
       <StateScreen
         kind="failed"
         title="Payment not completed"
         actions={
           <>
-            {order.checkout_url ? (
+            {order.status === "awaiting_payment" && order.checkout_url ? (
               <Button asChild>
                 <a href={order.checkout_url}>Try paying again</a>
               </Button>
@@ -95,7 +95,12 @@ export function OrderView({ orderId, orderKey, cancelled }: { orderId: string; o
           </>
         }
       >
-        <p>The payment was cancelled or did not go through, so nothing was charged. Your tickets stay held until the hold runs out.</p>
+        <p>
+          The payment was cancelled or did not go through, so nothing was charged.{" "}
+          {order.status === "awaiting_payment"
+            ? "Your tickets stay held until the hold runs out."
+            : "The tickets went back on sale; you can pick them again."}
+        </p>
       </StateScreen>
     );
   }
