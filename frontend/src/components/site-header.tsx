@@ -17,14 +17,17 @@ export async function SiteHeader() {
           </span>
           <span className="hidden sm:inline">Carneau</span>
         </Link>
-        <nav aria-label="Main" className="flex flex-1 items-center gap-1 overflow-x-auto text-sm">
+        <nav aria-label="Main" className="flex min-w-0 flex-1 items-center overflow-x-auto text-sm sm:gap-1 [&_a]:px-2 sm:[&_a]:px-3">
           <Button asChild variant="ghost" size="sm">
             <Link href="/">Events</Link>
           </Button>
           {viewer ? (
             <>
               <Button asChild variant="ghost" size="sm">
-                <Link href="/account/tickets">My tickets</Link>
+                <Link href="/account/tickets" aria-label="My tickets">
+                  <span className="sm:hidden">Tickets</span>
+                  <span className="hidden sm:inline">My tickets</span>
+                </Link>
               </Button>
               <Button asChild variant="ghost" size="sm" className="hidden sm:inline-flex">
                 <Link href="/account/orders">My orders</Link>
