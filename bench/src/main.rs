@@ -34,9 +34,12 @@ struct Args {
     /// The server under test.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     base_url: String,
-    /// The organiser's bearer token, to set the sale up.
-    #[arg(long, env = "CARNEAU_ADMIN_TOKEN", hide_env_values = true)]
-    admin_token: String,
+    /// The email of an organiser account, to set the sale up.
+    #[arg(long, env = "CARNEAU_BENCH_ORGANISER_EMAIL")]
+    organiser_email: String,
+    /// That organiser's password (from the environment: keep it out of shell history).
+    #[arg(long, env = "CARNEAU_BENCH_ORGANISER_PASSWORD", hide_env_values = true)]
+    organiser_password: String,
     /// The server's database, whose event log is audited.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: String,
@@ -98,9 +101,14 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         label: args.label.clone(),
         run_id,
     };
-    let sale = Organiser::new(client.clone(), &args.base_url, &args.admin_token)
-        .open_sale(&spec)
-        .await?;
+    let organiser = Organiser::sign_in(
+        client.clone(),
+        &args.base_url,
+        &args.organiser_email,
+        &args.organiser_password,
+    )
+    .await?;
+    let sale = organiser.open_sale(&spec).await?;
     info!(event_id = %sale.event_id, ticket_type_id = %sale.ticket_type_id, "sale open");
     let buyers = draw_buyers(buyer_count, args.max_tickets, args.seed, run_id);
     let demand = tickets_requested(&buyers);

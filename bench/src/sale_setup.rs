@@ -81,17 +81,47 @@ struct TicketTypeBody {
 pub struct Organiser {
     client: Client,
     base_url: String,
-    admin_token: String,
+    session_token: String,
+}
+
+#[derive(Deserialize)]
+struct SignedInBody {
+    session: SessionBody,
+}
+
+#[derive(Deserialize)]
+struct SessionBody {
+    token: String,
 }
 
 impl Organiser {
-    /// An organiser using `client` on the server at `base_url` with the admin token.
-    pub fn new(client: Client, base_url: &str, admin_token: &str) -> Self {
+    /// An organiser using `client` on the server at `base_url` with a session token.
+    pub fn new(client: Client, base_url: &str, session_token: &str) -> Self {
         Self {
             client,
             base_url: base_url.trim_end_matches('/').to_owned(),
-            admin_token: admin_token.to_owned(),
+            session_token: session_token.to_owned(),
         }
+    }
+
+    /// Signs in as the organiser account `email` (`POST /sessions`) and acts with that
+    /// session.
+    pub async fn sign_in(
+        client: Client,
+        base_url: &str,
+        email: &str,
+        password: &str,
+    ) -> anyhow::Result<Self> {
+        let mut organiser = Self::new(client, base_url, "");
+        let request = organiser
+            .client
+            .post(format!("{}/sessions", organiser.base_url))
+            .json(&json!({"email": email, "password": password}));
+        let signed_in: SignedInBody = organiser
+            .send("signing the organiser in", StatusCode::OK, request)
+            .await?;
+        organiser.session_token = signed_in.session.token;
+        Ok(organiser)
     }
 
     /// Creates, stocks and publishes the sale, then waits until buyers can see it, so
@@ -154,7 +184,7 @@ impl Organiser {
     fn organiser_post(&self, path: &str) -> RequestBuilder {
         self.client
             .post(format!("{}{path}", self.base_url))
-            .bearer_auth(&self.admin_token)
+            .bearer_auth(&self.session_token)
     }
 
     async fn send<T: serde::de::DeserializeOwned>(

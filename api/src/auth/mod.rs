@@ -127,13 +127,13 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let SignedIn(session) = SignedIn::from_request_parts(parts, state).await?;
-        if !session.principal.is_organiser() {
-            return Err(ApiError::forbidden(
+        signed_in_as(parts, state, Principal::is_organiser, || {
+            ApiError::forbidden(
                 "This route is for organisers; ask an admin to make your account an organiser.",
-            ));
-        }
-        Ok(Self(session))
+            )
+        })
+        .await
+        .map(Self)
     }
 }
 
@@ -145,11 +145,30 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let SignedIn(session) = SignedIn::from_request_parts(parts, state).await?;
-        if !session.principal.is_admin() {
-            return Err(ApiError::forbidden("This route is for admins."));
-        }
-        Ok(Self(session))
+        signed_in_as(parts, state, Principal::is_admin, || {
+            ApiError::forbidden("This route is for admins.")
+        })
+        .await
+        .map(Self)
+    }
+}
+
+/// The session, if signed in (401 otherwise) and `allowed` (else `refusal`, a 403).
+async fn signed_in_as<S>(
+    parts: &mut Parts,
+    state: &S,
+    allowed: fn(&Principal) -> bool,
+    refusal: impl FnOnce() -> ApiError,
+) -> Result<Session, ApiError>
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    let SignedIn(session) = SignedIn::from_request_parts(parts, state).await?;
+    if allowed(&session.principal) {
+        Ok(session)
+    } else {
+        Err(refusal())
     }
 }
 

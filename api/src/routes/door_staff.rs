@@ -66,10 +66,10 @@ async fn grant_door_staff(
     ApiPath(event_id): ApiPath<EventId>,
     ApiJson(request): ApiJson<DoorStaffRequest>,
 ) -> Result<ApiJson<DoorStaffMember>, ApiError> {
+    require_event_manager(&state, &session.principal, event_id).await?;
     let mut errors = FieldErrors::default();
     let email = errors.check("email", EmailAddress::parse(&request.email));
     let email = errors.finish(email)?;
-    require_event_manager(&state, &session.principal, event_id).await?;
     let account_id = state
         .accounts
         .find_by_email(&email)

@@ -15,6 +15,37 @@ use uuid::Uuid;
 
 use super::{Caller, TestApp};
 
+/// The email verification links the app sent, captured instead of logged.
+#[derive(Default)]
+pub struct CapturedLinks(std::sync::Mutex<Vec<(String, String)>>);
+
+impl carneau_api::verification_mail::VerificationMail for CapturedLinks {
+    fn send(&self, to: &EmailAddress, link: &str) {
+        self.0
+            .lock()
+            .unwrap()
+            .push((to.as_str().to_owned(), link.to_owned()));
+    }
+}
+
+impl CapturedLinks {
+    /// The token of the last link sent to `email`, if any.
+    pub fn last_token_for(&self, email: &str) -> Option<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|(to, _)| to == email)
+            .and_then(|(_, link)| link.split_once("token=").map(|(_, token)| token.to_owned()))
+    }
+
+    /// Every link sent so far, as (address, link).
+    pub fn sent(&self) -> Vec<(String, String)> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
 /// The password of every account these helpers create.
 pub const TEST_PASSWORD: &str = "correct horse battery staple";
 

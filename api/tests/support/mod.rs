@@ -56,6 +56,8 @@ pub struct TestApp {
     pub redis: TestRedis,
     /// The organiser `Caller::Organiser` sends as; owns the events the helpers create.
     pub organiser: TestAccount,
+    /// The email verification links the app sent.
+    pub mail: Arc<accounts::CapturedLinks>,
 }
 
 /// Starts the real router.
@@ -74,11 +76,13 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     ]);
     vars.extend(settings.iter().map(|(k, v)| (*k, (*v).to_owned())));
     let config = Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap();
-    let state = AppState::new(
+    let mut state = AppState::new(
         database.pool().clone(),
         redis.client().clone(),
         Arc::new(config),
     );
+    let mail = Arc::new(accounts::CapturedLinks::default());
+    state.verification_links = carneau_api::verification_mail::VerificationLinks::new(mail.clone());
     // Dropped with the app, which stops the projectors.
     let stop_projectors = tokio_util::sync::CancellationToken::new();
     carneau_api::background::spawn_background(&state, stop_projectors.clone());
@@ -91,6 +95,7 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
         database,
         redis,
         organiser,
+        mail,
         _stop_projectors: stop_projectors.drop_guard(),
     }
 }

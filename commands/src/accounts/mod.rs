@@ -7,6 +7,7 @@
 
 mod passwords;
 mod principal;
+mod random_token;
 mod sessions;
 mod verification;
 

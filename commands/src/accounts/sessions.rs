@@ -11,22 +11,19 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use carneau_domain::account::Account;
 use carneau_domain::ids::AccountId;
 use chrono::{DateTime, Utc};
 use fred::prelude::{Client, Expiration, KeysInterface};
 use fred::types::scripts::Script;
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use std::sync::LazyLock;
 use tracing::instrument;
 use uuid::Uuid;
 
 use super::principal::Principal;
+use super::random_token;
 use crate::aggregate_store::AggregateStore;
 
 /// How long a cached principal lives at most. Invalidation is explicit; this only bounds
@@ -38,8 +35,6 @@ pub const SESSION_CACHE_TTL: Duration = Duration::from_secs(60);
 pub const UNKNOWN_TOKEN_CACHE_TTL: Duration = Duration::from_secs(60);
 /// How long an account's cache epoch lives; far longer than any lookup takes.
 const EPOCH_TTL: Duration = Duration::from_secs(3_600);
-/// Random bytes in a token: 256 bits.
-const TOKEN_BYTES: usize = 32;
 /// The cached value of a token known to be invalid.
 const UNKNOWN_MARKER: &str = "-";
 
@@ -63,16 +58,12 @@ pub struct SessionToken(String);
 impl SessionToken {
     /// A fresh token: 32 random bytes, base64url without padding (43 characters).
     pub fn generate() -> Self {
-        let mut bytes = [0_u8; TOKEN_BYTES];
-        rand::thread_rng().fill_bytes(&mut bytes);
-        Self(URL_SAFE_NO_PAD.encode(bytes))
+        Self(random_token::generate())
     }
 
     /// A token a client presented, if it has the shape of one this service issues.
     pub fn parse(raw: &str) -> Option<Self> {
-        let raw = raw.trim();
-        let decoded = URL_SAFE_NO_PAD.decode(raw).ok()?;
-        (decoded.len() == TOKEN_BYTES).then(|| Self(raw.to_owned()))
+        random_token::parse(raw).map(Self)
     }
 
     /// The token, to hand to the client once.
@@ -82,7 +73,7 @@ impl SessionToken {
 
     /// What is stored: the SHA-256 of the token.
     pub fn hash(&self) -> SessionHash {
-        SessionHash(Sha256::digest(self.0.as_bytes()).into())
+        SessionHash(random_token::sha256(&self.0))
     }
 }
 

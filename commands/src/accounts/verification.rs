@@ -2,20 +2,16 @@
 
 use std::time::Duration;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use carneau_domain::account::EmailAddress;
 use carneau_domain::ids::AccountId;
 use chrono::Utc;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
+use super::random_token;
+
 /// How long a verification link works.
 pub const VERIFICATION_LIFETIME: Duration = Duration::from_secs(48 * 3_600);
-/// Random bytes in a token: 256 bits.
-const TOKEN_BYTES: usize = 32;
 
 /// A verification token as it travels in the link. `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
@@ -23,16 +19,12 @@ pub struct VerificationToken(String);
 
 impl VerificationToken {
     fn generate() -> Self {
-        let mut bytes = [0_u8; TOKEN_BYTES];
-        rand::thread_rng().fill_bytes(&mut bytes);
-        Self(URL_SAFE_NO_PAD.encode(bytes))
+        Self(random_token::generate())
     }
 
     /// A token from a link, if it has the shape of one this service issues.
     pub fn parse(raw: &str) -> Option<Self> {
-        let raw = raw.trim();
-        let decoded = URL_SAFE_NO_PAD.decode(raw).ok()?;
-        (decoded.len() == TOKEN_BYTES).then(|| Self(raw.to_owned()))
+        random_token::parse(raw).map(Self)
     }
 
     /// The token, to put in the link.
@@ -41,7 +33,7 @@ impl VerificationToken {
     }
 
     fn hash(&self) -> Vec<u8> {
-        Sha256::digest(self.0.as_bytes()).to_vec()
+        random_token::sha256(&self.0).to_vec()
     }
 }
 

@@ -46,6 +46,7 @@ fn rejection_problem(reason: &EventError) -> ApiError {
     let (status, title) = match reason {
         EventError::NotFound => (StatusCode::NOT_FOUND, "Event not found"),
         EventError::UnknownTicketType(_) => (StatusCode::NOT_FOUND, "Ticket type not found"),
+        EventError::NotOrganiser => (StatusCode::FORBIDDEN, "Not your event"),
         EventError::TooManyTicketTypes => {
             (StatusCode::UNPROCESSABLE_ENTITY, "Too many ticket types")
         }
@@ -75,6 +76,13 @@ mod tests {
         let publish = command_problem(CommandError::Rejected(EventError::NoTicketTypes));
         assert_eq!(publish.status(), StatusCode::CONFLICT);
         assert_eq!(publish.slug(), "no-ticket-types");
+    }
+
+    #[test]
+    fn another_organisers_event_is_a_403() {
+        let refused = command_problem(CommandError::Rejected(EventError::NotOrganiser));
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        assert_eq!(refused.slug(), "not-event-organiser");
     }
 
     #[test]

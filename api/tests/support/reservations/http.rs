@@ -407,6 +407,7 @@ pub async fn spawn_app_without_sweeper(settings: &[(&str, &str)]) -> TestApp {
         database,
         redis,
         organiser,
+        mail: Arc::new(crate::support::accounts::CapturedLinks::default()),
     }
 }
 
