@@ -49,6 +49,14 @@ test("an organiser creates and publishes an event that then appears in the listi
     assert.match(await row.innerText(), /120/);
     await page.getByRole("button", { name: "Publish" }).click();
     await page.getByText("On sale", { exact: true }).waitFor();
+
+    // Door access goes to an existing account by its email; an unknown one is refused.
+    await page.getByLabel("Email of the door staff's account").fill("nobody@e2e.test");
+    await page.getByRole("button", { name: "Give door access" }).click();
+    await page.getByRole("form", { name: "Door staff" }).getByRole("alert").waitFor();
+    await page.getByLabel("Email of the door staff's account").fill(ORGANISER.email);
+    await page.getByRole("button", { name: "Give door access" }).click();
+    await page.getByText(`${ORGANISER.email} can now check tickets in at the door.`).waitFor();
     await screenshots(page, "organiser-event");
 
     // Buyers find it (the listing follows the log a moment later).

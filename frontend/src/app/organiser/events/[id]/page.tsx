@@ -7,6 +7,7 @@ import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { FailureScreen } from "@/components/failure-screen";
+import { DoorStaffForm } from "@/components/organiser/door-staff-form";
 import { EventActions } from "@/components/organiser/event-actions";
 import { EventForm } from "@/components/organiser/event-form";
 import { RequireOrganiser } from "@/components/organiser/require-organiser";
@@ -180,6 +181,18 @@ async function ManageEvent({ id }: { id: string }) {
           )}
         </CardContent>
       </Card>
+
+      {editable ? (
+        <Card>
+          <CardHeader>
+            <CardTitle>Door staff</CardTitle>
+            <CardDescription>People who scan tickets at the entrance need an account; give it access here.</CardDescription>
+          </CardHeader>
+          <CardContent>
+            <DoorStaffForm eventId={event.id} />
+          </CardContent>
+        </Card>
+      ) : null}
 
       {editable ? (
         <Card>
