@@ -6,7 +6,7 @@ import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/field";
 import { browserApi, call } from "@/lib/api/browser";
-import { failureMessage, fieldErrors, type Failure } from "@/lib/api/problem";
+import { failureMessage, fieldErrors, problemSlug, type Failure } from "@/lib/api/problem";
 
 /** Lets an existing account check tickets in at this event's door. */
 export function DoorStaffForm({ eventId }: { eventId: string }) {
@@ -41,7 +41,7 @@ export function DoorStaffForm({ eventId }: { eventId: string }) {
         type="email"
         value={email}
         onChange={(ev) => setEmail(ev.target.value)}
-        error={errors.email}
+        error={failure && problemSlug(failure) === "account-not-found" ? failureMessage(failure) : errors.email}
       />
       <Button type="submit" variant="secondary" disabled={busy || email.trim() === ""}>
         Give door access
