@@ -106,7 +106,13 @@ export function OrderView({ orderId, orderKey, cancelled }: { orderId: string; o
   }
   if (isPending(order.status)) {
     return (
-      <StateScreen kind="tickets" title={order.status === "payment_received" ? "Payment received, issuing your tickets…" : "Confirming your payment…"}>
+      <StateScreen kind="tickets" title={
+          order.status === "payment_received"
+            ? "Payment received, issuing your tickets…"
+            : order.status === "payment_pending"
+              ? "Your bank is processing the payment…"
+              : "Confirming your payment…"
+        }>
         <p role="status" className="flex items-center justify-center gap-2">
           <Loader2 aria-hidden className="size-4 animate-spin" /> This usually takes a few seconds. Keep this page open.
         </p>

@@ -17,6 +17,7 @@ export type Order = {
 
 export type OrderStatus =
   | "awaiting_payment"
+  | "payment_pending"
   | "payment_received"
   | "paid"
   | "partially_refunded"
@@ -27,6 +28,7 @@ export type OrderStatus =
 
 const LABELS: Record<OrderStatus, string> = {
   awaiting_payment: "Awaiting payment",
+  payment_pending: "Payment processing",
   payment_received: "Paid, issuing tickets",
   paid: "Paid",
   partially_refunded: "Partly refunded",
@@ -48,5 +50,5 @@ export function qrUrl(ticketId: string, key?: string | null): string {
 
 /** Still on its way to paid: the page keeps looking. */
 export function isPending(status: string): boolean {
-  return status === "awaiting_payment" || status === "payment_received";
+  return status === "awaiting_payment" || status === "payment_pending" || status === "payment_received";
 }
