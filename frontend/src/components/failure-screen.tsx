@@ -1,10 +1,14 @@
 import Link from "next/link";
 
 import { Button } from "@/components/ui/button";
+import { ReloadButton } from "@/components/reload-button";
 import { StateScreen } from "@/components/state-screen";
 import type { Failure } from "@/lib/api/problem";
 
-/** The screen for a failed load: offline API, not found, not allowed, or the API's reason. */
+/**
+ * The screen for a failed load, on server and client pages alike: offline API, not found,
+ * not signed in, not allowed, or the API's own reason.
+ */
 export function FailureScreen({ failure, what = "page", level = 1 }: { failure: Failure; what?: string; level?: 1 | 2 }) {
   const home = (
     <Button asChild variant="outline">
@@ -13,7 +17,17 @@ export function FailureScreen({ failure, what = "page", level = 1 }: { failure: 
   );
   if (failure.kind === "offline") {
     return (
-      <StateScreen level={level} kind="offline" title="We can't reach the box office" actions={home}>
+      <StateScreen
+        level={level}
+        kind="offline"
+        title="We can't reach the box office"
+        actions={
+          <>
+            <ReloadButton />
+            {home}
+          </>
+        }
+      >
         <p>The ticketing service is not answering right now. Your holds and tickets are safe; please try again in a moment.</p>
       </StateScreen>
     );
@@ -32,12 +46,18 @@ export function FailureScreen({ failure, what = "page", level = 1 }: { failure: 
         kind="not-allowed"
         title="Please log in"
         actions={
-          <Button asChild>
-            <Link href="/login">Log in</Link>
-          </Button>
+          <>
+            <Button asChild>
+              <Link href="/login">Log in</Link>
+            </Button>
+            {home}
+          </>
         }
       >
-        <p>You need to be signed in to see this {what}.</p>
+        <p>
+          You need to be signed in to see this {what}. Started as a guest? Open it in the browser tab where you began,
+          or from the link in your email.
+        </p>
       </StateScreen>
     );
   }

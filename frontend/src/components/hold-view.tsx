@@ -10,10 +10,10 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { Skeleton } from "@/components/ui/skeleton";
 import { Countdown, useSecondsLeft } from "@/components/countdown";
 import { StateScreen } from "@/components/state-screen";
-import { FailureView } from "@/components/failure-view";
+import { FailureScreen } from "@/components/failure-screen";
+import { PanelLoading } from "@/components/panel-loading";
 import { browserApi, call } from "@/lib/api/browser";
 import { fieldErrors, failureMessage, type Failure } from "@/lib/api/problem";
 import type { EventDetail, Reservation } from "@/lib/api/types";
@@ -77,16 +77,10 @@ export function HoldView({ reservationId }: { reservationId: string }) {
   const secondsLeft = useSecondsLeft(expired ? null : deadline, onEnd);
 
   if (state.phase === "loading") {
-    return (
-      <div role="status" className="mx-auto max-w-xl space-y-4">
-        <span className="sr-only">Loading your hold…</span>
-        <Skeleton className="h-8 w-2/3" />
-        <Skeleton className="h-48" />
-      </div>
-    );
+    return <PanelLoading label="Loading your hold…" />;
   }
   if (state.phase === "failed") {
-    return <FailureView failure={state.failure} what="hold" />;
+    return <FailureScreen failure={state.failure} what="hold" />;
   }
 
   const { event } = state;

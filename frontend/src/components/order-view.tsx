@@ -7,8 +7,8 @@ import { Loader2 } from "lucide-react";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
-import { Skeleton } from "@/components/ui/skeleton";
-import { FailureView } from "@/components/failure-view";
+import { FailureScreen } from "@/components/failure-screen";
+import { PanelLoading } from "@/components/panel-loading";
 import { StateScreen } from "@/components/state-screen";
 import { TicketCard } from "@/components/ticket-card";
 import { browserApi, call } from "@/lib/api/browser";
@@ -62,15 +62,9 @@ export function OrderView({ orderId, orderKey, cancelled }: { orderId: string; o
   }, [eventId]);
 
   if (state.phase === "loading") {
-    return (
-      <div role="status" className="mx-auto max-w-xl space-y-4">
-        <span className="sr-only">Loading your order…</span>
-        <Skeleton className="h-8 w-2/3" />
-        <Skeleton className="h-48" />
-      </div>
-    );
+    return <PanelLoading label="Loading your order…" />;
   }
-  if (state.phase === "failed") return <FailureView failure={state.failure} what="order" />;
+  if (state.phase === "failed") return <FailureScreen failure={state.failure} what="order" />;
 
   const { order } = state;
   const eventLink = (
