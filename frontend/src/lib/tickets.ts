@@ -5,6 +5,8 @@ export type MyTicket = {
   event_id: string;
   event_title: string;
   starts_at: string;
+  /** The event's zone, to show its time as the venue's clock says it (UTC when absent). */
+  time_zone?: string;
   ticket_type_id: string;
   ticket_type_name: string;
   state: "valid" | "revoked" | string;

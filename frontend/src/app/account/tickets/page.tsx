@@ -7,6 +7,7 @@ import { RequireViewer } from "@/components/require-viewer";
 import { StateScreen } from "@/components/state-screen";
 import { TicketCard } from "@/components/ticket-card";
 import { serverGet } from "@/lib/api/server";
+import { formatEventTime } from "@/lib/format";
 import { qrUrl } from "@/lib/orders";
 import type { MyTicket } from "@/lib/tickets";
 
@@ -54,7 +55,7 @@ async function MyTickets() {
                 {first.event_title}
               </Link>
               <span className="block text-sm font-normal text-muted-foreground">
-                <time dateTime={first.starts_at}>{new Date(first.starts_at).toUTCString()}</time>
+                <time dateTime={first.starts_at}>{formatEventTime(first.starts_at, first.time_zone ?? "UTC")}</time>
               </span>
             </h2>
             <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
