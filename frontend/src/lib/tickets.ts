@@ -4,7 +4,8 @@ export type MyTicket = {
   order_id: string;
   event_id: string;
   event_title: string;
-  starts_at: string;
+  starts_at?: string | null;
+  venue_name?: string;
   /** The event's zone, to show its time as the venue's clock says it (UTC when absent). */
   time_zone?: string;
   ticket_type_id: string;

@@ -55,7 +55,10 @@ async function MyTickets() {
                 {first.event_title}
               </Link>
               <span className="block text-sm font-normal text-muted-foreground">
-                <time dateTime={first.starts_at}>{formatEventTime(first.starts_at, first.time_zone ?? "UTC")}</time>
+                {first.venue_name ? `${first.venue_name} · ` : null}
+                {first.starts_at ? (
+                  <time dateTime={first.starts_at}>{formatEventTime(first.starts_at, first.time_zone ?? "UTC")}</time>
+                ) : null}
               </span>
             </h2>
             <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
