@@ -3,6 +3,8 @@
 //! [`router`]. The `carneau` binary (`src/main.rs`) wires them to PostgreSQL and Redis.
 
 #![warn(missing_docs)]
+// The Stripe client's request futures are deeply nested types.
+#![recursion_limit = "256"]
 
 pub mod account_bootstrap;
 pub mod app;
@@ -12,6 +14,8 @@ pub mod config;
 pub mod database;
 pub mod extract;
 pub mod layers;
+pub mod order_key;
+pub mod payments_process;
 pub mod problem;
 pub mod request_id;
 pub mod reservation_token;

@@ -7,6 +7,10 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::extract::FromRef;
 use carneau_commands::accounts::Sessions;
+use carneau_commands::payments::gateway::PaymentGateway;
+use carneau_commands::payments::simulated::SimulatedCheckout;
+use carneau_commands::payments::stripe::StripeGateway;
+use carneau_commands::payments::Payments;
 use carneau_commands::rate_limit::RateLimiter;
 use carneau_commands::reservations::guard::ReservationGuard;
 use carneau_commands::reservations::Reservations;
@@ -16,6 +20,7 @@ use fred::prelude::{Builder, Client, ClientLike, ReconnectPolicy};
 use sqlx::PgPool;
 
 use crate::config::{Config, TokenSecret};
+use crate::order_key::OrderKeys;
 use crate::reservation_token::ReservationTokens;
 use crate::verification_mail::VerificationLinks;
 
@@ -56,6 +61,12 @@ pub struct AppState {
     pub rate_limiter: RateLimiter,
     /// Where email verification links go (a log line until mail is sent for real).
     pub verification_links: VerificationLinks,
+    /// Checkout, the provider's events, refunds.
+    pub payments: Arc<Payments>,
+    /// The simulated checkout, when no Stripe key is configured (its pages need it).
+    pub simulated_checkout: Option<Arc<SimulatedCheckout>>,
+    /// Issues and checks the keys of guests' order links.
+    pub order_keys: OrderKeys,
 }
 
 impl AppState {
@@ -68,6 +79,32 @@ impl AppState {
             );
             TokenSecret::generate()
         });
+        let reservations = Arc::new(Reservations::new(
+            pool.clone(),
+            Some(guard),
+            config.reservation_mode,
+        ));
+        let (gateway, simulated_checkout): (Arc<dyn PaymentGateway>, _) = match &config
+            .payments
+            .stripe
+        {
+            Some(stripe) => {
+                // The configuration checked the key's characters, the only way the
+                // client's construction can fail.
+                let gateway =
+                    StripeGateway::new(stripe.secret_key.expose(), stripe.api_base.as_deref())
+                        .unwrap_or_else(|error| unreachable!("Stripe client: {error}"));
+                (Arc::new(gateway), None)
+            }
+            None => {
+                tracing::warn!("STRIPE_SECRET_KEY is not set: payments use the SIMULATED checkout");
+                let simulated = Arc::new(SimulatedCheckout::new(
+                    pool.clone(),
+                    config.payments.api_public_url.clone(),
+                ));
+                (simulated.clone(), Some(simulated))
+            }
+        };
         let sessions = Sessions::new(
             pool.clone(),
             redis.clone(),
@@ -75,14 +112,13 @@ impl AppState {
             config.accounts.session_lifetime,
         );
         Self {
+            payments: Arc::new(Payments::new(pool.clone(), reservations.clone(), gateway)),
+            simulated_checkout,
+            order_keys: OrderKeys::new(token_secret.clone()),
+            reservations,
             accounts: Arc::new(Accounts::new(pool.clone(), sessions)),
             rate_limiter: RateLimiter::new(redis.clone(), &config.redis_prefix),
             verification_links: VerificationLinks::logged(),
-            reservations: Arc::new(Reservations::new(
-                pool.clone(),
-                Some(guard),
-                config.reservation_mode,
-            )),
             reservation_tokens: ReservationTokens::new(token_secret),
             catalogue: Arc::new(Catalogue::new(pool.clone())),
             cache: ResponseCache::new(redis.clone(), config.redis_prefix.clone()),

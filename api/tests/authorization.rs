@@ -138,6 +138,7 @@ fn body_for(method: &Method, path: &str, fixture: &Fixture<'_>) -> Option<Value>
         "/organiser/events/{event_id}/ticket-types/{ticket_type_id}" => json!({"name": "Renamed"}),
         "/organiser/events/{event_id}" => json!({"title": "Renamed"}),
         "/organiser/events/{event_id}/door-staff" => json!({"email": fixture.target.email}),
+        "/reservations/{reservation_id}/checkout" => json!({"email": "walker@example.com"}),
         "/sessions" => json!({"email": fixture.buyer.email, "password": TEST_PASSWORD}),
         "/me/password" => {
             json!({"current_password": TEST_PASSWORD, "new_password": TEST_PASSWORD})
@@ -186,8 +187,16 @@ async fn walk_row(fixture: &Fixture<'_>, row: &Row) -> Vec<String> {
         )
         .await
         .unwrap();
+    // Order routes are walked on a real paid order of the event (simulated checkout).
+    let order_id = if row.path.contains("{order_id}") {
+        paid_order(app, event.id, ticket_type).await
+    } else {
+        Uuid::new_v4()
+    };
     let path = row
         .path
+        .replace("{order_id}", &order_id.to_string())
+        .replace("{session_id}", "sim_cs_walk")
         .replace("{event_id}", &event.id.to_string())
         .replace("{ticket_type_id}", &ticket_type.to_string())
         .replace("{reservation_id}", &Uuid::new_v4().to_string())
@@ -231,6 +240,43 @@ async fn walk_row(fixture: &Fixture<'_>, row: &Row) -> Vec<String> {
         }
     }
     differences
+}
+
+/// A paid order of one ticket of `event_id`, bought as a guest on the simulated checkout.
+async fn paid_order(app: &TestApp, event_id: Uuid, ticket_type_id: Uuid) -> Uuid {
+    let lines = json!({"lines": [{"ticket_type_id": ticket_type_id, "quantity": 1}]});
+    let held = app
+        .post_json(&format!("/events/{event_id}/reservations"), &lines)
+        .await;
+    assert_eq!(held.status(), StatusCode::CREATED);
+    let hold: Value = held.json().await.unwrap();
+    let checkout: Value = app
+        .client
+        .post(app.url(&format!(
+            "/reservations/{}/checkout",
+            hold["id"].as_str().unwrap()
+        )))
+        .bearer_auth(hold["token"].as_str().unwrap())
+        .json(&json!({"email": "walker@example.com"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let page = checkout["checkout_url"].as_str().unwrap();
+    let session = page.rsplit('/').next().unwrap();
+    // The page redirects to the web client, which does not run here: do not follow.
+    let paid = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(app.url(&format!("/simulated-checkout/{session}/pay")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.status(), StatusCode::SEE_OTHER);
+    checkout["order_id"].as_str().unwrap().parse().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

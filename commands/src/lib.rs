@@ -1,5 +1,5 @@
 //! Command handling of Carneau Engine: the only layer that talks to the event store
-//! (and later Redis and Stripe) to carry out what the domain decides.
+//! Redis and the payment provider to carry out what the domain decides.
 
 #![warn(missing_docs)]
 
@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod aggregate_store;
 pub mod catalogue;
 pub mod idempotency;
+pub mod payments;
 pub mod rate_limit;
 pub mod reservations;
 pub mod transactional_append;

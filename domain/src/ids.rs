@@ -107,6 +107,34 @@ uuid_id!(
     "reservation"
 );
 
+uuid_id!(
+    /// Identifies one order: a buyer's checkout of one reservation. Derived from the
+    /// reservation id ([`OrderId::for_reservation`]), so a retried checkout finds its order.
+    OrderId,
+    "order"
+);
+
+/// The UUID v5 namespace of order ids derived from reservation ids.
+const ORDER_NAMESPACE: Uuid = Uuid::from_u128(0x6f72_6465_722d_6361_726e_6561_7500_0001);
+
+impl OrderId {
+    /// The one order a reservation can have: a retried checkout must land on the same order.
+    pub fn for_reservation(reservation_id: ReservationId) -> Self {
+        Self(Uuid::new_v5(&ORDER_NAMESPACE, reservation_id.0.as_bytes()))
+    }
+
+    /// The aggregate id under which the event store keeps this order's history.
+    pub fn to_aggregate_id(&self) -> String {
+        self.0.hyphenated().to_string()
+    }
+}
+
+uuid_id!(
+    /// Identifies one ticket: one seat of a paid order. Its signed code is derived from it.
+    TicketId,
+    "ticket"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

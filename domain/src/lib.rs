@@ -12,6 +12,7 @@ pub mod event;
 pub mod ids;
 pub mod inventory;
 pub mod money;
+pub mod order;
 pub mod text;
 
 pub use event::{
@@ -19,7 +20,7 @@ pub use event::{
     EventError, EventStatus, MaxPerOrder, SaleWindow, TicketType, TicketTypeChange, TimeZone,
     Venue, MAX_CANCEL_REASON_CHARS, MAX_TICKET_TYPES,
 };
-pub use ids::{AccountId, EventId, ReservationId, TicketTypeId};
+pub use ids::{AccountId, EventId, OrderId, ReservationId, TicketId, TicketTypeId};
 pub use inventory::{
     HoldDecision, HoldLine, HoldOutcome, HoldRefusal, HoldRequest, HoldState, HoldStatus,
     Inventory, InventoryCommand, InventoryError, InventoryEvent, PlacedHold, Quantity,

@@ -11,6 +11,7 @@ pub mod cache;
 pub mod catalogue;
 pub mod inventory;
 pub mod log;
+pub mod orders;
 pub mod runner;
 
 pub use log::{read_after, DecodeError, LogError, LogPosition, RecordedEvent};

@@ -11,9 +11,11 @@ use carneau_commands::reservations::ReservationMode;
 use sqlx::postgres::PgConnectOptions;
 
 mod accounts;
+mod payments;
 mod secrets;
 
 pub use accounts::{AccountSettings, TrustedProxies};
+pub use payments::{PaymentsConfig, StripeSettings};
 pub use secrets::{SecretUrl, TokenSecret};
 
 /// The PostgreSQL URL used when `DATABASE_URL` is not set.
@@ -87,6 +89,8 @@ pub struct Config {
     pub reservation_mode: ReservationMode,
     /// Sessions, cookies, client addresses and sign-in rate limits.
     pub accounts: AccountSettings,
+    /// Stripe (or the simulated checkout) and the public addresses payments use.
+    pub payments: PaymentsConfig,
 }
 
 impl Config {
@@ -193,14 +197,17 @@ impl Config {
                 ))
             }
         };
+        let accounts = AccountSettings::from_lookup(&read)?;
+        let payments = PaymentsConfig::from_read(read)?;
         Ok(Self {
+            payments,
             token_secret,
             hold_lifetime: std::time::Duration::from_secs(hold_seconds),
             reservation_mode,
             database_url: SecretUrl::new(database_url),
             redis_url: SecretUrl::new(redis_url),
             bind,
-            accounts: AccountSettings::from_lookup(&read)?,
+            accounts,
             redis_prefix,
             log_format,
             log_filter,

@@ -8,8 +8,11 @@ pub mod catalogue;
 pub mod door_staff;
 pub mod events;
 pub mod health;
+pub mod orders;
 pub mod organiser;
 pub mod reservations;
+pub mod sales;
+pub mod webhooks;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -25,4 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(door_staff::routes())
         .merge(admin::routes())
         .merge(reservations::routes())
+        .merge(orders::routes())
+        .merge(sales::routes())
+        .merge(webhooks::routes())
 }

@@ -196,6 +196,7 @@ async fn get_reservation(
             HoldStatus::Active => "held",
             HoldStatus::Released => "released",
             HoldStatus::Expired => "expired",
+            HoldStatus::Sold => "sold",
         },
         lines: hold
             .map(|hold| hold.lines().iter().map(line_view).collect())
@@ -229,15 +230,13 @@ async fn release_reservation(
     match released {
         Ok(()) | Err(InventoryError::AlreadyReleased) => Ok(StatusCode::NO_CONTENT),
         Err(InventoryError::UnknownReservation) => Err(ApiError::not_found("This reservation")),
-        Err(error @ InventoryError::HoldExpired) => {
-            Err(ApiError::conflict(error.kind(), error.to_string()))
-        }
+        Err(error) => Err(ApiError::conflict(error.kind(), error.to_string())),
     }
 }
 
 /// The event of the reservation whose token the request carries. A missing token is 401;
 /// a wrong one is 404, so a token cannot be used to probe which reservations exist.
-fn authorise(
+pub(crate) fn authorise(
     state: &AppState,
     headers: &HeaderMap,
     reservation_id: ReservationId,
@@ -312,7 +311,7 @@ fn refusal_problem(refusal: &HoldRefusal, lines: &[HoldLine]) -> ApiError {
     }
 }
 
-fn reservation_problem(error: ReservationError) -> ApiError {
+pub(crate) fn reservation_problem(error: ReservationError) -> ApiError {
     match error {
         ReservationError::Busy | ReservationError::Unavailable => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,

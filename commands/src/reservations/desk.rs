@@ -61,7 +61,19 @@ pub enum DeskJob {
         ReservationId,
         oneshot::Sender<Result<Option<FoundHold>, ReservationError>>,
     ),
+    /// Any other decision of the inventory (extend, sell, return): decided on the current
+    /// state, appended, and decided again after losing a race.
+    Decide(Decision, DecisionReply),
 }
+
+/// A decision of the inventory on its current state at a given time.
+pub type Decision = Box<
+    dyn Fn(&Inventory, chrono::DateTime<Utc>) -> Result<Vec<InventoryEvent>, InventoryError> + Send,
+>;
+
+/// Where a [`DeskJob::Decide`] answers: the events appended, or the inventory's refusal.
+pub type DecisionReply =
+    oneshot::Sender<Result<Result<Vec<InventoryEvent>, InventoryError>, ReservationError>>;
 
 /// One reservation's hold: its status now and, while it is active, what it holds.
 #[derive(Debug, Clone)]
@@ -267,6 +279,9 @@ impl Desk {
             DeskJob::Release(reservation_id, reply) => {
                 let _ = reply.send(self.release(reservation_id).await);
             }
+            DeskJob::Decide(decision, reply) => {
+                let _ = reply.send(self.decide(decision).await);
+            }
             DeskJob::Expire(reply) => {
                 let _ = reply.send(self.expire().await);
             }
@@ -315,6 +330,25 @@ impl Desk {
         Err(ReservationError::Busy)
     }
 
+    async fn decide(
+        &mut self,
+        decision: Decision,
+    ) -> Result<Result<Vec<InventoryEvent>, InventoryError>, ReservationError> {
+        for _ in 0..MAX_APPEND_ATTEMPTS {
+            let loaded = self.refresh().await?;
+            let events = match decision(&loaded.inventory, Utc::now()) {
+                Ok(events) => events,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+            match self.append(events.clone()).await {
+                Ok(()) => return Ok(Ok(events)),
+                Err(CommandError::Conflict) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(ReservationError::Busy)
+    }
+
     async fn expire(&mut self) -> Result<usize, ReservationError> {
         for _ in 0..MAX_APPEND_ATTEMPTS {
             let loaded = self.refresh().await?;
@@ -353,6 +387,9 @@ fn fail_job(job: DeskJob, error: ReservationError) {
             let _ = reply.send(Err(error));
         }
         DeskJob::Find(_, reply) => {
+            let _ = reply.send(Err(error));
+        }
+        DeskJob::Decide(_, reply) => {
             let _ = reply.send(Err(error));
         }
     }

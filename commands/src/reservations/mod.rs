@@ -6,7 +6,7 @@
 //! log-backed inventory and appends them at once. [`sweeper`] records lapsed holds.
 
 mod desk;
-pub use desk::FoundHold;
+pub use desk::{Decision, FoundHold};
 mod direct;
 pub mod guard;
 pub mod service;

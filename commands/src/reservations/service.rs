@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use carneau_domain::event::Event;
 use carneau_domain::ids::{EventId, ReservationId};
-use carneau_domain::inventory::{HoldOutcome, HoldRefusal, HoldRequest, Inventory, InventoryError};
+use carneau_domain::inventory::{
+    HoldOutcome, HoldRefusal, HoldRequest, Inventory, InventoryError, InventoryEvent,
+};
 use chrono::Utc;
 use sqlx::PgPool;
 use tokio::sync::oneshot;
@@ -122,6 +124,33 @@ impl Reservations {
             }
         }
         Ok(released)
+    }
+
+    /// Lets the inventory decide something beyond holding and releasing (extend a hold
+    /// under payment, sell a paid hold, put refunded tickets back on sale): `decision`
+    /// runs on the inventory as the log has it, its events are appended, and the guard is
+    /// rebuilt from the log afterwards so its counts follow. `Ok(Err(_))` is the
+    /// inventory's refusal; `Ok(Ok(events))` what was appended (empty: nothing to do).
+    #[instrument(skip_all, fields(event_id = %event_id))]
+    pub async fn decide(
+        &self,
+        event_id: EventId,
+        decision: super::desk::Decision,
+    ) -> Result<Result<Vec<InventoryEvent>, InventoryError>, ReservationError> {
+        let (reply, outcome) = oneshot::channel();
+        self.submit(event_id, |r| DeskJob::Decide(decision, r), reply)
+            .await?;
+        let decided = outcome
+            .await
+            .unwrap_or(Err(ReservationError::Unavailable))?;
+        if matches!(&decided, Ok(events) if !events.is_empty()) {
+            // Payments are rare next to holds: rebuilding is simpler than mirroring each
+            // change in Lua, and the log stays the only source of the guard's counts.
+            if let Err(error) = self.load_guard(event_id, true).await {
+                tracing::warn!(%error, "could not rebuild the reservation guard after a sale");
+            }
+        }
+        Ok(decided)
     }
 
     /// Records the expiry of every lapsed hold of the event; returns how many.

@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::request::HoldRequest;
+use super::request::{HoldLine, HoldRequest};
 use crate::event::Event;
-use crate::ids::ReservationId;
+use crate::ids::{OrderId, ReservationId};
 
 /// A request to change an event's inventory. Every command carries the current time,
 /// supplied by the command layer: the domain never reads a clock.
@@ -31,6 +31,39 @@ pub enum InventoryCommand {
     },
     /// Record the expiry of every hold that has lapsed by `now` (the sweeper's command).
     ExpireHolds {
+        /// The current time.
+        now: DateTime<Utc>,
+    },
+    /// Keep an unexpired hold until `expires_at` (checkout started).
+    ExtendHold {
+        /// The hold.
+        reservation_id: ReservationId,
+        /// Its new expiry; an earlier one than the current changes nothing.
+        expires_at: DateTime<Utc>,
+        /// The current time.
+        now: DateTime<Utc>,
+    },
+    /// Sell the tickets of a paid hold (see [`super::Inventory::sell_hold`]).
+    SellHold {
+        /// The catalogue's current state of the event (capacities, status).
+        event: Box<Event>,
+        /// The hold paid for.
+        reservation_id: ReservationId,
+        /// The order that paid.
+        order_id: OrderId,
+        /// The tickets paid for (the hold's lines when it was placed).
+        lines: Vec<HoldLine>,
+        /// The current time.
+        now: DateTime<Utc>,
+    },
+    /// Put refunded tickets back on sale.
+    ReturnTickets {
+        /// The order refunded.
+        order_id: OrderId,
+        /// Which of its refunds.
+        refund_number: u32,
+        /// The tickets refunded, per type.
+        lines: Vec<HoldLine>,
         /// The current time.
         now: DateTime<Utc>,
     },

@@ -15,6 +15,16 @@ pub enum InventoryError {
     /// The hold lapsed (recorded or not) before it was released.
     #[error("This reservation has expired; its tickets are no longer held.")]
     HoldExpired,
+    /// The hold was paid for; its tickets are sold.
+    #[error("This reservation has been paid for.")]
+    HoldSold,
+    /// A payment landed after its hold stopped counting and the tickets are gone: the
+    /// order is refunded instead.
+    #[error("The tickets of this reservation are no longer available.")]
+    TicketsNoLongerAvailable,
+    /// The event was cancelled: nothing more is sold.
+    #[error("This event has been cancelled.")]
+    EventCancelled,
 }
 
 impl InventoryError {
@@ -25,6 +35,9 @@ impl InventoryError {
             Self::UnknownReservation => "unknown-reservation",
             Self::AlreadyReleased => "reservation-already-released",
             Self::HoldExpired => "reservation-expired",
+            Self::HoldSold => "reservation-paid",
+            Self::TicketsNoLongerAvailable => "tickets-no-longer-available",
+            Self::EventCancelled => "event-cancelled",
         }
     }
 }

@@ -4,16 +4,13 @@
 //! inventory of a popular event is a hot aggregate: fewer appends per reservation is how it
 //! keeps up (design notes, section 5). The serde form is the stored form: rename nothing,
 //! and add a new variant or a new `event_version` rather than changing an old one.
-//!
-//! Selling is not recorded yet: converting a paid hold into sold tickets (`HoldConverted`)
-//! comes with the payment work and will move tickets from held to sold.
 
 use chrono::{DateTime, Utc};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
 use super::request::HoldLine;
-use crate::ids::ReservationId;
+use crate::ids::{OrderId, ReservationId};
 
 /// One hold, as recorded when it was placed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +48,39 @@ pub enum InventoryEvent {
         /// When the expiry was recorded (not when each hold lapsed).
         expired_at: DateTime<Utc>,
     },
+    /// A buyer started paying: the hold now lasts until the payment session is over, and
+    /// the checkout's process manager ends it earlier once the session is known expired.
+    HoldExtended {
+        /// The hold being paid for.
+        reservation_id: ReservationId,
+        /// Its new expiry.
+        expires_at: DateTime<Utc>,
+    },
+    /// A hold was paid for: its tickets move from held to sold. `late` when the hold had
+    /// lapsed or ended before the payment landed and the tickets were still available.
+    HoldSold {
+        /// The reservation paid for.
+        reservation_id: ReservationId,
+        /// The order that paid.
+        order_id: OrderId,
+        /// The tickets sold.
+        lines: Vec<HoldLine>,
+        /// Whether the payment came after the hold had stopped counting.
+        late: bool,
+        /// When.
+        sold_at: DateTime<Utc>,
+    },
+    /// Refunded tickets went back on sale.
+    TicketsReturned {
+        /// The order refunded.
+        order_id: OrderId,
+        /// Which of the order's refunds.
+        refund_number: u32,
+        /// The tickets returned.
+        lines: Vec<HoldLine>,
+        /// When.
+        returned_at: DateTime<Utc>,
+    },
 }
 
 impl DomainEvent for InventoryEvent {
@@ -59,6 +89,9 @@ impl DomainEvent for InventoryEvent {
             Self::HoldsPlaced { .. } => "HoldsPlaced",
             Self::HoldReleased { .. } => "HoldReleased",
             Self::HoldsExpired { .. } => "HoldsExpired",
+            Self::HoldExtended { .. } => "HoldExtended",
+            Self::HoldSold { .. } => "HoldSold",
+            Self::TicketsReturned { .. } => "TicketsReturned",
         }
         .to_owned()
     }

@@ -17,6 +17,7 @@ mod placing;
 mod quantity;
 mod releasing;
 mod request;
+mod selling;
 
 #[cfg(test)]
 mod tests;
@@ -35,10 +36,9 @@ pub use quantity::Quantity;
 pub use request::{HoldDecision, HoldLine, HoldOutcome, HoldRequest};
 
 use crate::event::Event;
-use crate::ids::{ReservationId, TicketTypeId};
+use crate::ids::{OrderId, ReservationId, TicketTypeId};
 
-/// Where a hold is in its life. The payment work adds the status of a hold converted into
-/// a sale; like the others, its id can then never be reused.
+/// Where a hold is in its life. Once it has ended its id can never be reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HoldStatus {
@@ -48,6 +48,8 @@ pub enum HoldStatus {
     Released,
     /// It lapsed unpaid.
     Expired,
+    /// It was paid for: its tickets are sold.
+    Sold,
 }
 
 /// A hold recorded as active: its tickets count until `expires_at`.
@@ -92,8 +94,7 @@ impl HoldState {
 /// The running counts of one ticket type.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct TicketStock {
-    /// Tickets paid for. Always 0 until the payment work adds the event that converts a
-    /// hold into a sale (`HoldConverted`), moving its tickets from held to sold.
+    /// Tickets paid for and not refunded.
     sold: u32,
     /// Tickets in every hold recorded as active, including holds that have lapsed but whose
     /// expiry is not recorded yet: [`Inventory::held`] leaves those out.
@@ -112,10 +113,13 @@ pub struct Inventory {
     /// The active holds ordered by expiry, so lapsed ones are found without a full scan.
     expiries: BTreeSet<(DateTime<Utc>, ReservationId)>,
     ended: BTreeMap<ReservationId, HoldStatus>,
+    /// Refunds whose tickets went back on sale, so a repeated return changes nothing.
+    #[serde(default)]
+    returned: BTreeSet<(OrderId, u32)>,
 }
 
 impl Inventory {
-    /// Tickets of this type sold (always 0 until sales are recorded).
+    /// Tickets of this type sold and not refunded.
     pub fn sold(&self, ticket_type_id: TicketTypeId) -> u32 {
         self.stock
             .get(&ticket_type_id)
@@ -229,6 +233,16 @@ impl Inventory {
         self.ended.insert(reservation_id, status);
     }
 
+    /// Moves an active hold's expiry later (checkout started: the hold must outlive the
+    /// payment session until that session is known to be over).
+    fn record_extension(&mut self, reservation_id: ReservationId, expires_at: DateTime<Utc>) {
+        if let Some(hold) = self.active.get_mut(&reservation_id) {
+            self.expiries.remove(&(hold.expires_at, reservation_id));
+            hold.expires_at = expires_at;
+            self.expiries.insert((expires_at, reservation_id));
+        }
+    }
+
     fn forget_hold(&mut self, reservation_id: ReservationId) {
         let Some(hold) = self.active.remove(&reservation_id) else {
             return;
@@ -268,6 +282,24 @@ impl Aggregate for Inventory {
                 now,
             } => self.release_hold(reservation_id, now)?,
             InventoryCommand::ExpireHolds { now } => self.expire_holds(now),
+            InventoryCommand::ExtendHold {
+                reservation_id,
+                expires_at,
+                now,
+            } => self.extend_hold(reservation_id, expires_at, now)?,
+            InventoryCommand::SellHold {
+                event,
+                reservation_id,
+                order_id,
+                lines,
+                now,
+            } => self.sell_hold(&event, reservation_id, order_id, &lines, now)?,
+            InventoryCommand::ReturnTickets {
+                order_id,
+                refund_number,
+                lines,
+                now,
+            } => self.return_tickets(order_id, refund_number, &lines, now),
         };
         for event in events {
             sink.write(event, self).await;
@@ -290,6 +322,34 @@ impl Aggregate for Inventory {
             } => {
                 for reservation_id in reservation_ids {
                     self.end_hold(reservation_id, HoldStatus::Expired);
+                }
+            }
+            InventoryEvent::HoldExtended {
+                reservation_id,
+                expires_at,
+            } => self.record_extension(reservation_id, expires_at),
+            InventoryEvent::HoldSold {
+                reservation_id,
+                lines,
+                ..
+            } => {
+                self.end_hold(reservation_id, HoldStatus::Sold);
+                for line in &lines {
+                    let stock = self.stock.entry(line.ticket_type_id).or_default();
+                    stock.sold = stock.sold.saturating_add(line.quantity.get());
+                }
+            }
+            InventoryEvent::TicketsReturned {
+                order_id,
+                refund_number,
+                lines,
+                ..
+            } => {
+                self.returned.insert((order_id, refund_number));
+                for line in &lines {
+                    if let Some(stock) = self.stock.get_mut(&line.ticket_type_id) {
+                        stock.sold = stock.sold.saturating_sub(line.quantity.get());
+                    }
                 }
             }
         }

@@ -25,6 +25,7 @@ impl Inventory {
             }]),
             Some(HoldStatus::Released) => Err(InventoryError::AlreadyReleased),
             Some(HoldStatus::Expired) => Err(InventoryError::HoldExpired),
+            Some(HoldStatus::Sold) => Err(InventoryError::HoldSold),
             None => Err(InventoryError::UnknownReservation),
         }
     }

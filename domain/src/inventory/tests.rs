@@ -7,4 +7,5 @@ mod invariant;
 mod placing;
 mod releasing;
 mod reservation_ids;
+mod selling;
 mod serialisation;

@@ -72,6 +72,51 @@ impl Projector for InventoryProjector {
                     let ids: Vec<Uuid> = reservation_ids.iter().map(|id| id.as_uuid()).collect();
                     end_holds(tx, event_id, &ids, "expired", expired_at).await?;
                 }
+                InventoryEvent::HoldExtended {
+                    reservation_id,
+                    expires_at,
+                } => {
+                    sqlx::query(
+                        "UPDATE inventory_holds SET expires_at = $3 \
+                         WHERE event_id = $1 AND reservation_id = $2 AND status = 'held'",
+                    )
+                    .bind(event_id)
+                    .bind(reservation_id.as_uuid())
+                    .bind(expires_at)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                InventoryEvent::HoldSold {
+                    reservation_id,
+                    lines,
+                    sold_at,
+                    ..
+                } => {
+                    // A late sale's hold may have ended already: only a held row turns sold.
+                    end_holds(tx, event_id, &[reservation_id.as_uuid()], "sold", sold_at).await?;
+                    for line in &lines {
+                        add_sold(
+                            tx,
+                            event_id,
+                            line.ticket_type_id.as_uuid(),
+                            line.quantity.get(),
+                            true,
+                        )
+                        .await?;
+                    }
+                }
+                InventoryEvent::TicketsReturned { lines, .. } => {
+                    for line in &lines {
+                        add_sold(
+                            tx,
+                            event_id,
+                            line.ticket_type_id.as_uuid(),
+                            line.quantity.get(),
+                            false,
+                        )
+                        .await?;
+                    }
+                }
             }
         }
         Ok(())
@@ -143,6 +188,29 @@ async fn end_holds(
     .bind(reservation_ids)
     .bind(status)
     .bind(ended_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Adds (or, for returned tickets, takes away) sold tickets of one type.
+async fn add_sold(
+    tx: &mut Transaction<'_, Postgres>,
+    event_id: Uuid,
+    ticket_type_id: Uuid,
+    quantity: u32,
+    sold: bool,
+) -> anyhow::Result<()> {
+    let quantity = i32::try_from(quantity).context("quantity out of range")?;
+    let delta = if sold { quantity } else { -quantity };
+    sqlx::query(
+        "INSERT INTO inventory_sold (event_id, ticket_type_id, sold) VALUES ($1, $2, greatest($3, 0)) \
+         ON CONFLICT (event_id, ticket_type_id) \
+         DO UPDATE SET sold = greatest(inventory_sold.sold + $3, 0)",
+    )
+    .bind(event_id)
+    .bind(ticket_type_id)
+    .bind(delta)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -17,11 +17,14 @@ pub async fn availability(
     let rows = sqlx::query(
         r#"
         SELECT t.ticket_type_id, t.capacity,
-               coalesce(sum(h.quantity) FILTER (WHERE h.expires_at > now()), 0)::bigint AS held
+               coalesce(sum(h.quantity) FILTER (WHERE h.expires_at > now()), 0)::bigint AS held,
+               coalesce(max(s.sold), 0)::bigint AS sold
           FROM catalogue_ticket_types t
           LEFT JOIN inventory_holds h
                  ON h.event_id = t.event_id AND h.ticket_type_id = t.ticket_type_id
                 AND h.status = 'held'
+          LEFT JOIN inventory_sold s
+                 ON s.event_id = t.event_id AND s.ticket_type_id = t.ticket_type_id
          WHERE t.event_id = $1
          GROUP BY t.ticket_type_id, t.capacity
         "#,
@@ -34,8 +37,7 @@ pub async fn availability(
     for row in rows {
         let capacity = i64::from(row.try_get::<i32, _>("capacity")?);
         let held: i64 = row.try_get("held")?;
-        // Sales are recorded by the payment work; until then nothing is sold.
-        let sold = 0;
+        let sold: i64 = row.try_get("sold")?;
         availability.insert(
             row.try_get("ticket_type_id")?,
             TicketAvailability {

@@ -137,7 +137,7 @@ impl Http {
         }
     }
 
-    async fn call(
+    pub async fn call(
         &self,
         method: Method,
         path: &str,

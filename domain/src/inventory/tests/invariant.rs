@@ -1,5 +1,5 @@
-//! The invariant under random traffic: random batches of random requests, releases and
-//! sweeps at random instants, checking after every applied decision that no ticket type is
+//! The invariant under random traffic: random batches of random requests, releases,
+//! sweeps, sales (on time and late) and refunds at random instants, checking after every applied decision that no ticket type is
 //! oversold and that `held` is exactly the sum of the unexpired active holds.
 
 use std::collections::BTreeMap;
@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::fixtures::*;
 use crate::event::Event;
-use crate::ids::{ReservationId, TicketTypeId};
+use crate::ids::{OrderId, ReservationId, TicketTypeId};
 use crate::inventory::{
     HoldDecision, HoldLine, HoldOutcome, HoldRefusal, HoldRequest, Inventory, InventoryEvent,
     Quantity,
@@ -54,6 +54,10 @@ struct Tally {
     reused: usize,
     released: usize,
     expired: usize,
+    sold: usize,
+    sold_late: usize,
+    refused_late: usize,
+    returned: usize,
 }
 
 fn types() -> Vec<TicketTypeId> {
@@ -181,7 +185,10 @@ fn assert_outcomes_match(
         let capacity = event
             .ticket_type(id)
             .map_or(0, |ticket_type| ticket_type.capacity.get());
-        capacity - counted(before, id, now) - accepted.get(&id).copied().unwrap_or(0)
+        capacity
+            - before.sold(id)
+            - counted(before, id, now)
+            - accepted.get(&id).copied().unwrap_or(0)
     };
     let mut newly_held = Vec::new();
     for (request, outcome) in requests.iter().zip(&decision.outcomes) {
@@ -229,6 +236,8 @@ fn run(seed: u64) -> Tally {
     let mut fresh: u128 = 0;
     let mut tally = Tally::default();
     let mut now = super::fixtures::now();
+    // Sales so far: the order, what it bought, and how many refunds it has had.
+    let mut sales: Vec<(OrderId, Vec<HoldLine>, u32)> = Vec::new();
 
     for _ in 0..ROUNDS_PER_SEED {
         let step = if prng.chance(5) {
@@ -256,6 +265,63 @@ fn run(seed: u64) -> Tally {
                         events
                     }
                     Err(_) => vec![],
+                }
+            }
+            2 if !sent.is_empty() => {
+                // A payment for a hold that may be active, lapsed, ended or already sold.
+                let active: Vec<ReservationId> =
+                    inventory.active_holds().map(|(id, _)| id).collect();
+                let id = if !active.is_empty() && prng.chance(60) {
+                    prng.pick(&active)
+                } else {
+                    sent[prng.next() as usize % sent.len()].reservation_id
+                };
+                let lines = match inventory.hold(id) {
+                    Some(hold) => hold.lines().to_vec(),
+                    None => sent
+                        .iter()
+                        .rev()
+                        .find(|request| request.reservation_id == id)
+                        .map(|request| request.lines.clone())
+                        .unwrap_or_default(),
+                };
+                let known = lines
+                    .iter()
+                    .all(|line| event.ticket_type(line.ticket_type_id).is_some());
+                if lines.is_empty() || !known {
+                    vec![]
+                } else {
+                    let order_id = OrderId::for_reservation(id);
+                    match inventory.sell_hold(&event, id, order_id, &lines, now) {
+                        Ok(events) => {
+                            for fact in &events {
+                                if let InventoryEvent::HoldSold { late, .. } = fact {
+                                    tally.sold += 1;
+                                    tally.sold_late += usize::from(*late);
+                                    sales.push((order_id, lines.clone(), 0));
+                                }
+                            }
+                            events
+                        }
+                        Err(_) => {
+                            tally.refused_late += 1;
+                            vec![]
+                        }
+                    }
+                }
+            }
+            3 if !sales.is_empty() => {
+                // A refund of one line of a sale (a sale is refunded at most once per line).
+                let index = prng.next() as usize % sales.len();
+                let (order_id, lines, refunds) = &mut sales[index];
+                match lines.pop() {
+                    Some(line) => {
+                        *refunds += 1;
+                        let events = inventory.return_tickets(*order_id, *refunds, &[line], now);
+                        tally.returned += events.len();
+                        events
+                    }
+                    None => vec![],
                 }
             }
             1 => {
@@ -306,5 +372,12 @@ fn random_batches_never_oversell_and_held_matches_the_active_holds() {
         assert!(tally.reused > 0, "seed {seed}: no reuse");
         assert!(tally.released > 0, "seed {seed}: no release");
         assert!(tally.expired > 0, "seed {seed}: no sweep");
+        assert!(tally.sold > 0, "seed {seed}: no sale");
+        assert!(tally.sold_late > 0, "seed {seed}: no late sale");
+        assert!(
+            tally.refused_late > 0,
+            "seed {seed}: no refused late payment"
+        );
+        assert!(tally.returned > 0, "seed {seed}: no refund");
     }
 }

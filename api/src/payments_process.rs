@@ -1,0 +1,94 @@
+//! The payments process manager: a resumable loop that drives every order that needs a
+//! next step, as the `orders` read model (built from the log) lists them:
+//!
+//! - an order awaiting payment whose hold lapsed: expire the provider's session, then
+//!   release the tickets (or take the payment that landed meanwhile);
+//! - a payment recorded but not fulfilled (a crash or failure in between): fulfil it;
+//! - a refund requested but not carried out, or whose tickets are not back on sale;
+//! - a paid order of a cancelled event: refund it.
+//!
+//! Every step is idempotent (provider idempotency keys, forward-only orders), so running
+//! it in every process, after a crash, or twice over the same order is safe. It is not a
+//! spawned fire-and-forget: everything it does is found again from the log if it stops.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use carneau_commands::payments::Payments;
+use carneau_domain::ids::OrderId;
+use chrono::Utc;
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+
+/// Most orders of each kind handled per pass.
+const ORDERS_PER_PASS: i64 = 100;
+
+/// What one pass did, for logs and tests.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PassReport {
+    /// Steps that succeeded.
+    pub done: usize,
+    /// Steps that failed (tried again next pass).
+    pub failed: usize,
+}
+
+/// Runs one pass over the pending work.
+pub async fn run_pass(pool: &PgPool, payments: &Payments) -> anyhow::Result<PassReport> {
+    let now = Utc::now();
+    let work = carneau_projections::orders::work(pool, now, ORDERS_PER_PASS).await?;
+    let mut report = PassReport::default();
+    let mut count = |result: Result<(), carneau_commands::payments::PaymentError>,
+                     what: &str,
+                     id: OrderId| {
+        match result {
+            Ok(()) => report.done += 1,
+            Err(error) => {
+                report.failed += 1;
+                tracing::warn!(%error, order_id = %id, step = what, "payments step failed; will retry");
+            }
+        }
+    };
+    for id in work.lapsed.into_iter().map(OrderId::from_uuid) {
+        count(payments.lapse(id).await, "lapse", id);
+    }
+    for id in work.unfulfilled.into_iter().map(OrderId::from_uuid) {
+        count(payments.fulfil(id).await, "fulfil", id);
+    }
+    for id in work.refunds.into_iter().map(OrderId::from_uuid) {
+        count(payments.drive_refunds(id).await, "refund", id);
+    }
+    for id in work
+        .cancelled_event_orders
+        .into_iter()
+        .map(OrderId::from_uuid)
+    {
+        count(
+            payments.refund_for_cancelled_event(id).await,
+            "cancelled-event refund",
+            id,
+        );
+    }
+    Ok(report)
+}
+
+/// Runs passes every `interval` until `shutdown`.
+pub async fn run_payments_process(
+    pool: PgPool,
+    payments: Arc<Payments>,
+    interval: Duration,
+    shutdown: CancellationToken,
+) {
+    loop {
+        match run_pass(&pool, &payments).await {
+            Ok(report) if report.done + report.failed > 0 => {
+                tracing::info!(done = report.done, failed = report.failed, "payments pass");
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "payments pass could not read its work"),
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(interval) => {}
+        }
+    }
+}

@@ -1,0 +1,356 @@
+//! Buyers' orders: start checkout from a live hold, look at an order, list one's orders.
+//!
+//! A guest's order is opened by its key (the `key` of the order link, returned when
+//! checkout starts); a signed-in buyer's by their session (and a guest order to their
+//! email, once that email is verified).
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use carneau_commands::accounts::Session;
+use carneau_commands::payments::gateway::GatewayError;
+use carneau_commands::payments::{PaymentError, StartCheckout};
+use carneau_domain::account::EmailAddress;
+use carneau_domain::ids::{OrderId, ReservationId};
+use carneau_domain::inventory::InventoryError;
+use carneau_domain::order::{Order, OrderError, OrderStatus};
+use carneau_projections::catalogue::MoneyView;
+use carneau_projections::orders::{OrderLineView, OrderTicketView, OrderView};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::reservations::{authorise, reservation_problem};
+use crate::auth::{MaybeSignedIn, SignedIn};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::problem::responses::{BodyProblems, NotFoundProblem, ServerProblems};
+use crate::problem::{ApiError, FieldError};
+use crate::state::AppState;
+
+/// The OpenAPI tag of these routes.
+pub const TAG: &str = "orders";
+/// The order routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(start_checkout))
+        .routes(routes!(get_order))
+        .routes(routes!(my_orders))
+}
+
+/// Who the tickets are for.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutRequest {
+    /// Where the tickets are sent.
+    #[schema(example = "ada@example.com")]
+    pub email: String,
+}
+
+/// A checkout in progress: send the buyer to `checkout_url`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CheckoutView {
+    /// The order.
+    pub order_id: Uuid,
+    /// The order's secret key: `GET /orders/{order_id}?key=...` opens it without an account.
+    pub order_secret: String,
+    /// The buyer's page of the order (`{CARNEAU_PUBLIC_URL}/orders/{id}?key=...`).
+    pub order_url: String,
+    /// Where the buyer pays: Stripe's hosted page, or the simulated checkout page.
+    pub checkout_url: String,
+}
+
+/// The buyer's email, parsed by the accounts' rule and kept normalised (lower case).
+fn parse_email(raw: &str) -> Result<String, ApiError> {
+    EmailAddress::parse(raw)
+        .map(|email| email.normalized())
+        .map_err(|error| ApiError::validation(vec![FieldError::new("email", error.message())]))
+}
+
+/// Whether `session` may see an order placed by `owner` for `buyer_email`: its account,
+/// or a guest order to the caller's email once that email is verified.
+fn is_buyer(session: &Session, owner: Option<Uuid>, buyer_email: &str) -> bool {
+    let principal = &session.principal;
+    owner == Some(principal.account_id.as_uuid())
+        || (principal.email_verified && principal.email.normalized() == buyer_email)
+}
+
+/// Starts paying for a live hold: creates the payment session, keeps the tickets held
+/// while the buyer pays and answers where to send them. Needs the reservation's token; a
+/// signed-in buyer's order is also theirs (`GET /me/orders`). A retry answers the same
+/// order and page.
+#[utoipa::path(post, path = "/reservations/{reservation_id}/checkout", tag = TAG,
+    params(("reservation_id" = Uuid, Path, description = "The reservation to pay for.")),
+    security(("reservation_token" = [])),
+    request_body = CheckoutRequest,
+    responses(
+        (status = 201, description = "Checkout started.", body = CheckoutView),
+        (status = 200, description = "Checkout had already started for this reservation.",
+            body = CheckoutView),
+        (status = 401, description = "No reservation token was sent.",
+            body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`reservation-expired`, `reservation-already-released` \
+            or `reservation-paid`.",
+            body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 502, description = "`payment-provider-refused`.",
+            body = crate::problem::Problem, content_type = "application/problem+json"),
+        BodyProblems, NotFoundProblem, ServerProblems,
+    ))]
+async fn start_checkout(
+    State(state): State<AppState>,
+    ApiPath(reservation_id): ApiPath<ReservationId>,
+    MaybeSignedIn(session): MaybeSignedIn,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<CheckoutRequest>,
+) -> Result<Response, ApiError> {
+    let event_id = authorise(&state, &headers, reservation_id)?;
+    let buyer_email = parse_email(&request.email)?;
+    let order_id = OrderId::for_reservation(reservation_id);
+    let key = state.order_keys.issue(order_id);
+    let order_url = format!(
+        "{}/orders/{order_id}?key={key}",
+        state.config.accounts.public_url
+    );
+    let started = state
+        .payments
+        .start_checkout(StartCheckout {
+            event_id,
+            reservation_id,
+            buyer_email,
+            account_id: session
+                .as_ref()
+                .map(|session| session.principal.account_id.as_uuid()),
+            success_url: order_url.clone(),
+            cancel_url: format!("{order_url}&cancelled=true"),
+        })
+        .await
+        .map_err(payment_problem)?;
+    let status = if started.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let view = CheckoutView {
+        order_id: order_id.as_uuid(),
+        order_secret: key,
+        order_url,
+        checkout_url: started.checkout_url,
+    };
+    Ok((status, ApiJson(view)).into_response())
+}
+
+/// The key of a guest's order link.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrderKeyQuery {
+    /// The order's secret key (from the order link).
+    pub key: Option<String>,
+}
+
+/// An order with its lines and tickets, for its buyer: the order link's `key`, or the
+/// buyer's session.
+#[utoipa::path(get, path = "/orders/{order_id}", tag = TAG,
+    params(("order_id" = Uuid, Path, description = "The order."), OrderKeyQuery),
+    responses(
+        (status = 200, description = "The order.", body = OrderView),
+        (status = 401, description = "Neither a key nor a session was sent.",
+            body = crate::problem::Problem, content_type = "application/problem+json"),
+        NotFoundProblem, ServerProblems,
+    ))]
+async fn get_order(
+    State(state): State<AppState>,
+    ApiPath(order_id): ApiPath<OrderId>,
+    ApiQuery(query): ApiQuery<OrderKeyQuery>,
+    MaybeSignedIn(session): MaybeSignedIn,
+) -> Result<ApiJson<OrderView>, ApiError> {
+    let by_key = match query.key.as_deref() {
+        Some(key) => state.order_keys.verify(order_id, key),
+        None if session.is_none() => {
+            return Err(ApiError::unauthorized(
+                "Open the order with its link's `key`, or sign in.",
+            ))
+        }
+        None => false,
+    };
+    let order = state
+        .payments
+        .order(order_id)
+        .await
+        .map_err(payment_problem)?
+        .ok_or_else(|| ApiError::not_found("This order"))?;
+    let by_session = order.placed().is_some_and(|placed| {
+        session
+            .as_ref()
+            .is_some_and(|session| is_buyer(session, placed.account_id, &placed.buyer_email))
+    });
+    // A wrong key and someone else's order look the same: not found.
+    if !(by_key || by_session) {
+        return Err(ApiError::not_found("This order"));
+    }
+    order_view(&order)
+        .map(ApiJson)
+        .ok_or_else(|| ApiError::not_found("This order"))
+}
+
+/// The signed-in buyer's orders, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyOrders {
+    /// At most 200.
+    pub orders: Vec<OrderView>,
+}
+
+/// The signed-in buyer's orders: those placed while signed in, and guest orders to their
+/// email once it is verified.
+#[utoipa::path(get, path = "/me/orders", tag = TAG,
+    security(("session_cookie" = []), ("session_bearer" = [])),
+    responses(
+        (status = 200, description = "The buyer's orders.", body = MyOrders),
+        (status = 401, description = "Not signed in.",
+            body = crate::problem::Problem, content_type = "application/problem+json"),
+        ServerProblems,
+    ))]
+async fn my_orders(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+) -> Result<ApiJson<MyOrders>, ApiError> {
+    let principal = &session.principal;
+    let verified_email = principal
+        .email_verified
+        .then(|| principal.email.normalized());
+    let orders = carneau_projections::orders::orders_of_buyer(
+        &state.pool,
+        principal.account_id.as_uuid(),
+        verified_email.as_deref(),
+    )
+    .await
+    .map_err(ApiError::internal)?;
+    Ok(ApiJson(MyOrders { orders }))
+}
+
+/// An order as the log has it now (no read-model lag for the buyer watching it).
+pub(crate) fn order_view(order: &Order) -> Option<OrderView> {
+    let placed = order.placed()?;
+    let currency = placed.total.currency.to_string();
+    let status = order.status().unwrap_or(OrderStatus::AwaitingPayment);
+    let refunded: i64 = order
+        .refunds()
+        .values()
+        .filter(|refund| refund.completed)
+        .map(|refund| refund.amount.amount_minor)
+        .sum();
+    Some(OrderView {
+        order_id: placed.order_id.as_uuid(),
+        event_id: placed.event_id.as_uuid(),
+        reservation_id: placed.reservation_id.as_uuid(),
+        status: status.as_str().to_owned(),
+        email: placed.buyer_email.clone(),
+        lines: placed
+            .lines
+            .iter()
+            .map(|line| OrderLineView {
+                ticket_type_id: line.ticket_type_id.as_uuid(),
+                name: line.name.clone(),
+                quantity: i32::try_from(line.quantity.get()).unwrap_or(i32::MAX),
+                unit_price: MoneyView {
+                    amount_minor: line.unit_price.amount_minor,
+                    currency: currency.clone(),
+                },
+            })
+            .collect(),
+        total: MoneyView {
+            amount_minor: placed.total.amount_minor,
+            currency: currency.clone(),
+        },
+        refunded: MoneyView {
+            amount_minor: refunded,
+            currency,
+        },
+        tickets: order
+            .tickets()
+            .iter()
+            .map(|ticket| OrderTicketView {
+                ticket_id: ticket.ticket_id.as_uuid(),
+                ticket_type_id: ticket.ticket_type_id.as_uuid(),
+                status: if order.is_refunded(ticket.ticket_id) {
+                    "refunded"
+                } else {
+                    "valid"
+                }
+                .to_owned(),
+            })
+            .collect(),
+        checkout_url: (status == OrderStatus::AwaitingPayment).then(|| placed.checkout_url.clone()),
+        provider: match placed.provider {
+            carneau_domain::order::PaymentProvider::Stripe => "stripe",
+            carneau_domain::order::PaymentProvider::Simulated => "simulated",
+        }
+        .to_owned(),
+        created_at: placed.placed_at,
+        paid_at: order.paid_at(),
+    })
+}
+
+/// The one place where payment failures become problems.
+pub(crate) fn payment_problem(error: PaymentError) -> ApiError {
+    match error {
+        PaymentError::Hold(InventoryError::UnknownReservation) => {
+            ApiError::not_found("This reservation")
+        }
+        PaymentError::Hold(refusal) => ApiError::conflict(refusal.kind(), refusal.to_string()),
+        PaymentError::Order(OrderError::UnknownOrder) => ApiError::not_found("This order"),
+        PaymentError::Order(OrderError::UnknownTicket) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown-ticket",
+            "Unknown ticket",
+            OrderError::UnknownTicket.to_string(),
+        )
+        .with_field_errors(vec![FieldError::new(
+            "ticket_ids",
+            "must name tickets of this order",
+        )]),
+        PaymentError::Order(refusal) => ApiError::conflict(refusal.kind(), refusal.to_string()),
+        PaymentError::Gateway(GatewayError::Refused(cause)) => {
+            tracing::error!(%cause, "the payment provider refused a request");
+            ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "payment-provider-refused",
+                "Payment provider refused",
+                "The payment provider refused the request; nothing was charged.",
+            )
+        }
+        PaymentError::Gateway(GatewayError::Unavailable(cause)) => {
+            tracing::warn!(%cause, "the payment provider is unavailable");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "payment-provider-unavailable",
+                "Try again",
+                "The payment provider cannot be reached right now; try again in a moment.",
+            )
+        }
+        PaymentError::Reservation(error) => reservation_problem(error),
+        PaymentError::Store(cause) => ApiError::internal(anyhow::anyhow!(cause)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_obvious_mistakes_refused() {
+        assert_eq!(parse_email(" Ada@Example.COM ").unwrap(), "ada@example.com");
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "ada@.com",
+            "a@b@c.com",
+        ] {
+            assert!(parse_email(bad).is_err(), "{bad}");
+        }
+    }
+}

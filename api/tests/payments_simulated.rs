@@ -1,0 +1,223 @@
+//! The simulated checkout, end to end over HTTP: without Stripe keys a buyer pays (or
+//! cancels) on a page the API serves, through the same handling as Stripe's webhook; with
+//! Stripe keys the page does not exist.
+
+mod support;
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use support::payments::PaymentsApp;
+use support::reservations::http::{spawn_reservation_app, Http, Reply};
+
+async fn simulated_app() -> (support::TestApp, Http) {
+    let app = spawn_reservation_app(&[
+        ("CARNEAU_PUBLIC_URL", "http://shop.test"),
+        ("CARNEAU_API_PUBLIC_URL", "http://api.test/api"),
+    ])
+    .await;
+    let http = app.http();
+    (app, http)
+}
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn start(
+    http: &Http,
+    quantity: u32,
+) -> (support::reservations::http::OnSale, serde_json::Value) {
+    let on_sale = http.create_published_event(5, 10).await;
+    let hold = http
+        .reserve(on_sale.event_id, &[(on_sale.ticket_type_id, quantity)])
+        .await;
+    assert_eq!(hold.status, StatusCode::CREATED);
+    let checkout = http
+        .call(
+            Method::POST,
+            &format!("/reservations/{}/checkout", hold.reservation_id()),
+            Some(&hold.token()),
+            None,
+            Some(&json!({"email": "Guest@Example.com"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(checkout.status, StatusCode::CREATED, "{}", checkout.body);
+    (on_sale, checkout.body)
+}
+
+/// `GET /orders/{id}?key=...` of a checkout answer.
+async fn order_of(http: &Http, checkout: &serde_json::Value) -> Reply {
+    let path = format!(
+        "/orders/{}?key={}",
+        checkout["order_id"].as_str().unwrap(),
+        checkout["order_secret"].as_str().unwrap()
+    );
+    http.call(Method::GET, &path, None, None, None)
+        .await
+        .unwrap()
+}
+
+/// The page's path on our server (its public URL is behind the web client's proxy).
+fn local_path(checkout_url: &str) -> String {
+    checkout_url
+        .trim_start_matches("http://api.test/api")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_buyer_pays_on_the_simulated_page_and_gets_tickets() {
+    let (app, http) = simulated_app().await;
+    let (_, checkout) = start(&http, 2).await;
+    let url = checkout["checkout_url"].as_str().unwrap();
+    assert!(
+        url.starts_with("http://api.test/api/simulated-checkout/"),
+        "{url}"
+    );
+
+    let page = app
+        .client
+        .get(app.url(&local_path(url)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("SIMULATED"));
+    assert!(html.contains(">Pay</button>") && html.contains(">Cancel</button>"));
+    assert!(html.contains("5000"), "the amount due: {html}");
+
+    let paid = no_redirects()
+        .post(app.url(&format!("{}/pay", local_path(url))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.status(), StatusCode::SEE_OTHER);
+    let order_url = checkout["order_url"].as_str().unwrap();
+    assert_eq!(paid.headers()["location"], order_url);
+    assert!(order_url.starts_with("http://shop.test/orders/"));
+
+    // A double click takes effect once.
+    let again = no_redirects()
+        .post(app.url(&format!("{}/pay", local_path(url))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+
+    let order = order_of(&http, &checkout).await;
+    assert_eq!(order.status, StatusCode::OK);
+    assert_eq!(order.body["status"], "paid");
+    assert_eq!(order.body["provider"], "simulated");
+    assert_eq!(order.body["email"], "guest@example.com");
+    assert_eq!(order.body["tickets"].as_array().unwrap().len(), 2);
+    let issued: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM events WHERE event_type = 'TicketsIssued'")
+            .fetch_one(app.database.pool())
+            .await
+            .unwrap();
+    assert_eq!(issued, 1);
+
+    // The key opens the order; anything else does not.
+    let order_id = checkout["order_id"].as_str().unwrap();
+    let wrong = http
+        .call(
+            Method::GET,
+            &format!("/orders/{order_id}?key=nope"),
+            None,
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+    let none = http
+        .call(
+            Method::GET,
+            &format!("/orders/{order_id}"),
+            None,
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(none.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn cancelling_on_the_simulated_page_cancels_the_order_and_frees_the_tickets() {
+    let (app, http) = simulated_app().await;
+    let (on_sale, checkout) = start(&http, 3).await;
+    let url = checkout["checkout_url"].as_str().unwrap();
+    let cancelled = no_redirects()
+        .post(app.url(&format!("{}/cancel", local_path(url))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status(), StatusCode::SEE_OTHER);
+    assert!(cancelled.headers()["location"]
+        .to_str()
+        .unwrap()
+        .ends_with("&cancelled=true"));
+    let order = order_of(&http, &checkout).await;
+    assert_eq!(order.body["status"], "cancelled");
+    // Paying afterwards is not possible: the page says it expired.
+    let paid = no_redirects()
+        .post(app.url(&format!("{}/pay", local_path(url))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.status(), StatusCode::SEE_OTHER);
+    let again = order_of(&http, &checkout).await;
+    assert_eq!(again.body["status"], "cancelled");
+    let held = http
+        .reserve(on_sale.event_id, &[(on_sale.ticket_type_id, 5)])
+        .await;
+    assert_eq!(
+        held.status,
+        StatusCode::CREATED,
+        "all five are for sale again"
+    );
+}
+
+#[tokio::test]
+async fn with_stripe_keys_the_simulated_page_does_not_exist() {
+    let app = PaymentsApp::start(&[]).await;
+    let on_sale = app.event(5).await;
+    let checkout = app.checkout(on_sale, 1).await;
+    assert!(checkout
+        .checkout_url
+        .starts_with("https://checkout.stripe.test/"));
+    for path in [
+        "/simulated-checkout/anything",
+        "/simulated-checkout/anything/pay",
+    ] {
+        let method = if path.ends_with("pay") {
+            Method::POST
+        } else {
+            Method::GET
+        };
+        let reply = app
+            .http()
+            .call(method, path, None, None, None)
+            .await
+            .unwrap();
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn the_stripe_webhook_does_not_exist_without_stripe_keys() {
+    let (app, _) = simulated_app().await;
+    let reply = app
+        .client
+        .post(app.url("/webhooks/stripe"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,73 @@
+//! What the command layer can ask of an order. Each carries the current time.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::events::{IssuedTicket, OrderEvent, RefundReason};
+use crate::ids::TicketId;
+
+/// A request to change an order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum OrderCommand {
+    /// Record the order (checkout started). Must be an `OrderPlaced`; a retry with the
+    /// same reservation finds the order placed and changes nothing.
+    Place(Box<OrderEvent>),
+    /// The provider says the buyer paid.
+    RecordPayment {
+        /// The provider's event (a duplicate is ignored).
+        provider_event_id: String,
+        /// The provider's payment reference.
+        payment_reference: Option<String>,
+        /// The current time.
+        now: DateTime<Utc>,
+    },
+    /// The buyer completed checkout; the payment settles later.
+    MarkPaymentPending {
+        /// The provider's event (a duplicate is ignored).
+        provider_event_id: String,
+        /// The current time.
+        now: DateTime<Utc>,
+    },
+    /// The inventory sold the tickets: issue them (ids chosen by the caller, one per seat).
+    IssueTickets {
+        /// One per seat, in line order.
+        tickets: Vec<IssuedTicket>,
+        /// The current time.
+        now: DateTime<Utc>,
+    },
+    /// The inventory refused a late payment: refund the whole amount.
+    RefuseLatePayment {
+        /// The current time.
+        now: DateTime<Utc>,
+    },
+    /// The session expired unpaid.
+    Expire {
+        /// The provider's event, if one said so.
+        provider_event_id: Option<String>,
+        /// The current time.
+        now: DateTime<Utc>,
+    },
+    /// The buyer cancelled, or an asynchronous payment failed.
+    Cancel {
+        /// The provider's event, if one said so.
+        provider_event_id: Option<String>,
+        /// The current time.
+        now: DateTime<Utc>,
+    },
+    /// Refund some valid tickets (`None`: every valid ticket not yet being refunded).
+    RequestRefund {
+        /// The tickets to refund.
+        ticket_ids: Option<Vec<TicketId>>,
+        /// Why.
+        reason: RefundReason,
+        /// The current time.
+        now: DateTime<Utc>,
+    },
+    /// The provider carried out a requested refund.
+    CompleteRefund {
+        /// Which refund.
+        refund_number: u32,
+        /// The current time.
+        now: DateTime<Utc>,
+    },
+}

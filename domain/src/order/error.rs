@@ -1,0 +1,38 @@
+//! Why an order refuses a command, in words a buyer or an organiser can read.
+
+/// A business rule of the order that a command would break.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OrderError {
+    /// The order was never placed.
+    #[error("There is no such order.")]
+    UnknownOrder,
+    /// Placing an order that exists already (with other details).
+    #[error("This reservation already has an order.")]
+    AlreadyPlaced,
+    /// Only a paid order can be refunded.
+    #[error("Only a paid order can be refunded.")]
+    NotPaid,
+    /// A ticket named in a refund is not one of the order's valid tickets.
+    #[error("This ticket is not a valid ticket of this order.")]
+    UnknownTicket,
+    /// Every ticket named (or every ticket of the order) is refunded or being refunded.
+    #[error("These tickets have already been refunded.")]
+    AlreadyRefunded,
+    /// A refund number that was never requested.
+    #[error("There is no such refund.")]
+    UnknownRefund,
+}
+
+impl OrderError {
+    /// A stable kebab-case slug per reason, used by the API as its problem type.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::UnknownOrder => "order-not-found",
+            Self::AlreadyPlaced => "order-already-placed",
+            Self::NotPaid => "order-not-paid",
+            Self::UnknownTicket => "unknown-ticket",
+            Self::AlreadyRefunded => "already-refunded",
+            Self::UnknownRefund => "unknown-refund",
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! What happened to an order, as recorded in the event store. The serde form is the stored
+//! form: rename nothing; add variants or fields with defaults instead.
+
+use chrono::{DateTime, Utc};
+use cqrs_es::DomainEvent;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::ids::{EventId, OrderId, ReservationId, TicketId, TicketTypeId};
+use crate::inventory::Quantity;
+use crate::money::Money;
+
+/// Which payment provider takes the order's payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentProvider {
+    /// Stripe Checkout.
+    Stripe,
+    /// The built-in simulated checkout (no Stripe keys configured).
+    Simulated,
+}
+
+/// Some tickets of one type in an order, at the price they were offered at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLine {
+    /// Which kind of ticket.
+    pub ticket_type_id: TicketTypeId,
+    /// Its name when the order was placed (shown on the order and the receipt).
+    pub name: String,
+    /// How many.
+    pub quantity: Quantity,
+    /// The price of one ticket.
+    pub unit_price: Money,
+}
+
+/// One ticket issued to a paid order: an id per seat. Its code is derived from the id by
+/// the ticket code signer; nothing secret is recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedTicket {
+    /// The ticket.
+    pub ticket_id: TicketId,
+    /// Its kind.
+    pub ticket_type_id: TicketTypeId,
+}
+
+/// Why money goes back to the buyer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundReason {
+    /// An organiser or an admin refunded it.
+    RequestedByOrganiser,
+    /// The event was cancelled.
+    EventCancelled,
+    /// The payment landed after the hold lapsed and the tickets were gone.
+    LatePayment,
+}
+
+/// The facts recorded about an order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum OrderEvent {
+    /// Checkout started from a live hold.
+    OrderPlaced {
+        /// The order.
+        order_id: OrderId,
+        /// The event the tickets are for.
+        event_id: EventId,
+        /// The hold being paid for.
+        reservation_id: ReservationId,
+        /// Where the tickets go (lowercased).
+        buyer_email: String,
+        /// The buyer's account when signed in.
+        account_id: Option<Uuid>,
+        /// What is bought.
+        lines: Vec<OrderLine>,
+        /// The sum of the lines.
+        total: Money,
+        /// Who takes the payment.
+        provider: PaymentProvider,
+        /// The provider's checkout session.
+        session_id: String,
+        /// Where the buyer pays.
+        checkout_url: String,
+        /// When the hold lapses if unpaid: the session is expired then.
+        payment_due_by: DateTime<Utc>,
+        /// When.
+        placed_at: DateTime<Utc>,
+    },
+    /// The provider says the buyer paid.
+    PaymentReceived {
+        /// The provider's event that said so (deduplication).
+        provider_event_id: String,
+        /// The provider's payment reference (Stripe PaymentIntent), refunds go against it.
+        payment_reference: Option<String>,
+        /// When.
+        received_at: DateTime<Utc>,
+    },
+    /// The buyer completed checkout with a payment that settles later (a bank debit): no
+    /// money yet, and nothing to expire any more; the provider reports success or failure.
+    PaymentPending {
+        /// The provider's event that said so (deduplication).
+        provider_event_id: String,
+        /// When.
+        pending_at: DateTime<Utc>,
+    },
+    /// The paid order got its tickets: one per seat.
+    TicketsIssued {
+        /// The order.
+        order_id: OrderId,
+        /// The event.
+        event_id: EventId,
+        /// Where the ticket email goes.
+        buyer_email: String,
+        /// The buyer's account when signed in at checkout.
+        account_id: Option<Uuid>,
+        /// One per seat.
+        tickets: Vec<IssuedTicket>,
+        /// When.
+        issued_at: DateTime<Utc>,
+    },
+    /// The payment landed after the hold lapsed and the tickets were gone: refunded.
+    LatePaymentRefused {
+        /// When.
+        refused_at: DateTime<Utc>,
+    },
+    /// The checkout session expired unpaid; the hold is released.
+    OrderExpired {
+        /// The provider's event, if one said so.
+        provider_event_id: Option<String>,
+        /// When.
+        expired_at: DateTime<Utc>,
+    },
+    /// The buyer cancelled, or an asynchronous payment failed; the hold is released.
+    OrderCancelled {
+        /// The provider's event, if one said so.
+        provider_event_id: Option<String>,
+        /// When.
+        cancelled_at: DateTime<Utc>,
+    },
+    /// A refund was decided; the provider is asked for it under this refund's number.
+    RefundRequested {
+        /// 1, 2, ... per order: the provider's idempotency key is derived from it.
+        refund_number: u32,
+        /// The tickets refunded (empty for a refused late payment).
+        ticket_ids: Vec<TicketId>,
+        /// How much goes back.
+        amount: Money,
+        /// Why.
+        reason: RefundReason,
+        /// When.
+        requested_at: DateTime<Utc>,
+    },
+    /// The provider refunded: these tickets are no longer valid.
+    TicketsRefunded {
+        /// The order.
+        order_id: OrderId,
+        /// The event.
+        event_id: EventId,
+        /// Which refund.
+        refund_number: u32,
+        /// The tickets no longer valid (revoke their codes).
+        ticket_ids: Vec<TicketId>,
+        /// How much went back.
+        amount: Money,
+        /// When.
+        refunded_at: DateTime<Utc>,
+    },
+}
+
+impl DomainEvent for OrderEvent {
+    fn event_type(&self) -> String {
+        match self {
+            Self::OrderPlaced { .. } => "OrderPlaced",
+            Self::PaymentReceived { .. } => "PaymentReceived",
+            Self::PaymentPending { .. } => "PaymentPending",
+            Self::TicketsIssued { .. } => "TicketsIssued",
+            Self::LatePaymentRefused { .. } => "LatePaymentRefused",
+            Self::OrderExpired { .. } => "OrderExpired",
+            Self::OrderCancelled { .. } => "OrderCancelled",
+            Self::RefundRequested { .. } => "RefundRequested",
+            Self::TicketsRefunded { .. } => "TicketsRefunded",
+        }
+        .to_owned()
+    }
+
+    fn event_version(&self) -> String {
+        "1".to_owned()
+    }
+}
