@@ -17,8 +17,6 @@ import { PanelLoading } from "@/components/panel-loading";
 import { browserApi, call } from "@/lib/api/browser";
 import { fieldErrors, failureMessage, type Failure } from "@/lib/api/problem";
 import type { EventDetail, Reservation } from "@/lib/api/types";
-import { startCheckout } from "@/lib/checkout";
-import { sendJsonGet } from "@/lib/forms";
 import { formatEventTime, formatMoney } from "@/lib/format";
 import { forgetHoldToken, holdToken } from "@/lib/holds";
 
@@ -66,7 +64,7 @@ export function HoldView({ reservationId }: { reservationId: string }) {
 
   // A signed-in buyer's tickets go to their account's address unless they type another.
   useEffect(() => {
-    void sendJsonGet<{ email: string }>("/me").then((me) => {
+    void call(() => browserApi.GET("/me")).then((me) => {
       if (me.ok) setEmail((current) => current || me.data.email);
     });
   }, []);
@@ -131,7 +129,13 @@ export function HoldView({ reservationId }: { reservationId: string }) {
     ev.preventDefault();
     setBusy("pay");
     setCheckoutFailure(null);
-    const result = await startCheckout(reservationId, email.trim(), authHeaders());
+    const result = await call(() =>
+      browserApi.POST("/reservations/{reservation_id}/checkout", {
+        params: { path: { reservation_id: reservationId } },
+        headers: authHeaders(),
+        body: { email: email.trim() },
+      }),
+    );
     if (result.ok) {
       window.location.assign(result.data.checkout_url);
       return;

@@ -15,8 +15,8 @@ import { browserApi, call } from "@/lib/api/browser";
 import type { Failure } from "@/lib/api/problem";
 import type { EventDetail } from "@/lib/api/types";
 import { formatEventTime, formatMoney } from "@/lib/format";
-import { sendJsonGet } from "@/lib/forms";
-import { isPending, qrUrl, type Order } from "@/lib/orders";
+import { isPending, qrUrl } from "@/lib/orders";
+import type { Order } from "@/lib/api/types";
 
 // While the provider's confirmation travels (webhook or simulated page), look again.
 const POLL_MS = 1500;
@@ -27,17 +27,20 @@ type State = { phase: "loading" } | { phase: "failed"; failure: Failure } | { ph
 export function OrderView({ orderId, orderKey, cancelled }: { orderId: string; orderKey: string | null; cancelled: boolean }) {
   const [state, setState] = useState<State>({ phase: "loading" });
   const [event, setEvent] = useState<EventDetail | null>(null);
-  const query = orderKey ? `?key=${encodeURIComponent(orderKey)}` : "";
 
   const load = useCallback(async () => {
-    const result = await sendJsonGet<Order>(`/orders/${encodeURIComponent(orderId)}${query}`);
+    const result = await call(() =>
+      browserApi.GET("/orders/{order_id}", {
+        params: { path: { order_id: orderId }, query: orderKey ? { key: orderKey } : {} },
+      }),
+    );
     if (!result.ok) {
       setState({ phase: "failed", failure: result.failure });
       return null;
     }
     setState({ phase: "ready", order: result.data });
     return result.data;
-  }, [orderId, query]);
+  }, [orderId, orderKey]);
 
   useEffect(() => {
     let timer: number | undefined;

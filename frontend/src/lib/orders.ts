@@ -1,19 +1,7 @@
-import type { Money } from "@/lib/api/types";
+import type { Order } from "@/lib/api/types";
 
-/** An order as `GET /orders/{id}` and `GET /me/orders` answer (CONTRACTS, section B1). */
-export type Order = {
-  order_id: string;
-  event_id: string;
-  status: OrderStatus;
-  email: string;
-  lines: { ticket_type_id: string; name: string; quantity: number; unit_price: Money }[];
-  total: Money;
-  refunded: Money;
-  tickets: { ticket_id: string; ticket_type_id: string; status: string }[];
-  checkout_url?: string | null;
-  created_at: string;
-  paid_at?: string | null;
-};
+/** An order as `GET /orders/{id}` and the order lists answer (generated from the spec). */
+export type { Order };
 
 export type OrderStatus =
   | "awaiting_payment"

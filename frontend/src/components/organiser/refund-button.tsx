@@ -5,7 +5,7 @@ import { useState } from "react";
 
 import { Button } from "@/components/ui/button";
 import { failureMessage, type Failure } from "@/lib/api/problem";
-import { sendJson } from "@/lib/forms";
+import { browserApi, call } from "@/lib/api/browser";
 
 /** Refunds a whole paid order after a confirming second click. */
 export function RefundButton({ orderId, label }: { orderId: string; label: string }) {
@@ -16,7 +16,9 @@ export function RefundButton({ orderId, label }: { orderId: string; label: strin
 
   const refund = async () => {
     setBusy(true);
-    const result = await sendJson("POST", `/organiser/orders/${encodeURIComponent(orderId)}/refunds`, {});
+    const result = await call(() =>
+      browserApi.POST("/organiser/orders/{order_id}/refunds", { params: { path: { order_id: orderId } }, body: {} }),
+    );
     setBusy(false);
     setConfirming(false);
     if (!result.ok) return setFailure(result.failure);

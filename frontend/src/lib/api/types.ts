@@ -11,3 +11,5 @@ export type Problem = Schemas["Problem"];
 export type FieldError = Schemas["FieldError"];
 export type Me = Schemas["Me"];
 export type OrganiserEventSummary = Schemas["OrganiserEventSummary"];
+export type Order = Schemas["OrderView"];
+export type EventSales = Schemas["EventSales"];

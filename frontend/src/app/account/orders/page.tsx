@@ -8,9 +8,9 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@
 import { FailureScreen } from "@/components/failure-screen";
 import { RequireViewer } from "@/components/require-viewer";
 import { StateScreen } from "@/components/state-screen";
-import { serverGet } from "@/lib/api/server";
+import { load, serverApi } from "@/lib/api/server";
 import { formatMoney } from "@/lib/format";
-import { orderStatusLabel, type Order } from "@/lib/orders";
+import { orderStatusLabel } from "@/lib/orders";
 
 export const metadata: Metadata = { title: "My orders" };
 export const dynamic = "force-dynamic";
@@ -30,7 +30,8 @@ function statusVariant(status: string) {
 }
 
 async function MyOrders() {
-  const loaded = await serverGet<{ orders: Order[] }>("/me/orders");
+  const api = await serverApi();
+  const loaded = await load(() => api.GET("/me/orders"));
   if (!loaded.ok) return <FailureScreen failure={loaded.failure} what="order list" />;
   const { orders } = loaded.data;
   if (orders.length === 0) {

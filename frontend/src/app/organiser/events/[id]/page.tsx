@@ -15,9 +15,8 @@ import { StatusBadge } from "@/components/organiser/status-badge";
 import { TicketTypeForm } from "@/components/organiser/ticket-type-form";
 import { TicketTypeRowActions } from "@/components/organiser/ticket-type-row-actions";
 import { RefundButton } from "@/components/organiser/refund-button";
-import { load, serverApi, serverGet } from "@/lib/api/server";
-import { orderStatusLabel, type Order } from "@/lib/orders";
-import type { EventSales } from "@/lib/sales";
+import { load, serverApi } from "@/lib/api/server";
+import { orderStatusLabel } from "@/lib/orders";
 import { formatEventTime, formatMoney } from "@/lib/format";
 
 export const metadata: Metadata = { title: "Manage event", robots: { index: false } };
@@ -39,8 +38,8 @@ async function ManageEvent({ id }: { id: string }) {
   const api = await serverApi();
   const [loaded, sales, orders] = await Promise.all([
     load(() => api.GET("/organiser/events/{event_id}", { params: { path: { event_id: id } } })),
-    serverGet<EventSales>(`/organiser/events/${id}/sales`),
-    serverGet<{ orders: Order[] }>(`/organiser/events/${id}/orders`),
+    load(() => api.GET("/organiser/events/{event_id}/sales", { params: { path: { event_id: id } } })),
+    load(() => api.GET("/organiser/events/{event_id}/orders", { params: { path: { event_id: id } } })),
   ]);
   if (!loaded.ok) return <FailureScreen failure={loaded.failure} what="event" />;
   const event = loaded.data;
