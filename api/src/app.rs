@@ -37,6 +37,8 @@ pub const DOCS_PATH: &str = "/docs";
         (name = "organiser", description = "Commands for organisers on their own events (admins: every event)."),
         (name = "admin", description = "Account administration (admins only)."),
         (name = "reservations", description = "Buyers' holds on tickets (15 minutes by default)."),
+        (name = "tickets", description = "Buyers' tickets and their QR codes."),
+        (name = "door", description = "Check-in at the door and offline scanner keys (organiser, admins, door staff)."),
         (name = "operations", description = "Probes for orchestrators."),
     )
 )]

@@ -1,20 +1,23 @@
-//! The background tasks of a `carneau` process: projectors, the hold sweeper and the
-//! payments process manager. Each
+//! The background tasks of a `carneau` process: projectors, the hold sweeper, the
+//! payments process manager, the tickets email process manager and the mail sender. Each
 //! projector is active in one process at a time (the runner's advisory lock), and sweeps
 //! are safe to run everywhere, so every `carneau serve` starts all of them.
 
 use std::sync::Arc;
 
+use carneau_commands::mail::{Delivery, MailSender, MailSenderConfig};
 use carneau_commands::reservations::sweeper::run_sweeper;
 use carneau_projections::catalogue::CatalogueProjector;
 use carneau_projections::inventory::InventoryProjector;
 use carneau_projections::orders::OrdersProjector;
+use carneau_projections::tickets::TicketsProjector;
 use carneau_projections::ProjectorRunner;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::payments_process::run_payments_process;
 use crate::state::AppState;
+use crate::ticket_mail::TicketMailer;
 
 /// Starts every background task; they stop when `shutdown` is cancelled.
 pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
@@ -35,6 +38,23 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
             Arc::new(OrdersProjector),
             shutdown.clone(),
         ),
+        ProjectorRunner::default().spawn(
+            state.pool.clone(),
+            Arc::new(TicketsProjector),
+            shutdown.clone(),
+        ),
+        ProjectorRunner::default().spawn(
+            state.pool.clone(),
+            Arc::new(TicketMailer {
+                codes: state.ticket_codes.clone(),
+                catalogue: state.catalogue.clone(),
+                order_keys: state.order_keys.clone(),
+                public_url: state.config.accounts.public_url.clone(),
+                mail_from: state.config.tickets.mail_from.clone(),
+            }),
+            shutdown.clone(),
+        ),
+        tokio::spawn(mail_sender(state).run(shutdown.clone())),
         tokio::spawn(run_sweeper(
             state.pool.clone(),
             state.reservations.clone(),
@@ -47,4 +67,17 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
             shutdown,
         )),
     ]
+}
+
+/// The mail sender: SMTP when `CARNEAU_SMTP_URL` is set, the log otherwise.
+fn mail_sender(state: &AppState) -> MailSender {
+    let url = state
+        .config
+        .tickets
+        .smtp_url
+        .as_ref()
+        .map(|url| url.expose());
+    // The configuration already parsed the URL, the only way this can fail.
+    let delivery = Delivery::from_url(url).unwrap_or(Delivery::Log);
+    MailSender::new(state.pool.clone(), delivery, MailSenderConfig::default())
 }

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod background;
 pub mod config;
 pub mod database;
+pub mod door_access;
 pub mod extract;
 pub mod layers;
 pub mod order_key;
@@ -23,7 +24,9 @@ pub mod routes;
 pub mod seed;
 pub mod state;
 pub mod telemetry;
+pub mod ticket_mail;
 pub mod verification_mail;
+pub mod verification_outbox;
 
 pub use app::{openapi, router, router_with_limits};
 pub use config::Config;

@@ -14,7 +14,9 @@ use carneau_commands::payments::Payments;
 use carneau_commands::rate_limit::RateLimiter;
 use carneau_commands::reservations::guard::ReservationGuard;
 use carneau_commands::reservations::Reservations;
+use carneau_commands::tickets::{Door, TicketCodes};
 use carneau_commands::{Accounts, Catalogue};
+use carneau_domain::ticket_code::TicketSecret;
 use carneau_projections::cache::ResponseCache;
 use fred::prelude::{Builder, Client, ClientLike, ReconnectPolicy};
 use sqlx::PgPool;
@@ -23,6 +25,7 @@ use crate::config::{Config, TokenSecret};
 use crate::order_key::OrderKeys;
 use crate::reservation_token::ReservationTokens;
 use crate::verification_mail::VerificationLinks;
+use crate::verification_outbox::OutboxVerificationMail;
 
 /// How long a Redis connection attempt may take: an outage must turn into errors fast.
 pub const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_millis(250);
@@ -59,7 +62,7 @@ pub struct AppState {
     pub accounts: Arc<Accounts>,
     /// Sign-in and registration rate limits.
     pub rate_limiter: RateLimiter,
-    /// Where email verification links go (a log line until mail is sent for real).
+    /// Where email verification links go: the mail outbox.
     pub verification_links: VerificationLinks,
     /// Checkout, the provider's events, refunds.
     pub payments: Arc<Payments>,
@@ -67,6 +70,10 @@ pub struct AppState {
     pub simulated_checkout: Option<Arc<SimulatedCheckout>>,
     /// Issues and checks the keys of guests' order links.
     pub order_keys: OrderKeys,
+    /// Signs ticket codes and judges scanned ones (`CARNEAU_TICKET_SECRET`).
+    pub ticket_codes: TicketCodes,
+    /// Records check-ins at the door.
+    pub door: Arc<Door>,
 }
 
 impl AppState {
@@ -79,6 +86,12 @@ impl AppState {
             );
             TokenSecret::generate()
         });
+        let sessions = Sessions::new(
+            pool.clone(),
+            redis.clone(),
+            config.redis_prefix.clone(),
+            config.accounts.session_lifetime,
+        );
         let reservations = Arc::new(Reservations::new(
             pool.clone(),
             Some(guard),
@@ -105,20 +118,26 @@ impl AppState {
                 (simulated.clone(), Some(simulated))
             }
         };
-        let sessions = Sessions::new(
-            pool.clone(),
-            redis.clone(),
-            config.redis_prefix.clone(),
-            config.accounts.session_lifetime,
-        );
+        let ticket_secret = config.tickets.ticket_secret.clone().unwrap_or_else(|| {
+            tracing::warn!(
+                "CARNEAU_TICKET_SECRET is not set: ticket codes change when the process restarts"
+            );
+            TicketSecret::new(TokenSecret::generate().expose().to_vec())
+                .unwrap_or_else(|_| unreachable!("a generated secret is 32 bytes"))
+        });
         Self {
+            accounts: Arc::new(Accounts::new(pool.clone(), sessions)),
+            rate_limiter: RateLimiter::new(redis.clone(), &config.redis_prefix),
+            verification_links: VerificationLinks::new(Arc::new(OutboxVerificationMail::new(
+                pool.clone(),
+                config.tickets.mail_from.clone(),
+            ))),
+            ticket_codes: TicketCodes::new(ticket_secret),
+            door: Arc::new(Door::new(pool.clone())),
             payments: Arc::new(Payments::new(pool.clone(), reservations.clone(), gateway)),
             simulated_checkout,
             order_keys: OrderKeys::new(token_secret.clone()),
             reservations,
-            accounts: Arc::new(Accounts::new(pool.clone(), sessions)),
-            rate_limiter: RateLimiter::new(redis.clone(), &config.redis_prefix),
-            verification_links: VerificationLinks::logged(),
             reservation_tokens: ReservationTokens::new(token_secret),
             catalogue: Arc::new(Catalogue::new(pool.clone())),
             cache: ResponseCache::new(redis.clone(), config.redis_prefix.clone()),

@@ -7,9 +7,11 @@ pub mod accounts;
 pub mod aggregate_store;
 pub mod catalogue;
 pub mod idempotency;
+pub mod mail;
 pub mod payments;
 pub mod rate_limit;
 pub mod reservations;
+pub mod tickets;
 pub mod transactional_append;
 
 pub use accounts::Accounts;

@@ -135,6 +135,13 @@ uuid_id!(
     "ticket"
 );
 
+impl TicketId {
+    /// The aggregate id of the ticket's admission at the door (hyphenated lowercase).
+    pub fn to_aggregate_id(&self) -> String {
+        self.0.hyphenated().to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

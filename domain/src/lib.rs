@@ -8,13 +8,16 @@
 #![warn(missing_docs)]
 
 pub mod account;
+pub mod admission;
 pub mod event;
 pub mod ids;
 pub mod inventory;
 pub mod money;
 pub mod order;
 pub mod text;
+pub mod ticket_code;
 
+pub use admission::{Admission, AdmissionCommand, AdmissionError, AdmissionEvent};
 pub use event::{
     Capacity, Event, EventCatalogueEvent, EventCommand, EventDetails, EventDetailsChange,
     EventError, EventStatus, MaxPerOrder, SaleWindow, TicketType, TicketTypeChange, TimeZone,

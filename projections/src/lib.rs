@@ -13,6 +13,7 @@ pub mod inventory;
 pub mod log;
 pub mod orders;
 pub mod runner;
+pub mod tickets;
 
 pub use log::{read_after, DecodeError, LogError, LogPosition, RecordedEvent};
 pub use runner::{ProjectionError, Projector, ProjectorRunner, RunnerConfig};

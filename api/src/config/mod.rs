@@ -13,10 +13,12 @@ use sqlx::postgres::PgConnectOptions;
 mod accounts;
 mod payments;
 mod secrets;
+mod tickets;
 
 pub use accounts::{AccountSettings, TrustedProxies};
 pub use payments::{PaymentsConfig, StripeSettings};
 pub use secrets::{SecretUrl, TokenSecret};
+pub use tickets::{TicketsConfig, DEFAULT_MAIL_FROM};
 
 /// The PostgreSQL URL used when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/carneau";
@@ -89,6 +91,9 @@ pub struct Config {
     pub reservation_mode: ReservationMode,
     /// Sessions, cookies, client addresses and sign-in rate limits.
     pub accounts: AccountSettings,
+    /// Ticket codes and mail (`CARNEAU_TICKET_SECRET`, `CARNEAU_SMTP_URL`,
+    /// `CARNEAU_MAIL_FROM`).
+    pub tickets: TicketsConfig,
     /// Stripe (or the simulated checkout) and the public addresses payments use.
     pub payments: PaymentsConfig,
 }
@@ -198,8 +203,10 @@ impl Config {
             }
         };
         let accounts = AccountSettings::from_lookup(&read)?;
+        let tickets = TicketsConfig::from_read(&read)?;
         let payments = PaymentsConfig::from_read(read)?;
         Ok(Self {
+            tickets,
             payments,
             token_secret,
             hold_lifetime: std::time::Duration::from_secs(hold_seconds),
@@ -240,6 +247,28 @@ mod tests {
         assert_eq!(config.log_format, LogFormat::Pretty);
         assert!(!config.accounts.cookie_secure);
         assert!(config.otlp_endpoint.is_none());
+        assert!(config.tickets.ticket_secret.is_none());
+        assert!(config.tickets.smtp_url.is_none());
+        assert_eq!(config.tickets.mail_from, DEFAULT_MAIL_FROM);
+    }
+
+    #[test]
+    fn ticket_and_smtp_secrets_never_print() {
+        let config = config_from(&[
+            (
+                "CARNEAU_TICKET_SECRET",
+                "ticket-secret-ticket-secret-ticket-secret",
+            ),
+            (
+                "CARNEAU_SMTP_URL",
+                "smtps://mailer:sm7p-pass@mail.example.com",
+            ),
+        ])
+        .unwrap();
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("ticket-secret"), "{printed}");
+        assert!(!printed.contains("sm7p-pass"), "{printed}");
+        assert!(config.tickets.ticket_secret.is_some());
     }
 
     #[test]
@@ -275,6 +304,9 @@ mod tests {
             ("CARNEAU_LOGIN_LIMIT_PER_EMAIL", "0/60"),
             ("CARNEAU_REGISTRATION_LIMIT_PER_ADDRESS", "5/0"),
             ("CARNEAU_PUBLIC_URL", "example.com"),
+            ("CARNEAU_TICKET_SECRET", "too-short"),
+            ("CARNEAU_SMTP_URL", "ftp://mail"),
+            ("CARNEAU_MAIL_FROM", "not a mailbox"),
         ];
         for (setting, value) in cases {
             let error = config_from(&[(setting, value)]).unwrap_err();

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod catalogue;
+pub mod door;
 pub mod door_staff;
 pub mod events;
 pub mod health;
@@ -12,6 +13,7 @@ pub mod orders;
 pub mod organiser;
 pub mod reservations;
 pub mod sales;
+pub mod tickets;
 pub mod webhooks;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -30,5 +32,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(reservations::routes())
         .merge(orders::routes())
         .merge(sales::routes())
+        .merge(tickets::routes())
+        .merge(door::routes())
         .merge(webhooks::routes())
 }

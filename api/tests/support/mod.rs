@@ -472,3 +472,4 @@ impl TestApp {
 // ---------------------------------------------------------------------------------------
 pub mod payments;
 pub mod reservations;
+pub mod tickets;

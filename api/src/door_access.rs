@@ -1,0 +1,69 @@
+//! Who may work an event's door: a signed-in caller who is the event's organiser, an
+//! admin, or door staff granted for that event (the accounts' `may_work_door`).
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use carneau_commands::CommandContext;
+use carneau_domain::ids::EventId;
+
+use crate::auth::{command_context, may_work_door, Principal, SignedIn};
+use crate::problem::ApiError;
+use crate::routes::catalogue::errors::{command_problem, event_not_found};
+use crate::state::AppState;
+
+/// A signed-in caller of the door routes, not yet checked against an event (401
+/// `unauthorized` when not signed in).
+pub struct DoorAgent {
+    principal: Principal,
+}
+
+impl<S> FromRequestParts<S> for DoorAgent
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let SignedIn(session) = SignedIn::from_request_parts(parts, state).await?;
+        Ok(Self {
+            principal: session.principal,
+        })
+    }
+}
+
+impl DoorAgent {
+    /// 404 `event-not-found` for an unknown event; 403 `not-door-staff` unless the
+    /// caller may work its door.
+    pub async fn require(&self, state: &AppState, event_id: EventId) -> Result<(), ApiError> {
+        state
+            .catalogue
+            .load(event_id)
+            .await
+            .map_err(command_problem)?
+            .ok_or_else(event_not_found)?;
+        if may_work_door(state, &self.principal, event_id).await? {
+            Ok(())
+        } else {
+            tracing::info!(account = %self.principal.account_id, %event_id, "door access refused");
+            Err(not_door_staff())
+        }
+    }
+
+    /// The command context of this agent's check-ins.
+    pub fn command_context(&self) -> CommandContext {
+        command_context(&self.principal)
+    }
+}
+
+/// 403 `not-door-staff`.
+pub fn not_door_staff() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "not-door-staff",
+        "Not door staff of this event",
+        "Only the event's organiser, admins and door staff granted for this event may \
+         check tickets in.",
+    )
+}

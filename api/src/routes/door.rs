@@ -1,0 +1,237 @@
+//! The door: check tickets in by their scanned code, and hand scanners what they need to
+//! check codes offline (the event's public key and its revocation list).
+//!
+//! Every scan that can be judged gets `200` with a verdict (`admitted`,
+//! `already_checked_in`, `revoked`, `forged`, `wrong_event`, `unreadable`): a scanner
+//! wants a verdict to show, not an error. Problems are for requests that cannot be
+//! judged: not signed in, not allowed at this door, an unknown event, a malformed body.
+
+use axum::extract::State;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use carneau_commands::CommandError;
+use carneau_domain::admission::AdmissionError;
+use carneau_domain::ids::EventId;
+use carneau_domain::ticket_code::{CodeError, TICKET_CODE_FORMAT};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::door_access::DoorAgent;
+use crate::extract::{ApiJson, ApiPath};
+use crate::problem::responses::{BodyProblems, NotFoundProblem, ServerProblems, SignedInProblems};
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// The OpenAPI tag of these routes.
+pub const TAG: &str = "door";
+
+/// The longest scanned text accepted (a code is 156 characters).
+const MAX_SCANNED_CHARS: usize = 512;
+
+/// The door routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(check_in))
+        .routes(routes!(scanner_key))
+}
+
+/// A scanned code.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInRequest {
+    /// The text the QR code carried.
+    pub code: String,
+}
+
+/// What the door should do with the person holding the ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Let them in: the first scan of a genuine, valid ticket (now recorded).
+    Admitted,
+    /// Someone was already let in on this ticket (`checked_in_at`, `checked_in_by`).
+    AlreadyCheckedIn,
+    /// The ticket was refunded: its code no longer admits anyone.
+    Revoked,
+    /// The code is forged or was altered.
+    Forged,
+    /// A genuine ticket, of another event (`code_event_id`).
+    WrongEvent,
+    /// The text is not a ticket code.
+    Unreadable,
+}
+
+/// The verdict on one scan.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ScanResult {
+    /// What to do.
+    pub verdict: Verdict,
+    /// `true` only for `admitted`.
+    pub admitted: bool,
+    /// The ticket, when the code is genuine.
+    pub ticket_id: Option<Uuid>,
+    /// When it was (first) checked in.
+    pub checked_in_at: Option<DateTime<Utc>>,
+    /// Who checked it in (the door agent's account id).
+    pub checked_in_by: Option<String>,
+    /// The event a `wrong_event` ticket is for.
+    pub code_event_id: Option<Uuid>,
+    /// A sentence for the door agent.
+    pub detail: String,
+}
+
+impl ScanResult {
+    fn refused(verdict: Verdict, detail: impl Into<String>) -> Self {
+        Self {
+            verdict,
+            admitted: false,
+            ticket_id: None,
+            checked_in_at: None,
+            checked_in_by: None,
+            code_event_id: None,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Checks a ticket in by its scanned code. The first scan of a genuine, unrevoked
+/// ticket of this event admits and is recorded in the log; every later scan says when
+/// and by whom it was admitted. For the event's organiser, admins and its door staff.
+#[utoipa::path(post, path = "/door/events/{event_id}/check-ins", tag = TAG,
+    params(("event_id" = Uuid, Path, description = "The event whose door scans.")),
+    request_body = CheckInRequest,
+    responses(
+        (status = 200, description = "The verdict on the scan.", body = ScanResult),
+        (status = 403, description = "Not allowed at this door (`not-door-staff`).",
+            body = crate::problem::Problem, content_type = "application/problem+json"),
+        BodyProblems, SignedInProblems, NotFoundProblem, ServerProblems,
+    ),
+    security(("session_cookie" = []), ("session_bearer" = [])))]
+async fn check_in(
+    State(state): State<AppState>,
+    ApiPath(event_id): ApiPath<EventId>,
+    agent: DoorAgent,
+    ApiJson(request): ApiJson<CheckInRequest>,
+) -> Result<ApiJson<ScanResult>, ApiError> {
+    agent.require(&state, event_id).await?;
+    if request.code.chars().count() > MAX_SCANNED_CHARS {
+        return Ok(ApiJson(ScanResult::refused(
+            Verdict::Unreadable,
+            "This is not a ticket code.",
+        )));
+    }
+    let ticket_id = match state.ticket_codes.judge(event_id, &request.code) {
+        Ok(ticket_id) => ticket_id,
+        Err(CodeError::Unreadable) => {
+            return Ok(ApiJson(ScanResult::refused(
+                Verdict::Unreadable,
+                "This is not a ticket code.",
+            )))
+        }
+        Err(CodeError::Forged) => {
+            tracing::warn!(%event_id, "forged or altered ticket code scanned");
+            return Ok(ApiJson(ScanResult::refused(
+                Verdict::Forged,
+                "This code is forged or altered: do not admit.",
+            )));
+        }
+        Err(CodeError::WrongEvent { event_id: other }) => {
+            return Ok(ApiJson(ScanResult {
+                code_event_id: Some(other.as_uuid()),
+                ..ScanResult::refused(Verdict::WrongEvent, "This ticket is for another event.")
+            }))
+        }
+    };
+    let known = carneau_projections::tickets::ticket(&state.pool, ticket_id.as_uuid()).await?;
+    if known
+        .as_ref()
+        .is_some_and(|ticket| ticket.revoked_at.is_some())
+    {
+        tracing::info!(%ticket_id, "revoked ticket scanned");
+        return Ok(ApiJson(ScanResult {
+            ticket_id: Some(ticket_id.as_uuid()),
+            ..ScanResult::refused(Verdict::Revoked, "This ticket was refunded: do not admit.")
+        }));
+    }
+    let context = agent.command_context();
+    match state
+        .door
+        .check_in(ticket_id, event_id, Utc::now(), &context)
+        .await
+    {
+        Ok(check_in) => Ok(ApiJson(ScanResult {
+            verdict: Verdict::Admitted,
+            admitted: true,
+            ticket_id: Some(ticket_id.as_uuid()),
+            checked_in_at: Some(check_in.checked_in_at),
+            checked_in_by: Some(check_in.checked_in_by),
+            code_event_id: None,
+            detail: "Valid ticket: admit one.".to_owned(),
+        })),
+        Err(CommandError::Rejected(AdmissionError::AlreadyCheckedIn {
+            checked_in_at,
+            checked_in_by,
+        })) => Ok(ApiJson(ScanResult {
+            ticket_id: Some(ticket_id.as_uuid()),
+            checked_in_at: Some(checked_in_at),
+            checked_in_by: Some(checked_in_by.clone()),
+            ..ScanResult::refused(
+                Verdict::AlreadyCheckedIn,
+                format!("Already checked in at {checked_in_at} by {checked_in_by}: do not admit."),
+            )
+        })),
+        Err(error) => Err(ApiError::internal(anyhow::Error::new(error))),
+    }
+}
+
+/// What an offline scanner needs for one event.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ScannerKey {
+    /// The event.
+    pub event_id: Uuid,
+    /// Always `Ed25519`.
+    pub algorithm: String,
+    /// The event's public key: 32 bytes, base64url without padding.
+    pub public_key: String,
+    /// How a code is laid out and what the signature covers.
+    pub code_format: String,
+    /// Tickets whose codes no longer admit (refunded), as of `generated_at`.
+    pub revoked_ticket_ids: Vec<Uuid>,
+    /// When this list was read; fetch it again before doors open.
+    pub generated_at: DateTime<Utc>,
+}
+
+/// The event's public key and revocation list, for scanners that check codes offline.
+/// The key verifies codes but cannot make them. For the event's organiser, admins and
+/// its door staff.
+#[utoipa::path(get, path = "/door/events/{event_id}/scanner-key", tag = TAG,
+    params(("event_id" = Uuid, Path, description = "The event.")),
+    responses(
+        (status = 200, description = "The key and the revocation list.", body = ScannerKey),
+        (status = 403, description = "Not allowed at this door (`not-door-staff`).",
+            body = crate::problem::Problem, content_type = "application/problem+json"),
+        SignedInProblems, NotFoundProblem, ServerProblems,
+    ),
+    security(("session_cookie" = []), ("session_bearer" = [])))]
+async fn scanner_key(
+    State(state): State<AppState>,
+    ApiPath(event_id): ApiPath<EventId>,
+    agent: DoorAgent,
+) -> Result<ApiJson<ScannerKey>, ApiError> {
+    agent.require(&state, event_id).await?;
+    let generated_at = Utc::now();
+    let revoked =
+        carneau_projections::tickets::revoked_tickets(&state.pool, event_id.as_uuid()).await?;
+    Ok(ApiJson(ScannerKey {
+        event_id: event_id.as_uuid(),
+        algorithm: "Ed25519".to_owned(),
+        public_key: URL_SAFE_NO_PAD.encode(state.ticket_codes.verifying_key(event_id).to_bytes()),
+        code_format: TICKET_CODE_FORMAT.to_owned(),
+        revoked_ticket_ids: revoked,
+        generated_at,
+    }))
+}

@@ -1,0 +1,133 @@
+//! The process manager that emails each paid order its tickets.
+//!
+//! It follows the log like a projector (one active instance across processes, a
+//! checkpoint per batch): for each `TicketsIssued` it queues the tickets email in the
+//! mail outbox *in the batch's transaction*, so the email is queued exactly when the
+//! checkpoint moves past the fact. Never in the webhook's path: the webhook only
+//! records the payment. The outbox's dedupe key (`tickets:{order_id}`) keeps a rebuilt
+//! checkpoint from queueing it twice.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use async_trait::async_trait;
+use carneau_commands::mail::enqueue;
+use carneau_commands::tickets::{EmailedTicket, TicketCodes, TicketEmail};
+use carneau_commands::Catalogue;
+use carneau_domain::ids::{EventId, OrderId};
+use carneau_domain::order::{IssuedTicket, Order, OrderEvent};
+use carneau_projections::{Projector, RecordedEvent};
+use cqrs_es::Aggregate;
+use sqlx::{Postgres, Transaction};
+
+use crate::order_key::OrderKeys;
+
+/// Queues the tickets email of every order whose tickets are issued.
+pub struct TicketMailer {
+    /// Signs the codes the QR images carry.
+    pub codes: TicketCodes,
+    /// Loads the event's title, date and ticket type names (from the log: no lag).
+    pub catalogue: Arc<Catalogue>,
+    /// Makes the order's secret link.
+    pub order_keys: OrderKeys,
+    /// Where buyers' pages live (`CARNEAU_PUBLIC_URL`).
+    pub public_url: String,
+    /// The sender (`CARNEAU_MAIL_FROM`).
+    pub mail_from: String,
+}
+
+impl TicketMailer {
+    /// The process manager's name, its checkpoint key.
+    pub const NAME: &'static str = "ticket-emails";
+
+    async fn compose(
+        &self,
+        order_id: OrderId,
+        event_id: EventId,
+        buyer_email: &str,
+        tickets: &[IssuedTicket],
+    ) -> anyhow::Result<Option<carneau_commands::mail::OutgoingMail>> {
+        let Some(event) = self
+            .catalogue
+            .load(event_id)
+            .await
+            .map_err(|error| anyhow::anyhow!("loading event {event_id}: {error}"))?
+        else {
+            tracing::warn!(%order_id, %event_id, "tickets issued for an unknown event: no email");
+            return Ok(None);
+        };
+        let Some(details) = event.state.details().cloned() else {
+            return Ok(None);
+        };
+        let emailed = tickets
+            .iter()
+            .map(|ticket| EmailedTicket {
+                ticket_type_name: event
+                    .state
+                    .ticket_type(ticket.ticket_type_id)
+                    .map_or_else(|| "Ticket".to_owned(), |t| t.name.as_str().to_owned()),
+                code: self.codes.code_for(event_id, ticket.ticket_id),
+            })
+            .collect();
+        let email = TicketEmail {
+            order_id: order_id.as_uuid(),
+            buyer_email: buyer_email.to_owned(),
+            event: details,
+            order_url: format!(
+                "{}/orders/{order_id}?key={}",
+                self.public_url.trim_end_matches('/'),
+                self.order_keys.issue(order_id)
+            ),
+            tickets: emailed,
+        };
+        match email.compose(&self.mail_from) {
+            Ok(mail) => Ok(Some(mail)),
+            // A buyer address the mail library refuses cannot get better by retrying:
+            // say so once and move on rather than stall every later email.
+            Err(error) => {
+                tracing::warn!(%order_id, %error, "the tickets email could not be composed");
+                Ok(None)
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Projector for TicketMailer {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut Transaction<'_, Postgres>,
+        events: &[RecordedEvent],
+    ) -> anyhow::Result<()> {
+        for recorded in events.iter().filter(|e| e.aggregate_type == Order::TYPE) {
+            if recorded.event_type != "TicketsIssued" {
+                continue;
+            }
+            let OrderEvent::TicketsIssued {
+                order_id,
+                event_id,
+                buyer_email,
+                tickets,
+                ..
+            } = recorded
+                .decode()
+                .with_context(|| format!("decoding {}", recorded.event_type))?
+            else {
+                continue;
+            };
+            if let Some(mail) = self
+                .compose(order_id, event_id, &buyer_email, &tickets)
+                .await?
+            {
+                if enqueue(tx, &mail).await? {
+                    tracing::info!(%order_id, tickets = tickets.len(), "tickets email queued");
+                }
+            }
+        }
+        Ok(())
+    }
+}

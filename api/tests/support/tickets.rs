@@ -1,0 +1,176 @@
+//! Tickets test support: a paid order on an app whose mail goes to an SMTP sink, and
+//! a scanner's way of reading QR images.
+
+use carneau_testkit::smtp::SmtpSink;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::support::eventually;
+use crate::support::payments::{Checkout, PaymentsApp};
+use crate::support::reservations::http::{OnSale, Reply};
+
+/// The ticket secret of every tickets test app.
+pub const TICKET_SECRET: &str = "tickets-test-secret-0123456789abcdefghij";
+
+/// An app selling through the fake Stripe, mailing to a sink.
+pub struct TicketsApp {
+    /// The app and its Stripe.
+    pub payments: PaymentsApp,
+    /// Where its mail goes.
+    pub sink: SmtpSink,
+}
+
+/// A paid order and its tickets.
+pub struct PaidOrder {
+    /// What was on sale.
+    pub on_sale: OnSale,
+    /// The checkout (order id, key).
+    pub checkout: Checkout,
+    /// Its tickets, in order.
+    pub ticket_ids: Vec<Uuid>,
+}
+
+impl TicketsApp {
+    /// Starts the sink and an app mailing to it.
+    pub async fn start() -> Self {
+        let sink = SmtpSink::start().await.unwrap();
+        let url = sink.url();
+        let payments = PaymentsApp::start(&[
+            ("CARNEAU_SMTP_URL", url.as_str()),
+            ("CARNEAU_TICKET_SECRET", TICKET_SECRET),
+        ])
+        .await;
+        Self { payments, sink }
+    }
+
+    /// Sells `quantity` tickets of a new event to `email` and waits until they are
+    /// issued and visible in the tickets read model.
+    pub async fn paid_order(&self, quantity: u32, email: &str) -> PaidOrder {
+        let payments = &self.payments;
+        let on_sale = payments.event(10).await;
+        let (reservation_id, token) = payments.hold(on_sale, quantity).await;
+        let reply = payments.start_checkout(reservation_id, &token, email).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        let checkout = Checkout {
+            reservation_id,
+            token,
+            order_id: reply.body["order_id"].as_str().unwrap().parse().unwrap(),
+            key: reply.body["order_secret"].as_str().unwrap().to_owned(),
+            checkout_url: reply.body["checkout_url"].as_str().unwrap().to_owned(),
+            body: reply.body,
+        };
+        payments.pay(&checkout).await;
+        let order = payments.eventually_status(&checkout, "paid").await;
+        let ticket_ids: Vec<Uuid> = order["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["ticket_id"].as_str().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(ticket_ids.len(), quantity as usize);
+        let pool = payments.app.database.pool().clone();
+        let first = ticket_ids[0];
+        eventually("the tickets in the read model", || async {
+            carneau_projections::tickets::ticket(&pool, first)
+                .await
+                .unwrap()
+                .map(|_| ())
+        })
+        .await;
+        PaidOrder {
+            on_sale,
+            checkout,
+            ticket_ids,
+        }
+    }
+
+    /// The code of a ticket of `event_id`, as its QR image carries it.
+    pub fn code(&self, event_id: Uuid, ticket_id: Uuid) -> String {
+        self.payments
+            .app
+            .state
+            .ticket_codes
+            .code_for(
+                carneau_domain::EventId::from_uuid(event_id),
+                carneau_domain::TicketId::from_uuid(ticket_id),
+            )
+            .as_str()
+            .to_owned()
+    }
+
+    /// `POST /door/events/{event_id}/check-ins` as `bearer`.
+    pub async fn scan(&self, event_id: Uuid, code: &str, bearer: Option<&str>) -> Reply {
+        self.payments
+            .http()
+            .call(
+                Method::POST,
+                &format!("/door/events/{event_id}/check-ins"),
+                bearer,
+                None,
+                Some(&json!({ "code": code })),
+            )
+            .await
+            .unwrap()
+    }
+
+    /// `GET` of a path as `bearer`, the raw response (images are not JSON).
+    pub async fn get_raw(&self, path: &str, bearer: Option<&str>) -> reqwest::Response {
+        let mut request = self.payments.app.client.get(self.payments.app.url(path));
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// The owning organiser's session token.
+    pub fn organiser(&self) -> String {
+        self.payments.http().organiser_token
+    }
+}
+
+/// The verdict of a scan reply.
+pub fn verdict(reply: &Reply) -> &str {
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.body["verdict"].as_str().unwrap()
+}
+
+/// Reads the one QR code in a PNG the way a scanner app would.
+pub fn decode_qr_png(png: &[u8]) -> String {
+    let image = image::load_from_memory(png).unwrap().to_luma8();
+    let (width, height) = image.dimensions();
+    let mut prepared =
+        rqrr::PreparedImage::prepare_from_greyscale(width as usize, height as usize, |x, y| {
+            image.get_pixel(x as u32, y as u32).0[0]
+        });
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the image");
+    grids[0].decode().unwrap().1
+}
+
+/// The PNG attachments of a formatted message, decoded.
+pub fn png_attachments(message: &str) -> Vec<Vec<u8>> {
+    use base64::Engine as _;
+    message
+        .split("\r\n--")
+        .skip(1)
+        .filter(|part| part.contains("Content-Type: image/png"))
+        .filter_map(|part| part.split_once("\r\n\r\n").map(|(_, body)| body))
+        .map(|body| {
+            let encoded: String = body.split_whitespace().collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .unwrap()
+        })
+        .collect()
+}
+
+/// The body of a JSON reply's field as a string list.
+pub fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect()
+}

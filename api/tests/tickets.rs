@@ -1,0 +1,342 @@
+//! Tickets after payment, over HTTP against real PostgreSQL, Redis, the fake Stripe and
+//! an SMTP sink: the one tickets email per order and its QR codes, QR access, the door's
+//! verdicts, revocation after a refund, and who may work the door.
+
+mod support;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use carneau_api::ticket_mail::TicketMailer;
+use carneau_commands::mail::{Delivery, MailSender, MailSenderConfig};
+use carneau_domain::account::{AccountCommand, EmailAddress};
+use carneau_domain::ticket_code::{EventVerifyingKey, ScannedCode};
+use carneau_domain::{AccountId, EventId, TicketId};
+use carneau_projections::ProjectorRunner;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use support::eventually;
+use support::tickets::{decode_qr_png, png_attachments, strings, verdict, TicketsApp};
+use uuid::Uuid;
+
+#[tokio::test]
+async fn a_paid_order_gets_one_email_whose_qr_codes_admit_at_the_door() {
+    let tickets = TicketsApp::start().await;
+    let order = tickets.paid_order(2, "buyer@example.com").await;
+    let app = &tickets.payments.app;
+
+    let message = eventually("the tickets email", || async {
+        tickets.sink.messages().into_iter().next()
+    })
+    .await;
+    assert_eq!(message.to, vec!["buyer@example.com".to_owned()]);
+    assert!(
+        message.data.contains("Subject: Your tickets for"),
+        "{}",
+        message.data
+    );
+    let link = format!(
+        "http://shop.test/orders/{}?key={}",
+        order.checkout.order_id, order.checkout.key
+    );
+    // The text part is quoted-printable: long lines are soft-wrapped, `=` is `=3D`.
+    let text = message.data.replace("=\r\n", "").replace("=3D", "=");
+    assert!(text.contains(&link), "no order link in {text}");
+    assert!(message.data.contains(&format!(
+        "Message-ID: <tickets.{}@carneau.invalid>",
+        order.checkout.order_id
+    )));
+    let mut admitted = Vec::new();
+    for png in png_attachments(&message.data) {
+        let reply = tickets
+            .scan(
+                order.on_sale.event_id,
+                &decode_qr_png(&png),
+                Some(&tickets.organiser()),
+            )
+            .await;
+        assert_eq!(verdict(&reply), "admitted", "{}", reply.body);
+        admitted.push(
+            reply.body["ticket_id"]
+                .as_str()
+                .unwrap()
+                .parse::<Uuid>()
+                .unwrap(),
+        );
+    }
+    admitted.sort();
+    let mut expected = order.ticket_ids.clone();
+    expected.sort();
+    assert_eq!(admitted, expected);
+
+    // The webhook delivered again, the email process rebuilt from the start of the log,
+    // and a fresh sender (a restarted process): still exactly one email.
+    tickets.payments.pay(&order.checkout).await;
+    let mailer = TicketMailer {
+        codes: app.state.ticket_codes.clone(),
+        catalogue: app.state.catalogue.clone(),
+        order_keys: app.state.order_keys.clone(),
+        public_url: "http://shop.test".to_owned(),
+        mail_from: app.state.config.tickets.mail_from.clone(),
+    };
+    let replayed = ProjectorRunner::default()
+        .rebuild(app.database.pool(), &mailer, |_| Box::pin(async { Ok(()) }))
+        .await
+        .unwrap();
+    assert!(replayed > 0);
+    let restarted = MailSender::new(
+        app.database.pool().clone(),
+        Delivery::from_url(Some(&tickets.sink.url())).unwrap(),
+        MailSenderConfig::default(),
+    );
+    assert_eq!(restarted.send_due().await.unwrap(), 0);
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM mail_outbox WHERE dedupe_key = $1")
+        .bind(format!("tickets:{}", order.checkout.order_id))
+        .fetch_one(app.database.pool())
+        .await
+        .unwrap();
+    assert_eq!(queued, 1);
+    assert_eq!(tickets.sink.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn qr_images_go_only_to_the_order_link_or_the_buyer() {
+    let tickets = TicketsApp::start().await;
+    let buyer = tickets.payments.app.buyer().await;
+    let order = tickets.paid_order(1, &buyer.email).await;
+    let ticket = order.ticket_ids[0];
+    let key = &order.checkout.key;
+
+    let png = tickets
+        .get_raw(&format!("/tickets/{ticket}/qr.png?key={key}"), None)
+        .await;
+    assert_eq!(png.status(), StatusCode::OK);
+    assert_eq!(png.headers()["content-type"], "image/png");
+    assert_eq!(png.headers()["cache-control"], "private, no-store");
+    let scanned = decode_qr_png(&png.bytes().await.unwrap());
+    assert_eq!(scanned, tickets.code(order.on_sale.event_id, ticket));
+    let svg = tickets
+        .get_raw(&format!("/tickets/{ticket}/qr.svg?key={key}"), None)
+        .await;
+    assert_eq!(svg.status(), StatusCode::OK);
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+    assert!(svg.text().await.unwrap().contains("<svg"));
+
+    // Not the buyer: the same 404 as a ticket that does not exist.
+    let stranger = tickets.payments.app.buyer().await;
+    let unknown = Uuid::now_v7();
+    for (path, bearer) in [
+        (format!("/tickets/{ticket}/qr.png"), None),
+        (format!("/tickets/{ticket}/qr.svg?key=not-the-key"), None),
+        (
+            format!("/tickets/{ticket}/qr.png"),
+            Some(stranger.token.as_str()),
+        ),
+        (
+            format!("/tickets/{ticket}/qr.png"),
+            Some(buyer.token.as_str()),
+        ),
+        (format!("/tickets/{unknown}/qr.png?key={key}"), None),
+    ] {
+        let reply = tickets.get_raw(&path, bearer).await;
+        assert_eq!(reply.status(), StatusCode::NOT_FOUND, "{path}");
+        let problem: Value = reply.json().await.unwrap();
+        assert_eq!(
+            problem["type"], "urn:carneau:problem:ticket-not-found",
+            "{path}"
+        );
+    }
+
+    // The buyer's guest order becomes theirs once they prove the email is theirs.
+    let mine = tickets
+        .payments
+        .http()
+        .call(Method::GET, "/me/tickets", Some(&buyer.token), None, None)
+        .await
+        .unwrap();
+    assert_eq!(mine.status, StatusCode::OK);
+    assert_eq!(mine.body["tickets"], json!([]));
+    tickets
+        .payments
+        .app
+        .state
+        .accounts
+        .execute(
+            AccountId::from_uuid(buyer.id),
+            AccountCommand::VerifyEmail {
+                email: EmailAddress::parse(&buyer.email).unwrap(),
+            },
+            &carneau_commands::CommandContext {
+                actor: carneau_commands::Actor::System("test"),
+                request_id: None,
+            },
+        )
+        .await
+        .unwrap();
+    let mine = eventually("the verified buyer's tickets", || async {
+        let reply = tickets
+            .payments
+            .http()
+            .call(Method::GET, "/me/tickets", Some(&buyer.token), None, None)
+            .await
+            .unwrap();
+        (reply.body["tickets"].as_array().map(Vec::len) == Some(1)).then_some(reply.body)
+    })
+    .await;
+    let listed = &mine["tickets"][0];
+    assert_eq!(listed["ticket_id"], ticket.to_string());
+    assert_eq!(listed["state"], "valid");
+    assert!(
+        !listed["event_title"].as_str().unwrap().is_empty(),
+        "{listed}"
+    );
+    assert!(listed["starts_at"].is_string(), "{listed}");
+    let own = tickets
+        .get_raw(&format!("/tickets/{ticket}/qr.svg"), Some(&buyer.token))
+        .await;
+    assert_eq!(own.status(), StatusCode::OK);
+    let anonymous = tickets
+        .payments
+        .http()
+        .call(Method::GET, "/me/tickets", None, None, None)
+        .await
+        .unwrap();
+    anonymous.problem(StatusCode::UNAUTHORIZED, "unauthorized");
+}
+
+#[tokio::test]
+async fn the_door_tells_valid_repeated_forged_foreign_and_revoked_tickets_apart() {
+    let tickets = TicketsApp::start().await;
+    let order = tickets.paid_order(2, "buyer@example.com").await;
+    let event = order.on_sale.event_id;
+    let organiser = tickets.organiser();
+    let [first, second] = [order.ticket_ids[0], order.ticket_ids[1]];
+    let code = tickets.code(event, first);
+
+    let admitted = tickets.scan(event, &code, Some(&organiser)).await;
+    assert_eq!(verdict(&admitted), "admitted");
+    assert_eq!(admitted.body["admitted"], true);
+    let again = tickets.scan(event, &code, Some(&organiser)).await;
+    assert_eq!(verdict(&again), "already_checked_in");
+    assert_eq!(again.body["admitted"], false);
+    assert_eq!(again.body["checked_in_at"], admitted.body["checked_in_at"]);
+    assert_eq!(again.body["checked_in_by"], admitted.body["checked_in_by"]);
+    assert!(again.body["checked_in_by"]
+        .as_str()
+        .unwrap()
+        .starts_with("account:"));
+
+    // One character changed in the signature part: forged.
+    let mut altered: Vec<char> = code.chars().collect();
+    altered[100] = if altered[100] == 'A' { 'B' } else { 'A' };
+    let altered: String = altered.into_iter().collect();
+    assert_eq!(
+        verdict(&tickets.scan(event, &altered, Some(&organiser)).await),
+        "forged"
+    );
+    let other = tickets.payments.event(5).await;
+    let foreign = tickets.code(other.event_id, Uuid::now_v7());
+    let wrong = tickets.scan(event, &foreign, Some(&organiser)).await;
+    assert_eq!(verdict(&wrong), "wrong_event");
+    assert_eq!(wrong.body["code_event_id"], other.event_id.to_string());
+    assert_eq!(
+        verdict(&tickets.scan(event, "hello", Some(&organiser)).await),
+        "unreadable"
+    );
+
+    // Refund the second ticket: it is revoked at the door and in the scanner's list.
+    let refund = tickets
+        .payments
+        .organiser(
+            Method::POST,
+            &format!("/organiser/orders/{}/refunds", order.checkout.order_id),
+            Some(&json!({ "ticket_ids": [second] })),
+        )
+        .await;
+    assert_eq!(refund.status, StatusCode::CREATED, "{}", refund.body);
+    let key = eventually("the revocation list", || async {
+        let reply = tickets
+            .payments
+            .http()
+            .call(
+                Method::GET,
+                &format!("/door/events/{event}/scanner-key"),
+                Some(&organiser),
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        (strings(&reply.body["revoked_ticket_ids"]) == vec![second.to_string()])
+            .then_some(reply.body)
+    })
+    .await;
+    let revoked = tickets
+        .scan(event, &tickets.code(event, second), Some(&organiser))
+        .await;
+    assert_eq!(verdict(&revoked), "revoked");
+
+    // The published key verifies codes offline; it cannot tell them apart from the
+    // server's own verdict.
+    let public_key: [u8; 32] = URL_SAFE_NO_PAD
+        .decode(key["public_key"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let offline = EventVerifyingKey::from_bytes(EventId::from_uuid(event), &public_key).unwrap();
+    let scanned = ScannedCode::parse(&code).unwrap();
+    assert_eq!(offline.verify(&scanned), Ok(TicketId::from_uuid(first)));
+    assert!(offline
+        .verify(&ScannedCode::parse(&altered).unwrap())
+        .is_err());
+
+    let check_ins: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM events WHERE aggregate_type = 'Admission' AND event_type = 'TicketCheckedIn'",
+    )
+    .fetch_one(tickets.payments.app.database.pool())
+    .await
+    .unwrap();
+    assert_eq!(check_ins, 1);
+}
+
+#[tokio::test]
+async fn only_the_organiser_admins_and_the_events_door_staff_work_the_door() {
+    let tickets = TicketsApp::start().await;
+    let order = tickets.paid_order(1, "buyer@example.com").await;
+    let event = order.on_sale.event_id;
+    let code = tickets.code(event, order.ticket_ids[0]);
+    let app = &tickets.payments.app;
+    let staff = app.door_staff(event).await;
+    let other_staff = app.door_staff(Uuid::now_v7()).await;
+    let buyer = app.buyer().await;
+    let admin = app.admin().await;
+    let other_organiser = app.other_organiser().await;
+
+    let refused = tickets.scan(event, &code, None).await;
+    refused.problem(StatusCode::UNAUTHORIZED, "unauthorized");
+    for outsider in [&buyer, &other_staff, &other_organiser] {
+        let reply = tickets.scan(event, &code, Some(&outsider.token)).await;
+        reply.problem(StatusCode::FORBIDDEN, "not-door-staff");
+        let key = tickets
+            .payments
+            .http()
+            .call(
+                Method::GET,
+                &format!("/door/events/{event}/scanner-key"),
+                Some(&outsider.token),
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        key.problem(StatusCode::FORBIDDEN, "not-door-staff");
+    }
+    let first = tickets.scan(event, &code, Some(&staff.token)).await;
+    assert_eq!(verdict(&first), "admitted");
+    assert_eq!(first.body["checked_in_by"], format!("account:{}", staff.id));
+    let by_admin = tickets.scan(event, &code, Some(&admin.token)).await;
+    assert_eq!(verdict(&by_admin), "already_checked_in");
+    let unknown = tickets
+        .scan(Uuid::now_v7(), &code, Some(&admin.token))
+        .await;
+    unknown.problem(StatusCode::NOT_FOUND, "event-not-found");
+}

@@ -1,0 +1,124 @@
+//! The `mail_outbox` table: queueing, claiming due messages, recording outcomes.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool};
+
+use super::OutgoingMail;
+
+/// Queues `mail` in the caller's transaction, so it is sent if and only if that
+/// transaction commits. Returns `false` when a message with the same dedupe key was
+/// queued before (then nothing changes).
+pub async fn enqueue(conn: &mut PgConnection, mail: &OutgoingMail) -> sqlx::Result<bool> {
+    let inserted = sqlx::query(
+        r#"
+        INSERT INTO mail_outbox
+            (dedupe_key, sender, recipient, subject, message_id, message, text_body)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        ON CONFLICT (dedupe_key) DO NOTHING
+        "#,
+    )
+    .bind(&mail.dedupe_key)
+    .bind(&mail.sender)
+    .bind(&mail.recipient)
+    .bind(&mail.subject)
+    .bind(&mail.message_id)
+    .bind(&mail.formatted)
+    .bind(&mail.text_body)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
+}
+
+/// A message claimed for sending.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxRow {
+    /// Row id.
+    pub id: i64,
+    /// Its dedupe key.
+    pub dedupe_key: String,
+    /// Envelope sender.
+    pub sender: String,
+    /// Envelope recipient.
+    pub recipient: String,
+    /// Subject.
+    pub subject: String,
+    /// The formatted message.
+    pub message: Vec<u8>,
+    /// The plain-text body.
+    pub text_body: String,
+    /// Attempts so far, this one included.
+    pub attempts: i32,
+}
+
+/// Claims up to `limit` due messages in `mail_outbox`: each is leased until
+/// `lease_until`, so another sender leaves it alone meanwhile and a crashed sender's
+/// claim lapses.
+pub(super) async fn claim_due(
+    pool: &PgPool,
+    limit: i64,
+    lease_until: DateTime<Utc>,
+) -> sqlx::Result<Vec<OutboxRow>> {
+    sqlx::query_as(
+        r#"
+        UPDATE mail_outbox
+           SET attempts = attempts + 1, next_attempt_at = $2
+         WHERE id IN (SELECT id FROM mail_outbox
+                       WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
+                       ORDER BY next_attempt_at, id
+                       LIMIT $1
+                       FOR UPDATE SKIP LOCKED)
+        RETURNING id, dedupe_key, sender, recipient, subject, message, text_body, attempts
+        "#,
+    )
+    .bind(limit)
+    .bind(lease_until)
+    .fetch_all(pool)
+    .await
+}
+
+/// Marks a message of `mail_outbox` sent and drops its body (it holds secrets).
+pub(super) async fn mark_sent(pool: &PgPool, id: i64, via: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE mail_outbox SET sent_at = now(), sent_via = $2, message = NULL, \
+         text_body = NULL, last_error = NULL WHERE id = $1",
+    )
+    .bind(id)
+    .bind(via)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Records a failed attempt on `mail_outbox`: retried at `retry_at`, or given up
+/// (`retry_at` = `None`) when the server refused it for good.
+pub(super) async fn mark_failed(
+    pool: &PgPool,
+    id: i64,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+) -> sqlx::Result<()> {
+    match retry_at {
+        Some(retry_at) => {
+            sqlx::query(
+                "UPDATE mail_outbox SET last_error = $2, next_attempt_at = $3 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(error)
+            .bind(retry_at)
+            .execute(pool)
+            .await?
+        }
+        None => {
+            sqlx::query(
+                "UPDATE mail_outbox SET last_error = $2, failed_at = now(), message = NULL, \
+                 text_body = NULL WHERE id = $1",
+            )
+            .bind(id)
+            .bind(error)
+            .execute(pool)
+            .await?
+        }
+    };
+    Ok(())
+}

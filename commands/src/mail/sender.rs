@@ -1,0 +1,186 @@
+//! The sender task: delivers due messages of the outbox, retrying with backoff.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use lettre::address::Envelope;
+use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, instrument, warn};
+
+use super::outbox::{claim_due, mark_failed, mark_sent, OutboxRow};
+use super::MailError;
+
+/// How long one SMTP conversation may take.
+pub const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Where messages go.
+#[derive(Clone)]
+pub enum Delivery {
+    /// An SMTP server (`CARNEAU_SMTP_URL`).
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// No server configured: each message is written to the log (development only).
+    Log,
+}
+
+impl Delivery {
+    /// SMTP at `url` (`smtp://host:port`, `smtp://host?tls=required`,
+    /// `smtps://user:password@host`), or the log when `url` is `None`.
+    pub fn from_url(url: Option<&str>) -> Result<Self, MailError> {
+        match url {
+            None => Ok(Self::Log),
+            Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                .map(|builder| Self::Smtp(builder.timeout(Some(SMTP_TIMEOUT)).build()))
+                // The URL may hold a password: never echo it.
+                .map_err(|_| MailError::Build("CARNEAU_SMTP_URL is not a valid SMTP URL".into())),
+        }
+    }
+}
+
+/// How the sender paces itself.
+#[derive(Debug, Clone)]
+pub struct MailSenderConfig {
+    /// Time between looks at the outbox.
+    pub poll_interval: Duration,
+    /// How long a claimed message is left alone by other senders; a sender that dies
+    /// mid-send has its messages retried after this.
+    pub lease: Duration,
+    /// Messages claimed per look.
+    pub batch_size: i64,
+    /// Wait after a first failure; it doubles with each further one.
+    pub retry_min: Duration,
+    /// Longest wait between attempts.
+    pub retry_max: Duration,
+}
+
+impl Default for MailSenderConfig {
+    fn default() -> Self {
+        Self {
+            poll_interval: Duration::from_secs(1),
+            lease: Duration::from_secs(120),
+            batch_size: 20,
+            retry_min: Duration::from_secs(5),
+            retry_max: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// Delivers the outbox's messages.
+#[derive(Clone)]
+pub struct MailSender {
+    pool: PgPool,
+    delivery: Delivery,
+    config: MailSenderConfig,
+}
+
+impl MailSender {
+    /// A sender of `pool`'s outbox through `delivery`.
+    pub fn new(pool: PgPool, delivery: Delivery, config: MailSenderConfig) -> Self {
+        Self {
+            pool,
+            delivery,
+            config,
+        }
+    }
+
+    /// Sends everything due now, once; returns how many messages went out.
+    pub async fn send_due(&self) -> sqlx::Result<usize> {
+        let lease_until = Utc::now() + self.config.lease;
+        let rows = claim_due(&self.pool, self.config.batch_size, lease_until).await?;
+        let mut sent = 0;
+        for row in rows {
+            if self.deliver(row).await? {
+                sent += 1;
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Sends due messages until `shutdown` is cancelled; a message in flight is
+    /// finished first.
+    pub async fn run(self, shutdown: CancellationToken) {
+        if matches!(self.delivery, Delivery::Log) {
+            info!("CARNEAU_SMTP_URL is not set: outgoing mail is written to the log");
+        }
+        loop {
+            let pause = match self.send_due().await {
+                Ok(sent) if sent as i64 >= self.config.batch_size => Duration::ZERO,
+                Ok(_) => self.config.poll_interval,
+                Err(error) => {
+                    warn!(%error, "the mail outbox could not be read");
+                    self.config.poll_interval
+                }
+            };
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+    }
+
+    #[instrument(skip_all, fields(dedupe_key = %row.dedupe_key, attempt = row.attempts))]
+    async fn deliver(&self, row: OutboxRow) -> sqlx::Result<bool> {
+        let transport = match &self.delivery {
+            Delivery::Log => {
+                info!(
+                    recipient = %row.recipient,
+                    subject = %row.subject,
+                    body = %row.text_body,
+                    "mail not sent (no SMTP server configured); its text follows"
+                );
+                mark_sent(&self.pool, row.id, "log").await?;
+                return Ok(true);
+            }
+            Delivery::Smtp(transport) => transport,
+        };
+        let envelope = match envelope_of(&row) {
+            Ok(envelope) => envelope,
+            Err(error) => {
+                warn!(%error, "mail given up: its addresses are invalid");
+                mark_failed(&self.pool, row.id, &error, None).await?;
+                return Ok(false);
+            }
+        };
+        match transport.send_raw(&envelope, &row.message).await {
+            Ok(_) => {
+                mark_sent(&self.pool, row.id, "smtp").await?;
+                info!(recipient = %row.recipient, "mail sent");
+                Ok(true)
+            }
+            Err(error) if error.is_permanent() => {
+                warn!(%error, "mail given up: the SMTP server refused it for good");
+                mark_failed(&self.pool, row.id, &error.to_string(), None).await?;
+                Ok(false)
+            }
+            Err(error) => {
+                let retry_at = Utc::now() + self.backoff(row.attempts);
+                warn!(%error, %retry_at, "mail not sent; will retry");
+                mark_failed(&self.pool, row.id, &error.to_string(), Some(retry_at)).await?;
+                Ok(false)
+            }
+        }
+    }
+
+    fn backoff(&self, attempts: i32) -> Duration {
+        let doublings = u32::try_from(attempts.saturating_sub(1))
+            .unwrap_or(0)
+            .min(20);
+        self.config
+            .retry_min
+            .saturating_mul(1 << doublings)
+            .min(self.config.retry_max)
+    }
+}
+
+fn envelope_of(row: &OutboxRow) -> Result<Envelope, String> {
+    let from: Address = row
+        .sender
+        .parse()
+        .map_err(|_| "invalid sender".to_owned())?;
+    let to: Address = row
+        .recipient
+        .parse()
+        .map_err(|_| "invalid recipient".to_owned())?;
+    Envelope::new(Some(from), vec![to]).map_err(|error| error.to_string())
+}

@@ -1,0 +1,97 @@
+//! The email that delivers an order's tickets: one QR code per ticket, attached as a
+//! PNG (mail clients show PNG everywhere, SVG almost nowhere), and the order's link.
+
+use std::fmt::Write as _;
+
+use carneau_domain::event::EventDetails;
+use carneau_domain::ticket_code::TicketCode;
+use uuid::Uuid;
+
+use super::qr::{qr_png, QrError};
+use crate::mail::{Attachment, MailError, OutgoingMail};
+
+/// One ticket as the email shows it.
+#[derive(Debug, Clone)]
+pub struct EmailedTicket {
+    /// Its ticket type's name ("VIP").
+    pub ticket_type_name: String,
+    /// Its signed code.
+    pub code: TicketCode,
+}
+
+/// Everything the tickets email of one order says.
+#[derive(Debug, Clone)]
+pub struct TicketEmail {
+    /// The order (its id makes the dedupe key `tickets:{order_id}`).
+    pub order_id: Uuid,
+    /// Where it goes.
+    pub buyer_email: String,
+    /// The event's details, shown in its own time zone.
+    pub event: EventDetails,
+    /// The order's secret link, where the tickets can be seen again.
+    pub order_url: String,
+    /// The tickets, one per seat.
+    pub tickets: Vec<EmailedTicket>,
+}
+
+/// Why the tickets email could not be composed.
+#[derive(Debug, thiserror::Error)]
+pub enum TicketEmailError {
+    /// A QR code could not be rendered.
+    #[error(transparent)]
+    Qr(#[from] QrError),
+    /// The message could not be built (e.g. the buyer's address does not parse).
+    #[error(transparent)]
+    Mail(#[from] MailError),
+}
+
+impl TicketEmail {
+    /// The dedupe key: one tickets email per order, ever.
+    pub fn dedupe_key(order_id: Uuid) -> String {
+        format!("tickets:{order_id}")
+    }
+
+    /// The message, from `from` (a mailbox such as `Carneau <tickets@example.com>`).
+    pub fn compose(&self, from: &str) -> Result<OutgoingMail, TicketEmailError> {
+        let title = self.event.title.as_str();
+        let starts = self
+            .event
+            .starts_at
+            .with_timezone(&self.event.time_zone.tz())
+            .format("%A %e %B %Y, %H:%M (%Z)");
+        let mut text = format!(
+            "Your tickets for {title}\n\n{starts}\n{venue}\n\n",
+            venue = self.event.venue.name.as_str(),
+        );
+        let mut attachments = Vec::with_capacity(self.tickets.len());
+        for (n, ticket) in self.tickets.iter().enumerate() {
+            let file_name = format!("ticket-{}.png", n + 1);
+            // Writing to a String cannot fail.
+            let _ = writeln!(
+                text,
+                "Ticket {}: {} (QR code attached as {file_name})",
+                n + 1,
+                ticket.ticket_type_name
+            );
+            attachments.push(Attachment {
+                file_name,
+                content_type: "image/png".to_owned(),
+                bytes: qr_png(&ticket.code)?,
+            });
+        }
+        let _ = write!(
+            text,
+            "\nShow each QR code at the door; each one lets one person in once.\n\n\
+             Your order, with your tickets:\n{}\n",
+            self.order_url
+        );
+        Ok(OutgoingMail::build(
+            &Self::dedupe_key(self.order_id),
+            from,
+            &self.buyer_email,
+            &format!("Your tickets for {title}"),
+            text,
+            attachments,
+        )?)
+    }
+}

@@ -1,0 +1,151 @@
+//! QR images of ticket codes decode back to a code the door accepts.
+
+use carneau_commands::tickets::{qr_png, qr_svg, TicketCodes, QR_MIN_SIDE_PX};
+use carneau_domain::ticket_code::{CodeError, TicketSecret};
+use carneau_domain::{EventId, TicketId};
+
+fn codes() -> TicketCodes {
+    TicketCodes::new(TicketSecret::new(vec![42u8; 32]).unwrap())
+}
+
+/// Reads the one QR code in a PNG the way a scanner app would.
+fn decode_png(png: &[u8]) -> String {
+    let image = image::load_from_memory(png).unwrap().to_luma8();
+    let (width, height) = image.dimensions();
+    let mut prepared =
+        rqrr::PreparedImage::prepare_from_greyscale(width as usize, height as usize, |x, y| {
+            image.get_pixel(x as u32, y as u32).0[0]
+        });
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the image");
+    let (_meta, content) = grids[0].decode().unwrap();
+    content
+}
+
+#[test]
+fn a_png_qr_code_decodes_to_a_code_that_verifies() {
+    let (event, ticket) = (EventId::new(), TicketId::new());
+    let code = codes().code_for(event, ticket);
+    let png = qr_png(&code).unwrap();
+    let image = image::load_from_memory(&png).unwrap();
+    assert!(image.width() >= QR_MIN_SIDE_PX);
+    let scanned = decode_png(&png);
+    assert_eq!(scanned, code.as_str());
+    // Small enough for a phone screen: alphanumeric mode keeps it at version 7.
+    let matrix =
+        qrcode::QrCode::with_error_correction_level(code.as_str(), qrcode::EcLevel::M).unwrap();
+    assert_eq!(matrix.version(), qrcode::Version::Normal(7));
+    assert_eq!(codes().judge(event, &scanned), Ok(ticket));
+}
+
+#[test]
+fn the_svg_carries_the_same_code_as_the_png() {
+    let (event, ticket) = (EventId::new(), TicketId::new());
+    let code = codes().code_for(event, ticket);
+    let svg = qr_svg(&code).unwrap();
+    assert!(
+        svg.starts_with("<?xml") && svg.contains("<svg"),
+        "{svg:.80}"
+    );
+    // Both render the same QR matrix; the PNG is decoded above, here the SVG must not
+    // be empty and must be a different document for a different ticket.
+    let other = qr_svg(&codes().code_for(event, TicketId::new())).unwrap();
+    assert_ne!(svg, other);
+}
+
+#[test]
+fn the_server_tells_another_events_ticket_from_a_forgery() {
+    let (concert, festival, ticket) = (EventId::new(), EventId::new(), TicketId::new());
+    let festival_code = codes().code_for(festival, ticket);
+    assert_eq!(
+        codes().judge(concert, festival_code.as_str()),
+        Err(CodeError::WrongEvent { event_id: festival })
+    );
+    let forger = TicketCodes::new(TicketSecret::new(vec![7u8; 32]).unwrap());
+    let forged_for_festival = forger.code_for(festival, ticket);
+    assert_eq!(
+        codes().judge(concert, forged_for_festival.as_str()),
+        Err(CodeError::Forged)
+    );
+    assert_eq!(
+        codes().judge(concert, forger.code_for(concert, ticket).as_str()),
+        Err(CodeError::Forged)
+    );
+    assert_eq!(
+        codes().judge(concert, "garbage"),
+        Err(CodeError::Unreadable)
+    );
+}
+
+/// The attachments named `ticket-N.png` of a formatted message, decoded.
+pub fn png_attachments(message: &str) -> Vec<Vec<u8>> {
+    use base64::Engine as _;
+    let mut found = Vec::new();
+    for part in message.split("\r\n--").skip(1) {
+        if !part.contains("Content-Type: image/png") {
+            continue;
+        }
+        let Some((_headers, body)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let encoded: String = body.split_whitespace().collect();
+        found.push(
+            base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .unwrap(),
+        );
+    }
+    found
+}
+
+#[test]
+fn the_tickets_email_attaches_a_qr_code_per_ticket_that_verifies() {
+    use carneau_commands::tickets::{EmailedTicket, TicketEmail};
+    use carneau_domain::event::{EventDetails, TimeZone, Venue};
+    use carneau_domain::text::{Description, Title, VenueAddress, VenueName};
+    use chrono::{TimeZone as _, Utc};
+
+    let event = EventId::new();
+    let tickets = [TicketId::new(), TicketId::new()];
+    let email = TicketEmail {
+        order_id: uuid::Uuid::now_v7(),
+        buyer_email: "buyer@example.com".to_owned(),
+        event: EventDetails {
+            title: Title::parse("Jazz at Dusk").unwrap(),
+            description: Description::parse("").unwrap(),
+            venue: Venue {
+                name: VenueName::parse("Le Sunset").unwrap(),
+                address: VenueAddress::parse("").unwrap(),
+            },
+            starts_at: Utc.with_ymd_and_hms(2030, 6, 1, 17, 0, 0).unwrap(),
+            ends_at: Utc.with_ymd_and_hms(2030, 6, 1, 21, 0, 0).unwrap(),
+            time_zone: TimeZone::parse("Europe/Paris").unwrap(),
+        },
+        order_url: "http://127.0.0.1:3000/orders/o?key=k".to_owned(),
+        tickets: tickets
+            .iter()
+            .map(|ticket| EmailedTicket {
+                ticket_type_name: "VIP".to_owned(),
+                code: codes().code_for(event, *ticket),
+            })
+            .collect(),
+    };
+    let mail = email.compose("Carneau <tickets@carneau.example>").unwrap();
+    assert_eq!(mail.subject, "Your tickets for Jazz at Dusk");
+    assert!(
+        mail.text_body.contains("19:00 (CEST)"),
+        "{}",
+        mail.text_body
+    );
+    assert!(mail
+        .text_body
+        .contains("http://127.0.0.1:3000/orders/o?key=k"));
+    let formatted = String::from_utf8(mail.formatted).unwrap();
+    let pngs = png_attachments(&formatted);
+    assert_eq!(pngs.len(), 2);
+    let admitted: Vec<TicketId> = pngs
+        .iter()
+        .map(|png| codes().judge(event, &decode_png(png)).unwrap())
+        .collect();
+    assert_eq!(admitted, tickets);
+}

@@ -1,0 +1,22 @@
+//! What the door can ask of a ticket's admission.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{EventId, TicketId};
+
+/// A command on one ticket's admission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AdmissionCommand {
+    /// Let the holder of a genuine, unrevoked code in.
+    CheckIn {
+        /// The ticket scanned (the aggregate's id).
+        ticket_id: TicketId,
+        /// The event whose door scanned it.
+        event_id: EventId,
+        /// When it was scanned.
+        at: DateTime<Utc>,
+        /// The door agent's account id.
+        by: String,
+    },
+}

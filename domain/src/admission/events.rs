@@ -1,0 +1,34 @@
+//! What happened at the door.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{EventId, TicketId};
+
+/// A fact of a ticket's admission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AdmissionEvent {
+    /// The ticket's holder was let in; every later scan is refused.
+    TicketCheckedIn {
+        /// The ticket.
+        ticket_id: TicketId,
+        /// The event it was admitted to.
+        event_id: EventId,
+        /// When it was scanned.
+        checked_in_at: DateTime<Utc>,
+        /// The door agent's account id.
+        checked_in_by: String,
+    },
+}
+
+impl cqrs_es::DomainEvent for AdmissionEvent {
+    fn event_type(&self) -> String {
+        match self {
+            Self::TicketCheckedIn { .. } => "TicketCheckedIn".to_owned(),
+        }
+    }
+
+    fn event_version(&self) -> String {
+        "1".to_owned()
+    }
+}

@@ -1,0 +1,115 @@
+//! A ticket's admission at the door: the first valid scan lets its holder in, every
+//! later scan is refused with when and by whom it was checked in.
+//!
+//! One aggregate per ticket (its aggregate id is the ticket id), so check-ins of
+//! different tickets never contend, and two doors scanning the same ticket at once
+//! race on the event store's version: one appends, the other reloads and is refused.
+//! Whether the code is genuine and not revoked is checked before the command (the
+//! signature needs the server secret, revocation a read model); this aggregate only
+//! records the fact and keeps it from happening twice.
+
+mod commands;
+mod error;
+mod events;
+
+#[cfg(test)]
+mod tests;
+
+use chrono::{DateTime, Utc};
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::Aggregate;
+use serde::{Deserialize, Serialize};
+
+pub use commands::AdmissionCommand;
+pub use error::AdmissionError;
+pub use events::AdmissionEvent;
+
+use crate::ids::{EventId, TicketId};
+
+/// A check-in as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckIn {
+    /// The event the ticket was admitted to.
+    pub event_id: EventId,
+    /// When it was scanned.
+    pub checked_in_at: DateTime<Utc>,
+    /// Who scanned it: the door agent's account id.
+    pub checked_in_by: String,
+}
+
+/// One ticket's admission: not yet checked in, or checked in once.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Admission {
+    ticket_id: Option<TicketId>,
+    check_in: Option<CheckIn>,
+}
+
+impl Admission {
+    /// The check-in, once the ticket has been admitted.
+    pub fn check_in(&self) -> Option<&CheckIn> {
+        self.check_in.as_ref()
+    }
+
+    /// Decides a command: the events it causes, or why it is refused.
+    pub fn decide(&self, command: AdmissionCommand) -> Result<Vec<AdmissionEvent>, AdmissionError> {
+        match command {
+            AdmissionCommand::CheckIn {
+                ticket_id,
+                event_id,
+                at,
+                by,
+            } => {
+                if let Some(previous) = &self.check_in {
+                    return Err(AdmissionError::AlreadyCheckedIn {
+                        checked_in_at: previous.checked_in_at,
+                        checked_in_by: previous.checked_in_by.clone(),
+                    });
+                }
+                Ok(vec![AdmissionEvent::TicketCheckedIn {
+                    ticket_id,
+                    event_id,
+                    checked_in_at: at,
+                    checked_in_by: by,
+                }])
+            }
+        }
+    }
+}
+
+impl Aggregate for Admission {
+    const TYPE: &'static str = "Admission";
+    type Command = AdmissionCommand;
+    type Event = AdmissionEvent;
+    type Error = AdmissionError;
+    type Services = ();
+
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        _services: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
+        for event in self.decide(command)? {
+            sink.write(event, self).await;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, event: Self::Event) {
+        match event {
+            AdmissionEvent::TicketCheckedIn {
+                ticket_id,
+                event_id,
+                checked_in_at,
+                checked_in_by,
+            } => {
+                self.ticket_id = Some(ticket_id);
+                self.check_in = Some(CheckIn {
+                    event_id,
+                    checked_in_at,
+                    checked_in_by,
+                });
+            }
+        }
+    }
+}

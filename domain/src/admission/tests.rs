@@ -1,0 +1,77 @@
+//! Given / when / then, one test per rule of admission.
+
+use chrono::{DateTime, TimeZone as _, Utc};
+use cqrs_es::test::TestFramework;
+use uuid::Uuid;
+
+use super::*;
+
+fn ticket() -> TicketId {
+    TicketId::from_uuid(Uuid::from_u128(0x7ac4e7))
+}
+
+fn concert() -> EventId {
+    EventId::from_uuid(Uuid::from_u128(0xc0ffee))
+}
+
+fn at(minute: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2030, 6, 1, 19, minute, 0).unwrap()
+}
+
+fn check_in(minute: u32, by: &str) -> AdmissionCommand {
+    AdmissionCommand::CheckIn {
+        ticket_id: ticket(),
+        event_id: concert(),
+        at: at(minute),
+        by: by.to_owned(),
+    }
+}
+
+fn checked_in(minute: u32, by: &str) -> AdmissionEvent {
+    AdmissionEvent::TicketCheckedIn {
+        ticket_id: ticket(),
+        event_id: concert(),
+        checked_in_at: at(minute),
+        checked_in_by: by.to_owned(),
+    }
+}
+
+#[test]
+fn the_first_scan_checks_the_ticket_in() {
+    TestFramework::<Admission>::with(())
+        .given_no_previous_events()
+        .when(check_in(5, "door-1"))
+        .then_expect_events(vec![checked_in(5, "door-1")]);
+}
+
+#[test]
+fn a_second_scan_is_refused_with_when_and_by_whom() {
+    TestFramework::<Admission>::with(())
+        .given(vec![checked_in(5, "door-1")])
+        .when(check_in(9, "door-2"))
+        .then_expect_error(AdmissionError::AlreadyCheckedIn {
+            checked_in_at: at(5),
+            checked_in_by: "door-1".to_owned(),
+        });
+}
+
+#[test]
+fn the_check_in_is_kept_in_the_state() {
+    let mut admission = Admission::default();
+    assert_eq!(admission.check_in(), None);
+    admission.apply(checked_in(5, "door-1"));
+    let check_in = admission.check_in().unwrap();
+    assert_eq!(check_in.checked_in_at, at(5));
+    assert_eq!(check_in.event_id, concert());
+}
+
+#[test]
+fn the_fact_has_a_stable_name_and_json() {
+    use cqrs_es::DomainEvent as _;
+    let event = checked_in(5, "door-1");
+    assert_eq!(event.event_type(), "TicketCheckedIn");
+    let json = serde_json::to_value(&event).unwrap();
+    assert_eq!(json["TicketCheckedIn"]["checked_in_by"], "door-1");
+    let back: AdmissionEvent = serde_json::from_value(json).unwrap();
+    assert_eq!(back, event);
+}

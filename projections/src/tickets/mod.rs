@@ -1,0 +1,9 @@
+//! The tickets read model: each ticket's order, event, type, buyer, whether its code
+//! is revoked (refunded) and whether it was checked in. It serves the buyer's ticket
+//! list, the QR routes' access check and the door's revocation list.
+
+mod projector;
+mod queries;
+
+pub use projector::TicketsProjector;
+pub use queries::{revoked_tickets, ticket, tickets_of_account, tickets_of_order, TicketView};

@@ -1,0 +1,136 @@
+//! The `tickets` projector: Order and Admission facts into `tickets`.
+
+use anyhow::Context;
+use async_trait::async_trait;
+use carneau_domain::admission::{Admission, AdmissionEvent};
+use carneau_domain::order::{Order, OrderEvent};
+use carneau_domain::TicketId;
+use chrono::{DateTime, Utc};
+use cqrs_es::Aggregate;
+use sqlx::{Postgres, Transaction};
+use uuid::Uuid;
+
+use crate::log::RecordedEvent;
+use crate::runner::Projector;
+
+/// Builds `tickets`.
+#[derive(Debug, Default)]
+pub struct TicketsProjector;
+
+impl TicketsProjector {
+    /// The projector's name, its checkpoint key.
+    pub const NAME: &'static str = "tickets";
+}
+
+#[async_trait]
+impl Projector for TicketsProjector {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut Transaction<'_, Postgres>,
+        events: &[RecordedEvent],
+    ) -> anyhow::Result<()> {
+        for recorded in events {
+            if recorded.aggregate_type == Order::TYPE {
+                apply_order_event(tx, recorded).await?;
+            } else if recorded.aggregate_type == Admission::TYPE {
+                let AdmissionEvent::TicketCheckedIn {
+                    ticket_id,
+                    checked_in_at,
+                    checked_in_by,
+                    ..
+                } = recorded
+                    .decode()
+                    .with_context(|| format!("decoding {}", recorded.event_type))?;
+                sqlx::query(
+                    "UPDATE tickets SET checked_in_at = $2, checked_in_by = $3 \
+                     WHERE ticket_id = $1 AND checked_in_at IS NULL",
+                )
+                .bind(ticket_id.as_uuid())
+                .bind(checked_in_at)
+                .bind(checked_in_by)
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn apply_order_event(
+    tx: &mut Transaction<'_, Postgres>,
+    recorded: &RecordedEvent,
+) -> anyhow::Result<()> {
+    let order_id: Uuid = recorded
+        .aggregate_id
+        .parse()
+        .with_context(|| format!("order id {:?}", recorded.aggregate_id))?;
+    let event: OrderEvent = recorded
+        .decode()
+        .with_context(|| format!("decoding {}", recorded.event_type))?;
+    match event {
+        OrderEvent::TicketsIssued {
+            event_id,
+            buyer_email,
+            account_id,
+            tickets,
+            issued_at,
+            ..
+        } => {
+            let ids: Vec<Uuid> = tickets.iter().map(|t| t.ticket_id.as_uuid()).collect();
+            let types: Vec<Uuid> = tickets.iter().map(|t| t.ticket_type_id.as_uuid()).collect();
+            // One statement per order; re-applying it changes nothing.
+            sqlx::query(
+                r#"
+                INSERT INTO tickets (ticket_id, order_id, event_id, ticket_type_id, account_id,
+                                     buyer_email, issued_at)
+                SELECT t, $3, $4, y, $5, $6, $7
+                  FROM unnest($1::uuid[], $2::uuid[]) AS issued(t, y)
+                ON CONFLICT (ticket_id) DO NOTHING
+                "#,
+            )
+            .bind(&ids)
+            .bind(&types)
+            .bind(order_id)
+            .bind(event_id.as_uuid())
+            .bind(account_id)
+            .bind(buyer_email)
+            .bind(issued_at)
+            .execute(&mut **tx)
+            .await?;
+        }
+        // A refund decided is enough to stop the tickets at the door: the buyer is
+        // getting the money back, whatever the provider answers later.
+        OrderEvent::RefundRequested {
+            ticket_ids,
+            requested_at,
+            ..
+        } => revoke(tx, &ticket_ids, requested_at).await?,
+        OrderEvent::TicketsRefunded {
+            ticket_ids,
+            refunded_at,
+            ..
+        } => revoke(tx, &ticket_ids, refunded_at).await?,
+        _ => {}
+    }
+    Ok(())
+}
+
+async fn revoke(
+    tx: &mut Transaction<'_, Postgres>,
+    ticket_ids: &[TicketId],
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let ids: Vec<Uuid> = ticket_ids.iter().map(|id| id.as_uuid()).collect();
+    sqlx::query(
+        "UPDATE tickets SET revoked_at = $2 WHERE ticket_id = ANY($1) AND revoked_at IS NULL",
+    )
+    .bind(&ids)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
