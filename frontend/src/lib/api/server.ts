@@ -35,21 +35,3 @@ export async function load<T>(
   }
 }
 
-/**
- * GET of a route that is not in the generated spec yet (being built on another branch).
- * Prefer `serverApi()`: every caller of this is replaced by a typed call once it lands.
- */
-export async function serverGet<T>(path: string): Promise<Loaded<T>> {
-  const cookieHeader = (await cookies()).toString();
-  try {
-    const response = await fetch(`${API_URL}${path}`, {
-      headers: cookieHeader ? { cookie: cookieHeader } : {},
-      cache: "no-store",
-    });
-    const body: unknown = await response.json().catch(() => undefined);
-    if (response.ok) return { ok: true, data: body as T };
-    return { ok: false, failure: toFailure(body, response) };
-  } catch {
-    return { ok: false, failure: { kind: "offline", detail: "The ticketing service did not answer." } };
-  }
-}

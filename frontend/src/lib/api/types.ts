@@ -13,3 +13,4 @@ export type Me = Schemas["Me"];
 export type OrganiserEventSummary = Schemas["OrganiserEventSummary"];
 export type Order = Schemas["OrderView"];
 export type EventSales = Schemas["EventSales"];
+export type Ticket = Schemas["TicketJson"];

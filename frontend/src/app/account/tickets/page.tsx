@@ -6,10 +6,10 @@ import { FailureScreen } from "@/components/failure-screen";
 import { RequireViewer } from "@/components/require-viewer";
 import { StateScreen } from "@/components/state-screen";
 import { TicketCard } from "@/components/ticket-card";
-import { serverGet } from "@/lib/api/server";
+import { load, serverApi } from "@/lib/api/server";
 import { formatEventTime } from "@/lib/format";
 import { qrUrl } from "@/lib/orders";
-import type { MyTicket } from "@/lib/tickets";
+import type { Ticket } from "@/lib/api/types";
 
 export const metadata: Metadata = { title: "My tickets" };
 export const dynamic = "force-dynamic";
@@ -23,9 +23,10 @@ export default function MyTicketsPage() {
 }
 
 async function MyTickets() {
-  const loaded = await serverGet<MyTicket[] | { tickets: MyTicket[] }>("/me/tickets");
+  const api = await serverApi();
+  const loaded = await load(() => api.GET("/me/tickets"));
   if (!loaded.ok) return <FailureScreen failure={loaded.failure} what="ticket list" />;
-  const tickets = Array.isArray(loaded.data) ? loaded.data : loaded.data.tickets;
+  const { tickets } = loaded.data;
   if (tickets.length === 0) {
     return (
       <StateScreen
@@ -41,8 +42,18 @@ async function MyTickets() {
       </StateScreen>
     );
   }
-  const byEvent = new Map<string, MyTicket[]>();
+  const byEvent = new Map<string, Ticket[]>();
   for (const t of tickets) byEvent.set(t.event_id, [...(byEvent.get(t.event_id) ?? []), t]);
+  // The ticket list does not carry the event's time zone: ask each event once, so times
+  // read as the venue's clock (UTC if an event cannot be loaded).
+  const zones = new Map(
+    await Promise.all(
+      [...byEvent.keys()].map(async (id) => {
+        const event = await load(() => api.GET("/events/{event_id}", { params: { path: { event_id: id } } }));
+        return [id, event.ok ? event.data.time_zone : "UTC"] as const;
+      }),
+    ),
+  );
   return (
     <div className="space-y-8">
       <h1 className="text-2xl font-bold tracking-tight">My tickets</h1>
@@ -57,7 +68,7 @@ async function MyTickets() {
               <span className="block text-sm font-normal text-muted-foreground">
                 {first.venue_name ? `${first.venue_name} · ` : null}
                 {first.starts_at ? (
-                  <time dateTime={first.starts_at}>{formatEventTime(first.starts_at, first.time_zone ?? "UTC")}</time>
+                  <time dateTime={first.starts_at}>{formatEventTime(first.starts_at, zones.get(first.event_id) ?? "UTC")}</time>
                 ) : null}
               </span>
             </h2>
