@@ -86,12 +86,6 @@ impl AppState {
             );
             TokenSecret::generate()
         });
-        let sessions = Sessions::new(
-            pool.clone(),
-            redis.clone(),
-            config.redis_prefix.clone(),
-            config.accounts.session_lifetime,
-        );
         let reservations = Arc::new(Reservations::new(
             pool.clone(),
             Some(guard),
@@ -125,6 +119,12 @@ impl AppState {
             TicketSecret::new(TokenSecret::generate().expose().to_vec())
                 .unwrap_or_else(|_| unreachable!("a generated secret is 32 bytes"))
         });
+        let sessions = Sessions::new(
+            pool.clone(),
+            redis.clone(),
+            config.redis_prefix.clone(),
+            config.accounts.session_lifetime,
+        );
         Self {
             accounts: Arc::new(Accounts::new(pool.clone(), sessions)),
             rate_limiter: RateLimiter::new(redis.clone(), &config.redis_prefix),

@@ -139,6 +139,7 @@ fn body_for(method: &Method, path: &str, fixture: &Fixture<'_>) -> Option<Value>
         "/organiser/events/{event_id}" => json!({"title": "Renamed"}),
         "/organiser/events/{event_id}/door-staff" => json!({"email": fixture.target.email}),
         "/reservations/{reservation_id}/checkout" => json!({"email": "walker@example.com"}),
+        "/door/events/{event_id}/check-ins" => json!({"code": "not a ticket"}),
         "/sessions" => json!({"email": fixture.buyer.email, "password": TEST_PASSWORD}),
         "/me/password" => {
             json!({"current_password": TEST_PASSWORD, "new_password": TEST_PASSWORD})
@@ -200,6 +201,7 @@ async fn walk_row(fixture: &Fixture<'_>, row: &Row) -> Vec<String> {
         .replace("{event_id}", &event.id.to_string())
         .replace("{ticket_type_id}", &ticket_type.to_string())
         .replace("{reservation_id}", &Uuid::new_v4().to_string())
+        .replace("{ticket_id}", &Uuid::new_v4().to_string())
         .replace("{account_id}", &fixture.target.id.to_string())
         .replace("{role}", "organiser");
     assert!(

@@ -448,3 +448,63 @@ async fn racing_edits_each_win_or_get_a_409_and_the_version_counts_the_winners()
     let (_, tag) = app.organiser_event(draft.id).await;
     assert_eq!(tag, format!("\"{}\"", 1 + winners));
 }
+
+/// The ids `GET /organiser/events` lists for `caller`.
+async fn listed_ids(app: &TestApp, caller: Caller<'_>) -> HashSet<Uuid> {
+    let list: serde_json::Value = app
+        .get_as("/organiser/events", caller)
+        .await
+        .json()
+        .await
+        .unwrap();
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["id"].as_str().unwrap().parse::<Uuid>().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organisers_list_their_own_events_and_admins_list_every_event() {
+    let app = spawn_app().await;
+    let mine = app.create_draft("Jazz at Dusk").await;
+    let stranger = app.other_organiser().await;
+    let theirs = expect_event(
+        app.post_json_as(
+            "/organiser/events",
+            &event_request("Blues at Noon"),
+            stranger.caller(),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let admin = app.admin().await;
+    let both = HashSet::from([mine.id, theirs.id]);
+    let everything = support::eventually("both events in the read model", || async {
+        Some(listed_ids(&app, admin.caller()).await).filter(|seen| *seen == both)
+    })
+    .await;
+    assert_eq!(everything, both);
+    assert_eq!(
+        listed_ids(&app, Caller::Organiser).await,
+        HashSet::from([mine.id])
+    );
+    assert_eq!(
+        listed_ids(&app, stranger.caller()).await,
+        HashSet::from([theirs.id])
+    );
+    // The stranger may not even read the owner's draft.
+    let path = format!("/organiser/events/{}", mine.id);
+    expect_problem(
+        app.get_as(&path, stranger.caller()).await,
+        StatusCode::FORBIDDEN,
+        "not-event-organiser",
+    )
+    .await;
+    assert_eq!(
+        app.get_as(&path, admin.caller()).await.status(),
+        StatusCode::OK
+    );
+}

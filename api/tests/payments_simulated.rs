@@ -221,3 +221,35 @@ async fn the_stripe_webhook_does_not_exist_without_stripe_keys() {
         .unwrap();
     assert_eq!(reply.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn checkout_is_refused_once_the_event_is_cancelled() {
+    let (_app, http) = simulated_app().await;
+    let on_sale = http.create_published_event(5, 10).await;
+    let hold = http
+        .reserve(on_sale.event_id, &[(on_sale.ticket_type_id, 1)])
+        .await;
+    assert_eq!(hold.status, StatusCode::CREATED);
+    let cancelled = http
+        .call(
+            Method::POST,
+            &format!("/organiser/events/{}/cancel", on_sale.event_id),
+            Some(&http.organiser_token),
+            None,
+            Some(&json!({"reason": "Flooded"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    let checkout = http
+        .call(
+            Method::POST,
+            &format!("/reservations/{}/checkout", hold.reservation_id()),
+            Some(&hold.token()),
+            None,
+            Some(&json!({"email": "guest@example.com"})),
+        )
+        .await
+        .unwrap();
+    checkout.problem(StatusCode::CONFLICT, "event-cancelled");
+}

@@ -12,10 +12,11 @@ use carneau_domain::account::{AccountCommand, EmailAddress};
 use carneau_domain::ticket_code::{EventVerifyingKey, ScannedCode};
 use carneau_domain::{AccountId, EventId, TicketId};
 use carneau_projections::ProjectorRunner;
+use carneau_testkit::qr::{decode_png as decode_qr_png, png_attachments};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use support::eventually;
-use support::tickets::{decode_qr_png, png_attachments, strings, verdict, TicketsApp};
+use support::tickets::{strings, verdict, TicketsApp};
 use uuid::Uuid;
 
 #[tokio::test]

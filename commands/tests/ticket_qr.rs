@@ -3,23 +3,10 @@
 use carneau_commands::tickets::{qr_png, qr_svg, TicketCodes, QR_MIN_SIDE_PX};
 use carneau_domain::ticket_code::{CodeError, TicketSecret};
 use carneau_domain::{EventId, TicketId};
+use carneau_testkit::qr::{decode_png, png_attachments};
 
 fn codes() -> TicketCodes {
     TicketCodes::new(TicketSecret::new(vec![42u8; 32]).unwrap())
-}
-
-/// Reads the one QR code in a PNG the way a scanner app would.
-fn decode_png(png: &[u8]) -> String {
-    let image = image::load_from_memory(png).unwrap().to_luma8();
-    let (width, height) = image.dimensions();
-    let mut prepared =
-        rqrr::PreparedImage::prepare_from_greyscale(width as usize, height as usize, |x, y| {
-            image.get_pixel(x as u32, y as u32).0[0]
-        });
-    let grids = prepared.detect_grids();
-    assert_eq!(grids.len(), 1, "one QR code in the image");
-    let (_meta, content) = grids[0].decode().unwrap();
-    content
 }
 
 #[test]
@@ -75,27 +62,6 @@ fn the_server_tells_another_events_ticket_from_a_forgery() {
         codes().judge(concert, "garbage"),
         Err(CodeError::Unreadable)
     );
-}
-
-/// The attachments named `ticket-N.png` of a formatted message, decoded.
-pub fn png_attachments(message: &str) -> Vec<Vec<u8>> {
-    use base64::Engine as _;
-    let mut found = Vec::new();
-    for part in message.split("\r\n--").skip(1) {
-        if !part.contains("Content-Type: image/png") {
-            continue;
-        }
-        let Some((_headers, body)) = part.split_once("\r\n\r\n") else {
-            continue;
-        };
-        let encoded: String = body.split_whitespace().collect();
-        found.push(
-            base64::engine::general_purpose::STANDARD
-                .decode(encoded)
-                .unwrap(),
-        );
-    }
-    found
 }
 
 #[test]

@@ -202,8 +202,8 @@ impl Config {
                 ))
             }
         };
-        let accounts = AccountSettings::from_lookup(&read)?;
         let tickets = TicketsConfig::from_read(&read)?;
+        let accounts = AccountSettings::from_lookup(&read)?;
         let payments = PaymentsConfig::from_read(read)?;
         Ok(Self {
             tickets,

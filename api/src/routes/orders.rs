@@ -90,7 +90,7 @@ fn is_buyer(session: &Session, owner: Option<Uuid>, buyer_email: &str) -> bool {
             body = CheckoutView),
         (status = 401, description = "No reservation token was sent.",
             body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`reservation-expired`, `reservation-already-released` \
+        (status = 409, description = "`reservation-expired`, `reservation-already-released`, `event-cancelled` \
             or `reservation-paid`.",
             body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 502, description = "`payment-provider-refused`.",

@@ -1,5 +1,5 @@
-//! Tickets test support: a paid order on an app whose mail goes to an SMTP sink, and
-//! a scanner's way of reading QR images.
+//! Tickets test support: a paid order on an app whose mail goes to an SMTP sink
+//! (QR images are read with `carneau_testkit::qr`).
 
 use carneau_testkit::smtp::SmtpSink;
 use reqwest::{Method, StatusCode};
@@ -133,36 +133,6 @@ impl TicketsApp {
 pub fn verdict(reply: &Reply) -> &str {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     reply.body["verdict"].as_str().unwrap()
-}
-
-/// Reads the one QR code in a PNG the way a scanner app would.
-pub fn decode_qr_png(png: &[u8]) -> String {
-    let image = image::load_from_memory(png).unwrap().to_luma8();
-    let (width, height) = image.dimensions();
-    let mut prepared =
-        rqrr::PreparedImage::prepare_from_greyscale(width as usize, height as usize, |x, y| {
-            image.get_pixel(x as u32, y as u32).0[0]
-        });
-    let grids = prepared.detect_grids();
-    assert_eq!(grids.len(), 1, "one QR code in the image");
-    grids[0].decode().unwrap().1
-}
-
-/// The PNG attachments of a formatted message, decoded.
-pub fn png_attachments(message: &str) -> Vec<Vec<u8>> {
-    use base64::Engine as _;
-    message
-        .split("\r\n--")
-        .skip(1)
-        .filter(|part| part.contains("Content-Type: image/png"))
-        .filter_map(|part| part.split_once("\r\n\r\n").map(|(_, body)| body))
-        .map(|body| {
-            let encoded: String = body.split_whitespace().collect();
-            base64::engine::general_purpose::STANDARD
-                .decode(encoded)
-                .unwrap()
-        })
-        .collect()
 }
 
 /// The body of a JSON reply's field as a string list.

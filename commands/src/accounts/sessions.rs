@@ -30,8 +30,8 @@ use crate::aggregate_store::AggregateStore;
 /// how long an entry could outlive a change whose invalidation failed (Redis unreachable
 /// from the writer but not from readers).
 pub const SESSION_CACHE_TTL: Duration = Duration::from_secs(60);
-/// How long an unknown or revoked token is remembered as such, to spare the database
-/// from repeated guesses.
+/// How long an unknown, revoked or expired token is remembered as such, to spare the
+/// database from repeated guesses.
 pub const UNKNOWN_TOKEN_CACHE_TTL: Duration = Duration::from_secs(60);
 /// How long an account's cache epoch lives; far longer than any lookup takes.
 const EPOCH_TTL: Duration = Duration::from_secs(3_600);
@@ -233,15 +233,7 @@ impl Sessions {
                 .await
                 .context("reading a session")?;
         let Some((account_id,)) = owner else {
-            // A token never issued can never become valid: remember that for a while.
-            let ttl = Expiration::PX(UNKNOWN_TOKEN_CACHE_TTL.as_millis() as i64);
-            let cached: Result<(), _> = self
-                .redis
-                .set(key, UNKNOWN_MARKER, Some(ttl), None, false)
-                .await;
-            if let Err(error) = cached {
-                tracing::debug!(%error, "could not cache an unknown session token");
-            }
+            self.remember_invalid(key).await;
             return Ok(None);
         };
         // The epoch is read before the session's state: a change committed after this
@@ -250,7 +242,12 @@ impl Sessions {
         let epoch_key = self.epoch_key(AccountId::from_uuid(account_id));
         let epoch: Result<Option<String>, _> = self.redis.get(&epoch_key).await;
         let loaded = self.load(hash).await?;
-        let (Ok(epoch), Some(session)) = (epoch, &loaded) else {
+        let Some(session) = &loaded else {
+            // Revoked or expired: it can never be valid again.
+            self.remember_invalid(key).await;
+            return Ok(None);
+        };
+        let Ok(epoch) = epoch else {
             return Ok(loaded);
         };
         let remaining = (session.expires_at - Utc::now())
@@ -273,6 +270,19 @@ impl Sessions {
             tracing::debug!(%error, "could not cache a session");
         }
         Ok(loaded)
+    }
+
+    /// Caches that the token behind `key` opens nothing (never issued, revoked or
+    /// expired: none of these can change), to spare PostgreSQL repeated look-ups.
+    async fn remember_invalid(&self, key: &str) {
+        let ttl = Expiration::PX(UNKNOWN_TOKEN_CACHE_TTL.as_millis() as i64);
+        let cached: Result<(), _> = self
+            .redis
+            .set(key, UNKNOWN_MARKER, Some(ttl), None, false)
+            .await;
+        if let Err(error) = cached {
+            tracing::debug!(%error, "could not cache an invalid session token");
+        }
     }
 
     /// Ends one session (logout). Takes effect on the next request.

@@ -178,6 +178,10 @@ impl Payments {
             .load(&request.event_id.to_aggregate_id())
             .await?
             .state;
+        if event.status() == carneau_domain::event::EventStatus::Cancelled {
+            // Nothing will be sold: do not take the buyer to a payment page.
+            return Err(PaymentError::Hold(InventoryError::EventCancelled));
+        }
         let mut lines = Vec::with_capacity(hold.lines().len());
         for line in hold.lines() {
             let ticket_type = event

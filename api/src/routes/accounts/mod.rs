@@ -269,8 +269,8 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Sends a link that verifies the account's email (again). Until a mail outbox exists
-/// the link is written to the server's log.
+/// Sends a link that verifies the account's email (again), through the mail outbox
+/// (written to the server's log when no SMTP server is configured).
 #[utoipa::path(post, path = "/me/email-verification", tag = TAG,
     security(("session_cookie" = []), ("session_bearer" = [])),
     responses(
