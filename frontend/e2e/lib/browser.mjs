@@ -1,0 +1,82 @@
+// Debian's Chromium driven by playwright-core (a tool's own browser download fails here).
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+
+import { chromium } from "playwright-core";
+
+// Without these the closed network makes Chromium wait on its background connections.
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+export const PHONE = { width: 360, height: 780 };
+export const DESKTOP = { width: 1280, height: 900 };
+
+export async function launchBrowser() {
+  return chromium.launch({ executablePath: process.env.E2E_CHROMIUM ?? "/usr/bin/chromium", headless: true, args: FLAGS });
+}
+
+/** A fresh browser context (its own cookies and storage) with a page at `viewport`. */
+export async function newPage(browser, viewport = DESKTOP) {
+  const context = await browser.newContext({ viewport, locale: "en-GB", timezoneId: "UTC" });
+  context.setDefaultTimeout(20_000);
+  const page = await context.newPage();
+  page.on("pageerror", (error) => console.error(`# page error on ${page.url()}: ${error.message}`));
+  return page;
+}
+
+/**
+ * Saves the page at phone and desktop width as docs/screenshots/<name>-{360,1280}.png
+ * (committed and shown in the README), then restores the viewport.
+ */
+export async function screenshots(page, name) {
+  const dir = process.env.E2E_SCREENSHOTS;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  const original = page.viewportSize();
+  for (const viewport of [PHONE, DESKTOP]) {
+    await page.setViewportSize(viewport);
+    await page.evaluate(() => document.fonts.ready);
+    await page.screenshot({ path: path.join(dir, `${name}-${viewport.width}.png`), fullPage: true, animations: "disabled" });
+  }
+  if (original) await page.setViewportSize(original);
+}
+
+/** Runs `fn` with a browser, closing it whatever happens; saves the failing page's picture. */
+export async function withBrowser(name, fn) {
+  const browser = await launchBrowser();
+  try {
+    await fn(browser);
+  } catch (error) {
+    for (const context of browser.contexts()) {
+      for (const [i, page] of context.pages().entries()) {
+        const file = path.join(process.env.E2E_ARTIFACTS ?? ".", `failed-${name}-${i}.png`);
+        await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+        console.error(`# ${name}: failing page ${page.url()} saved to ${file}`);
+      }
+    }
+    throw error;
+  } finally {
+    await browser.close();
+  }
+}
+
+/**
+ * Reloads `page` until `check()` holds: for what a read model shows a moment after the
+ * log has it. Waits for a state, not for a time; gives up after `attempts` reloads.
+ */
+export async function reloadUntil(page, check, { attempts = 100 } = {}) {
+  for (let i = 0; i < attempts; i += 1) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await page.reload();
+  }
+  if (!(await check())) throw new Error(`${page.url()} never reached the expected state`);
+}

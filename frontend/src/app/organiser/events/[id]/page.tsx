@@ -1,0 +1,209 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { ChevronLeft } from "lucide-react";
+
+import { Badge } from "@/components/ui/badge";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { FailureScreen } from "@/components/failure-screen";
+import { DoorStaffForm } from "@/components/organiser/door-staff-form";
+import { EventActions } from "@/components/organiser/event-actions";
+import { EventForm } from "@/components/organiser/event-form";
+import { RequireOrganiser } from "@/components/organiser/require-organiser";
+import { StatusBadge } from "@/components/organiser/status-badge";
+import { TicketTypeForm } from "@/components/organiser/ticket-type-form";
+import { TicketTypeRowActions } from "@/components/organiser/ticket-type-row-actions";
+import { RefundButton } from "@/components/organiser/refund-button";
+import { load, serverApi } from "@/lib/api/server";
+import { orderStatusLabel } from "@/lib/orders";
+import { formatEventTime, formatMoney } from "@/lib/format";
+
+export const metadata: Metadata = { title: "Manage event", robots: { index: false } };
+export const dynamic = "force-dynamic";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export default async function ManageEventPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  if (!UUID.test(id)) notFound();
+  return (
+    <RequireOrganiser next={`/organiser/events/${id}`}>
+      <ManageEvent id={id} />
+    </RequireOrganiser>
+  );
+}
+
+async function ManageEvent({ id }: { id: string }) {
+  const api = await serverApi();
+  const [loaded, sales, orders] = await Promise.all([
+    load(() => api.GET("/organiser/events/{event_id}", { params: { path: { event_id: id } } })),
+    load(() => api.GET("/organiser/events/{event_id}/sales", { params: { path: { event_id: id } } })),
+    load(() => api.GET("/organiser/events/{event_id}/orders", { params: { path: { event_id: id } } })),
+  ]);
+  if (!loaded.ok) return <FailureScreen failure={loaded.failure} what="event" />;
+  const event = loaded.data;
+  const editable = event.status !== "cancelled";
+  // Sales figures come from the orders read model; until it knows the event, the
+  // availability of the event itself stands in (no revenue yet then).
+  const figures = new Map((sales.ok ? sales.data.ticket_types : []).map((t) => [t.ticket_type_id, t]));
+
+  return (
+    <div className="space-y-6">
+      <Link href="/organiser" className="inline-flex items-center gap-1 text-sm text-muted-foreground hover:text-foreground">
+        <ChevronLeft aria-hidden className="size-4" /> My events
+      </Link>
+      <header className="flex flex-col gap-4 sm:flex-row sm:items-start sm:justify-between">
+        <div className="space-y-1">
+          <div className="flex items-center gap-2">
+            <h1 className="text-2xl font-bold tracking-tight">{event.title}</h1>
+            <StatusBadge status={event.status} />
+          </div>
+          <p className="text-sm text-muted-foreground">
+            {event.venue.name} · {formatEventTime(event.starts_at, event.time_zone)}
+          </p>
+        </div>
+        <EventActions event={event} />
+      </header>
+
+      <Card>
+        <CardHeader>
+          <CardTitle>Ticket types and sales</CardTitle>
+          <CardDescription>Live figures: held tickets are in buyers&apos; carts, sold ones are paid.</CardDescription>
+        </CardHeader>
+        <CardContent className="space-y-6">
+          {event.ticket_types.length === 0 ? (
+            <p className="rounded-lg border border-dashed p-6 text-center text-sm text-muted-foreground" data-state="empty">
+              No ticket types yet. Add one below before you publish.
+            </p>
+          ) : (
+            <Table aria-label="Ticket types">
+              <TableHeader>
+                <TableRow>
+                  <TableHead>Ticket type</TableHead>
+                  <TableHead className="text-right">Price</TableHead>
+                  <TableHead className="text-right">Capacity</TableHead>
+                  <TableHead className="text-right">Held</TableHead>
+                  <TableHead className="text-right">Sold</TableHead>
+                  <TableHead className="text-right">Revenue</TableHead>
+                  {editable ? <TableHead className="sr-only">Actions</TableHead> : null}
+                </TableRow>
+              </TableHeader>
+              <TableBody>
+                {event.ticket_types.map((t) => (
+                  <TableRow key={t.id}>
+                    <TableCell className="font-medium">
+                      {t.name}
+                      {t.availability.available === 0 ? (
+                        <Badge variant="destructive" className="ml-2">
+                          Sold out
+                        </Badge>
+                      ) : null}
+                    </TableCell>
+                    <TableCell className="text-right">{formatMoney(t.price)}</TableCell>
+                    <TableCell className="text-right tabular-nums">{t.capacity}</TableCell>
+                    <TableCell className="text-right tabular-nums">{figures.get(t.id)?.held ?? t.availability.held}</TableCell>
+                    <TableCell className="text-right tabular-nums">{figures.get(t.id)?.sold ?? t.availability.sold}</TableCell>
+                    <TableCell className="text-right tabular-nums">
+                      {formatMoney(figures.get(t.id)?.revenue ?? { amount_minor: 0, currency: t.price.currency })}
+                    </TableCell>
+                    {editable ? (
+                      <TableCell>
+                        <TicketTypeRowActions eventId={event.id} ticketType={t} />
+                      </TableCell>
+                    ) : null}
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          )}
+          {sales.ok ? (
+            <p className="text-sm text-muted-foreground">
+              Total revenue <strong className="text-foreground">{formatMoney(sales.data.total_revenue)}</strong> from{" "}
+              {sales.data.orders_paid} paid {sales.data.orders_paid === 1 ? "order" : "orders"}.
+            </p>
+          ) : null}
+          {editable ? (
+            <section aria-labelledby="add-tt" className="space-y-3 border-t pt-6">
+              <h2 id="add-tt" className="font-semibold">
+                Add a ticket type
+              </h2>
+              <TicketTypeForm event={event} />
+            </section>
+          ) : null}
+        </CardContent>
+      </Card>
+
+      <Card>
+        <CardHeader>
+          <CardTitle>Orders</CardTitle>
+          <CardDescription>Newest first. Refunding an order gives its tickets back to sale.</CardDescription>
+        </CardHeader>
+        <CardContent>
+          {!orders.ok ? (
+            <p className="text-sm text-muted-foreground">Orders cannot be shown right now.</p>
+          ) : orders.data.orders.length === 0 ? (
+            <p className="rounded-lg border border-dashed p-6 text-center text-sm text-muted-foreground" data-state="empty">
+              No orders yet.
+            </p>
+          ) : (
+            <Table aria-label="Orders">
+              <TableHeader>
+                <TableRow>
+                  <TableHead>Order</TableHead>
+                  <TableHead>Buyer</TableHead>
+                  <TableHead className="text-right">Tickets</TableHead>
+                  <TableHead className="text-right">Total</TableHead>
+                  <TableHead>Status</TableHead>
+                  <TableHead className="sr-only">Refund</TableHead>
+                </TableRow>
+              </TableHeader>
+              <TableBody>
+                {orders.data.orders.map((o) => (
+                  <TableRow key={o.order_id}>
+                    <TableCell className="font-mono text-xs">{o.order_id.slice(0, 8)}</TableCell>
+                    <TableCell className="max-w-48 truncate">{o.email}</TableCell>
+                    <TableCell className="text-right tabular-nums">{o.tickets.length}</TableCell>
+                    <TableCell className="text-right">{formatMoney(o.total)}</TableCell>
+                    <TableCell>
+                      <Badge variant={o.status === "paid" ? "success" : "secondary"}>{orderStatusLabel(o.status)}</Badge>
+                    </TableCell>
+                    <TableCell>
+                      {o.status === "paid" || o.status === "partially_refunded" ? (
+                        <RefundButton orderId={o.order_id} label={`order ${o.order_id.slice(0, 8)} of ${o.email}`} />
+                      ) : null}
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          )}
+        </CardContent>
+      </Card>
+
+      {editable ? (
+        <Card>
+          <CardHeader>
+            <CardTitle>Door staff</CardTitle>
+            <CardDescription>People who scan tickets at the entrance need an account; give it access here.</CardDescription>
+          </CardHeader>
+          <CardContent>
+            <DoorStaffForm eventId={event.id} />
+          </CardContent>
+        </Card>
+      ) : null}
+
+      {editable ? (
+        <Card>
+          <CardHeader>
+            <CardTitle>Details</CardTitle>
+            <CardDescription>Times are in the event&apos;s time zone.</CardDescription>
+          </CardHeader>
+          <CardContent>
+            <EventForm event={event} />
+          </CardContent>
+        </Card>
+      ) : null}
+    </div>
+  );
+}

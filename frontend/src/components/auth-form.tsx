@@ -1,0 +1,94 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter, useSearchParams } from "next/navigation";
+import { useState } from "react";
+
+import { Alert, AlertDescription } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
+import { Field } from "@/components/field";
+import { fieldErrors, failureMessage, type Failure } from "@/lib/api/problem";
+import { browserApi, call } from "@/lib/api/browser";
+
+/** Log in or register; on success the session cookie is set and we go where the visitor was headed. */
+export function AuthForm({ mode }: { mode: "login" | "register" }) {
+  const router = useRouter();
+  const next = useSearchParams().get("next");
+  const [failure, setFailure] = useState<Failure | null>(null);
+  const [busy, setBusy] = useState(false);
+  const errors = fieldErrors(failure ?? undefined);
+
+  const submit = async (ev: React.FormEvent<HTMLFormElement>) => {
+    ev.preventDefault();
+    const form = new FormData(ev.currentTarget);
+    const text = (name: string) => String(form.get(name) ?? "");
+    setBusy(true);
+    setFailure(null);
+    // Both set the session cookie (registration signs the new account in).
+    const result = await call(() =>
+      mode === "login"
+        ? browserApi.POST("/sessions", { body: { email: text("email"), password: text("password") } })
+        : browserApi.POST("/accounts", { body: { email: text("email"), name: text("name"), password: text("password") } }),
+    );
+    if (result.ok) {
+      router.push(next && next.startsWith("/") && !next.startsWith("//") ? next : "/account/tickets");
+      router.refresh();
+      return;
+    }
+    setBusy(false);
+    setFailure(result.failure);
+  };
+
+  const general = failure && Object.keys(errors).length === 0 ? failureMessage(failure) : null;
+  return (
+    <Card className="mx-auto w-full max-w-md">
+      <form onSubmit={submit} noValidate>
+        <CardHeader>
+          <CardTitle>{mode === "login" ? "Log in" : "Create your account"}</CardTitle>
+          <CardDescription>
+            {mode === "login"
+              ? "See your tickets and orders, or manage your events."
+              : "Keep all your tickets in one place."}
+          </CardDescription>
+        </CardHeader>
+        <CardContent className="space-y-4">
+          {general ? (
+            <Alert variant="destructive">
+              <AlertDescription className="text-destructive">{general}</AlertDescription>
+            </Alert>
+          ) : null}
+          {mode === "register" ? (
+            <Field id="name" label="Name" autoComplete="name" required error={errors.name} />
+          ) : null}
+          <Field id="email" label="Email" type="email" autoComplete="email" required error={errors.email} />
+          <Field
+            id="password"
+            label="Password"
+            type="password"
+            autoComplete={mode === "login" ? "current-password" : "new-password"}
+            required
+            error={errors.password}
+            hint={mode === "register" ? "At least 10 characters." : undefined}
+          />
+        </CardContent>
+        <CardFooter className="flex-col items-stretch gap-3">
+          <Button type="submit" disabled={busy}>
+            {busy ? "Please wait…" : mode === "login" ? "Log in" : "Create account"}
+          </Button>
+          <p className="text-center text-sm text-muted-foreground">
+            {mode === "login" ? (
+              <>
+                New here? <Link className="text-primary underline-offset-4 hover:underline" href="/register">Create an account</Link>
+              </>
+            ) : (
+              <>
+                Already have an account? <Link className="text-primary underline-offset-4 hover:underline" href="/login">Log in</Link>
+              </>
+            )}
+          </p>
+        </CardFooter>
+      </form>
+    </Card>
+  );
+}

@@ -1,0 +1,249 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useCallback, useEffect, useState } from "react";
+import { Clock, Loader2 } from "lucide-react";
+
+import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { Countdown, useSecondsLeft } from "@/components/countdown";
+import { StateScreen } from "@/components/state-screen";
+import { FailureScreen } from "@/components/failure-screen";
+import { PanelLoading } from "@/components/panel-loading";
+import { browserApi, call } from "@/lib/api/browser";
+import { fieldErrors, failureMessage, type Failure } from "@/lib/api/problem";
+import type { EventDetail, Reservation } from "@/lib/api/types";
+import { formatEventTime, formatMoney } from "@/lib/format";
+import { forgetHoldToken, holdToken } from "@/lib/holds";
+
+type State =
+  | { phase: "loading" }
+  | { phase: "failed"; failure: Failure }
+  | { phase: "ready"; reservation: Reservation; event: EventDetail | null };
+
+/** A live hold: what is held, the countdown to its expiry, the buyer's email, on to payment. */
+export function HoldView({ reservationId }: { reservationId: string }) {
+  const router = useRouter();
+  const [state, setState] = useState<State>({ phase: "loading" });
+  const [expired, setExpired] = useState(false);
+  const [email, setEmail] = useState("");
+  const [checkoutFailure, setCheckoutFailure] = useState<Failure | null>(null);
+  const [busy, setBusy] = useState<"pay" | "release" | null>(null);
+
+  const authHeaders = useCallback((): Record<string, string> => {
+    const token = holdToken(reservationId);
+    return token ? { Authorization: `Bearer ${token}` } : {};
+  }, [reservationId]);
+
+  const refresh = useCallback(async () => {
+    const result = await call(() =>
+      browserApi.GET("/reservations/{reservation_id}", {
+        params: { path: { reservation_id: reservationId } },
+        headers: authHeaders(),
+      }),
+    );
+    if (!result.ok) {
+      setState({ phase: "failed", failure: result.failure });
+      return;
+    }
+    const reservation = result.data;
+    if (reservation.status !== "held") setExpired(reservation.status === "expired");
+    const event = await call(() =>
+      browserApi.GET("/events/{event_id}", { params: { path: { event_id: reservation.event_id } } }),
+    );
+    setState({ phase: "ready", reservation, event: event.ok ? event.data : null });
+  }, [authHeaders, reservationId]);
+
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
+
+  // A signed-in buyer's tickets go to their account's address unless they type another.
+  useEffect(() => {
+    void call(() => browserApi.GET("/me")).then((me) => {
+      if (me.ok) setEmail((current) => current || me.data.email);
+    });
+  }, []);
+
+  const reservation = state.phase === "ready" ? state.reservation : null;
+  const deadline = reservation?.status === "held" && reservation.expires_at ? Date.parse(reservation.expires_at) : null;
+  const onEnd = useCallback(() => setExpired(true), []);
+  const secondsLeft = useSecondsLeft(expired ? null : deadline, onEnd);
+
+  if (state.phase === "loading") {
+    return <PanelLoading label="Loading your hold…" />;
+  }
+  if (state.phase === "failed") {
+    return <FailureScreen failure={state.failure} what="hold" />;
+  }
+
+  const { event } = state;
+  const eventHref = `/events/${state.reservation.event_id}`;
+  if (expired) {
+    return (
+      <StateScreen
+        kind="expired"
+        title="Your hold has expired"
+        actions={
+          <Button asChild>
+            <Link href={eventHref}>Pick tickets again</Link>
+          </Button>
+        }
+      >
+        <p>
+          We kept your tickets for you for a while, but time ran out and they went back on sale. Nothing was charged.
+          If they are still available, you can hold them again.
+        </p>
+      </StateScreen>
+    );
+  }
+  if (state.reservation.status === "released") {
+    return (
+      <StateScreen
+        kind="tickets"
+        title="You gave these tickets back"
+        actions={
+          <Button asChild variant="outline">
+            <Link href={eventHref}>Back to the event</Link>
+          </Button>
+        }
+      >
+        <p>They are on sale again for everyone. Nothing was charged.</p>
+      </StateScreen>
+    );
+  }
+
+  const typeOf = (id: string) => event?.ticket_types.find((t) => t.id === id);
+  const currency = event?.currency ?? "EUR";
+  const total = state.reservation.lines.reduce(
+    (sum, l) => sum + l.quantity * (typeOf(l.ticket_type_id)?.price.amount_minor ?? 0),
+    0,
+  );
+  const errors = fieldErrors(checkoutFailure ?? undefined);
+
+  const pay = async (ev: React.FormEvent) => {
+    ev.preventDefault();
+    setBusy("pay");
+    setCheckoutFailure(null);
+    const result = await call(() =>
+      browserApi.POST("/reservations/{reservation_id}/checkout", {
+        params: { path: { reservation_id: reservationId } },
+        headers: authHeaders(),
+        body: { email: email.trim() },
+      }),
+    );
+    if (result.ok) {
+      window.location.assign(result.data.checkout_url);
+      return;
+    }
+    setBusy(null);
+    setCheckoutFailure(result.failure);
+  };
+
+  const release = async () => {
+    setBusy("release");
+    await call(() =>
+      browserApi.DELETE("/reservations/{reservation_id}", {
+        params: { path: { reservation_id: reservationId } },
+        headers: authHeaders(),
+      }),
+    );
+    forgetHoldToken(reservationId);
+    router.push(eventHref);
+  };
+
+  return (
+    <div className="mx-auto grid max-w-xl gap-6">
+      <h1 className="sr-only">Your held tickets</h1>
+      <div
+        className="flex items-center gap-3 rounded-lg border border-primary/30 bg-accent px-4 py-3 text-accent-foreground"
+        data-state="held"
+      >
+        <Clock aria-hidden className="size-5 shrink-0" />
+        <p className="text-sm">
+          Your tickets are held for{" "}
+          <strong>{secondsLeft === null ? "…" : <Countdown secondsLeft={secondsLeft} />}</strong>. If time runs out
+          before you pay, they go back on sale and nothing is charged.
+        </p>
+      </div>
+      <Card>
+        <CardHeader>
+          <CardTitle>{event?.title ?? "Your tickets"}</CardTitle>
+          {event ? (
+            <CardDescription>
+              {event.venue.name} · {formatEventTime(event.starts_at, event.time_zone)}
+            </CardDescription>
+          ) : null}
+        </CardHeader>
+        <CardContent>
+          <ul className="divide-y text-sm" aria-label="Held tickets">
+            {state.reservation.lines.map((line) => {
+              const type = typeOf(line.ticket_type_id);
+              return (
+                <li key={line.ticket_type_id} className="flex justify-between gap-4 py-2">
+                  <span>
+                    {line.quantity} × {type?.name ?? "Ticket"}
+                  </span>
+                  {type ? (
+                    <span>{formatMoney({ amount_minor: type.price.amount_minor * line.quantity, currency })}</span>
+                  ) : null}
+                </li>
+              );
+            })}
+          </ul>
+          <div className="mt-2 flex justify-between border-t pt-3 font-semibold">
+            <span>Total</span>
+            <span>{formatMoney({ amount_minor: total, currency })}</span>
+          </div>
+        </CardContent>
+      </Card>
+      <Card>
+        <form onSubmit={pay} noValidate>
+          <CardHeader>
+            <CardTitle>Where should we send your tickets?</CardTitle>
+            <CardDescription>Your tickets and receipt go to this address.</CardDescription>
+          </CardHeader>
+          <CardContent className="space-y-4">
+            <div className="grid gap-1.5">
+              <Label htmlFor="email">Email</Label>
+              <Input
+                id="email"
+                type="email"
+                autoComplete="email"
+                required
+                value={email}
+                onChange={(ev) => setEmail(ev.target.value)}
+                aria-invalid={Boolean(errors.email) || undefined}
+                aria-describedby={errors.email ? "email-error" : undefined}
+              />
+              {errors.email ? (
+                <p id="email-error" className="text-sm text-destructive">
+                  {errors.email}
+                </p>
+              ) : null}
+            </div>
+            {checkoutFailure && !errors.email ? (
+              <Alert variant="destructive">
+                <AlertTitle>Could not start the payment</AlertTitle>
+                <AlertDescription>{failureMessage(checkoutFailure)}</AlertDescription>
+              </Alert>
+            ) : null}
+          </CardContent>
+          <CardFooter className="flex-col-reverse items-stretch gap-2 sm:flex-row sm:justify-between">
+            <Button type="button" variant="ghost" onClick={release} disabled={busy !== null}>
+              {busy === "release" ? "Giving back…" : "Give tickets back"}
+            </Button>
+            <Button type="submit" size="lg" disabled={busy !== null || email.trim() === ""}>
+              {busy === "pay" ? <Loader2 className="animate-spin" aria-hidden /> : null}
+              Continue to payment
+            </Button>
+          </CardFooter>
+        </form>
+      </Card>
+    </div>
+  );
+}

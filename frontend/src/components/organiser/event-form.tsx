@@ -1,0 +1,143 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+
+import { Alert, AlertDescription } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Label } from "@/components/ui/label";
+import { NativeSelect } from "@/components/ui/native-select";
+import { Textarea } from "@/components/ui/textarea";
+import { Field } from "@/components/field";
+import { browserApi, call, idempotencyKey } from "@/lib/api/browser";
+import { failureMessage, fieldErrors, type Failure } from "@/lib/api/problem";
+import type { EventDetail } from "@/lib/api/types";
+import { CURRENCIES, TIME_ZONES, utcToZonedInput, zonedInputToUtc } from "@/lib/zoned-time";
+
+/** Create an event (draft) or edit its details. Times are typed in the event's own zone. */
+export function EventForm({ event }: { event?: EventDetail }) {
+  const router = useRouter();
+  const [failure, setFailure] = useState<Failure | null>(null);
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [key] = useState(idempotencyKey);
+  const [timeZone, setTimeZone] = useState(event?.time_zone ?? "Europe/Paris");
+  const errors = fieldErrors(failure ?? undefined);
+  const zones = TIME_ZONES.includes(timeZone) ? TIME_ZONES : [timeZone, ...TIME_ZONES];
+
+  const submit = async (ev: React.FormEvent<HTMLFormElement>) => {
+    ev.preventDefault();
+    const form = new FormData(ev.currentTarget);
+    const text = (name: string) => String(form.get(name) ?? "").trim();
+    const startsAt = zonedInputToUtc(text("starts_at"), timeZone) ?? text("starts_at");
+    const endsAt = zonedInputToUtc(text("ends_at"), timeZone) ?? text("ends_at");
+    const details = {
+      title: text("title"),
+      description: text("description"),
+      venue: { name: text("venue_name"), address: text("venue_address") },
+      starts_at: startsAt,
+      ends_at: endsAt,
+      time_zone: timeZone,
+    };
+    setBusy(true);
+    setFailure(null);
+    setSaved(false);
+    if (event) {
+      const result = await call(() =>
+        browserApi.PATCH("/organiser/events/{event_id}", { params: { path: { event_id: event.id } }, body: details }),
+      );
+      setBusy(false);
+      if (!result.ok) return setFailure(result.failure);
+      setSaved(true);
+      router.refresh();
+    } else {
+      const result = await call(() =>
+        browserApi.POST("/organiser/events", {
+          params: { header: { "Idempotency-Key": key } },
+          body: { ...details, currency: text("currency") },
+        }),
+      );
+      if (!result.ok) {
+        setBusy(false);
+        return setFailure(result.failure);
+      }
+      router.push(`/organiser/events/${result.data.id}`);
+    }
+  };
+
+  const general = failure && Object.keys(errors).length === 0 ? failureMessage(failure) : null;
+  return (
+    <form onSubmit={submit} noValidate className="grid gap-4">
+      {general ? (
+        <Alert variant="destructive">
+          <AlertDescription className="text-destructive">{general}</AlertDescription>
+        </Alert>
+      ) : null}
+      {saved ? (
+        <Alert variant="success">
+          <AlertDescription className="text-success">Saved.</AlertDescription>
+        </Alert>
+      ) : null}
+      <Field id="title" label="Title" required maxLength={200} defaultValue={event?.title} error={errors.title} />
+      <div className="grid gap-1.5">
+        <Label htmlFor="description">Description</Label>
+        <Textarea
+          id="description"
+          name="description"
+          defaultValue={event?.description}
+          aria-invalid={Boolean(errors.description) || undefined}
+        />
+        {errors.description ? <p className="text-sm text-destructive">{errors.description}</p> : null}
+      </div>
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field id="venue_name" label="Venue" required defaultValue={event?.venue.name} error={errors["venue.name"]} />
+        <Field id="venue_address" label="Venue address" defaultValue={event?.venue.address} error={errors["venue.address"]} />
+      </div>
+      <div className="grid gap-4 sm:grid-cols-2">
+        <div className="grid gap-1.5">
+          <Label htmlFor="time_zone">Time zone</Label>
+          <NativeSelect id="time_zone" name="time_zone" value={timeZone} onChange={(ev) => setTimeZone(ev.target.value)}>
+            {zones.map((z) => (
+              <option key={z} value={z}>
+                {z}
+              </option>
+            ))}
+          </NativeSelect>
+        </div>
+        <div className="grid gap-1.5">
+          <Label htmlFor="currency">Currency</Label>
+          <NativeSelect id="currency" name="currency" defaultValue={event?.currency ?? "EUR"} disabled={Boolean(event)}>
+            {CURRENCIES.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </NativeSelect>
+        </div>
+      </div>
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field
+          id="starts_at"
+          label="Starts (local time)"
+          type="datetime-local"
+          required
+          defaultValue={event ? utcToZonedInput(event.starts_at, event.time_zone) : undefined}
+          error={errors.starts_at}
+        />
+        <Field
+          id="ends_at"
+          label="Ends (local time)"
+          type="datetime-local"
+          required
+          defaultValue={event ? utcToZonedInput(event.ends_at, event.time_zone) : undefined}
+          error={errors.ends_at}
+        />
+      </div>
+      <div>
+        <Button type="submit" disabled={busy}>
+          {busy ? "Saving…" : event ? "Save changes" : "Create draft"}
+        </Button>
+      </div>
+    </form>
+  );
+}

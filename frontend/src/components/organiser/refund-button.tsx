@@ -1,0 +1,48 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+
+import { Button } from "@/components/ui/button";
+import { failureMessage, type Failure } from "@/lib/api/problem";
+import { browserApi, call } from "@/lib/api/browser";
+
+/** Refunds a whole paid order after a confirming second click. */
+export function RefundButton({ orderId, label }: { orderId: string; label: string }) {
+  const router = useRouter();
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<Failure | null>(null);
+
+  const refund = async () => {
+    setBusy(true);
+    const result = await call(() =>
+      browserApi.POST("/organiser/orders/{order_id}/refunds", { params: { path: { order_id: orderId } }, body: {} }),
+    );
+    setBusy(false);
+    setConfirming(false);
+    if (!result.ok) return setFailure(result.failure);
+    setFailure(null);
+    router.refresh();
+  };
+
+  return (
+    <div className="flex flex-col items-end gap-1">
+      {confirming ? (
+        <div className="flex gap-1">
+          <Button size="sm" variant="destructive" onClick={refund} disabled={busy} aria-label={`Confirm refund of ${label}`}>
+            {busy ? "Refunding…" : "Confirm refund"}
+          </Button>
+          <Button size="sm" variant="ghost" onClick={() => setConfirming(false)} disabled={busy}>
+            Keep
+          </Button>
+        </div>
+      ) : (
+        <Button size="sm" variant="outline" onClick={() => setConfirming(true)} aria-label={`Refund ${label}`}>
+          Refund
+        </Button>
+      )}
+      {failure ? <p className="text-xs text-destructive">{failureMessage(failure)}</p> : null}
+    </div>
+  );
+}

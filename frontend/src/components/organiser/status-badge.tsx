@@ -1,0 +1,8 @@
+import { Badge } from "@/components/ui/badge";
+
+/** draft / published / cancelled, as a badge. */
+export function StatusBadge({ status }: { status: string }) {
+  if (status === "published") return <Badge variant="success">On sale</Badge>;
+  if (status === "cancelled") return <Badge variant="destructive">Cancelled</Badge>;
+  return <Badge variant="secondary">Draft</Badge>;
+}

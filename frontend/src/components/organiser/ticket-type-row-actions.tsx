@@ -1,0 +1,97 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+
+import { Button } from "@/components/ui/button";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { browserApi, call } from "@/lib/api/browser";
+import { failureMessage, type Failure } from "@/lib/api/problem";
+import type { TicketType } from "@/lib/api/types";
+import { minorPerMajor } from "@/lib/format";
+
+/** Change a ticket type's price and capacity, or remove it. */
+export function TicketTypeRowActions({ eventId, ticketType }: { eventId: string; ticketType: TicketType }) {
+  const router = useRouter();
+  const [editing, setEditing] = useState(false);
+  const [failure, setFailure] = useState<Failure | null>(null);
+  const [busy, setBusy] = useState(false);
+  const perMajor = minorPerMajor(ticketType.price.currency);
+  const path = { event_id: eventId, ticket_type_id: ticketType.id };
+
+  const save = async (ev: React.FormEvent<HTMLFormElement>) => {
+    ev.preventDefault();
+    const form = new FormData(ev.currentTarget);
+    const price = Math.round(Number(String(form.get("price")).replace(",", ".")) * perMajor);
+    setBusy(true);
+    const result = await call(() =>
+      browserApi.PATCH("/organiser/events/{event_id}/ticket-types/{ticket_type_id}", {
+        params: { path },
+        body: {
+          capacity: Number(form.get("capacity")),
+          price: { amount_minor: Number.isFinite(price) ? price : -1, currency: ticketType.price.currency },
+        },
+      }),
+    );
+    setBusy(false);
+    if (!result.ok) return setFailure(result.failure);
+    setFailure(null);
+    setEditing(false);
+    router.refresh();
+  };
+
+  const remove = async () => {
+    setBusy(true);
+    const result = await call(() =>
+      browserApi.DELETE("/organiser/events/{event_id}/ticket-types/{ticket_type_id}", { params: { path } }),
+    );
+    setBusy(false);
+    if (!result.ok) return setFailure(result.failure);
+    router.refresh();
+  };
+
+  if (editing) {
+    const id = ticketType.id;
+    return (
+      <form onSubmit={save} className="flex flex-wrap items-end gap-2" aria-label={`Change ${ticketType.name}`}>
+        <div className="grid gap-1">
+          <Label htmlFor={`price-${id}`} className="text-xs">
+            Price
+          </Label>
+          <Input
+            id={`price-${id}`}
+            name="price"
+            inputMode="decimal"
+            className="h-8 w-24"
+            defaultValue={(ticketType.price.amount_minor / perMajor).toFixed(Math.log10(perMajor))}
+          />
+        </div>
+        <div className="grid gap-1">
+          <Label htmlFor={`capacity-${id}`} className="text-xs">
+            Capacity
+          </Label>
+          <Input id={`capacity-${id}`} name="capacity" type="number" min={0} className="h-8 w-24" defaultValue={ticketType.capacity} />
+        </div>
+        <Button size="sm" type="submit" disabled={busy}>
+          Save
+        </Button>
+        <Button size="sm" type="button" variant="ghost" onClick={() => setEditing(false)}>
+          Close
+        </Button>
+        {failure ? <p className="w-full text-xs text-destructive">{failureMessage(failure)}</p> : null}
+      </form>
+    );
+  }
+  return (
+    <div className="flex flex-wrap justify-end gap-1">
+      <Button size="sm" variant="outline" onClick={() => setEditing(true)} aria-label={`Change ${ticketType.name}`}>
+        Change
+      </Button>
+      <Button size="sm" variant="ghost" className="text-destructive" onClick={remove} disabled={busy} aria-label={`Remove ${ticketType.name}`}>
+        Remove
+      </Button>
+      {failure ? <p className="w-full text-right text-xs text-destructive">{failureMessage(failure)}</p> : null}
+    </div>
+  );
+}

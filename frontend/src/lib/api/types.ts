@@ -1,0 +1,16 @@
+import type { components } from "./schema";
+
+/** Shapes of the API, generated from openapi/openapi.json (`pnpm gen:api`). */
+export type Schemas = components["schemas"];
+export type EventSummary = Schemas["EventSummary"];
+export type EventDetail = Schemas["EventDetail"];
+export type TicketType = Schemas["TicketTypeView"];
+export type Money = Schemas["MoneyView"];
+export type Reservation = Schemas["ReservationView"];
+export type Problem = Schemas["Problem"];
+export type FieldError = Schemas["FieldError"];
+export type Me = Schemas["Me"];
+export type OrganiserEventSummary = Schemas["OrganiserEventSummary"];
+export type Order = Schemas["OrderView"];
+export type EventSales = Schemas["EventSales"];
+export type Ticket = Schemas["TicketJson"];
