@@ -15,8 +15,9 @@ fn carneau(
     let mut command = Command::new(env!("CARGO_BIN_EXE_carneau"));
     command
         .args(args)
-        // Away from the workspace's `.env`.
-        .current_dir(env!("CARGO_TARGET_TMPDIR"))
+        // dotenvy looks for `.env` in the working directory and every parent, so run
+        // outside the workspace, whose `.env` (from scripts/run) would set the passwords.
+        .current_dir(outside_the_workspace())
         .env("DATABASE_URL", database.url())
         .env("REDIS_URL", carneau_testkit::redis_url())
         .env("CARNEAU_REDIS_PREFIX", redis.prefix())
@@ -27,6 +28,13 @@ fn carneau(
         command.env("CARNEAU_NEW_ACCOUNT_PASSWORD", password);
     }
     command.output().unwrap()
+}
+
+/// An empty directory under the system's temporary directory, with no `.env` above it.
+fn outside_the_workspace() -> std::path::PathBuf {
+    let directory = std::env::temp_dir().join("carneau-cli-accounts-test");
+    std::fs::create_dir_all(&directory).unwrap();
+    directory
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
