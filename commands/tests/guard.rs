@@ -861,3 +861,54 @@ async fn following_a_guard_that_is_not_loaded_leaves_it_absent() {
         Admission::NotLoaded
     );
 }
+
+/// What the guard's part of a payment costs with 10,000 holds in flight: reinstalling the
+/// whole guard (what every payment did before) against following the sale in place.
+/// Prints the figures for docs/benchmarks.md; asserts only counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payment_follow_cost() {
+    let fx = Fixture::new().await;
+    let vip = TicketTypeId::new();
+    const HOLDS: u32 = 10_000;
+    const REBUILDS: u32 = 10;
+    const SALES: u32 = 2_000;
+    let holds: Vec<GuardHold> = (0..HOLDS)
+        .map(|_| GuardHold {
+            reservation_id: ReservationId::new(),
+            lines: guard_lines(&[(vip, 1)]),
+            expires_at_ms: NOW_MS + HOLD_MS,
+        })
+        .collect();
+    let full = snapshot(&[(vip, 2 * HOLDS, 0)], holds.clone());
+
+    let started = Instant::now();
+    for _ in 0..REBUILDS {
+        fx.guard.replace(fx.event_id, &full).await.unwrap();
+    }
+    let rebuild_ms = started.elapsed().as_secs_f64() * 1000.0 / f64::from(REBUILDS);
+
+    let started = Instant::now();
+    for (log_version, hold) in (1..).zip(holds.iter().take(SALES as usize)) {
+        let followed = fx
+            .guard
+            .sell(
+                fx.event_id,
+                log_version,
+                hold.reservation_id,
+                &hold.lines,
+                false,
+            )
+            .await
+            .unwrap();
+        assert_eq!(followed, Followed::Applied);
+    }
+    let follow_ms = started.elapsed().as_secs_f64() * 1000.0 / f64::from(SALES);
+    assert_eq!(
+        fx.available(vip).await,
+        Some(HOLDS),
+        "{SALES} sold, the other holds still held"
+    );
+    println!(
+        "guard after a payment with {HOLDS} holds: rebuild {rebuild_ms:.1} ms, follow in place {follow_ms:.3} ms"
+    );
+}
