@@ -4,12 +4,14 @@
 
 mod support;
 
+use carneau_commands::reservations::guard::{Admission, GuardLine, ReservationGuard};
+use carneau_domain::ids::{EventId, ReservationId, TicketTypeId};
 use carneau_testkit::stripe::{checkout_event, sign_webhook};
-use chrono::Utc;
+use chrono::{TimeDelta, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use support::eventually;
-use support::payments::{PaymentsApp, WEBHOOK_SECRET};
+use support::payments::{Checkout, PaymentsApp, WEBHOOK_SECRET};
 
 #[tokio::test]
 async fn checkout_creates_one_session_and_a_paid_webhook_issues_tickets_once() {
@@ -603,4 +605,80 @@ async fn a_signed_in_buyers_order_is_theirs_without_the_link() {
         .await
         .unwrap();
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+}
+
+/// The guard follows checkout, sale and refund in place: a hold only the guard has (one
+/// admitted whose request has not reached the log yet) stays counted throughout, which a
+/// rebuild from the log would have dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guard_follows_checkout_sale_and_refund_without_being_rebuilt() {
+    let app = PaymentsApp::start(&[]).await;
+    let on_sale = app.event(10).await;
+    let (reservation_id, token) = app.hold(on_sale, 3).await;
+
+    let guard = ReservationGuard::new(app.app.state.redis.clone(), app.app.redis.prefix());
+    let (event_id, ticket_type_id) = (
+        EventId::from_uuid(on_sale.event_id),
+        TicketTypeId::from_uuid(on_sale.ticket_type_id),
+    );
+    let now = Utc::now();
+    let in_flight = guard
+        .admit(
+            event_id,
+            ReservationId::new(),
+            &[GuardLine {
+                ticket_type_id,
+                quantity: 2,
+            }],
+            (now + TimeDelta::minutes(15)).timestamp_millis(),
+            now.timestamp_millis(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(in_flight, Admission::Admitted);
+    let guard_available = || async {
+        guard
+            .available(event_id, ticket_type_id, Utc::now().timestamp_millis())
+            .await
+            .unwrap()
+    };
+    assert_eq!(guard_available().await, Some(5));
+
+    let started = app
+        .start_checkout(reservation_id, &token, "buyer@example.com")
+        .await;
+    assert_eq!(started.status, StatusCode::CREATED, "{}", started.body);
+    assert_eq!(
+        guard_available().await,
+        Some(5),
+        "the hold extended in place"
+    );
+    let checkout = Checkout {
+        reservation_id,
+        token,
+        order_id: started.body["order_id"].as_str().unwrap().parse().unwrap(),
+        key: started.body["order_secret"].as_str().unwrap().to_owned(),
+        checkout_url: started.body["checkout_url"].as_str().unwrap().to_owned(),
+        body: started.body,
+    };
+    app.pay(&checkout).await;
+    app.eventually_status(&checkout, "paid").await;
+    assert_eq!(
+        guard_available().await,
+        Some(5),
+        "3 sold, 2 still held by the request in flight"
+    );
+
+    let refund = app
+        .organiser(
+            Method::POST,
+            &format!("/organiser/orders/{}/refunds", checkout.order_id),
+            Some(&json!({})),
+        )
+        .await;
+    assert_eq!(refund.status, StatusCode::CREATED, "{}", refund.body);
+    eventually("the refunded tickets back in the guard", || async {
+        (guard_available().await == Some(8)).then_some(())
+    })
+    .await;
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use carneau_commands::reservations::guard::{
-    Admission, GuardHold, GuardLine, GuardSnapshot, GuardStock, ReservationGuard,
+    Admission, Followed, GuardHold, GuardLine, GuardSnapshot, GuardStock, ReservationGuard,
     GUARD_EXPIRY_SLACK_MS, GUARD_IDLE_LIFETIME_MS,
 };
 use carneau_domain::ids::{EventId, ReservationId, TicketTypeId};
@@ -75,6 +75,39 @@ impl Fixture {
             .unwrap()
     }
 
+    async fn available_at(&self, ticket_type_id: TicketTypeId, now_ms: i64) -> Option<u32> {
+        self.guard
+            .available(self.event_id, ticket_type_id, now_ms)
+            .await
+            .unwrap()
+    }
+
+    async fn sell(
+        &self,
+        log_version: u64,
+        reservation_id: ReservationId,
+        lines: &[(TicketTypeId, u32)],
+        late: bool,
+    ) -> Followed {
+        self.guard
+            .sell(
+                self.event_id,
+                log_version,
+                reservation_id,
+                &guard_lines(lines),
+                late,
+            )
+            .await
+            .unwrap()
+    }
+
+    async fn return_tickets(&self, log_version: u64, lines: &[(TicketTypeId, u32)]) -> Followed {
+        self.guard
+            .return_tickets(self.event_id, log_version, &guard_lines(lines))
+            .await
+            .unwrap()
+    }
+
     /// PEXPIRETIME of the meta, holds and lines keys.
     async fn key_deadlines_ms(&self) -> [i64; 3] {
         let mut deadlines = [0; 3];
@@ -134,6 +167,7 @@ fn snapshot(stock: &[(TicketTypeId, u32, u32)], holds: Vec<GuardHold>) -> GuardS
             })
             .collect(),
         holds,
+        log_version: 0,
     }
 }
 
@@ -618,4 +652,263 @@ async fn a_guard_missing_one_of_its_keys_asks_to_be_rebuilt() {
             Admission::Admitted
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_moves_the_holds_tickets_from_held_to_sold_once() {
+    let fx = Fixture::new().await;
+    let vip = TicketTypeId::new();
+    fx.load(&[(vip, 10, 0)]).await;
+    let (paid, other) = (ReservationId::new(), ReservationId::new());
+    assert_eq!(fx.admit(paid, &[(vip, 4)]).await, Admission::Admitted);
+    assert_eq!(fx.admit(other, &[(vip, 2)]).await, Admission::Admitted);
+
+    assert_eq!(
+        fx.sell(3, paid, &[(vip, 4)], false).await,
+        Followed::Applied
+    );
+    assert_eq!(fx.available(vip).await, Some(4));
+    assert_eq!(
+        fx.sell(3, paid, &[(vip, 4)], false).await,
+        Followed::AlreadyCounted,
+        "a repeated sale sells nothing more"
+    );
+    fx.guard.release(fx.event_id, paid).await.unwrap();
+    assert_eq!(
+        fx.available(vip).await,
+        Some(4),
+        "a sold hold has nothing left to release; the other hold is still held"
+    );
+    assert_eq!(
+        fx.available_at(vip, NOW_MS + 2 * HOLD_MS).await,
+        Some(6),
+        "sold tickets stay taken after every hold lapsed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_sale_adds_its_tickets_to_sold_whether_or_not_the_hold_was_purged() {
+    let fx = Fixture::new().await;
+    let vip = TicketTypeId::new();
+    fx.load(&[(vip, 10, 0)]).await;
+    let (purged, lingering) = (ReservationId::new(), ReservationId::new());
+    assert_eq!(fx.admit(purged, &[(vip, 3)]).await, Admission::Admitted);
+    assert_eq!(fx.admit(lingering, &[(vip, 2)]).await, Admission::Admitted);
+    let later_ms = NOW_MS + 2 * HOLD_MS;
+    assert_eq!(
+        fx.available_at(vip, later_ms).await,
+        Some(10),
+        "both lapsed"
+    );
+
+    assert_eq!(
+        fx.sell(7, purged, &[(vip, 3)], true).await,
+        Followed::Applied
+    );
+    assert_eq!(fx.available_at(vip, later_ms).await, Some(7));
+    assert_eq!(
+        fx.sell(7, purged, &[(vip, 3)], true).await,
+        Followed::AlreadyCounted
+    );
+    assert_eq!(fx.available_at(vip, later_ms).await, Some(7));
+
+    // A lapsed hold no admission has purged yet is taken out of held, not counted twice.
+    let fx = Fixture::new().await;
+    fx.load(&[(vip, 10, 0)]).await;
+    assert_eq!(fx.admit(lingering, &[(vip, 2)]).await, Admission::Admitted);
+    assert_eq!(
+        fx.sell(8, lingering, &[(vip, 2)], true).await,
+        Followed::Applied
+    );
+    assert_eq!(fx.available(vip).await, Some(8));
+    assert_eq!(fx.available_at(vip, later_ms).await, Some(8));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fact_the_guard_cannot_start_from_changes_nothing() {
+    let fx = Fixture::new().await;
+    let vip = TicketTypeId::new();
+    fx.load(&[(vip, 10, 2)]).await;
+    let held = ReservationId::new();
+    assert_eq!(fx.admit(held, &[(vip, 1)]).await, Admission::Admitted);
+
+    assert_eq!(
+        fx.sell(4, ReservationId::new(), &[(vip, 3)], false).await,
+        Followed::Disagrees,
+        "an unlapsed sale of a hold the guard never had"
+    );
+    assert_eq!(
+        fx.sell(5, held, &[(TicketTypeId::new(), 1)], false).await,
+        Followed::Disagrees,
+        "a ticket type the guard does not know"
+    );
+    assert_eq!(
+        fx.return_tickets(6, &[(vip, 3)]).await,
+        Followed::Disagrees,
+        "more tickets returned than the guard counts sold"
+    );
+    let extended = fx
+        .guard
+        .extend(fx.event_id, 7, ReservationId::new(), NOW_MS + 3 * HOLD_MS)
+        .await
+        .unwrap();
+    assert_eq!(
+        extended,
+        Followed::Disagrees,
+        "extending a hold the guard lacks"
+    );
+    assert_eq!(fx.available(vip).await, Some(7), "nothing changed");
+    assert_eq!(
+        fx.sell(4, held, &[(vip, 1)], false).await,
+        Followed::Applied
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_extension_moves_the_holds_expiry_and_the_guards_lifetime() {
+    let fx = Fixture::new().await;
+    let vip = TicketTypeId::new();
+    fx.load(&[(vip, 10, 0)]).await;
+    let paying = ReservationId::new();
+    assert_eq!(fx.admit(paying, &[(vip, 4)]).await, Admission::Admitted);
+    // Past the admission's deadline slack, so the keys' lifetime must move too.
+    let extended_to_ms = NOW_MS + HOLD_MS + GUARD_EXPIRY_SLACK_MS + HOLD_MS;
+
+    for _ in 0..2 {
+        let followed = fx
+            .guard
+            .extend(fx.event_id, 2, paying, extended_to_ms)
+            .await
+            .unwrap();
+        assert!(matches!(
+            followed,
+            Followed::Applied | Followed::AlreadyCounted
+        ));
+    }
+    for deadline in fx.key_deadlines_ms().await {
+        assert!(deadline >= extended_to_ms + GUARD_IDLE_LIFETIME_MS);
+    }
+    assert_eq!(
+        fx.available_at(vip, extended_to_ms - 1).await,
+        Some(6),
+        "held past its first expiry"
+    );
+    assert_eq!(fx.available_at(vip, extended_to_ms).await, Some(10));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_return_takes_tickets_off_sold_once() {
+    let fx = Fixture::new().await;
+    let vip = TicketTypeId::new();
+    fx.load(&[(vip, 10, 6)]).await;
+
+    assert_eq!(fx.return_tickets(9, &[(vip, 2)]).await, Followed::Applied);
+    assert_eq!(fx.available(vip).await, Some(6));
+    assert_eq!(
+        fx.return_tickets(9, &[(vip, 2)]).await,
+        Followed::AlreadyCounted
+    );
+    assert_eq!(fx.return_tickets(10, &[(vip, 1)]).await, Followed::Applied);
+    assert_eq!(fx.available(vip).await, Some(7));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn facts_up_to_the_snapshots_log_version_are_already_counted() {
+    let fx = Fixture::new().await;
+    let vip = TicketTypeId::new();
+    let mut read_at_7 = snapshot(&[(vip, 10, 5)], vec![]);
+    read_at_7.log_version = 7;
+    fx.guard.replace(fx.event_id, &read_at_7).await.unwrap();
+
+    assert_eq!(
+        fx.return_tickets(7, &[(vip, 1)]).await,
+        Followed::AlreadyCounted
+    );
+    assert_eq!(fx.available(vip).await, Some(5));
+    assert_eq!(fx.return_tickets(8, &[(vip, 1)]).await, Followed::Applied);
+    assert_eq!(fx.available(vip).await, Some(6));
+
+    // A rebuild counts what was followed before it; the marks go with the old guard.
+    let mut read_at_8 = snapshot(&[(vip, 10, 4)], vec![]);
+    read_at_8.log_version = 8;
+    fx.guard.replace(fx.event_id, &read_at_8).await.unwrap();
+    assert_eq!(
+        fx.return_tickets(8, &[(vip, 1)]).await,
+        Followed::AlreadyCounted
+    );
+    assert_eq!(fx.available(vip).await, Some(6));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn following_a_guard_that_is_not_loaded_leaves_it_absent() {
+    let fx = Fixture::new().await;
+    let vip = TicketTypeId::new();
+    let reservation = ReservationId::new();
+    assert_eq!(
+        fx.sell(1, reservation, &[(vip, 1)], true).await,
+        Followed::NotLoaded
+    );
+    assert_eq!(fx.return_tickets(2, &[(vip, 1)]).await, Followed::NotLoaded);
+    let extended = fx
+        .guard
+        .extend(fx.event_id, 3, reservation, NOW_MS + HOLD_MS)
+        .await
+        .unwrap();
+    assert_eq!(extended, Followed::NotLoaded);
+    assert_eq!(fx.available(vip).await, None);
+    assert_eq!(
+        fx.admit(reservation, &[(vip, 1)]).await,
+        Admission::NotLoaded
+    );
+}
+
+/// What the guard's part of a payment costs with 10,000 holds in flight: reinstalling the
+/// whole guard (what every payment did before) against following the sale in place.
+/// Prints the figures for docs/benchmarks.md; asserts only counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payment_follow_cost() {
+    let fx = Fixture::new().await;
+    let vip = TicketTypeId::new();
+    const HOLDS: u32 = 10_000;
+    const REBUILDS: u32 = 10;
+    const SALES: u32 = 2_000;
+    let holds: Vec<GuardHold> = (0..HOLDS)
+        .map(|_| GuardHold {
+            reservation_id: ReservationId::new(),
+            lines: guard_lines(&[(vip, 1)]),
+            expires_at_ms: NOW_MS + HOLD_MS,
+        })
+        .collect();
+    let full = snapshot(&[(vip, 2 * HOLDS, 0)], holds.clone());
+
+    let started = Instant::now();
+    for _ in 0..REBUILDS {
+        fx.guard.replace(fx.event_id, &full).await.unwrap();
+    }
+    let rebuild_ms = started.elapsed().as_secs_f64() * 1000.0 / f64::from(REBUILDS);
+
+    let started = Instant::now();
+    for (log_version, hold) in (1..).zip(holds.iter().take(SALES as usize)) {
+        let followed = fx
+            .guard
+            .sell(
+                fx.event_id,
+                log_version,
+                hold.reservation_id,
+                &hold.lines,
+                false,
+            )
+            .await
+            .unwrap();
+        assert_eq!(followed, Followed::Applied);
+    }
+    let follow_ms = started.elapsed().as_secs_f64() * 1000.0 / f64::from(SALES);
+    assert_eq!(
+        fx.available(vip).await,
+        Some(HOLDS),
+        "{SALES} sold, the other holds still held"
+    );
+    println!(
+        "guard after a payment with {HOLDS} holds: rebuild {rebuild_ms:.1} ms, follow in place {follow_ms:.3} ms"
+    );
 }

@@ -54,8 +54,9 @@ pub enum DeskJob {
     ),
     /// Record the expiry of every lapsed hold.
     Expire(oneshot::Sender<Result<usize, ReservationError>>),
-    /// The inventory as the log now has it, with the event's catalogue state.
-    Read(oneshot::Sender<Result<(Inventory, Event), ReservationError>>),
+    /// The inventory as the log now has it, with the event's catalogue state and the
+    /// inventory's version in the log.
+    Read(oneshot::Sender<Result<(Inventory, Event, u64), ReservationError>>),
     /// One reservation as the log now has it (without copying the whole inventory).
     Find(
         ReservationId,
@@ -71,9 +72,10 @@ pub type Decision = Box<
     dyn Fn(&Inventory, chrono::DateTime<Utc>) -> Result<Vec<InventoryEvent>, InventoryError> + Send,
 >;
 
-/// Where a [`DeskJob::Decide`] answers: the events appended, or the inventory's refusal.
+/// Where a [`DeskJob::Decide`] answers: the events appended with the inventory's version in
+/// the log after them, or the inventory's refusal.
 pub type DecisionReply =
-    oneshot::Sender<Result<Result<Vec<InventoryEvent>, InventoryError>, ReservationError>>;
+    oneshot::Sender<Result<Result<(Vec<InventoryEvent>, u64), InventoryError>, ReservationError>>;
 
 /// One reservation's hold: its status now and, while it is active, what it holds.
 #[derive(Debug, Clone)]
@@ -304,7 +306,7 @@ impl Desk {
                 let read = async {
                     let event = self.catalogue().await?;
                     let loaded = self.refresh().await?;
-                    Ok((loaded.inventory.clone(), event))
+                    Ok((loaded.inventory.clone(), event, loaded.version))
                 };
                 let _ = reply.send(read.await);
             }
@@ -333,7 +335,7 @@ impl Desk {
     async fn decide(
         &mut self,
         decision: Decision,
-    ) -> Result<Result<Vec<InventoryEvent>, InventoryError>, ReservationError> {
+    ) -> Result<Result<(Vec<InventoryEvent>, u64), InventoryError>, ReservationError> {
         for _ in 0..MAX_APPEND_ATTEMPTS {
             let loaded = self.refresh().await?;
             let events = match decision(&loaded.inventory, Utc::now()) {
@@ -341,7 +343,10 @@ impl Desk {
                 Err(refusal) => return Ok(Err(refusal)),
             };
             match self.append(events.clone()).await {
-                Ok(()) => return Ok(Ok(events)),
+                Ok(()) => {
+                    let version = self.loaded.as_ref().map_or(0, |loaded| loaded.version);
+                    return Ok(Ok((events, version)));
+                }
                 Err(CommandError::Conflict) => continue,
                 Err(error) => return Err(error.into()),
             }

@@ -103,6 +103,24 @@ pub struct GuardSnapshot {
     pub ticket_types: Vec<GuardStock>,
     /// Holds in flight; lapsed ones are accepted and purged on the next admission.
     pub holds: Vec<GuardHold>,
+    /// The version of the event's inventory in the log the snapshot was read at: the
+    /// facts up to it are counted, so following one of them in place is a no-op.
+    pub log_version: u64,
+}
+
+/// What the guard did with a payment fact it was asked to follow in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Followed {
+    /// The guard counts the fact now.
+    Applied,
+    /// The guard counted it already: a repeat, or a snapshot read after the fact.
+    AlreadyCounted,
+    /// The guard for this event is missing (or was found broken and dropped).
+    NotLoaded,
+    /// The guard lacks what the fact starts from (the hold being sold or extended, the
+    /// sold tickets being returned, a ticket type): nothing was changed, and the guard
+    /// should be rebuilt from the log.
+    Disagrees,
 }
 
 /// Admission filter for holds, kept in Redis under `prefix`.
@@ -189,6 +207,73 @@ impl ReservationGuard {
         self.drop_hold(event_id, reservation_id, "confirm").await
     }
 
+    /// Follows a sale appended to the log at `log_version`: the hold's tickets stop being
+    /// held and `lines` (the log's) count as sold. An unlapsed sale (`late == false`) of a
+    /// hold the guard does not have [`Disagrees`](Followed::Disagrees); a late sale of a
+    /// hold the guard already purged only adds `lines` to sold. Idempotent per version.
+    #[instrument(skip_all, fields(event_id = %event_id, reservation_id = %reservation_id))]
+    pub async fn sell(
+        &self,
+        event_id: EventId,
+        log_version: u64,
+        reservation_id: ReservationId,
+        lines: &[GuardLine],
+        late: bool,
+    ) -> Result<Followed, GuardError> {
+        let kind = if late { "sell_late" } else { "sell" };
+        let args = vec![
+            log_version.to_string(),
+            kind.to_owned(),
+            reservation_id.to_string(),
+            encode_lines(&merge_lines(lines)),
+        ];
+        self.follow(event_id, args).await
+    }
+
+    /// Follows a hold extension appended to the log at `log_version`: the hold now lapses
+    /// at `expires_at_ms`. A hold the guard does not have [`Disagrees`](Followed::Disagrees).
+    /// Idempotent per version.
+    #[instrument(skip_all, fields(event_id = %event_id, reservation_id = %reservation_id))]
+    pub async fn extend(
+        &self,
+        event_id: EventId,
+        log_version: u64,
+        reservation_id: ReservationId,
+        expires_at_ms: i64,
+    ) -> Result<Followed, GuardError> {
+        let keep_until_ms = expires_at_ms.saturating_add(GUARD_IDLE_LIFETIME_MS);
+        let args = vec![
+            log_version.to_string(),
+            "extend".to_owned(),
+            reservation_id.to_string(),
+            expires_at_ms.to_string(),
+            keep_until_ms.to_string(),
+            keep_until_ms
+                .saturating_add(GUARD_EXPIRY_SLACK_MS)
+                .to_string(),
+        ];
+        self.follow(event_id, args).await
+    }
+
+    /// Follows refunded tickets going back on sale, appended to the log at `log_version`:
+    /// `lines` stop counting as sold. Fewer sold than returned
+    /// [`Disagrees`](Followed::Disagrees). Idempotent per version.
+    #[instrument(skip_all, fields(event_id = %event_id))]
+    pub async fn return_tickets(
+        &self,
+        event_id: EventId,
+        log_version: u64,
+        lines: &[GuardLine],
+    ) -> Result<Followed, GuardError> {
+        let args = vec![
+            log_version.to_string(),
+            "return".to_owned(),
+            String::new(),
+            encode_lines(&merge_lines(lines)),
+        ];
+        self.follow(event_id, args).await
+    }
+
     /// Installs `snapshot` only if the event's guard does not exist, atomically: a guard
     /// that another process loaded meanwhile is kept. Returns whether it was installed.
     #[instrument(skip_all, fields(event_id = %event_id))]
@@ -259,6 +344,17 @@ impl ReservationGuard {
         let args = vec![reservation_id.to_string(), mode.to_owned()];
         let dropped: i64 = self.run(&Scripts::get().drop_hold, event_id, args).await?;
         Ok(dropped == 1)
+    }
+
+    async fn follow(&self, event_id: EventId, args: Vec<String>) -> Result<Followed, GuardError> {
+        let reply: String = self.run(&Scripts::get().follow, event_id, args).await?;
+        match reply.as_str() {
+            "applied" => Ok(Followed::Applied),
+            "already_counted" => Ok(Followed::AlreadyCounted),
+            "not_loaded" => Ok(Followed::NotLoaded),
+            "disagrees" => Ok(Followed::Disagrees),
+            _ => Err(unexpected(reply)),
+        }
     }
 
     async fn install(

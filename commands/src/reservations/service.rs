@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use carneau_domain::event::Event;
 use carneau_domain::ids::{EventId, ReservationId};
 use carneau_domain::inventory::{
-    HoldOutcome, HoldRefusal, HoldRequest, Inventory, InventoryError, InventoryEvent,
+    HoldLine, HoldOutcome, HoldRefusal, HoldRequest, Inventory, InventoryError, InventoryEvent,
 };
 use chrono::Utc;
 use sqlx::PgPool;
@@ -21,7 +21,10 @@ use tracing::instrument;
 
 use super::desk::{DeskHandle, DeskJob, FoundHold, Stores};
 use super::direct;
-use super::guard::{Admission, GuardHold, GuardLine, GuardSnapshot, GuardStock, ReservationGuard};
+use super::guard::{
+    Admission, Followed, GuardError, GuardHold, GuardLine, GuardSnapshot, GuardStock,
+    ReservationGuard,
+};
 use super::ReservationError;
 use crate::aggregate_store::AggregateStore;
 
@@ -128,9 +131,9 @@ impl Reservations {
 
     /// Lets the inventory decide something beyond holding and releasing (extend a hold
     /// under payment, sell a paid hold, put refunded tickets back on sale): `decision`
-    /// runs on the inventory as the log has it, its events are appended, and the guard is
-    /// rebuilt from the log afterwards so its counts follow. `Ok(Err(_))` is the
-    /// inventory's refusal; `Ok(Ok(events))` what was appended (empty: nothing to do).
+    /// runs on the inventory as the log has it, its events are appended, and the guard
+    /// follows them in place (see `follow_in_guard`). `Ok(Err(_))` is the inventory's
+    /// refusal; `Ok(Ok(events))` what was appended (empty: nothing to do).
     #[instrument(skip_all, fields(event_id = %event_id))]
     pub async fn decide(
         &self,
@@ -143,14 +146,15 @@ impl Reservations {
         let decided = outcome
             .await
             .unwrap_or(Err(ReservationError::Unavailable))?;
-        if matches!(&decided, Ok(events) if !events.is_empty()) {
-            // Payments are rare next to holds: rebuilding is simpler than mirroring each
-            // change in Lua, and the log stays the only source of the guard's counts.
-            if let Err(error) = self.load_guard(event_id, true).await {
-                tracing::warn!(%error, "could not rebuild the reservation guard after a sale");
+        Ok(match decided {
+            Ok((events, version)) => {
+                if !events.is_empty() {
+                    self.follow_in_guard(event_id, &events, version).await;
+                }
+                Ok(events)
             }
-        }
-        Ok(decided)
+            Err(refusal) => Err(refusal),
+        })
     }
 
     /// Records the expiry of every lapsed hold of the event; returns how many.
@@ -177,6 +181,14 @@ impl Reservations {
         &self,
         event_id: EventId,
     ) -> Result<(Inventory, Event), ReservationError> {
+        let (inventory, event, _) = self.inventory_at_version(event_id).await?;
+        Ok((inventory, event))
+    }
+
+    async fn inventory_at_version(
+        &self,
+        event_id: EventId,
+    ) -> Result<(Inventory, Event, u64), ReservationError> {
         let (reply, outcome) = oneshot::channel();
         self.submit(event_id, DeskJob::Read, reply).await?;
         outcome.await.unwrap_or(Err(ReservationError::Unavailable))
@@ -236,14 +248,7 @@ impl Reservations {
         let Some(guard) = &self.guard else {
             return GuardVerdict::Bypassed;
         };
-        let lines: Vec<GuardLine> = request
-            .lines
-            .iter()
-            .map(|line| GuardLine {
-                ticket_type_id: line.ticket_type_id,
-                quantity: line.quantity.get(),
-            })
-            .collect();
+        let lines = guard_lines(&request.lines);
         let expires_at_ms = guard_expiry_ms(request.expires_at);
         for _ in 0..2 {
             let now_ms = Utc::now().timestamp_millis();
@@ -370,8 +375,8 @@ impl Reservations {
         let Some(guard) = &self.guard else {
             return Ok(());
         };
-        let (inventory, event) = self.inventory(event_id).await?;
-        let snapshot = guard_snapshot(&inventory, &event);
+        let (inventory, event, version) = self.inventory_at_version(event_id).await?;
+        let snapshot = guard_snapshot(&inventory, &event, version);
         let loaded = if replace {
             guard.replace(event_id, &snapshot).await.map(|()| true)
         } else {
@@ -380,6 +385,40 @@ impl Reservations {
         loaded.map_err(|error| ReservationError::Store(error.to_string()))?;
         tracing::info!(replace, "reservation guard loaded from the log");
         Ok(())
+    }
+
+    /// Makes the guard count payment facts the log just appended (`events`, the last of
+    /// them at `version`), one small atomic script per fact: a sale moves the hold's
+    /// tickets from held to sold, an extension moves the hold's expiry, a return takes
+    /// tickets off sold. Payments come in at tens per second in a flash sale, when the
+    /// guard holds thousands of holds: reinstalling it per payment would block Redis and
+    /// drop the guard holds of requests in flight. When the guard cannot follow (not
+    /// loaded, or it lacks the hold or the sold tickets the fact starts from), it is
+    /// rebuilt from the log: the slow path, but the log stays the only source of truth.
+    async fn follow_in_guard(&self, event_id: EventId, events: &[InventoryEvent], version: u64) {
+        let Some(guard) = &self.guard else { return };
+        let first = version.saturating_sub(events.len() as u64) + 1;
+        for (log_version, event) in (first..).zip(events) {
+            match follow_fact(guard, event_id, log_version, event).await {
+                Ok(Some(Followed::Applied | Followed::AlreadyCounted)) => {}
+                Ok(Some(Followed::NotLoaded | Followed::Disagrees) | None) => {
+                    tracing::info!(
+                        log_version,
+                        "the guard cannot follow a payment; rebuilding it"
+                    );
+                    if let Err(error) = self.load_guard(event_id, true).await {
+                        tracing::warn!(%error, "could not rebuild the reservation guard");
+                    }
+                    return;
+                }
+                Err(error) => {
+                    // As when a rebuild fails: the guard is off until its holds lapse or
+                    // the log refuses what it admits, never in a way that sells twice.
+                    tracing::warn!(%error, "could not update the reservation guard after a payment");
+                    return;
+                }
+            }
+        }
     }
 
     /// After the log decided a request the guard admitted: undo the guard's hold unless
@@ -426,8 +465,70 @@ enum GuardVerdict {
     Bypassed,
 }
 
-/// What the guard must know of an event: capacities, sales and the unexpired holds.
-fn guard_snapshot(inventory: &Inventory, event: &Event) -> GuardSnapshot {
+/// Asks the guard to follow one fact appended at `log_version`; `None` for a fact it has no
+/// in-place update for (none of those comes out of `decide` today).
+async fn follow_fact(
+    guard: &ReservationGuard,
+    event_id: EventId,
+    log_version: u64,
+    event: &InventoryEvent,
+) -> Result<Option<Followed>, GuardError> {
+    let followed = match event {
+        InventoryEvent::HoldSold {
+            reservation_id,
+            lines,
+            late,
+            ..
+        } => {
+            guard
+                .sell(
+                    event_id,
+                    log_version,
+                    *reservation_id,
+                    &guard_lines(lines),
+                    *late,
+                )
+                .await?
+        }
+        InventoryEvent::HoldExtended {
+            reservation_id,
+            expires_at,
+        } => {
+            guard
+                .extend(
+                    event_id,
+                    log_version,
+                    *reservation_id,
+                    guard_expiry_ms(*expires_at),
+                )
+                .await?
+        }
+        InventoryEvent::TicketsReturned { lines, .. } => {
+            guard
+                .return_tickets(event_id, log_version, &guard_lines(lines))
+                .await?
+        }
+        InventoryEvent::HoldsPlaced { .. }
+        | InventoryEvent::HoldReleased { .. }
+        | InventoryEvent::HoldsExpired { .. } => return Ok(None),
+    };
+    Ok(Some(followed))
+}
+
+/// The guard's form of a hold's lines.
+fn guard_lines(lines: &[HoldLine]) -> Vec<GuardLine> {
+    lines
+        .iter()
+        .map(|line| GuardLine {
+            ticket_type_id: line.ticket_type_id,
+            quantity: line.quantity.get(),
+        })
+        .collect()
+}
+
+/// What the guard must know of an event: capacities, sales and the unexpired holds, as of
+/// the inventory's `log_version`.
+fn guard_snapshot(inventory: &Inventory, event: &Event, log_version: u64) -> GuardSnapshot {
     let now = Utc::now();
     GuardSnapshot {
         ticket_types: event
@@ -444,17 +545,11 @@ fn guard_snapshot(inventory: &Inventory, event: &Event) -> GuardSnapshot {
             .filter(|(_, hold)| hold.expires_at() > now)
             .map(|(reservation_id, hold)| GuardHold {
                 reservation_id,
-                lines: hold
-                    .lines()
-                    .iter()
-                    .map(|line| GuardLine {
-                        ticket_type_id: line.ticket_type_id,
-                        quantity: line.quantity.get(),
-                    })
-                    .collect(),
+                lines: guard_lines(hold.lines()),
                 expires_at_ms: guard_expiry_ms(hold.expires_at()),
             })
             .collect(),
+        log_version,
     }
 }
 

@@ -1,12 +1,14 @@
--- ARGV: 'if_missing' | 'replace', keep_until_ms, number of ticket types, then per ticket
--- type (id, capacity, sold, held), then per hold (reservation id, expires_at_ms, lines).
+-- ARGV: 'if_missing' | 'replace', keep_until_ms, the log version the snapshot was read at,
+-- number of ticket types, then per ticket type (id, capacity, sold, held), then per hold
+-- (reservation id, expires_at_ms, lines). Marks of facts followed in place (follow.lua)
+-- go with the old meta hash: the snapshot counts every fact up to its version.
 if ARGV[1] == 'if_missing' and redis.call('EXISTS', meta_key) == 1 then
   return 0
 end
 redis.call('DEL', meta_key, holds_key, lines_key)
-redis.call('HSET', meta_key, 'loaded', '1', 'count', 0)
-local next_arg = 4
-for _ = 1, tonumber(ARGV[3]) do
+redis.call('HSET', meta_key, 'loaded', '1', 'count', 0, 'version', ARGV[3])
+local next_arg = 5
+for _ = 1, tonumber(ARGV[4]) do
   local ticket_type = ARGV[next_arg]
   redis.call('HSET', meta_key,
     'cap:' .. ticket_type, ARGV[next_arg + 1],

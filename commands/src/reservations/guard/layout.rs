@@ -44,6 +44,7 @@ pub(super) struct Scripts {
     pub(super) install: Script,
     pub(super) set_capacity: Script,
     pub(super) available: Script,
+    pub(super) follow: Script,
 }
 
 static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
@@ -63,6 +64,10 @@ static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     available: Script::from_lua(concat!(
         include_str!("holds.lua"),
         include_str!("available.lua")
+    )),
+    follow: Script::from_lua(concat!(
+        include_str!("holds.lua"),
+        include_str!("follow.lua")
     )),
 });
 
@@ -98,7 +103,7 @@ pub(super) fn encode_lines(lines: &[GuardLine]) -> String {
         .join(";")
 }
 
-/// ARGV of `install.lua`: mode, deadline, the ticket types with their held counts derived
+/// ARGV of `install.lua`: mode, deadline, log version, the ticket types with their held counts derived
 /// from the holds, then the holds.
 pub(super) fn install_args(
     mode: &str,
@@ -133,9 +138,10 @@ pub(super) fn install_args(
             "a ticket type appears twice in the snapshot",
         ));
     }
-    let mut args = Vec::with_capacity(3 + snapshot.ticket_types.len() * 4 + hold_args.len());
+    let mut args = Vec::with_capacity(4 + snapshot.ticket_types.len() * 4 + hold_args.len());
     args.push(mode.to_owned());
     args.push(keep_until_ms.to_string());
+    args.push(snapshot.log_version.to_string());
     args.push(snapshot.ticket_types.len().to_string());
     for stock in &snapshot.ticket_types {
         args.push(stock.ticket_type_id.to_string());

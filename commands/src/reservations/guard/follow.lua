@@ -1,0 +1,54 @@
+-- Follows one payment fact of the log in place, instead of reinstalling the whole guard.
+-- ARGV: the fact's position in the event's inventory log (its version), the kind
+-- ('sell' | 'sell_late' | 'extend' | 'return'), the reservation id (empty for 'return'),
+-- the encoded lines ('extend': the new expiry ms), then for 'extend' keep_until_ms and
+-- extend_to_ms. Replies 'applied', 'already_counted' (a repeat, or a snapshot read after
+-- the fact), 'not_loaded', or 'disagrees' (the guard lacks what the fact starts from; it
+-- is left untouched and the caller rebuilds it from the log).
+local version, kind, reservation_id, payload = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+
+if not is_loaded() then
+  return 'not_loaded'
+end
+-- A snapshot counts every fact up to its version; a fact after it is marked once counted.
+local seen = redis.call('HMGET', meta_key, 'version', 'followed:' .. version)
+if tonumber(seen[1] or 0) >= tonumber(version) or seen[2] then
+  return 'already_counted'
+end
+
+-- Everything is checked before anything is written: a script that errs half-way is not
+-- rolled back.
+local held = redis.call('HEXISTS', lines_key, reservation_id) == 1
+if kind == 'sell' or kind == 'sell_late' or kind == 'return' then
+  local lines = decode_lines(payload)
+  if #lines == 0 then
+    return 'disagrees'
+  end
+  for _, line in ipairs(lines) do
+    local stock = redis.call('HMGET', meta_key, 'cap:' .. line[1], 'sold:' .. line[1])
+    if not stock[1] or (kind == 'return' and tonumber(stock[2] or 0) < line[2]) then
+      return 'disagrees'
+    end
+  end
+  -- An unlapsed sale moves a hold the guard must have; a late one may find it purged.
+  if kind == 'sell' and not held then
+    return 'disagrees'
+  end
+  if kind ~= 'return' then
+    drop_hold(reservation_id, false)
+  end
+  local sign = kind == 'return' and -1 or 1
+  for _, line in ipairs(lines) do
+    redis.call('HINCRBY', meta_key, 'sold:' .. line[1], sign * line[2])
+  end
+elseif kind == 'extend' then
+  if not held then
+    return 'disagrees'
+  end
+  redis.call('ZADD', holds_key, 'XX', payload, reservation_id)
+  keep_until(ARGV[5], ARGV[6])
+else
+  return redis.error_reply('unknown guard update ' .. tostring(kind))
+end
+redis.call('HSET', meta_key, 'followed:' .. version, 1)
+return 'applied'
