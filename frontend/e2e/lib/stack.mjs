@@ -86,7 +86,7 @@ export async function startStack({ name, frontendDir, carneauBin, logDir, apiEnv
     const web = start(
       `${name} web`,
       process.execPath,
-      [path.join(frontendDir, "node_modules/next/dist/bin/next"), "start", "--port", String(webPort), "--hostname", "127.0.0.1"],
+      [path.join(frontendDir, "server.mjs"), "--port", String(webPort), "--hostname", "127.0.0.1"],
       {
         cwd: frontendDir,
         logPath: path.join(logDir, `${name}-web.log`),
