@@ -559,7 +559,10 @@ fn guard_snapshot(inventory: &Inventory, event: &Event, log_version: u64) -> Gua
 /// the log still holds.
 fn guard_expiry_ms(expires_at: chrono::DateTime<Utc>) -> i64 {
     let floor = expires_at.timestamp_millis();
-    if expires_at.timestamp_subsec_nanos().is_multiple_of(1_000_000) {
+    if expires_at
+        .timestamp_subsec_nanos()
+        .is_multiple_of(1_000_000)
+    {
         floor
     } else {
         floor + 1
