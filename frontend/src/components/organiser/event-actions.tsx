@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 
 import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -19,6 +19,15 @@ export function EventActions({ event }: { event: EventDetail }) {
   const [busy, setBusy] = useState<"publish" | "cancel" | null>(null);
   const [confirmCancel, setConfirmCancel] = useState(false);
   const [reason, setReason] = useState("");
+  // The status a successful command answered with, until the page shows it. One
+  // router.refresh() right after another can be dropped by Next.js, which left the page
+  // saying "Draft" after a publish had succeeded: refresh again until the page agrees.
+  const [expected, setExpected] = useState<EventDetail["status"] | null>(null);
+  useEffect(() => {
+    if (expected === null || event.status === expected) return;
+    const timer = setInterval(() => router.refresh(), 700);
+    return () => clearInterval(timer);
+  }, [expected, event.status, router]);
 
   const publish = async () => {
     setBusy("publish");
@@ -28,6 +37,7 @@ export function EventActions({ event }: { event: EventDetail }) {
     );
     setBusy(null);
     if (!result.ok) return setFailure(result.failure);
+    setExpected("published");
     router.refresh();
   };
 
@@ -43,6 +53,7 @@ export function EventActions({ event }: { event: EventDetail }) {
     setBusy(null);
     if (!result.ok) return setFailure(result.failure);
     setConfirmCancel(false);
+    setExpected("cancelled");
     router.refresh();
   };
 
