@@ -1,8 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { useRouter } from "next/navigation";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 
 import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -11,23 +10,14 @@ import { Textarea } from "@/components/ui/textarea";
 import { browserApi, call } from "@/lib/api/browser";
 import { failureMessage, type Failure } from "@/lib/api/problem";
 import type { EventDetail } from "@/lib/api/types";
+import { reloadAfterCommand } from "@/lib/reload";
 
 /** Publish a draft, cancel an event (with a reason for buyers), open the public page. */
 export function EventActions({ event }: { event: EventDetail }) {
-  const router = useRouter();
   const [failure, setFailure] = useState<Failure | null>(null);
   const [busy, setBusy] = useState<"publish" | "cancel" | null>(null);
   const [confirmCancel, setConfirmCancel] = useState(false);
   const [reason, setReason] = useState("");
-  // The status a successful command answered with, until the page shows it. One
-  // router.refresh() right after another can be dropped by Next.js, which left the page
-  // saying "Draft" after a publish had succeeded: refresh again until the page agrees.
-  const [expected, setExpected] = useState<EventDetail["status"] | null>(null);
-  useEffect(() => {
-    if (expected === null || event.status === expected) return;
-    const timer = setInterval(() => router.refresh(), 700);
-    return () => clearInterval(timer);
-  }, [expected, event.status, router]);
 
   const publish = async () => {
     setBusy("publish");
@@ -37,8 +27,7 @@ export function EventActions({ event }: { event: EventDetail }) {
     );
     setBusy(null);
     if (!result.ok) return setFailure(result.failure);
-    setExpected("published");
-    router.refresh();
+    reloadAfterCommand();
   };
 
   const cancel = async () => {
@@ -53,8 +42,7 @@ export function EventActions({ event }: { event: EventDetail }) {
     setBusy(null);
     if (!result.ok) return setFailure(result.failure);
     setConfirmCancel(false);
-    setExpected("cancelled");
-    router.refresh();
+    reloadAfterCommand();
   };
 
   return (

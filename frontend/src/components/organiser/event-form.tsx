@@ -13,6 +13,7 @@ import { browserApi, call, idempotencyKey } from "@/lib/api/browser";
 import { failureMessage, fieldErrors, type Failure } from "@/lib/api/problem";
 import type { EventDetail } from "@/lib/api/types";
 import { CURRENCIES, TIME_ZONES, utcToZonedInput, zonedInputToUtc } from "@/lib/zoned-time";
+import { reloadAfterCommand } from "@/lib/reload";
 
 /** Create an event (draft) or edit its details. Times are typed in the event's own zone. */
 export function EventForm({ event }: { event?: EventDetail }) {
@@ -49,7 +50,7 @@ export function EventForm({ event }: { event?: EventDetail }) {
       setBusy(false);
       if (!result.ok) return setFailure(result.failure);
       setSaved(true);
-      router.refresh();
+      reloadAfterCommand();
     } else {
       const result = await call(() =>
         browserApi.POST("/organiser/events", {

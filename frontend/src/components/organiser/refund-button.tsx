@@ -1,15 +1,14 @@
 "use client";
 
-import { useRouter } from "next/navigation";
 import { useState } from "react";
 
 import { Button } from "@/components/ui/button";
 import { failureMessage, type Failure } from "@/lib/api/problem";
 import { browserApi, call } from "@/lib/api/browser";
+import { reloadAfterCommand } from "@/lib/reload";
 
 /** Refunds a whole paid order after a confirming second click. */
 export function RefundButton({ orderId, label }: { orderId: string; label: string }) {
-  const router = useRouter();
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<Failure | null>(null);
@@ -23,7 +22,7 @@ export function RefundButton({ orderId, label }: { orderId: string; label: strin
     setConfirming(false);
     if (!result.ok) return setFailure(result.failure);
     setFailure(null);
-    router.refresh();
+    reloadAfterCommand();
   };
 
   return (

@@ -1,6 +1,5 @@
 "use client";
 
-import { useRouter } from "next/navigation";
 import { useState } from "react";
 
 import { Alert, AlertDescription } from "@/components/ui/alert";
@@ -11,10 +10,10 @@ import { failureMessage, fieldErrors, type Failure } from "@/lib/api/problem";
 import type { EventDetail } from "@/lib/api/types";
 import { minorPerMajor } from "@/lib/format";
 import { utcToZonedInput, zonedInputToUtc } from "@/lib/zoned-time";
+import { reloadAfterCommand } from "@/lib/reload";
 
 /** Adds a ticket type: name, price in the event's currency, capacity, sale window, per-order cap. */
 export function TicketTypeForm({ event }: { event: EventDetail }) {
-  const router = useRouter();
   const [failure, setFailure] = useState<Failure | null>(null);
   const [busy, setBusy] = useState(false);
   const [key, setKey] = useState(idempotencyKey);
@@ -48,7 +47,7 @@ export function TicketTypeForm({ event }: { event: EventDetail }) {
     if (!result.ok) return setFailure(result.failure);
     setKey(idempotencyKey());
     setFormKey((k) => k + 1);
-    router.refresh();
+    reloadAfterCommand();
   };
 
   const general = failure && Object.keys(errors).length === 0 ? failureMessage(failure) : null;

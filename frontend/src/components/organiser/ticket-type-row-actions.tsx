@@ -1,6 +1,5 @@
 "use client";
 
-import { useRouter } from "next/navigation";
 import { useState } from "react";
 
 import { Button } from "@/components/ui/button";
@@ -10,10 +9,10 @@ import { browserApi, call } from "@/lib/api/browser";
 import { failureMessage, type Failure } from "@/lib/api/problem";
 import type { TicketType } from "@/lib/api/types";
 import { minorPerMajor } from "@/lib/format";
+import { reloadAfterCommand } from "@/lib/reload";
 
 /** Change a ticket type's price and capacity, or remove it. */
 export function TicketTypeRowActions({ eventId, ticketType }: { eventId: string; ticketType: TicketType }) {
-  const router = useRouter();
   const [editing, setEditing] = useState(false);
   const [failure, setFailure] = useState<Failure | null>(null);
   const [busy, setBusy] = useState(false);
@@ -38,7 +37,7 @@ export function TicketTypeRowActions({ eventId, ticketType }: { eventId: string;
     if (!result.ok) return setFailure(result.failure);
     setFailure(null);
     setEditing(false);
-    router.refresh();
+    reloadAfterCommand();
   };
 
   const remove = async () => {
@@ -48,7 +47,7 @@ export function TicketTypeRowActions({ eventId, ticketType }: { eventId: string;
     );
     setBusy(false);
     if (!result.ok) return setFailure(result.failure);
-    router.refresh();
+    reloadAfterCommand();
   };
 
   if (editing) {
