@@ -18,7 +18,7 @@ use reqwest::StatusCode;
 use support::reservations::audit::{audit_inventory_log, LogAudit};
 use support::reservations::http::{spawn_reservation_app, OnSale};
 use support::reservations::rush::{
-    delete_keys_with_prefix, keys_with_prefix, rush, seeded_quantities, Rush,
+    delete_keys_with_prefix, keys_with_prefix, poll_until, rush, seeded_quantities, Rush,
 };
 use support::TestApp;
 
@@ -112,42 +112,65 @@ async fn losing_the_redis_guard_mid_rush_never_oversells_and_it_is_rebuilt() {
         .await;
     let quantities = seeded_quantities(0x5eed_0003, BUYERS, MAX_TICKETS_PER_BUYER);
 
+    let targets = [app.http(), second.http.clone()];
+    let mut deletions = BTreeMap::new();
+
+    // First wave: ten buyers, at most 40 tickets, so tickets are left when Redis loses
+    // every key of the test's prefix. Waiting for the wave makes this deletion certain
+    // to find a guard; racing a counter inside one rush let the whole sale finish first
+    // on a loaded machine.
+    let first_wave = 10;
+    let mut rush_answers = rush(
+        &targets,
+        event,
+        &quantities[..first_wave],
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicUsize::new(0)),
+    )
+    .await;
+    assert_eq!(rush_answers.created.len(), first_wave, "{rush_answers:?}");
+    let keys = delete_keys_with_prefix(app.redis.client(), app.redis.prefix()).await;
+    deletions.insert("between the waves", (first_wave, keys));
+
+    // Second wave: everyone else at once. The first request rebuilds the guard from the
+    // log; as soon as it is there again, it is deleted a second time, while the wave is
+    // (almost always) still in flight. The guard is never removed by anything else, so
+    // the wait ends even if the wave is answered first.
     let answered = Arc::new(AtomicUsize::new(0));
-    let created = Arc::new(AtomicUsize::new(0));
-    // Deletes every key of the test's prefix twice: once while tickets are still left
-    // (after the 10th hold), and once after a third of the answers, as soon as the guard
-    // has been rebuilt (unless every buyer was answered first).
     let deleter = {
-        let (answered, created) = (answered.clone(), created.clone());
+        let answered = answered.clone();
         let prefix = app.redis.prefix().to_owned();
         let redis = app.redis.client().clone();
         let meta_key = format!("{prefix}guard:{{{}}}:meta", event.event_id);
         tokio::spawn(async move {
-            let mut deletions = BTreeMap::new();
-            for (what, counter, threshold) in [
-                ("after 10 holds", created, 10),
-                ("after a third of the answers", answered.clone(), BUYERS / 3),
-            ] {
-                while counter.load(Ordering::SeqCst) < threshold {
-                    tokio::time::sleep(Duration::from_micros(200)).await;
-                }
-                loop {
-                    let loaded: i64 = redis.exists(meta_key.clone()).await.unwrap();
-                    if loaded == 1 || answered.load(Ordering::SeqCst) == BUYERS {
-                        break;
+            poll_until(
+                "the guard rebuilt by the second wave",
+                Duration::from_secs(60),
+                Duration::from_micros(200),
+                || {
+                    let (redis, meta_key) = (redis.clone(), meta_key.clone());
+                    async move {
+                        let loaded: i64 = redis.exists(meta_key).await.unwrap();
+                        (loaded == 1).then_some(())
                     }
-                    tokio::time::sleep(Duration::from_micros(200)).await;
-                }
-                let at = answered.load(Ordering::SeqCst);
-                let keys = delete_keys_with_prefix(&redis, &prefix).await;
-                deletions.insert(what, (at, keys));
-            }
-            deletions
+                },
+            )
+            .await;
+            let at = first_wave + answered.load(Ordering::SeqCst);
+            (at, delete_keys_with_prefix(&redis, &prefix).await)
         })
     };
-    let targets = [app.http(), second.http.clone()];
-    let rush = rush(&targets, event, &quantities, answered, created).await;
-    let deletions = deleter.await.unwrap();
+    let second_wave = rush(
+        &targets,
+        event,
+        &quantities[first_wave..],
+        answered,
+        Arc::new(AtomicUsize::new(0)),
+    )
+    .await;
+    rush_answers.absorb(second_wave);
+    deletions.insert("once rebuilt in the second wave", deleter.await.unwrap());
+    let rush = rush_answers;
 
     let audit = assert_sold_exactly_capacity(&app, event, &rush).await;
     report("concurrency/guard-deleted", &quantities, &rush, &audit);

@@ -33,6 +33,33 @@ impl Rush {
     pub fn created_tickets(&self) -> u32 {
         self.created.values().sum()
     }
+
+    /// Adds the answers of a later wave of the same rush to these.
+    pub fn absorb(&mut self, later: Rush) {
+        for (id, quantity) in later.created {
+            let previous = self.created.insert(id, quantity);
+            assert!(
+                previous.is_none(),
+                "one reservation id answered 201 in two waves"
+            );
+        }
+        self.repeated.extend(later.repeated);
+        for (refusal, count) in later.refusals {
+            *self.refusals.entry(refusal).or_default() += count;
+        }
+        self.unanswered += later.unanswered;
+        if self.created_per_target.len() < later.created_per_target.len() {
+            self.created_per_target
+                .resize(later.created_per_target.len(), 0);
+        }
+        for (mine, theirs) in self
+            .created_per_target
+            .iter_mut()
+            .zip(later.created_per_target)
+        {
+            *mine += theirs;
+        }
+    }
 }
 
 /// Sends one request per quantity, all at once, for `event`'s ticket type, spread over
