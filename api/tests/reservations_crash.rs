@@ -21,7 +21,7 @@ use reqwest::StatusCode;
 use support::accounts::organiser_on;
 use support::reservations::audit::audit_inventory_log;
 use support::reservations::http::{Http, TOKEN_SECRET};
-use support::reservations::rush::{rush, seeded_quantities, sleep_past};
+use support::reservations::rush::{rush_in_flight, seeded_quantities, sleep_past};
 use uuid::Uuid;
 
 /// Tickets of the event.
@@ -32,6 +32,8 @@ const MAX_TICKETS_PER_BUYER: u32 = 4;
 const BUYERS: usize = 400;
 /// The first process is killed once it has acknowledged this many holds.
 const KILL_AFTER_HOLDS: usize = 20;
+/// Requests outstanding at once during the rush.
+const IN_FLIGHT: usize = 64;
 /// The hold lifetime of the first process, in seconds.
 const FIRST_HOLD_SECONDS: i64 = 3;
 /// Tickets of the hold put straight into the guard, which the log never holds.
@@ -168,7 +170,9 @@ async fn a_killed_process_loses_no_acknowledged_hold_and_leaves_no_phantom() {
         })
     };
     let http = first.lock().unwrap().http.clone();
-    let rush = rush(&[http], event, &quantities, answered, created).await;
+    // Paced, so that when the kill comes most buyers have not been sent yet: all at
+    // once, the server could answer every hold in one batch before the kill landed.
+    let rush = rush_in_flight(&[http], event, &quantities, IN_FLIGHT, answered, created).await;
     let (killed_at, created_at_kill, answered_at_kill) = killer.join().unwrap();
     let first_log = first.lock().unwrap().log.clone();
 

@@ -72,7 +72,30 @@ pub async fn rush(
     answered: Arc<AtomicUsize>,
     created: Arc<AtomicUsize>,
 ) -> Rush {
+    rush_in_flight(
+        targets,
+        event,
+        quantities,
+        quantities.len(),
+        answered,
+        created,
+    )
+    .await
+}
+
+/// [`rush`] with at most `in_flight` requests outstanding: each answer lets the next
+/// buyer in. A test that acts after the Nth answer then knows that most buyers have
+/// not been sent yet, whatever order the server answered the first ones in.
+pub async fn rush_in_flight(
+    targets: &[Http],
+    event: OnSale,
+    quantities: &[u32],
+    in_flight: usize,
+    answered: Arc<AtomicUsize>,
+    created: Arc<AtomicUsize>,
+) -> Rush {
     let targets_len = targets.len();
+    let slots = Arc::new(tokio::sync::Semaphore::new(in_flight.max(1)));
     let tasks: Vec<_> = quantities
         .iter()
         .enumerate()
@@ -80,7 +103,9 @@ pub async fn rush(
             let target = targets[index % targets.len()].clone();
             let answered = answered.clone();
             let created = created.clone();
+            let slots = slots.clone();
             tokio::spawn(async move {
+                let _slot = slots.acquire_owned().await.unwrap();
                 let body = reservation_body(&[(event.ticket_type_id, quantity)]);
                 let reply = target.try_reserve_body(event.event_id, &body, None).await;
                 if reply
