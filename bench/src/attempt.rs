@@ -34,6 +34,8 @@ pub struct Attempt {
     pub latency: Duration,
     /// What the answer was.
     pub outcome: Outcome,
+    /// The payment that followed an accepted hold, when the run pays.
+    pub payment: Option<crate::payment::PaymentAttempt>,
 }
 
 impl Attempt {

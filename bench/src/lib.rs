@@ -4,7 +4,8 @@
 //!
 //! The `flash-sale` binary strings these modules together; each does one step:
 //! [`sale_setup`] creates the sale, [`buyers`] draws who asks for what, [`rush`] fires the
-//! requests, [`attempt`] classifies each answer, [`inventory_log`] and [`oversell`] audit
+//! requests, [`attempt`] classifies each answer, [`payment`] pays for a hold when the run
+//! pays, [`inventory_log`] and [`oversell`] audit
 //! the log, [`latency`] and [`report`] turn it all into numbers.
 
 pub mod attempt;
@@ -12,6 +13,7 @@ pub mod buyers;
 pub mod inventory_log;
 pub mod latency;
 pub mod oversell;
+pub mod payment;
 pub mod report;
 pub mod rush;
 pub mod sale_setup;

@@ -13,7 +13,9 @@ use std::time::Duration;
 use anyhow::Context;
 use carneau_bench::buyers::{draw_buyers, tickets_requested};
 use carneau_bench::inventory_log::{audit_inventory, connect};
-use carneau_bench::report::{render_results_row, render_table, Report, RunSettings};
+use carneau_bench::report::{
+    render_payments_row, render_results_row, render_table, Report, RunSettings,
+};
 use carneau_bench::rush::{http_client, rush};
 use carneau_bench::sale_setup::{Organiser, SaleSpec};
 use clap::Parser;
@@ -64,6 +66,10 @@ struct Args {
     /// Deadline of one request, in seconds; a request past it counts as a `timeout` error.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     request_timeout_secs: u64,
+    /// Each buyer who gets a hold also checks out and pays on the simulated provider
+    /// (the server must run without Stripe keys), while the rush goes on.
+    #[arg(long)]
+    pay: bool,
     /// Also writes the report as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -112,7 +118,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
     info!(event_id = %sale.event_id, ticket_type_id = %sale.ticket_type_id, "sale open");
     let buyers = draw_buyers(buyer_count, args.max_tickets, args.seed, run_id);
     let demand = tickets_requested(&buyers);
-    let result = rush(&client, &args.base_url, sale, buyers, concurrency).await?;
+    let result = rush(&client, &args.base_url, sale, buyers, concurrency, args.pay).await?;
     info!(
         answers = result.attempts.len(),
         "rush over, auditing the log"
@@ -128,10 +134,14 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         max_tickets: args.max_tickets,
         seed: args.seed,
         request_timeout_s: args.request_timeout_secs,
+        pay: args.pay,
     };
     let report = Report::new(settings, sale, demand, &result, finding);
     print!("{}", render_table(&report));
     println!("\nresults row:\n{}", render_results_row(&report));
+    if let Some(row) = render_payments_row(&report) {
+        println!("\npayments row:\n{row}");
+    }
     if let Some(path) = &args.json {
         let json = serde_json::to_vec_pretty(&report).context("serialising the report")?;
         std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;

@@ -1,5 +1,10 @@
 //! The oversell audit: replays an event's inventory history in commit order and watches
-//! how many tickets are held against each ticket type's capacity after every entry.
+//! how many tickets are taken (held or sold) against each ticket type's capacity after
+//! every entry.
+//!
+//! A sale moves a hold's tickets from held to sold; a late sale (its hold had lapsed)
+//! takes them anew; returned tickets stop being sold. An extension (checkout started)
+//! moves a hold's expiry.
 //!
 //! A hold counts from the entry that places it until one that releases or expires it,
 //! or until its `expires_at` has passed when a later hold is placed: the server's rule
@@ -38,10 +43,38 @@ pub enum InventoryChange {
         /// When they were expired.
         expired_at: DateTime<Utc>,
     },
+    /// A buyer started paying: the hold now lasts until `expires_at`.
+    HoldExtended {
+        /// The reservation whose hold is extended.
+        reservation_id: String,
+        /// Its new expiry.
+        expires_at: DateTime<Utc>,
+    },
+    /// A hold was paid for; `late` when it had stopped counting before the payment.
+    HoldSold {
+        /// The reservation paid for.
+        reservation_id: String,
+        /// The tickets sold.
+        lines: Vec<HoldLine>,
+        /// Whether the payment came after the hold had stopped counting.
+        late: bool,
+    },
+    /// Refunded tickets went back on sale.
+    TicketsReturned {
+        /// The tickets returned.
+        lines: Vec<HoldLine>,
+    },
 }
 
 /// The names of the [`InventoryChange`] variants, as they appear as payload keys.
-pub const HOLD_CHANGE_NAMES: [&str; 3] = ["HoldsPlaced", "HoldReleased", "HoldsExpired"];
+pub const HOLD_CHANGE_NAMES: [&str; 6] = [
+    "HoldsPlaced",
+    "HoldReleased",
+    "HoldsExpired",
+    "HoldExtended",
+    "HoldSold",
+    "TicketsReturned",
+];
 
 /// One reservation's hold.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -86,8 +119,23 @@ pub struct OversellFinding {
     /// Releases or expiries of a reservation holding nothing; harmless, counted to spot
     /// a log that disagrees with itself.
     pub ended_holds_not_found: u64,
-    /// The most tickets held beyond capacity at any point, summed over ticket types:
-    /// must be 0.
+    /// Holds whose expiry was moved when their buyer started paying.
+    pub holds_extended: u64,
+    /// Holds sold (paid for), late ones included.
+    pub holds_sold: u64,
+    /// Of those, sold after the hold had stopped counting.
+    pub holds_sold_late: u64,
+    /// Sales on time of a hold the replay did not find live: the log disagrees with
+    /// itself (the tickets are counted as sold all the same).
+    pub sales_without_live_hold: u64,
+    /// Tickets sold.
+    pub tickets_sold: u64,
+    /// Tickets returned to sale by refunds.
+    pub tickets_returned: u64,
+    /// Tickets sold and not returned at the end of the log.
+    pub final_sold_tickets: u64,
+    /// The most tickets taken (held or sold) beyond capacity at any point, summed over
+    /// ticket types: must be 0.
     pub max_oversell_tickets: u64,
     /// The most tickets held at any point.
     pub peak_held_tickets: u64,
@@ -107,8 +155,10 @@ pub struct OversellAudit {
     capacities: HashMap<Uuid, u64>,
     active: HashMap<String, PlacedHold>,
     held: HashMap<Uuid, u64>,
+    sold: HashMap<Uuid, u64>,
     oversold_now: u64,
     held_now: u64,
+    sold_now: u64,
     /// Expiry times of the holds placed, soonest first; entries of holds that ended
     /// since are skipped when they come up.
     expiries: BinaryHeap<Reverse<(DateTime<Utc>, String)>>,
@@ -124,8 +174,10 @@ impl OversellAudit {
             capacities,
             active: HashMap::new(),
             held: HashMap::new(),
+            sold: HashMap::new(),
             oversold_now: 0,
             held_now: 0,
+            sold_now: 0,
             expiries: BinaryHeap::new(),
             lapsed: HashSet::new(),
             finding: OversellFinding::default(),
@@ -169,6 +221,22 @@ impl OversellAudit {
                     }
                 }
             }
+            InventoryChange::HoldExtended {
+                reservation_id,
+                expires_at,
+            } => self.extend(&reservation_id, expires_at),
+            InventoryChange::HoldSold {
+                reservation_id,
+                lines,
+                late,
+            } => self.sell(&reservation_id, &lines, late),
+            InventoryChange::TicketsReturned { lines } => {
+                for line in &lines {
+                    let tickets = u64::from(line.quantity);
+                    self.finding.tickets_returned += tickets;
+                    self.adjust_sold(line.ticket_type_id, |sold| sold.saturating_sub(tickets));
+                }
+            }
         }
         // Checked after every entry, not only at the end of each commit: a commit that
         // passes through an oversold state is flagged too, which errs on the strict side.
@@ -180,6 +248,7 @@ impl OversellAudit {
     /// The finding after the last entry.
     pub fn finish(mut self) -> OversellFinding {
         self.finding.final_held_tickets = self.held_now;
+        self.finding.final_sold_tickets = self.sold_now;
         self.finding.final_held_by_ticket_type = self
             .held
             .iter()
@@ -228,6 +297,41 @@ impl OversellAudit {
         self.active.insert(hold.reservation_id.clone(), hold);
     }
 
+    /// Moves a live hold's expiry; the heap entry of its old expiry no longer matches
+    /// and is skipped when it comes up.
+    fn extend(&mut self, reservation_id: &str, expires_at: DateTime<Utc>) {
+        let Some(hold) = self.active.get_mut(reservation_id) else {
+            self.finding.ended_holds_not_found += 1;
+            return;
+        };
+        hold.expires_at = expires_at;
+        self.finding.holds_extended += 1;
+        self.expiries
+            .push(Reverse((expires_at, reservation_id.to_owned())));
+    }
+
+    /// Sells a hold's tickets: an on-time sale ends the hold they were held under, a
+    /// late one takes them anew.
+    fn sell(&mut self, reservation_id: &str, lines: &[HoldLine], late: bool) {
+        self.finding.holds_sold += 1;
+        if late {
+            self.finding.holds_sold_late += 1;
+            // A late sale's hold may still look live to the replay if no later entry
+            // lapsed it; it must not count twice.
+            if let Some(hold) = self.active.remove(reservation_id) {
+                self.release_lines(&hold);
+            }
+            self.lapsed.remove(reservation_id);
+        } else if !self.end(reservation_id) {
+            self.finding.sales_without_live_hold += 1;
+        }
+        for line in lines {
+            let tickets = u64::from(line.quantity);
+            self.finding.tickets_sold += tickets;
+            self.adjust_sold(line.ticket_type_id, |sold| sold + tickets);
+        }
+    }
+
     /// Ends a reservation's hold; `false` when it held nothing. A hold that already
     /// lapsed is ended a second time by its release or expiry entry, which is normal.
     fn end(&mut self, reservation_id: &str) -> bool {
@@ -237,23 +341,48 @@ impl OversellAudit {
             }
             return false;
         };
+        self.release_lines(&hold);
+        true
+    }
+
+    /// Stops counting a hold's tickets as held.
+    fn release_lines(&mut self, hold: &PlacedHold) {
         for line in &hold.lines {
             let tickets = u64::from(line.quantity);
             self.adjust(line.ticket_type_id, |held| held.saturating_sub(tickets));
         }
-        true
     }
 
     /// Changes the tickets held of one type and keeps the running totals in step.
     fn adjust(&mut self, ticket_type: Uuid, change: impl FnOnce(u64) -> u64) {
-        let capacity = self.capacities.get(&ticket_type).copied().unwrap_or(0);
         let held = self.held.entry(ticket_type).or_default();
         let before = *held;
         let after = change(before);
         *held = after;
         self.held_now = self.held_now - before + after;
-        self.oversold_now =
-            self.oversold_now - before.saturating_sub(capacity) + after.saturating_sub(capacity);
+        self.recount_oversold(ticket_type, before, after);
+    }
+
+    /// Changes the tickets sold of one type and keeps the running totals in step.
+    fn adjust_sold(&mut self, ticket_type: Uuid, change: impl FnOnce(u64) -> u64) {
+        let sold = self.sold.entry(ticket_type).or_default();
+        let before = *sold;
+        let after = change(before);
+        *sold = after;
+        self.sold_now = self.sold_now - before + after;
+        self.recount_oversold(ticket_type, before, after);
+    }
+
+    /// Keeps `oversold_now` in step after one of a ticket type's two counts went from
+    /// `before` to `after`: what is taken is held + sold.
+    fn recount_oversold(&mut self, ticket_type: Uuid, before: u64, after: u64) {
+        let capacity = self.capacities.get(&ticket_type).copied().unwrap_or(0);
+        let held = self.held.get(&ticket_type).copied().unwrap_or(0);
+        let sold = self.sold.get(&ticket_type).copied().unwrap_or(0);
+        let taken_after = held + sold;
+        let taken_before = taken_after - after + before;
+        self.oversold_now = self.oversold_now - taken_before.saturating_sub(capacity)
+            + taken_after.saturating_sub(capacity);
     }
 }
 

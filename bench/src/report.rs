@@ -11,12 +11,13 @@ use uuid::Uuid;
 use crate::attempt::{Attempt, Outcome};
 use crate::latency::{summarise, LatencySummary};
 use crate::oversell::OversellFinding;
+use crate::payment::PaymentOutcome;
 use crate::rush::RushResult;
 use crate::sale_setup::SaleUnderTest;
 
 mod table;
 
-pub use table::{render_results_row, render_table};
+pub use table::{render_payments_row, render_results_row, render_table};
 
 /// How the run was configured.
 #[derive(Debug, Clone, Serialize)]
@@ -37,6 +38,8 @@ pub struct RunSettings {
     pub seed: u64,
     /// Deadline of one request, in seconds.
     pub request_timeout_s: u64,
+    /// Whether each accepted buyer paid for the hold during the rush.
+    pub pay: bool,
 }
 
 /// Count, rate and latency of one kind of answer.
@@ -73,6 +76,28 @@ pub struct SellOut {
     pub first_sold_out_s: Option<f64>,
 }
 
+/// What the accepted buyers' payments did, when the run paid.
+#[derive(Debug, Clone, Serialize)]
+pub struct PaymentStats {
+    /// Holds paid for (the simulated Pay answered 303: payment recorded, hold sold).
+    pub paid: usize,
+    /// Tickets in those holds.
+    pub tickets_paid: u64,
+    /// From the first payment starting to the last one answered, seconds.
+    pub window_s: Option<f64>,
+    /// `paid / window_s`: sales per second while they were coming.
+    pub paid_per_second: Option<f64>,
+    /// When the last payment was answered, from the first request leaving, seconds.
+    pub last_paid_s: Option<f64>,
+    /// Latency of starting checkout (the hold extended, the order placed, the session
+    /// created).
+    pub checkout_latency: Option<LatencySummary>,
+    /// Latency of the Pay button (the payment recorded and the hold sold).
+    pub pay_latency: Option<LatencySummary>,
+    /// Payments that did not end paid, per kind (`"checkout timeout"`, `"pay 503"`, …).
+    pub failed_by_kind: BTreeMap<String, usize>,
+}
+
 /// Everything a run measured.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -100,11 +125,14 @@ pub struct Report {
     pub sell_out: SellOut,
     /// Tickets in accepted holds, by the HTTP answers.
     pub tickets_held: u64,
+    /// The payments, when the run paid for its holds.
+    pub payments: Option<PaymentStats>,
     /// What the event log says.
     pub log: OversellFinding,
     /// Whether the log placed exactly the holds (and tickets) the buyers were told they
-    /// got. A hold in the log whose buyer got an error, or a 201 with no hold behind
-    /// it, breaks this without being an oversell.
+    /// got, and sold exactly the holds whose payment was answered as paid. A hold in
+    /// the log whose buyer got an error, or a 201 with no hold behind it, breaks this
+    /// without being an oversell.
     pub log_agrees_with_answers: bool,
 }
 
@@ -153,11 +181,19 @@ impl Report {
                 .min()
                 .map(since_origin),
         };
+        let payments = payment_stats(&accepted, origin);
         let accepted = answer_stats(&accepted);
         let wall_time_s = seconds(rush.wall_time);
         let tickets_held = accepted.tickets;
-        let log_agrees_with_answers =
-            log.holds_placed == accepted.count as u64 && log.final_held_tickets == tickets_held;
+        let sold_as_answered = match &payments {
+            Some(payments) => {
+                log.holds_sold == payments.paid as u64 && log.tickets_sold == payments.tickets_paid
+            }
+            None => log.holds_sold == 0,
+        };
+        let log_agrees_with_answers = log.holds_placed == accepted.count as u64
+            && log.final_held_tickets + log.final_sold_tickets == tickets_held
+            && sold_as_answered;
         Self {
             settings,
             started_at: rush.started_at,
@@ -174,6 +210,7 @@ impl Report {
             },
             sell_out,
             tickets_held,
+            payments,
             log,
             log_agrees_with_answers,
         }
@@ -198,6 +235,56 @@ fn answer_stats(attempts: &[&Attempt]) -> AnswerStats {
         per_second: window_s.and_then(|window| rate(attempts.len(), window)),
         latency: summarise(attempts.iter().map(|a| a.latency).collect()),
     }
+}
+
+/// The payments of the accepted buyers, or `None` when the run did not pay.
+fn payment_stats(accepted: &[&Attempt], origin: Duration) -> Option<PaymentStats> {
+    let payments: Vec<_> = accepted
+        .iter()
+        .filter_map(|attempt| attempt.payment.as_ref().map(|payment| (attempt, payment)))
+        .collect();
+    if payments.is_empty() {
+        return None;
+    }
+    let paid: Vec<_> = payments
+        .iter()
+        .filter(|(_, payment)| payment.outcome == PaymentOutcome::Paid)
+        .collect();
+    let mut failed_by_kind = BTreeMap::new();
+    for (_, payment) in &payments {
+        if let PaymentOutcome::Failed(kind) = &payment.outcome {
+            *failed_by_kind.entry(kind.clone()).or_insert(0) += 1;
+        }
+    }
+    // A payment starts when its hold is answered.
+    let first_started = paid.iter().map(|(attempt, _)| attempt.answered_at()).min();
+    let last_paid = paid.iter().filter_map(|(_, payment)| payment.paid_at).max();
+    let window_s = first_started
+        .zip(last_paid)
+        .map(|(first, last)| seconds(last.saturating_sub(first)));
+    Some(PaymentStats {
+        paid: paid.len(),
+        tickets_paid: paid
+            .iter()
+            .map(|(attempt, _)| u64::from(attempt.quantity))
+            .sum(),
+        window_s,
+        paid_per_second: window_s.and_then(|window| rate(paid.len(), window)),
+        last_paid_s: last_paid.map(|at| seconds(at.saturating_sub(origin))),
+        checkout_latency: summarise(
+            payments
+                .iter()
+                .filter(|(_, payment)| payment.pay_latency.is_some())
+                .map(|(_, payment)| payment.checkout_latency)
+                .collect(),
+        ),
+        pay_latency: summarise(
+            paid.iter()
+                .filter_map(|(_, payment)| payment.pay_latency)
+                .collect(),
+        ),
+        failed_by_kind,
+    })
 }
 
 fn seconds(duration: Duration) -> f64 {

@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::attempt::{classify_response, classify_transport_error, Attempt, Outcome};
 use crate::buyers::Buyer;
+use crate::payment::{pay_for_hold, HeldReservation};
 use crate::sale_setup::SaleUnderTest;
 
 /// How often progress is logged during the rush.
@@ -50,9 +51,12 @@ pub struct RushResult {
 
 /// The one HTTP client of the run: a connection per worker kept alive, no proxy, and a
 /// deadline on every request so that a stuck server shows as timeouts, not as a hang.
+/// Redirects are not followed: the Pay button's 303 is the answer, not the web page it
+/// points to.
 pub fn http_client(concurrency: usize, request_timeout: Duration) -> anyhow::Result<Client> {
     Client::builder()
         .pool_max_idle_per_host(concurrency)
+        .redirect(reqwest::redirect::Policy::none())
         .timeout(request_timeout)
         .connect_timeout(CONNECT_TIMEOUT)
         .tcp_nodelay(true)
@@ -71,13 +75,16 @@ struct Tally {
 }
 
 /// Sends every buyer's reservation to `sale` on `base_url`, `concurrency` at a time.
-#[instrument(skip_all, fields(event_id = %sale.event_id, buyers = buyers.len(), concurrency))]
+/// With `pay`, a buyer who gets a hold checks out and pays for it before the worker
+/// takes the next buyer, so payments flow while the rush goes on.
+#[instrument(skip_all, fields(event_id = %sale.event_id, buyers = buyers.len(), concurrency, pay))]
 pub async fn rush(
     client: &Client,
     base_url: &str,
     sale: SaleUnderTest,
     buyers: Vec<Buyer>,
     concurrency: usize,
+    pay: bool,
 ) -> anyhow::Result<RushResult> {
     let url = format!(
         "{}/events/{}/reservations",
@@ -93,6 +100,7 @@ pub async fn rush(
             let worker = Worker {
                 client: client.clone(),
                 url: url.clone(),
+                payments_base_url: pay.then(|| base_url.to_owned()),
                 ticket_type_id: sale.ticket_type_id,
                 buyers: Arc::clone(&buyers),
                 tally: Arc::clone(&tally),
@@ -134,6 +142,8 @@ async fn log_progress(tally: Arc<Tally>, buyers: usize) {
 struct Worker {
     client: Client,
     url: String,
+    /// Where accepted buyers pay, when the run pays.
+    payments_base_url: Option<String>,
     ticket_type_id: Uuid,
     buyers: Arc<[Buyer]>,
     tally: Arc<Tally>,
@@ -175,22 +185,34 @@ impl Worker {
             .send()
             .await;
         // The latency includes reading the whole body: a buyer has no answer before that.
-        let outcome = match answer {
+        let (outcome, hold) = match answer {
             Ok(response) => {
                 let status = response.status().as_u16();
                 match response.bytes().await {
-                    Ok(body) => classify_response(status, &body),
-                    Err(error) => classify_transport_error(&error),
+                    Ok(body) => (
+                        classify_response(status, &body),
+                        HeldReservation::from_body(&body),
+                    ),
+                    Err(error) => (classify_transport_error(&error), None),
                 }
             }
-            Err(error) => classify_transport_error(&error),
+            Err(error) => (classify_transport_error(&error), None),
+        };
+        let latency = sent.elapsed();
+        let payment = match (&self.payments_base_url, &outcome, hold) {
+            (Some(base_url), Outcome::Accepted, Some(hold)) => {
+                let email = format!("buyer-{}@bench.carneau.test", buyer.index);
+                Some(pay_for_hold(&self.client, base_url, &hold, &email, self.start).await)
+            }
+            _ => None,
         };
         Attempt {
             buyer: buyer.index,
             quantity: buyer.quantity,
             sent_at: sent.duration_since(self.start),
-            latency: sent.elapsed(),
+            latency,
             outcome,
+            payment,
         }
     }
 }

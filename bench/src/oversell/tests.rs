@@ -184,3 +184,102 @@ fn reads_the_payload_shape_of_the_log() {
     .unwrap();
     assert!(matches!(expired, InventoryChange::HoldsExpired { .. }));
 }
+
+fn sold(reservation: &str, ticket_type: Uuid, quantity: u32, late: bool) -> InventoryChange {
+    InventoryChange::HoldSold {
+        reservation_id: reservation.to_owned(),
+        lines: vec![HoldLine {
+            ticket_type_id: ticket_type,
+            quantity,
+        }],
+        late,
+    }
+}
+
+#[test]
+fn a_sale_moves_tickets_from_held_to_sold_and_they_stay_taken() {
+    let standing = Uuid::new_v4();
+    let finding = audit(
+        HashMap::from([(standing, 5)]),
+        [
+            placed(vec![hold("a", standing, 4, 0)]),
+            sold("a", standing, 4, false),
+            // Long after a's hold would have lapsed: sold tickets never lapse.
+            placed(vec![hold("b", standing, 1, 60)]),
+            placed(vec![hold("c", standing, 1, 61)]),
+        ],
+    );
+    assert_eq!(finding.max_oversell_tickets, 1, "4 sold + 1 + 1 held of 5");
+    assert_eq!(finding.holds_sold, 1);
+    assert_eq!(finding.tickets_sold, 4);
+    assert_eq!(finding.final_sold_tickets, 4);
+    assert_eq!(finding.final_held_tickets, 2);
+    assert_eq!(finding.sales_without_live_hold, 0);
+}
+
+#[test]
+fn an_extended_hold_does_not_lapse_at_its_first_expiry() {
+    let standing = Uuid::new_v4();
+    let finding = audit(
+        HashMap::from([(standing, 4)]),
+        [
+            placed(vec![hold("a", standing, 4, 0)]),
+            InventoryChange::HoldExtended {
+                reservation_id: "a".to_owned(),
+                expires_at: at(45),
+            },
+            // Past a's first expiry (minute 15), before its extended one.
+            placed(vec![hold("b", standing, 1, 20)]),
+            sold("a", standing, 4, false),
+        ],
+    );
+    assert_eq!(finding.holds_extended, 1);
+    assert_eq!(finding.holds_lapsed, 0);
+    assert_eq!(finding.max_oversell_tickets, 1);
+    assert_eq!(finding.sales_without_live_hold, 0);
+}
+
+#[test]
+fn a_late_sale_takes_the_tickets_anew_and_returns_free_them() {
+    let standing = Uuid::new_v4();
+    let finding = audit(
+        HashMap::from([(standing, 4)]),
+        [
+            placed(vec![hold("a", standing, 3, 0)]),
+            placed(vec![hold("b", standing, 1, 20)]),
+            sold("a", standing, 3, true),
+            InventoryChange::TicketsReturned {
+                lines: vec![HoldLine {
+                    ticket_type_id: standing,
+                    quantity: 2,
+                }],
+            },
+            placed(vec![hold("c", standing, 2, 21)]),
+        ],
+    );
+    assert_eq!(finding.holds_lapsed, 1);
+    assert_eq!(finding.holds_sold_late, 1);
+    assert_eq!(finding.max_oversell_tickets, 0);
+    assert_eq!(finding.tickets_returned, 2);
+    assert_eq!(finding.final_sold_tickets, 1);
+    assert_eq!(finding.final_held_tickets, 3);
+}
+
+#[test]
+fn reads_the_payload_shape_of_sales() {
+    let sale: InventoryChange = serde_json::from_value(serde_json::json!({"HoldSold": {
+        "reservation_id": "r", "order_id": "o", "late": false, "sold_at": "2030-01-01T12:05:00Z",
+        "lines": [{"ticket_type_id": "0190a1b2-0000-7000-8000-000000000002", "quantity": 2}]
+    }}))
+    .unwrap();
+    assert!(matches!(
+        sale,
+        InventoryChange::HoldSold { late: false, .. }
+    ));
+    let returned: InventoryChange = serde_json::from_value(serde_json::json!({"TicketsReturned": {
+        "order_id": "o", "refund_number": 1, "returned_at": "2030-01-01T12:06:00Z",
+        "lines": [{"ticket_type_id": "0190a1b2-0000-7000-8000-000000000002", "quantity": 1}]
+    }}))
+    .unwrap();
+    assert!(matches!(returned, InventoryChange::TicketsReturned { .. }));
+}

@@ -133,6 +133,45 @@ pub fn render_table(report: &Report) -> String {
     for (name, value) in rows {
         let _ = writeln!(out, "{name:<22} {value}");
     }
+    if let Some(payments) = &report.payments {
+        let rows = [
+            (
+                "payments",
+                format!(
+                    "{} paid ({} tickets), {}/s, last paid at {} s",
+                    payments.paid,
+                    payments.tickets_paid,
+                    or_dash(payments.paid_per_second, 1),
+                    or_dash(payments.last_paid_s, 3),
+                ),
+            ),
+            (
+                "checkout p50/95/99 ms",
+                latency_triple(payments.checkout_latency.as_ref()),
+            ),
+            (
+                "pay p50/95/99 ms",
+                latency_triple(payments.pay_latency.as_ref()),
+            ),
+            (
+                "sold (log)",
+                format!(
+                    "{} holds ({} late), {} tickets; {} returned; {} sold at the end",
+                    log.holds_sold,
+                    log.holds_sold_late,
+                    log.tickets_sold,
+                    log.tickets_returned,
+                    log.final_sold_tickets,
+                ),
+            ),
+        ];
+        for (name, value) in rows {
+            let _ = writeln!(out, "{name:<22} {value}");
+        }
+        for (kind, count) in &payments.failed_by_kind {
+            let _ = writeln!(out, "  payment {kind:<32} {count:>8}");
+        }
+    }
     if !log.other_entries.is_empty() {
         let _ = writeln!(out, "{:<22} {:?}", "other log entries", log.other_entries);
     }
@@ -156,4 +195,26 @@ pub fn render_results_row(report: &Report) -> String {
         or_dash(report.sell_out.last_hold_answered_s, 2),
         report.log.max_oversell_tickets,
     )
+}
+
+/// The run's payments as one row of the flash-sale-with-payments table in
+/// `docs/benchmarks.md`; `None` when the run did not pay.
+pub fn render_payments_row(report: &Report) -> Option<String> {
+    let payments = report.payments.as_ref()?;
+    let settings = &report.settings;
+    Some(format!(
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} s | {} |",
+        report.started_at.format("%Y-%m-%d"),
+        settings.label,
+        settings.capacity,
+        settings.buyers,
+        settings.concurrency,
+        or_dash(report.accepted.per_second, 0),
+        payments.paid,
+        or_dash(payments.paid_per_second, 0),
+        latency_triple(payments.checkout_latency.as_ref()),
+        latency_triple(payments.pay_latency.as_ref()),
+        or_dash(payments.last_paid_s, 2),
+        report.log.max_oversell_tickets,
+    ))
 }

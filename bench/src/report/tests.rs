@@ -12,6 +12,7 @@ fn attempt(sent_ms: u64, latency_ms: u64, quantity: u16, outcome: Outcome) -> At
         sent_at: Duration::from_millis(sent_ms),
         latency: Duration::from_millis(latency_ms),
         outcome,
+        payment: None,
     }
 }
 
@@ -25,6 +26,7 @@ fn settings() -> RunSettings {
         max_tickets: 4,
         seed: 42,
         request_timeout_s: 30,
+        pay: false,
     }
 }
 
@@ -108,4 +110,54 @@ fn a_run_with_only_errors_still_reports() {
     let json = serde_json::to_value(&report).unwrap();
     assert_eq!(json["errors"]["count"], 5);
     assert_eq!(json["log"]["max_oversell_tickets"], 0);
+}
+
+#[test]
+fn a_paying_run_reports_its_payments_and_checks_them_against_the_log() {
+    use crate::payment::{PaymentAttempt, PaymentOutcome};
+    let mut paying = rush();
+    paying.attempts[0].payment = Some(PaymentAttempt {
+        checkout_latency: Duration::from_millis(40),
+        pay_latency: Some(Duration::from_millis(60)),
+        paid_at: Some(Duration::from_millis(1_100)),
+        outcome: PaymentOutcome::Paid,
+    });
+    paying.attempts[1].payment = Some(PaymentAttempt {
+        checkout_latency: Duration::from_millis(30_000),
+        pay_latency: None,
+        paid_at: None,
+        outcome: PaymentOutcome::Failed("checkout timeout".to_owned()),
+    });
+    let sold_one = OversellFinding {
+        holds_sold: 1,
+        tickets_sold: 2,
+        final_sold_tickets: 2,
+        final_held_tickets: 3,
+        ..log(2, 5, 0)
+    };
+    let report = Report::new(settings(), sale(), 11, &paying, sold_one.clone());
+    let payments = report.payments.as_ref().unwrap();
+    assert_eq!((payments.paid, payments.tickets_paid), (1, 2));
+    // From the hold's answer (1,000 ms) to the Pay answer (1,100 ms).
+    assert_eq!(payments.window_s, Some(0.1));
+    assert_eq!(payments.last_paid_s, Some(1.0));
+    assert_eq!(payments.failed_by_kind["checkout timeout"], 1);
+    assert_eq!(payments.pay_latency.as_ref().unwrap().p50_ms, 60.0);
+    assert!(report.log_agrees_with_answers);
+    let row = render_payments_row(&report).unwrap();
+    assert!(
+        row.contains("| batched | 5 | 5 | 2 | 2 | 1 | 10 |"),
+        "{row}"
+    );
+    assert!(render_table(&report).contains("1 paid (2 tickets)"));
+
+    let unsold = OversellFinding {
+        final_held_tickets: 5,
+        ..log(2, 5, 0)
+    };
+    assert!(!Report::new(settings(), sale(), 11, &paying, unsold).log_agrees_with_answers);
+    assert_eq!(
+        render_payments_row(&Report::new(settings(), sale(), 11, &rush(), log(2, 5, 0))),
+        None
+    );
 }
