@@ -297,34 +297,6 @@ async fn release_returns_the_tickets_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn confirm_turns_a_hold_into_sold_tickets() {
-    let fx = Fixture::new().await;
-    let vip = TicketTypeId::new();
-    fx.load(&[(vip, 10, 0)]).await;
-
-    let paid = ReservationId::new();
-    assert_eq!(fx.admit(paid, &[(vip, 4)]).await, Admission::Admitted);
-    assert!(fx.guard.confirm(fx.event_id, paid).await.unwrap());
-    assert!(
-        !fx.guard.confirm(fx.event_id, paid).await.unwrap(),
-        "confirming twice sells nothing more"
-    );
-    fx.guard.release(fx.event_id, paid).await.unwrap();
-
-    let later_ms = NOW_MS + 2 * HOLD_MS;
-    let available = fx
-        .guard
-        .available(fx.event_id, vip, later_ms)
-        .await
-        .unwrap();
-    assert_eq!(
-        available,
-        Some(6),
-        "sold tickets stay taken after the hold's expiry"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lapsed_hold_does_not_count_and_is_purged() {
     let fx = Fixture::new().await;
     let vip = TicketTypeId::new();

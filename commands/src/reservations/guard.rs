@@ -191,20 +191,9 @@ impl ReservationGuard {
         event_id: EventId,
         reservation_id: ReservationId,
     ) -> Result<(), GuardError> {
-        self.drop_hold(event_id, reservation_id, "release").await?;
+        let args = vec![reservation_id.to_string()];
+        let _: i64 = self.run(&Scripts::get().release, event_id, args).await?;
         Ok(())
-    }
-
-    /// Turns a hold into sold tickets (payment confirmed). Returns `false` when the guard
-    /// does not hold it (never admitted here, lapsed, or guard missing): the caller should
-    /// then [`replace`](Self::replace) the guard from the log. Idempotent.
-    #[instrument(skip_all, fields(event_id = %event_id, reservation_id = %reservation_id))]
-    pub async fn confirm(
-        &self,
-        event_id: EventId,
-        reservation_id: ReservationId,
-    ) -> Result<bool, GuardError> {
-        self.drop_hold(event_id, reservation_id, "confirm").await
     }
 
     /// Follows a sale appended to the log at `log_version`: the hold's tickets stop being
@@ -333,17 +322,6 @@ impl ReservationGuard {
         reply
             .map(|free| u32::try_from(free).map_err(|_| unexpected(free)))
             .transpose()
-    }
-
-    async fn drop_hold(
-        &self,
-        event_id: EventId,
-        reservation_id: ReservationId,
-        mode: &'static str,
-    ) -> Result<bool, GuardError> {
-        let args = vec![reservation_id.to_string(), mode.to_owned()];
-        let dropped: i64 = self.run(&Scripts::get().drop_hold, event_id, args).await?;
-        Ok(dropped == 1)
     }
 
     async fn follow(&self, event_id: EventId, args: Vec<String>) -> Result<Followed, GuardError> {

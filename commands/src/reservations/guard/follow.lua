@@ -35,7 +35,7 @@ if kind == 'sell' or kind == 'sell_late' or kind == 'return' then
     return 'disagrees'
   end
   if kind ~= 'return' then
-    drop_hold(reservation_id, false)
+    drop_hold(reservation_id)
   end
   local sign = kind == 'return' and -1 or 1
   for _, line in ipairs(lines) do

@@ -13,10 +13,10 @@ local function decode_lines(encoded)
   return lines
 end
 
--- Takes one hold out of the counters; with to_sold its tickets stay taken as sold.
--- The meta hash is only touched while it exists, so a hold dropped after the guard
+-- Takes one hold out of the counters (its tickets are free again unless the caller
+-- counts them as sold). The meta hash is only touched while it exists, so a hold dropped after the guard
 -- vanished cannot recreate a half-empty guard that would look loaded.
-local function drop_hold(reservation_id, to_sold)
+local function drop_hold(reservation_id)
   local encoded = redis.call('HGET', lines_key, reservation_id)
   redis.call('ZREM', holds_key, reservation_id)
   if not encoded then
@@ -29,9 +29,6 @@ local function drop_hold(reservation_id, to_sold)
   redis.call('HINCRBY', meta_key, 'count', -1)
   for _, line in ipairs(decode_lines(encoded)) do
     redis.call('HINCRBY', meta_key, 'held:' .. line[1], -line[2])
-    if to_sold then
-      redis.call('HINCRBY', meta_key, 'sold:' .. line[1], line[2])
-    end
   end
   return true
 end
@@ -59,7 +56,7 @@ end
 local function purge_lapsed(now_ms)
   local lapsed = redis.call('ZRANGEBYSCORE', holds_key, '-inf', now_ms)
   for _, reservation_id in ipairs(lapsed) do
-    drop_hold(reservation_id, false)
+    drop_hold(reservation_id)
   end
 end
 

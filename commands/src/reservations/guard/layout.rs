@@ -40,7 +40,7 @@ impl EventKeys {
 /// The guard's scripts, each prefixed with the shared Lua functions of `holds.lua`.
 pub(super) struct Scripts {
     pub(super) admit: Script,
-    pub(super) drop_hold: Script,
+    pub(super) release: Script,
     pub(super) install: Script,
     pub(super) set_capacity: Script,
     pub(super) available: Script,
@@ -52,7 +52,10 @@ static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
         include_str!("holds.lua"),
         include_str!("admit.lua")
     )),
-    drop_hold: Script::from_lua(concat!(include_str!("holds.lua"), include_str!("drop.lua"))),
+    release: Script::from_lua(concat!(
+        include_str!("holds.lua"),
+        include_str!("release.lua")
+    )),
     install: Script::from_lua(concat!(
         include_str!("holds.lua"),
         include_str!("install.lua")
