@@ -22,7 +22,7 @@ use tracing::instrument;
 use super::desk::{DeskHandle, DeskJob, FoundHold, Stores};
 use super::direct;
 use super::guard::{
-    Admission, Followed, GuardError, GuardHold, GuardLine, GuardSnapshot, GuardStock,
+    Admission, Followed, GuardError, GuardHold, GuardLine, GuardSnapshot, GuardStock, Replaced,
     ReservationGuard,
 };
 use super::ReservationError;
@@ -54,6 +54,10 @@ pub struct Reservations {
 
 /// How long a catalogue state read for refusal reasons is reused.
 const CATALOGUE_REUSE: Duration = Duration::from_secs(1);
+
+/// How many times a rebuild reads the log again when the guard turned out to count facts
+/// the read missed (payments followed in place meanwhile), before dropping the guard.
+const GUARD_REBUILD_READS: usize = 3;
 
 impl Reservations {
     /// Reservations over the event store in `pool`, guarded by `guard` when given.
@@ -371,19 +375,40 @@ impl Reservations {
     }
 
     /// Rebuilds the guard of `event_id` from the log (only if missing unless `replace`).
+    /// A replacement read before facts the guard followed in place meanwhile is not
+    /// installed: the log is read again, and after [`GUARD_REBUILD_READS`] such reads the
+    /// guard is dropped instead, for the next request to load.
     async fn load_guard(&self, event_id: EventId, replace: bool) -> Result<(), ReservationError> {
         let Some(guard) = &self.guard else {
             return Ok(());
         };
-        let (inventory, event, version) = self.inventory_at_version(event_id).await?;
-        let snapshot = guard_snapshot(&inventory, &event, version);
-        let loaded = if replace {
-            guard.replace(event_id, &snapshot).await.map(|()| true)
-        } else {
-            guard.load_if_missing(event_id, &snapshot).await
-        };
-        loaded.map_err(|error| ReservationError::Store(error.to_string()))?;
-        tracing::info!(replace, "reservation guard loaded from the log");
+        let store_error = |error: GuardError| ReservationError::Store(error.to_string());
+        for _ in 0..GUARD_REBUILD_READS {
+            let (inventory, event, version) = self.inventory_at_version(event_id).await?;
+            let snapshot = guard_snapshot(&inventory, &event, version);
+            let installed = if replace {
+                guard
+                    .replace(event_id, &snapshot)
+                    .await
+                    .map_err(store_error)?
+                    == Replaced::Installed
+            } else {
+                guard
+                    .load_if_missing(event_id, &snapshot)
+                    .await
+                    .map_err(store_error)?;
+                true
+            };
+            if installed {
+                tracing::info!(replace, "reservation guard loaded from the log");
+                return Ok(());
+            }
+        }
+        tracing::info!("the guard kept following payments past every read of the log; dropping it");
+        guard
+            .forget(event_id)
+            .await
+            .map_err(|error| ReservationError::Store(error.to_string()))?;
         Ok(())
     }
 
