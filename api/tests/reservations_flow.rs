@@ -12,8 +12,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use carneau_commands::reservations::guard::ReservationGuard;
-use carneau_domain::ids::{EventId, TicketTypeId};
+use carneau_domain::ids::{EventId, OrderId, ReservationId, TicketTypeId};
+use carneau_domain::inventory::{HoldLine, Quantity};
 use chrono::{DateTime, TimeDelta, Utc};
+use fred::prelude::KeysInterface;
 use reqwest::StatusCode;
 use serde_json::json;
 use support::reservations::audit::audit_inventory_log;
@@ -587,4 +589,81 @@ async fn a_sold_out_event_still_names_the_more_fundamental_refusal() {
     http.reserve(sale.event_id, &[(sale.ticket_type_id, 1)])
         .await
         .problem(StatusCode::CONFLICT, "event-cancelled");
+}
+
+/// A Redis error while the guard follows a payment must not leave it behind the log until
+/// some later rebuild: after a missed refund return, the returned tickets would look sold
+/// and be refused to buyers. The failure is real and deterministic: the key of the marks
+/// of followed facts is made a string, so the follow script fails with WRONGTYPE (no other
+/// script reads that key).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guard_that_fails_to_follow_a_return_is_rebuilt_from_the_log() {
+    let app = spawn_reservation_app(&[]).await;
+    let http = app.http();
+    let event = app.create_published_event(4, 4).await;
+    let tt = event.ticket_type_id;
+    let held = http.reserve(event.event_id, &[(tt, 4)]).await;
+    assert_eq!(held.status, StatusCode::CREATED, "{}", held.body);
+    assert_eq!(guard_available(&app, event.event_id, tt).await, Some(0));
+
+    let reservations = &app.state.reservations;
+    let event_id = EventId::from_uuid(event.event_id);
+    let reservation_id = ReservationId::from_uuid(held.reservation_id());
+    let order_id = OrderId::new();
+    let lines = vec![HoldLine {
+        ticket_type_id: TicketTypeId::from_uuid(tt),
+        quantity: Quantity::parse(4).unwrap(),
+    }];
+    let (_, catalogue) = reservations.inventory(event_id).await.unwrap();
+    let sell_lines = lines.clone();
+    let sold = reservations
+        .decide(
+            event_id,
+            Box::new(move |inventory, now| {
+                inventory.sell_hold(&catalogue, reservation_id, order_id, &sell_lines, now)
+            }),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(sold.len(), 1);
+    assert_eq!(
+        guard_available(&app, event.event_id, tt).await,
+        Some(0),
+        "the sale is followed in place"
+    );
+
+    let marks = format!(
+        "{}guard:{{{}}}:followed",
+        app.redis.prefix(),
+        event.event_id
+    );
+    let () = app
+        .state
+        .redis
+        .set(marks, "not a sorted set", None, None, false)
+        .await
+        .unwrap();
+    let returned = reservations
+        .decide(
+            event_id,
+            Box::new(move |inventory, now| Ok(inventory.return_tickets(order_id, 1, &lines, now))),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(returned.len(), 1);
+    assert_eq!(
+        guard_available(&app, event.event_id, tt).await,
+        None,
+        "a guard that missed the return is dropped, not left saying sold out"
+    );
+
+    let again = http.reserve(event.event_id, &[(tt, 3)]).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+    assert_eq!(
+        guard_available(&app, event.event_id, tt).await,
+        Some(1),
+        "rebuilt from the log: 4 returned, 3 held again"
+    );
 }
