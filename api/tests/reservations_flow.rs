@@ -12,8 +12,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use carneau_commands::reservations::guard::ReservationGuard;
-use carneau_domain::ids::{EventId, TicketTypeId};
+use carneau_domain::ids::{EventId, OrderId, ReservationId, TicketTypeId};
+use carneau_domain::inventory::{HoldLine, Quantity};
 use chrono::{DateTime, TimeDelta, Utc};
+use fred::prelude::KeysInterface;
 use reqwest::StatusCode;
 use serde_json::json;
 use support::reservations::audit::audit_inventory_log;
@@ -587,4 +589,283 @@ async fn a_sold_out_event_still_names_the_more_fundamental_refusal() {
     http.reserve(sale.event_id, &[(sale.ticket_type_id, 1)])
         .await
         .problem(StatusCode::CONFLICT, "event-cancelled");
+}
+
+/// A Redis error while the guard follows a payment must not leave it behind the log until
+/// some later rebuild: after a missed refund return, the returned tickets would look sold
+/// and be refused to buyers. The failure is real and deterministic: the key of the marks
+/// of followed facts is made a string, so the follow script fails with WRONGTYPE (no other
+/// script reads that key).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guard_that_fails_to_follow_a_return_is_rebuilt_from_the_log() {
+    let app = spawn_reservation_app(&[]).await;
+    let http = app.http();
+    let event = app.create_published_event(4, 4).await;
+    let tt = event.ticket_type_id;
+    let held = http.reserve(event.event_id, &[(tt, 4)]).await;
+    assert_eq!(held.status, StatusCode::CREATED, "{}", held.body);
+    assert_eq!(guard_available(&app, event.event_id, tt).await, Some(0));
+
+    let reservations = &app.state.reservations;
+    let event_id = EventId::from_uuid(event.event_id);
+    let reservation_id = ReservationId::from_uuid(held.reservation_id());
+    let order_id = OrderId::new();
+    let lines = vec![HoldLine {
+        ticket_type_id: TicketTypeId::from_uuid(tt),
+        quantity: Quantity::parse(4).unwrap(),
+    }];
+    let (_, catalogue) = reservations.inventory(event_id).await.unwrap();
+    let sell_lines = lines.clone();
+    let sold = reservations
+        .decide(
+            event_id,
+            Box::new(move |inventory, now| {
+                inventory.sell_hold(&catalogue, reservation_id, order_id, &sell_lines, now)
+            }),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(sold.len(), 1);
+    assert_eq!(
+        guard_available(&app, event.event_id, tt).await,
+        Some(0),
+        "the sale is followed in place"
+    );
+
+    let marks = format!(
+        "{}guard:{{{}}}:followed",
+        app.redis.prefix(),
+        event.event_id
+    );
+    let () = app
+        .state
+        .redis
+        .set(marks, "not a sorted set", None, None, false)
+        .await
+        .unwrap();
+    let returned = reservations
+        .decide(
+            event_id,
+            Box::new(move |inventory, now| Ok(inventory.return_tickets(order_id, 1, &lines, now))),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(returned.len(), 1);
+    assert_eq!(
+        guard_available(&app, event.event_id, tt).await,
+        None,
+        "a guard that missed the return is dropped, not left saying sold out"
+    );
+
+    let again = http.reserve(event.event_id, &[(tt, 3)]).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+    assert_eq!(
+        guard_available(&app, event.event_id, tt).await,
+        Some(1),
+        "rebuilt from the log: 4 returned, 3 held again"
+    );
+}
+
+/// A TCP relay to the test Redis that can be switched to refuse every command with an
+/// error reply, as a Redis that is failing would: the guard's client meets a real failure
+/// on its own connection, while the test reads the guard through its own client.
+struct FailingLink {
+    address: std::net::SocketAddr,
+    refusing: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl FailingLink {
+    async fn start() -> Self {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let redis = carneau_testkit::redis_url()
+            .trim_start_matches("redis://")
+            .trim_end_matches('/')
+            .to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let refusing = std::sync::Arc::new(AtomicBool::new(false));
+        let switch = refusing.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let server = tokio::net::TcpStream::connect(&redis).await.unwrap();
+                let (mut from_client, to_client) = client.into_split();
+                let (mut from_server, mut to_server) = server.into_split();
+                let to_client = std::sync::Arc::new(tokio::sync::Mutex::new(to_client));
+                let replies = to_client.clone();
+                tokio::spawn(async move {
+                    let mut buffer = vec![0; 64 * 1024];
+                    while let Ok(read) = from_server.read(&mut buffer).await {
+                        if read == 0 {
+                            break;
+                        }
+                        let mut to_client = replies.lock().await;
+                        if to_client.write_all(&buffer[..read]).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+                let switch = switch.clone();
+                tokio::spawn(async move {
+                    let mut pending = Vec::new();
+                    let mut buffer = vec![0; 64 * 1024];
+                    while let Ok(read) = from_client.read(&mut buffer).await {
+                        if read == 0 {
+                            break;
+                        }
+                        pending.extend_from_slice(&buffer[..read]);
+                        let (complete, used) = whole_commands(&pending);
+                        let commands: Vec<u8> = pending.drain(..used).collect();
+                        if switch.load(Ordering::SeqCst) {
+                            let mut to_client = to_client.lock().await;
+                            for _ in 0..complete {
+                                let refusal = b"-ERR the link to Redis is down\r\n";
+                                if to_client.write_all(refusal).await.is_err() {
+                                    return;
+                                }
+                            }
+                        } else if to_server.write_all(&commands).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Self { address, refusing }
+    }
+
+    fn refuse(&self, refusing: bool) {
+        self.refusing
+            .store(refusing, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// A client connected to Redis through the link.
+    async fn client(&self) -> fred::prelude::Client {
+        use fred::prelude::{Builder, ClientLike, Config};
+        let config = Config::from_url(&format!("redis://{}", self.address)).unwrap();
+        let client = Builder::from_config(config).build().unwrap();
+        client.init().await.unwrap();
+        client
+    }
+}
+
+/// How many whole RESP commands (arrays of bulk strings) `bytes` starts with, and how
+/// many bytes they take.
+fn whole_commands(bytes: &[u8]) -> (usize, usize) {
+    fn line(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
+        let end = bytes[at..].windows(2).position(|pair| pair == b"\r\n")? + at;
+        let number = std::str::from_utf8(&bytes[at + 1..end])
+            .ok()?
+            .parse()
+            .ok()?;
+        Some((number, end + 2))
+    }
+    let (mut complete, mut used) = (0, 0);
+    'commands: while used < bytes.len() {
+        let Some((parts, mut at)) = line(bytes, used) else {
+            break;
+        };
+        for _ in 0..parts {
+            let Some((length, data)) = line(bytes, at) else {
+                break 'commands;
+            };
+            if bytes.len() < data + length + 2 {
+                break 'commands;
+            }
+            at = data + length + 2;
+        }
+        complete += 1;
+        used = at;
+    }
+    (complete, used)
+}
+
+/// When Redis fails both the guard's update after a refund's return and the drop that
+/// should follow, the process remembers it: its next requests bypass the guard (which
+/// still counts the returned tickets as sold) and, once Redis answers again, drop it so
+/// that it is rebuilt from the log; otherwise the returned tickets would stay refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guard_redis_failed_to_drop_is_bypassed_until_it_is_dropped() {
+    use carneau_commands::reservations::{ReservationMode, Reservations};
+    use carneau_domain::inventory::{HoldOutcome, HoldRequest};
+
+    let app = spawn_reservation_app(&[]).await;
+    let event = app.create_published_event(4, 4).await;
+    let tt = event.ticket_type_id;
+    let event_id = EventId::from_uuid(event.event_id);
+    let link = FailingLink::start().await;
+    let guard = ReservationGuard::new(link.client().await, app.redis.prefix());
+    let reservations = Reservations::new(
+        app.database.pool().clone(),
+        Some(guard),
+        ReservationMode::Batched,
+    );
+    let lines = move |quantity| {
+        vec![HoldLine {
+            ticket_type_id: TicketTypeId::from_uuid(tt),
+            quantity: Quantity::parse(quantity).unwrap(),
+        }]
+    };
+    let hold = |quantity| HoldRequest {
+        reservation_id: ReservationId::new(),
+        lines: lines(quantity),
+        expires_at: Utc::now() + TimeDelta::minutes(15),
+    };
+    let is_held = |outcome: &HoldOutcome| matches!(outcome, HoldOutcome::Held { .. });
+
+    let paid = hold(4);
+    let reservation_id = paid.reservation_id;
+    assert!(is_held(
+        &reservations.reserve(event_id, paid).await.unwrap()
+    ));
+    let (_, catalogue) = reservations.inventory(event_id).await.unwrap();
+    let order_id = OrderId::new();
+    let sold = reservations
+        .decide(
+            event_id,
+            Box::new(move |inventory, now| {
+                inventory.sell_hold(&catalogue, reservation_id, order_id, &lines(4), now)
+            }),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(sold.len(), 1);
+    assert_eq!(guard_available(&app, event.event_id, tt).await, Some(0));
+
+    link.refuse(true);
+    let returned = reservations
+        .decide(
+            event_id,
+            Box::new(move |inventory, now| {
+                Ok(inventory.return_tickets(order_id, 1, &lines(4), now))
+            }),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(returned.len(), 1);
+    assert_eq!(
+        guard_available(&app, event.event_id, tt).await,
+        Some(0),
+        "the guard missed the return and could not be dropped"
+    );
+    let bypassed = reservations.reserve(event_id, hold(3)).await.unwrap();
+    assert!(is_held(&bypassed), "the log decides alone: {bypassed:?}");
+
+    link.refuse(false);
+    let after = reservations.reserve(event_id, hold(1)).await.unwrap();
+    assert!(
+        is_held(&after),
+        "the stale guard would refuse it as sold out: {after:?}"
+    );
+    assert_eq!(
+        guard_available(&app, event.event_id, tt).await,
+        Some(0),
+        "dropped, then rebuilt from the log: 4 returned, then 3 and 1 held"
+    );
+    assert_eq!(reservations.drop_doubtful_guards().await, 0);
 }

@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use carneau_commands::reservations::guard::{
-    Admission, Followed, GuardHold, GuardLine, GuardSnapshot, GuardStock, ReservationGuard,
-    GUARD_EXPIRY_SLACK_MS, GUARD_IDLE_LIFETIME_MS,
+    Admission, Followed, GuardHold, GuardLine, GuardSnapshot, GuardStock, Replaced,
+    ReservationGuard, FOLLOWED_MARKS_KEPT, GUARD_EXPIRY_SLACK_MS, GUARD_IDLE_LIFETIME_MS,
 };
 use carneau_domain::ids::{EventId, ReservationId, TicketTypeId};
 use carneau_testkit::TestRedis;
@@ -106,6 +106,28 @@ impl Fixture {
             .return_tickets(self.event_id, log_version, &guard_lines(lines))
             .await
             .unwrap()
+    }
+
+    /// How many marks of facts followed in place the guard keeps now.
+    async fn followed_marks(&self) -> i64 {
+        let key = format!(
+            "{}guard:{{{}}}:followed",
+            self.redis.prefix(),
+            self.event_id
+        );
+        self.redis
+            .client()
+            .custom(CustomCommand::new_static("ZCARD", None, false), vec![key])
+            .await
+            .unwrap()
+    }
+
+    /// Replaces the guard with a snapshot of these (ticket type, capacity, sold) and no
+    /// holds, read at `log_version`.
+    async fn replace_at(&self, log_version: u64, stock: &[(TicketTypeId, u32, u32)]) -> Replaced {
+        let mut read = snapshot(stock, vec![]);
+        read.log_version = log_version;
+        self.guard.replace(self.event_id, &read).await.unwrap()
     }
 
     /// PEXPIRETIME of the meta, holds and lines keys.
@@ -293,34 +315,6 @@ async fn release_returns_the_tickets_once() {
         fx.admit(reservation, &[(vip, 4)]).await,
         Admission::Admitted,
         "a released id can hold again"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn confirm_turns_a_hold_into_sold_tickets() {
-    let fx = Fixture::new().await;
-    let vip = TicketTypeId::new();
-    fx.load(&[(vip, 10, 0)]).await;
-
-    let paid = ReservationId::new();
-    assert_eq!(fx.admit(paid, &[(vip, 4)]).await, Admission::Admitted);
-    assert!(fx.guard.confirm(fx.event_id, paid).await.unwrap());
-    assert!(
-        !fx.guard.confirm(fx.event_id, paid).await.unwrap(),
-        "confirming twice sells nothing more"
-    );
-    fx.guard.release(fx.event_id, paid).await.unwrap();
-
-    let later_ms = NOW_MS + 2 * HOLD_MS;
-    let available = fx
-        .guard
-        .available(fx.event_id, vip, later_ms)
-        .await
-        .unwrap();
-    assert_eq!(
-        available,
-        Some(6),
-        "sold tickets stay taken after the hold's expiry"
     );
 }
 
@@ -910,5 +904,109 @@ async fn payment_follow_cost() {
     );
     println!(
         "guard after a payment with {HOLDS} holds: rebuild {rebuild_ms:.1} ms, follow in place {follow_ms:.3} ms"
+    );
+}
+
+/// Marks of followed facts are bounded: only the latest [`FOLLOWED_MARKS_KEPT`] are kept,
+/// and each fact is still counted once, whether it comes in order, out of order or again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn followed_marks_stay_bounded_and_each_fact_counts_once() {
+    let fx = Fixture::new().await;
+    let vip = TicketTypeId::new();
+    let facts = 2 * FOLLOWED_MARKS_KEPT + 500;
+    fx.load(&[(vip, facts + 10, facts)]).await;
+    // Version 7 is never followed (its follower crashed, say); versions come in pairs
+    // swapped (2 before 1, 4 before 3...), and every tenth is followed twice.
+    let never_followed = 7;
+    let mut order: Vec<u64> = (1..=u64::from(facts))
+        .filter(|&version| version != never_followed)
+        .collect();
+    for pair in order.chunks_mut(2) {
+        pair.reverse();
+    }
+    let mut applied = 0;
+    for (i, &version) in order.iter().enumerate() {
+        assert_eq!(
+            fx.return_tickets(version, &[(vip, 1)]).await,
+            Followed::Applied,
+            "version {version}"
+        );
+        applied += 1;
+        if i % 10 == 0 {
+            assert_eq!(
+                fx.return_tickets(version, &[(vip, 1)]).await,
+                Followed::AlreadyCounted,
+                "a repeat of version {version}"
+            );
+        }
+        assert!(fx.followed_marks().await <= i64::from(FOLLOWED_MARKS_KEPT));
+    }
+    assert_eq!(fx.followed_marks().await, i64::from(FOLLOWED_MARKS_KEPT));
+    assert_eq!(fx.available(vip).await, Some(10 + applied));
+
+    let latest = *order.iter().max().unwrap();
+    assert_eq!(
+        fx.return_tickets(latest, &[(vip, 1)]).await,
+        Followed::AlreadyCounted,
+        "a repeat of a recent fact"
+    );
+    assert_eq!(
+        fx.return_tickets(never_followed, &[(vip, 1)]).await,
+        Followed::Disagrees,
+        "a fact older than every mark kept: only the log knows whether it was counted"
+    );
+    assert_eq!(
+        fx.return_tickets(1, &[(vip, 1)]).await,
+        Followed::Disagrees,
+        "an old repeat cannot be told apart from it"
+    );
+    assert_eq!(
+        fx.available(vip).await,
+        Some(10 + applied),
+        "nothing changed"
+    );
+
+    // A rebuild from the log counts everything up to its version and drops the marks.
+    assert_eq!(
+        fx.replace_at(u64::from(facts), &[(vip, facts + 10, 0)])
+            .await,
+        Replaced::Installed
+    );
+    assert_eq!(fx.followed_marks().await, 0);
+    assert_eq!(
+        fx.return_tickets(never_followed, &[(vip, 1)]).await,
+        Followed::AlreadyCounted
+    );
+}
+
+/// A rebuild that read the log before a refund's return, installed after the return was
+/// followed in place, would wipe it: the returned tickets would look sold until the next
+/// rebuild. The guard refuses such a snapshot, and one older than its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_read_before_a_fact_the_guard_followed_is_not_installed() {
+    let fx = Fixture::new().await;
+    let vip = TicketTypeId::new();
+    assert_eq!(fx.replace_at(5, &[(vip, 10, 4)]).await, Replaced::Installed);
+
+    // The rebuild reads the log at 6; the return appended at 7 is followed meanwhile.
+    assert_eq!(fx.return_tickets(7, &[(vip, 2)]).await, Followed::Applied);
+    assert_eq!(fx.replace_at(6, &[(vip, 10, 4)]).await, Replaced::Stale);
+    assert_eq!(fx.available(vip).await, Some(8), "the return still counts");
+
+    // Read again, after the return: installed, and the return is not counted twice.
+    assert_eq!(fx.replace_at(7, &[(vip, 10, 2)]).await, Replaced::Installed);
+    assert_eq!(
+        fx.return_tickets(7, &[(vip, 2)]).await,
+        Followed::AlreadyCounted
+    );
+    assert_eq!(fx.available(vip).await, Some(8));
+
+    // Nor does an older read replace a guard installed from a newer one.
+    assert_eq!(fx.replace_at(6, &[(vip, 10, 4)]).await, Replaced::Stale);
+    assert_eq!(fx.replace_at(7, &[(vip, 10, 3)]).await, Replaced::Installed);
+    assert_eq!(
+        fx.available(vip).await,
+        Some(7),
+        "a read at the same version is the log's word"
     );
 }

@@ -4,7 +4,7 @@
 //! tracks in-flight holds with their expiry. It is derived state: when it is missing the
 //! caller rebuilds it from the log, and the log's decision always wins afterwards.
 //!
-//! Each operation is one Lua script call on three keys of one event, all under the hash
+//! Each operation is one Lua script call on four keys of one event, all under the hash
 //! tag `{<event_id>}` so the guard works on a cluster too (the `layout` module names them).
 
 mod layout;
@@ -21,6 +21,12 @@ use layout::{decode_admission, encode_lines, merge_lines, EventKeys, Scripts};
 
 /// How long a guard outlives its latest hold before Redis drops it as abandoned.
 pub const GUARD_IDLE_LIFETIME_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// How many marks of payment facts followed in place the guard keeps (the latest ones):
+/// enough for facts followed out of order by concurrent payments, bounded however many
+/// payments an event takes. A fact older than every mark kept, and newer than the
+/// guard's snapshot, makes the guard ask to be rebuilt ([`Followed::Disagrees`]).
+pub const FOLLOWED_MARKS_KEPT: u32 = 1024;
 
 /// How far past [`GUARD_IDLE_LIFETIME_MS`] an admission pushes the guard's expiry, so that
 /// only about one admission per this period rewrites the expiry of the keys.
@@ -118,9 +124,20 @@ pub enum Followed {
     /// The guard for this event is missing (or was found broken and dropped).
     NotLoaded,
     /// The guard lacks what the fact starts from (the hold being sold or extended, the
-    /// sold tickets being returned, a ticket type): nothing was changed, and the guard
-    /// should be rebuilt from the log.
+    /// sold tickets being returned, a ticket type), or the fact is older than every mark
+    /// it keeps ([`FOLLOWED_MARKS_KEPT`]) so it cannot tell whether it counted it: nothing
+    /// was changed, and the guard should be rebuilt from the log.
     Disagrees,
+}
+
+/// What [`ReservationGuard::replace`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replaced {
+    /// The snapshot is the guard now.
+    Installed,
+    /// The guard in place counts facts the snapshot was read before (it was installed from
+    /// a later read, or followed a later fact in place); it was kept. Read the log again.
+    Stale,
 }
 
 /// Admission filter for holds, kept in Redis under `prefix`.
@@ -191,20 +208,9 @@ impl ReservationGuard {
         event_id: EventId,
         reservation_id: ReservationId,
     ) -> Result<(), GuardError> {
-        self.drop_hold(event_id, reservation_id, "release").await?;
+        let args = vec![reservation_id.to_string()];
+        let _: i64 = self.run(&Scripts::get().release, event_id, args).await?;
         Ok(())
-    }
-
-    /// Turns a hold into sold tickets (payment confirmed). Returns `false` when the guard
-    /// does not hold it (never admitted here, lapsed, or guard missing): the caller should
-    /// then [`replace`](Self::replace) the guard from the log. Idempotent.
-    #[instrument(skip_all, fields(event_id = %event_id, reservation_id = %reservation_id))]
-    pub async fn confirm(
-        &self,
-        event_id: EventId,
-        reservation_id: ReservationId,
-    ) -> Result<bool, GuardError> {
-        self.drop_hold(event_id, reservation_id, "confirm").await
     }
 
     /// Follows a sale appended to the log at `log_version`: the hold's tickets stop being
@@ -223,6 +229,7 @@ impl ReservationGuard {
         let kind = if late { "sell_late" } else { "sell" };
         let args = vec![
             log_version.to_string(),
+            FOLLOWED_MARKS_KEPT.to_string(),
             kind.to_owned(),
             reservation_id.to_string(),
             encode_lines(&merge_lines(lines)),
@@ -244,6 +251,7 @@ impl ReservationGuard {
         let keep_until_ms = expires_at_ms.saturating_add(GUARD_IDLE_LIFETIME_MS);
         let args = vec![
             log_version.to_string(),
+            FOLLOWED_MARKS_KEPT.to_string(),
             "extend".to_owned(),
             reservation_id.to_string(),
             expires_at_ms.to_string(),
@@ -267,6 +275,7 @@ impl ReservationGuard {
     ) -> Result<Followed, GuardError> {
         let args = vec![
             log_version.to_string(),
+            FOLLOWED_MARKS_KEPT.to_string(),
             "return".to_owned(),
             String::new(),
             encode_lines(&merge_lines(lines)),
@@ -274,26 +283,32 @@ impl ReservationGuard {
         self.follow(event_id, args).await
     }
 
-    /// Installs `snapshot` only if the event's guard does not exist, atomically: a guard
-    /// that another process loaded meanwhile is kept. Returns whether it was installed.
+    /// Installs `snapshot` only if the event's guard does not exist (or is broken),
+    /// atomically: a guard that another process loaded meanwhile is kept. Returns whether
+    /// it was installed.
     #[instrument(skip_all, fields(event_id = %event_id))]
     pub async fn load_if_missing(
         &self,
         event_id: EventId,
         snapshot: &GuardSnapshot,
     ) -> Result<bool, GuardError> {
-        self.install(event_id, snapshot, "if_missing").await
+        Ok(self.install(event_id, snapshot, "if_missing").await? == 1)
     }
 
-    /// Replaces the event's guard with `snapshot`, atomically (the log disagreed with it).
+    /// Replaces the event's guard with `snapshot`, atomically (the log disagreed with it),
+    /// unless the guard counts facts after the snapshot's `log_version`: a rebuild that
+    /// read the log before a refund's return was followed in place must not wipe it.
     #[instrument(skip_all, fields(event_id = %event_id))]
     pub async fn replace(
         &self,
         event_id: EventId,
         snapshot: &GuardSnapshot,
-    ) -> Result<(), GuardError> {
-        self.install(event_id, snapshot, "replace").await?;
-        Ok(())
+    ) -> Result<Replaced, GuardError> {
+        match self.install(event_id, snapshot, "replace").await? {
+            1 => Ok(Replaced::Installed),
+            -1 => Ok(Replaced::Stale),
+            other => Err(unexpected(other)),
+        }
     }
 
     /// Records a catalogue change of one ticket type's capacity (adding the type if new).
@@ -335,17 +350,6 @@ impl ReservationGuard {
             .transpose()
     }
 
-    async fn drop_hold(
-        &self,
-        event_id: EventId,
-        reservation_id: ReservationId,
-        mode: &'static str,
-    ) -> Result<bool, GuardError> {
-        let args = vec![reservation_id.to_string(), mode.to_owned()];
-        let dropped: i64 = self.run(&Scripts::get().drop_hold, event_id, args).await?;
-        Ok(dropped == 1)
-    }
-
     async fn follow(&self, event_id: EventId, args: Vec<String>) -> Result<Followed, GuardError> {
         let reply: String = self.run(&Scripts::get().follow, event_id, args).await?;
         match reply.as_str() {
@@ -362,15 +366,14 @@ impl ReservationGuard {
         event_id: EventId,
         snapshot: &GuardSnapshot,
         mode: &'static str,
-    ) -> Result<bool, GuardError> {
+    ) -> Result<i64, GuardError> {
         let latest_hold_ms = snapshot.holds.iter().map(|hold| hold.expires_at_ms).max();
         let keep_until_ms = latest_hold_ms
             .unwrap_or(i64::MIN)
             .max(wall_clock_ms())
             .saturating_add(GUARD_IDLE_LIFETIME_MS);
         let args = layout::install_args(mode, keep_until_ms, snapshot)?;
-        let installed: i64 = self.run(&Scripts::get().install, event_id, args).await?;
-        Ok(installed == 1)
+        self.run(&Scripts::get().install, event_id, args).await
     }
 
     /// Runs one guard script on the event's keys: EVALSHA, or EVAL with the script's body

@@ -5,7 +5,7 @@
 //! log and appends. Only the append makes a hold real; the guard is derived state and the
 //! log wins whenever they disagree.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -22,7 +22,7 @@ use tracing::instrument;
 use super::desk::{DeskHandle, DeskJob, FoundHold, Stores};
 use super::direct;
 use super::guard::{
-    Admission, Followed, GuardError, GuardHold, GuardLine, GuardSnapshot, GuardStock,
+    Admission, Followed, GuardError, GuardHold, GuardLine, GuardSnapshot, GuardStock, Replaced,
     ReservationGuard,
 };
 use super::ReservationError;
@@ -50,10 +50,17 @@ pub struct Reservations {
     /// One catalogue load at a time: when a reused state ages out in the middle of a
     /// flash sale, hundreds of refusals would otherwise load it at once.
     catalogue_load: tokio::sync::Mutex<()>,
+    /// Events whose guard may have missed a fact of the log and could not be dropped
+    /// (Redis failed): not asked until dropped, which the next request or sweep retries.
+    guards_to_drop: Mutex<HashSet<EventId>>,
 }
 
 /// How long a catalogue state read for refusal reasons is reused.
 const CATALOGUE_REUSE: Duration = Duration::from_secs(1);
+
+/// How many times a rebuild reads the log again when the guard turned out to count facts
+/// the read missed (payments followed in place meanwhile), before dropping the guard.
+const GUARD_REBUILD_READS: usize = 3;
 
 impl Reservations {
     /// Reservations over the event store in `pool`, guarded by `guard` when given.
@@ -72,6 +79,7 @@ impl Reservations {
             desks: Mutex::default(),
             catalogue: Mutex::default(),
             catalogue_load: tokio::sync::Mutex::new(()),
+            guards_to_drop: Mutex::default(),
         }
     }
 
@@ -204,12 +212,63 @@ impl Reservations {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .remove(&event_id);
-        if let Some(guard) = &self.guard {
-            if let Err(error) = guard.forget(event_id).await {
-                // Until the guard's keys lapse, a raised capacity stays unsold.
-                tracing::warn!(%error, "could not drop the reservation guard after a change");
+        self.drop_guard(event_id).await;
+    }
+
+    /// Drops the event's guard, which may be behind the log, so that the next request
+    /// rebuilds it. If Redis fails, the event is remembered: its guard is not asked until
+    /// a later request or sweep ([`Self::drop_doubtful_guards`]) manages to drop it.
+    async fn drop_guard(&self, event_id: EventId) {
+        let Some(guard) = &self.guard else { return };
+        let dropped = guard.forget(event_id).await;
+        let mut to_drop = self
+            .guards_to_drop
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match dropped {
+            Ok(()) => {
+                to_drop.remove(&event_id);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "could not drop a reservation guard behind the log; bypassing it until dropped");
+                to_drop.insert(event_id);
             }
         }
+    }
+
+    /// Whether the event's guard must not be asked: it may be behind the log and could
+    /// not be dropped yet. Tries to drop it again first.
+    async fn guard_in_doubt(&self, event_id: EventId) -> bool {
+        let in_doubt = |this: &Self| {
+            this.guards_to_drop
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .contains(&event_id)
+        };
+        if !in_doubt(self) {
+            return false;
+        }
+        self.drop_guard(event_id).await;
+        in_doubt(self)
+    }
+
+    /// Retries dropping the guards that may be behind the log and that Redis failed to
+    /// drop (see [`Self::drop_guard`]); the sweeper calls it. Returns how many remain.
+    pub async fn drop_doubtful_guards(&self) -> usize {
+        let events: Vec<EventId> = self
+            .guards_to_drop
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .iter()
+            .copied()
+            .collect();
+        for event_id in events {
+            self.drop_guard(event_id).await;
+        }
+        self.guards_to_drop
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .len()
     }
 
     /// Sends a job to the event's desk, starting one if none runs.
@@ -248,6 +307,9 @@ impl Reservations {
         let Some(guard) = &self.guard else {
             return GuardVerdict::Bypassed;
         };
+        if self.guard_in_doubt(event_id).await {
+            return GuardVerdict::Bypassed;
+        }
         let lines = guard_lines(&request.lines);
         let expires_at_ms = guard_expiry_ms(request.expires_at);
         for _ in 0..2 {
@@ -371,19 +433,37 @@ impl Reservations {
     }
 
     /// Rebuilds the guard of `event_id` from the log (only if missing unless `replace`).
+    /// A replacement read before facts the guard followed in place meanwhile is not
+    /// installed: the log is read again, and after [`GUARD_REBUILD_READS`] such reads the
+    /// guard is dropped instead, for the next request to load.
     async fn load_guard(&self, event_id: EventId, replace: bool) -> Result<(), ReservationError> {
         let Some(guard) = &self.guard else {
             return Ok(());
         };
-        let (inventory, event, version) = self.inventory_at_version(event_id).await?;
-        let snapshot = guard_snapshot(&inventory, &event, version);
-        let loaded = if replace {
-            guard.replace(event_id, &snapshot).await.map(|()| true)
-        } else {
-            guard.load_if_missing(event_id, &snapshot).await
-        };
-        loaded.map_err(|error| ReservationError::Store(error.to_string()))?;
-        tracing::info!(replace, "reservation guard loaded from the log");
+        let store_error = |error: GuardError| ReservationError::Store(error.to_string());
+        for _ in 0..GUARD_REBUILD_READS {
+            let (inventory, event, version) = self.inventory_at_version(event_id).await?;
+            let snapshot = guard_snapshot(&inventory, &event, version);
+            let installed = if replace {
+                guard
+                    .replace(event_id, &snapshot)
+                    .await
+                    .map_err(store_error)?
+                    == Replaced::Installed
+            } else {
+                guard
+                    .load_if_missing(event_id, &snapshot)
+                    .await
+                    .map_err(store_error)?;
+                true
+            };
+            if installed {
+                tracing::info!(replace, "reservation guard loaded from the log");
+                return Ok(());
+            }
+        }
+        tracing::info!("the guard kept following payments past every read of the log; dropping it");
+        self.drop_guard(event_id).await;
         Ok(())
     }
 
@@ -408,13 +488,16 @@ impl Reservations {
                     );
                     if let Err(error) = self.load_guard(event_id, true).await {
                         tracing::warn!(%error, "could not rebuild the reservation guard");
+                        self.drop_guard(event_id).await;
                     }
                     return;
                 }
                 Err(error) => {
-                    // As when a rebuild fails: the guard is off until its holds lapse or
-                    // the log refuses what it admits, never in a way that sells twice.
-                    tracing::warn!(%error, "could not update the reservation guard after a payment");
+                    // The guard may have missed the fact: a missed return would keep its
+                    // tickets looking sold until the next rebuild, so make that rebuild
+                    // happen on the next request.
+                    tracing::warn!(%error, "could not update the reservation guard after a payment; dropping it");
+                    self.drop_guard(event_id).await;
                     return;
                 }
             }

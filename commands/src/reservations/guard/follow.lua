@@ -1,19 +1,28 @@
 -- Follows one payment fact of the log in place, instead of reinstalling the whole guard.
--- ARGV: the fact's position in the event's inventory log (its version), the kind
--- ('sell' | 'sell_late' | 'extend' | 'return'), the reservation id (empty for 'return'),
--- the encoded lines ('extend': the new expiry ms), then for 'extend' keep_until_ms and
--- extend_to_ms. Replies 'applied', 'already_counted' (a repeat, or a snapshot read after
--- the fact), 'not_loaded', or 'disagrees' (the guard lacks what the fact starts from; it
--- is left untouched and the caller rebuilds it from the log).
-local version, kind, reservation_id, payload = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+-- ARGV: the fact's position in the event's inventory log (its version), how many marks of
+-- followed facts to keep, the kind ('sell' | 'sell_late' | 'extend' | 'return'), the
+-- reservation id (empty for 'return'), the encoded lines ('extend': the new expiry ms),
+-- then for 'extend' keep_until_ms and extend_to_ms. Replies 'applied', 'already_counted'
+-- (a repeat, or a snapshot read after the fact), 'not_loaded', or 'disagrees' (the guard
+-- lacks what the fact starts from, or cannot tell whether it counted it; it is left
+-- untouched and the caller rebuilds it from the log).
+local version, kept_marks, kind, reservation_id, payload =
+  ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
 
 if not is_loaded() then
   return 'not_loaded'
 end
 -- A snapshot counts every fact up to its version; a fact after it is marked once counted.
-local seen = redis.call('HMGET', meta_key, 'version', 'followed:' .. version)
-if tonumber(seen[1] or 0) >= tonumber(version) or seen[2] then
+-- Only the latest marks are kept (a payment fact is followed right after its append, so a
+-- late one is rare), and a fact at or below the highest mark let go (`forgotten`) could
+-- be a repeat or a fact never followed: only the log can tell.
+local fact = tonumber(version)
+local floors = redis.call('HMGET', meta_key, 'version', 'forgotten')
+if fact <= tonumber(floors[1] or 0) or redis.call('ZSCORE', followed_key, version) then
   return 'already_counted'
+end
+if fact <= tonumber(floors[2] or 0) then
+  return 'disagrees'
 end
 
 -- Everything is checked before anything is written: a script that errs half-way is not
@@ -35,7 +44,7 @@ if kind == 'sell' or kind == 'sell_late' or kind == 'return' then
     return 'disagrees'
   end
   if kind ~= 'return' then
-    drop_hold(reservation_id, false)
+    drop_hold(reservation_id)
   end
   local sign = kind == 'return' and -1 or 1
   for _, line in ipairs(lines) do
@@ -46,9 +55,22 @@ elseif kind == 'extend' then
     return 'disagrees'
   end
   redis.call('ZADD', holds_key, 'XX', payload, reservation_id)
-  keep_until(ARGV[5], ARGV[6])
+  keep_until(ARGV[6], ARGV[7])
 else
   return redis.error_reply('unknown guard update ' .. tostring(kind))
 end
-redis.call('HSET', meta_key, 'followed:' .. version, 1)
+redis.call('ZADD', followed_key, fact, version)
+local excess = redis.call('ZCARD', followed_key) - kept_marks
+if excess > 0 then
+  -- Member, score pairs in ascending order: the last score is the highest let go.
+  local let_go = redis.call('ZPOPMIN', followed_key, excess)
+  redis.call('HSET', meta_key, 'forgotten', let_go[#let_go])
+end
+-- A new marks key lives as long as the rest of the guard (keep_until moves them together).
+if redis.call('PTTL', followed_key) == -1 then
+  local deadline = redis.call('PEXPIRETIME', meta_key)
+  if deadline > 0 then
+    redis.call('PEXPIREAT', followed_key, deadline)
+  end
+end
 return 'applied'

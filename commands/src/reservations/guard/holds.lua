@@ -1,9 +1,10 @@
--- Shared prelude of the guard scripts. Every script gets the same three keys of one
+-- Shared prelude of the guard scripts. Every script gets the same four keys of one
 -- event: KEYS[1] the meta hash (loaded marker plus cap:/sold:/held: per ticket type),
 -- KEYS[2] the sorted set of holds scored by expiry ms, KEYS[3] the hash of each hold's
--- encoded lines ("<ticket type>=<quantity>;...").
+-- encoded lines ("<ticket type>=<quantity>;..."), KEYS[4] the sorted set of the log
+-- versions of the latest facts followed in place (follow.lua), scored by version.
 
-local meta_key, holds_key, lines_key = KEYS[1], KEYS[2], KEYS[3]
+local meta_key, holds_key, lines_key, followed_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 
 local function decode_lines(encoded)
   local lines = {}
@@ -13,10 +14,10 @@ local function decode_lines(encoded)
   return lines
 end
 
--- Takes one hold out of the counters; with to_sold its tickets stay taken as sold.
--- The meta hash is only touched while it exists, so a hold dropped after the guard
+-- Takes one hold out of the counters (its tickets are free again unless the caller
+-- counts them as sold). The meta hash is only touched while it exists, so a hold dropped after the guard
 -- vanished cannot recreate a half-empty guard that would look loaded.
-local function drop_hold(reservation_id, to_sold)
+local function drop_hold(reservation_id)
   local encoded = redis.call('HGET', lines_key, reservation_id)
   redis.call('ZREM', holds_key, reservation_id)
   if not encoded then
@@ -29,26 +30,25 @@ local function drop_hold(reservation_id, to_sold)
   redis.call('HINCRBY', meta_key, 'count', -1)
   for _, line in ipairs(decode_lines(encoded)) do
     redis.call('HINCRBY', meta_key, 'held:' .. line[1], -line[2])
-    if to_sold then
-      redis.call('HINCRBY', meta_key, 'sold:' .. line[1], line[2])
-    end
   end
   return true
 end
 
--- Whether the guard is loaded and whole. Redis can lose one key of the three (eviction,
--- a partial delete); the counters would then never come down as holds lapse, and the
--- event would look sold out for good. meta's `count` must match both hold keys, else the
--- whole guard is dropped so that the caller rebuilds it from the log.
+-- Whether the guard is loaded and whole. Redis can lose one of its keys (eviction, a
+-- partial delete); without a hold key the counters would never come down as holds lapse,
+-- and the event would look sold out for good. meta's `count` must match both hold keys,
+-- else the whole guard is dropped so that the caller rebuilds it from the log. (Losing
+-- only the marks of followed facts would at worst count a repeated fact twice, and a fact
+-- is followed once, by the process that appended it: not worth a check per admission.)
 local function is_loaded()
   local count = redis.call('HGET', meta_key, 'count')
   if not count then
-    redis.call('DEL', meta_key, holds_key, lines_key)
+    redis.call('DEL', meta_key, holds_key, lines_key, followed_key)
     return false
   end
   count = tonumber(count)
   if redis.call('ZCARD', holds_key) ~= count or redis.call('HLEN', lines_key) ~= count then
-    redis.call('DEL', meta_key, holds_key, lines_key)
+    redis.call('DEL', meta_key, holds_key, lines_key, followed_key)
     return false
   end
   return true
@@ -59,7 +59,7 @@ end
 local function purge_lapsed(now_ms)
   local lapsed = redis.call('ZRANGEBYSCORE', holds_key, '-inf', now_ms)
   for _, reservation_id in ipairs(lapsed) do
-    drop_hold(reservation_id, false)
+    drop_hold(reservation_id)
   end
 end
 
@@ -76,7 +76,7 @@ end
 -- Abandoned guards must go away; a guard in use keeps living past its last hold. The
 -- deadline is pushed only when it falls short of min_ms, and then past it to extend_ms, so
 -- most calls only read it. Holds and lines are probed because Redis deletes them when
--- they empty and recreates them without an expiry; the three keys share one deadline.
+-- they empty and recreates them without an expiry; the keys share one deadline.
 local function keep_until(min_ms, extend_ms)
   local min_deadline = tonumber(min_ms)
   if redis.call('PEXPIRETIME', holds_key) >= min_deadline

@@ -1,11 +1,24 @@
 -- ARGV: 'if_missing' | 'replace', keep_until_ms, the log version the snapshot was read at,
 -- number of ticket types, then per ticket type (id, capacity, sold, held), then per hold
--- (reservation id, expires_at_ms, lines). Marks of facts followed in place (follow.lua)
--- go with the old meta hash: the snapshot counts every fact up to its version.
-if ARGV[1] == 'if_missing' and redis.call('EXISTS', meta_key) == 1 then
-  return 0
+-- (reservation id, expires_at_ms, lines). Replies 1 (installed), 0 (a guard exists and
+-- 'if_missing' keeps it) or -1 (stale: the guard in place counts a fact the snapshot was
+-- read before; the caller reads the log again). Marks of facts followed in place
+-- (follow.lua) go with the old guard: the snapshot counts every fact up to its version.
+local snapshot_version = tonumber(ARGV[3])
+if redis.call('EXISTS', meta_key) == 1 and is_loaded() then
+  if ARGV[1] == 'if_missing' then
+    return 0
+  end
+  -- Installing a snapshot older than what the guard already counts would wipe facts
+  -- followed in place since (a refund's return: its tickets would look sold until the
+  -- next rebuild), and nobody follows them again.
+  local loaded_version = tonumber(redis.call('HGET', meta_key, 'version') or 0)
+  local latest = redis.call('ZRANGE', followed_key, -1, -1)[1]
+  if loaded_version > snapshot_version or tonumber(latest or 0) > snapshot_version then
+    return -1
+  end
 end
-redis.call('DEL', meta_key, holds_key, lines_key)
+redis.call('DEL', meta_key, holds_key, lines_key, followed_key)
 redis.call('HSET', meta_key, 'loaded', '1', 'count', 0, 'version', ARGV[3])
 local next_arg = 5
 for _ = 1, tonumber(ARGV[4]) do

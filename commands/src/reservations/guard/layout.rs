@@ -10,7 +10,7 @@ use fred::types::Value;
 
 use super::{unexpected, Admission, GuardError, GuardLine, GuardSnapshot};
 
-/// The three keys of one event's guard. They share the hash tag `{<event_id>}`, so they
+/// The four keys of one event's guard. They share the hash tag `{<event_id>}`, so they
 /// live in one cluster slot and a script may touch them together.
 pub(super) struct EventKeys {
     /// Hash: `loaded` marker plus `cap:`, `sold:` and `held:` per ticket type.
@@ -19,6 +19,8 @@ pub(super) struct EventKeys {
     holds: String,
     /// Hash: reservation id to its encoded lines, so release and expiry know quantities.
     lines: String,
+    /// Sorted set: log versions of the latest facts followed in place, scored by version.
+    followed: String,
 }
 
 impl EventKeys {
@@ -28,19 +30,20 @@ impl EventKeys {
             meta: format!("{base}:meta"),
             holds: format!("{base}:holds"),
             lines: format!("{base}:lines"),
+            followed: format!("{base}:followed"),
         }
     }
 
     /// In the order every script expects them in KEYS.
     pub(super) fn all(self) -> Vec<String> {
-        vec![self.meta, self.holds, self.lines]
+        vec![self.meta, self.holds, self.lines, self.followed]
     }
 }
 
 /// The guard's scripts, each prefixed with the shared Lua functions of `holds.lua`.
 pub(super) struct Scripts {
     pub(super) admit: Script,
-    pub(super) drop_hold: Script,
+    pub(super) release: Script,
     pub(super) install: Script,
     pub(super) set_capacity: Script,
     pub(super) available: Script,
@@ -52,7 +55,10 @@ static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
         include_str!("holds.lua"),
         include_str!("admit.lua")
     )),
-    drop_hold: Script::from_lua(concat!(include_str!("holds.lua"), include_str!("drop.lua"))),
+    release: Script::from_lua(concat!(
+        include_str!("holds.lua"),
+        include_str!("release.lua")
+    )),
     install: Script::from_lua(concat!(
         include_str!("holds.lua"),
         include_str!("install.lua")
