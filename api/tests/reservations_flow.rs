@@ -869,3 +869,91 @@ async fn a_guard_redis_failed_to_drop_is_bypassed_until_it_is_dropped() {
     );
     assert_eq!(reservations.drop_doubtful_guards().await, 0);
 }
+
+/// Payments reach the inventory as decisions of its desk; many at once are decided in
+/// order, each on what the ones before it left, whether they share an append or not.
+/// Thirty late sales of one ticket each (for reservations never held) race for ten
+/// tickets: exactly ten are sold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_sales_are_decided_in_order_and_never_oversell() {
+    use carneau_commands::aggregate_store::AggregateStore;
+    use carneau_domain::event::Event;
+    use carneau_domain::ids::{OrderId, ReservationId};
+    use carneau_domain::inventory::{HoldLine, InventoryError, Quantity};
+
+    const CAPACITY: u32 = 10;
+    const SALES: usize = 30;
+    let app = spawn_reservation_app(&[]).await;
+    let event = app.create_published_event(CAPACITY, 4).await;
+    let event_id = EventId::from_uuid(event.event_id);
+    let catalogue = AggregateStore::<Event>::new(app.database.pool().clone(), ())
+        .load(&event_id.to_aggregate_id())
+        .await
+        .unwrap()
+        .state;
+    let line = HoldLine {
+        ticket_type_id: TicketTypeId::from_uuid(event.ticket_type_id),
+        quantity: Quantity::parse(1).unwrap(),
+    };
+
+    let sales: Vec<_> = (0..SALES)
+        .map(|_| {
+            let (reservations, catalogue, line) = (
+                app.state.reservations.clone(),
+                catalogue.clone(),
+                line.clone(),
+            );
+            tokio::spawn(async move {
+                let (reservation_id, order_id) = (ReservationId::new_random(), OrderId::new());
+                reservations
+                    .decide(
+                        event_id,
+                        Box::new(move |inventory, now| {
+                            let lines = std::slice::from_ref(&line);
+                            inventory.sell_hold(&catalogue, reservation_id, order_id, lines, now)
+                        }),
+                    )
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let (mut sold, mut refused) = (0, 0);
+    for sale in sales {
+        match sale.await.unwrap() {
+            Ok(events) => {
+                assert_eq!(events.len(), 1, "{events:?}");
+                sold += 1;
+            }
+            Err(InventoryError::TicketsNoLongerAvailable) => refused += 1,
+            Err(other) => panic!("unexpected refusal: {other}"),
+        }
+    }
+    assert_eq!(
+        (sold, refused),
+        (CAPACITY as usize, SALES - CAPACITY as usize)
+    );
+
+    let commits: i64 = sqlx::query_scalar(
+        "SELECT count(DISTINCT transaction_id) FROM events
+          WHERE aggregate_type = 'Inventory' AND aggregate_id = $1
+            AND payload::jsonb ? 'HoldSold'",
+    )
+    .bind(event_id.to_aggregate_id())
+    .fetch_one(app.database.pool())
+    .await
+    .unwrap();
+    let sold_in_log: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM events
+          WHERE aggregate_type = 'Inventory' AND aggregate_id = $1
+            AND payload::jsonb ? 'HoldSold'",
+    )
+    .bind(event_id.to_aggregate_id())
+    .fetch_one(app.database.pool())
+    .await
+    .unwrap();
+    assert_eq!(sold_in_log, i64::from(CAPACITY));
+    println!(
+        "flow/decisions: {SALES} sales for {CAPACITY} tickets; {sold} sold in {commits} commits"
+    );
+}
