@@ -15,6 +15,20 @@ fn refund_path(order_id: uuid::Uuid) -> String {
     format!("/organiser/orders/{order_id}/refunds")
 }
 
+/// The organiser refunds the whole order; Stripe carries the refund out, but its answer
+/// (and every later one) is lost until `stop_failing`.
+async fn refund_losing_the_answer(app: &PaymentsApp, order_id: uuid::Uuid) {
+    app.stripe.lose_refund_answers();
+    let reply = app
+        .organiser(Method::POST, &refund_path(order_id), Some(&json!({})))
+        .await;
+    reply.problem(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "payment-provider-unavailable",
+    );
+    assert_eq!(app.stripe.refunds().len(), 1);
+}
+
 #[tokio::test]
 async fn a_refund_whose_answer_was_lost_is_found_not_sent_again_after_stripe_forgot_its_key() {
     let app = PaymentsApp::start(&[]).await;
@@ -24,19 +38,7 @@ async fn a_refund_whose_answer_was_lost_is_found_not_sent_again_after_stripe_for
     let payment_intent = session["payment_intent"].as_str().unwrap().to_owned();
 
     // Stripe refunds, but its answer never reaches us.
-    app.stripe.lose_refund_answers();
-    let reply = app
-        .organiser(
-            Method::POST,
-            &refund_path(checkout.order_id),
-            Some(&json!({})),
-        )
-        .await;
-    reply.problem(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "payment-provider-unavailable",
-    );
-    assert_eq!(app.stripe.refunds().len(), 1);
+    refund_losing_the_answer(&app, checkout.order_id).await;
     // The payments process retries; a retry looks before it sends (and loses that answer
     // too), so nothing is sent again.
     eventually("a retry to look the refund up", || async {
@@ -95,14 +97,7 @@ async fn a_cancelled_events_refunds_resumed_by_another_process_a_day_later_are_s
 
     // The first process sends every refund; Stripe carries them out, the answers are lost.
     app.stripe.lose_refund_answers();
-    let cancelled = app
-        .organiser(
-            Method::POST,
-            &format!("/organiser/events/{}/cancel", on_sale.event_id),
-            Some(&json!({"reason": "Storm"})),
-        )
-        .await;
-    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    app.cancel_event(on_sale).await;
     eventually("every refund to reach Stripe", || async {
         (app.stripe.refunds().len() == paid.len()).then_some(())
     })
@@ -110,10 +105,7 @@ async fn a_cancelled_events_refunds_resumed_by_another_process_a_day_later_are_s
 
     // That process stops; a day passes (Stripe forgets the keys); another process resumes.
     let mut app = app;
-    drop(std::mem::replace(
-        &mut app.app._stop_projectors,
-        tokio_util::sync::CancellationToken::new().drop_guard(),
-    ));
+    app.stop_background();
     app.stripe.forget_idempotency_keys();
     app.stripe.stop_failing();
     let _second = app.app.spawn_second_process().await;
@@ -223,18 +215,7 @@ async fn a_refund_found_failed_at_stripe_is_sent_again() {
     let checkout = app.checkout(on_sale, 1).await;
     app.pay(&checkout).await;
 
-    app.stripe.lose_refund_answers();
-    let reply = app
-        .organiser(
-            Method::POST,
-            &refund_path(checkout.order_id),
-            Some(&json!({})),
-        )
-        .await;
-    reply.problem(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "payment-provider-unavailable",
-    );
+    refund_losing_the_answer(&app, checkout.order_id).await;
     // The refund sent then failed at the bank: no money went back, so a retry after the
     // key is forgotten must refund again rather than record the failed one.
     let failed = app.stripe.refunds()[0].id.clone();

@@ -204,6 +204,27 @@ impl PaymentsApp {
         .unwrap()
     }
 
+    /// The organiser cancels the event of `on_sale` (its paid orders are then refunded).
+    pub async fn cancel_event(&self, on_sale: OnSale) {
+        let cancelled = self
+            .organiser(
+                Method::POST,
+                &format!("/organiser/events/{}/cancel", on_sale.event_id),
+                Some(&json!({"reason": "Storm"})),
+            )
+            .await;
+        assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    }
+
+    /// Stops this process's background work (projectors, payments process), as when the
+    /// process dies; its HTTP server and the database stay.
+    pub fn stop_background(&mut self) {
+        drop(std::mem::replace(
+            &mut self.app._stop_projectors,
+            tokio_util::sync::CancellationToken::new().drop_guard(),
+        ));
+    }
+
     /// How many `POST /v1/refunds` the fake Stripe received (replays and lost answers
     /// included): how often a refund was sent.
     pub fn refund_posts(&self) -> usize {
