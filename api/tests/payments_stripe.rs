@@ -438,14 +438,7 @@ async fn cancelling_an_event_refunds_every_paid_order_once_even_when_stripe_fail
 
     // Stripe accepts one refund, then fails every further one: the refunds stop half-way.
     app.stripe.fail_refunds_after(1);
-    let cancelled = app
-        .organiser(
-            Method::POST,
-            &format!("/organiser/events/{}/cancel", on_sale.event_id),
-            Some(&json!({"reason": "Storm"})),
-        )
-        .await;
-    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    app.cancel_event(on_sale).await;
     eventually("a refund to fail", || async {
         let attempts = app
             .stripe
@@ -460,10 +453,7 @@ async fn cancelling_an_event_refunds_every_paid_order_once_even_when_stripe_fail
     // The process that was refunding stops half-way; Stripe recovers; another process
     // takes over from what the log says.
     let mut app = app;
-    drop(std::mem::replace(
-        &mut app.app._stop_projectors,
-        tokio_util::sync::CancellationToken::new().drop_guard(),
-    ));
+    app.stop_background();
     app.stripe.stop_failing();
     let _second = app.app.spawn_second_process().await;
     for (checkout, _) in &paid {

@@ -1,13 +1,15 @@
 //! A fake Stripe API for tests: enough of Checkout Sessions and Refunds for the real
 //! async-stripe client to talk to, returning complete objects (the client parses
 //! strictly). It replays responses by idempotency key like Stripe, records every request
-//! for assertions and can be told to fail. [`sign_webhook`] signs webhook payloads.
+//! for assertions and can be told to fail, to lose the answers of refund requests it
+//! carried out, and to forget its idempotency keys (as Stripe does after about 24 hours).
+//! [`sign_webhook`] signs webhook payloads.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -26,7 +28,8 @@ pub struct StripeRequest {
     pub path: String,
     /// The `Idempotency-Key` header, if sent.
     pub idempotency_key: Option<String>,
-    /// The form fields, flattened as sent (`line_items[0][quantity]`).
+    /// The form fields, flattened as sent (`line_items[0][quantity]`); for a `GET`, the
+    /// query's.
     pub form: HashMap<String, String>,
 }
 
@@ -41,6 +44,10 @@ pub struct CreatedRefund {
     pub amount: i64,
     /// The key it was created under.
     pub idempotency_key: Option<String>,
+    /// Its metadata, as sent.
+    pub metadata: HashMap<String, String>,
+    /// `succeeded`, or `failed` once told so.
+    pub status: String,
 }
 
 #[derive(Default)]
@@ -54,6 +61,10 @@ struct FakeState {
     refunds_before_failure: Option<usize>,
     /// Every request fails with a 500.
     down: bool,
+    /// Refund requests are carried out, but answered with a 500 (the answer is lost).
+    refund_answers_lost: bool,
+    /// At most this many refunds per page of a list, whatever `limit` asks.
+    list_page_cap: Option<usize>,
 }
 
 /// The running fake; it stops when dropped.
@@ -83,7 +94,7 @@ impl FakeStripe {
             .route("/v1/checkout/sessions", post(create_session))
             .route("/v1/checkout/sessions/{id}", get(retrieve_session))
             .route("/v1/checkout/sessions/{id}/expire", post(expire_session))
-            .route("/v1/refunds", post(create_refund))
+            .route("/v1/refunds", post(create_refund).get(list_refunds))
             .with_state(state.clone());
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
@@ -107,7 +118,8 @@ impl FakeStripe {
         lock(&self.state).requests.clone()
     }
 
-    /// Every refund created (replays excluded), oldest first.
+    /// Every refund created (replays excluded, refunds made outside us included), oldest
+    /// first.
     pub fn refunds(&self) -> Vec<CreatedRefund> {
         lock(&self.state).refunds.clone()
     }
@@ -162,11 +174,55 @@ impl FakeStripe {
         lock(&self.state).refunds_before_failure = Some(n);
     }
 
-    /// Refunds work again.
+    /// Refunds work again, and their answers arrive.
     pub fn stop_failing(&self) {
         let mut state = lock(&self.state);
         state.refunds_before_failure = None;
         state.down = false;
+        state.refund_answers_lost = false;
+    }
+
+    /// From now on, every refund request (create or list) is carried out but answered
+    /// with a 500, as when the answer is lost on its way back, until
+    /// [`Self::stop_failing`].
+    pub fn lose_refund_answers(&self) {
+        lock(&self.state).refund_answers_lost = true;
+    }
+
+    /// Forgets every idempotency key, as Stripe does about 24 hours after a request: a
+    /// request sent again under an old key is carried out again.
+    pub fn forget_idempotency_keys(&self) {
+        lock(&self.state).replies.clear();
+    }
+
+    /// Lists at most `n` refunds per page, so a client must follow `has_more`.
+    pub fn cap_list_page(&self, n: usize) {
+        lock(&self.state).list_page_cap = Some(n);
+    }
+
+    /// A refund made outside our code (from Stripe's dashboard): no metadata of ours.
+    /// Answers its id.
+    pub fn refund_from_dashboard(&self, payment_intent: &str, amount: i64) -> String {
+        let mut state = lock(&self.state);
+        state.next_id += 1;
+        let id = format!("re_test_{:06}", state.next_id);
+        state.refunds.push(CreatedRefund {
+            id: id.clone(),
+            payment_intent: payment_intent.to_owned(),
+            amount,
+            idempotency_key: None,
+            metadata: HashMap::new(),
+            status: "succeeded".to_owned(),
+        });
+        id
+    }
+
+    /// The refund `id` failed at the bank: no money went back.
+    pub fn fail_refund(&self, id: &str) {
+        let mut state = lock(&self.state);
+        if let Some(refund) = state.refunds.iter_mut().find(|refund| refund.id == id) {
+            refund.status = "failed".to_owned();
+        }
     }
 
     /// Every request fails with a 500 until [`Self::stop_failing`].
@@ -232,6 +288,7 @@ fn begin(
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
     let form: HashMap<String, String> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    let refunds = path.starts_with("/v1/refunds");
     state.requests.push(StripeRequest {
         method: method.to_owned(),
         path: path.to_owned(),
@@ -245,16 +302,35 @@ fn begin(
         )));
     }
     if let Some((status, reply)) = key.as_ref().and_then(|key| state.replies.get(key)) {
+        if refunds && state.refund_answers_lost {
+            return Err(Box::new(lost()));
+        }
         let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::OK);
         return Err(Box::new((status, Json(reply.clone())).into_response()));
     }
     Ok((key, form))
 }
 
+/// What the client sees when the answer to a request it sent is lost.
+fn lost() -> Response {
+    error(StatusCode::INTERNAL_SERVER_ERROR, "the answer was lost")
+}
+
 fn remember(state: &mut FakeState, key: Option<String>, reply: &Value) {
     if let Some(key) = key {
         state.replies.insert(key, (200, reply.clone()));
     }
+}
+
+/// The `metadata[key]` fields of a form.
+fn metadata_of(form: &HashMap<String, String>) -> HashMap<String, String> {
+    form.iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("metadata[")
+                .and_then(|k| k.strip_suffix(']'))
+                .map(|k| (k.to_owned(), v.clone()))
+        })
+        .collect()
 }
 
 fn now() -> i64 {
@@ -290,14 +366,7 @@ async fn create_session(
         total += amount.parse::<i64>().unwrap_or(0) * quantity;
         currency = json!(form.get(&format!("line_items[{index}][price_data][currency]")));
     }
-    let metadata: HashMap<String, String> = form
-        .iter()
-        .filter_map(|(k, v)| {
-            k.strip_prefix("metadata[")
-                .and_then(|k| k.strip_suffix(']'))
-                .map(|k| (k.to_owned(), v.clone()))
-        })
-        .collect();
+    let metadata = metadata_of(&form);
     let session = json!({
         "id": id,
         "object": "checkout.session",
@@ -399,23 +468,74 @@ async fn create_refund(
         .and_then(|a| a.parse::<i64>().ok())
         .unwrap_or(0);
     state.next_id += 1;
-    let id = format!("re_test_{:06}", state.next_id);
-    let refund = json!({
-        "id": id,
-        "object": "refund",
-        "amount": amount,
-        "created": now(),
-        "currency": "eur",
-        "metadata": {},
-        "payment_intent": payment_intent,
-        "status": "succeeded",
-    });
-    state.refunds.push(CreatedRefund {
-        id,
+    let created = CreatedRefund {
+        id: format!("re_test_{:06}", state.next_id),
         payment_intent,
         amount,
         idempotency_key: key.clone(),
-    });
+        metadata: metadata_of(&form),
+        status: "succeeded".to_owned(),
+    };
+    let refund = refund_object(&created);
+    state.refunds.push(created);
     remember(&mut state, key, &refund);
+    if state.refund_answers_lost {
+        return lost();
+    }
     Json(refund).into_response()
+}
+
+fn refund_object(refund: &CreatedRefund) -> Value {
+    json!({
+        "id": refund.id,
+        "object": "refund",
+        "amount": refund.amount,
+        "created": now(),
+        "currency": "eur",
+        "metadata": refund.metadata,
+        "payment_intent": refund.payment_intent,
+        "status": refund.status,
+    })
+}
+
+/// `GET /v1/refunds?payment_intent=..&limit=..&starting_after=..`: newest first, like
+/// Stripe, one page at a time.
+async fn list_refunds(
+    State(state): State<Arc<Mutex<FakeState>>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let mut state = lock(&state);
+    let query = query.unwrap_or_default();
+    let form = match begin(&mut state, "GET", "/v1/refunds", &headers, query.as_bytes()) {
+        Ok((_, form)) => form,
+        Err(reply) => return *reply,
+    };
+    if state.refund_answers_lost {
+        return lost();
+    }
+    let limit = form
+        .get("limit")
+        .and_then(|limit| limit.parse::<usize>().ok())
+        .unwrap_or(10)
+        .min(state.list_page_cap.unwrap_or(usize::MAX));
+    let newest_first = state.refunds.iter().rev().filter(|refund| {
+        form.get("payment_intent")
+            .is_none_or(|intent| *intent == refund.payment_intent)
+    });
+    let after: Vec<&CreatedRefund> = match form.get("starting_after") {
+        Some(cursor) => newest_first
+            .skip_while(|refund| refund.id != *cursor)
+            .skip(1)
+            .collect(),
+        None => newest_first.collect(),
+    };
+    let page: Vec<Value> = after.iter().take(limit).map(|r| refund_object(r)).collect();
+    Json(json!({
+        "object": "list",
+        "data": page,
+        "has_more": after.len() > limit,
+        "url": "/v1/refunds",
+    }))
+    .into_response()
 }

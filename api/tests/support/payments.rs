@@ -191,6 +191,50 @@ impl PaymentsApp {
         .unwrap()
     }
 
+    /// The provider refund ids the order's `TicketsRefunded` facts recorded, in order.
+    pub async fn provider_refund_ids(&self, order_id: Uuid) -> Vec<Option<String>> {
+        sqlx::query_scalar(
+            "SELECT payload -> 'TicketsRefunded' ->> 'provider_refund_id' FROM events \
+              WHERE aggregate_type = 'Order' AND aggregate_id = $1 \
+                AND event_type = 'TicketsRefunded' ORDER BY sequence",
+        )
+        .bind(order_id.to_string())
+        .fetch_all(self.app.database.pool())
+        .await
+        .unwrap()
+    }
+
+    /// The organiser cancels the event of `on_sale` (its paid orders are then refunded).
+    pub async fn cancel_event(&self, on_sale: OnSale) {
+        let cancelled = self
+            .organiser(
+                Method::POST,
+                &format!("/organiser/events/{}/cancel", on_sale.event_id),
+                Some(&json!({"reason": "Storm"})),
+            )
+            .await;
+        assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    }
+
+    /// Stops this process's background work (projectors, payments process), as when the
+    /// process dies; its HTTP server and the database stay.
+    pub fn stop_background(&mut self) {
+        drop(std::mem::replace(
+            &mut self.app._stop_projectors,
+            tokio_util::sync::CancellationToken::new().drop_guard(),
+        ));
+    }
+
+    /// How many `POST /v1/refunds` the fake Stripe received (replays and lost answers
+    /// included): how often a refund was sent.
+    pub fn refund_posts(&self) -> usize {
+        self.stripe
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path == "/v1/refunds")
+            .count()
+    }
+
     /// Waits until the event's public availability shows `sold` and `held` for its type.
     pub async fn eventually_counts(&self, on_sale: OnSale, sold: i64, held: i64) {
         eventually(&format!("sold {sold} held {held}"), || async {

@@ -84,10 +84,16 @@ pub struct SessionState {
     pub payment_reference: Option<String>,
 }
 
+/// The metadata entry every refund we create carries: our refund key
+/// (`refund:{order}:{n}`), so a refund whose answer was lost can be found again after the
+/// provider has forgotten the idempotency key (Stripe keeps keys about 24 hours).
+pub const REFUND_KEY_METADATA: &str = "carneau_refund_key";
+
 /// A refund to ask the provider for.
 #[derive(Debug, Clone)]
 pub struct RefundRequest {
-    /// Sent as the idempotency key: `refund:{order}:{n}`.
+    /// Sent as the idempotency key and as the [`REFUND_KEY_METADATA`] entry:
+    /// `refund:{order}:{n}`.
     pub idempotency_key: String,
     /// The payment to refund.
     pub payment_reference: String,
@@ -119,4 +125,10 @@ pub trait PaymentGateway: Send + Sync {
 
     /// Refunds (part of) a payment; answers the provider's refund id.
     async fn refund(&self, request: RefundRequest) -> Result<String, GatewayError>;
+
+    /// Looks for a refund of `request.payment_reference` already created under
+    /// `request.idempotency_key` (by its metadata, not the provider's key memory) and not
+    /// failed or cancelled; answers its id. A retry calls this before [`Self::refund`],
+    /// so a refund whose answer was lost is not sent twice once the key is forgotten.
+    async fn find_refund(&self, request: &RefundRequest) -> Result<Option<String>, GatewayError>;
 }

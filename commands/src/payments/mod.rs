@@ -9,7 +9,8 @@
 //! start_checkout: provider session (key checkout:{reservation}) -> HoldExtended -> OrderPlaced
 //! payment:        PaymentReceived -> HoldSold -> TicketsIssued
 //!                                  \-> (tickets gone) LatePaymentRefused + RefundRequested
-//! refund:         RefundRequested -> provider refund (key refund:{order}:{n}) -> TicketsRefunded
+//! refund:         RefundRequested -> [retry: look the refund up by its key in metadata]
+//!                 -> provider refund (key refund:{order}:{n}) -> TicketsRefunded (its id)
 //!                 -> TicketsReturned (inventory)
 //! hold lapse:     provider session expired (key expire:{session}) -> HoldReleased -> OrderExpired
 //! ```
@@ -400,6 +401,7 @@ impl Payments {
                 tracing::warn!(%refusal, "payment refused after the hold lapsed; refunding");
                 self.execute(order_id, OrderCommand::RefuseLatePayment { now })
                     .await?;
+                // Rare enough not to tell a first attempt from a retry: always look up.
                 self.drive_refunds(order_id).await
             }
         }
@@ -432,14 +434,34 @@ impl Payments {
             .copied()
             .unwrap_or(0);
         tracing::info!(refund_number = number, ?reason, "refund requested");
-        self.drive_refunds(order_id).await?;
+        self.carry_out_refunds(order_id, Some(number)).await?;
         Ok(number)
     }
 
     /// Carries out every refund requested and not done yet, then puts every refunded
-    /// ticket back on sale (once per refund, however often this runs).
+    /// ticket back on sale (once per refund, however often this runs). Each refund may
+    /// have been sent before, so each is looked up at the provider first.
     #[instrument(skip_all, fields(order_id = %order_id))]
     pub async fn drive_refunds(&self, order_id: OrderId) -> Result<(), PaymentError> {
+        self.carry_out_refunds(order_id, None).await
+    }
+
+    /// [`Self::drive_refunds`], knowing that refund `first_attempt` was requested by the
+    /// caller an instant ago.
+    ///
+    /// Stripe replays a request by its idempotency key for about 24 hours only. A refund
+    /// sent once whose answer was lost, then sent again after that, would pay the buyer
+    /// twice; so before sending a refund that may have been sent already, we look for it
+    /// at the provider by our key in its metadata and record the one found. The refund
+    /// just requested skips that look-up (the happy path stays one call): its number did
+    /// not exist before the caller appended it, so every other attempt at it (a process
+    /// manager pass racing us) starts after that append, within seconds of ours, well
+    /// inside the key's lifetime, and the key makes them one refund.
+    async fn carry_out_refunds(
+        &self,
+        order_id: OrderId,
+        first_attempt: Option<u32>,
+    ) -> Result<(), PaymentError> {
         let Some(order) = self.order(order_id).await? else {
             return Ok(());
         };
@@ -463,26 +485,45 @@ impl Payments {
                     })?,
             };
             for (number, amount) in pending {
-                self.gateway
-                    .refund(RefundRequest {
-                        idempotency_key: format!("refund:{order_id}:{number}"),
-                        payment_reference: payment_reference.clone(),
-                        amount,
-                        order_id: order_id.to_string(),
-                    })
+                let request = RefundRequest {
+                    idempotency_key: format!("refund:{order_id}:{number}"),
+                    payment_reference: payment_reference.clone(),
+                    amount,
+                    order_id: order_id.to_string(),
+                };
+                let provider_refund_id = self
+                    .send_refund(request, first_attempt == Some(number))
                     .await?;
                 self.execute(
                     order_id,
                     OrderCommand::CompleteRefund {
                         refund_number: number,
+                        provider_refund_id: provider_refund_id.clone(),
                         now: Utc::now(),
                     },
                 )
                 .await?;
-                tracing::info!(refund_number = number, amount = %amount, "refunded");
+                tracing::info!(refund_number = number, amount = %amount, %provider_refund_id, "refunded");
             }
         }
         self.return_refunded_tickets(order_id).await
+    }
+
+    /// Sends one refund, unless (`first_attempt` false) the provider already has it
+    /// under our key; answers the provider's refund id either way.
+    async fn send_refund(
+        &self,
+        request: RefundRequest,
+        first_attempt: bool,
+    ) -> Result<String, PaymentError> {
+        if !first_attempt {
+            if let Some(found) = self.gateway.find_refund(&request).await? {
+                tracing::info!(key = %request.idempotency_key, provider_refund_id = %found,
+                    "refund already at the provider; recorded, not sent again");
+                return Ok(found);
+            }
+        }
+        Ok(self.gateway.refund(request).await?)
     }
 
     /// Puts the tickets of every completed refund of the order back on sale.

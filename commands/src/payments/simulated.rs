@@ -259,10 +259,50 @@ impl PaymentGateway for SimulatedCheckout {
     }
 
     async fn refund(&self, request: RefundRequest) -> Result<String, GatewayError> {
-        // Nothing to move: the refund id is derived from the key, like Stripe's replay.
-        Ok(format!(
-            "sim_re_{}",
-            Uuid::new_v5(&Uuid::NAMESPACE_OID, request.idempotency_key.as_bytes()).simple()
-        ))
+        // Nothing to move: the refund id is derived from the key, like Stripe's replay,
+        // and this provider never forgets a key.
+        Ok(refund_id(&request.idempotency_key))
+    }
+
+    async fn find_refund(&self, _request: &RefundRequest) -> Result<Option<String>, GatewayError> {
+        // Nothing is recorded to find: asking again under the same key answers the same
+        // refund (see `refund`), which is what finding it would give.
+        Ok(None)
+    }
+}
+
+/// The simulated refund made under `key`: the same on every call.
+fn refund_id(key: &str) -> String {
+    format!(
+        "sim_re_{}",
+        Uuid::new_v5(&Uuid::NAMESPACE_OID, key.as_bytes()).simple()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(key: &str) -> RefundRequest {
+        RefundRequest {
+            idempotency_key: key.to_owned(),
+            payment_reference: "sim_pi_1".to_owned(),
+            amount: Money::new(2500, Currency::parse("EUR").unwrap()),
+            order_id: "order".to_owned(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refund_asked_again_under_its_key_is_the_same_refund() {
+        // Never connects: refunds touch no table.
+        let pool = PgPool::connect_lazy("postgres://127.0.0.1/unused").unwrap();
+        let provider = SimulatedCheckout::new(pool, "http://api.test");
+        let first = provider.refund(request("refund:o:1")).await.unwrap();
+        assert_eq!(provider.refund(request("refund:o:1")).await.unwrap(), first);
+        assert_eq!(
+            provider.find_refund(&request("refund:o:1")).await.unwrap(),
+            None
+        );
+        assert_ne!(provider.refund(request("refund:o:2")).await.unwrap(), first);
     }
 }

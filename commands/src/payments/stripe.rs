@@ -15,16 +15,20 @@ use stripe_checkout::checkout_session::{
 use stripe_checkout::{
     CheckoutSession, CheckoutSessionMode, CheckoutSessionPaymentStatus, CheckoutSessionStatus,
 };
-use stripe_core::refund::CreateRefund;
+use stripe_core::refund::{CreateRefund, ListRefund};
+use stripe_core::Refund;
 
 use super::gateway::{
     CheckoutRequest, CheckoutSession as Session, GatewayError, PaymentGateway, RefundRequest,
-    SessionState, SessionStatus,
+    SessionState, SessionStatus, REFUND_KEY_METADATA,
 };
 
 /// How long one call to Stripe may take before we give up on it (and retry later with the
 /// same idempotency key).
 pub const STRIPE_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Refunds asked per page when looking for one of ours (Stripe's maximum).
+const REFUNDS_PER_PAGE: i64 = 100;
 
 /// Stripe as the payment gateway.
 pub struct StripeGateway {
@@ -62,6 +66,17 @@ fn classify(error: StripeError) -> GatewayError {
         }
         other => GatewayError::Unavailable(other.to_string()),
     }
+}
+
+/// Whether `refund` was created under our refund `key` and may still move money: a
+/// failed or cancelled one is no reason not to refund again.
+fn is_ours_and_alive(refund: &Refund, key: &str) -> bool {
+    let ours = refund
+        .metadata
+        .as_ref()
+        .and_then(|metadata| metadata.get(REFUND_KEY_METADATA))
+        .is_some_and(|value| value == key);
+    ours && !matches!(refund.status.as_deref(), Some("failed" | "canceled"))
 }
 
 fn timestamp(at: DateTime<Utc>) -> i64 {
@@ -180,7 +195,13 @@ impl PaymentGateway for StripeGateway {
 
     #[tracing::instrument(skip_all, fields(order_id = %request.order_id, key = %request.idempotency_key))]
     async fn refund(&self, request: RefundRequest) -> Result<String, GatewayError> {
-        let metadata = HashMap::from([("order_id".to_owned(), request.order_id.clone())]);
+        let metadata = HashMap::from([
+            ("order_id".to_owned(), request.order_id.clone()),
+            (
+                REFUND_KEY_METADATA.to_owned(),
+                request.idempotency_key.clone(),
+            ),
+        ]);
         let refund = CreateRefund::new()
             .payment_intent(request.payment_reference.clone())
             .amount(request.amount.amount_minor)
@@ -191,5 +212,31 @@ impl PaymentGateway for StripeGateway {
             .await
             .map_err(classify)?;
         Ok(refund.id.as_str().to_owned())
+    }
+
+    #[tracing::instrument(skip_all, fields(order_id = %request.order_id, key = %request.idempotency_key))]
+    async fn find_refund(&self, request: &RefundRequest) -> Result<Option<String>, GatewayError> {
+        // Newest first, as Stripe lists them; the cursor is the last refund of a page.
+        let mut starting_after: Option<String> = None;
+        loop {
+            let mut list = ListRefund::new()
+                .payment_intent(request.payment_reference.clone())
+                .limit(REFUNDS_PER_PAGE);
+            if let Some(last) = &starting_after {
+                list = list.starting_after(last.clone());
+            }
+            let page = list.send(&self.client).await.map_err(classify)?;
+            if let Some(found) = page
+                .data
+                .iter()
+                .find(|refund| is_ours_and_alive(refund, &request.idempotency_key))
+            {
+                return Ok(Some(found.id.as_str().to_owned()));
+            }
+            match page.data.last() {
+                Some(last) if page.has_more => starting_after = Some(last.id.as_str().to_owned()),
+                _ => return Ok(None),
+            }
+        }
     }
 }

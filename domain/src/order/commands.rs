@@ -67,6 +67,8 @@ pub enum OrderCommand {
     CompleteRefund {
         /// Which refund.
         refund_number: u32,
+        /// The provider's refund that carried it out.
+        provider_refund_id: String,
         /// The current time.
         now: DateTime<Utc>,
     },

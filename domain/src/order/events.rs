@@ -163,6 +163,10 @@ pub enum OrderEvent {
         amount: Money,
         /// When.
         refunded_at: DateTime<Utc>,
+        /// The provider's refund (Stripe `re_...`); absent on refunds recorded before it
+        /// was kept.
+        #[serde(default)]
+        provider_refund_id: Option<String>,
     },
 }
 

@@ -83,6 +83,8 @@ pub struct RefundState {
     pub reason: RefundReason,
     /// Whether the provider has refunded it.
     pub completed: bool,
+    /// The provider's refund that carried it out, once completed (if recorded).
+    pub provider_refund_id: Option<String>,
 }
 
 /// What an order was placed with.
@@ -272,7 +274,11 @@ impl Order {
                 reason,
                 now,
             } => self.decide_refund(placed, status, ticket_ids, reason, now)?,
-            OrderCommand::CompleteRefund { refund_number, now } => {
+            OrderCommand::CompleteRefund {
+                refund_number,
+                provider_refund_id,
+                now,
+            } => {
                 let refund = self
                     .refunds
                     .get(&refund_number)
@@ -287,6 +293,7 @@ impl Order {
                         ticket_ids: refund.ticket_ids.clone(),
                         amount: refund.amount,
                         refunded_at: now,
+                        provider_refund_id: Some(provider_refund_id),
                     }]
                 }
             }
@@ -461,16 +468,19 @@ impl Aggregate for Order {
                         amount,
                         reason,
                         completed: false,
+                        provider_refund_id: None,
                     },
                 );
             }
             OrderEvent::TicketsRefunded {
                 refund_number,
                 ticket_ids,
+                provider_refund_id,
                 ..
             } => {
                 if let Some(refund) = self.refunds.get_mut(&refund_number) {
                     refund.completed = true;
+                    refund.provider_refund_id = provider_refund_id;
                 }
                 self.refunded_tickets.extend(ticket_ids);
                 let all_refunded = self

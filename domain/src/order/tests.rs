@@ -261,6 +261,7 @@ fn refunded(number: u32, ticket_ids: Vec<TicketId>, amount: i64) -> OrderEvent {
         ticket_ids,
         amount: eur(amount),
         refunded_at: later(61),
+        provider_refund_id: Some(format!("re_{number}")),
     }
 }
 
@@ -339,6 +340,7 @@ fn a_refund_completes_once_and_the_last_one_makes_the_order_refunded() {
         ])
         .when(OrderCommand::CompleteRefund {
             refund_number: 1,
+            provider_refund_id: "re_1".to_owned(),
             now: later(61),
         })
         .then_expect_events(vec![refunded(1, all.clone(), 14_000)]);
@@ -352,6 +354,7 @@ fn a_refund_completes_once_and_the_last_one_makes_the_order_refunded() {
         ])
         .when(OrderCommand::CompleteRefund {
             refund_number: 1,
+            provider_refund_id: "re_1".to_owned(),
             now: later(62),
         })
         .then_expect_events(vec![]);
@@ -367,6 +370,27 @@ fn a_refund_completes_once_and_the_last_one_makes_the_order_refunded() {
         cqrs_es::Aggregate::apply(&mut order, event);
     }
     assert_eq!(order.status(), Some(OrderStatus::Refunded));
+    assert_eq!(
+        order.refunds()[&1].provider_refund_id.as_deref(),
+        Some("re_1")
+    );
+}
+
+#[test]
+fn a_refund_recorded_before_provider_ids_were_kept_still_reads() {
+    let mut stored = serde_json::to_value(refunded(1, Vec::new(), 14_000)).unwrap();
+    stored["TicketsRefunded"]
+        .as_object_mut()
+        .unwrap()
+        .remove("provider_refund_id");
+    let event: OrderEvent = serde_json::from_value(stored).unwrap();
+    let OrderEvent::TicketsRefunded {
+        provider_refund_id, ..
+    } = event
+    else {
+        panic!("not a refund: {event:?}");
+    };
+    assert_eq!(provider_refund_id, None);
 }
 
 #[test]
