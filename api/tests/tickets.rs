@@ -341,3 +341,73 @@ async fn only_the_organiser_admins_and_the_events_door_staff_work_the_door() {
         .await;
     unknown.problem(StatusCode::NOT_FOUND, "event-not-found");
 }
+
+#[tokio::test]
+async fn the_door_refuses_a_refund_the_tickets_read_model_has_not_seen_yet() {
+    let tickets = TicketsApp::start().await;
+    let order = tickets.paid_order(3, "buyer@example.com").await;
+    let event = order.on_sale.event_id;
+    let organiser = tickets.organiser();
+    let [kept, refunded, also_refunded] = [
+        order.ticket_ids[0],
+        order.ticket_ids[1],
+        order.ticket_ids[2],
+    ];
+    let pool = tickets.payments.app.database.pool().clone();
+
+    // Stop this app's projectors: each batch moves its checkpoint first, and this lock
+    // keeps every such move (and so every read-model change) waiting until it is
+    // released. A table lock takes no transaction id, so it holds back no other
+    // database's projectors.
+    let mut stopped = pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE projector_checkpoints IN EXCLUSIVE MODE")
+        .execute(&mut *stopped)
+        .await
+        .unwrap();
+
+    // A partial refund, scanned right away.
+    let refund = tickets
+        .payments
+        .organiser(
+            Method::POST,
+            &format!("/organiser/orders/{}/refunds", order.checkout.order_id),
+            Some(&json!({ "ticket_ids": [refunded, also_refunded] })),
+        )
+        .await;
+    assert_eq!(refund.status, StatusCode::CREATED, "{}", refund.body);
+    for ticket in [refunded, also_refunded] {
+        let scan = tickets
+            .scan(event, &tickets.code(event, ticket), Some(&organiser))
+            .await;
+        assert_eq!(verdict(&scan), "revoked", "{}", scan.body);
+        assert_eq!(scan.body["ticket_id"], ticket.to_string());
+    }
+    let admitted = tickets
+        .scan(event, &tickets.code(event, kept), Some(&organiser))
+        .await;
+    assert_eq!(verdict(&admitted), "admitted", "{}", admitted.body);
+
+    // The read model had not seen the refund: the log decided.
+    let view = carneau_projections::tickets::ticket(&pool, refunded)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(view.revoked_at, None);
+    let listed = carneau_projections::tickets::revoked_tickets(&pool, event)
+        .await
+        .unwrap();
+    assert!(listed.is_empty(), "{listed:?}");
+
+    stopped.rollback().await.unwrap();
+    eventually("the read model catches up with the refund", || async {
+        let view = carneau_projections::tickets::ticket(&pool, refunded)
+            .await
+            .unwrap()?;
+        view.revoked_at.map(|_| ())
+    })
+    .await;
+    let again = tickets
+        .scan(event, &tickets.code(event, refunded), Some(&organiser))
+        .await;
+    assert_eq!(verdict(&again), "revoked");
+}
