@@ -411,3 +411,112 @@ async fn the_door_refuses_a_refund_the_tickets_read_model_has_not_seen_yet() {
         .await;
     assert_eq!(verdict(&again), "revoked");
 }
+
+#[tokio::test]
+async fn an_order_and_the_buyers_tickets_link_their_qr_images() {
+    let tickets = TicketsApp::start().await;
+    let buyer = tickets.payments.app.buyer().await;
+    let order = tickets.paid_order(2, &buyer.email).await;
+    let (order_id, key) = (order.checkout.order_id, &order.checkout.key);
+    let http = tickets.payments.http();
+
+    // Opened by its link: the URLs carry the order's key, and open the images alone.
+    let by_link = http
+        .call(
+            Method::GET,
+            &format!("/orders/{order_id}?key={key}"),
+            None,
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_link.status, StatusCode::OK, "{}", by_link.body);
+    let listed = by_link.body["tickets"].as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    for ticket in listed {
+        let id = ticket["ticket_id"].as_str().unwrap();
+        let svg = ticket["qr_svg_url"].as_str().unwrap();
+        let png = ticket["qr_png_url"].as_str().unwrap();
+        assert_eq!(svg, format!("/tickets/{id}/qr.svg?key={key}"));
+        assert_eq!(png, format!("/tickets/{id}/qr.png?key={key}"));
+        let image = tickets.get_raw(svg, None).await;
+        assert_eq!(image.status(), StatusCode::OK, "{svg}");
+        assert_eq!(image.headers()["content-type"], "image/svg+xml");
+        assert!(image.text().await.unwrap().contains("<svg"));
+        let image = tickets.get_raw(png, None).await;
+        assert_eq!(image.status(), StatusCode::OK, "{png}");
+        let scanned = decode_qr_png(&image.bytes().await.unwrap());
+        assert_eq!(
+            scanned,
+            tickets.code(order.on_sale.event_id, id.parse().unwrap())
+        );
+        // The same URL with another key: the ticket is not found.
+        let forged = svg.replace(key.as_str(), "not-the-key");
+        let refused = tickets.get_raw(&forged, None).await;
+        assert_eq!(refused.status(), StatusCode::NOT_FOUND, "{forged}");
+    }
+
+    // Signed in as the buyer: no key in the URLs; the session opens the images.
+    tickets
+        .payments
+        .app
+        .state
+        .accounts
+        .execute(
+            AccountId::from_uuid(buyer.id),
+            AccountCommand::VerifyEmail {
+                email: EmailAddress::parse(&buyer.email).unwrap(),
+            },
+            &carneau_commands::CommandContext {
+                actor: carneau_commands::Actor::System("test"),
+                request_id: None,
+            },
+        )
+        .await
+        .unwrap();
+    let by_session = eventually("the order opened by the buyer's session", || async {
+        let reply = http
+            .call(
+                Method::GET,
+                &format!("/orders/{order_id}"),
+                Some(&buyer.token),
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        (reply.status == StatusCode::OK).then_some(reply.body)
+    })
+    .await;
+    let first = &by_session["tickets"][0];
+    let svg = first["qr_svg_url"].as_str().unwrap();
+    assert_eq!(
+        svg,
+        format!("/tickets/{}/qr.svg", first["ticket_id"].as_str().unwrap())
+    );
+    assert_eq!(
+        tickets.get_raw(svg, Some(&buyer.token)).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        tickets.get_raw(svg, None).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let mine = eventually("the buyer's tickets", || async {
+        let reply = http
+            .call(Method::GET, "/me/tickets", Some(&buyer.token), None, None)
+            .await
+            .unwrap();
+        (reply.body["tickets"].as_array().map(Vec::len) == Some(2)).then_some(reply.body)
+    })
+    .await;
+    for ticket in mine["tickets"].as_array().unwrap() {
+        let id = ticket["ticket_id"].as_str().unwrap();
+        let png = ticket["qr_png_url"].as_str().unwrap();
+        assert_eq!(png, format!("/tickets/{id}/qr.png"));
+        let image = tickets.get_raw(png, Some(&buyer.token)).await;
+        assert_eq!(image.status(), StatusCode::OK);
+        assert_eq!(image.headers()["content-type"], "image/png");
+    }
+}
