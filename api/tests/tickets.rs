@@ -8,9 +8,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use carneau_api::ticket_mail::TicketMailer;
 use carneau_commands::mail::{Delivery, MailSender, MailSenderConfig};
-use carneau_domain::account::{AccountCommand, EmailAddress};
 use carneau_domain::ticket_code::{EventVerifyingKey, ScannedCode};
-use carneau_domain::{AccountId, EventId, TicketId};
+use carneau_domain::{EventId, TicketId};
 use carneau_projections::ProjectorRunner;
 use carneau_testkit::qr::{decode_png as decode_qr_png, png_attachments};
 use reqwest::{Method, StatusCode};
@@ -156,23 +155,7 @@ async fn qr_images_go_only_to_the_order_link_or_the_buyer() {
         .unwrap();
     assert_eq!(mine.status, StatusCode::OK);
     assert_eq!(mine.body["tickets"], json!([]));
-    tickets
-        .payments
-        .app
-        .state
-        .accounts
-        .execute(
-            AccountId::from_uuid(buyer.id),
-            AccountCommand::VerifyEmail {
-                email: EmailAddress::parse(&buyer.email).unwrap(),
-            },
-            &carneau_commands::CommandContext {
-                actor: carneau_commands::Actor::System("test"),
-                request_id: None,
-            },
-        )
-        .await
-        .unwrap();
+    tickets.verify_email(&buyer).await;
     let mine = eventually("the verified buyer's tickets", || async {
         let reply = tickets
             .payments
@@ -458,23 +441,7 @@ async fn an_order_and_the_buyers_tickets_link_their_qr_images() {
     }
 
     // Signed in as the buyer: no key in the URLs; the session opens the images.
-    tickets
-        .payments
-        .app
-        .state
-        .accounts
-        .execute(
-            AccountId::from_uuid(buyer.id),
-            AccountCommand::VerifyEmail {
-                email: EmailAddress::parse(&buyer.email).unwrap(),
-            },
-            &carneau_commands::CommandContext {
-                actor: carneau_commands::Actor::System("test"),
-                request_id: None,
-            },
-        )
-        .await
-        .unwrap();
+    tickets.verify_email(&buyer).await;
     let by_session = eventually("the order opened by the buyer's session", || async {
         let reply = http
             .call(

@@ -114,10 +114,9 @@ impl Door {
         &self,
         ticket_id: TicketId,
     ) -> Result<TicketStanding, CommandError<AdmissionError>> {
-        let store = |error: String| CommandError::Store(error);
         let Some(order_id) = issuing_order(&self.pool, ticket_id)
             .await
-            .map_err(|error| store(format!("{error:#}")))?
+            .map_err(|error| CommandError::Store(format!("{error:#}")))?
         else {
             return Ok(TicketStanding::NotIssued);
         };
@@ -125,7 +124,7 @@ impl Door {
             .orders
             .load(&order_id.to_aggregate_id())
             .await
-            .map_err(|error| store(error.to_string()))?;
+            .map_err(|error| CommandError::Store(error.to_string()))?;
         Ok(order.state.ticket_standing(ticket_id))
     }
 }
