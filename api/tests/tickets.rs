@@ -8,9 +8,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use carneau_api::ticket_mail::TicketMailer;
 use carneau_commands::mail::{Delivery, MailSender, MailSenderConfig};
-use carneau_domain::account::{AccountCommand, EmailAddress};
 use carneau_domain::ticket_code::{EventVerifyingKey, ScannedCode};
-use carneau_domain::{AccountId, EventId, TicketId};
+use carneau_domain::{EventId, TicketId};
 use carneau_projections::ProjectorRunner;
 use carneau_testkit::qr::{decode_png as decode_qr_png, png_attachments};
 use reqwest::{Method, StatusCode};
@@ -156,23 +155,7 @@ async fn qr_images_go_only_to_the_order_link_or_the_buyer() {
         .unwrap();
     assert_eq!(mine.status, StatusCode::OK);
     assert_eq!(mine.body["tickets"], json!([]));
-    tickets
-        .payments
-        .app
-        .state
-        .accounts
-        .execute(
-            AccountId::from_uuid(buyer.id),
-            AccountCommand::VerifyEmail {
-                email: EmailAddress::parse(&buyer.email).unwrap(),
-            },
-            &carneau_commands::CommandContext {
-                actor: carneau_commands::Actor::System("test"),
-                request_id: None,
-            },
-        )
-        .await
-        .unwrap();
+    tickets.verify_email(&buyer).await;
     let mine = eventually("the verified buyer's tickets", || async {
         let reply = tickets
             .payments
@@ -340,4 +323,167 @@ async fn only_the_organiser_admins_and_the_events_door_staff_work_the_door() {
         .scan(Uuid::now_v7(), &code, Some(&admin.token))
         .await;
     unknown.problem(StatusCode::NOT_FOUND, "event-not-found");
+}
+
+#[tokio::test]
+async fn the_door_refuses_a_refund_the_tickets_read_model_has_not_seen_yet() {
+    let tickets = TicketsApp::start().await;
+    let order = tickets.paid_order(3, "buyer@example.com").await;
+    let event = order.on_sale.event_id;
+    let organiser = tickets.organiser();
+    let [kept, refunded, also_refunded] = [
+        order.ticket_ids[0],
+        order.ticket_ids[1],
+        order.ticket_ids[2],
+    ];
+    let pool = tickets.payments.app.database.pool().clone();
+
+    // Stop this app's projectors: each batch moves its checkpoint first, and this lock
+    // keeps every such move (and so every read-model change) waiting until it is
+    // released. A table lock takes no transaction id, so it holds back no other
+    // database's projectors.
+    let mut stopped = pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE projector_checkpoints IN EXCLUSIVE MODE")
+        .execute(&mut *stopped)
+        .await
+        .unwrap();
+
+    // A partial refund, scanned right away.
+    let refund = tickets
+        .payments
+        .organiser(
+            Method::POST,
+            &format!("/organiser/orders/{}/refunds", order.checkout.order_id),
+            Some(&json!({ "ticket_ids": [refunded, also_refunded] })),
+        )
+        .await;
+    assert_eq!(refund.status, StatusCode::CREATED, "{}", refund.body);
+    for ticket in [refunded, also_refunded] {
+        let scan = tickets
+            .scan(event, &tickets.code(event, ticket), Some(&organiser))
+            .await;
+        assert_eq!(verdict(&scan), "revoked", "{}", scan.body);
+        assert_eq!(scan.body["ticket_id"], ticket.to_string());
+    }
+    let admitted = tickets
+        .scan(event, &tickets.code(event, kept), Some(&organiser))
+        .await;
+    assert_eq!(verdict(&admitted), "admitted", "{}", admitted.body);
+
+    // The read model had not seen the refund: the log decided.
+    let view = carneau_projections::tickets::ticket(&pool, refunded)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(view.revoked_at, None);
+    let listed = carneau_projections::tickets::revoked_tickets(&pool, event)
+        .await
+        .unwrap();
+    assert!(listed.is_empty(), "{listed:?}");
+
+    stopped.rollback().await.unwrap();
+    eventually("the read model catches up with the refund", || async {
+        let view = carneau_projections::tickets::ticket(&pool, refunded)
+            .await
+            .unwrap()?;
+        view.revoked_at.map(|_| ())
+    })
+    .await;
+    let again = tickets
+        .scan(event, &tickets.code(event, refunded), Some(&organiser))
+        .await;
+    assert_eq!(verdict(&again), "revoked");
+}
+
+#[tokio::test]
+async fn an_order_and_the_buyers_tickets_link_their_qr_images() {
+    let tickets = TicketsApp::start().await;
+    let buyer = tickets.payments.app.buyer().await;
+    let order = tickets.paid_order(2, &buyer.email).await;
+    let (order_id, key) = (order.checkout.order_id, &order.checkout.key);
+    let http = tickets.payments.http();
+
+    // Opened by its link: the URLs carry the order's key, and open the images alone.
+    let by_link = http
+        .call(
+            Method::GET,
+            &format!("/orders/{order_id}?key={key}"),
+            None,
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_link.status, StatusCode::OK, "{}", by_link.body);
+    let listed = by_link.body["tickets"].as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    for ticket in listed {
+        let id = ticket["ticket_id"].as_str().unwrap();
+        let svg = ticket["qr_svg_url"].as_str().unwrap();
+        let png = ticket["qr_png_url"].as_str().unwrap();
+        assert_eq!(svg, format!("/tickets/{id}/qr.svg?key={key}"));
+        assert_eq!(png, format!("/tickets/{id}/qr.png?key={key}"));
+        let image = tickets.get_raw(svg, None).await;
+        assert_eq!(image.status(), StatusCode::OK, "{svg}");
+        assert_eq!(image.headers()["content-type"], "image/svg+xml");
+        assert!(image.text().await.unwrap().contains("<svg"));
+        let image = tickets.get_raw(png, None).await;
+        assert_eq!(image.status(), StatusCode::OK, "{png}");
+        let scanned = decode_qr_png(&image.bytes().await.unwrap());
+        assert_eq!(
+            scanned,
+            tickets.code(order.on_sale.event_id, id.parse().unwrap())
+        );
+        // The same URL with another key: the ticket is not found.
+        let forged = svg.replace(key.as_str(), "not-the-key");
+        let refused = tickets.get_raw(&forged, None).await;
+        assert_eq!(refused.status(), StatusCode::NOT_FOUND, "{forged}");
+    }
+
+    // Signed in as the buyer: no key in the URLs; the session opens the images.
+    tickets.verify_email(&buyer).await;
+    let by_session = eventually("the order opened by the buyer's session", || async {
+        let reply = http
+            .call(
+                Method::GET,
+                &format!("/orders/{order_id}"),
+                Some(&buyer.token),
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        (reply.status == StatusCode::OK).then_some(reply.body)
+    })
+    .await;
+    let first = &by_session["tickets"][0];
+    let svg = first["qr_svg_url"].as_str().unwrap();
+    assert_eq!(
+        svg,
+        format!("/tickets/{}/qr.svg", first["ticket_id"].as_str().unwrap())
+    );
+    assert_eq!(
+        tickets.get_raw(svg, Some(&buyer.token)).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        tickets.get_raw(svg, None).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let mine = eventually("the buyer's tickets", || async {
+        let reply = http
+            .call(Method::GET, "/me/tickets", Some(&buyer.token), None, None)
+            .await
+            .unwrap();
+        (reply.body["tickets"].as_array().map(Vec::len) == Some(2)).then_some(reply.body)
+    })
+    .await;
+    for ticket in mine["tickets"].as_array().unwrap() {
+        let id = ticket["ticket_id"].as_str().unwrap();
+        let png = ticket["qr_png_url"].as_str().unwrap();
+        assert_eq!(png, format!("/tickets/{id}/qr.png"));
+        let image = tickets.get_raw(png, Some(&buyer.token)).await;
+        assert_eq!(image.status(), StatusCode::OK);
+        assert_eq!(image.headers()["content-type"], "image/png");
+    }
 }

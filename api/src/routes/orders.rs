@@ -23,6 +23,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::reservations::{authorise, reservation_problem};
+use super::tickets::QrUrls;
 use crate::auth::{MaybeSignedIn, SignedIn};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::problem::responses::{BodyProblems, NotFoundProblem, ServerProblems};
@@ -188,9 +189,21 @@ async fn get_order(
     if !(by_key || by_session) {
         return Err(ApiError::not_found("This order"));
     }
-    order_view(&order)
-        .map(ApiJson)
-        .ok_or_else(|| ApiError::not_found("This order"))
+    let mut view = order_view(&order).ok_or_else(|| ApiError::not_found("This order"))?;
+    // The key as issued, not as sent: it verified, but may carry whitespace.
+    let key = by_key.then(|| state.order_keys.issue(order_id));
+    with_qr_urls(&mut view, key.as_deref());
+    Ok(ApiJson(view))
+}
+
+/// Fills in each ticket's QR image URLs for the order's buyer: with the order's `key`
+/// when they came with its link, bare when signed in (their session opens the images).
+fn with_qr_urls(view: &mut OrderView, order_key: Option<&str>) {
+    for ticket in &mut view.tickets {
+        let urls = QrUrls::of(ticket.ticket_id, order_key);
+        ticket.qr_svg_url = Some(urls.svg);
+        ticket.qr_png_url = Some(urls.png);
+    }
 }
 
 /// The signed-in buyer's orders, newest first.
@@ -225,6 +238,13 @@ async fn my_orders(
     )
     .await
     .map_err(ApiError::internal)?;
+    let orders = orders
+        .into_iter()
+        .map(|mut view| {
+            with_qr_urls(&mut view, None);
+            view
+        })
+        .collect();
     Ok(ApiJson(MyOrders { orders }))
 }
 
@@ -278,6 +298,9 @@ pub(crate) fn order_view(order: &Order) -> Option<OrderView> {
                     "valid"
                 }
                 .to_owned(),
+                // Only the buyer's routes show them (with or without the key).
+                qr_svg_url: None,
+                qr_png_url: None,
             })
             .collect(),
         checkout_url: (status == OrderStatus::AwaitingPayment).then(|| placed.checkout_url.clone()),

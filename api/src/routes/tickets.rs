@@ -198,17 +198,40 @@ pub struct TicketJson {
     pub state: &'static str,
     /// When it was checked in at the door, if it was.
     pub checked_in_at: Option<DateTime<Utc>>,
-    /// Its QR code as SVG (add `?key=` when not signed in as the buyer).
+    /// Its QR code as SVG, relative to the API (`/tickets/{id}/qr.svg`); the session
+    /// that listed it may fetch it.
     pub qr_svg_url: String,
-    /// Its QR code as PNG.
+    /// Its QR code as PNG, relative to the API (`/tickets/{id}/qr.png`).
     pub qr_png_url: String,
+}
+
+/// Where a ticket's QR images are served, relative to the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrUrls {
+    /// `GET /tickets/{id}/qr.svg`.
+    pub svg: String,
+    /// `GET /tickets/{id}/qr.png`.
+    pub png: String,
+}
+
+impl QrUrls {
+    /// The URLs of `ticket_id`'s images: with `?key=` for a caller who holds the order's
+    /// link (pass the key as issued, which is URL-safe), bare for the signed-in buyer.
+    pub fn of(ticket_id: Uuid, order_key: Option<&str>) -> Self {
+        let query = order_key.map_or_else(String::new, |key| format!("?key={key}"));
+        Self {
+            svg: format!("/tickets/{ticket_id}/qr.svg{query}"),
+            png: format!("/tickets/{ticket_id}/qr.png{query}"),
+        }
+    }
 }
 
 impl From<TicketView> for TicketJson {
     fn from(ticket: TicketView) -> Self {
+        let urls = QrUrls::of(ticket.ticket_id, None);
         Self {
-            qr_svg_url: format!("/tickets/{}/qr.svg", ticket.ticket_id),
-            qr_png_url: format!("/tickets/{}/qr.png", ticket.ticket_id),
+            qr_svg_url: urls.svg,
+            qr_png_url: urls.png,
             state: if ticket.revoked_at.is_some() {
                 "revoked"
             } else {

@@ -1,12 +1,15 @@
-//! Check-in at the door: the first scan of a ticket is recorded in the log, every later
-//! one is refused with when and by whom it was first scanned.
+//! Check-in at the door: the log decides. Each scan reads the ticket's `Order` from the
+//! event store, refuses a ticket a refund names, records the first admission and refuses
+//! every later scan with when and by whom the ticket was first scanned.
 
 use carneau_domain::admission::{Admission, AdmissionCommand, AdmissionError, CheckIn};
+use carneau_domain::order::{Order, TicketStanding};
 use carneau_domain::{EventId, TicketId};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
-use tracing::{info, instrument};
+use tracing::{info, instrument, warn};
 
+use super::issued::issuing_order;
 use crate::aggregate_store::{AggregateStore, CommandError};
 use crate::catalogue::CommandContext;
 
@@ -14,8 +17,10 @@ use crate::catalogue::CommandContext;
 /// sees the winner's check-in and refuses, so one retry is enough in practice.
 const CHECK_IN_ATTEMPTS: usize = 3;
 
-/// Records admissions in the event store.
+/// Records admissions in the event store, deciding revocation from the orders' histories.
 pub struct Door {
+    pool: PgPool,
+    orders: AggregateStore<Order>,
     admissions: AggregateStore<Admission>,
 }
 
@@ -23,14 +28,32 @@ impl Door {
     /// The door over the event store in `pool`.
     pub fn new(pool: PgPool) -> Self {
         Self {
-            admissions: AggregateStore::new(pool, ()),
+            orders: AggregateStore::new(pool.clone(), ()),
+            admissions: AggregateStore::new(pool.clone(), ()),
+            pool,
         }
     }
 
-    /// Checks in a ticket whose code was verified and found unrevoked.
+    /// Checks in a ticket whose code was verified: admitted once, unless a refund of its
+    /// order names it.
+    ///
+    /// Why the order and not the tickets read model: the read model follows the log about
+    /// a second behind, so a ticket refunded just before its scan could still get in once,
+    /// and a derived table would decide who enters. The order is the aggregate whose
+    /// history holds the refunds; it is short (a handful of facts per order), so loading
+    /// it on every scan is cheap. Its id comes from the log too ([`issuing_order`]):
+    /// ticket ids are random and only `TicketsIssued` links them to their order.
+    ///
+    /// The guarantee: a refund whose append committed before this scan read the order is
+    /// always seen, and the scan answers [`AdmissionError::Revoked`]. A refund committing
+    /// in the few milliseconds between that read and the check-in's append is concurrent
+    /// with the scan and may not be seen: the ticket is admitted, and both facts are in
+    /// the log. Closing that window would take one stream for both facts (the admission
+    /// inside the order), making every scan contend with its order's other tickets.
     ///
     /// Two doors scanning the same ticket at once race on its admission's version: one
-    /// appends, the other reloads and gets [`AdmissionError::AlreadyCheckedIn`].
+    /// appends, the other reads the order again, reloads the admission and gets
+    /// [`AdmissionError::AlreadyCheckedIn`] (or `Revoked`, if a refund came in between).
     #[instrument(skip_all, fields(ticket_id = %ticket_id, event_id = %event_id))]
     pub async fn check_in(
         &self,
@@ -39,20 +62,21 @@ impl Door {
         at: DateTime<Utc>,
         context: &CommandContext,
     ) -> Result<CheckIn, CommandError<AdmissionError>> {
-        let command = AdmissionCommand::CheckIn {
-            ticket_id,
-            event_id,
-            at,
-            by: context.actor.recorded(),
-        };
         let mut attempt = 0;
         loop {
             attempt += 1;
+            let command = AdmissionCommand::CheckIn {
+                ticket_id,
+                event_id,
+                at,
+                by: context.actor.recorded(),
+                standing: self.standing(ticket_id).await?,
+            };
             match self
                 .admissions
                 .execute(
                     &ticket_id.to_aggregate_id(),
-                    command.clone(),
+                    command,
                     None,
                     context.metadata(),
                 )
@@ -67,13 +91,40 @@ impl Door {
                 }
                 Err(CommandError::Conflict) if attempt < CHECK_IN_ATTEMPTS => continue,
                 Err(error) => {
-                    if let CommandError::Rejected(AdmissionError::AlreadyCheckedIn { .. }) = &error
-                    {
-                        info!("second scan of a checked-in ticket refused");
+                    match &error {
+                        CommandError::Rejected(AdmissionError::AlreadyCheckedIn { .. }) => {
+                            info!("second scan of a checked-in ticket refused");
+                        }
+                        CommandError::Rejected(AdmissionError::Revoked) => {
+                            info!("refunded ticket scanned");
+                        }
+                        CommandError::Rejected(AdmissionError::NotIssued) => {
+                            warn!("genuine code of a ticket no order issued scanned");
+                        }
+                        _ => {}
                     }
                     return Err(error);
                 }
             }
         }
+    }
+
+    /// What the ticket's order says about it, read from the event store now.
+    async fn standing(
+        &self,
+        ticket_id: TicketId,
+    ) -> Result<TicketStanding, CommandError<AdmissionError>> {
+        let Some(order_id) = issuing_order(&self.pool, ticket_id)
+            .await
+            .map_err(|error| CommandError::Store(format!("{error:#}")))?
+        else {
+            return Ok(TicketStanding::NotIssued);
+        };
+        let order = self
+            .orders
+            .load(&order_id.to_aggregate_id())
+            .await
+            .map_err(|error| CommandError::Store(error.to_string()))?;
+        Ok(order.state.ticket_standing(ticket_id))
     }
 }

@@ -4,6 +4,7 @@
 mod codes;
 mod door;
 mod email;
+mod issued;
 mod qr;
 
 pub use codes::TicketCodes;

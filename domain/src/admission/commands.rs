@@ -4,11 +4,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{EventId, TicketId};
+use crate::order::TicketStanding;
 
 /// A command on one ticket's admission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AdmissionCommand {
-    /// Let the holder of a genuine, unrevoked code in.
+    /// Let the holder of a genuine code in, if its order still stands behind it.
     CheckIn {
         /// The ticket scanned (the aggregate's id).
         ticket_id: TicketId,
@@ -18,5 +19,8 @@ pub enum AdmissionCommand {
         at: DateTime<Utc>,
         /// The door agent's account id.
         by: String,
+        /// What the ticket's order, read from the event store for this scan, says about
+        /// it ([`crate::order::Order::ticket_standing`]).
+        standing: TicketStanding,
     },
 }

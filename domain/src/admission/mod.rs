@@ -4,9 +4,11 @@
 //! One aggregate per ticket (its aggregate id is the ticket id), so check-ins of
 //! different tickets never contend, and two doors scanning the same ticket at once
 //! race on the event store's version: one appends, the other reloads and is refused.
-//! Whether the code is genuine and not revoked is checked before the command (the
-//! signature needs the server secret, revocation a read model); this aggregate only
-//! records the fact and keeps it from happening twice.
+//! Whether the code is genuine is checked before the command (the signature needs the
+//! server secret). Whether it is revoked comes with the command: the command layer reads
+//! the ticket's `Order` from the event store for each scan and passes its
+//! [`TicketStanding`]; this aggregate refuses a revoked or never-issued ticket, records
+//! the first admission and keeps it from happening twice.
 
 mod commands;
 mod error;
@@ -25,6 +27,7 @@ pub use error::AdmissionError;
 pub use events::AdmissionEvent;
 
 use crate::ids::{EventId, TicketId};
+use crate::order::TicketStanding;
 
 /// A check-in as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,7 +61,15 @@ impl Admission {
                 event_id,
                 at,
                 by,
+                standing,
             } => {
+                // Refunded first: the door agent must not be told "already in" about a
+                // ticket whose money went back.
+                match standing {
+                    TicketStanding::Valid => {}
+                    TicketStanding::Revoked => return Err(AdmissionError::Revoked),
+                    TicketStanding::NotIssued => return Err(AdmissionError::NotIssued),
+                }
                 if let Some(previous) = &self.check_in {
                     return Err(AdmissionError::AlreadyCheckedIn {
                         checked_in_at: previous.checked_in_at,

@@ -19,11 +19,16 @@ fn at(minute: u32) -> DateTime<Utc> {
 }
 
 fn check_in(minute: u32, by: &str) -> AdmissionCommand {
+    scan_of(TicketStanding::Valid, minute, by)
+}
+
+fn scan_of(standing: TicketStanding, minute: u32, by: &str) -> AdmissionCommand {
     AdmissionCommand::CheckIn {
         ticket_id: ticket(),
         event_id: concert(),
         at: at(minute),
         by: by.to_owned(),
+        standing,
     }
 }
 
@@ -53,6 +58,26 @@ fn a_second_scan_is_refused_with_when_and_by_whom() {
             checked_in_at: at(5),
             checked_in_by: "door-1".to_owned(),
         });
+}
+
+#[test]
+fn a_refunded_ticket_is_refused_before_and_after_a_check_in() {
+    TestFramework::<Admission>::with(())
+        .given_no_previous_events()
+        .when(scan_of(TicketStanding::Revoked, 5, "door-1"))
+        .then_expect_error(AdmissionError::Revoked);
+    TestFramework::<Admission>::with(())
+        .given(vec![checked_in(5, "door-1")])
+        .when(scan_of(TicketStanding::Revoked, 9, "door-2"))
+        .then_expect_error(AdmissionError::Revoked);
+}
+
+#[test]
+fn a_ticket_no_order_issued_is_refused() {
+    TestFramework::<Admission>::with(())
+        .given_no_previous_events()
+        .when(scan_of(TicketStanding::NotIssued, 5, "door-1"))
+        .then_expect_error(AdmissionError::NotIssued);
 }
 
 #[test]

@@ -12,6 +12,7 @@
 mod commands;
 mod error;
 mod events;
+mod standing;
 
 #[cfg(test)]
 mod tests;
@@ -27,6 +28,7 @@ use uuid::Uuid;
 pub use commands::OrderCommand;
 pub use error::OrderError;
 pub use events::{IssuedTicket, OrderEvent, OrderLine, PaymentProvider, RefundReason};
+pub use standing::TicketStanding;
 
 use crate::ids::{EventId, OrderId, ReservationId, TicketId};
 use crate::money::Money;

@@ -15,7 +15,7 @@ import { browserApi, call } from "@/lib/api/browser";
 import type { Failure } from "@/lib/api/problem";
 import type { EventDetail } from "@/lib/api/types";
 import { formatEventTime, formatMoney } from "@/lib/format";
-import { isPending, qrUrl } from "@/lib/orders";
+import { isPending, viaProxy } from "@/lib/orders";
 import type { Order } from "@/lib/api/types";
 
 // While the provider's confirmation travels (webhook or simulated page), look again.
@@ -157,7 +157,7 @@ export function OrderView({ orderId, orderKey, cancelled }: { orderId: string; o
       ) : null}
       <section aria-label="Tickets" className="grid gap-4 sm:grid-cols-2">
         {order.tickets.map((t, i) => (
-          <TicketCard key={t.ticket_id} index={i + 1} title={typeName(t.ticket_type_id)} status={t.status} qrSrc={qrUrl(t.ticket_id, orderKey)} />
+          <TicketCard key={t.ticket_id} index={i + 1} title={typeName(t.ticket_type_id)} status={t.status} qrSrc={t.qr_svg_url ? viaProxy(t.qr_svg_url) : undefined} />
         ))}
       </section>
       <Card>

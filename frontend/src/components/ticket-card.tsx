@@ -3,7 +3,8 @@ import { Card } from "@/components/ui/card";
 
 /**
  * One ticket with its QR code, drawn at least 240 px wide so a door scanner reads it from
- * a phone held at arm's length.
+ * a phone held at arm's length. `qrSrc` is the image URL the API gave for this ticket
+ * (absent where the API gives none: no image then).
  */
 export function TicketCard({
   qrSrc,
@@ -12,7 +13,7 @@ export function TicketCard({
   status,
   index,
 }: {
-  qrSrc: string;
+  qrSrc?: string;
   title: string;
   subtitle?: string;
   status: string;
@@ -27,7 +28,7 @@ export function TicketCard({
         </span>
         {valid ? <Badge variant="success">Valid</Badge> : <Badge variant="destructive">{status === "refunded" ? "Refunded" : "Not valid"}</Badge>}
       </div>
-      {valid ? (
+      {valid && qrSrc ? (
         // The SVG comes from the API; next/image would only re-encode it.
         // eslint-disable-next-line @next/next/no-img-element
         <img
@@ -37,7 +38,7 @@ export function TicketCard({
           height={280}
           className="aspect-square w-full max-w-[280px] min-w-[240px] rounded-md bg-white p-2"
         />
-      ) : (
+      ) : valid ? null : (
         <p className="py-8 text-sm text-muted-foreground">This ticket was refunded and will not open the door.</p>
       )}
       {subtitle ? <p className="text-xs text-muted-foreground">{subtitle}</p> : null}

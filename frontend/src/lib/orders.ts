@@ -30,10 +30,12 @@ export function orderStatusLabel(status: string): string {
   return LABELS[status as OrderStatus] ?? status;
 }
 
-/** The QR image of a ticket, through the proxy; `key` is the order's secret for guests. */
-export function qrUrl(ticketId: string, key?: string | null): string {
-  const query = key ? `?key=${encodeURIComponent(key)}` : "";
-  return `/api/tickets/${encodeURIComponent(ticketId)}/qr.svg${query}`;
+/**
+ * A URL the API hands out relative to itself (a ticket's `qr_svg_url`, already carrying the
+ * order's key for guests), reached through the proxy.
+ */
+export function viaProxy(apiRelativeUrl: string): string {
+  return `/api${apiRelativeUrl}`;
 }
 
 /** Still on its way to paid: the page keeps looking. */

@@ -35,6 +35,16 @@ pub struct OrderTicketView {
     /// `valid` or `refunded`.
     #[schema(example = "valid")]
     pub status: String,
+    /// Its QR code as SVG, relative to the API: `/tickets/{id}/qr.svg`, with the order's
+    /// `?key=` when the order was opened by its link. Only in the buyer's views
+    /// (`GET /orders/{id}`, `GET /me/orders`); the API fills it in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "/tickets/0192f0c4-5d2e-7c1a-9b3e-1a2b3c4d5e6f/qr.svg?key=3q2-7w")]
+    pub qr_svg_url: Option<String>,
+    /// Its QR code as PNG, like `qr_svg_url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "/tickets/0192f0c4-5d2e-7c1a-9b3e-1a2b3c4d5e6f/qr.png?key=3q2-7w")]
+    pub qr_png_url: Option<String>,
 }
 
 /// An order as its buyer (and the event's organiser) sees it.
@@ -204,6 +214,8 @@ async fn with_details(pool: &PgPool, mut views: Vec<OrderView>) -> anyhow::Resul
                 ticket_id: row.try_get("ticket_id")?,
                 ticket_type_id: row.try_get("ticket_type_id")?,
                 status: row.try_get("status")?,
+                qr_svg_url: None,
+                qr_png_url: None,
             });
     }
     for view in &mut views {

@@ -8,7 +8,7 @@ import { StateScreen } from "@/components/state-screen";
 import { TicketCard } from "@/components/ticket-card";
 import { load, serverApi } from "@/lib/api/server";
 import { formatEventTime } from "@/lib/format";
-import { qrUrl } from "@/lib/orders";
+import { viaProxy } from "@/lib/orders";
 import type { Ticket } from "@/lib/api/types";
 
 export const metadata: Metadata = { title: "My tickets" };
@@ -80,7 +80,7 @@ async function MyTickets() {
                   title={t.ticket_type_name}
                   status={t.state === "valid" ? "valid" : "refunded"}
                   subtitle={t.checked_in_at ? "Checked in" : undefined}
-                  qrSrc={qrUrl(t.ticket_id)}
+                  qrSrc={viaProxy(t.qr_svg_url)}
                 />
               ))}
             </div>

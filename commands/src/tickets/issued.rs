@@ -1,0 +1,41 @@
+//! Which order issued a ticket, read from the event log (table `events`).
+//!
+//! Ticket ids are random (one per seat, chosen when the order is paid), so only the
+//! order's `TicketsIssued` fact links a ticket to its order. The door reads that fact
+//! itself instead of the tickets read model, so a ticket issued a moment ago is found
+//! too; migration `issued_tickets_index` indexes exactly these rows.
+
+use anyhow::Context;
+use carneau_domain::{OrderId, TicketId};
+use sqlx::PgPool;
+
+/// The order whose committed `TicketsIssued` fact lists `ticket_id`, if any. A ticket is
+/// issued once, by one order, so there is at most one such fact.
+pub(super) async fn issuing_order(
+    pool: &PgPool,
+    ticket_id: TicketId,
+) -> anyhow::Result<Option<OrderId>> {
+    // Literal type names and the same expression as the partial index, so that every
+    // plan (generic ones too) can use it.
+    let aggregate_id: Option<String> = sqlx::query_scalar(
+        r#"
+        SELECT aggregate_id
+          FROM events
+         WHERE aggregate_type = 'Order'
+           AND event_type = 'TicketsIssued'
+           AND ((payload::jsonb) -> 'TicketsIssued' -> 'tickets')
+               @> jsonb_build_array(jsonb_build_object('ticket_id', $1::text))
+         LIMIT 1
+        "#,
+    )
+    .bind(ticket_id.to_string())
+    .fetch_optional(pool)
+    .await
+    .context("finding the order that issued a ticket")?;
+    aggregate_id
+        .map(|id| {
+            id.parse()
+                .with_context(|| format!("order aggregate id {id:?}"))
+        })
+        .transpose()
+}
