@@ -7,7 +7,7 @@ import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { FailureScreen } from "@/components/failure-screen";
-import { DoorStaffForm } from "@/components/organiser/door-staff-form";
+import { DoorStaffPanel } from "@/components/organiser/door-staff-panel";
 import { EventActions } from "@/components/organiser/event-actions";
 import { EventForm } from "@/components/organiser/event-form";
 import { RequireOrganiser } from "@/components/organiser/require-organiser";
@@ -36,10 +36,11 @@ export default async function ManageEventPage({ params }: { params: Promise<{ id
 
 async function ManageEvent({ id }: { id: string }) {
   const api = await serverApi();
-  const [loaded, sales, orders] = await Promise.all([
+  const [loaded, sales, orders, doorStaff] = await Promise.all([
     load(() => api.GET("/organiser/events/{event_id}", { params: { path: { event_id: id } } })),
     load(() => api.GET("/organiser/events/{event_id}/sales", { params: { path: { event_id: id } } })),
     load(() => api.GET("/organiser/events/{event_id}/orders", { params: { path: { event_id: id } } })),
+    load(() => api.GET("/organiser/events/{event_id}/door-staff", { params: { path: { event_id: id } } })),
   ]);
   if (!loaded.ok) return <FailureScreen failure={loaded.failure} what="event" />;
   const event = loaded.data;
@@ -185,10 +186,17 @@ async function ManageEvent({ id }: { id: string }) {
         <Card>
           <CardHeader>
             <CardTitle>Door staff</CardTitle>
-            <CardDescription>People who scan tickets at the entrance need an account; give it access here.</CardDescription>
+            <CardDescription>
+              People who scan tickets at the entrance need an account; give it access here. A removal holds from their next
+              scan.
+            </CardDescription>
           </CardHeader>
           <CardContent>
-            <DoorStaffForm eventId={event.id} />
+            <DoorStaffPanel
+              eventId={event.id}
+              timeZone={event.time_zone}
+              initial={doorStaff.ok ? doorStaff.data.door_staff : null}
+            />
           </CardContent>
         </Card>
       ) : null}
