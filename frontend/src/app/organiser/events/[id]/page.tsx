@@ -14,9 +14,8 @@ import { RequireOrganiser } from "@/components/organiser/require-organiser";
 import { StatusBadge } from "@/components/organiser/status-badge";
 import { TicketTypeForm } from "@/components/organiser/ticket-type-form";
 import { TicketTypeRowActions } from "@/components/organiser/ticket-type-row-actions";
-import { RefundButton } from "@/components/organiser/refund-button";
+import { OrderRefundCells } from "@/components/organiser/order-refund";
 import { load, serverApi } from "@/lib/api/server";
-import { orderStatusLabel } from "@/lib/orders";
 import { formatEventTime, formatMoney } from "@/lib/format";
 
 export const metadata: Metadata = { title: "Manage event", robots: { index: false } };
@@ -138,7 +137,7 @@ async function ManageEvent({ id }: { id: string }) {
       <Card>
         <CardHeader>
           <CardTitle>Orders</CardTitle>
-          <CardDescription>Newest first. Refunding an order gives its tickets back to sale.</CardDescription>
+          <CardDescription>Newest first. Refund some or all tickets of a paid order; they go back on sale.</CardDescription>
         </CardHeader>
         <CardContent>
           {!orders.ok ? (
@@ -166,14 +165,7 @@ async function ManageEvent({ id }: { id: string }) {
                     <TableCell className="max-w-48 truncate">{o.email}</TableCell>
                     <TableCell className="text-right tabular-nums">{o.tickets.length}</TableCell>
                     <TableCell className="text-right">{formatMoney(o.total)}</TableCell>
-                    <TableCell>
-                      <Badge variant={o.status === "paid" ? "success" : "secondary"}>{orderStatusLabel(o.status)}</Badge>
-                    </TableCell>
-                    <TableCell>
-                      {o.status === "paid" || o.status === "partially_refunded" ? (
-                        <RefundButton orderId={o.order_id} label={`order ${o.order_id.slice(0, 8)} of ${o.email}`} />
-                      ) : null}
-                    </TableCell>
+                    <OrderRefundCells initial={o} label={`order ${o.order_id.slice(0, 8)} of ${o.email}`} />
                   </TableRow>
                 ))}
               </TableBody>
