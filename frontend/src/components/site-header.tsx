@@ -48,7 +48,10 @@ export async function SiteHeader() {
                 <span className="hidden max-w-40 truncate text-muted-foreground md:inline">{viewer.name || viewer.email}</span>
               </Link>
             </Button>
-            <LogoutButton />
+            {/* On a phone the bar has no room for it: the account page has it. */}
+            <span className="hidden sm:inline">
+              <LogoutButton />
+            </span>
           </div>
         ) : (
           <div className="flex items-center gap-1">

@@ -61,8 +61,7 @@ export function DoorStaffPanel({
         <Table aria-label="Door staff">
           <TableHeader>
             <TableRow>
-              <TableHead>Name</TableHead>
-              <TableHead>Email</TableHead>
+              <TableHead>Staff member</TableHead>
               <TableHead className="hidden sm:table-cell">Since</TableHead>
               <TableHead className="sr-only">Remove</TableHead>
             </TableRow>
@@ -70,9 +69,9 @@ export function DoorStaffPanel({
           <TableBody>
             {staff.map((member) => (
               <TableRow key={member.account_id}>
-                <TableCell className="font-medium">{member.name || "—"}</TableCell>
-                <TableCell className="max-w-48 truncate" title={member.email}>
-                  {member.email}
+                <TableCell className="whitespace-normal">
+                  <span className="block font-medium">{member.name || "—"}</span>
+                  <span className="block break-all text-muted-foreground">{member.email}</span>
                 </TableCell>
                 <TableCell className="hidden text-muted-foreground sm:table-cell">
                   {formatEventTime(member.granted_at, timeZone)}

@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -51,6 +51,16 @@ function RefundTickets({ order, label, onRefunded }: { order: Order; label: stri
     0,
   );
   const fieldsetId = `refund-${order.order_id}`;
+  const opener = useRef<HTMLDivElement>(null);
+  const panel = useRef<HTMLDivElement>(null);
+  const wasOpen = useRef(false);
+
+  // Focus goes into the panel when it opens and back to its button when it closes.
+  useEffect(() => {
+    if (open) panel.current?.querySelector<HTMLElement>("input:not(:disabled), button")?.focus();
+    else if (wasOpen.current) opener.current?.querySelector("button")?.focus();
+    wasOpen.current = open;
+  }, [open]);
 
   const start = () => {
     setFailure(null);
@@ -80,7 +90,7 @@ function RefundTickets({ order, label, onRefunded }: { order: Order; label: stri
 
   if (!open) {
     return (
-      <div className="flex flex-col items-end gap-1">
+      <div ref={opener} className="flex flex-col items-end gap-1">
         <Button size="sm" variant="outline" onClick={start} aria-label={`Refund ${label}`}>
           Refund
         </Button>
@@ -89,7 +99,19 @@ function RefundTickets({ order, label, onRefunded }: { order: Order; label: stri
   }
 
   return (
-    <div className="flex min-w-52 flex-col gap-3 rounded-lg border p-3">
+    // A sheet along the bottom of a phone's screen (the row has no room), in the row from sm up.
+    <div
+      ref={panel}
+      role="dialog"
+      aria-label={`Refund ${label}`}
+      onKeyDown={(ev) => {
+        if (ev.key === "Escape" && !busy) setOpen(false);
+      }}
+      className="fixed inset-x-0 bottom-0 z-50 flex flex-col gap-3 border-t bg-background p-4 whitespace-normal shadow-lg sm:static sm:z-auto sm:w-64 sm:rounded-lg sm:border sm:p-3 sm:shadow-none"
+    >
+      <p className="text-sm font-medium sm:hidden">
+        Order {order.order_id.slice(0, 8)} · {formatMoney(order.total)}
+      </p>
       <fieldset className="space-y-2" aria-describedby={`${fieldsetId}-hint`}>
         <legend className="text-sm font-medium">Tickets to refund</legend>
         <p id={`${fieldsetId}-hint`} className="text-xs text-muted-foreground">
@@ -118,13 +140,14 @@ function RefundTickets({ order, label, onRefunded }: { order: Order; label: stri
           );
         })}
       </fieldset>
+      <p className="text-sm" aria-live="polite">
+        {chosen.length === 0
+          ? "Tick at least one ticket."
+          : `${formatMoney({ amount_minor: amount, currency })} goes back to the buyer.`}
+      </p>
       <div className="flex flex-wrap gap-2">
         <Button size="sm" variant="destructive" onClick={refund} disabled={busy || chosen.length === 0}>
-          {busy
-            ? "Refunding…"
-            : chosen.length === 0
-              ? "Choose tickets"
-              : `Confirm refund of ${plural(chosen.length)} (${formatMoney({ amount_minor: amount, currency })})`}
+          {busy ? "Refunding…" : chosen.length === 0 ? "Choose tickets" : `Confirm refund of ${plural(chosen.length)}`}
         </Button>
         <Button size="sm" variant="ghost" onClick={() => setOpen(false)} disabled={busy}>
           Keep

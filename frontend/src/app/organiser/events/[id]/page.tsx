@@ -150,10 +150,10 @@ async function ManageEvent({ id }: { id: string }) {
             <Table aria-label="Orders">
               <TableHeader>
                 <TableRow>
-                  <TableHead>Order</TableHead>
+                  <TableHead className="hidden sm:table-cell">Order</TableHead>
                   <TableHead>Buyer</TableHead>
-                  <TableHead className="text-right">Tickets</TableHead>
-                  <TableHead className="text-right">Total</TableHead>
+                  <TableHead className="hidden text-right sm:table-cell">Tickets</TableHead>
+                  <TableHead className="hidden text-right sm:table-cell">Total</TableHead>
                   <TableHead>Status</TableHead>
                   <TableHead className="sr-only">Refund</TableHead>
                 </TableRow>
@@ -161,10 +161,13 @@ async function ManageEvent({ id }: { id: string }) {
               <TableBody>
                 {orders.data.orders.map((o) => (
                   <TableRow key={o.order_id}>
-                    <TableCell className="font-mono text-xs">{o.order_id.slice(0, 8)}</TableCell>
-                    <TableCell className="max-w-48 truncate">{o.email}</TableCell>
-                    <TableCell className="text-right tabular-nums">{o.tickets.length}</TableCell>
-                    <TableCell className="text-right">{formatMoney(o.total)}</TableCell>
+                    {/* A phone shows buyer, status and refund; the rest is in the refund panel. */}
+                    <TableCell className="hidden font-mono text-xs sm:table-cell">{o.order_id.slice(0, 8)}</TableCell>
+                    <TableCell className="max-w-28 truncate sm:max-w-48" title={o.email}>
+                      {o.email}
+                    </TableCell>
+                    <TableCell className="hidden text-right tabular-nums sm:table-cell">{o.tickets.length}</TableCell>
+                    <TableCell className="hidden text-right sm:table-cell">{formatMoney(o.total)}</TableCell>
                     <OrderRefundCells initial={o} label={`order ${o.order_id.slice(0, 8)} of ${o.email}`} />
                   </TableRow>
                 ))}
