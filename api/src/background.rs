@@ -8,6 +8,7 @@ use std::sync::Arc;
 use carneau_commands::mail::{Delivery, MailSender, MailSenderConfig};
 use carneau_commands::reservations::sweeper::run_sweeper;
 use carneau_projections::catalogue::CatalogueProjector;
+use carneau_projections::door_staff::DoorStaffProjector;
 use carneau_projections::inventory::InventoryProjector;
 use carneau_projections::orders::OrdersProjector;
 use carneau_projections::tickets::TicketsProjector;
@@ -41,6 +42,11 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
         ProjectorRunner::default().spawn(
             state.pool.clone(),
             Arc::new(TicketsProjector),
+            shutdown.clone(),
+        ),
+        ProjectorRunner::default().spawn(
+            state.pool.clone(),
+            Arc::new(DoorStaffProjector),
             shutdown.clone(),
         ),
         ProjectorRunner::default().spawn(

@@ -9,6 +9,7 @@
 
 pub mod cache;
 pub mod catalogue;
+pub mod door_staff;
 pub mod inventory;
 pub mod log;
 pub mod orders;

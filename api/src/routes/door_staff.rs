@@ -1,11 +1,14 @@
 //! Door staff: an event's organiser (or an admin) lets accounts check tickets in at that
-//! event's door, by their email, and withdraws it. Access is per event and recorded in
-//! the staff account's history.
+//! event's door, by their email, lists them, and withdraws it. Access is per event and
+//! recorded in the staff account's history; the list comes from the `door_staff` read
+//! model, a moment behind that history.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use carneau_domain::account::{AccountCommand, EmailAddress};
 use carneau_domain::ids::{AccountId, EventId};
+use carneau_projections::door_staff::{door_staff_of_event, DoorStaffView};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -24,7 +27,7 @@ pub const TAG: &str = "organiser";
 /// The door-staff routes.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(grant_door_staff))
+        .routes(routes!(list_door_staff, grant_door_staff))
         .routes(routes!(revoke_door_staff))
 }
 
@@ -46,6 +49,63 @@ pub struct DoorStaffMember {
     pub account_id: uuid::Uuid,
     /// Their email.
     pub email: String,
+    /// How they are called.
+    pub name: String,
+}
+
+/// One account that may check tickets in at the event's door.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DoorStaffEntry {
+    /// The staff member's account.
+    pub account_id: uuid::Uuid,
+    /// Their email (empty for a moment after the account registered).
+    pub email: String,
+    /// How they are called (likewise).
+    pub name: String,
+    /// When access was granted.
+    pub granted_at: DateTime<Utc>,
+}
+
+impl From<DoorStaffView> for DoorStaffEntry {
+    fn from(view: DoorStaffView) -> Self {
+        Self {
+            account_id: view.account_id,
+            email: view.email,
+            name: view.name,
+            granted_at: view.granted_at,
+        }
+    }
+}
+
+/// An event's door staff.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DoorStaffList {
+    /// Longest-serving first.
+    pub door_staff: Vec<DoorStaffEntry>,
+}
+
+/// Who may check tickets in at this event's door besides its organiser and admins (the
+/// event's organiser or an admin; from the read model: a second or so behind a grant or
+/// a withdrawal).
+#[utoipa::path(get, path = "/organiser/events/{event_id}/door-staff", tag = TAG,
+    security(("session_cookie" = []), ("session_bearer" = [])),
+    params(("event_id" = uuid::Uuid, Path, description = "The event's id.")),
+    responses(
+        (status = 200, description = "The event's door staff.", body = DoorStaffList),
+        NotFoundProblem, RoleProblems, ServerProblems,
+    ))]
+async fn list_door_staff(
+    State(state): State<AppState>,
+    OrganiserSession(session): OrganiserSession,
+    ApiPath(event_id): ApiPath<EventId>,
+) -> Result<ApiJson<DoorStaffList>, ApiError> {
+    require_event_manager(&state, &session.principal, event_id).await?;
+    let door_staff = door_staff_of_event(&state.pool, event_id.as_uuid())
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(ApiJson(DoorStaffList {
+        door_staff: door_staff.into_iter().map(DoorStaffEntry::from).collect(),
+    }))
 }
 
 /// Lets the account with this email check tickets in at this event's door (the event's
@@ -84,7 +144,7 @@ async fn grant_door_staff(
             )
             .with_field_errors(vec![FieldError::new("email", "has no account")])
         })?;
-    state
+    let granted = state
         .accounts
         .execute(
             account_id,
@@ -93,10 +153,15 @@ async fn grant_door_staff(
         )
         .await
         .map_err(accounts_problem)?;
+    let staff = &granted.state;
     Ok(ApiJson(DoorStaffMember {
         event_id: event_id.as_uuid(),
         account_id: account_id.as_uuid(),
-        email: email.as_str().to_owned(),
+        email: staff.email().unwrap_or(&email).as_str().to_owned(),
+        name: staff
+            .name()
+            .map(|name| name.as_str().to_owned())
+            .unwrap_or_default(),
     }))
 }
 

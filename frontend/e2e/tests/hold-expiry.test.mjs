@@ -28,15 +28,17 @@ test("a hold that expires on the page shows the expiry screen", async () => {
     await page.keyboard.press("Enter");
     await page.waitForURL(/\/holds\//);
     const reservationId = page.url().split("/holds/")[1];
-    // The countdown runs while the hold is live...
+    // The countdown runs while the hold is live, its token kept in the browser...
     await page.getByRole("timer").waitFor();
-    // ...and when it reaches zero the page says what happened.
+    const stored = () => page.evaluate((id) => localStorage.getItem(`carneau:hold:${id}`), reservationId);
+    const { token } = JSON.parse((await stored()) ?? "{}");
+    assert.ok(token, "the hold's token is kept in the browser");
+    // ...and when it reaches zero the page says what happened, and the token goes.
     await page.getByRole("heading", { name: "Your hold has expired" }).waitFor({ timeout: 60_000 });
     assert.ok(await page.getByRole("link", { name: "Pick tickets again" }).isVisible());
+    assert.equal(JSON.parse((await stored()) ?? "{}").token, undefined, "the token is removed when the hold ends");
 
     // The API agrees once its sweeper has run, and a reload shows the same screen.
-    const token = await page.evaluate((id) => sessionStorage.getItem(`carneau:hold:${id}`), reservationId);
-    assert.ok(token, "the hold's token is kept in the tab");
     const held = await api(API, "GET", `/reservations/${reservationId}`, { token });
     assert.ok(["held", "expired"].includes(held.status));
     await page.reload();

@@ -18,12 +18,13 @@ import { browserApi, call } from "@/lib/api/browser";
 import { fieldErrors, failureMessage, type Failure } from "@/lib/api/problem";
 import type { EventDetail, Reservation } from "@/lib/api/types";
 import { formatEventTime, formatMoney } from "@/lib/format";
-import { forgetHoldToken, holdToken } from "@/lib/holds";
+import { endHold, holdEnding, holdToken } from "@/lib/holds";
 
 type State =
   | { phase: "loading" }
   | { phase: "failed"; failure: Failure }
-  | { phase: "ready"; reservation: Reservation; event: EventDetail | null };
+  | { phase: "ready"; reservation: Reservation; event: EventDetail | null }
+  | { phase: "ended"; status: "expired" | "released"; eventId: string };
 
 /** A live hold: what is held, the countdown to its expiry, the buyer's email, on to payment. */
 export function HoldView({ reservationId }: { reservationId: string }) {
@@ -40,6 +41,12 @@ export function HoldView({ reservationId }: { reservationId: string }) {
   }, [reservationId]);
 
   const refresh = useCallback(async () => {
+    // Ended in this browser already (the token is gone): say how, without asking the API.
+    const ending = holdToken(reservationId) ? null : holdEnding(reservationId);
+    if (ending) {
+      setState({ phase: "ended", status: ending.ended, eventId: ending.eventId });
+      return;
+    }
     const result = await call(() =>
       browserApi.GET("/reservations/{reservation_id}", {
         params: { path: { reservation_id: reservationId } },
@@ -51,7 +58,10 @@ export function HoldView({ reservationId }: { reservationId: string }) {
       return;
     }
     const reservation = result.data;
-    if (reservation.status !== "held") setExpired(reservation.status === "expired");
+    if (reservation.status === "expired" || reservation.status === "released") {
+      setExpired(reservation.status === "expired");
+      endHold(reservationId, { ended: reservation.status, eventId: reservation.event_id });
+    }
     const event = await call(() =>
       browserApi.GET("/events/{event_id}", { params: { path: { event_id: reservation.event_id } } }),
     );
@@ -71,7 +81,11 @@ export function HoldView({ reservationId }: { reservationId: string }) {
 
   const reservation = state.phase === "ready" ? state.reservation : null;
   const deadline = reservation?.status === "held" && reservation.expires_at ? Date.parse(reservation.expires_at) : null;
-  const onEnd = useCallback(() => setExpired(true), []);
+  const eventIdOfHold = reservation?.event_id;
+  const onEnd = useCallback(() => {
+    setExpired(true);
+    if (eventIdOfHold) endHold(reservationId, { ended: "expired", eventId: eventIdOfHold });
+  }, [reservationId, eventIdOfHold]);
   const secondsLeft = useSecondsLeft(expired ? null : deadline, onEnd);
 
   if (state.phase === "loading") {
@@ -80,41 +94,18 @@ export function HoldView({ reservationId }: { reservationId: string }) {
   if (state.phase === "failed") {
     return <FailureScreen failure={state.failure} what="hold" />;
   }
+  if (state.phase === "ended") {
+    const href = `/events/${state.eventId}`;
+    return state.status === "expired" ? <HoldExpired eventHref={href} /> : <HoldReleased eventHref={href} />;
+  }
 
   const { event } = state;
   const eventHref = `/events/${state.reservation.event_id}`;
   if (expired) {
-    return (
-      <StateScreen
-        kind="expired"
-        title="Your hold has expired"
-        actions={
-          <Button asChild>
-            <Link href={eventHref}>Pick tickets again</Link>
-          </Button>
-        }
-      >
-        <p>
-          We kept your tickets for you for a while, but time ran out and they went back on sale. Nothing was charged.
-          If they are still available, you can hold them again.
-        </p>
-      </StateScreen>
-    );
+    return <HoldExpired eventHref={eventHref} />;
   }
   if (state.reservation.status === "released") {
-    return (
-      <StateScreen
-        kind="tickets"
-        title="You gave these tickets back"
-        actions={
-          <Button asChild variant="outline">
-            <Link href={eventHref}>Back to the event</Link>
-          </Button>
-        }
-      >
-        <p>They are on sale again for everyone. Nothing was charged.</p>
-      </StateScreen>
-    );
+    return <HoldReleased eventHref={eventHref} />;
   }
 
   const typeOf = (id: string) => event?.ticket_types.find((t) => t.id === id);
@@ -152,7 +143,7 @@ export function HoldView({ reservationId }: { reservationId: string }) {
         headers: authHeaders(),
       }),
     );
-    forgetHoldToken(reservationId);
+    endHold(reservationId, { ended: "released", eventId: state.reservation.event_id });
     router.push(eventHref);
   };
 
@@ -245,5 +236,40 @@ export function HoldView({ reservationId }: { reservationId: string }) {
         </form>
       </Card>
     </div>
+  );
+}
+
+function HoldExpired({ eventHref }: { eventHref: string }) {
+  return (
+    <StateScreen
+      kind="expired"
+      title="Your hold has expired"
+      actions={
+        <Button asChild>
+          <Link href={eventHref}>Pick tickets again</Link>
+        </Button>
+      }
+    >
+      <p>
+        We kept your tickets for you for a while, but time ran out and they went back on sale. Nothing was charged.
+        If they are still available, you can hold them again.
+      </p>
+    </StateScreen>
+  );
+}
+
+function HoldReleased({ eventHref }: { eventHref: string }) {
+  return (
+    <StateScreen
+      kind="tickets"
+      title="You gave these tickets back"
+      actions={
+        <Button asChild variant="outline">
+          <Link href={eventHref}>Back to the event</Link>
+        </Button>
+      }
+    >
+      <p>They are on sale again for everyone. Nothing was charged.</p>
+    </StateScreen>
   );
 }

@@ -15,6 +15,7 @@ import { browserApi, call } from "@/lib/api/browser";
 import type { Failure } from "@/lib/api/problem";
 import type { EventDetail } from "@/lib/api/types";
 import { formatEventTime, formatMoney } from "@/lib/format";
+import { forgetHoldToken } from "@/lib/holds";
 import { isPending, viaProxy } from "@/lib/orders";
 import type { Order } from "@/lib/api/types";
 
@@ -39,6 +40,8 @@ export function OrderView({ orderId, orderKey, cancelled }: { orderId: string; o
       return null;
     }
     setState({ phase: "ready", order: result.data });
+    // Paid, or over without payment: the hold's token has no more use.
+    if (!isPending(result.data.status)) forgetHoldToken(result.data.reservation_id);
     return result.data;
   }, [orderId, orderKey]);
 

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { Ticket } from "lucide-react";
+import { Ticket, UserRound } from "lucide-react";
 
 import { Button } from "@/components/ui/button";
 import { LogoutButton } from "@/components/logout-button";
@@ -42,10 +42,16 @@ export async function SiteHeader() {
         </nav>
         {viewer ? (
           <div className="flex items-center gap-2">
-            <span className="hidden max-w-40 truncate text-sm text-muted-foreground md:inline" title={viewer.email}>
-              {viewer.name || viewer.email}
+            <Button asChild variant="ghost" size="sm">
+              <Link href="/account" aria-label="My account" title={viewer.email}>
+                <UserRound aria-hidden />
+                <span className="hidden max-w-40 truncate text-muted-foreground md:inline">{viewer.name || viewer.email}</span>
+              </Link>
+            </Button>
+            {/* On a phone the bar has no room for it: the account page has it. */}
+            <span className="hidden sm:inline">
+              <LogoutButton />
             </span>
-            <LogoutButton />
           </div>
         ) : (
           <div className="flex items-center gap-1">

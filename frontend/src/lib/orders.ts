@@ -19,7 +19,7 @@ const LABELS: Record<OrderStatus, string> = {
   payment_pending: "Payment processing",
   payment_received: "Paid, issuing tickets",
   paid: "Paid",
-  partially_refunded: "Partly refunded",
+  partially_refunded: "Partially refunded",
   refunded: "Refunded",
   expired: "Expired",
   cancelled: "Cancelled",

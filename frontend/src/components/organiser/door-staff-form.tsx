@@ -7,9 +7,10 @@ import { Button } from "@/components/ui/button";
 import { Field } from "@/components/field";
 import { browserApi, call } from "@/lib/api/browser";
 import { failureMessage, fieldErrors, problemSlug, type Failure } from "@/lib/api/problem";
+import type { DoorStaffMember } from "@/lib/api/types";
 
 /** Lets an existing account check tickets in at this event's door. */
-export function DoorStaffForm({ eventId }: { eventId: string }) {
+export function DoorStaffForm({ eventId, onGranted }: { eventId: string; onGranted?: (member: DoorStaffMember) => void }) {
   const [email, setEmail] = useState("");
   const [failure, setFailure] = useState<Failure | null>(null);
   const [granted, setGranted] = useState<string | null>(null);
@@ -31,6 +32,7 @@ export function DoorStaffForm({ eventId }: { eventId: string }) {
     if (!result.ok) return setFailure(result.failure);
     setGranted(result.data.email);
     setEmail("");
+    onGranted?.(result.data);
   };
 
   return (

@@ -14,3 +14,5 @@ export type OrganiserEventSummary = Schemas["OrganiserEventSummary"];
 export type Order = Schemas["OrderView"];
 export type EventSales = Schemas["EventSales"];
 export type Ticket = Schemas["TicketJson"];
+export type DoorStaffEntry = Schemas["DoorStaffEntry"];
+export type DoorStaffMember = Schemas["DoorStaffMember"];

@@ -7,16 +7,15 @@ import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { FailureScreen } from "@/components/failure-screen";
-import { DoorStaffForm } from "@/components/organiser/door-staff-form";
+import { DoorStaffPanel } from "@/components/organiser/door-staff-panel";
 import { EventActions } from "@/components/organiser/event-actions";
 import { EventForm } from "@/components/organiser/event-form";
 import { RequireOrganiser } from "@/components/organiser/require-organiser";
 import { StatusBadge } from "@/components/organiser/status-badge";
 import { TicketTypeForm } from "@/components/organiser/ticket-type-form";
 import { TicketTypeRowActions } from "@/components/organiser/ticket-type-row-actions";
-import { RefundButton } from "@/components/organiser/refund-button";
+import { OrderRefundCells } from "@/components/organiser/order-refund";
 import { load, serverApi } from "@/lib/api/server";
-import { orderStatusLabel } from "@/lib/orders";
 import { formatEventTime, formatMoney } from "@/lib/format";
 
 export const metadata: Metadata = { title: "Manage event", robots: { index: false } };
@@ -36,10 +35,11 @@ export default async function ManageEventPage({ params }: { params: Promise<{ id
 
 async function ManageEvent({ id }: { id: string }) {
   const api = await serverApi();
-  const [loaded, sales, orders] = await Promise.all([
+  const [loaded, sales, orders, doorStaff] = await Promise.all([
     load(() => api.GET("/organiser/events/{event_id}", { params: { path: { event_id: id } } })),
     load(() => api.GET("/organiser/events/{event_id}/sales", { params: { path: { event_id: id } } })),
     load(() => api.GET("/organiser/events/{event_id}/orders", { params: { path: { event_id: id } } })),
+    load(() => api.GET("/organiser/events/{event_id}/door-staff", { params: { path: { event_id: id } } })),
   ]);
   if (!loaded.ok) return <FailureScreen failure={loaded.failure} what="event" />;
   const event = loaded.data;
@@ -137,7 +137,7 @@ async function ManageEvent({ id }: { id: string }) {
       <Card>
         <CardHeader>
           <CardTitle>Orders</CardTitle>
-          <CardDescription>Newest first. Refunding an order gives its tickets back to sale.</CardDescription>
+          <CardDescription>Newest first. Refund some or all tickets of a paid order; they go back on sale.</CardDescription>
         </CardHeader>
         <CardContent>
           {!orders.ok ? (
@@ -150,10 +150,10 @@ async function ManageEvent({ id }: { id: string }) {
             <Table aria-label="Orders">
               <TableHeader>
                 <TableRow>
-                  <TableHead>Order</TableHead>
+                  <TableHead className="hidden sm:table-cell">Order</TableHead>
                   <TableHead>Buyer</TableHead>
-                  <TableHead className="text-right">Tickets</TableHead>
-                  <TableHead className="text-right">Total</TableHead>
+                  <TableHead className="hidden text-right sm:table-cell">Tickets</TableHead>
+                  <TableHead className="hidden text-right sm:table-cell">Total</TableHead>
                   <TableHead>Status</TableHead>
                   <TableHead className="sr-only">Refund</TableHead>
                 </TableRow>
@@ -161,18 +161,14 @@ async function ManageEvent({ id }: { id: string }) {
               <TableBody>
                 {orders.data.orders.map((o) => (
                   <TableRow key={o.order_id}>
-                    <TableCell className="font-mono text-xs">{o.order_id.slice(0, 8)}</TableCell>
-                    <TableCell className="max-w-48 truncate">{o.email}</TableCell>
-                    <TableCell className="text-right tabular-nums">{o.tickets.length}</TableCell>
-                    <TableCell className="text-right">{formatMoney(o.total)}</TableCell>
-                    <TableCell>
-                      <Badge variant={o.status === "paid" ? "success" : "secondary"}>{orderStatusLabel(o.status)}</Badge>
+                    {/* A phone shows buyer, status and refund; the rest is in the refund panel. */}
+                    <TableCell className="hidden font-mono text-xs sm:table-cell">{o.order_id.slice(0, 8)}</TableCell>
+                    <TableCell className="max-w-28 truncate sm:max-w-48" title={o.email}>
+                      {o.email}
                     </TableCell>
-                    <TableCell>
-                      {o.status === "paid" || o.status === "partially_refunded" ? (
-                        <RefundButton orderId={o.order_id} label={`order ${o.order_id.slice(0, 8)} of ${o.email}`} />
-                      ) : null}
-                    </TableCell>
+                    <TableCell className="hidden text-right tabular-nums sm:table-cell">{o.tickets.length}</TableCell>
+                    <TableCell className="hidden text-right sm:table-cell">{formatMoney(o.total)}</TableCell>
+                    <OrderRefundCells initial={o} label={`order ${o.order_id.slice(0, 8)} of ${o.email}`} />
                   </TableRow>
                 ))}
               </TableBody>
@@ -185,10 +181,17 @@ async function ManageEvent({ id }: { id: string }) {
         <Card>
           <CardHeader>
             <CardTitle>Door staff</CardTitle>
-            <CardDescription>People who scan tickets at the entrance need an account; give it access here.</CardDescription>
+            <CardDescription>
+              People who scan tickets at the entrance need an account; give it access here. A removal holds from their next
+              scan.
+            </CardDescription>
           </CardHeader>
           <CardContent>
-            <DoorStaffForm eventId={event.id} />
+            <DoorStaffPanel
+              eventId={event.id}
+              timeZone={event.time_zone}
+              initial={doorStaff.ok ? doorStaff.data.door_staff : null}
+            />
           </CardContent>
         </Card>
       ) : null}

@@ -1,0 +1,163 @@
+"use client";
+
+import { useEffect, useRef, useState } from "react";
+
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { TableCell } from "@/components/ui/table";
+import { browserApi, call } from "@/lib/api/browser";
+import { failureMessage, type Failure } from "@/lib/api/problem";
+import { formatMoney } from "@/lib/format";
+import { orderStatusLabel, type Order } from "@/lib/orders";
+
+/**
+ * An order row's status and refund cells. The organiser picks which tickets to refund;
+ * the order the API answers replaces the row's, since the orders list itself comes from a
+ * read model that may not have the refund yet.
+ */
+export function OrderRefundCells({ initial, label }: { initial: Order; label: string }) {
+  const [order, setOrder] = useState(initial);
+  const refundable = order.status === "paid" || order.status === "partially_refunded";
+  return (
+    <>
+      <TableCell>
+        <div className="flex flex-col items-start gap-1">
+          <Badge variant={order.status === "paid" ? "success" : "secondary"}>{orderStatusLabel(order.status)}</Badge>
+          {order.refunded.amount_minor > 0 ? (
+            <span className="text-xs text-muted-foreground">{formatMoney(order.refunded)} refunded</span>
+          ) : null}
+        </div>
+      </TableCell>
+      <TableCell>{refundable ? <RefundTickets order={order} label={label} onRefunded={setOrder} /> : null}</TableCell>
+    </>
+  );
+}
+
+function plural(n: number): string {
+  return `${n} ${n === 1 ? "ticket" : "tickets"}`;
+}
+
+/** Choose tickets, then confirm: refunds them through the payment provider. */
+function RefundTickets({ order, label, onRefunded }: { order: Order; label: string; onRefunded: (order: Order) => void }) {
+  const [open, setOpen] = useState(false);
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<Failure | null>(null);
+  const lines = new Map(order.lines.map((l) => [l.ticket_type_id, l]));
+  const valid = order.tickets.filter((t) => t.status === "valid");
+  const currency = order.total.currency;
+  const amount = chosen.reduce(
+    (sum, id) => sum + (lines.get(order.tickets.find((t) => t.ticket_id === id)?.ticket_type_id ?? "")?.unit_price.amount_minor ?? 0),
+    0,
+  );
+  const fieldsetId = `refund-${order.order_id}`;
+  const opener = useRef<HTMLDivElement>(null);
+  const panel = useRef<HTMLDivElement>(null);
+  const wasOpen = useRef(false);
+
+  // Focus goes into the panel when it opens and back to its button when it closes.
+  useEffect(() => {
+    if (open) panel.current?.querySelector<HTMLElement>("input:not(:disabled), button")?.focus();
+    else if (wasOpen.current) opener.current?.querySelector("button")?.focus();
+    wasOpen.current = open;
+  }, [open]);
+
+  const start = () => {
+    setFailure(null);
+    // Every ticket still valid to start with, as a whole-order refund; untick to keep some.
+    setChosen(valid.map((t) => t.ticket_id));
+    setOpen(true);
+  };
+
+  const toggle = (ticketId: string, on: boolean) =>
+    setChosen((current) => (on ? [...current, ticketId] : current.filter((id) => id !== ticketId)));
+
+  const refund = async () => {
+    setBusy(true);
+    setFailure(null);
+    const result = await call(() =>
+      browserApi.POST("/organiser/orders/{order_id}/refunds", {
+        params: { path: { order_id: order.order_id } },
+        body: { ticket_ids: chosen },
+      }),
+    );
+    setBusy(false);
+    if (!result.ok) return setFailure(result.failure);
+    setOpen(false);
+    setChosen([]);
+    onRefunded(result.data.order);
+  };
+
+  if (!open) {
+    return (
+      <div ref={opener} className="flex flex-col items-end gap-1">
+        <Button size="sm" variant="outline" onClick={start} aria-label={`Refund ${label}`}>
+          Refund
+        </Button>
+      </div>
+    );
+  }
+
+  return (
+    // A sheet along the bottom of a phone's screen (the row has no room), in the row from sm up.
+    <div
+      ref={panel}
+      role="dialog"
+      aria-label={`Refund ${label}`}
+      onKeyDown={(ev) => {
+        if (ev.key === "Escape" && !busy) setOpen(false);
+      }}
+      className="fixed inset-x-0 bottom-0 z-50 flex flex-col gap-3 border-t bg-background p-4 whitespace-normal shadow-lg sm:static sm:z-auto sm:w-64 sm:rounded-lg sm:border sm:p-3 sm:shadow-none"
+    >
+      <p className="text-sm font-medium sm:hidden">
+        Order {order.order_id.slice(0, 8)} · {formatMoney(order.total)}
+      </p>
+      <fieldset className="space-y-2" aria-describedby={`${fieldsetId}-hint`}>
+        <legend className="text-sm font-medium">Tickets to refund</legend>
+        <p id={`${fieldsetId}-hint`} className="text-xs text-muted-foreground">
+          Refunded tickets stop opening the door and go back on sale.
+        </p>
+        {order.tickets.map((t, i) => {
+          const id = `${fieldsetId}-${t.ticket_id}`;
+          const line = lines.get(t.ticket_type_id);
+          const refunded = t.status !== "valid";
+          return (
+            <div key={t.ticket_id} className="flex items-center gap-2 text-sm">
+              <input
+                id={id}
+                type="checkbox"
+                className="size-4 accent-primary"
+                checked={chosen.includes(t.ticket_id)}
+                disabled={refunded || busy}
+                onChange={(ev) => toggle(t.ticket_id, ev.target.checked)}
+              />
+              <label htmlFor={id} className={refunded ? "text-muted-foreground line-through" : undefined}>
+                Ticket {i + 1} · {line?.name ?? "Ticket"}
+                {line ? ` · ${formatMoney(line.unit_price)}` : ""}
+                {refunded ? " (refunded)" : ""}
+              </label>
+            </div>
+          );
+        })}
+      </fieldset>
+      <p className="text-sm" aria-live="polite">
+        {chosen.length === 0
+          ? "Tick at least one ticket."
+          : `${formatMoney({ amount_minor: amount, currency })} goes back to the buyer.`}
+      </p>
+      <div className="flex flex-wrap gap-2">
+        <Button size="sm" variant="destructive" onClick={refund} disabled={busy || chosen.length === 0}>
+          {busy ? "Refunding…" : chosen.length === 0 ? "Choose tickets" : `Confirm refund of ${plural(chosen.length)}`}
+        </Button>
+        <Button size="sm" variant="ghost" onClick={() => setOpen(false)} disabled={busy}>
+          Keep
+        </Button>
+      </div>
+      {failure ? (
+        <p role="alert" className="text-xs text-destructive">
+          {failureMessage(failure)}
+        </p>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,87 @@
+//! The `door_staff` projector: Account facts into `door_staff_accounts` and `door_staff`.
+
+use anyhow::Context;
+use async_trait::async_trait;
+use carneau_domain::account::{Account, AccountEvent};
+use cqrs_es::Aggregate;
+use sqlx::{Postgres, Transaction};
+use uuid::Uuid;
+
+use crate::log::RecordedEvent;
+use crate::runner::Projector;
+
+/// Builds `door_staff` and `door_staff_accounts`.
+#[derive(Debug, Default)]
+pub struct DoorStaffProjector;
+
+impl DoorStaffProjector {
+    /// The projector's name, its checkpoint key.
+    pub const NAME: &'static str = "door_staff";
+}
+
+#[async_trait]
+impl Projector for DoorStaffProjector {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut Transaction<'_, Postgres>,
+        events: &[RecordedEvent],
+    ) -> anyhow::Result<()> {
+        for recorded in events {
+            if recorded.aggregate_type == Account::TYPE {
+                apply_account_event(tx, recorded).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn apply_account_event(
+    tx: &mut Transaction<'_, Postgres>,
+    recorded: &RecordedEvent,
+) -> anyhow::Result<()> {
+    let account_id: Uuid = recorded
+        .aggregate_id
+        .parse()
+        .with_context(|| format!("account id {:?}", recorded.aggregate_id))?;
+    let event: AccountEvent = recorded
+        .decode()
+        .with_context(|| format!("decoding {}", recorded.event_type))?;
+    match event {
+        AccountEvent::AccountRegistered { email, name, .. } => {
+            sqlx::query(
+                "INSERT INTO door_staff_accounts (account_id, email, name) VALUES ($1, $2, $3) \
+                 ON CONFLICT (account_id) DO NOTHING",
+            )
+            .bind(account_id)
+            .bind(email.as_str())
+            .bind(name.as_str())
+            .execute(&mut **tx)
+            .await?;
+        }
+        // The event carries no time of its own: when it was recorded is when access began.
+        AccountEvent::DoorStaffGranted { event_id } => {
+            sqlx::query(
+                "INSERT INTO door_staff (event_id, account_id, granted_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (event_id, account_id) DO NOTHING",
+            )
+            .bind(event_id.as_uuid())
+            .bind(account_id)
+            .bind(recorded.recorded_at)
+            .execute(&mut **tx)
+            .await?;
+        }
+        AccountEvent::DoorStaffRevoked { event_id } => {
+            sqlx::query("DELETE FROM door_staff WHERE event_id = $1 AND account_id = $2")
+                .bind(event_id.as_uuid())
+                .bind(account_id)
+                .execute(&mut **tx)
+                .await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
