@@ -25,6 +25,36 @@ pub fn redis_url() -> String {
     std::env::var("CARNEAU_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
 }
 
+/// Every test database's name starts with this, then its creation time in Unix seconds.
+const TEST_DATABASE_PREFIX: &str = "carneau_test_";
+
+/// How old a test database must be to count as abandoned: far longer than any test
+/// binary runs, so a database of a run still going is never taken.
+const ABANDONED_AFTER_SECS: i64 = 6 * 60 * 60;
+
+/// Drops the test databases created more than [`ABANDONED_AFTER_SECS`] before `now`. A
+/// run killed before its drops ran (a timeout, ^C, SIGKILL) leaves its databases behind;
+/// the next run clears them. Best effort: a failure here must not fail a test.
+async fn drop_abandoned_databases(admin: &mut PgConnection, now: i64) {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT datname FROM pg_database WHERE datname ~ '^carneau_test_[0-9]+_[0-9a-f]+$'",
+    )
+    .fetch_all(&mut *admin)
+    .await
+    .unwrap_or_default();
+    for name in names {
+        let created_at = name
+            .strip_prefix(TEST_DATABASE_PREFIX)
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|seconds| seconds.parse::<i64>().ok());
+        if created_at.is_some_and(|created_at| now - created_at > ABANDONED_AFTER_SECS) {
+            let _ = sqlx::query(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))
+                .execute(&mut *admin)
+                .await;
+        }
+    }
+}
+
 /// A freshly created and migrated database, dropped (with its connections) on drop.
 pub struct TestDatabase {
     name: String,
@@ -33,13 +63,24 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
-    /// Creates `carneau_test_<uuid>` and applies every migration to it.
+    /// Creates `carneau_test_<unix seconds>_<uuid>` and applies every migration to it.
+    /// First drops the test databases left by runs that were killed before their drop ran
+    /// (see [`drop_abandoned_databases`]).
     pub async fn create() -> anyhow::Result<Self> {
         let server: PgConnectOptions = server_url().parse().context("CARNEAU_TEST_DATABASE_URL")?;
-        let name = format!("carneau_test_{}", Uuid::new_v4().simple());
+        let created_at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| {
+                i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+            });
+        let name = format!(
+            "{TEST_DATABASE_PREFIX}{created_at}_{}",
+            Uuid::new_v4().simple()
+        );
         let mut admin = PgConnection::connect_with(&server)
             .await
             .context("connecting to the test PostgreSQL server")?;
+        drop_abandoned_databases(&mut admin, created_at).await;
         sqlx::query(&format!(r#"CREATE DATABASE "{name}""#))
             .execute(&mut admin)
             .await
