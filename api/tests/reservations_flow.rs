@@ -783,91 +783,159 @@ fn whole_commands(bytes: &[u8]) -> (usize, usize) {
     (complete, used)
 }
 
-/// When Redis fails both the guard's update after a refund's return and the drop that
-/// should follow, the process remembers it: its next requests bypass the guard (which
-/// still counts the returned tickets as sold) and, once Redis answers again, drop it so
-/// that it is rebuilt from the log; otherwise the returned tickets would stay refused.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_guard_redis_failed_to_drop_is_bypassed_until_it_is_dropped() {
-    use carneau_commands::reservations::{ReservationMode, Reservations};
-    use carneau_domain::inventory::{HoldOutcome, HoldRequest};
+/// A process whose Redis failed both the guard's update after a refund's return and the
+/// drop that should follow: the guard still counts the 4 returned tickets as sold. What
+/// each test does once Redis answers again tells the two ways the guard gets dropped.
+struct GuardLeftBehind {
+    app: TestApp,
+    link: FailingLink,
+    reservations: carneau_commands::reservations::Reservations,
+    event: support::reservations::http::OnSale,
+}
 
-    let app = spawn_reservation_app(&[]).await;
-    let event = app.create_published_event(4, 4).await;
-    let tt = event.ticket_type_id;
-    let event_id = EventId::from_uuid(event.event_id);
-    let link = FailingLink::start().await;
-    let guard = ReservationGuard::new(link.client().await, app.redis.prefix());
-    let reservations = Reservations::new(
-        app.database.pool().clone(),
-        Some(guard),
-        ReservationMode::Batched,
-    );
-    let lines = move |quantity| {
+impl GuardLeftBehind {
+    async fn new() -> Self {
+        use carneau_commands::reservations::{ReservationMode, Reservations};
+
+        let app = spawn_reservation_app(&[]).await;
+        let event = app.create_published_event(4, 4).await;
+        let event_id = EventId::from_uuid(event.event_id);
+        let link = FailingLink::start().await;
+        let guard = ReservationGuard::new(link.client().await, app.redis.prefix());
+        let reservations = Reservations::new(
+            app.database.pool().clone(),
+            Some(guard),
+            ReservationMode::Batched,
+        );
+        let this = Self {
+            app,
+            link,
+            reservations,
+            event,
+        };
+        let paid = this.hold(4);
+        let reservation_id = paid.reservation_id;
+        assert!(this.is_held(paid).await);
+        let (_, catalogue) = this.reservations.inventory(event_id).await.unwrap();
+        let order_id = OrderId::new();
+        let lines = this.lines(4);
+        let sold = this
+            .reservations
+            .decide(
+                event_id,
+                Box::new(move |inventory, now| {
+                    inventory.sell_hold(&catalogue, reservation_id, order_id, &lines, now)
+                }),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(sold.len(), 1);
+        assert_eq!(this.guard_available().await, Some(0));
+
+        this.link.refuse(true);
+        let lines = this.lines(4);
+        let returned = this
+            .reservations
+            .decide(
+                event_id,
+                Box::new(move |inventory, now| {
+                    Ok(inventory.return_tickets(order_id, 1, &lines, now))
+                }),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(returned.len(), 1);
+        assert_eq!(
+            this.guard_available().await,
+            Some(0),
+            "the guard missed the return and could not be dropped"
+        );
+        this
+    }
+
+    fn lines(&self, quantity: u32) -> Vec<HoldLine> {
         vec![HoldLine {
-            ticket_type_id: TicketTypeId::from_uuid(tt),
+            ticket_type_id: TicketTypeId::from_uuid(self.event.ticket_type_id),
             quantity: Quantity::parse(quantity).unwrap(),
         }]
-    };
-    let hold = |quantity| HoldRequest {
-        reservation_id: ReservationId::new(),
-        lines: lines(quantity),
-        expires_at: Utc::now() + TimeDelta::minutes(15),
-    };
-    let is_held = |outcome: &HoldOutcome| matches!(outcome, HoldOutcome::Held { .. });
+    }
 
-    let paid = hold(4);
-    let reservation_id = paid.reservation_id;
-    assert!(is_held(
-        &reservations.reserve(event_id, paid).await.unwrap()
-    ));
-    let (_, catalogue) = reservations.inventory(event_id).await.unwrap();
-    let order_id = OrderId::new();
-    let sold = reservations
-        .decide(
-            event_id,
-            Box::new(move |inventory, now| {
-                inventory.sell_hold(&catalogue, reservation_id, order_id, &lines(4), now)
-            }),
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(sold.len(), 1);
-    assert_eq!(guard_available(&app, event.event_id, tt).await, Some(0));
+    fn hold(&self, quantity: u32) -> carneau_domain::inventory::HoldRequest {
+        carneau_domain::inventory::HoldRequest {
+            reservation_id: ReservationId::new(),
+            lines: self.lines(quantity),
+            expires_at: Utc::now() + TimeDelta::minutes(15),
+        }
+    }
 
-    link.refuse(true);
-    let returned = reservations
-        .decide(
-            event_id,
-            Box::new(move |inventory, now| {
-                Ok(inventory.return_tickets(order_id, 1, &lines(4), now))
-            }),
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(returned.len(), 1);
-    assert_eq!(
-        guard_available(&app, event.event_id, tt).await,
-        Some(0),
-        "the guard missed the return and could not be dropped"
-    );
-    let bypassed = reservations.reserve(event_id, hold(3)).await.unwrap();
-    assert!(is_held(&bypassed), "the log decides alone: {bypassed:?}");
+    /// Whether `request` is held.
+    async fn is_held(&self, request: carneau_domain::inventory::HoldRequest) -> bool {
+        let outcome = self
+            .reservations
+            .reserve(EventId::from_uuid(self.event.event_id), request)
+            .await
+            .unwrap();
+        matches!(outcome, carneau_domain::inventory::HoldOutcome::Held { .. })
+    }
 
-    link.refuse(false);
-    let after = reservations.reserve(event_id, hold(1)).await.unwrap();
+    async fn guard_available(&self) -> Option<u32> {
+        guard_available(&self.app, self.event.event_id, self.event.ticket_type_id).await
+    }
+}
+
+/// While the guard cannot be dropped, the process's requests bypass it (the log decides
+/// alone); once Redis answers again, the next request drops it and it is rebuilt from the
+/// log. Otherwise the returned tickets would stay refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guard_redis_failed_to_drop_is_bypassed_until_it_is_dropped() {
+    let behind = GuardLeftBehind::new().await;
     assert!(
-        is_held(&after),
-        "the stale guard would refuse it as sold out: {after:?}"
+        behind.is_held(behind.hold(3)).await,
+        "the log decides alone"
+    );
+
+    behind.link.refuse(false);
+    assert!(
+        behind.is_held(behind.hold(1)).await,
+        "the stale guard would refuse it as sold out"
     );
     assert_eq!(
-        guard_available(&app, event.event_id, tt).await,
+        behind.guard_available().await,
         Some(0),
         "dropped, then rebuilt from the log: 4 returned, then 3 and 1 held"
     );
-    assert_eq!(reservations.drop_doubtful_guards().await, 0);
+    assert_eq!(behind.reservations.drop_doubtful_guards().await, 0);
+}
+
+/// With no request for the event, the sweeper drops the guard once Redis answers again,
+/// so it does not wait for a buyer to be turned away first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sweeper_drops_a_guard_redis_failed_to_drop() {
+    use carneau_commands::reservations::sweeper::sweep_once;
+
+    let behind = GuardLeftBehind::new().await;
+    sweep_once(behind.app.database.pool(), &behind.reservations)
+        .await
+        .unwrap();
+    assert_eq!(
+        behind.guard_available().await,
+        Some(0),
+        "Redis still refuses: the guard is still there, still in doubt"
+    );
+
+    behind.link.refuse(false);
+    sweep_once(behind.app.database.pool(), &behind.reservations)
+        .await
+        .unwrap();
+    assert_eq!(behind.guard_available().await, None, "the sweep dropped it");
+    assert_eq!(behind.reservations.drop_doubtful_guards().await, 0);
+    assert!(
+        behind.is_held(behind.hold(4)).await,
+        "rebuilt from the log, the 4 returned tickets are on sale"
+    );
+    assert_eq!(behind.guard_available().await, Some(0));
 }
 
 /// Payments reach the inventory as decisions of its desk; many at once are decided in
