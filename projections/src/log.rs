@@ -79,6 +79,19 @@ pub fn changed_aggregates(events: &[RecordedEvent], aggregate_type: &str) -> BTr
 }
 
 impl RecordedEvent {
+    /// The aggregate's id as a UUID: every aggregate of ours is keyed by one, so a
+    /// projector refuses (and retries) an event whose id is not.
+    pub fn aggregate_uuid(&self) -> anyhow::Result<Uuid> {
+        self.aggregate_id.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "{} id {:?} of event {} is not a UUID",
+                self.aggregate_type,
+                self.aggregate_id,
+                self.event_id
+            )
+        })
+    }
+
     /// Deserialises the payload into a domain event type.
     ///
     /// A projector should first filter on [`RecordedEvent::event_type`] (or

@@ -41,10 +41,7 @@ impl Projector for CatalogueProjector {
         events: &[RecordedEvent],
     ) -> anyhow::Result<()> {
         for recorded in events.iter().filter(|e| e.aggregate_type == Event::TYPE) {
-            let event_id: Uuid = recorded
-                .aggregate_id
-                .parse()
-                .with_context(|| format!("event id {:?}", recorded.aggregate_id))?;
+            let event_id = recorded.aggregate_uuid()?;
             let event: EventCatalogueEvent = recorded
                 .decode()
                 .with_context(|| format!("decoding {}", recorded.event_type))?;

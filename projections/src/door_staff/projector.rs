@@ -5,7 +5,6 @@ use async_trait::async_trait;
 use carneau_domain::account::{Account, AccountEvent};
 use cqrs_es::Aggregate;
 use sqlx::{Postgres, Transaction};
-use uuid::Uuid;
 
 use crate::log::RecordedEvent;
 use crate::runner::Projector;
@@ -43,10 +42,7 @@ async fn apply_account_event(
     tx: &mut Transaction<'_, Postgres>,
     recorded: &RecordedEvent,
 ) -> anyhow::Result<()> {
-    let account_id: Uuid = recorded
-        .aggregate_id
-        .parse()
-        .with_context(|| format!("account id {:?}", recorded.aggregate_id))?;
+    let account_id = recorded.aggregate_uuid()?;
     let event: AccountEvent = recorded
         .decode()
         .with_context(|| format!("decoding {}", recorded.event_type))?;

@@ -43,10 +43,7 @@ impl Projector for InventoryProjector {
             .iter()
             .filter(|e| e.aggregate_type == Inventory::TYPE)
         {
-            let event_id: Uuid = recorded
-                .aggregate_id
-                .parse()
-                .with_context(|| format!("event id {:?}", recorded.aggregate_id))?;
+            let event_id = recorded.aggregate_uuid()?;
             let event: InventoryEvent = recorded
                 .decode()
                 .with_context(|| format!("decoding {}", recorded.event_type))?;

@@ -59,10 +59,7 @@ impl Projector for OrdersProjector {
             if recorded.aggregate_type != Order::TYPE {
                 continue;
             }
-            let order_id: Uuid = recorded
-                .aggregate_id
-                .parse()
-                .with_context(|| format!("order id {:?}", recorded.aggregate_id))?;
+            let order_id = recorded.aggregate_uuid()?;
             let event: OrderEvent = recorded
                 .decode()
                 .with_context(|| format!("decoding {}", recorded.event_type))?;

@@ -64,10 +64,7 @@ async fn apply_order_event(
     tx: &mut Transaction<'_, Postgres>,
     recorded: &RecordedEvent,
 ) -> anyhow::Result<()> {
-    let order_id: Uuid = recorded
-        .aggregate_id
-        .parse()
-        .with_context(|| format!("order id {:?}", recorded.aggregate_id))?;
+    let order_id = recorded.aggregate_uuid()?;
     let event: OrderEvent = recorded
         .decode()
         .with_context(|| format!("decoding {}", recorded.event_type))?;
