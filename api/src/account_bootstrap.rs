@@ -3,10 +3,11 @@
 
 use anyhow::Context;
 use carneau_commands::accounts::{AccountsError, NewAccount};
-use carneau_commands::{Actor, CommandContext};
+use carneau_commands::CommandContext;
 use carneau_domain::account::{AccountCommand, EmailAddress, Password, Role};
 use carneau_domain::ids::AccountId;
 use carneau_domain::text::PersonName;
+use carneau_domain::{Cause, Process};
 
 use crate::state::AppState;
 
@@ -36,12 +37,9 @@ pub async fn ensure_account(
     name: &str,
     password: &Password,
     roles: &[Role],
-    actor: &'static str,
+    actor: Process,
 ) -> anyhow::Result<Ensured> {
-    let context = CommandContext {
-        actor: Actor::System(actor),
-        request_id: None,
-    };
+    let context = CommandContext::process(actor, Cause::Operator);
     let email = EmailAddress::parse(email).map_err(|error| anyhow::anyhow!("email {error}"))?;
     let name = PersonName::parse(name).map_err(|error| anyhow::anyhow!("name {error}"))?;
     let registered = state

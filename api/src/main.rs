@@ -12,6 +12,7 @@ use anyhow::Context;
 use carneau_api::account_bootstrap::{ensure_account, Ensured};
 use carneau_api::{app, database, seed, state, telemetry, AppState, Config};
 use carneau_domain::account::{Password, Role};
+use carneau_domain::Process;
 use clap::{Parser, Subcommand};
 use fred::prelude::ClientLike;
 
@@ -174,7 +175,7 @@ async fn create_account(
     database::migrate(&pool).await?;
     let redis = state::connect_redis(&config).await?;
     let state = AppState::new(pool.clone(), redis.clone(), config);
-    let ensured = ensure_account(&state, email, name, password, &[role], "cli").await;
+    let ensured = ensure_account(&state, email, name, password, &[role], Process::Cli).await;
     redis.quit().await.ok();
     pool.close().await;
     match ensured? {

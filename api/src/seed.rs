@@ -4,7 +4,7 @@
 //! through at once. Seeding twice changes nothing.
 
 use anyhow::Context;
-use carneau_commands::{Actor, CommandContext};
+use carneau_commands::CommandContext;
 use carneau_commands::{CommandError, IdempotencyKey};
 use carneau_domain::account::{AccountCommand, Password, Role};
 use carneau_domain::event::{
@@ -15,6 +15,7 @@ use carneau_domain::ids::AccountId;
 use carneau_domain::ids::EventId;
 use carneau_domain::money::{Currency, Money};
 use carneau_domain::text::{Description, TicketTypeName, Title, VenueAddress, VenueName};
+use carneau_domain::{Cause, Process};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
 use crate::account_bootstrap::ensure_account;
@@ -173,14 +174,11 @@ const DEMO_EVENTS: &[DemoEvent] = &[
 /// exist yet, owned by the demo organiser and worked by the demo door staff.
 #[tracing::instrument(skip_all)]
 pub async fn seed_demo(state: &AppState, password: &Password) -> anyhow::Result<()> {
-    let context = CommandContext {
-        actor: Actor::System("demo-seed"),
-        request_id: None,
-    };
+    let context = CommandContext::process(Process::DemoSeed, Cause::Operator);
     let mut organiser = None;
     let mut door_staff = None;
     for (email, name, roles) in DEMO_ACCOUNTS {
-        let account = ensure_account(state, email, name, password, roles, "demo-seed")
+        let account = ensure_account(state, email, name, password, roles, Process::DemoSeed)
             .await
             .with_context(|| format!("seeding the demo account {email}"))?
             .account_id();

@@ -181,10 +181,10 @@ async fn walk_row(fixture: &Fixture<'_>, row: &Row) -> Vec<String> {
         .execute(
             fixture.door_staff.account_id(),
             AccountCommand::GrantDoorStaff(EventId::from_uuid(event.id)),
-            &carneau_commands::CommandContext {
-                actor: carneau_commands::Actor::System("test"),
-                request_id: None,
-            },
+            &carneau_commands::CommandContext::process(
+                carneau_domain::Process::Test,
+                carneau_domain::Cause::Operator,
+            ),
         )
         .await
         .unwrap();

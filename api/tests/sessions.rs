@@ -33,10 +33,10 @@ async fn sign_in(app: &TestApp, account: &TestAccount) -> String {
 }
 
 fn system() -> carneau_commands::CommandContext {
-    carneau_commands::CommandContext {
-        actor: carneau_commands::Actor::System("test"),
-        request_id: None,
-    }
+    carneau_commands::CommandContext::process(
+        carneau_domain::Process::Test,
+        carneau_domain::Cause::Operator,
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -194,14 +194,14 @@ async fn role_changes_hold_from_the_next_request() {
     .await;
     // The facts are in the account's history, with who did it.
     let (actor,): (String,) = sqlx::query_as(
-        "SELECT metadata->>'actor' FROM events \
+        "SELECT metadata->'actor'->>'account_id' FROM events \
          WHERE aggregate_type = 'Account' AND event_type = 'RoleRevoked' AND aggregate_id = $1",
     )
     .bind(buyer.id.to_string())
     .fetch_one(app.database.pool())
     .await
     .unwrap();
-    assert_eq!(actor, format!("account:{}", admin.id));
+    assert_eq!(actor, admin.id.to_string());
     // An admin cannot demote themselves.
     let own = format!("/admin/accounts/{}/roles/admin", admin.id);
     expect_problem(

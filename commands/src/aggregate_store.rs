@@ -1,13 +1,12 @@
-//! Load an aggregate from the PostgreSQL event store, let it decide, append what it
-//! decided under optimistic versioning.
+//! Load an aggregate from the event log, let it decide, append what it decided through
+//! the one write path ([`crate::event_store::append`]) under optimistic versioning.
 
-use std::collections::HashMap;
-
+use carneau_domain::EventMetadata;
 use cqrs_es::event_sink::EventSink;
-use cqrs_es::persist::{EventStoreAggregateContext, PersistedEventRepository, PersistedEventStore};
-use cqrs_es::{Aggregate, AggregateContext, AggregateError, EventEnvelope, EventStore};
-use postgres_es::PostgresEventRepository;
-use sqlx::PgPool;
+use cqrs_es::Aggregate;
+use sqlx::{PgConnection, PgPool};
+
+use crate::event_store::{self, AppendError, StoreError};
 
 /// The state of an aggregate after a command, and the version it is at.
 #[derive(Debug, Clone)]
@@ -31,27 +30,32 @@ pub enum CommandError<E: std::error::Error> {
     #[error("this idempotency key was already used for a different request")]
     IdempotencyKeyReused,
     /// The store failed (connection, serialisation); nothing was appended.
-    #[error("event store failure: {0}")]
-    Store(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
-impl<E: std::error::Error> From<AggregateError<E>> for CommandError<E> {
-    fn from(error: AggregateError<E>) -> Self {
+impl<E: std::error::Error> From<AppendError> for CommandError<E> {
+    fn from(error: AppendError) -> Self {
         match error {
-            AggregateError::UserError(error) => Self::Rejected(error),
-            AggregateError::AggregateConflict => Self::Conflict,
-            other => Self::Store(other.to_string()),
+            AppendError::Conflict => Self::Conflict,
+            AppendError::Store(error) => Self::Store(error),
         }
+    }
+}
+
+impl<E: std::error::Error> From<sqlx::Error> for CommandError<E> {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Store(StoreError::Database(error))
     }
 }
 
 /// The event store for one aggregate type, over the shared `events` table.
 ///
-/// It uses the plain event store of postgres-es: its snapshot stores apply events twice
-/// in 0.5 (see docs/architecture.md).
+/// Snapshots are deliberately absent: postgres-es 0.5's snapshot stores apply events
+/// twice (see docs/architecture.md). Aggregates with long histories are kept in memory by
+/// their callers, who catch up with [`events_since`](Self::events_since).
 pub struct AggregateStore<A: Aggregate> {
-    store: PersistedEventStore<PostgresEventRepository, A>,
-    repository: PostgresEventRepository,
+    pool: PgPool,
     services: A::Services,
 }
 
@@ -61,20 +65,13 @@ where
 {
     /// A store on `pool` whose aggregates get `services` when handling commands.
     pub fn new(pool: PgPool, services: A::Services) -> Self {
-        Self {
-            store: PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone())),
-            repository: PostgresEventRepository::new(pool),
-            services,
-        }
+        Self { pool, services }
     }
 
     /// Replays the aggregate's history; version 0 means it has none.
-    pub async fn load(&self, aggregate_id: &str) -> Result<Executed<A>, CommandError<A::Error>> {
-        let mut context = self.store.load_aggregate(aggregate_id).await?;
-        Ok(Executed {
-            state: context.aggregate().clone(),
-            version: context.current_sequence as u64,
-        })
+    pub async fn load(&self, aggregate_id: &str) -> Result<Executed<A>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        load_on::<A>(&mut conn, aggregate_id).await
     }
 
     /// The events appended after `version`, oldest first: how a caller that keeps an
@@ -83,70 +80,41 @@ where
         &self,
         aggregate_id: &str,
         version: u64,
-    ) -> Result<Vec<A::Event>, CommandError<A::Error>> {
-        let serialized = self
-            .repository
-            .get_last_events::<A>(aggregate_id, version as usize)
-            .await
-            .map_err(|error| CommandError::Store(error.to_string()))?;
-        serialized
-            .into_iter()
-            .map(|event| {
-                EventEnvelope::<A>::try_from(event)
-                    .map(|envelope| envelope.payload)
-                    .map_err(|error| CommandError::Store(error.to_string()))
-            })
-            .collect()
+    ) -> Result<Vec<A::Event>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        event_store::read_stream::<A>(&mut conn, aggregate_id, version).await
     }
 
-    /// Appends `events` decided on the aggregate as it was at `version`, in one
-    /// transaction; `Conflict` (and nothing appended) if the aggregate has moved on.
+    /// The aggregate's events, oldest first.
+    pub async fn history(&self, aggregate_id: &str) -> Result<Vec<A::Event>, StoreError> {
+        self.events_since(aggregate_id, 0).await
+    }
+
+    /// Appends `events` decided on the aggregate as it was at `version`;
+    /// [`AppendError::Conflict`] (and nothing appended) if the aggregate has moved on.
     /// Returns the new version.
     pub async fn append(
         &self,
         aggregate_id: &str,
         version: u64,
-        events: Vec<A::Event>,
-        metadata: HashMap<String, String>,
-    ) -> Result<u64, CommandError<A::Error>> {
-        let appended = events.len() as u64;
-        if appended == 0 {
-            return Ok(version);
-        }
-        let context = EventStoreAggregateContext {
-            aggregate_id: aggregate_id.to_owned(),
-            // Only the plain event store is used, which never reads the state on commit.
-            aggregate: A::default(),
-            current_sequence: version as usize,
-            current_snapshot: None,
-        };
-        self.store.commit(events, context, metadata).await?;
-        Ok(version + appended)
+        events: &[A::Event],
+        metadata: &EventMetadata,
+    ) -> Result<u64, AppendError> {
+        let mut conn = self.pool.acquire().await.map_err(StoreError::from)?;
+        event_store::append::<A>(&mut conn, aggregate_id, version, events, metadata).await
     }
 
-    /// The aggregate's events, oldest first.
-    pub async fn history(
-        &self,
-        aggregate_id: &str,
-    ) -> Result<Vec<A::Event>, CommandError<A::Error>> {
-        let envelopes = self.store.load_events(aggregate_id).await?;
-        Ok(envelopes
-            .into_iter()
-            .map(|envelope| envelope.payload)
-            .collect())
-    }
-
-    /// Loads, handles `command` and appends the resulting events in one transaction.
-    /// A concurrent append to the same aggregate makes this fail with `Conflict` and
-    /// append nothing; the caller decides whether to retry. With `expected_version`, the
-    /// command also fails with `Conflict` when the aggregate has moved past that version
-    /// (the caller decided on a state that is no longer current).
+    /// Loads, handles `command` and appends the resulting events. A concurrent append to
+    /// the same aggregate makes this fail with `Conflict` and append nothing; the caller
+    /// decides whether to retry. With `expected_version`, the command also fails with
+    /// `Conflict` when the aggregate has moved past that version (the caller decided on a
+    /// state that is no longer current).
     pub async fn execute(
         &self,
         aggregate_id: &str,
         command: A::Command,
         expected_version: Option<u64>,
-        metadata: HashMap<String, String>,
+        metadata: &EventMetadata,
     ) -> Result<Executed<A>, CommandError<A::Error>> {
         self.execute_if(
             aggregate_id,
@@ -166,28 +134,66 @@ where
         aggregate_id: &str,
         command: A::Command,
         expected_version: Option<u64>,
-        metadata: HashMap<String, String>,
+        metadata: &EventMetadata,
         permit: impl FnOnce(&A) -> Result<(), A::Error>,
     ) -> Result<Executed<A>, CommandError<A::Error>> {
-        let mut context = self.store.load_aggregate(aggregate_id).await?;
-        permit(context.aggregate()).map_err(CommandError::Rejected)?;
-        if expected_version.is_some_and(|expected| expected != context.current_sequence as u64) {
+        let mut conn = self.pool.acquire().await?;
+        let loaded = load_on::<A>(&mut conn, aggregate_id).await?;
+        permit(&loaded.state).map_err(CommandError::Rejected)?;
+        if expected_version.is_some_and(|expected| expected != loaded.version) {
             return Err(CommandError::Conflict);
         }
+        let (state, events) = self.decide(loaded.state, command).await?;
+        let version =
+            event_store::append::<A>(&mut conn, aggregate_id, loaded.version, &events, metadata)
+                .await?;
+        Ok(Executed { state, version })
+    }
+
+    /// [`execute`](Self::execute) inside the caller's transaction `conn`: the events commit
+    /// with the caller's other writes or not at all. On `Conflict` the transaction must be
+    /// rolled back.
+    pub async fn execute_in(
+        &self,
+        conn: &mut PgConnection,
+        aggregate_id: &str,
+        command: A::Command,
+        metadata: &EventMetadata,
+    ) -> Result<Executed<A>, CommandError<A::Error>> {
+        let loaded = load_on::<A>(conn, aggregate_id).await?;
+        let (state, events) = self.decide(loaded.state, command).await?;
+        let version =
+            event_store::append::<A>(conn, aggregate_id, loaded.version, &events, metadata).await?;
+        Ok(Executed { state, version })
+    }
+
+    /// Runs the aggregate's own `handle` (the path the given/when/then tests exercise) and
+    /// returns the state after its events with the events themselves.
+    async fn decide(
+        &self,
+        mut state: A,
+        command: A::Command,
+    ) -> Result<(A, Vec<A::Event>), CommandError<A::Error>> {
         let sink = EventSink::default();
-        context
-            .aggregate()
+        state
             .handle(command, &self.services, &sink)
             .await
             .map_err(CommandError::Rejected)?;
-        let events = sink.collect().await;
-        // The sink has applied the events already: this is the state after the command.
-        let state = context.aggregate().clone();
-        let base_version = context.current_sequence as u64;
-        let committed = self.store.commit(events, context, metadata).await?;
-        Ok(Executed {
-            state,
-            version: base_version + committed.len() as u64,
-        })
+        // The sink has applied the events already: `state` is the state after the command.
+        Ok((state, sink.collect().await))
     }
+}
+
+/// Replays aggregate `aggregate_id` of type `A` on `conn`.
+async fn load_on<A: Aggregate>(
+    conn: &mut PgConnection,
+    aggregate_id: &str,
+) -> Result<Executed<A>, StoreError> {
+    let events = event_store::read_stream::<A>(conn, aggregate_id, 0).await?;
+    let version = events.len() as u64;
+    let mut state = A::default();
+    for event in events {
+        state.apply(event);
+    }
+    Ok(Executed { state, version })
 }

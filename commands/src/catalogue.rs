@@ -1,7 +1,5 @@
 //! Organiser commands on the event catalogue: create, edit, ticket types, publish, cancel.
 
-use std::collections::HashMap;
-
 use carneau_domain::event::{
     Event, EventCatalogueEvent, EventCommand, EventDetails, EventError, TicketType,
 };
@@ -11,63 +9,11 @@ use sqlx::PgPool;
 use tracing::instrument;
 
 use crate::aggregate_store::{AggregateStore, CommandError, Executed};
+use crate::context::CommandContext;
 use crate::idempotency::IdempotencyKey;
 
 /// The outcome of a catalogue command.
 pub type CatalogueResult = Result<Executed<Event>, CommandError<EventError>>;
-
-/// Who acts: a signed-in account (an admin may act on any event, an organiser on their
-/// own), or the system itself (seeding, process managers).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Actor {
-    /// A signed-in account.
-    Account {
-        /// The account.
-        account_id: AccountId,
-        /// Whether it acts with admin rights (every event).
-        admin: bool,
-    },
-    /// The platform itself, named (e.g. `seed`).
-    System(&'static str),
-}
-
-impl Actor {
-    /// How the actor is recorded in event metadata: `account:<id>` or `system:<name>`.
-    pub fn recorded(&self) -> String {
-        match self {
-            Self::Account { account_id, .. } => format!("account:{account_id}"),
-            Self::System(name) => format!("system:{name}"),
-        }
-    }
-
-    /// Whether the actor may manage `event`: an admin, the system, or its organiser.
-    pub fn may_manage(&self, event: &Event) -> bool {
-        match self {
-            Self::Account { account_id, admin } => *admin || event.is_organised_by(*account_id),
-            Self::System(_) => true,
-        }
-    }
-}
-
-/// Who asked for a command and in which request: recorded as event metadata for auditors.
-#[derive(Debug, Clone)]
-pub struct CommandContext {
-    /// Who acted.
-    pub actor: Actor,
-    /// The HTTP request id, to tie log lines to events.
-    pub request_id: Option<String>,
-}
-
-impl CommandContext {
-    /// The event metadata: `actor` and, when known, `request_id`.
-    pub fn metadata(&self) -> HashMap<String, String> {
-        let mut metadata = HashMap::from([("actor".to_owned(), self.actor.recorded())]);
-        if let Some(request_id) = &self.request_id {
-            metadata.insert("request_id".to_owned(), request_id.clone());
-        }
-        metadata
-    }
-}
 
 /// Carries out organiser commands on `Event` aggregates.
 pub struct Catalogue {
@@ -103,17 +49,16 @@ impl Catalogue {
         expected_version: Option<u64>,
         context: &CommandContext,
     ) -> CatalogueResult {
-        let actor = &context.actor;
         let outcome = self
             .events
             .execute_if(
                 &event_id.to_aggregate_id(),
                 command,
                 expected_version,
-                context.metadata(),
+                &context.metadata,
                 |event| {
                     // A missing event is the command's own refusal (404), not ours.
-                    if event.id().is_none() || actor.may_manage(event) {
+                    if event.id().is_none() || context.may_manage(event) {
                         Ok(())
                     } else {
                         Err(EventError::NotOrganiser)

@@ -6,15 +6,18 @@
 pub mod accounts;
 pub mod aggregate_store;
 pub mod catalogue;
+pub mod context;
+pub mod event_store;
 pub mod idempotency;
 pub mod mail;
 pub mod payments;
 pub mod rate_limit;
 pub mod reservations;
 pub mod tickets;
-pub mod transactional_append;
 
 pub use accounts::Accounts;
 pub use aggregate_store::{AggregateStore, CommandError, Executed};
-pub use catalogue::{Actor, Catalogue, CommandContext};
+pub use catalogue::Catalogue;
+pub use context::CommandContext;
+pub use event_store::{AppendError, StoreError};
 pub use idempotency::IdempotencyKey;

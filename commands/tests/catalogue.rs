@@ -1,6 +1,6 @@
 //! The catalogue's command handling against a real PostgreSQL event store.
 
-use carneau_commands::{Actor, Catalogue, CommandContext, CommandError, IdempotencyKey};
+use carneau_commands::{Catalogue, CommandContext, CommandError, IdempotencyKey};
 use carneau_domain::event::{
     EventCommand, EventDetails, EventDetailsChange, EventError, TimeZone, Venue,
 };
@@ -34,10 +34,7 @@ fn organiser() -> AccountId {
 }
 
 fn acting_as(account_id: AccountId, admin: bool) -> CommandContext {
-    CommandContext {
-        actor: Actor::Account { account_id, admin },
-        request_id: Some("test".to_owned()),
-    }
+    CommandContext::account(account_id, admin, Some("test".to_owned()))
 }
 
 /// The organiser acting on their own events.

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use carneau_commands::catalogue::{Actor, CommandContext};
 use carneau_commands::tickets::Door;
+use carneau_commands::CommandContext;
 use carneau_commands::{AggregateStore, CommandError};
 use carneau_domain::admission::AdmissionError;
 use carneau_domain::order::{IssuedTicket, Order, OrderCommand, OrderEvent, OrderLine};
@@ -17,13 +17,7 @@ use carneau_testkit::TestDatabase;
 use chrono::{Duration, Utc};
 
 fn agent() -> CommandContext {
-    CommandContext {
-        actor: Actor::Account {
-            account_id: AccountId::new(),
-            admin: false,
-        },
-        request_id: None,
-    }
+    CommandContext::account(AccountId::new(), false, None)
 }
 
 /// A paid order of `event` with `count` tickets, straight through the order aggregate.
@@ -97,7 +91,10 @@ impl PaidOrder {
                 &self.order_id.to_aggregate_id(),
                 command,
                 None,
-                Default::default(),
+                &carneau_domain::EventMetadata::process(
+                    carneau_domain::Process::Test,
+                    carneau_domain::Cause::Operator,
+                ),
             )
             .await
             .unwrap();

@@ -14,6 +14,7 @@ pub mod ids;
 pub mod inventory;
 pub mod money;
 pub mod order;
+pub mod provenance;
 pub mod text;
 pub mod ticket_code;
 
@@ -29,6 +30,7 @@ pub use inventory::{
     Inventory, InventoryCommand, InventoryError, InventoryEvent, PlacedHold, Quantity,
 };
 pub use money::{Currency, Money};
+pub use provenance::{Actor, Cause, EventMetadata, PaymentProvider, Process};
 pub use text::{
     Description, InvalidValue, PersonName, TicketTypeName, Title, VenueAddress, VenueName,
 };

@@ -24,7 +24,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use carneau_commands::accounts::{Session, SessionToken};
-use carneau_commands::{Actor, CommandContext};
+use carneau_commands::CommandContext;
 use carneau_domain::event::Event;
 use carneau_domain::ids::EventId;
 
@@ -172,20 +172,14 @@ where
     }
 }
 
-/// Who acts, for the command layer: admins may act on every event.
-pub fn actor(principal: &Principal) -> Actor {
-    Actor::Account {
-        account_id: principal.account_id,
-        admin: principal.is_admin(),
-    }
-}
-
-/// The command context of a request made by `principal` (actor and request id).
+/// The command context of a request made by `principal` (its account, whether it acts
+/// as an admin, and the request id).
 pub fn command_context(principal: &Principal) -> CommandContext {
-    CommandContext {
-        actor: actor(principal),
-        request_id: crate::request_id::current().map(|id| id.to_string()),
-    }
+    CommandContext::account(
+        principal.account_id,
+        principal.is_admin(),
+        crate::request_id::current().map(|id| id.to_string()),
+    )
 }
 
 /// 403 `not-event-organiser`: the caller may not manage this event.

@@ -141,6 +141,26 @@ impl ApiError {
         problem
     }
 
+    /// The event store failed: 503 `store-unavailable` with `Retry-After` when it could
+    /// not be reached (nothing was written; retrying is safe), else 500 `internal`.
+    pub fn store(error: carneau_commands::StoreError) -> Self {
+        if error.is_unavailable() {
+            tracing::warn!(error = %anyhow::Error::new(error), "the event store is unavailable");
+            return Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store-unavailable",
+                "Try again",
+                "The service cannot reach its database right now; nothing was changed. \
+                 Try again in a moment.",
+            )
+            .with_header(
+                axum::http::header::RETRY_AFTER,
+                HeaderValue::from_static("1"),
+            );
+        }
+        Self::internal(error.into())
+    }
+
     /// The problem a bare error status (from axum or a tower layer) stands for.
     pub fn from_status(status: StatusCode) -> Self {
         let (slug, title, detail): (&str, &str, Cow<'static, str>) = match status {

@@ -21,6 +21,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use super::actor::ActorView;
 use crate::door_access::DoorAgent;
 use crate::extract::{ApiJson, ApiPath};
 use crate::problem::responses::{BodyProblems, NotFoundProblem, ServerProblems, SignedInProblems};
@@ -79,8 +80,8 @@ pub struct ScanResult {
     pub ticket_id: Option<Uuid>,
     /// When it was (first) checked in.
     pub checked_in_at: Option<DateTime<Utc>>,
-    /// Who checked it in (the door agent's account id).
-    pub checked_in_by: Option<String>,
+    /// Who checked it in (the door agent).
+    pub checked_in_by: Option<ActorView>,
     /// The event a `wrong_event` ticket is for.
     pub code_event_id: Option<Uuid>,
     /// A sentence for the door agent.
@@ -162,7 +163,7 @@ async fn check_in(
             admitted: true,
             ticket_id: Some(ticket_id.as_uuid()),
             checked_in_at: Some(check_in.checked_in_at),
-            checked_in_by: Some(check_in.checked_in_by),
+            checked_in_by: Some(ActorView::from(&check_in.checked_in_by)),
             code_event_id: None,
             detail: "Valid ticket: admit one.".to_owned(),
         })),
@@ -172,7 +173,7 @@ async fn check_in(
         })) => Ok(ApiJson(ScanResult {
             ticket_id: Some(ticket_id.as_uuid()),
             checked_in_at: Some(checked_in_at),
-            checked_in_by: Some(checked_in_by.clone()),
+            checked_in_by: Some(ActorView::from(&checked_in_by)),
             ..ScanResult::refused(
                 Verdict::AlreadyCheckedIn,
                 format!("Already checked in at {checked_in_at} by {checked_in_by}: do not admit."),

@@ -3,6 +3,7 @@
 //! from the routes themselves and cannot drift from them.
 
 pub mod accounts;
+pub mod actor;
 pub mod admin;
 pub mod catalogue;
 pub mod door;

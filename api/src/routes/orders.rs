@@ -352,7 +352,17 @@ pub(crate) fn payment_problem(error: PaymentError) -> ApiError {
             )
         }
         PaymentError::Reservation(error) => reservation_problem(error),
-        PaymentError::Store(cause) => ApiError::internal(anyhow::anyhow!(cause)),
+        PaymentError::Store(error) => ApiError::store(error),
+        PaymentError::Busy => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "order-busy",
+            "Try again",
+            "This order is being changed by several requests at once; try again in a moment.",
+        )
+        .with_header(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static("1"),
+        ),
     }
 }
 

@@ -7,7 +7,7 @@
 
 use carneau_api::AppState;
 use carneau_commands::accounts::NewAccount;
-use carneau_commands::{Actor, CommandContext};
+use carneau_commands::CommandContext;
 use carneau_domain::account::{AccountCommand, EmailAddress, Password, Role};
 use carneau_domain::ids::{AccountId, EventId};
 use carneau_domain::text::PersonName;
@@ -75,10 +75,10 @@ impl TestAccount {
 }
 
 fn system() -> CommandContext {
-    CommandContext {
-        actor: Actor::System("test"),
-        request_id: None,
-    }
+    carneau_commands::CommandContext::process(
+        carneau_domain::Process::Test,
+        carneau_domain::Cause::Operator,
+    )
 }
 
 /// Registers an account (a fresh `<label>-<uuid>@carneau.test`) with `roles` on `state`'s

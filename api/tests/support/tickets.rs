@@ -137,10 +137,10 @@ impl TicketsApp {
                 AccountCommand::VerifyEmail {
                     email: EmailAddress::parse(&buyer.email).unwrap(),
                 },
-                &carneau_commands::CommandContext {
-                    actor: carneau_commands::Actor::System("test"),
-                    request_id: None,
-                },
+                &carneau_commands::CommandContext::process(
+                    carneau_domain::Process::Test,
+                    carneau_domain::Cause::Operator,
+                ),
             )
             .await
             .unwrap();

@@ -3,7 +3,7 @@
 //!
 //! Registration and password changes are all-or-nothing: the account's event, its email
 //! claim (a unique index on the lower-cased address) and its credential are written in
-//! one transaction (see [`crate::transactional_append`]).
+//! one transaction (see [`crate::event_store::append`]).
 
 mod passwords;
 mod principal;
@@ -11,9 +11,7 @@ mod random_token;
 mod sessions;
 mod verification;
 
-use carneau_domain::account::{
-    Account, AccountCommand, AccountError, AccountEvent, EmailAddress, Password,
-};
+use carneau_domain::account::{Account, AccountCommand, AccountError, EmailAddress, Password};
 use carneau_domain::ids::AccountId;
 use carneau_domain::text::PersonName;
 use chrono::Utc;
@@ -29,8 +27,8 @@ pub use sessions::{
 pub use verification::{VerificationToken, VERIFICATION_LIFETIME};
 
 use crate::aggregate_store::{AggregateStore, CommandError, Executed};
-use crate::catalogue::CommandContext;
-use crate::transactional_append::{append_in_transaction, AppendError};
+use crate::context::CommandContext;
+use crate::event_store::StoreError;
 
 /// The unique index that makes an email belong to one account at most.
 const EMAIL_CLAIM_KEY: &str = "account_emails_pkey";
@@ -66,17 +64,14 @@ impl From<CommandError<AccountError>> for AccountsError {
             CommandError::IdempotencyKeyReused => {
                 Self::Store(anyhow::anyhow!("idempotency key reused on an account"))
             }
-            CommandError::Store(cause) => Self::Store(anyhow::anyhow!(cause)),
+            CommandError::Store(error) => Self::Store(error.into()),
         }
     }
 }
 
-impl From<AppendError> for AccountsError {
-    fn from(error: AppendError) -> Self {
-        match error {
-            AppendError::Conflict => Self::Conflict,
-            other => Self::Store(anyhow::Error::new(other)),
-        }
+impl From<StoreError> for AccountsError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error.into())
     }
 }
 
@@ -129,14 +124,6 @@ impl Accounts {
         context: &CommandContext,
     ) -> Result<Account, AccountsError> {
         let account_id = AccountId::new_random();
-        let events = Account::default()
-            .decide(AccountCommand::Register {
-                account_id,
-                email: new.email.clone(),
-                name: new.name,
-                registered_at: Utc::now(),
-            })
-            .map_err(AccountsError::Rejected)?;
         // Hash before the transaction: it takes tens of milliseconds and must not hold
         // the email's index entry locked meanwhile.
         let hash = hash_password(&new.password).await?;
@@ -160,21 +147,23 @@ impl Accounts {
             .bind(&hash)
             .execute(&mut *tx)
             .await?;
-        append_in_transaction::<Account>(
-            &mut tx,
-            &account_id.to_aggregate_id(),
-            0,
-            &events,
-            &context.metadata(),
-        )
-        .await?;
+        let registered = self
+            .store
+            .execute_in(
+                &mut tx,
+                &account_id.to_aggregate_id(),
+                AccountCommand::Register {
+                    account_id,
+                    email: new.email,
+                    name: new.name,
+                    registered_at: Utc::now(),
+                },
+                &context.metadata,
+            )
+            .await?;
         tx.commit().await?;
-        let mut account = Account::default();
-        for event in events {
-            cqrs_es::Aggregate::apply(&mut account, event);
-        }
         tracing::info!(account_id = %account_id, "account registered");
-        Ok(account)
+        Ok(registered.state)
     }
 
     /// The account whose email and password these are. Unknown email and wrong password
@@ -225,13 +214,6 @@ impl Accounts {
         if !verify_password(stored.map(|(hash,)| hash), current).await {
             return Err(AccountsError::InvalidCredentials);
         }
-        let loaded = self.store.load(&account_id.to_aggregate_id()).await?;
-        let events = loaded
-            .state
-            .decide(AccountCommand::RecordPasswordChange {
-                changed_at: Utc::now(),
-            })
-            .map_err(AccountsError::Rejected)?;
         let hash = hash_password(new).await?;
         let mut tx = self.pool.begin().await?;
         sqlx::query(
@@ -242,14 +224,16 @@ impl Accounts {
         .bind(&hash)
         .execute(&mut *tx)
         .await?;
-        append_in_transaction::<Account>(
-            &mut tx,
-            &account_id.to_aggregate_id(),
-            loaded.version,
-            &events,
-            &context.metadata(),
-        )
-        .await?;
+        self.store
+            .execute_in(
+                &mut tx,
+                &account_id.to_aggregate_id(),
+                AccountCommand::RecordPasswordChange {
+                    changed_at: Utc::now(),
+                },
+                &context.metadata,
+            )
+            .await?;
         tx.commit().await?;
         self.sessions.revoke_all(account_id, Some(keep)).await?;
         Ok(())
@@ -270,7 +254,7 @@ impl Accounts {
                 &account_id.to_aggregate_id(),
                 command,
                 None,
-                context.metadata(),
+                &context.metadata,
             )
             .await?;
         self.sessions.account_changed(account_id).await?;
@@ -327,19 +311,14 @@ impl Accounts {
         let (account_id, email) = verification::spend(&mut tx, token)
             .await?
             .ok_or(AccountsError::InvalidVerificationToken)?;
-        let loaded = self.store.load(&account_id.to_aggregate_id()).await?;
-        let events: Vec<AccountEvent> = loaded
-            .state
-            .decide(AccountCommand::VerifyEmail { email })
-            .map_err(AccountsError::Rejected)?;
-        append_in_transaction::<Account>(
-            &mut tx,
-            &account_id.to_aggregate_id(),
-            loaded.version,
-            &events,
-            &context.metadata(),
-        )
-        .await?;
+        self.store
+            .execute_in(
+                &mut tx,
+                &account_id.to_aggregate_id(),
+                AccountCommand::VerifyEmail { email },
+                &context.metadata,
+            )
+            .await?;
         tx.commit().await?;
         self.sessions.account_changed(account_id).await?;
         Ok(account_id)

@@ -36,7 +36,9 @@ use tracing::instrument;
 use uuid::Uuid;
 
 use crate::aggregate_store::{AggregateStore, CommandError, Executed};
+use crate::event_store::StoreError;
 use crate::reservations::{ReservationError, Reservations};
+use carneau_domain::{Cause, EventMetadata, Process};
 use gateway::{
     CheckoutLine, CheckoutRequest, GatewayError, PaymentGateway, RefundRequest, SessionStatus,
 };
@@ -68,22 +70,20 @@ pub enum PaymentError {
     #[error(transparent)]
     Reservation(#[from] ReservationError),
     /// The event store failed.
-    #[error("event store failure: {0}")]
-    Store(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The order kept changing under every attempt; the same call may succeed later.
+    #[error("the order is too busy right now")]
+    Busy,
 }
 
 impl From<CommandError<OrderError>> for PaymentError {
     fn from(error: CommandError<OrderError>) -> Self {
         match error {
             CommandError::Rejected(refusal) => Self::Order(refusal),
-            other => Self::Store(other.to_string()),
+            CommandError::Store(error) => Self::Store(error),
+            CommandError::Conflict | CommandError::IdempotencyKeyReused => Self::Busy,
         }
-    }
-}
-
-impl From<CommandError<carneau_domain::event::EventError>> for PaymentError {
-    fn from(error: CommandError<carneau_domain::event::EventError>) -> Self {
-        Self::Store(error.to_string())
     }
 }
 
@@ -651,15 +651,27 @@ impl Payments {
         for _ in 0..ORDER_ATTEMPTS {
             match self
                 .orders
-                .execute(&aggregate_id, command.clone(), None, HashMap::new())
+                .execute(
+                    &aggregate_id,
+                    command.clone(),
+                    None,
+                    &payments_metadata(order_id),
+                )
                 .await
             {
                 Err(CommandError::Conflict) => continue,
                 other => return Ok(other?),
             }
         }
-        Err(PaymentError::Store("the order is too busy".to_owned()))
+        Err(PaymentError::Busy)
     }
+}
+
+/// What the payments process manager records: itself, in the story of the order.
+/// (Recording the webhook or earlier fact behind each step is issue 11's.)
+fn payments_metadata(order_id: OrderId) -> EventMetadata {
+    EventMetadata::process(Process::Payments, Cause::Request { request_id: None })
+        .correlated(order_id.as_uuid())
 }
 
 fn started(order_id: OrderId, order: &Order, created: bool) -> StartedCheckout {

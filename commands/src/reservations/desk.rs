@@ -7,7 +7,6 @@
 //! forward only by events that were appended, and caught up from the log whenever another
 //! process appended first (a version conflict).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,7 +20,9 @@ use cqrs_es::Aggregate;
 use tokio::sync::{mpsc, oneshot};
 
 use super::ReservationError;
-use crate::aggregate_store::{AggregateStore, CommandError};
+use crate::aggregate_store::AggregateStore;
+use crate::event_store::AppendError;
+use carneau_domain::{Cause, EventMetadata, Process};
 
 /// Most requests decided in one append.
 pub const MAX_BATCH_REQUESTS: usize = 512;
@@ -242,9 +243,9 @@ impl Desk {
         for _ in 0..MAX_APPEND_ATTEMPTS {
             let loaded = self.refresh().await?;
             let decision = loaded.inventory.decide_holds(&event, requests, Utc::now());
-            match self.append(decision.events).await {
+            match self.append(decision.events, &desk_metadata()).await {
                 Ok(()) => return Ok(decision.outcomes),
-                Err(CommandError::Conflict) => continue,
+                Err(AppendError::Conflict) => continue,
                 Err(error) => return Err(error.into()),
             }
         }
@@ -253,23 +254,20 @@ impl Desk {
     }
 
     /// Appends `events` at the loaded version and applies them in memory; on any failure
-    /// the in-memory state is left as it was (and dropped on a store error).
+    /// the in-memory state is left as it was (and dropped on a store error). With no state
+    /// loaded, answers `Conflict`: the caller reloads and decides again.
     async fn append(
         &mut self,
         events: Vec<InventoryEvent>,
-    ) -> Result<(), CommandError<InventoryError>> {
+        metadata: &EventMetadata,
+    ) -> Result<(), AppendError> {
         let Some(loaded) = self.loaded.as_mut() else {
-            return Err(CommandError::Store("inventory not loaded".to_owned()));
+            return Err(AppendError::Conflict);
         };
         let appended = self
             .stores
             .inventories
-            .append(
-                &self.aggregate_id,
-                loaded.version,
-                events.clone(),
-                HashMap::new(),
-            )
+            .append(&self.aggregate_id, loaded.version, &events, metadata)
             .await;
         match appended {
             Ok(version) => {
@@ -279,7 +277,7 @@ impl Desk {
                 }
                 Ok(())
             }
-            Err(CommandError::Conflict) => Err(CommandError::Conflict),
+            Err(AppendError::Conflict) => Err(AppendError::Conflict),
             Err(error) => {
                 // Unknown outcome (e.g. the connection dropped at commit): reload next time.
                 self.loaded = None;
@@ -334,9 +332,9 @@ impl Desk {
                 Ok(events) => events,
                 Err(refusal) => return Ok(Err(refusal)),
             };
-            match self.append(events).await {
+            match self.append(events, &desk_metadata()).await {
                 Ok(()) => return Ok(Ok(())),
-                Err(CommandError::Conflict) => continue,
+                Err(AppendError::Conflict) => continue,
                 Err(error) => return Err(error.into()),
             }
         }
@@ -398,9 +396,9 @@ impl Desk {
                     Err(refusal) => outcomes.push(Err(refusal)),
                 }
             }
-            match self.append(appended).await {
+            match self.append(appended, &desk_metadata()).await {
                 Ok(()) => return Ok(outcomes),
-                Err(CommandError::Conflict) => continue,
+                Err(AppendError::Conflict) => continue,
                 Err(error) => return Err(error.into()),
             }
         }
@@ -421,14 +419,24 @@ impl Desk {
                     _ => 0,
                 })
                 .sum();
-            match self.append(events).await {
+            let sweeper = EventMetadata::process(Process::HoldSweeper, Cause::Schedule);
+            match self.append(events, &sweeper).await {
                 Ok(()) => return Ok(expired),
-                Err(CommandError::Conflict) => continue,
+                Err(AppendError::Conflict) => continue,
                 Err(error) => return Err(error.into()),
             }
         }
         Err(ReservationError::Busy)
     }
+}
+
+/// What the desk's appends record: the desk decides for many buyers' requests at once.
+/// (Recording each request's own actor and cause inside the batch is issue 11's.)
+pub(super) fn desk_metadata() -> EventMetadata {
+    EventMetadata::process(
+        Process::ReservationDesk,
+        Cause::Request { request_id: None },
+    )
 }
 
 fn fail_job(job: DeskJob, error: ReservationError) {

@@ -2,15 +2,13 @@
 //! replays the event's inventory from the log and appends its own hold, retrying when
 //! another request appended first.
 
-use std::collections::HashMap;
-
 use carneau_domain::ids::EventId;
 use carneau_domain::inventory::{HoldOutcome, HoldRequest};
 use chrono::Utc;
 
-use super::desk::Stores;
+use super::desk::{desk_metadata, Stores};
 use super::ReservationError;
-use crate::aggregate_store::CommandError;
+use crate::event_store::AppendError;
 
 /// How often a request retries after losing the race to the same inventory.
 const MAX_DIRECT_ATTEMPTS: usize = 100;
@@ -32,13 +30,13 @@ pub async fn reserve(
             .append(
                 &aggregate_id,
                 inventory.version,
-                decision.events,
-                HashMap::new(),
+                &decision.events,
+                &desk_metadata(),
             )
             .await;
         match appended {
             Ok(_) => return decision.outcomes.pop().ok_or(ReservationError::Unavailable),
-            Err(CommandError::Conflict) => continue,
+            Err(AppendError::Conflict) => continue,
             Err(error) => return Err(error.into()),
         }
     }

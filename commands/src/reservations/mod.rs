@@ -14,17 +14,22 @@ pub mod sweeper;
 
 pub use service::{ReservationMode, Reservations};
 
-use carneau_domain::inventory::InventoryError;
+use std::sync::Arc;
 
-use crate::aggregate_store::CommandError;
+use crate::event_store::{AppendError, StoreError};
+use guard::GuardError;
 
 /// Why a reservation command could not be carried out (as opposed to refused: a refusal
 /// is a [`carneau_domain::inventory::HoldOutcome`]). Nothing was held when this is returned.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ReservationError {
-    /// The event store failed.
-    #[error("event store failure: {0}")]
-    Store(String),
+    /// The event store failed. Shared because a desk answers a whole batch of requests
+    /// with the one failure of its append.
+    #[error("the event store failed")]
+    Store(#[source] Arc<StoreError>),
+    /// Redis failed while the guard was being (re)built from the log.
+    #[error("the reservation guard could not be loaded")]
+    Guard(#[source] Arc<GuardError>),
     /// Too many concurrent appends to this event; the client may retry.
     #[error("the event's inventory is too busy right now")]
     Busy,
@@ -33,14 +38,24 @@ pub enum ReservationError {
     Unavailable,
 }
 
-impl From<CommandError<InventoryError>> for ReservationError {
-    fn from(error: CommandError<InventoryError>) -> Self {
-        Self::Store(error.to_string())
+impl From<StoreError> for ReservationError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(Arc::new(error))
     }
 }
 
-impl From<CommandError<carneau_domain::event::EventError>> for ReservationError {
-    fn from(error: CommandError<carneau_domain::event::EventError>) -> Self {
-        Self::Store(error.to_string())
+impl From<AppendError> for ReservationError {
+    /// A conflict that outlasted the caller's retries is contention, not a failure.
+    fn from(error: AppendError) -> Self {
+        match error {
+            AppendError::Conflict => Self::Busy,
+            AppendError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<GuardError> for ReservationError {
+    fn from(error: GuardError) -> Self {
+        Self::Guard(Arc::new(error))
     }
 }

@@ -440,7 +440,6 @@ impl Reservations {
         let Some(guard) = &self.guard else {
             return Ok(());
         };
-        let store_error = |error: GuardError| ReservationError::Store(error.to_string());
         for _ in 0..GUARD_REBUILD_READS {
             let (inventory, event, version) = self.inventory_at_version(event_id).await?;
             let snapshot = guard_snapshot(&inventory, &event, version);
@@ -448,13 +447,13 @@ impl Reservations {
                 guard
                     .replace(event_id, &snapshot)
                     .await
-                    .map_err(store_error)?
+                    .map_err(ReservationError::from)?
                     == Replaced::Installed
             } else {
                 guard
                     .load_if_missing(event_id, &snapshot)
                     .await
-                    .map_err(store_error)?;
+                    .map_err(ReservationError::from)?;
                 true
             };
             if installed {

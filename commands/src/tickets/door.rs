@@ -11,7 +11,7 @@ use tracing::{info, instrument, warn};
 
 use super::issued::issuing_order;
 use crate::aggregate_store::{AggregateStore, CommandError};
-use crate::catalogue::CommandContext;
+use crate::context::CommandContext;
 
 /// How often a check-in is retried after losing a race on the same ticket; the retry
 /// sees the winner's check-in and refuses, so one retry is enough in practice.
@@ -69,7 +69,7 @@ impl Door {
                 ticket_id,
                 event_id,
                 at,
-                by: context.actor.recorded(),
+                by: context.actor().clone(),
                 standing: self.standing(ticket_id).await?,
             };
             match self
@@ -78,14 +78,17 @@ impl Door {
                     &ticket_id.to_aggregate_id(),
                     command,
                     None,
-                    context.metadata(),
+                    &context.metadata,
                 )
                 .await
             {
                 Ok(executed) => {
-                    let check_in = executed.state.check_in().cloned().ok_or_else(|| {
-                        CommandError::Store("check-in recorded but not applied".to_owned())
-                    })?;
+                    // A successful `CheckIn` always records one; what it recorded is this.
+                    let check_in = executed.state.check_in().cloned().unwrap_or(CheckIn {
+                        event_id,
+                        checked_in_at: at,
+                        checked_in_by: context.actor().clone(),
+                    });
                     info!(by = %check_in.checked_in_by, "ticket checked in");
                     return Ok(check_in);
                 }
@@ -114,17 +117,10 @@ impl Door {
         &self,
         ticket_id: TicketId,
     ) -> Result<TicketStanding, CommandError<AdmissionError>> {
-        let Some(order_id) = issuing_order(&self.pool, ticket_id)
-            .await
-            .map_err(|error| CommandError::Store(format!("{error:#}")))?
-        else {
+        let Some(order_id) = issuing_order(&self.pool, ticket_id).await? else {
             return Ok(TicketStanding::NotIssued);
         };
-        let order = self
-            .orders
-            .load(&order_id.to_aggregate_id())
-            .await
-            .map_err(|error| CommandError::Store(error.to_string()))?;
+        let order = self.orders.load(&order_id.to_aggregate_id()).await?;
         Ok(order.state.ticket_standing(ticket_id))
     }
 }

@@ -5,16 +5,17 @@
 //! itself instead of the tickets read model, so a ticket issued a moment ago is found
 //! too; migration `issued_tickets_index` indexes exactly these rows.
 
-use anyhow::Context;
 use carneau_domain::{OrderId, TicketId};
 use sqlx::PgPool;
+
+use crate::event_store::StoreError;
 
 /// The order whose committed `TicketsIssued` fact lists `ticket_id`, if any. A ticket is
 /// issued once, by one order, so there is at most one such fact.
 pub(super) async fn issuing_order(
     pool: &PgPool,
     ticket_id: TicketId,
-) -> anyhow::Result<Option<OrderId>> {
+) -> Result<Option<OrderId>, StoreError> {
     // Literal type names and the same expression as the partial index, so that every
     // plan (generic ones too) can use it.
     let aggregate_id: Option<String> = sqlx::query_scalar(
@@ -30,12 +31,14 @@ pub(super) async fn issuing_order(
     )
     .bind(ticket_id.to_string())
     .fetch_optional(pool)
-    .await
-    .context("finding the order that issued a ticket")?;
+    .await?;
     aggregate_id
         .map(|id| {
             id.parse()
-                .with_context(|| format!("order aggregate id {id:?}"))
+                .map_err(|source| StoreError::MalformedAggregateId {
+                    aggregate_id: id,
+                    source,
+                })
         })
         .transpose()
 }

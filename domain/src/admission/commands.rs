@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{EventId, TicketId};
 use crate::order::TicketStanding;
+use crate::provenance::Actor;
 
 /// A command on one ticket's admission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,8 +18,8 @@ pub enum AdmissionCommand {
         event_id: EventId,
         /// When it was scanned.
         at: DateTime<Utc>,
-        /// The door agent's account id.
-        by: String,
+        /// Who scans it.
+        by: Actor,
         /// What the ticket's order, read from the event store for this scan, says about
         /// it ([`crate::order::Order::ticket_standing`]).
         standing: TicketStanding,

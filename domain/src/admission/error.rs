@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::provenance::Actor;
+
 /// A rule of admission that a command would break.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AdmissionError {
@@ -17,6 +19,6 @@ pub enum AdmissionError {
         /// When the first scan admitted it.
         checked_in_at: DateTime<Utc>,
         /// Who scanned it then.
-        checked_in_by: String,
+        checked_in_by: Actor,
     },
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{EventId, TicketId};
+use crate::provenance::Actor;
 
 /// A fact of a ticket's admission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,8 +17,9 @@ pub enum AdmissionEvent {
         event_id: EventId,
         /// When it was scanned.
         checked_in_at: DateTime<Utc>,
-        /// The door agent's account id.
-        checked_in_by: String,
+        /// Who scanned it (the first records held `account:<id>`; they read as the account).
+        #[serde(deserialize_with = "crate::provenance::actor_or_recorded_name")]
+        checked_in_by: Actor,
     },
 }
 

@@ -28,6 +28,7 @@ pub use events::AdmissionEvent;
 
 use crate::ids::{EventId, TicketId};
 use crate::order::TicketStanding;
+use crate::provenance::Actor;
 
 /// A check-in as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,8 +37,8 @@ pub struct CheckIn {
     pub event_id: EventId,
     /// When it was scanned.
     pub checked_in_at: DateTime<Utc>,
-    /// Who scanned it: the door agent's account id.
-    pub checked_in_by: String,
+    /// Who scanned it.
+    pub checked_in_by: Actor,
 }
 
 /// One ticket's admission: not yet checked in, or checked in once.

@@ -14,30 +14,37 @@ fn concert() -> EventId {
     EventId::from_uuid(Uuid::from_u128(0xc0ffee))
 }
 
+/// A door agent's account.
+fn door(agent: u128) -> Actor {
+    Actor::Account {
+        account_id: crate::ids::AccountId::from_uuid(Uuid::from_u128(0xd00e + agent)),
+    }
+}
+
 fn at(minute: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2030, 6, 1, 19, minute, 0).unwrap()
 }
 
-fn check_in(minute: u32, by: &str) -> AdmissionCommand {
+fn check_in(minute: u32, by: Actor) -> AdmissionCommand {
     scan_of(TicketStanding::Valid, minute, by)
 }
 
-fn scan_of(standing: TicketStanding, minute: u32, by: &str) -> AdmissionCommand {
+fn scan_of(standing: TicketStanding, minute: u32, by: Actor) -> AdmissionCommand {
     AdmissionCommand::CheckIn {
         ticket_id: ticket(),
         event_id: concert(),
         at: at(minute),
-        by: by.to_owned(),
+        by,
         standing,
     }
 }
 
-fn checked_in(minute: u32, by: &str) -> AdmissionEvent {
+fn checked_in(minute: u32, by: Actor) -> AdmissionEvent {
     AdmissionEvent::TicketCheckedIn {
         ticket_id: ticket(),
         event_id: concert(),
         checked_in_at: at(minute),
-        checked_in_by: by.to_owned(),
+        checked_in_by: by,
     }
 }
 
@@ -45,18 +52,18 @@ fn checked_in(minute: u32, by: &str) -> AdmissionEvent {
 fn the_first_scan_checks_the_ticket_in() {
     TestFramework::<Admission>::with(())
         .given_no_previous_events()
-        .when(check_in(5, "door-1"))
-        .then_expect_events(vec![checked_in(5, "door-1")]);
+        .when(check_in(5, door(1)))
+        .then_expect_events(vec![checked_in(5, door(1))]);
 }
 
 #[test]
 fn a_second_scan_is_refused_with_when_and_by_whom() {
     TestFramework::<Admission>::with(())
-        .given(vec![checked_in(5, "door-1")])
-        .when(check_in(9, "door-2"))
+        .given(vec![checked_in(5, door(1))])
+        .when(check_in(9, door(2)))
         .then_expect_error(AdmissionError::AlreadyCheckedIn {
             checked_in_at: at(5),
-            checked_in_by: "door-1".to_owned(),
+            checked_in_by: door(1),
         });
 }
 
@@ -64,11 +71,11 @@ fn a_second_scan_is_refused_with_when_and_by_whom() {
 fn a_refunded_ticket_is_refused_before_and_after_a_check_in() {
     TestFramework::<Admission>::with(())
         .given_no_previous_events()
-        .when(scan_of(TicketStanding::Revoked, 5, "door-1"))
+        .when(scan_of(TicketStanding::Revoked, 5, door(1)))
         .then_expect_error(AdmissionError::Revoked);
     TestFramework::<Admission>::with(())
-        .given(vec![checked_in(5, "door-1")])
-        .when(scan_of(TicketStanding::Revoked, 9, "door-2"))
+        .given(vec![checked_in(5, door(1))])
+        .when(scan_of(TicketStanding::Revoked, 9, door(2)))
         .then_expect_error(AdmissionError::Revoked);
 }
 
@@ -76,7 +83,7 @@ fn a_refunded_ticket_is_refused_before_and_after_a_check_in() {
 fn a_ticket_no_order_issued_is_refused() {
     TestFramework::<Admission>::with(())
         .given_no_previous_events()
-        .when(scan_of(TicketStanding::NotIssued, 5, "door-1"))
+        .when(scan_of(TicketStanding::NotIssued, 5, door(1)))
         .then_expect_error(AdmissionError::NotIssued);
 }
 
@@ -84,7 +91,7 @@ fn a_ticket_no_order_issued_is_refused() {
 fn the_check_in_is_kept_in_the_state() {
     let mut admission = Admission::default();
     assert_eq!(admission.check_in(), None);
-    admission.apply(checked_in(5, "door-1"));
+    admission.apply(checked_in(5, door(1)));
     let check_in = admission.check_in().unwrap();
     assert_eq!(check_in.checked_in_at, at(5));
     assert_eq!(check_in.event_id, concert());
@@ -93,10 +100,10 @@ fn the_check_in_is_kept_in_the_state() {
 #[test]
 fn the_fact_has_a_stable_name_and_json() {
     use cqrs_es::DomainEvent as _;
-    let event = checked_in(5, "door-1");
+    let event = checked_in(5, door(1));
     assert_eq!(event.event_type(), "TicketCheckedIn");
     let json = serde_json::to_value(&event).unwrap();
-    assert_eq!(json["TicketCheckedIn"]["checked_in_by"], "door-1");
+    assert_eq!(json["TicketCheckedIn"]["checked_in_by"]["kind"], "account");
     let back: AdmissionEvent = serde_json::from_value(json).unwrap();
     assert_eq!(back, event);
 }

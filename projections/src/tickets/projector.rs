@@ -51,7 +51,7 @@ impl Projector for TicketsProjector {
                 )
                 .bind(ticket_id.as_uuid())
                 .bind(checked_in_at)
-                .bind(checked_in_by)
+                .bind(checked_in_by.to_string())
                 .execute(&mut **tx)
                 .await?;
             }

@@ -35,7 +35,7 @@ pub struct TicketView {
     pub revoked_at: Option<DateTime<Utc>>,
     /// When it was checked in, if it was.
     pub checked_in_at: Option<DateTime<Utc>>,
-    /// Who checked it in.
+    /// Who checked it in, as a label for people (`account 0190…`).
     pub checked_in_by: Option<String>,
 }
 

@@ -14,8 +14,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use carneau_commands::accounts::{NewAccount, Session, SessionToken, VerificationToken};
 use carneau_commands::rate_limit::Decision;
-use carneau_commands::{Actor, CommandContext};
+use carneau_commands::CommandContext;
 use carneau_domain::account::{EmailAddress, Password};
+use carneau_domain::{Cause, Process};
 use chrono::{DateTime, Utc};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -48,10 +49,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 fn anonymous_context() -> CommandContext {
-    CommandContext {
-        actor: Actor::System("self-service"),
-        request_id: crate::request_id::current().map(|id| id.to_string()),
-    }
+    CommandContext::process(
+        Process::SelfService,
+        Cause::Request {
+            request_id: crate::request_id::current().map(|id| id.to_string()),
+        },
+    )
 }
 
 /// Opens a session for a just-authenticated account: 200/201 with the token and cookie.

@@ -23,7 +23,7 @@ pub fn command_problem(error: CommandError<EventError>) -> ApiError {
             "Idempotency key reused",
             "This Idempotency-Key was already used with a different request body.",
         ),
-        CommandError::Store(cause) => ApiError::internal(anyhow::anyhow!(cause)),
+        CommandError::Store(error) => ApiError::store(error),
     }
 }
 

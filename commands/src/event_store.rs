@@ -1,0 +1,155 @@
+//! The one write path to the event log: table `events`.
+//!
+//! Every fact of every aggregate is appended by [`append`], on a pooled connection or
+//! inside a caller's transaction (so that it commits together with rows of other tables,
+//! such as an email claim or a password hash, or not at all). Its metadata (who and why)
+//! is a required argument. Nothing else in the workspace inserts into `events`.
+//!
+//! Optimistic versioning comes from the primary key `(aggregate_type, aggregate_id,
+//! sequence)`: a writer that decided on an older version collides with the row another
+//! writer added and gets [`AppendError::Conflict`], with nothing appended. The columns
+//! `global_position`, `transaction_id`, `recorded_at` and `event_id` take their defaults;
+//! the projectors read the log in `(transaction_id, global_position)` order.
+
+use carneau_domain::EventMetadata;
+use cqrs_es::{Aggregate, DomainEvent};
+use sqlx::PgConnection;
+
+/// The primary key of `events`: its violation means another writer got there first.
+const EVENTS_PRIMARY_KEY: &str = "events_pkey";
+
+/// The event store failed: nothing can be said about the aggregate.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// PostgreSQL failed or could not be reached.
+    #[error("the event store failed")]
+    Database(#[from] sqlx::Error),
+    /// An event could not be turned into JSON or back (a stored event of an unknown shape).
+    #[error("an event could not be serialised or read back")]
+    Serialisation(#[from] serde_json::Error),
+    /// A stored aggregate id is not the id its type says it is (a log edited by hand).
+    #[error("aggregate id {aggregate_id:?} in the log is malformed")]
+    MalformedAggregateId {
+        /// The id as stored.
+        aggregate_id: String,
+        /// Why it does not parse.
+        #[source]
+        source: uuid::Error,
+    },
+}
+
+impl StoreError {
+    /// Whether the store could not be reached at all (as opposed to refusing a statement):
+    /// the caller may answer "unavailable, retry later".
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            Self::Database(
+                sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::Io(_)
+                    | sqlx::Error::Tls(_)
+            )
+        )
+    }
+}
+
+/// Why an append did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    /// The aggregate moved past the version the caller decided on (a concurrent command).
+    /// Inside a caller's transaction, that transaction is now unusable and must be rolled
+    /// back (dropping it does so).
+    #[error("the aggregate was changed concurrently")]
+    Conflict,
+    /// The store failed; nothing was appended.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for AppendError {
+    fn from(error: sqlx::Error) -> Self {
+        match &error {
+            sqlx::Error::Database(database)
+                if database.constraint() == Some(EVENTS_PRIMARY_KEY) =>
+            {
+                Self::Conflict
+            }
+            _ => Self::Store(StoreError::Database(error)),
+        }
+    }
+}
+
+/// Appends `events` of aggregate `A` with id `aggregate_id`, decided on its state at
+/// `version` (the number of events it had), each carrying `metadata`. Returns the new
+/// version. One statement: on a pooled connection it commits on its own, inside a
+/// transaction it commits with it.
+pub async fn append<A: Aggregate>(
+    conn: &mut PgConnection,
+    aggregate_id: &str,
+    version: u64,
+    events: &[A::Event],
+    metadata: &EventMetadata,
+) -> Result<u64, AppendError> {
+    if events.is_empty() {
+        return Ok(version);
+    }
+    let metadata = serde_json::to_value(metadata).map_err(StoreError::from)?;
+    let mut sequences = Vec::with_capacity(events.len());
+    let mut event_types = Vec::with_capacity(events.len());
+    let mut event_versions = Vec::with_capacity(events.len());
+    let mut payloads = Vec::with_capacity(events.len());
+    for (offset, event) in (1..).zip(events) {
+        sequences.push(to_sequence(version + offset));
+        event_types.push(event.event_type());
+        event_versions.push(event.event_version());
+        payloads.push(serde_json::to_value(event).map_err(StoreError::from)?);
+    }
+    // One multi-row insert in sequence order, so the rows take increasing global
+    // positions in one round trip.
+    sqlx::query(
+        "INSERT INTO events \
+         (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
+         SELECT $1, $2, e.sequence, e.event_type, e.event_version, e.payload, $7 \
+         FROM UNNEST($3::bigint[], $4::text[], $5::text[], $6::jsonb[]) \
+              AS e(sequence, event_type, event_version, payload) \
+         ORDER BY e.sequence",
+    )
+    .bind(A::TYPE)
+    .bind(aggregate_id)
+    .bind(&sequences)
+    .bind(&event_types)
+    .bind(&event_versions)
+    .bind(&payloads)
+    .bind(&metadata)
+    .execute(conn)
+    .await?;
+    Ok(version + events.len() as u64)
+}
+
+/// The events of one aggregate after `version`, oldest first, read from table `events`.
+pub async fn read_stream<A: Aggregate>(
+    conn: &mut PgConnection,
+    aggregate_id: &str,
+    version: u64,
+) -> Result<Vec<A::Event>, StoreError> {
+    let payloads: Vec<serde_json::Value> = sqlx::query_scalar(
+        "SELECT payload FROM events \
+         WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence > $3 \
+         ORDER BY sequence",
+    )
+    .bind(A::TYPE)
+    .bind(aggregate_id)
+    .bind(to_sequence(version))
+    .fetch_all(conn)
+    .await?;
+    payloads
+        .into_iter()
+        .map(|payload| serde_json::from_value(payload).map_err(StoreError::from))
+        .collect()
+}
+
+/// A version as the `bigint` column holds it; no stream comes near `i64::MAX` events.
+fn to_sequence(version: u64) -> i64 {
+    i64::try_from(version).unwrap_or(i64::MAX)
+}
