@@ -4,7 +4,7 @@ use carneau_domain::event::EventStatus;
 use carneau_domain::ids::{EventId, OrderId, ReservationId};
 use carneau_domain::inventory::{HoldStatus, InventoryError};
 use carneau_domain::money::Money;
-use carneau_domain::order::{Order, OrderCommand, OrderEvent, OrderLine};
+use carneau_domain::order::{Order, OrderCommand, OrderLine, PlacedOrder};
 use chrono::{Duration, Utc};
 use tracing::instrument;
 use uuid::Uuid;
@@ -144,7 +144,7 @@ impl Payments {
             }
             return Err(PaymentError::Hold(refusal));
         }
-        let placed = OrderEvent::OrderPlaced {
+        let placed = PlacedOrder {
             order_id,
             event_id: request.event_id,
             reservation_id,

@@ -16,11 +16,11 @@ impl Order {
     /// The events a command records, or why it is refused.
     pub fn decide(&self, command: OrderCommand) -> Result<Vec<OrderEvent>, OrderError> {
         if let OrderCommand::Place(placed) = command {
-            return match (&self.placed, *placed) {
-                (Some(_), OrderEvent::OrderPlaced { .. }) => Ok(Vec::new()),
-                (None, event @ OrderEvent::OrderPlaced { .. }) => Ok(vec![event]),
-                _ => Err(OrderError::AlreadyPlaced),
-            };
+            // Placed already: a retried checkout, nothing new to record.
+            return Ok(match self.placed {
+                Some(_) => Vec::new(),
+                None => vec![OrderEvent::OrderPlaced(*placed)],
+            });
         }
         let (Some(placed), Some(status)) = (&self.placed, self.status) else {
             return Err(OrderError::UnknownOrder);

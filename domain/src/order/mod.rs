@@ -24,14 +24,13 @@ use chrono::{DateTime, Utc};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 pub use commands::OrderCommand;
 pub use error::OrderError;
-pub use events::{IssuedTicket, OrderEvent, OrderLine, PaymentProvider, RefundReason};
+pub use events::{IssuedTicket, OrderEvent, OrderLine, PaymentProvider, PlacedOrder, RefundReason};
 pub use standing::TicketStanding;
 
-use crate::ids::{EventId, OrderId, ReservationId, TicketId};
+use crate::ids::TicketId;
 use crate::money::Money;
 
 /// Where an order is in its life, as buyers and organisers see it.
@@ -88,35 +87,6 @@ pub struct RefundState {
     pub completed: bool,
     /// The provider's refund that carried it out, once completed (if recorded).
     pub provider_refund_id: Option<String>,
-}
-
-/// What an order was placed with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlacedOrder {
-    /// The order.
-    pub order_id: OrderId,
-    /// The event.
-    pub event_id: EventId,
-    /// The hold paid for.
-    pub reservation_id: ReservationId,
-    /// The buyer's email.
-    pub buyer_email: String,
-    /// The buyer's account, if signed in.
-    pub account_id: Option<Uuid>,
-    /// What is bought.
-    pub lines: Vec<OrderLine>,
-    /// The sum of the lines.
-    pub total: Money,
-    /// Who takes the payment.
-    pub provider: PaymentProvider,
-    /// The provider's session.
-    pub session_id: String,
-    /// Where the buyer pays.
-    pub checkout_url: String,
-    /// When the session is expired if unpaid.
-    pub payment_due_by: DateTime<Utc>,
-    /// When it was placed.
-    pub placed_at: DateTime<Utc>,
 }
 
 /// The order aggregate.
@@ -198,34 +168,8 @@ impl Aggregate for Order {
 
     fn apply(&mut self, event: Self::Event) {
         match event {
-            OrderEvent::OrderPlaced {
-                order_id,
-                event_id,
-                reservation_id,
-                buyer_email,
-                account_id,
-                lines,
-                total,
-                provider,
-                session_id,
-                checkout_url,
-                payment_due_by,
-                placed_at,
-            } => {
-                self.placed = Some(PlacedOrder {
-                    order_id,
-                    event_id,
-                    reservation_id,
-                    buyer_email,
-                    account_id,
-                    lines,
-                    total,
-                    provider,
-                    session_id,
-                    checkout_url,
-                    payment_due_by,
-                    placed_at,
-                });
+            OrderEvent::OrderPlaced(placed) => {
+                self.placed = Some(placed);
                 self.status = Some(OrderStatus::AwaitingPayment);
             }
             OrderEvent::PaymentReceived {

@@ -9,7 +9,8 @@ use crate::ids::{EventId, OrderId, ReservationId, TicketId, TicketTypeId};
 use crate::inventory::Quantity;
 use crate::money::{Currency, Money};
 use crate::order::{
-    IssuedTicket, Order, OrderCommand, OrderEvent, OrderLine, PaymentProvider, RefundReason,
+    IssuedTicket, Order, OrderCommand, OrderEvent, OrderLine, PaymentProvider, PlacedOrder,
+    RefundReason,
 };
 
 pub type OrderTest = TestFramework<Order>;
@@ -49,12 +50,16 @@ pub fn ticket(n: u128, ticket_type_id: TicketTypeId) -> IssuedTicket {
     }
 }
 
-pub fn placed() -> OrderEvent {
-    OrderEvent::OrderPlaced {
+pub fn buyer() -> String {
+    "ada@example.com".to_owned()
+}
+
+pub fn placed_order() -> PlacedOrder {
+    PlacedOrder {
         order_id: order_id(),
         event_id: EventId::from_uuid(Uuid::from_u128(0xE1)),
         reservation_id: ReservationId::from_uuid(Uuid::from_u128(0x9001)),
-        buyer_email: "ada@example.com".to_owned(),
+        buyer_email: buyer(),
         account_id: None,
         lines: vec![
             OrderLine {
@@ -79,6 +84,14 @@ pub fn placed() -> OrderEvent {
     }
 }
 
+pub fn placed() -> OrderEvent {
+    OrderEvent::OrderPlaced(placed_order())
+}
+
+pub fn place() -> OrderCommand {
+    OrderCommand::Place(Box::new(placed_order()))
+}
+
 pub fn paid(event_id: &str) -> OrderEvent {
     OrderEvent::PaymentReceived {
         provider_event_id: event_id.to_owned(),
@@ -95,7 +108,7 @@ pub fn issued() -> OrderEvent {
     OrderEvent::TicketsIssued {
         order_id: order_id(),
         event_id: EventId::from_uuid(Uuid::from_u128(0xE1)),
-        buyer_email: "ada@example.com".to_owned(),
+        buyer_email: buyer(),
         account_id: None,
         tickets: tickets(),
         issued_at: later(5),

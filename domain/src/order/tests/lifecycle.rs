@@ -8,11 +8,11 @@ use crate::order::{OrderCommand, OrderError, OrderEvent, RefundReason};
 fn a_placed_order_awaits_payment_and_a_retried_place_records_nothing() {
     order_test()
         .given_no_previous_events()
-        .when(OrderCommand::Place(Box::new(placed())))
+        .when(place())
         .then_expect_events(vec![placed()]);
     order_test()
         .given(vec![placed()])
-        .when(OrderCommand::Place(Box::new(placed())))
+        .when(place())
         .then_expect_events(vec![]);
 }
 
