@@ -7,6 +7,7 @@ use std::sync::Arc;
 use carneau_commands::catalogue::{Actor, CommandContext};
 use carneau_commands::tickets::Door;
 use carneau_commands::{AggregateStore, CommandError};
+use carneau_domain::account::EmailAddress;
 use carneau_domain::admission::AdmissionError;
 use carneau_domain::order::{IssuedTicket, Order, OrderCommand, OrderLine, PlacedOrder};
 use carneau_domain::order::{PaymentProvider, RefundReason};
@@ -46,7 +47,7 @@ impl PaidOrder {
             order_id,
             event_id: event,
             reservation_id,
-            buyer_email: "ada@example.com".to_owned(),
+            buyer_email: EmailAddress::parse("ada@example.com").unwrap(),
             account_id: None,
             lines: vec![OrderLine {
                 ticket_type_id,

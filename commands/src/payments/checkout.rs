@@ -1,5 +1,6 @@
 //! Checkout: from a live hold to a provider's payment session and a placed order.
 
+use carneau_domain::account::EmailAddress;
 use carneau_domain::event::EventStatus;
 use carneau_domain::ids::{EventId, OrderId, ReservationId};
 use carneau_domain::inventory::{HoldStatus, InventoryError};
@@ -26,8 +27,8 @@ pub struct StartCheckout {
     pub event_id: EventId,
     /// The hold to pay for.
     pub reservation_id: ReservationId,
-    /// Where the tickets go (already checked as an address).
-    pub buyer_email: String,
+    /// Where the tickets go, as the order records it (normalised by the caller).
+    pub buyer_email: EmailAddress,
     /// The signed-in buyer, if any.
     pub account_id: Option<Uuid>,
     /// Where the buyer lands after paying.
@@ -112,7 +113,7 @@ impl Payments {
                 idempotency_key: format!("checkout:{}", request.reservation_id),
                 order_id: order_id.to_string(),
                 reservation_id: request.reservation_id.to_string(),
-                customer_email: request.buyer_email.clone(),
+                customer_email: request.buyer_email.to_string(),
                 lines: lines
                     .iter()
                     .map(|line| CheckoutLine {

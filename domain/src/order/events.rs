@@ -6,6 +6,7 @@ use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::account::EmailAddress;
 use crate::ids::{EventId, OrderId, ReservationId, TicketId, TicketTypeId};
 use crate::inventory::Quantity;
 use crate::money::Money;
@@ -18,6 +19,17 @@ pub enum PaymentProvider {
     Stripe,
     /// The built-in simulated checkout (no Stripe keys configured).
     Simulated,
+}
+
+impl PaymentProvider {
+    /// The provider's name in the API and read models: its serde form, spelled once here
+    /// so nobody writes `"stripe"` by hand.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Stripe => "stripe",
+            Self::Simulated => "simulated",
+        }
+    }
 }
 
 /// Some tickets of one type in an order, at the price they were offered at.
@@ -65,8 +77,9 @@ pub struct PlacedOrder {
     pub event_id: EventId,
     /// The hold being paid for.
     pub reservation_id: ReservationId,
-    /// Where the tickets go (lowercased).
-    pub buyer_email: String,
+    /// Where the tickets go, normalised (lower case) by whoever placed the order; stored
+    /// as a bare string.
+    pub buyer_email: EmailAddress,
     /// The buyer's account when signed in.
     pub account_id: Option<Uuid>,
     /// What is bought.
@@ -115,7 +128,7 @@ pub enum OrderEvent {
         /// The event.
         event_id: EventId,
         /// Where the ticket email goes.
-        buyer_email: String,
+        buyer_email: EmailAddress,
         /// The buyer's account when signed in at checkout.
         account_id: Option<Uuid>,
         /// One per seat.

@@ -104,10 +104,6 @@ async fn apply_order_event(
             placed_at,
             ..
         }) => {
-            let provider = serde_json::to_value(provider)?
-                .as_str()
-                .unwrap_or("stripe")
-                .to_owned();
             sqlx::query(
                 r#"
                 INSERT INTO orders
@@ -121,11 +117,11 @@ async fn apply_order_event(
             .bind(order_id)
             .bind(event_id.as_uuid())
             .bind(reservation_id.as_uuid())
-            .bind(&buyer_email)
+            .bind(buyer_email.as_str())
             .bind(account_id)
             .bind(total.amount_minor)
             .bind(total.currency.as_str())
-            .bind(provider)
+            .bind(provider.as_str())
             .bind(&session_id)
             .bind(&checkout_url)
             .bind(payment_due_by)

@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, TimeZone as _, Utc};
 use cqrs_es::test::TestFramework;
 use uuid::Uuid;
 
+use crate::account::EmailAddress;
 use crate::ids::{EventId, OrderId, ReservationId, TicketId, TicketTypeId};
 use crate::inventory::Quantity;
 use crate::money::{Currency, Money};
@@ -50,8 +51,8 @@ pub fn ticket(n: u128, ticket_type_id: TicketTypeId) -> IssuedTicket {
     }
 }
 
-pub fn buyer() -> String {
-    "ada@example.com".to_owned()
+pub fn buyer() -> EmailAddress {
+    EmailAddress::parse("ada@example.com").unwrap()
 }
 
 pub fn placed_order() -> PlacedOrder {
