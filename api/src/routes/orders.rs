@@ -254,12 +254,9 @@ pub(crate) fn order_view(order: &Order) -> Option<OrderView> {
     let placed = order.placed()?;
     let currency = placed.total.currency.to_string();
     let status = order.status().unwrap_or(OrderStatus::AwaitingPayment);
-    let refunded: i64 = order
-        .refunds()
-        .values()
-        .filter(|refund| refund.completed)
-        .map(|refund| refund.amount.amount_minor)
-        .sum();
+    let refunded = order
+        .refunded_total()
+        .map_or(0, |refunded| refunded.amount_minor);
     Some(OrderView {
         order_id: placed.order_id.as_uuid(),
         event_id: placed.event_id.as_uuid(),

@@ -4,8 +4,7 @@ use carneau_domain::account::EmailAddress;
 use carneau_domain::event::EventStatus;
 use carneau_domain::ids::{EventId, OrderId, ReservationId};
 use carneau_domain::inventory::{HoldStatus, InventoryError};
-use carneau_domain::money::Money;
-use carneau_domain::order::{Order, OrderCommand, OrderLine, PlacedOrder};
+use carneau_domain::order::{price_hold, Order, OrderCommand, PlacedOrder, PricingError};
 use chrono::{Duration, Utc};
 use tracing::instrument;
 use uuid::Uuid;
@@ -83,29 +82,13 @@ impl Payments {
             // Nothing will be sold: do not take the buyer to a payment page.
             return Err(PaymentError::Hold(InventoryError::EventCancelled));
         }
-        let mut lines = Vec::with_capacity(hold.lines().len());
-        for line in hold.lines() {
-            let ticket_type = event
-                .ticket_type(line.ticket_type_id)
-                .ok_or(PaymentError::Hold(InventoryError::TicketsNoLongerAvailable))?;
-            lines.push(OrderLine {
-                ticket_type_id: line.ticket_type_id,
-                name: ticket_type.name.to_string(),
-                quantity: line.quantity,
-                unit_price: ticket_type.price,
-            });
-        }
-        let currency = lines
-            .first()
-            .map(|line| line.unit_price.currency)
-            .ok_or(PaymentError::Hold(InventoryError::UnknownReservation))?;
-        let total = Money::new(
-            lines
-                .iter()
-                .map(|line| line.unit_price.amount_minor * i64::from(line.quantity.get()))
-                .sum(),
-            currency,
-        );
+        let priced = price_hold(hold.lines(), |id| event.ticket_type(id)).map_err(|error| {
+            // Said to the buyer as the inventory would: the tickets, or the hold, are gone.
+            PaymentError::Hold(match error {
+                PricingError::UnknownTicketType => InventoryError::TicketsNoLongerAvailable,
+                PricingError::NothingToPrice => InventoryError::UnknownReservation,
+            })
+        })?;
         let now = Utc::now();
         let session = self
             .gateway
@@ -114,7 +97,8 @@ impl Payments {
                 order_id: order_id.to_string(),
                 reservation_id: request.reservation_id.to_string(),
                 customer_email: request.buyer_email.to_string(),
-                lines: lines
+                lines: priced
+                    .lines
                     .iter()
                     .map(|line| CheckoutLine {
                         name: line.name.clone(),
@@ -151,8 +135,8 @@ impl Payments {
             reservation_id,
             buyer_email: request.buyer_email,
             account_id: request.account_id,
-            lines,
-            total,
+            lines: priced.lines,
+            total: priced.total,
             provider: self.gateway.provider(),
             session_id: session.session_id,
             checkout_url: session.url,

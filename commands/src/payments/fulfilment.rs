@@ -2,8 +2,7 @@
 //! someone else after the hold lapsed, a refused late payment and its refund.
 
 use carneau_domain::ids::{OrderId, TicketId};
-use carneau_domain::inventory::HoldLine;
-use carneau_domain::order::{IssuedTicket, OrderCommand, OrderLine, OrderStatus};
+use carneau_domain::order::{IssuedTicket, OrderCommand, OrderStatus};
 use chrono::Utc;
 use tracing::instrument;
 
@@ -27,7 +26,7 @@ impl Payments {
             .load(&placed.event_id.to_aggregate_id())
             .await?
             .state;
-        let lines = hold_lines(&placed.lines);
+        let lines = placed.hold_lines();
         let reservation_id = placed.reservation_id;
         let sell_lines = lines.clone();
         let sold = self
@@ -66,14 +65,4 @@ impl Payments {
             }
         }
     }
-}
-
-fn hold_lines(lines: &[OrderLine]) -> Vec<HoldLine> {
-    lines
-        .iter()
-        .map(|line| HoldLine {
-            ticket_type_id: line.ticket_type_id,
-            quantity: line.quantity,
-        })
-        .collect()
 }

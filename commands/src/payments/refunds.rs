@@ -1,10 +1,7 @@
 //! Refunds: requested on the order, carried out at the provider (looked up first when it
 //! may have been sent already), then the refunded tickets go back on sale.
 
-use std::collections::HashMap;
-
 use carneau_domain::ids::{OrderId, TicketId};
-use carneau_domain::inventory::HoldLine;
 use carneau_domain::money::Money;
 use carneau_domain::order::{OrderCommand, OrderError, RefundReason};
 use chrono::Utc;
@@ -141,28 +138,7 @@ impl Payments {
         let Some(placed) = order.placed() else {
             return Ok(());
         };
-        for (number, refund) in order.refunds() {
-            if !refund.completed || refund.ticket_ids.is_empty() {
-                continue;
-            }
-            let mut per_type: HashMap<_, u32> = HashMap::new();
-            for ticket_id in &refund.ticket_ids {
-                if let Some(ticket) = order.tickets().iter().find(|t| t.ticket_id == *ticket_id) {
-                    *per_type.entry(ticket.ticket_type_id).or_default() += 1;
-                }
-            }
-            let lines: Vec<HoldLine> = per_type
-                .into_iter()
-                .filter_map(|(ticket_type_id, count)| {
-                    carneau_domain::inventory::Quantity::parse(count)
-                        .ok()
-                        .map(|quantity| HoldLine {
-                            ticket_type_id,
-                            quantity,
-                        })
-                })
-                .collect();
-            let number = *number;
+        for (number, lines) in order.refunds_to_return() {
             self.reservations
                 .decide(
                     placed.event_id,

@@ -10,7 +10,6 @@ use super::{
     RefundReason,
 };
 use crate::ids::TicketId;
-use crate::money::Money;
 
 impl Order {
     /// The events a command records, or why it is refused.
@@ -184,20 +183,10 @@ impl Order {
         if chosen.is_empty() {
             return Err(OrderError::AlreadyRefunded);
         }
-        let amount_minor = chosen
-            .iter()
-            .map(|ticket| {
-                placed
-                    .lines
-                    .iter()
-                    .find(|line| line.ticket_type_id == ticket.ticket_type_id)
-                    .map_or(0, |line| line.unit_price.amount_minor)
-            })
-            .sum();
         Ok(vec![OrderEvent::RefundRequested {
             refund_number: self.next_refund_number(),
             ticket_ids: chosen.iter().map(|ticket| ticket.ticket_id).collect(),
-            amount: Money::new(amount_minor, placed.total.currency),
+            amount: placed.price_of(chosen.iter().copied()),
             reason,
             requested_at: now,
         }])

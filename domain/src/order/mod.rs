@@ -13,6 +13,7 @@ mod commands;
 mod decide;
 mod error;
 mod events;
+mod pricing;
 mod standing;
 
 #[cfg(test)]
@@ -28,6 +29,7 @@ use serde::{Deserialize, Serialize};
 pub use commands::OrderCommand;
 pub use error::OrderError;
 pub use events::{IssuedTicket, OrderEvent, OrderLine, PaymentProvider, PlacedOrder, RefundReason};
+pub use pricing::{price_hold, PricedHold, PricingError};
 pub use standing::TicketStanding;
 
 use crate::ids::TicketId;

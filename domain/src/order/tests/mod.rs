@@ -2,6 +2,7 @@
 
 mod fixtures;
 mod lifecycle;
+mod pricing;
 mod refunds;
 mod serialisation;
 mod standing;
