@@ -120,7 +120,7 @@ impl Projector for TicketMailer {
                 continue;
             };
             if let Some(mail) = self
-                .compose(order_id, event_id, &buyer_email, &tickets)
+                .compose(order_id, event_id, buyer_email.as_str(), &tickets)
                 .await?
             {
                 if enqueue(tx, &mail).await? {

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use carneau_commands::tickets::Door;
 use carneau_commands::CommandContext;
 use carneau_commands::{AggregateStore, CommandError};
+use carneau_domain::account::EmailAddress;
 use carneau_domain::admission::AdmissionError;
-use carneau_domain::order::{IssuedTicket, Order, OrderCommand, OrderEvent, OrderLine};
+use carneau_domain::order::{IssuedTicket, Order, OrderCommand, OrderLine, PlacedOrder};
 use carneau_domain::order::{PaymentProvider, RefundReason};
 use carneau_domain::{
     AccountId, Currency, EventId, Money, OrderId, Quantity, ReservationId, TicketId, TicketTypeId,
@@ -36,11 +37,11 @@ impl PaidOrder {
         let unit_price = Money::new(2_500, Currency::parse("EUR").unwrap());
         let now = Utc::now();
         let tickets: Vec<TicketId> = (0..count).map(|_| TicketId::new()).collect();
-        let placed = OrderEvent::OrderPlaced {
+        let placed = PlacedOrder {
             order_id,
             event_id: event,
             reservation_id,
-            buyer_email: "ada@example.com".to_owned(),
+            buyer_email: EmailAddress::parse("ada@example.com").unwrap(),
             account_id: None,
             lines: vec![OrderLine {
                 ticket_type_id,

@@ -63,18 +63,19 @@ pub struct CheckoutView {
 }
 
 /// The buyer's email, parsed by the accounts' rule and kept normalised (lower case).
-fn parse_email(raw: &str) -> Result<String, ApiError> {
+fn parse_email(raw: &str) -> Result<EmailAddress, ApiError> {
     EmailAddress::parse(raw)
-        .map(|email| email.normalized())
+        .map(|email| email.to_normalized())
         .map_err(|error| ApiError::validation(vec![FieldError::new("email", error.message())]))
 }
 
 /// Whether `session` may see an order placed by `owner` for `buyer_email`: its account,
 /// or a guest order to the caller's email once that email is verified.
-fn is_buyer(session: &Session, owner: Option<Uuid>, buyer_email: &str) -> bool {
+fn is_buyer(session: &Session, owner: Option<Uuid>, buyer_email: &EmailAddress) -> bool {
     let principal = &session.principal;
     owner == Some(principal.account_id.as_uuid())
-        || (principal.email_verified && principal.email.normalized() == buyer_email)
+        // Addresses compare without regard to case.
+        || (principal.email_verified && principal.email == *buyer_email)
 }
 
 /// Starts paying for a live hold: creates the payment session, keeps the tickets held
@@ -253,18 +254,15 @@ pub(crate) fn order_view(order: &Order) -> Option<OrderView> {
     let placed = order.placed()?;
     let currency = placed.total.currency.to_string();
     let status = order.status().unwrap_or(OrderStatus::AwaitingPayment);
-    let refunded: i64 = order
-        .refunds()
-        .values()
-        .filter(|refund| refund.completed)
-        .map(|refund| refund.amount.amount_minor)
-        .sum();
+    let refunded = order
+        .refunded_total()
+        .map_or(0, |refunded| refunded.amount_minor);
     Some(OrderView {
         order_id: placed.order_id.as_uuid(),
         event_id: placed.event_id.as_uuid(),
         reservation_id: placed.reservation_id.as_uuid(),
         status: status.as_str().to_owned(),
-        email: placed.buyer_email.clone(),
+        email: placed.buyer_email.to_string(),
         lines: placed
             .lines
             .iter()
@@ -304,11 +302,7 @@ pub(crate) fn order_view(order: &Order) -> Option<OrderView> {
             })
             .collect(),
         checkout_url: (status == OrderStatus::AwaitingPayment).then(|| placed.checkout_url.clone()),
-        provider: match placed.provider {
-            carneau_domain::order::PaymentProvider::Stripe => "stripe",
-            carneau_domain::order::PaymentProvider::Simulated => "simulated",
-        }
-        .to_owned(),
+        provider: placed.provider.as_str().to_owned(),
         created_at: placed.placed_at,
         paid_at: order.paid_at(),
     })
@@ -372,7 +366,10 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_obvious_mistakes_refused() {
-        assert_eq!(parse_email(" Ada@Example.COM ").unwrap(), "ada@example.com");
+        assert_eq!(
+            parse_email(" Ada@Example.COM ").unwrap().as_str(),
+            "ada@example.com"
+        );
         for bad in [
             "",
             "ada",

@@ -63,6 +63,12 @@ impl EmailAddress {
     pub fn normalized(&self) -> String {
         self.0.to_lowercase()
     }
+
+    /// This address in lower case, still an address: what an order records, so that
+    /// look-ups by [`Self::normalized`] find it.
+    pub fn to_normalized(&self) -> Self {
+        Self(self.normalized())
+    }
 }
 
 impl PartialEq for EmailAddress {

@@ -3,15 +3,15 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::events::{IssuedTicket, OrderEvent, RefundReason};
+use super::events::{IssuedTicket, PlacedOrder, RefundReason};
 use crate::ids::TicketId;
 
 /// A request to change an order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum OrderCommand {
-    /// Record the order (checkout started). Must be an `OrderPlaced`; a retry with the
-    /// same reservation finds the order placed and changes nothing.
-    Place(Box<OrderEvent>),
+    /// Record the order (checkout started). A retry with the same reservation finds the
+    /// order placed and changes nothing. Boxed: it is by far the largest command.
+    Place(Box<PlacedOrder>),
     /// The provider says the buyer paid.
     RecordPayment {
         /// The provider's event (a duplicate is ignored).

@@ -6,7 +6,9 @@ pub enum OrderError {
     /// The order was never placed.
     #[error("There is no such order.")]
     UnknownOrder,
-    /// Placing an order that exists already (with other details).
+    /// Placing an order that exists already. No longer decided: `Place` now carries the
+    /// order's terms by type, and placing a placed order records nothing (a retried
+    /// checkout). Kept so the problem type stays known to clients.
     #[error("This reservation already has an order.")]
     AlreadyPlaced,
     /// Only a paid order can be refunded.

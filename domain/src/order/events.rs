@@ -6,6 +6,7 @@ use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::account::EmailAddress;
 use crate::ids::{EventId, OrderId, ReservationId, TicketId, TicketTypeId};
 use crate::inventory::Quantity;
 use crate::money::Money;
@@ -18,6 +19,17 @@ pub enum PaymentProvider {
     Stripe,
     /// The built-in simulated checkout (no Stripe keys configured).
     Simulated,
+}
+
+impl PaymentProvider {
+    /// The provider's name in the API and read models: its serde form, spelled once here
+    /// so nobody writes `"stripe"` by hand.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Stripe => "stripe",
+            Self::Simulated => "simulated",
+        }
+    }
 }
 
 /// Some tickets of one type in an order, at the price they were offered at.
@@ -55,36 +67,43 @@ pub enum RefundReason {
     LatePayment,
 }
 
+/// What an order was placed with: recorded by `OrderPlaced`, asked for by
+/// `OrderCommand::Place` and kept by the aggregate, so the twelve fields are written once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlacedOrder {
+    /// The order.
+    pub order_id: OrderId,
+    /// The event the tickets are for.
+    pub event_id: EventId,
+    /// The hold being paid for.
+    pub reservation_id: ReservationId,
+    /// Where the tickets go, normalised (lower case) by whoever placed the order; stored
+    /// as a bare string.
+    pub buyer_email: EmailAddress,
+    /// The buyer's account when signed in.
+    pub account_id: Option<Uuid>,
+    /// What is bought.
+    pub lines: Vec<OrderLine>,
+    /// The sum of the lines.
+    pub total: Money,
+    /// Who takes the payment.
+    pub provider: PaymentProvider,
+    /// The provider's checkout session.
+    pub session_id: String,
+    /// Where the buyer pays.
+    pub checkout_url: String,
+    /// When the hold lapses if unpaid: the session is expired then.
+    pub payment_due_by: DateTime<Utc>,
+    /// When it was placed.
+    pub placed_at: DateTime<Utc>,
+}
+
 /// The facts recorded about an order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum OrderEvent {
-    /// Checkout started from a live hold.
-    OrderPlaced {
-        /// The order.
-        order_id: OrderId,
-        /// The event the tickets are for.
-        event_id: EventId,
-        /// The hold being paid for.
-        reservation_id: ReservationId,
-        /// Where the tickets go (lowercased).
-        buyer_email: String,
-        /// The buyer's account when signed in.
-        account_id: Option<Uuid>,
-        /// What is bought.
-        lines: Vec<OrderLine>,
-        /// The sum of the lines.
-        total: Money,
-        /// Who takes the payment.
-        provider: PaymentProvider,
-        /// The provider's checkout session.
-        session_id: String,
-        /// Where the buyer pays.
-        checkout_url: String,
-        /// When the hold lapses if unpaid: the session is expired then.
-        payment_due_by: DateTime<Utc>,
-        /// When.
-        placed_at: DateTime<Utc>,
-    },
+    /// Checkout started from a live hold. A newtype variant: its stored form is the
+    /// struct variant it replaced, `{"OrderPlaced": {"order_id": ..., ...}}`.
+    OrderPlaced(PlacedOrder),
     /// The provider says the buyer paid.
     PaymentReceived {
         /// The provider's event that said so (deduplication).
@@ -109,7 +128,7 @@ pub enum OrderEvent {
         /// The event.
         event_id: EventId,
         /// Where the ticket email goes.
-        buyer_email: String,
+        buyer_email: EmailAddress,
         /// The buyer's account when signed in at checkout.
         account_id: Option<Uuid>,
         /// One per seat.
@@ -173,7 +192,7 @@ pub enum OrderEvent {
 impl DomainEvent for OrderEvent {
     fn event_type(&self) -> String {
         match self {
-            Self::OrderPlaced { .. } => "OrderPlaced",
+            Self::OrderPlaced(_) => "OrderPlaced",
             Self::PaymentReceived { .. } => "PaymentReceived",
             Self::PaymentPending { .. } => "PaymentPending",
             Self::TicketsIssued { .. } => "TicketsIssued",

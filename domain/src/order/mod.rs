@@ -10,8 +10,10 @@
 //! delivered twice or out of order takes effect at most once.
 
 mod commands;
+mod decide;
 mod error;
 mod events;
+mod pricing;
 mod standing;
 
 #[cfg(test)]
@@ -23,14 +25,14 @@ use chrono::{DateTime, Utc};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 pub use commands::OrderCommand;
 pub use error::OrderError;
-pub use events::{IssuedTicket, OrderEvent, OrderLine, PaymentProvider, RefundReason};
+pub use events::{IssuedTicket, OrderEvent, OrderLine, PaymentProvider, PlacedOrder, RefundReason};
+pub use pricing::{price_hold, PricedHold, PricingError};
 pub use standing::TicketStanding;
 
-use crate::ids::{EventId, OrderId, ReservationId, TicketId};
+use crate::ids::TicketId;
 use crate::money::Money;
 
 /// Where an order is in its life, as buyers and organisers see it.
@@ -89,35 +91,6 @@ pub struct RefundState {
     pub provider_refund_id: Option<String>,
 }
 
-/// What an order was placed with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlacedOrder {
-    /// The order.
-    pub order_id: OrderId,
-    /// The event.
-    pub event_id: EventId,
-    /// The hold paid for.
-    pub reservation_id: ReservationId,
-    /// The buyer's email.
-    pub buyer_email: String,
-    /// The buyer's account, if signed in.
-    pub account_id: Option<Uuid>,
-    /// What is bought.
-    pub lines: Vec<OrderLine>,
-    /// The sum of the lines.
-    pub total: Money,
-    /// Who takes the payment.
-    pub provider: PaymentProvider,
-    /// The provider's session.
-    pub session_id: String,
-    /// Where the buyer pays.
-    pub checkout_url: String,
-    /// When the session is expired if unpaid.
-    pub payment_due_by: DateTime<Utc>,
-    /// When it was placed.
-    pub placed_at: DateTime<Utc>,
-}
-
 /// The order aggregate.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Order {
@@ -174,200 +147,6 @@ impl Order {
             .filter(|(_, refund)| !refund.completed)
             .map(|(number, refund)| (*number, refund))
     }
-
-    /// The events a command records, or why it is refused.
-    pub fn decide(&self, command: OrderCommand) -> Result<Vec<OrderEvent>, OrderError> {
-        if let OrderCommand::Place(placed) = command {
-            return match (&self.placed, *placed) {
-                (Some(_), OrderEvent::OrderPlaced { .. }) => Ok(Vec::new()),
-                (None, event @ OrderEvent::OrderPlaced { .. }) => Ok(vec![event]),
-                _ => Err(OrderError::AlreadyPlaced),
-            };
-        }
-        let (Some(placed), Some(status)) = (&self.placed, self.status) else {
-            return Err(OrderError::UnknownOrder);
-        };
-        let seen = |id: &Option<String>| {
-            id.as_ref()
-                .is_some_and(|id| self.provider_events.contains(id))
-        };
-        use OrderStatus as S;
-        Ok(match command {
-            OrderCommand::Place(_) => Vec::new(),
-            OrderCommand::RecordPayment {
-                provider_event_id,
-                payment_reference,
-                now,
-            } => {
-                let payable = matches!(
-                    status,
-                    S::AwaitingPayment | S::PaymentPending | S::Expired | S::Cancelled
-                );
-                if !payable || self.provider_events.contains(&provider_event_id) {
-                    Vec::new()
-                } else {
-                    vec![OrderEvent::PaymentReceived {
-                        provider_event_id,
-                        payment_reference,
-                        received_at: now,
-                    }]
-                }
-            }
-            OrderCommand::MarkPaymentPending {
-                provider_event_id,
-                now,
-            } => match status {
-                S::AwaitingPayment if !self.provider_events.contains(&provider_event_id) => {
-                    vec![OrderEvent::PaymentPending {
-                        provider_event_id,
-                        pending_at: now,
-                    }]
-                }
-                _ => Vec::new(),
-            },
-            OrderCommand::IssueTickets { tickets, now } => match status {
-                S::PaymentReceived => vec![OrderEvent::TicketsIssued {
-                    order_id: placed.order_id,
-                    event_id: placed.event_id,
-                    buyer_email: placed.buyer_email.clone(),
-                    account_id: placed.account_id,
-                    tickets,
-                    issued_at: now,
-                }],
-                _ => Vec::new(),
-            },
-            OrderCommand::RefuseLatePayment { now } => match status {
-                S::PaymentReceived => vec![
-                    OrderEvent::LatePaymentRefused { refused_at: now },
-                    OrderEvent::RefundRequested {
-                        refund_number: self.next_refund_number(),
-                        ticket_ids: Vec::new(),
-                        amount: placed.total,
-                        reason: RefundReason::LatePayment,
-                        requested_at: now,
-                    },
-                ],
-                _ => Vec::new(),
-            },
-            OrderCommand::Expire {
-                provider_event_id,
-                now,
-            } => match status {
-                S::AwaitingPayment if !seen(&provider_event_id) => vec![OrderEvent::OrderExpired {
-                    provider_event_id,
-                    expired_at: now,
-                }],
-                _ => Vec::new(),
-            },
-            OrderCommand::Cancel {
-                provider_event_id,
-                now,
-            } => match status {
-                S::AwaitingPayment | S::PaymentPending if !seen(&provider_event_id) => {
-                    vec![OrderEvent::OrderCancelled {
-                        provider_event_id,
-                        cancelled_at: now,
-                    }]
-                }
-                _ => Vec::new(),
-            },
-            OrderCommand::RequestRefund {
-                ticket_ids,
-                reason,
-                now,
-            } => self.decide_refund(placed, status, ticket_ids, reason, now)?,
-            OrderCommand::CompleteRefund {
-                refund_number,
-                provider_refund_id,
-                now,
-            } => {
-                let refund = self
-                    .refunds
-                    .get(&refund_number)
-                    .ok_or(OrderError::UnknownRefund)?;
-                if refund.completed {
-                    Vec::new()
-                } else {
-                    vec![OrderEvent::TicketsRefunded {
-                        order_id: placed.order_id,
-                        event_id: placed.event_id,
-                        refund_number,
-                        ticket_ids: refund.ticket_ids.clone(),
-                        amount: refund.amount,
-                        refunded_at: now,
-                        provider_refund_id: Some(provider_refund_id),
-                    }]
-                }
-            }
-        })
-    }
-
-    fn decide_refund(
-        &self,
-        placed: &PlacedOrder,
-        status: OrderStatus,
-        ticket_ids: Option<Vec<TicketId>>,
-        reason: RefundReason,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<OrderEvent>, OrderError> {
-        match status {
-            OrderStatus::Paid | OrderStatus::PartiallyRefunded => {}
-            OrderStatus::Refunded => return Err(OrderError::AlreadyRefunded),
-            _ => return Err(OrderError::NotPaid),
-        }
-        let refunding: BTreeSet<TicketId> = self
-            .refunds
-            .values()
-            .flat_map(|refund| refund.ticket_ids.iter().copied())
-            .collect();
-        let chosen: Vec<&IssuedTicket> = match ticket_ids {
-            None => self
-                .tickets
-                .iter()
-                .filter(|ticket| !refunding.contains(&ticket.ticket_id))
-                .collect(),
-            Some(ids) => {
-                let ids: BTreeSet<TicketId> = ids.into_iter().collect();
-                let mut chosen = Vec::with_capacity(ids.len());
-                for id in ids {
-                    let ticket = self
-                        .tickets
-                        .iter()
-                        .find(|ticket| ticket.ticket_id == id)
-                        .ok_or(OrderError::UnknownTicket)?;
-                    if refunding.contains(&id) {
-                        return Err(OrderError::AlreadyRefunded);
-                    }
-                    chosen.push(ticket);
-                }
-                chosen
-            }
-        };
-        if chosen.is_empty() {
-            return Err(OrderError::AlreadyRefunded);
-        }
-        let amount_minor = chosen
-            .iter()
-            .map(|ticket| {
-                placed
-                    .lines
-                    .iter()
-                    .find(|line| line.ticket_type_id == ticket.ticket_type_id)
-                    .map_or(0, |line| line.unit_price.amount_minor)
-            })
-            .sum();
-        Ok(vec![OrderEvent::RefundRequested {
-            refund_number: self.next_refund_number(),
-            ticket_ids: chosen.iter().map(|ticket| ticket.ticket_id).collect(),
-            amount: Money::new(amount_minor, placed.total.currency),
-            reason,
-            requested_at: now,
-        }])
-    }
-
-    fn next_refund_number(&self) -> u32 {
-        self.refunds.keys().next_back().map_or(1, |last| last + 1)
-    }
 }
 
 impl Aggregate for Order {
@@ -391,34 +170,8 @@ impl Aggregate for Order {
 
     fn apply(&mut self, event: Self::Event) {
         match event {
-            OrderEvent::OrderPlaced {
-                order_id,
-                event_id,
-                reservation_id,
-                buyer_email,
-                account_id,
-                lines,
-                total,
-                provider,
-                session_id,
-                checkout_url,
-                payment_due_by,
-                placed_at,
-            } => {
-                self.placed = Some(PlacedOrder {
-                    order_id,
-                    event_id,
-                    reservation_id,
-                    buyer_email,
-                    account_id,
-                    lines,
-                    total,
-                    provider,
-                    session_id,
-                    checkout_url,
-                    payment_due_by,
-                    placed_at,
-                });
+            OrderEvent::OrderPlaced(placed) => {
+                self.placed = Some(placed);
                 self.status = Some(OrderStatus::AwaitingPayment);
             }
             OrderEvent::PaymentReceived {

@@ -5,7 +5,7 @@
 use anyhow::Context;
 use async_trait::async_trait;
 use carneau_domain::inventory::{Inventory, InventoryEvent};
-use carneau_domain::order::{Order, OrderEvent, OrderStatus};
+use carneau_domain::order::{Order, OrderEvent, OrderStatus, PlacedOrder};
 use cqrs_es::Aggregate;
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
@@ -90,7 +90,7 @@ async fn apply_order_event(
     event: OrderEvent,
 ) -> anyhow::Result<()> {
     match event {
-        OrderEvent::OrderPlaced {
+        OrderEvent::OrderPlaced(PlacedOrder {
             event_id,
             reservation_id,
             buyer_email,
@@ -103,11 +103,7 @@ async fn apply_order_event(
             payment_due_by,
             placed_at,
             ..
-        } => {
-            let provider = serde_json::to_value(provider)?
-                .as_str()
-                .unwrap_or("stripe")
-                .to_owned();
+        }) => {
             sqlx::query(
                 r#"
                 INSERT INTO orders
@@ -121,11 +117,11 @@ async fn apply_order_event(
             .bind(order_id)
             .bind(event_id.as_uuid())
             .bind(reservation_id.as_uuid())
-            .bind(&buyer_email)
+            .bind(buyer_email.as_str())
             .bind(account_id)
             .bind(total.amount_minor)
             .bind(total.currency.as_str())
-            .bind(provider)
+            .bind(provider.as_str())
             .bind(&session_id)
             .bind(&checkout_url)
             .bind(payment_due_by)

@@ -94,7 +94,7 @@ async fn apply_order_event(
             .bind(order_id)
             .bind(event_id.as_uuid())
             .bind(account_id)
-            .bind(buyer_email)
+            .bind(buyer_email.as_str())
             .bind(issued_at)
             .execute(&mut **tx)
             .await?;

@@ -1,0 +1,163 @@
+//! Checkout: from a live hold to a provider's payment session and a placed order.
+
+use carneau_domain::account::EmailAddress;
+use carneau_domain::event::EventStatus;
+use carneau_domain::ids::{EventId, OrderId, ReservationId};
+use carneau_domain::inventory::{HoldStatus, InventoryError};
+use carneau_domain::order::{price_hold, Order, OrderCommand, PlacedOrder, PricingError};
+use chrono::{Duration, Utc};
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::gateway::{CheckoutLine, CheckoutRequest};
+use super::{PaymentError, Payments};
+
+/// How long a provider's checkout session lives: Stripe refuses less than 30 minutes.
+/// The hold is expired earlier, at its own lapse, by the payments process manager.
+pub const CHECKOUT_SESSION_LIFETIME: Duration = Duration::minutes(31);
+/// How long past the session's own expiry the hold keeps counting, so the provider's
+/// `expired` event normally arrives while the tickets are still held.
+pub const HOLD_PAST_SESSION: Duration = Duration::minutes(1);
+
+/// What a buyer starts checkout with.
+#[derive(Debug, Clone)]
+pub struct StartCheckout {
+    /// The event of the hold.
+    pub event_id: EventId,
+    /// The hold to pay for.
+    pub reservation_id: ReservationId,
+    /// Where the tickets go, as the order records it (normalised by the caller).
+    pub buyer_email: EmailAddress,
+    /// The signed-in buyer, if any.
+    pub account_id: Option<Uuid>,
+    /// Where the buyer lands after paying.
+    pub success_url: String,
+    /// Where the buyer lands after giving up.
+    pub cancel_url: String,
+}
+
+/// A checkout in progress.
+#[derive(Debug, Clone)]
+pub struct StartedCheckout {
+    /// The order (derived from the reservation).
+    pub order_id: OrderId,
+    /// Where the buyer pays.
+    pub checkout_url: String,
+    /// Whether this call placed it (false: an earlier call did).
+    pub created: bool,
+}
+
+impl Payments {
+    /// Starts checkout from a live hold: creates the provider's session, keeps the hold
+    /// until that session is over, records the order. A retry answers the same order and
+    /// session.
+    #[instrument(skip_all, fields(event_id = %request.event_id, reservation_id = %request.reservation_id))]
+    pub async fn start_checkout(
+        &self,
+        request: StartCheckout,
+    ) -> Result<StartedCheckout, PaymentError> {
+        let order_id = OrderId::for_reservation(request.reservation_id);
+        if let Some(order) = self.order(order_id).await? {
+            return Ok(started(order_id, &order, false));
+        }
+        let found = self
+            .reservations
+            .find(request.event_id, request.reservation_id)
+            .await?
+            .ok_or(PaymentError::Hold(InventoryError::UnknownReservation))?;
+        let hold = match (found.status, found.hold) {
+            (HoldStatus::Active, Some(hold)) => hold,
+            (HoldStatus::Released, _) => {
+                return Err(PaymentError::Hold(InventoryError::AlreadyReleased))
+            }
+            (HoldStatus::Sold, _) => return Err(PaymentError::Hold(InventoryError::HoldSold)),
+            _ => return Err(PaymentError::Hold(InventoryError::HoldExpired)),
+        };
+        let event = self
+            .events
+            .load(&request.event_id.to_aggregate_id())
+            .await?
+            .state;
+        if event.status() == EventStatus::Cancelled {
+            // Nothing will be sold: do not take the buyer to a payment page.
+            return Err(PaymentError::Hold(InventoryError::EventCancelled));
+        }
+        let priced = price_hold(hold.lines(), |id| event.ticket_type(id)).map_err(|error| {
+            // Said to the buyer as the inventory would: the tickets, or the hold, are gone.
+            PaymentError::Hold(match error {
+                PricingError::UnknownTicketType => InventoryError::TicketsNoLongerAvailable,
+                PricingError::NothingToPrice => InventoryError::UnknownReservation,
+            })
+        })?;
+        let now = Utc::now();
+        let session = self
+            .gateway
+            .create_checkout(CheckoutRequest {
+                idempotency_key: format!("checkout:{}", request.reservation_id),
+                order_id: order_id.to_string(),
+                reservation_id: request.reservation_id.to_string(),
+                customer_email: request.buyer_email.to_string(),
+                lines: priced
+                    .lines
+                    .iter()
+                    .map(|line| CheckoutLine {
+                        name: line.name.clone(),
+                        quantity: line.quantity.get(),
+                        unit_price: line.unit_price,
+                    })
+                    .collect(),
+                success_url: request.success_url.clone(),
+                cancel_url: request.cancel_url.clone(),
+                expires_at: now + CHECKOUT_SESSION_LIFETIME,
+            })
+            .await?;
+        let reservation_id = request.reservation_id;
+        let keep_until = session.expires_at + HOLD_PAST_SESSION;
+        let extended = self
+            .reservations
+            .decide(
+                request.event_id,
+                Box::new(move |inventory, now| {
+                    inventory.extend_hold(reservation_id, keep_until, now)
+                }),
+            )
+            .await?;
+        if let Err(refusal) = extended {
+            // The hold lapsed meanwhile: nobody may pay on this session.
+            if let Err(error) = self.gateway.expire_checkout(&session.session_id).await {
+                tracing::warn!(%error, "could not expire the session of a lapsed hold");
+            }
+            return Err(PaymentError::Hold(refusal));
+        }
+        let placed = PlacedOrder {
+            order_id,
+            event_id: request.event_id,
+            reservation_id,
+            buyer_email: request.buyer_email,
+            account_id: request.account_id,
+            lines: priced.lines,
+            total: priced.total,
+            provider: self.gateway.provider(),
+            session_id: session.session_id,
+            checkout_url: session.url,
+            payment_due_by: hold.expires_at(),
+            placed_at: now,
+        };
+        let order = self
+            .execute(order_id, OrderCommand::Place(Box::new(placed)))
+            .await?;
+        tracing::info!(%order_id, "checkout started");
+        Ok(started(order_id, &order.state, true))
+    }
+}
+
+fn started(order_id: OrderId, order: &Order, created: bool) -> StartedCheckout {
+    StartedCheckout {
+        order_id,
+        checkout_url: order
+            .placed()
+            .map(|placed| placed.checkout_url.clone())
+            .unwrap_or_default(),
+        created,
+    }
+}

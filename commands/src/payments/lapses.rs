@@ -1,0 +1,70 @@
+//! Hold lapses: the payments process manager's step for an order whose hold lapsed
+//! while it was awaiting payment.
+
+use carneau_domain::ids::OrderId;
+use carneau_domain::order::{OrderCommand, OrderStatus};
+use chrono::Utc;
+use tracing::instrument;
+
+use super::gateway::SessionStatus;
+use super::{PaymentError, Payments};
+
+impl Payments {
+    /// The payments process manager's step for an order whose hold lapsed while it was
+    /// awaiting payment: expire the provider's session, then give the tickets back; or,
+    /// if the buyer paid meanwhile, take the payment.
+    #[instrument(skip_all, fields(order_id = %order_id))]
+    pub async fn lapse(&self, order_id: OrderId) -> Result<(), PaymentError> {
+        let Some(order) = self.order(order_id).await? else {
+            return Ok(());
+        };
+        let (Some(placed), Some(OrderStatus::AwaitingPayment)) = (order.placed(), order.status())
+        else {
+            return Ok(());
+        };
+        let state = self.gateway.expire_checkout(&placed.session_id).await?;
+        let now = Utc::now();
+        match state.status {
+            SessionStatus::Expired => {
+                tracing::info!("hold lapsed unpaid; session expired, tickets back on sale");
+                self.close(
+                    &order,
+                    OrderCommand::Expire {
+                        provider_event_id: None,
+                        now,
+                    },
+                )
+                .await
+            }
+            SessionStatus::Complete if state.paid => {
+                // The payment landed but its event has not (yet): take it now. The
+                // webhook's event later finds the payment recorded.
+                self.execute(
+                    order_id,
+                    OrderCommand::RecordPayment {
+                        provider_event_id: format!("retrieved:{}", placed.session_id),
+                        payment_reference: state.payment_reference,
+                        now,
+                    },
+                )
+                .await?;
+                self.fulfil(order_id).await
+            }
+            // An asynchronous payment is pending (its event was lost): record it so this
+            // step stops; the hold lapses at its extended expiry.
+            SessionStatus::Complete => {
+                self.execute(
+                    order_id,
+                    OrderCommand::MarkPaymentPending {
+                        provider_event_id: format!("retrieved-pending:{}", placed.session_id),
+                        now,
+                    },
+                )
+                .await?;
+                Ok(())
+            }
+            // Not expired yet (the provider refused?): tried again next pass.
+            SessionStatus::Open => Ok(()),
+        }
+    }
+}

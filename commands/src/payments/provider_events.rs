@@ -1,0 +1,99 @@
+//! The provider's events: a payment, a payment that settles later, a failure, a
+//! cancellation or an expiry, each taken into account at most once.
+
+use carneau_domain::order::{Order, OrderCommand, OrderStatus};
+use chrono::Utc;
+use tracing::instrument;
+
+use super::webhook::{ProviderEvent, ProviderEventKind};
+use super::{PaymentError, Payments};
+
+impl Payments {
+    /// Takes one provider event into account: at most once per event id, forward only.
+    /// An error means "not done, deliver again" (the webhook answers 5xx).
+    #[instrument(skip_all, fields(provider_event_id = %event.id, session_id = %event.session_id))]
+    pub async fn handle_provider_event(&self, event: ProviderEvent) -> Result<(), PaymentError> {
+        let Some(order_id) = event.order_id else {
+            tracing::info!("provider event without an order of ours; ignored");
+            return Ok(());
+        };
+        let Some(order) = self.order(order_id).await? else {
+            tracing::warn!(%order_id, "provider event for an order that was never placed; ignored");
+            return Ok(());
+        };
+        let now = Utc::now();
+        match event.kind {
+            ProviderEventKind::Completed { paid: true }
+            | ProviderEventKind::AsyncPaymentSucceeded => {
+                self.execute(
+                    order_id,
+                    OrderCommand::RecordPayment {
+                        provider_event_id: event.id,
+                        payment_reference: event.payment_reference,
+                        now,
+                    },
+                )
+                .await?;
+                self.fulfil(order_id).await
+            }
+            ProviderEventKind::Completed { paid: false } => {
+                // Nothing to expire any more; the hold lapses at its extended expiry and
+                // the settled payment, if it comes after that, is a late payment.
+                self.execute(
+                    order_id,
+                    OrderCommand::MarkPaymentPending {
+                        provider_event_id: event.id,
+                        now,
+                    },
+                )
+                .await?;
+                Ok(())
+            }
+            ProviderEventKind::AsyncPaymentFailed | ProviderEventKind::CancelledByBuyer => {
+                self.close(
+                    &order,
+                    OrderCommand::Cancel {
+                        provider_event_id: Some(event.id),
+                        now,
+                    },
+                )
+                .await
+            }
+            ProviderEventKind::Expired => {
+                self.close(
+                    &order,
+                    OrderCommand::Expire {
+                        provider_event_id: Some(event.id),
+                        now,
+                    },
+                )
+                .await
+            }
+        }
+    }
+
+    /// Ends an unpaid order: its hold goes back on sale first (a retry after a crash
+    /// finds the order still awaiting payment and does both again), then the order.
+    pub(super) async fn close(
+        &self,
+        order: &Order,
+        command: OrderCommand,
+    ) -> Result<(), PaymentError> {
+        let (Some(placed), Some(OrderStatus::AwaitingPayment | OrderStatus::PaymentPending)) =
+            (order.placed(), order.status())
+        else {
+            return Ok(());
+        };
+        match self
+            .reservations
+            .release(placed.event_id, placed.reservation_id)
+            .await?
+        {
+            Ok(()) => {}
+            // Already gone one way or another: nothing to give back.
+            Err(refusal) => tracing::debug!(%refusal, "hold not released on close"),
+        }
+        self.execute(placed.order_id, command).await?;
+        Ok(())
+    }
+}

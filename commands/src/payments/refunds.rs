@@ -1,0 +1,169 @@
+//! Refunds: requested on the order, carried out at the provider (looked up first when it
+//! may have been sent already), then the refunded tickets go back on sale.
+
+use carneau_domain::ids::{OrderId, TicketId};
+use carneau_domain::money::Money;
+use carneau_domain::order::{OrderCommand, OrderError, RefundReason};
+use chrono::Utc;
+use tracing::instrument;
+
+use super::gateway::{GatewayError, RefundRequest};
+use super::{PaymentError, Payments};
+
+impl Payments {
+    /// Refunds some tickets of a paid order (`None`: all not yet refunded) and carries the
+    /// refund out. Answers the refund's number.
+    #[instrument(skip_all, fields(order_id = %order_id))]
+    pub async fn refund(
+        &self,
+        order_id: OrderId,
+        ticket_ids: Option<Vec<TicketId>>,
+        reason: RefundReason,
+    ) -> Result<u32, PaymentError> {
+        let order = self
+            .execute(
+                order_id,
+                OrderCommand::RequestRefund {
+                    ticket_ids,
+                    reason,
+                    now: Utc::now(),
+                },
+            )
+            .await?;
+        let number = order
+            .state
+            .refunds()
+            .keys()
+            .next_back()
+            .copied()
+            .unwrap_or(0);
+        tracing::info!(refund_number = number, ?reason, "refund requested");
+        self.carry_out_refunds(order_id, Some(number)).await?;
+        Ok(number)
+    }
+
+    /// Carries out every refund requested and not done yet, then puts every refunded
+    /// ticket back on sale (once per refund, however often this runs). Each refund may
+    /// have been sent before, so each is looked up at the provider first.
+    #[instrument(skip_all, fields(order_id = %order_id))]
+    pub async fn drive_refunds(&self, order_id: OrderId) -> Result<(), PaymentError> {
+        self.carry_out_refunds(order_id, None).await
+    }
+
+    /// [`Self::drive_refunds`], knowing that refund `first_attempt` was requested by the
+    /// caller an instant ago.
+    ///
+    /// Stripe replays a request by its idempotency key for about 24 hours only. A refund
+    /// sent once whose answer was lost, then sent again after that, would pay the buyer
+    /// twice; so before sending a refund that may have been sent already, we look for it
+    /// at the provider by our key in its metadata and record the one found. The refund
+    /// just requested skips that look-up (the happy path stays one call): its number did
+    /// not exist before the caller appended it, so every other attempt at it (a process
+    /// manager pass racing us) starts after that append, within seconds of ours, well
+    /// inside the key's lifetime, and the key makes them one refund.
+    async fn carry_out_refunds(
+        &self,
+        order_id: OrderId,
+        first_attempt: Option<u32>,
+    ) -> Result<(), PaymentError> {
+        let Some(order) = self.order(order_id).await? else {
+            return Ok(());
+        };
+        let Some(placed) = order.placed() else {
+            return Ok(());
+        };
+        let pending: Vec<(u32, Money)> = order
+            .pending_refunds()
+            .map(|(number, refund)| (number, refund.amount))
+            .collect();
+        if !pending.is_empty() {
+            let payment_reference = match order.payment_reference() {
+                Some(reference) => reference.to_owned(),
+                None => self
+                    .gateway
+                    .retrieve_checkout(&placed.session_id)
+                    .await?
+                    .payment_reference
+                    .ok_or_else(|| {
+                        GatewayError::Refused("the payment has no reference to refund".into())
+                    })?,
+            };
+            for (number, amount) in pending {
+                let request = RefundRequest {
+                    idempotency_key: format!("refund:{order_id}:{number}"),
+                    payment_reference: payment_reference.clone(),
+                    amount,
+                    order_id: order_id.to_string(),
+                };
+                let provider_refund_id = self
+                    .send_refund(request, first_attempt == Some(number))
+                    .await?;
+                self.execute(
+                    order_id,
+                    OrderCommand::CompleteRefund {
+                        refund_number: number,
+                        provider_refund_id: provider_refund_id.clone(),
+                        now: Utc::now(),
+                    },
+                )
+                .await?;
+                tracing::info!(refund_number = number, amount = %amount, %provider_refund_id, "refunded");
+            }
+        }
+        self.return_refunded_tickets(order_id).await
+    }
+
+    /// Sends one refund, unless (`first_attempt` false) the provider already has it
+    /// under our key; answers the provider's refund id either way.
+    async fn send_refund(
+        &self,
+        request: RefundRequest,
+        first_attempt: bool,
+    ) -> Result<String, PaymentError> {
+        if !first_attempt {
+            if let Some(found) = self.gateway.find_refund(&request).await? {
+                tracing::info!(key = %request.idempotency_key, provider_refund_id = %found,
+                    "refund already at the provider; recorded, not sent again");
+                return Ok(found);
+            }
+        }
+        Ok(self.gateway.refund(request).await?)
+    }
+
+    /// Puts the tickets of every completed refund of the order back on sale.
+    async fn return_refunded_tickets(&self, order_id: OrderId) -> Result<(), PaymentError> {
+        let Some(order) = self.order(order_id).await? else {
+            return Ok(());
+        };
+        let Some(placed) = order.placed() else {
+            return Ok(());
+        };
+        for (number, lines) in order.refunds_to_return() {
+            self.reservations
+                .decide(
+                    placed.event_id,
+                    Box::new(move |inventory, now| {
+                        Ok(inventory.return_tickets(order_id, number, &lines, now))
+                    }),
+                )
+                .await?
+                .map_err(PaymentError::Hold)?;
+        }
+        Ok(())
+    }
+
+    /// Refunds every ticket of a paid order of a cancelled event. Idempotent: an order
+    /// already refunded is done.
+    pub async fn refund_for_cancelled_event(&self, order_id: OrderId) -> Result<(), PaymentError> {
+        match self
+            .refund(order_id, None, RefundReason::EventCancelled)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(PaymentError::Order(OrderError::AlreadyRefunded | OrderError::NotPaid)) => {
+                self.drive_refunds(order_id).await
+            }
+            Err(error) => Err(error),
+        }
+    }
+}

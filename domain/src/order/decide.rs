@@ -1,0 +1,198 @@
+//! How the order decides: each command becomes the events it records, or a refusal. Only
+//! reads the state; `apply` (in the aggregate) changes it.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+
+use super::{
+    IssuedTicket, Order, OrderCommand, OrderError, OrderEvent, OrderStatus, PlacedOrder,
+    RefundReason,
+};
+use crate::ids::TicketId;
+
+impl Order {
+    /// The events a command records, or why it is refused.
+    pub fn decide(&self, command: OrderCommand) -> Result<Vec<OrderEvent>, OrderError> {
+        if let OrderCommand::Place(placed) = command {
+            // Placed already: a retried checkout, nothing new to record.
+            return Ok(match self.placed {
+                Some(_) => Vec::new(),
+                None => vec![OrderEvent::OrderPlaced(*placed)],
+            });
+        }
+        let (Some(placed), Some(status)) = (&self.placed, self.status) else {
+            return Err(OrderError::UnknownOrder);
+        };
+        let seen = |id: &Option<String>| {
+            id.as_ref()
+                .is_some_and(|id| self.provider_events.contains(id))
+        };
+        use OrderStatus as S;
+        Ok(match command {
+            OrderCommand::Place(_) => Vec::new(),
+            OrderCommand::RecordPayment {
+                provider_event_id,
+                payment_reference,
+                now,
+            } => {
+                let payable = matches!(
+                    status,
+                    S::AwaitingPayment | S::PaymentPending | S::Expired | S::Cancelled
+                );
+                if !payable || self.provider_events.contains(&provider_event_id) {
+                    Vec::new()
+                } else {
+                    vec![OrderEvent::PaymentReceived {
+                        provider_event_id,
+                        payment_reference,
+                        received_at: now,
+                    }]
+                }
+            }
+            OrderCommand::MarkPaymentPending {
+                provider_event_id,
+                now,
+            } => match status {
+                S::AwaitingPayment if !self.provider_events.contains(&provider_event_id) => {
+                    vec![OrderEvent::PaymentPending {
+                        provider_event_id,
+                        pending_at: now,
+                    }]
+                }
+                _ => Vec::new(),
+            },
+            OrderCommand::IssueTickets { tickets, now } => match status {
+                S::PaymentReceived => vec![OrderEvent::TicketsIssued {
+                    order_id: placed.order_id,
+                    event_id: placed.event_id,
+                    buyer_email: placed.buyer_email.clone(),
+                    account_id: placed.account_id,
+                    tickets,
+                    issued_at: now,
+                }],
+                _ => Vec::new(),
+            },
+            OrderCommand::RefuseLatePayment { now } => match status {
+                S::PaymentReceived => vec![
+                    OrderEvent::LatePaymentRefused { refused_at: now },
+                    OrderEvent::RefundRequested {
+                        refund_number: self.next_refund_number(),
+                        ticket_ids: Vec::new(),
+                        amount: placed.total,
+                        reason: RefundReason::LatePayment,
+                        requested_at: now,
+                    },
+                ],
+                _ => Vec::new(),
+            },
+            OrderCommand::Expire {
+                provider_event_id,
+                now,
+            } => match status {
+                S::AwaitingPayment if !seen(&provider_event_id) => vec![OrderEvent::OrderExpired {
+                    provider_event_id,
+                    expired_at: now,
+                }],
+                _ => Vec::new(),
+            },
+            OrderCommand::Cancel {
+                provider_event_id,
+                now,
+            } => match status {
+                S::AwaitingPayment | S::PaymentPending if !seen(&provider_event_id) => {
+                    vec![OrderEvent::OrderCancelled {
+                        provider_event_id,
+                        cancelled_at: now,
+                    }]
+                }
+                _ => Vec::new(),
+            },
+            OrderCommand::RequestRefund {
+                ticket_ids,
+                reason,
+                now,
+            } => self.decide_refund(placed, status, ticket_ids, reason, now)?,
+            OrderCommand::CompleteRefund {
+                refund_number,
+                provider_refund_id,
+                now,
+            } => {
+                let refund = self
+                    .refunds
+                    .get(&refund_number)
+                    .ok_or(OrderError::UnknownRefund)?;
+                if refund.completed {
+                    Vec::new()
+                } else {
+                    vec![OrderEvent::TicketsRefunded {
+                        order_id: placed.order_id,
+                        event_id: placed.event_id,
+                        refund_number,
+                        ticket_ids: refund.ticket_ids.clone(),
+                        amount: refund.amount,
+                        refunded_at: now,
+                        provider_refund_id: Some(provider_refund_id),
+                    }]
+                }
+            }
+        })
+    }
+
+    fn decide_refund(
+        &self,
+        placed: &PlacedOrder,
+        status: OrderStatus,
+        ticket_ids: Option<Vec<TicketId>>,
+        reason: RefundReason,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OrderEvent>, OrderError> {
+        match status {
+            OrderStatus::Paid | OrderStatus::PartiallyRefunded => {}
+            OrderStatus::Refunded => return Err(OrderError::AlreadyRefunded),
+            _ => return Err(OrderError::NotPaid),
+        }
+        let refunding: BTreeSet<TicketId> = self
+            .refunds
+            .values()
+            .flat_map(|refund| refund.ticket_ids.iter().copied())
+            .collect();
+        let chosen: Vec<&IssuedTicket> = match ticket_ids {
+            None => self
+                .tickets
+                .iter()
+                .filter(|ticket| !refunding.contains(&ticket.ticket_id))
+                .collect(),
+            Some(ids) => {
+                let ids: BTreeSet<TicketId> = ids.into_iter().collect();
+                let mut chosen = Vec::with_capacity(ids.len());
+                for id in ids {
+                    let ticket = self
+                        .tickets
+                        .iter()
+                        .find(|ticket| ticket.ticket_id == id)
+                        .ok_or(OrderError::UnknownTicket)?;
+                    if refunding.contains(&id) {
+                        return Err(OrderError::AlreadyRefunded);
+                    }
+                    chosen.push(ticket);
+                }
+                chosen
+            }
+        };
+        if chosen.is_empty() {
+            return Err(OrderError::AlreadyRefunded);
+        }
+        Ok(vec![OrderEvent::RefundRequested {
+            refund_number: self.next_refund_number(),
+            ticket_ids: chosen.iter().map(|ticket| ticket.ticket_id).collect(),
+            amount: placed.price_of(chosen.iter().copied()),
+            reason,
+            requested_at: now,
+        }])
+    }
+
+    fn next_refund_number(&self) -> u32 {
+        self.refunds.keys().next_back().map_or(1, |last| last + 1)
+    }
+}

@@ -1,0 +1,8 @@
+//! Given / when / then tests of the order, one per rule, grouped by rule family.
+
+mod fixtures;
+mod lifecycle;
+mod pricing;
+mod refunds;
+mod serialisation;
+mod standing;
