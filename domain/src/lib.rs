@@ -9,6 +9,7 @@
 
 pub mod account;
 pub mod admission;
+pub mod aggregate;
 pub mod event;
 pub mod ids;
 pub mod inventory;
@@ -18,6 +19,7 @@ pub mod text;
 pub mod ticket_code;
 
 pub use admission::{Admission, AdmissionCommand, AdmissionError, AdmissionEvent};
+pub use aggregate::Decide;
 pub use event::{
     Capacity, Event, EventCatalogueEvent, EventCommand, EventDetails, EventDetailsChange,
     EventError, EventStatus, MaxPerOrder, SaleWindow, TicketType, TicketTypeChange, TimeZone,
