@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use carneau_domain::event::Event;
 use carneau_domain::ids::{EventId, OrderId, ReservationId, TicketId};
-use carneau_domain::inventory::{HoldLine, HoldStatus, InventoryError};
+use carneau_domain::inventory::{HoldLine, HoldStatus, InventoryCommand, InventoryError};
 use carneau_domain::money::Money;
 use carneau_domain::order::{
     IssuedTicket, Order, OrderCommand, OrderError, OrderEvent, OrderLine, OrderStatus, RefundReason,
@@ -233,9 +233,11 @@ impl Payments {
             .reservations
             .decide(
                 request.event_id,
-                Box::new(move |inventory, now| {
-                    inventory.extend_hold(reservation_id, keep_until, now)
-                }),
+                InventoryCommand::ExtendHold {
+                    reservation_id,
+                    expires_at: keep_until,
+                    now,
+                },
             )
             .await?;
         if let Err(refusal) = extended {
@@ -369,14 +371,17 @@ impl Payments {
             .state;
         let lines = hold_lines(&placed.lines);
         let reservation_id = placed.reservation_id;
-        let sell_lines = lines.clone();
         let sold = self
             .reservations
             .decide(
                 placed.event_id,
-                Box::new(move |inventory, now| {
-                    inventory.sell_hold(&event, reservation_id, order_id, &sell_lines, now)
-                }),
+                InventoryCommand::SellHold {
+                    event: Box::new(event),
+                    reservation_id,
+                    order_id,
+                    lines,
+                    now: Utc::now(),
+                },
             )
             .await?;
         let now = Utc::now();
@@ -559,9 +564,12 @@ impl Payments {
             self.reservations
                 .decide(
                     placed.event_id,
-                    Box::new(move |inventory, now| {
-                        Ok(inventory.return_tickets(order_id, number, &lines, now))
-                    }),
+                    InventoryCommand::ReturnTickets {
+                        order_id,
+                        refund_number: number,
+                        lines,
+                        now: Utc::now(),
+                    },
                 )
                 .await?
                 .map_err(PaymentError::Hold)?;

@@ -13,7 +13,7 @@
 //! - `direct`: the unbatched baseline the benchmark compares against.
 
 mod desk;
-pub use desk::{Decision, FoundHold};
+pub use desk::FoundHold;
 mod direct;
 mod event_log;
 pub mod guard;

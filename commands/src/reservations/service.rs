@@ -9,12 +9,13 @@
 use carneau_domain::event::Event;
 use carneau_domain::ids::{EventId, ReservationId};
 use carneau_domain::inventory::{
-    HoldOutcome, HoldRequest, Inventory, InventoryError, InventoryEvent,
+    HoldOutcome, HoldRequest, Inventory, InventoryCommand, InventoryError, InventoryEvent,
 };
+use chrono::Utc;
 use sqlx::PgPool;
 use tracing::instrument;
 
-use super::desk::{Decision, DeskJob, Desks, FoundHold};
+use super::desk::{Decided, DeskJob, Desks, FoundHold};
 use super::direct;
 use super::event_log::Stores;
 use super::guard::ReservationGuard;
@@ -90,10 +91,11 @@ impl Reservations {
         event_id: EventId,
         reservation_id: ReservationId,
     ) -> Result<Result<(), InventoryError>, ReservationError> {
-        let released = self
-            .desks
-            .ask(event_id, |reply| DeskJob::Release(reservation_id, reply))
-            .await?;
+        let command = InventoryCommand::ReleaseHold {
+            reservation_id,
+            now: Utc::now(),
+        };
+        let released = self.decide_in_log(event_id, command).await?.map(|_| ());
         if let (Ok(()), Some(guard)) = (&released, &self.guard) {
             guard.release(event_id, reservation_id).await;
         }
@@ -101,21 +103,18 @@ impl Reservations {
     }
 
     /// Lets the inventory decide something beyond holding and releasing (extend a hold
-    /// under payment, sell a paid hold, put refunded tickets back on sale): `decision`
-    /// runs on the inventory as the log has it, its events are appended, and the guard
-    /// follows them in place (see `GuardKeeper::follow`). `Ok(Err(_))` is the inventory's
-    /// refusal; `Ok(Ok(events))` what was appended (empty: nothing to do).
+    /// under payment, sell a paid hold, put refunded tickets back on sale): `command` is
+    /// decided by the inventory as the log has it when the desk gets to it (its `now` is
+    /// the desk's), its events are appended, and the guard follows them in place (see
+    /// `GuardKeeper::follow`). `Ok(Err(_))` is the inventory's refusal; `Ok(Ok(events))`
+    /// what was appended (empty: nothing to do).
     #[instrument(skip_all, fields(event_id = %event_id))]
     pub async fn decide(
         &self,
         event_id: EventId,
-        decision: Decision,
+        command: InventoryCommand,
     ) -> Result<Result<Vec<InventoryEvent>, InventoryError>, ReservationError> {
-        let decided = self
-            .desks
-            .ask(event_id, |reply| DeskJob::Decide(decision, reply))
-            .await?;
-        Ok(match decided {
+        Ok(match self.decide_in_log(event_id, command).await? {
             Ok((events, version)) => {
                 if let (false, Some(guard)) = (events.is_empty(), &self.guard) {
                     guard.follow(&self.desks, event_id, &events, version).await;
@@ -128,7 +127,21 @@ impl Reservations {
 
     /// Records the expiry of every lapsed hold of the event; returns how many.
     pub async fn expire_lapsed(&self, event_id: EventId) -> Result<usize, ReservationError> {
-        self.desks.ask(event_id, DeskJob::Expire).await
+        let command = InventoryCommand::ExpireHolds { now: Utc::now() };
+        let expired = match self.decide_in_log(event_id, command).await? {
+            Ok((events, _)) => events
+                .iter()
+                .map(|event| match event {
+                    InventoryEvent::HoldsExpired {
+                        reservation_ids, ..
+                    } => reservation_ids.len(),
+                    _ => 0,
+                })
+                .sum(),
+            // Expiring refuses nothing; were it to, nothing was recorded.
+            Err(_) => 0,
+        };
+        Ok(expired)
     }
 
     /// One reservation's hold as the log has it now; `None` if the event never held it.
@@ -160,6 +173,18 @@ impl Reservations {
         if let Some(guard) = &self.guard {
             guard.catalogue_changed(event_id).await;
         }
+    }
+
+    /// Has the event's desk decide `command` and append its events; the guard is left to
+    /// the caller, which knows what the events mean for it.
+    async fn decide_in_log(
+        &self,
+        event_id: EventId,
+        command: InventoryCommand,
+    ) -> Result<Decided, ReservationError> {
+        self.desks
+            .ask(event_id, |reply| DeskJob::Decide(command, reply))
+            .await
     }
 
     /// Retries dropping the guards that may be behind the log and that Redis failed to

@@ -17,9 +17,9 @@ use std::time::Duration;
 use carneau_domain::event::Event;
 use carneau_domain::ids::{EventId, ReservationId};
 use carneau_domain::inventory::{
-    HoldOutcome, HoldRequest, HoldState, HoldStatus, Inventory, InventoryError, InventoryEvent,
+    HoldOutcome, HoldRequest, HoldState, HoldStatus, Inventory, InventoryCommand, InventoryError,
+    InventoryEvent,
 };
-use chrono::Utc;
 use tokio::sync::{mpsc, oneshot};
 
 use super::event_log::Stores;
@@ -34,18 +34,16 @@ const DESK_QUEUE_CAPACITY: usize = 4_096;
 
 /// What a desk can be asked to do.
 pub enum DeskJob {
-    /// Hold tickets.
+    /// Hold tickets. Holds are decided apart from other commands because each request of
+    /// a batch gets its own outcome (see `Inventory::decide_holds`).
     Hold(
         HoldRequest,
         oneshot::Sender<Result<HoldOutcome, ReservationError>>,
     ),
-    /// Release a hold before it lapses.
-    Release(
-        ReservationId,
-        oneshot::Sender<Result<Result<(), InventoryError>, ReservationError>>,
-    ),
-    /// Record the expiry of every lapsed hold.
-    Expire(oneshot::Sender<Result<usize, ReservationError>>),
+    /// Any other command of the inventory (release, expire, extend, sell, return): decided
+    /// by the aggregate's own `decide` on the current state at the time it is decided,
+    /// appended with the commands queued beside it, and decided again after losing a race.
+    Decide(InventoryCommand, DecisionReply),
     /// The inventory as the log now has it, with the event's catalogue state and the
     /// inventory's version in the log.
     Read(oneshot::Sender<Result<(Inventory, Event, u64), ReservationError>>),
@@ -54,18 +52,7 @@ pub enum DeskJob {
         ReservationId,
         oneshot::Sender<Result<Option<FoundHold>, ReservationError>>,
     ),
-    /// Any other decision of the inventory (extend, sell, return): decided on the current
-    /// state, appended, and decided again after losing a race.
-    Decide(Decision, DecisionReply),
 }
-
-/// A decision of the inventory on its current state at a given time.
-/// `Sync` because a batch of decisions is kept across the append's await.
-pub type Decision = Box<
-    dyn Fn(&Inventory, chrono::DateTime<Utc>) -> Result<Vec<InventoryEvent>, InventoryError>
-        + Send
-        + Sync,
->;
 
 /// What a decision came to: the events appended with the inventory's version in the log
 /// after them, or the inventory's refusal.

@@ -6,14 +6,13 @@ use std::sync::Arc;
 use carneau_domain::event::Event;
 use carneau_domain::ids::{EventId, ReservationId};
 use carneau_domain::inventory::{
-    HoldOutcome, HoldRequest, HoldStatus, InventoryError, InventoryEvent,
+    HoldOutcome, HoldRequest, HoldStatus, Inventory, InventoryCommand, InventoryEvent,
 };
+use carneau_domain::Decide;
 use chrono::Utc;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{
-    Decided, Decision, DecisionReply, DeskJob, FoundHold, DESK_IDLE_TIMEOUT, MAX_BATCH_REQUESTS,
-};
+use super::{Decided, DecisionReply, DeskJob, FoundHold, DESK_IDLE_TIMEOUT, MAX_BATCH_REQUESTS};
 use crate::reservations::event_log::{Append, Loaded, Stores};
 use crate::reservations::ReservationError;
 
@@ -58,12 +57,12 @@ impl Desk {
             if !holds.is_empty() {
                 self.place_holds(holds).await;
             }
-            // Consecutive decisions (checkouts, payments, refunds) share one append, as
-            // holds do; every other job keeps its place in the order.
+            // Consecutive commands (releases, checkouts, payments, refunds, expiries) share
+            // one append, as holds do; reads keep their place in the order.
             let mut decisions = Vec::new();
             for job in others {
                 match job {
-                    DeskJob::Decide(decision, reply) => decisions.push((decision, reply)),
+                    DeskJob::Decide(command, reply) => decisions.push((command, reply)),
                     other => {
                         self.decide_batch(std::mem::take(&mut decisions)).await;
                         self.handle_other(other).await;
@@ -147,14 +146,7 @@ impl Desk {
 
     async fn handle_other(&mut self, job: DeskJob) {
         match job {
-            DeskJob::Hold(..) => {}
-            DeskJob::Release(reservation_id, reply) => {
-                let _ = reply.send(self.release(reservation_id).await);
-            }
-            DeskJob::Decide(decision, reply) => self.decide_batch(vec![(decision, reply)]).await,
-            DeskJob::Expire(reply) => {
-                let _ = reply.send(self.expire().await);
-            }
+            DeskJob::Hold(..) | DeskJob::Decide(..) => {}
             DeskJob::Find(reservation_id, reply) => {
                 let _ = reply.send(self.find(reservation_id).await);
             }
@@ -180,78 +172,52 @@ impl Desk {
             }))
     }
 
-    async fn read(
-        &mut self,
-    ) -> Result<(carneau_domain::inventory::Inventory, Event, u64), ReservationError> {
+    async fn read(&mut self) -> Result<(Inventory, Event, u64), ReservationError> {
         let event = self.stores.catalogue(self.event_id).await?;
         let loaded = self.refresh().await?;
         Ok((loaded.inventory.clone(), event, loaded.version))
-    }
-
-    async fn release(
-        &mut self,
-        reservation_id: ReservationId,
-    ) -> Result<Result<(), InventoryError>, ReservationError> {
-        self.decide_and_append(|loaded| {
-            match loaded.inventory.release_hold(reservation_id, Utc::now()) {
-                Ok(events) => (events, Ok(())),
-                Err(refusal) => (Vec::new(), Err(refusal)),
-            }
-        })
-        .await
     }
 
     /// Decides `jobs` in order, each on the state the ones before it leave, and appends
     /// all their events at once. During a sale, checkouts and payments queue up behind
     /// the holds; one append each would cap them at what one hot stream takes (about
     /// 700 appends/s, design notes section 5), whatever the batching of holds gains.
-    async fn decide_batch(&mut self, jobs: Vec<(Decision, DecisionReply)>) {
+    async fn decide_batch(&mut self, jobs: Vec<(InventoryCommand, DecisionReply)>) {
         if jobs.is_empty() {
             return;
         }
-        let (decisions, replies): (Vec<_>, Vec<_>) = jobs.into_iter().unzip();
+        let (commands, replies): (Vec<_>, Vec<_>) = jobs.into_iter().unzip();
         let outcomes = self
-            .decide_and_append(|loaded| decide_all(loaded, &decisions))
+            .decide_and_append(|loaded| decide_all(loaded, &commands))
             .await;
         answer_all(replies, outcomes);
     }
-
-    async fn expire(&mut self) -> Result<usize, ReservationError> {
-        self.decide_and_append(|loaded| {
-            let events = loaded.inventory.expire_holds(Utc::now());
-            let expired = events
-                .iter()
-                .map(|event| match event {
-                    InventoryEvent::HoldsExpired {
-                        reservation_ids, ..
-                    } => reservation_ids.len(),
-                    _ => 0,
-                })
-                .sum();
-            (events, expired)
-        })
-        .await
-    }
 }
 
-/// Each decision's outcome: its events with the inventory's version in the log after
-/// them, or its refusal; and all their events, to append at once. A refused decision
-/// appends nothing and does not stop the others.
-fn decide_all(loaded: &Loaded, decisions: &[Decision]) -> (Vec<InventoryEvent>, Vec<Decided>) {
+/// Each command's outcome: its events with the inventory's version in the log after
+/// them, or its refusal; and all their events, to append at once. A refused command
+/// appends nothing and does not stop the others. Every command is decided now, whenever
+/// it was asked: one that waited in the queue or lost a race is judged on the state and
+/// the time it is decided on.
+fn decide_all(
+    loaded: &Loaded,
+    commands: &[InventoryCommand],
+) -> (Vec<InventoryEvent>, Vec<Decided>) {
     let now = Utc::now();
     // The loaded state moves only with what was appended, so later decisions of the batch
     // are decided on a copy that the earlier ones' events move forward. A batch of one
     // needs no copy.
-    let mut ahead = (decisions.len() > 1).then(|| loaded.inventory.clone());
+    let mut ahead = (commands.len() > 1).then(|| loaded.inventory.clone());
     let mut appended = Vec::new();
-    let mut outcomes = Vec::with_capacity(decisions.len());
-    for decision in decisions {
+    let mut outcomes = Vec::with_capacity(commands.len());
+    for command in commands {
         let current = ahead.as_ref().unwrap_or(&loaded.inventory);
-        match decision(current, now) {
+        // Cloned: the commands are decided again if the append loses a race.
+        match current.decide(command.clone().at(now)) {
             Ok(events) => {
                 if let Some(ahead) = ahead.as_mut() {
                     for event in &events {
-                        carneau_domain::Decide::evolve(ahead, event.clone());
+                        ahead.evolve(event.clone());
                     }
                 }
                 appended.extend(events.iter().cloned());
@@ -286,12 +252,6 @@ fn answer_all<T>(
 fn fail_job(job: DeskJob, error: ReservationError) {
     match job {
         DeskJob::Hold(_, reply) => {
-            let _ = reply.send(Err(error));
-        }
-        DeskJob::Release(_, reply) => {
-            let _ = reply.send(Err(error));
-        }
-        DeskJob::Expire(reply) => {
             let _ = reply.send(Err(error));
         }
         DeskJob::Read(reply) => {
