@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use carneau_commands::reservations::guard::ReservationGuard;
 use carneau_domain::ids::{EventId, OrderId, ReservationId, TicketTypeId};
-use carneau_domain::inventory::{HoldLine, Quantity};
+use carneau_domain::inventory::{HoldLine, InventoryCommand, Quantity};
 use chrono::{DateTime, TimeDelta, Utc};
 use fred::prelude::KeysInterface;
 use reqwest::StatusCode;
@@ -615,13 +615,16 @@ async fn a_guard_that_fails_to_follow_a_return_is_rebuilt_from_the_log() {
         quantity: Quantity::parse(4).unwrap(),
     }];
     let (_, catalogue) = reservations.inventory(event_id).await.unwrap();
-    let sell_lines = lines.clone();
     let sold = reservations
         .decide(
             event_id,
-            Box::new(move |inventory, now| {
-                inventory.sell_hold(&catalogue, reservation_id, order_id, &sell_lines, now)
-            }),
+            InventoryCommand::SellHold {
+                event: Box::new(catalogue),
+                reservation_id,
+                order_id,
+                lines: lines.clone(),
+                now: Utc::now(),
+            },
         )
         .await
         .unwrap()
@@ -647,7 +650,12 @@ async fn a_guard_that_fails_to_follow_a_return_is_rebuilt_from_the_log() {
     let returned = reservations
         .decide(
             event_id,
-            Box::new(move |inventory, now| Ok(inventory.return_tickets(order_id, 1, &lines, now))),
+            InventoryCommand::ReturnTickets {
+                order_id,
+                refund_number: 1,
+                lines,
+                now: Utc::now(),
+            },
         )
         .await
         .unwrap()
@@ -823,9 +831,13 @@ impl GuardLeftBehind {
             .reservations
             .decide(
                 event_id,
-                Box::new(move |inventory, now| {
-                    inventory.sell_hold(&catalogue, reservation_id, order_id, &lines, now)
-                }),
+                InventoryCommand::SellHold {
+                    event: Box::new(catalogue),
+                    reservation_id,
+                    order_id,
+                    lines,
+                    now: Utc::now(),
+                },
             )
             .await
             .unwrap()
@@ -839,9 +851,12 @@ impl GuardLeftBehind {
             .reservations
             .decide(
                 event_id,
-                Box::new(move |inventory, now| {
-                    Ok(inventory.return_tickets(order_id, 1, &lines, now))
-                }),
+                InventoryCommand::ReturnTickets {
+                    order_id,
+                    refund_number: 1,
+                    lines,
+                    now: Utc::now(),
+                },
             )
             .await
             .unwrap()
@@ -976,10 +991,13 @@ async fn concurrent_sales_are_decided_in_order_and_never_oversell() {
                 reservations
                     .decide(
                         event_id,
-                        Box::new(move |inventory, now| {
-                            let lines = std::slice::from_ref(&line);
-                            inventory.sell_hold(&catalogue, reservation_id, order_id, lines, now)
-                        }),
+                        InventoryCommand::SellHold {
+                            event: Box::new(catalogue),
+                            reservation_id,
+                            order_id,
+                            lines: vec![line],
+                            now: Utc::now(),
+                        },
                     )
                     .await
                     .unwrap()

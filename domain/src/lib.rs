@@ -9,6 +9,7 @@
 
 pub mod account;
 pub mod admission;
+pub mod aggregate;
 pub mod event;
 pub mod ids;
 pub mod inventory;
@@ -19,6 +20,7 @@ pub mod text;
 pub mod ticket_code;
 
 pub use admission::{Admission, AdmissionCommand, AdmissionError, AdmissionEvent};
+pub use aggregate::Decide;
 pub use event::{
     Capacity, Event, EventCatalogueEvent, EventCommand, EventDetails, EventDetailsChange,
     EventError, EventStatus, MaxPerOrder, SaleWindow, TicketType, TicketTypeChange, TimeZone,
@@ -30,7 +32,7 @@ pub use inventory::{
     Inventory, InventoryCommand, InventoryError, InventoryEvent, PlacedHold, Quantity,
 };
 pub use money::{Currency, Money};
-pub use provenance::{Actor, Cause, EventMetadata, PaymentProvider, Process};
+pub use provenance::{Actor, Cause, EventMetadata, Process};
 pub use text::{
     Description, InvalidValue, PersonName, TicketTypeName, Title, VenueAddress, VenueName,
 };

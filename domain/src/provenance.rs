@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::ids::{AccountId, ReservationId};
+use crate::order::PaymentProvider;
 
 /// Who caused a fact.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -61,7 +62,7 @@ impl std::fmt::Display for Actor {
             Self::Guest { reservation_id } => write!(f, "guest of reservation {reservation_id}"),
             Self::Process { process } => write!(f, "process {}", process.name()),
             Self::PaymentProvider { provider, event_id } => {
-                write!(f, "{} event {event_id}", provider.name())
+                write!(f, "{} event {event_id}", provider.as_str())
             }
         }
     }
@@ -99,26 +100,6 @@ impl Process {
             Self::HoldSweeper => "hold-sweeper",
             Self::Payments => "payments",
             Self::Test => "test",
-        }
-    }
-}
-
-/// The payment providers an order can be paid through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentProvider {
-    /// Stripe Checkout.
-    Stripe,
-    /// The built-in simulated provider of development and demos.
-    Simulated,
-}
-
-impl PaymentProvider {
-    /// Its name as recorded and shown.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Stripe => "stripe",
-            Self::Simulated => "simulated",
         }
     }
 }
@@ -269,7 +250,5 @@ mod tests {
     fn a_process_is_recorded_by_its_name() {
         let json = serde_json::to_value(Actor::process(Process::HoldSweeper)).unwrap();
         assert_eq!(json["process"], Process::HoldSweeper.name());
-        let json = serde_json::to_value(PaymentProvider::Stripe).unwrap();
-        assert_eq!(json, PaymentProvider::Stripe.name());
     }
 }

@@ -46,7 +46,7 @@ impl From<&Actor> for ActorView {
                 process: process.name().to_owned(),
             },
             Actor::PaymentProvider { provider, event_id } => Self::PaymentProvider {
-                provider: provider.name().to_owned(),
+                provider: provider.as_str().to_owned(),
                 event_id: event_id.clone(),
             },
         }

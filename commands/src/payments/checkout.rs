@@ -3,7 +3,7 @@
 use carneau_domain::account::EmailAddress;
 use carneau_domain::event::EventStatus;
 use carneau_domain::ids::{EventId, OrderId, ReservationId};
-use carneau_domain::inventory::{HoldStatus, InventoryError};
+use carneau_domain::inventory::{HoldStatus, InventoryCommand, InventoryError};
 use carneau_domain::order::{price_hold, Order, OrderCommand, PlacedOrder, PricingError};
 use chrono::{Duration, Utc};
 use tracing::instrument;
@@ -117,9 +117,11 @@ impl Payments {
             .reservations
             .decide(
                 request.event_id,
-                Box::new(move |inventory, now| {
-                    inventory.extend_hold(reservation_id, keep_until, now)
-                }),
+                InventoryCommand::ExtendHold {
+                    reservation_id,
+                    expires_at: keep_until,
+                    now,
+                },
             )
             .await?;
         if let Err(refusal) = extended {

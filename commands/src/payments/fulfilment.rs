@@ -2,6 +2,7 @@
 //! someone else after the hold lapsed, a refused late payment and its refund.
 
 use carneau_domain::ids::{OrderId, TicketId};
+use carneau_domain::inventory::InventoryCommand;
 use carneau_domain::order::{IssuedTicket, OrderCommand, OrderStatus};
 use chrono::Utc;
 use tracing::instrument;
@@ -28,14 +29,17 @@ impl Payments {
             .state;
         let lines = placed.hold_lines();
         let reservation_id = placed.reservation_id;
-        let sell_lines = lines.clone();
         let sold = self
             .reservations
             .decide(
                 placed.event_id,
-                Box::new(move |inventory, now| {
-                    inventory.sell_hold(&event, reservation_id, order_id, &sell_lines, now)
-                }),
+                InventoryCommand::SellHold {
+                    event: Box::new(event),
+                    reservation_id,
+                    order_id,
+                    lines,
+                    now: Utc::now(),
+                },
             )
             .await?;
         let now = Utc::now();

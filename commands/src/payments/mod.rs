@@ -81,7 +81,6 @@ impl From<CommandError<OrderError>> for PaymentError {
     }
 }
 
-
 /// Payments over the event store, the inventory and one payment gateway.
 pub struct Payments {
     orders: AggregateStore<Order>,

@@ -2,6 +2,7 @@
 //! may have been sent already), then the refunded tickets go back on sale.
 
 use carneau_domain::ids::{OrderId, TicketId};
+use carneau_domain::inventory::InventoryCommand;
 use carneau_domain::money::Money;
 use carneau_domain::order::{OrderCommand, OrderError, RefundReason};
 use chrono::Utc;
@@ -142,9 +143,12 @@ impl Payments {
             self.reservations
                 .decide(
                     placed.event_id,
-                    Box::new(move |inventory, now| {
-                        Ok(inventory.return_tickets(order_id, number, &lines, now))
-                    }),
+                    InventoryCommand::ReturnTickets {
+                        order_id,
+                        refund_number: number,
+                        lines,
+                        now: Utc::now(),
+                    },
                 )
                 .await?
                 .map_err(PaymentError::Hold)?;

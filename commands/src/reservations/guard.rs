@@ -8,6 +8,7 @@
 //! tag `{<event_id>}` so the guard works on a cluster too (the `layout` module names them).
 
 mod layout;
+mod terms;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -18,6 +19,7 @@ use fred::types::Value;
 use tracing::instrument;
 
 use layout::{decode_admission, encode_lines, merge_lines, EventKeys, Scripts};
+pub use terms::{Admission, Followed, GuardHold, GuardLine, GuardSnapshot, GuardStock, Replaced};
 
 /// How long a guard outlives its latest hold before Redis drops it as abandoned.
 pub const GUARD_IDLE_LIFETIME_MS: i64 = 24 * 60 * 60 * 1000;
@@ -44,100 +46,6 @@ pub enum GuardError {
     /// The caller asked for something that cannot be recorded.
     #[error("invalid reservation guard request: {0}")]
     InvalidRequest(&'static str),
-}
-
-/// Tickets of one type asked for in one hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GuardLine {
-    /// The kind of ticket.
-    pub ticket_type_id: TicketTypeId,
-    /// How many tickets of that kind.
-    pub quantity: u32,
-}
-
-/// The guard's answer to a hold request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Admission {
-    /// The hold is recorded in Redis.
-    Admitted,
-    /// This reservation already holds its tickets here (a retry): nothing was counted twice.
-    /// The retry's lines are not compared with the held ones.
-    AlreadyAdmitted,
-    /// Not enough tickets of one type are left; nothing was recorded.
-    SoldOut {
-        /// The first ticket type found short.
-        ticket_type_id: TicketTypeId,
-        /// How many tickets of it were still free.
-        available: u32,
-    },
-    /// The guard is loaded but does not know this ticket type: rebuild it with
-    /// [`ReservationGuard::replace`] if the log knows the type, else refuse the request.
-    UnknownTicketType {
-        /// The ticket type the guard does not know.
-        ticket_type_id: TicketTypeId,
-    },
-    /// The guard for this event is missing: rebuild it from the log, then retry.
-    NotLoaded,
-}
-
-/// Stock of one ticket type as the log knows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GuardStock {
-    /// The kind of ticket.
-    pub ticket_type_id: TicketTypeId,
-    /// How many tickets of it exist in total.
-    pub capacity: u32,
-    /// How many of them are paid for (no longer just held).
-    pub sold: u32,
-}
-
-/// One hold in flight as the log knows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GuardHold {
-    /// The reservation holding the tickets.
-    pub reservation_id: ReservationId,
-    /// What it holds.
-    pub lines: Vec<GuardLine>,
-    /// When the hold lapses, in Unix milliseconds.
-    pub expires_at_ms: i64,
-}
-
-/// Everything the guard needs to know about one event, rebuilt from the log.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct GuardSnapshot {
-    /// Capacity and sales of every ticket type of the event.
-    pub ticket_types: Vec<GuardStock>,
-    /// Holds in flight; lapsed ones are accepted and purged on the next admission.
-    pub holds: Vec<GuardHold>,
-    /// The version of the event's inventory in the log the snapshot was read at: the
-    /// facts up to it are counted, so following one of them in place is a no-op.
-    pub log_version: u64,
-}
-
-/// What the guard did with a payment fact it was asked to follow in place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Followed {
-    /// The guard counts the fact now.
-    Applied,
-    /// The guard counted it already: a repeat, or a snapshot read after the fact.
-    AlreadyCounted,
-    /// The guard for this event is missing (or was found broken and dropped).
-    NotLoaded,
-    /// The guard lacks what the fact starts from (the hold being sold or extended, the
-    /// sold tickets being returned, a ticket type), or the fact is older than every mark
-    /// it keeps ([`FOLLOWED_MARKS_KEPT`]) so it cannot tell whether it counted it: nothing
-    /// was changed, and the guard should be rebuilt from the log.
-    Disagrees,
-}
-
-/// What [`ReservationGuard::replace`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Replaced {
-    /// The snapshot is the guard now.
-    Installed,
-    /// The guard in place counts facts the snapshot was read before (it was installed from
-    /// a later read, or followed a later fact in place); it was kept. Read the log again.
-    Stale,
 }
 
 /// Admission filter for holds, kept in Redis under `prefix`.

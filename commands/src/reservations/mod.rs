@@ -4,11 +4,21 @@
 //! The path of a hold: [`service::Reservations::reserve`] asks the [`guard`] (Redis, fast,
 //! derived) and then the event's desk, which decides many requests against the
 //! log-backed inventory and appends them at once. [`sweeper`] records lapsed holds.
+//!
+//! - `service`: the facade callers use;
+//! - `desk`: one task per event batching decisions into few appends;
+//! - `event_log`: every read of and append to the event store;
+//! - `guard` and `guard_keeper`: the Redis guard, and keeping it in step with the log;
+//! - `refusal_reasons`: the catalogue's reason for a refusal the guard calls sold out;
+//! - `direct`: the unbatched baseline the benchmark compares against.
 
 mod desk;
-pub use desk::{Decision, FoundHold};
+pub use desk::FoundHold;
 mod direct;
+mod event_log;
 pub mod guard;
+mod guard_keeper;
+mod refusal_reasons;
 pub mod service;
 pub mod sweeper;
 

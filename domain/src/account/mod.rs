@@ -15,8 +15,6 @@ mod tests;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use cqrs_es::event_sink::EventSink;
-use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 pub use commands::AccountCommand;
@@ -26,6 +24,7 @@ pub use events::AccountEvent;
 pub use password::Password;
 pub use role::Role;
 
+use crate::aggregate::Decide;
 use crate::ids::{AccountId, EventId};
 use crate::text::PersonName;
 
@@ -143,26 +142,20 @@ impl Account {
     }
 }
 
-impl Aggregate for Account {
+crate::aggregate::aggregate!(Account);
+
+impl Decide for Account {
     const TYPE: &'static str = "Account";
     type Command = AccountCommand;
     type Event = AccountEvent;
     type Error = AccountError;
-    type Services = ();
 
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _services: &Self::Services,
-        sink: &EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        for event in self.decide(command)? {
-            sink.write(event, self).await;
-        }
-        Ok(())
+    fn decide(&self, command: Self::Command) -> Result<Vec<Self::Event>, Self::Error> {
+        // The inherent rules, kept where they are written.
+        Account::decide(self, command)
     }
 
-    fn apply(&mut self, event: Self::Event) {
+    fn evolve(&mut self, event: Self::Event) {
         match event {
             AccountEvent::AccountRegistered {
                 account_id,

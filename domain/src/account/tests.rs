@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use cqrs_es::test::TestFramework;
+use cqrs_es::Aggregate;
 use uuid::Uuid;
 
 use super::*;

@@ -18,14 +18,13 @@ mod events;
 mod tests;
 
 use chrono::{DateTime, Utc};
-use cqrs_es::event_sink::EventSink;
-use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 pub use commands::AdmissionCommand;
 pub use error::AdmissionError;
 pub use events::AdmissionEvent;
 
+use crate::aggregate::Decide;
 use crate::ids::{EventId, TicketId};
 use crate::order::TicketStanding;
 use crate::provenance::Actor;
@@ -88,26 +87,20 @@ impl Admission {
     }
 }
 
-impl Aggregate for Admission {
+crate::aggregate::aggregate!(Admission);
+
+impl Decide for Admission {
     const TYPE: &'static str = "Admission";
     type Command = AdmissionCommand;
     type Event = AdmissionEvent;
     type Error = AdmissionError;
-    type Services = ();
 
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _services: &Self::Services,
-        sink: &EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        for event in self.decide(command)? {
-            sink.write(event, self).await;
-        }
-        Ok(())
+    fn decide(&self, command: Self::Command) -> Result<Vec<Self::Event>, Self::Error> {
+        // The inherent rules, kept where they are written.
+        Admission::decide(self, command)
     }
 
-    fn apply(&mut self, event: Self::Event) {
+    fn evolve(&mut self, event: Self::Event) {
         match event {
             AdmissionEvent::TicketCheckedIn {
                 ticket_id,

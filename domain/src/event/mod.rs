@@ -14,8 +14,6 @@ mod tests;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use cqrs_es::event_sink::EventSink;
-use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 pub use commands::{EventCommand, EventDetailsChange, TicketTypeChange};
@@ -24,6 +22,7 @@ pub use error::EventError;
 pub use events::EventCatalogueEvent;
 pub use ticket_type::{Capacity, MaxPerOrder, SaleWindow, TicketType};
 
+use crate::aggregate::Decide;
 use crate::ids::{AccountId, EventId, TicketTypeId};
 use crate::money::Currency;
 
@@ -129,26 +128,20 @@ impl Event {
     }
 }
 
-impl Aggregate for Event {
+crate::aggregate::aggregate!(Event);
+
+impl Decide for Event {
     const TYPE: &'static str = "Event";
     type Command = EventCommand;
     type Event = EventCatalogueEvent;
     type Error = EventError;
-    type Services = ();
 
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _services: &Self::Services,
-        sink: &EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        for event in self.decide(command)? {
-            sink.write(event, self).await;
-        }
-        Ok(())
+    fn decide(&self, command: Self::Command) -> Result<Vec<Self::Event>, Self::Error> {
+        // The inherent rules, kept where they are written.
+        Event::decide(self, command)
     }
 
-    fn apply(&mut self, event: Self::Event) {
+    fn evolve(&mut self, event: Self::Event) {
         match event {
             EventCatalogueEvent::EventDrafted {
                 event_id,

@@ -68,3 +68,22 @@ pub enum InventoryCommand {
         now: DateTime<Utc>,
     },
 }
+
+impl InventoryCommand {
+    /// The same command decided at `now`. A command waits in the reservation desk's queue
+    /// and is decided again after losing a race to another process: it must be judged at
+    /// the time it is decided, or a hold that lapsed while it waited could be extended or
+    /// sold as if it still counted.
+    #[must_use]
+    pub fn at(mut self, at: DateTime<Utc>) -> Self {
+        match &mut self {
+            Self::PlaceHolds { now, .. }
+            | Self::ReleaseHold { now, .. }
+            | Self::ExpireHolds { now }
+            | Self::ExtendHold { now, .. }
+            | Self::SellHold { now, .. }
+            | Self::ReturnTickets { now, .. } => *now = at,
+        }
+        self
+    }
+}

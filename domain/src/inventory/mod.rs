@@ -25,8 +25,6 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
-use cqrs_es::event_sink::EventSink;
-use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 pub use commands::InventoryCommand;
@@ -35,6 +33,7 @@ pub use events::{InventoryEvent, PlacedHold};
 pub use quantity::Quantity;
 pub use request::{HoldDecision, HoldLine, HoldOutcome, HoldRequest};
 
+use crate::aggregate::Decide;
 use crate::event::Event;
 use crate::ids::{OrderId, ReservationId, TicketTypeId};
 
@@ -258,20 +257,20 @@ impl Inventory {
     }
 }
 
-impl Aggregate for Inventory {
+crate::aggregate::aggregate!(Inventory);
+
+impl Decide for Inventory {
     const TYPE: &'static str = "Inventory";
     type Command = InventoryCommand;
     type Event = InventoryEvent;
     type Error = InventoryError;
-    type Services = ();
 
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _services: &Self::Services,
-        sink: &EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        let events = match command {
+    /// The one decision path of the inventory: the event store's `handle`, the reservation
+    /// desk's batches and the tests all come through here. `PlaceHolds` answers only its
+    /// events; a caller that needs each request's outcome calls [`Inventory::decide_holds`],
+    /// which this runs.
+    fn decide(&self, command: InventoryCommand) -> Result<Vec<InventoryEvent>, InventoryError> {
+        Ok(match command {
             InventoryCommand::PlaceHolds {
                 event,
                 requests,
@@ -300,14 +299,10 @@ impl Aggregate for Inventory {
                 lines,
                 now,
             } => self.return_tickets(order_id, refund_number, &lines, now),
-        };
-        for event in events {
-            sink.write(event, self).await;
-        }
-        Ok(())
+        })
     }
 
-    fn apply(&mut self, event: Self::Event) {
+    fn evolve(&mut self, event: InventoryEvent) {
         match event {
             InventoryEvent::HoldsPlaced { holds } => {
                 for hold in holds {

@@ -22,8 +22,6 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
-use cqrs_es::event_sink::EventSink;
-use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 pub use commands::OrderCommand;
@@ -149,26 +147,20 @@ impl Order {
     }
 }
 
-impl Aggregate for Order {
+crate::aggregate::aggregate!(Order);
+
+impl crate::aggregate::Decide for Order {
     const TYPE: &'static str = "Order";
     type Command = OrderCommand;
     type Event = OrderEvent;
     type Error = OrderError;
-    type Services = ();
 
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _services: &Self::Services,
-        sink: &EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        for event in self.decide(command)? {
-            sink.write(event, self).await;
-        }
-        Ok(())
+    fn decide(&self, command: Self::Command) -> Result<Vec<Self::Event>, Self::Error> {
+        // The inherent rules, kept where they are written.
+        Order::decide(self, command)
     }
 
-    fn apply(&mut self, event: Self::Event) {
+    fn evolve(&mut self, event: Self::Event) {
         match event {
             OrderEvent::OrderPlaced(placed) => {
                 self.placed = Some(placed);

@@ -145,6 +145,20 @@ fn a_lapsed_hold_cannot_be_extended() {
 }
 
 #[test]
+fn a_command_that_waited_is_decided_at_the_time_it_is_decided() {
+    // Asked while the hold still counted, decided once it had lapsed: the later time wins.
+    let asked = InventoryCommand::ExtendHold {
+        reservation_id: rid(1),
+        expires_at: now() + minutes(40),
+        now: now() + minutes(9),
+    };
+    inventory_test()
+        .given(vec![hold(1, vec![line(vip(), 2)])])
+        .when(asked.at(now() + minutes(11)))
+        .then_expect_error(InventoryError::HoldExpired);
+}
+
+#[test]
 fn refunded_tickets_go_back_on_sale_once() {
     let returned = InventoryEvent::TicketsReturned {
         order_id: order(1),

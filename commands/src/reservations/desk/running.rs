@@ -1,0 +1,267 @@
+//! The desk's task: takes the jobs that queued while the previous append was in flight,
+//! decides them on the in-memory inventory and appends their events at once.
+
+use std::sync::Arc;
+
+use carneau_domain::event::Event;
+use carneau_domain::ids::{EventId, ReservationId};
+use carneau_domain::inventory::{
+    HoldOutcome, HoldRequest, HoldStatus, Inventory, InventoryCommand, InventoryEvent,
+};
+use carneau_domain::Decide;
+use chrono::Utc;
+use tokio::sync::{mpsc, oneshot};
+
+use super::{Decided, DecisionReply, DeskJob, FoundHold, DESK_IDLE_TIMEOUT, MAX_BATCH_REQUESTS};
+use crate::reservations::event_log::{Append, Loaded, Stores};
+use crate::reservations::ReservationError;
+
+/// How many times a batch is decided again after losing a race to another process.
+const MAX_APPEND_ATTEMPTS: usize = 20;
+
+/// One event's desk: its inventory in memory, as of the last append it saw.
+pub(super) struct Desk {
+    event_id: EventId,
+    stores: Arc<Stores>,
+    loaded: Option<Loaded>,
+}
+
+impl Desk {
+    pub(super) fn new(event_id: EventId, stores: Arc<Stores>) -> Self {
+        Self {
+            event_id,
+            stores,
+            loaded: None,
+        }
+    }
+
+    #[tracing::instrument(name = "reservation_desk", skip_all, fields(event_id = %self.event_id))]
+    pub(super) async fn run(mut self, mut inbox: mpsc::Receiver<DeskJob>) {
+        loop {
+            let first = match tokio::time::timeout(DESK_IDLE_TIMEOUT, inbox.recv()).await {
+                Ok(Some(job)) => job,
+                Ok(None) | Err(_) => break,
+            };
+            let mut holds = Vec::new();
+            let mut others = Vec::new();
+            let mut next = Some(first);
+            while let Some(job) = next.take() {
+                match job {
+                    DeskJob::Hold(request, reply) => holds.push((request, reply)),
+                    other => others.push(other),
+                }
+                if holds.len() < MAX_BATCH_REQUESTS {
+                    next = inbox.try_recv().ok();
+                }
+            }
+            if !holds.is_empty() {
+                self.place_holds(holds).await;
+            }
+            // Consecutive commands (releases, checkouts, payments, refunds, expiries) share
+            // one append, as holds do; reads keep their place in the order.
+            let mut decisions = Vec::new();
+            for job in others {
+                match job {
+                    DeskJob::Decide(command, reply) => decisions.push((command, reply)),
+                    other => {
+                        self.decide_batch(std::mem::take(&mut decisions)).await;
+                        self.handle_other(other).await;
+                    }
+                }
+            }
+            self.decide_batch(decisions).await;
+        }
+        // Close before dropping so no sender sees the desk as alive.
+        inbox.close();
+        while let Ok(job) = inbox.try_recv() {
+            fail_job(job, ReservationError::Unavailable);
+        }
+    }
+
+    /// The inventory as the log has it now, taken out of the desk: loaded if the desk has
+    /// none, else caught up with what others appended. Whoever takes it puts it back
+    /// unless something left it in doubt.
+    async fn take_current(&mut self) -> Result<Loaded, ReservationError> {
+        match self.loaded.take() {
+            None => self.stores.inventory(self.event_id).await,
+            Some(mut loaded) => {
+                self.stores.catch_up(self.event_id, &mut loaded).await?;
+                Ok(loaded)
+            }
+        }
+    }
+
+    /// The inventory as the log has it now, kept in the desk.
+    async fn refresh(&mut self) -> Result<&Loaded, ReservationError> {
+        let loaded = self.take_current().await?;
+        Ok(self.loaded.insert(loaded))
+    }
+
+    /// Decides on the current inventory with `decide`, which answers the events to append
+    /// and what to reply once they are appended; decides again on the caught-up inventory
+    /// after losing a race, up to [`MAX_APPEND_ATTEMPTS`] times.
+    async fn decide_and_append<T>(
+        &mut self,
+        mut decide: impl FnMut(&Loaded) -> (Vec<InventoryEvent>, T),
+    ) -> Result<T, ReservationError> {
+        for _ in 0..MAX_APPEND_ATTEMPTS {
+            // Out of the desk while the append is in flight: an append whose outcome is
+            // unknown (the connection dropped at commit) leaves it out, to be reloaded.
+            let mut loaded = self.take_current().await?;
+            let (events, answer) = decide(&loaded);
+            match self.stores.append(self.event_id, &mut loaded, events).await {
+                Ok(Append::Appended) => {
+                    self.loaded = Some(loaded);
+                    return Ok(answer);
+                }
+                Ok(Append::Conflict) => self.loaded = Some(loaded),
+                Err(error) => return Err(error),
+            }
+        }
+        tracing::warn!("gave up a batch of inventory decisions after repeated version conflicts");
+        Err(ReservationError::Busy)
+    }
+
+    /// Decides all `holds` against the current inventory and appends the outcome once.
+    async fn place_holds(
+        &mut self,
+        holds: Vec<(
+            HoldRequest,
+            oneshot::Sender<Result<HoldOutcome, ReservationError>>,
+        )>,
+    ) {
+        let (requests, replies): (Vec<_>, Vec<_>) = holds.into_iter().unzip();
+        let outcomes = match self.stores.catalogue(self.event_id).await {
+            Ok(event) => {
+                self.decide_and_append(|loaded| {
+                    let decision = loaded.inventory.decide_holds(&event, &requests, Utc::now());
+                    (decision.events, decision.outcomes)
+                })
+                .await
+            }
+            Err(error) => Err(error),
+        };
+        answer_all(replies, outcomes);
+    }
+
+    async fn handle_other(&mut self, job: DeskJob) {
+        match job {
+            DeskJob::Hold(..) | DeskJob::Decide(..) => {}
+            DeskJob::Find(reservation_id, reply) => {
+                let _ = reply.send(self.find(reservation_id).await);
+            }
+            DeskJob::Read(reply) => {
+                let _ = reply.send(self.read().await);
+            }
+        }
+    }
+
+    async fn find(
+        &mut self,
+        reservation_id: ReservationId,
+    ) -> Result<Option<FoundHold>, ReservationError> {
+        let inventory = &self.refresh().await?.inventory;
+        Ok(inventory
+            .hold_status(reservation_id, Utc::now())
+            .map(|status| FoundHold {
+                status,
+                hold: inventory
+                    .hold(reservation_id)
+                    .filter(|_| status == HoldStatus::Active)
+                    .cloned(),
+            }))
+    }
+
+    async fn read(&mut self) -> Result<(Inventory, Event, u64), ReservationError> {
+        let event = self.stores.catalogue(self.event_id).await?;
+        let loaded = self.refresh().await?;
+        Ok((loaded.inventory.clone(), event, loaded.version))
+    }
+
+    /// Decides `jobs` in order, each on the state the ones before it leave, and appends
+    /// all their events at once. During a sale, checkouts and payments queue up behind
+    /// the holds; one append each would cap them at what one hot stream takes (about
+    /// 700 appends/s, design notes section 5), whatever the batching of holds gains.
+    async fn decide_batch(&mut self, jobs: Vec<(InventoryCommand, DecisionReply)>) {
+        if jobs.is_empty() {
+            return;
+        }
+        let (commands, replies): (Vec<_>, Vec<_>) = jobs.into_iter().unzip();
+        let outcomes = self
+            .decide_and_append(|loaded| decide_all(loaded, &commands))
+            .await;
+        answer_all(replies, outcomes);
+    }
+}
+
+/// Each command's outcome: its events with the inventory's version in the log after
+/// them, or its refusal; and all their events, to append at once. A refused command
+/// appends nothing and does not stop the others. Every command is decided now, whenever
+/// it was asked: one that waited in the queue or lost a race is judged on the state and
+/// the time it is decided on.
+fn decide_all(
+    loaded: &Loaded,
+    commands: &[InventoryCommand],
+) -> (Vec<InventoryEvent>, Vec<Decided>) {
+    let now = Utc::now();
+    // The loaded state moves only with what was appended, so later decisions of the batch
+    // are decided on a copy that the earlier ones' events move forward. A batch of one
+    // needs no copy.
+    let mut ahead = (commands.len() > 1).then(|| loaded.inventory.clone());
+    let mut appended = Vec::new();
+    let mut outcomes = Vec::with_capacity(commands.len());
+    for command in commands {
+        let current = ahead.as_ref().unwrap_or(&loaded.inventory);
+        // Cloned: the commands are decided again if the append loses a race.
+        match current.decide(command.clone().at(now)) {
+            Ok(events) => {
+                if let Some(ahead) = ahead.as_mut() {
+                    for event in &events {
+                        ahead.evolve(event.clone());
+                    }
+                }
+                appended.extend(events.iter().cloned());
+                let version = loaded.version + appended.len() as u64;
+                outcomes.push(Ok((events, version)));
+            }
+            Err(refusal) => outcomes.push(Err(refusal)),
+        }
+    }
+    (appended, outcomes)
+}
+
+/// Sends each reply its outcome, or every reply the batch's error.
+fn answer_all<T>(
+    replies: Vec<oneshot::Sender<Result<T, ReservationError>>>,
+    outcomes: Result<Vec<T>, ReservationError>,
+) {
+    match outcomes {
+        Ok(outcomes) => {
+            for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                let _ = reply.send(Ok(outcome));
+            }
+        }
+        Err(error) => {
+            for reply in replies {
+                let _ = reply.send(Err(error.clone()));
+            }
+        }
+    }
+}
+
+fn fail_job(job: DeskJob, error: ReservationError) {
+    match job {
+        DeskJob::Hold(_, reply) => {
+            let _ = reply.send(Err(error));
+        }
+        DeskJob::Read(reply) => {
+            let _ = reply.send(Err(error));
+        }
+        DeskJob::Find(_, reply) => {
+            let _ = reply.send(Err(error));
+        }
+        DeskJob::Decide(_, reply) => {
+            let _ = reply.send(Err(error));
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Asking the guard to admit a hold request before the desk decides it, and what its
+//! answer means for the request.
+
+use carneau_domain::ids::EventId;
+use carneau_domain::inventory::{HoldRefusal, HoldRequest};
+use chrono::Utc;
+
+use super::facts::{guard_expiry_ms, guard_lines};
+use super::GuardKeeper;
+use crate::reservations::desk::Desks;
+use crate::reservations::guard::Admission;
+
+/// What the guard's answer means for a hold request.
+pub enum GuardVerdict {
+    /// This request's hold is now counted by the guard: it must be undone if the log
+    /// refuses the request.
+    Admitted,
+    /// The guard already counts a hold under this reservation id, placed by an earlier
+    /// request (a retry, or the same id with other tickets). That hold is not this
+    /// request's to undo: undoing it when the log refuses a reused id would drop the
+    /// guard's copy of a hold the log still has.
+    AlreadyAdmitted,
+    /// Refused without asking the log, for this reason.
+    Refused(HoldRefusal),
+    /// The guard could not answer (Redis down, in doubt, not rebuilt): the log decides alone.
+    Bypassed,
+}
+
+impl GuardKeeper {
+    /// Asks the guard; loads it from the log first if Redis lost it.
+    pub async fn admit(
+        &self,
+        desks: &Desks,
+        event_id: EventId,
+        request: &HoldRequest,
+    ) -> GuardVerdict {
+        if self.in_doubt(event_id).await {
+            return GuardVerdict::Bypassed;
+        }
+        let lines = guard_lines(&request.lines);
+        let expires_at_ms = guard_expiry_ms(request.expires_at);
+        for _ in 0..2 {
+            let now_ms = Utc::now().timestamp_millis();
+            let admission = self
+                .guard
+                .admit(
+                    event_id,
+                    request.reservation_id,
+                    &lines,
+                    expires_at_ms,
+                    now_ms,
+                )
+                .await;
+            match admission {
+                Ok(Admission::Admitted) => return GuardVerdict::Admitted,
+                Ok(Admission::AlreadyAdmitted) => return GuardVerdict::AlreadyAdmitted,
+                Ok(Admission::SoldOut {
+                    ticket_type_id,
+                    available,
+                }) => {
+                    let refusal = self
+                        .reasons
+                        .besides_stock(desks.stores(), event_id, request)
+                        .await
+                        .unwrap_or(HoldRefusal::SoldOut {
+                            ticket_type_id,
+                            available,
+                        });
+                    return GuardVerdict::Refused(refusal);
+                }
+                Ok(Admission::UnknownTicketType { ticket_type_id }) => {
+                    // Either no such ticket type (refused without touching the guard, so
+                    // bad requests cannot make us rebuild it) or one added since the guard
+                    // was loaded: reloading drops in-flight guard holds, which only lets the
+                    // log turn away a few more requests itself.
+                    let known = desks
+                        .stores()
+                        .catalogue(event_id)
+                        .await
+                        .map(|event| event.ticket_type(ticket_type_id).is_some());
+                    match known {
+                        Ok(false) => {
+                            return GuardVerdict::Refused(HoldRefusal::UnknownTicketType(
+                                ticket_type_id,
+                            ))
+                        }
+                        Ok(true) => {}
+                        Err(_) => return GuardVerdict::Bypassed,
+                    }
+                    if let Err(error) = self.load(desks, event_id, true).await {
+                        tracing::warn!(%error, "could not reload the reservation guard");
+                        return GuardVerdict::Bypassed;
+                    }
+                }
+                Ok(Admission::NotLoaded) => {
+                    if let Err(error) = self.load(desks, event_id, false).await {
+                        tracing::warn!(%error, "could not rebuild the reservation guard");
+                        return GuardVerdict::Bypassed;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "reservation guard unavailable; deciding from the log alone");
+                    return GuardVerdict::Bypassed;
+                }
+            }
+        }
+        GuardVerdict::Bypassed
+    }
+}

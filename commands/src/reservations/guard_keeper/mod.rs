@@ -1,0 +1,212 @@
+//! Keeping the Redis guard in step with the log over its life: built from the log when
+//! missing, followed in place as payments land, resynchronised when the log refuses what
+//! it admitted, and dropped (for the next request to rebuild) whenever it may be behind.
+//! The guard is derived state: the log wins whenever they disagree.
+
+mod admitting;
+mod facts;
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use carneau_domain::ids::{EventId, ReservationId};
+use carneau_domain::inventory::{HoldOutcome, HoldRefusal, InventoryEvent};
+
+pub use admitting::GuardVerdict;
+use facts::{follow_fact, guard_snapshot};
+
+use super::desk::Desks;
+use super::guard::{Followed, Replaced, ReservationGuard};
+use super::refusal_reasons::RefusalReasons;
+use super::ReservationError;
+
+/// How many times a rebuild reads the log again when the guard turned out to count facts
+/// the read missed (payments followed in place meanwhile), before dropping the guard.
+const GUARD_REBUILD_READS: usize = 3;
+
+/// The guard with what it takes to keep it in step with the log.
+pub struct GuardKeeper {
+    guard: ReservationGuard,
+    /// Events whose guard may have missed a fact of the log and could not be dropped
+    /// (Redis failed): not asked until dropped, which the next request or sweep retries.
+    to_drop: Mutex<HashSet<EventId>>,
+    /// Why the catalogue refuses what the guard only calls sold out.
+    reasons: RefusalReasons,
+}
+
+impl GuardKeeper {
+    /// Keeps `guard`.
+    pub fn new(guard: ReservationGuard) -> Self {
+        Self {
+            guard,
+            to_drop: Mutex::default(),
+            reasons: RefusalReasons::default(),
+        }
+    }
+
+    /// After the log decided a request the guard admitted: undo the guard's hold unless
+    /// the log holds it too, and resynchronise the guard when the log says sold out.
+    pub async fn reconcile(
+        &self,
+        desks: &Desks,
+        event_id: EventId,
+        reservation_id: ReservationId,
+        decided: &Result<HoldOutcome, ReservationError>,
+    ) {
+        let held = matches!(
+            decided,
+            Ok(HoldOutcome::Held { .. } | HoldOutcome::AlreadyHeld { .. })
+        );
+        if held {
+            return;
+        }
+        if let Err(error) = self.guard.release(event_id, reservation_id).await {
+            tracing::warn!(%error, "could not undo a guard hold the log refused");
+        }
+        if matches!(
+            decided,
+            Ok(HoldOutcome::Refused(HoldRefusal::SoldOut { .. }))
+        ) {
+            tracing::info!("guard admitted what the log refused; resynchronising it");
+            if let Err(error) = self.load(desks, event_id, true).await {
+                tracing::warn!(%error, "could not resynchronise the reservation guard");
+            }
+        }
+    }
+
+    /// Gives back in the guard a hold the log released.
+    pub async fn release(&self, event_id: EventId, reservation_id: ReservationId) {
+        if let Err(error) = self.guard.release(event_id, reservation_id).await {
+            // The guard's copy lapses with the hold; until then it only under-sells.
+            tracing::warn!(%error, "could not release a hold in the guard");
+        }
+    }
+
+    /// Makes the guard count payment facts the log just appended (`events`, the last of
+    /// them at `version`), one small atomic script per fact: a sale moves the hold's
+    /// tickets from held to sold, an extension moves the hold's expiry, a return takes
+    /// tickets off sold. Payments come in at tens per second in a flash sale, when the
+    /// guard holds thousands of holds: reinstalling it per payment would block Redis and
+    /// drop the guard holds of requests in flight. When the guard cannot follow (not
+    /// loaded, or it lacks the hold or the sold tickets the fact starts from), it is
+    /// rebuilt from the log: the slow path, but the log stays the only source of truth.
+    pub async fn follow(
+        &self,
+        desks: &Desks,
+        event_id: EventId,
+        events: &[InventoryEvent],
+        version: u64,
+    ) {
+        let first = version.saturating_sub(events.len() as u64) + 1;
+        for (log_version, event) in (first..).zip(events) {
+            match follow_fact(&self.guard, event_id, log_version, event).await {
+                Ok(Some(Followed::Applied | Followed::AlreadyCounted)) => {}
+                Ok(Some(Followed::NotLoaded | Followed::Disagrees) | None) => {
+                    tracing::info!(
+                        log_version,
+                        "the guard cannot follow a payment; rebuilding it"
+                    );
+                    if let Err(error) = self.load(desks, event_id, true).await {
+                        tracing::warn!(%error, "could not rebuild the reservation guard");
+                        self.drop_guard(event_id).await;
+                    }
+                    return;
+                }
+                Err(error) => {
+                    // The guard may have missed the fact: a missed return would keep its
+                    // tickets looking sold until the next rebuild, so make that rebuild
+                    // happen on the next request.
+                    tracing::warn!(%error, "could not update the reservation guard after a payment; dropping it");
+                    self.drop_guard(event_id).await;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Drops the event's guard and the catalogue state kept for refusal reasons after an
+    /// organiser changed the event (see `Reservations::catalogue_changed`).
+    pub async fn catalogue_changed(&self, event_id: EventId) {
+        self.reasons.forget(event_id);
+        self.drop_guard(event_id).await;
+    }
+
+    /// Retries dropping the guards that may be behind the log and that Redis failed to
+    /// drop (see [`Self::drop_guard`]). Returns how many remain.
+    pub async fn drop_doubtful(&self) -> usize {
+        let events: Vec<EventId> = self.doubtful().iter().copied().collect();
+        for event_id in events {
+            self.drop_guard(event_id).await;
+        }
+        self.doubtful().len()
+    }
+
+    /// Rebuilds the guard of `event_id` from the log (only if missing unless `replace`).
+    /// A replacement read before facts the guard followed in place meanwhile is not
+    /// installed: the log is read again, and after [`GUARD_REBUILD_READS`] such reads the
+    /// guard is dropped instead, for the next request to load.
+    async fn load(
+        &self,
+        desks: &Desks,
+        event_id: EventId,
+        replace: bool,
+    ) -> Result<(), ReservationError> {
+        for _ in 0..GUARD_REBUILD_READS {
+            let (inventory, event, version) = desks.read(event_id).await?;
+            let snapshot = guard_snapshot(&inventory, &event, version);
+            let installed = if replace {
+                self.guard
+                    .replace(event_id, &snapshot)
+                    .await
+                    .map_err(ReservationError::from)?
+                    == Replaced::Installed
+            } else {
+                self.guard
+                    .load_if_missing(event_id, &snapshot)
+                    .await
+                    .map_err(ReservationError::from)?;
+                true
+            };
+            if installed {
+                tracing::info!(replace, "reservation guard loaded from the log");
+                return Ok(());
+            }
+        }
+        tracing::info!("the guard kept following payments past every read of the log; dropping it");
+        self.drop_guard(event_id).await;
+        Ok(())
+    }
+
+    /// Drops the event's guard, which may be behind the log, so that the next request
+    /// rebuilds it. If Redis fails, the event is remembered: its guard is not asked until
+    /// a later request or sweep ([`Self::drop_doubtful`]) manages to drop it.
+    async fn drop_guard(&self, event_id: EventId) {
+        let dropped = self.guard.forget(event_id).await;
+        let mut to_drop = self.doubtful();
+        match dropped {
+            Ok(()) => {
+                to_drop.remove(&event_id);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "could not drop a reservation guard behind the log; bypassing it until dropped");
+                to_drop.insert(event_id);
+            }
+        }
+    }
+
+    /// Whether the event's guard must not be asked: it may be behind the log and could
+    /// not be dropped yet. Tries to drop it again first.
+    async fn in_doubt(&self, event_id: EventId) -> bool {
+        if !self.doubtful().contains(&event_id) {
+            return false;
+        }
+        self.drop_guard(event_id).await;
+        self.doubtful().contains(&event_id)
+    }
+
+    fn doubtful(&self) -> std::sync::MutexGuard<'_, HashSet<EventId>> {
+        self.to_drop
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
