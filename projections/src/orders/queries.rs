@@ -85,24 +85,6 @@ pub struct OrderView {
 const ORDER_COLUMNS: &str = "order_id, event_id, reservation_id, status, buyer_email, \
     total_minor, refunded_minor, currency, checkout_url, provider, placed_at, paid_at, account_id";
 
-/// One order; `None` when the read model does not have it (yet).
-pub async fn order(
-    pool: &PgPool,
-    order_id: Uuid,
-) -> anyhow::Result<Option<(OrderView, Option<Uuid>)>> {
-    let row = sqlx::query(&format!(
-        "SELECT {ORDER_COLUMNS} FROM orders WHERE order_id = $1"
-    ))
-    .bind(order_id)
-    .fetch_optional(pool)
-    .await
-    .context("reading an order")?;
-    let Some(row) = row else { return Ok(None) };
-    let account_id: Option<Uuid> = row.try_get("account_id")?;
-    let mut views = with_details(pool, vec![order_view(&row)?]).await?;
-    Ok(views.pop().map(|view| (view, account_id)))
-}
-
 /// The orders of a signed-in buyer, newest first (at most 200): those placed by the
 /// account, and guest orders to `verified_email` (lower case) when given.
 pub async fn orders_of_buyer(
