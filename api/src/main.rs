@@ -174,7 +174,7 @@ async fn create_account(
     let pool = database::connect(&config).await?;
     database::migrate(&pool).await?;
     let redis = state::connect_redis(&config).await?;
-    let state = AppState::new(pool.clone(), redis.clone(), config);
+    let state = AppState::new(pool.clone(), redis.clone(), config)?;
     let ensured = ensure_account(&state, email, name, password, &[role], Process::Cli).await;
     redis.quit().await.ok();
     pool.close().await;
@@ -215,7 +215,7 @@ async fn serve(config: Arc<Config>, demo_password: Option<Password>) -> anyhow::
     let pool = database::connect(&config).await?;
     database::migrate(&pool).await?;
     let redis = state::connect_redis(&config).await?;
-    let state = AppState::new(pool.clone(), redis.clone(), config.clone());
+    let state = AppState::new(pool.clone(), redis.clone(), config.clone())?;
     if let Some(password) = &demo_password {
         seed::seed_demo(&state, password).await?;
     }

@@ -30,6 +30,7 @@ impl OrderKeys {
     }
 
     fn mac(&self, order_id: OrderId) -> HmacSha256 {
+        // HMAC takes keys of any length (longer ones are hashed), so this cannot fail.
         let mut mac = HmacSha256::new_from_slice(self.secret.expose())
             .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
         mac.update(ORDER_KEY_CONTEXT);

@@ -94,7 +94,8 @@ async fn creates_an_admin_with_the_password_from_the_environment() {
         database.pool().clone(),
         redis.client().clone(),
         std::sync::Arc::new(config),
-    );
+    )
+    .unwrap();
     let email = EmailAddress::parse("boss@example.com").unwrap();
     let password = carneau_domain::account::Password::parse("first admin password").unwrap();
     let account_id = state

@@ -370,7 +370,7 @@ async fn with_redis_down_sessions_are_checked_in_postgres_and_revocation_still_h
     ]);
     let config = Arc::new(Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap());
     let dead_redis = carneau_api::state::redis_client(&config).unwrap();
-    let state = AppState::new(app.database.pool().clone(), dead_redis, config);
+    let state = AppState::new(app.database.pool().clone(), dead_redis, config).unwrap();
     let base_url = serve(carneau_api::router(state)).await;
     let get_me = |token: String| {
         let url = format!("{base_url}/me");

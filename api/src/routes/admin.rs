@@ -15,7 +15,7 @@ use crate::auth::{command_context, AdminSession, Principal};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::problem::responses::{NotFoundProblem, QueryProblems, RoleProblems, ServerProblems};
 use crate::problem::{ApiError, FieldError};
-use crate::routes::accounts::{accounts_problem, Me};
+use crate::routes::accounts::{accounts_problem, AccountRole, Me};
 use crate::state::AppState;
 
 /// The OpenAPI tag of these routes.
@@ -102,7 +102,7 @@ async fn change_role(
 #[utoipa::path(put, path = "/admin/accounts/{account_id}/roles/{role}", tag = TAG,
     security(("session_cookie" = []), ("session_bearer" = [])),
     params(("account_id" = uuid::Uuid, Path, description = "The account's id."),
-        ("role" = String, Path, description = "`organiser` or `admin`.")),
+        ("role" = AccountRole, Path, description = "The role.")),
     responses(
         (status = 200, description = "The account after the change.", body = Me),
         NotFoundProblem, RoleProblems, ServerProblems,
@@ -126,7 +126,7 @@ async fn grant_role(
 #[utoipa::path(delete, path = "/admin/accounts/{account_id}/roles/{role}", tag = TAG,
     security(("session_cookie" = []), ("session_bearer" = [])),
     params(("account_id" = uuid::Uuid, Path, description = "The account's id."),
-        ("role" = String, Path, description = "`organiser` or `admin`.")),
+        ("role" = AccountRole, Path, description = "The role.")),
     responses(
         (status = 200, description = "The account after the change.", body = Me),
         (status = 409, description = "An admin revoking their own admin role (`cannot-revoke-own-admin`).",

@@ -194,13 +194,22 @@ async fn check_in(
     }
 }
 
+// One value today; an enum so a scanner's generated types say which algorithms it
+// must support.
+/// How ticket codes are signed: `Ed25519` (RFC 8032).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum SignatureAlgorithm {
+    /// Ed25519 signatures (RFC 8032).
+    Ed25519,
+}
+
 /// What an offline scanner needs for one event.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ScannerKey {
     /// The event.
     pub event_id: Uuid,
-    /// Always `Ed25519`.
-    pub algorithm: String,
+    /// How codes are signed.
+    pub algorithm: SignatureAlgorithm,
     /// The event's public key: 32 bytes, base64url without padding.
     pub public_key: String,
     /// How a code is laid out and what the signature covers.
@@ -236,7 +245,7 @@ async fn scanner_key(
         carneau_projections::tickets::revoked_tickets(&state.pool, event_id.as_uuid()).await?;
     Ok(ApiJson(ScannerKey {
         event_id: event_id.as_uuid(),
-        algorithm: "Ed25519".to_owned(),
+        algorithm: SignatureAlgorithm::Ed25519,
         public_key: URL_SAFE_NO_PAD.encode(state.ticket_codes.verifying_key(event_id).to_bytes()),
         code_format: TICKET_CODE_FORMAT.to_owned(),
         revoked_ticket_ids: revoked,

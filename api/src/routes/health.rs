@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::StatusCode;
 use fred::prelude::ClientLike;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -33,19 +33,31 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(readyz))
 }
 
+/// What a probe that passed found: `alive` (liveness) or `ready` (readiness).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProbeState {
+    /// The liveness probe passed.
+    Alive,
+    /// The readiness probe passed.
+    Ready,
+}
+
 /// The answer of a probe that passed.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProbeStatus {
     /// `alive` for liveness, `ready` for readiness.
     #[schema(example = "ready")]
-    pub status: &'static str,
+    pub status: ProbeState,
 }
 
 /// Liveness: the process is up and serving HTTP.
 #[utoipa::path(get, path = "/healthz", tag = TAG,
     responses((status = 200, description = "The process is alive.", body = ProbeStatus)))]
 async fn healthz() -> ApiJson<ProbeStatus> {
-    ApiJson(ProbeStatus { status: "alive" })
+    ApiJson(ProbeStatus {
+        status: ProbeState::Alive,
+    })
 }
 
 /// Readiness: PostgreSQL and Redis answer and every embedded migration is applied.
@@ -76,7 +88,9 @@ async fn readyz(State(state): State<AppState>) -> Result<ApiJson<ProbeStatus>, A
         .filter_map(Result::err)
         .collect();
     if failures.is_empty() {
-        return Ok(ApiJson(ProbeStatus { status: "ready" }));
+        return Ok(ApiJson(ProbeStatus {
+            status: ProbeState::Ready,
+        }));
     }
     let names: Vec<&str> = failures.iter().map(|f| f.field.as_str()).collect();
     Err(ApiError::new(

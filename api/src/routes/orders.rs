@@ -15,7 +15,7 @@ use carneau_domain::ids::{OrderId, ReservationId};
 use carneau_domain::inventory::InventoryError;
 use carneau_domain::order::{Order, OrderError, OrderStatus};
 use carneau_projections::catalogue::MoneyView;
-use carneau_projections::orders::{OrderLineView, OrderTicketView, OrderView};
+use carneau_projections::orders::{OrderLineView, OrderTicketStatus, OrderTicketView, OrderView};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -261,7 +261,7 @@ pub(crate) fn order_view(order: &Order) -> Option<OrderView> {
         order_id: placed.order_id.as_uuid(),
         event_id: placed.event_id.as_uuid(),
         reservation_id: placed.reservation_id.as_uuid(),
-        status: status.as_str().to_owned(),
+        status: status.into(),
         email: placed.buyer_email.to_string(),
         lines: placed
             .lines
@@ -291,18 +291,17 @@ pub(crate) fn order_view(order: &Order) -> Option<OrderView> {
                 ticket_id: ticket.ticket_id.as_uuid(),
                 ticket_type_id: ticket.ticket_type_id.as_uuid(),
                 status: if order.is_refunded(ticket.ticket_id) {
-                    "refunded"
+                    OrderTicketStatus::Refunded
                 } else {
-                    "valid"
-                }
-                .to_owned(),
+                    OrderTicketStatus::Valid
+                },
                 // Only the buyer's routes show them (with or without the key).
                 qr_svg_url: None,
                 qr_png_url: None,
             })
             .collect(),
         checkout_url: (status == OrderStatus::AwaitingPayment).then(|| placed.checkout_url.clone()),
-        provider: placed.provider.as_str().to_owned(),
+        provider: placed.provider.into(),
         created_at: placed.placed_at,
         paid_at: order.paid_at(),
     })

@@ -55,6 +55,34 @@ pub struct ReserveRequest {
     pub lines: Vec<ReservationLine>,
 }
 
+// `sold` was missing from the documented values while this was a string, though a paid
+// reservation has always answered with it.
+/// Where a reservation's hold stands: `held` until `expires_at`, `released` by the
+/// buyer, `expired` unpaid, or `sold` (paid for).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReservationStatus {
+    /// Its tickets are held until `expires_at`.
+    Held,
+    /// The buyer gave the tickets back.
+    Released,
+    /// It lapsed unpaid.
+    Expired,
+    /// It was paid for: its tickets are sold.
+    Sold,
+}
+
+impl From<HoldStatus> for ReservationStatus {
+    fn from(status: HoldStatus) -> Self {
+        match status {
+            HoldStatus::Active => Self::Held,
+            HoldStatus::Released => Self::Released,
+            HoldStatus::Expired => Self::Expired,
+            HoldStatus::Sold => Self::Sold,
+        }
+    }
+}
+
 /// A reservation and the state of its hold.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReservationView {
@@ -62,9 +90,9 @@ pub struct ReservationView {
     pub id: Uuid,
     /// The event the tickets are for.
     pub event_id: Uuid,
-    /// `held`, `released` or `expired`.
+    /// Where the hold stands.
     #[schema(example = "held")]
-    pub status: &'static str,
+    pub status: ReservationStatus,
     /// What is held (empty once the hold has ended).
     pub lines: Vec<ReservationLine>,
     /// When the hold lapses (absent once it has ended).
@@ -154,7 +182,7 @@ async fn reserve(
     let view = ReservationView {
         id: reservation_id.as_uuid(),
         event_id: event_id.as_uuid(),
-        status: "held",
+        status: ReservationStatus::Held,
         lines: lines.iter().map(line_view).collect(),
         expires_at: Some(expires_at),
         token: Some(state.reservation_tokens.issue(event_id, reservation_id)),
@@ -192,12 +220,7 @@ async fn get_reservation(
     Ok(ApiJson(ReservationView {
         id: reservation_id.as_uuid(),
         event_id: event_id.as_uuid(),
-        status: match status {
-            HoldStatus::Active => "held",
-            HoldStatus::Released => "released",
-            HoldStatus::Expired => "expired",
-            HoldStatus::Sold => "sold",
-        },
+        status: status.into(),
         lines: hold
             .map(|hold| hold.lines().iter().map(line_view).collect())
             .unwrap_or_default(),

@@ -174,6 +174,16 @@ async fn ticket_qr_png(
     rendered(&state, ticket_id, viewer, false).await
 }
 
+/// Whether a buyer's ticket still admits: `valid`, or `revoked` (refunded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketState {
+    /// It admits its holder.
+    Valid,
+    /// It was refunded and no longer admits.
+    Revoked,
+}
+
 /// One ticket of a buyer.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TicketJson {
@@ -193,9 +203,9 @@ pub struct TicketJson {
     pub ticket_type_id: Uuid,
     /// The ticket type's name.
     pub ticket_type_name: String,
-    /// `valid` or `revoked` (refunded).
+    /// Whether it still admits.
     #[schema(example = "valid")]
-    pub state: &'static str,
+    pub state: TicketState,
     /// When it was checked in at the door, if it was.
     pub checked_in_at: Option<DateTime<Utc>>,
     /// Its QR code as SVG, relative to the API (`/tickets/{id}/qr.svg`); the session
@@ -233,9 +243,9 @@ impl From<TicketView> for TicketJson {
             qr_svg_url: urls.svg,
             qr_png_url: urls.png,
             state: if ticket.revoked_at.is_some() {
-                "revoked"
+                TicketState::Revoked
             } else {
-                "valid"
+                TicketState::Valid
             },
             ticket_id: ticket.ticket_id,
             order_id: ticket.order_id,

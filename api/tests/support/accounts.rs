@@ -162,6 +162,7 @@ pub async fn organiser_on(
         database.pool().clone(),
         redis.client().clone(),
         std::sync::Arc::new(config),
-    );
+    )
+    .unwrap();
     create_account(&state, "organiser", &[Role::Organiser]).await
 }

@@ -80,7 +80,8 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
         database.pool().clone(),
         redis.client().clone(),
         Arc::new(config),
-    );
+    )
+    .unwrap();
     let mail = Arc::new(accounts::CapturedLinks::default());
     state.verification_links = carneau_api::verification_mail::VerificationLinks::new(mail.clone());
     // Dropped with the app, which stops the projectors.

@@ -18,13 +18,13 @@ import { browserApi, call } from "@/lib/api/browser";
 import { fieldErrors, failureMessage, type Failure } from "@/lib/api/problem";
 import type { EventDetail, Reservation } from "@/lib/api/types";
 import { formatEventTime, formatMoney } from "@/lib/format";
-import { endHold, holdEnding, holdToken } from "@/lib/holds";
+import { endHold, holdEnding, holdToken, type HoldEnding } from "@/lib/holds";
 
 type State =
   | { phase: "loading" }
   | { phase: "failed"; failure: Failure }
   | { phase: "ready"; reservation: Reservation; event: EventDetail | null }
-  | { phase: "ended"; status: "expired" | "released"; eventId: string };
+  | { phase: "ended"; status: HoldEnding["ended"]; eventId: string };
 
 /** A live hold: what is held, the countdown to its expiry, the buyer's email, on to payment. */
 export function HoldView({ reservationId }: { reservationId: string }) {

@@ -17,10 +17,13 @@ import type { EventDetail } from "@/lib/api/types";
 import { formatEventTime, formatMoney } from "@/lib/format";
 import { forgetHoldToken } from "@/lib/holds";
 import { isPending, viaProxy } from "@/lib/orders";
-import type { Order } from "@/lib/api/types";
+import type { Order, OrderStatus } from "@/lib/api/types";
 
 // While the provider's confirmation travels (webhook or simulated page), look again.
 const POLL_MS = 1500;
+
+// Typed, so a misspelt or retired status here fails typecheck instead of never matching.
+const UNPAID: readonly OrderStatus[] = ["awaiting_payment", "cancelled", "expired"];
 
 type State = { phase: "loading" } | { phase: "failed"; failure: Failure } | { phase: "ready"; order: Order };
 
@@ -79,7 +82,7 @@ export function OrderView({ orderId, orderKey, cancelled }: { orderId: string; o
     </Button>
   );
 
-  if (cancelled && ["awaiting_payment", "cancelled", "expired"].includes(order.status)) {
+  if (cancelled && UNPAID.includes(order.status)) {
     return (
       <StateScreen
         kind="failed"

@@ -1,5 +1,6 @@
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
+import type { OrderTicketStatus } from "@/lib/api/types";
 
 /**
  * One ticket with its QR code, drawn at least 240 px wide so a door scanner reads it from
@@ -16,7 +17,7 @@ export function TicketCard({
   qrSrc?: string;
   title: string;
   subtitle?: string;
-  status: string;
+  status: OrderTicketStatus;
   index: number;
 }) {
   const valid = status === "valid";

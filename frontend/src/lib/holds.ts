@@ -1,5 +1,7 @@
 "use client";
 
+import type { ReservationStatus } from "@/lib/api/types";
+
 /**
  * A guest's reservation token (the API returns it once, with the hold). It proves ownership
  * of the hold, so it is kept in this browser's local storage, keyed by reservation: the
@@ -13,7 +15,7 @@ const KEY = (reservationId: string) => `${PREFIX}${reservationId}`;
 const KEEP_AT_MOST_MS = 24 * 3600 * 1000;
 
 /** How a hold ended without payment. */
-export type HoldEnding = { ended: "expired" | "released"; eventId: string };
+export type HoldEnding = { ended: Extract<ReservationStatus, "expired" | "released">; eventId: string };
 
 type Stored = { savedAt: number } & ({ token: string } | HoldEnding);
 

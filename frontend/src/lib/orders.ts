@@ -1,18 +1,7 @@
-import type { Order } from "@/lib/api/types";
+import type { Order, OrderStatus } from "@/lib/api/types";
 
 /** An order as `GET /orders/{id}` and the order lists answer (generated from the spec). */
-export type { Order };
-
-export type OrderStatus =
-  | "awaiting_payment"
-  | "payment_pending"
-  | "payment_received"
-  | "paid"
-  | "partially_refunded"
-  | "refunded"
-  | "expired"
-  | "cancelled"
-  | "payment_refused";
+export type { Order, OrderStatus };
 
 const LABELS: Record<OrderStatus, string> = {
   awaiting_payment: "Awaiting payment",
@@ -26,8 +15,8 @@ const LABELS: Record<OrderStatus, string> = {
   payment_refused: "Payment refused",
 };
 
-export function orderStatusLabel(status: string): string {
-  return LABELS[status as OrderStatus] ?? status;
+export function orderStatusLabel(status: OrderStatus): string {
+  return LABELS[status];
 }
 
 /**
@@ -39,6 +28,6 @@ export function viaProxy(apiRelativeUrl: string): string {
 }
 
 /** Still on its way to paid: the page keeps looking. */
-export function isPending(status: string): boolean {
+export function isPending(status: OrderStatus): boolean {
   return status === "awaiting_payment" || status === "payment_pending" || status === "payment_received";
 }

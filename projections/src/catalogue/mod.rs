@@ -10,6 +10,6 @@ pub use organiser::{organiser_events, OrganiserEventSummary, MAX_ORGANISER_EVENT
 pub use projector::CatalogueProjector;
 pub use queries::{event_detail, listing, ListingCursor, ListingFilter, MAX_PAGE_SIZE};
 pub use views::{
-    EventDetail, EventListingPage, EventSummary, MoneyView, TicketAvailability, TicketTypeView,
-    VenueView,
+    EventDetail, EventListingPage, EventStatus, EventSummary, MoneyView, TicketAvailability,
+    TicketTypeView, VenueView,
 };

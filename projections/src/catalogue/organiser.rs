@@ -1,10 +1,13 @@
 //! The organiser's view of the catalogue: every event they own, drafts included.
 
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use utoipa::ToSchema;
 use uuid::Uuid;
+
+use super::EventStatus;
 
 /// Most events one "my events" answer lists.
 pub const MAX_ORGANISER_EVENTS: i64 = 500;
@@ -14,9 +17,9 @@ pub const MAX_ORGANISER_EVENTS: i64 = 500;
 pub struct OrganiserEventSummary {
     /// The event's id.
     pub id: Uuid,
-    /// `draft`, `published` or `cancelled`.
+    /// Where the event stands.
     #[schema(example = "draft")]
-    pub status: String,
+    pub status: EventStatus,
     /// Title shown to buyers.
     pub title: String,
     /// Name of the venue.
@@ -50,6 +53,7 @@ pub async fn organiser_events(
     .bind(organiser)
     .bind(MAX_ORGANISER_EVENTS)
     .fetch_all(pool)
-    .await?;
+    .await
+    .context("reading an organiser's events")?;
     Ok(events)
 }

@@ -207,7 +207,9 @@ pub async fn event_detail(
 
     Ok(Some(EventDetail {
         id: row.try_get("event_id")?,
-        status: row.try_get("status")?,
+        status: row
+            .try_get("status")
+            .context("reading the status of an event in catalogue_events")?,
         title: row.try_get("title")?,
         description: row.try_get("description")?,
         venue: VenueView {

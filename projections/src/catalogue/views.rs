@@ -5,6 +5,59 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+// An enum rather than text so the OpenAPI document lists the values and clients can
+// check their comparisons; read from the `catalogue_events.status` column, whose text
+// matches the wire names.
+/// Where an event stands: `draft` (seen only by its organiser), `published` (on sale
+/// within each ticket type's sale window) or `cancelled`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum EventStatus {
+    /// Being prepared; not on sale, seen only by its organiser.
+    Draft,
+    /// On sale (within each ticket type's sale window).
+    Published,
+    /// Called off.
+    Cancelled,
+}
+
+impl EventStatus {
+    /// The status's name on the wire and in the read model.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl From<carneau_domain::event::EventStatus> for EventStatus {
+    fn from(status: carneau_domain::event::EventStatus) -> Self {
+        use carneau_domain::event::EventStatus as Domain;
+        match status {
+            Domain::Draft => Self::Draft,
+            Domain::Published => Self::Published,
+            Domain::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+/// Compares with the wire name, so callers holding JSON text (tests, mostly) can compare.
+impl PartialEq<str> for EventStatus {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+/// Compares with the wire name, like `PartialEq<str>`.
+impl PartialEq<&str> for EventStatus {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// An amount of money in the currency's minor unit (cents for EUR), never a float.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct MoneyView {
@@ -92,9 +145,9 @@ pub struct TicketAvailability {
 pub struct EventDetail {
     /// The event's id.
     pub id: Uuid,
-    /// `draft`, `published` or `cancelled`.
+    /// Where the event stands.
     #[schema(example = "published")]
-    pub status: String,
+    pub status: EventStatus,
     /// Title shown to buyers.
     pub title: String,
     /// Description shown to buyers.

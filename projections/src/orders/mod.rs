@@ -7,6 +7,6 @@ mod queries;
 
 pub use projector::OrdersProjector;
 pub use queries::{
-    event_sales, order, orders_of_buyer, orders_of_event, work, EventSales, OrderLineView,
-    OrderTicketView, OrderView, PaymentsWork, TicketTypeSales,
+    event_sales, orders_of_buyer, orders_of_event, work, EventSales, OrderLineView, OrderStatus,
+    OrderTicketStatus, OrderTicketView, OrderView, PaymentProvider, PaymentsWork, TicketTypeSales,
 };

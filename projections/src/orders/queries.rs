@@ -12,6 +12,86 @@ use uuid::Uuid;
 
 use crate::catalogue::MoneyView;
 
+// Enums rather than text so the OpenAPI document lists the values and clients can check
+// their comparisons; read from the `orders` and `order_tickets` columns, whose text
+// matches the wire names.
+/// Where an order stands: `awaiting_payment`, `payment_pending` (a bank payment
+/// settling), `payment_received` (tickets on their way), `paid`, `partially_refunded`,
+/// `refunded`, `payment_refused` (paid after the hold lapsed with no tickets left;
+/// refunded automatically), `expired` or `cancelled`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Checkout started; the buyer has not paid yet.
+    AwaitingPayment,
+    /// The buyer completed checkout; a bank payment is settling.
+    PaymentPending,
+    /// The provider says paid; tickets are on their way.
+    PaymentReceived,
+    /// Paid, tickets issued.
+    Paid,
+    /// Some tickets were refunded.
+    PartiallyRefunded,
+    /// Every ticket (or the whole late payment) was refunded.
+    Refunded,
+    /// Paid after the hold lapsed with no tickets left; refunded automatically.
+    PaymentRefused,
+    /// The checkout session expired unpaid.
+    Expired,
+    /// The buyer cancelled, or the payment failed.
+    Cancelled,
+}
+
+impl From<carneau_domain::order::OrderStatus> for OrderStatus {
+    fn from(status: carneau_domain::order::OrderStatus) -> Self {
+        use carneau_domain::order::OrderStatus as Domain;
+        match status {
+            Domain::AwaitingPayment => Self::AwaitingPayment,
+            Domain::PaymentPending => Self::PaymentPending,
+            Domain::PaymentReceived => Self::PaymentReceived,
+            Domain::Paid => Self::Paid,
+            Domain::PartiallyRefunded => Self::PartiallyRefunded,
+            Domain::Refunded => Self::Refunded,
+            Domain::PaymentRefused => Self::PaymentRefused,
+            Domain::Expired => Self::Expired,
+            Domain::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+/// Whether a ticket of an order still admits: `valid`, or `refunded`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum OrderTicketStatus {
+    /// It admits its holder.
+    Valid,
+    /// It was refunded and no longer admits.
+    Refunded,
+}
+
+/// Who takes an order's payment: `stripe`, or `simulated` (no Stripe keys configured).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum PaymentProvider {
+    /// Stripe Checkout.
+    Stripe,
+    /// The built-in simulated checkout (no Stripe keys configured).
+    Simulated,
+}
+
+impl From<carneau_domain::order::PaymentProvider> for PaymentProvider {
+    fn from(provider: carneau_domain::order::PaymentProvider) -> Self {
+        use carneau_domain::order::PaymentProvider as Domain;
+        match provider {
+            Domain::Stripe => Self::Stripe,
+            Domain::Simulated => Self::Simulated,
+        }
+    }
+}
+
 /// Some tickets of one type in an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct OrderLineView {
@@ -32,9 +112,9 @@ pub struct OrderTicketView {
     pub ticket_id: Uuid,
     /// Its type.
     pub ticket_type_id: Uuid,
-    /// `valid` or `refunded`.
+    /// Whether it still admits.
     #[schema(example = "valid")]
-    pub status: String,
+    pub status: OrderTicketStatus,
     /// Its QR code as SVG, relative to the API: `/tickets/{id}/qr.svg`, with the order's
     /// `?key=` when the order was opened by its link. Only in the buyer's views
     /// (`GET /orders/{id}`, `GET /me/orders`); the API fills it in.
@@ -56,12 +136,9 @@ pub struct OrderView {
     pub event_id: Uuid,
     /// The reservation it pays for.
     pub reservation_id: Uuid,
-    /// `awaiting_payment`, `payment_pending` (a bank payment settling), `payment_received`
-    /// (tickets on their way), `paid`,
-    /// `partially_refunded`, `refunded`, `payment_refused` (paid after the hold lapsed
-    /// with no tickets left; refunded automatically), `expired` or `cancelled`.
+    /// Where the order stands.
     #[schema(example = "paid")]
-    pub status: String,
+    pub status: OrderStatus,
     /// Where the tickets go.
     pub email: String,
     /// What was bought.
@@ -74,8 +151,8 @@ pub struct OrderView {
     pub tickets: Vec<OrderTicketView>,
     /// Where to pay, while payment is awaited.
     pub checkout_url: Option<String>,
-    /// `stripe` or `simulated`.
-    pub provider: String,
+    /// Who takes the payment.
+    pub provider: PaymentProvider,
     /// When checkout started.
     pub created_at: DateTime<Utc>,
     /// When the payment was recorded.
@@ -84,24 +161,6 @@ pub struct OrderView {
 
 const ORDER_COLUMNS: &str = "order_id, event_id, reservation_id, status, buyer_email, \
     total_minor, refunded_minor, currency, checkout_url, provider, placed_at, paid_at, account_id";
-
-/// One order; `None` when the read model does not have it (yet).
-pub async fn order(
-    pool: &PgPool,
-    order_id: Uuid,
-) -> anyhow::Result<Option<(OrderView, Option<Uuid>)>> {
-    let row = sqlx::query(&format!(
-        "SELECT {ORDER_COLUMNS} FROM orders WHERE order_id = $1"
-    ))
-    .bind(order_id)
-    .fetch_optional(pool)
-    .await
-    .context("reading an order")?;
-    let Some(row) = row else { return Ok(None) };
-    let account_id: Option<Uuid> = row.try_get("account_id")?;
-    let mut views = with_details(pool, vec![order_view(&row)?]).await?;
-    Ok(views.pop().map(|view| (view, account_id)))
-}
 
 /// The orders of a signed-in buyer, newest first (at most 200): those placed by the
 /// account, and guest orders to `verified_email` (lower case) when given.
@@ -144,14 +203,17 @@ pub async fn orders_of_event(pool: &PgPool, event_id: Uuid) -> anyhow::Result<Ve
 }
 
 fn order_view(row: &PgRow) -> anyhow::Result<OrderView> {
+    let order_id: Uuid = row.try_get("order_id")?;
     let currency: String = row.try_get("currency")?;
-    let status: String = row.try_get("status")?;
+    let status: OrderStatus = row
+        .try_get("status")
+        .with_context(|| format!("reading the status of order {order_id}"))?;
     let checkout_url: String = row.try_get("checkout_url")?;
     Ok(OrderView {
-        order_id: row.try_get("order_id")?,
+        order_id,
         event_id: row.try_get("event_id")?,
         reservation_id: row.try_get("reservation_id")?,
-        checkout_url: (status == "awaiting_payment").then_some(checkout_url),
+        checkout_url: (status == OrderStatus::AwaitingPayment).then_some(checkout_url),
         status,
         email: row.try_get("buyer_email")?,
         lines: Vec::new(),
@@ -164,7 +226,9 @@ fn order_view(row: &PgRow) -> anyhow::Result<OrderView> {
             currency,
         },
         tickets: Vec::new(),
-        provider: row.try_get("provider")?,
+        provider: row
+            .try_get("provider")
+            .with_context(|| format!("reading the payment provider of order {order_id}"))?,
         created_at: row.try_get("placed_at")?,
         paid_at: row.try_get("paid_at")?,
     })
@@ -207,13 +271,16 @@ async fn with_details(pool: &PgPool, mut views: Vec<OrderView>) -> anyhow::Resul
     .await
     .context("reading order tickets")?
     {
+        let ticket_id: Uuid = row.try_get("ticket_id")?;
         tickets
             .entry(row.try_get("order_id")?)
             .or_default()
             .push(OrderTicketView {
-                ticket_id: row.try_get("ticket_id")?,
+                ticket_id,
                 ticket_type_id: row.try_get("ticket_type_id")?,
-                status: row.try_get("status")?,
+                status: row
+                    .try_get("status")
+                    .with_context(|| format!("reading the status of ticket {ticket_id}"))?,
                 qr_svg_url: None,
                 qr_png_url: None,
             });

@@ -23,7 +23,7 @@ use utoipa_axum::routes;
 
 pub use errors::{accounts_problem, rate_limited};
 pub use requests::{ChangePasswordRequest, RegisterRequest, SignInRequest, VerifyEmailRequest};
-pub use views::{Me, SessionView, SignedInResponse};
+pub use views::{AccountRole, Me, SessionView, SignedInResponse};
 
 use crate::auth::{clear_session_cookie, command_context, session_cookie, ClientAddress, SignedIn};
 use crate::extract::ApiJson;

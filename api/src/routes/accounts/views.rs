@@ -1,10 +1,33 @@
 //! What the account routes answer with.
 
 use carneau_commands::accounts::Principal;
+use carneau_domain::account::Role;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+
+// The domain's `Role` has no schema (the domain crate knows nothing of HTTP); this one
+// gives the OpenAPI document the values.
+/// A role beyond buyer: `organiser` (creates events and manages their own) or `admin`
+/// (manages every event and every account's roles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountRole {
+    /// Creates events and manages the ones they created.
+    Organiser,
+    /// Manages every event and every account's roles.
+    Admin,
+}
+
+impl From<Role> for AccountRole {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Organiser => Self::Organiser,
+            Role::Admin => Self::Admin,
+        }
+    }
+}
 
 /// The signed-in account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -15,9 +38,9 @@ pub struct Me {
     pub email: String,
     /// How the person is called.
     pub name: String,
-    /// Roles beyond buyer: `organiser`, `admin`.
+    /// Roles beyond buyer.
     #[schema(example = json!(["organiser"]))]
-    pub roles: Vec<String>,
+    pub roles: Vec<AccountRole>,
     /// Events at whose door this account may check tickets in.
     pub door_staff_events: Vec<Uuid>,
     /// Whether the email is verified; guest orders placed with it show up only then.
@@ -33,7 +56,8 @@ impl From<&Principal> for Me {
             roles: principal
                 .roles
                 .iter()
-                .map(|role| role.as_str().to_owned())
+                .copied()
+                .map(AccountRole::from)
                 .collect(),
             door_staff_events: principal
                 .door_staff_events

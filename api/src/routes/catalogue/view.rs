@@ -2,7 +2,7 @@
 //! read their own write at once (the read model catches up a moment later).
 
 use carneau_commands::Executed;
-use carneau_domain::event::{Event, EventStatus};
+use carneau_domain::event::Event;
 use std::collections::HashMap;
 
 use carneau_projections::catalogue::{
@@ -24,14 +24,9 @@ pub fn event_detail(
     else {
         return Err(super::errors::event_not_found());
     };
-    let status = match event.status() {
-        EventStatus::Draft => "draft",
-        EventStatus::Published => "published",
-        EventStatus::Cancelled => "cancelled",
-    };
     Ok(EventDetail {
         id: id.as_uuid(),
-        status: status.to_owned(),
+        status: event.status().into(),
         title: details.title.as_str().to_owned(),
         description: details.description.as_str().to_owned(),
         venue: VenueView {

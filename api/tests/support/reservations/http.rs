@@ -338,7 +338,7 @@ impl TestApp {
         let config = self.state.config.clone();
         let pool = carneau_api::database::connect(&config).await.unwrap();
         let redis = carneau_api::state::connect_redis(&config).await.unwrap();
-        let mut state = AppState::new(pool, redis, config);
+        let mut state = AppState::new(pool, redis, config).unwrap();
         state.reservation_tokens = self.state.reservation_tokens.clone();
         let stop = CancellationToken::new();
         carneau_api::background::spawn_background(&state, stop.clone());
@@ -384,7 +384,8 @@ pub async fn spawn_app_without_sweeper(settings: &[(&str, &str)]) -> TestApp {
         database.pool().clone(),
         redis.client().clone(),
         Arc::new(config),
-    );
+    )
+    .unwrap();
     let stop = CancellationToken::new();
     let cache = Some(state.cache.clone());
     ProjectorRunner::default().spawn(

@@ -16,3 +16,12 @@ export type EventSales = Schemas["EventSales"];
 export type Ticket = Schemas["TicketJson"];
 export type DoorStaffEntry = Schemas["DoorStaffEntry"];
 export type DoorStaffMember = Schemas["DoorStaffMember"];
+
+// Closed sets of values: unions generated from the spec's enums, so a comparison with a
+// value the API never sends fails typecheck.
+export type EventStatus = EventDetail["status"];
+export type ReservationStatus = Reservation["status"];
+export type OrderStatus = Order["status"];
+export type OrderTicketStatus = Order["tickets"][number]["status"];
+export type TicketState = Ticket["state"];
+export type AccountRole = Me["roles"][number];

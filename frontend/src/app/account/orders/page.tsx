@@ -10,7 +10,7 @@ import { RequireViewer } from "@/components/require-viewer";
 import { StateScreen } from "@/components/state-screen";
 import { load, serverApi } from "@/lib/api/server";
 import { formatMoney } from "@/lib/format";
-import { orderStatusLabel } from "@/lib/orders";
+import { orderStatusLabel, type OrderStatus } from "@/lib/orders";
 
 export const metadata: Metadata = { title: "My orders" };
 export const dynamic = "force-dynamic";
@@ -23,7 +23,7 @@ export default function MyOrdersPage() {
   );
 }
 
-function statusVariant(status: string) {
+function statusVariant(status: OrderStatus) {
   if (status === "paid") return "success" as const;
   if (status === "awaiting_payment") return "secondary" as const;
   return "destructive" as const;
