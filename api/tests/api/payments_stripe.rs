@@ -2,16 +2,15 @@
 //! testkit's fake Stripe: checkout, the webhook (signatures, duplicates, out of order,
 //! asynchronous payments), late payments, hold lapse, refunds and event cancellation.
 
-mod support;
-
 use carneau_commands::reservations::guard::{Admission, GuardLine, ReservationGuard};
 use carneau_domain::ids::{EventId, ReservationId, TicketTypeId};
 use carneau_testkit::stripe::{checkout_event, sign_webhook};
 use chrono::{TimeDelta, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use support::eventually;
-use support::payments::{Checkout, PaymentsApp, WEBHOOK_SECRET};
+
+use crate::support::eventually;
+use crate::support::payments::{Checkout, PaymentsApp, WEBHOOK_SECRET};
 
 #[tokio::test]
 async fn checkout_creates_one_session_and_a_paid_webhook_issues_tickets_once() {

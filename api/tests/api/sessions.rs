@@ -3,8 +3,6 @@
 //! even while the session sits in the Redis cache. With Redis down, sessions are checked
 //! against PostgreSQL and a revoked one stays refused.
 
-mod support;
-
 use std::sync::Arc;
 
 use carneau_api::{AppState, Config};
@@ -12,8 +10,11 @@ use carneau_domain::account::{AccountCommand, Role};
 use carneau_domain::ids::EventId;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use support::accounts::{TestAccount, TEST_PASSWORD};
-use support::{eventually, expect_problem, serve, spawn_app, spawn_app_with, Caller, TestApp};
+
+use crate::support::accounts::{TestAccount, TEST_PASSWORD};
+use crate::support::{
+    eventually, expect_problem, serve, spawn_app, spawn_app_with, Caller, TestApp,
+};
 
 async fn me_status(app: &TestApp, token: &str) -> StatusCode {
     app.get_as("/me", Caller::Token(token)).await.status()

@@ -1,13 +1,12 @@
 //! Registration, sign-in and the signed-in account, over HTTP: the rules a person meets
 //! when they open an account and come back to it.
 
-mod support;
-
 use reqwest::header::{COOKIE, SET_COOKIE};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::accounts::TEST_PASSWORD;
-use support::{expect_problem, spawn_app, spawn_app_with, Caller, TestApp};
+
+use crate::support::accounts::TEST_PASSWORD;
+use crate::support::{expect_problem, spawn_app, spawn_app_with, Caller, TestApp};
 
 fn registration(email: &str) -> Value {
     json!({"email": email, "name": "Lina Moreau", "password": TEST_PASSWORD})

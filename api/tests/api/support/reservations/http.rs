@@ -14,8 +14,9 @@ use serde_json::{json, Value};
 use tokio_util::sync::{CancellationToken, DropGuard};
 use uuid::Uuid;
 
-use crate::support::{create_account, event_request, in_days, serve, TestApp};
 use carneau_domain::account::Role;
+
+use crate::support::{create_account, event_request, in_days, serve, TestApp};
 
 /// The token secret every reservation test configures, so that all processes of one test
 /// sign and accept the same reservation tokens.

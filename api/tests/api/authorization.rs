@@ -2,20 +2,21 @@
 //! caller, and fails on any difference; also fails when a route of the OpenAPI document is
 //! missing from the table (or the table names a route the API does not have).
 
-mod support;
-
 use std::collections::BTreeSet;
 
 use carneau_domain::account::AccountCommand;
 use carneau_domain::ids::EventId;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use support::accounts::{TestAccount, TEST_PASSWORD};
-use support::{event_request, expect_event, spawn_app_with, ticket_type_request, Caller, TestApp};
 use uuid::Uuid;
 
+use crate::support::accounts::{TestAccount, TEST_PASSWORD};
+use crate::support::{
+    event_request, expect_event, spawn_app_with, ticket_type_request, Caller, TestApp,
+};
+
 /// The table, as committed.
-const SECURITY_DOC: &str = include_str!("../../docs/security.md");
+const SECURITY_DOC: &str = include_str!("../../../docs/security.md");
 
 /// The callers, in the table's column order.
 const CALLERS: [&str; 6] = [
@@ -206,7 +207,7 @@ async fn walk_row(fixture: &Fixture<'_>, row: &Row) -> Vec<String> {
         .replace("{role}", "organiser");
     assert!(
         !path.contains('{'),
-        "{} {}: add a value for its path parameter in api/tests/authorization.rs",
+        "{} {}: add a value for its path parameter in api/tests/api/authorization.rs",
         row.method,
         row.path
     );

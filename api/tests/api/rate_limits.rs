@@ -1,12 +1,11 @@
 //! Sign-in and registration are rate limited in Redis, per client address and per account
 //! email: past the limit, 429 `rate-limited` with `Retry-After`.
 
-mod support;
-
 use reqwest::StatusCode;
 use serde_json::json;
-use support::accounts::TEST_PASSWORD;
-use support::{expect_problem, spawn_app_with, TestApp};
+
+use crate::support::accounts::TEST_PASSWORD;
+use crate::support::{expect_problem, spawn_app_with, TestApp};
 
 async fn sign_in(app: &TestApp, email: &str, forwarded_for: Option<&str>) -> reqwest::Response {
     let mut request = app
