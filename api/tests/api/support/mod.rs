@@ -3,7 +3,6 @@
 //! ([`TestApp::organiser`], `Caller::Organiser`) who owns the events the helpers create.
 //! More signed-in callers: `app.buyer()`, `app.other_organiser()`, `app.admin()`,
 //! `app.door_staff(event_id)` (see `accounts.rs`).
-#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -347,7 +347,6 @@ impl TestApp {
         SecondApp {
             _stop_background: stop.drop_guard(),
             http: Http::new(base_url, self.organiser.token.clone()),
-            state,
         }
     }
 
@@ -425,6 +424,4 @@ pub struct SecondApp {
     pub _stop_background: DropGuard,
     /// A client aimed at it.
     pub http: Http,
-    /// Its state (its own pool, Redis client and reservation desks).
-    pub state: AppState,
 }
