@@ -24,12 +24,7 @@ async fn the_demo_accounts_sign_in_and_the_organiser_owns_the_demo_events() {
 
     let mut tokens = std::collections::HashMap::new();
     for (email, _, _) in carneau_api::seed::DEMO_ACCOUNTS {
-        let response = app
-            .post_json(
-                "/sessions",
-                &json!({"email": email, "password": DEMO_PASSWORD}),
-            )
-            .await;
+        let response = app.sign_in(email, DEMO_PASSWORD).await;
         assert_eq!(response.status(), StatusCode::OK, "{email}");
         let body: Value = response.json().await.unwrap();
         tokens.insert(*email, body);

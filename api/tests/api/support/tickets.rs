@@ -2,13 +2,12 @@
 //! (QR images are read with `carneau_testkit::qr`).
 
 use carneau_domain::account::{AccountCommand, EmailAddress};
-use carneau_domain::AccountId;
 use carneau_testkit::smtp::SmtpSink;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::support::accounts::TestAccount;
+use crate::support::accounts::{run_account_command, TestAccount};
 use crate::support::eventually;
 use crate::support::payments::{Checkout, PaymentsApp};
 use crate::support::reservations::http::{OnSale, Reply};
@@ -128,22 +127,10 @@ impl TicketsApp {
 
     /// Marks `buyer`'s email as verified, so their guest orders become theirs.
     pub async fn verify_email(&self, buyer: &TestAccount) {
-        self.payments
-            .app
-            .state
-            .accounts
-            .execute(
-                AccountId::from_uuid(buyer.id),
-                AccountCommand::VerifyEmail {
-                    email: EmailAddress::parse(&buyer.email).unwrap(),
-                },
-                &carneau_commands::CommandContext {
-                    actor: carneau_commands::Actor::System("test"),
-                    request_id: None,
-                },
-            )
-            .await
-            .unwrap();
+        let verify = AccountCommand::VerifyEmail {
+            email: EmailAddress::parse(&buyer.email).unwrap(),
+        };
+        run_account_command(&self.payments.app.state, buyer.account_id(), verify).await;
     }
 
     /// The owning organiser's session token.

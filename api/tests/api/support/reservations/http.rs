@@ -372,14 +372,9 @@ pub async fn spawn_app_without_sweeper(settings: &[(&str, &str)]) -> TestApp {
 
     let database = carneau_testkit::TestDatabase::create().await.unwrap();
     let redis = TestRedis::create().await.unwrap();
-    let mut vars: HashMap<&str, String> = HashMap::from([
-        ("DATABASE_URL", database.url()),
-        ("REDIS_URL", carneau_testkit::redis_url()),
-        ("CARNEAU_REDIS_PREFIX", redis.prefix().to_owned()),
-        ("CARNEAU_TOKEN_SECRET", TOKEN_SECRET.to_owned()),
-    ]);
-    vars.extend(settings.iter().map(|(k, v)| (*k, (*v).to_owned())));
-    let config = carneau_api::Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap();
+    let mut all = vec![("CARNEAU_TOKEN_SECRET", TOKEN_SECRET)];
+    all.extend_from_slice(settings);
+    let config = crate::support::config_on(&database, &redis, &all);
     let state = AppState::new(
         database.pool().clone(),
         redis.client().clone(),
