@@ -644,14 +644,7 @@ async fn the_guard_follows_checkout_sale_and_refund_without_being_rebuilt() {
         Some(5),
         "the hold extended in place"
     );
-    let checkout = Checkout {
-        reservation_id,
-        token,
-        order_id: started.body["order_id"].as_str().unwrap().parse().unwrap(),
-        key: started.body["order_secret"].as_str().unwrap().to_owned(),
-        checkout_url: started.body["checkout_url"].as_str().unwrap().to_owned(),
-        body: started.body,
-    };
+    let checkout = Checkout::started(reservation_id, token, started.body);
     app.pay(&checkout).await;
     app.eventually_status(&checkout, "paid").await;
     assert_eq!(

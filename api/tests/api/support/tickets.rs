@@ -52,16 +52,7 @@ impl TicketsApp {
         let payments = &self.payments;
         let on_sale = payments.event(10).await;
         let (reservation_id, token) = payments.hold(on_sale, quantity).await;
-        let reply = payments.start_checkout(reservation_id, &token, email).await;
-        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-        let checkout = Checkout {
-            reservation_id,
-            token,
-            order_id: reply.body["order_id"].as_str().unwrap().parse().unwrap(),
-            key: reply.body["order_secret"].as_str().unwrap().to_owned(),
-            checkout_url: reply.body["checkout_url"].as_str().unwrap().to_owned(),
-            body: reply.body,
-        };
+        let checkout = payments.checkout_hold(reservation_id, token, email).await;
         payments.pay(&checkout).await;
         let order = payments.eventually_status(&checkout, "paid").await;
         let ticket_ids: Vec<Uuid> = order["tickets"]
