@@ -1,10 +1,9 @@
 //! The real application, as a client sees it: probes, docs, errors, request ids, auth.
 
-mod support;
-
 use carneau_api::config::SecretUrl;
 use reqwest::StatusCode;
-use support::{expect_problem, spawn_app, Caller};
+
+use crate::support::{expect_problem, spawn_app, Caller};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_says_alive() {
@@ -52,7 +51,7 @@ async fn readyz_names_redis_when_it_does_not_answer() {
     let mut unreachable = (*app.state.config).clone();
     unreachable.redis_url = SecretUrl::new("redis://127.0.0.1:1");
     app.state.redis = carneau_api::state::redis_client(&unreachable).unwrap();
-    app.base_url = support::serve(carneau_api::router(app.state.clone())).await;
+    app.base_url = crate::support::serve(carneau_api::router(app.state.clone())).await;
     let started = std::time::Instant::now();
     let problem = expect_problem(
         app.get("/readyz").await,

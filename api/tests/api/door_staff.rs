@@ -2,12 +2,11 @@
 //! granted access, with email, name and since when; a withdrawal takes the row away; other
 //! organisers, buyers and anonymous callers are refused.
 
-mod support;
-
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{eventually, expect_problem, spawn_app, Caller, TestApp};
 use uuid::Uuid;
+
+use crate::support::{eventually, expect_problem, spawn_app, Caller, TestApp};
 
 fn door_staff_path(event_id: Uuid) -> String {
     format!("/organiser/events/{event_id}/door-staff")

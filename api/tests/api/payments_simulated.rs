@@ -2,14 +2,13 @@
 //! cancels) on a page the API serves, through the same handling as Stripe's webhook; with
 //! Stripe keys the page does not exist.
 
-mod support;
-
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use support::payments::PaymentsApp;
-use support::reservations::http::{spawn_reservation_app, Http, Reply};
 
-async fn simulated_app() -> (support::TestApp, Http) {
+use crate::support::payments::PaymentsApp;
+use crate::support::reservations::http::{spawn_reservation_app, Http, Reply};
+
+async fn simulated_app() -> (crate::support::TestApp, Http) {
     let app = spawn_reservation_app(&[
         ("CARNEAU_PUBLIC_URL", "http://shop.test"),
         ("CARNEAU_API_PUBLIC_URL", "http://api.test/api"),
@@ -29,7 +28,10 @@ fn no_redirects() -> reqwest::Client {
 async fn start(
     http: &Http,
     quantity: u32,
-) -> (support::reservations::http::OnSale, serde_json::Value) {
+) -> (
+    crate::support::reservations::http::OnSale,
+    serde_json::Value,
+) {
     let on_sale = http.create_published_event(5, 10).await;
     let hold = http
         .reserve(on_sale.event_id, &[(on_sale.ticket_type_id, quantity)])

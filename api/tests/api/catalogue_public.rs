@@ -3,14 +3,13 @@
 //! edits get past the response cache. Read models are built asynchronously, so every
 //! public read that follows a command waits with `eventually`.
 
-mod support;
-
 use reqwest::StatusCode;
 use serde_json::json;
-use support::{
+use uuid::Uuid;
+
+use crate::support::{
     event_request_starting, expect_event, in_days, spawn_app, ticket_type_request, Caller,
 };
-use uuid::Uuid;
 
 fn listed(page: &carneau_projections::catalogue::EventListingPage, id: Uuid) -> bool {
     page.items.iter().any(|item| item.id == id)

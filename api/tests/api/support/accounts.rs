@@ -11,6 +11,8 @@ use carneau_commands::CommandContext;
 use carneau_domain::account::{AccountCommand, EmailAddress, Password, Role};
 use carneau_domain::ids::{AccountId, EventId};
 use carneau_domain::text::PersonName;
+use reqwest::Response;
+use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::{Caller, TestApp};
@@ -74,11 +76,32 @@ impl TestAccount {
     }
 }
 
-fn system() -> CommandContext {
-    carneau_commands::CommandContext::process(
+/// Who runs the commands the tests send behind the API's back: the system.
+pub fn system() -> CommandContext {
+    CommandContext::process(
         carneau_domain::Process::Test,
         carneau_domain::Cause::Operator,
     )
+}
+
+/// Runs `command` on an account through the command layer (no HTTP), as the system.
+pub async fn run_account_command(state: &AppState, account_id: AccountId, command: AccountCommand) {
+    state
+        .accounts
+        .execute(account_id, command, &system())
+        .await
+        .unwrap();
+}
+
+/// Opens a session of `account_id` through the command layer; answers its token.
+pub async fn issue_session(state: &AppState, account_id: AccountId) -> String {
+    let (token, _) = state.accounts.sessions().issue(account_id).await.unwrap();
+    token.expose().to_owned()
+}
+
+/// A body for `POST /accounts`: `email`, a name and [`TEST_PASSWORD`].
+pub fn registration(email: &str) -> Value {
+    json!({"email": email, "name": "Lina Moreau", "password": TEST_PASSWORD})
 }
 
 /// Registers an account (a fresh `<label>-<uuid>@carneau.test`) with `roles` on `state`'s
@@ -99,18 +122,13 @@ pub async fn create_account(state: &AppState, label: &str, roles: &[Role]) -> Te
         .unwrap();
     let account_id = account.id().unwrap();
     for role in roles {
-        state
-            .accounts
-            .execute(account_id, AccountCommand::GrantRole(*role), &system())
-            .await
-            .unwrap();
+        run_account_command(state, account_id, AccountCommand::GrantRole(*role)).await;
     }
-    let (token, _) = state.accounts.sessions().issue(account_id).await.unwrap();
     TestAccount {
         id: account_id.as_uuid(),
         email,
         password: TEST_PASSWORD.to_owned(),
-        token: token.expose().to_owned(),
+        token: issue_session(state, account_id).await,
     }
 }
 
@@ -134,16 +152,34 @@ impl TestApp {
     /// A new account granted door-staff access to `event_id` only, signed in.
     pub async fn door_staff(&self, event_id: Uuid) -> TestAccount {
         let staff = create_account(&self.state, "door", &[]).await;
-        self.state
-            .accounts
-            .execute(
-                staff.account_id(),
-                AccountCommand::GrantDoorStaff(EventId::from_uuid(event_id)),
-                &system(),
-            )
-            .await
-            .unwrap();
+        let grant = AccountCommand::GrantDoorStaff(EventId::from_uuid(event_id));
+        run_account_command(&self.state, staff.account_id(), grant).await;
         staff
+    }
+
+    /// `POST /accounts` with `body` (see [`registration`]), anonymously.
+    pub async fn register(&self, body: &Value) -> Response {
+        self.post_json("/accounts", body).await
+    }
+
+    /// `POST /sessions` with these credentials, anonymously.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Response {
+        self.post_json("/sessions", &json!({"email": email, "password": password}))
+            .await
+    }
+
+    /// Another session of `account` (as from another device), through `POST /sessions`;
+    /// asserts 200 and answers its token.
+    pub async fn another_session(&self, account: &TestAccount) -> String {
+        let response = self.sign_in(&account.email, &account.password).await;
+        assert_eq!(response.status(), reqwest::StatusCode::OK);
+        let body: Value = response.json().await.unwrap();
+        body["session"]["token"].as_str().unwrap().to_owned()
+    }
+
+    /// The body of `GET /me` as `caller`.
+    pub async fn me(&self, caller: Caller<'_>) -> Value {
+        self.get_as("/me", caller).await.json().await.unwrap()
     }
 }
 
@@ -153,11 +189,7 @@ pub async fn organiser_on(
     database: &carneau_testkit::TestDatabase,
     redis: &carneau_testkit::TestRedis,
 ) -> TestAccount {
-    let vars = std::collections::HashMap::from([
-        ("DATABASE_URL", database.url()),
-        ("CARNEAU_REDIS_PREFIX", redis.prefix().to_owned()),
-    ]);
-    let config = carneau_api::Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap();
+    let config = super::config_on(database, redis, &[]);
     let state = AppState::new(
         database.pool().clone(),
         redis.client().clone(),

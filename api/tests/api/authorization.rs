@@ -2,20 +2,21 @@
 //! caller, and fails on any difference; also fails when a route of the OpenAPI document is
 //! missing from the table (or the table names a route the API does not have).
 
-mod support;
-
 use std::collections::BTreeSet;
 
 use carneau_domain::account::AccountCommand;
 use carneau_domain::ids::EventId;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use support::accounts::{TestAccount, TEST_PASSWORD};
-use support::{event_request, expect_event, spawn_app_with, ticket_type_request, Caller, TestApp};
 use uuid::Uuid;
 
+use crate::support::accounts::{issue_session, run_account_command, TestAccount, TEST_PASSWORD};
+use crate::support::{
+    event_request, expect_event, spawn_app_with, ticket_type_request, Caller, TestApp,
+};
+
 /// The table, as committed.
-const SECURITY_DOC: &str = include_str!("../../docs/security.md");
+const SECURITY_DOC: &str = include_str!("../../../docs/security.md");
 
 /// The callers, in the table's column order.
 const CALLERS: [&str; 6] = [
@@ -152,14 +153,8 @@ async fn walk_row(fixture: &Fixture<'_>, row: &Row) -> Vec<String> {
     let app = fixture.app;
     // A fresh event per row (a row that cancels or empties it does not touch the next),
     // made with a fresh session of the owner (an earlier row may have signed them out).
-    let (owner, _) = app
-        .state
-        .accounts
-        .sessions()
-        .issue(app.organiser.account_id())
-        .await
-        .unwrap();
-    let owner = Caller::Token(owner.expose());
+    let owner = issue_session(&app.state, app.organiser.account_id()).await;
+    let owner = Caller::Token(&owner);
     let created = app
         .post_json_as("/organiser/events", &event_request("Walked event"), owner)
         .await;
@@ -176,18 +171,12 @@ async fn walk_row(fixture: &Fixture<'_>, row: &Row) -> Vec<String> {
     let publish = format!("/organiser/events/{}/publish", event.id);
     let published = app.send(Method::POST, &publish, owner, None::<&()>).await;
     expect_event(published, StatusCode::OK).await;
-    app.state
-        .accounts
-        .execute(
-            fixture.door_staff.account_id(),
-            AccountCommand::GrantDoorStaff(EventId::from_uuid(event.id)),
-            &carneau_commands::CommandContext::process(
-                carneau_domain::Process::Test,
-                carneau_domain::Cause::Operator,
-            ),
-        )
-        .await
-        .unwrap();
+    run_account_command(
+        &app.state,
+        fixture.door_staff.account_id(),
+        AccountCommand::GrantDoorStaff(EventId::from_uuid(event.id)),
+    )
+    .await;
     // Order routes are walked on a real paid order of the event (simulated checkout).
     let order_id = if row.path.contains("{order_id}") {
         paid_order(app, event.id, ticket_type).await
@@ -206,7 +195,7 @@ async fn walk_row(fixture: &Fixture<'_>, row: &Row) -> Vec<String> {
         .replace("{role}", "organiser");
     assert!(
         !path.contains('{'),
-        "{} {}: add a value for its path parameter in api/tests/authorization.rs",
+        "{} {}: add a value for its path parameter in api/tests/api/authorization.rs",
         row.method,
         row.path
     );
@@ -215,14 +204,8 @@ async fn walk_row(fixture: &Fixture<'_>, row: &Row) -> Vec<String> {
         let mut request = app.client.request(row.method.clone(), app.url(&path));
         if let Some(account) = fixture.account(caller) {
             // A session of its own per request: a row that signs out ends only it.
-            let (token, _) = app
-                .state
-                .accounts
-                .sessions()
-                .issue(account.account_id())
-                .await
-                .unwrap();
-            request = request.bearer_auth(token.expose());
+            let token = issue_session(&app.state, account.account_id()).await;
+            request = request.bearer_auth(token);
         }
         if let Some(body) = body_for(&row.method, &row.path, fixture) {
             request = request.json(&body);

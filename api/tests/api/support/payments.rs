@@ -38,6 +38,20 @@ pub struct Checkout {
     pub body: Value,
 }
 
+impl Checkout {
+    /// The checkout `POST /reservations/{reservation_id}/checkout` answered `body` for.
+    pub fn started(reservation_id: Uuid, token: String, body: Value) -> Self {
+        Self {
+            reservation_id,
+            token,
+            order_id: body["order_id"].as_str().unwrap().parse().unwrap(),
+            key: body["order_secret"].as_str().unwrap().to_owned(),
+            checkout_url: body["checkout_url"].as_str().unwrap().to_owned(),
+            body,
+        }
+    }
+}
+
 impl PaymentsApp {
     /// Starts the fake Stripe and an app aimed at it, plus `settings`.
     pub async fn start(settings: &[(&str, &str)]) -> Self {
@@ -92,18 +106,20 @@ impl PaymentsApp {
     /// Holds `quantity` tickets and starts checkout for them.
     pub async fn checkout(&self, on_sale: OnSale, quantity: u32) -> Checkout {
         let (reservation_id, token) = self.hold(on_sale, quantity).await;
-        let reply = self
-            .start_checkout(reservation_id, &token, "buyer@example.com")
-            .await;
+        self.checkout_hold(reservation_id, token, "buyer@example.com")
+            .await
+    }
+
+    /// Starts checkout of a hold for `email`; asserts 201.
+    pub async fn checkout_hold(
+        &self,
+        reservation_id: Uuid,
+        token: String,
+        email: &str,
+    ) -> Checkout {
+        let reply = self.start_checkout(reservation_id, &token, email).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-        Checkout {
-            reservation_id,
-            token,
-            order_id: reply.body["order_id"].as_str().unwrap().parse().unwrap(),
-            key: reply.body["order_secret"].as_str().unwrap().to_owned(),
-            checkout_url: reply.body["checkout_url"].as_str().unwrap().to_owned(),
-            body: reply.body,
-        }
+        Checkout::started(reservation_id, token, reply.body)
     }
 
     /// The fake's session id of a checkout.

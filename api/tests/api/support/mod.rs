@@ -3,7 +3,6 @@
 //! ([`TestApp::organiser`], `Caller::Organiser`) who owns the events the helpers create.
 //! More signed-in callers: `app.buyer()`, `app.other_organiser()`, `app.admin()`,
 //! `app.door_staff(event_id)` (see `accounts.rs`).
-#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -69,13 +68,7 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     let database = TestDatabase::create().await.unwrap();
     let redis = TestRedis::create().await.unwrap();
-    let mut vars: HashMap<&str, String> = HashMap::from([
-        ("DATABASE_URL", database.url()),
-        ("REDIS_URL", carneau_testkit::redis_url()),
-        ("CARNEAU_REDIS_PREFIX", redis.prefix().to_owned()),
-    ]);
-    vars.extend(settings.iter().map(|(k, v)| (*k, (*v).to_owned())));
-    let config = Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap();
+    let config = config_on(&database, &redis, settings);
     let mut state = AppState::new(
         database.pool().clone(),
         redis.client().clone(),
@@ -99,6 +92,18 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
         mail,
         _stop_projectors: stop_projectors.drop_guard(),
     }
+}
+
+/// The configuration of an app on `database` and `redis` (the test Redis server, under the
+/// test's prefix), with `settings` on top.
+pub fn config_on(database: &TestDatabase, redis: &TestRedis, settings: &[(&str, &str)]) -> Config {
+    let mut vars: HashMap<&str, String> = HashMap::from([
+        ("DATABASE_URL", database.url()),
+        ("REDIS_URL", carneau_testkit::redis_url()),
+        ("CARNEAU_REDIS_PREFIX", redis.prefix().to_owned()),
+    ]);
+    vars.extend(settings.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap()
 }
 
 /// Serves `router` on a free local port (with connection info, as `carneau serve` does);

@@ -3,13 +3,12 @@
 //! at Stripe by the key in its metadata first. The real async-stripe client against the
 //! testkit's fake Stripe, which can lose answers and forget keys.
 
-mod support;
-
 use carneau_commands::payments::gateway::REFUND_KEY_METADATA;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use support::eventually;
-use support::payments::PaymentsApp;
+
+use crate::support::eventually;
+use crate::support::payments::PaymentsApp;
 
 fn refund_path(order_id: uuid::Uuid) -> String {
     format!("/organiser/orders/{order_id}/refunds")

@@ -1,18 +1,17 @@
 //! An organiser preparing an event over HTTP: create it, add ticket types, publish it,
 //! retry safely with `Idempotency-Key`, and edit it safely with `If-Match`.
 
-mod support;
-
 use std::collections::HashSet;
 
 use futures::future::join_all;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use support::{
+use uuid::Uuid;
+
+use crate::support::{
     etag, event_request, expect_event, expect_problem, spawn_app, ticket_type_request, Caller,
     TestApp,
 };
-use uuid::Uuid;
 
 /// How many organisers edit one event at the same moment in the race test.
 const CONCURRENT_EDITS: usize = 12;
@@ -482,7 +481,7 @@ async fn organisers_list_their_own_events_and_admins_list_every_event() {
     .await;
     let admin = app.admin().await;
     let both = HashSet::from([mine.id, theirs.id]);
-    let everything = support::eventually("both events in the read model", || async {
+    let everything = crate::support::eventually("both events in the read model", || async {
         Some(listed_ids(&app, admin.caller()).await).filter(|seen| *seen == both)
     })
     .await;

@@ -3,40 +3,35 @@
 //! even while the session sits in the Redis cache. With Redis down, sessions are checked
 //! against PostgreSQL and a revoked one stays refused.
 
-mod support;
-
 use std::sync::Arc;
 
-use carneau_api::{AppState, Config};
+use carneau_api::auth::Principal;
+use carneau_api::AppState;
+use carneau_commands::accounts::SessionToken;
 use carneau_domain::account::{AccountCommand, Role};
 use carneau_domain::ids::EventId;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use support::accounts::{TestAccount, TEST_PASSWORD};
-use support::{eventually, expect_problem, serve, spawn_app, spawn_app_with, Caller, TestApp};
+
+use crate::support::accounts::{run_account_command, TEST_PASSWORD};
+use crate::support::{
+    config_on, eventually, expect_problem, serve, spawn_app, spawn_app_with, Caller, TestApp,
+};
 
 async fn me_status(app: &TestApp, token: &str) -> StatusCode {
     app.get_as("/me", Caller::Token(token)).await.status()
 }
 
-/// A second session of `account` (as from another device), through sign-in.
-async fn sign_in(app: &TestApp, account: &TestAccount) -> String {
-    let response = app
-        .post_json(
-            "/sessions",
-            &json!({"email": account.email, "password": account.password}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
-    body["session"]["token"].as_str().unwrap().to_owned()
-}
-
-fn system() -> carneau_commands::CommandContext {
-    carneau_commands::CommandContext::process(
-        carneau_domain::Process::Test,
-        carneau_domain::Cause::Operator,
-    )
+/// Who the session of `token` is, as the API resolves it.
+async fn principal(app: &TestApp, token: &str) -> Principal {
+    app.state
+        .accounts
+        .sessions()
+        .resolve(&SessionToken::parse(token).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .principal
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -61,7 +56,7 @@ async fn a_session_ends_when_its_lifetime_is_over() {
 async fn signing_out_ends_this_session_at_once_and_clears_the_cookie() {
     let app = spawn_app().await;
     let buyer = app.buyer().await;
-    let other_device = sign_in(&app, &buyer).await;
+    let other_device = app.another_session(&buyer).await;
     assert_eq!(me_status(&app, &buyer.token).await, StatusCode::OK);
     // The session now sits in Redis: the next requests are answered from there.
     let cached = app.cached_values().await;
@@ -91,7 +86,7 @@ async fn signing_out_ends_this_session_at_once_and_clears_the_cookie() {
 async fn signing_out_everywhere_ends_every_session_at_once() {
     let app = spawn_app().await;
     let buyer = app.buyer().await;
-    let other_device = sign_in(&app, &buyer).await;
+    let other_device = app.another_session(&buyer).await;
     for token in [&buyer.token, &other_device] {
         assert_eq!(me_status(&app, token).await, StatusCode::OK);
     }
@@ -106,7 +101,7 @@ async fn signing_out_everywhere_ends_every_session_at_once() {
 async fn changing_the_password_ends_the_other_sessions_and_the_old_password() {
     let app = spawn_app().await;
     let buyer = app.buyer().await;
-    let other_device = sign_in(&app, &buyer).await;
+    let other_device = app.another_session(&buyer).await;
     assert_eq!(me_status(&app, &other_device).await, StatusCode::OK);
 
     let wrong =
@@ -139,19 +134,9 @@ async fn changing_the_password_ends_the_other_sessions_and_the_old_password() {
         me_status(&app, &other_device).await,
         StatusCode::UNAUTHORIZED
     );
-    let old = app
-        .post_json(
-            "/sessions",
-            &json!({"email": buyer.email, "password": TEST_PASSWORD}),
-        )
-        .await;
+    let old = app.sign_in(&buyer.email, TEST_PASSWORD).await;
     expect_problem(old, StatusCode::UNAUTHORIZED, "invalid-credentials").await;
-    let new = app
-        .post_json(
-            "/sessions",
-            &json!({"email": buyer.email, "password": "a brand new passphrase"}),
-        )
-        .await;
+    let new = app.sign_in(&buyer.email, "a brand new passphrase").await;
     assert_eq!(new.status(), StatusCode::OK);
 }
 
@@ -171,12 +156,7 @@ async fn role_changes_hold_from_the_next_request() {
         .send(Method::PUT, &path, admin.caller(), None::<&()>)
         .await;
     assert_eq!(granted.status(), StatusCode::OK);
-    let me: Value = app
-        .get_as("/me", buyer.caller())
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = app.me(buyer.caller()).await;
     assert_eq!(me["roles"], json!(["organiser"]));
     assert_eq!(
         app.get_as("/organiser/events", buyer.caller())
@@ -255,31 +235,19 @@ async fn organisers_grant_and_withdraw_door_staff_access_for_their_own_events() 
         )
         .await;
     assert_eq!(granted.status(), StatusCode::OK);
-    let me: Value = app
-        .get_as("/me", staff.caller())
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = app.me(staff.caller()).await;
     assert_eq!(me["door_staff_events"], json!([event.id]));
     let event_id = EventId::from_uuid(event.id);
-    let session = app
-        .state
-        .accounts
-        .sessions()
-        .resolve(&carneau_commands::accounts::SessionToken::parse(&staff.token).unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let staff_principal = principal(&app, &staff.token).await;
     assert!(
-        carneau_api::auth::may_work_door(&app.state, &session.principal, event_id)
+        carneau_api::auth::may_work_door(&app.state, &staff_principal, event_id)
             .await
             .unwrap()
     );
     let other_event = app.published_event("Blues at Noon").await;
     assert!(!carneau_api::auth::may_work_door(
         &app.state,
-        &session.principal,
+        &staff_principal,
         EventId::from_uuid(other_event.id)
     )
     .await
@@ -290,12 +258,7 @@ async fn organisers_grant_and_withdraw_door_staff_access_for_their_own_events() 
         app.delete_as(&withdraw, Caller::Organiser).await.status(),
         StatusCode::NO_CONTENT
     );
-    let me: Value = app
-        .get_as("/me", staff.caller())
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = app.me(staff.caller()).await;
     assert_eq!(me["door_staff_events"], json!([]));
 }
 
@@ -304,19 +267,6 @@ async fn the_owner_and_admins_may_work_the_door_but_not_other_organisers_or_buye
     let app = spawn_app().await;
     let event = app.published_event("Jazz at Dusk").await;
     let event_id = EventId::from_uuid(event.id);
-    let resolve = |token: String| {
-        let app = &app;
-        async move {
-            app.state
-                .accounts
-                .sessions()
-                .resolve(&carneau_commands::accounts::SessionToken::parse(&token).unwrap())
-                .await
-                .unwrap()
-                .unwrap()
-                .principal
-        }
-    };
     let cases = [
         (app.organiser.token.clone(), true),
         (app.admin().await.token, true),
@@ -325,7 +275,7 @@ async fn the_owner_and_admins_may_work_the_door_but_not_other_organisers_or_buye
         (app.buyer().await.token, false),
     ];
     for (token, expected) in cases {
-        let principal = resolve(token).await;
+        let principal = principal(&app, &token).await;
         let may = carneau_api::auth::may_work_door(&app.state, &principal, event_id)
             .await
             .unwrap();
@@ -339,21 +289,13 @@ async fn a_granted_role_is_seen_even_by_a_session_cached_before_the_grant() {
     let buyer = app.buyer().await;
     // Warm the cache, then change the account behind the API's back (command layer).
     assert_eq!(me_status(&app, &buyer.token).await, StatusCode::OK);
-    app.state
-        .accounts
-        .execute(
-            buyer.account_id(),
-            AccountCommand::GrantRole(Role::Admin),
-            &system(),
-        )
-        .await
-        .unwrap();
-    let me: Value = app
-        .get_as("/me", buyer.caller())
-        .await
-        .json()
-        .await
-        .unwrap();
+    run_account_command(
+        &app.state,
+        buyer.account_id(),
+        AccountCommand::GrantRole(Role::Admin),
+    )
+    .await;
+    let me = app.me(buyer.caller()).await;
     assert_eq!(me["roles"], json!(["admin"]));
 }
 
@@ -363,12 +305,11 @@ async fn with_redis_down_sessions_are_checked_in_postgres_and_revocation_still_h
     let buyer = app.buyer().await;
     let leaving = app.buyer().await;
     // A second process on the same database whose Redis is unreachable.
-    let vars = std::collections::HashMap::from([
-        ("DATABASE_URL", app.database.url()),
-        ("REDIS_URL", "redis://127.0.0.1:1".to_owned()),
-        ("CARNEAU_REDIS_PREFIX", app.redis.prefix().to_owned()),
-    ]);
-    let config = Arc::new(Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap());
+    let config = Arc::new(config_on(
+        &app.database,
+        &app.redis,
+        &[("REDIS_URL", "redis://127.0.0.1:1")],
+    ));
     let dead_redis = carneau_api::state::redis_client(&config).unwrap();
     let state = AppState::new(app.database.pool().clone(), dead_redis, config).unwrap();
     let base_url = serve(carneau_api::router(state)).await;

@@ -2,13 +2,12 @@
 //! (`spawn_app` swaps the application's link sender for a capture; this test drives the
 //! outbox sender the application is built with.)
 
-mod support;
-
 use carneau_api::verification_mail::VerificationMail;
 use carneau_api::verification_outbox::OutboxVerificationMail;
 use carneau_domain::account::EmailAddress;
 use carneau_testkit::smtp::SmtpSink;
-use support::{eventually, spawn_app_with};
+
+use crate::support::{eventually, spawn_app_with};
 
 #[tokio::test]
 async fn a_verification_link_is_mailed_through_the_outbox_once() {

@@ -6,8 +6,6 @@
 //! Whatever the answers say, each test also audits the event's inventory log: no instant
 //! with more tickets held than exist, and exactly the acknowledged holds recorded.
 
-mod support;
-
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
@@ -18,13 +16,14 @@ use chrono::{DateTime, TimeDelta, Utc};
 use fred::prelude::KeysInterface;
 use reqwest::StatusCode;
 use serde_json::json;
-use support::reservations::audit::audit_inventory_log;
-use support::reservations::http::{
+use uuid::Uuid;
+
+use crate::support::reservations::audit::audit_inventory_log;
+use crate::support::reservations::http::{
     spawn_app_without_sweeper, spawn_reservation_app, ticket_type_body, Reply,
 };
-use support::reservations::rush::poll_until;
-use support::{in_days, TestApp};
-use uuid::Uuid;
+use crate::support::reservations::rush::poll_until;
+use crate::support::{in_days, TestApp};
 
 fn expires_at(reply: &Reply) -> DateTime<Utc> {
     reply.body["expires_at"].as_str().unwrap().parse().unwrap()
@@ -546,7 +545,11 @@ async fn raised_capacity_sells_at_once_after_a_sell_out() {
         sale.event_id, sale.ticket_type_id
     );
     let raised = app
-        .patch_json_as(&path, &json!({"capacity": 3}), support::Caller::Organiser)
+        .patch_json_as(
+            &path,
+            &json!({"capacity": 3}),
+            crate::support::Caller::Organiser,
+        )
         .await;
     assert_eq!(raised.status(), StatusCode::OK);
 
@@ -582,7 +585,7 @@ async fn a_sold_out_event_still_names_the_more_fundamental_refusal() {
         .post_json_as(
             &format!("/organiser/events/{}/cancel", sale.event_id),
             &json!({"reason": "The band is ill."}),
-            support::Caller::Organiser,
+            crate::support::Caller::Organiser,
         )
         .await;
     assert_eq!(cancelled.status(), StatusCode::OK);
@@ -798,7 +801,7 @@ struct GuardLeftBehind {
     app: TestApp,
     link: FailingLink,
     reservations: carneau_commands::reservations::Reservations,
-    event: support::reservations::http::OnSale,
+    event: crate::support::reservations::http::OnSale,
 }
 
 impl GuardLeftBehind {

@@ -14,8 +14,9 @@ use serde_json::{json, Value};
 use tokio_util::sync::{CancellationToken, DropGuard};
 use uuid::Uuid;
 
-use crate::support::{create_account, event_request, in_days, serve, TestApp};
 use carneau_domain::account::Role;
+
+use crate::support::{create_account, event_request, in_days, serve, TestApp};
 
 /// The token secret every reservation test configures, so that all processes of one test
 /// sign and accept the same reservation tokens.
@@ -346,7 +347,6 @@ impl TestApp {
         SecondApp {
             _stop_background: stop.drop_guard(),
             http: Http::new(base_url, self.organiser.token.clone()),
-            state,
         }
     }
 
@@ -372,14 +372,9 @@ pub async fn spawn_app_without_sweeper(settings: &[(&str, &str)]) -> TestApp {
 
     let database = carneau_testkit::TestDatabase::create().await.unwrap();
     let redis = TestRedis::create().await.unwrap();
-    let mut vars: HashMap<&str, String> = HashMap::from([
-        ("DATABASE_URL", database.url()),
-        ("REDIS_URL", carneau_testkit::redis_url()),
-        ("CARNEAU_REDIS_PREFIX", redis.prefix().to_owned()),
-        ("CARNEAU_TOKEN_SECRET", TOKEN_SECRET.to_owned()),
-    ]);
-    vars.extend(settings.iter().map(|(k, v)| (*k, (*v).to_owned())));
-    let config = carneau_api::Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap();
+    let mut all = vec![("CARNEAU_TOKEN_SECRET", TOKEN_SECRET)];
+    all.extend_from_slice(settings);
+    let config = crate::support::config_on(&database, &redis, &all);
     let state = AppState::new(
         database.pool().clone(),
         redis.client().clone(),
@@ -425,6 +420,4 @@ pub struct SecondApp {
     pub _stop_background: DropGuard,
     /// A client aimed at it.
     pub http: Http,
-    /// Its state (its own pool, Redis client and reservation desks).
-    pub state: AppState,
 }

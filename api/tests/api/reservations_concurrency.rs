@@ -3,8 +3,6 @@
 //! in the middle of the rush. Judged by the inventory log: exactly the capacity held,
 //! never more at any instant, and exactly the acknowledged holds recorded.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -15,12 +13,13 @@ use carneau_domain::ids::{EventId, TicketTypeId};
 use chrono::Utc;
 use fred::prelude::KeysInterface;
 use reqwest::StatusCode;
-use support::reservations::audit::{audit_inventory_log, LogAudit};
-use support::reservations::http::{spawn_reservation_app, OnSale};
-use support::reservations::rush::{
+
+use crate::support::reservations::audit::{audit_inventory_log, LogAudit};
+use crate::support::reservations::http::{spawn_reservation_app, OnSale};
+use crate::support::reservations::rush::{
     delete_keys_with_prefix, keys_with_prefix, poll_until, rush, seeded_quantities, Rush,
 };
-use support::TestApp;
+use crate::support::TestApp;
 
 /// Buyers in each rush.
 const BUYERS: usize = 500;

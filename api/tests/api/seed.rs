@@ -1,12 +1,11 @@
 //! `serve --seed`: demo accounts that can sign in, an organiser owning the demo events,
 //! door staff for them; seeding twice changes nothing.
 
-mod support;
-
 use carneau_domain::account::Password;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::spawn_app;
+
+use crate::support::spawn_app;
 
 const DEMO_PASSWORD: &str = "demo password 123";
 
@@ -25,12 +24,7 @@ async fn the_demo_accounts_sign_in_and_the_organiser_owns_the_demo_events() {
 
     let mut tokens = std::collections::HashMap::new();
     for (email, _, _) in carneau_api::seed::DEMO_ACCOUNTS {
-        let response = app
-            .post_json(
-                "/sessions",
-                &json!({"email": email, "password": DEMO_PASSWORD}),
-            )
-            .await;
+        let response = app.sign_in(email, DEMO_PASSWORD).await;
         assert_eq!(response.status(), StatusCode::OK, "{email}");
         let body: Value = response.json().await.unwrap();
         tokens.insert(*email, body);
@@ -44,12 +38,15 @@ async fn the_demo_accounts_sign_in_and_the_organiser_owns_the_demo_events() {
         .as_str()
         .unwrap()
         .to_owned();
-    let mine: Value = support::eventually("the demo events in the read model", || {
+    let mine: Value = crate::support::eventually("the demo events in the read model", || {
         let app = &app;
         let organiser = organiser.clone();
         async move {
             let list: Value = app
-                .get_as("/organiser/events", support::Caller::Token(&organiser))
+                .get_as(
+                    "/organiser/events",
+                    crate::support::Caller::Token(&organiser),
+                )
                 .await
                 .json()
                 .await

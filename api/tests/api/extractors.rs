@@ -1,8 +1,6 @@
 //! The extractors and the middleware stack, through a small router of organiser-like
 //! routes behind the same layers as the real application.
 
-mod support;
-
 use std::time::Duration;
 
 use axum::routing::{get, post};
@@ -12,7 +10,8 @@ use carneau_api::layers::{with_http_layers, HttpLimits};
 use carneau_api::ApiError;
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
-use support::expect_problem;
+
+use crate::support::expect_problem;
 
 const BODY_LIMIT_BYTES: usize = 1024;
 
@@ -72,7 +71,7 @@ async fn spawn_test_router() -> (reqwest::Client, String) {
         request_timeout: Duration::from_millis(200),
         body_limit_bytes: BODY_LIMIT_BYTES,
     };
-    let base = support::serve(with_http_layers(router, limits)).await;
+    let base = crate::support::serve(with_http_layers(router, limits)).await;
     (reqwest::Client::new(), base)
 }
 

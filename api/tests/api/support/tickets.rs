@@ -2,13 +2,12 @@
 //! (QR images are read with `carneau_testkit::qr`).
 
 use carneau_domain::account::{AccountCommand, EmailAddress};
-use carneau_domain::AccountId;
 use carneau_testkit::smtp::SmtpSink;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::support::accounts::TestAccount;
+use crate::support::accounts::{run_account_command, TestAccount};
 use crate::support::eventually;
 use crate::support::payments::{Checkout, PaymentsApp};
 use crate::support::reservations::http::{OnSale, Reply};
@@ -53,16 +52,7 @@ impl TicketsApp {
         let payments = &self.payments;
         let on_sale = payments.event(10).await;
         let (reservation_id, token) = payments.hold(on_sale, quantity).await;
-        let reply = payments.start_checkout(reservation_id, &token, email).await;
-        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-        let checkout = Checkout {
-            reservation_id,
-            token,
-            order_id: reply.body["order_id"].as_str().unwrap().parse().unwrap(),
-            key: reply.body["order_secret"].as_str().unwrap().to_owned(),
-            checkout_url: reply.body["checkout_url"].as_str().unwrap().to_owned(),
-            body: reply.body,
-        };
+        let checkout = payments.checkout_hold(reservation_id, token, email).await;
         payments.pay(&checkout).await;
         let order = payments.eventually_status(&checkout, "paid").await;
         let ticket_ids: Vec<Uuid> = order["tickets"]
@@ -128,22 +118,10 @@ impl TicketsApp {
 
     /// Marks `buyer`'s email as verified, so their guest orders become theirs.
     pub async fn verify_email(&self, buyer: &TestAccount) {
-        self.payments
-            .app
-            .state
-            .accounts
-            .execute(
-                AccountId::from_uuid(buyer.id),
-                AccountCommand::VerifyEmail {
-                    email: EmailAddress::parse(&buyer.email).unwrap(),
-                },
-                &carneau_commands::CommandContext::process(
-                    carneau_domain::Process::Test,
-                    carneau_domain::Cause::Operator,
-                ),
-            )
-            .await
-            .unwrap();
+        let verify = AccountCommand::VerifyEmail {
+            email: EmailAddress::parse(&buyer.email).unwrap(),
+        };
+        run_account_command(&self.payments.app.state, buyer.account_id(), verify).await;
     }
 
     /// The owning organiser's session token.

@@ -1,21 +1,12 @@
 //! Registration, sign-in and the signed-in account, over HTTP: the rules a person meets
 //! when they open an account and come back to it.
 
-mod support;
-
 use reqwest::header::{COOKIE, SET_COOKIE};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::accounts::TEST_PASSWORD;
-use support::{expect_problem, spawn_app, spawn_app_with, Caller, TestApp};
 
-fn registration(email: &str) -> Value {
-    json!({"email": email, "name": "Lina Moreau", "password": TEST_PASSWORD})
-}
-
-async fn register(app: &TestApp, body: &Value) -> reqwest::Response {
-    app.post_json("/accounts", body).await
-}
+use crate::support::accounts::{registration, TEST_PASSWORD};
+use crate::support::{expect_problem, spawn_app, spawn_app_with, Caller, TestApp};
 
 async fn account_rows(app: &TestApp) -> (i64, i64, i64) {
     let pool = app.database.pool();
@@ -33,7 +24,7 @@ async fn account_rows(app: &TestApp) -> (i64, i64, i64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registering_signs_the_buyer_in_with_a_cookie_and_a_token() {
     let app = spawn_app().await;
-    let response = register(&app, &registration("Lina@Example.com")).await;
+    let response = app.register(&registration("Lina@Example.com")).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
     assert!(cookie.starts_with("carneau_session="), "{cookie}");
@@ -67,7 +58,7 @@ async fn registering_signs_the_buyer_in_with_a_cookie_and_a_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cookie_is_secure_when_configured() {
     let app = spawn_app_with(&[("CARNEAU_COOKIE_SECURE", "true")]).await;
-    let response = register(&app, &registration("lina@example.com")).await;
+    let response = app.register(&registration("lina@example.com")).await;
     let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
     assert!(cookie.ends_with("; Secure"), "{cookie}");
 }
@@ -75,7 +66,7 @@ async fn the_cookie_is_secure_when_configured() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_email_registers_once_in_any_case() {
     let app = spawn_app().await;
-    let first = register(&app, &registration("lina@example.com")).await;
+    let first = app.register(&registration("lina@example.com")).await;
     assert_eq!(first.status(), StatusCode::CREATED);
     let before = account_rows(&app).await;
     for email in [
@@ -84,7 +75,7 @@ async fn an_email_registers_once_in_any_case() {
         "  Lina@Example.com ",
     ] {
         let problem = expect_problem(
-            register(&app, &registration(email)).await,
+            app.register(&registration(email)).await,
             StatusCode::CONFLICT,
             "email-taken",
         )
@@ -122,7 +113,7 @@ async fn bad_fields_are_422_naming_each_and_write_nothing() {
     ];
     for (body, fields) in cases {
         let problem = expect_problem(
-            register(&app, &body).await,
+            app.register(&body).await,
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation",
         )
@@ -132,7 +123,7 @@ async fn bad_fields_are_422_naming_each_and_write_nothing() {
         assert_eq!(named, fields, "{body}");
     }
     let missing = expect_problem(
-        register(&app, &json!({"email": "a@example.com"})).await,
+        app.register(&json!({"email": "a@example.com"})).await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid-body",
     )
@@ -157,7 +148,7 @@ async fn concurrent_registrations_of_one_email_make_one_account() {
     ];
     let attempts = emails.iter().map(|email| {
         let app = &app;
-        async move { register(app, &registration(email)).await.status() }
+        async move { app.register(&registration(email)).await.status() }
     });
     let statuses = futures::future::join_all(attempts).await;
     let created = statuses
@@ -176,32 +167,19 @@ async fn concurrent_registrations_of_one_email_make_one_account() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_in_works_in_any_case_and_refuses_alike_an_unknown_email_and_a_wrong_password() {
     let app = spawn_app().await;
-    register(&app, &registration("lina@example.com")).await;
-    let signed_in = app
-        .post_json(
-            "/sessions",
-            &json!({"email": "LINA@example.com", "password": TEST_PASSWORD}),
-        )
-        .await;
+    app.register(&registration("lina@example.com")).await;
+    let signed_in = app.sign_in("LINA@example.com", TEST_PASSWORD).await;
     assert_eq!(signed_in.status(), StatusCode::OK);
     assert!(signed_in.headers().contains_key(SET_COOKIE));
 
     let wrong_password = expect_problem(
-        app.post_json(
-            "/sessions",
-            &json!({"email": "lina@example.com", "password": "not the password"}),
-        )
-        .await,
+        app.sign_in("lina@example.com", "not the password").await,
         StatusCode::UNAUTHORIZED,
         "invalid-credentials",
     )
     .await;
     let unknown_email = expect_problem(
-        app.post_json(
-            "/sessions",
-            &json!({"email": "nobody@example.com", "password": TEST_PASSWORD}),
-        )
-        .await,
+        app.sign_in("nobody@example.com", TEST_PASSWORD).await,
         StatusCode::UNAUTHORIZED,
         "invalid-credentials",
     )
@@ -210,19 +188,14 @@ async fn signing_in_works_in_any_case_and_refuses_alike_an_unknown_email_and_a_w
     assert_eq!(wrong_password.title, unknown_email.title);
     // A too-short password is checked like any other: no hint about the rules.
     let short = expect_problem(
-        app.post_json(
-            "/sessions",
-            &json!({"email": "lina@example.com", "password": "x"}),
-        )
-        .await,
+        app.sign_in("lina@example.com", "x").await,
         StatusCode::UNAUTHORIZED,
         "invalid-credentials",
     )
     .await;
     assert_eq!(short.detail, wrong_password.detail);
     expect_problem(
-        app.post_json("/sessions", &json!({"email": "nope", "password": ""}))
-            .await,
+        app.sign_in("nope", "").await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation",
     )
@@ -232,7 +205,8 @@ async fn signing_in_works_in_any_case_and_refuses_alike_an_unknown_email_and_a_w
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_reaches_the_event_log() {
     let app = spawn_app().await;
-    let body: Value = register(&app, &registration("lina@example.com"))
+    let body: Value = app
+        .register(&registration("lina@example.com"))
         .await
         .json()
         .await
@@ -298,12 +272,7 @@ async fn an_email_is_verified_once_through_its_link() {
         .await;
     assert_eq!(verified.status(), StatusCode::NO_CONTENT);
     // The signed-in session sees it at once (its cached copy was dropped).
-    let me: Value = app
-        .get_as("/me", buyer.caller())
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = app.me(buyer.caller()).await;
     assert_eq!(me["email_verified"], true);
     // Single use.
     expect_problem(

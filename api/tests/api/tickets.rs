@@ -2,8 +2,6 @@
 //! an SMTP sink: the one tickets email per order and its QR codes, QR access, the door's
 //! verdicts, revocation after a refund, and who may work the door.
 
-mod support;
-
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use carneau_api::ticket_mail::TicketMailer;
@@ -14,9 +12,10 @@ use carneau_projections::ProjectorRunner;
 use carneau_testkit::qr::{decode_png as decode_qr_png, png_attachments};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use support::eventually;
-use support::tickets::{strings, verdict, TicketsApp};
 use uuid::Uuid;
+
+use crate::support::eventually;
+use crate::support::tickets::{strings, verdict, TicketsApp};
 
 #[tokio::test]
 async fn a_paid_order_gets_one_email_whose_qr_codes_admit_at_the_door() {

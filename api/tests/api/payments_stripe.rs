@@ -2,16 +2,15 @@
 //! testkit's fake Stripe: checkout, the webhook (signatures, duplicates, out of order,
 //! asynchronous payments), late payments, hold lapse, refunds and event cancellation.
 
-mod support;
-
 use carneau_commands::reservations::guard::{Admission, GuardLine, ReservationGuard};
 use carneau_domain::ids::{EventId, ReservationId, TicketTypeId};
 use carneau_testkit::stripe::{checkout_event, sign_webhook};
 use chrono::{TimeDelta, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use support::eventually;
-use support::payments::{Checkout, PaymentsApp, WEBHOOK_SECRET};
+
+use crate::support::eventually;
+use crate::support::payments::{Checkout, PaymentsApp, WEBHOOK_SECRET};
 
 #[tokio::test]
 async fn checkout_creates_one_session_and_a_paid_webhook_issues_tickets_once() {
@@ -645,14 +644,7 @@ async fn the_guard_follows_checkout_sale_and_refund_without_being_rebuilt() {
         Some(5),
         "the hold extended in place"
     );
-    let checkout = Checkout {
-        reservation_id,
-        token,
-        order_id: started.body["order_id"].as_str().unwrap().parse().unwrap(),
-        key: started.body["order_secret"].as_str().unwrap().to_owned(),
-        checkout_url: started.body["checkout_url"].as_str().unwrap().to_owned(),
-        body: started.body,
-    };
+    let checkout = Checkout::started(reservation_id, token, started.body);
     app.pay(&checkout).await;
     app.eventually_status(&checkout, "paid").await;
     assert_eq!(

@@ -4,15 +4,14 @@
 //! request id) with a stable `type` naming the reason and the fields at fault; none is a
 //! 500, and none appends anything to the event store.
 
-mod support;
-
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use support::{
+use uuid::Uuid;
+
+use crate::support::{
     event_request, event_request_starting, expect_problem, in_days, spawn_app, ticket_type_request,
     Caller, TestApp,
 };
-use uuid::Uuid;
 
 /// The body a refused request sends.
 enum Body {

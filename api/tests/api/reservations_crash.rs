@@ -3,8 +3,6 @@
 //! fresh process sells the whole capacity again: no phantom hold in the Redis guard
 //! outlives its expiry.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::net::TcpListener;
@@ -18,11 +16,12 @@ use carneau_domain::ids::{EventId, ReservationId, TicketTypeId};
 use carneau_testkit::{TestDatabase, TestRedis};
 use chrono::{DateTime, TimeDelta, Utc};
 use reqwest::StatusCode;
-use support::accounts::organiser_on;
-use support::reservations::audit::audit_inventory_log;
-use support::reservations::http::{Http, TOKEN_SECRET};
-use support::reservations::rush::{rush_in_flight, seeded_quantities, sleep_past};
 use uuid::Uuid;
+
+use crate::support::accounts::organiser_on;
+use crate::support::reservations::audit::audit_inventory_log;
+use crate::support::reservations::http::{Http, TOKEN_SECRET};
+use crate::support::reservations::rush::{rush_in_flight, seeded_quantities, sleep_past};
 
 /// Tickets of the event.
 const CAPACITY: u32 = 200;

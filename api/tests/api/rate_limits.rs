@@ -1,12 +1,11 @@
 //! Sign-in and registration are rate limited in Redis, per client address and per account
 //! email: past the limit, 429 `rate-limited` with `Retry-After`.
 
-mod support;
-
 use reqwest::StatusCode;
 use serde_json::json;
-use support::accounts::TEST_PASSWORD;
-use support::{expect_problem, spawn_app_with, TestApp};
+
+use crate::support::accounts::{registration, TEST_PASSWORD};
+use crate::support::{expect_problem, spawn_app_with, TestApp};
 
 async fn sign_in(app: &TestApp, email: &str, forwarded_for: Option<&str>) -> reqwest::Response {
     let mut request = app
@@ -41,12 +40,7 @@ async fn sign_in_is_limited_per_client_address() {
     expect_limited(sign_in(&app, "another@example.com", None).await, 60).await;
     // Even the right password waits: the limit comes before the check.
     let buyer = app.buyer().await;
-    let right = app
-        .post_json(
-            "/sessions",
-            &json!({"email": buyer.email, "password": TEST_PASSWORD}),
-        )
-        .await;
+    let right = app.sign_in(&buyer.email, TEST_PASSWORD).await;
     expect_limited(right, 60).await;
 }
 
@@ -119,12 +113,9 @@ async fn forwarded_addresses_are_ignored_from_an_untrusted_peer() {
 async fn registration_is_limited_per_client_address() {
     let app = spawn_app_with(&[("CARNEAU_REGISTRATION_LIMIT_PER_ADDRESS", "2/3600")]).await;
     for n in 0..2 {
-        let body = json!({"email": format!("new{n}@example.com"), "name": "New", "password": TEST_PASSWORD});
-        assert_eq!(
-            app.post_json("/accounts", &body).await.status(),
-            StatusCode::CREATED
-        );
+        let body = registration(&format!("new{n}@example.com"));
+        assert_eq!(app.register(&body).await.status(), StatusCode::CREATED);
     }
-    let body = json!({"email": "new3@example.com", "name": "New", "password": TEST_PASSWORD});
-    expect_limited(app.post_json("/accounts", &body).await, 3600).await;
+    let body = registration("new3@example.com");
+    expect_limited(app.register(&body).await, 3600).await;
 }

@@ -1,0 +1,27 @@
+//! The API's integration tests, as one test binary (so the support module is compiled
+//! once): each module below was a test file of its own; nextest names their tests
+//! `api::<module>::<test>`.
+
+mod support;
+
+mod accounts;
+mod authorization;
+mod catalogue_bad_input;
+mod catalogue_organiser;
+mod catalogue_public;
+mod cli_accounts;
+mod door_staff;
+mod extractors;
+mod http_app;
+mod openapi;
+mod payments_refund_lookup;
+mod payments_simulated;
+mod payments_stripe;
+mod rate_limits;
+mod reservations_concurrency;
+mod reservations_crash;
+mod reservations_flow;
+mod seed;
+mod sessions;
+mod tickets;
+mod verification_mail;
