@@ -148,13 +148,25 @@ async fn a_guests_simulated_purchase_records_the_guest_then_the_provider() {
         received.metadata["actor"]["event_id"],
         received.metadata["cause"]["event_id"]
     );
-    assert_one_story(
-        &facts
-            .into_iter()
-            .filter(|fact| fact.aggregate_type == "Order")
-            .collect::<Vec<_>>(),
-        order_id,
+    let inventory: Vec<_> = facts
+        .iter()
+        .filter(|fact| fact.aggregate_type == "Inventory")
+        .map(Fact::summary)
+        .collect();
+    assert_eq!(
+        inventory,
+        [
+            ("Inventory", "HoldsPlaced", "guest", "request"),
+            ("Inventory", "HoldExtended", "guest", "request"),
+            (
+                "Inventory",
+                "HoldSold",
+                "payment_provider",
+                "provider_event"
+            ),
+        ]
     );
+    assert_one_story(&facts, order_id);
 }
 
 #[tokio::test]
@@ -162,7 +174,19 @@ async fn a_signed_in_buyers_stripe_purchase_and_its_refund_record_who_asked() {
     let app = PaymentsApp::start(&[]).await;
     let buyer = app.app.buyer().await;
     let on_sale = app.event(10).await;
-    let (reservation_id, token) = app.hold(on_sale, 2).await;
+    let http = app.http();
+    let held = http
+        .call(
+            Method::POST,
+            &format!("/events/{}/reservations", on_sale.event_id),
+            Some(&buyer.token),
+            None,
+            Some(&json!({"lines": [{"ticket_type_id": on_sale.ticket_type_id, "quantity": 2}]})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(held.status, StatusCode::CREATED, "{}", held.body);
+    let (reservation_id, token) = (held.reservation_id(), held.token());
     let started = app
         .app
         .client
@@ -193,8 +217,41 @@ async fn a_signed_in_buyers_stripe_purchase_and_its_refund_record_who_asked() {
         .await;
     assert_eq!(refunded.status, StatusCode::CREATED, "{}", refunded.body);
 
-    let facts: Vec<_> = purchase_facts(app.app.database.pool())
-        .await
+    // The tickets go back on sale after the refund, in the organiser's request or the
+    // process manager's next pass.
+    app.eventually_counts(on_sale, 0, 0).await;
+    let all = purchase_facts(app.app.database.pool()).await;
+    assert_one_story(&all, checkout.order_id);
+    let inventory: Vec<_> = all
+        .iter()
+        .filter(|fact| fact.aggregate_type == "Inventory")
+        .collect();
+    let inventory_story: Vec<_> = inventory.iter().map(|fact| fact.summary()).collect();
+    assert_eq!(
+        inventory_story[..3],
+        [
+            ("Inventory", "HoldsPlaced", "account", "request"),
+            ("Inventory", "HoldExtended", "account", "request"),
+            (
+                "Inventory",
+                "HoldSold",
+                "payment_provider",
+                "provider_event"
+            ),
+        ]
+    );
+    assert!(
+        matches!(
+            inventory_story[3..],
+            [("Inventory", "TicketsReturned", "account" | "process", _)]
+        ),
+        "{inventory_story:?}"
+    );
+    assert_eq!(
+        inventory[0].metadata["actor"]["account_id"],
+        buyer.id.to_string()
+    );
+    let facts: Vec<_> = all
         .into_iter()
         .filter(|fact| fact.aggregate_type == "Order")
         .collect();
@@ -243,4 +300,38 @@ async fn a_signed_in_buyers_stripe_purchase_and_its_refund_record_who_asked() {
         "the organiser refunded, not the buyer"
     );
     assert_one_story(&facts, checkout.order_id);
+}
+
+#[tokio::test]
+async fn the_sweepers_expiry_records_the_sweeper_on_its_schedule() {
+    use carneau_commands::reservations::sweeper::sweep_once;
+
+    let app = spawn_reservation_app(&[("CARNEAU_HOLD_SECONDS", "1")]).await;
+    let http = app.http();
+    let on_sale = http.create_published_event(5, 10).await;
+    let hold = http
+        .reserve(on_sale.event_id, &[(on_sale.ticket_type_id, 1)])
+        .await;
+    assert_eq!(hold.status, StatusCode::CREATED);
+
+    // The sweep finds lapsed holds in the inventory read model, which lags the log.
+    let pool = app.database.pool();
+    let expired = crate::support::eventually("the hold's expiry", || async {
+        sweep_once(pool, &app.state.reservations).await.unwrap();
+        purchase_facts(pool)
+            .await
+            .into_iter()
+            .find(|fact| fact.event_type == "HoldsExpired")
+    })
+    .await;
+    assert_eq!(
+        expired.summary(),
+        ("Inventory", "HoldsExpired", "process", "schedule")
+    );
+    assert_eq!(expired.metadata["actor"]["process"], "hold-sweeper");
+    assert_eq!(
+        expired.correlation_id(),
+        None,
+        "one sweep may end many purchases"
+    );
 }

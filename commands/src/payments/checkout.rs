@@ -147,6 +147,7 @@ impl Payments {
                     expires_at: keep_until,
                     now,
                 },
+                &metadata,
             )
             .await?;
         if let Err(refusal) = extended {

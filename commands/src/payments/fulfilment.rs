@@ -48,6 +48,7 @@ impl Payments {
                     lines,
                     now: Utc::now(),
                 },
+                &metadata,
             )
             .await?;
         let now = Utc::now();

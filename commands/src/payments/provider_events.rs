@@ -107,7 +107,7 @@ impl Payments {
         };
         match self
             .reservations
-            .release(placed.event_id, placed.reservation_id)
+            .release(placed.event_id, placed.reservation_id, metadata)
             .await?
         {
             Ok(()) => {}

@@ -151,7 +151,7 @@ impl Payments {
     async fn return_refunded_tickets(
         &self,
         order_id: OrderId,
-        _metadata: &EventMetadata,
+        metadata: &EventMetadata,
     ) -> Result<(), PaymentError> {
         let Some(order) = self.order(order_id).await? else {
             return Ok(());
@@ -169,6 +169,7 @@ impl Payments {
                         lines,
                         now: Utc::now(),
                     },
+                    metadata,
                 )
                 .await?
                 .map_err(PaymentError::Hold)?;
