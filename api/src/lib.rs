@@ -18,6 +18,7 @@ pub mod layers;
 pub mod order_key;
 pub mod payments_process;
 pub mod problem;
+pub mod provenance;
 pub mod request_id;
 pub mod reservation_token;
 pub mod routes;

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use carneau_commands::payments::Payments;
 use carneau_domain::ids::OrderId;
+use carneau_domain::{Cause, EventMetadata, Process};
 use chrono::Utc;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
@@ -37,6 +38,10 @@ pub async fn run_pass(pool: &PgPool, payments: &Payments) -> anyhow::Result<Pass
     let now = Utc::now();
     let work = carneau_projections::orders::work(pool, now, ORDERS_PER_PASS).await?;
     let mut report = PassReport::default();
+    // The work list is read from the `orders` read model, which says which orders are due
+    // but not which fact made them so: the steps record the timer that found them. (The
+    // cancelled-event refunds find and record the cancellation themselves.)
+    let on_schedule = EventMetadata::process(Process::Payments, Cause::Schedule);
     let mut count = |result: Result<(), carneau_commands::payments::PaymentError>,
                      what: &str,
                      id: OrderId| {
@@ -49,13 +54,13 @@ pub async fn run_pass(pool: &PgPool, payments: &Payments) -> anyhow::Result<Pass
         }
     };
     for id in work.lapsed.into_iter().map(OrderId::from_uuid) {
-        count(payments.lapse(id).await, "lapse", id);
+        count(payments.lapse(id, &on_schedule).await, "lapse", id);
     }
     for id in work.unfulfilled.into_iter().map(OrderId::from_uuid) {
-        count(payments.fulfil(id).await, "fulfil", id);
+        count(payments.fulfil(id, &on_schedule).await, "fulfil", id);
     }
     for id in work.refunds.into_iter().map(OrderId::from_uuid) {
-        count(payments.drive_refunds(id).await, "refund", id);
+        count(payments.drive_refunds(id, &on_schedule).await, "refund", id);
     }
     for id in work
         .cancelled_event_orders

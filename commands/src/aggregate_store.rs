@@ -6,7 +6,7 @@ use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use sqlx::{PgConnection, PgPool};
 
-use crate::event_store::{self, AppendError, StoreError};
+use crate::event_store::{self, AppendError, NewEvent, StoreError};
 
 /// The state of an aggregate after a command, and the version it is at.
 #[derive(Debug, Clone)]
@@ -90,18 +90,17 @@ where
         self.events_since(aggregate_id, 0).await
     }
 
-    /// Appends `events` decided on the aggregate as it was at `version`;
-    /// [`AppendError::Conflict`] (and nothing appended) if the aggregate has moved on.
-    /// Returns the new version.
+    /// Appends `events` (each with its own metadata) decided on the aggregate as it was at
+    /// `version`; [`AppendError::Conflict`] (and nothing appended) if the aggregate has
+    /// moved on. Returns the new version.
     pub async fn append(
         &self,
         aggregate_id: &str,
         version: u64,
-        events: &[A::Event],
-        metadata: &EventMetadata,
+        events: &[NewEvent<'_, A::Event>],
     ) -> Result<u64, AppendError> {
         let mut conn = self.pool.acquire().await.map_err(StoreError::from)?;
-        event_store::append::<A>(&mut conn, aggregate_id, version, events, metadata).await
+        event_store::append::<A>(&mut conn, aggregate_id, version, events).await
     }
 
     /// Loads, handles `command` and appends the resulting events. A concurrent append to
@@ -144,9 +143,13 @@ where
             return Err(CommandError::Conflict);
         }
         let (state, events) = self.decide(loaded.state, command).await?;
-        let version =
-            event_store::append::<A>(&mut conn, aggregate_id, loaded.version, &events, metadata)
-                .await?;
+        let version = event_store::append::<A>(
+            &mut conn,
+            aggregate_id,
+            loaded.version,
+            &NewEvent::all(&events, metadata),
+        )
+        .await?;
         Ok(Executed { state, version })
     }
 
@@ -162,8 +165,13 @@ where
     ) -> Result<Executed<A>, CommandError<A::Error>> {
         let loaded = load_on::<A>(conn, aggregate_id).await?;
         let (state, events) = self.decide(loaded.state, command).await?;
-        let version =
-            event_store::append::<A>(conn, aggregate_id, loaded.version, &events, metadata).await?;
+        let version = event_store::append::<A>(
+            conn,
+            aggregate_id,
+            loaded.version,
+            &NewEvent::all(&events, metadata),
+        )
+        .await?;
         Ok(Executed { state, version })
     }
 

@@ -2,8 +2,10 @@
 //!
 //! Every fact of every aggregate is appended by [`append`], on a pooled connection or
 //! inside a caller's transaction (so that it commits together with rows of other tables,
-//! such as an email claim or a password hash, or not at all). Its metadata (who and why)
-//! is a required argument. Nothing else in the workspace inserts into `events`.
+//! such as an email claim or a password hash, or not at all). Each event's metadata (who
+//! and why) is a required part of it: a batch deciding for many callers at once (the
+//! reservation desk) records each caller on its own events. Nothing else in the workspace
+//! inserts into `events`.
 //!
 //! Optimistic versioning comes from the primary key `(aggregate_type, aggregate_id,
 //! sequence)`: a writer that decided on an older version collides with the row another
@@ -80,39 +82,65 @@ impl From<sqlx::Error> for AppendError {
     }
 }
 
+/// One event to append, with the metadata it is recorded with.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent<'a, E> {
+    /// The fact.
+    pub event: &'a E,
+    /// Who caused it and why.
+    pub metadata: &'a EventMetadata,
+}
+
+impl<'a, E> NewEvent<'a, E> {
+    /// `events` of one caller, each carrying `metadata`: the usual case of one command.
+    pub fn all(events: &'a [E], metadata: &'a EventMetadata) -> Vec<Self> {
+        events
+            .iter()
+            .map(|event| Self { event, metadata })
+            .collect()
+    }
+}
+
 /// Appends `events` of aggregate `A` with id `aggregate_id`, decided on its state at
-/// `version` (the number of events it had), each carrying `metadata`. Returns the new
+/// `version` (the number of events it had), each with its own metadata. Returns the new
 /// version. One statement: on a pooled connection it commits on its own, inside a
 /// transaction it commits with it.
 pub async fn append<A: Aggregate>(
     conn: &mut PgConnection,
     aggregate_id: &str,
     version: u64,
-    events: &[A::Event],
-    metadata: &EventMetadata,
+    events: &[NewEvent<'_, A::Event>],
 ) -> Result<u64, AppendError> {
     if events.is_empty() {
         return Ok(version);
     }
-    let metadata = serde_json::to_value(metadata).map_err(StoreError::from)?;
     let mut sequences = Vec::with_capacity(events.len());
     let mut event_types = Vec::with_capacity(events.len());
     let mut event_versions = Vec::with_capacity(events.len());
     let mut payloads = Vec::with_capacity(events.len());
-    for (offset, event) in (1..).zip(events) {
+    let mut metadata = Vec::with_capacity(events.len());
+    // Events of one caller share one metadata value: serialised once per run of them.
+    let mut previous: Option<(&EventMetadata, serde_json::Value)> = None;
+    for (offset, new) in (1..).zip(events) {
         sequences.push(to_sequence(version + offset));
-        event_types.push(event.event_type());
-        event_versions.push(event.event_version());
-        payloads.push(serde_json::to_value(event).map_err(StoreError::from)?);
+        event_types.push(new.event.event_type());
+        event_versions.push(new.event.event_version());
+        payloads.push(serde_json::to_value(new.event).map_err(StoreError::from)?);
+        let json = match &previous {
+            Some((same, json)) if std::ptr::eq(*same, new.metadata) => json.clone(),
+            _ => serde_json::to_value(new.metadata).map_err(StoreError::from)?,
+        };
+        previous = Some((new.metadata, json.clone()));
+        metadata.push(json);
     }
     // One multi-row insert in sequence order, so the rows take increasing global
     // positions in one round trip.
     sqlx::query(
         "INSERT INTO events \
          (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
-         SELECT $1, $2, e.sequence, e.event_type, e.event_version, e.payload, $7 \
-         FROM UNNEST($3::bigint[], $4::text[], $5::text[], $6::jsonb[]) \
-              AS e(sequence, event_type, event_version, payload) \
+         SELECT $1, $2, e.sequence, e.event_type, e.event_version, e.payload, e.metadata \
+         FROM UNNEST($3::bigint[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[]) \
+              AS e(sequence, event_type, event_version, payload, metadata) \
          ORDER BY e.sequence",
     )
     .bind(A::TYPE)

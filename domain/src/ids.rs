@@ -127,6 +127,14 @@ impl OrderId {
     pub fn to_aggregate_id(&self) -> String {
         self.0.hyphenated().to_string()
     }
+
+    /// The correlation id shared by every fact this purchase sets off, in the order's and
+    /// the inventory's streams alike. It is the order id's UUID: since the order id derives
+    /// from the reservation, the hold's facts, appended before the order exists, carry it
+    /// too.
+    pub fn correlation_id(&self) -> Uuid {
+        self.0
+    }
 }
 
 uuid_id!(

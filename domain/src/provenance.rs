@@ -79,7 +79,8 @@ pub enum Process {
     /// Someone not yet signed in acting on their own behalf (registration, email
     /// verification by link).
     SelfService,
-    /// The per-event reservation desk deciding holds for many buyers in one append.
+    /// The per-event reservation desk, acting on its own: expiring lapsed holds while it
+    /// places others. (The holds and decisions it appends for callers record each caller.)
     ReservationDesk,
     /// The timer that records the expiry of lapsed holds.
     HoldSweeper,

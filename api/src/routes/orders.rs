@@ -125,6 +125,7 @@ async fn start_checkout(
                 .map(|session| session.principal.account_id.as_uuid()),
             success_url: order_url.clone(),
             cancel_url: format!("{order_url}&cancelled=true"),
+            request_id: crate::request_id::current().map(|id| id.to_string()),
         })
         .await
         .map_err(payment_problem)?;

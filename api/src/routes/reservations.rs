@@ -19,9 +19,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use crate::auth::MaybeSignedIn;
 use crate::extract::{ApiJson, ApiPath, IdempotencyKeyHeader};
 use crate::problem::responses::{BodyProblems, ConflictProblem, NotFoundProblem, ServerProblems};
 use crate::problem::{ApiError, FieldError};
+use crate::provenance::buyer_metadata;
 use crate::state::AppState;
 
 /// The OpenAPI tag of these routes.
@@ -153,6 +155,7 @@ impl ReserveRequest {
     ))]
 async fn reserve(
     State(state): State<AppState>,
+    MaybeSignedIn(session): MaybeSignedIn,
     ApiPath(event_id): ApiPath<EventId>,
     IdempotencyKeyHeader(key): IdempotencyKeyHeader,
     ApiJson(request): ApiJson<ReserveRequest>,
@@ -171,7 +174,11 @@ async fn reserve(
     };
     let outcome = state
         .reservations
-        .reserve(event_id, hold)
+        .reserve(
+            event_id,
+            hold,
+            &buyer_metadata(session.as_ref(), reservation_id),
+        )
         .await
         .map_err(reservation_problem)?;
     let (status, expires_at) = match outcome {
@@ -241,13 +248,18 @@ async fn get_reservation(
     ))]
 async fn release_reservation(
     State(state): State<AppState>,
+    MaybeSignedIn(session): MaybeSignedIn,
     ApiPath(reservation_id): ApiPath<ReservationId>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let event_id = authorise(&state, &headers, reservation_id)?;
     let released = state
         .reservations
-        .release(event_id, reservation_id)
+        .release(
+            event_id,
+            reservation_id,
+            &buyer_metadata(session.as_ref(), reservation_id),
+        )
         .await
         .map_err(reservation_problem)?;
     match released {

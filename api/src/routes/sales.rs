@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::orders::{order_view, payment_problem};
-use crate::auth::{require_event_manager, OrganiserSession};
+use crate::auth::{command_context, require_event_manager, OrganiserSession};
 use crate::extract::{ApiJson, ApiPath};
 use crate::problem::responses::{
     BodyProblems, ConflictProblem, NotFoundProblem, RoleProblems, ServerProblems,
@@ -91,7 +91,12 @@ async fn refund_order(
         .map(|ids| ids.into_iter().map(TicketId::from_uuid).collect());
     let refund_number = state
         .payments
-        .refund(order_id, ticket_ids, RefundReason::RequestedByOrganiser)
+        .refund(
+            order_id,
+            ticket_ids,
+            RefundReason::RequestedByOrganiser,
+            &command_context(&session.principal).metadata,
+        )
         .await
         .map_err(payment_problem)?;
     let order = state

@@ -17,6 +17,7 @@ mod openapi;
 mod payments_refund_lookup;
 mod payments_simulated;
 mod payments_stripe;
+mod provenance;
 mod rate_limits;
 mod reservations_concurrency;
 mod reservations_crash;

@@ -628,6 +628,7 @@ async fn a_guard_that_fails_to_follow_a_return_is_rebuilt_from_the_log() {
                 lines: lines.clone(),
                 now: Utc::now(),
             },
+            &test_metadata(),
         )
         .await
         .unwrap()
@@ -659,6 +660,7 @@ async fn a_guard_that_fails_to_follow_a_return_is_rebuilt_from_the_log() {
                 lines,
                 now: Utc::now(),
             },
+            &test_metadata(),
         )
         .await
         .unwrap()
@@ -841,6 +843,7 @@ impl GuardLeftBehind {
                     lines,
                     now: Utc::now(),
                 },
+                &test_metadata(),
             )
             .await
             .unwrap()
@@ -860,6 +863,7 @@ impl GuardLeftBehind {
                     lines,
                     now: Utc::now(),
                 },
+                &test_metadata(),
             )
             .await
             .unwrap()
@@ -892,7 +896,11 @@ impl GuardLeftBehind {
     async fn is_held(&self, request: carneau_domain::inventory::HoldRequest) -> bool {
         let outcome = self
             .reservations
-            .reserve(EventId::from_uuid(self.event.event_id), request)
+            .reserve(
+                EventId::from_uuid(self.event.event_id),
+                request,
+                &test_metadata(),
+            )
             .await
             .unwrap();
         matches!(outcome, carneau_domain::inventory::HoldOutcome::Held { .. })
@@ -1001,6 +1009,7 @@ async fn concurrent_sales_are_decided_in_order_and_never_oversell() {
                             lines: vec![line],
                             now: Utc::now(),
                         },
+                        &test_metadata(),
                     )
                     .await
                     .unwrap()
@@ -1045,4 +1054,12 @@ async fn concurrent_sales_are_decided_in_order_and_never_oversell() {
     println!(
         "flow/decisions: {SALES} sales for {CAPACITY} tickets; {sold} sold in {commits} commits"
     );
+}
+
+/// What the tests' direct calls into reservations record.
+fn test_metadata() -> carneau_domain::EventMetadata {
+    carneau_domain::EventMetadata::process(
+        carneau_domain::Process::Test,
+        carneau_domain::Cause::Operator,
+    )
 }

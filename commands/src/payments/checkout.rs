@@ -2,9 +2,10 @@
 
 use carneau_domain::account::EmailAddress;
 use carneau_domain::event::EventStatus;
-use carneau_domain::ids::{EventId, OrderId, ReservationId};
+use carneau_domain::ids::{AccountId, EventId, OrderId, ReservationId};
 use carneau_domain::inventory::{HoldStatus, InventoryCommand, InventoryError};
 use carneau_domain::order::{price_hold, Order, OrderCommand, PlacedOrder, PricingError};
+use carneau_domain::{Actor, Cause, EventMetadata};
 use chrono::{Duration, Utc};
 use tracing::instrument;
 use uuid::Uuid;
@@ -34,6 +35,29 @@ pub struct StartCheckout {
     pub success_url: String,
     /// Where the buyer lands after giving up.
     pub cancel_url: String,
+    /// The id of the buyer's HTTP request, recorded as the cause of what checkout appends.
+    pub request_id: Option<String>,
+}
+
+impl StartCheckout {
+    /// What checkout's facts record: the buyer (their account when signed in, else the
+    /// guest holding the reservation's token) and their request, in the purchase's story.
+    /// Built here from the request's own fields so the actor cannot disagree with the
+    /// account the order records.
+    fn metadata(&self, order_id: OrderId) -> EventMetadata {
+        let buyer = match self.account_id {
+            Some(account_id) => Actor::Account {
+                account_id: AccountId::from_uuid(account_id),
+            },
+            None => Actor::Guest {
+                reservation_id: self.reservation_id,
+            },
+        };
+        let cause = Cause::Request {
+            request_id: self.request_id.clone(),
+        };
+        EventMetadata::new(buyer, cause).correlated(order_id.correlation_id())
+    }
 }
 
 /// A checkout in progress.
@@ -57,6 +81,7 @@ impl Payments {
         request: StartCheckout,
     ) -> Result<StartedCheckout, PaymentError> {
         let order_id = OrderId::for_reservation(request.reservation_id);
+        let metadata = request.metadata(order_id);
         if let Some(order) = self.order(order_id).await? {
             return Ok(started(order_id, &order, false));
         }
@@ -122,6 +147,7 @@ impl Payments {
                     expires_at: keep_until,
                     now,
                 },
+                &metadata,
             )
             .await?;
         if let Err(refusal) = extended {
@@ -146,7 +172,7 @@ impl Payments {
             placed_at: now,
         };
         let order = self
-            .execute(order_id, OrderCommand::Place(Box::new(placed)))
+            .execute(order_id, OrderCommand::Place(Box::new(placed)), &metadata)
             .await?;
         tracing::info!(%order_id, "checkout started");
         Ok(started(order_id, &order.state, true))

@@ -4,17 +4,25 @@
 use carneau_domain::ids::{OrderId, TicketId};
 use carneau_domain::inventory::InventoryCommand;
 use carneau_domain::order::{IssuedTicket, OrderCommand, OrderStatus};
+use carneau_domain::EventMetadata;
 use chrono::Utc;
 use tracing::instrument;
 
-use super::{PaymentError, Payments};
+use super::{in_purchase, PaymentError, Payments};
 
 impl Payments {
     /// After a payment is recorded: sells the hold and issues tickets, or, when the
     /// tickets went to someone else after the hold lapsed, refuses and refunds. Does
-    /// nothing for an order that is not waiting for this.
-    #[instrument(skip_all, fields(order_id = %order_id))]
-    pub async fn fulfil(&self, order_id: OrderId) -> Result<(), PaymentError> {
+    /// nothing for an order that is not waiting for this. What it appends records
+    /// `caller`: whoever recorded the payment (the provider's event) or the process
+    /// manager retrying.
+    #[instrument(skip_all, fields(order_id = %order_id, actor = %caller.actor))]
+    pub async fn fulfil(
+        &self,
+        order_id: OrderId,
+        caller: &EventMetadata,
+    ) -> Result<(), PaymentError> {
+        let metadata = in_purchase(caller, order_id);
         let Some(order) = self.order(order_id).await? else {
             return Ok(());
         };
@@ -40,6 +48,7 @@ impl Payments {
                     lines,
                     now: Utc::now(),
                 },
+                &metadata,
             )
             .await?;
         let now = Utc::now();
@@ -55,17 +64,21 @@ impl Payments {
                         })
                     })
                     .collect();
-                self.execute(order_id, OrderCommand::IssueTickets { tickets, now })
-                    .await?;
+                self.execute(
+                    order_id,
+                    OrderCommand::IssueTickets { tickets, now },
+                    &metadata,
+                )
+                .await?;
                 tracing::info!("order paid; tickets issued");
                 Ok(())
             }
             Err(refusal) => {
                 tracing::warn!(%refusal, "payment refused after the hold lapsed; refunding");
-                self.execute(order_id, OrderCommand::RefuseLatePayment { now })
+                self.execute(order_id, OrderCommand::RefuseLatePayment { now }, &metadata)
                     .await?;
                 // Rare enough not to tell a first attempt from a retry: always look up.
-                self.drive_refunds(order_id).await
+                self.drive_refunds(order_id, &metadata).await
             }
         }
     }

@@ -3,18 +3,25 @@
 
 use carneau_domain::ids::OrderId;
 use carneau_domain::order::{OrderCommand, OrderStatus};
+use carneau_domain::EventMetadata;
 use chrono::Utc;
 use tracing::instrument;
 
 use super::gateway::SessionStatus;
-use super::{PaymentError, Payments};
+use super::{in_purchase, PaymentError, Payments};
 
 impl Payments {
     /// The payments process manager's step for an order whose hold lapsed while it was
     /// awaiting payment: expire the provider's session, then give the tickets back; or,
-    /// if the buyer paid meanwhile, take the payment.
+    /// if the buyer paid meanwhile, take the payment. What it appends records `caller`
+    /// (the process manager, woken by the hold's lapse).
     #[instrument(skip_all, fields(order_id = %order_id))]
-    pub async fn lapse(&self, order_id: OrderId) -> Result<(), PaymentError> {
+    pub async fn lapse(
+        &self,
+        order_id: OrderId,
+        caller: &EventMetadata,
+    ) -> Result<(), PaymentError> {
+        let metadata = in_purchase(caller, order_id);
         let Some(order) = self.order(order_id).await? else {
             return Ok(());
         };
@@ -33,6 +40,7 @@ impl Payments {
                         provider_event_id: None,
                         now,
                     },
+                    &metadata,
                 )
                 .await
             }
@@ -46,9 +54,10 @@ impl Payments {
                         payment_reference: state.payment_reference,
                         now,
                     },
+                    &metadata,
                 )
                 .await?;
-                self.fulfil(order_id).await
+                self.fulfil(order_id, &metadata).await
             }
             // An asynchronous payment is pending (its event was lost): record it so this
             // step stops; the hold lapses at its extended expiry.
@@ -59,6 +68,7 @@ impl Payments {
                         provider_event_id: format!("retrieved-pending:{}", placed.session_id),
                         now,
                     },
+                    &metadata,
                 )
                 .await?;
                 Ok(())

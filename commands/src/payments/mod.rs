@@ -18,6 +18,12 @@
 //! Each stage is one `impl Payments` block in its own module, in the diagram's order:
 //! `checkout`, `provider_events`, `fulfilment`, `refunds`, `lapses`. This module keeps what
 //! they share: the struct, its error and the one call into the event store.
+//!
+//! Provenance: every entry point takes (or, for a provider event, builds) the metadata of
+//! the facts it appends, order and inventory alike: who asked (the buyer, the provider,
+//! the process manager, an organiser) and why (their request, the provider's event, a
+//! timer, an earlier fact). [`in_purchase`] ties it to the order's correlation id, so an
+//! auditor finds everything one purchase set off by one id.
 
 mod checkout;
 mod fulfilment;
@@ -40,7 +46,7 @@ use sqlx::PgPool;
 use crate::aggregate_store::{AggregateStore, CommandError, Executed};
 use crate::event_store::StoreError;
 use crate::reservations::{ReservationError, Reservations};
-use carneau_domain::{Cause, EventMetadata, Process};
+use carneau_domain::EventMetadata;
 pub use checkout::{StartCheckout, StartedCheckout, CHECKOUT_SESSION_LIFETIME, HOLD_PAST_SESSION};
 use gateway::{GatewayError, PaymentGateway};
 
@@ -115,21 +121,19 @@ impl Payments {
         Ok(order.placed().is_some().then_some(order))
     }
 
+    /// Executes `command` on the order, recording `metadata` (already in the purchase's
+    /// story, see [`in_purchase`]), retrying after losing a race.
     async fn execute(
         &self,
         order_id: OrderId,
         command: OrderCommand,
+        metadata: &EventMetadata,
     ) -> Result<Executed<Order>, PaymentError> {
         let aggregate_id = order_id.to_aggregate_id();
         for _ in 0..ORDER_ATTEMPTS {
             match self
                 .orders
-                .execute(
-                    &aggregate_id,
-                    command.clone(),
-                    None,
-                    &payments_metadata(order_id),
-                )
+                .execute(&aggregate_id, command.clone(), None, metadata)
                 .await
             {
                 Err(CommandError::Conflict) => continue,
@@ -140,9 +144,9 @@ impl Payments {
     }
 }
 
-/// What the payments process manager records: itself, in the story of the order.
-/// (Recording the webhook or earlier fact behind each step is issue 11's.)
-fn payments_metadata(order_id: OrderId) -> EventMetadata {
-    EventMetadata::process(Process::Payments, Cause::Request { request_id: None })
-        .correlated(order_id.as_uuid())
+/// `caller`'s actor and cause, in the story of `order_id`'s purchase. Applied at every
+/// entry point, whatever the caller passed, so no fact of a purchase can miss or
+/// contradict its correlation id.
+fn in_purchase(caller: &EventMetadata, order_id: OrderId) -> EventMetadata {
+    caller.clone().correlated(order_id.correlation_id())
 }

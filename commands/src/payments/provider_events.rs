@@ -2,15 +2,18 @@
 //! cancellation or an expiry, each taken into account at most once.
 
 use carneau_domain::order::{Order, OrderCommand, OrderStatus};
+use carneau_domain::{Actor, Cause, EventMetadata};
 use chrono::Utc;
 use tracing::instrument;
 
 use super::webhook::{ProviderEvent, ProviderEventKind};
-use super::{PaymentError, Payments};
+use super::{in_purchase, PaymentError, Payments};
 
 impl Payments {
     /// Takes one provider event into account: at most once per event id, forward only.
-    /// An error means "not done, deliver again" (the webhook answers 5xx).
+    /// An error means "not done, deliver again" (the webhook answers 5xx). Everything it
+    /// appends (the fulfilment or refund it sets off included) records the provider as
+    /// actor and its event as cause: the provider is who told us.
     #[instrument(skip_all, fields(provider_event_id = %event.id, session_id = %event.session_id))]
     pub async fn handle_provider_event(&self, event: ProviderEvent) -> Result<(), PaymentError> {
         let Some(order_id) = event.order_id else {
@@ -21,6 +24,18 @@ impl Payments {
             tracing::warn!(%order_id, "provider event for an order that was never placed; ignored");
             return Ok(());
         };
+        let metadata = in_purchase(
+            &EventMetadata::new(
+                Actor::PaymentProvider {
+                    provider: self.gateway.provider(),
+                    event_id: event.id.clone(),
+                },
+                Cause::ProviderEvent {
+                    event_id: event.id.clone(),
+                },
+            ),
+            order_id,
+        );
         let now = Utc::now();
         match event.kind {
             ProviderEventKind::Completed { paid: true }
@@ -32,9 +47,10 @@ impl Payments {
                         payment_reference: event.payment_reference,
                         now,
                     },
+                    &metadata,
                 )
                 .await?;
-                self.fulfil(order_id).await
+                self.fulfil(order_id, &metadata).await
             }
             ProviderEventKind::Completed { paid: false } => {
                 // Nothing to expire any more; the hold lapses at its extended expiry and
@@ -45,6 +61,7 @@ impl Payments {
                         provider_event_id: event.id,
                         now,
                     },
+                    &metadata,
                 )
                 .await?;
                 Ok(())
@@ -56,6 +73,7 @@ impl Payments {
                         provider_event_id: Some(event.id),
                         now,
                     },
+                    &metadata,
                 )
                 .await
             }
@@ -66,6 +84,7 @@ impl Payments {
                         provider_event_id: Some(event.id),
                         now,
                     },
+                    &metadata,
                 )
                 .await
             }
@@ -74,10 +93,12 @@ impl Payments {
 
     /// Ends an unpaid order: its hold goes back on sale first (a retry after a crash
     /// finds the order still awaiting payment and does both again), then the order.
+    /// `metadata` is already in the purchase's story.
     pub(super) async fn close(
         &self,
         order: &Order,
         command: OrderCommand,
+        metadata: &EventMetadata,
     ) -> Result<(), PaymentError> {
         let (Some(placed), Some(OrderStatus::AwaitingPayment | OrderStatus::PaymentPending)) =
             (order.placed(), order.status())
@@ -86,14 +107,14 @@ impl Payments {
         };
         match self
             .reservations
-            .release(placed.event_id, placed.reservation_id)
+            .release(placed.event_id, placed.reservation_id, metadata)
             .await?
         {
             Ok(()) => {}
             // Already gone one way or another: nothing to give back.
             Err(refusal) => tracing::debug!(%refusal, "hold not released on close"),
         }
-        self.execute(placed.order_id, command).await?;
+        self.execute(placed.order_id, command, metadata).await?;
         Ok(())
     }
 }

@@ -1,26 +1,32 @@
 //! Refunds: requested on the order, carried out at the provider (looked up first when it
 //! may have been sent already), then the refunded tickets go back on sale.
 
-use carneau_domain::ids::{OrderId, TicketId};
+use carneau_domain::event::{Event, EventCatalogueEvent};
+use carneau_domain::ids::{EventId, OrderId, TicketId};
 use carneau_domain::inventory::InventoryCommand;
 use carneau_domain::money::Money;
 use carneau_domain::order::{OrderCommand, OrderError, RefundReason};
+use carneau_domain::{Cause, EventMetadata, Process};
 use chrono::Utc;
+use cqrs_es::Aggregate;
 use tracing::instrument;
 
 use super::gateway::{GatewayError, RefundRequest};
-use super::{PaymentError, Payments};
+use super::{in_purchase, PaymentError, Payments};
 
 impl Payments {
     /// Refunds some tickets of a paid order (`None`: all not yet refunded) and carries the
-    /// refund out. Answers the refund's number.
-    #[instrument(skip_all, fields(order_id = %order_id))]
+    /// refund out. Answers the refund's number. What it appends records `caller` (the
+    /// organiser's request, or the process manager for a cancelled event).
+    #[instrument(skip_all, fields(order_id = %order_id, actor = %caller.actor))]
     pub async fn refund(
         &self,
         order_id: OrderId,
         ticket_ids: Option<Vec<TicketId>>,
         reason: RefundReason,
+        caller: &EventMetadata,
     ) -> Result<u32, PaymentError> {
+        let metadata = in_purchase(caller, order_id);
         let order = self
             .execute(
                 order_id,
@@ -29,6 +35,7 @@ impl Payments {
                     reason,
                     now: Utc::now(),
                 },
+                &metadata,
             )
             .await?;
         let number = order
@@ -39,16 +46,23 @@ impl Payments {
             .copied()
             .unwrap_or(0);
         tracing::info!(refund_number = number, ?reason, "refund requested");
-        self.carry_out_refunds(order_id, Some(number)).await?;
+        self.carry_out_refunds(order_id, Some(number), &metadata)
+            .await?;
         Ok(number)
     }
 
     /// Carries out every refund requested and not done yet, then puts every refunded
     /// ticket back on sale (once per refund, however often this runs). Each refund may
-    /// have been sent before, so each is looked up at the provider first.
+    /// have been sent before, so each is looked up at the provider first. What it appends
+    /// records `caller`.
     #[instrument(skip_all, fields(order_id = %order_id))]
-    pub async fn drive_refunds(&self, order_id: OrderId) -> Result<(), PaymentError> {
-        self.carry_out_refunds(order_id, None).await
+    pub async fn drive_refunds(
+        &self,
+        order_id: OrderId,
+        caller: &EventMetadata,
+    ) -> Result<(), PaymentError> {
+        self.carry_out_refunds(order_id, None, &in_purchase(caller, order_id))
+            .await
     }
 
     /// [`Self::drive_refunds`], knowing that refund `first_attempt` was requested by the
@@ -66,6 +80,7 @@ impl Payments {
         &self,
         order_id: OrderId,
         first_attempt: Option<u32>,
+        metadata: &EventMetadata,
     ) -> Result<(), PaymentError> {
         let Some(order) = self.order(order_id).await? else {
             return Ok(());
@@ -106,12 +121,13 @@ impl Payments {
                         provider_refund_id: provider_refund_id.clone(),
                         now: Utc::now(),
                     },
+                    metadata,
                 )
                 .await?;
                 tracing::info!(refund_number = number, amount = %amount, %provider_refund_id, "refunded");
             }
         }
-        self.return_refunded_tickets(order_id).await
+        self.return_refunded_tickets(order_id, metadata).await
     }
 
     /// Sends one refund, unless (`first_attempt` false) the provider already has it
@@ -132,7 +148,11 @@ impl Payments {
     }
 
     /// Puts the tickets of every completed refund of the order back on sale.
-    async fn return_refunded_tickets(&self, order_id: OrderId) -> Result<(), PaymentError> {
+    async fn return_refunded_tickets(
+        &self,
+        order_id: OrderId,
+        metadata: &EventMetadata,
+    ) -> Result<(), PaymentError> {
         let Some(order) = self.order(order_id).await? else {
             return Ok(());
         };
@@ -149,6 +169,7 @@ impl Payments {
                         lines,
                         now: Utc::now(),
                     },
+                    metadata,
                 )
                 .await?
                 .map_err(PaymentError::Hold)?;
@@ -157,17 +178,46 @@ impl Payments {
     }
 
     /// Refunds every ticket of a paid order of a cancelled event. Idempotent: an order
-    /// already refunded is done.
+    /// already refunded is done. What it appends records the payments process acting on
+    /// the event's cancellation.
     pub async fn refund_for_cancelled_event(&self, order_id: OrderId) -> Result<(), PaymentError> {
+        let Some(event_id) = self
+            .order(order_id)
+            .await?
+            .and_then(|order| order.placed().map(|placed| placed.event_id))
+        else {
+            return Ok(());
+        };
+        let metadata =
+            EventMetadata::process(Process::Payments, self.cancellation(event_id).await?);
         match self
-            .refund(order_id, None, RefundReason::EventCancelled)
+            .refund(order_id, None, RefundReason::EventCancelled, &metadata)
             .await
         {
             Ok(_) => Ok(()),
             Err(PaymentError::Order(OrderError::AlreadyRefunded | OrderError::NotPaid)) => {
-                self.drive_refunds(order_id).await
+                self.drive_refunds(order_id, &metadata).await
             }
             Err(error) => Err(error),
         }
+    }
+
+    /// The cause of a cancelled event's refunds: its `EventCancelled` fact, found in the
+    /// event's stream (rarely long: a catalogue's edits). A stream without one (the order
+    /// was listed for a cancellation the log does not show) is the process's own schedule.
+    async fn cancellation(&self, event_id: EventId) -> Result<Cause, PaymentError> {
+        let aggregate_id = event_id.to_aggregate_id();
+        let history = self.events.events_since(&aggregate_id, 0).await?;
+        let position = history
+            .iter()
+            .position(|fact| matches!(fact, EventCatalogueEvent::EventCancelled { .. }));
+        Ok(match position {
+            Some(index) => Cause::Fact {
+                aggregate_type: Event::TYPE.to_owned(),
+                aggregate_id,
+                sequence: index as u64 + 1,
+            },
+            None => Cause::Schedule,
+        })
     }
 }

@@ -4,29 +4,30 @@
 
 use carneau_domain::ids::EventId;
 use carneau_domain::inventory::{HoldOutcome, HoldRequest};
+use carneau_domain::EventMetadata;
 use chrono::Utc;
 
-use super::event_log::{Append, Stores};
+use super::event_log::{attribute_holds, lapse_metadata, Append, Stores};
 use super::ReservationError;
 
 /// How often a request retries after losing the race to the same inventory.
 const MAX_DIRECT_ATTEMPTS: usize = 100;
 
-/// Decides and appends `request` alone.
+/// Decides and appends `request` alone, recorded with `metadata`.
 pub async fn reserve(
     stores: &Stores,
     event_id: EventId,
     request: HoldRequest,
+    metadata: &EventMetadata,
 ) -> Result<HoldOutcome, ReservationError> {
     let requests = [request];
+    let lapses = lapse_metadata();
     for _ in 0..MAX_DIRECT_ATTEMPTS {
         let event = stores.catalogue(event_id).await?;
         let mut loaded = stores.inventory(event_id).await?;
         let mut decision = loaded.inventory.decide_holds(&event, &requests, Utc::now());
-        match stores
-            .append(event_id, &mut loaded, decision.events)
-            .await?
-        {
+        let events = attribute_holds(decision.events, &requests, &[metadata], &lapses);
+        match stores.append(event_id, &mut loaded, events).await? {
             Append::Appended => {
                 return decision.outcomes.pop().ok_or(ReservationError::Unavailable)
             }

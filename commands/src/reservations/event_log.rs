@@ -5,13 +5,13 @@
 
 use carneau_domain::event::Event;
 use carneau_domain::ids::EventId;
-use carneau_domain::inventory::{Inventory, InventoryEvent};
+use carneau_domain::inventory::{HoldRequest, Inventory, InventoryEvent};
 use carneau_domain::{Cause, Decide, EventMetadata, Process};
 use sqlx::PgPool;
 
 use super::ReservationError;
 use crate::aggregate_store::AggregateStore;
-use crate::event_store::AppendError;
+use crate::event_store::{AppendError, NewEvent};
 
 /// The stores reservations read and append to.
 pub struct Stores {
@@ -79,28 +79,28 @@ impl Stores {
         Ok(())
     }
 
-    /// Appends `events` right after `loaded`'s version and, once they are in the log,
+    /// Appends `events`, each with the metadata of the caller whose decision it records,
+    /// right after `loaded`'s version (in one statement) and, once they are in the log,
     /// applies them to `loaded`. On an error the outcome is unknown (the connection may
     /// have dropped at commit): the caller must load the inventory again.
     pub async fn append(
         &self,
         event_id: EventId,
         loaded: &mut Loaded,
-        events: Vec<InventoryEvent>,
+        events: Vec<(InventoryEvent, &EventMetadata)>,
     ) -> Result<Append, ReservationError> {
+        let new: Vec<_> = events
+            .iter()
+            .map(|(event, metadata)| NewEvent { event, metadata })
+            .collect();
         let appended = self
             .inventories
-            .append(
-                &event_id.to_aggregate_id(),
-                loaded.version,
-                &events,
-                &desk_metadata(),
-            )
+            .append(&event_id.to_aggregate_id(), loaded.version, &new)
             .await;
         match appended {
             Ok(version) => {
                 loaded.version = version;
-                for event in events {
+                for (event, _) in events {
                     loaded.inventory.evolve(event);
                 }
                 Ok(Append::Appended)
@@ -111,12 +111,41 @@ impl Stores {
     }
 }
 
-/// What reservations' appends record: the desk decides for many buyers' requests and for
-/// the payments and sweeper processes in one append. (Recording each decision's own actor
-/// and cause inside a batch is issue 11's.)
-fn desk_metadata() -> EventMetadata {
-    EventMetadata::process(
-        Process::ReservationDesk,
-        Cause::Request { request_id: None },
-    )
+/// What the desk records when it expires lapsed holds on its own while placing others
+/// (`Inventory::decide_holds` does, to keep the active set small): no buyer asked for
+/// that, time did.
+pub fn lapse_metadata() -> EventMetadata {
+    EventMetadata::process(Process::ReservationDesk, Cause::Schedule)
+}
+
+/// The events of a batch of holds, each with the metadata of who it is for: a
+/// `HoldsPlaced` of many requests is recorded as one `HoldsPlaced` per hold, so that each
+/// carries its own buyer and request (`metadata[i]` is `requests[i]`'s); lapsed holds the
+/// batch expired carry `lapses`. The batch still appends once: the rows grow, not the
+/// round trips.
+pub fn attribute_holds<'m>(
+    events: Vec<InventoryEvent>,
+    requests: &[HoldRequest],
+    metadata: &[&'m EventMetadata],
+    lapses: &'m EventMetadata,
+) -> Vec<(InventoryEvent, &'m EventMetadata)> {
+    let mut attributed = Vec::with_capacity(events.len());
+    for event in events {
+        match event {
+            InventoryEvent::HoldsPlaced { holds } => {
+                for hold in holds {
+                    // A reservation id appears once among the placed holds; a retry of it
+                    // in the same batch is answered `AlreadyHeld` and places nothing.
+                    let requester = requests
+                        .iter()
+                        .position(|request| request.reservation_id == hold.reservation_id)
+                        .and_then(|index| metadata.get(index).copied())
+                        .unwrap_or(lapses);
+                    attributed.push((InventoryEvent::HoldsPlaced { holds: vec![hold] }, requester));
+                }
+            }
+            other => attributed.push((other, lapses)),
+        }
+    }
+    attributed
 }

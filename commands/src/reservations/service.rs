@@ -11,6 +11,7 @@ use carneau_domain::ids::{EventId, ReservationId};
 use carneau_domain::inventory::{
     HoldOutcome, HoldRequest, Inventory, InventoryCommand, InventoryError, InventoryEvent,
 };
+use carneau_domain::EventMetadata;
 use chrono::Utc;
 use sqlx::PgPool;
 use tracing::instrument;
@@ -52,15 +53,17 @@ impl Reservations {
         }
     }
 
-    /// Holds `request` (all of its lines or none).
+    /// Holds `request` (all of its lines or none); the hold records `metadata` (the
+    /// buyer and their request), whatever else its batch holds.
     #[instrument(skip_all, fields(event_id = %event_id, reservation_id = %request.reservation_id))]
     pub async fn reserve(
         &self,
         event_id: EventId,
         request: HoldRequest,
+        metadata: &EventMetadata,
     ) -> Result<HoldOutcome, ReservationError> {
         if self.mode == ReservationMode::Direct {
-            return direct::reserve(self.desks.stores(), event_id, request).await;
+            return direct::reserve(self.desks.stores(), event_id, request, metadata).await;
         }
         let verdict = match &self.guard {
             Some(guard) => guard.admit(&self.desks, event_id, &request).await,
@@ -74,7 +77,9 @@ impl Reservations {
         let reservation_id = request.reservation_id;
         let decided = self
             .desks
-            .ask(event_id, |reply| DeskJob::Hold(request, reply))
+            .ask(event_id, |reply| {
+                DeskJob::Hold(request, metadata.clone(), reply)
+            })
             .await;
         if let (true, Some(guard)) = (admitted, &self.guard) {
             guard
@@ -84,18 +89,23 @@ impl Reservations {
         decided
     }
 
-    /// Releases a hold; `Ok(Err(_))` says why it could not be (unknown, lapsed, ...).
+    /// Releases a hold, recording `metadata` (the buyer, or the payments process closing
+    /// an unpaid order); `Ok(Err(_))` says why it could not be (unknown, lapsed, ...).
     #[instrument(skip_all, fields(event_id = %event_id, reservation_id = %reservation_id))]
     pub async fn release(
         &self,
         event_id: EventId,
         reservation_id: ReservationId,
+        metadata: &EventMetadata,
     ) -> Result<Result<(), InventoryError>, ReservationError> {
         let command = InventoryCommand::ReleaseHold {
             reservation_id,
             now: Utc::now(),
         };
-        let released = self.decide_in_log(event_id, command).await?.map(|_| ());
+        let released = self
+            .decide_in_log(event_id, command, metadata)
+            .await?
+            .map(|_| ());
         if let (Ok(()), Some(guard)) = (&released, &self.guard) {
             guard.release(event_id, reservation_id).await;
         }
@@ -107,28 +117,37 @@ impl Reservations {
     /// decided by the inventory as the log has it when the desk gets to it (its `now` is
     /// the desk's), its events are appended, and the guard follows them in place (see
     /// `GuardKeeper::follow`). `Ok(Err(_))` is the inventory's refusal; `Ok(Ok(events))`
-    /// what was appended (empty: nothing to do).
+    /// what was appended (empty: nothing to do). The events record `metadata`, the
+    /// caller's, even when the desk appends them with other callers' decisions.
     #[instrument(skip_all, fields(event_id = %event_id))]
     pub async fn decide(
         &self,
         event_id: EventId,
         command: InventoryCommand,
+        metadata: &EventMetadata,
     ) -> Result<Result<Vec<InventoryEvent>, InventoryError>, ReservationError> {
-        Ok(match self.decide_in_log(event_id, command).await? {
-            Ok((events, version)) => {
-                if let (false, Some(guard)) = (events.is_empty(), &self.guard) {
-                    guard.follow(&self.desks, event_id, &events, version).await;
+        Ok(
+            match self.decide_in_log(event_id, command, metadata).await? {
+                Ok((events, version)) => {
+                    if let (false, Some(guard)) = (events.is_empty(), &self.guard) {
+                        guard.follow(&self.desks, event_id, &events, version).await;
+                    }
+                    Ok(events)
                 }
-                Ok(events)
-            }
-            Err(refusal) => Err(refusal),
-        })
+                Err(refusal) => Err(refusal),
+            },
+        )
     }
 
-    /// Records the expiry of every lapsed hold of the event; returns how many.
-    pub async fn expire_lapsed(&self, event_id: EventId) -> Result<usize, ReservationError> {
+    /// Records the expiry of every lapsed hold of the event, with `metadata` (the
+    /// sweeper's); returns how many.
+    pub async fn expire_lapsed(
+        &self,
+        event_id: EventId,
+        metadata: &EventMetadata,
+    ) -> Result<usize, ReservationError> {
         let command = InventoryCommand::ExpireHolds { now: Utc::now() };
-        let expired = match self.decide_in_log(event_id, command).await? {
+        let expired = match self.decide_in_log(event_id, command, metadata).await? {
             Ok((events, _)) => events
                 .iter()
                 .map(|event| match event {
@@ -181,9 +200,12 @@ impl Reservations {
         &self,
         event_id: EventId,
         command: InventoryCommand,
+        metadata: &EventMetadata,
     ) -> Result<Decided, ReservationError> {
         self.desks
-            .ask(event_id, |reply| DeskJob::Decide(command, reply))
+            .ask(event_id, |reply| {
+                DeskJob::Decide(command, metadata.clone(), reply)
+            })
             .await
     }
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use carneau_domain::ids::EventId;
+use carneau_domain::{Cause, EventMetadata, Process};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -52,10 +53,12 @@ pub async fn sweep_once(pool: &PgPool, reservations: &Reservations) -> anyhow::R
     )
     .fetch_all(pool)
     .await?;
+    // A timer's work, for no buyer: no correlation id (one sweep may end many purchases).
+    let metadata = EventMetadata::process(Process::HoldSweeper, Cause::Schedule);
     let mut expired = 0;
     for event_id in events {
         expired += reservations
-            .expire_lapsed(EventId::from_uuid(event_id))
+            .expire_lapsed(EventId::from_uuid(event_id), &metadata)
             .await?;
     }
     if expired > 0 {

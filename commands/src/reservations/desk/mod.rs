@@ -20,6 +20,7 @@ use carneau_domain::inventory::{
     HoldOutcome, HoldRequest, HoldState, HoldStatus, Inventory, InventoryCommand, InventoryError,
     InventoryEvent,
 };
+use carneau_domain::EventMetadata;
 use tokio::sync::{mpsc, oneshot};
 
 use super::event_log::Stores;
@@ -34,16 +35,19 @@ const DESK_QUEUE_CAPACITY: usize = 4_096;
 
 /// What a desk can be asked to do.
 pub enum DeskJob {
-    /// Hold tickets. Holds are decided apart from other commands because each request of
-    /// a batch gets its own outcome (see `Inventory::decide_holds`).
+    /// Hold tickets, recording the requester's metadata on the hold. Holds are decided
+    /// apart from other commands because each request of a batch gets its own outcome
+    /// (see `Inventory::decide_holds`).
     Hold(
         HoldRequest,
+        EventMetadata,
         oneshot::Sender<Result<HoldOutcome, ReservationError>>,
     ),
     /// Any other command of the inventory (release, expire, extend, sell, return): decided
     /// by the aggregate's own `decide` on the current state at the time it is decided,
-    /// appended with the commands queued beside it, and decided again after losing a race.
-    Decide(InventoryCommand, DecisionReply),
+    /// appended with the commands queued beside it (its events carrying its own caller's
+    /// metadata), and decided again after losing a race.
+    Decide(InventoryCommand, EventMetadata, DecisionReply),
     /// The inventory as the log now has it, with the event's catalogue state and the
     /// inventory's version in the log.
     Read(oneshot::Sender<Result<(Inventory, Event, u64), ReservationError>>),

@@ -8,13 +8,23 @@ use carneau_domain::ids::{EventId, ReservationId};
 use carneau_domain::inventory::{
     HoldOutcome, HoldRequest, HoldStatus, Inventory, InventoryCommand, InventoryEvent,
 };
-use carneau_domain::Decide;
+use carneau_domain::{Decide, EventMetadata};
 use chrono::Utc;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Decided, DecisionReply, DeskJob, FoundHold, DESK_IDLE_TIMEOUT, MAX_BATCH_REQUESTS};
-use crate::reservations::event_log::{Append, Loaded, Stores};
+use crate::reservations::event_log::{attribute_holds, lapse_metadata, Append, Loaded, Stores};
 use crate::reservations::ReservationError;
+
+/// A hold asked of the desk: the request, its requester's metadata, where to answer.
+type HoldJob = (
+    HoldRequest,
+    EventMetadata,
+    oneshot::Sender<Result<HoldOutcome, ReservationError>>,
+);
+
+/// A command asked of the desk, with its caller's metadata.
+type DecideJob = (InventoryCommand, EventMetadata, DecisionReply);
 
 /// How many times a batch is decided again after losing a race to another process.
 const MAX_APPEND_ATTEMPTS: usize = 20;
@@ -47,7 +57,9 @@ impl Desk {
             let mut next = Some(first);
             while let Some(job) = next.take() {
                 match job {
-                    DeskJob::Hold(request, reply) => holds.push((request, reply)),
+                    DeskJob::Hold(request, metadata, reply) => {
+                        holds.push((request, metadata, reply));
+                    }
                     other => others.push(other),
                 }
                 if holds.len() < MAX_BATCH_REQUESTS {
@@ -62,7 +74,9 @@ impl Desk {
             let mut decisions = Vec::new();
             for job in others {
                 match job {
-                    DeskJob::Decide(command, reply) => decisions.push((command, reply)),
+                    DeskJob::Decide(command, metadata, reply) => {
+                        decisions.push((command, metadata, reply));
+                    }
                     other => {
                         self.decide_batch(std::mem::take(&mut decisions)).await;
                         self.handle_other(other).await;
@@ -100,9 +114,9 @@ impl Desk {
     /// Decides on the current inventory with `decide`, which answers the events to append
     /// and what to reply once they are appended; decides again on the caught-up inventory
     /// after losing a race, up to [`MAX_APPEND_ATTEMPTS`] times.
-    async fn decide_and_append<T>(
+    async fn decide_and_append<'m, T>(
         &mut self,
-        mut decide: impl FnMut(&Loaded) -> (Vec<InventoryEvent>, T),
+        mut decide: impl FnMut(&Loaded) -> (Vec<(InventoryEvent, &'m EventMetadata)>, T),
     ) -> Result<T, ReservationError> {
         for _ in 0..MAX_APPEND_ATTEMPTS {
             // Out of the desk while the append is in flight: an append whose outcome is
@@ -122,20 +136,25 @@ impl Desk {
         Err(ReservationError::Busy)
     }
 
-    /// Decides all `holds` against the current inventory and appends the outcome once.
-    async fn place_holds(
-        &mut self,
-        holds: Vec<(
-            HoldRequest,
-            oneshot::Sender<Result<HoldOutcome, ReservationError>>,
-        )>,
-    ) {
-        let (requests, replies): (Vec<_>, Vec<_>) = holds.into_iter().unzip();
+    /// Decides all `holds` against the current inventory and appends the outcome once,
+    /// each hold recorded with its own requester's metadata.
+    async fn place_holds(&mut self, holds: Vec<HoldJob>) {
+        let mut requests = Vec::with_capacity(holds.len());
+        let mut metadata = Vec::with_capacity(holds.len());
+        let mut replies = Vec::with_capacity(holds.len());
+        for (request, caller, reply) in holds {
+            requests.push(request);
+            metadata.push(caller);
+            replies.push(reply);
+        }
+        let callers: Vec<&EventMetadata> = metadata.iter().collect();
+        let lapses = lapse_metadata();
         let outcomes = match self.stores.catalogue(self.event_id).await {
             Ok(event) => {
                 self.decide_and_append(|loaded| {
                     let decision = loaded.inventory.decide_holds(&event, &requests, Utc::now());
-                    (decision.events, decision.outcomes)
+                    let events = attribute_holds(decision.events, &requests, &callers, &lapses);
+                    (events, decision.outcomes)
                 })
                 .await
             }
@@ -182,11 +201,16 @@ impl Desk {
     /// all their events at once. During a sale, checkouts and payments queue up behind
     /// the holds; one append each would cap them at what one hot stream takes (about
     /// 700 appends/s, design notes section 5), whatever the batching of holds gains.
-    async fn decide_batch(&mut self, jobs: Vec<(InventoryCommand, DecisionReply)>) {
+    async fn decide_batch(&mut self, jobs: Vec<DecideJob>) {
         if jobs.is_empty() {
             return;
         }
-        let (commands, replies): (Vec<_>, Vec<_>) = jobs.into_iter().unzip();
+        let mut commands = Vec::with_capacity(jobs.len());
+        let mut replies = Vec::with_capacity(jobs.len());
+        for (command, metadata, reply) in jobs {
+            commands.push((command, metadata));
+            replies.push(reply);
+        }
         let outcomes = self
             .decide_and_append(|loaded| decide_all(loaded, &commands))
             .await;
@@ -199,10 +223,10 @@ impl Desk {
 /// appends nothing and does not stop the others. Every command is decided now, whenever
 /// it was asked: one that waited in the queue or lost a race is judged on the state and
 /// the time it is decided on.
-fn decide_all(
+fn decide_all<'m>(
     loaded: &Loaded,
-    commands: &[InventoryCommand],
-) -> (Vec<InventoryEvent>, Vec<Decided>) {
+    commands: &'m [(InventoryCommand, EventMetadata)],
+) -> (Vec<(InventoryEvent, &'m EventMetadata)>, Vec<Decided>) {
     let now = Utc::now();
     // The loaded state moves only with what was appended, so later decisions of the batch
     // are decided on a copy that the earlier ones' events move forward. A batch of one
@@ -210,7 +234,7 @@ fn decide_all(
     let mut ahead = (commands.len() > 1).then(|| loaded.inventory.clone());
     let mut appended = Vec::new();
     let mut outcomes = Vec::with_capacity(commands.len());
-    for command in commands {
+    for (command, metadata) in commands {
         let current = ahead.as_ref().unwrap_or(&loaded.inventory);
         // Cloned: the commands are decided again if the append loses a race.
         match current.decide(command.clone().at(now)) {
@@ -220,7 +244,7 @@ fn decide_all(
                         ahead.evolve(event.clone());
                     }
                 }
-                appended.extend(events.iter().cloned());
+                appended.extend(events.iter().map(|event| (event.clone(), metadata)));
                 let version = loaded.version + appended.len() as u64;
                 outcomes.push(Ok((events, version)));
             }
@@ -251,7 +275,7 @@ fn answer_all<T>(
 
 fn fail_job(job: DeskJob, error: ReservationError) {
     match job {
-        DeskJob::Hold(_, reply) => {
+        DeskJob::Hold(_, _, reply) => {
             let _ = reply.send(Err(error));
         }
         DeskJob::Read(reply) => {
@@ -260,7 +284,7 @@ fn fail_job(job: DeskJob, error: ReservationError) {
         DeskJob::Find(_, reply) => {
             let _ = reply.send(Err(error));
         }
-        DeskJob::Decide(_, reply) => {
+        DeskJob::Decide(_, _, reply) => {
             let _ = reply.send(Err(error));
         }
     }
