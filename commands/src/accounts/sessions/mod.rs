@@ -8,91 +8,26 @@
 //! Redis is down, every lookup goes to PostgreSQL; nothing is ever accepted on Redis's
 //! word alone when it cannot answer.
 
+mod cache;
+mod token;
+
 use std::time::Duration;
 
 use anyhow::Context;
 use carneau_domain::account::Account;
 use carneau_domain::ids::AccountId;
 use chrono::{DateTime, Utc};
-use fred::prelude::{Client, Expiration, KeysInterface};
-use fred::types::scripts::Script;
-use serde::{Deserialize, Serialize};
+use fred::prelude::Client;
 use sqlx::PgPool;
-use std::sync::LazyLock;
 use tracing::instrument;
 use uuid::Uuid;
 
 use super::principal::Principal;
-use super::random_token;
 use crate::aggregate_store::AggregateStore;
+use cache::{Lookup, SessionCache};
 
-/// How long a cached principal lives at most. Invalidation is explicit; this only bounds
-/// how long an entry could outlive a change whose invalidation failed (Redis unreachable
-/// from the writer but not from readers).
-pub const SESSION_CACHE_TTL: Duration = Duration::from_secs(60);
-/// How long an unknown, revoked or expired token is remembered as such, to spare the
-/// database from repeated guesses.
-pub const UNKNOWN_TOKEN_CACHE_TTL: Duration = Duration::from_secs(60);
-/// How long an account's cache epoch lives; far longer than any lookup takes.
-const EPOCH_TTL: Duration = Duration::from_secs(3_600);
-/// The cached value of a token known to be invalid.
-const UNKNOWN_MARKER: &str = "-";
-
-/// Fills the cache only if the account's epoch is still the one seen before reading
-/// PostgreSQL. KEYS: session, epoch. ARGV: epoch seen ('' for none), value, ttl in ms.
-/// (Two keys of unrelated slots: a Redis Cluster would need a hash tag here.)
-static FILL_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
-    Script::from_lua(
-        "local epoch = redis.call('GET', KEYS[2]) or ''\n\
-         if epoch ~= ARGV[1] then return 0 end\n\
-         redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])\n\
-         return 1",
-    )
-});
-
-/// A session token as the client holds it (cookie or bearer). Never logged: `Debug`
-/// shows a placeholder.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SessionToken(String);
-
-impl SessionToken {
-    /// A fresh token: 32 random bytes, base64url without padding (43 characters).
-    pub fn generate() -> Self {
-        Self(random_token::generate())
-    }
-
-    /// A token a client presented, if it has the shape of one this service issues.
-    pub fn parse(raw: &str) -> Option<Self> {
-        random_token::parse(raw).map(Self)
-    }
-
-    /// The token, to hand to the client once.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// What is stored: the SHA-256 of the token.
-    pub fn hash(&self) -> SessionHash {
-        SessionHash(random_token::sha256(&self.0))
-    }
-}
-
-impl std::fmt::Debug for SessionToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SessionToken(***)")
-    }
-}
-
-/// The stored form of a session token: its SHA-256. Names a session without being able
-/// to use it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SessionHash([u8; 32]);
-
-impl SessionHash {
-    fn hex(&self) -> String {
-        self.0.iter().map(|byte| format!("{byte:02x}")).collect()
-    }
-}
+pub use cache::{SESSION_CACHE_TTL, UNKNOWN_TOKEN_CACHE_TTL};
+pub use token::{SessionHash, SessionToken};
 
 /// A live session a request presented: who it acts as, until when.
 #[derive(Debug, Clone)]
@@ -105,17 +40,10 @@ pub struct Session {
     pub hash: SessionHash,
 }
 
-#[derive(Serialize, Deserialize)]
-struct CachedSession {
-    principal: Principal,
-    expires_at: DateTime<Utc>,
-}
-
 /// Issues, resolves and revokes sessions.
 pub struct Sessions {
     pool: PgPool,
-    redis: Client,
-    prefix: String,
+    cache: SessionCache,
     lifetime: Duration,
     accounts: AggregateStore<Account>,
 }
@@ -127,8 +55,7 @@ impl Sessions {
         Self {
             accounts: AggregateStore::new(pool.clone(), ()),
             pool,
-            redis,
-            prefix,
+            cache: SessionCache::new(redis, prefix),
             lifetime,
         }
     }
@@ -136,14 +63,6 @@ impl Sessions {
     /// How long a new session lasts.
     pub fn lifetime(&self) -> Duration {
         self.lifetime
-    }
-
-    fn session_key(&self, hash: &SessionHash) -> String {
-        format!("{}session:{}", self.prefix, hash.hex())
-    }
-
-    fn epoch_key(&self, account_id: AccountId) -> String {
-        format!("{}session-epoch:{account_id}", self.prefix)
     }
 
     /// Opens a session for `account_id`; the token is returned once and only its hash
@@ -159,7 +78,7 @@ impl Sessions {
         sqlx::query(
             "INSERT INTO sessions (token_hash, account_id, expires_at) VALUES ($1, $2, $3)",
         )
-        .bind(token.hash().0.as_slice())
+        .bind(token.hash().as_bytes())
         .bind(account_id.as_uuid())
         .bind(expires_at)
         .execute(&self.pool)
@@ -172,26 +91,11 @@ impl Sessions {
     /// Redis first; PostgreSQL when Redis misses or fails.
     pub async fn resolve(&self, token: &SessionToken) -> anyhow::Result<Option<Session>> {
         let hash = token.hash();
-        let key = self.session_key(&hash);
-        let now = Utc::now();
-        match self.redis.get::<Option<String>, _>(&key).await {
-            Ok(Some(cached)) if cached == UNKNOWN_MARKER => return Ok(None),
-            Ok(Some(cached)) => {
-                if let Ok(cached) = serde_json::from_str::<CachedSession>(&cached) {
-                    return Ok((cached.expires_at > now).then_some(Session {
-                        principal: cached.principal,
-                        expires_at: cached.expires_at,
-                        hash,
-                    }));
-                }
-            }
-            Ok(None) => {}
-            Err(error) => {
-                tracing::warn!(%error, "session cache unavailable; reading PostgreSQL");
-                return self.load(hash).await;
-            }
+        match self.cache.get(hash, Utc::now()).await {
+            Lookup::Hit(session) => Ok(session),
+            Lookup::Miss => self.load_and_cache(hash).await,
+            Lookup::Unavailable => self.load(hash).await,
         }
-        self.load_and_cache(hash, &key).await
     }
 
     /// The session from PostgreSQL and the account's history, without caching.
@@ -200,7 +104,7 @@ impl Sessions {
             "SELECT account_id, expires_at FROM sessions \
              WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()",
         )
-        .bind(hash.0.as_slice())
+        .bind(hash.as_bytes())
         .fetch_optional(&self.pool)
         .await
         .context("reading a session")?;
@@ -221,68 +125,31 @@ impl Sessions {
         )
     }
 
-    async fn load_and_cache(
-        &self,
-        hash: SessionHash,
-        key: &str,
-    ) -> anyhow::Result<Option<Session>> {
+    async fn load_and_cache(&self, hash: SessionHash) -> anyhow::Result<Option<Session>> {
         let owner: Option<(Uuid,)> =
             sqlx::query_as("SELECT account_id FROM sessions WHERE token_hash = $1")
-                .bind(hash.0.as_slice())
+                .bind(hash.as_bytes())
                 .fetch_optional(&self.pool)
                 .await
                 .context("reading a session")?;
         let Some((account_id,)) = owner else {
-            self.remember_invalid(key).await;
+            self.cache.remember_invalid(&hash).await;
             return Ok(None);
         };
         // The epoch is read before the session's state: a change committed after this
         // read bumps the epoch after its commit, and the fill below then refuses to cache
         // what we read; a change committed before it is what we read.
-        let epoch_key = self.epoch_key(AccountId::from_uuid(account_id));
-        let epoch: Result<Option<String>, _> = self.redis.get(&epoch_key).await;
+        let epoch = self.cache.epoch(AccountId::from_uuid(account_id)).await;
         let loaded = self.load(hash).await?;
         let Some(session) = &loaded else {
             // Revoked or expired: it can never be valid again.
-            self.remember_invalid(key).await;
+            self.cache.remember_invalid(&hash).await;
             return Ok(None);
         };
-        let Ok(epoch) = epoch else {
-            return Ok(loaded);
-        };
-        let remaining = (session.expires_at - Utc::now())
-            .to_std()
-            .unwrap_or_default()
-            .min(SESSION_CACHE_TTL);
-        let value = serde_json::to_string(&CachedSession {
-            principal: session.principal.clone(),
-            expires_at: session.expires_at,
-        })?;
-        let ttl_ms = remaining.as_millis().max(1).to_string();
-        let filled: Result<i64, _> = FILL_SCRIPT
-            .evalsha_with_reload(
-                &self.redis,
-                vec![key.to_owned(), epoch_key],
-                vec![epoch.unwrap_or_default(), value, ttl_ms],
-            )
-            .await;
-        if let Err(error) = filled {
-            tracing::debug!(%error, "could not cache a session");
+        if let Some(epoch) = epoch {
+            self.cache.fill(session, epoch).await?;
         }
         Ok(loaded)
-    }
-
-    /// Caches that the token behind `key` opens nothing (never issued, revoked or
-    /// expired: none of these can change), to spare PostgreSQL repeated look-ups.
-    async fn remember_invalid(&self, key: &str) {
-        let ttl = Expiration::PX(UNKNOWN_TOKEN_CACHE_TTL.as_millis() as i64);
-        let cached: Result<(), _> = self
-            .redis
-            .set(key, UNKNOWN_MARKER, Some(ttl), None, false)
-            .await;
-        if let Err(error) = cached {
-            tracing::debug!(%error, "could not cache an invalid session token");
-        }
     }
 
     /// Ends one session (logout). Takes effect on the next request.
@@ -291,11 +158,12 @@ impl Sessions {
         sqlx::query(
             "UPDATE sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL",
         )
-        .bind(session.hash.0.as_slice())
+        .bind(session.hash.as_bytes())
         .execute(&self.pool)
         .await
         .context("revoking a session")?;
-        self.forget(session.principal.account_id, &[session.hash])
+        self.cache
+            .forget(session.principal.account_id, &[session.hash])
             .await;
         Ok(())
     }
@@ -308,7 +176,9 @@ impl Sessions {
         account_id: AccountId,
         keep: Option<SessionHash>,
     ) -> anyhow::Result<()> {
-        let keep = keep.map(|hash| hash.0.to_vec()).unwrap_or_default();
+        let keep = keep
+            .map(|hash| hash.as_bytes().to_vec())
+            .unwrap_or_default();
         let revoked: Vec<(Vec<u8>,)> = sqlx::query_as(
             "UPDATE sessions SET revoked_at = now() \
              WHERE account_id = $1 AND revoked_at IS NULL AND token_hash <> $2 \
@@ -321,9 +191,9 @@ impl Sessions {
         .context("revoking sessions")?;
         let hashes: Vec<SessionHash> = revoked
             .into_iter()
-            .filter_map(|(bytes,)| bytes.try_into().ok().map(SessionHash))
+            .filter_map(|(bytes,)| SessionHash::from_stored(bytes))
             .collect();
-        self.forget(account_id, &hashes).await;
+        self.cache.forget(account_id, &hashes).await;
         Ok(())
     }
 
@@ -341,30 +211,9 @@ impl Sessions {
         .context("listing sessions")?;
         let hashes: Vec<SessionHash> = live
             .into_iter()
-            .filter_map(|(bytes,)| bytes.try_into().ok().map(SessionHash))
+            .filter_map(|(bytes,)| SessionHash::from_stored(bytes))
             .collect();
-        self.forget(account_id, &hashes).await;
+        self.cache.forget(account_id, &hashes).await;
         Ok(())
-    }
-
-    /// Bumps the account's epoch (so that no lookup in flight caches what it read before
-    /// the change), then deletes the cached entries. A Redis failure here is logged: the
-    /// entries then expire within [`SESSION_CACHE_TTL`].
-    async fn forget(&self, account_id: AccountId, hashes: &[SessionHash]) {
-        let epoch_key = self.epoch_key(account_id);
-        let bumped: Result<i64, _> = self.redis.incr(&epoch_key).await;
-        let expired: Result<bool, _> = self
-            .redis
-            .pexpire(&epoch_key, EPOCH_TTL.as_millis() as i64, None)
-            .await;
-        let keys: Vec<String> = hashes.iter().map(|hash| self.session_key(hash)).collect();
-        let deleted: Result<i64, _> = if keys.is_empty() {
-            Ok(0)
-        } else {
-            self.redis.del(keys).await
-        };
-        if let Some(error) = bumped.err().or(expired.err()).or(deleted.err()) {
-            tracing::error!(%error, "could not drop cached sessions; they lapse within the cache TTL");
-        }
     }
 }
