@@ -19,9 +19,6 @@ pub struct InventoryProjector {
 }
 
 impl InventoryProjector {
-    /// The projector's name, its checkpoint key.
-    pub const NAME: &'static str = "inventory";
-
     /// A projector that invalidates `cache` (if any) after each batch it commits.
     pub fn new(cache: Option<ResponseCache>) -> Self {
         Self { cache }
@@ -31,7 +28,7 @@ impl InventoryProjector {
 #[async_trait]
 impl Projector for InventoryProjector {
     fn name(&self) -> &'static str {
-        Self::NAME
+        "inventory"
     }
 
     async fn apply(
@@ -39,14 +36,10 @@ impl Projector for InventoryProjector {
         tx: &mut Transaction<'_, Postgres>,
         events: &[RecordedEvent],
     ) -> anyhow::Result<()> {
-        for recorded in events
-            .iter()
-            .filter(|e| e.aggregate_type == Inventory::TYPE)
-        {
-            let event_id = recorded.aggregate_uuid()?;
-            let event: InventoryEvent = recorded
-                .decode()
-                .with_context(|| format!("decoding {}", recorded.event_type))?;
+        for recorded in events {
+            let Some((event_id, event)) = recorded.decode_of::<Inventory>()? else {
+                continue;
+            };
             match event {
                 InventoryEvent::HoldsPlaced { holds } => insert_holds(tx, event_id, &holds).await?,
                 InventoryEvent::HoldReleased {
