@@ -149,15 +149,13 @@ async fn nothing_found_and_failed_loads_are_not_cached() {
     assert_eq!(loader.calls(), 2);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_hundred_concurrent_misses_load_once() {
-    let (_redis, cache) = cache().await;
-    let loader = Loader::default();
-    let scope = scope();
-
+/// A hundred reads at once, spread over `caches` in turn, each loading slowly on a miss;
+/// every one must see `v1`.
+async fn hundred_slow_reads_see_v1(caches: &[ResponseCache], scope: &CacheScope, loader: &Loader) {
     let reads: Vec<_> = (0..100)
-        .map(|_| {
-            let (cache, scope, loader) = (cache.clone(), scope.clone(), loader.clone());
+        .map(|n| {
+            let cache = caches[n % caches.len()].clone();
+            let (scope, loader) = (scope.clone(), loader.clone());
             tokio::spawn(async move {
                 let load = loader.answer(Some("v1"), SLOW_LOAD);
                 cache.get_or_load(&scope, KEY, load).await
@@ -168,6 +166,15 @@ async fn a_hundred_concurrent_misses_load_once() {
         let value = timeout(PATIENCE, read).await.unwrap().unwrap().unwrap();
         assert_eq!(value.as_deref(), Some("v1"));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_concurrent_misses_load_once() {
+    let (_redis, cache) = cache().await;
+    let loader = Loader::default();
+    let scope = scope();
+
+    hundred_slow_reads_see_v1(&[cache], &scope, &loader).await;
 
     assert_eq!(loader.calls(), 1);
 }
@@ -181,20 +188,7 @@ async fn concurrent_misses_in_two_processes_load_once_in_all() {
     let loader = Loader::default();
     let scope = scope();
 
-    let reads: Vec<_> = (0..100)
-        .map(|n| {
-            let cache = if n % 2 == 0 { &first } else { &second }.clone();
-            let (scope, loader) = (scope.clone(), loader.clone());
-            tokio::spawn(async move {
-                let load = loader.answer(Some("v1"), SLOW_LOAD);
-                cache.get_or_load(&scope, KEY, load).await
-            })
-        })
-        .collect();
-    for read in reads {
-        let value = timeout(PATIENCE, read).await.unwrap().unwrap().unwrap();
-        assert_eq!(value.as_deref(), Some("v1"));
-    }
+    hundred_slow_reads_see_v1(&[first, second], &scope, &loader).await;
 
     assert_eq!(loader.calls(), 1);
 }
