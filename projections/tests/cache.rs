@@ -15,6 +15,7 @@ use carneau_projections::cache::{CacheScope, ResponseCache, REDIS_BREAKER_OPEN};
 use carneau_testkit::{redis_url, TestRedis};
 use fred::prelude::{Builder, Client, ClientLike, Config, ReconnectPolicy};
 use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 use tokio::time::{timeout, Instant};
 use uuid::Uuid;
 
@@ -238,12 +239,13 @@ async fn a_process_waiting_on_a_load_that_found_nothing_loads_at_once() {
     );
 }
 
-/// A read loads "old", the projector commits and invalidates while that load is in
-/// flight, then the read stores "old": no later reader may see it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_load_overtaken_by_an_invalidation_is_not_served_afterwards() {
-    let (_redis, cache) = cache().await;
-    let scope = scope();
+/// Starts a read whose load answers "old" after `load_time`; returns once that load has
+/// begun, so that what the caller does next happens while it is in flight.
+async fn start_slow_old_read(
+    cache: &ResponseCache,
+    scope: &CacheScope,
+    load_time: Duration,
+) -> JoinHandle<anyhow::Result<Option<String>>> {
     let started = Arc::new(Notify::new());
     let slow_read = {
         let (cache, scope, started) = (cache.clone(), scope.clone(), started.clone());
@@ -251,13 +253,23 @@ async fn a_load_overtaken_by_an_invalidation_is_not_served_afterwards() {
             cache
                 .get_or_load(&scope, KEY, || async move {
                     started.notify_one();
-                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    tokio::time::sleep(load_time).await;
                     Ok(Some("old".to_owned()))
                 })
                 .await
         })
     };
     timeout(PATIENCE, started.notified()).await.unwrap();
+    slow_read
+}
+
+/// A read loads "old", the projector commits and invalidates while that load is in
+/// flight, then the read stores "old": no later reader may see it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_overtaken_by_an_invalidation_is_not_served_afterwards() {
+    let (_redis, cache) = cache().await;
+    let scope = scope();
+    let slow_read = start_slow_old_read(&cache, &scope, Duration::from_millis(300)).await;
 
     cache.invalidate(&scope).await;
     let old = timeout(PATIENCE, slow_read).await.unwrap().unwrap();
@@ -278,20 +290,7 @@ async fn a_load_overtaken_by_an_invalidation_is_not_served_afterwards() {
 async fn a_read_after_an_invalidation_does_not_wait_for_an_older_load() {
     let (_redis, cache) = cache().await;
     let scope = scope();
-    let started = Arc::new(Notify::new());
-    let slow_read = {
-        let (cache, scope, started) = (cache.clone(), scope.clone(), started.clone());
-        tokio::spawn(async move {
-            cache
-                .get_or_load(&scope, KEY, || async move {
-                    started.notify_one();
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                    Ok(Some("old".to_owned()))
-                })
-                .await
-        })
-    };
-    timeout(PATIENCE, started.notified()).await.unwrap();
+    let slow_read = start_slow_old_read(&cache, &scope, Duration::from_millis(500)).await;
     cache.invalidate(&scope).await;
 
     let loader = Loader::default();
