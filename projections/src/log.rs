@@ -10,7 +10,9 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+use anyhow::Context;
 use chrono::{DateTime, Utc};
+use cqrs_es::Aggregate;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::PgRow;
@@ -90,6 +92,20 @@ impl RecordedEvent {
                 self.event_id
             )
         })
+    }
+
+    /// This event as one of aggregate `A`: the aggregate's id and the decoded event, or
+    /// `None` when it belongs to another aggregate type. The filter, id and decoding every
+    /// projector starts with, written once.
+    pub fn decode_of<A: Aggregate>(&self) -> anyhow::Result<Option<(Uuid, A::Event)>> {
+        if self.aggregate_type != A::TYPE {
+            return Ok(None);
+        }
+        let aggregate_id = self.aggregate_uuid()?;
+        let event = self
+            .decode()
+            .with_context(|| format!("decoding {}", self.event_type))?;
+        Ok(Some((aggregate_id, event)))
     }
 
     /// Deserialises the payload into a domain event type.

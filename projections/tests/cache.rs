@@ -15,6 +15,7 @@ use carneau_projections::cache::{CacheScope, ResponseCache, REDIS_BREAKER_OPEN};
 use carneau_testkit::{redis_url, TestRedis};
 use fred::prelude::{Builder, Client, ClientLike, Config, ReconnectPolicy};
 use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 use tokio::time::{timeout, Instant};
 use uuid::Uuid;
 
@@ -149,15 +150,13 @@ async fn nothing_found_and_failed_loads_are_not_cached() {
     assert_eq!(loader.calls(), 2);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_hundred_concurrent_misses_load_once() {
-    let (_redis, cache) = cache().await;
-    let loader = Loader::default();
-    let scope = scope();
-
+/// A hundred reads at once, spread over `caches` in turn, each loading slowly on a miss;
+/// every one must see `v1`.
+async fn hundred_slow_reads_see_v1(caches: &[ResponseCache], scope: &CacheScope, loader: &Loader) {
     let reads: Vec<_> = (0..100)
-        .map(|_| {
-            let (cache, scope, loader) = (cache.clone(), scope.clone(), loader.clone());
+        .map(|n| {
+            let cache = caches[n % caches.len()].clone();
+            let (scope, loader) = (scope.clone(), loader.clone());
             tokio::spawn(async move {
                 let load = loader.answer(Some("v1"), SLOW_LOAD);
                 cache.get_or_load(&scope, KEY, load).await
@@ -168,6 +167,15 @@ async fn a_hundred_concurrent_misses_load_once() {
         let value = timeout(PATIENCE, read).await.unwrap().unwrap().unwrap();
         assert_eq!(value.as_deref(), Some("v1"));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_concurrent_misses_load_once() {
+    let (_redis, cache) = cache().await;
+    let loader = Loader::default();
+    let scope = scope();
+
+    hundred_slow_reads_see_v1(&[cache], &scope, &loader).await;
 
     assert_eq!(loader.calls(), 1);
 }
@@ -181,20 +189,7 @@ async fn concurrent_misses_in_two_processes_load_once_in_all() {
     let loader = Loader::default();
     let scope = scope();
 
-    let reads: Vec<_> = (0..100)
-        .map(|n| {
-            let cache = if n % 2 == 0 { &first } else { &second }.clone();
-            let (scope, loader) = (scope.clone(), loader.clone());
-            tokio::spawn(async move {
-                let load = loader.answer(Some("v1"), SLOW_LOAD);
-                cache.get_or_load(&scope, KEY, load).await
-            })
-        })
-        .collect();
-    for read in reads {
-        let value = timeout(PATIENCE, read).await.unwrap().unwrap().unwrap();
-        assert_eq!(value.as_deref(), Some("v1"));
-    }
+    hundred_slow_reads_see_v1(&[first, second], &scope, &loader).await;
 
     assert_eq!(loader.calls(), 1);
 }
@@ -244,12 +239,13 @@ async fn a_process_waiting_on_a_load_that_found_nothing_loads_at_once() {
     );
 }
 
-/// A read loads "old", the projector commits and invalidates while that load is in
-/// flight, then the read stores "old": no later reader may see it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_load_overtaken_by_an_invalidation_is_not_served_afterwards() {
-    let (_redis, cache) = cache().await;
-    let scope = scope();
+/// Starts a read whose load answers "old" after `load_time`; returns once that load has
+/// begun, so that what the caller does next happens while it is in flight.
+async fn start_slow_old_read(
+    cache: &ResponseCache,
+    scope: &CacheScope,
+    load_time: Duration,
+) -> JoinHandle<anyhow::Result<Option<String>>> {
     let started = Arc::new(Notify::new());
     let slow_read = {
         let (cache, scope, started) = (cache.clone(), scope.clone(), started.clone());
@@ -257,13 +253,23 @@ async fn a_load_overtaken_by_an_invalidation_is_not_served_afterwards() {
             cache
                 .get_or_load(&scope, KEY, || async move {
                     started.notify_one();
-                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    tokio::time::sleep(load_time).await;
                     Ok(Some("old".to_owned()))
                 })
                 .await
         })
     };
     timeout(PATIENCE, started.notified()).await.unwrap();
+    slow_read
+}
+
+/// A read loads "old", the projector commits and invalidates while that load is in
+/// flight, then the read stores "old": no later reader may see it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_overtaken_by_an_invalidation_is_not_served_afterwards() {
+    let (_redis, cache) = cache().await;
+    let scope = scope();
+    let slow_read = start_slow_old_read(&cache, &scope, Duration::from_millis(300)).await;
 
     cache.invalidate(&scope).await;
     let old = timeout(PATIENCE, slow_read).await.unwrap().unwrap();
@@ -284,20 +290,7 @@ async fn a_load_overtaken_by_an_invalidation_is_not_served_afterwards() {
 async fn a_read_after_an_invalidation_does_not_wait_for_an_older_load() {
     let (_redis, cache) = cache().await;
     let scope = scope();
-    let started = Arc::new(Notify::new());
-    let slow_read = {
-        let (cache, scope, started) = (cache.clone(), scope.clone(), started.clone());
-        tokio::spawn(async move {
-            cache
-                .get_or_load(&scope, KEY, || async move {
-                    started.notify_one();
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                    Ok(Some("old".to_owned()))
-                })
-                .await
-        })
-    };
-    timeout(PATIENCE, started.notified()).await.unwrap();
+    let slow_read = start_slow_old_read(&cache, &scope, Duration::from_millis(500)).await;
     cache.invalidate(&scope).await;
 
     let loader = Loader::default();

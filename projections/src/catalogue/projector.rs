@@ -20,9 +20,6 @@ pub struct CatalogueProjector {
 }
 
 impl CatalogueProjector {
-    /// The projector's name, its checkpoint key.
-    pub const NAME: &'static str = "catalogue";
-
     /// A projector that invalidates `cache` (if any) after each batch it commits.
     pub fn new(cache: Option<ResponseCache>) -> Self {
         Self { cache }
@@ -32,7 +29,7 @@ impl CatalogueProjector {
 #[async_trait]
 impl Projector for CatalogueProjector {
     fn name(&self) -> &'static str {
-        Self::NAME
+        "catalogue"
     }
 
     async fn apply(
@@ -40,12 +37,10 @@ impl Projector for CatalogueProjector {
         tx: &mut Transaction<'_, Postgres>,
         events: &[RecordedEvent],
     ) -> anyhow::Result<()> {
-        for recorded in events.iter().filter(|e| e.aggregate_type == Event::TYPE) {
-            let event_id = recorded.aggregate_uuid()?;
-            let event: EventCatalogueEvent = recorded
-                .decode()
-                .with_context(|| format!("decoding {}", recorded.event_type))?;
-            apply_one(tx, event_id, recorded.sequence, event).await?;
+        for recorded in events {
+            if let Some((event_id, event)) = recorded.decode_of::<Event>()? {
+                apply_one(tx, event_id, recorded.sequence, event).await?;
+            }
         }
         Ok(())
     }

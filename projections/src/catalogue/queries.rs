@@ -4,6 +4,7 @@ use anyhow::Context;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
+use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
@@ -115,10 +116,7 @@ pub async fn listing(pool: &PgPool, filter: &ListingFilter) -> anyhow::Result<Ev
         items.push(EventSummary {
             id: row.try_get("event_id")?,
             title: row.try_get("title")?,
-            venue: VenueView {
-                name: row.try_get("venue_name")?,
-                address: row.try_get("venue_address")?,
-            },
+            venue: venue(row)?,
             starts_at: row.try_get("starts_at")?,
             ends_at: row.try_get("ends_at")?,
             time_zone: row.try_get("time_zone")?,
@@ -212,10 +210,7 @@ pub async fn event_detail(
             .context("reading the status of an event in catalogue_events")?,
         title: row.try_get("title")?,
         description: row.try_get("description")?,
-        venue: VenueView {
-            name: row.try_get("venue_name")?,
-            address: row.try_get("venue_address")?,
-        },
+        venue: venue(&row)?,
         starts_at: row.try_get("starts_at")?,
         ends_at: row.try_get("ends_at")?,
         time_zone: row.try_get("time_zone")?,
@@ -238,6 +233,14 @@ fn escape_like(text: &str) -> String {
         escaped.push(c);
     }
     escaped
+}
+
+/// The venue of a `catalogue_events` row, read the same way by the listing and the detail.
+fn venue(row: &PgRow) -> Result<VenueView, sqlx::Error> {
+    Ok(VenueView {
+        name: row.try_get("venue_name")?,
+        address: row.try_get("venue_address")?,
+    })
 }
 
 #[cfg(test)]

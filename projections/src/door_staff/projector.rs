@@ -1,10 +1,10 @@
 //! The `door_staff` projector: Account facts into `door_staff_accounts` and `door_staff`.
 
-use anyhow::Context;
 use async_trait::async_trait;
 use carneau_domain::account::{Account, AccountEvent};
-use cqrs_es::Aggregate;
+use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
+use uuid::Uuid;
 
 use crate::log::RecordedEvent;
 use crate::runner::Projector;
@@ -13,15 +13,10 @@ use crate::runner::Projector;
 #[derive(Debug, Default)]
 pub struct DoorStaffProjector;
 
-impl DoorStaffProjector {
-    /// The projector's name, its checkpoint key.
-    pub const NAME: &'static str = "door_staff";
-}
-
 #[async_trait]
 impl Projector for DoorStaffProjector {
     fn name(&self) -> &'static str {
-        Self::NAME
+        "door_staff"
     }
 
     async fn apply(
@@ -30,8 +25,8 @@ impl Projector for DoorStaffProjector {
         events: &[RecordedEvent],
     ) -> anyhow::Result<()> {
         for recorded in events {
-            if recorded.aggregate_type == Account::TYPE {
-                apply_account_event(tx, recorded).await?;
+            if let Some((account_id, event)) = recorded.decode_of::<Account>()? {
+                apply_account_event(tx, account_id, recorded.recorded_at, event).await?;
             }
         }
         Ok(())
@@ -40,12 +35,10 @@ impl Projector for DoorStaffProjector {
 
 async fn apply_account_event(
     tx: &mut Transaction<'_, Postgres>,
-    recorded: &RecordedEvent,
+    account_id: Uuid,
+    recorded_at: DateTime<Utc>,
+    event: AccountEvent,
 ) -> anyhow::Result<()> {
-    let account_id = recorded.aggregate_uuid()?;
-    let event: AccountEvent = recorded
-        .decode()
-        .with_context(|| format!("decoding {}", recorded.event_type))?;
     match event {
         AccountEvent::AccountRegistered { email, name, .. } => {
             sqlx::query(
@@ -66,7 +59,7 @@ async fn apply_account_event(
             )
             .bind(event_id.as_uuid())
             .bind(account_id)
-            .bind(recorded.recorded_at)
+            .bind(recorded_at)
             .execute(&mut **tx)
             .await?;
         }

@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use async_trait::async_trait;
-use carneau_domain::inventory::{Inventory, InventoryEvent, PlacedHold};
+use carneau_domain::inventory::{HoldLine, Inventory, InventoryEvent, PlacedHold};
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
 use sqlx::{Postgres, Transaction};
@@ -19,9 +19,6 @@ pub struct InventoryProjector {
 }
 
 impl InventoryProjector {
-    /// The projector's name, its checkpoint key.
-    pub const NAME: &'static str = "inventory";
-
     /// A projector that invalidates `cache` (if any) after each batch it commits.
     pub fn new(cache: Option<ResponseCache>) -> Self {
         Self { cache }
@@ -31,7 +28,7 @@ impl InventoryProjector {
 #[async_trait]
 impl Projector for InventoryProjector {
     fn name(&self) -> &'static str {
-        Self::NAME
+        "inventory"
     }
 
     async fn apply(
@@ -39,14 +36,10 @@ impl Projector for InventoryProjector {
         tx: &mut Transaction<'_, Postgres>,
         events: &[RecordedEvent],
     ) -> anyhow::Result<()> {
-        for recorded in events
-            .iter()
-            .filter(|e| e.aggregate_type == Inventory::TYPE)
-        {
-            let event_id = recorded.aggregate_uuid()?;
-            let event: InventoryEvent = recorded
-                .decode()
-                .with_context(|| format!("decoding {}", recorded.event_type))?;
+        for recorded in events {
+            let Some((event_id, event)) = recorded.decode_of::<Inventory>()? else {
+                continue;
+            };
             match event {
                 InventoryEvent::HoldsPlaced { holds } => insert_holds(tx, event_id, &holds).await?,
                 InventoryEvent::HoldReleased {
@@ -91,28 +84,10 @@ impl Projector for InventoryProjector {
                 } => {
                     // A late sale's hold may have ended already: only a held row turns sold.
                     end_holds(tx, event_id, &[reservation_id.as_uuid()], "sold", sold_at).await?;
-                    for line in &lines {
-                        add_sold(
-                            tx,
-                            event_id,
-                            line.ticket_type_id.as_uuid(),
-                            line.quantity.get(),
-                            true,
-                        )
-                        .await?;
-                    }
+                    add_sold(tx, event_id, &lines, true).await?;
                 }
                 InventoryEvent::TicketsReturned { lines, .. } => {
-                    for line in &lines {
-                        add_sold(
-                            tx,
-                            event_id,
-                            line.ticket_type_id.as_uuid(),
-                            line.quantity.get(),
-                            false,
-                        )
-                        .await?;
-                    }
+                    add_sold(tx, event_id, &lines, false).await?;
                 }
             }
         }
@@ -190,25 +165,28 @@ async fn end_holds(
     Ok(())
 }
 
-/// Adds (or, for returned tickets, takes away) sold tickets of one type.
+/// Adds (or, for returned tickets, takes away) the sold tickets of `lines`, one
+/// statement per ticket type.
 async fn add_sold(
     tx: &mut Transaction<'_, Postgres>,
     event_id: Uuid,
-    ticket_type_id: Uuid,
-    quantity: u32,
+    lines: &[HoldLine],
     sold: bool,
 ) -> anyhow::Result<()> {
-    let quantity = i32::try_from(quantity).context("quantity out of range")?;
-    let delta = if sold { quantity } else { -quantity };
-    sqlx::query(
-        "INSERT INTO inventory_sold (event_id, ticket_type_id, sold) VALUES ($1, $2, greatest($3, 0)) \
-         ON CONFLICT (event_id, ticket_type_id) \
-         DO UPDATE SET sold = greatest(inventory_sold.sold + $3, 0)",
-    )
-    .bind(event_id)
-    .bind(ticket_type_id)
-    .bind(delta)
-    .execute(&mut **tx)
-    .await?;
+    for line in lines {
+        let quantity = i32::try_from(line.quantity.get()).context("quantity out of range")?;
+        let delta = if sold { quantity } else { -quantity };
+        sqlx::query(
+            "INSERT INTO inventory_sold (event_id, ticket_type_id, sold) \
+             VALUES ($1, $2, greatest($3, 0)) \
+             ON CONFLICT (event_id, ticket_type_id) \
+             DO UPDATE SET sold = greatest(inventory_sold.sold + $3, 0)",
+        )
+        .bind(event_id)
+        .bind(line.ticket_type_id.as_uuid())
+        .bind(delta)
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(())
 }

@@ -3,10 +3,13 @@
 //! payments process manager (which orders need a next step).
 
 mod projector;
-mod queries;
+mod sales;
+mod status;
+mod views;
+mod work;
 
 pub use projector::OrdersProjector;
-pub use queries::{
-    event_sales, orders_of_buyer, orders_of_event, work, EventSales, OrderLineView, OrderStatus,
-    OrderTicketStatus, OrderTicketView, OrderView, PaymentProvider, PaymentsWork, TicketTypeSales,
-};
+pub use sales::{event_sales, EventSales, TicketTypeSales};
+pub use status::{OrderStatus, OrderTicketStatus, PaymentProvider};
+pub use views::{orders_of_buyer, orders_of_event, OrderLineView, OrderTicketView, OrderView};
+pub use work::{work, PaymentsWork};

@@ -6,7 +6,6 @@ use anyhow::Context;
 use async_trait::async_trait;
 use carneau_domain::inventory::{Inventory, InventoryEvent};
 use carneau_domain::order::{Order, OrderEvent, OrderStatus, PlacedOrder};
-use cqrs_es::Aggregate;
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
@@ -17,15 +16,10 @@ use crate::runner::Projector;
 #[derive(Debug, Default)]
 pub struct OrdersProjector;
 
-impl OrdersProjector {
-    /// The projector's name, its checkpoint key.
-    pub const NAME: &'static str = "orders";
-}
-
 #[async_trait]
 impl Projector for OrdersProjector {
     fn name(&self) -> &'static str {
-        Self::NAME
+        "orders"
     }
 
     async fn apply(
@@ -34,16 +28,16 @@ impl Projector for OrdersProjector {
         events: &[RecordedEvent],
     ) -> anyhow::Result<()> {
         for recorded in events {
-            if recorded.aggregate_type == Inventory::TYPE
-                && recorded.event_type == "TicketsReturned"
-            {
-                if let InventoryEvent::TicketsReturned {
-                    order_id,
-                    refund_number,
-                    ..
-                } = recorded
-                    .decode::<InventoryEvent>()
-                    .context("decoding TicketsReturned")?
+            // Only this one inventory event matters here: the others are not decoded.
+            if recorded.event_type == "TicketsReturned" {
+                if let Some((
+                    _,
+                    InventoryEvent::TicketsReturned {
+                        order_id,
+                        refund_number,
+                        ..
+                    },
+                )) = recorded.decode_of::<Inventory>()?
                 {
                     sqlx::query(
                         "UPDATE order_refunds SET returned = true \
@@ -54,16 +48,10 @@ impl Projector for OrdersProjector {
                     .execute(&mut **tx)
                     .await?;
                 }
-                continue;
             }
-            if recorded.aggregate_type != Order::TYPE {
-                continue;
+            if let Some((order_id, event)) = recorded.decode_of::<Order>()? {
+                apply_order_event(tx, order_id, event).await?;
             }
-            let order_id = recorded.aggregate_uuid()?;
-            let event: OrderEvent = recorded
-                .decode()
-                .with_context(|| format!("decoding {}", recorded.event_type))?;
-            apply_order_event(tx, order_id, event).await?;
         }
         Ok(())
     }

@@ -1,12 +1,10 @@
 //! The `tickets` projector: Order and Admission facts into `tickets`.
 
-use anyhow::Context;
 use async_trait::async_trait;
 use carneau_domain::admission::{Admission, AdmissionEvent};
 use carneau_domain::order::{Order, OrderEvent};
 use carneau_domain::TicketId;
 use chrono::{DateTime, Utc};
-use cqrs_es::Aggregate;
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
@@ -17,15 +15,10 @@ use crate::runner::Projector;
 #[derive(Debug, Default)]
 pub struct TicketsProjector;
 
-impl TicketsProjector {
-    /// The projector's name, its checkpoint key.
-    pub const NAME: &'static str = "tickets";
-}
-
 #[async_trait]
 impl Projector for TicketsProjector {
     fn name(&self) -> &'static str {
-        Self::NAME
+        "tickets"
     }
 
     async fn apply(
@@ -34,17 +27,18 @@ impl Projector for TicketsProjector {
         events: &[RecordedEvent],
     ) -> anyhow::Result<()> {
         for recorded in events {
-            if recorded.aggregate_type == Order::TYPE {
-                apply_order_event(tx, recorded).await?;
-            } else if recorded.aggregate_type == Admission::TYPE {
-                let AdmissionEvent::TicketCheckedIn {
+            if let Some((order_id, event)) = recorded.decode_of::<Order>()? {
+                apply_order_event(tx, order_id, event).await?;
+            } else if let Some((
+                _,
+                AdmissionEvent::TicketCheckedIn {
                     ticket_id,
                     checked_in_at,
                     checked_in_by,
                     ..
-                } = recorded
-                    .decode()
-                    .with_context(|| format!("decoding {}", recorded.event_type))?;
+                },
+            )) = recorded.decode_of::<Admission>()?
+            {
                 sqlx::query(
                     "UPDATE tickets SET checked_in_at = $2, checked_in_by = $3 \
                      WHERE ticket_id = $1 AND checked_in_at IS NULL",
@@ -62,12 +56,9 @@ impl Projector for TicketsProjector {
 
 async fn apply_order_event(
     tx: &mut Transaction<'_, Postgres>,
-    recorded: &RecordedEvent,
+    order_id: Uuid,
+    event: OrderEvent,
 ) -> anyhow::Result<()> {
-    let order_id = recorded.aggregate_uuid()?;
-    let event: OrderEvent = recorded
-        .decode()
-        .with_context(|| format!("decoding {}", recorded.event_type))?;
     match event {
         OrderEvent::TicketsIssued {
             event_id,

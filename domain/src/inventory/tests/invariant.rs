@@ -1,50 +1,22 @@
 //! The invariant under random traffic: random batches of random requests, releases,
-//! sweeps, sales (on time and late) and refunds at random instants, checking after every applied decision that no ticket type is
-//! oversold and that `held` is exactly the sum of the unexpired active holds.
+//! sweeps, sales (on time and late) and refunds at random instants, checking after every
+//! applied decision that no ticket type is oversold and that `held` is exactly the sum of
+//! the unexpired active holds.
 
-use std::collections::BTreeMap;
+mod oracle;
+mod traffic;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use cqrs_es::Aggregate;
-use uuid::Uuid;
 
 use super::fixtures::*;
-use crate::event::Event;
-use crate::ids::{OrderId, ReservationId, TicketTypeId};
-use crate::inventory::{
-    HoldDecision, HoldLine, HoldOutcome, HoldRefusal, HoldRequest, Inventory, InventoryEvent,
-    Quantity,
-};
+use crate::ids::{OrderId, ReservationId};
+use crate::inventory::{HoldLine, HoldRequest, Inventory, InventoryEvent};
+use oracle::{assert_invariant, assert_outcomes_match};
+use traffic::{random_request, stadium, Prng};
 
 const ROUNDS_PER_SEED: usize = 1_500;
 const SEEDS: [u64; 3] = [1, 0xC0FFEE, 0xDEAD_BEEF_2030];
-
-/// SplitMix64: tiny, deterministic and good enough to vary traffic; no crate needed.
-struct Prng(u64);
-
-impl Prng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `low..=high`.
-    fn between(&mut self, low: u64, high: u64) -> u64 {
-        low + self.next() % (high - low + 1)
-    }
-
-    /// True `percent` times in a hundred.
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.next() as usize % items.len()]
-    }
-}
 
 #[derive(Default)]
 struct Tally {
@@ -58,173 +30,6 @@ struct Tally {
     sold_late: usize,
     refused_late: usize,
     returned: usize,
-}
-
-fn types() -> Vec<TicketTypeId> {
-    (1..=3)
-        .map(|n| TicketTypeId::from_uuid(Uuid::from_u128(0x7A0 + n)))
-        .collect()
-}
-
-fn stadium() -> Event {
-    let [small, medium, large] = [0, 1, 2].map(|i| types()[i]);
-    event_with(vec![
-        ticket_type(small, "Box", 7, 5),
-        ticket_type(medium, "Balcony", 25, 10),
-        ticket_type(large, "Floor", 60, 20),
-    ])
-}
-
-/// A fresh request, a retry of an earlier one (same id and lines, new expiry) or an earlier
-/// id with new lines.
-fn random_request(
-    prng: &mut Prng,
-    sent: &[HoldRequest],
-    fresh: &mut u128,
-    now: DateTime<Utc>,
-) -> HoldRequest {
-    let lifetime_seconds = if prng.chance(3) {
-        0
-    } else {
-        prng.between(60, 1_200)
-    };
-    let expires_at = now + Duration::seconds(lifetime_seconds as i64);
-    if !sent.is_empty() && prng.chance(15) {
-        let earlier = &sent[prng.next() as usize % sent.len()];
-        return HoldRequest {
-            expires_at,
-            ..earlier.clone()
-        };
-    }
-    let reservation_id = if !sent.is_empty() && prng.chance(10) {
-        sent[prng.next() as usize % sent.len()].reservation_id
-    } else {
-        *fresh += 1;
-        ReservationId::from_uuid(Uuid::from_u128(*fresh))
-    };
-    let mut pool = types();
-    if prng.chance(3) {
-        pool.push(TicketTypeId::from_uuid(Uuid::from_u128(0x7FF)));
-    }
-    let line_count = if prng.chance(3) {
-        0
-    } else {
-        prng.between(1, 3)
-    };
-    let lines = (0..line_count)
-        .map(|_| HoldLine {
-            ticket_type_id: prng.pick(&pool),
-            quantity: Quantity::parse(prng.between(1, 12) as u32).unwrap(),
-        })
-        .collect();
-    let lifetime_seconds = if prng.chance(3) {
-        0
-    } else {
-        prng.between(60, 1_200)
-    };
-    HoldRequest {
-        reservation_id,
-        lines,
-        expires_at: now + Duration::seconds(lifetime_seconds as i64),
-    }
-}
-
-/// Tickets of `ticket_type_id` in the holds of `inventory` that have not lapsed at `at`,
-/// counted from the holds themselves: the oracle `held` must agree with.
-fn counted(inventory: &Inventory, ticket_type_id: TicketTypeId, at: DateTime<Utc>) -> u32 {
-    inventory
-        .active_holds()
-        .filter(|(_, hold)| !hold.is_lapsed(at))
-        .flat_map(|(_, hold)| hold.lines())
-        .filter(|line| line.ticket_type_id == ticket_type_id)
-        .map(|line| line.quantity.get())
-        .sum()
-}
-
-/// The rule, checked at `at`: never oversold, and `held` agrees with the holds themselves.
-fn assert_invariant(inventory: &Inventory, event: &Event, at: DateTime<Utc>) {
-    for ticket_type in event.ticket_types() {
-        let id = ticket_type.id;
-        let held = inventory.held(id, at);
-        assert_eq!(held, counted(inventory, id, at), "held of {id} at {at}");
-        assert!(
-            inventory.sold(id) + held <= ticket_type.capacity.get(),
-            "{id} oversold at {at}: {held} held of {}",
-            ticket_type.capacity.get()
-        );
-        assert_eq!(
-            inventory.available(event, id, at),
-            ticket_type.capacity.get() - inventory.sold(id) - held
-        );
-    }
-}
-
-/// Checks each outcome of a batch decided at `now` on `before`: held requests are exactly
-/// the placed holds and fit in what was left, and a sold-out refusal reports exactly what
-/// was left (so the batch neither oversells nor turns buyers away needlessly).
-fn assert_outcomes_match(
-    before: &Inventory,
-    event: &Event,
-    now: DateTime<Utc>,
-    requests: &[HoldRequest],
-    decision: &HoldDecision,
-    tally: &mut Tally,
-) {
-    let placed: Vec<ReservationId> = decision
-        .events
-        .iter()
-        .flat_map(|fact| match fact {
-            InventoryEvent::HoldsPlaced { holds } => {
-                holds.iter().map(|hold| hold.reservation_id).collect()
-            }
-            _ => vec![],
-        })
-        .collect();
-    let mut accepted: BTreeMap<TicketTypeId, u32> = BTreeMap::new();
-    let left = |accepted: &BTreeMap<TicketTypeId, u32>, id: TicketTypeId| {
-        let capacity = event
-            .ticket_type(id)
-            .map_or(0, |ticket_type| ticket_type.capacity.get());
-        capacity
-            - before.sold(id)
-            - counted(before, id, now)
-            - accepted.get(&id).copied().unwrap_or(0)
-    };
-    let mut newly_held = Vec::new();
-    for (request, outcome) in requests.iter().zip(&decision.outcomes) {
-        match outcome {
-            HoldOutcome::Held { expires_at } => {
-                assert_eq!(*expires_at, request.expires_at);
-                for line in &request.lines {
-                    assert!(line.quantity.get() <= left(&accepted, line.ticket_type_id));
-                }
-                if request.expires_at > now {
-                    for line in &request.lines {
-                        *accepted.entry(line.ticket_type_id).or_insert(0) += line.quantity.get();
-                    }
-                }
-                newly_held.push(request.reservation_id);
-                tally.held += 1;
-            }
-            HoldOutcome::AlreadyHeld { .. } => tally.already_held += 1,
-            HoldOutcome::Refused(HoldRefusal::SoldOut {
-                ticket_type_id,
-                available,
-            }) => {
-                assert_eq!(*available, left(&accepted, *ticket_type_id));
-                let asked = request
-                    .lines
-                    .iter()
-                    .find(|line| line.ticket_type_id == *ticket_type_id)
-                    .unwrap();
-                assert!(asked.quantity.get() > *available);
-                tally.sold_out += 1;
-            }
-            HoldOutcome::Refused(HoldRefusal::ReservationIdReused) => tally.reused += 1,
-            HoldOutcome::Refused(_) => {}
-        }
-    }
-    assert_eq!(newly_held, placed);
 }
 
 fn run(seed: u64) -> Tally {

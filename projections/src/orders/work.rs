@@ -1,0 +1,62 @@
+//! The orders that need the payments process manager's next step.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// What the payments process manager has to do next, as the read model sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PaymentsWork {
+    /// Orders awaiting payment whose hold has lapsed: expire the session, release.
+    pub lapsed: Vec<Uuid>,
+    /// Orders whose payment is recorded but not fulfilled (a crash or a failure between).
+    pub unfulfilled: Vec<Uuid>,
+    /// Orders with a refund requested and not carried out, or refunded tickets not back
+    /// on sale yet.
+    pub refunds: Vec<Uuid>,
+    /// Paid orders of cancelled events.
+    pub cancelled_event_orders: Vec<Uuid>,
+}
+
+/// Up to `limit` orders of each kind of pending work at `now`. Payments and refunds in
+/// flight get 2 seconds to finish on their own path (the webhook or the organiser's
+/// request) before the process manager takes them over.
+pub async fn work(pool: &PgPool, now: DateTime<Utc>, limit: i64) -> anyhow::Result<PaymentsWork> {
+    let ids = |sql: &'static str| async move {
+        sqlx::query_scalar::<_, Uuid>(sql)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+            .with_context(|| format!("payments work: {sql}"))
+    };
+    Ok(PaymentsWork {
+        lapsed: ids(
+            "SELECT order_id FROM orders WHERE status = 'awaiting_payment' \
+               AND payment_due_by <= $1 ORDER BY payment_due_by LIMIT $2",
+        )
+        .await?,
+        unfulfilled: ids(
+            "SELECT order_id FROM orders WHERE status = 'payment_received' \
+               AND updated_at <= $1 - interval '2 seconds' ORDER BY updated_at LIMIT $2",
+        )
+        .await?,
+        refunds: ids(
+            "SELECT DISTINCT order_id FROM (SELECT order_id FROM order_refunds \
+               WHERE (status = 'requested' OR (ticket_count > 0 AND NOT returned)) \
+                 AND requested_at <= $1 - interval '2 seconds' \
+               ORDER BY requested_at LIMIT $2) r",
+        )
+        .await?,
+        cancelled_event_orders: ids(
+            "SELECT o.order_id FROM orders o JOIN catalogue_events e USING (event_id) \
+              WHERE e.status = 'cancelled' AND o.status IN ('paid', 'partially_refunded') \
+                AND o.updated_at <= $1 \
+                AND NOT EXISTS (SELECT 1 FROM order_refunds r WHERE r.order_id = o.order_id \
+                                   AND r.reason = 'event_cancelled') \
+              ORDER BY o.placed_at LIMIT $2",
+        )
+        .await?,
+    })
+}
