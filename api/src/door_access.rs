@@ -1,5 +1,5 @@
 //! Who may work an event's door: a signed-in caller who is the event's organiser, an
-//! admin, or door staff granted for that event (the accounts' `may_work_door`).
+//! admin, or door staff granted for that event (`carneau_commands::policy::may_work_door`).
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;

@@ -138,7 +138,7 @@ async fn revoke_role(
     AdminSession(session): AdminSession,
     ApiPath((account_id, role)): ApiPath<(AccountId, Role)>,
 ) -> Result<ApiJson<Me>, ApiError> {
-    if role == Role::Admin && account_id == session.principal.account_id {
+    if !carneau_commands::policy::may_revoke_role(&session.principal, account_id, role) {
         return Err(ApiError::conflict(
             "cannot-revoke-own-admin",
             "An admin cannot revoke their own admin role; ask another admin.",

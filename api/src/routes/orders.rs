@@ -7,11 +7,11 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use carneau_commands::accounts::Session;
 use carneau_commands::payments::gateway::GatewayError;
 use carneau_commands::payments::{PaymentError, StartCheckout};
+use carneau_commands::policy::{self, OrderBuyer, OrderReader};
 use carneau_domain::account::EmailAddress;
-use carneau_domain::ids::{OrderId, ReservationId};
+use carneau_domain::ids::{AccountId, OrderId, ReservationId};
 use carneau_domain::inventory::InventoryError;
 use carneau_domain::order::{Order, OrderError, OrderStatus};
 use carneau_projections::catalogue::MoneyView;
@@ -67,15 +67,6 @@ fn parse_email(raw: &str) -> Result<EmailAddress, ApiError> {
     EmailAddress::parse(raw)
         .map(|email| email.to_normalized())
         .map_err(|error| ApiError::validation(vec![FieldError::new("email", error.message())]))
-}
-
-/// Whether `session` may see an order placed by `owner` for `buyer_email`: its account,
-/// or a guest order to the caller's email once that email is verified.
-fn is_buyer(session: &Session, owner: Option<Uuid>, buyer_email: &EmailAddress) -> bool {
-    let principal = &session.principal;
-    owner == Some(principal.account_id.as_uuid())
-        // Addresses compare without regard to case.
-        || (principal.email_verified && principal.email == *buyer_email)
 }
 
 /// Starts paying for a live hold: creates the payment session, keeps the tickets held
@@ -181,13 +172,19 @@ async fn get_order(
         .await
         .map_err(payment_problem)?
         .ok_or_else(|| ApiError::not_found("This order"))?;
-    let by_session = order.placed().is_some_and(|placed| {
-        session
-            .as_ref()
-            .is_some_and(|session| is_buyer(session, placed.account_id, &placed.buyer_email))
+    let reader = OrderReader {
+        holds_order_key: by_key,
+        principal: session.as_ref().map(|session| &session.principal),
+    };
+    let readable = order.placed().is_some_and(|placed| {
+        let buyer = OrderBuyer {
+            account_id: placed.account_id.map(AccountId::from_uuid),
+            email: placed.buyer_email.as_str(),
+        };
+        policy::may_read_order(reader, buyer)
     });
     // A wrong key and someone else's order look the same: not found.
-    if !(by_key || by_session) {
+    if !readable {
         return Err(ApiError::not_found("This order"));
     }
     let mut view = order_view(&order).ok_or_else(|| ApiError::not_found("This order"))?;
