@@ -3,13 +3,12 @@
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
 use carneau_commands::CommandContext;
 use carneau_domain::ids::EventId;
 
 use crate::auth::{command_context, may_work_door, Principal, SignedIn};
+use crate::problem::mapping::{command_problem, event_not_found, not_door_staff};
 use crate::problem::ApiError;
-use crate::routes::catalogue::errors::{command_problem, event_not_found};
 use crate::state::AppState;
 
 /// A signed-in caller of the door routes, not yet checked against an event (401
@@ -55,15 +54,4 @@ impl DoorAgent {
     pub fn command_context(&self) -> CommandContext {
         command_context(&self.principal)
     }
-}
-
-/// 403 `not-door-staff`.
-pub fn not_door_staff() -> ApiError {
-    ApiError::new(
-        StatusCode::FORBIDDEN,
-        "not-door-staff",
-        "Not door staff of this event",
-        "Only the event's organiser, admins and door staff granted for this event may \
-         check tickets in.",
-    )
 }

@@ -34,8 +34,8 @@ pub use client_address::ClientAddress;
 pub use cookie::{clear_session_cookie, session_cookie, SESSION_COOKIE};
 pub use openapi::{SessionSchemes, BEARER_SCHEME, COOKIE_SCHEME};
 
+use crate::problem::mapping::{command_problem, event_not_found, not_event_organiser};
 use crate::problem::ApiError;
-use crate::routes::catalogue::errors::{command_problem, event_not_found};
 use crate::state::AppState;
 
 /// The session a request presented, resolved once and kept in its extensions.
@@ -161,13 +161,6 @@ pub fn command_context(principal: &Principal) -> CommandContext {
         policy::is_admin(principal),
         crate::request_id::current().map(|id| id.to_string()),
     )
-}
-
-/// 403 `not-event-organiser`: the caller may not manage this event.
-pub fn not_event_organiser() -> ApiError {
-    command_problem(carneau_commands::CommandError::Rejected(
-        carneau_domain::event::EventError::NotOrganiser,
-    ))
 }
 
 /// Loads the event (from its history: no lag) and checks that `principal` may manage it:

@@ -13,9 +13,10 @@ use utoipa_axum::routes;
 
 use crate::auth::{command_context, AdminSession, Principal};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::problem::mapping::accounts_problem;
 use crate::problem::responses::{NotFoundProblem, QueryProblems, RoleProblems, ServerProblems};
 use crate::problem::{ApiError, FieldError};
-use crate::routes::accounts::{accounts_problem, AccountRole, Me};
+use crate::routes::accounts::{AccountRole, Me};
 use crate::state::AppState;
 
 /// The OpenAPI tag of these routes.

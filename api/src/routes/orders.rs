@@ -7,13 +7,11 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use carneau_commands::payments::gateway::GatewayError;
-use carneau_commands::payments::{PaymentError, StartCheckout};
+use carneau_commands::payments::StartCheckout;
 use carneau_commands::policy::{self, OrderBuyer, OrderReader};
 use carneau_domain::account::EmailAddress;
 use carneau_domain::ids::{AccountId, OrderId, ReservationId};
-use carneau_domain::inventory::InventoryError;
-use carneau_domain::order::{Order, OrderError, OrderStatus};
+use carneau_domain::order::{Order, OrderStatus};
 use carneau_projections::catalogue::MoneyView;
 use carneau_projections::orders::{OrderLineView, OrderTicketStatus, OrderTicketView, OrderView};
 use serde::{Deserialize, Serialize};
@@ -22,10 +20,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::reservations::{authorise, reservation_problem};
+use super::reservations::authorise;
 use super::tickets::QrUrls;
 use crate::auth::{MaybeSignedIn, SignedIn};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::problem::mapping::payment_problem;
 use crate::problem::responses::{BodyProblems, NotFoundProblem, ServerProblems};
 use crate::problem::{ApiError, FieldError};
 use crate::state::AppState;
@@ -302,58 +301,6 @@ pub(crate) fn order_view(order: &Order) -> Option<OrderView> {
         created_at: placed.placed_at,
         paid_at: order.paid_at(),
     })
-}
-
-/// The one place where payment failures become problems.
-pub(crate) fn payment_problem(error: PaymentError) -> ApiError {
-    match error {
-        PaymentError::Hold(InventoryError::UnknownReservation) => {
-            ApiError::not_found("This reservation")
-        }
-        PaymentError::Hold(refusal) => ApiError::conflict(refusal.kind(), refusal.to_string()),
-        PaymentError::Order(OrderError::UnknownOrder) => ApiError::not_found("This order"),
-        PaymentError::Order(OrderError::UnknownTicket) => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown-ticket",
-            "Unknown ticket",
-            OrderError::UnknownTicket.to_string(),
-        )
-        .with_field_errors(vec![FieldError::new(
-            "ticket_ids",
-            "must name tickets of this order",
-        )]),
-        PaymentError::Order(refusal) => ApiError::conflict(refusal.kind(), refusal.to_string()),
-        PaymentError::Gateway(GatewayError::Refused(cause)) => {
-            tracing::error!(%cause, "the payment provider refused a request");
-            ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "payment-provider-refused",
-                "Payment provider refused",
-                "The payment provider refused the request; nothing was charged.",
-            )
-        }
-        PaymentError::Gateway(GatewayError::Unavailable(cause)) => {
-            tracing::warn!(%cause, "the payment provider is unavailable");
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "payment-provider-unavailable",
-                "Try again",
-                "The payment provider cannot be reached right now; try again in a moment.",
-            )
-        }
-        PaymentError::Reservation(error) => reservation_problem(error),
-        PaymentError::Store(error) => ApiError::store(error),
-        PaymentError::Busy => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "order-busy",
-            "Try again",
-            "This order is being changed by several requests at once; try again in a moment.",
-        )
-        .with_header(
-            axum::http::header::RETRY_AFTER,
-            axum::http::HeaderValue::from_static("1"),
-        ),
-    }
 }
 
 #[cfg(test)]

@@ -20,13 +20,13 @@ use std::collections::HashMap;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{command_context, not_event_organiser, OrganiserSession, Principal};
+use crate::auth::{command_context, OrganiserSession, Principal};
 use crate::extract::{version_etag, ApiJson, ApiPath, IdempotencyKeyHeader, IfMatchVersion};
+use crate::problem::mapping::{command_problem, event_not_found, not_event_organiser};
 use crate::problem::responses::{
     BodyProblems, ConflictProblem, NotFoundProblem, RoleProblems, ServerProblems,
 };
 use crate::problem::ApiError;
-use crate::routes::catalogue::errors::{command_problem, event_not_found};
 use crate::routes::catalogue::requests::{
     AddTicketTypeRequest, CancelEventRequest, ChangeTicketTypeRequest, CreateEventRequest,
     EditEventRequest,
