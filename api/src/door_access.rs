@@ -1,15 +1,14 @@
 //! Who may work an event's door: a signed-in caller who is the event's organiser, an
-//! admin, or door staff granted for that event (the accounts' `may_work_door`).
+//! admin, or door staff granted for that event (`carneau_commands::policy::may_work_door`).
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
-use carneau_commands::CommandContext;
+use carneau_commands::{policy, CommandContext};
 use carneau_domain::ids::EventId;
 
-use crate::auth::{command_context, may_work_door, Principal, SignedIn};
+use crate::auth::{command_context, Principal, SignedIn};
+use crate::problem::mapping::{command_problem, event_not_found, not_door_staff};
 use crate::problem::ApiError;
-use crate::routes::catalogue::errors::{command_problem, event_not_found};
 use crate::state::AppState;
 
 /// A signed-in caller of the door routes, not yet checked against an event (401
@@ -35,15 +34,16 @@ where
 
 impl DoorAgent {
     /// 404 `event-not-found` for an unknown event; 403 `not-door-staff` unless the
-    /// caller may work its door.
+    /// caller may work its door ([`policy::may_work_door`], decided on the one load of
+    /// the event).
     pub async fn require(&self, state: &AppState, event_id: EventId) -> Result<(), ApiError> {
-        state
+        let event = state
             .catalogue
             .load(event_id)
             .await
             .map_err(command_problem)?
             .ok_or_else(event_not_found)?;
-        if may_work_door(state, &self.principal, event_id).await? {
+        if policy::may_work_door(&self.principal, event_id, Some(&event.state)) {
             Ok(())
         } else {
             tracing::info!(account = %self.principal.account_id, %event_id, "door access refused");
@@ -55,15 +55,4 @@ impl DoorAgent {
     pub fn command_context(&self) -> CommandContext {
         command_context(&self.principal)
     }
-}
-
-/// 403 `not-door-staff`.
-pub fn not_door_staff() -> ApiError {
-    ApiError::new(
-        StatusCode::FORBIDDEN,
-        "not-door-staff",
-        "Not door staff of this event",
-        "Only the event's organiser, admins and door staff granted for this event may \
-         check tickets in.",
-    )
 }

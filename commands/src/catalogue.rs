@@ -58,7 +58,7 @@ impl Catalogue {
                 &context.metadata,
                 |event| {
                     // A missing event is the command's own refusal (404), not ours.
-                    if event.id().is_none() || context.may_manage(event) {
+                    if event.id().is_none() || crate::policy::may_command_event(context, event) {
                         Ok(())
                     } else {
                         Err(EventError::NotOrganiser)

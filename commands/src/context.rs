@@ -1,12 +1,11 @@
 //! Who asks for a command and why: what the command layer records as the metadata of
 //! every fact it appends, and the rights the caller acts with.
 
-use carneau_domain::event::Event;
 use carneau_domain::ids::AccountId;
 use carneau_domain::{Actor, Cause, EventMetadata, Process};
 
 /// The caller of a command: recorded as event metadata for auditors, and asked whether it
-/// may act (an admin may act on any event, an organiser on their own).
+/// may act ([`crate::policy::may_command_event`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandContext {
     /// Who acts and why, as every appended fact records it.
@@ -38,15 +37,5 @@ impl CommandContext {
     /// Who acts.
     pub fn actor(&self) -> &Actor {
         &self.metadata.actor
-    }
-
-    /// Whether the caller may manage `event`: an admin, a process of the platform, or the
-    /// event's organiser.
-    pub fn may_manage(&self, event: &Event) -> bool {
-        match self.actor() {
-            Actor::Account { account_id } => self.admin || event.is_organised_by(*account_id),
-            Actor::Process { .. } => true,
-            Actor::Guest { .. } | Actor::PaymentProvider { .. } => false,
-        }
     }
 }

@@ -11,6 +11,7 @@ pub mod event_store;
 pub mod idempotency;
 pub mod mail;
 pub mod payments;
+pub mod policy;
 pub mod rate_limit;
 pub mod reservations;
 pub mod tickets;

@@ -10,6 +10,7 @@
 //! | [`OrganiserSession`] | organisers and admins | 401, or 403 `forbidden` |
 //! | [`AdminSession`] | admins | 401, or 403 `forbidden` |
 //!
+//! The rules themselves are `carneau_commands::policy`'s; this module only asks them.
 //! Per-event rules take the principal and the event: [`require_event_manager`] (owner
 //! or admin, else 403 `not-event-organiser`) and [`may_work_door`] (owner, admin or door
 //! staff granted for that event). A request's session is resolved once (Redis, no
@@ -24,7 +25,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use carneau_commands::accounts::{Session, SessionToken};
-use carneau_commands::CommandContext;
+use carneau_commands::{policy, CommandContext};
 use carneau_domain::event::Event;
 use carneau_domain::ids::EventId;
 
@@ -33,8 +34,8 @@ pub use client_address::ClientAddress;
 pub use cookie::{clear_session_cookie, session_cookie, SESSION_COOKIE};
 pub use openapi::{SessionSchemes, BEARER_SCHEME, COOKIE_SCHEME};
 
+use crate::problem::mapping::{command_problem, event_not_found, not_event_organiser};
 use crate::problem::ApiError;
-use crate::routes::catalogue::errors::command_problem;
 use crate::state::AppState;
 
 /// The session a request presented, resolved once and kept in its extensions.
@@ -119,74 +120,47 @@ where
     }
 }
 
-impl<S> FromRequestParts<S> for OrganiserSession
-where
-    AppState: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
+/// Implements an extractor that lets through signed-in callers for whom `$allowed` (a
+/// rule of [`policy`]) holds, and answers 403 `forbidden` with `$refusal` to the others.
+macro_rules! role_session {
+    ($extractor:ident, $allowed:path, $refusal:literal) => {
+        impl<S> FromRequestParts<S> for $extractor
+        where
+            AppState: FromRef<S>,
+            S: Send + Sync,
+        {
+            type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        signed_in_as(parts, state, Principal::is_organiser, || {
-            ApiError::forbidden(
-                "This route is for organisers; ask an admin to make your account an organiser.",
-            )
-        })
-        .await
-        .map(Self)
-    }
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &S,
+            ) -> Result<Self, Self::Rejection> {
+                let SignedIn(session) = SignedIn::from_request_parts(parts, state).await?;
+                if $allowed(&session.principal) {
+                    Ok(Self(session))
+                } else {
+                    Err(ApiError::forbidden($refusal))
+                }
+            }
+        }
+    };
 }
 
-impl<S> FromRequestParts<S> for AdminSession
-where
-    AppState: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        signed_in_as(parts, state, Principal::is_admin, || {
-            ApiError::forbidden("This route is for admins.")
-        })
-        .await
-        .map(Self)
-    }
-}
-
-/// The session, if signed in (401 otherwise) and `allowed` (else `refusal`, a 403).
-async fn signed_in_as<S>(
-    parts: &mut Parts,
-    state: &S,
-    allowed: fn(&Principal) -> bool,
-    refusal: impl FnOnce() -> ApiError,
-) -> Result<Session, ApiError>
-where
-    AppState: FromRef<S>,
-    S: Send + Sync,
-{
-    let SignedIn(session) = SignedIn::from_request_parts(parts, state).await?;
-    if allowed(&session.principal) {
-        Ok(session)
-    } else {
-        Err(refusal())
-    }
-}
+role_session!(
+    OrganiserSession,
+    policy::may_use_organiser_routes,
+    "This route is for organisers; ask an admin to make your account an organiser."
+);
+role_session!(AdminSession, policy::is_admin, "This route is for admins.");
 
 /// The command context of a request made by `principal` (its account, whether it acts
 /// as an admin, and the request id).
 pub fn command_context(principal: &Principal) -> CommandContext {
     CommandContext::account(
         principal.account_id,
-        principal.is_admin(),
+        policy::is_admin(principal),
         crate::request_id::current().map(|id| id.to_string()),
     )
-}
-
-/// 403 `not-event-organiser`: the caller may not manage this event.
-pub fn not_event_organiser() -> ApiError {
-    command_problem(carneau_commands::CommandError::Rejected(
-        carneau_domain::event::EventError::NotOrganiser,
-    ))
 }
 
 /// Loads the event (from its history: no lag) and checks that `principal` may manage it:
@@ -198,7 +172,7 @@ pub async fn require_event_manager(
     principal: &Principal,
     event_id: EventId,
 ) -> Result<Event, ApiError> {
-    if !principal.is_organiser() {
+    if !policy::may_use_organiser_routes(principal) {
         return Err(not_event_organiser());
     }
     let event = state
@@ -206,27 +180,28 @@ pub async fn require_event_manager(
         .load(event_id)
         .await
         .map_err(command_problem)?
-        .ok_or_else(crate::routes::catalogue::errors::event_not_found)?
+        .ok_or_else(event_not_found)?
         .state;
-    if principal.may_manage(&event) {
+    if policy::may_manage_event(principal, &event) {
         Ok(event)
     } else {
         Err(not_event_organiser())
     }
 }
 
-/// Whether `principal` may check tickets in at `event_id`'s door: door staff granted for
-/// that event or an admin (decided from the cached principal, no query), or the event's
-/// organiser (one load of the event). `false` for an event that does not exist.
+/// Whether `principal` may check tickets in at `event_id`'s door
+/// ([`policy::may_work_door`]): door staff granted for that event or an admin (decided
+/// from the cached principal, no query), or the event's organiser (one load of the
+/// event). `false` for an event that does not exist.
 pub async fn may_work_door(
     state: &AppState,
     principal: &Principal,
     event_id: EventId,
 ) -> Result<bool, ApiError> {
-    if principal.is_admin() || principal.is_door_staff_of(event_id) {
+    if policy::may_work_door(principal, event_id, None) {
         return Ok(true);
     }
-    if !principal.is_organiser() {
+    if !policy::may_use_organiser_routes(principal) {
         return Ok(false);
     }
     let event = state
@@ -234,5 +209,9 @@ pub async fn may_work_door(
         .load(event_id)
         .await
         .map_err(command_problem)?;
-    Ok(event.is_some_and(|event| principal.may_manage(&event.state)))
+    Ok(policy::may_work_door(
+        principal,
+        event_id,
+        event.as_ref().map(|event| &event.state),
+    ))
 }

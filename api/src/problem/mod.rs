@@ -3,11 +3,12 @@
 //! field errors when the input was at fault, and the request id.
 //!
 //! Internals are logged with the request id and never shown: a 500 always says the same
-//! generic sentence. Domain errors map to their own slugs through [`ApiError::new`], in one
-//! place, so a slug is a contract clients can switch on.
+//! generic sentence. Domain errors map to their own slugs in one place, [`mapping`], so a
+//! slug is a contract clients can switch on.
 
 mod body;
 mod field_errors;
+pub mod mapping;
 pub mod responses;
 
 pub use body::{FieldError, Problem};

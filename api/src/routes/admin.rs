@@ -13,9 +13,10 @@ use utoipa_axum::routes;
 
 use crate::auth::{command_context, AdminSession, Principal};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::problem::mapping::accounts_problem;
 use crate::problem::responses::{NotFoundProblem, QueryProblems, RoleProblems, ServerProblems};
 use crate::problem::{ApiError, FieldError};
-use crate::routes::accounts::{accounts_problem, AccountRole, Me};
+use crate::routes::accounts::{AccountRole, Me};
 use crate::state::AppState;
 
 /// The OpenAPI tag of these routes.
@@ -138,7 +139,7 @@ async fn revoke_role(
     AdminSession(session): AdminSession,
     ApiPath((account_id, role)): ApiPath<(AccountId, Role)>,
 ) -> Result<ApiJson<Me>, ApiError> {
-    if role == Role::Admin && account_id == session.principal.account_id {
+    if !carneau_commands::policy::may_revoke_role(&session.principal, account_id, role) {
         return Err(ApiError::conflict(
             "cannot-revoke-own-admin",
             "An admin cannot revoke their own admin role; ask another admin.",

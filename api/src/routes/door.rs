@@ -10,8 +10,6 @@
 use axum::extract::State;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use carneau_commands::CommandError;
-use carneau_domain::admission::AdmissionError;
 use carneau_domain::ids::EventId;
 use carneau_domain::ticket_code::{CodeError, TICKET_CODE_FORMAT};
 use chrono::{DateTime, Utc};
@@ -24,6 +22,7 @@ use uuid::Uuid;
 use super::actor::ActorView;
 use crate::door_access::DoorAgent;
 use crate::extract::{ApiJson, ApiPath};
+use crate::problem::mapping::check_in_refusal;
 use crate::problem::responses::{BodyProblems, NotFoundProblem, ServerProblems, SignedInProblems};
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -89,7 +88,7 @@ pub struct ScanResult {
 }
 
 impl ScanResult {
-    fn refused(verdict: Verdict, detail: impl Into<String>) -> Self {
+    pub(crate) fn refused(verdict: Verdict, detail: impl Into<String>) -> Self {
         Self {
             verdict,
             admitted: false,
@@ -167,30 +166,7 @@ async fn check_in(
             code_event_id: None,
             detail: "Valid ticket: admit one.".to_owned(),
         })),
-        Err(CommandError::Rejected(AdmissionError::AlreadyCheckedIn {
-            checked_in_at,
-            checked_in_by,
-        })) => Ok(ApiJson(ScanResult {
-            ticket_id: Some(ticket_id.as_uuid()),
-            checked_in_at: Some(checked_in_at),
-            checked_in_by: Some(ActorView::from(&checked_in_by)),
-            ..ScanResult::refused(
-                Verdict::AlreadyCheckedIn,
-                format!("Already checked in at {checked_in_at} by {checked_in_by}: do not admit."),
-            )
-        })),
-        Err(CommandError::Rejected(AdmissionError::Revoked)) => Ok(ApiJson(ScanResult {
-            ticket_id: Some(ticket_id.as_uuid()),
-            ..ScanResult::refused(Verdict::Revoked, "This ticket was refunded: do not admit.")
-        })),
-        Err(CommandError::Rejected(AdmissionError::NotIssued)) => Ok(ApiJson(ScanResult {
-            ticket_id: Some(ticket_id.as_uuid()),
-            ..ScanResult::refused(
-                Verdict::NotIssued,
-                "No order issued this ticket: do not admit.",
-            )
-        })),
-        Err(error) => Err(ApiError::internal(anyhow::Error::new(error))),
+        Err(error) => check_in_refusal(ticket_id, error).map(ApiJson),
     }
 }
 

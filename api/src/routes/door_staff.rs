@@ -16,9 +16,9 @@ use utoipa_axum::routes;
 
 use crate::auth::{command_context, require_event_manager, OrganiserSession};
 use crate::extract::{ApiJson, ApiPath};
+use crate::problem::mapping::accounts_problem;
 use crate::problem::responses::{BodyProblems, NotFoundProblem, RoleProblems, ServerProblems};
 use crate::problem::{ApiError, FieldError, FieldErrors};
-use crate::routes::accounts::accounts_problem;
 use crate::state::AppState;
 
 /// The OpenAPI tag of these routes.

@@ -17,9 +17,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::extract::{ApiPath, ApiQuery};
+use crate::problem::mapping::event_not_found;
 use crate::problem::responses::{NotFoundProblem, QueryProblems, ServerProblems};
 use crate::problem::{ApiError, FieldError};
-use crate::routes::catalogue::errors::event_not_found;
 use crate::state::AppState;
 
 /// The OpenAPI tag of these routes.

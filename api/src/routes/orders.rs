@@ -7,13 +7,11 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use carneau_commands::accounts::Session;
-use carneau_commands::payments::gateway::GatewayError;
-use carneau_commands::payments::{PaymentError, StartCheckout};
+use carneau_commands::payments::StartCheckout;
+use carneau_commands::policy::{self, OrderBuyer, OrderReader};
 use carneau_domain::account::EmailAddress;
-use carneau_domain::ids::{OrderId, ReservationId};
-use carneau_domain::inventory::InventoryError;
-use carneau_domain::order::{Order, OrderError, OrderStatus};
+use carneau_domain::ids::{AccountId, OrderId, ReservationId};
+use carneau_domain::order::{Order, OrderStatus};
 use carneau_projections::catalogue::MoneyView;
 use carneau_projections::orders::{OrderLineView, OrderTicketStatus, OrderTicketView, OrderView};
 use serde::{Deserialize, Serialize};
@@ -22,10 +20,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::reservations::{authorise, reservation_problem};
+use super::reservations::authorise;
 use super::tickets::QrUrls;
 use crate::auth::{MaybeSignedIn, SignedIn};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::problem::mapping::payment_problem;
 use crate::problem::responses::{BodyProblems, NotFoundProblem, ServerProblems};
 use crate::problem::{ApiError, FieldError};
 use crate::state::AppState;
@@ -67,15 +66,6 @@ fn parse_email(raw: &str) -> Result<EmailAddress, ApiError> {
     EmailAddress::parse(raw)
         .map(|email| email.to_normalized())
         .map_err(|error| ApiError::validation(vec![FieldError::new("email", error.message())]))
-}
-
-/// Whether `session` may see an order placed by `owner` for `buyer_email`: its account,
-/// or a guest order to the caller's email once that email is verified.
-fn is_buyer(session: &Session, owner: Option<Uuid>, buyer_email: &EmailAddress) -> bool {
-    let principal = &session.principal;
-    owner == Some(principal.account_id.as_uuid())
-        // Addresses compare without regard to case.
-        || (principal.email_verified && principal.email == *buyer_email)
 }
 
 /// Starts paying for a live hold: creates the payment session, keeps the tickets held
@@ -182,13 +172,19 @@ async fn get_order(
         .await
         .map_err(payment_problem)?
         .ok_or_else(|| ApiError::not_found("This order"))?;
-    let by_session = order.placed().is_some_and(|placed| {
-        session
-            .as_ref()
-            .is_some_and(|session| is_buyer(session, placed.account_id, &placed.buyer_email))
+    let reader = OrderReader {
+        holds_order_key: by_key,
+        principal: session.as_ref().map(|session| &session.principal),
+    };
+    let readable = order.placed().is_some_and(|placed| {
+        let buyer = OrderBuyer {
+            account_id: placed.account_id.map(AccountId::from_uuid),
+            email: placed.buyer_email.as_str(),
+        };
+        policy::may_read_order(reader, buyer)
     });
     // A wrong key and someone else's order look the same: not found.
-    if !(by_key || by_session) {
+    if !readable {
         return Err(ApiError::not_found("This order"));
     }
     let mut view = order_view(&order).ok_or_else(|| ApiError::not_found("This order"))?;
@@ -306,58 +302,6 @@ pub(crate) fn order_view(order: &Order) -> Option<OrderView> {
         created_at: placed.placed_at,
         paid_at: order.paid_at(),
     })
-}
-
-/// The one place where payment failures become problems.
-pub(crate) fn payment_problem(error: PaymentError) -> ApiError {
-    match error {
-        PaymentError::Hold(InventoryError::UnknownReservation) => {
-            ApiError::not_found("This reservation")
-        }
-        PaymentError::Hold(refusal) => ApiError::conflict(refusal.kind(), refusal.to_string()),
-        PaymentError::Order(OrderError::UnknownOrder) => ApiError::not_found("This order"),
-        PaymentError::Order(OrderError::UnknownTicket) => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown-ticket",
-            "Unknown ticket",
-            OrderError::UnknownTicket.to_string(),
-        )
-        .with_field_errors(vec![FieldError::new(
-            "ticket_ids",
-            "must name tickets of this order",
-        )]),
-        PaymentError::Order(refusal) => ApiError::conflict(refusal.kind(), refusal.to_string()),
-        PaymentError::Gateway(GatewayError::Refused(cause)) => {
-            tracing::error!(%cause, "the payment provider refused a request");
-            ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "payment-provider-refused",
-                "Payment provider refused",
-                "The payment provider refused the request; nothing was charged.",
-            )
-        }
-        PaymentError::Gateway(GatewayError::Unavailable(cause)) => {
-            tracing::warn!(%cause, "the payment provider is unavailable");
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "payment-provider-unavailable",
-                "Try again",
-                "The payment provider cannot be reached right now; try again in a moment.",
-            )
-        }
-        PaymentError::Reservation(error) => reservation_problem(error),
-        PaymentError::Store(error) => ApiError::store(error),
-        PaymentError::Busy => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "order-busy",
-            "Try again",
-            "This order is being changed by several requests at once; try again in a moment.",
-        )
-        .with_header(
-            axum::http::header::RETRY_AFTER,
-            axum::http::HeaderValue::from_static("1"),
-        ),
-    }
 }
 
 #[cfg(test)]

@@ -20,13 +20,13 @@ use std::collections::HashMap;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{command_context, not_event_organiser, OrganiserSession, Principal};
+use crate::auth::{command_context, OrganiserSession, Principal};
 use crate::extract::{version_etag, ApiJson, ApiPath, IdempotencyKeyHeader, IfMatchVersion};
+use crate::problem::mapping::{command_problem, event_not_found, not_event_organiser};
 use crate::problem::responses::{
     BodyProblems, ConflictProblem, NotFoundProblem, RoleProblems, ServerProblems,
 };
 use crate::problem::ApiError;
-use crate::routes::catalogue::errors::{command_problem, event_not_found};
 use crate::routes::catalogue::requests::{
     AddTicketTypeRequest, CancelEventRequest, ChangeTicketTypeRequest, CreateEventRequest,
     EditEventRequest,
@@ -103,7 +103,8 @@ async fn my_events(
     state: axum::extract::State<AppState>,
 ) -> Result<ApiJson<OrganiserEventList>, ApiError> {
     let principal = &session.principal;
-    let owner = (!principal.is_admin()).then(|| principal.account_id.as_uuid());
+    let owner =
+        (!carneau_commands::policy::is_admin(principal)).then(|| principal.account_id.as_uuid());
     let items = organiser_events(&state.pool, owner).await?;
     Ok(ApiJson(OrganiserEventList { items }))
 }
@@ -175,7 +176,7 @@ async fn get_event(
         .await
         .map_err(command_problem)?
         .ok_or_else(event_not_found)?;
-    if !session.principal.may_manage(&executed.state) {
+    if !carneau_commands::policy::may_manage_event(&session.principal, &executed.state) {
         return Err(not_event_organiser());
     }
     event_response(&state, StatusCode::OK, &executed, false).await

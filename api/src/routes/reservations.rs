@@ -4,13 +4,12 @@
 //! when it is made, sent back as `Authorization: Bearer <token>`).
 
 use axum::extract::State;
-use axum::http::header::{AUTHORIZATION, LOCATION, RETRY_AFTER};
+use axum::http::header::{AUTHORIZATION, LOCATION};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use carneau_commands::reservations::ReservationError;
 use carneau_domain::ids::{EventId, ReservationId, TicketTypeId};
 use carneau_domain::inventory::{
-    HoldLine, HoldOutcome, HoldRefusal, HoldRequest, HoldStatus, InventoryError, Quantity,
+    HoldLine, HoldOutcome, HoldRequest, HoldStatus, InventoryError, Quantity,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -21,6 +20,7 @@ use uuid::Uuid;
 
 use crate::auth::MaybeSignedIn;
 use crate::extract::{ApiJson, ApiPath, IdempotencyKeyHeader};
+use crate::problem::mapping::{hold_refusal_problem, inventory_problem, reservation_problem};
 use crate::problem::responses::{BodyProblems, ConflictProblem, NotFoundProblem, ServerProblems};
 use crate::problem::{ApiError, FieldError};
 use crate::provenance::buyer_metadata;
@@ -184,7 +184,7 @@ async fn reserve(
     let (status, expires_at) = match outcome {
         HoldOutcome::Held { expires_at } => (StatusCode::CREATED, expires_at),
         HoldOutcome::AlreadyHeld { expires_at } => (StatusCode::OK, expires_at),
-        HoldOutcome::Refused(refusal) => return Err(refusal_problem(&refusal, &lines)),
+        HoldOutcome::Refused(refusal) => return Err(hold_refusal_problem(&refusal, &lines)),
     };
     let view = ReservationView {
         id: reservation_id.as_uuid(),
@@ -264,8 +264,7 @@ async fn release_reservation(
         .map_err(reservation_problem)?;
     match released {
         Ok(()) | Err(InventoryError::AlreadyReleased) => Ok(StatusCode::NO_CONTENT),
-        Err(InventoryError::UnknownReservation) => Err(ApiError::not_found("This reservation")),
-        Err(error) => Err(ApiError::conflict(error.kind(), error.to_string())),
+        Err(error) => Err(inventory_problem(&error)),
     }
 }
 
@@ -298,70 +297,5 @@ fn line_view(line: &HoldLine) -> ReservationLine {
     ReservationLine {
         ticket_type_id: line.ticket_type_id.as_uuid(),
         quantity: line.quantity.get(),
-    }
-}
-
-/// The one place where hold refusals become problems.
-fn refusal_problem(refusal: &HoldRefusal, lines: &[HoldLine]) -> ApiError {
-    let line_index = refusal
-        .ticket_type_id()
-        .and_then(|id| lines.iter().position(|line| line.ticket_type_id == id));
-    let (status, field) = match refusal {
-        HoldRefusal::SoldOut { .. } | HoldRefusal::TooManyPerOrder { .. } => {
-            (StatusCode::CONFLICT, "quantity")
-        }
-        HoldRefusal::SaleNotOpen(_)
-        | HoldRefusal::SaleClosed(_)
-        | HoldRefusal::EventNotOnSale
-        | HoldRefusal::EventCancelled => (StatusCode::CONFLICT, "ticket_type_id"),
-        HoldRefusal::UnknownTicketType(_)
-        | HoldRefusal::DuplicateLine(_)
-        | HoldRefusal::EmptyRequest => (StatusCode::UNPROCESSABLE_ENTITY, "ticket_type_id"),
-        HoldRefusal::ReservationIdReused => {
-            return ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency-key-reused",
-                "Idempotency key reused",
-                "This Idempotency-Key was already used for a different reservation.",
-            )
-        }
-    };
-    let status = if matches!(refusal, HoldRefusal::TooManyPerOrder { .. }) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        status
-    };
-    let problem = ApiError::new(
-        status,
-        refusal.kind(),
-        "Reservation refused",
-        refusal.to_string(),
-    );
-    match line_index {
-        Some(index) => problem.with_field_errors(vec![FieldError::new(
-            format!("lines[{index}].{field}"),
-            refusal.to_string(),
-        )]),
-        None => problem,
-    }
-}
-
-pub(crate) fn reservation_problem(error: ReservationError) -> ApiError {
-    match error {
-        ReservationError::Busy | ReservationError::Unavailable => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "reservations-busy",
-            "Try again",
-            "Reservations for this event are very busy; try again in a moment.",
-        )
-        .with_header(RETRY_AFTER, HeaderValue::from_static("1")),
-        ReservationError::Store(error) => match std::sync::Arc::into_inner(error) {
-            Some(error) => ApiError::store(error),
-            // Shared with other requests of the same batch: its cause is logged by them.
-            None => ApiError::internal(anyhow::anyhow!("the event store failed")),
-        },
-        ReservationError::Guard(error) => {
-            ApiError::internal(anyhow::anyhow!("reservation guard: {error}"))
-        }
     }
 }

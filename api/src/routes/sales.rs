@@ -13,9 +13,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::orders::{order_view, payment_problem};
+use super::orders::order_view;
 use crate::auth::{command_context, require_event_manager, OrganiserSession};
 use crate::extract::{ApiJson, ApiPath};
+use crate::problem::mapping::payment_problem;
 use crate::problem::responses::{
     BodyProblems, ConflictProblem, NotFoundProblem, RoleProblems, ServerProblems,
 };

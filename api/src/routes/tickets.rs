@@ -8,8 +8,9 @@ use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
+use carneau_commands::policy::{self, OrderBuyer, OrderReader};
 use carneau_commands::tickets::{qr_png, qr_svg};
-use carneau_domain::ids::{EventId, OrderId, TicketId};
+use carneau_domain::ids::{AccountId, EventId, OrderId, TicketId};
 use carneau_projections::tickets::TicketView;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,7 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::auth::{MaybeSignedIn, SignedIn};
+use crate::auth::{MaybeSignedIn, Principal, SignedIn};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::problem::responses::{NotFoundProblem, ServerProblems, SignedInProblems};
 use crate::problem::ApiError;
@@ -41,21 +42,15 @@ pub struct TicketViewer {
     /// `?key=`: the order's secret, from its link.
     pub order_key: Option<String>,
     /// The signed-in account, if any.
-    pub account_id: Option<Uuid>,
-    /// The account's verified email: its guest orders are its own too.
-    pub verified_email: Option<String>,
+    pub principal: Option<Principal>,
 }
 
 impl TicketViewer {
     /// The viewer of a request: its `?key=` and its session, if any.
     pub fn new(order_key: Option<String>, MaybeSignedIn(session): MaybeSignedIn) -> Self {
-        let principal = session.map(|session| session.principal);
         Self {
             order_key,
-            account_id: principal.as_ref().map(|p| p.account_id.as_uuid()),
-            verified_email: principal
-                .filter(|p| p.email_verified)
-                .map(|p| p.email.as_str().to_owned()),
+            principal: session.map(|session| session.principal),
         }
     }
 }
@@ -78,19 +73,23 @@ fn ticket_not_found() -> ApiError {
     )
 }
 
-/// Whether `viewer` may see `ticket`.
+/// Whether `viewer` may see `ticket`: whoever may read its order
+/// ([`policy::may_read_order`]).
 pub fn may_view(state: &AppState, ticket: &TicketView, viewer: &TicketViewer) -> bool {
-    let by_key = viewer.order_key.as_deref().is_some_and(|key| {
+    let holds_order_key = viewer.order_key.as_deref().is_some_and(|key| {
         state
             .order_keys
             .verify(OrderId::from_uuid(ticket.order_id), key)
     });
-    let by_account = viewer.account_id.is_some() && ticket.account_id == viewer.account_id;
-    let by_email = viewer
-        .verified_email
-        .as_deref()
-        .is_some_and(|email| email.eq_ignore_ascii_case(&ticket.buyer_email));
-    by_key || by_account || by_email
+    let reader = OrderReader {
+        holds_order_key,
+        principal: viewer.principal.as_ref(),
+    };
+    let buyer = OrderBuyer {
+        account_id: ticket.account_id.map(AccountId::from_uuid),
+        email: &ticket.buyer_email,
+    };
+    policy::may_read_order(reader, buyer)
 }
 
 async fn viewable_ticket(

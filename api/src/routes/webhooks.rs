@@ -5,17 +5,16 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use carneau_commands::payments::gateway::{GatewayError, SessionStatus};
+use carneau_commands::payments::gateway::SessionStatus;
 use carneau_commands::payments::simulated::{SimulatedCheckout, SimulatedSession};
 use carneau_commands::payments::webhook::{parse_stripe_event, verify_signature, ProviderEvent};
-use carneau_commands::payments::PaymentError;
 use chrono::Utc;
 use std::sync::Arc;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::orders::payment_problem;
 use crate::extract::ApiPath;
+use crate::problem::mapping::{gateway_problem, provider_event_failure};
 use crate::problem::responses::{NotFoundProblem, ServerProblems};
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -36,25 +35,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 async fn take(state: &AppState, event: ProviderEvent) -> Result<(), ApiError> {
     match state.payments.handle_provider_event(event).await {
         Ok(()) => Ok(()),
-        // A refusal will not change on redelivery: acknowledge, and leave it to the logs
-        // (and the payments process manager, which drives pending work again).
-        Err(PaymentError::Order(refusal)) => {
-            tracing::error!(%refusal, "provider event refused by the order");
-            Ok(())
-        }
-        Err(PaymentError::Gateway(GatewayError::Refused(cause))) => {
-            tracing::error!(%cause, "the provider refused a follow-up of its own event");
-            Ok(())
-        }
-        Err(error) => {
-            tracing::warn!(%error, "provider event not taken into account yet; asking for redelivery");
-            Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "try-again",
-                "Try again",
-                "The event could not be processed right now; deliver it again.",
-            ))
-        }
+        Err(error) => provider_event_failure(error),
     }
 }
 
@@ -115,10 +96,6 @@ fn simulated(state: &AppState) -> Result<&Arc<SimulatedCheckout>, ApiError> {
         .simulated_checkout
         .as_ref()
         .ok_or_else(|| ApiError::not_found("This checkout page"))
-}
-
-fn gateway_problem(error: GatewayError) -> ApiError {
-    payment_problem(PaymentError::Gateway(error))
 }
 
 /// Escapes text for HTML.

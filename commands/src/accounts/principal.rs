@@ -1,10 +1,10 @@
 //! Who a signed-in request acts as: the account and everything authorization needs,
-//! cached with the session so that checking a request costs no database query.
+//! cached with the session so that checking a request costs no database query. What it
+//! may do is [`crate::policy`]'s to say.
 
 use std::collections::BTreeSet;
 
 use carneau_domain::account::{Account, EmailAddress, Role};
-use carneau_domain::event::Event;
 use carneau_domain::ids::{AccountId, EventId};
 use carneau_domain::text::PersonName;
 use serde::{Deserialize, Serialize};
@@ -39,28 +39,5 @@ impl Principal {
             door_staff_events: account.door_staff_events().clone(),
             email_verified: account.email_verified(),
         })
-    }
-
-    /// Whether the account administers the platform.
-    pub fn is_admin(&self) -> bool {
-        self.roles.contains(&Role::Admin)
-    }
-
-    /// Whether the account may use organiser routes at all (organisers and admins).
-    pub fn is_organiser(&self) -> bool {
-        self.roles.contains(&Role::Organiser) || self.is_admin()
-    }
-
-    /// Whether the account may manage `event`: its organiser (while still an organiser)
-    /// or an admin.
-    pub fn may_manage(&self, event: &Event) -> bool {
-        self.is_admin()
-            || (self.roles.contains(&Role::Organiser) && event.is_organised_by(self.account_id))
-    }
-
-    /// Whether the account was granted door-staff access to `event_id`. Owners and admins
-    /// may work the door too; [`Principal::may_manage`] says so for them.
-    pub fn is_door_staff_of(&self, event_id: EventId) -> bool {
-        self.door_staff_events.contains(&event_id)
     }
 }

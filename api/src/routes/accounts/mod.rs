@@ -4,7 +4,6 @@
 //! Sign-in answers with the session token in the body (for API clients, which send it as
 //! `Authorization: Bearer`) and in the `carneau_session` cookie (for browsers).
 
-mod errors;
 mod requests;
 mod views;
 
@@ -21,12 +20,14 @@ use chrono::{DateTime, Utc};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use errors::{accounts_problem, rate_limited};
 pub use requests::{ChangePasswordRequest, RegisterRequest, SignInRequest, VerifyEmailRequest};
 pub use views::{AccountRole, Me, SessionView, SignedInResponse};
 
 use crate::auth::{clear_session_cookie, command_context, session_cookie, ClientAddress, SignedIn};
 use crate::extract::ApiJson;
+use crate::problem::mapping::{
+    accounts_problem, invalid_link, password_change_problem, rate_limited,
+};
 use crate::problem::responses::{
     BodyProblems, RateLimitedProblems, ServerProblems, SignedInProblems,
 };
@@ -254,21 +255,7 @@ async fn change_password(
             &command_context(&session.principal),
         )
         .await
-        .map_err(|error| match error {
-            // Signed in already: a wrong current password is a refusal, not a 401 that
-            // would make a client think its session ended.
-            carneau_commands::accounts::AccountsError::InvalidCredentials => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "invalid-credentials",
-                "Wrong password",
-                "The current password is not right.",
-            )
-            .with_field_errors(vec![crate::problem::FieldError::new(
-                "current_password",
-                "is not your current password",
-            )]),
-            other => accounts_problem(other),
-        })?;
+        .map_err(password_change_problem)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -316,7 +303,7 @@ async fn verify_email(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<VerifyEmailRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let token = VerificationToken::parse(&request.token).ok_or_else(errors::invalid_link)?;
+    let token = VerificationToken::parse(&request.token).ok_or_else(invalid_link)?;
     state
         .accounts
         .verify_email(&token, &anonymous_context())

@@ -1,6 +1,5 @@
 //! What the catalogue routes share: request bodies parsed into domain values, the state of
 //! an event as a response, and the mapping of the domain's refusals to problems.
 
-pub mod errors;
 pub mod requests;
 pub mod view;

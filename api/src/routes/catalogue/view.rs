@@ -22,7 +22,7 @@ pub fn event_detail(
     let event = &executed.state;
     let (Some(id), Some(details), Some(currency)) = (event.id(), event.details(), event.currency())
     else {
-        return Err(super::errors::event_not_found());
+        return Err(crate::problem::mapping::event_not_found());
     };
     Ok(EventDetail {
         id: id.as_uuid(),

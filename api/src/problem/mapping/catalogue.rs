@@ -1,4 +1,4 @@
-//! The one place where the catalogue's refusals become HTTP problems.
+//! The catalogue's refusals (`EventError`) as problems.
 
 use axum::http::StatusCode;
 use carneau_commands::CommandError;
@@ -11,7 +11,7 @@ use crate::problem::{ApiError, FieldError};
 /// with the field named, rules about the event's current state are 409.
 pub fn command_problem(error: CommandError<EventError>) -> ApiError {
     match error {
-        CommandError::Rejected(reason) => rejection_problem(&reason),
+        CommandError::Rejected(reason) => event_problem(&reason),
         CommandError::Conflict => ApiError::conflict(
             "concurrent-modification",
             "The event was changed by another request at the same time (or since the version \
@@ -30,31 +30,46 @@ pub fn command_problem(error: CommandError<EventError>) -> ApiError {
 /// 404 for an event that does not exist (or, publicly, is not published): the same
 /// problem type whether a query or a command asked.
 pub fn event_not_found() -> ApiError {
-    rejection_problem(&EventError::NotFound)
+    event_problem(&EventError::NotFound)
 }
 
-fn rejection_problem(reason: &EventError) -> ApiError {
-    let field = match reason {
-        EventError::EndsBeforeStart => Some("ends_at"),
-        EventError::NegativePrice => Some("price.amount_minor"),
-        EventError::CurrencyMismatch { .. } => Some("price.currency"),
-        EventError::DuplicateTicketTypeName(_) => Some("name"),
-        EventError::SaleClosesAfterEventEnds => Some("sale_closes_at"),
-        EventError::ReasonTooLong => Some("reason"),
-        _ => None,
-    };
-    let (status, title) = match reason {
-        EventError::NotFound => (StatusCode::NOT_FOUND, "Event not found"),
-        EventError::UnknownTicketType(_) => (StatusCode::NOT_FOUND, "Ticket type not found"),
-        EventError::NotOrganiser => (StatusCode::FORBIDDEN, "Not your event"),
-        EventError::TooManyTicketTypes => {
-            (StatusCode::UNPROCESSABLE_ENTITY, "Too many ticket types")
+/// 403 `not-event-organiser`: the caller may not manage this event.
+pub fn not_event_organiser() -> ApiError {
+    event_problem(&EventError::NotOrganiser)
+}
+
+/// How an event refusal is answered: its status and title, and the request field at
+/// fault when the request's content broke the rule.
+fn event_problem(reason: &EventError) -> ApiError {
+    const STATE: (StatusCode, &str) = (
+        StatusCode::CONFLICT,
+        "Not possible in the event's current state",
+    );
+    const CONTENT: (StatusCode, &str) = (StatusCode::UNPROCESSABLE_ENTITY, "Invalid event");
+    let ((status, title), field) = match reason {
+        EventError::NotFound => ((StatusCode::NOT_FOUND, "Event not found"), None),
+        EventError::UnknownTicketType(_) => {
+            ((StatusCode::NOT_FOUND, "Ticket type not found"), None)
         }
-        _ if field.is_some() => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid event"),
-        _ => (
-            StatusCode::CONFLICT,
-            "Not possible in the event's current state",
+        EventError::NotOrganiser => ((StatusCode::FORBIDDEN, "Not your event"), None),
+        EventError::TooManyTicketTypes => (
+            (StatusCode::UNPROCESSABLE_ENTITY, "Too many ticket types"),
+            None,
         ),
+        EventError::EndsBeforeStart => (CONTENT, Some("ends_at")),
+        EventError::NegativePrice => (CONTENT, Some("price.amount_minor")),
+        EventError::CurrencyMismatch { .. } => (CONTENT, Some("price.currency")),
+        EventError::DuplicateTicketTypeName(_) => (CONTENT, Some("name")),
+        EventError::SaleClosesAfterEventEnds => (CONTENT, Some("sale_closes_at")),
+        EventError::ReasonTooLong => (CONTENT, Some("reason")),
+        EventError::AlreadyExists
+        | EventError::Cancelled
+        | EventError::NoTicketTypes
+        | EventError::AlreadyPublished
+        | EventError::AlreadyCancelled
+        | EventError::DuplicateTicketType(_)
+        | EventError::AlreadyEnded
+        | EventError::LastTicketTypeOfPublishedEvent => (STATE, None),
     };
     let problem = ApiError::new(status, reason.kind(), title, reason.to_string());
     match field {
@@ -83,6 +98,7 @@ mod tests {
         let refused = command_problem(CommandError::Rejected(EventError::NotOrganiser));
         assert_eq!(refused.status(), StatusCode::FORBIDDEN);
         assert_eq!(refused.slug(), "not-event-organiser");
+        assert_eq!(not_event_organiser().slug(), "not-event-organiser");
     }
 
     #[test]

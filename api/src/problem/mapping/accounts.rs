@@ -1,4 +1,4 @@
-//! The one place where account refusals become problems.
+//! The accounts' refusals (`AccountsError`, `AccountError`) as problems.
 
 use std::time::Duration;
 
@@ -24,18 +24,48 @@ pub fn accounts_problem(error: AccountsError) -> ApiError {
             "The email or the password is not right.",
         ),
         AccountsError::InvalidVerificationToken => invalid_link(),
-        AccountsError::Rejected(AccountError::NotFound) => ApiError::new(
-            StatusCode::NOT_FOUND,
-            "account-not-found",
-            "Account not found",
-            "This account does not exist.",
-        ),
-        AccountsError::Rejected(reason) => ApiError::conflict(reason.kind(), reason.to_string()),
+        AccountsError::Rejected(reason) => account_problem(&reason),
         AccountsError::Conflict => ApiError::conflict(
             "concurrent-modification",
             "The account was changed by another request at the same time. Try again.",
         ),
         AccountsError::Store(cause) => ApiError::internal(cause),
+    }
+}
+
+/// A password change's failure: signed in already, a wrong current password is a 403
+/// refusal, not a 401 that would make a client think its session ended.
+pub fn password_change_problem(error: AccountsError) -> ApiError {
+    match error {
+        AccountsError::InvalidCredentials => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "invalid-credentials",
+            "Wrong password",
+            "The current password is not right.",
+        )
+        .with_field_errors(vec![FieldError::new(
+            "current_password",
+            "is not your current password",
+        )]),
+        error @ (AccountsError::EmailTaken
+        | AccountsError::InvalidVerificationToken
+        | AccountsError::Rejected(_)
+        | AccountsError::Conflict
+        | AccountsError::Store(_)) => accounts_problem(error),
+    }
+}
+
+fn account_problem(reason: &AccountError) -> ApiError {
+    match reason {
+        AccountError::NotFound => ApiError::new(
+            StatusCode::NOT_FOUND,
+            "account-not-found",
+            "Account not found",
+            "This account does not exist.",
+        ),
+        AccountError::AlreadyRegistered | AccountError::EmailMismatch => {
+            ApiError::conflict(reason.kind(), reason.to_string())
+        }
     }
 }
 

@@ -1,0 +1,84 @@
+//! The reservation desk's refusals (`HoldRefusal`, `InventoryError`, `ReservationError`)
+//! as problems.
+
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
+use carneau_commands::reservations::ReservationError;
+use carneau_domain::inventory::{HoldLine, HoldRefusal, InventoryError};
+
+use crate::problem::{ApiError, FieldError};
+
+/// A refused hold: 409 for what the event's state refuses, 422 for what the request asked
+/// wrongly, with the line at fault named (`lines[i].quantity`, `lines[i].ticket_type_id`).
+pub fn hold_refusal_problem(refusal: &HoldRefusal, lines: &[HoldLine]) -> ApiError {
+    let (status, field) = match refusal {
+        HoldRefusal::SoldOut { .. } => (StatusCode::CONFLICT, "quantity"),
+        HoldRefusal::TooManyPerOrder { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "quantity"),
+        HoldRefusal::SaleNotOpen(_)
+        | HoldRefusal::SaleClosed(_)
+        | HoldRefusal::EventNotOnSale
+        | HoldRefusal::EventCancelled => (StatusCode::CONFLICT, "ticket_type_id"),
+        HoldRefusal::UnknownTicketType(_)
+        | HoldRefusal::DuplicateLine(_)
+        | HoldRefusal::EmptyRequest => (StatusCode::UNPROCESSABLE_ENTITY, "ticket_type_id"),
+        HoldRefusal::ReservationIdReused => {
+            return ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "Idempotency key reused",
+                "This Idempotency-Key was already used for a different reservation.",
+            )
+        }
+    };
+    let problem = ApiError::new(
+        status,
+        refusal.kind(),
+        "Reservation refused",
+        refusal.to_string(),
+    );
+    let line_index = refusal
+        .ticket_type_id()
+        .and_then(|id| lines.iter().position(|line| line.ticket_type_id == id));
+    match line_index {
+        Some(index) => problem.with_field_errors(vec![FieldError::new(
+            format!("lines[{index}].{field}"),
+            refusal.to_string(),
+        )]),
+        None => problem,
+    }
+}
+
+/// A refusal about an existing hold (release, checkout): 404 for an unknown reservation,
+/// else 409 with the domain's slug.
+pub fn inventory_problem(error: &InventoryError) -> ApiError {
+    match error {
+        InventoryError::UnknownReservation => ApiError::not_found("This reservation"),
+        InventoryError::AlreadyReleased
+        | InventoryError::HoldExpired
+        | InventoryError::HoldSold
+        | InventoryError::TicketsNoLongerAvailable
+        | InventoryError::EventCancelled => ApiError::conflict(error.kind(), error.to_string()),
+    }
+}
+
+/// The reservation desk failed: 503 `reservations-busy` when it is overloaded, the
+/// store's problem when the store failed.
+pub fn reservation_problem(error: ReservationError) -> ApiError {
+    match error {
+        ReservationError::Busy | ReservationError::Unavailable => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "reservations-busy",
+            "Try again",
+            "Reservations for this event are very busy; try again in a moment.",
+        )
+        .with_header(RETRY_AFTER, HeaderValue::from_static("1")),
+        ReservationError::Store(error) => match std::sync::Arc::into_inner(error) {
+            Some(error) => ApiError::store(error),
+            // Shared with other requests of the same batch: its cause is logged by them.
+            None => ApiError::internal(anyhow::anyhow!("the event store failed")),
+        },
+        ReservationError::Guard(error) => {
+            ApiError::internal(anyhow::anyhow!("reservation guard: {error}"))
+        }
+    }
+}
