@@ -36,12 +36,33 @@ impl Projector for InventoryProjector {
         tx: &mut Transaction<'_, Postgres>,
         events: &[RecordedEvent],
     ) -> anyhow::Result<()> {
+        // The desk records one `HoldsPlaced` per hold; consecutive ones of an event are
+        // inserted together, so a flash sale costs one statement per batch, not per hold.
+        let mut placing: Option<(Uuid, Vec<PlacedHold>)> = None;
         for recorded in events {
             let Some((event_id, event)) = recorded.decode_of::<Inventory>()? else {
                 continue;
             };
+            if let InventoryEvent::HoldsPlaced { holds } = event {
+                match &mut placing {
+                    Some((placing_event, pending)) if *placing_event == event_id => {
+                        pending.extend(holds);
+                    }
+                    _ => {
+                        if let Some((placing_event, pending)) = placing.take() {
+                            insert_holds(tx, placing_event, &pending).await?;
+                        }
+                        placing = Some((event_id, holds));
+                    }
+                }
+                continue;
+            }
+            // Every other fact may end or change a hold placed before it: insert those first.
+            if let Some((placing_event, pending)) = placing.take() {
+                insert_holds(tx, placing_event, &pending).await?;
+            }
             match event {
-                InventoryEvent::HoldsPlaced { holds } => insert_holds(tx, event_id, &holds).await?,
+                InventoryEvent::HoldsPlaced { .. } => {}
                 InventoryEvent::HoldReleased {
                     reservation_id,
                     released_at,
@@ -90,6 +111,9 @@ impl Projector for InventoryProjector {
                     add_sold(tx, event_id, &lines, false).await?;
                 }
             }
+        }
+        if let Some((placing_event, pending)) = placing {
+            insert_holds(tx, placing_event, &pending).await?;
         }
         Ok(())
     }

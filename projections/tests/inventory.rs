@@ -1,0 +1,120 @@
+//! The inventory projector against a real PostgreSQL: the desk records one `HoldsPlaced`
+//! per hold, and the projector inserts consecutive ones together; a later fact of the
+//! same batch (a release) must still find the hold it ends.
+
+use carneau_domain::ids::{EventId, ReservationId, TicketTypeId};
+use carneau_domain::inventory::{HoldLine, InventoryEvent, PlacedHold, Quantity};
+use carneau_projections::inventory::InventoryProjector;
+use carneau_projections::ProjectorRunner;
+use carneau_testkit::TestDatabase;
+use chrono::{Duration, Utc};
+use cqrs_es::DomainEvent as _;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+fn hold(reservation_id: ReservationId, ticket_type_id: TicketTypeId) -> InventoryEvent {
+    let now = Utc::now();
+    InventoryEvent::HoldsPlaced {
+        holds: vec![PlacedHold {
+            reservation_id,
+            lines: vec![HoldLine {
+                ticket_type_id,
+                quantity: Quantity::try_from(2).unwrap(),
+            }],
+            expires_at: now + Duration::minutes(15),
+            placed_at: now,
+        }],
+    }
+}
+
+/// Appends `events` to the event's inventory stream in one transaction, as one append of
+/// the desk would.
+async fn append(pool: &PgPool, event_id: EventId, events: &[InventoryEvent]) {
+    let mut tx = pool.begin().await.unwrap();
+    for (sequence, event) in (1_i64..).zip(events) {
+        sqlx::query(
+            "INSERT INTO events
+                 (aggregate_type, aggregate_id, sequence, event_type, event_version,
+                  payload, metadata)
+             VALUES ('Inventory', $1, $2, $3, $4, $5, '{}')",
+        )
+        .bind(event_id.to_aggregate_id())
+        .bind(sequence)
+        .bind(event.event_type())
+        .bind(event.event_version())
+        .bind(serde_json::to_value(event).unwrap())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+/// Catches up until every event of the log is applied: a transaction open elsewhere on
+/// the server (another test's) can hold the readable horizon back for a moment.
+async fn project(pool: &PgPool, projector: &InventoryProjector) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        ProjectorRunner::default()
+            .catch_up(pool, projector)
+            .await
+            .unwrap();
+        let done: bool = sqlx::query_scalar(
+            "SELECT coalesce((SELECT global_position FROM projector_checkpoints
+                               WHERE projector = 'inventory'), 0)
+                  = coalesce((SELECT max(global_position) FROM events), 0)",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        if done {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the log never caught up"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+async fn status_of(pool: &PgPool, reservation_id: ReservationId) -> String {
+    sqlx::query_scalar("SELECT status FROM inventory_holds WHERE reservation_id = $1")
+        .bind(reservation_id.as_uuid())
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_release_in_the_same_batch_as_its_hold_ends_it() {
+    let database = TestDatabase::create().await.unwrap();
+    let pool = database.pool();
+    let event_id = EventId::from_uuid(Uuid::new_v4());
+    let ticket_type_id = TicketTypeId::from_uuid(Uuid::new_v4());
+    let (first, second, third) = (
+        ReservationId::new(),
+        ReservationId::new(),
+        ReservationId::new(),
+    );
+    append(
+        pool,
+        event_id,
+        &[
+            hold(first, ticket_type_id),
+            hold(second, ticket_type_id),
+            InventoryEvent::HoldReleased {
+                reservation_id: second,
+                released_at: Utc::now(),
+            },
+            hold(third, ticket_type_id),
+        ],
+    )
+    .await;
+
+    project(pool, &InventoryProjector::new(None)).await;
+
+    assert_eq!(status_of(pool, first).await, "held");
+    assert_eq!(status_of(pool, second).await, "released");
+    assert_eq!(status_of(pool, third).await, "held");
+}
