@@ -4,12 +4,13 @@
 
 #[path = "support/catalogue_events.rs"]
 mod catalogue_events;
+#[path = "support/catching_up.rs"]
+mod catching_up;
 /// The public listing's text, date and page filters.
 #[path = "catalogue/listing.rs"]
 mod listing_filters;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use carneau_domain::event::{EventCatalogueEvent, TicketType};
 use carneau_domain::money::Money;
@@ -24,36 +25,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use catalogue_events::*;
-
-const PATIENCE: Duration = Duration::from_secs(60);
-
-/// Catches up until every event of the log is applied: a transaction open elsewhere on
-/// the server (another test's) can hold the readable horizon back for a moment.
-async fn project(pool: &PgPool, projector: &CatalogueProjector) {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        ProjectorRunner::default()
-            .catch_up(pool, projector)
-            .await
-            .unwrap();
-        let done: bool = sqlx::query_scalar(
-            "SELECT coalesce((SELECT global_position FROM projector_checkpoints
-                               WHERE projector = 'catalogue'), 0)
-                  = coalesce((SELECT max(global_position) FROM events), 0)",
-        )
-        .fetch_one(pool)
-        .await
-        .unwrap();
-        if done {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the log never caught up"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+use catching_up::project;
 
 fn everything() -> ListingFilter {
     ListingFilter {

@@ -2,15 +2,19 @@
 //! per hold, and the projector inserts consecutive ones together; a later fact of the
 //! same batch (a release) must still find the hold it ends.
 
+#[path = "support/catching_up.rs"]
+mod catching_up;
+
 use carneau_domain::ids::{EventId, ReservationId, TicketTypeId};
 use carneau_domain::inventory::{HoldLine, InventoryEvent, PlacedHold, Quantity};
 use carneau_projections::inventory::InventoryProjector;
-use carneau_projections::ProjectorRunner;
 use carneau_testkit::TestDatabase;
 use chrono::{Duration, Utc};
 use cqrs_es::DomainEvent as _;
 use sqlx::PgPool;
 use uuid::Uuid;
+
+use catching_up::project;
 
 fn hold(reservation_id: ReservationId, ticket_type_id: TicketTypeId) -> InventoryEvent {
     let now = Utc::now();
@@ -48,34 +52,6 @@ async fn append(pool: &PgPool, event_id: EventId, events: &[InventoryEvent]) {
         .unwrap();
     }
     tx.commit().await.unwrap();
-}
-
-/// Catches up until every event of the log is applied: a transaction open elsewhere on
-/// the server (another test's) can hold the readable horizon back for a moment.
-async fn project(pool: &PgPool, projector: &InventoryProjector) {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        ProjectorRunner::default()
-            .catch_up(pool, projector)
-            .await
-            .unwrap();
-        let done: bool = sqlx::query_scalar(
-            "SELECT coalesce((SELECT global_position FROM projector_checkpoints
-                               WHERE projector = 'inventory'), 0)
-                  = coalesce((SELECT max(global_position) FROM events), 0)",
-        )
-        .fetch_one(pool)
-        .await
-        .unwrap();
-        if done {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the log never caught up"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
 }
 
 async fn status_of(pool: &PgPool, reservation_id: ReservationId) -> String {
