@@ -5,7 +5,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::payments::PaymentsApp;
+use crate::support::payments::{guest_checkout, no_redirects, PaymentsApp};
 use crate::support::reservations::http::{spawn_reservation_app, Http, Reply};
 
 async fn simulated_app() -> (crate::support::TestApp, Http) {
@@ -16,39 +16,6 @@ async fn simulated_app() -> (crate::support::TestApp, Http) {
     .await;
     let http = app.http();
     (app, http)
-}
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn start(
-    http: &Http,
-    quantity: u32,
-) -> (
-    crate::support::reservations::http::OnSale,
-    serde_json::Value,
-) {
-    let on_sale = http.create_published_event(5, 10).await;
-    let hold = http
-        .reserve(on_sale.event_id, &[(on_sale.ticket_type_id, quantity)])
-        .await;
-    assert_eq!(hold.status, StatusCode::CREATED);
-    let checkout = http
-        .call(
-            Method::POST,
-            &format!("/reservations/{}/checkout", hold.reservation_id()),
-            Some(&hold.token()),
-            None,
-            Some(&json!({"email": "Guest@Example.com"})),
-        )
-        .await
-        .unwrap();
-    assert_eq!(checkout.status, StatusCode::CREATED, "{}", checkout.body);
-    (on_sale, checkout.body)
 }
 
 /// `GET /orders/{id}?key=...` of a checkout answer.
@@ -73,7 +40,7 @@ fn local_path(checkout_url: &str) -> String {
 #[tokio::test]
 async fn a_buyer_pays_on_the_simulated_page_and_gets_tickets() {
     let (app, http) = simulated_app().await;
-    let (_, checkout) = start(&http, 2).await;
+    let checkout = guest_checkout(&http, 2, "Guest@Example.com").await.body;
     let url = checkout["checkout_url"].as_str().unwrap();
     assert!(
         url.starts_with("http://api.test/api/simulated-checkout/"),
@@ -152,7 +119,8 @@ async fn a_buyer_pays_on_the_simulated_page_and_gets_tickets() {
 #[tokio::test]
 async fn cancelling_on_the_simulated_page_cancels_the_order_and_frees_the_tickets() {
     let (app, http) = simulated_app().await;
-    let (on_sale, checkout) = start(&http, 3).await;
+    let guest = guest_checkout(&http, 3, "Guest@Example.com").await;
+    let (on_sale, checkout) = (guest.on_sale, guest.body);
     let url = checkout["checkout_url"].as_str().unwrap();
     let cancelled = no_redirects()
         .post(app.url(&format!("{}/cancel", local_path(url))))

@@ -540,23 +540,11 @@ async fn a_signed_in_buyers_order_is_theirs_without_the_link() {
     let on_sale = app.event(10).await;
     let buyer = app.app.buyer().await;
     let (reservation_id, token) = app.hold(on_sale, 1).await;
-    // The reservation token as bearer, the buyer's session as the cookie.
-    let response = app
-        .app
-        .client
-        .post(
-            app.app
-                .url(&format!("/reservations/{reservation_id}/checkout")),
-        )
-        .bearer_auth(&token)
-        .header("cookie", format!("carneau_session={}", buyer.token))
-        .json(&json!({"email": buyer.email}))
-        .send()
+    let order_id = app
+        .checkout_hold_signed_in(reservation_id, token, &buyer)
         .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let body: serde_json::Value = response.json().await.unwrap();
-    let order_id = body["order_id"].as_str().unwrap().to_owned();
+        .order_id
+        .to_string();
 
     let mine = app
         .call_as(

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::support::payments::PaymentsApp;
+use crate::support::payments::{guest_checkout, no_redirects, PaymentsApp};
 use crate::support::reservations::http::spawn_reservation_app;
 
 /// One fact of the log as an auditor reads it.
@@ -74,32 +74,15 @@ async fn a_guests_simulated_purchase_records_the_guest_then_the_provider() {
     ])
     .await;
     let http = app.http();
-    let on_sale = http.create_published_event(5, 10).await;
-    let hold = http
-        .reserve(on_sale.event_id, &[(on_sale.ticket_type_id, 2)])
-        .await;
-    assert_eq!(hold.status, StatusCode::CREATED);
-    let checkout = http
-        .call(
-            Method::POST,
-            &format!("/reservations/{}/checkout", hold.reservation_id()),
-            Some(&hold.token()),
-            None,
-            Some(&json!({"email": "guest@example.com"})),
-        )
-        .await
-        .unwrap();
-    assert_eq!(checkout.status, StatusCode::CREATED, "{}", checkout.body);
-    let order_id: Uuid = checkout.body["order_id"].as_str().unwrap().parse().unwrap();
-    let page = checkout.body["checkout_url"]
+    let guest = guest_checkout(&http, 2, "guest@example.com").await;
+    let checkout = guest.body;
+    let order_id: Uuid = checkout["order_id"].as_str().unwrap().parse().unwrap();
+    let page = checkout["checkout_url"]
         .as_str()
         .unwrap()
         .trim_start_matches("http://api.test/api");
     // The page answers with a redirect to the shop, which is not there in tests.
-    let paid = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    let paid = no_redirects()
         .post(app.url(&format!("{page}/pay")))
         .send()
         .await
@@ -136,7 +119,7 @@ async fn a_guests_simulated_purchase_records_the_guest_then_the_provider() {
         .unwrap();
     assert_eq!(
         placed.metadata["actor"]["reservation_id"],
-        hold.reservation_id().to_string()
+        guest.reservation_id.to_string()
     );
     assert!(placed.metadata["cause"]["request_id"].is_string());
     let received = &facts
@@ -186,26 +169,9 @@ async fn a_signed_in_buyers_stripe_purchase_and_its_refund_record_who_asked() {
         .await
         .unwrap();
     assert_eq!(held.status, StatusCode::CREATED, "{}", held.body);
-    let (reservation_id, token) = (held.reservation_id(), held.token());
-    let started = app
-        .app
-        .client
-        .post(
-            app.app
-                .url(&format!("/reservations/{reservation_id}/checkout")),
-        )
-        .bearer_auth(&token)
-        .header("cookie", format!("carneau_session={}", buyer.token))
-        .json(&json!({"email": buyer.email}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(started.status(), StatusCode::CREATED);
-    let checkout = crate::support::payments::Checkout::started(
-        reservation_id,
-        token,
-        started.json().await.unwrap(),
-    );
+    let checkout = app
+        .checkout_hold_signed_in(held.reservation_id(), held.token(), &buyer)
+        .await;
     app.pay(&checkout).await;
     app.eventually_status(&checkout, "paid").await;
     let refunded = app

@@ -110,6 +110,31 @@ impl PaymentsApp {
             .await
     }
 
+    /// Starts checkout of a hold as the signed-in `buyer`: the reservation token as bearer,
+    /// the buyer's session as the cookie; asserts 201.
+    pub async fn checkout_hold_signed_in(
+        &self,
+        reservation_id: Uuid,
+        token: String,
+        buyer: &crate::support::TestAccount,
+    ) -> Checkout {
+        let started = self
+            .app
+            .client
+            .post(
+                self.app
+                    .url(&format!("/reservations/{reservation_id}/checkout")),
+            )
+            .bearer_auth(&token)
+            .header("cookie", format!("carneau_session={}", buyer.token))
+            .json(&json!({"email": buyer.email}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(started.status(), StatusCode::CREATED);
+        Checkout::started(reservation_id, token, started.json().await.unwrap())
+    }
+
     /// Starts checkout of a hold for `email`; asserts 201.
     pub async fn checkout_hold(
         &self,
@@ -282,4 +307,49 @@ impl PaymentsApp {
             .await
             .unwrap()
     }
+}
+
+/// A guest's checkout started over HTTP.
+pub struct GuestCheckout {
+    /// The event on sale.
+    pub on_sale: OnSale,
+    /// The guest's reservation.
+    pub reservation_id: Uuid,
+    /// The checkout's answer (order id, secret, URLs).
+    pub body: Value,
+}
+
+/// A published event (`create_published_event(5, 10)`), a guest's hold of `quantity` on
+/// it, and the guest's checkout for `email`; asserts 201.
+pub async fn guest_checkout(http: &Http, quantity: u32, email: &str) -> GuestCheckout {
+    let on_sale = http.create_published_event(5, 10).await;
+    let hold = http
+        .reserve(on_sale.event_id, &[(on_sale.ticket_type_id, quantity)])
+        .await;
+    assert_eq!(hold.status, StatusCode::CREATED);
+    let checkout = http
+        .call(
+            Method::POST,
+            &format!("/reservations/{}/checkout", hold.reservation_id()),
+            Some(&hold.token()),
+            None,
+            Some(&json!({"email": email})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(checkout.status, StatusCode::CREATED, "{}", checkout.body);
+    GuestCheckout {
+        on_sale,
+        reservation_id: hold.reservation_id(),
+        body: checkout.body,
+    }
+}
+
+/// A client that does not follow redirects: the simulated payment page redirects to the
+/// shop, which is not there in tests.
+pub fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
