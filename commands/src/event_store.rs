@@ -44,15 +44,25 @@ impl StoreError {
     /// Whether the store could not be reached at all (as opposed to refusing a statement):
     /// the caller may answer "unavailable, retry later".
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            Self::Database(
-                sqlx::Error::PoolTimedOut
-                    | sqlx::Error::PoolClosed
-                    | sqlx::Error::Io(_)
-                    | sqlx::Error::Tls(_)
-            )
-        )
+        matches!(self, Self::Database(error) if is_database_unavailable(error))
+    }
+}
+
+/// Whether PostgreSQL could not serve a statement at all: no connection in time, a broken
+/// connection, or a server shutting down or starting up (SQLSTATE class 08, and 57P01-03).
+/// Such a statement changed nothing, so the caller may answer "unavailable, retry later"
+/// instead of "internal error".
+pub fn is_database_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(database) => database.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
     }
 }
 

@@ -130,8 +130,13 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, slug, "Bad request", detail)
     }
 
-    /// 500 `internal`: logged with its cause, shown as a generic sentence.
+    /// 500 `internal`: logged with its cause, shown as a generic sentence. A cause whose
+    /// chain holds an unreachable database is not a fault of ours but an outage: it is the
+    /// 503 of [`ApiError::store`] instead, wherever in the code it was wrapped.
     pub fn internal(error: anyhow::Error) -> Self {
+        if database_unavailable_in(&error) {
+            return Self::store_unavailable(error);
+        }
         let mut problem = Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
@@ -145,21 +150,23 @@ impl ApiError {
     /// The event store failed: 503 `store-unavailable` with `Retry-After` when it could
     /// not be reached (nothing was written; retrying is safe), else 500 `internal`.
     pub fn store(error: carneau_commands::StoreError) -> Self {
-        if error.is_unavailable() {
-            tracing::warn!(error = %anyhow::Error::new(error), "the event store is unavailable");
-            return Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "store-unavailable",
-                "Try again",
-                "The service cannot reach its database right now; nothing was changed. \
-                 Try again in a moment.",
-            )
-            .with_header(
-                axum::http::header::RETRY_AFTER,
-                HeaderValue::from_static("1"),
-            );
-        }
         Self::internal(error.into())
+    }
+
+    /// 503 `store-unavailable` with `Retry-After`: the database could not be reached.
+    fn store_unavailable(error: anyhow::Error) -> Self {
+        tracing::warn!(error = format!("{error:#}"), "the database is unavailable");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store-unavailable",
+            "Try again",
+            "The service cannot reach its database right now; nothing was changed. \
+             Try again in a moment.",
+        )
+        .with_header(
+            axum::http::header::RETRY_AFTER,
+            HeaderValue::from_static("1"),
+        )
     }
 
     /// The problem a bare error status (from axum or a tower layer) stands for.
@@ -292,4 +299,16 @@ pub fn is_problem(headers: &HeaderMap) -> bool {
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with(PROBLEM_CONTENT_TYPE))
+}
+
+/// Whether an unreachable database is somewhere in `error`'s chain of causes.
+fn database_unavailable_in(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<sqlx::Error>()
+            .is_some_and(carneau_commands::event_store::is_database_unavailable)
+            || cause
+                .downcast_ref::<carneau_commands::StoreError>()
+                .is_some_and(carneau_commands::StoreError::is_unavailable)
+    })
 }

@@ -300,3 +300,25 @@ async fn an_email_is_verified_once_through_its_link() {
         .await;
     assert_eq!(again.status(), StatusCode::NO_CONTENT);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_database_is_a_503_with_retry_after_not_a_500() {
+    let app = spawn_app().await;
+    let registered = app.register(&registration("before@example.com")).await;
+    assert_eq!(registered.status(), StatusCode::CREATED);
+
+    // Every connection of the app's pool is gone, as in an outage of PostgreSQL.
+    app.state.pool.close().await;
+    for response in [
+        app.register(&registration("during@example.com")).await,
+        app.post_json(
+            "/sessions",
+            &json!({"email": "before@example.com", "password": TEST_PASSWORD}),
+        )
+        .await,
+    ] {
+        let retry_after = response.headers().get("retry-after").cloned();
+        expect_problem(response, StatusCode::SERVICE_UNAVAILABLE, "store-unavailable").await;
+        assert_eq!(retry_after.unwrap(), "1");
+    }
+}
