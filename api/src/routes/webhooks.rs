@@ -14,7 +14,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::extract::ApiPath;
-use crate::problem::mapping::{gateway_problem, provider_event_failure};
+use crate::problem::mapping::{
+    gateway_problem, provider_event_failure, webhook_payload_problem, webhook_signature_problem,
+};
 use crate::problem::responses::{NotFoundProblem, ServerProblems};
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -77,14 +79,9 @@ async fn stripe_webhook(
         .collect();
     if let Err(refusal) = verify_signature(&body, header, &secrets, Utc::now().timestamp()) {
         tracing::warn!(%refusal, "Stripe webhook refused");
-        return Err(ApiError::bad_request(
-            "invalid-signature",
-            refusal.to_string(),
-        ));
+        return Err(webhook_signature_problem(&refusal));
     }
-    let event = parse_stripe_event(&body).map_err(|error| {
-        ApiError::bad_request("invalid-payload", format!("not a Stripe event: {error}"))
-    })?;
+    let event = parse_stripe_event(&body).map_err(|error| webhook_payload_problem(&error))?;
     if let Some(event) = event {
         take(&state, event).await?;
     }

@@ -13,4 +13,7 @@ pub use accounts::{accounts_problem, invalid_link, password_change_problem, rate
 pub use catalogue::{command_problem, event_not_found, not_event_organiser};
 pub use door::{check_in_refusal, not_door_staff};
 pub use holds::{hold_refusal_problem, inventory_problem, reservation_problem};
-pub use payments::{gateway_problem, payment_problem, provider_event_failure};
+pub use payments::{
+    gateway_problem, payment_problem, provider_event_failure, webhook_payload_problem,
+    webhook_signature_problem,
+};

@@ -4,6 +4,7 @@
 use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderValue, StatusCode};
 use carneau_commands::payments::gateway::GatewayError;
+use carneau_commands::payments::webhook::SignatureError;
 use carneau_commands::payments::PaymentError;
 use carneau_domain::order::OrderError;
 
@@ -100,4 +101,31 @@ pub fn provider_event_failure(error: PaymentError) -> Result<(), ApiError> {
             ))
         }
     }
+}
+
+/// A webhook whose `Stripe-Signature` does not prove it came from Stripe, now: 400
+/// `invalid-signature`, nothing changed. Stripe does not retry a 4xx, so a forged or
+/// replayed delivery is dropped for good.
+pub fn webhook_signature_problem(refusal: &SignatureError) -> ApiError {
+    let detail = match refusal {
+        SignatureError::Malformed => {
+            "The Stripe-Signature header is missing or malformed; nothing was changed."
+        }
+        SignatureError::Stale => {
+            "The signature's timestamp is too far from now (a replay or a wrong clock); \
+             nothing was changed."
+        }
+        SignatureError::NoMatch => {
+            "No signature matches the payload under any configured secret; nothing was changed."
+        }
+    };
+    ApiError::bad_request("invalid-signature", detail)
+}
+
+/// A correctly signed webhook whose body is not a Stripe event: 400 `invalid-payload`.
+pub fn webhook_payload_problem(error: &serde_json::Error) -> ApiError {
+    ApiError::bad_request(
+        "invalid-payload",
+        format!("The body is not a Stripe event ({error}); nothing was changed."),
+    )
 }
