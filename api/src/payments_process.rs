@@ -14,9 +14,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use carneau_commands::payments::Payments;
+use carneau_commands::payments::{DueStep, PaymentError, Payments};
 use carneau_domain::ids::OrderId;
-use carneau_domain::{Cause, EventMetadata, Process};
 use chrono::Utc;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
@@ -38,29 +37,22 @@ pub async fn run_pass(pool: &PgPool, payments: &Payments) -> anyhow::Result<Pass
     let now = Utc::now();
     let work = carneau_projections::orders::work(pool, now, ORDERS_PER_PASS).await?;
     let mut report = PassReport::default();
-    // The work list is read from the `orders` read model, which says which orders are due
-    // but not which fact made them so: the steps record the timer that found them. (The
-    // cancelled-event refunds find and record the cancellation themselves.)
-    let on_schedule = EventMetadata::process(Process::Payments, Cause::Schedule);
-    let mut count = |result: Result<(), carneau_commands::payments::PaymentError>,
-                     what: &str,
-                     id: OrderId| {
-        match result {
-            Ok(()) => report.done += 1,
-            Err(error) => {
-                report.failed += 1;
-                tracing::warn!(%error, order_id = %id, step = what, "payments step failed; will retry");
-            }
+    let mut count = |result: Result<(), PaymentError>, what: &str, id: OrderId| match result {
+        Ok(()) => report.done += 1,
+        Err(error) => {
+            report.failed += 1;
+            tracing::warn!(%error, order_id = %id, step = what, "payments step failed; will retry");
         }
     };
-    for id in work.lapsed.into_iter().map(OrderId::from_uuid) {
-        count(payments.lapse(id, &on_schedule).await, "lapse", id);
-    }
-    for id in work.unfulfilled.into_iter().map(OrderId::from_uuid) {
-        count(payments.fulfil(id, &on_schedule).await, "fulfil", id);
-    }
-    for id in work.refunds.into_iter().map(OrderId::from_uuid) {
-        count(payments.drive_refunds(id, &on_schedule).await, "refund", id);
+    let steps = [
+        (work.lapsed, DueStep::Lapse, "lapse"),
+        (work.unfulfilled, DueStep::Fulfilment, "fulfil"),
+        (work.refunds, DueStep::Refund, "refund"),
+    ];
+    for (orders, step, what) in steps {
+        for id in orders.into_iter().map(OrderId::from_uuid) {
+            count(run_step(payments, id, step).await, what, id);
+        }
     }
     for id in work
         .cancelled_event_orders
@@ -74,6 +66,17 @@ pub async fn run_pass(pool: &PgPool, payments: &Payments) -> anyhow::Result<Pass
         );
     }
     Ok(report)
+}
+
+/// Runs `step` on order `id`, recording the fact that made it due (the timer, for a
+/// lapse) as its cause.
+async fn run_step(payments: &Payments, id: OrderId, step: DueStep) -> Result<(), PaymentError> {
+    let metadata = payments.due_step_metadata(id, step).await?;
+    match step {
+        DueStep::Lapse => payments.lapse(id, &metadata).await,
+        DueStep::Fulfilment => payments.fulfil(id, &metadata).await,
+        DueStep::Refund => payments.drive_refunds(id, &metadata).await,
+    }
 }
 
 /// Runs passes every `interval` until `shutdown`.

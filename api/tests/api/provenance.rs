@@ -2,6 +2,8 @@
 //! (the buyer, the provider, a process, an organiser), its cause (a request, a provider
 //! event, a timer, an earlier fact) and the purchase's one correlation id.
 
+use carneau_commands::payments::DueStep;
+use carneau_domain::ids::OrderId;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -242,15 +244,21 @@ async fn a_signed_in_buyers_stripe_purchase_and_its_refund_record_who_asked() {
         ]
     );
     // Carried out by the organiser's request, unless the process manager's pass got to
-    // the requested refund first.
+    // the requested refund first: then its cause is that `RefundRequested` fact.
     assert!(
         matches!(
             story[4],
             ("Order", "TicketsRefunded", "account", "request")
-                | ("Order", "TicketsRefunded", "process", "schedule")
+                | ("Order", "TicketsRefunded", "process", "fact")
         ),
         "{story:?}"
     );
+    if story[4].2 == "process" {
+        let cause = &facts[4].metadata["cause"];
+        assert_eq!(cause["aggregate_type"], "Order");
+        assert_eq!(cause["aggregate_id"], checkout.order_id.to_string());
+        assert_eq!(cause["sequence"], 4, "the RefundRequested fact");
+    }
     assert_eq!(
         facts[0].metadata["actor"]["account_id"],
         buyer.id.to_string()
@@ -266,6 +274,29 @@ async fn a_signed_in_buyers_stripe_purchase_and_its_refund_record_who_asked() {
         "the organiser refunded, not the buyer"
     );
     assert_one_story(&facts, checkout.order_id);
+
+    // The payments process manager names the fact that made each of its steps due.
+    let payments = &app.app.state.payments;
+    let order_id = OrderId::from_uuid(checkout.order_id);
+    for (step, sequence) in [(DueStep::Fulfilment, 2), (DueStep::Refund, 4)] {
+        let metadata = payments.due_step_metadata(order_id, step).await.unwrap();
+        let metadata = serde_json::to_value(metadata).unwrap();
+        assert_eq!(metadata["actor"]["process"], "payments");
+        assert_eq!(
+            metadata["cause"],
+            json!({"kind": "fact", "aggregate_type": "Order",
+                   "aggregate_id": checkout.order_id.to_string(), "sequence": sequence}),
+            "{step:?}"
+        );
+    }
+    let lapse = payments
+        .due_step_metadata(order_id, DueStep::Lapse)
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(lapse).unwrap()["cause"]["kind"],
+        "schedule"
+    );
 }
 
 #[tokio::test]

@@ -26,6 +26,7 @@
 //! auditor finds everything one purchase set off by one id.
 
 mod checkout;
+mod due_facts;
 mod fulfilment;
 pub mod gateway;
 mod lapses;
@@ -48,6 +49,7 @@ use crate::event_store::StoreError;
 use crate::reservations::{ReservationError, Reservations};
 use carneau_domain::EventMetadata;
 pub use checkout::{StartCheckout, StartedCheckout, CHECKOUT_SESSION_LIFETIME, HOLD_PAST_SESSION};
+pub use due_facts::DueStep;
 use gateway::{GatewayError, PaymentGateway};
 
 /// How many times a command on an order is tried again after losing a race.
