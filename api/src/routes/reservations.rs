@@ -4,7 +4,7 @@
 //! when it is made, sent back as `Authorization: Bearer <token>`).
 
 use axum::extract::State;
-use axum::http::header::{AUTHORIZATION, LOCATION};
+use axum::http::header::LOCATION;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use carneau_domain::ids::{EventId, ReservationId, TicketTypeId};
@@ -275,18 +275,14 @@ pub(crate) fn authorise(
     headers: &HeaderMap,
     reservation_id: ReservationId,
 ) -> Result<EventId, ApiError> {
-    let token = headers
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "reservation-token-required",
-                "Reservation token required",
-                "Send the reservation's token as `Authorization: Bearer <token>`.",
-            )
-        })?;
+    let token = crate::auth::bearer_token(headers).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "reservation-token-required",
+            "Reservation token required",
+            "Send the reservation's token as `Authorization: Bearer <token>`.",
+        )
+    })?;
     state
         .reservation_tokens
         .verify(token, reservation_id)
