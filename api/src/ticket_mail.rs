@@ -16,7 +16,7 @@ use carneau_commands::tickets::{EmailedTicket, TicketCodes, TicketEmail};
 use carneau_commands::Catalogue;
 use carneau_domain::ids::{EventId, OrderId};
 use carneau_domain::order::{IssuedTicket, Order, OrderEvent};
-use carneau_projections::{Projector, RecordedEvent};
+use carneau_projections::{Interest, Projector, RecordedEvent};
 use cqrs_es::Aggregate;
 use sqlx::{Postgres, Transaction};
 
@@ -96,6 +96,14 @@ impl TicketMailer {
 impl Projector for TicketMailer {
     fn name(&self) -> &'static str {
         Self::NAME
+    }
+
+    /// Only `TicketsIssued`: one email per issue of tickets.
+    fn interest(&self) -> Option<Interest> {
+        Some(Interest {
+            aggregate_types: &[],
+            event_types: &["TicketsIssued"],
+        })
     }
 
     async fn apply(

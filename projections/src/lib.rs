@@ -16,5 +16,7 @@ pub mod orders;
 pub mod runner;
 pub mod tickets;
 
-pub use log::{read_after, DecodeError, LogError, LogPosition, RecordedEvent};
+pub use log::{
+    read_after, read_page, DecodeError, Interest, LogError, LogPage, LogPosition, RecordedEvent,
+};
 pub use runner::{ProjectionError, Projector, ProjectorRunner, RunnerConfig};

@@ -165,6 +165,45 @@ pub async fn read_after<'e, E>(
 where
     E: Executor<'e, Database = Postgres>,
 {
+    Ok(read_page(executor, after, limit, None).await?.events)
+}
+
+/// What [`read_page`] found: the events asked for, and how far the page reached.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogPage {
+    /// The events of the aggregate types asked for, in log order.
+    pub events: Vec<RecordedEvent>,
+    /// The position of the page's last row, of any type: where the next page starts.
+    pub last: Option<LogPosition>,
+    /// How many rows the page walked (of any type): a page of `limit` rows may have more
+    /// behind it.
+    pub rows: usize,
+}
+
+/// The rows of the log a reader wants whole: every event of `aggregate_types`, and the
+/// events named in `event_types` whatever their aggregate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interest {
+    /// Aggregate types (`Aggregate::TYPE`) all of whose events are wanted.
+    pub aggregate_types: &'static [&'static str],
+    /// Event types (`DomainEvent::event_type`) wanted from any aggregate.
+    pub event_types: &'static [&'static str],
+}
+
+/// [`read_after`] for a reader with an [`Interest`] (`None`: everything): it walks the
+/// same rows in the same order, so its cursor ([`LogPage::last`]) never revisits or
+/// skips a row, but only the rows it wants are fetched whole and decoded. A projector of
+/// orders then does not pay for a flash sale's thousands of holds, which it would read
+/// and drop.
+pub async fn read_page<'e, E>(
+    executor: E,
+    after: LogPosition,
+    limit: u32,
+    interest: Option<Interest>,
+) -> Result<LogPage, LogError>
+where
+    E: Executor<'e, Database = Postgres>,
+{
     // xid8 has no Rust type in sqlx: it travels as text both ways, which is exact. The
     // text gets its own name: an output column called `transaction_id` would capture the
     // ORDER BY, which would then sort xids as strings ('10' before '9').
@@ -172,38 +211,57 @@ where
         r#"
         SELECT transaction_id::text AS transaction_id_text,
                global_position,
-               event_id,
-               aggregate_type,
-               aggregate_id,
-               sequence,
-               event_type,
-               event_version,
-               payload,
-               metadata,
-               recorded_at
-          FROM events
-         WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
-           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-         ORDER BY events.transaction_id, events.global_position
-         LIMIT $3
+               wanted,
+               CASE WHEN wanted THEN event_id END AS event_id,
+               CASE WHEN wanted THEN aggregate_type END AS aggregate_type,
+               CASE WHEN wanted THEN aggregate_id END AS aggregate_id,
+               CASE WHEN wanted THEN sequence END AS sequence,
+               CASE WHEN wanted THEN event_type END AS event_type,
+               CASE WHEN wanted THEN event_version END AS event_version,
+               CASE WHEN wanted THEN payload END AS payload,
+               CASE WHEN wanted THEN metadata END AS metadata,
+               CASE WHEN wanted THEN recorded_at END AS recorded_at
+          FROM (SELECT events.*,
+                       ($4::text[] IS NULL
+                        OR aggregate_type = ANY($4::text[])
+                        OR event_type = ANY($5::text[])) AS wanted
+                  FROM events
+                 WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
+                   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+                 ORDER BY events.transaction_id, events.global_position
+                 LIMIT $3) AS page
+         ORDER BY page.transaction_id, page.global_position
         "#,
     )
     .bind(after.transaction_id.to_string())
     .bind(after.global_position)
     .bind(i64::from(limit))
+    .bind(interest.map(|interest| interest.aggregate_types))
+    .bind(interest.map(|interest| interest.event_types))
     .fetch_all(executor)
     .await?;
-    rows.iter().map(recorded_event).collect()
+    let mut page = LogPage {
+        events: Vec::with_capacity(rows.len()),
+        last: None,
+        rows: rows.len(),
+    };
+    for row in &rows {
+        let transaction_id: String = row.try_get("transaction_id_text")?;
+        let position = LogPosition {
+            transaction_id: parse_transaction_id(transaction_id)?,
+            global_position: row.try_get("global_position")?,
+        };
+        page.last = Some(position);
+        if row.try_get("wanted")? {
+            page.events.push(recorded_event(row, position)?);
+        }
+    }
+    Ok(page)
 }
 
-fn recorded_event(row: &PgRow) -> Result<RecordedEvent, LogError> {
-    let transaction_id: String = row.try_get("transaction_id_text")?;
-    let transaction_id = parse_transaction_id(transaction_id)?;
+fn recorded_event(row: &PgRow, position: LogPosition) -> Result<RecordedEvent, LogError> {
     Ok(RecordedEvent {
-        position: LogPosition {
-            transaction_id,
-            global_position: row.try_get("global_position")?,
-        },
+        position,
         event_id: row.try_get("event_id")?,
         aggregate_type: row.try_get("aggregate_type")?,
         aggregate_id: row.try_get("aggregate_id")?,

@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, instrument};
 
-use crate::log::{LogError, RecordedEvent};
+use crate::log::{Interest, LogError, RecordedEvent};
 use batch::{apply_next_batch, BatchOutcome};
 
 /// Turns events of the log into changes of one read model.
@@ -31,6 +31,13 @@ pub trait Projector: Send + Sync + 'static {
     /// The projector's stable name: its checkpoint row and its lock are keyed on it, so
     /// renaming a projector makes it start over from the beginning of the log.
     fn name(&self) -> &'static str;
+
+    /// The events this projector reads; `None` (the default) for every event. The runner
+    /// still walks every row of the log in order and moves the checkpoint past them all,
+    /// but fetches whole and hands over only these.
+    fn interest(&self) -> Option<Interest> {
+        None
+    }
 
     /// Writes the read-model changes caused by `events` in the caller's transaction,
     /// which also moves the checkpoint past them.

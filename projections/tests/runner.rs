@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use carneau_projections::{
-    read_after, LogPosition, ProjectionError, Projector, ProjectorRunner, RunnerConfig,
+    read_after, read_page, Interest, LogPosition, ProjectionError, Projector, ProjectorRunner,
+    RunnerConfig,
 };
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -337,4 +338,63 @@ async fn losing_the_lock_connection_sends_the_instance_back_to_standby() {
 
     stop.cancel();
     tokio::time::timeout(PATIENCE, task).await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_with_an_interest_walks_every_row_but_gets_only_its_events() {
+    let db = database().await;
+    let pool = db.pool();
+    let other = |event_type: &'static str| async move {
+        let id: Uuid = sqlx::query_scalar(
+            "INSERT INTO events
+                 (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+             VALUES ('OtherStream', $1, 0, $2, '1.0', '{}', '{}')
+             RETURNING event_id",
+        )
+        .bind(Uuid::new_v4().to_string())
+        .bind(event_type)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        id
+    };
+    let of_its_type = append(pool, "a", 0).await;
+    other("Plain").await;
+    let named = other("Special").await;
+    other("Plain").await;
+    let interest = Interest {
+        aggregate_types: &["TestStream"],
+        event_types: &["Special"],
+    };
+
+    let page = read_page(pool, LogPosition::START, 10, Some(interest))
+        .await
+        .unwrap();
+    let ids: Vec<Uuid> = page.events.iter().map(|event| event.event_id).collect();
+    assert_eq!(ids, vec![of_its_type, named]);
+    assert_eq!(page.rows, 4);
+    assert_eq!(
+        page.last,
+        last_in_log(pool).await,
+        "the cursor passes every row"
+    );
+
+    // Paged two rows at a time, the same events come, each once, and the pages end where
+    // the log does.
+    let mut paged = Vec::new();
+    let mut after = LogPosition::START;
+    loop {
+        let page = read_page(pool, after, 2, Some(interest)).await.unwrap();
+        paged.extend(page.events.iter().map(|event| event.event_id));
+        match page.last {
+            Some(last) => after = last,
+            None => break,
+        }
+    }
+    assert_eq!(paged, vec![of_its_type, named]);
+    assert_eq!(Some(after), last_in_log(pool).await);
+
+    // Without an interest, everything.
+    let all = read_page(pool, LogPosition::START, 10, None).await.unwrap();
+    assert_eq!(all.events.len(), 4);
 }

@@ -11,7 +11,7 @@ use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::cache::{CacheScope, ResponseCache};
-use crate::log::{changed_aggregates, RecordedEvent};
+use crate::log::{changed_aggregates, Interest, RecordedEvent};
 use crate::runner::Projector;
 
 /// Builds the catalogue read models; invalidates cached responses after each commit.
@@ -30,6 +30,14 @@ impl CatalogueProjector {
 impl Projector for CatalogueProjector {
     fn name(&self) -> &'static str {
         "catalogue"
+    }
+
+    /// Only the catalogue's events.
+    fn interest(&self) -> Option<Interest> {
+        Some(Interest {
+            aggregate_types: &[Event::TYPE],
+            event_types: &[],
+        })
     }
 
     async fn apply(

@@ -3,10 +3,11 @@
 use async_trait::async_trait;
 use carneau_domain::account::{Account, AccountEvent};
 use chrono::{DateTime, Utc};
+use cqrs_es::Aggregate;
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
-use crate::log::RecordedEvent;
+use crate::log::{Interest, RecordedEvent};
 use crate::runner::Projector;
 
 /// Builds `door_staff` and `door_staff_accounts`.
@@ -17,6 +18,14 @@ pub struct DoorStaffProjector;
 impl Projector for DoorStaffProjector {
     fn name(&self) -> &'static str {
         "door_staff"
+    }
+
+    /// Only accounts (door-staff grants).
+    fn interest(&self) -> Option<Interest> {
+        Some(Interest {
+            aggregate_types: &[Account::TYPE],
+            event_types: &[],
+        })
     }
 
     async fn apply(

@@ -10,7 +10,7 @@ use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::cache::{CacheScope, ResponseCache};
-use crate::log::{changed_aggregates, RecordedEvent};
+use crate::log::{changed_aggregates, Interest, RecordedEvent};
 use crate::runner::Projector;
 
 /// Builds `inventory_holds`; invalidates cached event details after each commit.
@@ -29,6 +29,14 @@ impl InventoryProjector {
 impl Projector for InventoryProjector {
     fn name(&self) -> &'static str {
         "inventory"
+    }
+
+    /// Only the inventory: a flash sale's holds are all it reads.
+    fn interest(&self) -> Option<Interest> {
+        Some(Interest {
+            aggregate_types: &[Inventory::TYPE],
+            event_types: &[],
+        })
     }
 
     async fn apply(

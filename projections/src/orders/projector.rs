@@ -6,10 +6,11 @@ use anyhow::Context;
 use async_trait::async_trait;
 use carneau_domain::inventory::{Inventory, InventoryEvent};
 use carneau_domain::order::{Order, OrderEvent, OrderStatus, PlacedOrder};
+use cqrs_es::Aggregate;
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
-use crate::log::RecordedEvent;
+use crate::log::{Interest, RecordedEvent};
 use crate::runner::Projector;
 
 /// Builds the orders read model.
@@ -20,6 +21,14 @@ pub struct OrdersProjector;
 impl Projector for OrdersProjector {
     fn name(&self) -> &'static str {
         "orders"
+    }
+
+    /// Inventory events: only `TicketsReturned` (a refund back on sale); every order event.
+    fn interest(&self) -> Option<Interest> {
+        Some(Interest {
+            aggregate_types: &[Order::TYPE],
+            event_types: &["TicketsReturned"],
+        })
     }
 
     async fn apply(

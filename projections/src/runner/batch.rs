@@ -6,7 +6,7 @@ use sqlx::PgPool;
 use tracing::warn;
 
 use super::{checkpoint, ProjectionError, Projector};
-use crate::log::{read_after, LogPosition};
+use crate::log::{read_page, LogPosition};
 
 /// What one step did.
 pub(super) enum BatchOutcome {
@@ -32,8 +32,9 @@ pub(super) async fn apply_next_batch(
         Some(position) => position,
         None => *checkpoint.insert(checkpoint::load(pool, name).await?),
     };
-    let events = read_after(pool, from, batch_size.get()).await?;
-    let Some(to) = events.last().map(|event| event.position) else {
+    let page = read_page(pool, from, batch_size.get(), projector.interest()).await?;
+    let events = page.events;
+    let Some(to) = page.last else {
         return Ok(BatchOutcome::Applied {
             events: 0,
             full: false,
@@ -62,7 +63,7 @@ pub(super) async fn apply_next_batch(
 
     projector.after_commit(&events).await;
     Ok(BatchOutcome::Applied {
-        events: events.len(),
-        full: u32::try_from(events.len()).is_ok_and(|len| len >= batch_size.get()),
+        events: page.rows,
+        full: u32::try_from(page.rows).is_ok_and(|len| len >= batch_size.get()),
     })
 }

@@ -5,10 +5,11 @@ use carneau_domain::admission::{Admission, AdmissionEvent};
 use carneau_domain::order::{Order, OrderEvent};
 use carneau_domain::TicketId;
 use chrono::{DateTime, Utc};
+use cqrs_es::Aggregate;
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
-use crate::log::RecordedEvent;
+use crate::log::{Interest, RecordedEvent};
 use crate::runner::Projector;
 
 /// Builds `tickets`.
@@ -19,6 +20,14 @@ pub struct TicketsProjector;
 impl Projector for TicketsProjector {
     fn name(&self) -> &'static str {
         "tickets"
+    }
+
+    /// Orders (tickets issued, refunded) and admissions (check-ins).
+    fn interest(&self) -> Option<Interest> {
+        Some(Interest {
+            aggregate_types: &[Order::TYPE, Admission::TYPE],
+            event_types: &[],
+        })
     }
 
     async fn apply(
