@@ -15,6 +15,7 @@
 
 use carneau_domain::EventMetadata;
 use cqrs_es::{Aggregate, DomainEvent};
+use sqlx::types::Json;
 use sqlx::PgConnection;
 
 /// The primary key of `events`: its violation means another writer got there first.
@@ -127,21 +128,15 @@ pub async fn append<A: Aggregate>(
     let mut sequences = Vec::with_capacity(events.len());
     let mut event_types = Vec::with_capacity(events.len());
     let mut event_versions = Vec::with_capacity(events.len());
+    // Serialised straight into the statement's buffer (no `serde_json::Value` between).
     let mut payloads = Vec::with_capacity(events.len());
     let mut metadata = Vec::with_capacity(events.len());
-    // Events of one caller share one metadata value: serialised once per run of them.
-    let mut previous: Option<(&EventMetadata, serde_json::Value)> = None;
     for (offset, new) in (1..).zip(events) {
         sequences.push(to_sequence(version + offset));
         event_types.push(new.event.event_type());
         event_versions.push(new.event.event_version());
-        payloads.push(serde_json::to_value(new.event).map_err(StoreError::from)?);
-        let json = match &previous {
-            Some((same, json)) if std::ptr::eq(*same, new.metadata) => json.clone(),
-            _ => serde_json::to_value(new.metadata).map_err(StoreError::from)?,
-        };
-        previous = Some((new.metadata, json.clone()));
-        metadata.push(json);
+        payloads.push(Json(new.event));
+        metadata.push(Json(new.metadata));
     }
     // One multi-row insert in sequence order, so the rows take increasing global
     // positions in one round trip.
