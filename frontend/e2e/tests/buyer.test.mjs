@@ -48,6 +48,7 @@ test("a buyer finds an event, holds, pays and gets QR tickets", async () => {
     await page.getByRole("button", { name: "One more Standing" }).click();
     await page.getByRole("button", { name: "Hold tickets" }).click();
     await page.waitForURL(/\/holds\//);
+    const holdUrl = page.url();
     await page.getByRole("timer").waitFor();
     assert.match(await page.getByRole("list", { name: "Held tickets" }).innerText(), /2 × Standing/);
     assert.equal(await page.getByLabel("Email").inputValue(), email, "a signed-in buyer's email is filled in");
@@ -65,6 +66,15 @@ test("a buyer finds an event, holds, pays and gets QR tickets", async () => {
     assert.equal(await codes.count(), 2);
     await assertImagesLoaded(page);
     await screenshots(page, "order-paid");
+
+    // Back to the hold's link after paying: it says the tickets are paid and leads to the order.
+    const orderUrl = page.url();
+    await page.goto(holdUrl);
+    await page.getByRole("heading", { name: "These tickets are paid for" }).waitFor();
+    await screenshots(page, "hold-paid");
+    await page.getByRole("link", { name: "See your order" }).click();
+    await page.waitForURL(orderUrl);
+    await page.getByRole("heading", { name: "You're going!" }).waitFor();
 
     // The same tickets in My tickets, and the order in My orders.
     await page.getByRole("link", { name: "My tickets" }).first().click();

@@ -24,7 +24,7 @@ type State =
   | { phase: "loading" }
   | { phase: "failed"; failure: Failure }
   | { phase: "ready"; reservation: Reservation; event: EventDetail | null }
-  | { phase: "ended"; status: HoldEnding["ended"]; eventId: string };
+  | { phase: "ended"; ending: HoldEnding };
 
 /** A live hold: what is held, the countdown to its expiry, the buyer's email, on to payment. */
 export function HoldView({ reservationId }: { reservationId: string }) {
@@ -44,7 +44,7 @@ export function HoldView({ reservationId }: { reservationId: string }) {
     // Ended in this browser already (the token is gone): say how, without asking the API.
     const ending = holdToken(reservationId) ? null : holdEnding(reservationId);
     if (ending) {
-      setState({ phase: "ended", status: ending.ended, eventId: ending.eventId });
+      setState({ phase: "ended", ending });
       return;
     }
     const result = await call(() =>
@@ -95,8 +95,10 @@ export function HoldView({ reservationId }: { reservationId: string }) {
     return <FailureScreen failure={state.failure} what="hold" />;
   }
   if (state.phase === "ended") {
-    const href = `/events/${state.eventId}`;
-    return state.status === "expired" ? <HoldExpired eventHref={href} /> : <HoldReleased eventHref={href} />;
+    const { ending } = state;
+    const href = `/events/${ending.eventId}`;
+    if (ending.ended === "sold") return <HoldPaid eventHref={href} orderHref={ending.orderHref} />;
+    return ending.ended === "expired" ? <HoldExpired eventHref={href} /> : <HoldReleased eventHref={href} />;
   }
 
   const { event } = state;
@@ -106,6 +108,9 @@ export function HoldView({ reservationId }: { reservationId: string }) {
   }
   if (state.reservation.status === "released") {
     return <HoldReleased eventHref={eventHref} />;
+  }
+  if (state.reservation.status === "sold") {
+    return <HoldPaid eventHref={eventHref} />;
   }
 
   const typeOf = (id: string) => event?.ticket_types.find((t) => t.id === id);
@@ -270,6 +275,30 @@ function HoldReleased({ eventHref }: { eventHref: string }) {
       }
     >
       <p>They are on sale again for everyone. Nothing was charged.</p>
+    </StateScreen>
+  );
+}
+
+function HoldPaid({ eventHref, orderHref }: { eventHref: string; orderHref?: string }) {
+  return (
+    <StateScreen
+      kind="tickets"
+      title="These tickets are paid for"
+      actions={
+        <>
+          <Button asChild>
+            {orderHref ? <Link href={orderHref}>See your order</Link> : <Link href="/account/tickets">My tickets</Link>}
+          </Button>
+          <Button asChild variant="outline">
+            <Link href={eventHref}>Back to the event</Link>
+          </Button>
+        </>
+      }
+    >
+      <p>
+        The payment went through and this hold became an order. The tickets were sent to the email given at
+        checkout; signed in, you also find them under My tickets.
+      </p>
     </StateScreen>
   );
 }

@@ -15,8 +15,8 @@ import { browserApi, call } from "@/lib/api/browser";
 import type { Failure } from "@/lib/api/problem";
 import type { EventDetail } from "@/lib/api/types";
 import { formatEventTime, formatMoney } from "@/lib/format";
-import { forgetHoldToken } from "@/lib/holds";
-import { isPending, viaProxy } from "@/lib/orders";
+import { endHold, forgetHoldToken } from "@/lib/holds";
+import { isPaid, isPending, viaProxy } from "@/lib/orders";
 import type { Order, OrderStatus } from "@/lib/api/types";
 
 // While the provider's confirmation travels (webhook or simulated page), look again.
@@ -43,8 +43,15 @@ export function OrderView({ orderId, orderKey, cancelled }: { orderId: string; o
       return null;
     }
     setState({ phase: "ready", order: result.data });
-    // Paid, or over without payment: the hold's token has no more use.
-    if (!isPending(result.data.status)) forgetHoldToken(result.data.reservation_id);
+    // Paid, or over without payment: the hold's token has no more use. A paid hold's
+    // link keeps pointing here, for a buyer who comes back to it.
+    const order = result.data;
+    if (isPaid(order.status)) {
+      const orderHref = `/orders/${orderId}${orderKey ? `?key=${encodeURIComponent(orderKey)}` : ""}`;
+      endHold(order.reservation_id, { ended: "sold", eventId: order.event_id, orderHref });
+    } else if (!isPending(order.status)) {
+      forgetHoldToken(order.reservation_id);
+    }
     return result.data;
   }, [orderId, orderKey]);
 

@@ -14,8 +14,10 @@ const PREFIX = "carneau:hold:";
 const KEY = (reservationId: string) => `${PREFIX}${reservationId}`;
 const KEEP_AT_MOST_MS = 24 * 3600 * 1000;
 
-/** How a hold ended without payment. */
-export type HoldEnding = { ended: Extract<ReservationStatus, "expired" | "released">; eventId: string };
+/** How a hold ended: unpaid (expired, released), or paid, with the link to its order. */
+export type HoldEnding =
+  | { ended: Extract<ReservationStatus, "expired" | "released">; eventId: string }
+  | { ended: Extract<ReservationStatus, "sold">; eventId: string; orderHref: string };
 
 type Stored = { savedAt: number } & ({ token: string } | HoldEnding);
 
@@ -26,9 +28,9 @@ function parse(raw: string | null): Stored | null {
     if (typeof value !== "object" || value === null || typeof (value as Stored).savedAt !== "number") return null;
     if (typeof (value as { token?: unknown }).token === "string") return value as Stored;
     const ending = value as HoldEnding;
-    if ((ending.ended === "expired" || ending.ended === "released") && typeof ending.eventId === "string") {
-      return value as Stored;
-    }
+    if (typeof ending.eventId !== "string") return null;
+    if (ending.ended === "expired" || ending.ended === "released") return value as Stored;
+    if (ending.ended === "sold" && typeof ending.orderHref === "string") return value as Stored;
   } catch {
     // Not ours, or written by an older client: treated as absent.
   }
@@ -73,7 +75,7 @@ export function holdToken(reservationId: string): string | null {
   return stored && "token" in stored ? stored.token : null;
 }
 
-/** The hold ended unpaid: its token goes, a note of the ending stays. */
+/** The hold ended (unpaid, or paid): its token goes, a note of the ending stays. */
 export function endHold(reservationId: string, ending: HoldEnding) {
   if (!storage()?.getItem(KEY(reservationId))) return;
   save(reservationId, { ...ending, savedAt: Date.now() });
@@ -82,10 +84,13 @@ export function endHold(reservationId: string, ending: HoldEnding) {
 /** How this browser saw the hold end, if it did. */
 export function holdEnding(reservationId: string): HoldEnding | null {
   const stored = read(reservationId);
-  return stored && "ended" in stored ? { ended: stored.ended, eventId: stored.eventId } : null;
+  if (!stored || !("ended" in stored)) return null;
+  return stored.ended === "sold"
+    ? { ended: stored.ended, eventId: stored.eventId, orderHref: stored.orderHref }
+    : { ended: stored.ended, eventId: stored.eventId };
 }
 
-/** The hold was paid: nothing about it is needed any more. */
+/** The order is over without payment: nothing about its hold is needed any more. */
 export function forgetHoldToken(reservationId: string) {
   storage()?.removeItem(KEY(reservationId));
 }

@@ -31,3 +31,8 @@ export function viaProxy(apiRelativeUrl: string): string {
 export function isPending(status: OrderStatus): boolean {
   return status === "awaiting_payment" || status === "payment_pending" || status === "payment_received";
 }
+
+/** Paid for (refunds since included): the order's hold became this order. */
+export function isPaid(status: OrderStatus): boolean {
+  return status === "paid" || status === "partially_refunded" || status === "refunded";
+}
