@@ -196,7 +196,9 @@ where
     rows.iter().map(recorded_event).collect()
 }
 
-fn recorded_event(row: &PgRow) -> Result<RecordedEvent, LogError> {
+/// One row of `events` selected as [`read_after`] does (the xid as `transaction_id_text`),
+/// as a [`RecordedEvent`]: shared with the readers of one event's streams.
+pub(crate) fn recorded_event(row: &PgRow) -> Result<RecordedEvent, LogError> {
     let transaction_id: String = row.try_get("transaction_id_text")?;
     let transaction_id = parse_transaction_id(transaction_id)?;
     Ok(RecordedEvent {
