@@ -1,4 +1,5 @@
-//! The fold and the comparison on facts written by hand: one event's whole story.
+//! One event's story written as facts by hand: the ledger it folds into and the sales
+//! page that should go with it.
 
 use carneau_domain::account::EmailAddress;
 use carneau_domain::admission::AdmissionEvent;
@@ -13,33 +14,32 @@ use carneau_domain::{
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::json;
-use uuid::Uuid;
 
-use super::*;
 use crate::catalogue::MoneyView;
 use crate::orders::{EventSales, TicketTypeSales};
+use crate::reconcile::{EventLedger, Fact};
 
-const STANDING: i64 = 2500;
-const BALCONY: i64 = 4000;
+pub const STANDING: i64 = 2500;
+pub const BALCONY: i64 = 4000;
 
 fn at(minute: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2030, 6, 1, 18, 0, 0).unwrap() + Duration::minutes(minute)
 }
 
-fn eur() -> Currency {
+pub fn eur() -> Currency {
     Currency::parse("EUR").unwrap()
 }
 
 /// An event in EUR with two ticket types, and a builder of its orders' facts.
-struct Story {
-    event_id: EventId,
-    standing: TicketTypeId,
-    balcony: TicketTypeId,
-    ledger: EventLedger,
+pub struct Story {
+    pub event_id: EventId,
+    pub standing: TicketTypeId,
+    pub balcony: TicketTypeId,
+    pub ledger: EventLedger,
 }
 
 impl Story {
-    fn new() -> Self {
+    pub fn new() -> Self {
         let event_id = EventId::new();
         let mut ledger = EventLedger::default();
         let drafted: EventCatalogueEvent = serde_json::from_value(json!({"EventDrafted": {
@@ -87,7 +87,7 @@ impl Story {
     }
 
     /// Places an order for `lines`; answers its id.
-    fn place(&mut self, lines: &[(TicketTypeId, u32)]) -> OrderId {
+    pub fn place(&mut self, lines: &[(TicketTypeId, u32)]) -> OrderId {
         let reservation_id = ReservationId::new();
         let order_id = OrderId::for_reservation(reservation_id);
         let lines: Vec<OrderLine> = lines
@@ -127,7 +127,7 @@ impl Story {
         self.ledger.apply(Fact::Order(order_id, event));
     }
 
-    fn pay(&mut self, order_id: OrderId) {
+    pub fn pay(&mut self, order_id: OrderId) {
         self.order(
             order_id,
             OrderEvent::PaymentReceived {
@@ -139,7 +139,7 @@ impl Story {
     }
 
     /// Sells the hold (late or not) and issues one ticket per seat; answers the tickets.
-    fn sell_and_issue(
+    pub fn sell_and_issue(
         &mut self,
         order_id: OrderId,
         lines: &[(TicketTypeId, u32)],
@@ -177,7 +177,7 @@ impl Story {
     }
 
     /// Requests refund `number` of `tickets` for `amount`; completes it unless `pending`.
-    fn refund(
+    pub fn refund(
         &mut self,
         order_id: OrderId,
         number: u32,
@@ -236,7 +236,7 @@ impl Story {
 
     /// The whole story: a partial refund, a full refund, a late payment refused for lack
     /// of tickets, a late payment sold, an order never paid, three check-ins.
-    fn told() -> (Self, OrderId, OrderId) {
+    pub fn told() -> (Self, OrderId, OrderId) {
         let mut story = Self::new();
         let (standing, balcony) = (story.standing, story.balcony);
         let mixed = story.place(&[(standing, 2), (balcony, 1)]);
@@ -307,7 +307,7 @@ impl Story {
     }
 
     /// The sales page as it should read after [`Story::told`].
-    fn sales_page(&self) -> EventSales {
+    pub fn sales_page(&self) -> EventSales {
         let money = |amount_minor| MoneyView {
             amount_minor,
             currency: "EUR".to_owned(),
@@ -342,171 +342,4 @@ fn hold_lines(lines: &[(TicketTypeId, u32)]) -> Vec<HoldLine> {
             quantity: Quantity::parse(*quantity).unwrap(),
         })
         .collect()
-}
-
-#[test]
-fn counts_tickets_per_type_from_sales_refunds_returns_and_check_ins() {
-    let (story, _, _) = Story::told();
-    let figures = story.ledger.figures();
-    let rows: Vec<(Option<&str>, i64, i64, i64, i64, i64, i64)> = figures
-        .ticket_types
-        .iter()
-        .map(|t| {
-            let name = t.name.as_deref();
-            (
-                name,
-                t.sold,
-                t.refunded,
-                t.returned,
-                t.admitted,
-                t.sold_net,
-                t.revenue_minor,
-            )
-        })
-        .collect();
-    assert_eq!(
-        rows,
-        vec![
-            // Balcony: one in the mixed order (admitted), one refunded whole.
-            (Some("Balcony"), 2, 1, 1, 1, 1, BALCONY),
-            // Standing: two in the mixed order (one refunded, one admitted), one sold late
-            // (admitted); the refused late payment sold nothing.
-            (Some("Standing"), 3, 1, 1, 2, 2, 2 * STANDING),
-        ]
-    );
-    assert_eq!(figures.admitted_unknown_tickets, 0);
-}
-
-#[test]
-fn money_counts_every_payment_taken_and_every_refund_carried_out() {
-    let (story, _, _) = Story::told();
-    let money = story.ledger.figures().money;
-    // Paid: the mixed order, the whole refund, the refused late payment, the late sale.
-    let gross = (2 * STANDING + BALCONY) + BALCONY + 2 * STANDING + STANDING;
-    let refunded = STANDING + BALCONY + 2 * STANDING;
-    assert_eq!(
-        money,
-        vec![CurrencyFigures {
-            currency: eur(),
-            gross_minor: gross,
-            refunded_minor: refunded,
-            net_minor: gross - refunded,
-            refunds_pending_minor: 0,
-        }]
-    );
-    assert_eq!(gross - refunded, BALCONY + 2 * STANDING);
-}
-
-#[test]
-fn tells_late_payments_sold_from_late_payments_refunded_for_lack_of_tickets() {
-    let (story, refused, late) = Story::told();
-    let orders = story.ledger.figures().orders;
-    assert_eq!(orders.placed, 5);
-    assert_eq!(orders.paid, 4);
-    // The refused late payment counts once its refund is done, as on the sales page.
-    assert_eq!(orders.paid_as_sales_page, 4);
-    assert_eq!(orders.paid_late_sold, vec![late]);
-    assert_eq!(orders.refunded_for_lack_of_tickets, vec![refused]);
-    assert!(orders.awaiting_tickets.is_empty());
-}
-
-#[test]
-fn a_sales_page_with_the_same_figures_matches() {
-    let (story, _, _) = Story::told();
-    let comparison = compare(&story.ledger.figures(), &story.sales_page());
-    assert_eq!(comparison.differences, Vec::<Difference>::new());
-    // Three figures per ticket type, currency, total revenue, orders paid.
-    assert_eq!(comparison.compared, 9);
-}
-
-#[test]
-fn each_figure_the_sales_page_has_wrong_is_a_difference() {
-    let (story, _, _) = Story::told();
-    let mut page = story.sales_page();
-    page.ticket_types[1].sold = 3;
-    page.ticket_types[0].revenue.amount_minor = 0;
-    page.orders_paid = 5;
-    let differences = compare(&story.ledger.figures(), &page).differences;
-    let found: Vec<(&str, Option<&str>, Option<&str>)> = differences
-        .iter()
-        .map(|d| (d.figure.as_str(), d.log.as_deref(), d.sales_page.as_deref()))
-        .collect();
-    assert_eq!(
-        found,
-        vec![
-            ("revenue_minor", Some("4000"), Some("0")),
-            ("sold", Some("2"), Some("3")),
-            ("orders_paid", Some("4"), Some("5")),
-        ]
-    );
-    assert!(differences[1].subject.starts_with("ticket type Standing ("));
-}
-
-#[test]
-fn a_ticket_type_on_one_side_only_is_a_difference() {
-    let (story, _, _) = Story::told();
-    let mut page = story.sales_page();
-    page.ticket_types[0].ticket_type_id = Uuid::new_v4();
-    let differences = compare(&story.ledger.figures(), &page).differences;
-    let listed: Vec<(Option<&str>, Option<&str>)> = differences
-        .iter()
-        .filter(|d| d.figure == "listed")
-        .map(|d| (d.log.as_deref(), d.sales_page.as_deref()))
-        .collect();
-    assert_eq!(listed, vec![(Some("sold 1"), None), (None, Some("sold 1"))]);
-}
-
-#[test]
-fn work_in_flight_is_noted_and_explains_the_gap_in_revenue() {
-    let mut story = Story::new();
-    let standing = story.standing;
-    let paid = story.place(&[(standing, 2)]);
-    story.pay(paid);
-    let tickets = story.sell_and_issue(paid, &[(standing, 2)], false);
-    story.refund(
-        paid,
-        1,
-        &tickets[..1],
-        STANDING,
-        RefundReason::RequestedByOrganiser,
-        true,
-    );
-    let waiting = story.place(&[(standing, 1)]);
-    story.pay(waiting);
-    let figures = story.ledger.figures();
-    assert_eq!(figures.orders.awaiting_tickets, vec![waiting]);
-    assert_eq!(figures.money[0].refunds_pending_minor, STANDING);
-    // Not refunded until the provider says so: the ticket still counts, and is sold.
-    assert_eq!(figures.ticket_types[1].refunded, 0);
-    assert_eq!(figures.ticket_types[1].sold, 2);
-    let notes = notes(&figures, &[]);
-    assert_eq!(notes.len(), 2, "{notes:?}");
-    assert!(
-        notes[0].starts_with("25.00 EUR of refunds decided"),
-        "{notes:?}"
-    );
-    assert!(notes[1].starts_with("1 paid order(s) waiting"), "{notes:?}");
-}
-
-#[test]
-fn a_projector_behind_the_last_fact_read_is_noted_first() {
-    let (story, _, _) = Story::told();
-    let mut figures = story.ledger.figures();
-    figures.read_up_to = Some(crate::log::LogPosition {
-        transaction_id: 900,
-        global_position: 42,
-    });
-    let behind = [ProjectorBehind {
-        projector: "orders".to_owned(),
-        at: Some(crate::log::LogPosition {
-            transaction_id: 800,
-            global_position: 40,
-        }),
-    }];
-    let notes = notes(&figures, &behind);
-    assert!(
-        notes[0]
-            .starts_with("the sales page had not applied the log up to 900/42 (orders at 800/40)"),
-        "{notes:?}"
-    );
 }
