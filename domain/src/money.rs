@@ -34,6 +34,32 @@ impl Currency {
         // Only ASCII letters are ever stored, so this conversion cannot fail.
         std::str::from_utf8(&self.0).unwrap_or_default()
     }
+
+    /// How many digits its minor unit has (ISO 4217's exponent): 2 for EUR (1050 is
+    /// 10.50), 0 for JPY, 3 for KWD. Codes not listed as otherwise have 2, as most do.
+    pub fn minor_unit_digits(&self) -> u32 {
+        match self.as_str() {
+            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF"
+            | "UGX" | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+            "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+            "CLF" | "UYW" => 4,
+            _ => 2,
+        }
+    }
+
+    /// An amount of minor units written in major units with this currency's decimals:
+    /// `-1050` EUR is `-10.50`, `1050` JPY is `1050`. Exact: integer arithmetic only.
+    pub fn format_minor(&self, amount_minor: i64) -> String {
+        let digits = self.minor_unit_digits();
+        let sign = if amount_minor < 0 { "-" } else { "" };
+        let magnitude = amount_minor.unsigned_abs();
+        if digits == 0 {
+            return format!("{sign}{magnitude}");
+        }
+        let unit = 10_u64.pow(digits);
+        let width = digits as usize;
+        format!("{sign}{}.{:0width$}", magnitude / unit, magnitude % unit,)
+    }
 }
 
 impl FromStr for Currency {
@@ -138,6 +164,17 @@ mod tests {
             Currency::try_from("gbp".to_owned()).unwrap().as_str(),
             "GBP"
         );
+    }
+
+    #[test]
+    fn formats_minor_units_with_the_currency_decimals() {
+        let code = |raw| Currency::parse(raw).unwrap();
+        assert_eq!(code("EUR").format_minor(1050), "10.50");
+        assert_eq!(code("EUR").format_minor(-5), "-0.05");
+        assert_eq!(code("EUR").format_minor(0), "0.00");
+        assert_eq!(code("JPY").format_minor(1050), "1050");
+        assert_eq!(code("KWD").format_minor(1050), "1.050");
+        assert_eq!(code("EUR").format_minor(i64::MIN), "-92233720368547758.08");
     }
 
     #[test]

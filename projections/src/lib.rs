@@ -3,7 +3,8 @@
 //! [`log`] reads the log in a gap-free commit order (projectors and auditors alike);
 //! [`runner`] keeps each projector's read model up to date from it, one active instance
 //! per projector across all processes. [`catalogue`] holds the event catalogue's read
-//! models and [`cache`] the Redis cache of query responses.
+//! models and [`cache`] the Redis cache of query responses; [`reconcile`] sets one event's
+//! figures computed from the log against its sales page, for auditors.
 
 #![warn(missing_docs)]
 
@@ -13,6 +14,7 @@ pub mod door_staff;
 pub mod inventory;
 pub mod log;
 pub mod orders;
+pub mod reconcile;
 pub mod runner;
 pub mod tickets;
 

@@ -246,20 +246,31 @@ where
         rows: rows.len(),
     };
     for row in &rows {
-        let transaction_id: String = row.try_get("transaction_id_text")?;
-        let position = LogPosition {
-            transaction_id: parse_transaction_id(transaction_id)?,
-            global_position: row.try_get("global_position")?,
-        };
+        let position = position_of(row)?;
         page.last = Some(position);
         if row.try_get("wanted")? {
-            page.events.push(recorded_event(row, position)?);
+            page.events.push(recorded_event_at(row, position)?);
         }
     }
     Ok(page)
 }
 
-fn recorded_event(row: &PgRow, position: LogPosition) -> Result<RecordedEvent, LogError> {
+/// One row of `events` selected as [`read_after`] does (the xid as `transaction_id_text`),
+/// as a [`RecordedEvent`]: shared with the readers of one event's streams.
+pub(crate) fn recorded_event(row: &PgRow) -> Result<RecordedEvent, LogError> {
+    recorded_event_at(row, position_of(row)?)
+}
+
+/// Where a row selected as [`read_after`] does sits in the log.
+fn position_of(row: &PgRow) -> Result<LogPosition, LogError> {
+    let transaction_id: String = row.try_get("transaction_id_text")?;
+    Ok(LogPosition {
+        transaction_id: parse_transaction_id(transaction_id)?,
+        global_position: row.try_get("global_position")?,
+    })
+}
+
+fn recorded_event_at(row: &PgRow, position: LogPosition) -> Result<RecordedEvent, LogError> {
     Ok(RecordedEvent {
         position,
         event_id: row.try_get("event_id")?,
