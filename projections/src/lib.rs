@@ -3,7 +3,8 @@
 //! [`log`] reads the log in a gap-free commit order (projectors and auditors alike);
 //! [`runner`] keeps each projector's read model up to date from it, one active instance
 //! per projector across all processes. [`catalogue`] holds the event catalogue's read
-//! models and [`cache`] the Redis cache of query responses.
+//! models and [`cache`] the Redis cache of query responses. [`read_models`] lists every
+//! read model; [`replay`] rebuilds them from the log to verify or replace the live ones.
 
 #![warn(missing_docs)]
 
@@ -13,6 +14,8 @@ pub mod door_staff;
 pub mod inventory;
 pub mod log;
 pub mod orders;
+pub mod read_models;
+pub mod replay;
 pub mod runner;
 pub mod tickets;
 
