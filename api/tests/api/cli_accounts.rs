@@ -1,40 +1,22 @@
 //! `carneau accounts create`: the first admin of a real install, password from the
 //! environment only; running it again grants the role and leaves the password alone.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use carneau_domain::account::{EmailAddress, Role};
 use carneau_testkit::{TestDatabase, TestRedis};
 
-fn carneau(
+async fn carneau(
     database: &TestDatabase,
     redis: &TestRedis,
     password: Option<&str>,
     args: &[&str],
 ) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_carneau"));
-    command
-        .args(args)
-        // dotenvy looks for `.env` in the working directory and every parent, so run
-        // outside the workspace, whose `.env` (from scripts/run) would set the passwords.
-        .current_dir(outside_the_workspace())
-        .env("DATABASE_URL", database.url())
-        .env("REDIS_URL", carneau_testkit::redis_url())
-        .env("CARNEAU_REDIS_PREFIX", redis.prefix())
-        .env("RUST_LOG", "warn")
-        .env_remove("CARNEAU_NEW_ACCOUNT_PASSWORD")
-        .env_remove("CARNEAU_DEMO_PASSWORD");
-    if let Some(password) = password {
-        command.env("CARNEAU_NEW_ACCOUNT_PASSWORD", password);
-    }
-    command.output().unwrap()
-}
-
-/// An empty directory under the system's temporary directory, with no `.env` above it.
-fn outside_the_workspace() -> std::path::PathBuf {
-    let directory = std::env::temp_dir().join("carneau-cli-accounts-test");
-    std::fs::create_dir_all(&directory).unwrap();
-    directory
+    let env: Vec<(&str, &str)> = password
+        .map(|password| ("CARNEAU_NEW_ACCOUNT_PASSWORD", password))
+        .into_iter()
+        .collect();
+    crate::support::cli::carneau(database, redis, &env, args).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -52,12 +34,12 @@ async fn creates_an_admin_with_the_password_from_the_environment() {
         "admin",
     ];
 
-    let missing = carneau(&database, &redis, None, &create);
+    let missing = carneau(&database, &redis, None, &create).await;
     assert!(!missing.status.success());
     let stderr = String::from_utf8_lossy(&missing.stderr);
     assert!(stderr.contains("CARNEAU_NEW_ACCOUNT_PASSWORD"), "{stderr}");
 
-    let created = carneau(&database, &redis, Some("first admin password"), &create);
+    let created = carneau(&database, &redis, Some("first admin password"), &create).await;
     let stdout = String::from_utf8_lossy(&created.stdout);
     assert!(
         created.status.success(),
@@ -81,7 +63,8 @@ async fn creates_an_admin_with_the_password_from_the_environment() {
             "--role",
             "organiser",
         ],
-    );
+    )
+    .await;
     assert!(again.status.success());
     assert!(String::from_utf8_lossy(&again.stdout).contains("password unchanged"));
 
@@ -111,7 +94,7 @@ async fn creates_an_admin_with_the_password_from_the_environment() {
 async fn serving_the_demo_needs_a_demo_password() {
     let database = TestDatabase::create().await.unwrap();
     let redis = TestRedis::create().await.unwrap();
-    let refused = carneau(&database, &redis, None, &["serve", "--seed"]);
+    let refused = carneau(&database, &redis, None, &["serve", "--seed"]).await;
     assert!(!refused.status.success());
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(

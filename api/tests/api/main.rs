@@ -19,6 +19,7 @@ mod payments_simulated;
 mod payments_stripe;
 mod provenance;
 mod rate_limits;
+mod replay;
 mod reservations_concurrency;
 mod reservations_crash;
 mod reservations_flow;

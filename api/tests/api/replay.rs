@@ -1,0 +1,339 @@
+//! Auditors replay the log: `carneau replay --verify` rebuilds every read model from
+//! position zero beside the live ones and finds them equal after a realistic story (a
+//! flash sale, payments, a late payment, refunds, a cancellation, check-ins), reports a
+//! corrupted row by table and key, and `carneau projections rebuild` restores it while
+//! readers keep being answered.
+
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
+
+use carneau_projections::log::LogPosition;
+use carneau_projections::read_models::{read_model, read_models};
+use carneau_projections::replay::{readable_head, replay, start_rebuild, Check};
+use futures::future::join_all;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::support::reservations::http::Http;
+
+use crate::support::cli::{carneau, stdout};
+use crate::support::eventually;
+use crate::support::payments::Checkout;
+use crate::support::reservations::rush::{rush, seeded_quantities};
+use crate::support::tickets::{verdict, TicketsApp};
+
+/// What the story left to look at afterwards.
+struct Story {
+    /// An order paid for, partly refunded, one of its tickets checked in.
+    kept: Checkout,
+    /// Its event.
+    kept_event: Uuid,
+}
+
+/// Drives a realistic story through the API: every read model gets rows.
+async fn tell_the_story(tickets: &TicketsApp) -> Story {
+    let payments = &tickets.payments;
+    let organiser = tickets.organiser();
+
+    // An order paid for; one ticket checked in at the door, another refunded.
+    let paid = tickets.paid_order(3, "ada@example.com").await;
+    let event = paid.on_sale.event_id;
+    let scanned = tickets
+        .scan(
+            event,
+            &tickets.code(event, paid.ticket_ids[0]),
+            Some(&organiser),
+        )
+        .await;
+    assert_eq!(verdict(&scanned), "admitted");
+    let refund = payments
+        .organiser(
+            Method::POST,
+            &format!("/organiser/orders/{}/refunds", paid.checkout.order_id),
+            Some(&json!({"ticket_ids": [paid.ticket_ids[1]]})),
+        )
+        .await;
+    assert_eq!(refund.status, StatusCode::CREATED, "{}", refund.body);
+    payments.app.door_staff(event).await;
+
+    // A flash sale: many concurrent holds, more asked for than there is.
+    let sale = payments.event(40).await;
+    let quantities = seeded_quantities(7, 40, 3);
+    let rushed = rush(
+        &[payments.http()],
+        sale,
+        &quantities,
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicUsize::new(0)),
+    )
+    .await;
+    assert!(!rushed.created.is_empty());
+    assert!(
+        rushed
+            .refusals
+            .keys()
+            .any(|refusal| refusal.contains("sold-out")),
+        "{rushed:?}"
+    );
+
+    // Paid orders of another event, one of them paid after its hold ended; then the
+    // event is cancelled and every paid order refunded.
+    let cancelled = payments.event(10).await;
+    let on_time = payments.checkout(cancelled, 2).await;
+    payments.pay(&on_time).await;
+    let late = payments.checkout(cancelled, 1).await;
+    let released = payments
+        .http()
+        .release(late.reservation_id, Some(&late.token))
+        .await;
+    assert_eq!(released.status, StatusCode::NO_CONTENT);
+    payments.pay(&late).await;
+    payments.eventually_status(&late, "paid").await;
+    payments.eventually_status(&on_time, "paid").await;
+    payments.cancel_event(cancelled).await;
+    payments.eventually_status(&on_time, "refunded").await;
+    payments.eventually_status(&late, "refunded").await;
+    payments
+        .eventually_status(&paid.checkout, "partially_refunded")
+        .await;
+    settled(&payments.app.database.pool().clone()).await;
+
+    Story {
+        kept: paid.checkout,
+        kept_event: event,
+    }
+}
+
+/// Waits until the payments process has nothing left to do: every refund completed and
+/// its tickets back on sale, so no more facts follow on their own.
+async fn settled(pool: &PgPool) {
+    eventually("every refund completed and returned", || async {
+        let open: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM order_refunds \
+              WHERE status = 'requested' OR (ticket_count > 0 AND NOT returned)",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        (open == 0).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_finds_the_live_read_models_equal_then_names_a_corrupted_row_that_rebuild_restores()
+{
+    let tickets = TicketsApp::start().await;
+    let story = tell_the_story(&tickets).await;
+    let app = &tickets.payments.app;
+
+    // The API keeps running (projectors, payments process) while the auditor replays.
+    let verified = carneau(&app.database, &app.redis, &[], &["replay", "--verify"]).await;
+    let report = stdout(&verified);
+    assert!(
+        verified.status.success(),
+        "{report}\n{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    assert!(
+        report.contains("every read model equals its replay"),
+        "{report}"
+    );
+    for projector in ["catalogue", "inventory", "orders", "tickets", "door_staff"] {
+        let line = report
+            .lines()
+            .find(|line| line.starts_with(projector))
+            .unwrap_or_else(|| panic!("no line for {projector}: {report}"));
+        let rows: u64 = line.split_whitespace().nth(2).unwrap().parse().unwrap();
+        assert!(rows > 0, "{projector} rebuilt nothing: {report}");
+    }
+
+    // Someone edits a live row behind the log's back.
+    let pool = app.database.pool();
+    sqlx::query("UPDATE orders SET total_minor = total_minor + 1 WHERE order_id = $1")
+        .bind(story.kept.order_id)
+        .execute(pool)
+        .await
+        .unwrap();
+    let caught = carneau(&app.database, &app.redis, &[], &["replay", "--verify"]).await;
+    let report = stdout(&caught);
+    assert!(!caught.status.success(), "{report}");
+    let expected = format!(
+        "difference: orders [order_id={}] total_minor:",
+        story.kept.order_id
+    );
+    let difference = report
+        .lines()
+        .find(|line| line.starts_with(&expected))
+        .unwrap_or_else(|| panic!("no {expected:?} in {report}"));
+    assert!(
+        difference.ends_with("live 7501 rebuilt 7500"),
+        "{difference}"
+    );
+    assert_eq!(report.matches("difference:").count(), 1, "{report}");
+
+    let rebuilt = carneau(
+        &app.database,
+        &app.redis,
+        &[],
+        &["projections", "rebuild", "orders"],
+    )
+    .await;
+    let report = stdout(&rebuilt);
+    assert!(
+        rebuilt.status.success(),
+        "{report}\n{}",
+        String::from_utf8_lossy(&rebuilt.stderr)
+    );
+    assert!(
+        report.contains(&format!(
+            "changed: orders [order_id={}] total_minor",
+            story.kept.order_id
+        )),
+        "{report}"
+    );
+    let order = tickets.payments.order(&story.kept).await;
+    assert_eq!(order["total"]["amount_minor"], 7500, "{order}");
+
+    let again = carneau(&app.database, &app.redis, &[], &["replay", "--verify"]).await;
+    assert!(again.status.success(), "{}", stdout(&again));
+}
+
+/// The status of `order` in its organiser's list of `event`'s orders: the orders read
+/// model as the API serves it.
+async fn listed_status(http: &Http, event: Uuid, order: Uuid) -> String {
+    let path = format!("/organiser/events/{event}/orders");
+    let reply = http
+        .call(Method::GET, &path, Some(&http.organiser_token), None, None)
+        .await
+        .unwrap();
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let listed = reply.body["orders"].as_array().unwrap();
+    let order = listed
+        .iter()
+        .find(|listed| listed["order_id"] == order.to_string())
+        .unwrap();
+    order["status"].as_str().unwrap().to_owned()
+}
+
+/// Every row of the orders read model, as JSON, in key order.
+async fn orders_read_model(pool: &PgPool) -> Vec<Value> {
+    let mut rows = Vec::new();
+    for (table, key) in [
+        ("orders", "order_id"),
+        ("order_lines", "order_id, ticket_type_id"),
+        ("order_tickets", "ticket_id"),
+        ("order_refunds", "order_id, refund_number"),
+        ("ticket_type_sales", "event_id, ticket_type_id"),
+    ] {
+        let table_rows: Vec<Value> =
+            sqlx::query_scalar(&format!("SELECT to_jsonb(t) FROM {table} t ORDER BY {key}"))
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        rows.push(json!({ table: table_rows }));
+    }
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebuild_beside_the_live_read_model_keeps_answering_readers_and_ends_equal() {
+    let tickets = TicketsApp::start().await;
+    let story = tell_the_story(&tickets).await;
+    let payments = &tickets.payments;
+    let pool = payments.app.database.pool().clone();
+    let models = read_models(None);
+    let orders = read_model(&models, "orders").unwrap();
+    // Wait for the live projector to have everything, then remember what it built.
+    let head = readable_head(&pool).await.unwrap();
+    eventually("the orders projector at the head", || async {
+        let at: (String, i64) = sqlx::query_as(
+            "SELECT transaction_id::text, global_position FROM projector_checkpoints \
+              WHERE projector = 'orders'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        let at = LogPosition {
+            transaction_id: at.0.parse().unwrap(),
+            global_position: at.1,
+        };
+        (at >= head).then_some(())
+    })
+    .await;
+    let original = orders_read_model(&pool).await;
+    sqlx::query("UPDATE orders SET status = 'expired' WHERE order_id = $1")
+        .bind(story.kept.order_id)
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    let building = start_rebuild(&pool, &orders, &|_| {}).await.unwrap();
+    // Built beside: readers still get the live (here: damaged) read model.
+    let http = payments.http();
+    let (event, order) = (story.kept_event, story.kept.order_id);
+    assert_eq!(listed_status(&http, event, order).await, "expired");
+    // Appended after the replay: the swap catches up on it.
+    payments
+        .app
+        .create_draft("Appended during the rebuild")
+        .await;
+    let appended_at = eventually("the appended event readable", || async {
+        let head = readable_head(&pool).await.unwrap();
+        (head > building.position()).then_some(head)
+    })
+    .await;
+
+    // Readers keep asking all through the swap; every one is answered.
+    let stop = CancellationToken::new();
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let stop = stop.clone();
+            let http = payments.http();
+            let path = format!("/orders/{}?key={}", story.kept.order_id, story.kept.key);
+            tokio::spawn(async move {
+                let mut answered = 0;
+                while !stop.is_cancelled() || answered == 0 {
+                    let reply = http
+                        .call(Method::GET, &path, None, None, None)
+                        .await
+                        .unwrap();
+                    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+                    let status = reply.body["status"].as_str().unwrap().to_owned();
+                    assert!(
+                        status == "expired" || status == "partially_refunded",
+                        "{status}"
+                    );
+                    answered += 1;
+                }
+                answered
+            })
+        })
+        .collect();
+    let report = building.swap_in(None, &|_| {}).await.unwrap();
+    stop.cancel();
+    for answered in join_all(readers).await {
+        assert!(answered.unwrap() > 0);
+    }
+
+    assert!(report.caught_up > 0, "{report:?}");
+    assert!(report.position >= appended_at);
+    assert_eq!(report.changed.len(), 1, "{:?}", report.changed);
+    assert_eq!(report.changed[0].column, "status");
+    assert_eq!(
+        payments.order(&story.kept).await["status"],
+        "partially_refunded"
+    );
+    assert_eq!(orders_read_model(&pool).await, original);
+    let verified = replay(&pool, &models, Check::AgainstLive, &|_| {})
+        .await
+        .unwrap();
+    assert!(
+        verified.differences.is_empty(),
+        "{:?}",
+        verified.differences
+    );
+}

@@ -1,0 +1,41 @@
+//! Running the `carneau` binary against a test's database and Redis prefix.
+
+use std::process::Output;
+
+use carneau_testkit::{TestDatabase, TestRedis};
+
+/// Runs `carneau args…` on `database` and `redis` with `env` on top and answers how it
+/// ended. Asynchronous, so the app under test keeps serving on the runtime meanwhile.
+pub async fn carneau(
+    database: &TestDatabase,
+    redis: &TestRedis,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> Output {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_carneau"));
+    command
+        .args(args)
+        // dotenvy looks for `.env` in the working directory and every parent, so run
+        // outside the workspace, whose `.env` (from scripts/run) would set the passwords.
+        .current_dir(outside_the_workspace())
+        .env("DATABASE_URL", database.url())
+        .env("REDIS_URL", carneau_testkit::redis_url())
+        .env("CARNEAU_REDIS_PREFIX", redis.prefix())
+        .env("RUST_LOG", "warn")
+        .env_remove("CARNEAU_NEW_ACCOUNT_PASSWORD")
+        .env_remove("CARNEAU_DEMO_PASSWORD");
+    command.envs(env.iter().copied());
+    command.output().await.unwrap()
+}
+
+/// An empty directory under the system's temporary directory, with no `.env` above it.
+fn outside_the_workspace() -> std::path::PathBuf {
+    let directory = std::env::temp_dir().join("carneau-cli-test");
+    std::fs::create_dir_all(&directory).unwrap();
+    directory
+}
+
+/// Standard output as text.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
