@@ -26,7 +26,7 @@ use crate::support::reservations::rush::{rush, seeded_quantities};
 use crate::support::tickets::{verdict, TicketsApp};
 
 /// What the story left to look at afterwards.
-struct Story {
+pub(crate) struct Story {
     /// An order paid for, partly refunded, one of its tickets checked in.
     kept: Checkout,
     /// Its event.
@@ -34,7 +34,7 @@ struct Story {
 }
 
 /// Drives a realistic story through the API: every read model gets rows.
-async fn tell_the_story(tickets: &TicketsApp) -> Story {
+pub(crate) async fn tell_the_story(tickets: &TicketsApp) -> Story {
     let payments = &tickets.payments;
     let organiser = tickets.organiser();
 
