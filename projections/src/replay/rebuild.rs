@@ -25,6 +25,7 @@ use super::{quoted, ProjectorReplay, ReplayProgress};
 use crate::cache::{CacheScope, ResponseCache};
 use crate::log::LogPosition;
 use crate::read_models::ReadModel;
+use crate::runner::ProjectorRunner;
 
 /// A read model rebuilt beside the live one, not swapped in yet.
 #[derive(Debug)]
@@ -46,7 +47,8 @@ pub struct RebuildReport {
     pub caught_up: u64,
     /// Where the live checkpoint now is.
     pub position: LogPosition,
-    /// What the swap changed in the live read model (nothing, if it was right).
+    /// What was wrong in the live read model, compared at the same position (nothing,
+    /// if it was right); events appended meanwhile are not counted as changes.
     pub changed: Vec<Difference>,
 }
 
@@ -121,10 +123,12 @@ impl RebuildInProgress {
         self.position
     }
 
-    /// In one transaction: holds the live projector still, applies what was appended
-    /// since the replay, replaces the live rows with the rebuilt ones and moves the live
-    /// checkpoint there. Then invalidates the cached responses of what changed and drops
-    /// the scratch schema.
+    /// Catches the live projector up, then in one transaction: holds it still, brings
+    /// the rebuilt model to the live one's position and compares them (what the swap
+    /// changes is what was wrong), applies the rest of what was appended since the
+    /// replay, replaces the live rows with the rebuilt ones and moves the live checkpoint
+    /// there. Then invalidates the cached responses of what changed and drops the
+    /// scratch schema.
     #[instrument(skip_all, fields(projector = self.model.name()))]
     pub async fn swap_in(
         self,
@@ -156,9 +160,16 @@ impl RebuildInProgress {
         progress: &(dyn Fn(ReplayProgress<'_>) + Send + Sync),
     ) -> anyhow::Result<(u64, LogPosition, Vec<Difference>)> {
         let name = self.model.name();
+        let projector = &*self.model.projector;
+        // The live projector at (or past) the rebuild's position, so the comparison
+        // below shows what was wrong with it, not how far it lagged.
+        ProjectorRunner::default()
+            .catch_up(&self.pool, projector)
+            .await
+            .with_context(|| format!("catching the live {name} projector up"))?;
         let mut tx = self.pool.begin().await.context("starting the swap")?;
         // First, as a live batch does: from here the live read model cannot change.
-        hold_checkpoint(&mut tx, &self.live, name).await?;
+        let live_at = hold_checkpoint(&mut tx, &self.live, name).await?;
         let head = readable_head(&mut *tx)
             .await
             .context("reading the log's head")?;
@@ -169,12 +180,13 @@ impl RebuildInProgress {
         .execute(&mut *tx)
         .await
         .context("aiming the catch-up at the scratch schema")?;
-        let fed = feed(
+        let compared_at = live_at.max(self.position);
+        let to_live = feed(
             &self.pool,
             &mut tx,
-            &*self.model.projector,
+            projector,
             self.position,
-            head,
+            compared_at,
             progress,
         )
         .await?;
@@ -185,10 +197,11 @@ impl RebuildInProgress {
                 compare_table(&mut tx, &self.live, &self.scratch.name, table, &volatile).await?,
             );
         }
+        let to_head = feed(&self.pool, &mut tx, projector, compared_at, head, progress).await?;
         self.copy_rows(&mut tx).await?;
-        move_checkpoint(&mut tx, &self.live, name, fed.position).await?;
+        move_checkpoint(&mut tx, &self.live, name, to_head.position).await?;
         tx.commit().await.context("committing the swap")?;
-        Ok((fed.events, fed.position, changed))
+        Ok((to_live.events + to_head.events, to_head.position, changed))
     }
 
     /// Replaces every live row with the rebuilt ones: children emptied first, parents
