@@ -19,7 +19,7 @@ use serde_json::Value;
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
-use crate::replay::tell_the_story;
+use crate::support::audit_story::tell_the_story;
 use crate::support::tickets::TicketsApp;
 
 /// Events the benchmark's log holds at least, unless `CARNEAU_REPLAY_BENCH_EVENTS` says.
