@@ -7,11 +7,7 @@ use std::sync::Arc;
 
 use carneau_commands::mail::{Delivery, MailSender, MailSenderConfig};
 use carneau_commands::reservations::sweeper::run_sweeper;
-use carneau_projections::catalogue::CatalogueProjector;
-use carneau_projections::door_staff::DoorStaffProjector;
-use carneau_projections::inventory::InventoryProjector;
-use carneau_projections::orders::OrdersProjector;
-use carneau_projections::tickets::TicketsProjector;
+use carneau_projections::read_models::read_models;
 use carneau_projections::ProjectorRunner;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -22,33 +18,13 @@ use crate::ticket_mail::TicketMailer;
 
 /// Starts every background task; they stop when `shutdown` is cancelled.
 pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
-    let cache = Some(state.cache.clone());
-    vec![
-        ProjectorRunner::default().spawn(
-            state.pool.clone(),
-            Arc::new(CatalogueProjector::new(cache.clone())),
-            shutdown.clone(),
-        ),
-        ProjectorRunner::default().spawn(
-            state.pool.clone(),
-            Arc::new(InventoryProjector::new(cache)),
-            shutdown.clone(),
-        ),
-        ProjectorRunner::default().spawn(
-            state.pool.clone(),
-            Arc::new(OrdersProjector),
-            shutdown.clone(),
-        ),
-        ProjectorRunner::default().spawn(
-            state.pool.clone(),
-            Arc::new(TicketsProjector),
-            shutdown.clone(),
-        ),
-        ProjectorRunner::default().spawn(
-            state.pool.clone(),
-            Arc::new(DoorStaffProjector),
-            shutdown.clone(),
-        ),
+    let mut tasks: Vec<JoinHandle<()>> = read_models(Some(state.cache.clone()))
+        .into_iter()
+        .map(|model| {
+            ProjectorRunner::default().spawn(state.pool.clone(), model.projector, shutdown.clone())
+        })
+        .collect();
+    tasks.extend([
         ProjectorRunner::default().spawn(
             state.pool.clone(),
             Arc::new(TicketMailer {
@@ -72,7 +48,8 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
             state.config.payments.process_interval,
             shutdown,
         )),
-    ]
+    ]);
+    tasks
 }
 
 /// The mail sender: SMTP when `CARNEAU_SMTP_URL` is set, the log otherwise.

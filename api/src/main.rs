@@ -10,9 +10,11 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 use carneau_api::account_bootstrap::{ensure_account, Ensured};
+use carneau_api::cli::projections::ProjectionsCommand;
 use carneau_api::{app, database, seed, state, telemetry, AppState, Config};
 use carneau_domain::account::{Password, Role};
 use carneau_domain::Process;
+use carneau_projections::cache::ResponseCache;
 use clap::{Parser, Subcommand};
 use fred::prelude::ClientLike;
 
@@ -43,6 +45,19 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Replays the event log from position zero into scratch read models and prints, per
+    /// projector, events read, rows written, seconds and events/s.
+    Replay {
+        /// Also compares every rebuilt read model with the live one, row by row, printing
+        /// each difference and exiting non-zero if there is one.
+        #[arg(long)]
+        verify: bool,
+    },
+    /// Lists the read models, or rebuilds one while the API keeps serving.
+    Projections {
+        #[command(subcommand)]
+        command: ProjectionsCommand,
     },
     /// Prints the OpenAPI document as JSON (needs no database).
     Openapi {
@@ -162,6 +177,20 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Audit {
             command: AuditCommand::Reconcile { event, json },
         } => carneau_api::cli::reconcile::run(&load_config()?, event, json).await,
+        Command::Replay { verify } => {
+            with_read_models(|pool, cache| {
+                Box::pin(async move { carneau_api::cli::replay::run(&pool, cache, verify).await })
+            })
+            .await
+        }
+        Command::Projections { command } => {
+            with_read_models(|pool, cache| {
+                Box::pin(
+                    async move { carneau_api::cli::projections::run(&pool, cache, command).await },
+                )
+            })
+            .await
+        }
         Command::Accounts {
             command: AccountsCommand::Create { email, name, role },
         } => {
@@ -173,6 +202,36 @@ async fn run(command: Command) -> anyhow::Result<()> {
             outcome
         }
     }
+}
+
+/// Runs `work` with the database (migrated) and, if Redis answers, the response cache.
+async fn with_read_models<F>(work: F) -> anyhow::Result<()>
+where
+    F: FnOnce(
+        sqlx::PgPool,
+        Option<ResponseCache>,
+    ) -> futures::future::BoxFuture<'static, anyhow::Result<()>>,
+{
+    let config = load_config()?;
+    let telemetry = telemetry::init(&config)?;
+    let pool = database::connect(&config).await?;
+    let outcome = async {
+        database::migrate(&pool).await?;
+        // Without Redis the cached responses simply age out (their TTL).
+        let redis = state::connect_redis(&config).await.ok();
+        let cache = redis
+            .clone()
+            .map(|redis| ResponseCache::new(redis, config.redis_prefix.clone()));
+        let outcome = work(pool.clone(), cache).await;
+        if let Some(redis) = redis {
+            redis.quit().await.ok();
+        }
+        outcome
+    }
+    .await;
+    pool.close().await;
+    telemetry.shutdown().await;
+    outcome
 }
 
 fn load_config() -> anyhow::Result<Config> {

@@ -3,8 +3,9 @@
 //! [`log`] reads the log in a gap-free commit order (projectors and auditors alike);
 //! [`runner`] keeps each projector's read model up to date from it, one active instance
 //! per projector across all processes. [`catalogue`] holds the event catalogue's read
-//! models and [`cache`] the Redis cache of query responses; [`reconcile`] sets one event's
-//! figures computed from the log against its sales page, for auditors.
+//! models and [`cache`] the Redis cache of query responses. [`read_models`] lists every
+//! read model; [`replay`] rebuilds them from the log to verify or replace the live ones;
+//! [`reconcile`] sets one event's figures computed from the log against its sales page.
 
 #![warn(missing_docs)]
 
@@ -14,7 +15,9 @@ pub mod door_staff;
 pub mod inventory;
 pub mod log;
 pub mod orders;
+pub mod read_models;
 pub mod reconcile;
+pub mod replay;
 pub mod runner;
 pub mod tickets;
 

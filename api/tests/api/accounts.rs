@@ -318,7 +318,12 @@ async fn an_unreachable_database_is_a_503_with_retry_after_not_a_500() {
         .await,
     ] {
         let retry_after = response.headers().get("retry-after").cloned();
-        expect_problem(response, StatusCode::SERVICE_UNAVAILABLE, "store-unavailable").await;
+        expect_problem(
+            response,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store-unavailable",
+        )
+        .await;
         assert_eq!(retry_after.unwrap(), "1");
     }
 }

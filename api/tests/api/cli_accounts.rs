@@ -6,20 +6,17 @@ use std::process::Output;
 use carneau_domain::account::{EmailAddress, Role};
 use carneau_testkit::{TestDatabase, TestRedis};
 
-use crate::support::cli::carneau_command;
-
-fn carneau(
+async fn carneau(
     database: &TestDatabase,
     redis: &TestRedis,
     password: Option<&str>,
     args: &[&str],
 ) -> Output {
-    let mut command = carneau_command(database, redis);
-    command.args(args);
-    if let Some(password) = password {
-        command.env("CARNEAU_NEW_ACCOUNT_PASSWORD", password);
-    }
-    command.output().unwrap()
+    let env: Vec<(&str, &str)> = password
+        .map(|password| ("CARNEAU_NEW_ACCOUNT_PASSWORD", password))
+        .into_iter()
+        .collect();
+    crate::support::cli::carneau(database, redis, &env, args).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -37,12 +34,12 @@ async fn creates_an_admin_with_the_password_from_the_environment() {
         "admin",
     ];
 
-    let missing = carneau(&database, &redis, None, &create);
+    let missing = carneau(&database, &redis, None, &create).await;
     assert!(!missing.status.success());
     let stderr = String::from_utf8_lossy(&missing.stderr);
     assert!(stderr.contains("CARNEAU_NEW_ACCOUNT_PASSWORD"), "{stderr}");
 
-    let created = carneau(&database, &redis, Some("first admin password"), &create);
+    let created = carneau(&database, &redis, Some("first admin password"), &create).await;
     let stdout = String::from_utf8_lossy(&created.stdout);
     assert!(
         created.status.success(),
@@ -66,7 +63,8 @@ async fn creates_an_admin_with_the_password_from_the_environment() {
             "--role",
             "organiser",
         ],
-    );
+    )
+    .await;
     assert!(again.status.success());
     assert!(String::from_utf8_lossy(&again.stdout).contains("password unchanged"));
 
@@ -96,7 +94,7 @@ async fn creates_an_admin_with_the_password_from_the_environment() {
 async fn serving_the_demo_needs_a_demo_password() {
     let database = TestDatabase::create().await.unwrap();
     let redis = TestRedis::create().await.unwrap();
-    let refused = carneau(&database, &redis, None, &["serve", "--seed"]);
+    let refused = carneau(&database, &redis, None, &["serve", "--seed"]).await;
     assert!(!refused.status.success());
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(

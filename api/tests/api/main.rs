@@ -20,6 +20,8 @@ mod payments_simulated;
 mod payments_stripe;
 mod provenance;
 mod rate_limits;
+mod replay;
+mod replay_bench;
 mod reservations_concurrency;
 mod reservations_crash;
 mod reservations_flow;

@@ -1,7 +1,7 @@
 //! The `carneau` binary as an operator runs it: on the test's database and Redis prefix,
 //! outside the workspace, with no password in its environment.
 
-use std::process::Command;
+use std::process::{Command, Output};
 
 use carneau_testkit::{TestDatabase, TestRedis};
 
@@ -19,6 +19,27 @@ pub fn carneau_command(database: &TestDatabase, redis: &TestRedis) -> Command {
         .env_remove("CARNEAU_NEW_ACCOUNT_PASSWORD")
         .env_remove("CARNEAU_DEMO_PASSWORD");
     command
+}
+
+/// Runs `carneau args…` on `database` and `redis` with `env` on top and answers how it
+/// ended. Asynchronous, so the app under test keeps serving on the runtime meanwhile.
+pub async fn carneau(
+    database: &TestDatabase,
+    redis: &TestRedis,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> Output {
+    let mut command = carneau_command(database, redis);
+    command.args(args).envs(env.iter().copied());
+    tokio::process::Command::from(command)
+        .output()
+        .await
+        .unwrap()
+}
+
+/// Standard output as text.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// An empty directory under the system's temporary directory, with no `.env` above it.

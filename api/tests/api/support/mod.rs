@@ -23,6 +23,8 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 pub mod accounts;
+pub mod audit_story;
+pub mod cli;
 
 pub use accounts::{create_account, TestAccount};
 
@@ -476,7 +478,6 @@ impl TestApp {
 // Reservation helpers (events on sale, holds over HTTP, second processes, log audits):
 // kept in their own file so that this one stays about the catalogue.
 // ---------------------------------------------------------------------------------------
-pub mod cli;
 pub mod payments;
 pub mod reservations;
 pub mod tickets;

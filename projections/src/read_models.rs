@@ -1,0 +1,97 @@
+//! Every read model the projectors build: its projector and the tables it alone writes.
+//!
+//! One list, used by the API's background tasks (one runner per projector) and by the
+//! auditors' replay and rebuild ([`crate::replay`]), so a new projector cannot be left
+//! out of either.
+
+use std::sync::Arc;
+
+use crate::cache::ResponseCache;
+use crate::catalogue::CatalogueProjector;
+use crate::door_staff::DoorStaffProjector;
+use crate::inventory::InventoryProjector;
+use crate::orders::OrdersProjector;
+use crate::runner::Projector;
+use crate::tickets::TicketsProjector;
+
+/// A read model: the projector that builds it and what it writes.
+#[derive(Clone)]
+pub struct ReadModel {
+    /// The projector; its name is the read model's name.
+    pub projector: Arc<dyn Projector>,
+    /// The tables the projector writes and nothing else writes, parents before the
+    /// tables whose foreign keys point at them. Its SQL names them unqualified, which is
+    /// what lets a replay build them in a scratch schema.
+    pub tables: &'static [&'static str],
+    /// `(table, column)` pairs that record when the projector ran rather than a fact of
+    /// the log: a replay cannot reproduce them, so comparisons skip them.
+    pub volatile_columns: &'static [(&'static str, &'static str)],
+}
+
+impl ReadModel {
+    /// The projector's name (its checkpoint row and its lock).
+    pub fn name(&self) -> &'static str {
+        self.projector.name()
+    }
+
+    /// The columns of `table` a comparison skips.
+    pub fn volatile_columns_of(&self, table: &str) -> Vec<&'static str> {
+        self.volatile_columns
+            .iter()
+            .filter(|(of, _)| *of == table)
+            .map(|(_, column)| *column)
+            .collect()
+    }
+}
+
+impl std::fmt::Debug for ReadModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadModel")
+            .field("name", &self.name())
+            .field("tables", &self.tables)
+            .finish()
+    }
+}
+
+/// Every read model, in the order they are run and reported. Projectors that keep a
+/// response cache invalidate `cache` after their commits; a replay never runs that step.
+pub fn read_models(cache: Option<ResponseCache>) -> Vec<ReadModel> {
+    vec![
+        ReadModel {
+            projector: Arc::new(CatalogueProjector::new(cache.clone())),
+            tables: &["catalogue_events", "catalogue_ticket_types"],
+            volatile_columns: &[("catalogue_events", "updated_at")],
+        },
+        ReadModel {
+            projector: Arc::new(InventoryProjector::new(cache)),
+            tables: &["inventory_holds", "inventory_sold"],
+            volatile_columns: &[],
+        },
+        ReadModel {
+            projector: Arc::new(OrdersProjector),
+            tables: &[
+                "orders",
+                "order_lines",
+                "order_tickets",
+                "order_refunds",
+                "ticket_type_sales",
+            ],
+            volatile_columns: &[],
+        },
+        ReadModel {
+            projector: Arc::new(TicketsProjector),
+            tables: &["tickets"],
+            volatile_columns: &[],
+        },
+        ReadModel {
+            projector: Arc::new(DoorStaffProjector),
+            tables: &["door_staff_accounts", "door_staff"],
+            volatile_columns: &[],
+        },
+    ]
+}
+
+/// The read model called `name`, if there is one.
+pub fn read_model(models: &[ReadModel], name: &str) -> Option<ReadModel> {
+    models.iter().find(|model| model.name() == name).cloned()
+}
