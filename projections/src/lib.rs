@@ -16,5 +16,8 @@ pub mod orders;
 pub mod runner;
 pub mod tickets;
 
-pub use log::{read_after, DecodeError, LogError, LogPosition, RecordedEvent};
+pub use log::{
+    count_matching, read_after, read_matching, DecodeError, LogError, LogFilter, LogPosition,
+    RecordedEvent,
+};
 pub use runner::{ProjectionError, Projector, ProjectorRunner, RunnerConfig};
