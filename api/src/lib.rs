@@ -8,8 +8,10 @@
 
 pub mod account_bootstrap;
 pub mod app;
+pub mod audit_export;
 pub mod auth;
 pub mod background;
+pub mod cli;
 pub mod config;
 pub mod database;
 pub mod door_access;

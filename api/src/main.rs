@@ -1,5 +1,5 @@
 //! `carneau`: serves the Carneau Engine HTTP API, migrates its database, creates accounts,
-//! prints its OpenAPI document. Errors end the process with one `error: …` line and a non-zero exit code.
+//! exports the event log, prints its OpenAPI document. Errors end the process with one `error: …` line and a non-zero exit code.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 use carneau_api::account_bootstrap::{ensure_account, Ensured};
+use carneau_api::cli::log_export::{export_to_stdout, ExportRequest};
 use carneau_api::{app, database, seed, state, telemetry, AppState, Config};
 use carneau_domain::account::{Password, Role};
 use carneau_domain::Process;
@@ -37,6 +38,11 @@ enum Command {
         #[command(subcommand)]
         command: AccountsCommand,
     },
+    /// Reads the event log.
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
     /// Creates the database if needed and applies pending migrations.
     Migrate,
     /// Prints the OpenAPI document as JSON (needs no database).
@@ -59,9 +65,26 @@ enum AccountsCommand {
         /// How the person is called.
         #[arg(long)]
         name: String,
-        /// `admin` or `organiser`.
+        /// `organiser`, `admin` or `auditor`.
         #[arg(long)]
         role: Role,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LogCommand {
+    /// Writes the log (or part of it) to standard output as NDJSON, in log order: the
+    /// lines `GET /audit/log` streams. `carneau log export > log.ndjson`.
+    Export {
+        /// Only the streams of this ticketing event (its orders', inventory's and door's too).
+        #[arg(long)]
+        event: Option<uuid::Uuid>,
+        /// Only events recorded at or after this instant (RFC 3339).
+        #[arg(long)]
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        /// Only events recorded before this instant (RFC 3339).
+        #[arg(long)]
+        until: Option<chrono::DateTime<chrono::Utc>>,
     },
 }
 
@@ -133,6 +156,25 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let outcome = Box::pin(serve(config, demo_password)).await;
             telemetry.shutdown().await;
             outcome
+        }
+        Command::Log {
+            command:
+                LogCommand::Export {
+                    event,
+                    since,
+                    until,
+                },
+        } => {
+            let config = load_config()?;
+            let pool = database::connect(&config).await?;
+            let request = ExportRequest {
+                event,
+                since,
+                until,
+            };
+            let outcome = export_to_stdout(&pool, &request).await;
+            pool.close().await;
+            outcome.map(|_| ())
         }
         Command::Accounts {
             command: AccountsCommand::Create { email, name, role },

@@ -5,6 +5,7 @@
 mod support;
 
 mod accounts;
+mod audit_log;
 mod authorization;
 mod catalogue_bad_input;
 mod catalogue_organiser;
