@@ -10,10 +10,8 @@ use carneau_domain::event::Event;
 use carneau_domain::ids::EventId;
 use carneau_projections::LogFilter;
 
-use crate::auth::SignedIn;
-use crate::problem::mapping::{
-    command_problem, event_not_found, not_event_organiser, not_log_reader,
-};
+use crate::auth::{load_event, SignedIn};
+use crate::problem::mapping::{not_event_organiser, not_log_reader};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -60,13 +58,7 @@ impl LogReader {
         state: &AppState,
         event_id: EventId,
     ) -> Result<Event, ApiError> {
-        let event = state
-            .catalogue
-            .load(event_id)
-            .await
-            .map_err(command_problem)?
-            .ok_or_else(event_not_found)?
-            .state;
+        let event = load_event(state, event_id).await?;
         if policy::may_read_event_log(&self.principal, &event) {
             Ok(event)
         } else {
