@@ -5,6 +5,9 @@
 mod support;
 
 mod accounts;
+mod audit_export;
+mod audit_filters;
+mod audit_history;
 mod audit_log;
 mod authorization;
 mod catalogue_bad_input;
