@@ -7,6 +7,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::cli_accounts::carneau;
 use crate::support::audit::{all_pages, auditor, json_as, ndjson, published};
 use crate::support::{eventually, spawn_app};
 
@@ -90,4 +91,63 @@ async fn the_export_writes_what_the_ndjson_route_streams_and_the_database_holds(
     )
     .await;
     assert_eq!(paged, lines);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_creates_auditors_and_exports_what_the_route_streams() {
+    let app = spawn_app().await;
+    let (event_id, _) = published(&app, "Exported by the binary").await;
+    let created = carneau(
+        &app.database,
+        &app.redis,
+        Some("auditor password 1"),
+        &[
+            "accounts",
+            "create",
+            "--email",
+            "audit@example.com",
+            "--name",
+            "Audit",
+            "--role",
+            "auditor",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&created.stdout);
+    assert!(created.status.success(), "{stdout}");
+    assert!(stdout.contains("as auditor"), "{stdout}");
+
+    let auditor = auditor(&app).await;
+    eventually("the publication to be in the log", || async {
+        let page = json_as(
+            &app,
+            &format!("/audit/log?event_id={event_id}"),
+            auditor.caller(),
+        )
+        .await;
+        let events = page["events"].as_array().unwrap().clone();
+        events
+            .iter()
+            .any(|e| e["event_type"] == "EventPublished")
+            .then_some(())
+    })
+    .await;
+    let event = event_id.to_string();
+    let exported = carneau(
+        &app.database,
+        &app.redis,
+        None,
+        &["log", "export", "--event", &event],
+    );
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    assert!(
+        exported.stderr.is_empty(),
+        "no progress bar when stderr is not a terminal"
+    );
+    let streamed = ndjson(&app, &format!("event_id={event_id}"), &auditor).await;
+    assert_eq!(String::from_utf8(exported.stdout).unwrap(), streamed);
+    assert!(streamed.lines().count() >= 3);
 }
