@@ -16,7 +16,8 @@ pub struct LogFilter {
     /// Only events of the aggregates with this id.
     pub aggregate_id: Option<String>,
     /// Only events of the streams that belong to this ticketing event: the event's and its
-    /// inventory's streams, its orders' and its admissions' (view `audit_streams`).
+    /// inventory's streams, its orders' and its admissions' (function
+    /// `audit_event_streams`, over the view `audit_streams`).
     pub ticketing_event: Option<Uuid>,
     /// Only events of the streams that belong to an event this account created.
     pub organiser: Option<Uuid>,
@@ -56,20 +57,22 @@ impl LogFilter {
             query
                 .push(
                     " AND (events.aggregate_type, events.aggregate_id) IN \
-                     (SELECT aggregate_type, aggregate_id FROM audit_streams WHERE event_id = ",
+                     (SELECT aggregate_type, aggregate_id FROM audit_event_streams(",
                 )
                 .push_bind(event_id.to_string())
-                .push(")");
+                .push("))");
         }
         if let Some(organiser) = self.organiser {
             query
                 .push(
                     " AND (events.aggregate_type, events.aggregate_id) IN \
-                     (SELECT aggregate_type, aggregate_id FROM audit_streams WHERE event_id IN \
-                      (SELECT event_id FROM audit_event_organisers WHERE organiser_id = ",
+                     (SELECT streams.aggregate_type, streams.aggregate_id \
+                        FROM audit_event_organisers organised \
+                       CROSS JOIN LATERAL audit_event_streams(organised.event_id) streams \
+                       WHERE organised.organiser_id = ",
                 )
                 .push_bind(organiser.to_string())
-                .push("))");
+                .push(")");
         }
     }
 }
