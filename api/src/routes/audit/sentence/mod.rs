@@ -132,9 +132,58 @@ fn money(amount: &Money) -> String {
 
 #[cfg(test)]
 mod tests {
-    use carneau_domain::Currency;
+    use carneau_domain::ids::{AccountId, TicketId};
+    use carneau_domain::order::RefundReason;
+    use carneau_domain::{Cause, Currency};
+    use carneau_projections::LogPosition;
+    use chrono::TimeZone;
+    use uuid::Uuid;
 
     use super::*;
+
+    #[test]
+    fn a_refund_reads_with_its_tickets_amount_actor_and_time() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 2, 10, 0, 0).unwrap();
+        let refund = OrderEvent::RefundRequested {
+            refund_number: 1,
+            ticket_ids: vec![TicketId::from_uuid(Uuid::nil()); 2],
+            amount: Money::new(2500, Currency::parse("EUR").unwrap()),
+            reason: RefundReason::RequestedByOrganiser,
+            requested_at: at,
+        };
+        let fact = RecordedEvent {
+            position: LogPosition::START,
+            event_id: Uuid::nil(),
+            aggregate_type: "Order".to_owned(),
+            aggregate_id: Uuid::nil().to_string(),
+            sequence: 4,
+            event_type: "RefundRequested".to_owned(),
+            event_version: "1".to_owned(),
+            payload: serde_json::to_value(&refund).unwrap(),
+            metadata: serde_json::Value::Null,
+            recorded_at: at,
+        };
+        let account = AccountId::from_uuid(Uuid::from_u128(7));
+        let metadata = EventMetadata::new(
+            Actor::Account {
+                account_id: account,
+            },
+            Cause::Request { request_id: None },
+        );
+        let event = Event::default();
+        assert_eq!(
+            Narrator::new(&event).sentence(&fact, Some(&metadata)),
+            format!(
+                "Refund 1 of 2 tickets requested by account {account} \
+                 (EUR 25.00, asked by the organiser), at 2026-12-02 10:00:00 UTC."
+            )
+        );
+        assert_eq!(
+            Narrator::new(&event).sentence(&fact, None),
+            "Refund 1 of 2 tickets requested by an unrecorded actor \
+             (EUR 25.00, asked by the organiser), at 2026-12-02 10:00:00 UTC."
+        );
+    }
 
     #[test]
     fn money_reads_with_the_currencys_decimals() {
