@@ -39,6 +39,7 @@ pub const DOCS_PATH: &str = "/docs";
         (name = "reservations", description = "Buyers' holds on tickets (15 minutes by default)."),
         (name = "tickets", description = "Buyers' tickets and their QR codes."),
         (name = "door", description = "Check-in at the door and offline scanner keys (organiser, admins, door staff)."),
+        (name = "audit", description = "The event log and histories, read only (auditors and admins; organisers: their own events)."),
         (name = "operations", description = "Probes for orchestrators."),
     )
 )]

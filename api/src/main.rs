@@ -1,5 +1,5 @@
 //! `carneau`: serves the Carneau Engine HTTP API, migrates its database, creates accounts,
-//! prints its OpenAPI document. Errors end the process with one `error: …` line and a non-zero exit code.
+//! exports the event log, prints its OpenAPI document. Errors end the process with one `error: …` line and a non-zero exit code.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 use carneau_api::account_bootstrap::{ensure_account, Ensured};
+use carneau_api::cli::log_export::{export_to_stdout, ExportRequest};
 use carneau_api::cli::projections::ProjectionsCommand;
 use carneau_api::{app, database, seed, state, telemetry, AppState, Config};
 use carneau_domain::account::{Password, Role};
@@ -38,6 +39,11 @@ enum Command {
     Accounts {
         #[command(subcommand)]
         command: AccountsCommand,
+    },
+    /// Reads the event log.
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
     },
     /// Creates the database if needed and applies pending migrations.
     Migrate,
@@ -79,7 +85,7 @@ enum AccountsCommand {
         /// How the person is called.
         #[arg(long)]
         name: String,
-        /// `admin` or `organiser`.
+        /// `organiser`, `admin` or `auditor`.
         #[arg(long)]
         role: Role,
     },
@@ -96,6 +102,23 @@ enum AuditCommand {
         /// Prints the whole reconciliation as JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LogCommand {
+    /// Writes the log (or part of it) to standard output as NDJSON, in log order: the
+    /// lines `GET /audit/log` streams. `carneau log export > log.ndjson`.
+    Export {
+        /// Only the streams of this ticketing event (its orders', inventory's and door's too).
+        #[arg(long)]
+        event: Option<uuid::Uuid>,
+        /// Only events recorded at or after this instant (RFC 3339).
+        #[arg(long)]
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        /// Only events recorded before this instant (RFC 3339).
+        #[arg(long)]
+        until: Option<chrono::DateTime<chrono::Utc>>,
     },
 }
 
@@ -190,6 +213,25 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 )
             })
             .await
+        }
+        Command::Log {
+            command:
+                LogCommand::Export {
+                    event,
+                    since,
+                    until,
+                },
+        } => {
+            let config = load_config()?;
+            let pool = database::connect(&config).await?;
+            let request = ExportRequest {
+                event,
+                since,
+                until,
+            };
+            let outcome = export_to_stdout(&pool, &request).await;
+            pool.close().await;
+            outcome.map(|_| ())
         }
         Command::Accounts {
             command: AccountsCommand::Create { email, name, role },

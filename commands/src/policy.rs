@@ -54,6 +54,38 @@ pub fn may_revoke_role(principal: &Principal, account_id: AccountId, role: Role)
     is_admin(principal) && !(role == Role::Admin && account_id == principal.account_id)
 }
 
+/// How much of the event log an account may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogScope {
+    /// Every stream: auditors and admins.
+    Whole,
+    /// The streams of the events this organiser created (each event's, its inventory's,
+    /// its orders' and its admissions').
+    EventsOrganisedBy(AccountId),
+}
+
+/// What part of the log the account may read: the whole log for an auditor or an admin,
+/// their own events' streams for an organiser, nothing (`None`) for anyone else.
+pub fn log_scope(principal: &Principal) -> Option<LogScope> {
+    if is_admin(principal) || principal.roles.contains(&Role::Auditor) {
+        Some(LogScope::Whole)
+    } else if principal.roles.contains(&Role::Organiser) {
+        Some(LogScope::EventsOrganisedBy(principal.account_id))
+    } else {
+        None
+    }
+}
+
+/// Whether the account may read `event`'s part of the log (its history, its orders'):
+/// an auditor or an admin, or its organiser.
+pub fn may_read_event_log(principal: &Principal, event: &Event) -> bool {
+    match log_scope(principal) {
+        Some(LogScope::Whole) => true,
+        Some(LogScope::EventsOrganisedBy(_)) => may_manage_event(principal, event),
+        None => false,
+    }
+}
+
 /// Who placed an order (or bought a ticket): the account signed in at checkout, if any,
 /// and the email the tickets went to.
 #[derive(Debug, Clone, Copy)]

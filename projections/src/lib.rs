@@ -22,6 +22,7 @@ pub mod runner;
 pub mod tickets;
 
 pub use log::{
-    read_after, read_page, DecodeError, Interest, LogError, LogPage, LogPosition, RecordedEvent,
+    count_matching, read_after, read_matching, read_page, DecodeError, Interest, LogError,
+    LogFilter, LogPage, LogPosition, RecordedEvent,
 };
 pub use runner::{ProjectionError, Projector, ProjectorRunner, RunnerConfig};

@@ -163,6 +163,17 @@ pub fn command_context(principal: &Principal) -> CommandContext {
     )
 }
 
+/// Loads the event from its history (no lag): 404 `event-not-found` when it does not exist.
+pub async fn load_event(state: &AppState, event_id: EventId) -> Result<Event, ApiError> {
+    Ok(state
+        .catalogue
+        .load(event_id)
+        .await
+        .map_err(command_problem)?
+        .ok_or_else(event_not_found)?
+        .state)
+}
+
 /// Loads the event (from its history: no lag) and checks that `principal` may manage it:
 /// 404 `event-not-found` when it does not exist, 403 `not-event-organiser` when it is
 /// another organiser's (or the caller is no organiser). For routes that do not run a
@@ -175,13 +186,7 @@ pub async fn require_event_manager(
     if !policy::may_use_organiser_routes(principal) {
         return Err(not_event_organiser());
     }
-    let event = state
-        .catalogue
-        .load(event_id)
-        .await
-        .map_err(command_problem)?
-        .ok_or_else(event_not_found)?
-        .state;
+    let event = load_event(state, event_id).await?;
     if policy::may_manage_event(principal, &event) {
         Ok(event)
     } else {

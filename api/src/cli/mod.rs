@@ -2,8 +2,10 @@
 //! line of wiring in `main.rs`: each reads the configuration it is given, does its one
 //! job and prints for a person (or for a machine with `--json`): [`replay`] (`carneau
 //! replay [--verify]`), [`projections`] (`carneau projections list|rebuild NAME`) and
-//! [`reconcile`] (`carneau audit reconcile --event ID`).
+//! [`reconcile`] (`carneau audit reconcile --event ID`) and [`log_export`] (`carneau log
+//! export`).
 
+pub mod log_export;
 pub mod projections;
 pub mod reconcile;
 pub mod replay;

@@ -1,6 +1,7 @@
-//! Who did something, as the API shows it: the log's typed actor in a documented shape.
+//! Who did something and why, as the API shows it: the log's typed actor and cause in a
+//! documented shape.
 
-use carneau_domain::Actor;
+use carneau_domain::{Actor, Cause};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -49,6 +50,59 @@ impl From<&Actor> for ActorView {
                 provider: provider.as_str().to_owned(),
                 event_id: event_id.clone(),
             },
+        }
+    }
+}
+
+/// Why something was recorded, by kind: the log's typed cause in a documented shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CauseView {
+    /// An HTTP request to the API.
+    Request {
+        /// Its `x-request-id`, when it had one.
+        request_id: Option<String>,
+    },
+    /// A webhook delivery of the payment provider.
+    ProviderEvent {
+        /// The provider's event id.
+        event_id: String,
+    },
+    /// An earlier fact of the log, which a process acted upon.
+    Fact {
+        /// Its stream's aggregate type.
+        aggregate_type: String,
+        /// Its stream.
+        aggregate_id: String,
+        /// Its sequence number in that stream.
+        sequence: u64,
+    },
+    /// A timer (a hold lapsing, a retry coming due).
+    Schedule,
+    /// An operator's command (the CLI, the demo seed).
+    Operator,
+}
+
+impl From<&Cause> for CauseView {
+    fn from(cause: &Cause) -> Self {
+        match cause {
+            Cause::Request { request_id } => Self::Request {
+                request_id: request_id.clone(),
+            },
+            Cause::ProviderEvent { event_id } => Self::ProviderEvent {
+                event_id: event_id.clone(),
+            },
+            Cause::Fact {
+                aggregate_type,
+                aggregate_id,
+                sequence,
+            } => Self::Fact {
+                aggregate_type: aggregate_type.clone(),
+                aggregate_id: aggregate_id.clone(),
+                sequence: *sequence,
+            },
+            Cause::Schedule => Self::Schedule,
+            Cause::Operator => Self::Operator,
         }
     }
 }

@@ -99,7 +99,7 @@ async fn change_role(
     Ok(ApiJson(account_view(state, account_id).await?))
 }
 
-/// Grants a role (`organiser` or `admin`); granting one already held changes nothing.
+/// Grants a role (`organiser`, `admin` or `auditor`); granting one already held changes nothing.
 #[utoipa::path(put, path = "/admin/accounts/{account_id}/roles/{role}", tag = TAG,
     security(("session_cookie" = []), ("session_bearer" = [])),
     params(("account_id" = uuid::Uuid, Path, description = "The account's id."),

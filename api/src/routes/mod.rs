@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod actor;
 pub mod admin;
+pub mod audit;
 pub mod catalogue;
 pub mod door;
 pub mod door_staff;
@@ -36,4 +37,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(tickets::routes())
         .merge(door::routes())
         .merge(webhooks::routes())
+        .merge(audit::routes())
 }

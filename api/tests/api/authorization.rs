@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use carneau_domain::account::AccountCommand;
+use carneau_domain::account::{AccountCommand, Role};
 use carneau_domain::ids::EventId;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -12,20 +12,22 @@ use uuid::Uuid;
 
 use crate::support::accounts::{issue_session, run_account_command, TestAccount, TEST_PASSWORD};
 use crate::support::{
-    event_request, expect_event, spawn_app_with, ticket_type_request, Caller, TestApp,
+    create_account, event_request, expect_event, spawn_app_with, ticket_type_request, Caller,
+    TestApp,
 };
 
 /// The table, as committed.
 const SECURITY_DOC: &str = include_str!("../../../docs/security.md");
 
 /// The callers, in the table's column order.
-const CALLERS: [&str; 6] = [
+const CALLERS: [&str; 7] = [
     "anonymous",
     "buyer",
     "other organiser",
     "owner",
     "door staff",
     "admin",
+    "auditor",
 ];
 
 /// What the table says one caller gets.
@@ -46,7 +48,7 @@ struct Row {
 fn table() -> Vec<Row> {
     let mut lines = SECURITY_DOC.lines().skip_while(|line| {
         !line.starts_with(
-            "| method | path | anonymous | buyer | other organiser | owner | door staff | admin |",
+            "| method | path | anonymous | buyer | other organiser | owner | door staff | admin | auditor |",
         )
     });
     assert!(
@@ -109,6 +111,7 @@ struct Fixture<'a> {
     other_organiser: TestAccount,
     door_staff: TestAccount,
     admin: TestAccount,
+    auditor: TestAccount,
     target: TestAccount,
 }
 
@@ -122,6 +125,7 @@ impl Fixture<'_> {
             "owner" => Some(&self.app.organiser),
             "door staff" => Some(&self.door_staff),
             "admin" => Some(&self.admin),
+            "auditor" => Some(&self.auditor),
             other => panic!("unknown caller {other}"),
         }
     }
@@ -228,7 +232,7 @@ async fn walk_row(fixture: &Fixture<'_>, row: &Row) -> Vec<String> {
 }
 
 /// A paid order of one ticket of `event_id`, bought as a guest on the simulated checkout.
-async fn paid_order(app: &TestApp, event_id: Uuid, ticket_type_id: Uuid) -> Uuid {
+pub(crate) async fn paid_order(app: &TestApp, event_id: Uuid, ticket_type_id: Uuid) -> Uuid {
     let lines = json!({"lines": [{"ticket_type_id": ticket_type_id, "quantity": 1}]});
     let held = app
         .post_json(&format!("/events/{event_id}/reservations"), &lines)
@@ -277,6 +281,7 @@ async fn every_route_lets_through_exactly_whom_the_table_says() {
         other_organiser: app.other_organiser().await,
         door_staff: app.buyer().await,
         admin: app.admin().await,
+        auditor: create_account(&app.state, "auditor", &[Role::Auditor]).await,
         target: app.buyer().await,
         app: &app,
     };

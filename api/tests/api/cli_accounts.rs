@@ -6,7 +6,9 @@ use std::process::Output;
 use carneau_domain::account::{EmailAddress, Role};
 use carneau_testkit::{TestDatabase, TestRedis};
 
-async fn carneau(
+/// Runs the `carneau` binary with `args` on `database` and `redis`, with `password` as the
+/// new account's password if given.
+pub(crate) async fn carneau(
     database: &TestDatabase,
     redis: &TestRedis,
     password: Option<&str>,

@@ -5,6 +5,10 @@
 mod support;
 
 mod accounts;
+mod audit_export;
+mod audit_filters;
+mod audit_history;
+mod audit_log;
 mod audit_reconcile;
 mod authorization;
 mod catalogue_bad_input;

@@ -203,3 +203,42 @@ fn may_read_order_is_for_the_key_holder_and_the_buyer_only() {
         buyer
     ));
 }
+
+#[test]
+fn log_scope_is_the_whole_log_for_auditors_and_admins_and_own_events_for_organisers() {
+    assert_eq!(
+        log_scope(&principal(OTHER, &[Role::Auditor])),
+        Some(LogScope::Whole)
+    );
+    assert_eq!(
+        log_scope(&principal(OTHER, &[Role::Admin])),
+        Some(LogScope::Whole)
+    );
+    assert_eq!(
+        log_scope(&principal(OWNER, &[Role::Organiser])),
+        Some(LogScope::EventsOrganisedBy(account(OWNER)))
+    );
+    assert_eq!(log_scope(&principal(OTHER, &[])), None);
+}
+
+#[test]
+fn may_read_event_log_lets_auditors_admins_and_the_events_organiser_read_it() {
+    let event = owned_event();
+    assert!(may_read_event_log(
+        &principal(OTHER, &[Role::Auditor]),
+        &event
+    ));
+    assert!(may_read_event_log(
+        &principal(OTHER, &[Role::Admin]),
+        &event
+    ));
+    assert!(may_read_event_log(
+        &principal(OWNER, &[Role::Organiser]),
+        &event
+    ));
+    assert!(!may_read_event_log(
+        &principal(OTHER, &[Role::Organiser]),
+        &event
+    ));
+    assert!(!may_read_event_log(&principal(OWNER, &[]), &event));
+}

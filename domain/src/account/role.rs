@@ -14,6 +14,8 @@ pub enum Role {
     Organiser,
     /// Manages every event and every account's roles.
     Admin,
+    /// Reads the whole event log and every history in it; changes nothing.
+    Auditor,
 }
 
 impl Role {
@@ -22,6 +24,7 @@ impl Role {
         match self {
             Self::Organiser => "organiser",
             Self::Admin => "admin",
+            Self::Auditor => "auditor",
         }
     }
 }
@@ -39,8 +42,9 @@ impl FromStr for Role {
         match raw {
             "organiser" => Ok(Self::Organiser),
             "admin" => Ok(Self::Admin),
+            "auditor" => Ok(Self::Auditor),
             _ => Err(crate::text::InvalidValue::new(
-                "must be `organiser` or `admin`",
+                "must be `organiser`, `admin` or `auditor`",
             )),
         }
     }

@@ -4,12 +4,14 @@
 //! Store failures all go through [`ApiError::store`](crate::problem::ApiError::store).
 
 mod accounts;
+mod audit;
 mod catalogue;
 mod door;
 mod holds;
 mod payments;
 
 pub use accounts::{accounts_problem, invalid_link, password_change_problem, rate_limited};
+pub use audit::{audited_order_not_found, invalid_log_query, log_problem, not_log_reader};
 pub use catalogue::{command_problem, event_not_found, not_event_organiser};
 pub use door::{check_in_refusal, not_door_staff};
 pub use holds::{hold_refusal_problem, inventory_problem, reservation_problem};

@@ -9,8 +9,9 @@ use uuid::Uuid;
 
 // The domain's `Role` has no schema (the domain crate knows nothing of HTTP); this one
 // gives the OpenAPI document the values.
-/// A role beyond buyer: `organiser` (creates events and manages their own) or `admin`
-/// (manages every event and every account's roles).
+/// A role beyond buyer: `organiser` (creates events and manages their own), `admin`
+/// (manages every event and every account's roles) or `auditor` (reads the whole event
+/// log, changes nothing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountRole {
@@ -18,6 +19,8 @@ pub enum AccountRole {
     Organiser,
     /// Manages every event and every account's roles.
     Admin,
+    /// Reads the whole event log and every history in it; changes nothing.
+    Auditor,
 }
 
 impl From<Role> for AccountRole {
@@ -25,6 +28,7 @@ impl From<Role> for AccountRole {
         match role {
             Role::Organiser => Self::Organiser,
             Role::Admin => Self::Admin,
+            Role::Auditor => Self::Auditor,
         }
     }
 }

@@ -478,6 +478,7 @@ impl TestApp {
 // Reservation helpers (events on sale, holds over HTTP, second processes, log audits):
 // kept in their own file so that this one stays about the catalogue.
 // ---------------------------------------------------------------------------------------
+pub mod audit;
 pub mod payments;
 pub mod reservations;
 pub mod tickets;

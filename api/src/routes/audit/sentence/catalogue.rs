@@ -1,0 +1,130 @@
+//! An event's, its inventory's and its door's facts in words.
+
+use carneau_domain::admission::AdmissionEvent;
+use carneau_domain::event::EventCatalogueEvent;
+use carneau_domain::inventory::{HoldLine, InventoryEvent};
+
+use super::{money, tickets, Narrator};
+
+/// The sentence of one catalogue fact done `by` someone (without its time).
+pub(super) fn event_sentence(
+    narrator: &Narrator<'_>,
+    event: &EventCatalogueEvent,
+    by: &str,
+) -> String {
+    match event {
+        EventCatalogueEvent::EventDrafted { details, .. } => {
+            format!("Event \"{}\" drafted by {by}", details.title.as_str())
+        }
+        EventCatalogueEvent::EventDetailsEdited { .. } => format!("Details edited by {by}"),
+        EventCatalogueEvent::TicketTypeAdded { ticket_type } => format!(
+            "Ticket type \"{}\" added by {by} at {}",
+            ticket_type.name.as_str(),
+            money(&ticket_type.price)
+        ),
+        EventCatalogueEvent::TicketTypeChanged { ticket_type } => format!(
+            "Ticket type \"{}\" changed by {by}",
+            ticket_type.name.as_str()
+        ),
+        EventCatalogueEvent::TicketTypeRemoved { ticket_type_id } => format!(
+            "Ticket type \"{}\" removed by {by}",
+            narrator.ticket_type_name(*ticket_type_id)
+        ),
+        EventCatalogueEvent::EventPublished { .. } => format!("Event published by {by}"),
+        EventCatalogueEvent::EventCancelled { reason, .. } => match reason {
+            Some(reason) => format!("Event cancelled by {by}: \"{reason}\""),
+            None => format!("Event cancelled by {by}"),
+        },
+    }
+}
+
+/// The sentence of one inventory fact done `by` someone (without its time).
+pub(super) fn inventory_sentence(
+    narrator: &Narrator<'_>,
+    event: &InventoryEvent,
+    by: &str,
+) -> String {
+    match event {
+        InventoryEvent::HoldsPlaced { holds } => match holds.as_slice() {
+            [hold] => format!(
+                "{} held for reservation {} by {by}",
+                lines(narrator, &hold.lines),
+                hold.reservation_id
+            ),
+            holds => format!("{} holds placed by {by}", holds.len()),
+        },
+        InventoryEvent::HoldReleased { reservation_id, .. } => {
+            format!("Hold of reservation {reservation_id} released by {by}")
+        }
+        InventoryEvent::HoldsExpired {
+            reservation_ids, ..
+        } => format!(
+            "{} lapsed unpaid, recorded by {by}",
+            match reservation_ids.len() {
+                1 => "1 hold".to_owned(),
+                n => format!("{n} holds"),
+            }
+        ),
+        InventoryEvent::HoldExtended {
+            reservation_id,
+            expires_at,
+        } => format!(
+            "Hold of reservation {reservation_id} extended to {} by {by}",
+            expires_at.format("%H:%M:%S UTC")
+        ),
+        InventoryEvent::HoldSold {
+            order_id,
+            lines: sold,
+            late,
+            ..
+        } => format!(
+            "{} sold to order {order_id} by {by}{}",
+            lines(narrator, sold),
+            if *late {
+                " after the hold had lapsed"
+            } else {
+                ""
+            }
+        ),
+        InventoryEvent::TicketsReturned {
+            order_id,
+            lines: returned,
+            ..
+        } => format!(
+            "{} of order {order_id} back on sale after a refund, by {by}",
+            lines(narrator, returned)
+        ),
+    }
+}
+
+/// The sentence of one door fact: who scanned is in the fact itself.
+pub(super) fn admission_sentence(narrator: &Narrator<'_>, event: &AdmissionEvent) -> String {
+    match event {
+        AdmissionEvent::TicketCheckedIn {
+            ticket_id,
+            checked_in_by,
+            ..
+        } => format!(
+            "Ticket {ticket_id} checked in by {}",
+            narrator.actor(checked_in_by)
+        ),
+    }
+}
+
+/// "2 × Standard, 1 × VIP" (or the count of tickets when no line names a type).
+fn lines(narrator: &Narrator<'_>, lines: &[HoldLine]) -> String {
+    if lines.is_empty() {
+        return tickets(0);
+    }
+    lines
+        .iter()
+        .map(|line| {
+            format!(
+                "{} × {}",
+                u32::from(line.quantity),
+                narrator.ticket_type_name(line.ticket_type_id)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}

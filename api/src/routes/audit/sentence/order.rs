@@ -1,0 +1,70 @@
+//! An order's facts in words.
+
+use carneau_domain::order::{OrderEvent, OrderLine, RefundReason};
+
+use super::{money, tickets};
+
+/// The sentence of one order fact done `by` someone (without its time).
+pub(super) fn sentence(event: &OrderEvent, by: &str) -> String {
+    match event {
+        OrderEvent::OrderPlaced(placed) => format!(
+            "Order placed by {by} for {}, {}",
+            lines(&placed.lines),
+            money(&placed.total)
+        ),
+        OrderEvent::PaymentReceived { .. } => format!("Payment confirmed by {by}"),
+        OrderEvent::PaymentPending { .. } => {
+            format!("Payment started by {by}, to settle later")
+        }
+        OrderEvent::TicketsIssued {
+            tickets: issued,
+            buyer_email,
+            ..
+        } => format!(
+            "{} issued to {} by {by}",
+            tickets(issued.len()),
+            buyer_email.as_str()
+        ),
+        OrderEvent::LatePaymentRefused { .. } => {
+            format!("Late payment refused by {by}: the tickets were gone")
+        }
+        OrderEvent::OrderExpired { .. } => format!("Order expired unpaid, recorded by {by}"),
+        OrderEvent::OrderCancelled { .. } => format!("Order cancelled, recorded by {by}"),
+        OrderEvent::RefundRequested {
+            refund_number,
+            ticket_ids,
+            amount,
+            reason,
+            ..
+        } => format!(
+            "Refund {refund_number} of {} requested by {by} ({}, {})",
+            tickets(ticket_ids.len()),
+            money(amount),
+            refund_reason(*reason)
+        ),
+        OrderEvent::TicketsRefunded {
+            ticket_ids, amount, ..
+        } => format!(
+            "{} refunded by {by} ({})",
+            tickets(ticket_ids.len()),
+            money(amount)
+        ),
+    }
+}
+
+/// "2 × Standard, 1 × VIP".
+fn lines(lines: &[OrderLine]) -> String {
+    lines
+        .iter()
+        .map(|line| format!("{} × {}", u32::from(line.quantity), line.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn refund_reason(reason: RefundReason) -> &'static str {
+    match reason {
+        RefundReason::RequestedByOrganiser => "asked by the organiser",
+        RefundReason::EventCancelled => "the event was cancelled",
+        RefundReason::LatePayment => "the payment came too late",
+    }
+}
