@@ -3,7 +3,8 @@
 //! [`log`] reads the log in a gap-free commit order (projectors and auditors alike);
 //! [`runner`] keeps each projector's read model up to date from it, one active instance
 //! per projector across all processes. [`catalogue`] holds the event catalogue's read
-//! models and [`cache`] the Redis cache of query responses.
+//! models and [`cache`] the Redis cache of query responses. [`seals`] makes the log
+//! tamper-evident: a hash chain over it and signed checkpoints of its head.
 
 #![warn(missing_docs)]
 
@@ -14,6 +15,7 @@ pub mod inventory;
 pub mod log;
 pub mod orders;
 pub mod runner;
+pub mod seals;
 pub mod tickets;
 
 pub use log::{read_after, DecodeError, LogError, LogPosition, RecordedEvent};

@@ -197,13 +197,8 @@ where
 }
 
 fn recorded_event(row: &PgRow) -> Result<RecordedEvent, LogError> {
-    let transaction_id: String = row.try_get("transaction_id_text")?;
-    let transaction_id = parse_transaction_id(transaction_id)?;
     Ok(RecordedEvent {
-        position: LogPosition {
-            transaction_id,
-            global_position: row.try_get("global_position")?,
-        },
+        position: position_of_row(row)?,
         event_id: row.try_get("event_id")?,
         aggregate_type: row.try_get("aggregate_type")?,
         aggregate_id: row.try_get("aggregate_id")?,
@@ -213,6 +208,16 @@ fn recorded_event(row: &PgRow) -> Result<RecordedEvent, LogError> {
         payload: row.try_get("payload")?,
         metadata: row.try_get("metadata")?,
         recorded_at: row.try_get("recorded_at")?,
+    })
+}
+
+/// The position of a row that selected `transaction_id::text AS transaction_id_text` and
+/// `global_position`.
+pub(crate) fn position_of_row(row: &PgRow) -> Result<LogPosition, LogError> {
+    let transaction_id: String = row.try_get("transaction_id_text")?;
+    Ok(LogPosition {
+        transaction_id: parse_transaction_id(transaction_id)?,
+        global_position: row.try_get("global_position")?,
     })
 }
 
