@@ -1,10 +1,12 @@
 //! `carneau accounts create`: the first admin of a real install, password from the
 //! environment only; running it again grants the role and leaves the password alone.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use carneau_domain::account::{EmailAddress, Role};
 use carneau_testkit::{TestDatabase, TestRedis};
+
+use crate::support::cli::carneau_command;
 
 fn carneau(
     database: &TestDatabase,
@@ -12,29 +14,12 @@ fn carneau(
     password: Option<&str>,
     args: &[&str],
 ) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_carneau"));
-    command
-        .args(args)
-        // dotenvy looks for `.env` in the working directory and every parent, so run
-        // outside the workspace, whose `.env` (from scripts/run) would set the passwords.
-        .current_dir(outside_the_workspace())
-        .env("DATABASE_URL", database.url())
-        .env("REDIS_URL", carneau_testkit::redis_url())
-        .env("CARNEAU_REDIS_PREFIX", redis.prefix())
-        .env("RUST_LOG", "warn")
-        .env_remove("CARNEAU_NEW_ACCOUNT_PASSWORD")
-        .env_remove("CARNEAU_DEMO_PASSWORD");
+    let mut command = carneau_command(database, redis);
+    command.args(args);
     if let Some(password) = password {
         command.env("CARNEAU_NEW_ACCOUNT_PASSWORD", password);
     }
     command.output().unwrap()
-}
-
-/// An empty directory under the system's temporary directory, with no `.env` above it.
-fn outside_the_workspace() -> std::path::PathBuf {
-    let directory = std::env::temp_dir().join("carneau-cli-accounts-test");
-    std::fs::create_dir_all(&directory).unwrap();
-    directory
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

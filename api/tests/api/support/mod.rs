@@ -23,6 +23,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 pub mod accounts;
+pub mod cli;
 
 pub use accounts::{create_account, TestAccount};
 
