@@ -10,6 +10,7 @@ pub mod account_bootstrap;
 pub mod app;
 pub mod auth;
 pub mod background;
+pub mod cli;
 pub mod config;
 pub mod database;
 pub mod door_access;

@@ -1,7 +1,6 @@
 //! `carneau`: serves the Carneau Engine HTTP API, migrates its database, creates accounts,
-//! prints its OpenAPI document. Errors end the process with one `error: …` line and a non-zero exit code.
+//! audits the event log, prints its OpenAPI document. Errors end the process with one `error: …` line and a non-zero exit code.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -10,6 +9,8 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 use carneau_api::account_bootstrap::{ensure_account, Ensured};
+use carneau_api::cli::log_verify::LogBroken;
+use carneau_api::cli::{log_checkpoint, log_verify, write_output};
 use carneau_api::{app, database, seed, state, telemetry, AppState, Config};
 use carneau_domain::account::{Password, Role};
 use carneau_domain::Process;
@@ -39,6 +40,11 @@ enum Command {
     },
     /// Creates the database if needed and applies pending migrations.
     Migrate,
+    /// Audits the event log: verifies its seal chain, prints signed checkpoints of it.
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
     /// Prints the OpenAPI document as JSON (needs no database).
     Openapi {
         /// Writes the document to this file instead of standard output.
@@ -65,6 +71,29 @@ enum AccountsCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum LogCommand {
+    /// Recomputes the seal chain from the events, compares it with the stored seals and
+    /// the checkpoint, and names the first position where it breaks (exit status 2).
+    Verify {
+        /// A checkpoint printed by `carneau log checkpoint` and kept outside the system.
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        /// The key the checkpoint must be signed with (64 hex digits); defaults to the
+        /// public half of CARNEAU_AUDIT_SIGNING_KEY.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
+    /// Prints the newest signed checkpoint as JSON, for the auditor to keep elsewhere.
+    Checkpoint {
+        /// Writes the checkpoint to this file instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Prints the public key checkpoints are signed with (from CARNEAU_AUDIT_SIGNING_KEY).
+    PublicKey,
+}
+
 /// The environment variable `accounts create` reads the password from.
 const NEW_ACCOUNT_PASSWORD_VAR: &str = "CARNEAU_NEW_ACCOUNT_PASSWORD";
 /// The environment variable `serve --seed` reads the demo accounts' password from.
@@ -81,7 +110,11 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {}", one_line(&error));
-            ExitCode::FAILURE
+            if error.is::<LogBroken>() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -134,6 +167,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             telemetry.shutdown().await;
             outcome
         }
+        Command::Log { command } => run_log_command(load_config()?, command).await,
         Command::Accounts {
             command: AccountsCommand::Create { email, name, role },
         } => {
@@ -191,14 +225,31 @@ fn print_openapi(output: Option<PathBuf>) -> anyhow::Result<()> {
     let mut document = serde_json::to_string_pretty(&app::openapi())
         .context("serialising the OpenAPI document")?;
     document.push('\n');
-    match output {
-        Some(path) => {
-            std::fs::write(&path, document).with_context(|| format!("writing {}", path.display()))
+    write_output(output.as_deref(), &document)
+}
+
+/// `carneau log …`: no telemetry, so standard output carries only the answer.
+async fn run_log_command(config: Config, command: LogCommand) -> anyhow::Result<()> {
+    let (answer, output) = match command {
+        LogCommand::PublicKey => (log_checkpoint::public_key_line(&config), None),
+        LogCommand::Verify {
+            checkpoint,
+            public_key,
+        } => {
+            let pool = database::connect(&config).await?;
+            let checkpoint = checkpoint.as_deref();
+            let summary = log_verify::run(&pool, &config, checkpoint, public_key.as_deref()).await;
+            pool.close().await;
+            (summary, None)
         }
-        None => std::io::stdout()
-            .write_all(document.as_bytes())
-            .context("writing to standard output"),
-    }
+        LogCommand::Checkpoint { output } => {
+            let pool = database::connect(&config).await?;
+            let json = log_checkpoint::newest_checkpoint_json(&pool).await;
+            pool.close().await;
+            (json, output)
+        }
+    };
+    write_output(output.as_deref(), &answer?)
 }
 
 #[tracing::instrument(skip_all)]
