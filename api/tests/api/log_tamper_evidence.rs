@@ -6,7 +6,8 @@
 
 use carneau_api::cli::log_verify::{verify, VerifyRequest};
 use carneau_projections::seals::{
-    sign_chain_head, BreakKind, CheckpointSigner, LogBreak, Sealer, SignedCheckpoint, Verdict,
+    newest_checkpoint, sign_chain_head, BreakKind, CheckpointSigner, LogBreak, Sealer,
+    SignedCheckpoint, Verdict,
 };
 use carneau_projections::{LogPosition, ProjectorRunner};
 use sqlx::{Connection, PgConnection, PgPool, Row};
@@ -29,7 +30,12 @@ struct SealedEvent {
 /// A sale (an event published, two tickets paid, one more held) whose events are all
 /// sealed.
 async fn sealed_sale() -> PaymentsApp {
-    let app = PaymentsApp::start(&[]).await;
+    sealed_sale_with(&[]).await
+}
+
+/// [`sealed_sale`] on an app with these extra settings.
+async fn sealed_sale_with(settings: &[(&str, &str)]) -> PaymentsApp {
+    let app = PaymentsApp::start(settings).await;
     let on_sale = app.event(10).await;
     let checkout = app.checkout(on_sale, 2).await;
     app.pay(&checkout).await;
@@ -303,6 +309,36 @@ async fn a_checkpoint_shows_a_tamper_hidden_by_recomputed_seals() {
             signed: checkpoint.event_count
         }
     );
+}
+
+#[tokio::test]
+async fn with_a_signing_key_the_servers_sign_the_head_of_the_resting_log() {
+    let app = sealed_sale_with(&[("CARNEAU_AUDIT_SIGNING_KEY", SIGNING_SEED)]).await;
+    let pool = app.app.database.pool();
+    let head = carneau_projections::seals::chain_head(pool)
+        .await
+        .unwrap()
+        .unwrap();
+    // The signer looks every few seconds: give it the time of several looks.
+    let patience = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    let signed = loop {
+        let newest = newest_checkpoint(pool).await.unwrap();
+        if let Some(checkpoint) = newest.filter(|c| c.position >= head.position) {
+            break checkpoint;
+        }
+        assert!(
+            tokio::time::Instant::now() < patience,
+            "no checkpoint signed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    signed
+        .verify_signature(Some(&signer().public_key()))
+        .unwrap();
+    let Verdict::Intact(intact) = verdict(pool, Some(&signed)).await else {
+        panic!("the log does not match the servers' checkpoint")
+    };
+    assert_eq!(intact.checkpoint.unwrap().event_count, signed.event_count);
 }
 
 #[tokio::test]
