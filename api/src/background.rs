@@ -1,6 +1,6 @@
-//! The background tasks of a `carneau` process: projectors, the hold sweeper, the
-//! payments process manager, the tickets email process manager and the mail sender. Each
-//! projector is active in one process at a time (the runner's advisory lock), and sweeps
+//! The background tasks of a `carneau` process: projectors, the sealer of the event log
+//! and its checkpoint signer, the hold sweeper, the payments process manager, the tickets
+//! email process manager and the mail sender. Each projector is active in one process at a time (the runner's advisory lock), and sweeps
 //! are safe to run everywhere, so every `carneau serve` starts all of them.
 
 use std::sync::Arc;
@@ -8,9 +8,11 @@ use std::sync::Arc;
 use carneau_commands::mail::{Delivery, MailSender, MailSenderConfig};
 use carneau_commands::reservations::sweeper::run_sweeper;
 use carneau_projections::read_models::read_models;
+use carneau_projections::seals::{run_checkpoint_signer, Sealer};
 use carneau_projections::ProjectorRunner;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tracing::warn;
 
 use crate::payments_process::run_payments_process;
 use crate::state::AppState;
@@ -36,6 +38,7 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
             }),
             shutdown.clone(),
         ),
+        ProjectorRunner::default().spawn(state.pool.clone(), Arc::new(Sealer), shutdown.clone()),
         tokio::spawn(mail_sender(state).run(shutdown.clone())),
         tokio::spawn(run_sweeper(
             state.pool.clone(),
@@ -46,9 +49,20 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
             state.pool.clone(),
             state.payments.clone(),
             state.config.payments.process_interval,
-            shutdown,
+            shutdown.clone(),
         )),
     ]);
+    match &state.config.audit_signing_key {
+        Some(signer) => tasks.push(tokio::spawn(run_checkpoint_signer(
+            state.pool.clone(),
+            signer.clone(),
+            shutdown,
+        ))),
+        None => warn!(
+            "CARNEAU_AUDIT_SIGNING_KEY is not set: the event log is sealed, \
+             but no checkpoint of it is signed"
+        ),
+    }
     tasks
 }
 

@@ -1,7 +1,6 @@
 //! `carneau`: serves the Carneau Engine HTTP API, migrates its database, creates accounts,
-//! exports the event log, prints its OpenAPI document. Errors end the process with one `error: …` line and a non-zero exit code.
+//! audits the event log (export, verify, replay, reconcile), prints its OpenAPI document. Errors end the process with one `error: …` line and a non-zero exit code.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -10,7 +9,7 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 use carneau_api::account_bootstrap::{ensure_account, Ensured};
-use carneau_api::cli::log_export::{export_to_stdout, ExportRequest};
+use carneau_api::cli::log::LogCommand;
 use carneau_api::cli::projections::ProjectionsCommand;
 use carneau_api::{app, database, seed, state, telemetry, AppState, Config};
 use carneau_domain::account::{Password, Role};
@@ -40,7 +39,7 @@ enum Command {
         #[command(subcommand)]
         command: AccountsCommand,
     },
-    /// Reads the event log.
+    /// Reads the event log: exports it, verifies its seal chain, prints signed checkpoints.
     Log {
         #[command(subcommand)]
         command: LogCommand,
@@ -105,23 +104,6 @@ enum AuditCommand {
     },
 }
 
-#[derive(Debug, Subcommand)]
-enum LogCommand {
-    /// Writes the log (or part of it) to standard output as NDJSON, in log order: the
-    /// lines `GET /audit/log` streams. `carneau log export > log.ndjson`.
-    Export {
-        /// Only the streams of this ticketing event (its orders', inventory's and door's too).
-        #[arg(long)]
-        event: Option<uuid::Uuid>,
-        /// Only events recorded at or after this instant (RFC 3339).
-        #[arg(long)]
-        since: Option<chrono::DateTime<chrono::Utc>>,
-        /// Only events recorded before this instant (RFC 3339).
-        #[arg(long)]
-        until: Option<chrono::DateTime<chrono::Utc>>,
-    },
-}
-
 /// The environment variable `accounts create` reads the password from.
 const NEW_ACCOUNT_PASSWORD_VAR: &str = "CARNEAU_NEW_ACCOUNT_PASSWORD";
 /// The environment variable `serve --seed` reads the demo accounts' password from.
@@ -139,8 +121,8 @@ fn main() -> ExitCode {
         Err(error) => {
             eprintln!("error: {}", one_line(&error));
             // A finding, not a failure to run: auditors' scripts tell them apart.
-            if error.is::<carneau_api::cli::reconcile::Differs>() {
-                ExitCode::from(carneau_api::cli::reconcile::DIFFERS_EXIT_CODE)
+            if carneau_api::cli::is_finding(&error) {
+                ExitCode::from(carneau_api::cli::FINDING_EXIT_CODE)
             } else {
                 ExitCode::FAILURE
             }
@@ -214,25 +196,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
             })
             .await
         }
-        Command::Log {
-            command:
-                LogCommand::Export {
-                    event,
-                    since,
-                    until,
-                },
-        } => {
-            let config = load_config()?;
-            let pool = database::connect(&config).await?;
-            let request = ExportRequest {
-                event,
-                since,
-                until,
-            };
-            let outcome = export_to_stdout(&pool, &request).await;
-            pool.close().await;
-            outcome.map(|_| ())
-        }
+        // No telemetry: standard output carries only the answer.
+        Command::Log { command } => carneau_api::cli::log::run(load_config()?, command).await,
         Command::Accounts {
             command: AccountsCommand::Create { email, name, role },
         } => {
@@ -320,14 +285,7 @@ fn print_openapi(output: Option<PathBuf>) -> anyhow::Result<()> {
     let mut document = serde_json::to_string_pretty(&app::openapi())
         .context("serialising the OpenAPI document")?;
     document.push('\n');
-    match output {
-        Some(path) => {
-            std::fs::write(&path, document).with_context(|| format!("writing {}", path.display()))
-        }
-        None => std::io::stdout()
-            .write_all(document.as_bytes())
-            .context("writing to standard output"),
-    }
+    carneau_api::cli::write_output(output.as_deref(), &document)
 }
 
 #[tracing::instrument(skip_all)]

@@ -6,7 +6,8 @@
 //! [`sale_setup`] creates the sale, [`buyers`] draws who asks for what, [`rush`] fires the
 //! requests, [`attempt`] classifies each answer, [`payment`] pays for a hold when the run
 //! pays, [`inventory_log`] and [`oversell`] audit
-//! the log, [`latency`] and [`report`] turn it all into numbers.
+//! the log, [`latency`] and [`report`] turn it all into numbers, and [`seal_lag`] says
+//! how far behind the log the sealer of its tamper evidence ran.
 
 pub mod attempt;
 pub mod buyers;
@@ -17,3 +18,4 @@ pub mod payment;
 pub mod report;
 pub mod rush;
 pub mod sale_setup;
+pub mod seal_lag;

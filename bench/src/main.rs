@@ -18,6 +18,7 @@ use carneau_bench::report::{
 };
 use carneau_bench::rush::{http_client, rush};
 use carneau_bench::sale_setup::{Organiser, SaleSpec};
+use carneau_bench::seal_lag::seal_lag_since;
 use clap::Parser;
 use tracing::info;
 use uuid::Uuid;
@@ -114,6 +115,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         &args.organiser_password,
     )
     .await?;
+    let sale_opened_at = chrono::Utc::now();
     let sale = organiser.open_sale(&spec).await?;
     info!(event_id = %sale.event_id, ticket_type_id = %sale.ticket_type_id, "sale open");
     let buyers = draw_buyers(buyer_count, args.max_tickets, args.seed, run_id);
@@ -141,6 +143,15 @@ async fn run(args: Args) -> anyhow::Result<Report> {
     println!("\nresults row:\n{}", render_results_row(&report));
     if let Some(row) = render_payments_row(&report) {
         println!("\npayments row:\n{row}");
+    }
+    // Secondary to the sale's figures: a failure to measure it is reported, not fatal.
+    match seal_lag_since(&pool, sale_opened_at).await {
+        Ok(Some(lag)) => println!(
+            "\nseal lag: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms over {} events",
+            lag.p50_ms, lag.p99_ms, lag.max_ms, lag.sealed
+        ),
+        Ok(None) => println!("\nseal lag: no event of the sale was sealed"),
+        Err(error) => println!("\nseal lag: not measured ({error:#})"),
     }
     if let Some(path) = &args.json {
         let json = serde_json::to_vec_pretty(&report).context("serialising the report")?;

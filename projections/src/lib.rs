@@ -6,6 +6,8 @@
 //! models and [`cache`] the Redis cache of query responses. [`read_models`] lists every
 //! read model; [`replay`] rebuilds them from the log to verify or replace the live ones;
 //! [`reconcile`] sets one event's figures computed from the log against its sales page.
+//! [`seals`] makes the log tamper-evident: a hash chain over it and signed checkpoints of
+//! its head.
 
 #![warn(missing_docs)]
 
@@ -19,6 +21,7 @@ pub mod read_models;
 pub mod reconcile;
 pub mod replay;
 pub mod runner;
+pub mod seals;
 pub mod tickets;
 
 pub use log::{

@@ -250,7 +250,7 @@ where
         rows: rows.len(),
     };
     for row in &rows {
-        let position = position_of(row)?;
+        let position = position_of_row(row)?;
         page.last = Some(position);
         if row.try_get("wanted")? {
             page.events.push(recorded_event_at(row, position)?);
@@ -321,11 +321,12 @@ where
 /// One row of `events` selected as [`read_after`] does (the xid as `transaction_id_text`),
 /// as a [`RecordedEvent`]: shared with the readers of one event's streams.
 pub(crate) fn recorded_event(row: &PgRow) -> Result<RecordedEvent, LogError> {
-    recorded_event_at(row, position_of(row)?)
+    recorded_event_at(row, position_of_row(row)?)
 }
 
-/// Where a row selected as [`read_after`] does sits in the log.
-fn position_of(row: &PgRow) -> Result<LogPosition, LogError> {
+/// The position of a row that selected `transaction_id::text AS transaction_id_text` and
+/// `global_position`.
+pub(crate) fn position_of_row(row: &PgRow) -> Result<LogPosition, LogError> {
     let transaction_id: String = row.try_get("transaction_id_text")?;
     Ok(LogPosition {
         transaction_id: parse_transaction_id(transaction_id)?,

@@ -8,6 +8,7 @@
 use std::net::SocketAddr;
 
 use carneau_commands::reservations::ReservationMode;
+use carneau_projections::seals::CheckpointSigner;
 use sqlx::postgres::PgConnectOptions;
 
 mod accounts;
@@ -96,6 +97,10 @@ pub struct Config {
     pub tickets: TicketsConfig,
     /// Stripe (or the simulated checkout) and the public addresses payments use.
     pub payments: PaymentsConfig,
+    /// `CARNEAU_AUDIT_SIGNING_KEY`: the Ed25519 seed (32 bytes, 64 hex digits or base64)
+    /// that signs checkpoints of the event log's seal chain. Unset: the log is still
+    /// sealed, but no checkpoint is signed.
+    pub audit_signing_key: Option<CheckpointSigner>,
 }
 
 impl Config {
@@ -202,6 +207,13 @@ impl Config {
                 ))
             }
         };
+        let audit_signing_key = read("CARNEAU_AUDIT_SIGNING_KEY")?
+            .map(|seed| {
+                CheckpointSigner::from_seed_text(&seed).map_err(|error| {
+                    ConfigError::new("CARNEAU_AUDIT_SIGNING_KEY", error.to_string())
+                })
+            })
+            .transpose()?;
         let tickets = TicketsConfig::from_read(&read)?;
         let accounts = AccountSettings::from_lookup(&read)?;
         let payments = PaymentsConfig::from_read(read)?;
@@ -209,6 +221,7 @@ impl Config {
             tickets,
             payments,
             token_secret,
+            audit_signing_key,
             hold_lifetime: std::time::Duration::from_secs(hold_seconds),
             reservation_mode,
             database_url: SecretUrl::new(database_url),
@@ -272,6 +285,16 @@ mod tests {
     }
 
     #[test]
+    fn the_audit_signing_key_never_prints() {
+        let seed = "5eed".repeat(16);
+        let config = config_from(&[("CARNEAU_AUDIT_SIGNING_KEY", &seed)]).unwrap();
+        assert!(config.audit_signing_key.is_some());
+        assert!(!format!("{config:?}").contains("5eed5eed"));
+        let refused = config_from(&[("CARNEAU_AUDIT_SIGNING_KEY", &seed[2..])]).unwrap_err();
+        assert!(!refused.to_string().contains("5eed5eed"), "{refused}");
+    }
+
+    #[test]
     fn passwords_in_urls_are_masked_in_debug_output() {
         let config = config_from(&[
             ("DATABASE_URL", "postgres://app:pa55word@db:5432/carneau"),
@@ -307,6 +330,7 @@ mod tests {
             ("CARNEAU_TICKET_SECRET", "too-short"),
             ("CARNEAU_SMTP_URL", "ftp://mail"),
             ("CARNEAU_MAIL_FROM", "not a mailbox"),
+            ("CARNEAU_AUDIT_SIGNING_KEY", "not-a-key"),
         ];
         for (setting, value) in cases {
             let error = config_from(&[(setting, value)]).unwrap_err();

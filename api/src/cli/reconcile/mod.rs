@@ -15,9 +15,8 @@ use crate::database;
 
 pub use table::render;
 
-/// The exit status of `carneau audit reconcile` when the log and the sales page differ:
-/// neither 1 (could not reconcile) nor 2 (clap's bad arguments).
-pub const DIFFERS_EXIT_CODE: u8 = 3;
+/// The exit status of `carneau audit reconcile` when the log and the sales page differ.
+pub const DIFFERS_EXIT_CODE: u8 = super::FINDING_EXIT_CODE;
 
 /// The log and the sales page disagree: the report is printed, the process fails.
 #[derive(Debug, thiserror::Error)]

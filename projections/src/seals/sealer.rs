@@ -1,0 +1,112 @@
+//! The sealer: a projector whose "read model" is the hash chain in `event_seals`.
+//!
+//! Being a projector gives it everything the chain needs from a single writer: one active
+//! instance across processes (the runner's advisory lock), the log in the gap-safe order,
+//! and its seals committed in the same transaction as its checkpoint's compare-and-set,
+//! so a crash or a restart continues the chain exactly where the last commit left it.
+
+use std::time::Duration;
+
+use anyhow::{ensure, Context};
+use async_trait::async_trait;
+use chrono::Utc;
+use sqlx::{Postgres, Transaction};
+use tracing::{instrument, warn};
+
+use super::canonical_rows::read_canonical_between;
+use super::chain::Seal;
+use super::stored_seals::{chain_head, insert_seals, StoredSeal};
+use crate::log::RecordedEvent;
+use crate::runner::Projector;
+
+/// The sealer's projector name: its checkpoint row and its lock.
+pub const SEALER_NAME: &str = "event-sealer";
+
+/// A seal lag above this is logged: the sealer should keep within a second of the log
+/// even during a flash sale.
+pub const SEAL_LAG_WARNING: Duration = Duration::from_secs(1);
+
+/// Seals each event of the log, in order, into `event_seals`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sealer;
+
+#[async_trait]
+impl Projector for Sealer {
+    fn name(&self) -> &'static str {
+        SEALER_NAME
+    }
+
+    #[instrument(skip_all, fields(events = events.len(), seal_lag_ms))]
+    async fn apply(
+        &self,
+        tx: &mut Transaction<'_, Postgres>,
+        events: &[RecordedEvent],
+    ) -> anyhow::Result<()> {
+        let (Some(first), Some(last)) = (events.first(), events.last()) else {
+            return Ok(());
+        };
+        // The runner's rows carry the JSON as serde values; the chain needs PostgreSQL's
+        // own text of it, so the same stretch of the log is read again in that form.
+        let rows = read_canonical_between(&mut **tx, first.position, last.position)
+            .await
+            .context("reading the batch in canonical form")?;
+        ensure!(
+            rows.len() == events.len()
+                && rows
+                    .iter()
+                    .zip(events)
+                    .all(|(row, event)| row.position == event.position),
+            "the log between {} and {} changed while it was being sealed",
+            first.position,
+            last.position
+        );
+        let head = chain_head(&mut **tx)
+            .await
+            .context("reading the chain's head")?;
+        ensure!(
+            head.as_ref()
+                .is_none_or(|head| head.position < first.position),
+            "the chain's head is already at or past {}",
+            first.position
+        );
+        let (mut previous, mut ordinal) =
+            head.map_or((Seal::GENESIS, 0), |head| (head.seal, head.ordinal));
+        let sealed_at = Utc::now();
+        let seals: Vec<StoredSeal> = rows
+            .iter()
+            .map(|row| {
+                previous = previous.next(row);
+                ordinal += 1;
+                StoredSeal {
+                    position: row.position,
+                    ordinal,
+                    event_id: row.event_id,
+                    payload_digest: Seal::digest(&row.payload),
+                    metadata_digest: Seal::digest(&row.metadata),
+                    seal: previous,
+                    sealed_at,
+                }
+            })
+            .collect();
+        insert_seals(tx, &seals)
+            .await
+            .context("writing the seals")?;
+
+        // The event of the batch that waited longest gives the batch's lag.
+        let oldest = rows
+            .iter()
+            .map(|row| row.recorded_at)
+            .min()
+            .unwrap_or(sealed_at);
+        let lag = (sealed_at - oldest).to_std().unwrap_or(Duration::ZERO);
+        tracing::Span::current().record("seal_lag_ms", lag.as_millis());
+        if lag > SEAL_LAG_WARNING {
+            warn!(
+                seal_lag_ms = lag.as_millis(),
+                events = events.len(),
+                "the sealer is behind the log"
+            );
+        }
+        Ok(())
+    }
+}
