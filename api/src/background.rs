@@ -4,12 +4,13 @@
 //! are safe to run everywhere, so every `carneau serve` starts all of them.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use carneau_commands::mail::{Delivery, MailSender, MailSenderConfig};
 use carneau_commands::reservations::sweeper::run_sweeper;
 use carneau_projections::read_models::read_models;
 use carneau_projections::seals::{run_checkpoint_signer, Sealer};
-use carneau_projections::ProjectorRunner;
+use carneau_projections::{ProjectorRunner, RunnerConfig};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::warn;
@@ -38,7 +39,11 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
             }),
             shutdown.clone(),
         ),
-        ProjectorRunner::default().spawn(state.pool.clone(), Arc::new(Sealer), shutdown.clone()),
+        ProjectorRunner::new(sealer_pace()).spawn(
+            state.pool.clone(),
+            Arc::new(Sealer),
+            shutdown.clone(),
+        ),
         tokio::spawn(mail_sender(state).run(shutdown.clone())),
         tokio::spawn(run_sweeper(
             state.pool.clone(),
@@ -65,6 +70,19 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
     }
     tasks
 }
+
+/// The sealer's pace: its lag only has to stay well under a second, so after a
+/// notification it lets appends gather for a while and seals them in one batch, rather
+/// than taking a transaction per commit from a flash sale's hot path.
+fn sealer_pace() -> RunnerConfig {
+    RunnerConfig {
+        settle_after_notify: SEALER_SETTLE,
+        ..RunnerConfig::default()
+    }
+}
+
+/// How long the sealer lets appends gather after a notification.
+const SEALER_SETTLE: Duration = Duration::from_millis(250);
 
 /// The mail sender: SMTP when `CARNEAU_SMTP_URL` is set, the log otherwise.
 fn mail_sender(state: &AppState) -> MailSender {

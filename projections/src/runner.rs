@@ -136,6 +136,10 @@ pub struct RunnerConfig {
     pub error_backoff_min: Duration,
     /// Longest wait between retries of a failing batch.
     pub error_backoff_max: Duration,
+    /// How long a notified projector lets appends accumulate before it reads: zero for
+    /// read models that people see at once; longer for a projector whose lag may be
+    /// larger, so that it applies one big batch instead of one per commit.
+    pub settle_after_notify: Duration,
 }
 
 impl Default for RunnerConfig {
@@ -148,6 +152,7 @@ impl Default for RunnerConfig {
             lock_retry_interval: DEFAULT_LOCK_RETRY_INTERVAL,
             error_backoff_min: DEFAULT_ERROR_BACKOFF_MIN,
             error_backoff_max: DEFAULT_ERROR_BACKOFF_MAX,
+            settle_after_notify: Duration::ZERO,
         }
     }
 }

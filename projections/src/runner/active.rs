@@ -135,7 +135,14 @@ async fn apply_while_holding(
             }
         };
         match wakeups.wait(wait, shutdown).await {
-            Wake::Notified => schedule.notified(),
+            Wake::Notified => {
+                schedule.notified();
+                if !config.settle_after_notify.is_zero()
+                    && !sleep_unless_shutdown(config.settle_after_notify, shutdown).await
+                {
+                    return Stepped::ShutDown;
+                }
+            }
             Wake::TimedOut => {}
             Wake::ShutDown => return Stepped::ShutDown,
         }

@@ -97,6 +97,7 @@ pub fn quick_config() -> RunnerConfig {
         lock_retry_interval: Duration::from_millis(100),
         error_backoff_min: Duration::from_millis(50),
         error_backoff_max: Duration::from_millis(500),
+        settle_after_notify: Duration::ZERO,
     }
 }
 
