@@ -1,4 +1,4 @@
-import { actorLabel, causeDetail, causeLabel, formatFactTime, formatUtc, shortId } from "@/lib/audit";
+import { actorLabel, causeDetail, causeLabel, formatFactTime, formatUtc } from "@/lib/audit";
 import type { HistoryFact } from "@/lib/api/types";
 import type { Viewer } from "@/lib/session";
 
@@ -35,7 +35,7 @@ export function HistoryTimeline({
           <li
             key={fact.position.cursor}
             aria-label={`${fact.event_type}, fact #${fact.sequence} of ${fact.aggregate_type}`}
-            className="relative rounded-lg border bg-card p-4 shadow-xs"
+            className="relative min-w-0 rounded-lg border bg-card p-4 shadow-xs"
           >
             <span aria-hidden className="absolute top-5 -left-[1.6rem] size-2.5 rounded-full border-2 border-background bg-primary" />
             <div className="flex flex-wrap items-baseline justify-between gap-x-3 gap-y-1">
@@ -49,12 +49,12 @@ export function HistoryTimeline({
                 {formatFactTime(fact.recorded_at, timeZone ?? "UTC")}
               </time>
             </div>
-            <p className="mt-2 text-sm break-words">{fact.sentence}</p>
-            <dl className="mt-3 grid gap-x-4 gap-y-1 text-sm sm:grid-cols-[auto_1fr]">
+            <p className="mt-2 text-sm wrap-anywhere">{fact.sentence}</p>
+            <dl className="mt-3 grid grid-cols-[5.5rem_minmax(0,1fr)] gap-x-3 gap-y-1 text-sm sm:grid-cols-[7rem_minmax(0,1fr)]">
               <dt className="text-muted-foreground">Who</dt>
-              <dd className="break-words">{actorLabel(fact.actor, viewer)}</dd>
+              <dd className="wrap-anywhere">{actorLabel(fact.actor, viewer)}</dd>
               <dt className="text-muted-foreground">Why</dt>
-              <dd className="break-words">
+              <dd className="wrap-anywhere">
                 {causeLabel(fact.cause, fact.actor, stream)}
                 {detail ? <span className="ml-2 font-mono text-xs text-muted-foreground">{detail}</span> : null}
               </dd>
@@ -69,7 +69,6 @@ export function HistoryTimeline({
                 </>
               ) : null}
             </dl>
-            <span className="sr-only">Stream {shortId(fact.aggregate_id)}</span>
           </li>
         );
       })}

@@ -26,7 +26,7 @@ export function LogEntries({ entries, viewer }: { entries: AuditEntry[]; viewer:
     };
   });
   return (
-    <>
+    <div>
       <Table aria-label="Event log" className="hidden md:table">
         <TableHeader>
           <TableRow>
@@ -49,8 +49,8 @@ export function LogEntries({ entries, viewer }: { entries: AuditEntry[]; viewer:
                 <StreamLink entry={entry} />
               </TableCell>
               <TableCell className="font-medium">{entry.event_type}</TableCell>
-              <TableCell className="max-w-56 break-words whitespace-normal">{actor}</TableCell>
-              <TableCell className="max-w-56 break-words whitespace-normal">{cause}</TableCell>
+              <TableCell className="max-w-64 whitespace-normal wrap-anywhere">{actor}</TableCell>
+              <TableCell className="max-w-64 whitespace-normal wrap-anywhere">{cause}</TableCell>
             </TableRow>
           ))}
         </TableBody>
@@ -62,7 +62,7 @@ export function LogEntries({ entries, viewer }: { entries: AuditEntry[]; viewer:
               <span className="font-medium">{entry.event_type}</span>
               <span className="font-mono text-xs text-muted-foreground">#{entry.position.global_position}</span>
             </div>
-            <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-3 gap-y-1">
+            <dl className="mt-2 grid grid-cols-[4rem_minmax(0,1fr)] gap-x-3 gap-y-1">
               <dt className="text-muted-foreground">Time</dt>
               <dd className="font-mono text-xs leading-5">
                 <time dateTime={entry.recorded_at}>{formatUtc(entry.recorded_at)}</time>
@@ -72,14 +72,14 @@ export function LogEntries({ entries, viewer }: { entries: AuditEntry[]; viewer:
                 <StreamLink entry={entry} />
               </dd>
               <dt className="text-muted-foreground">Actor</dt>
-              <dd className="break-words">{actor}</dd>
+              <dd className="wrap-anywhere">{actor}</dd>
               <dt className="text-muted-foreground">Cause</dt>
-              <dd className="break-words">{cause}</dd>
+              <dd className="wrap-anywhere">{cause}</dd>
             </dl>
           </li>
         ))}
       </ul>
-    </>
+    </div>
   );
 }
 
