@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { redirect } from "next/navigation";
 
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -33,6 +34,9 @@ export default async function AuditLogScreen({
   const after = typeof params.after === "string" && params.after ? params.after : undefined;
   const requested = Number(typeof params.limit === "string" ? params.limit : NaN);
   const limit = Number.isInteger(requested) && requested >= 1 && requested <= 1000 ? requested : DEFAULT_LIMIT;
+  const withLimit = limit === DEFAULT_LIMIT ? filter : { ...filter, limit: String(limit) };
+  // The filter form sends its empty fields too; keep the address to what filters.
+  if (Object.values(params).some((value) => value === "")) redirect(pageHref(withLimit, after));
   const invalid = filterError(filter);
   const query = invalid ? {} : logQuery(filter);
 
@@ -51,7 +55,6 @@ export default async function AuditLogScreen({
   }
   const page = loaded.ok && !invalid ? loaded.data : null;
   const problem = invalid ?? (loaded.ok ? undefined : failureMessage(loaded.failure));
-  const withLimit = limit === DEFAULT_LIMIT ? filter : { ...filter, limit: String(limit) };
 
   return (
     <div className="space-y-6">

@@ -14,7 +14,7 @@ export function LogFilterForm({ filter, limit }: { filter: LogFilter; limit?: nu
   return (
     <form method="get" action="/audit" aria-label="Filter the log" className="rounded-lg border p-4">
       <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-5">
-        <Field id="event_id" label="Event id" defaultValue={filter.event_id} placeholder="UUID" autoComplete="off" />
+        <Field id="event_id" label="Event id" defaultValue={filter.event_id} placeholder="e.g. 0193…, a UUID" autoComplete="off" />
         <div className="grid gap-1.5">
           <Label htmlFor="aggregate_type">Stream type</Label>
           <NativeSelect id="aggregate_type" name="aggregate_type" defaultValue={filter.aggregate_type ?? ""}>
@@ -26,7 +26,7 @@ export function LogFilterForm({ filter, limit }: { filter: LogFilter; limit?: nu
             ))}
           </NativeSelect>
         </div>
-        <Field id="event_type" label="Event type" defaultValue={filter.event_type} placeholder="OrderPlaced" autoComplete="off" />
+        <Field id="event_type" label="Event type" defaultValue={filter.event_type} placeholder="e.g. OrderPlaced" autoComplete="off" />
         <Field id="from" label="From (UTC day)" type="date" defaultValue={filter.from} />
         <Field id="until" label="Until (UTC day, included)" type="date" defaultValue={filter.until} />
       </div>
