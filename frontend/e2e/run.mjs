@@ -54,7 +54,8 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
 let exitCode = 1;
 try {
   const organiser = { email: "organiser@e2e.test", password: randomBytes(18).toString("base64url") };
-  const common = { frontendDir, carneauBin, logDir, organiser, apiEnv: {} };
+  const auditor = { email: "auditor@e2e.test", password: randomBytes(18).toString("base64url") };
+  const common = { frontendDir, carneauBin, logDir, organiser, auditor, apiEnv: {} };
   stacks.push(await startStack({ ...common, name: "main" }));
   stacks.push(await startStack({ ...common, name: "short", apiEnv: { ...common.apiEnv, CARNEAU_HOLD_SECONDS: SHORT_HOLD_SECONDS } }));
   stacks.push(await startStack({ ...common, name: "offline", apiUrlOverride: `http://127.0.0.1:${await freePort()}` }));
@@ -79,6 +80,8 @@ try {
       E2E_CHROMIUM: chromium,
       E2E_ORGANISER_EMAIL: organiser.email,
       E2E_ORGANISER_PASSWORD: organiser.password,
+      E2E_AUDITOR_EMAIL: auditor.email,
+      E2E_AUDITOR_PASSWORD: auditor.password,
       E2E_SCREENSHOTS: path.join(repoDir, "docs/screenshots"),
       E2E_ARTIFACTS: logDir,
     },

@@ -1,10 +1,16 @@
-// The organiser account the harness creates on each platform (run.mjs), signed in over
+// The organiser and auditor accounts the harness creates on each platform (run.mjs), signed in over
 // the API for test set-up.
 import { api } from "./api.mjs";
 
 export const ORGANISER = {
   email: process.env.E2E_ORGANISER_EMAIL ?? "organiser@e2e.test",
   password: process.env.E2E_ORGANISER_PASSWORD ?? "",
+};
+
+/** The read-only auditor the harness creates with `carneau accounts create --role auditor`. */
+export const AUDITOR = {
+  email: process.env.E2E_AUDITOR_EMAIL ?? "auditor@e2e.test",
+  password: process.env.E2E_AUDITOR_PASSWORD ?? "",
 };
 
 const tokens = new Map();

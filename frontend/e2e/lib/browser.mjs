@@ -43,6 +43,9 @@ export async function screenshots(page, name) {
   const original = page.viewportSize();
   for (const viewport of [PHONE, DESKTOP]) {
     await page.setViewportSize(viewport);
+    // From the top: a page reached by a click keeps its scroll, and a full-page picture
+    // then draws the sticky header halfway down.
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.evaluate(() => document.fonts.ready);
     await page.screenshot({ path: path.join(dir, `${name}-${viewport.width}.png`), fullPage: true, animations: "disabled" });
   }
@@ -79,4 +82,13 @@ export async function reloadUntil(page, check, { attempts = 100 } = {}) {
     await page.reload();
   }
   if (!(await check())) throw new Error(`${page.url()} never reached the expected state`);
+}
+
+/** Signs `account` in through the login form of `webUrl`, landing on `next`. */
+export async function logIn(page, webUrl, account, next) {
+  await page.goto(`${webUrl}/login?next=${encodeURIComponent(next)}`);
+  await page.getByLabel("Email").fill(account.email);
+  await page.getByLabel("Password").fill(account.password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.waitForURL(`${webUrl}${next}`);
 }

@@ -27,7 +27,7 @@ function deleteRedisPrefix(prefix) {
  * `apiUrlOverride` points the web client at an address where no API listens (the
  * offline screens). Returns the URLs and a stop() that removes everything it made.
  */
-export async function startStack({ name, frontendDir, carneauBin, logDir, apiEnv = {}, apiUrlOverride, organiser }) {
+export async function startStack({ name, frontendDir, carneauBin, logDir, apiEnv = {}, apiUrlOverride, organiser, auditor }) {
   const id = `${name}_${randomBytes(4).toString("hex")}`;
   const database = `carneau_e2e_${id}`;
   const redisPrefix = `carneau-e2e:${id}:`;
@@ -74,13 +74,17 @@ export async function startStack({ name, frontendDir, carneauBin, logDir, apiEnv
       const api = start(`${name} API`, carneauBin, ["serve"], { logPath: path.join(logDir, `${name}-api.log`), env });
       stoppers.push(() => api.stop());
       await waitForHttp(`${apiUrl}/readyz`, api);
-      if (organiser) {
-        // The organiser the tests sign in as, made the way an operator makes the first one.
-        execFileSync(
-          carneauBin,
-          ["accounts", "create", "--email", organiser.email, "--name", "E2E Organiser", "--role", "organiser"],
-          { env: { ...process.env, ...env, CARNEAU_NEW_ACCOUNT_PASSWORD: organiser.password }, stdio: "pipe" },
-        );
+      // The accounts the tests sign in as, made the way an operator makes them.
+      const accounts = [
+        [organiser, "E2E Organiser", "organiser"],
+        [auditor, "E2E Auditor", "auditor"],
+      ];
+      for (const [account, fullName, role] of accounts) {
+        if (!account) continue;
+        execFileSync(carneauBin, ["accounts", "create", "--email", account.email, "--name", fullName, "--role", role], {
+          env: { ...process.env, ...env, CARNEAU_NEW_ACCOUNT_PASSWORD: account.password },
+          stdio: "pipe",
+        });
       }
     }
     const web = start(

@@ -1,35 +1,15 @@
 // An organiser refunds one ticket of a two-ticket order, and takes a member of the door
 // staff off the event's list.
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
 import { test } from "node:test";
 
-import { api, eventually, publishedEvent, uniqueWord } from "../lib/api.mjs";
+import { api, publishedEvent, uniqueWord } from "../lib/api.mjs";
+import { paidOrder } from "../lib/orders.mjs";
 import { ORGANISER, organiserToken } from "../lib/accounts.mjs";
 import { newPage, reloadUntil, withBrowser } from "../lib/browser.mjs";
 
 const WEB = process.env.E2E_WEB_URL;
 const API = process.env.E2E_API_URL;
-
-/** A paid order of `quantity` tickets of `ticketType`, bought by a guest through the simulated provider. */
-async function paidOrder(event, ticketType, quantity, email) {
-  const hold = await api(API, "POST", `/events/${event.id}/reservations`, {
-    headers: { "idempotency-key": randomUUID() },
-    body: { lines: [{ ticket_type_id: ticketType.id, quantity }] },
-  });
-  const checkout = await api(API, "POST", `/reservations/${hold.id}/checkout`, { token: hold.token, body: { email } });
-  const sessionId = checkout.checkout_url.split("/").pop();
-  // The simulated Pay button answers with a redirect to the order page, not followed here.
-  const paid = await fetch(`${API}/simulated-checkout/${sessionId}/pay`, { method: "POST", redirect: "manual" });
-  assert.equal(paid.status, 303);
-  const token = await organiserToken(API);
-  await eventually(async () => {
-    const { orders } = await api(API, "GET", `/organiser/events/${event.id}/orders`, { token });
-    const order = orders.find((o) => o.order_id === checkout.order_id);
-    return order?.status === "paid" && order.tickets.length === quantity;
-  });
-  return checkout.order_id;
-}
 
 async function logInAsOrganiser(page, next) {
   await page.goto(`${WEB}/login?next=${encodeURIComponent(next)}`);
@@ -46,7 +26,7 @@ test("an organiser refunds one ticket of a two-ticket order", async () => {
     ticketTypes: [{ name: "Standing", price: 3000, capacity: 40 }],
   });
   const email = `${word}@buyer.test`;
-  const orderId = await paidOrder(event, event.ticket_types[0], 2, email);
+  const orderId = await paidOrder(API, event, event.ticket_types[0], 2, email);
 
   await withBrowser("partial-refund", async (browser) => {
     const page = await newPage(browser);

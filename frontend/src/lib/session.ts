@@ -33,3 +33,8 @@ export async function getViewer(): Promise<Viewer | null> {
 export function isOrganiser(viewer: Viewer | null): boolean {
   return !!viewer && (viewer.roles.includes("organiser") || viewer.roles.includes("admin"));
 }
+
+/** Whether the account reads the whole event log: auditors (read only) and admins. */
+export function isAuditor(viewer: Viewer | null): boolean {
+  return !!viewer && (viewer.roles.includes("auditor") || viewer.roles.includes("admin"));
+}

@@ -25,3 +25,13 @@ export type OrderStatus = Order["status"];
 export type OrderTicketStatus = Order["tickets"][number]["status"];
 export type TicketState = Ticket["state"];
 export type AccountRole = Me["roles"][number];
+
+// The auditors' routes: histories in words and the log itself.
+export type HistoryFact = Schemas["HistoryFact"];
+export type OrderHistory = Schemas["OrderHistory"];
+export type EventHistory = Schemas["EventHistory"];
+export type OrderSummary = Schemas["OrderSummary"];
+export type AuditEntry = Schemas["AuditEntry"];
+export type AuditLogPage = Schemas["AuditLogPage"];
+export type Actor = Schemas["ActorView"];
+export type Cause = Schemas["CauseView"];

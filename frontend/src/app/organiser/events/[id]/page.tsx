@@ -1,9 +1,10 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { ChevronLeft } from "lucide-react";
+import { ChevronLeft, History } from "lucide-react";
 
 import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { FailureScreen } from "@/components/failure-screen";
@@ -63,7 +64,14 @@ async function ManageEvent({ id }: { id: string }) {
             {event.venue.name} · {formatEventTime(event.starts_at, event.time_zone)}
           </p>
         </div>
-        <EventActions event={event} />
+        <div className="flex flex-wrap items-start gap-2">
+          <Button asChild variant="outline">
+            <Link href={`/audit/events/${event.id}`}>
+              <History aria-hidden /> Event history
+            </Link>
+          </Button>
+          <EventActions event={event} />
+        </div>
       </header>
 
       <Card>
@@ -163,8 +171,17 @@ async function ManageEvent({ id }: { id: string }) {
                   <TableRow key={o.order_id}>
                     {/* A phone shows buyer, status and refund; the rest is in the refund panel. */}
                     <TableCell className="hidden font-mono text-xs sm:table-cell">{o.order_id.slice(0, 8)}</TableCell>
-                    <TableCell className="max-w-28 truncate sm:max-w-48" title={o.email}>
-                      {o.email}
+                    <TableCell className="max-w-28 sm:max-w-48">
+                      <span className="block truncate" title={o.email}>
+                        {o.email}
+                      </span>
+                      <Link
+                        href={`/audit/orders/${o.order_id}`}
+                        aria-label={`History of order ${o.order_id.slice(0, 8)}`}
+                        className="text-xs text-primary underline-offset-4 hover:underline"
+                      >
+                        History
+                      </Link>
                     </TableCell>
                     <TableCell className="hidden text-right tabular-nums sm:table-cell">{o.tickets.length}</TableCell>
                     <TableCell className="hidden text-right sm:table-cell">{formatMoney(o.total)}</TableCell>

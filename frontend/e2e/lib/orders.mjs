@@ -1,0 +1,29 @@
+// Orders made straight through the API, for tests about what happens after a sale.
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+
+import { api, eventually } from "./api.mjs";
+import { organiserToken } from "./accounts.mjs";
+
+/**
+ * A paid order of `quantity` tickets of `ticketType`, bought by a guest through the
+ * simulated provider; returns once the organiser's orders list shows it paid.
+ */
+export async function paidOrder(baseUrl, event, ticketType, quantity, email) {
+  const hold = await api(baseUrl, "POST", `/events/${event.id}/reservations`, {
+    headers: { "idempotency-key": randomUUID() },
+    body: { lines: [{ ticket_type_id: ticketType.id, quantity }] },
+  });
+  const checkout = await api(baseUrl, "POST", `/reservations/${hold.id}/checkout`, { token: hold.token, body: { email } });
+  const sessionId = checkout.checkout_url.split("/").pop();
+  // The simulated Pay button answers with a redirect to the order page, not followed here.
+  const paid = await fetch(`${baseUrl}/simulated-checkout/${sessionId}/pay`, { method: "POST", redirect: "manual" });
+  assert.equal(paid.status, 303);
+  const token = await organiserToken(baseUrl);
+  await eventually(async () => {
+    const { orders } = await api(baseUrl, "GET", `/organiser/events/${event.id}/orders`, { token });
+    const order = orders.find((o) => o.order_id === checkout.order_id);
+    return order?.status === "paid" && order.tickets.length === quantity;
+  });
+  return checkout.order_id;
+}
