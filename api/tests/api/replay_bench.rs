@@ -71,13 +71,16 @@ async fn replay_bench() {
     let replayed = replay(&pool, &read_models(None), Check::ReplayOnly, &|_| {})
         .await
         .unwrap();
+    // Each projector walks the whole log but fetches whole (and counts) only the events
+    // of its interest: its rate is the log's events over its time, against the scan's.
     println!(
-        "{:<12} {:>10} {:>12} {:>9} {:>10} {:>9}",
-        "reader", "events", "rows written", "seconds", "events/s", "of scan"
+        "{:<12} {:>10} {:>10} {:>12} {:>9} {:>10} {:>9}",
+        "reader", "log", "its events", "rows written", "seconds", "log ev/s", "of scan"
     );
     println!(
-        "{:<12} {:>10} {:>12} {:>9.2} {:>10.0} {:>8}%",
+        "{:<12} {:>10} {:>10} {:>12} {:>9.2} {:>10.0} {:>8}%",
         "raw scan",
+        scan.events_read,
         scan.events_read,
         "-",
         scan.elapsed.as_secs_f64(),
@@ -85,15 +88,17 @@ async fn replay_bench() {
         100
     );
     for projector in &replayed.replays {
-        assert_eq!(projector.events_read, scan.events_read);
+        assert!(projector.events_read <= scan.events_read);
+        let log_rate = scan.events_read as f64 / projector.elapsed.as_secs_f64();
         println!(
-            "{:<12} {:>10} {:>12} {:>9.2} {:>10.0} {:>8.0}%",
+            "{:<12} {:>10} {:>10} {:>12} {:>9.2} {:>10.0} {:>8.0}%",
             projector.projector,
+            scan.events_read,
             projector.events_read,
             projector.rows_written,
             projector.elapsed.as_secs_f64(),
-            projector.events_per_second(),
-            100.0 * projector.events_per_second() / scan.events_per_second()
+            log_rate,
+            100.0 * log_rate / scan.events_per_second()
         );
     }
 }

@@ -57,7 +57,8 @@ pub struct ReplayProgress<'a> {
 pub struct ProjectorReplay {
     /// The projector.
     pub projector: &'static str,
-    /// Events read from the log (every aggregate's; the projector ignores most).
+    /// Events of the projector's interest read from the log (it walks every row, but
+    /// fetches whole only these).
     pub events_read: u64,
     /// Rows the rebuilt read model holds afterwards, all its tables together.
     pub rows_written: u64,
