@@ -366,6 +366,16 @@ async fn a_reader_with_an_interest_walks_every_row_but_gets_only_its_events() {
         aggregate_types: &["TestStream"],
         event_types: &["Special"],
     };
+    // The horizon is the whole server's: a transaction open in another test's database
+    // holds our rows back for a moment.
+    eventually("the four rows readable", || async {
+        read_after(pool, LogPosition::START, 10)
+            .await
+            .unwrap()
+            .len()
+            == 4
+    })
+    .await;
 
     let page = read_page(pool, LogPosition::START, 10, Some(interest))
         .await
