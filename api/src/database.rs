@@ -27,21 +27,37 @@ const DATABASE_ALREADY_EXISTS: &str = "42P04";
 /// `DATABASE_URL` when the server cannot be reached.
 #[tracing::instrument(skip_all, fields(database_url = %config.database_url))]
 pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
-    let options: PgConnectOptions = config
-        .database_url
-        .expose()
-        .parse()
-        .context("invalid DATABASE_URL")?;
-    let options = options.options([(
-        "idle_in_transaction_session_timeout",
-        IDLE_IN_TRANSACTION_TIMEOUT,
-    )]);
+    let options = connect_options(config)?;
     create_if_missing(&options).await.with_context(|| {
         format!(
             "cannot use PostgreSQL at DATABASE_URL={}",
             config.database_url
         )
     })?;
+    open_pool(config, options).await
+}
+
+/// Opens the pool of a database that must exist already: what the auditors' commands
+/// use, so that a mistyped `DATABASE_URL` fails instead of creating an empty database
+/// whose (empty) log would then verify as intact.
+#[tracing::instrument(skip_all, fields(database_url = %config.database_url))]
+pub async fn connect_existing(config: &Config) -> anyhow::Result<PgPool> {
+    open_pool(config, connect_options(config)?).await
+}
+
+fn connect_options(config: &Config) -> anyhow::Result<PgConnectOptions> {
+    let options: PgConnectOptions = config
+        .database_url
+        .expose()
+        .parse()
+        .context("invalid DATABASE_URL")?;
+    Ok(options.options([(
+        "idle_in_transaction_session_timeout",
+        IDLE_IN_TRANSACTION_TIMEOUT,
+    )]))
+}
+
+async fn open_pool(config: &Config, options: PgConnectOptions) -> anyhow::Result<PgPool> {
     PgPoolOptions::new()
         .max_connections(POOL_MAX_CONNECTIONS)
         .acquire_timeout(POOL_ACQUIRE_TIMEOUT)

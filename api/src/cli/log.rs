@@ -57,7 +57,7 @@ pub async fn run(config: Config, command: LogCommand) -> anyhow::Result<()> {
             since,
             until,
         } => {
-            let pool = database::connect(&config).await?;
+            let pool = database::connect_existing(&config).await?;
             let request = ExportRequest {
                 event,
                 since,
@@ -72,14 +72,14 @@ pub async fn run(config: Config, command: LogCommand) -> anyhow::Result<()> {
             checkpoint,
             public_key,
         } => {
-            let pool = database::connect(&config).await?;
+            let pool = database::connect_existing(&config).await?;
             let checkpoint = checkpoint.as_deref();
             let summary = log_verify::run(&pool, &config, checkpoint, public_key.as_deref()).await;
             pool.close().await;
             (summary, None)
         }
         LogCommand::Checkpoint { output } => {
-            let pool = database::connect(&config).await?;
+            let pool = database::connect_existing(&config).await?;
             let json = log_checkpoint::newest_checkpoint_json(&pool).await;
             pool.close().await;
             (json, output)

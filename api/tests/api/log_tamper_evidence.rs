@@ -392,3 +392,33 @@ async fn the_carneau_binary_exports_a_checkpoint_and_verifies_against_it() {
     );
     assert!(stderr.contains("deleted"), "{stderr}");
 }
+
+#[tokio::test]
+async fn verifying_a_database_that_does_not_exist_fails_and_creates_nothing() {
+    let database = carneau_testkit::TestDatabase::create().await.unwrap();
+    let redis = carneau_testkit::TestRedis::create().await.unwrap();
+    let missing = format!("carneau_missing_{}", Uuid::new_v4().simple());
+    let server = carneau_testkit::server_url();
+    let url = format!("{}/{missing}", server.rsplit_once('/').unwrap().0);
+
+    let verified = carneau_command(&database, &redis)
+        .env("DATABASE_URL", &url)
+        .args(["log", "verify"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&verified.stderr);
+    assert_eq!(verified.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("DATABASE_URL"), "{stderr}");
+    assert!(
+        verified.stdout.is_empty(),
+        "an empty log must not read as intact"
+    );
+
+    let created: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&missing)
+            .fetch_one(database.pool())
+            .await
+            .unwrap();
+    assert!(!created, "verify created the database it was pointed at");
+}

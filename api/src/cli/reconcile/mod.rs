@@ -31,7 +31,7 @@ pub struct Differs {
 ///
 /// It never migrates and never writes to the log or a read model: safe on a live database.
 pub async fn run(config: &Config, event_id: Uuid, json: bool) -> anyhow::Result<()> {
-    let pool = database::connect(config).await?;
+    let pool = database::connect_existing(config).await?;
     let reconciliation = reconcile_event(&pool, event_id).await;
     pool.close().await;
     let reconciliation = reconciliation
