@@ -1,6 +1,5 @@
 "use client";
 
-import { useRouter } from "next/navigation";
 import { useState } from "react";
 
 import { Alert, AlertDescription } from "@/components/ui/alert";
@@ -17,7 +16,6 @@ import { reloadAfterCommand } from "@/lib/reload";
 
 /** Create an event (draft) or edit its details. Times are typed in the event's own zone. */
 export function EventForm({ event }: { event?: EventDetail }) {
-  const router = useRouter();
   const [failure, setFailure] = useState<Failure | null>(null);
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -62,7 +60,10 @@ export function EventForm({ event }: { event?: EventDetail }) {
         setBusy(false);
         return setFailure(result.failure);
       }
-      router.push(`/organiser/events/${result.data.id}`);
+      // A full load rather than router.push: a client navigation right after the POST was
+      // seen to stall in the browser tests, leaving the organiser on "Saving…" with the
+      // draft already created (the same Next.js behaviour as in lib/reload.ts).
+      window.location.assign(`/organiser/events/${result.data.id}`);
     }
   };
 
