@@ -103,7 +103,7 @@ test("a buyer finds an event, holds, pays and gets QR tickets", async () => {
     await organiser.getByRole("button", { name: /^Refund order/ }).click();
     await organiser.getByRole("button", { name: /^Confirm refund/ }).click();
     const orders = organiser.getByRole("table", { name: "Orders" });
-    await reloadUntil(organiser, () => orders.getByText("Refunded").isVisible());
+    await reloadUntil(organiser, () => orders.getByText("Refunded", { exact: true }).isVisible());
 
     // The buyer's tickets stop being valid.
     await page.goto(`${WEB}/account/tickets`);
