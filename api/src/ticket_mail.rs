@@ -16,7 +16,7 @@ use carneau_commands::tickets::{EmailedTicket, TicketCodes, TicketEmail};
 use carneau_commands::Catalogue;
 use carneau_domain::ids::{EventId, OrderId};
 use carneau_domain::order::{IssuedTicket, Order, OrderEvent};
-use carneau_projections::{Interest, Projector, RecordedEvent};
+use carneau_projections::{Batch, Interest, Projector};
 use cqrs_es::Aggregate;
 use sqlx::{Postgres, Transaction};
 
@@ -109,8 +109,9 @@ impl Projector for TicketMailer {
     async fn apply(
         &self,
         tx: &mut Transaction<'_, Postgres>,
-        events: &[RecordedEvent],
+        batch: Batch<'_>,
     ) -> anyhow::Result<()> {
+        let events = batch.events;
         for recorded in events.iter().filter(|e| e.aggregate_type == Order::TYPE) {
             if recorded.event_type != "TicketsIssued" {
                 continue;

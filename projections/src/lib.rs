@@ -28,4 +28,4 @@ pub use log::{
     count_matching, read_after, read_matching, read_page, DecodeError, Interest, LogError,
     LogFilter, LogPage, LogPosition, RecordedEvent,
 };
-pub use runner::{ProjectionError, Projector, ProjectorRunner, RunnerConfig};
+pub use runner::{Batch, ProjectionError, Projector, ProjectorRunner, RunnerConfig};

@@ -194,6 +194,15 @@ pub struct Interest {
     pub event_types: &'static [&'static str],
 }
 
+impl Interest {
+    /// No event whole: the reader walks only the positions, as the sealer does (it reads
+    /// its batches itself, in another form).
+    pub const NOTHING: Interest = Interest {
+        aggregate_types: &[],
+        event_types: &[],
+    };
+}
+
 /// [`read_after`] for a reader with an [`Interest`] (`None`: everything): it walks the
 /// same rows in the same order, so its cursor ([`LogPage::last`]) never revisits or
 /// skips a row, but only the rows it wants are fetched whole and decoded. A projector of

@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, instrument};
 
-use crate::log::{Interest, LogError, RecordedEvent};
+use crate::log::{Interest, LogError, LogPosition, RecordedEvent};
 use batch::{apply_next_batch, BatchOutcome};
 
 /// Turns events of the log into changes of one read model.
@@ -39,8 +39,8 @@ pub trait Projector: Send + Sync + 'static {
         None
     }
 
-    /// Writes the read-model changes caused by `events` in the caller's transaction,
-    /// which also moves the checkpoint past them.
+    /// Writes the read-model changes caused by `batch` in the caller's transaction,
+    /// which also moves the checkpoint past it.
     ///
     /// Events come in log order. The log holds every aggregate's events: ignore the
     /// event types this read model does not need. An error rolls the whole batch back;
@@ -49,13 +49,29 @@ pub trait Projector: Send + Sync + 'static {
     async fn apply(
         &self,
         tx: &mut Transaction<'_, Postgres>,
-        events: &[RecordedEvent],
+        batch: Batch<'_>,
     ) -> anyhow::Result<()>;
 
     /// Runs after the batch's transaction committed, e.g. to invalidate caches.
     ///
     /// Best effort: a crash right after the commit skips it, so caches still need a TTL.
     async fn after_commit(&self, _events: &[RecordedEvent]) {}
+}
+
+/// One batch handed to [`Projector::apply`]: the events of the projector's interest, and
+/// the stretch of the log they were read from.
+///
+/// The stretch is final (the gap-safe reader returned it): a projector that reads the
+/// log in another form, as the sealer does, reads exactly `(after, through]` and finds
+/// every row the runner walked, no more.
+#[derive(Debug, Clone, Copy)]
+pub struct Batch<'a> {
+    /// The events of interest, in log order.
+    pub events: &'a [RecordedEvent],
+    /// The last row before the batch: the checkpoint the batch starts from.
+    pub after: LogPosition,
+    /// The batch's last row, of any type: where the checkpoint moves to.
+    pub through: LogPosition,
 }
 
 /// Why a catch-up or a rebuild stopped.

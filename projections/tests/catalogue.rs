@@ -19,7 +19,7 @@ use carneau_projections::cache::{CacheScope, ResponseCache};
 use carneau_projections::catalogue::{
     event_detail, listing, CatalogueProjector, EventListingPage, ListingCursor, ListingFilter,
 };
-use carneau_projections::{read_after, LogPosition, Projector, ProjectorRunner};
+use carneau_projections::{read_after, Batch, LogPosition, Projector, ProjectorRunner};
 use carneau_testkit::TestRedis;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -307,8 +307,15 @@ async fn applying_the_log_again_or_rebuilding_gives_the_same_rows() {
 
     // A batch delivered again, onto the rows it made and onto an empty read model.
     let log = read_after(pool, LogPosition::START, 1_000).await.unwrap();
+    let batch = Batch {
+        events: &log,
+        after: LogPosition::START,
+        through: log
+            .last()
+            .map_or(LogPosition::START, |event| event.position),
+    };
     let mut tx = pool.begin().await.unwrap();
-    projector.apply(&mut tx, &log).await.unwrap();
+    projector.apply(&mut tx, batch).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(read_model_rows(pool).await, projected);
     sqlx::query("DELETE FROM catalogue_events")
@@ -316,8 +323,8 @@ async fn applying_the_log_again_or_rebuilding_gives_the_same_rows() {
         .await
         .unwrap();
     let mut tx = pool.begin().await.unwrap();
-    projector.apply(&mut tx, &log).await.unwrap();
-    projector.apply(&mut tx, &log).await.unwrap();
+    projector.apply(&mut tx, batch).await.unwrap();
+    projector.apply(&mut tx, batch).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(read_model_rows(pool).await, projected);
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use carneau_projections::seals::{verify_log, Sealer, Verdict, VerifyOptions, SEALER_NAME};
-use carneau_projections::{Projector, ProjectorRunner, RecordedEvent};
+use carneau_projections::{Batch, Interest, Projector, ProjectorRunner};
 use sqlx::{Postgres, Transaction};
 
 use catching_up::project;
@@ -70,12 +70,16 @@ impl Projector for CrashingSealer {
         SEALER_NAME
     }
 
+    fn interest(&self) -> Option<Interest> {
+        Sealer.interest()
+    }
+
     async fn apply(
         &self,
         tx: &mut Transaction<'_, Postgres>,
-        events: &[RecordedEvent],
+        batch: Batch<'_>,
     ) -> anyhow::Result<()> {
-        Sealer.apply(tx, events).await?;
+        Sealer.apply(tx, batch).await?;
         anyhow::bail!("simulated crash before commit")
     }
 }

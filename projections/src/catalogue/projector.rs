@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::cache::{CacheScope, ResponseCache};
 use crate::log::{changed_aggregates, Interest, RecordedEvent};
-use crate::runner::Projector;
+use crate::runner::{Batch, Projector};
 
 /// Builds the catalogue read models; invalidates cached responses after each commit.
 pub struct CatalogueProjector {
@@ -43,8 +43,9 @@ impl Projector for CatalogueProjector {
     async fn apply(
         &self,
         tx: &mut Transaction<'_, Postgres>,
-        events: &[RecordedEvent],
+        batch: Batch<'_>,
     ) -> anyhow::Result<()> {
+        let events = batch.events;
         for recorded in events {
             if let Some((event_id, event)) = recorded.decode_of::<Event>()? {
                 apply_one(tx, event_id, recorded.sequence, event).await?;

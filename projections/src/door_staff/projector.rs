@@ -7,8 +7,8 @@ use cqrs_es::Aggregate;
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
-use crate::log::{Interest, RecordedEvent};
-use crate::runner::Projector;
+use crate::log::Interest;
+use crate::runner::{Batch, Projector};
 
 /// Builds `door_staff` and `door_staff_accounts`.
 #[derive(Debug, Default)]
@@ -31,8 +31,9 @@ impl Projector for DoorStaffProjector {
     async fn apply(
         &self,
         tx: &mut Transaction<'_, Postgres>,
-        events: &[RecordedEvent],
+        batch: Batch<'_>,
     ) -> anyhow::Result<()> {
+        let events = batch.events;
         for recorded in events {
             if let Some((account_id, event)) = recorded.decode_of::<Account>()? {
                 apply_account_event(tx, account_id, recorded.recorded_at, event).await?;

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::cache::{CacheScope, ResponseCache};
 use crate::log::{changed_aggregates, Interest, RecordedEvent};
-use crate::runner::Projector;
+use crate::runner::{Batch, Projector};
 
 /// Builds `inventory_holds`; invalidates cached event details after each commit.
 pub struct InventoryProjector {
@@ -42,8 +42,9 @@ impl Projector for InventoryProjector {
     async fn apply(
         &self,
         tx: &mut Transaction<'_, Postgres>,
-        events: &[RecordedEvent],
+        batch: Batch<'_>,
     ) -> anyhow::Result<()> {
+        let events = batch.events;
         // The desk records one `HoldsPlaced` per hold; consecutive ones of an event are
         // inserted together, so a flash sale costs one statement per batch, not per hold.
         let mut placing: Option<(Uuid, Vec<PlacedHold>)> = None;

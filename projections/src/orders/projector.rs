@@ -10,8 +10,8 @@ use cqrs_es::Aggregate;
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
-use crate::log::{Interest, RecordedEvent};
-use crate::runner::Projector;
+use crate::log::Interest;
+use crate::runner::{Batch, Projector};
 
 /// Builds the orders read model.
 #[derive(Debug, Default)]
@@ -34,8 +34,9 @@ impl Projector for OrdersProjector {
     async fn apply(
         &self,
         tx: &mut Transaction<'_, Postgres>,
-        events: &[RecordedEvent],
+        batch: Batch<'_>,
     ) -> anyhow::Result<()> {
+        let events = batch.events;
         for recorded in events {
             // Only this one inventory event matters here: the others are not decoded.
             if recorded.event_type == "TicketsReturned" {

@@ -7,7 +7,7 @@ use tokio::sync::mpsc;
 
 use super::{ReplayProgress, REPLAY_BATCH_SIZE};
 use crate::log::{read_page, Interest, LogError, LogPosition, RecordedEvent};
-use crate::runner::Projector;
+use crate::runner::{Batch, Projector};
 
 /// Batches read ahead of the one being applied.
 const READ_AHEAD_BATCHES: usize = 2;
@@ -61,7 +61,12 @@ pub(super) async fn feed(
         let Stretch { events, reached } = batch.context("reading the log")?;
         if !events.is_empty() {
             let mut tx = target.begin().await.context("starting a replay batch")?;
-            projector.apply(&mut tx, &events).await.with_context(|| {
+            let batch = Batch {
+                events: &events,
+                after: fed.position,
+                through: reached,
+            };
+            projector.apply(&mut tx, batch).await.with_context(|| {
                 format!(
                     "projector {} refused the batch ending at {reached}",
                     projector.name()

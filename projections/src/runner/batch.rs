@@ -5,7 +5,7 @@ use std::num::NonZeroU32;
 use sqlx::PgPool;
 use tracing::warn;
 
-use super::{checkpoint, ProjectionError, Projector};
+use super::{checkpoint, Batch, ProjectionError, Projector};
 use crate::log::{read_page, LogPosition};
 
 /// What one step did.
@@ -52,7 +52,14 @@ pub(super) async fn apply_next_batch(
     }
     // Dropping `tx` on an error rolls back the read model and the checkpoint together.
     projector
-        .apply(&mut tx, &events)
+        .apply(
+            &mut tx,
+            Batch {
+                events: &events,
+                after: from,
+                through: to,
+            },
+        )
         .await
         .map_err(|source| ProjectionError::Apply {
             projector: name,

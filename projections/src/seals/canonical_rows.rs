@@ -50,26 +50,26 @@ where
     rows.iter().map(canonical_event).collect()
 }
 
-/// Reads the rows of `events` from `first` to `last` (both included), in log order: a
-/// stretch the gap-safe reader has already returned, hence complete.
-pub async fn read_canonical_between<'e, E>(
+/// Reads the rows of `events` after `after` up to and including `through`, in log order:
+/// a stretch the gap-safe reader has already walked, hence complete and final.
+pub async fn read_canonical_stretch<'e, E>(
     executor: E,
-    first: LogPosition,
-    last: LogPosition,
+    after: LogPosition,
+    through: LogPosition,
 ) -> Result<Vec<CanonicalEvent>, LogError>
 where
     E: Executor<'e, Database = Postgres>,
 {
     let rows = sqlx::query(&format!(
         "{CANONICAL_COLUMNS}
-         WHERE (transaction_id, global_position) >= ($1::text::xid8, $2)
+         WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
            AND (transaction_id, global_position) <= ($3::text::xid8, $4)
          ORDER BY events.transaction_id, events.global_position"
     ))
-    .bind(first.transaction_id.to_string())
-    .bind(first.global_position)
-    .bind(last.transaction_id.to_string())
-    .bind(last.global_position)
+    .bind(after.transaction_id.to_string())
+    .bind(after.global_position)
+    .bind(through.transaction_id.to_string())
+    .bind(through.global_position)
     .fetch_all(executor)
     .await?;
     rows.iter().map(canonical_event).collect()

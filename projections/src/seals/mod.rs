@@ -19,7 +19,7 @@ mod stored_seals;
 mod verify;
 
 pub use breaks::{BreakKind, IntactLog, LogBreak, MatchedCheckpoint, Verdict};
-pub use canonical_rows::{read_canonical_after, read_canonical_between};
+pub use canonical_rows::{read_canonical_after, read_canonical_stretch};
 pub use chain::{CanonicalEvent, Seal};
 pub use checkpoints::{newest_checkpoint, run_checkpoint_signer, sign_chain_head};
 pub use sealer::{Sealer, SEALER_NAME, SEAL_LAG_WARNING};

@@ -13,11 +13,11 @@ use chrono::Utc;
 use sqlx::{Postgres, Transaction};
 use tracing::{instrument, warn};
 
-use super::canonical_rows::read_canonical_between;
+use super::canonical_rows::read_canonical_stretch;
 use super::chain::Seal;
 use super::stored_seals::{chain_head, insert_seals, StoredSeal};
-use crate::log::RecordedEvent;
-use crate::runner::Projector;
+use crate::log::Interest;
+use crate::runner::{Batch, Projector};
 
 /// The sealer's projector name: its checkpoint row and its lock.
 pub const SEALER_NAME: &str = "event-sealer";
@@ -36,29 +36,38 @@ impl Projector for Sealer {
         SEALER_NAME
     }
 
-    #[instrument(skip_all, fields(events = events.len(), seal_lag_ms))]
+    /// No event whole: the runner only walks the positions, and the sealer reads the
+    /// batch's stretch once, in the canonical form the chain covers (PostgreSQL's own
+    /// text of the JSON, which the runner's decoded rows do not keep).
+    fn interest(&self) -> Option<Interest> {
+        Some(Interest::NOTHING)
+    }
+
+    #[instrument(skip_all, fields(through = %batch.through, events, seal_lag_ms))]
     async fn apply(
         &self,
         tx: &mut Transaction<'_, Postgres>,
-        events: &[RecordedEvent],
+        batch: Batch<'_>,
     ) -> anyhow::Result<()> {
-        let (Some(first), Some(last)) = (events.first(), events.last()) else {
+        if batch.through <= batch.after {
             return Ok(());
-        };
-        // The runner's rows carry the JSON as serde values; the chain needs PostgreSQL's
-        // own text of it, so the same stretch of the log is read again in that form.
-        let rows = read_canonical_between(&mut **tx, first.position, last.position)
+        }
+        let rows = read_canonical_stretch(&mut **tx, batch.after, batch.through)
             .await
             .context("reading the batch in canonical form")?;
+        tracing::Span::current().record("events", rows.len());
+        let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+            anyhow::bail!(
+                "the log between {} and {} is empty, but the reader walked it",
+                batch.after,
+                batch.through
+            );
+        };
         ensure!(
-            rows.len() == events.len()
-                && rows
-                    .iter()
-                    .zip(events)
-                    .all(|(row, event)| row.position == event.position),
+            last.position == batch.through,
             "the log between {} and {} changed while it was being sealed",
-            first.position,
-            last.position
+            batch.after,
+            batch.through
         );
         let head = chain_head(&mut **tx)
             .await
@@ -103,7 +112,7 @@ impl Projector for Sealer {
         if lag > SEAL_LAG_WARNING {
             warn!(
                 seal_lag_ms = lag.as_millis(),
-                events = events.len(),
+                events = rows.len(),
                 "the sealer is behind the log"
             );
         }

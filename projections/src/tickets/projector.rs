@@ -9,8 +9,8 @@ use cqrs_es::Aggregate;
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
-use crate::log::{Interest, RecordedEvent};
-use crate::runner::Projector;
+use crate::log::Interest;
+use crate::runner::{Batch, Projector};
 
 /// Builds `tickets`.
 #[derive(Debug, Default)]
@@ -33,8 +33,9 @@ impl Projector for TicketsProjector {
     async fn apply(
         &self,
         tx: &mut Transaction<'_, Postgres>,
-        events: &[RecordedEvent],
+        batch: Batch<'_>,
     ) -> anyhow::Result<()> {
+        let events = batch.events;
         for recorded in events {
             if let Some((order_id, event)) = recorded.decode_of::<Order>()? {
                 apply_order_event(tx, order_id, event).await?;

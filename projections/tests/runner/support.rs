@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use carneau_projections::{LogPosition, Projector, RecordedEvent, RunnerConfig};
+use carneau_projections::{Batch, LogPosition, Projector, RecordedEvent, RunnerConfig};
 use carneau_testkit::TestDatabase;
 use serde::Deserialize;
 use sqlx::postgres::PgPoolOptions;
@@ -57,8 +57,9 @@ impl Projector for Recorder {
     async fn apply(
         &self,
         tx: &mut Transaction<'_, Postgres>,
-        events: &[RecordedEvent],
+        batch: Batch<'_>,
     ) -> anyhow::Result<()> {
+        let events = batch.events;
         self.attempts.fetch_add(1, Ordering::SeqCst);
         for event in events.iter().filter(|e| e.event_type == KNOWN_EVENT_TYPE) {
             let payload: TestAppended = event.decode()?;
