@@ -24,7 +24,11 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
     let mut tasks: Vec<JoinHandle<()>> = read_models(Some(state.cache.clone()))
         .into_iter()
         .map(|model| {
-            ProjectorRunner::default().spawn(state.pool.clone(), model.projector, shutdown.clone())
+            ProjectorRunner::new(read_model_pace()).spawn(
+                state.pool.clone(),
+                model.projector,
+                shutdown.clone(),
+            )
         })
         .collect();
     tasks.extend([
@@ -77,6 +81,18 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
 fn sealer_pace() -> RunnerConfig {
     RunnerConfig {
         settle_after_notify: SEALER_SETTLE,
+        ..read_model_pace()
+    }
+}
+
+/// The read models' pace: they live only in PostgreSQL, so a batch's commit need not
+/// wait for the disk (a crash loses the batch with its checkpoint, and it is applied
+/// again), and the appends of a sale do not queue behind their flushes. The sealer's
+/// chain is the same: a lost batch is sealed again, to the same seals. The tickets
+/// mailer keeps the default: its batches queue emails.
+fn read_model_pace() -> RunnerConfig {
+    RunnerConfig {
+        synchronous_commit: false,
         ..RunnerConfig::default()
     }
 }

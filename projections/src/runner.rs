@@ -156,6 +156,13 @@ pub struct RunnerConfig {
     /// read models that people see at once; longer for a projector whose lag may be
     /// larger, so that it applies one big batch instead of one per commit.
     pub settle_after_notify: Duration,
+    /// Whether a batch's commit waits for its WAL to reach the disk. Turning it off is
+    /// safe for a read model kept only in PostgreSQL: a batch lost in a crash is lost
+    /// together with its checkpoint and applied again. It frees the flash sale's appends
+    /// from sharing every projector's disk flushes. Keep it on for a projector whose
+    /// batches cause effects outside the database (an email queued by a lost batch would
+    /// be queued, and sent, again).
+    pub synchronous_commit: bool,
 }
 
 impl Default for RunnerConfig {
@@ -169,6 +176,7 @@ impl Default for RunnerConfig {
             error_backoff_min: DEFAULT_ERROR_BACKOFF_MIN,
             error_backoff_max: DEFAULT_ERROR_BACKOFF_MAX,
             settle_after_notify: Duration::ZERO,
+            synchronous_commit: true,
         }
     }
 }
@@ -227,8 +235,7 @@ impl ProjectorRunner {
         let mut checkpoint = None;
         let mut applied = 0;
         loop {
-            match apply_next_batch(pool, projector, &mut checkpoint, self.config.batch_size).await?
-            {
+            match apply_next_batch(pool, projector, &mut checkpoint, &self.config).await? {
                 BatchOutcome::Applied { events, full } => {
                     applied += events as u64;
                     if !full {

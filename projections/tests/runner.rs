@@ -408,3 +408,58 @@ async fn a_reader_with_an_interest_walks_every_row_but_gets_only_its_events() {
     let all = read_page(pool, LogPosition::START, 10, None).await.unwrap();
     assert_eq!(all.events.len(), 4);
 }
+
+/// Records, for each batch, whether its transaction's commit waits for the disk.
+struct CommitWatcher(std::sync::Mutex<Vec<String>>);
+
+#[async_trait::async_trait]
+impl Projector for CommitWatcher {
+    fn name(&self) -> &'static str {
+        "commit-watcher"
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        _batch: carneau_projections::Batch<'_>,
+    ) -> anyhow::Result<()> {
+        let setting: String = sqlx::query_scalar("SELECT current_setting('synchronous_commit')")
+            .fetch_one(&mut **tx)
+            .await?;
+        self.0.lock().unwrap().push(setting);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_read_model_runner_commits_without_waiting_for_the_disk_and_others_wait() {
+    let db = database().await;
+    let pool = db.pool();
+    append(pool, "commit", 0).await;
+    // Another test's open transaction may hold the event back for a moment.
+    for (synchronous_commit, expected) in [(false, "off"), (true, "on")] {
+        let watcher = CommitWatcher(Default::default());
+        let runner = ProjectorRunner::new(RunnerConfig {
+            synchronous_commit,
+            ..quick_config()
+        });
+        eventually("a batch applied", || async {
+            runner.catch_up(pool, &watcher).await.unwrap() > 0
+        })
+        .await;
+        assert!(
+            watcher
+                .0
+                .lock()
+                .unwrap()
+                .iter()
+                .all(|setting| setting == expected),
+            "synchronous_commit {synchronous_commit}: {:?}",
+            watcher.0.lock().unwrap()
+        );
+        sqlx::query("DELETE FROM projector_checkpoints WHERE projector = 'commit-watcher'")
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+}

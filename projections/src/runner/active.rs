@@ -109,8 +109,7 @@ async fn apply_while_holding(
             );
             return Stepped::Down;
         }
-        let wait = match apply_next_batch(pool, projector, &mut checkpoint, config.batch_size).await
-        {
+        let wait = match apply_next_batch(pool, projector, &mut checkpoint, config).await {
             Ok(BatchOutcome::Applied { full: true, .. }) | Ok(BatchOutcome::Conflict) => {
                 backoff.reset();
                 continue;

@@ -1,11 +1,9 @@
 //! One step of a projector: the next batch of the log applied with its checkpoint.
 
-use std::num::NonZeroU32;
-
 use sqlx::PgPool;
 use tracing::warn;
 
-use super::{checkpoint, Batch, ProjectionError, Projector};
+use super::{checkpoint, Batch, ProjectionError, Projector, RunnerConfig};
 use crate::log::{read_page, LogPosition};
 
 /// What one step did.
@@ -25,8 +23,9 @@ pub(super) async fn apply_next_batch(
     pool: &PgPool,
     projector: &dyn Projector,
     checkpoint: &mut Option<LogPosition>,
-    batch_size: NonZeroU32,
+    config: &RunnerConfig,
 ) -> Result<BatchOutcome, ProjectionError> {
+    let batch_size = config.batch_size;
     let name = projector.name();
     let from = match *checkpoint {
         Some(position) => position,
@@ -49,6 +48,12 @@ pub(super) async fn apply_next_batch(
         *checkpoint = None;
         warn!(%from, "the checkpoint was moved by another instance; reloading it");
         return Ok(BatchOutcome::Conflict);
+    }
+    if !config.synchronous_commit {
+        sqlx::query("SET LOCAL synchronous_commit = off")
+            .execute(&mut *tx)
+            .await
+            .map_err(ProjectionError::database(name))?;
     }
     // Dropping `tx` on an error rolls back the read model and the checkpoint together.
     projector

@@ -99,6 +99,8 @@ pub fn quick_config() -> RunnerConfig {
         error_backoff_min: Duration::from_millis(50),
         error_backoff_max: Duration::from_millis(500),
         settle_after_notify: Duration::ZERO,
+        // As the API runs its read models: commits that do not wait for the disk.
+        synchronous_commit: false,
     }
 }
 
