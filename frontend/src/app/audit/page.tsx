@@ -79,7 +79,7 @@ export default async function AuditLogScreen({
 
       {page ? (
         <>
-          <LogEntries entries={page.events} viewer={viewer} />
+          <LogEntries entries={page.events} viewer={viewer} accounts={page.accounts} />
           <nav aria-label="Pages of the log" className="flex flex-wrap items-center gap-3">
             {after ? (
               <Button asChild variant="outline">
