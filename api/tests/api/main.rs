@@ -18,6 +18,7 @@ mod cli_accounts;
 mod door_staff;
 mod extractors;
 mod http_app;
+mod log_stored_checkpoints;
 mod log_tamper_evidence;
 mod openapi;
 mod payments_refund_lookup;
