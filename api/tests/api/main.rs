@@ -28,6 +28,7 @@ mod provenance;
 mod rate_limits;
 mod replay;
 mod replay_bench;
+mod replay_scratch;
 mod reservations_concurrency;
 mod reservations_crash;
 mod reservations_flow;
