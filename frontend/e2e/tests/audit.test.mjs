@@ -109,6 +109,22 @@ test("an auditor pages through the log with a filter and exports it", async () =
     await page.waitForURL((url) => url.searchParams.has("after") && url.searchParams.get("event_id") === event.id);
     const second = await log.locator("tbody").innerText();
     assert.notEqual(second, first);
+    await screenshots(page, "audit-log-second-page");
+
+    // And back: the cursor only goes forward, so the address keeps the way back.
+    const pages = page.getByRole("navigation", { name: "Pages of the log" });
+    await pages.getByRole("link", { name: "Next page" }).click();
+    await page.waitForURL((url) => url.searchParams.get("back")?.split(".").length === 2);
+    const third = await log.locator("tbody").innerText();
+    assert.notEqual(third, second);
+    await pages.getByRole("link", { name: "Previous page" }).click();
+    await page.waitForURL((url) => url.searchParams.get("back")?.split(".").length === 1);
+    assert.equal(await log.locator("tbody").innerText(), second, "Previous returns to the second page");
+    await pages.getByRole("link", { name: "Previous page" }).click();
+    await page.waitForURL((url) => !url.searchParams.has("after") && !url.searchParams.has("back"));
+    assert.equal(page.url().includes(`event_id=${event.id}`), true, "the filter is kept");
+    assert.equal(await log.locator("tbody").innerText(), first, "Previous returns to the first page");
+    assert.equal(await pages.getByRole("link", { name: "Previous page" }).count(), 0, "no page before the first");
 
     // Only orders now: this event's one order, placed by a guest, linked to its history.
     await form.getByLabel("Stream type").selectOption("Order");
