@@ -8,7 +8,7 @@
 mod active;
 mod batch;
 mod checkpoint;
-mod lock;
+pub(crate) mod lock;
 mod wakeup;
 
 use std::num::NonZeroU32;

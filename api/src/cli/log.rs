@@ -9,6 +9,7 @@ use clap::Subcommand;
 use uuid::Uuid;
 
 use super::log_export::{export_to_stdout, ExportRequest};
+use super::log_verify::StoredCheckpoints;
 use super::{log_checkpoint, log_verify, write_output};
 use crate::{database, Config};
 
@@ -28,8 +29,9 @@ pub enum LogCommand {
         #[arg(long)]
         until: Option<DateTime<Utc>>,
     },
-    /// Recomputes the seal chain from the events, compares it with the stored seals and
-    /// the checkpoint, and names the first position where it breaks (exit status 3).
+    /// Recomputes the seal chain from the events, compares it with the stored seals, the
+    /// stored signed checkpoints and the kept checkpoint, and names the first position
+    /// where it breaks (exit status 3).
     Verify {
         /// A checkpoint printed by `carneau log checkpoint` and kept outside the system.
         #[arg(long)]
@@ -38,6 +40,14 @@ pub enum LogCommand {
         /// public half of CARNEAU_AUDIT_SIGNING_KEY.
         #[arg(long)]
         public_key: Option<String>,
+        /// How many of the checkpoints stored in the database to check, newest first
+        /// (0: none).
+        #[arg(long, default_value_t = log_verify::DEFAULT_STORED_CHECKPOINTS,
+              conflicts_with = "all_stored_checkpoints")]
+        stored_checkpoints: u32,
+        /// Checks every checkpoint stored in the database.
+        #[arg(long)]
+        all_stored_checkpoints: bool,
     },
     /// Prints the newest signed checkpoint as JSON, for the auditor to keep elsewhere.
     Checkpoint {
@@ -71,10 +81,18 @@ pub async fn run(config: Config, command: LogCommand) -> anyhow::Result<()> {
         LogCommand::Verify {
             checkpoint,
             public_key,
+            stored_checkpoints,
+            all_stored_checkpoints,
         } => {
+            let stored = match (all_stored_checkpoints, stored_checkpoints) {
+                (true, _) => StoredCheckpoints::All,
+                (false, 0) => StoredCheckpoints::Skip,
+                (false, newest) => StoredCheckpoints::Newest(newest),
+            };
             let pool = database::connect_existing(&config).await?;
             let checkpoint = checkpoint.as_deref();
-            let summary = log_verify::run(&pool, &config, checkpoint, public_key.as_deref()).await;
+            let public_key = public_key.as_deref();
+            let summary = log_verify::run(&pool, &config, checkpoint, public_key, stored).await;
             pool.close().await;
             (summary, None)
         }

@@ -1,13 +1,14 @@
 //! `carneau log verify`: recomputes the seal chain from the event log, compares it with
-//! the stored seals and, when given, with a signed checkpoint the auditor kept, and names
-//! the first position where it breaks.
+//! the stored seals, with the signed checkpoints stored in the database and, when given,
+//! with a signed checkpoint the auditor kept, and names the first position where it breaks.
 
 use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
 use carneau_projections::seals::{
-    verify_log, AuditPublicKey, LogBreak, SignedCheckpoint, Verdict, VerifyOptions,
+    stored_checkpoints, verify_log, AuditPublicKey, LogBreak, SignedCheckpoint, Verdict,
+    VerifyOptions,
 };
 use sqlx::PgPool;
 
@@ -24,14 +25,37 @@ pub const PROGRESS_EVERY_EVENTS: u64 = 100_000;
 #[error("the event log is {0}")]
 pub struct LogBroken(pub LogBreak);
 
+/// How many of the checkpoints stored in the database `verify` checks by default (the
+/// newest; the signer stores at most one a minute, so about the last day of a busy log).
+pub const DEFAULT_STORED_CHECKPOINTS: u32 = 1_000;
+
+/// Which of the checkpoints stored in `event_seal_checkpoints` to check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredCheckpoints {
+    /// None of them (only the stored seals and the kept checkpoint).
+    Skip,
+    /// The newest this many.
+    Newest(u32),
+    /// Every one (`--all-stored-checkpoints`).
+    All,
+}
+
+impl Default for StoredCheckpoints {
+    fn default() -> Self {
+        Self::Newest(DEFAULT_STORED_CHECKPOINTS)
+    }
+}
+
 /// What to verify the log against.
 #[derive(Debug, Default)]
 pub struct VerifyRequest<'a> {
     /// `--checkpoint FILE`: a checkpoint printed by `carneau log checkpoint`.
     pub checkpoint_file: Option<&'a Path>,
     /// `--public-key HEX`, or else the key of `CARNEAU_AUDIT_SIGNING_KEY`: the key the
-    /// checkpoint must be signed with.
+    /// checkpoints must be signed with.
     pub trusted_key: Option<AuditPublicKey>,
+    /// Which stored checkpoints to check too.
+    pub stored_checkpoints: StoredCheckpoints,
 }
 
 /// `carneau log verify`: the key from `--public-key`, else from the configuration; the
@@ -41,6 +65,7 @@ pub async fn run(
     config: &Config,
     checkpoint_file: Option<&Path>,
     public_key: Option<&str>,
+    stored_checkpoints: StoredCheckpoints,
 ) -> anyhow::Result<String> {
     let trusted_key = match public_key {
         Some(hex) => Some(AuditPublicKey::parse(hex).context("--public-key")?),
@@ -49,6 +74,7 @@ pub async fn run(
     let request = VerifyRequest {
         checkpoint_file,
         trusted_key,
+        stored_checkpoints,
     };
     let verdict = verify(pool, request, &mut std::io::stderr()).await?;
     Ok(outcome(verdict)?)
@@ -64,12 +90,17 @@ pub async fn verify(
         .checkpoint_file
         .map(read_checkpoint_file)
         .transpose()?;
-    if checkpoint.is_some() && request.trusted_key.is_none() {
+    let stored = match request.stored_checkpoints {
+        StoredCheckpoints::Skip => Vec::new(),
+        StoredCheckpoints::Newest(newest) => stored_checkpoints(pool, Some(newest)).await?,
+        StoredCheckpoints::All => stored_checkpoints(pool, None).await?,
+    };
+    if (checkpoint.is_some() || !stored.is_empty()) && request.trusted_key.is_none() {
         // Best effort: a note that cannot be written changes nothing of the verdict.
         let _ = writeln!(
             progress,
-            "note: no --public-key nor CARNEAU_AUDIT_SIGNING_KEY: checking the checkpoint \
-             against the key it names"
+            "note: no --public-key nor CARNEAU_AUDIT_SIGNING_KEY: checking each checkpoint \
+             against the key it names, which only shows it was not altered"
         );
     }
     let mut reported = 0;
@@ -81,6 +112,7 @@ pub async fn verify(
     };
     let options = VerifyOptions {
         checkpoint: checkpoint.as_ref(),
+        stored: &stored,
         trusted_key: request.trusted_key.as_ref(),
     };
     verify_log(pool, options, &mut report).await

@@ -49,6 +49,7 @@ pub async fn run(
                     known.join(", ")
                 );
             };
+            super::replay::drop_abandoned(pool).await?;
             eprintln!("{name}: building beside the live read model");
             let building = start_rebuild(pool, &model, &progress_on_stderr).await?;
             eprintln!("{name}: built to {}; swapping it in", building.position());

@@ -6,7 +6,9 @@ use std::io::Write;
 use anyhow::{bail, Context};
 use carneau_projections::cache::ResponseCache;
 use carneau_projections::read_models::read_models;
-use carneau_projections::replay::{replay, Check, ProjectorReplay, ReplayReport};
+use carneau_projections::replay::{
+    drop_abandoned_scratch_schemas, replay, Check, ProjectorReplay, ReplayReport,
+};
 use sqlx::PgPool;
 
 use super::progress_on_stderr;
@@ -17,6 +19,7 @@ use super::progress_on_stderr;
 /// `cache` is only used by the live projectors' catch-up before the comparison (the
 /// scratch replay never touches it).
 pub async fn run(pool: &PgPool, cache: Option<ResponseCache>, verify: bool) -> anyhow::Result<()> {
+    drop_abandoned(pool).await?;
     let models = read_models(cache);
     let check = if verify {
         Check::AgainstLive
@@ -30,6 +33,15 @@ pub async fn run(pool: &PgPool, cache: Option<ResponseCache>, verify: bool) -> a
             "{} difference(s) between the live read models and the log",
             report.differences.len()
         );
+    }
+    Ok(())
+}
+
+/// Drops the scratch schemas of replays that are gone (killed), saying so on standard
+/// error.
+pub async fn drop_abandoned(pool: &PgPool) -> anyhow::Result<()> {
+    for name in drop_abandoned_scratch_schemas(pool).await? {
+        eprintln!("dropped scratch schema {name}, left by a replay that is gone");
     }
     Ok(())
 }

@@ -57,20 +57,27 @@ async fn histories_tell_each_fact_with_its_actor_cause_and_a_sentence() {
         "{sentence}"
     );
 
-    let story = json_as(
-        &app,
-        &format!("/audit/events/{event_id}/history"),
-        auditor.caller(),
-    )
+    let story_path = format!("/audit/events/{event_id}/history");
+    // The organiser's name comes from the accounts read model, which its projector fills
+    // a moment after the registration.
+    let named = format!(
+        "Event \"Told\" drafted by organiser Test organiser <{}>, at ",
+        app.organiser.email
+    );
+    let story = eventually("the organiser to be named", || async {
+        let story = json_as(&app, &story_path, auditor.caller()).await;
+        let first = story["facts"][0]["sentence"].as_str().unwrap();
+        first.starts_with(&named).then_some(story)
+    })
     .await;
     let first = story["facts"][0]["sentence"].as_str().unwrap();
     let organiser = app.organiser.id;
-    assert!(
-        first.starts_with(&format!(
-            "Event \"Told\" drafted by organiser {organiser}, at "
-        )),
-        "{first}"
-    );
+    assert_eq!(story["organiser_id"], organiser.to_string());
+    let who = &story["facts"][0]["actor_account"];
+    assert_eq!(who["account_id"], organiser.to_string());
+    assert_eq!(who["email"], app.organiser.email.as_str());
+    assert_eq!(who["name"], "Test organiser");
+    assert_eq!(history["facts"][0]["actor_account"], Value::Null, "a guest");
     let zone = story["time_zone"].as_str().unwrap();
     assert!(first.contains(zone), "{first} names {zone}");
     assert_eq!(story["orders"][0]["order_id"], order_id.to_string());
@@ -79,6 +86,43 @@ async fn histories_tell_each_fact_with_its_actor_cause_and_a_sentence() {
         .unwrap()
         .iter()
         .any(|f| f["aggregate_type"] == "Inventory"));
+
+    // The log's pages name the accounts of their entries too, in one list.
+    let page = json_as(
+        &app,
+        &format!("/audit/log?event_id={event_id}"),
+        auditor.caller(),
+    )
+    .await;
+    let accounts = page["accounts"].as_array().unwrap();
+    assert!(
+        accounts
+            .iter()
+            .any(|a| a["account_id"] == organiser.to_string()
+                && a["email"] == app.organiser.email.as_str()),
+        "{accounts:?}"
+    );
+
+    // An account no longer known (deleted from the accounts' tables) keeps its id and
+    // reads as unknown.
+    for table in ["door_staff_accounts", "account_emails"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE account_id = $1"))
+            .bind(organiser)
+            .execute(&app.state.pool)
+            .await
+            .unwrap();
+    }
+    let story = json_as(&app, &story_path, auditor.caller()).await;
+    let first = story["facts"][0]["sentence"].as_str().unwrap();
+    assert!(
+        first.starts_with(&format!(
+            "Event \"Told\" drafted by organiser {organiser} (unknown account), at "
+        )),
+        "{first}"
+    );
+    let who = &story["facts"][0]["actor_account"];
+    assert_eq!(who["account_id"], organiser.to_string());
+    assert_eq!(who["email"], Value::Null);
 
     let unknown = app
         .get_as(

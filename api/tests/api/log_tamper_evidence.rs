@@ -4,7 +4,7 @@
 //! edits, deletes, inserts or swaps events: `log verify` names the position and the kind.
 //! A checkpoint kept outside still shows a tamper whose author recomputed the seals.
 
-use carneau_api::cli::log_verify::{verify, VerifyRequest};
+use carneau_api::cli::log_verify::{verify, StoredCheckpoints, VerifyRequest};
 use carneau_projections::seals::{
     newest_checkpoint, sign_chain_head, BreakKind, CheckpointSigner, LogBreak, Sealer,
     SignedCheckpoint, Verdict,
@@ -18,18 +18,19 @@ use crate::support::eventually;
 use crate::support::payments::PaymentsApp;
 
 /// The checkpoint signing seed of these tests (a test key, nothing else signs with it).
-const SIGNING_SEED: &str = "4a1f0c9e7b2d6a8f3e5c1b9d7a2f4e6c8b0d2f4a6c8e0b2d4f6a8c0e2b4d6f8a";
+pub(crate) const SIGNING_SEED: &str =
+    "4a1f0c9e7b2d6a8f3e5c1b9d7a2f4e6c8b0d2f4a6c8e0b2d4f6a8c0e2b4d6f8a";
 
 /// An event of the log as the sealer sealed it.
 #[derive(Debug, Clone, Copy)]
-struct SealedEvent {
-    position: LogPosition,
-    event_id: Uuid,
+pub(crate) struct SealedEvent {
+    pub(crate) position: LogPosition,
+    pub(crate) event_id: Uuid,
 }
 
 /// A sale (an event published, two tickets paid, one more held) whose events are all
 /// sealed.
-async fn sealed_sale() -> PaymentsApp {
+pub(crate) async fn sealed_sale() -> PaymentsApp {
     sealed_sale_with(&[]).await
 }
 
@@ -56,7 +57,7 @@ async fn sealed_sale_with(settings: &[(&str, &str)]) -> PaymentsApp {
     app
 }
 
-async fn sealed_events(pool: &PgPool) -> Vec<SealedEvent> {
+pub(crate) async fn sealed_events(pool: &PgPool) -> Vec<SealedEvent> {
     sqlx::query(
         "SELECT e.transaction_id::text, e.global_position, e.event_id \
            FROM events e JOIN event_seals s USING (transaction_id, global_position) \
@@ -77,7 +78,7 @@ async fn sealed_events(pool: &PgPool) -> Vec<SealedEvent> {
 }
 
 /// A superuser's connection on which the append-only triggers do not fire.
-async fn tamperer(app: &PaymentsApp) -> PgConnection {
+pub(crate) async fn tamperer(app: &PaymentsApp) -> PgConnection {
     let mut connection = PgConnection::connect_with(&app.app.database.connect_options())
         .await
         .unwrap();
@@ -98,6 +99,15 @@ async fn tamper(app: &PaymentsApp, statement: &str, event_id: Uuid) {
 }
 
 async fn verdict(pool: &PgPool, checkpoint: Option<&SignedCheckpoint>) -> Verdict {
+    verdict_with(pool, checkpoint, StoredCheckpoints::default()).await
+}
+
+/// The verdict of `log verify` with the trusted key, the kept `checkpoint` and `stored`.
+pub(crate) async fn verdict_with(
+    pool: &PgPool,
+    checkpoint: Option<&SignedCheckpoint>,
+    stored: StoredCheckpoints,
+) -> Verdict {
     let file = checkpoint.map(|checkpoint| {
         let path = std::env::temp_dir().join(format!("checkpoint-{}.json", Uuid::new_v4()));
         std::fs::write(&path, serde_json::to_string(checkpoint).unwrap()).unwrap();
@@ -106,6 +116,7 @@ async fn verdict(pool: &PgPool, checkpoint: Option<&SignedCheckpoint>) -> Verdic
     let request = VerifyRequest {
         checkpoint_file: file.as_deref(),
         trusted_key: Some(signer().public_key()),
+        stored_checkpoints: stored,
     };
     let verdict = verify(pool, request, &mut std::io::sink()).await.unwrap();
     if let Some(path) = file {
@@ -121,7 +132,7 @@ async fn broken(pool: &PgPool) -> LogBreak {
     }
 }
 
-fn signer() -> CheckpointSigner {
+pub(crate) fn signer() -> CheckpointSigner {
     CheckpointSigner::from_seed_text(SIGNING_SEED).unwrap()
 }
 
@@ -294,8 +305,22 @@ async fn a_checkpoint_shows_a_tamper_hidden_by_recomputed_seals() {
         .await
         .unwrap();
     assert!(
-        matches!(verdict(pool, None).await, Verdict::Intact(_)),
+        matches!(
+            verdict_with(pool, None, StoredCheckpoints::Skip).await,
+            Verdict::Intact(_)
+        ),
         "the stored seals alone cannot show a rewritten chain"
+    );
+    // The checkpoint signed into the database before the rewrite shows it too (unless the
+    // attacker also deleted it: hence the copies kept outside).
+    let Verdict::Broken(broken) = verdict(pool, None).await else {
+        panic!("the stored checkpoint did not show the tamper")
+    };
+    assert_eq!(broken.position, checkpoint.position);
+    assert!(
+        matches!(&broken.kind, BreakKind::StoredCheckpoint { problem, .. }
+            if matches!(**problem, BreakKind::CheckpointMismatch { .. })),
+        "{broken}"
     );
 
     let Verdict::Broken(broken) = verdict(pool, Some(&checkpoint)).await else {

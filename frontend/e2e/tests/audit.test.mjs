@@ -67,7 +67,8 @@ test("an organiser reads an order's history from the orders table, then the even
     await page.waitForURL(`${WEB}/audit/events/${event.id}`);
     const facts = page.getByRole("list", { name: "Event history" });
     assert.match(await facts.innerText(), /EventPublished/);
-    assert.match(await facts.innerText(), /Organiser E2E Organiser \(you\)/);
+    // Accounts by name: the organiser's own facts read with their name and address.
+    assert.match(await facts.innerText(), new RegExp(`Who\\s*E2E Organiser <${escaped(ORGANISER.email)}> \\(organiser\\) \\(you\\)`));
     const orders = page.getByRole("list", { name: "Orders of the event" });
     await orders.getByRole("link", { name: `History of order ${short}` }).waitFor();
     await screenshots(page, "event-history");
@@ -98,7 +99,9 @@ test("an auditor pages through the log with a filter and exports it", async () =
     assert.equal(await rows.count(), 4, "a header and three events");
     const first = await log.locator("tbody").innerText();
     assert.match(first, /EventDrafted/);
-    assert.match(first, /Account [0-9a-f]{8}\s+their request/);
+    // The organiser who drafted it, by name and address, not by id.
+    assert.match(first, new RegExp(`E2E Organiser <${escaped(ORGANISER.email)}>\\s+their request`));
+    assert.doesNotMatch(first, /Account [0-9a-f]{8}/);
     await screenshots(page, "audit-log");
 
     // The next page goes on after the cursor, keeping the filter.
@@ -106,6 +109,22 @@ test("an auditor pages through the log with a filter and exports it", async () =
     await page.waitForURL((url) => url.searchParams.has("after") && url.searchParams.get("event_id") === event.id);
     const second = await log.locator("tbody").innerText();
     assert.notEqual(second, first);
+    await screenshots(page, "audit-log-second-page");
+
+    // And back: the cursor only goes forward, so the address keeps the way back.
+    const pages = page.getByRole("navigation", { name: "Pages of the log" });
+    await pages.getByRole("link", { name: "Next page" }).click();
+    await page.waitForURL((url) => url.searchParams.get("back")?.split(".").length === 2);
+    const third = await log.locator("tbody").innerText();
+    assert.notEqual(third, second);
+    await pages.getByRole("link", { name: "Previous page" }).click();
+    await page.waitForURL((url) => url.searchParams.get("back")?.split(".").length === 1);
+    assert.equal(await log.locator("tbody").innerText(), second, "Previous returns to the second page");
+    await pages.getByRole("link", { name: "Previous page" }).click();
+    await page.waitForURL((url) => !url.searchParams.has("after") && !url.searchParams.has("back"));
+    assert.equal(page.url().includes(`event_id=${event.id}`), true, "the filter is kept");
+    assert.equal(await log.locator("tbody").innerText(), first, "Previous returns to the first page");
+    assert.equal(await pages.getByRole("link", { name: "Previous page" }).count(), 0, "no page before the first");
 
     // Only orders now: this event's one order, placed by a guest, linked to its history.
     await form.getByLabel("Stream type").selectOption("Order");
@@ -135,6 +154,24 @@ test("an auditor pages through the log with a filter and exports it", async () =
   });
 });
 
+test("an auditor reads the organiser's facts by name, the id beside it", async () => {
+  const { event } = await oneSale();
+
+  await withBrowser("audit-names", async (browser) => {
+    const page = await newPage(browser);
+    await logIn(page, WEB, AUDITOR, `/audit/events/${event.id}`);
+    const facts = page.getByRole("list", { name: "Event history" });
+    const drafted = facts.getByRole("listitem", { name: "EventDrafted, fact #1 of Event" });
+    const who = drafted.getByTestId("fact-actor");
+    assert.match(await who.innerText(), new RegExp(`^E2E Organiser <${escaped(ORGANISER.email)}> \\(organiser\\)`));
+    // The id stays at hand: short beside the name, whole in its title.
+    const id = await who.locator("span[title]").getAttribute("title");
+    assert.match(id, /^[0-9a-f-]{36}$/);
+    assert.match(await who.innerText(), new RegExp(id.slice(0, 8)));
+    assert.match(await drafted.innerText(), new RegExp(`drafted by organiser E2E Organiser <${escaped(ORGANISER.email)}>`));
+  });
+});
+
 test("a buyer opening the log or a history gets the not-allowed screen", async () => {
   const { event, orderId } = await oneSale();
   const word = uniqueWord("nosy");
@@ -152,3 +189,8 @@ test("a buyer opening the log or a history gets the not-allowed screen", async (
     }
   });
 });
+
+/** `text` as a literal inside a regular expression. */
+function escaped(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -1,4 +1,4 @@
-import type { Actor, AuditEntry, Cause } from "@/lib/api/types";
+import type { AccountName, Actor, AuditEntry, Cause } from "@/lib/api/types";
 import type { Viewer } from "@/lib/session";
 
 // One fixed locale, so the server's HTML and the browser's hydration agree.
@@ -10,15 +10,28 @@ export function shortId(id: string): string {
 }
 
 /** Who did something, for a person: "Buyer (guest)", "Stripe (evt_…)", "Payments process". */
-export function actorLabel(actor: Actor | null | undefined, viewer: Viewer | null): string {
+export function actorLabel(
+  actor: Actor | null | undefined,
+  viewer: Viewer | null,
+  names?: { account?: AccountName | null; organiserId?: string | null },
+): string {
   if (!actor) return "Unknown (unreadable record)";
   switch (actor.kind) {
-    case "account":
+    case "account": {
+      const account = names?.account;
+      const organiser = names?.organiserId === actor.account_id ? " (organiser)" : "";
+      if (account?.email) {
+        const person = account.name ? `${account.name} <${account.email}>` : account.email;
+        const you = viewer && actor.account_id === viewer.id ? " (you)" : "";
+        return `${person}${organiser}${you}`;
+      }
       if (viewer && actor.account_id === viewer.id) {
         const role = viewer.roles.includes("organiser") ? "Organiser" : "Account";
         return `${role} ${viewer.name || viewer.email} (you)`;
       }
-      return `Account ${shortId(actor.account_id)}`;
+      if (account) return `Account ${shortId(actor.account_id)}${organiser}, unknown account`;
+      return `Account ${shortId(actor.account_id)}${organiser}`;
+    }
     case "guest":
       return "Buyer (guest)";
     case "process":

@@ -6,4 +6,4 @@ mod projector;
 mod queries;
 
 pub use projector::DoorStaffProjector;
-pub use queries::{door_staff_of_event, DoorStaffView};
+pub use queries::{account_names, door_staff_of_event, AccountName, DoorStaffView};

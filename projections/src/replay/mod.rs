@@ -16,6 +16,7 @@
 //! comparison (and the swap of a rebuild) sees the live model at exactly the position the
 //! replay reached, even with the API running.
 
+mod abandoned;
 mod compare;
 mod feed;
 mod head;
@@ -27,6 +28,7 @@ mod scratch;
 
 use std::time::Duration;
 
+pub use abandoned::{drop_abandoned_scratch_schemas, lock_scratch_schema};
 pub use compare::Difference;
 pub use head::readable_head;
 pub use rebuild::{start_rebuild, RebuildInProgress, RebuildReport};

@@ -1,18 +1,22 @@
 //! The scratch schema a replay builds in: `replay_<random>`, one unlogged copy of each
 //! read-model table (`LIKE … INCLUDING ALL`: columns, defaults, generated columns,
-//! checks, indexes), dropped when the replay ends.
+//! checks, indexes), dropped when the replay ends. Its lock (`abandoned`) is held from
+//! before the schema exists until it is dropped, so no other replay takes it for
+//! abandoned.
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use sqlx::{Connection, PgConnection, PgPool, Row};
 use uuid::Uuid;
 
+use super::abandoned::lock_scratch_schema;
 use super::quoted;
 
-/// A scratch schema and the tables created in it.
+/// A scratch schema, the tables created in it, and the connection holding its lock.
 #[derive(Debug)]
 pub(super) struct ScratchSchema {
     pub(super) name: String,
     tables: Vec<&'static str>,
+    lock_holder: PgConnection,
 }
 
 impl ScratchSchema {
@@ -24,6 +28,12 @@ impl ScratchSchema {
         tables: &[&'static str],
     ) -> anyhow::Result<Self> {
         let name = format!("replay_{}", &Uuid::new_v4().simple().to_string()[..12]);
+        let mut lock_holder = PgConnection::connect_with(&pool.connect_options())
+            .await
+            .context("connecting to hold the scratch schema's lock")?;
+        if !lock_scratch_schema(&mut lock_holder, &name).await? {
+            bail!("the lock of the new scratch schema {name} is taken");
+        }
         let mut tx = pool.begin().await.context("creating the scratch schema")?;
         sqlx::query(&format!("CREATE SCHEMA {}", quoted(&name)))
             .execute(&mut *tx)
@@ -45,6 +55,7 @@ impl ScratchSchema {
         Ok(Self {
             name,
             tables: tables.to_vec(),
+            lock_holder,
         })
     }
 
@@ -97,6 +108,9 @@ impl ScratchSchema {
                     self.tables.len()
                 )
             })?;
+        // Closing the session releases the lock; a failed close drops the socket, which
+        // ends it too.
+        let _ = self.lock_holder.close().await;
         Ok(())
     }
 }

@@ -19,7 +19,7 @@ const PROJECTOR_LOCK_NAMESPACE: i32 = 0x4341_524E;
 const LOCK_STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A dedicated connection that holds, or tries to take, one projector's lock.
-pub(super) struct ProjectorLock {
+pub(crate) struct ProjectorLock {
     options: PgConnectOptions,
     projector: &'static str,
     connection: Option<PgConnection>,
@@ -27,7 +27,7 @@ pub(super) struct ProjectorLock {
 
 impl ProjectorLock {
     /// Prepares the lock for `projector`; nothing connects until the first attempt.
-    pub(super) fn new(options: PgConnectOptions, projector: &'static str) -> Self {
+    pub(crate) fn new(options: PgConnectOptions, projector: &'static str) -> Self {
         Self {
             options: options.application_name(&format!("carneau projector lock {projector}")),
             projector,
@@ -38,7 +38,7 @@ impl ProjectorLock {
     /// Tries once to take the lock; false while another session holds it.
     ///
     /// The connection is kept between attempts so a standby does not reconnect on each.
-    pub(super) async fn try_acquire(&mut self) -> anyhow::Result<bool> {
+    pub(crate) async fn try_acquire(&mut self) -> anyhow::Result<bool> {
         let attempt = async {
             let connection = match &mut self.connection {
                 Some(connection) => connection,
@@ -65,7 +65,7 @@ impl ProjectorLock {
     }
 
     /// Checks that the connection holding the lock is still alive, hence the lock held.
-    pub(super) async fn check(&mut self) -> anyhow::Result<()> {
+    pub(crate) async fn check(&mut self) -> anyhow::Result<()> {
         let Some(connection) = &mut self.connection else {
             bail!("the lock connection is closed");
         };
@@ -83,7 +83,7 @@ impl ProjectorLock {
     }
 
     /// Releases the lock and closes its connection, so a standby can take over at once.
-    pub(super) async fn release(&mut self) -> anyhow::Result<()> {
+    pub(crate) async fn release(&mut self) -> anyhow::Result<()> {
         let Some(mut connection) = self.connection.take() else {
             return Ok(());
         };
@@ -105,7 +105,7 @@ impl ProjectorLock {
     }
 
     /// Closes the connection of a standby, which holds no lock.
-    pub(super) async fn close(&mut self) {
+    pub(crate) async fn close(&mut self) {
         if let Some(connection) = self.connection.take() {
             // A failed close still drops the socket, which ends the session.
             let _ = within_timeout(async { Ok(connection.close().await?) }).await;

@@ -29,6 +29,8 @@ pub struct IntactLog {
     pub unsealed: u64,
     /// The checkpoint the recomputed chain matched, if one was given.
     pub checkpoint: Option<MatchedCheckpoint>,
+    /// How many checkpoints stored in `event_seal_checkpoints` it matched.
+    pub stored_checkpoints: u64,
 }
 
 /// A signed checkpoint that the recomputed chain matched.
@@ -66,6 +68,11 @@ impl fmt::Display for IntactLog {
                 checkpoint.signed_at.to_rfc3339(),
                 checkpoint.key_id
             )?;
+        }
+        match self.stored_checkpoints {
+            0 => {}
+            1 => write!(f, "; matches the 1 stored checkpoint checked")?,
+            n => write!(f, "; matches the {n} stored checkpoints checked")?,
         }
         Ok(())
     }
@@ -139,6 +146,16 @@ pub enum BreakKind {
     },
     /// The checkpoint itself is not acceptable.
     CheckpointSignature(CheckpointSignatureError),
+    /// A checkpoint stored in `event_seal_checkpoints` (named by when and by which key it
+    /// was signed) does not hold: `problem` says how.
+    StoredCheckpoint {
+        /// When it says it was signed.
+        signed_at: DateTime<Utc>,
+        /// The id of the key it names.
+        key_id: String,
+        /// What is wrong with it.
+        problem: Box<BreakKind>,
+    },
 }
 
 impl fmt::Display for LogBreak {
@@ -187,6 +204,15 @@ impl fmt::Display for BreakKind {
                  events up to it were removed or moved"
             ),
             Self::CheckpointSignature(error) => write!(f, "{error}"),
+            Self::StoredCheckpoint {
+                signed_at,
+                key_id,
+                problem,
+            } => write!(
+                f,
+                "the stored checkpoint signed {} by key {key_id}: {problem}",
+                signed_at.to_rfc3339()
+            ),
         }
     }
 }

@@ -1,6 +1,7 @@
-//! Table `event_seal_checkpoints` and the task that fills it: the chain's head signed
+//! Table `event_seal_checkpoints` and when the signer fills it: the chain's head signed
 //! every [`CHECKPOINT_INTERVAL`] while the log grows, and as soon as it rests after a
 //! change, so the newest events are soon covered by a head an auditor can take away.
+//! The task itself is `checkpoint_signer`.
 
 use std::time::Duration;
 
@@ -8,8 +9,7 @@ use anyhow::Context;
 use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::{Executor, PgPool, Postgres, Row};
-use tokio_util::sync::CancellationToken;
-use tracing::{debug, info, instrument, warn};
+use tracing::instrument;
 
 use super::chain::Seal;
 use super::signing::{AuditPublicKey, CheckpointSignature, CheckpointSigner, SignedCheckpoint};
@@ -58,51 +58,29 @@ where
     row.as_ref().map(signed_checkpoint).transpose()
 }
 
-/// Signs the chain's head whenever [`checkpoint_due`] says so, until `shutdown`.
-///
-/// Safe to run in every process: a head signed twice is stored once, and at worst two
-/// processes sign two heads a few seconds apart.
-pub async fn run_checkpoint_signer(
-    pool: PgPool,
-    signer: CheckpointSigner,
-    shutdown: CancellationToken,
-) {
-    info!(
-        key_id = signer.public_key().key_id(),
-        "signing checkpoints of the event log's seal chain"
-    );
-    let mut previous_head = None;
-    loop {
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            () = tokio::time::sleep(CHECKPOINT_CHECK_INTERVAL) => {}
-        }
-        match sign_if_due(&pool, &signer, previous_head).await {
-            Ok(head) => previous_head = head,
-            Err(error) => warn!(
-                error = format!("{error:#}"),
-                "signing a checkpoint of the event log failed; retrying later"
-            ),
-        }
-    }
-}
-
-/// Signs the head if it is due; answers the head it saw.
-async fn sign_if_due(
+/// The checkpoints stored in `event_seal_checkpoints`, in log order: the `newest` ones
+/// (by head, then signing time), or all of them with `None`.
+pub async fn stored_checkpoints(
     pool: &PgPool,
-    signer: &CheckpointSigner,
-    previous_head: Option<LogPosition>,
-) -> anyhow::Result<Option<LogPosition>> {
-    let Some(head) = chain_head(pool).await.context("reading the chain's head")? else {
-        return Ok(None);
-    };
-    let newest = newest_signed_by(pool, &signer.public_key()).await?;
-    if checkpoint_due(head.position, newest, previous_head, Utc::now()) {
-        let checkpoint = signer.sign(head.position, head.ordinal, head.seal, Utc::now());
-        store_checkpoint(pool, &checkpoint).await?;
-        debug!(position = %head.position, events = head.ordinal, "signed a checkpoint");
-    }
-    Ok(Some(head.position))
+    newest: Option<u32>,
+) -> anyhow::Result<Vec<SignedCheckpoint>> {
+    let rows = sqlx::query(
+        r#"
+        SELECT * FROM (
+            SELECT transaction_id::text AS transaction_id_text, transaction_id,
+                   global_position, event_count, head_seal, signed_at, public_key, signature
+              FROM event_seal_checkpoints
+             ORDER BY transaction_id DESC, global_position DESC, signed_at DESC
+             LIMIT $1
+        ) AS newest
+         ORDER BY transaction_id, global_position, signed_at
+        "#,
+    )
+    .bind(newest.map(i64::from))
+    .fetch_all(pool)
+    .await
+    .context("reading event_seal_checkpoints")?;
+    rows.iter().map(signed_checkpoint).collect()
 }
 
 /// Whether the head at `head` should be signed now: not if it already is; yes if it
@@ -124,7 +102,8 @@ pub fn checkpoint_due(
     previous_head == Some(head) || now - signed_at >= interval
 }
 
-async fn newest_signed_by(
+/// The newest head signed by `key`, and when.
+pub(super) async fn newest_signed_by(
     pool: &PgPool,
     key: &AuditPublicKey,
 ) -> anyhow::Result<Option<(LogPosition, DateTime<Utc>)>> {
@@ -145,7 +124,11 @@ async fn newest_signed_by(
         .transpose()
 }
 
-async fn store_checkpoint(pool: &PgPool, checkpoint: &SignedCheckpoint) -> anyhow::Result<()> {
+/// Stores `checkpoint` (once: a head signed twice by one key is kept once).
+pub(super) async fn store_checkpoint(
+    pool: &PgPool,
+    checkpoint: &SignedCheckpoint,
+) -> anyhow::Result<()> {
     sqlx::query(
         r#"
         INSERT INTO event_seal_checkpoints

@@ -12,6 +12,8 @@
 mod breaks;
 mod canonical_rows;
 pub mod chain;
+mod checkpoint_queue;
+mod checkpoint_signer;
 pub mod checkpoints;
 mod sealer;
 pub mod signing;
@@ -21,7 +23,8 @@ mod verify;
 pub use breaks::{BreakKind, IntactLog, LogBreak, MatchedCheckpoint, Verdict};
 pub use canonical_rows::{read_canonical_after, read_canonical_stretch};
 pub use chain::{CanonicalEvent, Seal};
-pub use checkpoints::{newest_checkpoint, run_checkpoint_signer, sign_chain_head};
+pub use checkpoint_signer::{run_checkpoint_signer, CHECKPOINT_SIGNER_LOCK};
+pub use checkpoints::{newest_checkpoint, sign_chain_head, stored_checkpoints};
 pub use sealer::{Sealer, SEALER_NAME, SEAL_LAG_WARNING};
 pub use signing::{AuditPublicKey, CheckpointSigner, SignedCheckpoint};
 pub use stored_seals::{chain_head, StoredSeal, StoredSealError};

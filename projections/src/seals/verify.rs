@@ -12,9 +12,10 @@ use sqlx::PgPool;
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::breaks::{BreakKind, IntactLog, LogBreak, MatchedCheckpoint, Verdict};
+use super::breaks::{BreakKind, IntactLog, LogBreak, Verdict};
 use super::canonical_rows::read_canonical_after;
 use super::chain::{CanonicalEvent, Seal};
+use super::checkpoint_queue::CheckpointQueue;
 use super::signing::{AuditPublicKey, SignedCheckpoint};
 use super::stored_seals::{chain_head, read_seals_after, sealed_position_of, StoredSeal};
 use crate::log::LogPosition;
@@ -27,7 +28,10 @@ pub const VERIFY_PAGE_SIZE: u32 = 2_000;
 pub struct VerifyOptions<'a> {
     /// A checkpoint the auditor kept outside the system.
     pub checkpoint: Option<&'a SignedCheckpoint>,
-    /// The key the checkpoint must be signed with; without it, the key the checkpoint
+    /// Checkpoints stored in `event_seal_checkpoints` (`stored_checkpoints`), each also
+    /// to be met: signed by the trusted key, its head on the recomputed chain.
+    pub stored: &'a [SignedCheckpoint],
+    /// The key the checkpoints must be signed with; without it, the key each checkpoint
     /// names is used, which only shows the checkpoint was not altered.
     pub trusted_key: Option<&'a AuditPublicKey>,
 }
@@ -40,15 +44,11 @@ pub async fn verify_log(
     options: VerifyOptions<'_>,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> anyhow::Result<Verdict> {
-    if let Some(checkpoint) = options.checkpoint {
-        if let Err(error) = checkpoint.verify_signature(options.trusted_key) {
-            return Ok(Verdict::Broken(LogBreak {
-                position: checkpoint.position,
-                ordinal: Some(checkpoint.event_count),
-                kind: BreakKind::CheckpointSignature(error),
-            }));
-        }
-    }
+    let checkpoints =
+        match CheckpointQueue::new(options.checkpoint, options.stored, options.trusted_key) {
+            Ok(checkpoints) => checkpoints,
+            Err(broken) => return Ok(Verdict::Broken(broken)),
+        };
     // The chain as it stands now: seals written while the walk runs may cover rows that
     // were past the readable horizon when their page of `events` was read, and would
     // look deleted.
@@ -56,7 +56,7 @@ pub async fn verify_log(
         .await
         .context("reading the chain's head")?
         .map(|head| head.position);
-    let mut walk = Walk::new(options.checkpoint);
+    let mut walk = Walk::new(checkpoints);
     let mut rows = Paged::default();
     let mut seals = Paged {
         exhausted: sealed_head.is_none(),
@@ -146,27 +146,25 @@ impl<T> Paged<T> {
     }
 }
 
-/// The recomputed chain so far and the checkpoint still to reach.
+/// The recomputed chain so far and the checkpoints still to reach.
 struct Walk<'a> {
     previous: Seal,
     counted: u64,
     sealed: u64,
     unsealed: u64,
     head: Option<(LogPosition, Seal)>,
-    checkpoint: Option<&'a SignedCheckpoint>,
-    matched: Option<MatchedCheckpoint>,
+    checkpoints: CheckpointQueue<'a>,
 }
 
 impl<'a> Walk<'a> {
-    fn new(checkpoint: Option<&'a SignedCheckpoint>) -> Self {
+    fn new(checkpoints: CheckpointQueue<'a>) -> Self {
         Self {
             previous: Seal::GENESIS,
             counted: 0,
             sealed: 0,
             unsealed: 0,
             head: None,
-            checkpoint,
-            matched: None,
+            checkpoints,
         }
     }
 
@@ -205,51 +203,19 @@ impl<'a> Walk<'a> {
     fn advance(&mut self, row: &CanonicalEvent, seal: Seal) -> Option<LogBreak> {
         self.counted += 1;
         self.previous = seal;
-        let checkpoint = self.checkpoint?;
-        if row.position < checkpoint.position {
-            return None;
-        }
-        self.checkpoint = None;
-        let kind = if row.position > checkpoint.position {
-            BreakKind::CheckpointPositionMissing {
-                signed: checkpoint.event_count,
-            }
-        } else if seal != checkpoint.head_seal || self.counted != checkpoint.event_count {
-            BreakKind::CheckpointMismatch {
-                counted: self.counted,
-                signed: checkpoint.event_count,
-            }
-        } else {
-            self.matched = Some(MatchedCheckpoint {
-                position: checkpoint.position,
-                event_count: checkpoint.event_count,
-                signed_at: checkpoint.signed_at,
-                key_id: checkpoint.key_id.clone(),
-            });
-            return None;
-        };
-        Some(LogBreak {
-            position: checkpoint.position,
-            ordinal: Some(checkpoint.event_count),
-            kind,
-        })
+        self.checkpoints.reached(row.position, self.counted, seal)
     }
 
     fn finish(self) -> Verdict {
-        if let Some(checkpoint) = self.checkpoint {
-            return Verdict::Broken(LogBreak {
-                position: checkpoint.position,
-                ordinal: Some(checkpoint.event_count),
-                kind: BreakKind::CheckpointPositionMissing {
-                    signed: checkpoint.event_count,
-                },
-            });
+        if let Some(broken) = self.checkpoints.unmet() {
+            return Verdict::Broken(broken);
         }
         Verdict::Intact(IntactLog {
             sealed: self.sealed,
             head: self.head,
             unsealed: self.unsealed,
-            checkpoint: self.matched,
+            checkpoint: self.checkpoints.matched,
+            stored_checkpoints: self.checkpoints.stored_matched,
         })
     }
 }

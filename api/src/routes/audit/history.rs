@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use carneau_domain::event::Event;
 use carneau_domain::ids::{EventId, OrderId};
-use carneau_domain::EventMetadata;
+use carneau_domain::{Actor, EventMetadata};
 use carneau_projections::{LogFilter, LogPosition, RecordedEvent};
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::accounts::{AccountBook, AccountNameView};
 use super::entry::AuditPosition;
 use super::reader::LogReader;
 use super::sentence::Narrator;
@@ -43,6 +44,9 @@ pub struct HistoryFact {
     pub recorded_at: DateTime<Utc>,
     /// Who did it (`null` when the fact's metadata cannot be read).
     pub actor: Option<ActorView>,
+    /// When an account did it: that account's address and name (`email` `null` for an
+    /// account unknown or since deleted).
+    pub actor_account: Option<AccountNameView>,
     /// Why it was recorded (`null` likewise).
     pub cause: Option<CauseView>,
     /// The purchase (or other story) it belongs to, shared by its facts across streams.
@@ -58,6 +62,8 @@ pub struct OrderHistory {
     pub order_id: Uuid,
     /// The event its tickets are for.
     pub event_id: Uuid,
+    /// The account that organises that event (`null` for an event from before accounts).
+    pub organiser_id: Option<Uuid>,
     /// The event's time zone, in which the sentences also tell the time.
     pub time_zone: Option<String>,
     /// Every fact of the order, in log order.
@@ -80,6 +86,8 @@ pub struct OrderSummary {
 pub struct EventHistory {
     /// The event.
     pub event_id: Uuid,
+    /// The account that organises it (`null` for an event from before accounts).
+    pub organiser_id: Option<Uuid>,
     /// Its time zone, in which the sentences also tell the time.
     pub time_zone: Option<String>,
     /// Every fact of the event, its inventory and its door, in log order.
@@ -123,14 +131,17 @@ pub(super) async fn order_history(
         .try_collect()
         .await
         .map_err(log_problem)?;
-    let narrator = Narrator::new(&event);
+    let mut accounts = AccountBook::default();
+    accounts.learn(&state.pool, &facts).await?;
+    let narrator = Narrator::new(&event, &accounts);
     Ok(ApiJson(OrderHistory {
         order_id,
         event_id: placed.event_id.as_uuid(),
+        organiser_id: event.organiser().map(|id| id.as_uuid()),
         time_zone: time_zone(&event),
         facts: facts
             .iter()
-            .map(|fact| history_fact(&narrator, fact))
+            .map(|fact| history_fact(&narrator, &accounts, fact))
             .collect(),
     }))
 }
@@ -153,7 +164,7 @@ pub(super) async fn event_history(
     let event = reader
         .require_event(&state, EventId::from_uuid(event_id))
         .await?;
-    let narrator = Narrator::new(&event);
+    let mut accounts = AccountBook::default();
     let filter = LogFilter {
         ticketing_event: Some(event_id),
         ..LogFilter::default()
@@ -163,9 +174,12 @@ pub(super) async fn event_history(
     let mut orders: BTreeMap<Uuid, (LogPosition, OrderSummary)> = BTreeMap::new();
     let mut pages = std::pin::pin!(log_pages(state.pool.clone(), filter, LogPosition::START));
     while let Some(page) = pages.try_next().await.map_err(log_problem)? {
+        // One look-up per page, for the accounts this page names first.
+        accounts.learn(&state.pool, &page).await?;
+        let narrator = Narrator::new(&event, &accounts);
         for fact in &page {
             if fact.aggregate_type != "Order" {
-                facts.push(history_fact(&narrator, fact));
+                facts.push(history_fact(&narrator, &accounts, fact));
                 continue;
             }
             let Ok(order_id) = fact.aggregate_uuid() else {
@@ -190,6 +204,7 @@ pub(super) async fn event_history(
     orders.sort_by_key(|(placed_at, _)| *placed_at);
     Ok(ApiJson(EventHistory {
         event_id,
+        organiser_id: event.organiser().map(|id| id.as_uuid()),
         time_zone: time_zone(&event),
         facts,
         orders: orders.into_iter().map(|(_, summary)| summary).collect(),
@@ -207,8 +222,16 @@ fn metadata(fact: &RecordedEvent) -> Option<EventMetadata> {
     EventMetadata::deserialize(&fact.metadata).ok()
 }
 
-fn history_fact(narrator: &Narrator<'_>, fact: &RecordedEvent) -> HistoryFact {
+fn history_fact(
+    narrator: &Narrator<'_>,
+    accounts: &AccountBook,
+    fact: &RecordedEvent,
+) -> HistoryFact {
     let metadata = metadata(fact);
+    let actor_account = match metadata.as_ref().map(|m| &m.actor) {
+        Some(Actor::Account { account_id }) => Some(accounts.view(account_id.as_uuid())),
+        _ => None,
+    };
     HistoryFact {
         position: fact.position.into(),
         aggregate_type: fact.aggregate_type.clone(),
@@ -217,6 +240,7 @@ fn history_fact(narrator: &Narrator<'_>, fact: &RecordedEvent) -> HistoryFact {
         event_type: fact.event_type.clone(),
         recorded_at: fact.recorded_at,
         actor: metadata.as_ref().map(|m| ActorView::from(&m.actor)),
+        actor_account,
         cause: metadata.as_ref().map(|m| CauseView::from(&m.cause)),
         correlation_id: metadata.as_ref().and_then(|m| m.correlation_id),
         sentence: narrator.sentence(fact, metadata.as_ref()),

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::accounts::{AccountBook, AccountNameView};
 use super::cursor::{decode_cursor, encode_cursor};
 use super::entry::AuditEntry;
 use super::reader::LogReader;
@@ -64,6 +65,9 @@ pub struct AuditLogPage {
     /// Pass it as `after` for the next page; `null` when this page reached the end of the
     /// log as it stands (to follow the log later, read after the last entry's cursor).
     pub next_cursor: Option<String>,
+    /// The accounts that did this page's events, by address and name (`email` `null` for
+    /// an account unknown or since deleted): the entries' metadata names them by id only.
+    pub accounts: Vec<AccountNameView>,
 }
 
 /// What a parsed query asks for.
@@ -159,10 +163,13 @@ pub(super) async fn read_log(
         Some(last) if events.len() == request.limit as usize => Some(encode_cursor(last.position)),
         _ => None,
     };
+    let mut accounts = AccountBook::default();
+    accounts.learn(&state.pool, &events).await?;
     let events = events.iter().map(AuditEntry::from).collect();
     Ok(ApiJson(AuditLogPage {
         events,
         next_cursor,
+        accounts: accounts.views(),
     })
     .into_response())
 }

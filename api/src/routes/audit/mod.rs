@@ -1,6 +1,7 @@
 //! The auditors' routes: the event log in its one order, and one order's or one event's
 //! whole story in sentences. Read only; who may read what is `policy::log_scope`.
 
+mod accounts;
 pub mod cursor;
 pub mod entry;
 mod history;

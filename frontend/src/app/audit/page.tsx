@@ -10,7 +10,7 @@ import { LogFilterForm } from "@/components/audit/log-filter-form";
 import { LogEntries } from "@/components/audit/log-entries";
 import { failureMessage } from "@/lib/api/problem";
 import { load, serverApi } from "@/lib/api/server";
-import { filterError, logQuery, pageHref, readFilter } from "@/lib/audit-filter";
+import { filterError, logQuery, pageHref, pageLinks, readBack, readFilter } from "@/lib/audit-filter";
 import type { AuditLogPage } from "@/lib/api/types";
 import { getViewer } from "@/lib/session";
 
@@ -20,8 +20,8 @@ export const dynamic = "force-dynamic";
 const DEFAULT_LIMIT = 50;
 
 /**
- * The event log for auditors and admins, page by page (forward, by the API's cursor),
- * with filters and the NDJSON export of the current filter. Whoever may not read it gets
+ * The event log for auditors and admins, page by page (forward by the API's cursor, back
+ * by the cursors the address kept), with filters and the NDJSON export of the current filter. Whoever may not read it gets
  * the API's answer as the app's not-allowed screen.
  */
 export default async function AuditLogScreen({
@@ -32,11 +32,13 @@ export default async function AuditLogScreen({
   const params = await searchParams;
   const filter = readFilter(params);
   const after = typeof params.after === "string" && params.after ? params.after : undefined;
+  // The pages this one was reached through, for Previous (the API's cursor only goes on).
+  const back = after ? readBack(params) : [];
   const requested = Number(typeof params.limit === "string" ? params.limit : NaN);
   const limit = Number.isInteger(requested) && requested >= 1 && requested <= 1000 ? requested : DEFAULT_LIMIT;
   const withLimit = limit === DEFAULT_LIMIT ? filter : { ...filter, limit: String(limit) };
   // The filter form sends its empty fields too; keep the address to what filters.
-  if (Object.values(params).some((value) => value === "")) redirect(pageHref(withLimit, after));
+  if (Object.values(params).some((value) => value === "")) redirect(pageHref(withLimit, after, back));
   const invalid = filterError(filter);
   const query = invalid ? {} : logQuery(filter);
 
@@ -54,6 +56,7 @@ export default async function AuditLogScreen({
     return <FailureScreen failure={loaded.failure} what="event log" />;
   }
   const page = loaded.ok && !invalid ? loaded.data : null;
+  const links = pageLinks(withLimit, after, back, page?.next_cursor);
   const problem = invalid ?? (loaded.ok ? undefined : failureMessage(loaded.failure));
 
   return (
@@ -79,16 +82,21 @@ export default async function AuditLogScreen({
 
       {page ? (
         <>
-          <LogEntries entries={page.events} viewer={viewer} />
+          <LogEntries entries={page.events} viewer={viewer} accounts={page.accounts} />
           <nav aria-label="Pages of the log" className="flex flex-wrap items-center gap-3">
             {after ? (
               <Button asChild variant="outline">
                 <Link href={pageHref(withLimit)}>First page</Link>
               </Button>
             ) : null}
-            {page.next_cursor ? (
+            {links.previous ? (
+              <Button asChild variant="outline">
+                <Link href={links.previous}>Previous page</Link>
+              </Button>
+            ) : null}
+            {links.next ? (
               <Button asChild>
-                <Link href={pageHref(withLimit, page.next_cursor)}>Next page</Link>
+                <Link href={links.next}>Next page</Link>
               </Button>
             ) : (
               <p className="text-sm text-muted-foreground">End of the log as it stands.</p>

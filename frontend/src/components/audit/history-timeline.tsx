@@ -1,4 +1,4 @@
-import { actorLabel, causeDetail, causeLabel, formatFactTime, formatUtc } from "@/lib/audit";
+import { actorLabel, causeDetail, causeLabel, formatFactTime, formatUtc, shortId } from "@/lib/audit";
 import type { HistoryFact } from "@/lib/api/types";
 import type { Viewer } from "@/lib/session";
 
@@ -13,10 +13,12 @@ export function HistoryTimeline({
   viewer,
   label,
   stream,
+  organiserId,
 }: {
   facts: HistoryFact[];
   timeZone: string | null | undefined;
   viewer: Viewer | null;
+  organiserId?: string | null;
   label: string;
   stream?: { aggregateType: string; aggregateId: string };
 }) {
@@ -52,7 +54,14 @@ export function HistoryTimeline({
             <p className="mt-2 text-sm wrap-anywhere">{fact.sentence}</p>
             <dl className="mt-3 grid grid-cols-[5.5rem_minmax(0,1fr)] gap-x-3 gap-y-1 text-sm sm:grid-cols-[7rem_minmax(0,1fr)]">
               <dt className="text-muted-foreground">Who</dt>
-              <dd className="wrap-anywhere">{actorLabel(fact.actor, viewer)}</dd>
+              <dd className="wrap-anywhere" data-testid="fact-actor">
+                {actorLabel(fact.actor, viewer, { account: fact.actor_account, organiserId })}
+                {fact.actor_account ? (
+                  <span className="ml-2 font-mono text-xs text-muted-foreground" title={fact.actor_account.account_id}>
+                    {shortId(fact.actor_account.account_id)}
+                  </span>
+                ) : null}
+              </dd>
               <dt className="text-muted-foreground">Why</dt>
               <dd className="wrap-anywhere">
                 {causeLabel(fact.cause, fact.actor, stream)}

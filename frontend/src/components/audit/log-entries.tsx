@@ -2,14 +2,22 @@ import Link from "next/link";
 
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { actorLabel, causeLabel, entryProvenance, formatUtc, shortId } from "@/lib/audit";
-import type { AuditEntry } from "@/lib/api/types";
+import type { AccountName, AuditEntry } from "@/lib/api/types";
 import type { Viewer } from "@/lib/session";
 
 /**
  * One page of the log: a table from tablet width, stacked cards on a phone (six columns
  * do not fit 360 px, and a cut-off cause is worse than a longer page).
  */
-export function LogEntries({ entries, viewer }: { entries: AuditEntry[]; viewer: Viewer | null }) {
+export function LogEntries({
+  entries,
+  viewer,
+  accounts = [],
+}: {
+  entries: AuditEntry[];
+  viewer: Viewer | null;
+  accounts?: AccountName[];
+}) {
   if (entries.length === 0) {
     return (
       <p className="rounded-lg border border-dashed p-6 text-center text-sm text-muted-foreground" data-state="empty">
@@ -21,7 +29,9 @@ export function LogEntries({ entries, viewer }: { entries: AuditEntry[]; viewer:
     const { actor, cause } = entryProvenance(entry);
     return {
       entry,
-      actor: actorLabel(actor, viewer),
+      actor: actorLabel(actor, viewer, {
+        account: actor?.kind === "account" ? accounts.find((a) => a.account_id === actor.account_id) : null,
+      }),
       cause: causeLabel(cause, actor, { aggregateType: entry.aggregate_type, aggregateId: entry.aggregate_id }),
     };
   });

@@ -33,5 +33,6 @@ export type EventHistory = Schemas["EventHistory"];
 export type OrderSummary = Schemas["OrderSummary"];
 export type AuditEntry = Schemas["AuditEntry"];
 export type AuditLogPage = Schemas["AuditLogPage"];
+export type AccountName = Schemas["AccountNameView"];
 export type Actor = Schemas["ActorView"];
 export type Cause = Schemas["CauseView"];

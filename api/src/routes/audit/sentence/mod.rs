@@ -11,19 +11,25 @@ use carneau_domain::ids::TicketTypeId;
 use carneau_domain::inventory::InventoryEvent;
 use carneau_domain::order::{OrderEvent, PaymentProvider};
 use carneau_domain::{Actor, EventMetadata, Money};
+use carneau_projections::door_staff::AccountName;
 use carneau_projections::RecordedEvent;
 use chrono::{DateTime, Utc};
 
+use super::accounts::AccountBook;
+
 /// Tells the facts of one ticketing event, with what the event knows: its organiser (so
-/// their account reads "organiser …"), its ticket types' names and its time zone.
+/// their account reads "organiser …"), its ticket types' names and its time zone; and
+/// with the accounts' names and addresses the response looked up.
 pub struct Narrator<'a> {
     event: &'a Event,
+    accounts: &'a AccountBook,
 }
 
 impl<'a> Narrator<'a> {
-    /// A narrator for the facts of `event` and of its inventory, orders and admissions.
-    pub fn new(event: &'a Event) -> Self {
-        Self { event }
+    /// A narrator for the facts of `event` and of its inventory, orders and admissions,
+    /// naming accounts from `accounts`.
+    pub fn new(event: &'a Event, accounts: &'a AccountBook) -> Self {
+        Self { event, accounts }
     }
 
     /// The sentence of `fact`, whose metadata is `metadata` (`None`: unreadable).
@@ -58,10 +64,22 @@ impl<'a> Narrator<'a> {
     /// Who, in words.
     fn actor(&self, actor: &Actor) -> String {
         match actor {
-            Actor::Account { account_id } if self.event.is_organised_by(*account_id) => {
-                format!("organiser {account_id}")
+            Actor::Account { account_id } => {
+                let role = if self.event.is_organised_by(*account_id) {
+                    "organiser"
+                } else {
+                    "account"
+                };
+                match self.accounts.get(account_id.as_uuid()) {
+                    Some(AccountName {
+                        email,
+                        name: Some(name),
+                        ..
+                    }) => format!("{role} {name} <{email}>"),
+                    Some(AccountName { email, .. }) => format!("{role} {email}"),
+                    None => format!("{role} {account_id} (unknown account)"),
+                }
             }
-            Actor::Account { account_id } => format!("account {account_id}"),
             Actor::Guest { reservation_id } => format!("guest (reservation {reservation_id})"),
             Actor::Process { process } => format!("the {} process", process.name()),
             Actor::PaymentProvider {
@@ -171,15 +189,17 @@ mod tests {
             Cause::Request { request_id: None },
         );
         let event = Event::default();
+        let accounts = AccountBook::default();
+        let narrator = Narrator::new(&event, &accounts);
         assert_eq!(
-            Narrator::new(&event).sentence(&fact, Some(&metadata)),
+            narrator.sentence(&fact, Some(&metadata)),
             format!(
-                "Refund 1 of 2 tickets requested by account {account} \
+                "Refund 1 of 2 tickets requested by account {account} (unknown account) \
                  (EUR 25.00, asked by the organiser), at 2026-12-02 10:00:00 UTC."
             )
         );
         assert_eq!(
-            Narrator::new(&event).sentence(&fact, None),
+            narrator.sentence(&fact, None),
             "Refund 1 of 2 tickets requested by an unrecorded actor \
              (EUR 25.00, asked by the organiser), at 2026-12-02 10:00:00 UTC."
         );

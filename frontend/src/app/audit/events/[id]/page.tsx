@@ -84,7 +84,13 @@ export default async function EventHistoryPage({ params }: { params: Promise<{ i
         <h2 id="event-facts" className="text-lg font-semibold">
           The event and its inventory
         </h2>
-        <HistoryTimeline facts={history.facts} timeZone={history.time_zone} viewer={viewer} label="Event history" />
+        <HistoryTimeline
+          facts={history.facts}
+          timeZone={history.time_zone}
+          viewer={viewer}
+          label="Event history"
+          organiserId={history.organiser_id}
+        />
       </section>
     </div>
   );

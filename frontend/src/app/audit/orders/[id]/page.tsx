@@ -47,6 +47,7 @@ export default async function OrderHistoryPage({ params }: { params: Promise<{ i
         timeZone={history.time_zone}
         viewer={viewer}
         label="Order history"
+        organiserId={history.organiser_id}
         stream={{ aggregateType: "Order", aggregateId: history.order_id }}
       />
     </div>
