@@ -102,7 +102,11 @@ impl Admission {
     }
 
     /// What the offline scan of `device_id` at `scanned_at` became, if it was recorded.
-    pub fn offline_scan(&self, device_id: &DeviceId, scanned_at: DateTime<Utc>) -> Option<ScanRecord> {
+    pub fn offline_scan(
+        &self,
+        device_id: &DeviceId,
+        scanned_at: DateTime<Utc>,
+    ) -> Option<ScanRecord> {
         self.offline_scans
             .iter()
             .find(|scan| &scan.device_id == device_id && scan.scanned_at == scanned_at)

@@ -4,7 +4,9 @@
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
-use super::{refuse_unless_valid, Admission, AdmissionCommand, AdmissionError, AdmissionEvent, OfflineScan};
+use super::{
+    refuse_unless_valid, Admission, AdmissionCommand, AdmissionError, AdmissionEvent, OfflineScan,
+};
 
 /// How far a phone's clock may be off the server's before its scan times are refused:
 /// phones set their clocks from the network and drift seconds, not minutes.
@@ -48,7 +50,9 @@ impl Admission {
         if scanned_at > received_at + CLOCK_SKEW_ALLOWANCE {
             return Err(AdmissionError::ScannedInFuture { scanned_at });
         }
-        if let Some(issued_at) = issued_at.filter(|issued| scanned_at < *issued - CLOCK_SKEW_ALLOWANCE) {
+        if let Some(issued_at) =
+            issued_at.filter(|issued| scanned_at < *issued - CLOCK_SKEW_ALLOWANCE)
+        {
             return Err(AdmissionError::ScannedBeforeIssue {
                 scanned_at,
                 issued_at,

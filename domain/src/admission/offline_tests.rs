@@ -165,7 +165,13 @@ fn the_same_scan_sent_twice_records_nothing_the_second_time() {
 fn a_resent_scan_of_a_ticket_refunded_since_is_still_already_recorded() {
     TestFramework::<Admission>::with(())
         .given(vec![admitted_offline("north-1", 1, 5, 60)])
-        .when(offline_scan_of(TicketStanding::Revoked, "north-1", 1, 5, 90))
+        .when(offline_scan_of(
+            TicketStanding::Revoked,
+            "north-1",
+            1,
+            5,
+            90,
+        ))
         .then_expect_events(vec![]);
 }
 
@@ -173,11 +179,23 @@ fn a_resent_scan_of_a_ticket_refunded_since_is_still_already_recorded() {
 fn an_offline_scan_of_a_refunded_or_unissued_ticket_is_refused() {
     TestFramework::<Admission>::with(())
         .given_no_previous_events()
-        .when(offline_scan_of(TicketStanding::Revoked, "north-1", 1, 5, 60))
+        .when(offline_scan_of(
+            TicketStanding::Revoked,
+            "north-1",
+            1,
+            5,
+            60,
+        ))
         .then_expect_error(AdmissionError::Revoked);
     TestFramework::<Admission>::with(())
         .given_no_previous_events()
-        .when(offline_scan_of(TicketStanding::NotIssued, "north-1", 1, 5, 60))
+        .when(offline_scan_of(
+            TicketStanding::NotIssued,
+            "north-1",
+            1,
+            5,
+            60,
+        ))
         .then_expect_error(AdmissionError::NotIssued);
 }
 
@@ -240,12 +258,18 @@ fn offline_facts_have_stable_names_and_json_and_old_check_ins_still_read() {
     let event = admitted_offline("north-1", 1, 5, 60);
     let json = serde_json::to_value(&event).unwrap();
     assert_eq!(json["TicketCheckedIn"]["offline"]["device_id"], "north-1");
-    assert_eq!(serde_json::from_value::<AdmissionEvent>(json).unwrap(), event);
+    assert_eq!(
+        serde_json::from_value::<AdmissionEvent>(json).unwrap(),
+        event
+    );
     let online = serde_json::json!({ "TicketCheckedIn": {
         "ticket_id": ticket().to_string(), "event_id": concert().to_string(),
         "checked_in_at": at(5), "checked_in_by": { "kind": "process", "process": "cli" } } });
     let read: AdmissionEvent = serde_json::from_value(online).unwrap();
-    assert!(matches!(read, AdmissionEvent::TicketCheckedIn { offline: None, .. }));
+    assert!(matches!(
+        read,
+        AdmissionEvent::TicketCheckedIn { offline: None, .. }
+    ));
     let mut admission = Admission::default();
     admission.evolve(event);
     let duplicate = admission.decide(offline_scan("south-2", 2, 9)).unwrap();

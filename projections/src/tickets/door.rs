@@ -96,10 +96,7 @@ pub struct DoubleEntryView {
 }
 
 /// The double entries of `event_id`, in the order they were scanned.
-pub async fn double_entries(
-    pool: &PgPool,
-    event_id: Uuid,
-) -> anyhow::Result<Vec<DoubleEntryView>> {
+pub async fn double_entries(pool: &PgPool, event_id: Uuid) -> anyhow::Result<Vec<DoubleEntryView>> {
     sqlx::query_as(
         r#"
         SELECT d.ticket_id, t.ticket_type_id, coalesce(y.name, '') AS ticket_type_name,
