@@ -4,6 +4,7 @@
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use carneau_commands::{policy, CommandContext};
+use carneau_domain::event::Event;
 use carneau_domain::ids::EventId;
 
 use crate::auth::{command_context, Principal, SignedIn};
@@ -35,8 +36,8 @@ where
 impl DoorAgent {
     /// 404 `event-not-found` for an unknown event; 403 `not-door-staff` unless the
     /// caller may work its door ([`policy::may_work_door`], decided on the one load of
-    /// the event).
-    pub async fn require(&self, state: &AppState, event_id: EventId) -> Result<(), ApiError> {
+    /// the event). Returns the event as loaded, for routes that show it.
+    pub async fn require(&self, state: &AppState, event_id: EventId) -> Result<Event, ApiError> {
         let event = state
             .catalogue
             .load(event_id)
@@ -44,7 +45,7 @@ impl DoorAgent {
             .map_err(command_problem)?
             .ok_or_else(event_not_found)?;
         if policy::may_work_door(&self.principal, event_id, Some(&event.state)) {
-            Ok(())
+            Ok(event.state)
         } else {
             tracing::info!(account = %self.principal.account_id, %event_id, "door access refused");
             Err(not_door_staff())

@@ -80,7 +80,7 @@ pub fn read_models(cache: Option<ResponseCache>) -> Vec<ReadModel> {
         },
         ReadModel {
             projector: Arc::new(TicketsProjector),
-            tables: &["tickets"],
+            tables: &["tickets", "ticket_double_entries"],
             volatile_columns: &[],
         },
         ReadModel {

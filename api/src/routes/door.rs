@@ -38,6 +38,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(check_in))
         .routes(routes!(scanner_key))
+        .routes(routes!(super::door_offline::offline_scans))
+        .routes(routes!(super::door_lists::scanner_data))
+        .routes(routes!(super::door_lists::check_in_counts))
+        .routes(routes!(super::door_lists::double_entries))
 }
 
 /// A scanned code.

@@ -8,6 +8,8 @@ pub mod admin;
 pub mod audit;
 pub mod catalogue;
 pub mod door;
+pub mod door_lists;
+pub mod door_offline;
 pub mod door_staff;
 pub mod events;
 pub mod health;

@@ -145,6 +145,7 @@ fn body_for(method: &Method, path: &str, fixture: &Fixture<'_>) -> Option<Value>
         "/organiser/events/{event_id}/door-staff" => json!({"email": fixture.target.email}),
         "/reservations/{reservation_id}/checkout" => json!({"email": "walker@example.com"}),
         "/door/events/{event_id}/check-ins" => json!({"code": "not a ticket"}),
+        "/door/events/{event_id}/offline-scans" => json!({"device_id": "walker", "scans": []}),
         "/sessions" => json!({"email": fixture.buyer.email, "password": TEST_PASSWORD}),
         "/me/password" => {
             json!({"current_password": TEST_PASSWORD, "new_password": TEST_PASSWORD})

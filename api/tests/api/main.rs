@@ -15,6 +15,7 @@ mod catalogue_bad_input;
 mod catalogue_organiser;
 mod catalogue_public;
 mod cli_accounts;
+mod door_offline;
 mod door_staff;
 mod extractors;
 mod http_app;

@@ -21,7 +21,7 @@ const CHECK_IN_ATTEMPTS: usize = 3;
 pub struct Door {
     pool: PgPool,
     orders: AggregateStore<Order>,
-    admissions: AggregateStore<Admission>,
+    pub(super) admissions: AggregateStore<Admission>,
 }
 
 impl Door {
@@ -70,7 +70,7 @@ impl Door {
                 event_id,
                 at,
                 by: context.actor().clone(),
-                standing: self.standing(ticket_id).await?,
+                standing: self.standing(ticket_id).await?.standing,
             };
             match self
                 .admissions
@@ -88,6 +88,7 @@ impl Door {
                         event_id,
                         checked_in_at: at,
                         checked_in_by: context.actor().clone(),
+                        device_id: None,
                     });
                     info!(by = %check_in.checked_in_by, "ticket checked in");
                     return Ok(check_in);
@@ -113,14 +114,26 @@ impl Door {
     }
 
     /// What the ticket's order says about it, read from the event store now.
-    async fn standing(
+    pub(super) async fn standing(
         &self,
         ticket_id: TicketId,
-    ) -> Result<TicketStanding, CommandError<AdmissionError>> {
+    ) -> Result<Standing, CommandError<AdmissionError>> {
         let Some(order_id) = issuing_order(&self.pool, ticket_id).await? else {
-            return Ok(TicketStanding::NotIssued);
+            return Ok(Standing {
+                standing: TicketStanding::NotIssued,
+                issued_at: None,
+            });
         };
         let order = self.orders.load(&order_id.to_aggregate_id()).await?;
-        Ok(order.state.ticket_standing(ticket_id))
+        Ok(Standing {
+            standing: order.state.ticket_standing(ticket_id),
+            issued_at: order.state.paid_at(),
+        })
     }
+}
+
+/// A ticket's standing in its order, and when the order was paid (its tickets issued).
+pub(super) struct Standing {
+    pub(super) standing: TicketStanding,
+    pub(super) issued_at: Option<DateTime<Utc>>,
 }

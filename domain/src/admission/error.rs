@@ -21,4 +21,20 @@ pub enum AdmissionError {
         /// Who scanned it then.
         checked_in_by: Actor,
     },
+    /// An offline scan claims a time later than the server's clock allows, even with the
+    /// skew a phone's clock may have: the device's clock is wrong, and the time cannot
+    /// be trusted to decide which scan came first.
+    #[error("The scan time {scanned_at} is in the future.")]
+    ScannedInFuture {
+        /// The time the device claimed.
+        scanned_at: DateTime<Utc>,
+    },
+    /// An offline scan claims a time before the ticket existed.
+    #[error("The scan time {scanned_at} is before the ticket was issued at {issued_at}.")]
+    ScannedBeforeIssue {
+        /// The time the device claimed.
+        scanned_at: DateTime<Utc>,
+        /// When the ticket was issued.
+        issued_at: DateTime<Utc>,
+    },
 }

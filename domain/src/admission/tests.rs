@@ -46,6 +46,7 @@ fn checked_in(minute: u32, by: Actor) -> AdmissionEvent {
         event_id: concert(),
         checked_in_at: at(minute),
         checked_in_by: by,
+        offline: None,
     }
 }
 

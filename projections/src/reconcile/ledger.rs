@@ -93,6 +93,8 @@ impl EventLedger {
             Fact::Admission(AdmissionEvent::TicketCheckedIn { ticket_id, .. }) => {
                 self.admitted.insert(ticket_id);
             }
+            // A second entry on an admitted ticket admits no other ticket.
+            Fact::Admission(AdmissionEvent::DuplicateEntryRecorded { .. }) => {}
         }
     }
 

@@ -1,4 +1,5 @@
-//! The `tickets` projector: Order and Admission facts into `tickets`.
+//! The `tickets` projector: Order and Admission facts into `tickets` and
+//! `ticket_double_entries`.
 
 use async_trait::async_trait;
 use carneau_domain::admission::{Admission, AdmissionEvent};
@@ -12,7 +13,7 @@ use uuid::Uuid;
 use crate::log::Interest;
 use crate::runner::{Batch, Projector};
 
-/// Builds `tickets`.
+/// Builds `tickets` and `ticket_double_entries`.
 #[derive(Debug, Default)]
 pub struct TicketsProjector;
 
@@ -39,29 +40,71 @@ impl Projector for TicketsProjector {
         for recorded in events {
             if let Some((order_id, event)) = recorded.decode_of::<Order>()? {
                 apply_order_event(tx, order_id, event).await?;
-            } else if let Some((
-                _,
-                AdmissionEvent::TicketCheckedIn {
-                    ticket_id,
-                    checked_in_at,
-                    checked_in_by,
-                    ..
-                },
-            )) = recorded.decode_of::<Admission>()?
-            {
-                sqlx::query(
-                    "UPDATE tickets SET checked_in_at = $2, checked_in_by = $3 \
-                     WHERE ticket_id = $1 AND checked_in_at IS NULL",
-                )
-                .bind(ticket_id.as_uuid())
-                .bind(checked_in_at)
-                .bind(checked_in_by.to_string())
-                .execute(&mut **tx)
-                .await?;
+            } else if let Some((_, event)) = recorded.decode_of::<Admission>()? {
+                apply_admission_event(tx, event).await?;
             }
         }
         Ok(())
     }
+}
+
+async fn apply_admission_event(
+    tx: &mut Transaction<'_, Postgres>,
+    event: AdmissionEvent,
+) -> anyhow::Result<()> {
+    match event {
+        AdmissionEvent::TicketCheckedIn {
+            ticket_id,
+            checked_in_at,
+            checked_in_by,
+            offline,
+            ..
+        } => {
+            sqlx::query(
+                "UPDATE tickets SET checked_in_at = $2, checked_in_by = $3, checked_in_device = $4 \
+                 WHERE ticket_id = $1 AND checked_in_at IS NULL",
+            )
+            .bind(ticket_id.as_uuid())
+            .bind(checked_in_at)
+            .bind(checked_in_by.to_string())
+            .bind(offline.map(|scan| String::from(scan.device_id)))
+            .execute(&mut **tx)
+            .await?;
+        }
+        AdmissionEvent::DuplicateEntryRecorded {
+            ticket_id,
+            event_id,
+            device_id,
+            scanned_at,
+            scanned_by,
+            synced_at,
+            admitted_at,
+            admitted_by,
+            admitted_device_id,
+        } => {
+            sqlx::query(
+                r#"
+                INSERT INTO ticket_double_entries
+                       (ticket_id, device_id, scanned_at, event_id, scanned_by, synced_at,
+                        admitted_at, admitted_by, admitted_device_id)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                ON CONFLICT (ticket_id, device_id, scanned_at) DO NOTHING
+                "#,
+            )
+            .bind(ticket_id.as_uuid())
+            .bind(device_id.as_str())
+            .bind(scanned_at)
+            .bind(event_id.as_uuid())
+            .bind(serde_json::to_value(&scanned_by)?)
+            .bind(synced_at)
+            .bind(admitted_at)
+            .bind(serde_json::to_value(&admitted_by)?)
+            .bind(admitted_device_id.map(String::from))
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 async fn apply_order_event(

@@ -59,5 +59,11 @@ pub fn check_in_refusal(
                 "No order issued this ticket: do not admit.",
             )
         },
+        // Only offline scans carry a time of their own; an online check-in is timed by
+        // the server.
+        error @ (AdmissionError::ScannedInFuture { .. }
+        | AdmissionError::ScannedBeforeIssue { .. }) => {
+            return Err(ApiError::internal(anyhow::Error::new(error)))
+        }
     })
 }

@@ -231,6 +231,7 @@ impl Story {
                 checked_in_by: carneau_domain::Actor::Process {
                     process: Process::Cli,
                 },
+                offline: None,
             }));
     }
 

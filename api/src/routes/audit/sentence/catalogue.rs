@@ -103,10 +103,30 @@ pub(super) fn admission_sentence(narrator: &Narrator<'_>, event: &AdmissionEvent
         AdmissionEvent::TicketCheckedIn {
             ticket_id,
             checked_in_by,
+            offline: None,
             ..
         } => format!(
             "Ticket {ticket_id} checked in by {}",
             narrator.actor(checked_in_by)
+        ),
+        AdmissionEvent::TicketCheckedIn {
+            ticket_id,
+            checked_in_by,
+            offline: Some(offline),
+            ..
+        } => format!(
+            "Ticket {ticket_id} checked in offline on device {} by {}",
+            offline.device_id,
+            narrator.actor(checked_in_by)
+        ),
+        AdmissionEvent::DuplicateEntryRecorded {
+            ticket_id,
+            device_id,
+            scanned_by,
+            ..
+        } => format!(
+            "Duplicate entry on ticket {ticket_id} at device {device_id} by {}",
+            narrator.actor(scanned_by)
         ),
     }
 }
