@@ -4,6 +4,7 @@
 
 mod fold;
 mod projector;
+mod refunds;
 mod sales;
 mod status;
 mod store;
