@@ -123,7 +123,7 @@ pub(super) fn fold(
             Some(version) if version < sequence => state.version = Some(sequence),
             _ => continue,
         }
-        let change = state.change.get_or_insert_with(|| EventChange {
+        let change = state.change.get_or_insert(EventChange {
             event_id,
             version: sequence,
             details: None,
