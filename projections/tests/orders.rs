@@ -2,8 +2,21 @@
 //! as the API's enums, and a value the enums do not know is an error naming the order,
 //! not a panic or a string passed on to clients.
 
-use carneau_projections::orders::{orders_of_event, OrderStatus, PaymentProvider};
+use std::num::NonZeroU32;
+
+use carneau_domain::account::EmailAddress;
+use carneau_domain::ids::{EventId, OrderId, ReservationId, TicketId, TicketTypeId};
+use carneau_domain::inventory::{HoldLine, InventoryEvent, Quantity};
+use carneau_domain::money::{Currency, Money};
+use carneau_domain::order::{
+    IssuedTicket, OrderEvent, OrderLine, PaymentProvider as Provider, PlacedOrder, RefundReason,
+};
+use carneau_projections::orders::{orders_of_event, OrderStatus, OrdersProjector, PaymentProvider};
+use carneau_projections::{ProjectorRunner, RunnerConfig};
 use carneau_testkit::TestDatabase;
+use chrono::{Duration, Utc};
+use cqrs_es::DomainEvent;
+use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -53,5 +66,294 @@ async fn statuses_are_read_into_the_enums_and_unknown_ones_are_errors() {
         message.contains(&format!("reading the status of order {odd}"))
             && message.contains("on_hold"),
         "{message}"
+    );
+}
+
+/// One stream's events, appended in log order after the log's others.
+struct Stream {
+    aggregate_type: &'static str,
+    aggregate_id: String,
+    events: Vec<serde_json::Value>,
+    types: Vec<String>,
+}
+
+impl Stream {
+    fn order(order_id: OrderId, events: Vec<OrderEvent>) -> Self {
+        Self {
+            aggregate_type: "Order",
+            aggregate_id: order_id.to_aggregate_id(),
+            types: events.iter().map(DomainEvent::event_type).collect(),
+            events: events
+                .iter()
+                .map(|event| serde_json::to_value(event).unwrap())
+                .collect(),
+        }
+    }
+
+    fn inventory(event_id: EventId, events: Vec<InventoryEvent>) -> Self {
+        Self {
+            aggregate_type: "Inventory",
+            aggregate_id: event_id.to_aggregate_id(),
+            types: events.iter().map(DomainEvent::event_type).collect(),
+            events: events
+                .iter()
+                .map(|event| serde_json::to_value(event).unwrap())
+                .collect(),
+        }
+    }
+}
+
+/// Appends the streams' events, interleaved as `order` says (indexes into `streams`,
+/// each taking its stream's next event), each in its own transaction.
+async fn append_interleaved(pool: &PgPool, streams: &[Stream], order: &[usize]) {
+    let mut next = vec![0_usize; streams.len()];
+    for &index in order {
+        let stream = &streams[index];
+        let at = next[index];
+        next[index] += 1;
+        sqlx::query(
+            "INSERT INTO events
+                 (aggregate_type, aggregate_id, sequence, event_type, event_version,
+                  payload, metadata)
+             VALUES ($1, $2, $3, $4, '1', $5, '{}')",
+        )
+        .bind(stream.aggregate_type)
+        .bind(&stream.aggregate_id)
+        .bind(i64::try_from(at).unwrap() + 1)
+        .bind(&stream.types[at])
+        .bind(&stream.events[at])
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+}
+
+/// Every row of the orders read model, in a stable order.
+async fn orders_rows(pool: &PgPool) -> Vec<serde_json::Value> {
+    let mut rows = Vec::new();
+    for (table, key) in [
+        ("orders", "order_id"),
+        ("order_lines", "order_id, ticket_type_id"),
+        ("order_tickets", "ticket_id"),
+        ("order_refunds", "order_id, refund_number"),
+        ("ticket_type_sales", "event_id, ticket_type_id"),
+    ] {
+        let sql = format!("SELECT to_jsonb(t) FROM {table} t ORDER BY {key}");
+        rows.extend(
+            sqlx::query_scalar::<_, serde_json::Value>(&sql)
+                .fetch_all(pool)
+                .await
+                .unwrap(),
+        );
+    }
+    rows
+}
+
+fn eur(amount_minor: i64) -> Money {
+    Money {
+        amount_minor,
+        currency: Currency::parse("EUR").unwrap(),
+    }
+}
+
+fn placed(order_id: OrderId, event_id: EventId, ticket_type_id: TicketTypeId) -> OrderEvent {
+    let now = Utc::now();
+    OrderEvent::OrderPlaced(PlacedOrder {
+        order_id,
+        event_id,
+        reservation_id: ReservationId::new(),
+        buyer_email: EmailAddress::parse("ada@example.com").unwrap(),
+        account_id: None,
+        lines: vec![OrderLine {
+            ticket_type_id,
+            name: "Standing".to_owned(),
+            quantity: Quantity::try_from(2).unwrap(),
+            unit_price: eur(2_500),
+        }],
+        total: eur(5_000),
+        provider: Provider::Simulated,
+        session_id: format!("cs_{order_id}"),
+        checkout_url: "https://pay.example/cs".to_owned(),
+        payment_due_by: now + Duration::minutes(15),
+        placed_at: now,
+    })
+}
+
+fn paid(minutes: i64) -> OrderEvent {
+    OrderEvent::PaymentReceived {
+        provider_event_id: format!("evt_{minutes}"),
+        payment_reference: None,
+        received_at: Utc::now() + Duration::minutes(minutes),
+    }
+}
+
+fn issued(
+    order_id: OrderId,
+    event_id: EventId,
+    tickets: &[(TicketId, TicketTypeId)],
+) -> OrderEvent {
+    OrderEvent::TicketsIssued {
+        order_id,
+        event_id,
+        buyer_email: EmailAddress::parse("ada@example.com").unwrap(),
+        account_id: None,
+        tickets: tickets
+            .iter()
+            .map(|(ticket_id, ticket_type_id)| IssuedTicket {
+                ticket_id: *ticket_id,
+                ticket_type_id: *ticket_type_id,
+            })
+            .collect(),
+        issued_at: Utc::now() + Duration::minutes(2),
+    }
+}
+
+fn requested(number: u32, tickets: &[TicketId], amount: i64, reason: RefundReason) -> OrderEvent {
+    OrderEvent::RefundRequested {
+        refund_number: number,
+        ticket_ids: tickets.to_vec(),
+        amount: eur(amount),
+        reason,
+        requested_at: Utc::now() + Duration::minutes(3),
+    }
+}
+
+fn refunded(
+    order_id: OrderId,
+    event_id: EventId,
+    number: u32,
+    tickets: &[TicketId],
+    amount: i64,
+) -> OrderEvent {
+    OrderEvent::TicketsRefunded {
+        order_id,
+        event_id,
+        refund_number: number,
+        ticket_ids: tickets.to_vec(),
+        amount: eur(amount),
+        refunded_at: Utc::now() + Duration::minutes(4 + i64::from(number)),
+        provider_refund_id: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_that_places_pays_issues_and_refunds_gives_the_rows_of_one_event_per_batch() {
+    // Given three orders of one event told interleaved: one fully refunded in two
+    // refunds (the first back on sale), one partially refunded, and a late payment
+    // refused then refunded with no tickets.
+    let event_id = EventId::from_uuid(Uuid::now_v7());
+    let standing = TicketTypeId::from_uuid(Uuid::now_v7());
+    let (whole, part, late) = (OrderId::new(), OrderId::new(), OrderId::new());
+    let (w1, w2, p1, p2) = (
+        TicketId::new(),
+        TicketId::new(),
+        TicketId::new(),
+        TicketId::new(),
+    );
+    let organiser = RefundReason::RequestedByOrganiser;
+    let streams = [
+        Stream::order(
+            whole,
+            vec![
+                placed(whole, event_id, standing),
+                paid(1),
+                issued(whole, event_id, &[(w1, standing), (w2, standing)]),
+                requested(1, &[w1], 2_500, organiser),
+                refunded(whole, event_id, 1, &[w1], 2_500),
+                requested(2, &[w2], 2_500, organiser),
+                refunded(whole, event_id, 2, &[w2], 2_500),
+            ],
+        ),
+        Stream::order(
+            part,
+            vec![
+                placed(part, event_id, standing),
+                paid(1),
+                issued(part, event_id, &[(p1, standing), (p2, standing)]),
+                requested(1, &[p1], 2_500, organiser),
+                refunded(part, event_id, 1, &[p1], 2_500),
+            ],
+        ),
+        Stream::order(
+            late,
+            vec![
+                placed(late, event_id, standing),
+                OrderEvent::LatePaymentRefused {
+                    refused_at: Utc::now() + Duration::minutes(1),
+                },
+                requested(1, &[], 5_000, RefundReason::LatePayment),
+                refunded(late, event_id, 1, &[], 5_000),
+            ],
+        ),
+        Stream::inventory(
+            event_id,
+            vec![InventoryEvent::TicketsReturned {
+                order_id: whole,
+                refund_number: 1,
+                lines: vec![HoldLine {
+                    ticket_type_id: standing,
+                    quantity: Quantity::try_from(1).unwrap(),
+                }],
+                returned_at: Utc::now() + Duration::minutes(6),
+            }],
+        ),
+    ];
+    let order = [0, 1, 2, 0, 1, 2, 0, 1, 0, 2, 0, 3, 1, 2, 0, 1, 0];
+
+    // When one database applies it one event per batch and another in a single batch.
+    let one_by_one = TestDatabase::create().await.unwrap();
+    let all_at_once = TestDatabase::create().await.unwrap();
+    for database in [&one_by_one, &all_at_once] {
+        append_interleaved(database.pool(), &streams, &order).await;
+    }
+    let single = RunnerConfig {
+        batch_size: NonZeroU32::MIN,
+        ..RunnerConfig::default()
+    };
+    ProjectorRunner::new(single)
+        .catch_up(one_by_one.pool(), &OrdersProjector)
+        .await
+        .unwrap();
+    ProjectorRunner::default()
+        .catch_up(all_at_once.pool(), &OrdersProjector)
+        .await
+        .unwrap();
+
+    // Then both hold the same rows, and they say what the story did.
+    let rows = orders_rows(all_at_once.pool()).await;
+    assert_eq!(orders_rows(one_by_one.pool()).await, rows);
+    let status = |order_id: OrderId| {
+        rows.iter()
+            .find(|row| {
+                row["order_id"] == order_id.as_uuid().to_string()
+                    && row.get("status").is_some()
+                    && row.get("total_minor").is_some()
+            })
+            .map(|row| (row["status"].clone(), row["refunded_minor"].clone()))
+            .unwrap()
+    };
+    assert_eq!(status(whole), (json!("refunded"), json!(5_000)));
+    assert_eq!(status(part), (json!("partially_refunded"), json!(2_500)));
+    assert_eq!(status(late), (json!("refunded"), json!(5_000)));
+    let sales = rows
+        .iter()
+        .find(|row| row.get("tickets_issued").is_some())
+        .unwrap();
+    assert_eq!(
+        (
+            &sales["tickets_issued"],
+            &sales["tickets_refunded"],
+            &sales["revenue_minor"]
+        ),
+        (&json!(4), &json!(3), &json!(2_500))
+    );
+    let returned: Vec<_> = rows
+        .iter()
+        .filter(|row| row.get("returned") == Some(&json!(true)))
+        .map(|row| (row["order_id"].clone(), row["refund_number"].clone()))
+        .collect();
+    assert_eq!(
+        returned,
+        vec![(json!(whole.as_uuid().to_string()), json!(1))]
     );
 }

@@ -1,9 +1,11 @@
 //! The event catalogue's read models: the public listing and each event's detail,
 //! built by the `catalogue` projector from `Event` aggregate events.
 
+mod fold;
 mod organiser;
 mod projector;
 mod queries;
+mod store;
 mod views;
 
 pub use organiser::{organiser_events, OrganiserEventSummary, MAX_ORGANISER_EVENTS};

@@ -1,6 +1,7 @@
 //! The inventory read model: every hold's lines with their status, from which the
 //! capacity, held, sold and available counts of each ticket type are computed when read.
 
+mod fold;
 mod projector;
 mod queries;
 

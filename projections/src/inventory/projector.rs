@@ -1,14 +1,18 @@
 //! The `inventory` projector: `Inventory` aggregate events into `inventory_holds`, then
-//! the event's cached detail invalidated (its availability changed).
+//! the event's cached detail invalidated (its availability changed). A batch is folded in
+//! memory first ([`InventoryFold`]) and written in a few statements.
+
+use std::collections::BTreeMap;
 
 use anyhow::Context;
 use async_trait::async_trait;
-use carneau_domain::inventory::{HoldLine, Inventory, InventoryEvent, PlacedHold};
+use carneau_domain::inventory::Inventory;
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
+use super::fold::{HoldChange, HoldRow, InventoryFold, SoldChange};
 use crate::cache::{CacheScope, ResponseCache};
 use crate::log::{changed_aggregates, Interest, RecordedEvent};
 use crate::runner::{Batch, Projector};
@@ -39,91 +43,21 @@ impl Projector for InventoryProjector {
         })
     }
 
+    /// Folds the batch in memory and writes it in three statements (see [`InventoryFold`]).
     async fn apply(
         &self,
         tx: &mut Transaction<'_, Postgres>,
         batch: Batch<'_>,
     ) -> anyhow::Result<()> {
-        let events = batch.events;
-        // The desk records one `HoldsPlaced` per hold; consecutive ones of an event are
-        // inserted together, so a flash sale costs one statement per batch, not per hold.
-        let mut placing: Option<(Uuid, Vec<PlacedHold>)> = None;
-        for recorded in events {
-            let Some((event_id, event)) = recorded.decode_of::<Inventory>()? else {
-                continue;
-            };
-            if let InventoryEvent::HoldsPlaced { holds } = event {
-                match &mut placing {
-                    Some((placing_event, pending)) if *placing_event == event_id => {
-                        pending.extend(holds);
-                    }
-                    _ => {
-                        if let Some((placing_event, pending)) = placing.take() {
-                            insert_holds(tx, placing_event, &pending).await?;
-                        }
-                        placing = Some((event_id, holds));
-                    }
-                }
-                continue;
-            }
-            // Every other fact may end or change a hold placed before it: insert those first.
-            if let Some((placing_event, pending)) = placing.take() {
-                insert_holds(tx, placing_event, &pending).await?;
-            }
-            match event {
-                InventoryEvent::HoldsPlaced { .. } => {}
-                InventoryEvent::HoldReleased {
-                    reservation_id,
-                    released_at,
-                } => {
-                    end_holds(
-                        tx,
-                        event_id,
-                        &[reservation_id.as_uuid()],
-                        "released",
-                        released_at,
-                    )
-                    .await?;
-                }
-                InventoryEvent::HoldsExpired {
-                    reservation_ids,
-                    expired_at,
-                } => {
-                    let ids: Vec<Uuid> = reservation_ids.iter().map(|id| id.as_uuid()).collect();
-                    end_holds(tx, event_id, &ids, "expired", expired_at).await?;
-                }
-                InventoryEvent::HoldExtended {
-                    reservation_id,
-                    expires_at,
-                } => {
-                    sqlx::query(
-                        "UPDATE inventory_holds SET expires_at = $3 \
-                         WHERE event_id = $1 AND reservation_id = $2 AND status = 'held'",
-                    )
-                    .bind(event_id)
-                    .bind(reservation_id.as_uuid())
-                    .bind(expires_at)
-                    .execute(&mut **tx)
-                    .await?;
-                }
-                InventoryEvent::HoldSold {
-                    reservation_id,
-                    lines,
-                    sold_at,
-                    ..
-                } => {
-                    // A late sale's hold may have ended already: only a held row turns sold.
-                    end_holds(tx, event_id, &[reservation_id.as_uuid()], "sold", sold_at).await?;
-                    add_sold(tx, event_id, &lines, true).await?;
-                }
-                InventoryEvent::TicketsReturned { lines, .. } => {
-                    add_sold(tx, event_id, &lines, false).await?;
-                }
+        let mut fold = InventoryFold::default();
+        for recorded in batch.events {
+            if let Some((event_id, event)) = recorded.decode_of::<Inventory>()? {
+                fold.push(event_id, event)?;
             }
         }
-        if let Some((placing_event, pending)) = placing {
-            insert_holds(tx, placing_event, &pending).await?;
-        }
+        insert_holds(tx, &fold.placed).await?;
+        change_holds(tx, &fold.holds).await?;
+        change_sold(tx, &fold.sold).await?;
         Ok(())
     }
 
@@ -136,90 +70,121 @@ impl Projector for InventoryProjector {
     }
 }
 
-/// One row per hold line, written in one statement per batch (a flash sale appends
+/// One row per hold line, `held`, in one statement per batch (a flash sale appends
 /// hundreds of holds per event). Re-applying a batch changes nothing.
-async fn insert_holds(
-    tx: &mut Transaction<'_, Postgres>,
-    event_id: Uuid,
-    holds: &[PlacedHold],
-) -> anyhow::Result<()> {
-    let mut reservations = Vec::new();
-    let mut ticket_types = Vec::new();
-    let mut quantities = Vec::new();
-    let mut placed = Vec::new();
-    let mut expires = Vec::new();
-    for hold in holds {
-        for line in &hold.lines {
-            reservations.push(hold.reservation_id.as_uuid());
-            ticket_types.push(line.ticket_type_id.as_uuid());
-            quantities.push(i32::try_from(line.quantity.get()).context("quantity out of range")?);
-            placed.push(hold.placed_at);
-            expires.push(hold.expires_at);
-        }
+async fn insert_holds(tx: &mut Transaction<'_, Postgres>, rows: &[HoldRow]) -> anyhow::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
     }
+    let events: Vec<Uuid> = rows.iter().map(|row| row.event_id).collect();
+    let reservations: Vec<Uuid> = rows.iter().map(|row| row.reservation_id).collect();
+    let ticket_types: Vec<Uuid> = rows.iter().map(|row| row.ticket_type_id).collect();
+    let quantities: Vec<i32> = rows.iter().map(|row| row.quantity).collect();
+    let placed: Vec<DateTime<Utc>> = rows.iter().map(|row| row.placed_at).collect();
+    let expires: Vec<DateTime<Utc>> = rows.iter().map(|row| row.expires_at).collect();
+    // `WITH ORDINALITY`: a line placed twice keeps its first row, as event by event.
     sqlx::query(
         r#"
         INSERT INTO inventory_holds
             (event_id, reservation_id, ticket_type_id, quantity, status, placed_at, expires_at)
-        SELECT $1, r, t, q, 'held', p, x
-          FROM unnest($2::uuid[], $3::uuid[], $4::int[], $5::timestamptz[], $6::timestamptz[])
-               AS lines(r, t, q, p, x)
+        SELECT e, r, t, q, 'held', p, x
+          FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::timestamptz[],
+                      $6::timestamptz[]) WITH ORDINALITY AS lines(e, r, t, q, p, x, k)
+         ORDER BY k
         ON CONFLICT DO NOTHING
         "#,
     )
-    .bind(event_id)
+    .bind(&events)
     .bind(&reservations)
     .bind(&ticket_types)
     .bind(&quantities)
     .bind(&placed)
     .bind(&expires)
     .execute(&mut **tx)
-    .await?;
+    .await
+    .context("inserting holds")?;
     Ok(())
 }
 
-async fn end_holds(
+/// Extends or ends the holds still `held`: a hold that had ended keeps its row.
+async fn change_holds(
     tx: &mut Transaction<'_, Postgres>,
-    event_id: Uuid,
-    reservation_ids: &[Uuid],
-    status: &str,
-    ended_at: DateTime<Utc>,
+    changes: &BTreeMap<(Uuid, Uuid), HoldChange>,
 ) -> anyhow::Result<()> {
-    sqlx::query(
-        "UPDATE inventory_holds SET status = $3, ended_at = $4 \
-         WHERE event_id = $1 AND reservation_id = ANY($2) AND status = 'held'",
-    )
-    .bind(event_id)
-    .bind(reservation_ids)
-    .bind(status)
-    .bind(ended_at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// Adds (or, for returned tickets, takes away) the sold tickets of `lines`, one
-/// statement per ticket type.
-async fn add_sold(
-    tx: &mut Transaction<'_, Postgres>,
-    event_id: Uuid,
-    lines: &[HoldLine],
-    sold: bool,
-) -> anyhow::Result<()> {
-    for line in lines {
-        let quantity = i32::try_from(line.quantity.get()).context("quantity out of range")?;
-        let delta = if sold { quantity } else { -quantity };
-        sqlx::query(
-            "INSERT INTO inventory_sold (event_id, ticket_type_id, sold) \
-             VALUES ($1, $2, greatest($3, 0)) \
-             ON CONFLICT (event_id, ticket_type_id) \
-             DO UPDATE SET sold = greatest(inventory_sold.sold + $3, 0)",
-        )
-        .bind(event_id)
-        .bind(line.ticket_type_id.as_uuid())
-        .bind(delta)
-        .execute(&mut **tx)
-        .await?;
+    if changes.is_empty() {
+        return Ok(());
     }
+    let events: Vec<Uuid> = changes.keys().map(|key| key.0).collect();
+    let reservations: Vec<Uuid> = changes.keys().map(|key| key.1).collect();
+    let expires: Vec<Option<DateTime<Utc>>> = changes.values().map(|c| c.expires_at).collect();
+    let statuses: Vec<Option<&str>> = changes.values().map(|c| c.ended.map(|e| e.0)).collect();
+    let ended: Vec<Option<DateTime<Utc>>> =
+        changes.values().map(|c| c.ended.map(|e| e.1)).collect();
+    sqlx::query(
+        r#"
+        UPDATE inventory_holds h
+           SET expires_at = coalesce(c.expires_at, h.expires_at),
+               status = coalesce(c.status, h.status),
+               ended_at = CASE WHEN c.status IS NULL THEN h.ended_at ELSE c.ended_at END
+          FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], $5::timestamptz[])
+               AS c(event_id, reservation_id, expires_at, status, ended_at)
+         WHERE h.event_id = c.event_id AND h.reservation_id = c.reservation_id
+           AND h.status = 'held'
+        "#,
+    )
+    .bind(&events)
+    .bind(&reservations)
+    .bind(&expires)
+    .bind(&statuses)
+    .bind(&ended)
+    .execute(&mut **tx)
+    .await
+    .context("extending or ending holds")?;
+    Ok(())
+}
+
+/// Moves each ticket type's sold count by its folded change (never below zero).
+async fn change_sold(
+    tx: &mut Transaction<'_, Postgres>,
+    changes: &BTreeMap<(Uuid, Uuid), SoldChange>,
+) -> anyhow::Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let events: Vec<Uuid> = changes.keys().map(|key| key.0).collect();
+    let ticket_types: Vec<Uuid> = changes.keys().map(|key| key.1).collect();
+    let deltas: Vec<i32> = changes.values().map(|c| c.delta).collect();
+    let floors: Vec<i32> = changes.values().map(|c| c.floor).collect();
+    // Rows there move; then the ticket types with no row yet start from zero (the insert
+    // skips the rows the update just moved).
+    sqlx::query(
+        r#"
+        UPDATE inventory_sold s SET sold = greatest(s.sold + c.d, c.f)
+          FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[]) AS c(e, t, d, f)
+         WHERE s.event_id = c.e AND s.ticket_type_id = c.t
+        "#,
+    )
+    .bind(&events)
+    .bind(&ticket_types)
+    .bind(&deltas)
+    .bind(&floors)
+    .execute(&mut **tx)
+    .await
+    .context("changing sold counts")?;
+    sqlx::query(
+        r#"
+        INSERT INTO inventory_sold (event_id, ticket_type_id, sold)
+        SELECT e, t, greatest(d, f)
+          FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[]) AS c(e, t, d, f)
+        ON CONFLICT (event_id, ticket_type_id) DO NOTHING
+        "#,
+    )
+    .bind(&events)
+    .bind(&ticket_types)
+    .bind(&deltas)
+    .bind(&floors)
+    .execute(&mut **tx)
+    .await
+    .context("changing sold counts")?;
     Ok(())
 }

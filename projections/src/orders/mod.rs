@@ -2,9 +2,12 @@
 //! (`GET /orders/{id}`, `GET /me/orders`), organisers (sales per ticket type) and the
 //! payments process manager (which orders need a next step).
 
+mod fold;
 mod projector;
+mod refunds;
 mod sales;
 mod status;
+mod store;
 mod views;
 mod work;
 

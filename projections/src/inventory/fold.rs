@@ -1,0 +1,182 @@
+//! A batch of inventory events folded in memory into three set-based writes: the holds
+//! it places, one change per hold it extends or ends, and one change per ticket type's
+//! sold count, so a batch costs three statements whatever its size.
+
+use std::collections::BTreeMap;
+
+use anyhow::Context;
+use carneau_domain::inventory::{HoldLine, InventoryEvent};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// One hold line to insert, `held`.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct HoldRow {
+    pub(super) event_id: Uuid,
+    pub(super) reservation_id: Uuid,
+    pub(super) ticket_type_id: Uuid,
+    pub(super) quantity: i32,
+    pub(super) placed_at: DateTime<Utc>,
+    pub(super) expires_at: DateTime<Utc>,
+}
+
+/// What the batch does to one hold while it is `held`: only a held row changes, so the
+/// first end wins and an extension counts only before it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct HoldChange {
+    /// The last extension before the hold ended.
+    pub(super) expires_at: Option<DateTime<Utc>>,
+    /// The first end: `released`, `expired` or `sold`, and when.
+    pub(super) ended: Option<(&'static str, DateTime<Utc>)>,
+}
+
+/// The batch's change to one ticket type's sold count, as the function
+/// `sold ↦ max(sold + delta, floor)`.
+///
+/// Event by event the count moves by each sale or return and never goes below zero
+/// (`max(sold + d, 0)`); two such steps compose into one of the same form
+/// (`max(max(s + a, b) + d, 0) = max(s + (a + d), max(b + d, 0))`), so any run of them
+/// is one `delta` and one `floor`, exactly.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct SoldChange {
+    pub(super) delta: i32,
+    pub(super) floor: i32,
+}
+
+impl SoldChange {
+    fn then(self, step: i32) -> Self {
+        Self {
+            delta: self.delta + step,
+            floor: (self.floor + step).max(0),
+        }
+    }
+}
+
+/// Everything a batch writes.
+#[derive(Debug, Default, PartialEq)]
+pub(super) struct InventoryFold {
+    /// Hold lines placed, in log order.
+    pub(super) placed: Vec<HoldRow>,
+    /// Per (event, reservation): its change.
+    pub(super) holds: BTreeMap<(Uuid, Uuid), HoldChange>,
+    /// Per (event, ticket type): its sold count's change.
+    pub(super) sold: BTreeMap<(Uuid, Uuid), SoldChange>,
+}
+
+impl InventoryFold {
+    /// Adds `event` of the event `event_id`'s inventory, the next in log order.
+    ///
+    /// Holds are inserted before the changes are written: the aggregate never extends or
+    /// ends a hold before it is placed, so a hold placed and ended in one batch ends.
+    pub(super) fn push(&mut self, event_id: Uuid, event: InventoryEvent) -> anyhow::Result<()> {
+        match event {
+            InventoryEvent::HoldsPlaced { holds } => {
+                for hold in holds {
+                    for line in &hold.lines {
+                        self.placed.push(HoldRow {
+                            event_id,
+                            reservation_id: hold.reservation_id.as_uuid(),
+                            ticket_type_id: line.ticket_type_id.as_uuid(),
+                            quantity: quantity(line)?,
+                            placed_at: hold.placed_at,
+                            expires_at: hold.expires_at,
+                        });
+                    }
+                }
+            }
+            InventoryEvent::HoldReleased {
+                reservation_id,
+                released_at,
+            } => self.end(event_id, reservation_id.as_uuid(), "released", released_at),
+            InventoryEvent::HoldsExpired {
+                reservation_ids,
+                expired_at,
+            } => {
+                for reservation_id in reservation_ids {
+                    self.end(event_id, reservation_id.as_uuid(), "expired", expired_at);
+                }
+            }
+            InventoryEvent::HoldExtended {
+                reservation_id,
+                expires_at,
+            } => {
+                let change = self
+                    .holds
+                    .entry((event_id, reservation_id.as_uuid()))
+                    .or_default();
+                if change.ended.is_none() {
+                    change.expires_at = Some(expires_at);
+                }
+            }
+            InventoryEvent::HoldSold {
+                reservation_id,
+                lines,
+                sold_at,
+                ..
+            } => {
+                // A late sale's hold may have ended already: only a held row turns sold.
+                self.end(event_id, reservation_id.as_uuid(), "sold", sold_at);
+                self.add_sold(event_id, &lines, 1)?;
+            }
+            InventoryEvent::TicketsReturned { lines, .. } => {
+                self.add_sold(event_id, &lines, -1)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn end(
+        &mut self,
+        event_id: Uuid,
+        reservation_id: Uuid,
+        status: &'static str,
+        at: DateTime<Utc>,
+    ) {
+        let change = self.holds.entry((event_id, reservation_id)).or_default();
+        if change.ended.is_none() {
+            change.ended = Some((status, at));
+        }
+    }
+
+    fn add_sold(&mut self, event_id: Uuid, lines: &[HoldLine], sign: i32) -> anyhow::Result<()> {
+        for line in lines {
+            let key = (event_id, line.ticket_type_id.as_uuid());
+            let change = self.sold.entry(key).or_default();
+            *change = change.then(sign * quantity(line)?);
+        }
+        Ok(())
+    }
+}
+
+fn quantity(line: &HoldLine) -> anyhow::Result<i32> {
+    i32::try_from(line.quantity.get()).context("quantity out of range")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Applies `steps` one by one as the event-by-event statement did.
+    fn stepwise(start: i32, steps: &[i32]) -> i32 {
+        steps.iter().fold(start, |sold, step| (sold + step).max(0))
+    }
+
+    #[test]
+    fn a_folded_run_of_sales_and_returns_clamps_as_the_steps_did() {
+        let runs: [&[i32]; 5] = [&[3, -1, 2], &[-5, 2], &[2, -4, 1], &[-1, -1, 3, -2], &[]];
+        for steps in runs {
+            let change = steps
+                .iter()
+                .fold(SoldChange::default(), |change, step| change.then(*step));
+            for start in [0, 1, 2, 7] {
+                // Given a count of `start`, when the folded change applies, then it
+                // lands where the steps one by one landed.
+                assert_eq!(
+                    (start + change.delta).max(change.floor),
+                    stepwise(start, steps),
+                    "{steps:?} from {start}"
+                );
+            }
+        }
+    }
+}
