@@ -13,6 +13,7 @@ mod audit_reconcile;
 mod authorization;
 mod catalogue_bad_input;
 mod catalogue_organiser;
+mod catalogue_promises;
 mod catalogue_public;
 mod cli_accounts;
 mod door_staff;

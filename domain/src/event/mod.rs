@@ -5,6 +5,7 @@ mod commands;
 mod details;
 mod error;
 mod events;
+mod promised;
 mod rules;
 mod ticket_type;
 
@@ -20,6 +21,7 @@ pub use commands::{EventCommand, EventDetailsChange, TicketTypeChange};
 pub use details::{EventDetails, TimeZone, Venue};
 pub use error::EventError;
 pub use events::EventCatalogueEvent;
+pub use promised::PromisedTickets;
 pub use ticket_type::{Capacity, MaxPerOrder, SaleWindow, TicketType};
 
 use crate::aggregate::Decide;

@@ -2,5 +2,6 @@
 
 mod fixtures;
 mod lifecycle;
+mod promises;
 mod serialisation;
 mod ticket_types;

@@ -62,6 +62,8 @@ fn event_problem(reason: &EventError) -> ApiError {
         EventError::DuplicateTicketTypeName(_) => (CONTENT, Some("name")),
         EventError::SaleClosesAfterEventEnds => (CONTENT, Some("sale_closes_at")),
         EventError::ReasonTooLong => (CONTENT, Some("reason")),
+        // The capacity asked for is fine on its own; what is sold makes it impossible.
+        EventError::CapacityBelowPromised { .. } => (STATE, Some("capacity")),
         EventError::AlreadyExists
         | EventError::Cancelled
         | EventError::NoTicketTypes
@@ -69,7 +71,8 @@ fn event_problem(reason: &EventError) -> ApiError {
         | EventError::AlreadyCancelled
         | EventError::DuplicateTicketType(_)
         | EventError::AlreadyEnded
-        | EventError::LastTicketTypeOfPublishedEvent => (STATE, None),
+        | EventError::LastTicketTypeOfPublishedEvent
+        | EventError::TicketTypeHasBuyers { .. } => (STATE, None),
     };
     let problem = ApiError::new(status, reason.kind(), title, reason.to_string());
     match field {

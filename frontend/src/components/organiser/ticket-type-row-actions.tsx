@@ -41,6 +41,9 @@ export function TicketTypeRowActions({ eventId, ticketType }: { eventId: string;
   };
 
   const remove = async () => {
+    // Removing cannot be undone; a ticket type with buyers is refused by the API anyway.
+    const question = `Remove the ticket type "${ticketType.name}"? To stop selling it but keep its orders, close its sale instead.`;
+    if (!window.confirm(question)) return;
     setBusy(true);
     const result = await call(() =>
       browserApi.DELETE("/organiser/events/{event_id}/ticket-types/{ticket_type_id}", { params: { path } }),
