@@ -64,8 +64,9 @@ function RefundTickets({ order, label, onRefunded }: { order: Order; label: stri
 
   const start = () => {
     setFailure(null);
-    // Every ticket still valid to start with, as a whole-order refund; untick to keep some.
-    setChosen(valid.map((t) => t.ticket_id));
+    // Nothing ticked: a refund gives money back and voids tickets, so every ticket in it
+    // is the organiser's own choice, never a default one click away.
+    setChosen([]);
     setOpen(true);
   };
 
