@@ -23,6 +23,12 @@ pub enum EventError {
     /// A ticket price below zero.
     #[error("A ticket price cannot be negative.")]
     NegativePrice,
+    /// A ticket price above [`super::MAX_PRICE_MAJOR_UNITS`] of the currency.
+    #[error("A ticket price can be at most {max}.")]
+    PriceTooHigh {
+        /// The highest price, written with the currency's decimals ("100000.00 EUR").
+        max: String,
+    },
     /// A price in a currency other than the event's.
     #[error("Prices of this event must be in {expected}, not {found}.")]
     CurrencyMismatch {
@@ -104,6 +110,7 @@ impl EventError {
             Self::Cancelled => "event-cancelled",
             Self::EndsBeforeStart => "ends-before-start",
             Self::NegativePrice => "negative-price",
+            Self::PriceTooHigh { .. } => "price-too-high",
             Self::CurrencyMismatch { .. } => "currency-mismatch",
             Self::NoTicketTypes => "no-ticket-types",
             Self::AlreadyPublished => "event-already-published",

@@ -32,6 +32,10 @@ use crate::money::Currency;
 /// and the buyer's choice small.
 pub const MAX_TICKET_TYPES: usize = 50;
 
+/// Highest ticket price, in major units of the event's currency (100,000.00 EUR, 100,000
+/// JPY): a sane ceiling that catches a price typed with extra zeros.
+pub const MAX_PRICE_MAJOR_UNITS: i64 = 100_000;
+
 /// Longest cancellation reason, in characters.
 pub const MAX_CANCEL_REASON_CHARS: usize = 500;
 

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::{
     Event, EventCatalogueEvent, EventCommand, EventDetails, EventDetailsChange, EventError,
     EventStatus, PromisedTickets, SaleWindow, TicketType, TicketTypeChange,
-    MAX_CANCEL_REASON_CHARS, MAX_TICKET_TYPES,
+    MAX_CANCEL_REASON_CHARS, MAX_PRICE_MAJOR_UNITS, MAX_TICKET_TYPES,
 };
 use crate::ids::{AccountId, EventId, TicketTypeId};
 use crate::money::{Currency, Money};
@@ -235,10 +235,17 @@ fn check_ends_after_start(details: &EventDetails) -> Result<(), EventError> {
     }
 }
 
-/// Zero is allowed: free events still need tickets to control entry.
+/// Zero is allowed: free events still need tickets to control entry. At most
+/// [`MAX_PRICE_MAJOR_UNITS`] of the currency: anything above is a typing slip.
 fn check_price(price: Money, currency: Currency) -> Result<(), EventError> {
     if price.is_negative() {
         return Err(EventError::NegativePrice);
+    }
+    let max_minor = MAX_PRICE_MAJOR_UNITS.saturating_mul(10_i64.pow(currency.minor_unit_digits()));
+    if price.amount_minor > max_minor {
+        return Err(EventError::PriceTooHigh {
+            max: format!("{} {currency}", currency.format_minor(max_minor)),
+        });
     }
     if price.currency != currency {
         return Err(EventError::CurrencyMismatch {

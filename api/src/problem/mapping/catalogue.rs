@@ -57,7 +57,9 @@ fn event_problem(reason: &EventError) -> ApiError {
             None,
         ),
         EventError::EndsBeforeStart => (CONTENT, Some("ends_at")),
-        EventError::NegativePrice => (CONTENT, Some("price.amount_minor")),
+        EventError::NegativePrice | EventError::PriceTooHigh { .. } => {
+            (CONTENT, Some("price.amount_minor"))
+        }
         EventError::CurrencyMismatch { .. } => (CONTENT, Some("price.currency")),
         EventError::DuplicateTicketTypeName(_) => (CONTENT, Some("name")),
         EventError::SaleClosesAfterEventEnds => (CONTENT, Some("sale_closes_at")),
