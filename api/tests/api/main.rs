@@ -24,6 +24,7 @@ mod openapi;
 mod payments_refund_lookup;
 mod payments_simulated;
 mod payments_stripe;
+mod plain_refusals;
 mod provenance;
 mod rate_limits;
 mod replay;
