@@ -44,7 +44,6 @@ function RefundTickets({ order, label, onRefunded }: { order: Order; label: stri
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<Failure | null>(null);
   const lines = new Map(order.lines.map((l) => [l.ticket_type_id, l]));
-  const valid = order.tickets.filter((t) => t.status === "valid");
   const currency = order.total.currency;
   const amount = chosen.reduce(
     (sum, id) => sum + (lines.get(order.tickets.find((t) => t.ticket_id === id)?.ticket_type_id ?? "")?.unit_price.amount_minor ?? 0),
