@@ -1,10 +1,13 @@
 //! Organiser commands on the event catalogue: create, edit, ticket types, publish, cancel.
 
 use carneau_domain::event::{
-    Event, EventCatalogueEvent, EventCommand, EventDetails, EventError, TicketType,
+    Event, EventCatalogueEvent, EventCommand, EventDetails, EventError, PromisedTickets,
+    TicketType, TicketTypeChange,
 };
 use carneau_domain::ids::{AccountId, EventId, TicketTypeId};
+use carneau_domain::inventory::Inventory;
 use carneau_domain::money::Currency;
+use chrono::Utc;
 use sqlx::PgPool;
 use tracing::instrument;
 
@@ -18,13 +21,16 @@ pub type CatalogueResult = Result<Executed<Event>, CommandError<EventError>>;
 /// Carries out organiser commands on `Event` aggregates.
 pub struct Catalogue {
     events: AggregateStore<Event>,
+    /// Read, never written: the tickets sold or held that a ticket type change must keep.
+    inventories: AggregateStore<Inventory>,
 }
 
 impl Catalogue {
     /// The catalogue over the event store in `pool`.
     pub fn new(pool: PgPool) -> Self {
         Self {
-            events: AggregateStore::new(pool, ()),
+            events: AggregateStore::new(pool.clone(), ()),
+            inventories: AggregateStore::new(pool, ()),
         }
     }
 
@@ -70,6 +76,66 @@ impl Catalogue {
             tracing::info!(%error, "catalogue command refused");
         }
         outcome
+    }
+
+    /// Changes some fields of a ticket type; a capacity below its tickets sold and held
+    /// now is refused with their numbers.
+    #[instrument(skip_all, fields(event_id = %event_id, ticket_type_id = %ticket_type_id))]
+    pub async fn change_ticket_type(
+        &self,
+        event_id: EventId,
+        ticket_type_id: TicketTypeId,
+        change: TicketTypeChange,
+        expected_version: Option<u64>,
+        context: &CommandContext,
+    ) -> CatalogueResult {
+        let promised = self.promised(event_id, ticket_type_id).await?;
+        let command = EventCommand::ChangeTicketType {
+            ticket_type_id,
+            change,
+            promised,
+        };
+        self.execute(event_id, command, expected_version, context)
+            .await
+    }
+
+    /// Removes a ticket type none of whose tickets is sold or held.
+    ///
+    /// The inventory is read before the event is written, so a hold placed in between
+    /// is not seen; that hold then finds its ticket type gone and is refused at payment,
+    /// as for any ticket type removed while a buyer pays.
+    #[instrument(skip_all, fields(event_id = %event_id, ticket_type_id = %ticket_type_id))]
+    pub async fn remove_ticket_type(
+        &self,
+        event_id: EventId,
+        ticket_type_id: TicketTypeId,
+        expected_version: Option<u64>,
+        context: &CommandContext,
+    ) -> CatalogueResult {
+        let promised = self.promised(event_id, ticket_type_id).await?;
+        let command = EventCommand::RemoveTicketType {
+            ticket_type_id,
+            promised,
+        };
+        self.execute(event_id, command, expected_version, context)
+            .await
+    }
+
+    /// The tickets of a ticket type sold or held now, from the event's inventory.
+    async fn promised(
+        &self,
+        event_id: EventId,
+        ticket_type_id: TicketTypeId,
+    ) -> Result<PromisedTickets, CommandError<EventError>> {
+        let inventory = self
+            .inventories
+            .load(&event_id.to_aggregate_id())
+            .await?
+            .state;
+        Ok(PromisedTickets {
+            sold: inventory.sold(ticket_type_id),
+            held: inventory.held(ticket_type_id, Utc::now()),
+        })
     }
 
     /// Creates a draft event owned by `organiser`. With an idempotency key the event's id

@@ -22,6 +22,7 @@ use crate::problem::{ApiError, FieldError};
 
 mod headers;
 mod params;
+mod plain_words;
 
 pub use headers::{version_etag, IdempotencyKeyHeader, IfMatchVersion};
 pub use params::{parse_query, ApiPath, ApiQuery};
@@ -92,15 +93,15 @@ fn json_error(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError 
     let inner = error.into_inner();
     match inner.classify() {
         serde_json::error::Category::Data => {
-            let message = without_position(&inner);
-            let field = field_path(&path, &message);
+            let raw = without_position(&inner);
+            let error = FieldError::new(field_path(&path, &raw), plain_words::for_people(&raw));
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid-body",
                 "Invalid request body",
-                "The request body does not match the expected shape.",
+                error.sentence(),
             )
-            .with_field_errors(vec![FieldError::new(field, message)])
+            .with_field_errors(vec![error])
         }
         _ => malformed_json(&inner),
     }
@@ -204,13 +205,29 @@ mod tests {
     fn names_an_out_of_range_number() {
         let (_, _, errors) = refusal(r#"{"title":"Gig","tiers":[{"name":"A","price_minor":-1}]}"#);
         assert_eq!(errors[0].field, "tiers[0].price_minor");
+        assert_eq!(
+            errors[0].message,
+            "must be a whole number from 0 to 4294967295"
+        );
+    }
+
+    #[test]
+    fn the_detail_is_a_sentence_naming_the_field() {
+        let error = parse_json::<NewEvent>(
+            br#"{"title":"Gig","tiers":[{"name":"A","price_minor":99999999999}]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.detail(),
+            "\"tiers[0].price_minor\" must be a whole number from 0 to 4294967295."
+        );
     }
 
     #[test]
     fn names_an_unknown_field() {
         let (status, _, errors) = refusal(r#"{"title":"Gig","tiers":[],"venue":"x"}"#);
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(errors[0].message.contains("venue"), "{errors:?}");
+        assert_eq!(errors[0].message, "is not a field of this request");
         assert_eq!(errors[0].field, "venue");
     }
 

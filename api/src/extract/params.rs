@@ -76,10 +76,12 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
         serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let path = error.path().to_string();
-        let message = error.into_inner().to_string();
-        let field = field_path(&path, &message);
-        ApiError::bad_request("invalid-query", "A query parameter is invalid.")
-            .with_field_errors(vec![FieldError::new(field, message)])
+        let raw = error.into_inner().to_string();
+        let error = FieldError::new(
+            field_path(&path, &raw),
+            super::plain_words::for_people(&raw),
+        );
+        ApiError::bad_request("invalid-query", error.sentence()).with_field_errors(vec![error])
     })
 }
 
@@ -99,6 +101,7 @@ mod tests {
         let error = parse_query::<Page>("limit=lots").unwrap_err();
         assert_eq!(error.slug(), "invalid-query");
         assert_eq!(error.field_errors()[0].field, "limit");
+        assert_eq!(error.detail(), "\"limit\" must be a whole number.");
         let error = parse_query::<Page>("").unwrap_err();
         assert_eq!(error.field_errors()[0].field, "limit");
     }

@@ -9,9 +9,9 @@ use utoipa::ToSchema;
     "type": "urn:carneau:problem:invalid-body",
     "title": "Invalid request body",
     "status": 422,
-    "detail": "The request body does not match the expected shape.",
+    "detail": "\"capacity\" must be a whole number from 0 to 4294967295.",
     "request_id": "0192f1c4-6c1e-7b5a-9a52-3f5d0c7e8a11",
-    "errors": [{"field": "tiers[0].price_minor", "message": "invalid type: string \"ten\", expected i64"}]
+    "errors": [{"field": "capacity", "message": "must be a whole number from 0 to 4294967295"}]
 }))]
 pub struct Problem {
     /// A stable URN naming the reason: `urn:carneau:problem:<slug>`.
@@ -46,5 +46,26 @@ impl FieldError {
             field: field.into(),
             message: message.into(),
         }
+    }
+}
+
+impl FieldError {
+    /// The error as a sentence for a person, naming the field:
+    /// `"capacity" must be a whole number from 0 to 4294967295.`
+    pub fn sentence(&self) -> String {
+        let message = self.message.trim_end_matches('.');
+        if self.field == "." {
+            return format!("The request {message}.");
+        }
+        format!("\"{}\" {message}.", self.field)
+    }
+
+    /// Several errors as one text: each one's [`sentence`](Self::sentence), in order.
+    pub fn sentences(errors: &[FieldError]) -> String {
+        errors
+            .iter()
+            .map(FieldError::sentence)
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }

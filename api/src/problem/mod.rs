@@ -86,7 +86,7 @@ impl ApiError {
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation",
             "Validation failed",
-            "One or more fields are invalid.",
+            FieldError::sentences(&errors),
         )
         .with_field_errors(errors)
     }
@@ -215,6 +215,11 @@ impl ApiError {
     /// The slug of the problem `type`.
     pub fn slug(&self) -> &str {
         &self.0.slug
+    }
+
+    /// What went wrong, for a person.
+    pub fn detail(&self) -> &str {
+        &self.0.detail
     }
 
     /// The fields at fault, if any.

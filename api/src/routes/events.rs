@@ -87,15 +87,14 @@ impl ListingQuery {
         };
         if let (Some(from), Some(to)) = (self.from, self.to) {
             if to <= from {
-                errors.push(FieldError::new("to", "must be after `from`"));
+                errors.push(FieldError::new("to", "must be after \"from\""));
             }
         }
         if !errors.is_empty() {
-            return Err(ApiError::bad_request(
-                "invalid-query",
-                "Some query parameters are invalid; `errors` names them.",
-            )
-            .with_field_errors(errors));
+            return Err(
+                ApiError::bad_request("invalid-query", FieldError::sentences(&errors))
+                    .with_field_errors(errors),
+            );
         }
         Ok(ListingFilter {
             text,

@@ -250,7 +250,8 @@ async fn add_ticket_type(
     event_response(&state, status, &executed, false).await
 }
 
-/// Changes a ticket type; fields left out keep their value.
+/// Changes a ticket type; fields left out keep their value. A capacity below the
+/// tickets sold and held is refused (409 `capacity-below-promised`, with the numbers).
 #[utoipa::path(patch, path = "/organiser/events/{event_id}/ticket-types/{ticket_type_id}",
     tag = TAG, security(("session_cookie" = []), ("session_bearer" = [])),
     params(("event_id" = uuid::Uuid, Path, description = "The event's id."),
@@ -269,14 +270,23 @@ async fn change_ticket_type(
     ApiJson(request): ApiJson<ChangeTicketTypeRequest>,
 ) -> Result<Response, ApiError> {
     let change = request.parse()?;
-    let command = EventCommand::ChangeTicketType {
-        ticket_type_id,
-        change,
-    };
-    run(&state, &session.principal, event_id, command, if_match).await
+    let executed = state
+        .catalogue
+        .change_ticket_type(
+            event_id,
+            ticket_type_id,
+            change,
+            if_match.0,
+            &command_context(&session.principal),
+        )
+        .await
+        .map_err(command_problem)?;
+    state.reservations.catalogue_changed(event_id).await;
+    event_response(&state, StatusCode::OK, &executed, false).await
 }
 
-/// Removes a ticket type.
+/// Removes a ticket type none of whose tickets is sold or held (409
+/// `ticket-type-has-buyers` otherwise: close its sale instead).
 #[utoipa::path(delete, path = "/organiser/events/{event_id}/ticket-types/{ticket_type_id}",
     tag = TAG, security(("session_cookie" = []), ("session_bearer" = [])),
     params(("event_id" = uuid::Uuid, Path, description = "The event's id."),
@@ -292,8 +302,18 @@ async fn remove_ticket_type(
     ApiPath((event_id, ticket_type_id)): ApiPath<(EventId, TicketTypeId)>,
     if_match: IfMatchVersion,
 ) -> Result<Response, ApiError> {
-    let command = EventCommand::RemoveTicketType { ticket_type_id };
-    run(&state, &session.principal, event_id, command, if_match).await
+    let executed = state
+        .catalogue
+        .remove_ticket_type(
+            event_id,
+            ticket_type_id,
+            if_match.0,
+            &command_context(&session.principal),
+        )
+        .await
+        .map_err(command_problem)?;
+    state.reservations.catalogue_changed(event_id).await;
+    event_response(&state, StatusCode::OK, &executed, false).await
 }
 
 /// Puts the event on sale: it appears in the public listing.

@@ -248,6 +248,24 @@ async fn no_secret_reaches_the_event_log() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registering_mails_a_link_that_verifies_the_email() {
+    let app = spawn_app().await;
+    let email = "newcomer@example.com";
+
+    let registered = app.register(&registration(email)).await;
+
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    let token = app
+        .mail
+        .last_token_for(email)
+        .expect("no verification link mailed at registration");
+    let verified = app
+        .post_json("/email-verifications", &json!({"token": token}))
+        .await;
+    assert_eq!(verified.status(), StatusCode::NO_CONTENT);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_email_is_verified_once_through_its_link() {
     let app = spawn_app().await;
     let buyer = app.buyer().await;

@@ -430,6 +430,12 @@ async fn adding_a_ticket_type_refuses_bad_bodies() {
             &["price.amount_minor"],
         ),
         broken(
+            "a quadrillion euros",
+            with(&valid, price(json!(100_000_000_000_000_000_i64), "EUR")),
+            "price-too-high",
+            &["price.amount_minor"],
+        ),
+        broken(
             "another currency",
             with(&valid, price(json!(100), "USD")),
             "currency-mismatch",
@@ -498,6 +504,12 @@ async fn changing_a_ticket_type_refuses_bad_bodies() {
             "negative price",
             price(json!(-100), "EUR"),
             "negative-price",
+            &["price.amount_minor"],
+        ),
+        broken(
+            "one cent above the ceiling",
+            price(json!(10_000_001), "EUR"),
+            "price-too-high",
             &["price.amount_minor"],
         ),
         broken(

@@ -249,6 +249,28 @@ async fn the_listing_finds_events_by_words_and_by_dates() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_listing_finds_an_event_by_the_city_of_its_venue() {
+    let app = spawn_app().await;
+    let mut in_lyon = event_request_starting("Jazz at Dusk", in_days(30));
+    in_lyon["venue"] = json!({"name": "Le Sirius", "address": "4 quai Augagneur, 69003 Lyon"});
+    let lyon = app.create_event(&in_lyon).await;
+    let paris = app
+        .create_event(&event_request_starting("Blues at Noon", in_days(60)))
+        .await;
+    for id in [lyon.id, paris.id] {
+        app.add_ticket_type(id, &ticket_type_request("Standing", 2500))
+            .await;
+        app.publish(id).await;
+    }
+    app.eventually_listing("", "both events listed", |page| page.items.len() == 2)
+        .await;
+
+    let found = app.listing("q=lyon").await;
+    let ids: Vec<Uuid> = found.items.iter().map(|item| item.id).collect();
+    assert_eq!(ids, [lyon.id]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_event_is_not_found() {
     let app = spawn_app().await;
     assert_eq!(app.public_event(Uuid::new_v4()).await, None);

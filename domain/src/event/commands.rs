@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::details::{EventDetails, TimeZone, Venue};
+use super::promised::PromisedTickets;
 use super::ticket_type::{Capacity, MaxPerOrder, SaleWindow, TicketType};
 use crate::ids::{AccountId, EventId, TicketTypeId};
 use crate::money::{Currency, Money};
@@ -34,11 +35,16 @@ pub enum EventCommand {
         ticket_type_id: TicketTypeId,
         /// The new values.
         change: TicketTypeChange,
+        /// Its tickets sold or held now, read from the inventory by the command layer: a
+        /// capacity below them is refused.
+        promised: PromisedTickets,
     },
-    /// Stop offering a kind of ticket.
+    /// Stop offering a kind of ticket; refused once any of its tickets is sold or held.
     RemoveTicketType {
         /// The ticket type to remove.
         ticket_type_id: TicketTypeId,
+        /// Its tickets sold or held now, read from the inventory by the command layer.
+        promised: PromisedTickets,
     },
     /// Put the event on sale.
     Publish {

@@ -23,6 +23,12 @@ pub enum EventError {
     /// A ticket price below zero.
     #[error("A ticket price cannot be negative.")]
     NegativePrice,
+    /// A ticket price above [`super::MAX_PRICE_MAJOR_UNITS`] of the currency.
+    #[error("A ticket price can be at most {max}.")]
+    PriceTooHigh {
+        /// The highest price, written with the currency's decimals ("100000.00 EUR").
+        max: String,
+    },
     /// A price in a currency other than the event's.
     #[error("Prices of this event must be in {expected}, not {found}.")]
     CurrencyMismatch {
@@ -61,6 +67,31 @@ pub enum EventError {
     /// Removing the only ticket type of an event on sale.
     #[error("A published event must keep at least one ticket type.")]
     LastTicketTypeOfPublishedEvent,
+    /// Removing a ticket type whose tickets are sold or held.
+    #[error(
+        "This ticket type cannot be removed: {sold} of its tickets are sold and {held} are \
+         held. Close its sale instead."
+    )]
+    TicketTypeHasBuyers {
+        /// Tickets sold and not refunded.
+        sold: u32,
+        /// Tickets in holds that have not lapsed.
+        held: u32,
+    },
+    /// Lowering a capacity below the tickets already sold or held.
+    #[error(
+        "The capacity cannot be lowered to {capacity}: {sold} tickets are sold and {held} are \
+         held. Set it to at least {} or close the sale instead.",
+        sold.saturating_add(*held)
+    )]
+    CapacityBelowPromised {
+        /// The capacity asked for.
+        capacity: u32,
+        /// Tickets sold and not refunded.
+        sold: u32,
+        /// Tickets in holds that have not lapsed.
+        held: u32,
+    },
     /// A cancellation reason longer than [`MAX_CANCEL_REASON_CHARS`].
     #[error("The cancellation reason must be at most {MAX_CANCEL_REASON_CHARS} characters.")]
     ReasonTooLong,
@@ -79,6 +110,7 @@ impl EventError {
             Self::Cancelled => "event-cancelled",
             Self::EndsBeforeStart => "ends-before-start",
             Self::NegativePrice => "negative-price",
+            Self::PriceTooHigh { .. } => "price-too-high",
             Self::CurrencyMismatch { .. } => "currency-mismatch",
             Self::NoTicketTypes => "no-ticket-types",
             Self::AlreadyPublished => "event-already-published",
@@ -91,6 +123,8 @@ impl EventError {
             Self::TooManyTicketTypes => "too-many-ticket-types",
             Self::LastTicketTypeOfPublishedEvent => "last-ticket-type-of-published-event",
             Self::ReasonTooLong => "reason-too-long",
+            Self::TicketTypeHasBuyers { .. } => "ticket-type-has-buyers",
+            Self::CapacityBelowPromised { .. } => "capacity-below-promised",
             Self::NotOrganiser => "not-event-organiser",
         }
     }

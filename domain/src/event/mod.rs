@@ -5,6 +5,7 @@ mod commands;
 mod details;
 mod error;
 mod events;
+mod promised;
 mod rules;
 mod ticket_type;
 
@@ -20,6 +21,7 @@ pub use commands::{EventCommand, EventDetailsChange, TicketTypeChange};
 pub use details::{EventDetails, TimeZone, Venue};
 pub use error::EventError;
 pub use events::EventCatalogueEvent;
+pub use promised::PromisedTickets;
 pub use ticket_type::{Capacity, MaxPerOrder, SaleWindow, TicketType};
 
 use crate::aggregate::Decide;
@@ -29,6 +31,10 @@ use crate::money::Currency;
 /// Most ticket types one event may have; keeps the aggregate (replayed on every command)
 /// and the buyer's choice small.
 pub const MAX_TICKET_TYPES: usize = 50;
+
+/// Highest ticket price, in major units of the event's currency (100,000.00 EUR, 100,000
+/// JPY): a sane ceiling that catches a price typed with extra zeros.
+pub const MAX_PRICE_MAJOR_UNITS: i64 = 100_000;
 
 /// Longest cancellation reason, in characters.
 pub const MAX_CANCEL_REASON_CHARS: usize = 500;

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 
 use super::{
     Event, EventCatalogueEvent, EventCommand, EventDetails, EventDetailsChange, EventError,
-    EventStatus, SaleWindow, TicketType, TicketTypeChange, MAX_CANCEL_REASON_CHARS,
-    MAX_TICKET_TYPES,
+    EventStatus, PromisedTickets, SaleWindow, TicketType, TicketTypeChange,
+    MAX_CANCEL_REASON_CHARS, MAX_PRICE_MAJOR_UNITS, MAX_TICKET_TYPES,
 };
 use crate::ids::{AccountId, EventId, TicketTypeId};
 use crate::money::{Currency, Money};
@@ -47,10 +47,12 @@ impl Event {
             EventCommand::ChangeTicketType {
                 ticket_type_id,
                 change,
-            } => self.change_ticket_type(details, currency, ticket_type_id, change),
-            EventCommand::RemoveTicketType { ticket_type_id } => {
-                self.remove_ticket_type(ticket_type_id)
-            }
+                promised,
+            } => self.change_ticket_type(details, currency, ticket_type_id, change, promised),
+            EventCommand::RemoveTicketType {
+                ticket_type_id,
+                promised,
+            } => self.remove_ticket_type(ticket_type_id, promised),
             EventCommand::Publish { published_at } => self.publish(details, published_at),
             EventCommand::Cancel {
                 cancelled_at,
@@ -119,12 +121,23 @@ impl Event {
         currency: Currency,
         ticket_type_id: TicketTypeId,
         change: TicketTypeChange,
+        promised: PromisedTickets,
     ) -> Result<Vec<EventCatalogueEvent>, EventError> {
         let current = self
             .ticket_type(ticket_type_id)
             .ok_or(EventError::UnknownTicketType(ticket_type_id))?;
         let ticket_type = change.merged_into(current);
         self.check_ticket_type(details, currency, &ticket_type)?;
+        // Lowering is refused only below what buyers already have or may still pay for;
+        // a capacity that was already below it (an older change) may stay as it is.
+        let capacity = ticket_type.capacity.get();
+        if capacity < current.capacity.get() && capacity < promised.total() {
+            return Err(EventError::CapacityBelowPromised {
+                capacity,
+                sold: promised.sold,
+                held: promised.held,
+            });
+        }
         if &ticket_type == current {
             return Ok(vec![]);
         }
@@ -134,9 +147,18 @@ impl Event {
     fn remove_ticket_type(
         &self,
         ticket_type_id: TicketTypeId,
+        promised: PromisedTickets,
     ) -> Result<Vec<EventCatalogueEvent>, EventError> {
         if self.ticket_type(ticket_type_id).is_none() {
             return Err(EventError::UnknownTicketType(ticket_type_id));
+        }
+        // Its buyers' tickets, the door and the sales figures all name it: it can stop
+        // selling (its sale window closed), never disappear.
+        if promised.any() {
+            return Err(EventError::TicketTypeHasBuyers {
+                sold: promised.sold,
+                held: promised.held,
+            });
         }
         if self.status == EventStatus::Published && self.ticket_types.len() == 1 {
             return Err(EventError::LastTicketTypeOfPublishedEvent);
@@ -213,10 +235,17 @@ fn check_ends_after_start(details: &EventDetails) -> Result<(), EventError> {
     }
 }
 
-/// Zero is allowed: free events still need tickets to control entry.
+/// Zero is allowed: free events still need tickets to control entry. At most
+/// [`MAX_PRICE_MAJOR_UNITS`] of the currency: anything above is a typing slip.
 fn check_price(price: Money, currency: Currency) -> Result<(), EventError> {
     if price.is_negative() {
         return Err(EventError::NegativePrice);
+    }
+    let max_minor = MAX_PRICE_MAJOR_UNITS.saturating_mul(10_i64.pow(currency.minor_unit_digits()));
+    if price.amount_minor > max_minor {
+        return Err(EventError::PriceTooHigh {
+            max: format!("{} {currency}", currency.format_minor(max_minor)),
+        });
     }
     if price.currency != currency {
         return Err(EventError::CurrencyMismatch {

@@ -2,5 +2,7 @@
 
 mod fixtures;
 mod lifecycle;
+mod prices;
+mod promises;
 mod serialisation;
 mod ticket_types;

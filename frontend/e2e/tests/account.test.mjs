@@ -134,3 +134,24 @@ test("a guest's hold opens in another tab, and giving it back there ends it in b
     return detail.ticket_types[0].availability.held === 0;
   });
 });
+
+test("a buyer whose email is not confirmed learns why it matters and gets the link again", async () => {
+  const word = uniqueWord("verify");
+  const email = `${word}@buyer.test`;
+  const password = "a long enough password";
+  await api(API, "POST", "/accounts", { body: { email, name: "Vera Verify", password } });
+
+  await withBrowser("verify-email", async (browser) => {
+    const page = await newPage(browser);
+    await logIn(page, email, password);
+    await page.getByRole("heading", { name: "My account" }).waitFor();
+    const panel = page.getByRole("group", { name: "Confirm your email" });
+    await panel.getByText("appear in My tickets only after that").waitFor();
+    await panel.getByRole("button", { name: "Send the link again" }).click();
+    await panel.getByText(`A new link is on its way to ${email}.`).waitFor();
+    await screenshots(page, "account-verify-email");
+
+    await page.goto(`${WEB}/account/tickets`);
+    await page.getByText("Bought tickets as a guest with your email?").waitFor();
+  });
+});

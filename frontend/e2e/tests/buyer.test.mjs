@@ -101,6 +101,9 @@ test("a buyer finds an event, holds, pays and gets QR tickets", async () => {
     assert.match(await standing.innerText(), /50\s+0\s+2\s+€60\.00/);
     await screenshots(organiser, "organiser-sales");
     await organiser.getByRole("button", { name: /^Refund order/ }).click();
+    // Nothing is ticked until the organiser chooses: tick every ticket of the order.
+    const chosen = organiser.getByRole("group", { name: "Tickets to refund" }).getByRole("checkbox");
+    for (const box of await chosen.all()) await box.check();
     await organiser.getByRole("button", { name: /^Confirm refund/ }).click();
     const orders = organiser.getByRole("table", { name: "Orders" });
     await reloadUntil(organiser, () => orders.getByText("Refunded", { exact: true }).isVisible());

@@ -38,10 +38,19 @@ test("an organiser creates and publishes an event that then appears in the listi
     await page.waitForURL(/\/organiser\/events\/[0-9a-f-]{36}$/);
     await page.getByText("Draft", { exact: true }).waitFor();
 
-    // A ticket type, then publish.
+    // A ticket type, then publish. A price with more decimals than the euro has is
+    // refused, never rounded to a free ticket; an absurd one is refused by the API.
     await page.getByLabel("Ticket type name").fill("General admission");
-    await page.getByLabel("Price (EUR)").fill("19.50");
     await page.getByLabel("Capacity").fill("120");
+    await page.getByLabel("Price (EUR)").fill("0.001");
+    await page.getByRole("button", { name: "Add ticket type" }).click();
+    await page.getByText("Prices in EUR have at most 2 decimals: 0.001 is not a price you can charge.").waitFor();
+    await screenshots(page, "organiser-price-decimals");
+    await page.getByLabel("Price (EUR)").fill("1000000000000000");
+    await page.getByRole("button", { name: "Add ticket type" }).click();
+    await page.getByText("A ticket price can be at most 100000.00 EUR.").waitFor();
+    assert.equal(await page.getByRole("table", { name: "Ticket types" }).getByRole("row", { name: /General admission/ }).count(), 0);
+    await page.getByLabel("Price (EUR)").fill("19.50");
     await page.getByRole("button", { name: "Add ticket type" }).click();
     const row = page.getByRole("table", { name: "Ticket types" }).getByRole("row", { name: /General admission/ });
     await row.waitFor();

@@ -51,3 +51,22 @@ test("when the API is down, pages show the offline screen instead of an error", 
     await page.getByRole("heading", { name: "We can't reach the box office" }).waitFor();
   });
 });
+
+test("every page has a favicon, and loading one asks for nothing missing", async () => {
+  await withBrowser("favicon", async (browser) => {
+    const page = await newPage(browser);
+    const missing = [];
+    page.on("response", (response) => {
+      if (response.status() === 404) missing.push(response.url());
+    });
+    await page.goto(WEB);
+    await page.waitForLoadState("networkidle");
+    const icon = await page.locator('link[rel="icon"]').first().getAttribute("href");
+    assert.ok(icon, "no <link rel=icon>");
+    for (const href of [icon, "/favicon.ico"]) {
+      const response = await page.request.get(new URL(href, WEB).toString());
+      assert.equal(response.status(), 200, href);
+    }
+    assert.deepEqual(missing, []);
+  });
+});

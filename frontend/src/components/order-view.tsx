@@ -162,6 +162,15 @@ export function OrderView({ orderId, orderKey, cancelled }: { orderId: string; o
           <p className="text-sm text-muted-foreground">Your tickets were also sent to {order.email}. Show a QR code at the door.</p>
         ) : null}
       </header>
+      {event?.status === "cancelled" ? (
+        <Alert variant="destructive" data-event-cancelled>
+          <AlertTitle>This event has been cancelled</AlertTitle>
+          <AlertDescription>
+            {event.cancellation_reason ? <p className="whitespace-pre-line">The organiser says: {event.cancellation_reason}</p> : null}
+            <p>Paid tickets are refunded automatically to the card that paid for them.</p>
+          </AlertDescription>
+        </Alert>
+      ) : null}
       {order.status === "partially_refunded" ? (
         <Alert>
           <AlertTitle>Part of this order was refunded</AlertTitle>

@@ -89,7 +89,9 @@ pub async fn listing(pool: &PgPool, filter: &ListingFilter) -> anyhow::Result<Ev
          WHERE e.status = 'published'
            AND ($1::text IS NULL
                 OR e.search @@ websearch_to_tsquery('simple', $1)
-                OR e.title ILIKE $2 OR e.venue_name ILIKE $2)
+                OR e.title ILIKE $2 OR e.venue_name ILIKE $2
+                -- The search box promises cities: they are in the venue's address.
+                OR e.venue_address ILIKE $2)
            AND (CASE WHEN $3::timestamptz IS NULL THEN e.ends_at > now()
                      ELSE e.starts_at >= $3 END)
            AND ($4::timestamptz IS NULL OR e.starts_at < $4)

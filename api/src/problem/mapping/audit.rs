@@ -16,8 +16,8 @@ pub fn not_log_reader() -> ApiError {
 
 /// 400 `invalid-query` naming `parameter`: a filter or cursor the log reader cannot take.
 pub fn invalid_log_query(parameter: &str, reason: &str) -> ApiError {
-    ApiError::bad_request("invalid-query", "A query parameter is invalid.")
-        .with_field_errors(vec![FieldError::new(parameter, reason)])
+    let error = FieldError::new(parameter, reason);
+    ApiError::bad_request("invalid-query", error.sentence()).with_field_errors(vec![error])
 }
 
 /// 404 `order-not-found`: the log has no order with this id.

@@ -57,11 +57,15 @@ fn event_problem(reason: &EventError) -> ApiError {
             None,
         ),
         EventError::EndsBeforeStart => (CONTENT, Some("ends_at")),
-        EventError::NegativePrice => (CONTENT, Some("price.amount_minor")),
+        EventError::NegativePrice | EventError::PriceTooHigh { .. } => {
+            (CONTENT, Some("price.amount_minor"))
+        }
         EventError::CurrencyMismatch { .. } => (CONTENT, Some("price.currency")),
         EventError::DuplicateTicketTypeName(_) => (CONTENT, Some("name")),
         EventError::SaleClosesAfterEventEnds => (CONTENT, Some("sale_closes_at")),
         EventError::ReasonTooLong => (CONTENT, Some("reason")),
+        // The capacity asked for is fine on its own; what is sold makes it impossible.
+        EventError::CapacityBelowPromised { .. } => (STATE, Some("capacity")),
         EventError::AlreadyExists
         | EventError::Cancelled
         | EventError::NoTicketTypes
@@ -69,7 +73,8 @@ fn event_problem(reason: &EventError) -> ApiError {
         | EventError::AlreadyCancelled
         | EventError::DuplicateTicketType(_)
         | EventError::AlreadyEnded
-        | EventError::LastTicketTypeOfPublishedEvent => (STATE, None),
+        | EventError::LastTicketTypeOfPublishedEvent
+        | EventError::TicketTypeHasBuyers { .. } => (STATE, None),
     };
     let problem = ApiError::new(status, reason.kind(), title, reason.to_string());
     match field {

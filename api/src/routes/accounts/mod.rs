@@ -113,7 +113,8 @@ async fn limit(
     }
 }
 
-/// Registers a buyer account and signs it in. Emails are unique without regard to case.
+/// Registers a buyer account, signs it in and mails a link that verifies its email.
+/// Emails are unique without regard to case.
 #[utoipa::path(post, path = "/accounts", tag = TAG,
     request_body = RegisterRequest,
     responses(
@@ -143,7 +144,31 @@ async fn register(
     let account_id = account
         .id()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("registered account has no id")))?;
+    // Guest orders of this email stay hidden until it is verified: the link goes out at
+    // once. Registering succeeded either way; the account page can send it again.
+    if let Err(error) = mail_verification_link(&state, account_id).await {
+        tracing::warn!(%error, "verification link not sent at registration");
+    }
     signed_in(&state, StatusCode::CREATED, account_id).await
+}
+
+/// Starts a verification of the account's email and mails its link.
+async fn mail_verification_link(
+    state: &AppState,
+    account_id: carneau_domain::ids::AccountId,
+) -> Result<(), ApiError> {
+    let (token, email) = state
+        .accounts
+        .start_email_verification(account_id)
+        .await
+        .map_err(accounts_problem)?;
+    let link = format!(
+        "{}/verify-email?token={}",
+        state.config.accounts.public_url,
+        token.expose()
+    );
+    state.verification_links.send(&email, &link);
+    Ok(())
 }
 
 /// Signs in with email and password. A wrong password and an unknown email get the same
@@ -275,17 +300,7 @@ async fn send_verification_link(
     if session.principal.email_verified {
         return Ok(StatusCode::NO_CONTENT);
     }
-    let (token, email) = state
-        .accounts
-        .start_email_verification(session.principal.account_id)
-        .await
-        .map_err(accounts_problem)?;
-    let link = format!(
-        "{}/verify-email?token={}",
-        state.config.accounts.public_url,
-        token.expose()
-    );
-    state.verification_links.send(&email, &link);
+    mail_verification_link(&state, session.principal.account_id).await?;
     Ok(StatusCode::ACCEPTED)
 }
 

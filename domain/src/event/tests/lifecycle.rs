@@ -5,7 +5,7 @@ use cqrs_es::Aggregate;
 use super::fixtures::*;
 use crate::event::{
     Event, EventCatalogueEvent, EventCommand, EventDetailsChange, EventError, EventStatus,
-    TicketTypeChange, MAX_CANCEL_REASON_CHARS,
+    PromisedTickets, TicketTypeChange, MAX_CANCEL_REASON_CHARS,
 };
 use crate::text::{Title, VenueName};
 
@@ -23,9 +23,11 @@ fn every_command_but_create() -> Vec<EventCommand> {
                 price: Some(euros(3_000)),
                 ..TicketTypeChange::default()
             },
+            promised: PromisedTickets::NONE,
         },
         EventCommand::RemoveTicketType {
             ticket_type_id: ticket_type_id(1),
+            promised: PromisedTickets::NONE,
         },
         EventCommand::Publish {
             published_at: at(2, 1, 12),

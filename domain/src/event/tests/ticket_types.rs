@@ -4,8 +4,8 @@ use cqrs_es::Aggregate;
 
 use super::fixtures::*;
 use crate::event::{
-    Capacity, Event, EventCatalogueEvent, EventCommand, EventError, SaleWindow, TicketType,
-    TicketTypeChange, MAX_TICKET_TYPES,
+    Capacity, Event, EventCatalogueEvent, EventCommand, EventError, PromisedTickets, SaleWindow,
+    TicketType, TicketTypeChange, MAX_TICKET_TYPES,
 };
 use crate::money::{Currency, Money};
 use crate::text::TicketTypeName;
@@ -17,6 +17,7 @@ fn change_price(cents: i64) -> EventCommand {
             price: Some(euros(cents)),
             ..TicketTypeChange::default()
         },
+        promised: PromisedTickets::NONE,
     }
 }
 
@@ -90,6 +91,7 @@ fn refuses_a_price_in_another_currency_than_the_event() {
                 price: Some(Money::new(2_500, usd)),
                 ..TicketTypeChange::default()
             },
+            promised: PromisedTickets::NONE,
         })
         .then_expect_error(refused);
 }
@@ -112,6 +114,7 @@ fn refuses_a_sale_window_that_closes_after_the_event_ends() {
                 sale_window: Some(late),
                 ..TicketTypeChange::default()
             },
+            promised: PromisedTickets::NONE,
         })
         .then_expect_error(EventError::SaleClosesAfterEventEnds);
 }
@@ -168,6 +171,7 @@ fn refuses_two_ticket_types_with_the_same_name_ignoring_case() {
                 name: Some(TicketTypeName::parse("general admission").unwrap()),
                 ..TicketTypeChange::default()
             },
+            promised: PromisedTickets::NONE,
         })
         .then_expect_error(EventError::DuplicateTicketTypeName(
             "general admission".to_owned(),
@@ -199,6 +203,7 @@ fn changes_only_the_given_fields_of_a_ticket_type() {
                 capacity: Some(capacity),
                 ..TicketTypeChange::default()
             },
+            promised: PromisedTickets::NONE,
         })
         .then_expect_events(vec![EventCatalogueEvent::TicketTypeChanged {
             ticket_type: TicketType {
@@ -237,12 +242,14 @@ fn refuses_to_change_or_remove_an_unknown_ticket_type() {
         .when(EventCommand::ChangeTicketType {
             ticket_type_id: ticket_type_id(9),
             change: TicketTypeChange::default(),
+            promised: PromisedTickets::NONE,
         })
         .then_expect_error(EventError::UnknownTicketType(ticket_type_id(9)));
     event_test()
         .given(draft_with_a_ticket_type())
         .when(EventCommand::RemoveTicketType {
             ticket_type_id: ticket_type_id(9),
+            promised: PromisedTickets::NONE,
         })
         .then_expect_error(EventError::UnknownTicketType(ticket_type_id(9)));
 }
@@ -253,6 +260,7 @@ fn removes_the_only_ticket_type_of_a_draft() {
         .given(draft_with_a_ticket_type())
         .when(EventCommand::RemoveTicketType {
             ticket_type_id: ticket_type_id(1),
+            promised: PromisedTickets::NONE,
         })
         .then_expect_events(vec![EventCatalogueEvent::TicketTypeRemoved {
             ticket_type_id: ticket_type_id(1),
@@ -266,6 +274,7 @@ fn removes_one_of_several_ticket_types_of_a_published_event() {
         .and(vec![added(ticket_type(2, "VIP"))])
         .when(EventCommand::RemoveTicketType {
             ticket_type_id: ticket_type_id(1),
+            promised: PromisedTickets::NONE,
         })
         .then_expect_events(vec![EventCatalogueEvent::TicketTypeRemoved {
             ticket_type_id: ticket_type_id(1),
@@ -278,6 +287,7 @@ fn refuses_to_remove_the_last_ticket_type_of_a_published_event() {
         .given(published_event())
         .when(EventCommand::RemoveTicketType {
             ticket_type_id: ticket_type_id(1),
+            promised: PromisedTickets::NONE,
         })
         .then_expect_error(EventError::LastTicketTypeOfPublishedEvent);
 }

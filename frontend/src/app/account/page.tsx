@@ -5,6 +5,7 @@ import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { ChangePasswordForm } from "@/components/account/change-password-form";
 import { SessionActions } from "@/components/account/session-actions";
+import { VerifyEmailPanel } from "@/components/account/verify-email-panel";
 import { RequireViewer } from "@/components/require-viewer";
 import { getViewer } from "@/lib/session";
 
@@ -48,6 +49,11 @@ async function Account() {
               </Badge>
             </dd>
           </dl>
+          {viewer.email_verified ? null : (
+            <div className="mt-4 border-t pt-4">
+              <VerifyEmailPanel email={viewer.email} />
+            </div>
+          )}
         </CardContent>
       </Card>
 

@@ -69,13 +69,14 @@ async function MyEvents() {
             <TableBody>
               {events.map((e) => (
                 <TableRow key={e.id}>
-                  <TableCell className="font-medium">
+                  {/* A long title wraps (even one long word) so the date and status stay in view. */}
+                  <TableCell className="min-w-32 font-medium whitespace-normal [overflow-wrap:anywhere]">
                     <Link href={`/organiser/events/${e.id}`} className="text-primary underline-offset-4 hover:underline">
                       {e.title}
                     </Link>
                     <span className="block text-xs text-muted-foreground">{e.venue_name}</span>
                   </TableCell>
-                  <TableCell>{formatEventTime(e.starts_at, e.time_zone)}</TableCell>
+                  <TableCell className="whitespace-normal">{formatEventTime(e.starts_at, e.time_zone)}</TableCell>
                   <TableCell>
                     <StatusBadge status={e.status} />
                   </TableCell>

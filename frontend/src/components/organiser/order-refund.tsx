@@ -44,7 +44,6 @@ function RefundTickets({ order, label, onRefunded }: { order: Order; label: stri
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<Failure | null>(null);
   const lines = new Map(order.lines.map((l) => [l.ticket_type_id, l]));
-  const valid = order.tickets.filter((t) => t.status === "valid");
   const currency = order.total.currency;
   const amount = chosen.reduce(
     (sum, id) => sum + (lines.get(order.tickets.find((t) => t.ticket_id === id)?.ticket_type_id ?? "")?.unit_price.amount_minor ?? 0),
@@ -64,8 +63,9 @@ function RefundTickets({ order, label, onRefunded }: { order: Order; label: stri
 
   const start = () => {
     setFailure(null);
-    // Every ticket still valid to start with, as a whole-order refund; untick to keep some.
-    setChosen(valid.map((t) => t.ticket_id));
+    // Nothing ticked: a refund gives money back and voids tickets, so every ticket in it
+    // is the organiser's own choice, never a default one click away.
+    setChosen([]);
     setOpen(true);
   };
 

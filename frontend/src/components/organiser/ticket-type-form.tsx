@@ -8,7 +8,7 @@ import { Field } from "@/components/field";
 import { browserApi, call, idempotencyKey } from "@/lib/api/browser";
 import { failureMessage, fieldErrors, type Failure } from "@/lib/api/problem";
 import type { EventDetail } from "@/lib/api/types";
-import { minorPerMajor } from "@/lib/format";
+import { parsePrice } from "@/lib/price";
 import { utcToZonedInput, zonedInputToUtc } from "@/lib/zoned-time";
 import { reloadAfterCommand } from "@/lib/reload";
 
@@ -18,8 +18,8 @@ export function TicketTypeForm({ event }: { event: EventDetail }) {
   const [busy, setBusy] = useState(false);
   const [key, setKey] = useState(idempotencyKey);
   const [formKey, setFormKey] = useState(0);
+  const [priceError, setPriceError] = useState<string | null>(null);
   const errors = fieldErrors(failure ?? undefined);
-  const perMajor = minorPerMajor(event.currency);
   const now = new Date();
   now.setUTCSeconds(0, 0);
 
@@ -27,15 +27,17 @@ export function TicketTypeForm({ event }: { event: EventDetail }) {
     ev.preventDefault();
     const form = new FormData(ev.currentTarget);
     const text = (name: string) => String(form.get(name) ?? "").trim();
-    const price = Math.round(Number(text("price").replace(",", ".")) * perMajor);
-    setBusy(true);
+    const price = parsePrice(text("price"), event.currency);
     setFailure(null);
+    setPriceError(price.ok ? null : price.message);
+    if (!price.ok) return;
+    setBusy(true);
     const result = await call(() =>
       browserApi.POST("/organiser/events/{event_id}/ticket-types", {
         params: { path: { event_id: event.id }, header: { "Idempotency-Key": key } },
         body: {
           name: text("tt_name"),
-          price: { amount_minor: Number.isFinite(price) ? price : -1, currency: event.currency },
+          price: { amount_minor: price.amountMinor, currency: event.currency },
           capacity: Number(text("capacity")),
           max_per_order: Number(text("max_per_order")),
           sale_opens_at: zonedInputToUtc(text("sale_opens_at"), event.time_zone) ?? text("sale_opens_at"),
@@ -66,7 +68,7 @@ export function TicketTypeForm({ event }: { event: EventDetail }) {
           inputMode="decimal"
           required
           placeholder="25.00"
-          error={errors["price.amount_minor"] ?? errors.price}
+          error={priceError ?? errors["price.amount_minor"] ?? errors.price}
         />
         <Field id="capacity" label="Capacity" type="number" min={1} required error={errors.capacity} />
         <Field id="max_per_order" label="Most per order" type="number" min={1} defaultValue={10} required error={errors.max_per_order} />

@@ -9,6 +9,7 @@ import { browserApi, call } from "@/lib/api/browser";
 import { failureMessage, type Failure } from "@/lib/api/problem";
 import type { TicketType } from "@/lib/api/types";
 import { minorPerMajor } from "@/lib/format";
+import { parsePrice } from "@/lib/price";
 import { reloadAfterCommand } from "@/lib/reload";
 
 /** Change a ticket type's price and capacity, or remove it. */
@@ -16,20 +17,23 @@ export function TicketTypeRowActions({ eventId, ticketType }: { eventId: string;
   const [editing, setEditing] = useState(false);
   const [failure, setFailure] = useState<Failure | null>(null);
   const [busy, setBusy] = useState(false);
+  const [priceError, setPriceError] = useState<string | null>(null);
   const perMajor = minorPerMajor(ticketType.price.currency);
   const path = { event_id: eventId, ticket_type_id: ticketType.id };
 
   const save = async (ev: React.FormEvent<HTMLFormElement>) => {
     ev.preventDefault();
     const form = new FormData(ev.currentTarget);
-    const price = Math.round(Number(String(form.get("price")).replace(",", ".")) * perMajor);
+    const price = parsePrice(String(form.get("price") ?? ""), ticketType.price.currency);
+    setPriceError(price.ok ? null : price.message);
+    if (!price.ok) return;
     setBusy(true);
     const result = await call(() =>
       browserApi.PATCH("/organiser/events/{event_id}/ticket-types/{ticket_type_id}", {
         params: { path },
         body: {
           capacity: Number(form.get("capacity")),
-          price: { amount_minor: Number.isFinite(price) ? price : -1, currency: ticketType.price.currency },
+          price: { amount_minor: price.amountMinor, currency: ticketType.price.currency },
         },
       }),
     );
@@ -41,6 +45,9 @@ export function TicketTypeRowActions({ eventId, ticketType }: { eventId: string;
   };
 
   const remove = async () => {
+    // Removing cannot be undone; a ticket type with buyers is refused by the API anyway.
+    const question = `Remove the ticket type "${ticketType.name}"? To stop selling it but keep its orders, close its sale instead.`;
+    if (!window.confirm(question)) return;
     setBusy(true);
     const result = await call(() =>
       browserApi.DELETE("/organiser/events/{event_id}/ticket-types/{ticket_type_id}", { params: { path } }),
@@ -78,7 +85,11 @@ export function TicketTypeRowActions({ eventId, ticketType }: { eventId: string;
         <Button size="sm" type="button" variant="ghost" onClick={() => setEditing(false)}>
           Close
         </Button>
-        {failure ? <p className="w-full text-xs text-destructive">{failureMessage(failure)}</p> : null}
+        {priceError || failure ? (
+          <p role="alert" className="w-full text-xs text-destructive">
+            {priceError ?? (failure ? failureMessage(failure) : null)}
+          </p>
+        ) : null}
       </form>
     );
   }

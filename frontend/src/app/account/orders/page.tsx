@@ -57,8 +57,9 @@ async function MyOrders() {
           <TableHeader>
             <TableRow>
               <TableHead>Order</TableHead>
-              <TableHead>Placed</TableHead>
-              <TableHead>Tickets</TableHead>
+              {/* Left out on phones, so the total and the status fit without scrolling. */}
+              <TableHead className="hidden sm:table-cell">Placed</TableHead>
+              <TableHead className="hidden sm:table-cell">Tickets</TableHead>
               <TableHead className="text-right">Total</TableHead>
               <TableHead>Status</TableHead>
             </TableRow>
@@ -71,8 +72,8 @@ async function MyOrders() {
                     {o.order_id.slice(0, 8)}
                   </Link>
                 </TableCell>
-                <TableCell>{new Date(o.created_at).toISOString().slice(0, 10)}</TableCell>
-                <TableCell>{o.lines.reduce((n, l) => n + l.quantity, 0)}</TableCell>
+                <TableCell className="hidden sm:table-cell">{new Date(o.created_at).toISOString().slice(0, 10)}</TableCell>
+                <TableCell className="hidden sm:table-cell">{o.lines.reduce((n, l) => n + l.quantity, 0)}</TableCell>
                 <TableCell className="text-right">{formatMoney(o.total)}</TableCell>
                 <TableCell>
                   <Badge variant={statusVariant(o.status)}>{orderStatusLabel(o.status)}</Badge>

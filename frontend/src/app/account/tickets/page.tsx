@@ -39,6 +39,10 @@ async function MyTickets() {
         }
       >
         <p>Tickets you buy while logged in appear here, each with its QR code for the door.</p>
+        <p>
+          Bought tickets as a guest with your email? They appear here once you confirm the address with the link we
+          emailed you (you can <Link href="/account" className="text-primary underline-offset-4 hover:underline">send it again</Link> from My account).
+        </p>
       </StateScreen>
     );
   }

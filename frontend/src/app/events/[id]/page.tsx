@@ -107,7 +107,10 @@ export default async function EventPage({ params }: { params: Params }) {
         {cancelled ? (
           <Alert variant="destructive">
             <AlertTitle>This event has been cancelled</AlertTitle>
-            <AlertDescription>No tickets are on sale. Paid orders are refunded automatically.</AlertDescription>
+            <AlertDescription>
+              {e.cancellation_reason ? <p className="whitespace-pre-line">The organiser says: {e.cancellation_reason}</p> : null}
+              <p>No tickets are on sale. Paid orders are refunded automatically.</p>
+            </AlertDescription>
           </Alert>
         ) : (
           <TicketPicker eventId={e.id} ticketTypes={e.ticket_types} timeZone={e.time_zone} />
