@@ -129,6 +129,22 @@ async fn append_interleaved(pool: &PgPool, streams: &[Stream], order: &[usize]) 
 }
 
 /// Every row of the orders read model, in a stable order.
+/// Catches the orders projector up until it has walked `events` events: the log's
+/// horizon is the whole cluster's, so another test's open transaction may hold this
+/// database's events back for a moment.
+async fn catch_up_all(runner: ProjectorRunner, pool: &PgPool, events: usize) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut walked = 0;
+    while walked < events as u64 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {walked} of {events} events became readable"
+        );
+        walked += runner.catch_up(pool, &OrdersProjector).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 async fn orders_rows(pool: &PgPool) -> Vec<serde_json::Value> {
     let mut rows = Vec::new();
     for (table, key) in [
@@ -310,14 +326,8 @@ async fn a_batch_that_places_pays_issues_and_refunds_gives_the_rows_of_one_event
         batch_size: NonZeroU32::MIN,
         ..RunnerConfig::default()
     };
-    ProjectorRunner::new(single)
-        .catch_up(one_by_one.pool(), &OrdersProjector)
-        .await
-        .unwrap();
-    ProjectorRunner::default()
-        .catch_up(all_at_once.pool(), &OrdersProjector)
-        .await
-        .unwrap();
+    catch_up_all(ProjectorRunner::new(single), one_by_one.pool(), order.len()).await;
+    catch_up_all(ProjectorRunner::default(), all_at_once.pool(), order.len()).await;
 
     // Then both hold the same rows, and they say what the story did.
     let rows = orders_rows(all_at_once.pool()).await;
