@@ -39,18 +39,17 @@ impl GuardKeeper {
         }
         let lines = guard_lines(&request.lines);
         let expires_at_ms = guard_expiry_ms(request.expires_at);
-        for _ in 0..2 {
-            let now_ms = Utc::now().timestamp_millis();
-            let admission = self
-                .guard
-                .admit(
-                    event_id,
-                    request.reservation_id,
-                    &lines,
-                    expires_at_ms,
-                    now_ms,
-                )
-                .await;
+        let ask = || {
+            self.guard.admit(
+                event_id,
+                request.reservation_id,
+                &lines,
+                expires_at_ms,
+                Utc::now().timestamp_millis(),
+            )
+        };
+        let mut admission = ask().await;
+        for _ in 0..3 {
             match admission {
                 Ok(Admission::Admitted) => return GuardVerdict::Admitted,
                 Ok(Admission::AlreadyAdmitted) => return GuardVerdict::AlreadyAdmitted,
@@ -91,11 +90,22 @@ impl GuardKeeper {
                         tracing::warn!(%error, "could not reload the reservation guard");
                         return GuardVerdict::Bypassed;
                     }
+                    admission = ask().await;
                 }
                 Ok(Admission::NotLoaded) => {
-                    if let Err(error) = self.load(desks, event_id, false).await {
-                        tracing::warn!(%error, "could not rebuild the reservation guard");
-                        return GuardVerdict::Bypassed;
+                    // A rush finds the guard missing all at once. One request per event
+                    // rebuilds it while the others wait, then asks again: a rebuild each
+                    // queued hundreds of log reads behind the desk (requests timed out,
+                    // the pool ran dry) and sent the unlucky ones past the guard, which
+                    // then undercounted and let the log refuse what it admitted.
+                    let _rebuilding = self.rebuilds.lock(event_id).await;
+                    admission = ask().await;
+                    if matches!(admission, Ok(Admission::NotLoaded)) {
+                        if let Err(error) = self.load(desks, event_id, false).await {
+                            tracing::warn!(%error, "could not rebuild the reservation guard");
+                            return GuardVerdict::Bypassed;
+                        }
+                        admission = ask().await;
                     }
                 }
                 Err(error) => {

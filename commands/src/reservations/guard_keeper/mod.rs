@@ -32,6 +32,30 @@ pub struct GuardKeeper {
     to_drop: Mutex<HashSet<EventId>>,
     /// Why the catalogue refuses what the guard only calls sold out.
     reasons: RefusalReasons,
+    /// One rebuild of an event's missing guard at a time (see `admit`).
+    rebuilds: Rebuilds,
+}
+
+/// How many locks the rebuilds of every event share.
+const REBUILD_STRIPES: usize = 64;
+
+/// Locks for rebuilding the guard of an event, striped so that they take fixed memory
+/// whatever the number of events: two events on one stripe only wait for each other's
+/// rebuild, which is rare and short.
+struct Rebuilds([tokio::sync::Mutex<()>; REBUILD_STRIPES]);
+
+impl Default for Rebuilds {
+    fn default() -> Self {
+        Self(std::array::from_fn(|_| tokio::sync::Mutex::new(())))
+    }
+}
+
+impl Rebuilds {
+    /// Waits until no other request of this process rebuilds the event's guard.
+    async fn lock(&self, event_id: EventId) -> tokio::sync::MutexGuard<'_, ()> {
+        let stripe = (event_id.as_uuid().as_u128() % REBUILD_STRIPES as u128) as usize;
+        self.0[stripe].lock().await
+    }
 }
 
 impl GuardKeeper {
@@ -41,6 +65,7 @@ impl GuardKeeper {
             guard,
             to_drop: Mutex::default(),
             reasons: RefusalReasons::default(),
+            rebuilds: Rebuilds::default(),
         }
     }
 
