@@ -13,6 +13,7 @@ use carneau_domain::inventory::{
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use tracing::Instrument;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -172,15 +173,19 @@ async fn reserve(
         lines: lines.clone(),
         expires_at: Utc::now() + lifetime,
     };
-    let outcome = state
-        .reservations
-        .reserve(
-            event_id,
-            hold,
-            &buyer_metadata(session.as_ref(), reservation_id),
-        )
-        .await
-        .map_err(reservation_problem)?;
+    // Seen through to the end in its own task: a hold the guard admitted must reach the
+    // log and be reconciled even if the buyer goes away or the request times out. Dropped
+    // half way, the guard would go on counting tickets the log never held, unsellable
+    // until the hold lapses.
+    let reservations = state.reservations.clone();
+    let metadata = buyer_metadata(session.as_ref(), reservation_id);
+    let outcome = tokio::spawn(
+        async move { reservations.reserve(event_id, hold, &metadata).await }
+            .instrument(tracing::Span::current()),
+    )
+    .await
+    .map_err(|error| ApiError::internal(error.into()))?
+    .map_err(reservation_problem)?;
     let (status, expires_at) = match outcome {
         HoldOutcome::Held { expires_at } => (StatusCode::CREATED, expires_at),
         HoldOutcome::AlreadyHeld { expires_at } => (StatusCode::OK, expires_at),
