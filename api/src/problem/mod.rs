@@ -154,7 +154,7 @@ impl ApiError {
     }
 
     /// 503 `store-unavailable` with `Retry-After`: the database could not be reached.
-    fn store_unavailable(error: anyhow::Error) -> Self {
+    pub(crate) fn store_unavailable(error: anyhow::Error) -> Self {
         tracing::warn!(error = format!("{error:#}"), "the database is unavailable");
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,

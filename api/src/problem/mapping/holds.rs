@@ -72,11 +72,18 @@ pub fn reservation_problem(error: ReservationError) -> ApiError {
             "Reservations for this event are very busy; try again in a moment.",
         )
         .with_header(RETRY_AFTER, HeaderValue::from_static("1")),
-        ReservationError::Store(error) => match std::sync::Arc::into_inner(error) {
-            Some(error) => ApiError::store(error),
-            // Shared with other requests of the same batch: its cause is logged by them.
-            None => ApiError::internal(anyhow::anyhow!("the event store failed")),
-        },
+        ReservationError::Store(error) => {
+            let unreachable = error.is_unavailable();
+            match std::sync::Arc::into_inner(error) {
+                Some(error) => ApiError::store(error),
+                // Shared with other requests of the same batch: its cause is logged by
+                // them. An unreachable store is still an outage, not a fault of ours.
+                None if unreachable => ApiError::store_unavailable(anyhow::anyhow!(
+                    "the event store could not be reached"
+                )),
+                None => ApiError::internal(anyhow::anyhow!("the event store failed")),
+            }
+        }
         ReservationError::Guard(error) => {
             ApiError::internal(anyhow::anyhow!("reservation guard: {error}"))
         }
