@@ -31,7 +31,11 @@ const MAX_TICKETS_PER_BUYER: u32 = 4;
 /// Checks what every rush must end with; returns the log's audit.
 async fn assert_sold_exactly_capacity(app: &TestApp, event: OnSale, rush: &Rush) -> LogAudit {
     let audit = audit_inventory_log(app.database.pool(), event.event_id, &event.capacities()).await;
-    assert_eq!(audit.placed_tickets(), CAPACITY, "tickets held per the log");
+    assert_eq!(
+        audit.placed_tickets(),
+        CAPACITY,
+        "tickets held per the log; answers: {rush:?}"
+    );
     assert_eq!(audit.peak_held[&event.ticket_type_id], CAPACITY);
     assert_eq!(
         audit.placed_ids(),
