@@ -155,28 +155,23 @@ async fn change_sold(
     let ticket_types: Vec<Uuid> = changes.keys().map(|key| key.1).collect();
     let deltas: Vec<i32> = changes.values().map(|c| c.delta).collect();
     let floors: Vec<i32> = changes.values().map(|c| c.floor).collect();
-    // Rows there move; then the ticket types with no row yet start from zero (the insert
-    // skips the rows the update just moved).
+    // One round trip: rows there move; the ticket types with no row yet start from zero
+    // (the insert skips the rows the update just moved).
     sqlx::query(
         r#"
-        UPDATE inventory_sold s SET sold = greatest(s.sold + c.d, c.f)
-          FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[]) AS c(e, t, d, f)
-         WHERE s.event_id = c.e AND s.ticket_type_id = c.t
-        "#,
-    )
-    .bind(&events)
-    .bind(&ticket_types)
-    .bind(&deltas)
-    .bind(&floors)
-    .execute(&mut **tx)
-    .await
-    .context("changing sold counts")?;
-    sqlx::query(
-        r#"
+        WITH c(e, t, d, f) AS (
+            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[])
+        ), moved AS (
+            UPDATE inventory_sold s SET sold = greatest(s.sold + c.d, c.f)
+              FROM c
+             WHERE s.event_id = c.e AND s.ticket_type_id = c.t
+            RETURNING s.event_id, s.ticket_type_id
+        )
         INSERT INTO inventory_sold (event_id, ticket_type_id, sold)
-        SELECT e, t, greatest(d, f)
-          FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[]) AS c(e, t, d, f)
-        ON CONFLICT (event_id, ticket_type_id) DO NOTHING
+        SELECT e, t, greatest(d, f) FROM c
+         WHERE NOT EXISTS (
+            SELECT 1 FROM moved WHERE moved.event_id = c.e AND moved.ticket_type_id = c.t
+         )
         "#,
     )
     .bind(&events)
