@@ -114,7 +114,8 @@ async fn the_binary_creates_auditors_and_exports_what_the_route_streams() {
     )
     .await;
     let stdout = String::from_utf8_lossy(&created.stdout);
-    assert!(created.status.success(), "{stdout}");
+    let stderr = String::from_utf8_lossy(&created.stderr);
+    assert!(created.status.success(), "{stdout}{stderr}");
     assert!(stdout.contains("as auditor"), "{stdout}");
 
     let auditor = auditor(&app).await;
