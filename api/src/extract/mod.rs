@@ -9,6 +9,7 @@
 //! | body over the size limit | 413 `payload-too-large` |
 //! | path parameter that does not parse (say, a bad uuid) | 404 `not-found`: no resource can live at such a path |
 //! | query string of the wrong shape | 400 `invalid-query`, `errors[].field` = the parameter |
+//! | a NUL character (`\u0000`, `%00`) in any body field or query parameter, which PostgreSQL cannot store | 422 `invalid-body` / 400 `invalid-query` naming it |
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -23,6 +24,7 @@ use crate::problem::{ApiError, FieldError};
 mod headers;
 mod params;
 mod plain_words;
+mod storable_text;
 
 pub use headers::{version_etag, IdempotencyKeyHeader, IfMatchVersion};
 pub use params::{parse_query, ApiPath, ApiQuery};
@@ -81,6 +83,16 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "The request body must be a JSON object.",
         )
         .with_field_errors(vec![FieldError::new(".", "must be a JSON object")]));
+    }
+    if let Some(field) = storable_text::nul_in_json(bytes) {
+        let error = FieldError::new(field, storable_text::NUL_MESSAGE);
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+            "Invalid request body",
+            error.sentence(),
+        )
+        .with_field_errors(vec![error]));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(json_error)?;

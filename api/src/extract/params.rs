@@ -72,6 +72,12 @@ where
 
 /// Parses a query string, naming the offending parameter.
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    if let Some(name) = super::storable_text::nul_in_query(query) {
+        let error = FieldError::new(name, super::storable_text::NUL_MESSAGE);
+        return Err(
+            ApiError::bad_request("invalid-query", error.sentence()).with_field_errors(vec![error])
+        );
+    }
     let deserializer =
         serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(deserializer).map_err(|error| {

@@ -262,6 +262,16 @@ async fn creating_an_event_refuses_bad_bodies() {
             ),
             &["title", "time_zone", "currency"],
         ),
+        misshapen(
+            "a NUL character in the title",
+            with(&valid, json!({"title": "Jazz\u{0}at Dusk"})),
+            &["title"],
+        ),
+        misshapen(
+            "a NUL character in the venue's address",
+            with(&valid, json!({"venue": {"name": "V", "address": "\u{0}"}})),
+            &["venue.address"],
+        ),
         invalid(
             "blank title",
             with(&valid, json!({"title": "   "})),
@@ -855,6 +865,9 @@ async fn the_listing_refuses_bad_query_parameters() {
         ("sort=price".to_owned(), &["sort"]),
         (format!("q={long_q}"), &["q"]),
         ("limit=0&cursor=zzz".to_owned(), &["limit", "cursor"]),
+        // PostgreSQL cannot store a NUL character: once a 500.
+        ("q=%00".to_owned(), &["q"]),
+        ("q=rock%00roll&limit=5".to_owned(), &["q"]),
     ];
     for (query, fields) in cases {
         let response = app.get(&format!("/events?{query}")).await;
