@@ -1,8 +1,12 @@
 //! Liveness and readiness probes for an orchestrator.
 //!
-//! `/healthz` says the process answers. `/readyz` says it can do its job: PostgreSQL
-//! answers, Redis answers, and the schema has every migration this binary embeds. Each check
-//! has a short timeout, so a hung dependency makes the probe fail rather than hang.
+//! `/healthz` says the process answers. `/readyz` says whether this node can serve:
+//! PostgreSQL answers and the schema has every migration this binary embeds. Redis only
+//! makes it faster (reservations and reads fall back to PostgreSQL without it), so a Redis
+//! outage is named in the body as a degraded dependency and the node stays ready: a load
+//! balancer routing on the probe must not take every node out while they all still serve.
+//! Each check has a short timeout, so a hung dependency makes the probe answer rather
+//! than hang.
 
 use std::time::Duration;
 
@@ -33,7 +37,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(readyz))
 }
 
-/// What a probe that passed found: `alive` (liveness) or `ready` (readiness).
+/// What a probe that passed found: `alive` (liveness), `ready` or `degraded` (readiness).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProbeState {
@@ -41,14 +45,30 @@ pub enum ProbeState {
     Alive,
     /// The readiness probe passed.
     Ready,
+    /// The node serves, more slowly: a dependency it can do without failed (see
+    /// `degraded`).
+    Degraded,
+}
+
+/// A dependency the node serves without, and why it failed.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DegradedDependency {
+    /// The dependency: `redis`.
+    #[schema(example = "redis")]
+    pub dependency: String,
+    /// What its check found.
+    pub reason: String,
 }
 
 /// The answer of a probe that passed.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProbeStatus {
-    /// `alive` for liveness, `ready` for readiness.
+    /// `alive` for liveness; `ready` or `degraded` for readiness.
     #[schema(example = "ready")]
     pub status: ProbeState,
+    /// Readiness only: the dependencies that failed but that the node serves without.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub degraded: Vec<DegradedDependency>,
 }
 
 /// Liveness: the process is up and serving HTTP.
@@ -57,12 +77,15 @@ pub struct ProbeStatus {
 async fn healthz() -> ApiJson<ProbeStatus> {
     ApiJson(ProbeStatus {
         status: ProbeState::Alive,
+        degraded: Vec::new(),
     })
 }
 
-/// Readiness: PostgreSQL and Redis answer and every embedded migration is applied.
+/// Readiness: PostgreSQL answers and every embedded migration is applied; Redis failing
+/// makes the node `degraded`, still ready.
 #[utoipa::path(get, path = "/readyz", tag = TAG, responses(
-    (status = 200, description = "Ready to serve traffic.", body = ProbeStatus),
+    (status = 200, description = "Ready to serve traffic: `ready`, or `degraded` naming \
+        the dependencies it serves without (Redis).", body = ProbeStatus),
     ServerProblems,
 ))]
 async fn readyz(State(state): State<AppState>) -> Result<ApiJson<ProbeStatus>, ApiError> {
@@ -83,14 +106,25 @@ async fn readyz(State(state): State<AppState>) -> Result<ApiJson<ProbeStatus>, A
             }
         }),
     );
-    let failures: Vec<FieldError> = [postgres, redis, migrations]
+    let failures: Vec<FieldError> = [postgres, migrations]
         .into_iter()
         .filter_map(Result::err)
         .collect();
     if failures.is_empty() {
-        return Ok(ApiJson(ProbeStatus {
-            status: ProbeState::Ready,
-        }));
+        let degraded: Vec<DegradedDependency> = redis
+            .err()
+            .into_iter()
+            .map(|failure| DegradedDependency {
+                dependency: failure.field,
+                reason: failure.message,
+            })
+            .collect();
+        let status = if degraded.is_empty() {
+            ProbeState::Ready
+        } else {
+            ProbeState::Degraded
+        };
+        return Ok(ApiJson(ProbeStatus { status, degraded }));
     }
     let names: Vec<&str> = failures.iter().map(|f| f.field.as_str()).collect();
     Err(ApiError::new(

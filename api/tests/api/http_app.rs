@@ -21,6 +21,7 @@ async fn readyz_is_ready_on_a_migrated_database_with_redis() {
     assert_eq!(response.status(), StatusCode::OK);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["status"], "ready");
+    assert!(body.get("degraded").is_none(), "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -45,23 +46,27 @@ async fn readyz_names_a_missing_migration() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn readyz_names_redis_when_it_does_not_answer() {
+async fn readyz_stays_ready_without_redis_and_names_it_degraded() {
     let mut app = spawn_app().await;
-    // A client that was never connected stands for a Redis outage.
+    // A client that was never connected stands for a Redis outage. Reservations and reads
+    // go on from PostgreSQL meanwhile, so the node must stay in the load balancer.
     let mut unreachable = (*app.state.config).clone();
     unreachable.redis_url = SecretUrl::new("redis://127.0.0.1:1");
     app.state.redis = carneau_api::state::redis_client(&unreachable).unwrap();
     app.base_url = crate::support::serve(carneau_api::router(app.state.clone())).await;
     let started = std::time::Instant::now();
-    let problem = expect_problem(
-        app.get("/readyz").await,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "not-ready",
-    )
-    .await;
+    let response = app.get("/readyz").await;
     assert!(started.elapsed() < std::time::Duration::from_secs(3));
-    let failing: Vec<&str> = problem.errors.iter().map(|e| e.field.as_str()).collect();
-    assert_eq!(failing, ["redis"], "{problem:?}");
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "degraded", "{body}");
+    let degraded: Vec<&str> = body["degraded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["dependency"].as_str().unwrap())
+        .collect();
+    assert_eq!(degraded, ["redis"], "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
