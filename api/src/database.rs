@@ -14,6 +14,10 @@ use crate::config::Config;
 pub const POOL_MAX_CONNECTIONS: u32 = 20;
 /// How long a handler waits for a free connection before failing.
 pub const POOL_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a command run by a person (`carneau log verify`, `accounts create`, ...)
+/// waits for a connection: nobody is waiting on an answer in a few seconds, and failing
+/// on a busy database only makes them run it again.
+pub const COMMAND_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a transaction may sit idle before PostgreSQL ends it. An idle transaction holds
 /// back every projector reading the event log, so it must not live long.
 pub const IDLE_IN_TRANSACTION_TIMEOUT: &str = "15s";
@@ -23,10 +27,20 @@ const DATABASE_MISSING: &str = "3D000";
 /// SQLSTATE `duplicate_database`: another process created it first.
 const DATABASE_ALREADY_EXISTS: &str = "42P04";
 
-/// Creates the database if missing, then opens the pool. Fails with one line naming
-/// `DATABASE_URL` when the server cannot be reached.
-#[tracing::instrument(skip_all, fields(database_url = %config.database_url))]
+/// Creates the database if missing, then opens the pool of a serving process. Fails with
+/// one line naming `DATABASE_URL` when the server cannot be reached.
 pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
+    connect_waiting(config, POOL_ACQUIRE_TIMEOUT).await
+}
+
+/// [`connect`] for a command run by a person, which waits longer for a busy database
+/// (see [`COMMAND_ACQUIRE_TIMEOUT`]).
+pub async fn connect_for_command(config: &Config) -> anyhow::Result<PgPool> {
+    connect_waiting(config, COMMAND_ACQUIRE_TIMEOUT).await
+}
+
+#[tracing::instrument(skip_all, fields(database_url = %config.database_url))]
+async fn connect_waiting(config: &Config, acquire_timeout: Duration) -> anyhow::Result<PgPool> {
     let options = connect_options(config)?;
     create_if_missing(&options).await.with_context(|| {
         format!(
@@ -34,7 +48,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
             config.database_url
         )
     })?;
-    open_pool(config, options).await
+    open_pool(config, options, acquire_timeout).await
 }
 
 /// Opens the pool of a database that must exist already: what the auditors' commands
@@ -42,7 +56,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
 /// whose (empty) log would then verify as intact.
 #[tracing::instrument(skip_all, fields(database_url = %config.database_url))]
 pub async fn connect_existing(config: &Config) -> anyhow::Result<PgPool> {
-    open_pool(config, connect_options(config)?).await
+    open_pool(config, connect_options(config)?, COMMAND_ACQUIRE_TIMEOUT).await
 }
 
 fn connect_options(config: &Config) -> anyhow::Result<PgConnectOptions> {
@@ -57,10 +71,14 @@ fn connect_options(config: &Config) -> anyhow::Result<PgConnectOptions> {
     )]))
 }
 
-async fn open_pool(config: &Config, options: PgConnectOptions) -> anyhow::Result<PgPool> {
+async fn open_pool(
+    config: &Config,
+    options: PgConnectOptions,
+    acquire_timeout: Duration,
+) -> anyhow::Result<PgPool> {
     PgPoolOptions::new()
         .max_connections(POOL_MAX_CONNECTIONS)
-        .acquire_timeout(POOL_ACQUIRE_TIMEOUT)
+        .acquire_timeout(acquire_timeout)
         .connect_with(options)
         .await
         .with_context(|| format!("cannot connect to DATABASE_URL={}", config.database_url))

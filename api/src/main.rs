@@ -221,7 +221,7 @@ where
 {
     let config = load_config()?;
     let telemetry = telemetry::init(&config)?;
-    let pool = database::connect(&config).await?;
+    let pool = database::connect_for_command(&config).await?;
     let outcome = async {
         database::migrate(&pool).await?;
         // Without Redis the cached responses simply age out (their TTL).
@@ -265,7 +265,7 @@ async fn create_account(
     role: Role,
     password: &Password,
 ) -> anyhow::Result<()> {
-    let pool = database::connect(&config).await?;
+    let pool = database::connect_for_command(&config).await?;
     database::migrate(&pool).await?;
     let redis = state::connect_redis(&config).await?;
     let state = AppState::new(pool.clone(), redis.clone(), config)?;
@@ -290,7 +290,7 @@ fn print_openapi(output: Option<PathBuf>) -> anyhow::Result<()> {
 
 #[tracing::instrument(skip_all)]
 async fn migrate(config: &Config) -> anyhow::Result<()> {
-    let pool = database::connect(config).await?;
+    let pool = database::connect_for_command(config).await?;
     database::migrate(&pool).await?;
     tracing::info!("database schema is up to date");
     pool.close().await;
