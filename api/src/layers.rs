@@ -96,7 +96,8 @@ async fn enforce_timeout(timeout: Duration, request: Request, next: Next) -> Res
             "request-timeout",
             "Request timed out",
             format!(
-                "The request did not complete within {} ms; it may be retried.",
+                "The request did not complete within {} ms and may have taken effect; \
+                 try again in a moment.",
                 timeout.as_millis()
             ),
         )

@@ -28,6 +28,22 @@ pub struct Problem {
     /// The fields of the input at fault, when the input was at fault.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// On every 503 (with its `Retry-After` header): whether sending the request again is
+    /// safe as it is, or only with the same `Idempotency-Key`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RetryAdvice>,
+}
+
+/// Whether a request refused for now may be sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RetryAdvice {
+    /// Nothing was changed: send it again as it was.
+    Safe,
+    /// It may have taken effect (it timed out, or the database went away around its
+    /// commit): send it again with the same `Idempotency-Key`, which answers what it did
+    /// instead of doing it twice.
+    SameIdempotencyKey,
 }
 
 /// One field of the input that was refused, and why.

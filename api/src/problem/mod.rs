@@ -11,12 +11,12 @@ mod field_errors;
 pub mod mapping;
 pub mod responses;
 
-pub use body::{FieldError, Problem};
+pub use body::{FieldError, Problem, RetryAdvice};
 pub use field_errors::FieldErrors;
 
 use std::borrow::Cow;
 
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -45,6 +45,8 @@ struct Parts {
     detail: String,
     errors: Vec<FieldError>,
     headers: HeaderMap,
+    /// A 503's advice on retrying; unknown means it may have taken effect.
+    retry: Option<RetryAdvice>,
     /// The cause of a server-side failure, logged and never shown.
     source: Option<anyhow::Error>,
 }
@@ -76,6 +78,7 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             headers: HeaderMap::new(),
+            retry: None,
             source: None,
         }))
     }
@@ -160,8 +163,7 @@ impl ApiError {
             StatusCode::SERVICE_UNAVAILABLE,
             "store-unavailable",
             "Try again",
-            "The service cannot reach its database right now; nothing was changed. \
-             Try again in a moment.",
+            "The service cannot reach its database right now. Try again in a moment.",
         )
         .with_header(
             axum::http::header::RETRY_AFTER,
@@ -204,6 +206,13 @@ impl ApiError {
     /// Adds a response header (e.g. `Retry-After`).
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.0.headers.insert(name, value);
+        self
+    }
+
+    /// Marks a 503 as changing nothing: the client may send the request again as it was.
+    /// Without it a 503 says to retry only with the same `Idempotency-Key`.
+    pub fn nothing_changed(mut self) -> Self {
+        self.0.retry = Some(RetryAdvice::Safe);
         self
     }
 
@@ -264,6 +273,14 @@ impl IntoResponse for ApiError {
         } else {
             parts.detail
         };
+        // Every 503 says when and how to come back: a client must never have to guess
+        // whether a retry could do the work twice.
+        let unavailable = parts.status == StatusCode::SERVICE_UNAVAILABLE;
+        let retry = unavailable.then(|| parts.retry.unwrap_or(RetryAdvice::SameIdempotencyKey));
+        let mut headers = parts.headers;
+        if unavailable && !headers.contains_key(RETRY_AFTER) {
+            headers.insert(RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         let problem = Problem {
             problem_type: format!("{PROBLEM_TYPE_PREFIX}{}", parts.slug),
             title: parts.title.into_owned(),
@@ -271,6 +288,7 @@ impl IntoResponse for ApiError {
             detail,
             request_id,
             errors: parts.errors,
+            retry,
         };
         let body = match serde_json::to_vec(&problem) {
             Ok(body) => body,
@@ -278,7 +296,7 @@ impl IntoResponse for ApiError {
             Err(_) => b"{\"type\":\"urn:carneau:problem:internal\"}".to_vec(),
         };
         let mut response = (parts.status, body).into_response();
-        response.headers_mut().extend(parts.headers);
+        response.headers_mut().extend(headers);
         response
             .headers_mut()
             .insert(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE));

@@ -133,7 +133,8 @@ async fn readyz(State(state): State<AppState>) -> Result<ApiJson<ProbeStatus>, A
         "Not ready",
         format!("Not ready: {}.", names.join(", ")),
     )
-    .with_field_errors(failures))
+    .with_field_errors(failures)
+    .nothing_changed())
 }
 
 /// Runs one check under the readiness timeout; a failure names the dependency.

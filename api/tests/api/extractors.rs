@@ -191,10 +191,16 @@ async fn a_bad_query_parameter_is_a_400_problem_naming_it() {
 }
 
 #[tokio::test]
-async fn a_slow_request_is_a_503_problem() {
+async fn a_slow_request_is_a_503_problem_retried_only_with_its_idempotency_key() {
     let (client, base) = spawn_test_router().await;
     let response = client.get(format!("{base}/slow")).send().await.unwrap();
-    expect_problem(response, StatusCode::SERVICE_UNAVAILABLE, "request-timeout").await;
+    let problem =
+        expect_problem(response, StatusCode::SERVICE_UNAVAILABLE, "request-timeout").await;
+    // It may have taken effect before the deadline: a plain retry could do it twice.
+    assert_eq!(
+        problem.retry,
+        Some(carneau_api::problem::RetryAdvice::SameIdempotencyKey)
+    );
 }
 
 #[tokio::test]

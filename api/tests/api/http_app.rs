@@ -40,6 +40,11 @@ async fn readyz_names_a_missing_migration() {
     )
     .await;
     assert!(problem.detail.contains("migrations"), "{problem:?}");
+    assert_eq!(
+        problem.retry,
+        Some(carneau_api::problem::RetryAdvice::Safe),
+        "a probe changes nothing"
+    );
     assert_eq!(problem.errors.len(), 1, "{problem:?}");
     assert_eq!(problem.errors[0].field, "migrations");
     assert!(problem.errors[0].message.contains(&latest.to_string()));

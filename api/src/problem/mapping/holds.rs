@@ -65,13 +65,10 @@ pub fn inventory_problem(error: &InventoryError) -> ApiError {
 /// store's problem when the store failed.
 pub fn reservation_problem(error: ReservationError) -> ApiError {
     match error {
-        ReservationError::Busy | ReservationError::Unavailable => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "reservations-busy",
-            "Try again",
-            "Reservations for this event are very busy; try again in a moment.",
-        )
-        .with_header(RETRY_AFTER, HeaderValue::from_static("1")),
+        // Busy: the desk gave up before appending anything.
+        ReservationError::Busy => reservations_busy().nothing_changed(),
+        // The desk stopped before answering: its append may have happened.
+        ReservationError::Unavailable => reservations_busy(),
         ReservationError::Store(error) => {
             let unreachable = error.is_unavailable();
             match std::sync::Arc::into_inner(error) {
@@ -88,4 +85,14 @@ pub fn reservation_problem(error: ReservationError) -> ApiError {
             ApiError::internal(anyhow::anyhow!("reservation guard: {error}"))
         }
     }
+}
+
+fn reservations_busy() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "reservations-busy",
+        "Try again",
+        "Reservations for this event are very busy; try again in a moment.",
+    )
+    .with_header(RETRY_AFTER, HeaderValue::from_static("1"))
 }

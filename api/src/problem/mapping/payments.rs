@@ -25,7 +25,8 @@ pub fn payment_problem(error: PaymentError) -> ApiError {
             "Try again",
             "This order is being changed by several requests at once; try again in a moment.",
         )
-        .with_header(RETRY_AFTER, HeaderValue::from_static("1")),
+        .with_header(RETRY_AFTER, HeaderValue::from_static("1"))
+        .nothing_changed(),
     }
 }
 

@@ -195,12 +195,19 @@ pub async fn expect_problem(response: Response, status: StatusCode, slug: &str) 
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let retry_after = response
+        .headers()
+        .contains_key(reqwest::header::RETRY_AFTER);
     let problem: Problem = response.json().await.unwrap();
     assert_eq!(
         problem.problem_type,
         format!("urn:carneau:problem:{slug}"),
         "{problem:?}"
     );
+    // Every 503 says when to come back and whether a retry could do the work twice.
+    let unavailable = status == StatusCode::SERVICE_UNAVAILABLE;
+    assert!(retry_after || !unavailable, "a 503 without Retry-After");
+    assert_eq!(problem.retry.is_some(), unavailable, "{problem:?}");
     assert_eq!(problem.status, status.as_u16());
     assert!(header_id.is_some(), "no x-request-id header");
     assert_eq!(
