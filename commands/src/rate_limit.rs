@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use fred::prelude::Client;
+use fred::prelude::{Client, KeysInterface, SetsInterface};
 use fred::types::scripts::Script;
 use std::sync::LazyLock;
 
@@ -74,5 +74,29 @@ impl RateLimiter {
                 Decision::Allowed
             }
         }
+    }
+
+    /// Remembers `member` under `scope` for `keep` (e.g. an address an account signed in
+    /// from). Best effort: forgetting only means a later attempt is treated as new.
+    pub async fn remember(&self, scope: &str, member: &str, keep: Duration) {
+        let key = format!("{}{scope}", self.prefix);
+        let remembered: Result<(), _> = async {
+            let _: i64 = self.redis.sadd(&key, member).await?;
+            let _: bool = self
+                .redis
+                .pexpire(&key, keep.as_millis().max(1) as i64, None)
+                .await?;
+            Ok::<(), fred::error::Error>(())
+        }
+        .await;
+        if let Err(error) = remembered {
+            tracing::warn!(%error, "could not remember a sign-in place");
+        }
+    }
+
+    /// Whether `member` is remembered under `scope` (`false` when Redis cannot say).
+    pub async fn remembers(&self, scope: &str, member: &str) -> bool {
+        let key = format!("{}{scope}", self.prefix);
+        self.redis.sismember(&key, member).await.unwrap_or(false)
     }
 }

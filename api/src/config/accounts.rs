@@ -18,6 +18,10 @@ pub const DEFAULT_LOGIN_LIMIT_PER_EMAIL: &str = "10/300";
 pub const DEFAULT_REGISTRATION_LIMIT_PER_ADDRESS: &str = "10/3600";
 /// Where buyers' pages live when `CARNEAU_PUBLIC_URL` is not set (the web client).
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:3000";
+/// Default `CARNEAU_LOGIN_SLOWDOWN_MS`.
+pub const DEFAULT_LOGIN_SLOWDOWN_MS: u64 = 2_000;
+/// The longest `CARNEAU_LOGIN_SLOWDOWN_MS`: half the request timeout.
+pub const MAX_LOGIN_SLOWDOWN_MS: u64 = 5_000;
 
 /// The peers whose `X-Forwarded-For` is believed (`CARNEAU_TRUSTED_PROXIES`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -42,8 +46,14 @@ pub struct AccountSettings {
     pub trusted_proxies: TrustedProxies,
     /// `CARNEAU_LOGIN_LIMIT_PER_ADDRESS` (`max/seconds`): sign-in attempts per client address.
     pub login_per_address: Limit,
-    /// `CARNEAU_LOGIN_LIMIT_PER_EMAIL` (`max/seconds`): sign-in attempts per account email.
+    /// `CARNEAU_LOGIN_LIMIT_PER_EMAIL` (`max/seconds`): sign-in attempts per account email
+    /// before each further one is slowed down (never refused: see `login_slowdown`).
     pub login_per_email: Limit,
+    /// `CARNEAU_LOGIN_SLOWDOWN_MS`: how long an attempt over the per-email limit waits
+    /// before its password is checked (default 2 s). Refusing instead would let anyone
+    /// who knows an email lock its owner out; an address the account signed in from
+    /// before is not slowed down.
+    pub login_slowdown: Duration,
     /// `CARNEAU_REGISTRATION_LIMIT_PER_ADDRESS` (`max/seconds`): registrations per address.
     pub registration_per_address: Limit,
     /// `CARNEAU_PUBLIC_URL`: where buyers' pages live; email verification links point there.
@@ -92,6 +102,21 @@ impl AccountSettings {
                     })?,
             ),
         };
+        let login_slowdown_ms = match read("CARNEAU_LOGIN_SLOWDOWN_MS")? {
+            None => DEFAULT_LOGIN_SLOWDOWN_MS,
+            Some(raw) => raw
+                .trim()
+                .parse::<u64>()
+                .ok()
+                // Well inside the request timeout, or a slowed attempt would end as a 503.
+                .filter(|ms| *ms <= MAX_LOGIN_SLOWDOWN_MS)
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "CARNEAU_LOGIN_SLOWDOWN_MS",
+                        "must be 0 to 5000 milliseconds",
+                    )
+                })?,
+        };
         let limit = |name: &'static str, default: &str| -> Result<Limit, ConfigError> {
             let raw = read(name)?.unwrap_or_else(|| default.to_owned());
             parse_limit(&raw).ok_or_else(|| {
@@ -120,6 +145,7 @@ impl AccountSettings {
                 "CARNEAU_LOGIN_LIMIT_PER_EMAIL",
                 DEFAULT_LOGIN_LIMIT_PER_EMAIL,
             )?,
+            login_slowdown: Duration::from_millis(login_slowdown_ms),
             registration_per_address: limit(
                 "CARNEAU_REGISTRATION_LIMIT_PER_ADDRESS",
                 DEFAULT_REGISTRATION_LIMIT_PER_ADDRESS,

@@ -172,7 +172,8 @@ async fn mail_verification_link(
 }
 
 /// Signs in with email and password. A wrong password and an unknown email get the same
-/// answer.
+/// answer. Past the per-address limit: 429. Past the per-email limit an attempt is only
+/// slowed down, unless it comes from an address the account signed in from before.
 #[utoipa::path(post, path = "/sessions", tag = TAG,
     request_body = SignInRequest,
     responses(
@@ -193,19 +194,35 @@ async fn sign_in(
     )
     .await?;
     let (email, password): (EmailAddress, Password) = request.parse()?;
-    limit(
-        &state,
-        format!("login-email:{}", email.normalized()),
-        state.config.accounts.login_per_email,
-    )
-    .await?;
+    let known_places = format!("login-known:{}", email.normalized());
+    let place = address.to_string();
+    // Guessing one account's password from many addresses is slowed down, never refused:
+    // a refusal would let anyone who knows an email keep its owner out. The owner's own
+    // addresses (where the account signed in before) are not slowed down at all.
+    if !state.rate_limiter.remembers(&known_places, &place).await {
+        let scope = format!("login-email:{}", email.normalized());
+        let over = state
+            .rate_limiter
+            .check(&scope, state.config.accounts.login_per_email)
+            .await;
+        if matches!(over, Decision::Refused { .. }) {
+            tokio::time::sleep(state.config.accounts.login_slowdown).await;
+        }
+    }
     let account_id = state
         .accounts
         .authenticate(&email, &password)
         .await
         .map_err(accounts_problem)?;
+    state
+        .rate_limiter
+        .remember(&known_places, &place, KNOWN_PLACE_KEPT)
+        .await;
     signed_in(&state, StatusCode::OK, account_id).await
 }
+
+/// How long an address an account signed in from stays known to it.
+const KNOWN_PLACE_KEPT: std::time::Duration = std::time::Duration::from_secs(90 * 24 * 3_600);
 
 /// Signs this session out; the cookie is cleared. Takes effect on the next request.
 #[utoipa::path(delete, path = "/sessions/current", tag = TAG,
