@@ -167,7 +167,7 @@ async fn only_one_instance_applies_and_a_standby_takes_over() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_notification_wakes_the_projector_before_the_poll_interval() {
+async fn a_notification_wakes_every_projector_through_one_listening_connection() {
     let db = database().await;
     let pool = db.pool();
     // Re-polls after a notification end about 6 s later; then only the 10-minute poll
@@ -179,24 +179,45 @@ async fn a_notification_wakes_the_projector_before_the_poll_interval() {
         ..quick_config()
     };
     let stop = CancellationToken::new();
-    let task = ProjectorRunner::new(config).spawn(
-        pool.clone(),
-        Arc::new(Recorder::new("listener")),
-        stop.clone(),
-    );
-    append(pool, "warm-up", 0).await;
-    wait_for_rows(pool, 1).await;
+    let tasks: Vec<_> = ["recorder-a", "recorder-b", "recorder-c"]
+        .into_iter()
+        .map(|projector| {
+            ProjectorRunner::new(config.clone()).spawn(
+                pool.clone(),
+                Arc::new(Recorder::new("listener").renamed(projector)),
+                stop.clone(),
+            )
+        })
+        .collect();
+    let warm_up = append(pool, "warm-up", 0).await;
+    eventually("the warm-up applied by all three", || async {
+        applied_count(pool, warm_up).await == Some(3)
+    })
+    .await;
+    // One connection listens for the three of them (one each used to hold three of
+    // PostgreSQL's connections for the same message).
+    let listening: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity
+          WHERE datname = current_database()
+            AND application_name = 'carneau projector listener'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(listening, 1);
     // Let the warm-up's re-polls run out, so only a notification can explain a read.
     tokio::time::sleep(Duration::from_secs(8)).await;
 
     let woken = append(pool, "wake", 0).await;
-    eventually("the appended event applied", || async {
-        applied_count(pool, woken).await == Some(1)
+    eventually("the appended event applied by all three", || async {
+        applied_count(pool, woken).await == Some(3)
     })
     .await;
 
     stop.cancel();
-    tokio::time::timeout(PATIENCE, task).await.unwrap().unwrap();
+    for task in tasks {
+        tokio::time::timeout(PATIENCE, task).await.unwrap().unwrap();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,7 +6,8 @@
 //! A few re-polls with growing delays cover that; the poll interval covers the rest
 //! (a lost notification, a long transaction that appended nothing).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, Weak};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -32,23 +33,28 @@ pub(super) enum Wake {
     ShutDown,
 }
 
-/// A background listener on channel `events`, on a connection of its own; it stops when
-/// this is dropped.
+/// A runner's wake-ups from channel `events`. Every runner of a process on the same
+/// database shares one listening connection (seven projectors with a connection each
+/// took seven of PostgreSQL's `max_connections` per node, for one message); it stops when
+/// the last runner's wake-ups are dropped.
 pub(super) struct LogWakeups {
     appended: Arc<Notify>,
-    stop: CancellationToken,
+    /// Kept for its `Drop`: the shared listener lives while a runner needs it.
+    _listener: Arc<SharedListener>,
 }
 
 impl LogWakeups {
-    /// Starts listening. Once `LISTEN` has taken effect it wakes the runner once, so an
-    /// append that committed before then is not left for the poll interval.
+    /// Subscribes to the process's listener on the database of `options`, starting it if
+    /// none runs. Once `LISTEN` has taken effect the runner is woken once, so an append
+    /// that committed before then is not left for the poll interval.
     pub(super) fn listen(options: PgConnectOptions) -> Self {
         let appended = Arc::new(Notify::new());
-        let stop = CancellationToken::new();
-        tokio::spawn(
-            listen_for_appends(options, Arc::clone(&appended), stop.clone()).in_current_span(),
-        );
-        Self { appended, stop }
+        let listener = SharedListener::for_database(options);
+        listener.subscribe(&appended);
+        Self {
+            appended,
+            _listener: listener,
+        }
     }
 
     /// Waits for a notification, `timeout`, or shutdown, whichever comes first.
@@ -61,7 +67,86 @@ impl LogWakeups {
     }
 }
 
-impl Drop for LogWakeups {
+/// Which database a listener listens on: notifications do not cross databases.
+type DatabaseKey = (String, u16, Option<String>, String);
+
+/// The listeners of this process, one per database, while some runner uses them.
+static LISTENERS: LazyLock<Mutex<HashMap<DatabaseKey, Weak<SharedListener>>>> =
+    LazyLock::new(Mutex::default);
+
+/// One `LISTEN events` connection relaying each notification to every subscribed runner.
+struct SharedListener {
+    subscribers: Arc<Subscribers>,
+    stop: CancellationToken,
+}
+
+/// The runners to wake, and whether `LISTEN` has taken effect yet.
+#[derive(Default)]
+struct Subscribers {
+    runners: Mutex<Vec<Weak<Notify>>>,
+    listening: std::sync::atomic::AtomicBool,
+}
+
+impl Subscribers {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Weak<Notify>>> {
+        self.runners
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Wakes every runner still subscribed and forgets the others.
+    fn wake_all(&self) {
+        self.lock().retain(|runner| match runner.upgrade() {
+            Some(runner) => {
+                runner.notify_one();
+                true
+            }
+            None => false,
+        });
+    }
+}
+
+impl SharedListener {
+    /// The running listener of the database of `options`, or a new one.
+    fn for_database(options: PgConnectOptions) -> Arc<Self> {
+        let key = (
+            options.get_host().to_owned(),
+            options.get_port(),
+            options.get_database().map(str::to_owned),
+            options.get_username().to_owned(),
+        );
+        let mut listeners = LISTENERS
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        listeners.retain(|_, listener| listener.strong_count() > 0);
+        if let Some(listener) = listeners.get(&key).and_then(Weak::upgrade) {
+            return listener;
+        }
+        let subscribers = Arc::new(Subscribers::default());
+        let stop = CancellationToken::new();
+        tokio::spawn(
+            listen_for_appends(options, Arc::clone(&subscribers), stop.clone()).in_current_span(),
+        );
+        let listener = Arc::new(Self { subscribers, stop });
+        listeners.insert(key, Arc::downgrade(&listener));
+        listener
+    }
+
+    /// Wakes `runner` on every notification from now on; at once too if `LISTEN` has
+    /// already taken effect (the listener's own first wake-up was before this runner).
+    fn subscribe(&self, runner: &Arc<Notify>) {
+        self.subscribers.lock().push(Arc::downgrade(runner));
+        if self
+            .subscribers
+            .listening
+            .load(std::sync::atomic::Ordering::SeqCst)
+        {
+            runner.notify_one();
+        }
+    }
+}
+
+impl Drop for SharedListener {
     fn drop(&mut self) {
         self.stop.cancel();
     }
@@ -69,7 +154,7 @@ impl Drop for LogWakeups {
 
 async fn listen_for_appends(
     options: PgConnectOptions,
-    appended: Arc<Notify>,
+    subscribers: Arc<Subscribers>,
     stop: CancellationToken,
 ) {
     // A pool of one, apart from the application's pool: PgListener reconnects through
@@ -81,15 +166,18 @@ async fn listen_for_appends(
         .connect_lazy_with(options.application_name("carneau projector listener"));
     tokio::select! {
         () = stop.cancelled() => {}
-        () = relay_with_retries(&pool, &appended) => {}
+        () = relay_with_retries(&pool, &subscribers) => {}
     }
     // The listener is gone with the relay future, so closing does not wait on it.
     pool.close().await;
 }
 
-async fn relay_with_retries(pool: &PgPool, appended: &Notify) {
+async fn relay_with_retries(pool: &PgPool, subscribers: &Subscribers) {
     loop {
-        if let Err(error) = relay_notifications(pool, appended).await {
+        if let Err(error) = relay_notifications(pool, subscribers).await {
+            subscribers
+                .listening
+                .store(false, std::sync::atomic::Ordering::SeqCst);
             warn!(
                 error = format!("{error:#}"),
                 retry_in = ?LISTEN_RETRY_DELAY,
@@ -100,8 +188,8 @@ async fn relay_with_retries(pool: &PgPool, appended: &Notify) {
     }
 }
 
-/// Wakes the runner for each notification until the listener fails.
-async fn relay_notifications(pool: &PgPool, appended: &Notify) -> anyhow::Result<()> {
+/// Wakes the runners for each notification until the listener fails.
+async fn relay_notifications(pool: &PgPool, subscribers: &Subscribers) -> anyhow::Result<()> {
     let mut listener = PgListener::connect_with(pool)
         .await
         .context("connecting the listener")?;
@@ -109,15 +197,18 @@ async fn relay_notifications(pool: &PgPool, appended: &Notify) -> anyhow::Result
         .listen(EVENTS_CHANNEL)
         .await
         .context("subscribing to appended events")?;
-    appended.notify_one();
+    subscribers
+        .listening
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    subscribers.wake_all();
     loop {
         // `None` means the connection was lost and re-established: notifications sent in
-        // between are gone, so wake the runner as if one had arrived.
+        // between are gone, so wake the runners as if one had arrived.
         listener
             .try_recv()
             .await
             .context("receiving notifications")?;
-        appended.notify_one();
+        subscribers.wake_all();
     }
 }
 

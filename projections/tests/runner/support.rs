@@ -25,6 +25,8 @@ struct TestAppended {
 
 /// Records in table `seen` which runner applied each known event and how many times.
 pub struct Recorder {
+    /// The projector's name (its checkpoint and lock): [`PROJECTOR`] unless renamed.
+    projector: &'static str,
     runner: &'static str,
     failures_left: AtomicUsize,
     /// Calls of `apply`, failed or not.
@@ -40,18 +42,25 @@ impl Recorder {
 
     pub fn failing(runner: &'static str, failures: usize) -> Self {
         Self {
+            projector: PROJECTOR,
             runner,
             failures_left: AtomicUsize::new(failures),
             attempts: AtomicUsize::new(0),
             after_commit_events: AtomicUsize::new(0),
         }
     }
+
+    /// The same recorder as another projector, with its own checkpoint and lock.
+    pub fn renamed(mut self, projector: &'static str) -> Self {
+        self.projector = projector;
+        self
+    }
 }
 
 #[async_trait]
 impl Projector for Recorder {
     fn name(&self) -> &'static str {
-        PROJECTOR
+        self.projector
     }
 
     async fn apply(
