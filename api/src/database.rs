@@ -10,8 +10,6 @@ use sqlx::{Connection, PgConnection, PgPool};
 
 use crate::config::Config;
 
-/// Connections in the pool of one API process.
-pub const POOL_MAX_CONNECTIONS: u32 = 20;
 /// How long a handler waits for a free connection before failing.
 pub const POOL_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long a command run by a person (`carneau log verify`, `accounts create`, ...)
@@ -77,7 +75,7 @@ async fn open_pool(
     acquire_timeout: Duration,
 ) -> anyhow::Result<PgPool> {
     PgPoolOptions::new()
-        .max_connections(POOL_MAX_CONNECTIONS)
+        .max_connections(config.database_pool_size)
         .acquire_timeout(acquire_timeout)
         .connect_with(options)
         .await

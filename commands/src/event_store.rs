@@ -50,7 +50,8 @@ impl StoreError {
 }
 
 /// Whether PostgreSQL could not serve a statement at all: no connection in time, a broken
-/// connection, or a server shutting down or starting up (SQLSTATE class 08, and 57P01-03).
+/// connection, a server shutting down or starting up (SQLSTATE class 08, and 57P01-03), or
+/// one with no connection left (53300).
 /// Such a statement changed nothing, so the caller may answer "unavailable, retry later"
 /// instead of "internal error".
 pub fn is_database_unavailable(error: &sqlx::Error) -> bool {
@@ -60,8 +61,10 @@ pub fn is_database_unavailable(error: &sqlx::Error) -> bool {
         | sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
         | sqlx::Error::WorkerCrashed => true,
+        // 53300: the server has no connection left for us (`max_connections`): the same
+        // outage for the client, and nothing ran.
         sqlx::Error::Database(database) => database.code().is_some_and(|code| {
-            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")
         }),
         _ => false,
     }

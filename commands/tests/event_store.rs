@@ -72,3 +72,27 @@ async fn each_event_of_one_append_keeps_its_own_metadata() {
         "one statement, one transaction"
     );
 }
+
+#[tokio::test]
+async fn a_server_with_no_connection_left_counts_as_unavailable() {
+    let db = TestDatabase::create().await.unwrap();
+    // A role allowed no connection at all is refused as a full server refuses everyone
+    // (SQLSTATE 53300), without exhausting the shared server to show it.
+    let role = format!("no_room_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE ROLE {role} LOGIN CONNECTION LIMIT 0"))
+        .execute(db.pool())
+        .await
+        .unwrap();
+    let options = (*db.pool().connect_options()).clone().username(&role);
+    let refused = sqlx::ConnectOptions::connect(&options).await.unwrap_err();
+    sqlx::query(&format!("DROP ROLE {role}"))
+        .execute(db.pool())
+        .await
+        .unwrap();
+    let code = refused
+        .as_database_error()
+        .and_then(|error| error.code())
+        .map(|code| code.into_owned());
+    assert_eq!(code.as_deref(), Some("53300"), "{refused}");
+    assert!(event_store::is_database_unavailable(&refused));
+}

@@ -21,6 +21,8 @@ pub use payments::{PaymentsConfig, StripeSettings};
 pub use secrets::{SecretUrl, TokenSecret};
 pub use tickets::{TicketsConfig, DEFAULT_MAIL_FROM};
 
+/// Connections of a process's request pool when `CARNEAU_DATABASE_POOL_SIZE` is not set.
+pub const DEFAULT_DATABASE_POOL_SIZE: u32 = 20;
 /// The PostgreSQL URL used when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/carneau";
 /// The Redis URL used when `REDIS_URL` is not set.
@@ -69,6 +71,11 @@ pub enum LogFormat {
 pub struct Config {
     /// `DATABASE_URL`: the PostgreSQL database (created at start-up if missing).
     pub database_url: SecretUrl,
+    /// `CARNEAU_DATABASE_POOL_SIZE`: the most connections this process's request pool
+    /// opens (default 20). Each process also holds one connection per projector it leads
+    /// (its lock) and one listening connection: size the pools of every node together
+    /// below the server's `max_connections` (docs/architecture.md).
+    pub database_pool_size: u32,
     /// `REDIS_URL`: the Redis server.
     pub redis_url: SecretUrl,
     /// `CARNEAU_BIND`: the address the HTTP server listens on.
@@ -134,6 +141,20 @@ impl Config {
         database_url
             .parse::<PgConnectOptions>()
             .map_err(|error| ConfigError::new("DATABASE_URL", error.to_string()))?;
+        let database_pool_size = match read("CARNEAU_DATABASE_POOL_SIZE")? {
+            None => DEFAULT_DATABASE_POOL_SIZE,
+            Some(raw) => raw
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|size| (2..=1_000).contains(size))
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "CARNEAU_DATABASE_POOL_SIZE",
+                        "must be 2 to 1000 connections",
+                    )
+                })?,
+        };
         let redis_url = read("REDIS_URL")?.unwrap_or_else(|| DEFAULT_REDIS_URL.into());
         let redis_scheme = redis_url.split_once("://").map(|(scheme, _)| scheme);
         if !redis_scheme.is_some_and(|scheme| scheme.starts_with("redis")) {
@@ -225,6 +246,7 @@ impl Config {
             hold_lifetime: std::time::Duration::from_secs(hold_seconds),
             reservation_mode,
             database_url: SecretUrl::new(database_url),
+            database_pool_size,
             redis_url: SecretUrl::new(redis_url),
             bind,
             accounts,
@@ -263,6 +285,23 @@ mod tests {
         assert!(config.tickets.ticket_secret.is_none());
         assert!(config.tickets.smtp_url.is_none());
         assert_eq!(config.tickets.mail_from, DEFAULT_MAIL_FROM);
+    }
+
+    #[test]
+    fn the_request_pool_size_is_a_setting_within_bounds() {
+        assert_eq!(
+            config_from(&[]).unwrap().database_pool_size,
+            DEFAULT_DATABASE_POOL_SIZE
+        );
+        let sized = config_from(&[("CARNEAU_DATABASE_POOL_SIZE", "8")]).unwrap();
+        assert_eq!(sized.database_pool_size, 8);
+        for bad in ["0", "1", "1001", "lots"] {
+            let refused = config_from(&[("CARNEAU_DATABASE_POOL_SIZE", bad)]).unwrap_err();
+            assert!(
+                refused.to_string().contains("CARNEAU_DATABASE_POOL_SIZE"),
+                "{refused}"
+            );
+        }
     }
 
     #[test]
