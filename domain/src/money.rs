@@ -122,6 +122,12 @@ impl Money {
     pub const fn is_negative(&self) -> bool {
         self.amount_minor < 0
     }
+
+    /// Whether the amount is nothing at all (a free order).
+    pub const fn is_zero(&self) -> bool {
+        self.amount_minor == 0
+    }
+
 }
 
 impl fmt::Display for Money {

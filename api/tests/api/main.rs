@@ -23,6 +23,7 @@ mod http_app;
 mod log_stored_checkpoints;
 mod log_tamper_evidence;
 mod openapi;
+mod payments_free;
 mod payments_refund_lookup;
 mod payments_simulated;
 mod payments_stripe;

@@ -120,6 +120,8 @@ export function HoldView({ reservationId }: { reservationId: string }) {
     0,
   );
   const errors = fieldErrors(checkoutFailure ?? undefined);
+  // Nothing to pay (every ticket free): checkout issues the tickets at once, no payment page.
+  const free = event !== null && total === 0;
 
   const pay = async (ev: React.FormEvent) => {
     ev.preventDefault();
@@ -163,7 +165,7 @@ export function HoldView({ reservationId }: { reservationId: string }) {
         <p className="text-sm">
           Your tickets are held for{" "}
           <strong>{secondsLeft === null ? "…" : <Countdown secondsLeft={secondsLeft} />}</strong>. If time runs out
-          before you pay, they go back on sale and nothing is charged.
+          before you {free ? "confirm" : "pay"}, they go back on sale and nothing is charged.
         </p>
       </div>
       <Card>
@@ -235,7 +237,7 @@ export function HoldView({ reservationId }: { reservationId: string }) {
             </Button>
             <Button type="submit" size="lg" disabled={busy !== null || email.trim() === ""}>
               {busy === "pay" ? <Loader2 className="animate-spin" aria-hidden /> : null}
-              Continue to payment
+              {free ? "Get my free tickets" : "Continue to payment"}
             </Button>
           </CardFooter>
         </form>
