@@ -114,7 +114,11 @@ async fn start_checkout(
                 .as_ref()
                 .map(|session| session.principal.account_id.as_uuid()),
             success_url: order_url.clone(),
-            cancel_url: format!("{order_url}&cancelled=true"),
+            // Leaving the payment page returns to the hold, which lasts until it lapses.
+            cancel_url: format!(
+                "{}/holds/{reservation_id}",
+                state.config.accounts.public_url
+            ),
             request_id: crate::request_id::current().map(|id| id.to_string()),
         })
         .await

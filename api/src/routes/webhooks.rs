@@ -198,21 +198,24 @@ async fn simulated_pay(
     finish(&state, finished).await
 }
 
-/// The simulated Cancel button: the session expires, through the same handling as
-/// Stripe's `checkout.session.expired`; then back to the order (303).
+/// The simulated Cancel button: like the back link of Stripe's page, it only takes the
+/// buyer back to their hold (303), which lasts until it lapses; nothing is recorded and
+/// the session stays payable until then. Giving the tickets up is the hold's own
+/// "release" (`DELETE /reservations/{id}`).
 #[utoipa::path(post, path = "/simulated-checkout/{session_id}/cancel", tag = TAG,
     params(("session_id" = String, Path, description = "The simulated session.")),
     responses(
-        (status = 303, description = "Cancelled; see the order (Location)."),
+        (status = 303, description = "Back to the hold (Location)."),
         NotFoundProblem, ServerProblems,
     ))]
 async fn simulated_cancel(
     State(state): State<AppState>,
     ApiPath(session_id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    let finished = simulated(&state)?
-        .cancel(&session_id)
+    let session = simulated(&state)?
+        .session(&session_id)
         .await
-        .map_err(gateway_problem)?;
-    finish(&state, finished).await
+        .map_err(gateway_problem)?
+        .ok_or_else(|| ApiError::not_found("This checkout page"))?;
+    Ok(Redirect::to(&session.cancel_url).into_response())
 }
