@@ -17,6 +17,7 @@ pub mod orders;
 pub mod organiser;
 pub mod reservations;
 pub mod sales;
+mod simulated_page;
 pub mod tickets;
 pub mod webhooks;
 

@@ -56,8 +56,13 @@ async fn a_buyer_pays_on_the_simulated_page_and_gets_tickets() {
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
     assert!(html.contains("SIMULATED"));
-    assert!(html.contains(">Pay</button>") && html.contains(">Cancel</button>"));
-    assert!(html.contains("5000"), "the amount due: {html}");
+    assert!(html.contains(r#"id="pay""#) && html.contains(r#"id="cancel""#));
+    // The amount due as money, never as minor units.
+    assert!(html.contains("€50.00"), "the amount due: {html}");
+    assert!(
+        !html.contains("5000") && !html.contains("minor units"),
+        "{html}"
+    );
 
     let paid = no_redirects()
         .post(app.url(&format!("{}/pay", local_path(url))))

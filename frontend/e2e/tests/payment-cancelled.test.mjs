@@ -1,5 +1,6 @@
-// A guest who cancels on the provider's page comes back to their hold, still running, and
-// releases it from there; a signed-in buyer is kept out of the organiser's pages.
+// The simulated provider's page looks like the site and shows money; a guest who cancels
+// there comes back to their hold, still running, and releases it from there; a signed-in
+// buyer is kept out of the organiser's pages.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
@@ -27,8 +28,15 @@ test("cancel on the payment page returns to the hold, which releases the tickets
     await page.getByRole("button", { name: "Continue to payment" }).click();
     await page.waitForURL(/\/simulated-checkout\//);
 
+    // The provider's page: the site's look, the amount as money.
+    await page.getByRole("heading", { name: "Pay for your tickets" }).waitFor();
+    assert.equal(await page.locator("#amount").innerText(), "€20.00");
+    assert.ok(await page.getByRole("button", { name: "Pay €20.00" }).isVisible());
+    assert.doesNotMatch(await page.locator("body").innerText(), /2000|minor units/);
+    await screenshots(page, "simulated-checkout");
+
     // Cancel goes back to the hold, which still runs.
-    await page.getByRole("button", { name: "Cancel", exact: true }).click();
+    await page.getByRole("button", { name: "Cancel and go back" }).click();
     await page.waitForURL(holdUrl);
     await page.getByRole("timer").waitFor();
     assert.match(await page.getByRole("list", { name: "Held tickets" }).innerText(), /1 × Standing/);
