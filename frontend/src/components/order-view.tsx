@@ -179,7 +179,15 @@ export function OrderView({ orderId, orderKey, cancelled }: { orderId: string; o
       ) : null}
       <section aria-label="Tickets" className="grid gap-4 sm:grid-cols-2">
         {order.tickets.map((t, i) => (
-          <TicketCard key={t.ticket_id} index={i + 1} title={typeName(t.ticket_type_id)} status={t.status} qrSrc={t.qr_svg_url ? viaProxy(t.qr_svg_url) : undefined} />
+          <TicketCard
+            key={t.ticket_id}
+            index={i + 1}
+            title={typeName(t.ticket_type_id)}
+            status={t.status}
+            checkedInAt={t.checked_in_at}
+            timeZone={event?.time_zone}
+            qrSrc={t.qr_svg_url ? viaProxy(t.qr_svg_url) : undefined}
+          />
         ))}
       </section>
       <Card>
