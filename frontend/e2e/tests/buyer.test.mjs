@@ -86,6 +86,8 @@ test("a buyer finds an event, holds, pays and gets QR tickets", async () => {
 
     await page.goto(`${WEB}/account/orders`);
     await page.getByRole("table", { name: "My orders" }).getByText("Paid").waitFor();
+    // Each order names its event.
+    await page.getByRole("table", { name: "My orders" }).getByRole("link", { name: title }).waitFor();
     await screenshots(page, "my-orders");
 
     // The organiser sees the sale in the dashboard and refunds the order.
