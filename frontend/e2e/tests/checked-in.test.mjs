@@ -37,7 +37,8 @@ test("a checked-in ticket says so, with the time, to its buyer", async () => {
     const used = page.locator('[data-ticket-status="checked_in"]');
     assert.match(await used.innerText(), /Checked in/);
     assert.doesNotMatch(await used.innerText(), /Valid/);
-    // In the event's zone (New York), not the browser's (UTC).
+    // In the event's zone (New York), not the browser's (UTC), once the event is loaded.
+    await used.locator("[data-checked-in]").waitFor();
     assert.match(await used.locator("[data-checked-in]").innerText(), /Checked in .*\b(EST|EDT|GMT-[45])\b/);
     assert.equal(await page.locator('[data-ticket-status="valid"]').count(), 1);
     await screenshots(page, "order-checked-in");

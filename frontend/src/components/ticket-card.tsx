@@ -7,7 +7,7 @@ import { formatEventTime } from "@/lib/format";
  * One ticket with its QR code, drawn at least 240 px wide so a door scanner reads it from
  * a phone held at arm's length. `qrSrc` is the image URL the API gave for this ticket
  * (absent where the API gives none: no image then). A ticket used at the door says so,
- * with the time of its check-in in the event's zone (`timeZone`).
+ * with the time of its check-in in the event's zone (`timeZone`; the time waits for it).
  */
 export function TicketCard({
   qrSrc,
@@ -42,9 +42,9 @@ export function TicketCard({
           <Badge variant="destructive">{status === "refunded" ? "Refunded" : "Not valid"}</Badge>
         )}
       </div>
-      {checkedIn ? (
+      {checkedIn && timeZone ? (
         <p className="text-sm text-muted-foreground" data-checked-in>
-          Checked in <time dateTime={checkedIn}>{formatEventTime(checkedIn, timeZone ?? "UTC")}</time>
+          Checked in <time dateTime={checkedIn}>{formatEventTime(checkedIn, timeZone)}</time>
         </p>
       ) : null}
       {valid && qrSrc ? (
