@@ -39,6 +39,7 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
                 catalogue: state.catalogue.clone(),
                 order_keys: state.order_keys.clone(),
                 public_url: state.config.accounts.public_url.clone(),
+                api_public_url: state.config.payments.api_public_url.clone(),
                 mail_from: state.config.tickets.mail_from.clone(),
             }),
             shutdown.clone(),

@@ -32,6 +32,8 @@ pub struct TicketMailer {
     pub order_keys: OrderKeys,
     /// Where buyers' pages live (`CARNEAU_PUBLIC_URL`).
     pub public_url: String,
+    /// Where browsers reach the API (`CARNEAU_API_PUBLIC_URL`): the calendar file.
+    pub api_public_url: String,
     /// The sender (`CARNEAU_MAIL_FROM`).
     pub mail_from: String,
 }
@@ -77,6 +79,14 @@ impl TicketMailer {
                 "{}/orders/{order_id}?key={}",
                 self.public_url.trim_end_matches('/'),
                 self.order_keys.issue(order_id)
+            ),
+            event_url: format!(
+                "{}/events/{event_id}",
+                self.public_url.trim_end_matches('/')
+            ),
+            calendar_url: format!(
+                "{}/events/{event_id}/calendar.ics",
+                self.api_public_url.trim_end_matches('/')
             ),
             tickets: emailed,
         };

@@ -7,7 +7,7 @@ use carneau_domain::event::{
 use carneau_domain::ids::{AccountId, EventId, TicketTypeId};
 use carneau_domain::inventory::Inventory;
 use carneau_domain::money::Currency;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use tracing::instrument;
 
@@ -55,6 +55,9 @@ impl Catalogue {
         expected_version: Option<u64>,
         context: &CommandContext,
     ) -> CatalogueResult {
+        if let EventCommand::EditDetails(change) = &command {
+            refuse_past_start(change.starts_at)?;
+        }
         let outcome = self
             .events
             .execute_if(
@@ -150,6 +153,7 @@ impl Catalogue {
         currency: Currency,
         context: &CommandContext,
     ) -> Result<(Executed<Event>, bool), CommandError<EventError>> {
+        refuse_past_start(Some(details.starts_at))?;
         let event_id = match key {
             Some(key) => EventId::from_uuid(key.derive_id(&format!("create-event:{organiser}"))),
             None => EventId::new_random(),
@@ -221,5 +225,19 @@ impl Catalogue {
             }
             Err(error) => Err(error),
         }
+    }
+}
+
+/// An event is created, or moved, only to a start still to come: one dated in the past
+/// is a typing slip (a wrong year, day and month swapped) that would go on sale for a
+/// night already over. The command layer holds the clock, so the rule is checked here,
+/// before the aggregate, for every caller (the API, the seed).
+fn refuse_past_start(starts_at: Option<DateTime<Utc>>) -> Result<(), CommandError<EventError>> {
+    match starts_at {
+        Some(starts_at) if starts_at <= Utc::now() => {
+            tracing::info!(%starts_at, "event refused: it would start in the past");
+            Err(CommandError::Rejected(EventError::StartsInPast))
+        }
+        _ => Ok(()),
     }
 }

@@ -81,13 +81,15 @@ fn the_tickets_email_attaches_a_qr_code_per_ticket_that_verifies() {
             description: Description::parse("").unwrap(),
             venue: Venue {
                 name: VenueName::parse("Le Sunset").unwrap(),
-                address: VenueAddress::parse("").unwrap(),
+                address: VenueAddress::parse("60 rue des Lombards, 75001 Paris").unwrap(),
             },
             starts_at: Utc.with_ymd_and_hms(2030, 6, 1, 17, 0, 0).unwrap(),
             ends_at: Utc.with_ymd_and_hms(2030, 6, 1, 21, 0, 0).unwrap(),
             time_zone: TimeZone::parse("Europe/Paris").unwrap(),
         },
         order_url: "http://127.0.0.1:3000/orders/o?key=k".to_owned(),
+        event_url: "http://127.0.0.1:3000/events/e".to_owned(),
+        calendar_url: "http://127.0.0.1:8080/events/e/calendar.ics".to_owned(),
         tickets: tickets
             .iter()
             .map(|ticket| EmailedTicket {
@@ -106,6 +108,17 @@ fn the_tickets_email_attaches_a_qr_code_per_ticket_that_verifies() {
     assert!(mail
         .text_body
         .contains("http://127.0.0.1:3000/orders/o?key=k"));
+    // Where to go, the event's page and its calendar file.
+    assert!(
+        mail.text_body
+            .contains("Le Sunset\n60 rue des Lombards, 75001 Paris"),
+        "{}",
+        mail.text_body
+    );
+    assert!(mail.text_body.contains("http://127.0.0.1:3000/events/e"));
+    assert!(mail
+        .text_body
+        .contains("http://127.0.0.1:8080/events/e/calendar.ics"));
     let formatted = String::from_utf8(mail.formatted).unwrap();
     let pngs = png_attachments(&formatted);
     assert_eq!(pngs.len(), 2);

@@ -122,6 +122,43 @@ impl Money {
     pub const fn is_negative(&self) -> bool {
         self.amount_minor < 0
     }
+
+    /// Whether the amount is nothing at all (a free order).
+    pub const fn is_zero(&self) -> bool {
+        self.amount_minor == 0
+    }
+
+    /// The amount as people read it: the currency's symbol where it has a common one
+    /// (`€1,250.00`, `$5.00`, `£0.99`, `¥1,050`), else the amount and the code (`50.00 CHF`).
+    /// The same text the web client shows.
+    pub fn to_display(&self) -> String {
+        let plain = self.currency.format_minor(self.amount_minor);
+        let (sign, unsigned) = match plain.strip_prefix('-') {
+            Some(unsigned) => ("-", unsigned),
+            None => ("", plain.as_str()),
+        };
+        // Thousands grouped with commas, as en-GB writes them: 1,250.00.
+        let (whole, fraction) = match unsigned.split_once('.') {
+            Some((whole, fraction)) => (whole, format!(".{fraction}")),
+            None => (unsigned, String::new()),
+        };
+        let mut grouped = String::new();
+        for (index, digit) in whole.chars().enumerate() {
+            if index > 0 && (whole.len() - index) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(digit);
+        }
+        let magnitude = format!("{grouped}{fraction}");
+        let amount = format!("{sign}{magnitude}");
+        match self.currency.as_str() {
+            "EUR" => format!("{sign}€{magnitude}"),
+            "USD" => format!("{sign}${magnitude}"),
+            "GBP" => format!("{sign}£{magnitude}"),
+            "JPY" => format!("{sign}¥{magnitude}"),
+            code => format!("{amount} {code}"),
+        }
+    }
 }
 
 impl fmt::Display for Money {
@@ -135,6 +172,17 @@ impl fmt::Display for Money {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn money_is_displayed_with_its_symbol_and_decimals() {
+        let money = |minor, code| Money::new(minor, Currency::parse(code).unwrap());
+        assert_eq!(money(5000, "EUR").to_display(), "€50.00");
+        assert_eq!(money(-1050, "EUR").to_display(), "-€10.50");
+        assert_eq!(money(0, "GBP").to_display(), "£0.00");
+        assert_eq!(money(1050, "JPY").to_display(), "¥1,050");
+        assert_eq!(money(123_456_789, "EUR").to_display(), "€1,234,567.89");
+        assert_eq!(money(5000, "CHF").to_display(), "50.00 CHF");
+    }
 
     #[test]
     fn currency_is_normalised_to_uppercase() {

@@ -55,7 +55,9 @@ let exitCode = 1;
 try {
   const organiser = { email: "organiser@e2e.test", password: randomBytes(18).toString("base64url") };
   const auditor = { email: "auditor@e2e.test", password: randomBytes(18).toString("base64url") };
-  const common = { frontendDir, carneauBin, logDir, organiser, auditor, apiEnv: {} };
+  // One ticket secret for every platform, so a test can mint the codes a scanner reads.
+  const ticketSecret = randomBytes(24).toString("hex");
+  const common = { frontendDir, carneauBin, logDir, organiser, auditor, apiEnv: { CARNEAU_TICKET_SECRET: ticketSecret } };
   stacks.push(await startStack({ ...common, name: "main" }));
   stacks.push(await startStack({ ...common, name: "short", apiEnv: { ...common.apiEnv, CARNEAU_HOLD_SECONDS: SHORT_HOLD_SECONDS } }));
   stacks.push(await startStack({ ...common, name: "offline", apiUrlOverride: `http://127.0.0.1:${await freePort()}` }));
@@ -82,6 +84,7 @@ try {
       E2E_ORGANISER_PASSWORD: organiser.password,
       E2E_AUDITOR_EMAIL: auditor.email,
       E2E_AUDITOR_PASSWORD: auditor.password,
+      E2E_TICKET_SECRET: ticketSecret,
       E2E_SCREENSHOTS: path.join(repoDir, "docs/screenshots"),
       E2E_ARTIFACTS: logDir,
     },

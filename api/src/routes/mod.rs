@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod actor;
 pub mod admin;
 pub mod audit;
+pub mod calendar;
 pub mod catalogue;
 pub mod door;
 pub mod door_lists;
@@ -17,6 +18,7 @@ pub mod orders;
 pub mod organiser;
 pub mod reservations;
 pub mod sales;
+mod simulated_page;
 pub mod tickets;
 pub mod webhooks;
 
@@ -29,6 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(health::routes())
         .merge(events::routes())
+        .merge(calendar::routes())
         .merge(accounts::routes())
         .merge(organiser::routes())
         .merge(door_staff::routes())

@@ -114,7 +114,11 @@ async fn start_checkout(
                 .as_ref()
                 .map(|session| session.principal.account_id.as_uuid()),
             success_url: order_url.clone(),
-            cancel_url: format!("{order_url}&cancelled=true"),
+            // Leaving the payment page returns to the hold, which lasts until it lapses.
+            cancel_url: format!(
+                "{}/holds/{reservation_id}",
+                state.config.accounts.public_url
+            ),
             request_id: crate::request_id::current().map(|id| id.to_string()),
         })
         .await
@@ -188,10 +192,29 @@ async fn get_order(
         return Err(ApiError::not_found("This order"));
     }
     let mut view = order_view(&order).ok_or_else(|| ApiError::not_found("This order"))?;
+    with_check_ins(&state, &mut view).await?;
     // The key as issued, not as sent: it verified, but may carry whitespace.
     let key = by_key.then(|| state.order_keys.issue(order_id));
     with_qr_urls(&mut view, key.as_deref());
     Ok(ApiJson(view))
+}
+
+/// Fills in when each ticket was checked in, from the door's record (the `tickets` read
+/// model): the buyer sees "Checked in" rather than "Valid" on a ticket already used.
+async fn with_check_ins(state: &AppState, view: &mut OrderView) -> Result<(), ApiError> {
+    if view.tickets.is_empty() {
+        return Ok(());
+    }
+    let recorded = carneau_projections::tickets::tickets_of_order(&state.pool, view.order_id)
+        .await
+        .map_err(ApiError::internal)?;
+    for ticket in &mut view.tickets {
+        ticket.checked_in_at = recorded
+            .iter()
+            .find(|seen| seen.ticket_id == ticket.ticket_id)
+            .and_then(|seen| seen.checked_in_at);
+    }
+    Ok(())
 }
 
 /// Fills in each ticket's QR image URLs for the order's buyer: with the order's `key`
@@ -292,6 +315,7 @@ pub(crate) fn order_view(order: &Order) -> Option<OrderView> {
                 } else {
                     OrderTicketStatus::Valid
                 },
+                checked_in_at: None,
                 // Only the buyer's routes show them (with or without the key).
                 qr_svg_url: None,
                 qr_png_url: None,

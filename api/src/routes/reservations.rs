@@ -7,10 +7,11 @@ use axum::extract::State;
 use axum::http::header::LOCATION;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use carneau_domain::ids::{EventId, ReservationId, TicketTypeId};
+use carneau_domain::ids::{EventId, OrderId, ReservationId, TicketTypeId};
 use carneau_domain::inventory::{
     HoldLine, HoldOutcome, HoldRequest, HoldStatus, InventoryError, Quantity,
 };
+use carneau_domain::order::OrderStatus;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
@@ -21,7 +22,9 @@ use uuid::Uuid;
 
 use crate::auth::MaybeSignedIn;
 use crate::extract::{ApiJson, ApiPath, IdempotencyKeyHeader};
-use crate::problem::mapping::{hold_refusal_problem, inventory_problem, reservation_problem};
+use crate::problem::mapping::{
+    hold_refusal_problem, inventory_problem, payment_problem, reservation_problem,
+};
 use crate::problem::responses::{BodyProblems, ConflictProblem, NotFoundProblem, ServerProblems};
 use crate::problem::{ApiError, FieldError};
 use crate::provenance::buyer_metadata;
@@ -229,6 +232,22 @@ async fn get_reservation(
         .map_err(reservation_problem)?
         .ok_or_else(|| ApiError::not_found("This reservation"))?;
     let (status, hold) = (found.status, found.hold.as_ref());
+    // A hold under checkout is kept past the provider's session, but the buyer has until
+    // the order's payment deadline (the hold's own expiry): that is the time they see.
+    let payment_due_by = match hold {
+        Some(_) => state
+            .payments
+            .order(OrderId::for_reservation(reservation_id))
+            .await
+            .map_err(payment_problem)?
+            .filter(|order| order.status() == Some(OrderStatus::AwaitingPayment))
+            .and_then(|order| order.placed().map(|placed| placed.payment_due_by)),
+        None => None,
+    };
+    let expires_at = hold.map(|hold| match payment_due_by {
+        Some(due) => due.min(hold.expires_at()),
+        None => hold.expires_at(),
+    });
     Ok(ApiJson(ReservationView {
         id: reservation_id.as_uuid(),
         event_id: event_id.as_uuid(),
@@ -236,18 +255,22 @@ async fn get_reservation(
         lines: hold
             .map(|hold| hold.lines().iter().map(line_view).collect())
             .unwrap_or_default(),
-        expires_at: hold.map(|hold| hold.expires_at()),
+        expires_at,
         token: None,
     }))
 }
 
-/// Gives the held tickets back at once. Releasing twice is harmless.
+/// Gives the held tickets back at once; a checkout started on the hold and not paid is
+/// ended first (its payment page stops taking payments). Releasing twice is harmless.
 #[utoipa::path(delete, path = "/reservations/{reservation_id}", tag = TAG,
     params(("reservation_id" = Uuid, Path, description = "The reservation's id.")),
     security(("reservation_token" = [])),
     responses(
         (status = 204, description = "Released (or released before)."),
         (status = 401, description = "No reservation token was sent.",
+            body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 502, description = "`payment-provider-refused`: the checkout started on \
+            the hold could not be ended.",
             body = crate::problem::Problem, content_type = "application/problem+json"),
         NotFoundProblem, ConflictProblem, ServerProblems,
     ))]
@@ -259,14 +282,14 @@ async fn release_reservation(
 ) -> Result<StatusCode, ApiError> {
     let event_id = authorise(&state, &headers, reservation_id)?;
     let released = state
-        .reservations
-        .release(
+        .payments
+        .release_hold(
             event_id,
             reservation_id,
             &buyer_metadata(session.as_ref(), reservation_id),
         )
         .await
-        .map_err(reservation_problem)?;
+        .map_err(payment_problem)?;
     match released {
         Ok(()) | Err(InventoryError::AlreadyReleased) => Ok(StatusCode::NO_CONTENT),
         Err(error) => Err(inventory_problem(&error)),

@@ -95,55 +95,6 @@ fn simulated(state: &AppState) -> Result<&Arc<SimulatedCheckout>, ApiError> {
         .ok_or_else(|| ApiError::not_found("This checkout page"))
 }
 
-/// Escapes text for HTML.
-fn escape(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_owned(),
-            '<' => "&lt;".to_owned(),
-            '>' => "&gt;".to_owned(),
-            '"' => "&quot;".to_owned(),
-            '\'' => "&#39;".to_owned(),
-            other => other.to_string(),
-        })
-        .collect()
-}
-
-fn page(session: &SimulatedSession) -> String {
-    let amount = session.amount;
-    let body = match session.status {
-        SessionStatus::Open if session.expires_at > Utc::now() => format!(
-            r#"<p>Pay <strong>{minor} {currency}</strong> (minor units) for order <code>{order}</code> as {email}.</p>
-<form method="post" action="{id}/pay"><button type="submit" id="pay">Pay</button></form>
-<form method="post" action="{id}/cancel"><button type="submit" id="cancel">Cancel</button></form>"#,
-            minor = amount.amount_minor,
-            currency = escape(amount.currency.as_str()),
-            order = session.order_id,
-            email = escape(&session.customer_email),
-            id = escape(&session.session_id),
-        ),
-        SessionStatus::Complete => format!(
-            r#"<p>This checkout is paid. <a href="{}">Back to the order</a></p>"#,
-            escape(&session.success_url)
-        ),
-        _ => format!(
-            r#"<p>This checkout has expired. <a href="{}">Back to the order</a></p>"#,
-            escape(&session.cancel_url)
-        ),
-    };
-    format!(
-        r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>SIMULATED checkout</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body style="font-family: sans-serif; max-width: 36rem; margin: 2rem auto">
-<h1>SIMULATED checkout</h1>
-<p style="background:#fde68a;padding:.5rem"><strong>SIMULATED</strong>: no Stripe key is configured,
-so no money moves. This page stands in for Stripe Checkout.</p>
-{body}
-</body></html>"#
-    )
-}
-
 /// The simulated checkout page (only without Stripe keys): plainly marked SIMULATED,
 /// with a Pay and a Cancel button.
 #[utoipa::path(get, path = "/simulated-checkout/{session_id}", tag = TAG,
@@ -161,7 +112,7 @@ async fn simulated_page(
         .await
         .map_err(gateway_problem)?
         .ok_or_else(|| ApiError::not_found("This checkout page"))?;
-    Ok(Html(page(&session)))
+    Ok(Html(super::simulated_page::page(&session)))
 }
 
 async fn finish(
@@ -198,21 +149,24 @@ async fn simulated_pay(
     finish(&state, finished).await
 }
 
-/// The simulated Cancel button: the session expires, through the same handling as
-/// Stripe's `checkout.session.expired`; then back to the order (303).
+/// The simulated Cancel button: like the back link of Stripe's page, it only takes the
+/// buyer back to their hold (303), which lasts until it lapses; nothing is recorded and
+/// the session stays payable until then. Giving the tickets up is the hold's own
+/// "release" (`DELETE /reservations/{id}`).
 #[utoipa::path(post, path = "/simulated-checkout/{session_id}/cancel", tag = TAG,
     params(("session_id" = String, Path, description = "The simulated session.")),
     responses(
-        (status = 303, description = "Cancelled; see the order (Location)."),
+        (status = 303, description = "Back to the hold (Location)."),
         NotFoundProblem, ServerProblems,
     ))]
 async fn simulated_cancel(
     State(state): State<AppState>,
     ApiPath(session_id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    let finished = simulated(&state)?
-        .cancel(&session_id)
+    let session = simulated(&state)?
+        .session(&session_id)
         .await
-        .map_err(gateway_problem)?;
-    finish(&state, finished).await
+        .map_err(gateway_problem)?
+        .ok_or_else(|| ApiError::not_found("This checkout page"))?;
+    Ok(Redirect::to(&session.cancel_url).into_response())
 }

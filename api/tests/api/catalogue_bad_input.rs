@@ -628,23 +628,45 @@ async fn an_event_cannot_be_published_twice() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_event_that_is_over_cannot_be_published() {
+async fn an_event_dated_in_the_past_is_refused_naming_its_start() {
     let app = spawn_app().await;
-    let draft = app
-        .create_event(&event_request_starting("Last Year's Jazz", in_days(-10)))
-        .await;
-    let mut sale = ticket_type_request("Standing", 2500);
-    sale["sale_opens_at"] = json!(in_days(-20));
-    sale["sale_closes_at"] = json!(in_days(-11));
-    app.add_ticket_type(draft.id, &sale).await;
-    let path = format!("/organiser/events/{}/publish", draft.id);
+    let past = event_request_starting("Last Year's Jazz", in_days(-10));
     assert_refused(
         &app,
         Method::POST,
+        "/organiser/events",
+        Body::Json(past),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "starts-in-past",
+    )
+    .await;
+    let response = send(
+        &app,
+        Method::POST,
+        "/organiser/events",
+        &Body::Json(event_request_starting("Last Year's Jazz", in_days(-10))),
+        &[],
+    )
+    .await;
+    let problem =
+        expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "starts-in-past").await;
+    assert_eq!(problem.errors.len(), 1, "{problem:?}");
+    assert_eq!(problem.errors[0].field, "starts_at");
+    assert_eq!(
+        problem.errors[0].message,
+        "The event must start in the future."
+    );
+
+    // Moving an event into the past is refused the same way.
+    let draft = app.create_draft("Jazz at Dusk").await;
+    let path = format!("/organiser/events/{}", draft.id);
+    assert_refused(
+        &app,
+        Method::PATCH,
         &path,
-        Body::Empty,
-        StatusCode::CONFLICT,
-        "event-already-ended",
+        Body::Json(json!({"starts_at": in_days(-1), "ends_at": in_days(1)})),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "starts-in-past",
     )
     .await;
 }

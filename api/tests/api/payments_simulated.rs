@@ -56,8 +56,13 @@ async fn a_buyer_pays_on_the_simulated_page_and_gets_tickets() {
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
     assert!(html.contains("SIMULATED"));
-    assert!(html.contains(">Pay</button>") && html.contains(">Cancel</button>"));
-    assert!(html.contains("5000"), "the amount due: {html}");
+    assert!(html.contains(r#"id="pay""#) && html.contains(r#"id="cancel""#));
+    // The amount due as money, never as minor units.
+    assert!(html.contains("€50.00"), "the amount due: {html}");
+    assert!(
+        !html.contains("5000") && !html.contains("minor units"),
+        "{html}"
+    );
 
     let paid = no_redirects()
         .post(app.url(&format!("{}/pay", local_path(url))))
@@ -117,7 +122,7 @@ async fn a_buyer_pays_on_the_simulated_page_and_gets_tickets() {
 }
 
 #[tokio::test]
-async fn cancelling_on_the_simulated_page_cancels_the_order_and_frees_the_tickets() {
+async fn cancel_on_the_simulated_page_returns_to_the_hold_and_release_ends_the_checkout() {
     let (app, http) = simulated_app().await;
     let guest = guest_checkout(&http, 3, "Guest@Example.com").await;
     let (on_sale, checkout) = (guest.on_sale, guest.body);
@@ -128,21 +133,52 @@ async fn cancelling_on_the_simulated_page_cancels_the_order_and_frees_the_ticket
         .await
         .unwrap();
     assert_eq!(cancelled.status(), StatusCode::SEE_OTHER);
-    assert!(cancelled.headers()["location"]
-        .to_str()
-        .unwrap()
-        .ends_with("&cancelled=true"));
+    assert_eq!(
+        cancelled.headers()["location"],
+        format!("http://shop.test/holds/{}", guest.reservation_id).as_str()
+    );
+    // Leaving the payment page gives nothing up: the order still waits for the payment
+    // and the hold lasts until its own expiry, not the provider session's.
+    let order = order_of(&http, &checkout).await;
+    assert_eq!(order.body["status"], "awaiting_payment");
+    let hold = http
+        .get_reservation(guest.reservation_id, Some(&guest.token))
+        .await;
+    assert_eq!(hold.body["status"], "held");
+    let expires_at: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(hold.body["expires_at"].clone()).unwrap();
+    assert!(
+        expires_at < chrono::Utc::now() + chrono::Duration::minutes(16),
+        "the buyer sees the hold's own expiry, {expires_at}"
+    );
+    // Checkout again answers the same payment page.
+    let again = http
+        .call(
+            Method::POST,
+            &format!("/reservations/{}/checkout", guest.reservation_id),
+            Some(&guest.token),
+            None,
+            Some(&json!({"email": "guest@example.com"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(again.body["checkout_url"], checkout["checkout_url"]);
+
+    // Releasing the hold ends the checkout: the order is cancelled, the page takes no
+    // payment any more, and the tickets are on sale again.
+    let released = http.release(guest.reservation_id, Some(&guest.token)).await;
+    assert_eq!(released.status, StatusCode::NO_CONTENT, "{}", released.body);
     let order = order_of(&http, &checkout).await;
     assert_eq!(order.body["status"], "cancelled");
-    // Paying afterwards is not possible: the page says it expired.
     let paid = no_redirects()
         .post(app.url(&format!("{}/pay", local_path(url))))
         .send()
         .await
         .unwrap();
     assert_eq!(paid.status(), StatusCode::SEE_OTHER);
-    let again = order_of(&http, &checkout).await;
-    assert_eq!(again.body["status"], "cancelled");
+    let after = order_of(&http, &checkout).await;
+    assert_eq!(after.body["status"], "cancelled");
     let held = http
         .reserve(on_sale.event_id, &[(on_sale.ticket_type_id, 5)])
         .await;

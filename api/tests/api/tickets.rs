@@ -75,6 +75,7 @@ async fn a_paid_order_gets_one_email_whose_qr_codes_admit_at_the_door() {
         catalogue: app.state.catalogue.clone(),
         order_keys: app.state.order_keys.clone(),
         public_url: "http://shop.test".to_owned(),
+        api_public_url: "http://api.test".to_owned(),
         mail_from: app.state.config.tickets.mail_from.clone(),
     };
     let replayed = ProjectorRunner::default()
@@ -485,4 +486,38 @@ async fn an_order_and_the_buyers_tickets_link_their_qr_images() {
         assert_eq!(image.status(), StatusCode::OK);
         assert_eq!(image.headers()["content-type"], "image/png");
     }
+}
+
+#[tokio::test]
+async fn the_buyers_order_shows_when_a_ticket_was_checked_in() {
+    let tickets = TicketsApp::start().await;
+    let order = tickets.paid_order(2, "buyer@example.com").await;
+    let event_id = order.on_sale.event_id;
+    let code = tickets.code(event_id, order.ticket_ids[0]);
+    let scanned = tickets
+        .scan(event_id, &code, Some(&tickets.organiser()))
+        .await;
+    assert_eq!(verdict(&scanned), "admitted");
+
+    let http = tickets.payments.http();
+    let path = format!(
+        "/orders/{}?key={}",
+        order.checkout.order_id, order.checkout.key
+    );
+    let seen = eventually("the check-in on the buyer's order", || async {
+        let reply = http
+            .call(Method::GET, &path, None, None, None)
+            .await
+            .unwrap();
+        reply.body["tickets"][0]["checked_in_at"]
+            .is_string()
+            .then_some(reply.body)
+    })
+    .await;
+    assert_eq!(
+        seen["tickets"][0]["ticket_id"],
+        order.ticket_ids[0].to_string()
+    );
+    assert_eq!(seen["tickets"][0]["status"], "valid");
+    assert!(seen["tickets"][1].get("checked_in_at").is_none(), "{seen}");
 }

@@ -4,9 +4,12 @@ use carneau_domain::account::EmailAddress;
 use carneau_domain::event::EventStatus;
 use carneau_domain::ids::{AccountId, EventId, OrderId, ReservationId};
 use carneau_domain::inventory::{HoldStatus, InventoryCommand, InventoryError};
-use carneau_domain::order::{price_hold, Order, OrderCommand, PlacedOrder, PricingError};
-use carneau_domain::{Actor, Cause, EventMetadata};
+use carneau_domain::order::{
+    price_hold, Order, OrderCommand, OrderStatus, PaymentProvider, PlacedOrder, PricingError,
+};
+use carneau_domain::{Actor, Cause, EventMetadata, Process};
 use chrono::{Duration, Utc};
+use cqrs_es::Aggregate;
 use tracing::instrument;
 use uuid::Uuid;
 
@@ -115,6 +118,32 @@ impl Payments {
             })
         })?;
         let now = Utc::now();
+        if priced.total.is_zero() {
+            // Nothing to pay: no payment page, the order is placed and paid at once.
+            let placed = PlacedOrder {
+                order_id,
+                event_id: request.event_id,
+                reservation_id: request.reservation_id,
+                buyer_email: request.buyer_email.clone(),
+                account_id: request.account_id,
+                lines: priced.lines,
+                total: priced.total,
+                provider: PaymentProvider::Free,
+                session_id: free_session_id(order_id),
+                checkout_url: request.success_url.clone(),
+                payment_due_by: hold.expires_at(),
+                placed_at: now,
+            };
+            self.execute(order_id, OrderCommand::Place(Box::new(placed)), &metadata)
+                .await?;
+            tracing::info!(%order_id, "free order placed");
+            self.take_free_payment(order_id).await?;
+            return Ok(StartedCheckout {
+                order_id,
+                checkout_url: request.success_url,
+                created: true,
+            });
+        }
         let session = self
             .gateway
             .create_checkout(CheckoutRequest {
@@ -177,6 +206,46 @@ impl Payments {
         tracing::info!(%order_id, "checkout started");
         Ok(started(order_id, &order.state, true))
     }
+}
+
+impl Payments {
+    /// Records the zero payment of a free order and issues its tickets. The payments
+    /// process records it (no provider took part), because the order was placed: the
+    /// cause is the order's first fact, `OrderPlaced`. Idempotent: the payment is known
+    /// by the order's id, and fulfilment does nothing for an order already fulfilled.
+    #[instrument(skip_all, fields(order_id = %order_id))]
+    pub(super) async fn take_free_payment(&self, order_id: OrderId) -> Result<(), PaymentError> {
+        let metadata = EventMetadata::process(
+            Process::Payments,
+            Cause::Fact {
+                aggregate_type: Order::TYPE.to_owned(),
+                aggregate_id: order_id.to_aggregate_id(),
+                // `OrderPlaced` is always the first fact of an order.
+                sequence: 1,
+            },
+        )
+        .correlated(order_id.correlation_id());
+        let order = self
+            .execute(
+                order_id,
+                OrderCommand::RecordPayment {
+                    provider_event_id: free_session_id(order_id),
+                    payment_reference: None,
+                    now: Utc::now(),
+                },
+                &metadata,
+            )
+            .await?;
+        if order.state.status() == Some(OrderStatus::PaymentReceived) {
+            tracing::info!("free order paid with nothing to pay");
+        }
+        self.fulfil(order_id, &metadata).await
+    }
+}
+
+/// What stands for a free order's session and its zero payment: there is no provider.
+pub(super) fn free_session_id(order_id: OrderId) -> String {
+    format!("free:{order_id}")
 }
 
 fn started(order_id: OrderId, order: &Order, created: bool) -> StartedCheckout {

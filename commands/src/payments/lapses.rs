@@ -2,7 +2,7 @@
 //! while it was awaiting payment.
 
 use carneau_domain::ids::OrderId;
-use carneau_domain::order::{OrderCommand, OrderStatus};
+use carneau_domain::order::{OrderCommand, OrderStatus, PaymentProvider};
 use carneau_domain::EventMetadata;
 use chrono::Utc;
 use tracing::instrument;
@@ -29,6 +29,11 @@ impl Payments {
         else {
             return Ok(());
         };
+        if placed.provider == PaymentProvider::Free {
+            // Placed but never recorded paid (a crash at checkout): nothing to expire,
+            // take the zero payment now; the tickets are sold if still available.
+            return self.take_free_payment(order_id).await;
+        }
         let state = self.gateway.expire_checkout(&placed.session_id).await?;
         let now = Utc::now();
         match state.status {

@@ -32,6 +32,7 @@ pub mod gateway;
 mod lapses;
 mod provider_events;
 mod refunds;
+mod release;
 pub mod simulated;
 pub mod stripe;
 pub mod webhook;

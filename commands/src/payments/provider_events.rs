@@ -1,5 +1,5 @@
-//! The provider's events: a payment, a payment that settles later, a failure, a
-//! cancellation or an expiry, each taken into account at most once.
+//! The provider's events: a payment, a payment that settles later, a failure or an
+//! expiry, each taken into account at most once.
 
 use carneau_domain::order::{Order, OrderCommand, OrderStatus};
 use carneau_domain::{Actor, Cause, EventMetadata};
@@ -66,7 +66,7 @@ impl Payments {
                 .await?;
                 Ok(())
             }
-            ProviderEventKind::AsyncPaymentFailed | ProviderEventKind::CancelledByBuyer => {
+            ProviderEventKind::AsyncPaymentFailed => {
                 self.close(
                     &order,
                     OrderCommand::Cancel {

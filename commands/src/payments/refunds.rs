@@ -5,12 +5,13 @@ use carneau_domain::event::{Event, EventCatalogueEvent};
 use carneau_domain::ids::{EventId, OrderId, TicketId};
 use carneau_domain::inventory::InventoryCommand;
 use carneau_domain::money::Money;
-use carneau_domain::order::{OrderCommand, OrderError, RefundReason};
+use carneau_domain::order::{OrderCommand, OrderError, PaymentProvider, RefundReason};
 use carneau_domain::{Cause, EventMetadata, Process};
 use chrono::Utc;
 use cqrs_es::Aggregate;
 use tracing::instrument;
 
+use super::checkout::free_session_id;
 use super::gateway::{GatewayError, RefundRequest};
 use super::{in_purchase, PaymentError, Payments};
 
@@ -92,7 +93,25 @@ impl Payments {
             .pending_refunds()
             .map(|(number, refund)| (number, refund.amount))
             .collect();
-        if !pending.is_empty() {
+        if !pending.is_empty() && placed.provider == PaymentProvider::Free {
+            // Nothing was paid, so nothing goes back through a provider: the refund is
+            // carried out as soon as it is decided (its tickets stop being valid).
+            for (number, _) in pending {
+                self.execute(
+                    order_id,
+                    OrderCommand::CompleteRefund {
+                        refund_number: number,
+                        provider_refund_id: format!(
+                            "{}:refund:{number}",
+                            free_session_id(order_id)
+                        ),
+                        now: Utc::now(),
+                    },
+                    metadata,
+                )
+                .await?;
+            }
+        } else if !pending.is_empty() {
             let payment_reference = match order.payment_reference() {
                 Some(reference) => reference.to_owned(),
                 None => self

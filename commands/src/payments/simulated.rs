@@ -1,8 +1,9 @@
 //! The simulated checkout: a stand-in for Stripe when no Stripe key is configured, so a
 //! newcomer can click through a whole purchase. Sessions live in PostgreSQL
 //! (`simulated_checkout_sessions`) so every process and a restart see them; the API serves
-//! their page, whose Pay and Cancel buttons produce the same provider events as Stripe's
-//! webhook and go through the same handling.
+//! their page, whose Pay button produces the same provider event as Stripe's webhook and
+//! goes through the same handling; its Cancel link, like Stripe's back link, only takes
+//! the buyer back to their hold (the session stays open until it expires).
 
 use async_trait::async_trait;
 use carneau_domain::ids::OrderId;
@@ -105,15 +106,6 @@ impl SimulatedCheckout {
         .await
     }
 
-    /// The buyer pressed Cancel: the session expires if it was still open.
-    pub async fn cancel(
-        &self,
-        session_id: &str,
-    ) -> Result<Option<(ProviderEvent, SimulatedSession)>, GatewayError> {
-        self.finish(session_id, "expired", ProviderEventKind::CancelledByBuyer)
-            .await
-    }
-
     async fn finish(
         &self,
         session_id: &str,
@@ -136,7 +128,6 @@ impl SimulatedCheckout {
         // Whatever was pressed, report what the session actually became.
         let kind = match session.status {
             SessionStatus::Complete => ProviderEventKind::Completed { paid: true },
-            SessionStatus::Expired if kind == ProviderEventKind::CancelledByBuyer => kind,
             SessionStatus::Expired => ProviderEventKind::Expired,
             SessionStatus::Open => kind,
         };
@@ -157,7 +148,6 @@ fn event_suffix(kind: ProviderEventKind) -> &'static str {
         ProviderEventKind::AsyncPaymentSucceeded => "async_succeeded",
         ProviderEventKind::AsyncPaymentFailed => "async_failed",
         ProviderEventKind::Expired => "expired",
-        ProviderEventKind::CancelledByBuyer => "cancelled",
     }
 }
 

@@ -95,8 +95,6 @@ pub enum ProviderEventKind {
     AsyncPaymentFailed,
     /// The session expired unpaid.
     Expired,
-    /// The buyer gave up (the simulated checkout's Cancel button; Stripe has no such event).
-    CancelledByBuyer,
 }
 
 /// One provider event about one of our checkout sessions.

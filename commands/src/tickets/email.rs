@@ -1,5 +1,6 @@
 //! The email that delivers an order's tickets: one QR code per ticket, attached as a
-//! PNG (mail clients show PNG everywhere, SVG almost nowhere), and the order's link.
+//! PNG (mail clients show PNG everywhere, SVG almost nowhere), the venue's address, and
+//! links to the order, the event's page and its calendar file.
 
 use std::fmt::Write as _;
 
@@ -30,6 +31,10 @@ pub struct TicketEmail {
     pub event: EventDetails,
     /// The order's secret link, where the tickets can be seen again.
     pub order_url: String,
+    /// The event's public page.
+    pub event_url: String,
+    /// The event as an iCalendar file ("add to calendar").
+    pub calendar_url: String,
     /// The tickets, one per seat.
     pub tickets: Vec<EmailedTicket>,
 }
@@ -59,9 +64,18 @@ impl TicketEmail {
             .starts_at
             .with_timezone(&self.event.time_zone.tz())
             .format("%A %e %B %Y, %H:%M (%Z)");
+        let venue = self.event.venue.name.as_str();
+        let address = self.event.venue.address.as_str();
+        let place = if address.trim().is_empty() {
+            venue.to_owned()
+        } else {
+            format!("{venue}\n{address}")
+        };
         let mut text = format!(
-            "Your tickets for {title}\n\n{starts}\n{venue}\n\n",
-            venue = self.event.venue.name.as_str(),
+            "Your tickets for {title}\n\n{starts}\n{place}\n\n\
+             The event: {event_url}\nAdd it to your calendar: {calendar_url}\n\n",
+            event_url = self.event_url,
+            calendar_url = self.calendar_url,
         );
         let mut attachments = Vec::with_capacity(self.tickets.len());
         for (n, ticket) in self.tickets.iter().enumerate() {

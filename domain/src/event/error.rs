@@ -20,6 +20,9 @@ pub enum EventError {
     /// `ends_at` is not after `starts_at`.
     #[error("The event must end after it starts.")]
     EndsBeforeStart,
+    /// An event created, or moved, to a start that has already passed.
+    #[error("The event must start in the future.")]
+    StartsInPast,
     /// A ticket price below zero.
     #[error("A ticket price cannot be negative.")]
     NegativePrice,
@@ -109,6 +112,7 @@ impl EventError {
             Self::AlreadyExists => "event-already-exists",
             Self::Cancelled => "event-cancelled",
             Self::EndsBeforeStart => "ends-before-start",
+            Self::StartsInPast => "starts-in-past",
             Self::NegativePrice => "negative-price",
             Self::PriceTooHigh { .. } => "price-too-high",
             Self::CurrencyMismatch { .. } => "currency-mismatch",

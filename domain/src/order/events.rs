@@ -19,6 +19,9 @@ pub enum PaymentProvider {
     Stripe,
     /// The built-in simulated checkout (no Stripe keys configured).
     Simulated,
+    /// No provider: the order cost nothing, so no payment page was shown and the
+    /// payments process recorded a zero payment at checkout.
+    Free,
 }
 
 impl PaymentProvider {
@@ -28,6 +31,7 @@ impl PaymentProvider {
         match self {
             Self::Stripe => "stripe",
             Self::Simulated => "simulated",
+            Self::Free => "free",
         }
     }
 }

@@ -7,9 +7,14 @@ import { organiserToken } from "./accounts.mjs";
 
 /**
  * A paid order of `quantity` tickets of `ticketType`, bought by a guest through the
- * simulated provider; returns once the organiser's orders list shows it paid.
+ * simulated provider; returns its id once the organiser's orders list shows it paid.
  */
 export async function paidOrder(baseUrl, event, ticketType, quantity, email) {
+  return (await paidCheckout(baseUrl, event, ticketType, quantity, email)).order_id;
+}
+
+/** The same, answering the checkout (`order_id`, `order_secret`, `order_url`). */
+export async function paidCheckout(baseUrl, event, ticketType, quantity, email) {
   const hold = await api(baseUrl, "POST", `/events/${event.id}/reservations`, {
     headers: { "idempotency-key": randomUUID() },
     body: { lines: [{ ticket_type_id: ticketType.id, quantity }] },
@@ -25,5 +30,5 @@ export async function paidOrder(baseUrl, event, ticketType, quantity, email) {
     const order = orders.find((o) => o.order_id === checkout.order_id);
     return order?.status === "paid" && order.tickets.length === quantity;
   });
-  return checkout.order_id;
+  return checkout;
 }

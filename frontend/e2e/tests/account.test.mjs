@@ -120,7 +120,7 @@ test("a guest's hold opens in another tab, and giving it back there ends it in b
     assert.match(await second.getByRole("list", { name: "Held tickets" }).innerText(), /1 × Standing/);
 
     // Given back in the second tab: the token is gone, and the first tab says what happened.
-    await second.getByRole("button", { name: "Give tickets back" }).click();
+    await second.getByRole("button", { name: "Release my tickets" }).click();
     await second.waitForURL(`${WEB}/events/${event.id}`);
     const stored = await second.evaluate((id) => localStorage.getItem(`carneau:hold:${id}`), reservationId);
     assert.ok(stored && !JSON.parse(stored).token, "the token is removed when the hold ends");

@@ -58,7 +58,7 @@ test("a buyer finds an event, holds, pays and gets QR tickets", async () => {
     await page.getByRole("button", { name: "Continue to payment" }).click();
     await page.waitForURL(/\/simulated-checkout\//);
     assert.ok(page.url().startsWith(`${WEB}/api/`), "the provider's page is on the web client's origin");
-    await page.getByRole("button", { name: "Pay", exact: true }).click();
+    await page.getByRole("button", { name: "Pay €60.00" }).click();
     await page.waitForURL(/\/orders\/[^/?]+\?key=/);
     await page.getByRole("heading", { name: "You're going!" }).waitFor({ timeout: 60_000 });
     const codes = page.getByRole("img", { name: /^QR code of ticket/ });
@@ -86,6 +86,8 @@ test("a buyer finds an event, holds, pays and gets QR tickets", async () => {
 
     await page.goto(`${WEB}/account/orders`);
     await page.getByRole("table", { name: "My orders" }).getByText("Paid").waitFor();
+    // Each order names its event.
+    await page.getByRole("table", { name: "My orders" }).getByRole("link", { name: title }).waitFor();
     await screenshots(page, "my-orders");
 
     // The organiser sees the sale in the dashboard and refunds the order.

@@ -31,6 +31,13 @@ test("an organiser creates and publishes an event that then appears in the listi
     await page.getByLabel("Venue", { exact: true }).fill("Le Grand Palais");
     await page.getByLabel("Venue address").fill("3 avenue du Général Eisenhower, Paris");
     await page.getByLabel("Time zone").selectOption("Europe/Paris");
+    // A date already past is refused, said next to its field.
+    await page.getByLabel("Starts (local time)").fill("2020-05-01T20:00");
+    await page.getByLabel("Ends (local time)").fill("2020-05-01T23:30");
+    await page.getByRole("button", { name: "Create draft" }).click();
+    await page.getByText("The event must start in the future.").waitFor();
+    assert.equal(await page.getByLabel("Starts (local time)").getAttribute("aria-invalid"), "true");
+    await screenshots(page, "organiser-past-event");
     await page.getByLabel("Starts (local time)").fill("2027-05-01T20:00");
     await page.getByLabel("Ends (local time)").fill("2027-05-01T23:30");
     await screenshots(page, "organiser-new-event");

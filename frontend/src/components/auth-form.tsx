@@ -10,6 +10,18 @@ import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle }
 import { Field } from "@/components/field";
 import { fieldErrors, failureMessage, type Failure } from "@/lib/api/problem";
 import { browserApi, call } from "@/lib/api/browser";
+import type { Me } from "@/lib/api/types";
+
+/**
+ * Where an account lands after signing in when it was not going anywhere: an organiser
+ * (or admin) on the dashboard, door staff and nothing else at the door, buyers on their
+ * tickets.
+ */
+function landing(account: Pick<Me, "roles" | "door_staff_events">): string {
+  if (account.roles.includes("organiser") || account.roles.includes("admin")) return "/organiser";
+  if (account.roles.length === 0 && account.door_staff_events.length > 0) return "/door";
+  return "/account/tickets";
+}
 
 /** Log in or register; on success the session cookie is set and we go where the visitor was headed. */
 export function AuthForm({ mode }: { mode: "login" | "register" }) {
@@ -32,7 +44,7 @@ export function AuthForm({ mode }: { mode: "login" | "register" }) {
         : browserApi.POST("/accounts", { body: { email: text("email"), name: text("name"), password: text("password") } }),
     );
     if (result.ok) {
-      router.push(next && next.startsWith("/") && !next.startsWith("//") ? next : "/account/tickets");
+      router.push(next && next.startsWith("/") && !next.startsWith("//") ? next : landing(result.data.account));
       router.refresh();
       return;
     }

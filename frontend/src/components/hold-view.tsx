@@ -33,6 +33,7 @@ export function HoldView({ reservationId }: { reservationId: string }) {
   const [expired, setExpired] = useState(false);
   const [email, setEmail] = useState("");
   const [checkoutFailure, setCheckoutFailure] = useState<Failure | null>(null);
+  const [releaseFailure, setReleaseFailure] = useState<Failure | null>(null);
   const [busy, setBusy] = useState<"pay" | "release" | null>(null);
 
   const authHeaders = useCallback((): Record<string, string> => {
@@ -120,6 +121,8 @@ export function HoldView({ reservationId }: { reservationId: string }) {
     0,
   );
   const errors = fieldErrors(checkoutFailure ?? undefined);
+  // Nothing to pay (every ticket free): checkout issues the tickets at once, no payment page.
+  const free = event !== null && total === 0;
 
   const pay = async (ev: React.FormEvent) => {
     ev.preventDefault();
@@ -142,12 +145,18 @@ export function HoldView({ reservationId }: { reservationId: string }) {
 
   const release = async () => {
     setBusy("release");
-    await call(() =>
+    setReleaseFailure(null);
+    const result = await call(() =>
       browserApi.DELETE("/reservations/{reservation_id}", {
         params: { path: { reservation_id: reservationId } },
         headers: authHeaders(),
       }),
     );
+    if (!result.ok) {
+      setBusy(null);
+      setReleaseFailure(result.failure);
+      return;
+    }
     endHold(reservationId, { ended: "released", eventId: state.reservation.event_id });
     router.push(eventHref);
   };
@@ -163,7 +172,7 @@ export function HoldView({ reservationId }: { reservationId: string }) {
         <p className="text-sm">
           Your tickets are held for{" "}
           <strong>{secondsLeft === null ? "…" : <Countdown secondsLeft={secondsLeft} />}</strong>. If time runs out
-          before you pay, they go back on sale and nothing is charged.
+          before you {free ? "confirm" : "pay"}, they go back on sale and nothing is charged.
         </p>
       </div>
       <Card>
@@ -228,14 +237,20 @@ export function HoldView({ reservationId }: { reservationId: string }) {
                 <AlertDescription>{failureMessage(checkoutFailure)}</AlertDescription>
               </Alert>
             ) : null}
+            {releaseFailure ? (
+              <Alert variant="destructive">
+                <AlertTitle>Could not release your tickets</AlertTitle>
+                <AlertDescription>{failureMessage(releaseFailure)}</AlertDescription>
+              </Alert>
+            ) : null}
           </CardContent>
           <CardFooter className="flex-col-reverse items-stretch gap-2 sm:flex-row sm:justify-between">
             <Button type="button" variant="ghost" onClick={release} disabled={busy !== null}>
-              {busy === "release" ? "Giving back…" : "Give tickets back"}
+              {busy === "release" ? "Releasing…" : "Release my tickets"}
             </Button>
             <Button type="submit" size="lg" disabled={busy !== null || email.trim() === ""}>
               {busy === "pay" ? <Loader2 className="animate-spin" aria-hidden /> : null}
-              Continue to payment
+              {free ? "Get my free tickets" : "Continue to payment"}
             </Button>
           </CardFooter>
         </form>

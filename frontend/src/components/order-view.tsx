@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
-import { Loader2 } from "lucide-react";
+import { CalendarPlus, Loader2, MapPin } from "lucide-react";
 
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -154,7 +154,10 @@ export function OrderView({ orderId, orderKey, cancelled }: { orderId: string; o
         <p className="text-muted-foreground">
           {event ? (
             <>
-              {event.title} · {event.venue.name} · {formatEventTime(event.starts_at, event.time_zone)}
+              <Link href={`/events/${event.id}`} className="font-medium text-foreground underline-offset-4 hover:underline">
+                {event.title}
+              </Link>{" "}
+              · {event.venue.name} · {formatEventTime(event.starts_at, event.time_zone)}
             </>
           ) : null}
         </p>
@@ -179,9 +182,44 @@ export function OrderView({ orderId, orderKey, cancelled }: { orderId: string; o
       ) : null}
       <section aria-label="Tickets" className="grid gap-4 sm:grid-cols-2">
         {order.tickets.map((t, i) => (
-          <TicketCard key={t.ticket_id} index={i + 1} title={typeName(t.ticket_type_id)} status={t.status} qrSrc={t.qr_svg_url ? viaProxy(t.qr_svg_url) : undefined} />
+          <TicketCard
+            key={t.ticket_id}
+            index={i + 1}
+            title={typeName(t.ticket_type_id)}
+            status={t.status}
+            checkedInAt={t.checked_in_at}
+            timeZone={event?.time_zone}
+            qrSrc={t.qr_svg_url ? viaProxy(t.qr_svg_url) : undefined}
+          />
         ))}
       </section>
+      {event ? (
+        <Card>
+          <CardHeader>
+            <CardTitle>Where and when</CardTitle>
+            <CardDescription>{formatEventTime(event.starts_at, event.time_zone)}</CardDescription>
+          </CardHeader>
+          <CardContent className="space-y-4 text-sm">
+            <address className="flex gap-2 not-italic" aria-label="Venue">
+              <MapPin aria-hidden className="mt-0.5 size-4 shrink-0 text-muted-foreground" />
+              <span>
+                <span className="font-medium">{event.venue.name}</span>
+                {event.venue.address ? <span className="block whitespace-pre-line text-muted-foreground">{event.venue.address}</span> : null}
+              </span>
+            </address>
+            <div className="flex flex-wrap gap-2">
+              <Button asChild variant="outline" size="sm">
+                <a href={`/api/events/${event.id}/calendar.ics`} download={`${event.title}.ics`}>
+                  <CalendarPlus aria-hidden /> Add to calendar
+                </a>
+              </Button>
+              <Button asChild variant="ghost" size="sm">
+                <Link href={`/events/${event.id}`}>Event page</Link>
+              </Button>
+            </div>
+          </CardContent>
+        </Card>
+      ) : null}
       <Card>
         <CardHeader>
           <CardTitle>Receipt</CardTitle>

@@ -1,11 +1,13 @@
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import type { OrderTicketStatus } from "@/lib/api/types";
+import { formatEventTime } from "@/lib/format";
 
 /**
  * One ticket with its QR code, drawn at least 240 px wide so a door scanner reads it from
  * a phone held at arm's length. `qrSrc` is the image URL the API gave for this ticket
- * (absent where the API gives none: no image then).
+ * (absent where the API gives none: no image then). A ticket used at the door says so,
+ * with the time of its check-in in the event's zone (`timeZone`; the time waits for it).
  */
 export function TicketCard({
   qrSrc,
@@ -13,22 +15,38 @@ export function TicketCard({
   subtitle,
   status,
   index,
+  checkedInAt,
+  timeZone,
 }: {
   qrSrc?: string;
   title: string;
   subtitle?: string;
   status: OrderTicketStatus;
   index: number;
+  checkedInAt?: string | null;
+  timeZone?: string;
 }) {
   const valid = status === "valid";
+  const checkedIn = valid && checkedInAt ? checkedInAt : null;
   return (
-    <Card className="flex flex-col items-center gap-3 p-4 text-center" data-ticket-status={status}>
+    <Card className="flex flex-col items-center gap-3 p-4 text-center" data-ticket-status={checkedIn ? "checked_in" : status}>
       <div className="flex w-full items-center justify-between gap-2">
         <span className="text-sm font-medium">
           #{index} · {title}
         </span>
-        {valid ? <Badge variant="success">Valid</Badge> : <Badge variant="destructive">{status === "refunded" ? "Refunded" : "Not valid"}</Badge>}
+        {checkedIn ? (
+          <Badge variant="secondary">Checked in</Badge>
+        ) : valid ? (
+          <Badge variant="success">Valid</Badge>
+        ) : (
+          <Badge variant="destructive">{status === "refunded" ? "Refunded" : "Not valid"}</Badge>
+        )}
       </div>
+      {checkedIn && timeZone ? (
+        <p className="text-sm text-muted-foreground" data-checked-in>
+          Checked in <time dateTime={checkedIn}>{formatEventTime(checkedIn, timeZone)}</time>
+        </p>
+      ) : null}
       {valid && qrSrc ? (
         // The SVG comes from the API; next/image would only re-encode it.
         // eslint-disable-next-line @next/next/no-img-element

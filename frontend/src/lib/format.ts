@@ -31,12 +31,22 @@ export function formatEventTime(iso: string, timeZone: string): string {
   }).format(new Date(iso));
 }
 
-/** Day and month only, for compact cards. */
-export function formatEventDay(iso: string, timeZone: string): { day: string; month: string } {
+/**
+ * Day and month for compact cards, and the year when it is not the current one (`now`'s
+ * year, both in the event's zone): "3 Mar" this year, "3 Mar 2027" otherwise.
+ */
+export function formatEventDay(
+  iso: string,
+  timeZone: string,
+  now: Date = new Date(),
+): { day: string; month: string; year: string | null } {
   const date = new Date(iso);
+  const yearOf = (d: Date) => new Intl.DateTimeFormat(LOCALE, { timeZone, year: "numeric" }).format(d);
+  const year = yearOf(date);
   return {
     day: new Intl.DateTimeFormat(LOCALE, { timeZone, day: "numeric" }).format(date),
     month: new Intl.DateTimeFormat(LOCALE, { timeZone, month: "short" }).format(date),
+    year: year === yearOf(now) ? null : year,
   };
 }
 

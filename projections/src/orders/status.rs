@@ -63,7 +63,8 @@ pub enum OrderTicketStatus {
     Refunded,
 }
 
-/// Who takes an order's payment: `stripe`, or `simulated` (no Stripe keys configured).
+/// Who takes an order's payment: `stripe`, `simulated` (no Stripe keys configured), or
+/// `free` (nothing to pay: no payment page).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
@@ -72,6 +73,8 @@ pub enum PaymentProvider {
     Stripe,
     /// The built-in simulated checkout (no Stripe keys configured).
     Simulated,
+    /// Nothing to pay: the order was paid at once, without a payment page.
+    Free,
 }
 
 impl From<carneau_domain::order::PaymentProvider> for PaymentProvider {
@@ -80,6 +83,7 @@ impl From<carneau_domain::order::PaymentProvider> for PaymentProvider {
         match provider {
             Domain::Stripe => Self::Stripe,
             Domain::Simulated => Self::Simulated,
+            Domain::Free => Self::Free,
         }
     }
 }

@@ -37,6 +37,10 @@ pub struct OrderTicketView {
     /// Whether it still admits.
     #[schema(example = "valid")]
     pub status: OrderTicketStatus,
+    /// When it was checked in at the door, if it was (the buyer's `GET /orders/{id}`
+    /// fills it in from the door's record, a moment behind the scan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_in_at: Option<DateTime<Utc>>,
     /// Its QR code as SVG, relative to the API: `/tickets/{id}/qr.svg`, with the order's
     /// `?key=` when the order was opened by its link. Only in the buyer's views
     /// (`GET /orders/{id}`, `GET /me/orders`); the API fills it in.
@@ -199,6 +203,7 @@ async fn with_details(pool: &PgPool, rows: &[PgRow]) -> anyhow::Result<Vec<Order
                 status: row
                     .try_get("status")
                     .with_context(|| format!("reading the status of ticket {ticket_id}"))?,
+                checked_in_at: None,
                 qr_svg_url: None,
                 qr_png_url: None,
             });

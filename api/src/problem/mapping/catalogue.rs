@@ -57,6 +57,7 @@ fn event_problem(reason: &EventError) -> ApiError {
             None,
         ),
         EventError::EndsBeforeStart => (CONTENT, Some("ends_at")),
+        EventError::StartsInPast => (CONTENT, Some("starts_at")),
         EventError::NegativePrice | EventError::PriceTooHigh { .. } => {
             (CONTENT, Some("price.amount_minor"))
         }

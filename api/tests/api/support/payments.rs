@@ -315,6 +315,8 @@ pub struct GuestCheckout {
     pub on_sale: OnSale,
     /// The guest's reservation.
     pub reservation_id: Uuid,
+    /// The reservation's token.
+    pub token: String,
     /// The checkout's answer (order id, secret, URLs).
     pub body: Value,
 }
@@ -341,6 +343,7 @@ pub async fn guest_checkout(http: &Http, quantity: u32, email: &str) -> GuestChe
     GuestCheckout {
         on_sale,
         reservation_id: hold.reservation_id(),
+        token: hold.token(),
         body: checkout.body,
     }
 }

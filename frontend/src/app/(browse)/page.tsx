@@ -134,13 +134,18 @@ export default async function EventsPage({ searchParams }: { searchParams: Searc
 }
 
 function EventCard({ event }: { event: EventSummary }) {
-  const { day, month } = formatEventDay(event.starts_at, event.time_zone);
+  const { day, month, year } = formatEventDay(event.starts_at, event.time_zone);
   return (
     <Card className="group relative h-full transition-shadow focus-within:ring-2 focus-within:ring-ring hover:shadow-md">
       <div className="flex gap-4 p-4">
         <div className="flex w-14 shrink-0 flex-col items-center justify-center rounded-lg bg-accent py-2 text-accent-foreground">
           <span className="text-xl leading-none font-bold">{day}</span>
           <span className="text-xs font-medium uppercase">{month}</span>
+          {year ? (
+            <span className="text-xs font-medium" data-event-year>
+              {year}
+            </span>
+          ) : null}
         </div>
         <div className="min-w-0 flex-1 space-y-1">
           <h2 className="font-semibold leading-snug">

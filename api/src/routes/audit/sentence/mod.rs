@@ -90,6 +90,11 @@ impl<'a> Narrator<'a> {
                 provider: PaymentProvider::Simulated,
                 event_id,
             } => format!("the simulated checkout (event {event_id})"),
+            // Nothing records a free order's payment as a provider's; named all the same.
+            Actor::PaymentProvider {
+                provider: PaymentProvider::Free,
+                event_id,
+            } => format!("no provider (free order, {event_id})"),
         }
     }
 

@@ -34,6 +34,16 @@ async function MyOrders() {
   const loaded = await load(() => api.GET("/me/orders"));
   if (!loaded.ok) return <FailureScreen failure={loaded.failure} what="order list" />;
   const { orders } = loaded.data;
+  // The order list does not carry the event's title: ask each event once (as My tickets
+  // does for time zones), so every order names what it was for.
+  const titles = new Map(
+    await Promise.all(
+      [...new Set(orders.map((o) => o.event_id))].map(async (id) => {
+        const event = await load(() => api.GET("/events/{event_id}", { params: { path: { event_id: id } } }));
+        return [id, event.ok ? event.data.title : null] as const;
+      }),
+    ),
+  );
   if (orders.length === 0) {
     return (
       <StateScreen
@@ -56,7 +66,7 @@ async function MyOrders() {
         <Table aria-label="My orders">
           <TableHeader>
             <TableRow>
-              <TableHead>Order</TableHead>
+              <TableHead>Event</TableHead>
               {/* Left out on phones, so the total and the status fit without scrolling. */}
               <TableHead className="hidden sm:table-cell">Placed</TableHead>
               <TableHead className="hidden sm:table-cell">Tickets</TableHead>
@@ -67,10 +77,11 @@ async function MyOrders() {
           <TableBody>
             {orders.map((o) => (
               <TableRow key={o.order_id}>
-                <TableCell>
-                  <Link href={`/orders/${o.order_id}`} className="font-mono text-primary underline-offset-4 hover:underline">
-                    {o.order_id.slice(0, 8)}
+                <TableCell className="max-w-[14rem] whitespace-normal break-words sm:max-w-sm">
+                  <Link href={`/orders/${o.order_id}`} className="font-medium text-primary underline-offset-4 hover:underline">
+                    {titles.get(o.event_id) ?? "Event"}
                   </Link>
+                  <span className="block font-mono text-xs text-muted-foreground">Order {o.order_id.slice(0, 8)}</span>
                 </TableCell>
                 <TableCell className="hidden sm:table-cell">{new Date(o.created_at).toISOString().slice(0, 10)}</TableCell>
                 <TableCell className="hidden sm:table-cell">{o.lines.reduce((n, l) => n + l.quantity, 0)}</TableCell>

@@ -83,7 +83,8 @@ async function MyTickets() {
                   index={i + 1}
                   title={t.ticket_type_name}
                   status={t.state === "valid" ? "valid" : "refunded"}
-                  subtitle={t.checked_in_at ? "Checked in" : undefined}
+                  checkedInAt={t.checked_in_at}
+                  timeZone={zones.get(t.event_id) ?? "UTC"}
                   qrSrc={viaProxy(t.qr_svg_url)}
                 />
               ))}

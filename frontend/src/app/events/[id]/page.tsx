@@ -10,6 +10,7 @@ import { AutoRefresh } from "@/components/auto-refresh";
 import { TicketPicker } from "@/components/ticket-picker";
 import { load, serverApi } from "@/lib/api/server";
 import { formatEventTime } from "@/lib/format";
+import { RichText } from "@/components/rich-text";
 
 export const dynamic = "force-dynamic";
 
@@ -96,7 +97,7 @@ export default async function EventPage({ params }: { params: Params }) {
             <h2 id="about" className="text-lg font-semibold">
               About this event
             </h2>
-            <p className="leading-relaxed whitespace-pre-line text-muted-foreground">{e.description}</p>
+            <RichText text={e.description} className="leading-relaxed text-muted-foreground" />
           </section>
         ) : null}
       </div>

@@ -1,0 +1,107 @@
+//! Free tickets: a hold that costs nothing skips the payment page. The order is paid at
+//! once, by the payments process with a zero payment, its tickets issued and emailed as
+//! for a paid order.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::support::reservations::http::{spawn_reservation_app, ticket_type_body};
+use crate::support::{eventually, in_days};
+
+#[tokio::test]
+async fn a_free_order_skips_the_payment_page_and_is_paid_at_once() {
+    let app = spawn_reservation_app(&[
+        ("CARNEAU_PUBLIC_URL", "http://shop.test"),
+        ("CARNEAU_API_PUBLIC_URL", "http://api.test/api"),
+    ])
+    .await;
+    let http = app.http();
+    let mut free = ticket_type_body("Free entry", 10, 5, in_days(-1), in_days(20));
+    free["price"] = json!({"amount_minor": 0, "currency": "EUR"});
+    let event = http.create_event_with(&[free], true).await;
+    let ticket_type_id = event.ticket_types[0].id;
+    let hold = http.reserve(event.id, &[(ticket_type_id, 2)]).await;
+    assert_eq!(hold.status, StatusCode::CREATED, "{}", hold.body);
+
+    let checkout = http
+        .call(
+            Method::POST,
+            &format!("/reservations/{}/checkout", hold.reservation_id()),
+            Some(&hold.token()),
+            None,
+            Some(&json!({"email": "guest@example.com"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(checkout.status, StatusCode::CREATED, "{}", checkout.body);
+    // No payment page: checkout sends the buyer straight to the order.
+    assert_eq!(checkout.body["checkout_url"], checkout.body["order_url"]);
+    let no_session: i64 = sqlx::query_scalar("SELECT count(*) FROM simulated_checkout_sessions")
+        .fetch_one(app.database.pool())
+        .await
+        .unwrap();
+    assert_eq!(no_session, 0, "no provider session for a free order");
+
+    let order_id = checkout.body["order_id"].as_str().unwrap();
+    let order = http
+        .call(
+            Method::GET,
+            &format!(
+                "/orders/{order_id}?key={}",
+                checkout.body["order_secret"].as_str().unwrap()
+            ),
+            None,
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(order.body["status"], "paid", "{}", order.body);
+    assert_eq!(order.body["provider"], "free");
+    assert_eq!(order.body["total"]["amount_minor"], 0);
+    assert_eq!(order.body["tickets"].as_array().unwrap().len(), 2);
+
+    // The zero payment is the payments process's, caused by the order being placed.
+    let (metadata, payload): (Value, Value) = sqlx::query_as(
+        "SELECT metadata, payload FROM events \
+          WHERE aggregate_type = 'Order' AND event_type = 'PaymentReceived'",
+    )
+    .fetch_one(app.database.pool())
+    .await
+    .unwrap();
+    assert_eq!(metadata["actor"]["kind"], "process");
+    assert_eq!(metadata["actor"]["process"], "payments");
+    assert_eq!(metadata["cause"]["kind"], "fact");
+    assert_eq!(metadata["cause"]["aggregate_type"], "Order");
+    assert_eq!(metadata["cause"]["aggregate_id"], order_id);
+    assert_eq!(metadata["cause"]["sequence"], 1);
+    assert_eq!(metadata["correlation_id"], order_id);
+    assert_eq!(
+        payload["PaymentReceived"]["provider_event_id"],
+        format!("free:{order_id}")
+    );
+
+    // The tickets are sold, not held, and their email is queued as for a paid order.
+    let sold: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM events WHERE aggregate_type = 'Inventory' AND event_type = 'HoldSold'",
+    )
+    .fetch_one(app.database.pool())
+    .await
+    .unwrap();
+    assert_eq!(sold, 1);
+    let pool = app.database.pool().clone();
+    let key = format!("tickets:{order_id}");
+    eventually("the tickets email of the free order", || {
+        let (pool, key) = (pool.clone(), key.clone());
+        async move {
+            let queued: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM mail_outbox WHERE dedupe_key = $1")
+                    .bind(&key)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            (queued == 1).then_some(())
+        }
+    })
+    .await;
+}
