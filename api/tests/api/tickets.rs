@@ -146,22 +146,12 @@ async fn qr_images_go_only_to_the_order_link_or_the_buyer() {
     }
 
     // The buyer's guest order becomes theirs once they prove the email is theirs.
-    let mine = tickets
-        .payments
-        .http()
-        .call(Method::GET, "/me/tickets", Some(&buyer.token), None, None)
-        .await
-        .unwrap();
+    let mine = tickets.get("/me/tickets", Some(&buyer.token)).await;
     assert_eq!(mine.status, StatusCode::OK);
     assert_eq!(mine.body["tickets"], json!([]));
     tickets.verify_email(&buyer).await;
     let mine = eventually("the verified buyer's tickets", || async {
-        let reply = tickets
-            .payments
-            .http()
-            .call(Method::GET, "/me/tickets", Some(&buyer.token), None, None)
-            .await
-            .unwrap();
+        let reply = tickets.get("/me/tickets", Some(&buyer.token)).await;
         (reply.body["tickets"].as_array().map(Vec::len) == Some(1)).then_some(reply.body)
     })
     .await;
@@ -177,12 +167,7 @@ async fn qr_images_go_only_to_the_order_link_or_the_buyer() {
         .get_raw(&format!("/tickets/{ticket}/qr.svg"), Some(&buyer.token))
         .await;
     assert_eq!(own.status(), StatusCode::OK);
-    let anonymous = tickets
-        .payments
-        .http()
-        .call(Method::GET, "/me/tickets", None, None, None)
-        .await
-        .unwrap();
+    let anonymous = tickets.get("/me/tickets", None).await;
     anonymous.problem(StatusCode::UNAUTHORIZED, "unauthorized");
 }
 
@@ -224,28 +209,14 @@ async fn the_door_tells_valid_repeated_forged_foreign_and_revoked_tickets_apart(
     );
 
     // Refund the second ticket: it is revoked at the door and in the scanner's list.
-    let refund = tickets
-        .payments
-        .organiser(
-            Method::POST,
-            &format!("/organiser/orders/{}/refunds", order.checkout.order_id),
-            Some(&json!({ "ticket_ids": [second] })),
-        )
-        .await;
-    assert_eq!(refund.status, StatusCode::CREATED, "{}", refund.body);
+    tickets.refund(&order, &[second]).await;
     let key = eventually("the revocation list", || async {
         let reply = tickets
-            .payments
-            .http()
-            .call(
-                Method::GET,
+            .get(
                 &format!("/door/events/{event}/scanner-key"),
                 Some(&organiser),
-                None,
-                None,
             )
-            .await
-            .unwrap();
+            .await;
         (strings(&reply.body["revoked_ticket_ids"]) == vec![second.to_string()])
             .then_some(reply.body)
     })
@@ -269,13 +240,7 @@ async fn the_door_tells_valid_repeated_forged_foreign_and_revoked_tickets_apart(
         .verify(&ScannedCode::parse(&altered).unwrap())
         .is_err());
 
-    let check_ins: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM events WHERE aggregate_type = 'Admission' AND event_type = 'TicketCheckedIn'",
-    )
-    .fetch_one(tickets.payments.app.database.pool())
-    .await
-    .unwrap();
-    assert_eq!(check_ins, 1);
+    assert_eq!(tickets.admission_facts("TicketCheckedIn").await, 1);
 }
 
 #[tokio::test]
@@ -297,17 +262,11 @@ async fn only_the_organiser_admins_and_the_events_door_staff_work_the_door() {
         let reply = tickets.scan(event, &code, Some(&outsider.token)).await;
         reply.problem(StatusCode::FORBIDDEN, "not-door-staff");
         let key = tickets
-            .payments
-            .http()
-            .call(
-                Method::GET,
+            .get(
                 &format!("/door/events/{event}/scanner-key"),
                 Some(&outsider.token),
-                None,
-                None,
             )
-            .await
-            .unwrap();
+            .await;
         key.problem(StatusCode::FORBIDDEN, "not-door-staff");
     }
     let first = tickets.scan(event, &code, Some(&staff.token)).await;
@@ -348,15 +307,7 @@ async fn the_door_refuses_a_refund_the_tickets_read_model_has_not_seen_yet() {
         .unwrap();
 
     // A partial refund, scanned right away.
-    let refund = tickets
-        .payments
-        .organiser(
-            Method::POST,
-            &format!("/organiser/orders/{}/refunds", order.checkout.order_id),
-            Some(&json!({ "ticket_ids": [refunded, also_refunded] })),
-        )
-        .await;
-    assert_eq!(refund.status, StatusCode::CREATED, "{}", refund.body);
+    tickets.refund(&order, &[refunded, also_refunded]).await;
     for ticket in [refunded, also_refunded] {
         let scan = tickets
             .scan(event, &tickets.code(event, ticket), Some(&organiser))

@@ -107,6 +107,40 @@ impl TicketsApp {
             .unwrap()
     }
 
+    /// `GET` of a path as `bearer`, as JSON.
+    pub async fn get(&self, path: &str, bearer: Option<&str>) -> Reply {
+        self.payments
+            .http()
+            .call(Method::GET, path, bearer, None, None)
+            .await
+            .unwrap()
+    }
+
+    /// The owning organiser refunds `ticket_ids` of `order` (201 asserted).
+    pub async fn refund(&self, order: &PaidOrder, ticket_ids: &[Uuid]) {
+        let refund = self
+            .payments
+            .organiser(
+                Method::POST,
+                &format!("/organiser/orders/{}/refunds", order.checkout.order_id),
+                Some(&json!({ "ticket_ids": ticket_ids })),
+            )
+            .await;
+        assert_eq!(refund.status, StatusCode::CREATED, "{}", refund.body);
+    }
+
+    /// How many facts of `event_type` (`TicketCheckedIn`, `DuplicateEntryRecorded`) the
+    /// admissions' streams hold.
+    pub async fn admission_facts(&self, event_type: &str) -> i64 {
+        sqlx::query_scalar(
+            "SELECT count(*) FROM events WHERE aggregate_type = 'Admission' AND event_type = $1",
+        )
+        .bind(event_type)
+        .fetch_one(self.payments.app.database.pool())
+        .await
+        .unwrap()
+    }
+
     /// `GET` of a path as `bearer`, the raw response (images are not JSON).
     pub async fn get_raw(&self, path: &str, bearer: Option<&str>) -> reqwest::Response {
         let mut request = self.payments.app.client.get(self.payments.app.url(path));
