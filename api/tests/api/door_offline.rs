@@ -494,3 +494,38 @@ async fn scanner_data_lists_the_key_types_revoked_and_admitted_tickets_and_answe
         .collect();
     assert!(devices.contains(&&json!("north-1")), "{body}");
 }
+
+#[tokio::test]
+async fn one_batch_scanning_a_ticket_twice_records_an_admission_then_a_duplicate_entry() {
+    let tickets = TicketsApp::start().await;
+    let order = tickets.paid_order(2, "buyer@example.com").await;
+    let event = order.on_sale.event_id;
+    let staff = tickets.payments.app.door_staff(event).await;
+    let [twice, once] = [order.ticket_ids[0], order.ticket_ids[1]];
+    let first_scan = minutes_ago(4);
+    let batch = [
+        (tickets.code(event, twice), first_scan),
+        (tickets.code(event, once), minutes_ago(3)),
+        (tickets.code(event, twice), minutes_ago(2)),
+        (tickets.code(event, twice), first_scan),
+    ];
+
+    // The batch reads each ticket once; what an earlier scan of it recorded decides the
+    // later ones.
+    let reply = sync(&tickets, event, "north-1", &batch, Some(&staff.token)).await;
+    assert_eq!(
+        verdicts(&reply),
+        [
+            "admitted",
+            "admitted",
+            "duplicate_entry",
+            "already_recorded"
+        ]
+    );
+    assert_eq!(
+        reply.body["results"][2]["admitted_at"],
+        reply.body["results"][0]["admitted_at"]
+    );
+    assert_eq!(tickets.admission_facts("TicketCheckedIn").await, 2);
+    assert_eq!(tickets.admission_facts("DuplicateEntryRecorded").await, 1);
+}
