@@ -1,5 +1,5 @@
-//! The door: check tickets in by their scanned code, and hand scanners what they need to
-//! check codes offline (the event's public key and its revocation list).
+//! The door: check tickets in by their scanned code. What scanners download to check
+//! codes offline is in `door_lists`, the offline batches in `door_offline`.
 //!
 //! Every scan that can be judged gets `200` with a verdict (`admitted`,
 //! `already_checked_in`, `revoked`, `not_issued`, `forged`, `wrong_event`,
@@ -8,10 +8,8 @@
 //! event, a malformed body.
 
 use axum::extract::State;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use carneau_domain::ids::EventId;
-use carneau_domain::ticket_code::{CodeError, TICKET_CODE_FORMAT};
+use carneau_domain::ticket_code::CodeError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -37,7 +35,6 @@ const MAX_SCANNED_CHARS: usize = 512;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(check_in))
-        .routes(routes!(scanner_key))
         .routes(routes!(super::door_offline::offline_scans))
         .routes(routes!(super::door_lists::scanner_data))
         .routes(routes!(super::door_lists::check_in_counts))
@@ -181,54 +178,4 @@ async fn check_in(
 pub enum SignatureAlgorithm {
     /// Ed25519 signatures (RFC 8032).
     Ed25519,
-}
-
-/// What an offline scanner needs for one event.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ScannerKey {
-    /// The event.
-    pub event_id: Uuid,
-    /// How codes are signed.
-    pub algorithm: SignatureAlgorithm,
-    /// The event's public key: 32 bytes, base64url without padding.
-    pub public_key: String,
-    /// How a code is laid out and what the signature covers.
-    pub code_format: String,
-    /// Tickets whose codes no longer admit (refunded), as of `generated_at`.
-    pub revoked_ticket_ids: Vec<Uuid>,
-    /// When this list was read; fetch it again before doors open.
-    pub generated_at: DateTime<Utc>,
-}
-
-/// The event's public key and revocation list, for scanners that check codes offline.
-/// The key verifies codes but cannot make them. The list comes from the tickets read
-/// model (a moment behind the log) and is a snapshot for scanners without a connection;
-/// online check-in decides from the log. For the event's organiser, admins and its door
-/// staff.
-#[utoipa::path(get, path = "/door/events/{event_id}/scanner-key", tag = TAG,
-    params(("event_id" = Uuid, Path, description = "The event.")),
-    responses(
-        (status = 200, description = "The key and the revocation list.", body = ScannerKey),
-        (status = 403, description = "Not allowed at this door (`not-door-staff`).",
-            body = crate::problem::Problem, content_type = "application/problem+json"),
-        SignedInProblems, NotFoundProblem, ServerProblems,
-    ),
-    security(("session_cookie" = []), ("session_bearer" = [])))]
-async fn scanner_key(
-    State(state): State<AppState>,
-    ApiPath(event_id): ApiPath<EventId>,
-    agent: DoorAgent,
-) -> Result<ApiJson<ScannerKey>, ApiError> {
-    agent.require(&state, event_id).await?;
-    let generated_at = Utc::now();
-    let revoked =
-        carneau_projections::tickets::revoked_tickets(&state.pool, event_id.as_uuid()).await?;
-    Ok(ApiJson(ScannerKey {
-        event_id: event_id.as_uuid(),
-        algorithm: SignatureAlgorithm::Ed25519,
-        public_key: URL_SAFE_NO_PAD.encode(state.ticket_codes.verifying_key(event_id).to_bytes()),
-        code_format: TICKET_CODE_FORMAT.to_owned(),
-        revoked_ticket_ids: revoked,
-        generated_at,
-    }))
 }

@@ -213,7 +213,7 @@ async fn the_door_tells_valid_repeated_forged_foreign_and_revoked_tickets_apart(
     let key = eventually("the revocation list", || async {
         let reply = tickets
             .get(
-                &format!("/door/events/{event}/scanner-key"),
+                &format!("/door/events/{event}/scanner-data"),
                 Some(&organiser),
             )
             .await;
@@ -263,7 +263,7 @@ async fn only_the_organiser_admins_and_the_events_door_staff_work_the_door() {
         reply.problem(StatusCode::FORBIDDEN, "not-door-staff");
         let key = tickets
             .get(
-                &format!("/door/events/{event}/scanner-key"),
+                &format!("/door/events/{event}/scanner-data"),
                 Some(&outsider.token),
             )
             .await;
