@@ -8,9 +8,13 @@
 //! event, a malformed body.
 
 use axum::extract::State;
+use carneau_commands::policy::DoorScope;
 use carneau_domain::ids::EventId;
 use carneau_domain::ticket_code::CodeError;
-use chrono::{DateTime, Utc};
+use carneau_projections::catalogue::{
+    door_events as door_events_of, DoorEventsOf, OrganiserEventSummary,
+};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -34,11 +38,57 @@ const MAX_SCANNED_CHARS: usize = 512;
 /// The door routes.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(door_events))
         .routes(routes!(check_in))
         .routes(routes!(super::door_offline::offline_scans))
         .routes(routes!(super::door_lists::scanner_data))
         .routes(routes!(super::door_lists::check_in_counts))
         .routes(routes!(super::door_lists::double_entries))
+}
+
+/// How long after its end an event stays in the door list (late leavers, re-entries).
+const DOOR_LIST_AFTER_END: Duration = Duration::hours(12);
+
+/// The events whose door the caller may work.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DoorEventList {
+    /// Soonest first (at most 500).
+    pub events: Vec<OrganiserEventSummary>,
+}
+
+/// The events whose door the caller may work, soonest first: those it was made door
+/// staff of, those it organises, every event for an admin. Drafts (nothing sold) and
+/// events that ended more than 12 hours ago are left out. From the catalogue read model:
+/// an event published a moment ago may take a moment to appear. Any signed-in account
+/// may ask; one with no door gets an empty list.
+#[utoipa::path(get, path = "/door/events", tag = TAG,
+    responses(
+        (status = 200, description = "The events.", body = DoorEventList),
+        SignedInProblems, ServerProblems,
+    ),
+    security(("session_cookie" = []), ("session_bearer" = [])))]
+async fn door_events(
+    State(state): State<AppState>,
+    agent: DoorAgent,
+) -> Result<ApiJson<DoorEventList>, ApiError> {
+    let (every, organiser, door_staff) = match agent.scope() {
+        DoorScope::Every => (true, None, Vec::new()),
+        DoorScope::Of {
+            organiser,
+            door_staff,
+        } => (
+            false,
+            organiser.map(|id| id.as_uuid()),
+            door_staff.iter().map(|id| id.as_uuid()).collect(),
+        ),
+    };
+    let of = DoorEventsOf {
+        every,
+        organiser,
+        door_staff: &door_staff,
+    };
+    let events = door_events_of(&state.pool, of, Utc::now() - DOOR_LIST_AFTER_END).await?;
+    Ok(ApiJson(DoorEventList { events }))
 }
 
 /// A scanned code.
