@@ -14,6 +14,7 @@ use carneau_domain::ticket_code::CodeError;
 use carneau_projections::catalogue::{
     door_events as door_events_of, DoorEventsOf, OrganiserEventSummary,
 };
+use carneau_projections::door_staff::account_names;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -132,8 +133,16 @@ pub struct ScanResult {
     pub checked_in_at: Option<DateTime<Utc>>,
     /// Who checked it in (the door agent).
     pub checked_in_by: Option<ActorView>,
+    /// The name of whoever checked it in (`checked_in_by`), when the accounts read model
+    /// knows it.
+    pub checked_in_by_name: Option<String>,
+    /// The ticket's type, for the door to call out (from the tickets read model, a
+    /// moment behind the log: absent for a ticket issued a second ago).
+    pub ticket_type_name: Option<String>,
     /// The event a `wrong_event` ticket is for.
     pub code_event_id: Option<Uuid>,
+    /// That event's title, to send its holder to the right door.
+    pub code_event_title: Option<String>,
     /// A sentence for the door agent.
     pub detail: String,
 }
@@ -146,9 +155,47 @@ impl ScanResult {
             ticket_id: None,
             checked_in_at: None,
             checked_in_by: None,
+            checked_in_by_name: None,
+            ticket_type_name: None,
             code_event_id: None,
+            code_event_title: None,
             detail: detail.into(),
         }
+    }
+
+    /// Adds what the door shows besides the verdict: the ticket's type, who checked it
+    /// in, the title of the event a wrong-event ticket is for. Read models and the
+    /// event store only: a failure leaves the verdict without them rather than failing
+    /// a scan already decided (and, for an admission, recorded).
+    async fn described(mut self, state: &AppState) -> Self {
+        if let Some(ticket_id) = self.ticket_id {
+            match carneau_projections::tickets::ticket(&state.pool, ticket_id).await {
+                Ok(ticket) => self.ticket_type_name = ticket.map(|t| t.ticket_type_name),
+                Err(error) => tracing::warn!(%error, "ticket type of a scan not read"),
+            }
+        }
+        if let Some(ActorView::Account { account_id }) = &self.checked_in_by {
+            if self.verdict == Verdict::AlreadyCheckedIn {
+                match account_names(&state.pool, &[*account_id]).await {
+                    Ok(names) => {
+                        self.checked_in_by_name = names.into_iter().next().and_then(|n| n.name)
+                    }
+                    Err(error) => tracing::warn!(%error, "name of a door agent not read"),
+                }
+            }
+        }
+        if let Some(event_id) = self.code_event_id {
+            match state.catalogue.load(EventId::from_uuid(event_id)).await {
+                Ok(event) => {
+                    self.code_event_title = event
+                        .as_ref()
+                        .and_then(|e| e.state.details())
+                        .map(|d| d.title.as_str().to_owned())
+                }
+                Err(error) => tracing::warn!(%error, "title of a wrong event not read"),
+            }
+        }
+        self
     }
 }
 
@@ -196,29 +243,30 @@ async fn check_in(
             )));
         }
         Err(CodeError::WrongEvent { event_id: other }) => {
-            return Ok(ApiJson(ScanResult {
+            let result = ScanResult {
                 code_event_id: Some(other.as_uuid()),
                 ..ScanResult::refused(Verdict::WrongEvent, "This ticket is for another event.")
-            }))
+            };
+            return Ok(ApiJson(result.described(&state).await));
         }
     };
     let context = agent.command_context();
-    match state
+    let result = match state
         .door
         .check_in(ticket_id, event_id, Utc::now(), &context)
         .await
     {
-        Ok(check_in) => Ok(ApiJson(ScanResult {
+        Ok(check_in) => ScanResult {
             verdict: Verdict::Admitted,
             admitted: true,
             ticket_id: Some(ticket_id.as_uuid()),
             checked_in_at: Some(check_in.checked_in_at),
             checked_in_by: Some(ActorView::from(&check_in.checked_in_by)),
-            code_event_id: None,
-            detail: "Valid ticket: admit one.".to_owned(),
-        })),
-        Err(error) => check_in_refusal(ticket_id, error).map(ApiJson),
-    }
+            ..ScanResult::refused(Verdict::Admitted, "Valid ticket: admit one.")
+        },
+        Err(error) => check_in_refusal(ticket_id, error)?,
+    };
+    Ok(ApiJson(result.described(&state).await))
 }
 
 // One value today; an enum so a scanner's generated types say which algorithms it

@@ -189,6 +189,15 @@ async fn the_door_tells_valid_repeated_forged_foreign_and_revoked_tickets_apart(
     assert_eq!(again.body["checked_in_at"], admitted.body["checked_in_at"]);
     assert_eq!(again.body["checked_in_by"], admitted.body["checked_in_by"]);
     assert_eq!(again.body["checked_in_by"]["kind"], "account");
+    // What the door calls out: the ticket's type, and who let its holder in.
+    let issued = carneau_projections::tickets::ticket(tickets.payments.app.database.pool(), first)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(admitted.body["ticket_type_name"], issued.ticket_type_name);
+    assert!(!issued.ticket_type_name.is_empty());
+    assert_eq!(again.body["ticket_type_name"], issued.ticket_type_name);
+    assert_eq!(again.body["checked_in_by_name"], "Test organiser");
 
     // One character changed in the signature part: forged.
     let mut altered: Vec<char> = code.chars().collect();
@@ -203,6 +212,15 @@ async fn the_door_tells_valid_repeated_forged_foreign_and_revoked_tickets_apart(
     let wrong = tickets.scan(event, &foreign, Some(&organiser)).await;
     assert_eq!(verdict(&wrong), "wrong_event");
     assert_eq!(wrong.body["code_event_id"], other.event_id.to_string());
+    let other_title = eventually("the other event in the catalogue", || async {
+        let reply = tickets
+            .get(&format!("/events/{}", other.event_id), None)
+            .await;
+        let found = reply.status == StatusCode::OK;
+        found.then(|| reply.body["title"].as_str().unwrap().to_owned())
+    })
+    .await;
+    assert_eq!(wrong.body["code_event_title"], other_title);
     assert_eq!(
         verdict(&tickets.scan(event, "hello", Some(&organiser)).await),
         "unreadable"
