@@ -7,9 +7,14 @@ import { organiserToken } from "./accounts.mjs";
 
 /**
  * A paid order of `quantity` tickets of `ticketType`, bought by a guest through the
- * simulated provider; returns once the organiser's orders list shows it paid.
+ * simulated provider; returns its id once the organiser's orders list shows it paid.
  */
 export async function paidOrder(baseUrl, event, ticketType, quantity, email) {
+  return (await paidCheckout(baseUrl, event, ticketType, quantity, email)).order_id;
+}
+
+/** The same as paidOrder, answering the checkout (`order_id`, `order_secret` of the order's link). */
+export async function paidCheckout(baseUrl, event, ticketType, quantity, email) {
   const hold = await api(baseUrl, "POST", `/events/${event.id}/reservations`, {
     headers: { "idempotency-key": randomUUID() },
     body: { lines: [{ ticket_type_id: ticketType.id, quantity }] },
@@ -25,5 +30,11 @@ export async function paidOrder(baseUrl, event, ticketType, quantity, email) {
     const order = orders.find((o) => o.order_id === checkout.order_id);
     return order?.status === "paid" && order.tickets.length === quantity;
   });
-  return checkout.order_id;
+  return checkout;
+}
+
+/** The tickets of a paid order as its link shows them (ids, QR image URLs relative to the API). */
+export async function orderTickets(baseUrl, checkout) {
+  const order = await api(baseUrl, "GET", `/orders/${checkout.order_id}?key=${encodeURIComponent(checkout.order_secret)}`);
+  return order.tickets;
 }
