@@ -7,16 +7,23 @@ import path from "node:path";
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
 
+import { eventually } from "./api.mjs";
+
 const WIDTH = 640;
 const HEIGHT = 480;
 const QR_SIDE = 360;
 const FRAMES = 5;
 
-/** The PNG of a ticket's QR code, decoded: `{ width, height, data }` (RGBA). */
+/**
+ * The PNG of a ticket's QR code, decoded: `{ width, height, data }` (RGBA). The route
+ * finds the ticket in the tickets read model, a moment behind the order's payment.
+ */
 export async function ticketQr(baseUrl, ticket) {
-  const response = await fetch(`${baseUrl}${ticket.qr_png_url}`);
-  if (!response.ok) throw new Error(`GET ${ticket.qr_png_url} -> ${response.status}`);
-  return PNG.sync.read(Buffer.from(await response.arrayBuffer()));
+  return eventually(async () => {
+    const response = await fetch(`${baseUrl}${ticket.qr_png_url}`);
+    if (!response.ok) throw new Error(`GET ${ticket.qr_png_url} -> ${response.status}`);
+    return PNG.sync.read(Buffer.from(await response.arrayBuffer()));
+  });
 }
 
 /** The code a QR image carries (what a scanner reads, for typing it in by hand). */
