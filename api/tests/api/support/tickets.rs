@@ -55,12 +55,7 @@ impl TicketsApp {
         let checkout = payments.checkout_hold(reservation_id, token, email).await;
         payments.pay(&checkout).await;
         let order = payments.eventually_status(&checkout, "paid").await;
-        let ticket_ids: Vec<Uuid> = order["tickets"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t["ticket_id"].as_str().unwrap().parse().unwrap())
-            .collect();
+        let ticket_ids = order_ticket_ids(&order);
         assert_eq!(ticket_ids.len(), quantity as usize);
         let pool = payments.app.database.pool().clone();
         let first = ticket_ids[0];
@@ -177,5 +172,15 @@ pub fn strings(value: &Value) -> Vec<String> {
         .unwrap()
         .iter()
         .map(|v| v.as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The ticket ids of an order as `GET /orders/{id}` shows it.
+pub fn order_ticket_ids(order: &Value) -> Vec<Uuid> {
+    order["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["ticket_id"].as_str().unwrap().parse().unwrap())
         .collect()
 }
