@@ -52,6 +52,11 @@ impl DoorAgent {
         }
     }
 
+    /// Which events' doors this agent may work, for listing them.
+    pub fn scope(&self) -> policy::DoorScope {
+        policy::door_scope(&self.principal)
+    }
+
     /// The command context of this agent's check-ins.
     pub fn command_context(&self) -> CommandContext {
         command_context(&self.principal)

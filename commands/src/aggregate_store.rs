@@ -1,6 +1,8 @@
 //! Load an aggregate from the event log, let it decide, append what it decided through
 //! the one write path ([`crate::event_store::append`]) under optimistic versioning.
 
+use std::collections::HashMap;
+
 use carneau_domain::EventMetadata;
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
@@ -72,6 +74,43 @@ where
     pub async fn load(&self, aggregate_id: &str) -> Result<Executed<A>, StoreError> {
         let mut conn = self.pool.acquire().await?;
         load_on::<A>(&mut conn, aggregate_id).await
+    }
+
+    /// Replays several aggregates in one read, by id; one with no history is at version 0.
+    pub async fn load_many(
+        &self,
+        aggregate_ids: &[String],
+    ) -> Result<HashMap<String, Executed<A>>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let mut streams = event_store::read_streams::<A>(&mut conn, aggregate_ids).await?;
+        Ok(aggregate_ids
+            .iter()
+            .map(|id| {
+                let events = streams.remove(id).unwrap_or_default();
+                (id.clone(), replay(events))
+            })
+            .collect())
+    }
+
+    /// Handles `command` on `loaded` (the aggregate as the caller loaded it, e.g. with
+    /// [`load_many`](Self::load_many)) and appends the resulting events without reading
+    /// it again: `Conflict`, and nothing appended, if it moved on since.
+    pub async fn execute_on(
+        &self,
+        aggregate_id: &str,
+        loaded: Executed<A>,
+        command: A::Command,
+        metadata: &EventMetadata,
+    ) -> Result<Executed<A>, CommandError<A::Error>> {
+        let (state, events) = self.decide(loaded.state, command).await?;
+        let version = self
+            .append(
+                aggregate_id,
+                loaded.version,
+                &NewEvent::all(&events, metadata),
+            )
+            .await?;
+        Ok(Executed { state, version })
     }
 
     /// The events appended after `version`, oldest first: how a caller that keeps an
@@ -198,10 +237,15 @@ async fn load_on<A: Aggregate>(
     aggregate_id: &str,
 ) -> Result<Executed<A>, StoreError> {
     let events = event_store::read_stream::<A>(conn, aggregate_id, 0).await?;
+    Ok(replay(events))
+}
+
+/// The aggregate after its whole history `events`.
+fn replay<A: Aggregate>(events: Vec<A::Event>) -> Executed<A> {
     let version = events.len() as u64;
     let mut state = A::default();
     for event in events {
         state.apply(event);
     }
-    Ok(Executed { state, version })
+    Executed { state, version }
 }

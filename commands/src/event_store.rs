@@ -13,6 +13,8 @@
 //! `global_position`, `transaction_id`, `recorded_at` and `event_id` take their defaults;
 //! the projectors read the log in `(transaction_id, global_position)` order.
 
+use std::collections::HashMap;
+
 use carneau_domain::EventMetadata;
 use cqrs_es::{Aggregate, DomainEvent};
 use sqlx::types::Json;
@@ -183,6 +185,31 @@ pub async fn read_stream<A: Aggregate>(
         .into_iter()
         .map(|payload| serde_json::from_value(payload).map_err(StoreError::from))
         .collect()
+}
+
+/// The whole histories of several aggregates of type `A`, in one statement, by id
+/// (an aggregate with no history is absent).
+pub async fn read_streams<A: Aggregate>(
+    conn: &mut PgConnection,
+    aggregate_ids: &[String],
+) -> Result<HashMap<String, Vec<A::Event>>, StoreError> {
+    let rows: Vec<(String, serde_json::Value)> = sqlx::query_as(
+        "SELECT aggregate_id, payload FROM events \
+         WHERE aggregate_type = $1 AND aggregate_id = ANY($2) \
+         ORDER BY aggregate_id, sequence",
+    )
+    .bind(A::TYPE)
+    .bind(aggregate_ids)
+    .fetch_all(conn)
+    .await?;
+    let mut streams: HashMap<String, Vec<A::Event>> = HashMap::new();
+    for (aggregate_id, payload) in rows {
+        streams
+            .entry(aggregate_id)
+            .or_default()
+            .push(serde_json::from_value(payload)?);
+    }
+    Ok(streams)
 }
 
 /// A version as the `bigint` column holds it; no stream comes near `i64::MAX` events.

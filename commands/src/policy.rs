@@ -48,6 +48,36 @@ pub fn may_work_door(principal: &Principal, event_id: EventId, event: Option<&Ev
         || event.is_some_and(|event| may_manage_event(principal, event))
 }
 
+/// Which events' doors an account may work, for listing them: every event for an
+/// admin; otherwise the events it was made door staff of and, while it is an organiser,
+/// those it created. The same people [`may_work_door`] lets through, event by event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DoorScope {
+    /// Every event: admins.
+    Every,
+    /// These door-staff events, and the events this organiser created.
+    Of {
+        /// The organiser whose events count too (`None` without the organiser role).
+        organiser: Option<AccountId>,
+        /// Events granted as door staff.
+        door_staff: Vec<EventId>,
+    },
+}
+
+/// The doors `principal` may work (see [`DoorScope`]).
+pub fn door_scope(principal: &Principal) -> DoorScope {
+    if is_admin(principal) {
+        return DoorScope::Every;
+    }
+    DoorScope::Of {
+        organiser: principal
+            .roles
+            .contains(&Role::Organiser)
+            .then_some(principal.account_id),
+        door_staff: principal.door_staff_events.iter().copied().collect(),
+    }
+}
+
 /// Whether an admin may revoke `role` from `account_id`: any role of any account, except
 /// their own admin role (the platform would be left without the admin that asked).
 pub fn may_revoke_role(principal: &Principal, account_id: AccountId, role: Role) -> bool {

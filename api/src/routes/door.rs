@@ -1,5 +1,5 @@
-//! The door: check tickets in by their scanned code, and hand scanners what they need to
-//! check codes offline (the event's public key and its revocation list).
+//! The door: check tickets in by their scanned code. What scanners download to check
+//! codes offline is in `door_lists`, the offline batches in `door_offline`.
 //!
 //! Every scan that can be judged gets `200` with a verdict (`admitted`,
 //! `already_checked_in`, `revoked`, `not_issued`, `forged`, `wrong_event`,
@@ -8,11 +8,14 @@
 //! event, a malformed body.
 
 use axum::extract::State;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
+use carneau_commands::policy::DoorScope;
 use carneau_domain::ids::EventId;
-use carneau_domain::ticket_code::{CodeError, TICKET_CODE_FORMAT};
-use chrono::{DateTime, Utc};
+use carneau_domain::ticket_code::CodeError;
+use carneau_projections::catalogue::{
+    door_events as door_events_of, DoorEventsOf, OrganiserEventSummary,
+};
+use carneau_projections::door_staff::account_names;
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -36,12 +39,57 @@ const MAX_SCANNED_CHARS: usize = 512;
 /// The door routes.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(door_events))
         .routes(routes!(check_in))
-        .routes(routes!(scanner_key))
         .routes(routes!(super::door_offline::offline_scans))
         .routes(routes!(super::door_lists::scanner_data))
         .routes(routes!(super::door_lists::check_in_counts))
         .routes(routes!(super::door_lists::double_entries))
+}
+
+/// How long after its end an event stays in the door list (late leavers, re-entries).
+const DOOR_LIST_AFTER_END: Duration = Duration::hours(12);
+
+/// The events whose door the caller may work.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DoorEventList {
+    /// Soonest first (at most 500).
+    pub events: Vec<OrganiserEventSummary>,
+}
+
+/// The events whose door the caller may work, soonest first: those it was made door
+/// staff of, those it organises, every event for an admin. Drafts (nothing sold) and
+/// events that ended more than 12 hours ago are left out. From the catalogue read model:
+/// an event published a moment ago may take a moment to appear. Any signed-in account
+/// may ask; one with no door gets an empty list.
+#[utoipa::path(get, path = "/door/events", tag = TAG,
+    responses(
+        (status = 200, description = "The events.", body = DoorEventList),
+        SignedInProblems, ServerProblems,
+    ),
+    security(("session_cookie" = []), ("session_bearer" = [])))]
+async fn door_events(
+    State(state): State<AppState>,
+    agent: DoorAgent,
+) -> Result<ApiJson<DoorEventList>, ApiError> {
+    let (every, organiser, door_staff) = match agent.scope() {
+        DoorScope::Every => (true, None, Vec::new()),
+        DoorScope::Of {
+            organiser,
+            door_staff,
+        } => (
+            false,
+            organiser.map(|id| id.as_uuid()),
+            door_staff.iter().map(|id| id.as_uuid()).collect(),
+        ),
+    };
+    let of = DoorEventsOf {
+        every,
+        organiser,
+        door_staff: &door_staff,
+    };
+    let events = door_events_of(&state.pool, of, Utc::now() - DOOR_LIST_AFTER_END).await?;
+    Ok(ApiJson(DoorEventList { events }))
 }
 
 /// A scanned code.
@@ -85,8 +133,16 @@ pub struct ScanResult {
     pub checked_in_at: Option<DateTime<Utc>>,
     /// Who checked it in (the door agent).
     pub checked_in_by: Option<ActorView>,
+    /// The name of whoever checked it in (`checked_in_by`), when the accounts read model
+    /// knows it.
+    pub checked_in_by_name: Option<String>,
+    /// The ticket's type, for the door to call out (from the tickets read model, a
+    /// moment behind the log: absent for a ticket issued a second ago).
+    pub ticket_type_name: Option<String>,
     /// The event a `wrong_event` ticket is for.
     pub code_event_id: Option<Uuid>,
+    /// That event's title, to send its holder to the right door.
+    pub code_event_title: Option<String>,
     /// A sentence for the door agent.
     pub detail: String,
 }
@@ -99,9 +155,47 @@ impl ScanResult {
             ticket_id: None,
             checked_in_at: None,
             checked_in_by: None,
+            checked_in_by_name: None,
+            ticket_type_name: None,
             code_event_id: None,
+            code_event_title: None,
             detail: detail.into(),
         }
+    }
+
+    /// Adds what the door shows besides the verdict: the ticket's type, who checked it
+    /// in, the title of the event a wrong-event ticket is for. Read models and the
+    /// event store only: a failure leaves the verdict without them rather than failing
+    /// a scan already decided (and, for an admission, recorded).
+    async fn described(mut self, state: &AppState) -> Self {
+        if let Some(ticket_id) = self.ticket_id {
+            match carneau_projections::tickets::ticket(&state.pool, ticket_id).await {
+                Ok(ticket) => self.ticket_type_name = ticket.map(|t| t.ticket_type_name),
+                Err(error) => tracing::warn!(%error, "ticket type of a scan not read"),
+            }
+        }
+        if let Some(ActorView::Account { account_id }) = &self.checked_in_by {
+            if self.verdict == Verdict::AlreadyCheckedIn {
+                match account_names(&state.pool, &[*account_id]).await {
+                    Ok(names) => {
+                        self.checked_in_by_name = names.into_iter().next().and_then(|n| n.name)
+                    }
+                    Err(error) => tracing::warn!(%error, "name of a door agent not read"),
+                }
+            }
+        }
+        if let Some(event_id) = self.code_event_id {
+            match state.catalogue.load(EventId::from_uuid(event_id)).await {
+                Ok(event) => {
+                    self.code_event_title = event
+                        .as_ref()
+                        .and_then(|e| e.state.details())
+                        .map(|d| d.title.as_str().to_owned())
+                }
+                Err(error) => tracing::warn!(%error, "title of a wrong event not read"),
+            }
+        }
+        self
     }
 }
 
@@ -149,29 +243,30 @@ async fn check_in(
             )));
         }
         Err(CodeError::WrongEvent { event_id: other }) => {
-            return Ok(ApiJson(ScanResult {
+            let result = ScanResult {
                 code_event_id: Some(other.as_uuid()),
                 ..ScanResult::refused(Verdict::WrongEvent, "This ticket is for another event.")
-            }))
+            };
+            return Ok(ApiJson(result.described(&state).await));
         }
     };
     let context = agent.command_context();
-    match state
+    let result = match state
         .door
         .check_in(ticket_id, event_id, Utc::now(), &context)
         .await
     {
-        Ok(check_in) => Ok(ApiJson(ScanResult {
+        Ok(check_in) => ScanResult {
             verdict: Verdict::Admitted,
             admitted: true,
             ticket_id: Some(ticket_id.as_uuid()),
             checked_in_at: Some(check_in.checked_in_at),
             checked_in_by: Some(ActorView::from(&check_in.checked_in_by)),
-            code_event_id: None,
-            detail: "Valid ticket: admit one.".to_owned(),
-        })),
-        Err(error) => check_in_refusal(ticket_id, error).map(ApiJson),
-    }
+            ..ScanResult::refused(Verdict::Admitted, "Valid ticket: admit one.")
+        },
+        Err(error) => check_in_refusal(ticket_id, error)?,
+    };
+    Ok(ApiJson(result.described(&state).await))
 }
 
 // One value today; an enum so a scanner's generated types say which algorithms it
@@ -181,54 +276,4 @@ async fn check_in(
 pub enum SignatureAlgorithm {
     /// Ed25519 signatures (RFC 8032).
     Ed25519,
-}
-
-/// What an offline scanner needs for one event.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ScannerKey {
-    /// The event.
-    pub event_id: Uuid,
-    /// How codes are signed.
-    pub algorithm: SignatureAlgorithm,
-    /// The event's public key: 32 bytes, base64url without padding.
-    pub public_key: String,
-    /// How a code is laid out and what the signature covers.
-    pub code_format: String,
-    /// Tickets whose codes no longer admit (refunded), as of `generated_at`.
-    pub revoked_ticket_ids: Vec<Uuid>,
-    /// When this list was read; fetch it again before doors open.
-    pub generated_at: DateTime<Utc>,
-}
-
-/// The event's public key and revocation list, for scanners that check codes offline.
-/// The key verifies codes but cannot make them. The list comes from the tickets read
-/// model (a moment behind the log) and is a snapshot for scanners without a connection;
-/// online check-in decides from the log. For the event's organiser, admins and its door
-/// staff.
-#[utoipa::path(get, path = "/door/events/{event_id}/scanner-key", tag = TAG,
-    params(("event_id" = Uuid, Path, description = "The event.")),
-    responses(
-        (status = 200, description = "The key and the revocation list.", body = ScannerKey),
-        (status = 403, description = "Not allowed at this door (`not-door-staff`).",
-            body = crate::problem::Problem, content_type = "application/problem+json"),
-        SignedInProblems, NotFoundProblem, ServerProblems,
-    ),
-    security(("session_cookie" = []), ("session_bearer" = [])))]
-async fn scanner_key(
-    State(state): State<AppState>,
-    ApiPath(event_id): ApiPath<EventId>,
-    agent: DoorAgent,
-) -> Result<ApiJson<ScannerKey>, ApiError> {
-    agent.require(&state, event_id).await?;
-    let generated_at = Utc::now();
-    let revoked =
-        carneau_projections::tickets::revoked_tickets(&state.pool, event_id.as_uuid()).await?;
-    Ok(ApiJson(ScannerKey {
-        event_id: event_id.as_uuid(),
-        algorithm: SignatureAlgorithm::Ed25519,
-        public_key: URL_SAFE_NO_PAD.encode(state.ticket_codes.verifying_key(event_id).to_bytes()),
-        code_format: TICKET_CODE_FORMAT.to_owned(),
-        revoked_ticket_ids: revoked,
-        generated_at,
-    }))
 }

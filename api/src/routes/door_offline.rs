@@ -2,7 +2,9 @@
 //! sends its queue when it is back, and every scan gets its own verdict, in order.
 
 use axum::extract::State;
-use carneau_commands::tickets::{OfflineScanOfTicket, OfflineScanOutcome};
+use carneau_commands::tickets::{
+    OfflineScanOfTicket, OfflineScanOutcome, OfflineScanResult as Recorded,
+};
 use carneau_commands::CommandError;
 use carneau_domain::admission::{AdmissionError, CheckIn, DeviceId, ScanRecord};
 use carneau_domain::ids::{EventId, TicketId};
@@ -140,28 +142,46 @@ pub(super) async fn offline_scans(
     let device_id = parse_batch(&request)?;
     let received_at = Utc::now();
     let context = agent.command_context();
-    let mut results = Vec::with_capacity(request.scans.len());
-    for scan in &request.scans {
-        // PostgreSQL keeps microseconds: a scan time finer than that would not read back
-        // from the read models as the scanner sent it, nor match it when sent again.
-        let scanned_at = scan.scanned_at.trunc_subsecs(6);
-        let ticket_id = match judge_code(&state, event_id, &scan.code) {
-            Ok(ticket_id) => ticket_id,
-            Err(refusal) => {
-                results.push(refusal.at(scanned_at));
-                continue;
+    // Codes first (no I/O); the genuine ones are recorded in one batch, which reads the
+    // tickets' admissions and orders once.
+    let judged: Vec<(DateTime<Utc>, Result<TicketId, CodeRefusal>)> = request
+        .scans
+        .iter()
+        .map(|scan| {
+            // PostgreSQL keeps microseconds: a scan time finer than that would not read
+            // back from the read models as the scanner sent it, nor match it when sent
+            // again.
+            let scanned_at = scan.scanned_at.trunc_subsecs(6);
+            (scanned_at, judge_code(&state, event_id, &scan.code))
+        })
+        .collect();
+    let genuine: Vec<OfflineScanOfTicket> = judged
+        .iter()
+        .filter_map(|(scanned_at, judged)| {
+            judged.as_ref().ok().map(|ticket_id| OfflineScanOfTicket {
+                ticket_id: *ticket_id,
+                device_id: device_id.clone(),
+                scanned_at: *scanned_at,
+            })
+        })
+        .collect();
+    let mut outcomes = state
+        .door
+        .record_offline_scans(event_id, &genuine, received_at, &context)
+        .await
+        .map_err(ApiError::store)?
+        .into_iter();
+    let mut results = Vec::with_capacity(judged.len());
+    for (scanned_at, judged) in judged {
+        results.push(match judged {
+            Err(refusal) => refusal.at(scanned_at),
+            Ok(ticket_id) => {
+                let outcome = outcomes.next().ok_or_else(|| {
+                    ApiError::internal(anyhow::anyhow!("a recorded scan has no outcome"))
+                })?;
+                scan_result(ticket_id, scanned_at, outcome)?
             }
-        };
-        let of_ticket = OfflineScanOfTicket {
-            ticket_id,
-            device_id: device_id.clone(),
-            scanned_at,
-        };
-        let outcome = state
-            .door
-            .record_offline_scan(event_id, &of_ticket, received_at, &context)
-            .await;
-        results.push(scan_result(ticket_id, scanned_at, outcome)?);
+        });
     }
     tracing::info!(%event_id, device = %device_id, scans = results.len(), "offline scans synced");
     Ok(ApiJson(OfflineScansResponse {
@@ -262,7 +282,7 @@ fn refused(
 fn scan_result(
     ticket_id: TicketId,
     scanned_at: DateTime<Utc>,
-    outcome: Result<OfflineScanOutcome, CommandError<AdmissionError>>,
+    outcome: Recorded,
 ) -> Result<OfflineScanResult, ApiError> {
     let recorded = |verdict, recorded_as, admission: Option<CheckIn>, detail: &str| {
         let admission = admission.as_ref();

@@ -6,7 +6,10 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::support::{eventually, expect_problem, spawn_app, Caller, TestApp};
+use crate::support::{
+    event_request_starting, eventually, expect_problem, in_days, spawn_app, ticket_type_request,
+    Caller, TestApp,
+};
 
 fn door_staff_path(event_id: Uuid) -> String {
     format!("/organiser/events/{event_id}/door-staff")
@@ -142,6 +145,57 @@ async fn only_the_owner_and_admins_may_see_the_list() {
             .await,
         StatusCode::NOT_FOUND,
         "event-not-found",
+    )
+    .await;
+}
+
+/// The ids `GET /door/events` lists for `caller`, in order.
+async fn door_list(app: &TestApp, caller: Caller<'_>) -> Vec<Uuid> {
+    let response = app.get_as("/door/events", caller).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| event["id"].as_str().unwrap().parse().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_door_list_has_the_events_one_may_scan_for_soonest_first_without_drafts() {
+    let app = spawn_app().await;
+    let later = app
+        .create_event(&event_request_starting("Late show", in_days(60)))
+        .await;
+    app.add_ticket_type(later.id, &ticket_type_request("Standing", 2500))
+        .await;
+    app.publish(later.id).await;
+    let sooner = app.published_event("Early show").await;
+    let draft = app.create_draft("Not on sale yet").await;
+    let staff = app.door_staff(later.id).await;
+    let admin = app.admin().await;
+    let buyer = app.buyer().await;
+    let other_organiser = app.other_organiser().await;
+
+    let both = eventually("both published events listed", || async {
+        let listed = door_list(&app, Caller::Organiser).await;
+        (listed.len() == 2).then_some(listed)
+    })
+    .await;
+    assert_eq!(both, [sooner.id, later.id]);
+    assert!(!both.contains(&draft.id));
+    assert_eq!(door_list(&app, staff.caller()).await, [later.id]);
+    assert_eq!(door_list(&app, admin.caller()).await, [sooner.id, later.id]);
+    assert_eq!(door_list(&app, buyer.caller()).await, Vec::<Uuid>::new());
+    assert_eq!(
+        door_list(&app, other_organiser.caller()).await,
+        Vec::<Uuid>::new()
+    );
+    expect_problem(
+        app.get("/door/events").await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
     )
     .await;
 }

@@ -147,22 +147,12 @@ async fn qr_images_go_only_to_the_order_link_or_the_buyer() {
     }
 
     // The buyer's guest order becomes theirs once they prove the email is theirs.
-    let mine = tickets
-        .payments
-        .http()
-        .call(Method::GET, "/me/tickets", Some(&buyer.token), None, None)
-        .await
-        .unwrap();
+    let mine = tickets.get("/me/tickets", Some(&buyer.token)).await;
     assert_eq!(mine.status, StatusCode::OK);
     assert_eq!(mine.body["tickets"], json!([]));
     tickets.verify_email(&buyer).await;
     let mine = eventually("the verified buyer's tickets", || async {
-        let reply = tickets
-            .payments
-            .http()
-            .call(Method::GET, "/me/tickets", Some(&buyer.token), None, None)
-            .await
-            .unwrap();
+        let reply = tickets.get("/me/tickets", Some(&buyer.token)).await;
         (reply.body["tickets"].as_array().map(Vec::len) == Some(1)).then_some(reply.body)
     })
     .await;
@@ -178,12 +168,7 @@ async fn qr_images_go_only_to_the_order_link_or_the_buyer() {
         .get_raw(&format!("/tickets/{ticket}/qr.svg"), Some(&buyer.token))
         .await;
     assert_eq!(own.status(), StatusCode::OK);
-    let anonymous = tickets
-        .payments
-        .http()
-        .call(Method::GET, "/me/tickets", None, None, None)
-        .await
-        .unwrap();
+    let anonymous = tickets.get("/me/tickets", None).await;
     anonymous.problem(StatusCode::UNAUTHORIZED, "unauthorized");
 }
 
@@ -205,6 +190,15 @@ async fn the_door_tells_valid_repeated_forged_foreign_and_revoked_tickets_apart(
     assert_eq!(again.body["checked_in_at"], admitted.body["checked_in_at"]);
     assert_eq!(again.body["checked_in_by"], admitted.body["checked_in_by"]);
     assert_eq!(again.body["checked_in_by"]["kind"], "account");
+    // What the door calls out: the ticket's type, and who let its holder in.
+    let issued = carneau_projections::tickets::ticket(tickets.payments.app.database.pool(), first)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(admitted.body["ticket_type_name"], issued.ticket_type_name);
+    assert!(!issued.ticket_type_name.is_empty());
+    assert_eq!(again.body["ticket_type_name"], issued.ticket_type_name);
+    assert_eq!(again.body["checked_in_by_name"], "Test organiser");
 
     // One character changed in the signature part: forged.
     let mut altered: Vec<char> = code.chars().collect();
@@ -219,34 +213,29 @@ async fn the_door_tells_valid_repeated_forged_foreign_and_revoked_tickets_apart(
     let wrong = tickets.scan(event, &foreign, Some(&organiser)).await;
     assert_eq!(verdict(&wrong), "wrong_event");
     assert_eq!(wrong.body["code_event_id"], other.event_id.to_string());
+    let other_title = eventually("the other event in the catalogue", || async {
+        let reply = tickets
+            .get(&format!("/events/{}", other.event_id), None)
+            .await;
+        let found = reply.status == StatusCode::OK;
+        found.then(|| reply.body["title"].as_str().unwrap().to_owned())
+    })
+    .await;
+    assert_eq!(wrong.body["code_event_title"], other_title);
     assert_eq!(
         verdict(&tickets.scan(event, "hello", Some(&organiser)).await),
         "unreadable"
     );
 
     // Refund the second ticket: it is revoked at the door and in the scanner's list.
-    let refund = tickets
-        .payments
-        .organiser(
-            Method::POST,
-            &format!("/organiser/orders/{}/refunds", order.checkout.order_id),
-            Some(&json!({ "ticket_ids": [second] })),
-        )
-        .await;
-    assert_eq!(refund.status, StatusCode::CREATED, "{}", refund.body);
+    tickets.refund(&order, &[second]).await;
     let key = eventually("the revocation list", || async {
         let reply = tickets
-            .payments
-            .http()
-            .call(
-                Method::GET,
-                &format!("/door/events/{event}/scanner-key"),
+            .get(
+                &format!("/door/events/{event}/scanner-data"),
                 Some(&organiser),
-                None,
-                None,
             )
-            .await
-            .unwrap();
+            .await;
         (strings(&reply.body["revoked_ticket_ids"]) == vec![second.to_string()])
             .then_some(reply.body)
     })
@@ -270,13 +259,7 @@ async fn the_door_tells_valid_repeated_forged_foreign_and_revoked_tickets_apart(
         .verify(&ScannedCode::parse(&altered).unwrap())
         .is_err());
 
-    let check_ins: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM events WHERE aggregate_type = 'Admission' AND event_type = 'TicketCheckedIn'",
-    )
-    .fetch_one(tickets.payments.app.database.pool())
-    .await
-    .unwrap();
-    assert_eq!(check_ins, 1);
+    assert_eq!(tickets.admission_facts("TicketCheckedIn").await, 1);
 }
 
 #[tokio::test]
@@ -298,17 +281,11 @@ async fn only_the_organiser_admins_and_the_events_door_staff_work_the_door() {
         let reply = tickets.scan(event, &code, Some(&outsider.token)).await;
         reply.problem(StatusCode::FORBIDDEN, "not-door-staff");
         let key = tickets
-            .payments
-            .http()
-            .call(
-                Method::GET,
-                &format!("/door/events/{event}/scanner-key"),
+            .get(
+                &format!("/door/events/{event}/scanner-data"),
                 Some(&outsider.token),
-                None,
-                None,
             )
-            .await
-            .unwrap();
+            .await;
         key.problem(StatusCode::FORBIDDEN, "not-door-staff");
     }
     let first = tickets.scan(event, &code, Some(&staff.token)).await;
@@ -349,15 +326,7 @@ async fn the_door_refuses_a_refund_the_tickets_read_model_has_not_seen_yet() {
         .unwrap();
 
     // A partial refund, scanned right away.
-    let refund = tickets
-        .payments
-        .organiser(
-            Method::POST,
-            &format!("/organiser/orders/{}/refunds", order.checkout.order_id),
-            Some(&json!({ "ticket_ids": [refunded, also_refunded] })),
-        )
-        .await;
-    assert_eq!(refund.status, StatusCode::CREATED, "{}", refund.body);
+    tickets.refund(&order, &[refunded, also_refunded]).await;
     for ticket in [refunded, also_refunded] {
         let scan = tickets
             .scan(event, &tickets.code(event, ticket), Some(&organiser))

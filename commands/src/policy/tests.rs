@@ -131,6 +131,30 @@ fn may_work_door_is_for_door_staff_of_that_event_its_managers_and_admins() {
 }
 
 #[test]
+fn door_scope_is_every_event_for_admins_else_granted_doors_and_own_events_while_organiser() {
+    assert_eq!(
+        door_scope(&principal(OTHER, &[Role::Admin])),
+        DoorScope::Every
+    );
+    let mut staff = principal(OTHER, &[]);
+    staff.door_staff_events.insert(event_id());
+    assert_eq!(
+        door_scope(&staff),
+        DoorScope::Of {
+            organiser: None,
+            door_staff: vec![event_id()]
+        }
+    );
+    assert_eq!(
+        door_scope(&principal(OWNER, &[Role::Organiser])),
+        DoorScope::Of {
+            organiser: Some(account(OWNER)),
+            door_staff: vec![]
+        }
+    );
+}
+
+#[test]
 fn may_revoke_role_is_for_admins_but_not_their_own_admin_role() {
     let admin = principal(OTHER, &[Role::Admin]);
     assert!(may_revoke_role(&admin, account(OWNER), Role::Admin));

@@ -19,8 +19,8 @@ const CHECK_IN_ATTEMPTS: usize = 3;
 
 /// Records admissions in the event store, deciding revocation from the orders' histories.
 pub struct Door {
-    pool: PgPool,
-    orders: AggregateStore<Order>,
+    pub(super) pool: PgPool,
+    pub(super) orders: AggregateStore<Order>,
     pub(super) admissions: AggregateStore<Admission>,
 }
 
@@ -119,21 +119,32 @@ impl Door {
         ticket_id: TicketId,
     ) -> Result<Standing, CommandError<AdmissionError>> {
         let Some(order_id) = issuing_order(&self.pool, ticket_id).await? else {
-            return Ok(Standing {
-                standing: TicketStanding::NotIssued,
-                issued_at: None,
-            });
+            return Ok(Standing::NOT_ISSUED);
         };
         let order = self.orders.load(&order_id.to_aggregate_id()).await?;
-        Ok(Standing {
-            standing: order.state.ticket_standing(ticket_id),
-            issued_at: order.state.paid_at(),
-        })
+        Ok(Standing::in_order(ticket_id, &order.state))
     }
 }
 
 /// A ticket's standing in its order, and when the order was paid (its tickets issued).
+#[derive(Debug, Clone, Copy)]
 pub(super) struct Standing {
     pub(super) standing: TicketStanding,
     pub(super) issued_at: Option<DateTime<Utc>>,
+}
+
+impl Standing {
+    /// A ticket no order issued.
+    pub(super) const NOT_ISSUED: Self = Self {
+        standing: TicketStanding::NotIssued,
+        issued_at: None,
+    };
+
+    /// What `order` (the one that issued `ticket_id`) says about it.
+    pub(super) fn in_order(ticket_id: TicketId, order: &Order) -> Self {
+        Self {
+            standing: order.ticket_standing(ticket_id),
+            issued_at: order.paid_at(),
+        }
+    }
 }

@@ -10,6 +10,6 @@ mod qr;
 
 pub use codes::TicketCodes;
 pub use door::Door;
-pub use door_offline::{OfflineScanOfTicket, OfflineScanOutcome};
+pub use door_offline::{OfflineScanOfTicket, OfflineScanOutcome, OfflineScanResult};
 pub use email::{EmailedTicket, TicketEmail, TicketEmailError};
 pub use qr::{qr_png, qr_svg, QrError, QR_MIN_SIDE_PX};

@@ -45,6 +45,8 @@ mod events;
 mod offline;
 
 #[cfg(test)]
+mod fixture;
+#[cfg(test)]
 mod offline_tests;
 #[cfg(test)]
 mod tests;

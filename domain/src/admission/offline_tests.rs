@@ -1,31 +1,13 @@
 //! Given / when / then for offline scans, one test per rule.
 
-use chrono::{DateTime, Duration, TimeZone as _, Utc};
+use chrono::{DateTime, Utc};
 use cqrs_es::test::TestFramework;
-use uuid::Uuid;
 
+use super::fixture::*;
 use super::*;
-
-fn ticket() -> TicketId {
-    TicketId::from_uuid(Uuid::from_u128(0x7ac4e7))
-}
-
-fn concert() -> EventId {
-    EventId::from_uuid(Uuid::from_u128(0xc0ffee))
-}
-
-fn door(agent: u128) -> Actor {
-    Actor::Account {
-        account_id: crate::ids::AccountId::from_uuid(Uuid::from_u128(0xd00e + agent)),
-    }
-}
 
 fn device(name: &str) -> DeviceId {
     DeviceId::parse(name).unwrap()
-}
-
-fn at(minute: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2030, 6, 1, 19, 0, 0).unwrap() + Duration::minutes(minute)
 }
 
 /// Tickets were issued a week before the doors.
@@ -118,13 +100,7 @@ fn an_earlier_scan_synced_after_a_later_one_is_the_duplicate_and_names_both_time
 
 #[test]
 fn an_offline_scan_after_an_online_check_in_is_a_duplicate_entry() {
-    let online = AdmissionEvent::TicketCheckedIn {
-        ticket_id: ticket(),
-        event_id: concert(),
-        checked_in_at: at(3),
-        checked_in_by: door(3),
-        offline: None,
-    };
+    let online = checked_in(3, door(3));
     let mut admission = Admission::default();
     admission.evolve(online);
     let events = admission.decide(offline_scan("north-1", 1, 5)).unwrap();
@@ -228,13 +204,7 @@ fn a_scan_time_before_the_ticket_was_issued_is_refused() {
 fn an_online_scan_after_an_offline_admission_is_refused_with_when_and_by_whom() {
     TestFramework::<Admission>::with(())
         .given(vec![admitted_offline("north-1", 1, 5, 60)])
-        .when(AdmissionCommand::CheckIn {
-            ticket_id: ticket(),
-            event_id: concert(),
-            at: at(70),
-            by: door(2),
-            standing: TicketStanding::Valid,
-        })
+        .when(scan_of(TicketStanding::Valid, 70, door(2)))
         .then_expect_error(AdmissionError::AlreadyCheckedIn {
             checked_in_at: at(5),
             checked_in_by: door(1),

@@ -1,53 +1,13 @@
 //! Given / when / then, one test per rule of admission.
 
-use chrono::{DateTime, TimeZone as _, Utc};
 use cqrs_es::test::TestFramework;
 use cqrs_es::Aggregate;
-use uuid::Uuid;
 
+use super::fixture::*;
 use super::*;
 
-fn ticket() -> TicketId {
-    TicketId::from_uuid(Uuid::from_u128(0x7ac4e7))
-}
-
-fn concert() -> EventId {
-    EventId::from_uuid(Uuid::from_u128(0xc0ffee))
-}
-
-/// A door agent's account.
-fn door(agent: u128) -> Actor {
-    Actor::Account {
-        account_id: crate::ids::AccountId::from_uuid(Uuid::from_u128(0xd00e + agent)),
-    }
-}
-
-fn at(minute: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2030, 6, 1, 19, minute, 0).unwrap()
-}
-
-fn check_in(minute: u32, by: Actor) -> AdmissionCommand {
+fn check_in(minute: i64, by: Actor) -> AdmissionCommand {
     scan_of(TicketStanding::Valid, minute, by)
-}
-
-fn scan_of(standing: TicketStanding, minute: u32, by: Actor) -> AdmissionCommand {
-    AdmissionCommand::CheckIn {
-        ticket_id: ticket(),
-        event_id: concert(),
-        at: at(minute),
-        by,
-        standing,
-    }
-}
-
-fn checked_in(minute: u32, by: Actor) -> AdmissionEvent {
-    AdmissionEvent::TicketCheckedIn {
-        ticket_id: ticket(),
-        event_id: concert(),
-        checked_in_at: at(minute),
-        checked_in_by: by,
-        offline: None,
-    }
 }
 
 #[test]

@@ -19,13 +19,14 @@ const FLAGS = [
 export const PHONE = { width: 360, height: 780 };
 export const DESKTOP = { width: 1280, height: 900 };
 
-export async function launchBrowser() {
-  return chromium.launch({ executablePath: process.env.E2E_CHROMIUM ?? "/usr/bin/chromium", headless: true, args: FLAGS });
+/** Chromium; `args` adds flags (e.g. a fake camera, see camera.mjs). */
+export async function launchBrowser(args = []) {
+  return chromium.launch({ executablePath: process.env.E2E_CHROMIUM ?? "/usr/bin/chromium", headless: true, args: [...FLAGS, ...args] });
 }
 
-/** A fresh browser context (its own cookies and storage) with a page at `viewport`. */
-export async function newPage(browser, viewport = DESKTOP) {
-  const context = await browser.newContext({ viewport, locale: "en-GB", timezoneId: "UTC" });
+/** A fresh browser context (its own cookies and storage) with a page at `viewport`; `options` add to the context's. */
+export async function newPage(browser, viewport = DESKTOP, options = {}) {
+  const context = await browser.newContext({ viewport, locale: "en-GB", timezoneId: "UTC", ...options });
   context.setDefaultTimeout(20_000);
   const page = await context.newPage();
   page.on("pageerror", (error) => console.error(`# page error on ${page.url()}: ${error.message}`));
@@ -52,9 +53,9 @@ export async function screenshots(page, name) {
   if (original) await page.setViewportSize(original);
 }
 
-/** Runs `fn` with a browser, closing it whatever happens; saves the failing page's picture. */
-export async function withBrowser(name, fn) {
-  const browser = await launchBrowser();
+/** Runs `fn` with a browser (extra flags `args`), closing it whatever happens; saves the failing page's picture. */
+export async function withBrowser(name, fn, { args = [] } = {}) {
+  const browser = await launchBrowser(args);
   try {
     await fn(browser);
   } catch (error) {

@@ -32,3 +32,9 @@ export async function paidCheckout(baseUrl, event, ticketType, quantity, email) 
   });
   return checkout;
 }
+
+/** The tickets of a paid order as its link shows them (ids, QR image URLs relative to the API). */
+export async function orderTickets(baseUrl, checkout) {
+  const order = await api(baseUrl, "GET", `/orders/${checkout.order_id}?key=${encodeURIComponent(checkout.order_secret)}`);
+  return order.tickets;
+}

@@ -3,7 +3,7 @@ import { Ticket, UserRound } from "lucide-react";
 
 import { Button } from "@/components/ui/button";
 import { LogoutButton } from "@/components/logout-button";
-import { getViewer, isAuditor, isOrganiser } from "@/lib/session";
+import { getViewer, hasDoorAccess, isAuditor, isOrganiser } from "@/lib/session";
 
 /** The top bar: brand, the buyer's places, the organiser's dashboard, the account. */
 export async function SiteHeader() {
@@ -37,6 +37,11 @@ export async function SiteHeader() {
           {isOrganiser(viewer) ? (
             <Button asChild variant="ghost" size="sm">
               <Link href="/organiser">Dashboard</Link>
+            </Button>
+          ) : null}
+          {hasDoorAccess(viewer) ? (
+            <Button asChild variant="ghost" size="sm">
+              <Link href="/door">Door</Link>
             </Button>
           ) : null}
           {isAuditor(viewer) ? (

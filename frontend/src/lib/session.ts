@@ -38,3 +38,8 @@ export function isOrganiser(viewer: Viewer | null): boolean {
 export function isAuditor(viewer: Viewer | null): boolean {
   return !!viewer && (viewer.roles.includes("auditor") || viewer.roles.includes("admin"));
 }
+
+/** Whether the account may scan tickets somewhere: organisers, admins, door staff of an event. */
+export function hasDoorAccess(viewer: Viewer | null): boolean {
+  return isOrganiser(viewer) || (!!viewer && viewer.door_staff_events.length > 0);
+}

@@ -8,7 +8,9 @@ mod queries;
 mod store;
 mod views;
 
-pub use organiser::{organiser_events, OrganiserEventSummary, MAX_ORGANISER_EVENTS};
+pub use organiser::{
+    door_events, organiser_events, DoorEventsOf, OrganiserEventSummary, MAX_ORGANISER_EVENTS,
+};
 pub use projector::CatalogueProjector;
 pub use queries::{event_detail, listing, ListingCursor, ListingFilter, MAX_PAGE_SIZE};
 pub use views::{

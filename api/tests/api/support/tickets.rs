@@ -55,12 +55,7 @@ impl TicketsApp {
         let checkout = payments.checkout_hold(reservation_id, token, email).await;
         payments.pay(&checkout).await;
         let order = payments.eventually_status(&checkout, "paid").await;
-        let ticket_ids: Vec<Uuid> = order["tickets"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t["ticket_id"].as_str().unwrap().parse().unwrap())
-            .collect();
+        let ticket_ids = order_ticket_ids(&order);
         assert_eq!(ticket_ids.len(), quantity as usize);
         let pool = payments.app.database.pool().clone();
         let first = ticket_ids[0];
@@ -107,6 +102,40 @@ impl TicketsApp {
             .unwrap()
     }
 
+    /// `GET` of a path as `bearer`, as JSON.
+    pub async fn get(&self, path: &str, bearer: Option<&str>) -> Reply {
+        self.payments
+            .http()
+            .call(Method::GET, path, bearer, None, None)
+            .await
+            .unwrap()
+    }
+
+    /// The owning organiser refunds `ticket_ids` of `order` (201 asserted).
+    pub async fn refund(&self, order: &PaidOrder, ticket_ids: &[Uuid]) {
+        let refund = self
+            .payments
+            .organiser(
+                Method::POST,
+                &format!("/organiser/orders/{}/refunds", order.checkout.order_id),
+                Some(&json!({ "ticket_ids": ticket_ids })),
+            )
+            .await;
+        assert_eq!(refund.status, StatusCode::CREATED, "{}", refund.body);
+    }
+
+    /// How many facts of `event_type` (`TicketCheckedIn`, `DuplicateEntryRecorded`) the
+    /// admissions' streams hold.
+    pub async fn admission_facts(&self, event_type: &str) -> i64 {
+        sqlx::query_scalar(
+            "SELECT count(*) FROM events WHERE aggregate_type = 'Admission' AND event_type = $1",
+        )
+        .bind(event_type)
+        .fetch_one(self.payments.app.database.pool())
+        .await
+        .unwrap()
+    }
+
     /// `GET` of a path as `bearer`, the raw response (images are not JSON).
     pub async fn get_raw(&self, path: &str, bearer: Option<&str>) -> reqwest::Response {
         let mut request = self.payments.app.client.get(self.payments.app.url(path));
@@ -143,5 +172,15 @@ pub fn strings(value: &Value) -> Vec<String> {
         .unwrap()
         .iter()
         .map(|v| v.as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The ticket ids of an order as `GET /orders/{id}` shows it.
+pub fn order_ticket_ids(order: &Value) -> Vec<Uuid> {
+    order["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["ticket_id"].as_str().unwrap().parse().unwrap())
         .collect()
 }

@@ -36,3 +36,10 @@ export type AuditLogPage = Schemas["AuditLogPage"];
 export type AccountName = Schemas["AccountNameView"];
 export type Actor = Schemas["ActorView"];
 export type Cause = Schemas["CauseView"];
+
+// The door: the events one may scan for, the scanner's lists and verdicts, live counts.
+export type DoorEventList = Schemas["DoorEventList"];
+export type ScannerData = Schemas["ScannerData"];
+export type ScanResult = Schemas["ScanResult"];
+export type CheckInCounts = Schemas["CheckInCounts"];
+export type OfflineScansResponse = Schemas["OfflineScansResponse"];

@@ -1,12 +1,13 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { ChevronLeft, History } from "lucide-react";
+import { ChevronLeft, History, ScanLine } from "lucide-react";
 
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { CheckInCounts } from "@/components/door/check-in-counts";
 import { FailureScreen } from "@/components/failure-screen";
 import { DoorStaffPanel } from "@/components/organiser/door-staff-panel";
 import { EventActions } from "@/components/organiser/event-actions";
@@ -17,7 +18,7 @@ import { TicketTypeForm } from "@/components/organiser/ticket-type-form";
 import { TicketTypeRowActions } from "@/components/organiser/ticket-type-row-actions";
 import { OrderRefundCells } from "@/components/organiser/order-refund";
 import { load, serverApi } from "@/lib/api/server";
-import { formatEventTime, formatMoney } from "@/lib/format";
+import { formatEventClock, formatEventTime, formatMoney } from "@/lib/format";
 
 export const metadata: Metadata = { title: "Manage event", robots: { index: false } };
 export const dynamic = "force-dynamic";
@@ -36,11 +37,12 @@ export default async function ManageEventPage({ params }: { params: Promise<{ id
 
 async function ManageEvent({ id }: { id: string }) {
   const api = await serverApi();
-  const [loaded, sales, orders, doorStaff] = await Promise.all([
+  const [loaded, sales, orders, doorStaff, doubleEntries] = await Promise.all([
     load(() => api.GET("/organiser/events/{event_id}", { params: { path: { event_id: id } } })),
     load(() => api.GET("/organiser/events/{event_id}/sales", { params: { path: { event_id: id } } })),
     load(() => api.GET("/organiser/events/{event_id}/orders", { params: { path: { event_id: id } } })),
     load(() => api.GET("/organiser/events/{event_id}/door-staff", { params: { path: { event_id: id } } })),
+    load(() => api.GET("/door/events/{event_id}/double-entries", { params: { path: { event_id: id } } })),
   ]);
   if (!loaded.ok) return <FailureScreen failure={loaded.failure} what="event" />;
   const event = loaded.data;
@@ -193,6 +195,49 @@ async function ManageEvent({ id }: { id: string }) {
           )}
         </CardContent>
       </Card>
+
+      {event.status !== "draft" ? (
+        <Card>
+          <CardHeader>
+            <CardTitle>At the door</CardTitle>
+            <CardDescription>Tickets scanned in against tickets sold, live.</CardDescription>
+          </CardHeader>
+          <CardContent className="space-y-4">
+            <CheckInCounts eventId={event.id} />
+            <section aria-labelledby="double-entries" className="space-y-2">
+              <h3 id="double-entries" className="font-semibold">
+                Double entries
+              </h3>
+              {!doubleEntries.ok ? (
+                <p className="text-sm text-muted-foreground">Double entries cannot be shown right now.</p>
+              ) : doubleEntries.data.double_entries.length === 0 ? (
+                <p className="text-sm text-muted-foreground" data-state="empty">
+                  Nobody entered twice on one ticket.
+                </p>
+              ) : (
+                <ul aria-label="Double entries" className="space-y-2 text-sm">
+                  {doubleEntries.data.double_entries.map((d) => (
+                    <li key={`${d.ticket_id}-${d.duplicate.scanned_at}`} className="rounded-lg border border-red-300 bg-red-50 p-3 text-red-950">
+                      <span className="font-semibold">{d.ticket_type_name}</span> ticket {d.ticket_id.slice(0, 8)}: admitted{" "}
+                      {formatEventClock(d.admission.scanned_at, event.time_zone)}
+                      {d.admission.device_id ? ` on ${d.admission.device_id}` : " online"}, entered again{" "}
+                      {formatEventClock(d.duplicate.scanned_at, event.time_zone)}
+                      {d.duplicate.device_id ? ` on ${d.duplicate.device_id}` : ""}.
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </section>
+            <div className="flex flex-wrap gap-2">
+              <Button asChild variant="outline">
+                <Link href={`/door/events/${event.id}`}>
+                  <ScanLine aria-hidden /> Open the scanner
+                </Link>
+              </Button>
+            </div>
+          </CardContent>
+        </Card>
+      ) : null}
 
       {editable ? (
         <Card>
