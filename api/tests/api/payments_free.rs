@@ -24,15 +24,8 @@ async fn a_free_order_skips_the_payment_page_and_is_paid_at_once() {
     assert_eq!(hold.status, StatusCode::CREATED, "{}", hold.body);
 
     let checkout = http
-        .call(
-            Method::POST,
-            &format!("/reservations/{}/checkout", hold.reservation_id()),
-            Some(&hold.token()),
-            None,
-            Some(&json!({"email": "guest@example.com"})),
-        )
-        .await
-        .unwrap();
+        .start_checkout(hold.reservation_id(), &hold.token(), "guest@example.com")
+        .await;
     assert_eq!(checkout.status, StatusCode::CREATED, "{}", checkout.body);
     // No payment page: checkout sends the buyer straight to the order.
     assert_eq!(checkout.body["checkout_url"], checkout.body["order_url"]);

@@ -153,15 +153,8 @@ async fn cancel_on_the_simulated_page_returns_to_the_hold_and_release_ends_the_c
     );
     // Checkout again answers the same payment page.
     let again = http
-        .call(
-            Method::POST,
-            &format!("/reservations/{}/checkout", guest.reservation_id),
-            Some(&guest.token),
-            None,
-            Some(&json!({"email": "guest@example.com"})),
-        )
-        .await
-        .unwrap();
+        .start_checkout(guest.reservation_id, &guest.token, "guest@example.com")
+        .await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.body);
     assert_eq!(again.body["checkout_url"], checkout["checkout_url"]);
 

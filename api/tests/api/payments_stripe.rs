@@ -54,6 +54,7 @@ async fn checkout_creates_one_session_and_a_paid_webhook_issues_tickets_once() {
 
     // A retried checkout answers the same order and page, and Stripe replays its session.
     let again = app
+        .http()
         .start_checkout(
             checkout.reservation_id,
             &checkout.token,
@@ -622,6 +623,7 @@ async fn the_guard_follows_checkout_sale_and_refund_without_being_rebuilt() {
     assert_eq!(guard_available().await, Some(5));
 
     let started = app
+        .http()
         .start_checkout(reservation_id, &token, "buyer@example.com")
         .await;
     assert_eq!(started.status, StatusCode::CREATED, "{}", started.body);

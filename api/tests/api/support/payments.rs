@@ -89,20 +89,6 @@ impl PaymentsApp {
         (reply.reservation_id(), reply.token())
     }
 
-    /// `POST /reservations/{id}/checkout`.
-    pub async fn start_checkout(&self, reservation_id: Uuid, token: &str, email: &str) -> Reply {
-        self.http()
-            .call(
-                Method::POST,
-                &format!("/reservations/{reservation_id}/checkout"),
-                Some(token),
-                None,
-                Some(&json!({"email": email})),
-            )
-            .await
-            .unwrap()
-    }
-
     /// Holds `quantity` tickets and starts checkout for them.
     pub async fn checkout(&self, on_sale: OnSale, quantity: u32) -> Checkout {
         let (reservation_id, token) = self.hold(on_sale, quantity).await;
@@ -142,7 +128,10 @@ impl PaymentsApp {
         token: String,
         email: &str,
     ) -> Checkout {
-        let reply = self.start_checkout(reservation_id, &token, email).await;
+        let reply = self
+            .http()
+            .start_checkout(reservation_id, &token, email)
+            .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
         Checkout::started(reservation_id, token, reply.body)
     }
@@ -330,15 +319,8 @@ pub async fn guest_checkout(http: &Http, quantity: u32, email: &str) -> GuestChe
         .await;
     assert_eq!(hold.status, StatusCode::CREATED);
     let checkout = http
-        .call(
-            Method::POST,
-            &format!("/reservations/{}/checkout", hold.reservation_id()),
-            Some(&hold.token()),
-            None,
-            Some(&json!({"email": email})),
-        )
-        .await
-        .unwrap();
+        .start_checkout(hold.reservation_id(), &hold.token(), email)
+        .await;
     assert_eq!(checkout.status, StatusCode::CREATED, "{}", checkout.body);
     GuestCheckout {
         on_sale,

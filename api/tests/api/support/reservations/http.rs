@@ -265,6 +265,19 @@ impl Http {
             .unwrap()
     }
 
+    /// `POST /reservations/{id}/checkout` for `email`, with the reservation's token.
+    pub async fn start_checkout(&self, reservation_id: Uuid, token: &str, email: &str) -> Reply {
+        self.call(
+            Method::POST,
+            &format!("/reservations/{reservation_id}/checkout"),
+            Some(token),
+            None,
+            Some(&json!({"email": email})),
+        )
+        .await
+        .unwrap()
+    }
+
     /// `DELETE /reservations/{id}`, with the token if given.
     pub async fn release(&self, reservation_id: Uuid, token: Option<&str>) -> Reply {
         let path = format!("/reservations/{reservation_id}");
