@@ -15,10 +15,14 @@ use carneau_projections::orders::{orders_of_event, OrderStatus, OrdersProjector,
 use carneau_projections::{ProjectorRunner, RunnerConfig};
 use carneau_testkit::TestDatabase;
 use chrono::{Duration, Utc};
-use cqrs_es::DomainEvent;
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
+
+#[path = "support/log_streams.rs"]
+mod log_streams;
+
+use log_streams::{append_interleaved, Stream};
 
 /// Writes an order row as the projector would, with `status` and `provider` as given.
 async fn insert_order(pool: &PgPool, event_id: Uuid, status: &str, provider: &str) -> Uuid {
@@ -67,65 +71,6 @@ async fn statuses_are_read_into_the_enums_and_unknown_ones_are_errors() {
             && message.contains("on_hold"),
         "{message}"
     );
-}
-
-/// One stream's events, appended in log order after the log's others.
-struct Stream {
-    aggregate_type: &'static str,
-    aggregate_id: String,
-    events: Vec<serde_json::Value>,
-    types: Vec<String>,
-}
-
-impl Stream {
-    fn order(order_id: OrderId, events: Vec<OrderEvent>) -> Self {
-        Self {
-            aggregate_type: "Order",
-            aggregate_id: order_id.to_aggregate_id(),
-            types: events.iter().map(DomainEvent::event_type).collect(),
-            events: events
-                .iter()
-                .map(|event| serde_json::to_value(event).unwrap())
-                .collect(),
-        }
-    }
-
-    fn inventory(event_id: EventId, events: Vec<InventoryEvent>) -> Self {
-        Self {
-            aggregate_type: "Inventory",
-            aggregate_id: event_id.to_aggregate_id(),
-            types: events.iter().map(DomainEvent::event_type).collect(),
-            events: events
-                .iter()
-                .map(|event| serde_json::to_value(event).unwrap())
-                .collect(),
-        }
-    }
-}
-
-/// Appends the streams' events, interleaved as `order` says (indexes into `streams`,
-/// each taking its stream's next event), each in its own transaction.
-async fn append_interleaved(pool: &PgPool, streams: &[Stream], order: &[usize]) {
-    let mut next = vec![0_usize; streams.len()];
-    for &index in order {
-        let stream = &streams[index];
-        let at = next[index];
-        next[index] += 1;
-        sqlx::query(
-            "INSERT INTO events
-                 (aggregate_type, aggregate_id, sequence, event_type, event_version,
-                  payload, metadata)
-             VALUES ($1, $2, $3, $4, '1', $5, '{}')",
-        )
-        .bind(stream.aggregate_type)
-        .bind(&stream.aggregate_id)
-        .bind(i64::try_from(at).unwrap() + 1)
-        .bind(&stream.types[at])
-        .bind(&stream.events[at])
-        .execute(pool)
-        .await
-        .unwrap();
-    }
 }
 
 /// Every row of the orders read model, in a stable order.
@@ -268,8 +213,9 @@ async fn a_batch_that_places_pays_issues_and_refunds_gives_the_rows_of_one_event
     );
     let organiser = RefundReason::RequestedByOrganiser;
     let streams = [
-        Stream::order(
-            whole,
+        Stream::of(
+            "Order",
+            whole.to_aggregate_id(),
             vec![
                 placed(whole, event_id, standing),
                 paid(1),
@@ -280,8 +226,9 @@ async fn a_batch_that_places_pays_issues_and_refunds_gives_the_rows_of_one_event
                 refunded(whole, event_id, 2, &[w2], 2_500),
             ],
         ),
-        Stream::order(
-            part,
+        Stream::of(
+            "Order",
+            part.to_aggregate_id(),
             vec![
                 placed(part, event_id, standing),
                 paid(1),
@@ -290,8 +237,9 @@ async fn a_batch_that_places_pays_issues_and_refunds_gives_the_rows_of_one_event
                 refunded(part, event_id, 1, &[p1], 2_500),
             ],
         ),
-        Stream::order(
-            late,
+        Stream::of(
+            "Order",
+            late.to_aggregate_id(),
             vec![
                 placed(late, event_id, standing),
                 OrderEvent::LatePaymentRefused {
@@ -301,8 +249,9 @@ async fn a_batch_that_places_pays_issues_and_refunds_gives_the_rows_of_one_event
                 refunded(late, event_id, 1, &[], 5_000),
             ],
         ),
-        Stream::inventory(
-            event_id,
+        Stream::of(
+            "Inventory",
+            event_id.to_aggregate_id(),
             vec![InventoryEvent::TicketsReturned {
                 order_id: whole,
                 refund_number: 1,

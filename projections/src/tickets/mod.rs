@@ -4,6 +4,7 @@
 //! the double entries offline scanners report.
 
 mod door;
+mod fold;
 mod projector;
 mod queries;
 

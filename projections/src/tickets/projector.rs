@@ -1,15 +1,19 @@
 //! The `tickets` projector: Order and Admission facts into `tickets` and
-//! `ticket_double_entries`.
+//! `ticket_double_entries`. A batch is folded in memory first ([`TicketsFold`]) and
+//! written in four statements.
 
+use std::collections::BTreeMap;
+
+use anyhow::Context;
 use async_trait::async_trait;
-use carneau_domain::admission::{Admission, AdmissionEvent};
-use carneau_domain::order::{Order, OrderEvent};
-use carneau_domain::TicketId;
+use carneau_domain::admission::Admission;
+use carneau_domain::order::Order;
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
+use super::fold::{CheckIn, DoubleEntry, IssuedTicket, TicketsFold};
 use crate::log::Interest;
 use crate::runner::{Batch, Projector};
 
@@ -23,155 +27,178 @@ impl Projector for TicketsProjector {
         "tickets"
     }
 
-    /// Orders (tickets issued, refunded) and admissions (check-ins).
+    /// Admissions (check-ins, double entries) and the three order facts that issue or
+    /// revoke tickets: an order's other facts are never fetched.
     fn interest(&self) -> Option<Interest> {
         Some(Interest {
-            aggregate_types: &[Order::TYPE, Admission::TYPE],
-            event_types: &[],
+            aggregate_types: &[Admission::TYPE],
+            event_types: &["TicketsIssued", "RefundRequested", "TicketsRefunded"],
         })
     }
 
+    /// Folds the batch in memory and writes it in four statements (see [`TicketsFold`]).
     async fn apply(
         &self,
         tx: &mut Transaction<'_, Postgres>,
         batch: Batch<'_>,
     ) -> anyhow::Result<()> {
-        let events = batch.events;
-        for recorded in events {
+        let mut fold = TicketsFold::default();
+        for recorded in batch.events {
             if let Some((order_id, event)) = recorded.decode_of::<Order>()? {
-                apply_order_event(tx, order_id, event).await?;
+                fold.push_order(order_id, event);
             } else if let Some((_, event)) = recorded.decode_of::<Admission>()? {
-                apply_admission_event(tx, event).await?;
+                fold.push_admission(event)?;
             }
         }
+        insert_tickets(tx, &fold.issued).await?;
+        revoke(tx, &fold.revoked).await?;
+        check_in(tx, &fold.checked_in).await?;
+        insert_double_entries(tx, &fold.double_entries).await?;
         Ok(())
     }
 }
 
-async fn apply_admission_event(
+/// Inserts the tickets issued; re-applying a batch changes nothing.
+async fn insert_tickets(
     tx: &mut Transaction<'_, Postgres>,
-    event: AdmissionEvent,
+    tickets: &[IssuedTicket],
 ) -> anyhow::Result<()> {
-    match event {
-        AdmissionEvent::TicketCheckedIn {
-            ticket_id,
-            checked_in_at,
-            checked_in_by,
-            offline,
-            ..
-        } => {
-            sqlx::query(
-                "UPDATE tickets SET checked_in_at = $2, checked_in_by = $3, checked_in_device = $4 \
-                 WHERE ticket_id = $1 AND checked_in_at IS NULL",
-            )
-            .bind(ticket_id.as_uuid())
-            .bind(checked_in_at)
-            .bind(checked_in_by.to_string())
-            .bind(offline.map(|scan| String::from(scan.device_id)))
-            .execute(&mut **tx)
-            .await?;
-        }
-        AdmissionEvent::DuplicateEntryRecorded {
-            ticket_id,
-            event_id,
-            device_id,
-            scanned_at,
-            scanned_by,
-            synced_at,
-            admitted_at,
-            admitted_by,
-            admitted_device_id,
-        } => {
-            sqlx::query(
-                r#"
-                INSERT INTO ticket_double_entries
-                       (ticket_id, device_id, scanned_at, event_id, scanned_by, synced_at,
-                        admitted_at, admitted_by, admitted_device_id)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                ON CONFLICT (ticket_id, device_id, scanned_at) DO NOTHING
-                "#,
-            )
-            .bind(ticket_id.as_uuid())
-            .bind(device_id.as_str())
-            .bind(scanned_at)
-            .bind(event_id.as_uuid())
-            .bind(serde_json::to_value(&scanned_by)?)
-            .bind(synced_at)
-            .bind(admitted_at)
-            .bind(serde_json::to_value(&admitted_by)?)
-            .bind(admitted_device_id.map(String::from))
-            .execute(&mut **tx)
-            .await?;
-        }
+    if tickets.is_empty() {
+        return Ok(());
     }
-    Ok(())
-}
-
-async fn apply_order_event(
-    tx: &mut Transaction<'_, Postgres>,
-    order_id: Uuid,
-    event: OrderEvent,
-) -> anyhow::Result<()> {
-    match event {
-        OrderEvent::TicketsIssued {
-            event_id,
-            buyer_email,
-            account_id,
-            tickets,
-            issued_at,
-            ..
-        } => {
-            let ids: Vec<Uuid> = tickets.iter().map(|t| t.ticket_id.as_uuid()).collect();
-            let types: Vec<Uuid> = tickets.iter().map(|t| t.ticket_type_id.as_uuid()).collect();
-            // One statement per order; re-applying it changes nothing.
-            sqlx::query(
-                r#"
-                INSERT INTO tickets (ticket_id, order_id, event_id, ticket_type_id, account_id,
-                                     buyer_email, issued_at)
-                SELECT t, $3, $4, y, $5, $6, $7
-                  FROM unnest($1::uuid[], $2::uuid[]) AS issued(t, y)
-                ON CONFLICT (ticket_id) DO NOTHING
-                "#,
-            )
-            .bind(&ids)
-            .bind(&types)
-            .bind(order_id)
-            .bind(event_id.as_uuid())
-            .bind(account_id)
-            .bind(buyer_email.as_str())
-            .bind(issued_at)
-            .execute(&mut **tx)
-            .await?;
-        }
-        // A refund decided is enough to stop the tickets at the door: the buyer is
-        // getting the money back, whatever the provider answers later.
-        OrderEvent::RefundRequested {
-            ticket_ids,
-            requested_at,
-            ..
-        } => revoke(tx, &ticket_ids, requested_at).await?,
-        OrderEvent::TicketsRefunded {
-            ticket_ids,
-            refunded_at,
-            ..
-        } => revoke(tx, &ticket_ids, refunded_at).await?,
-        _ => {}
-    }
-    Ok(())
-}
-
-async fn revoke(
-    tx: &mut Transaction<'_, Postgres>,
-    ticket_ids: &[TicketId],
-    at: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    let ids: Vec<Uuid> = ticket_ids.iter().map(|id| id.as_uuid()).collect();
+    let ids: Vec<Uuid> = tickets.iter().map(|t| t.ticket_id).collect();
+    let orders: Vec<Uuid> = tickets.iter().map(|t| t.order_id).collect();
+    let events: Vec<Uuid> = tickets.iter().map(|t| t.event_id).collect();
+    let types: Vec<Uuid> = tickets.iter().map(|t| t.ticket_type_id).collect();
+    let accounts: Vec<Option<Uuid>> = tickets.iter().map(|t| t.account_id).collect();
+    let emails: Vec<&str> = tickets.iter().map(|t| t.buyer_email.as_str()).collect();
+    let issued: Vec<DateTime<Utc>> = tickets.iter().map(|t| t.issued_at).collect();
+    // `WITH ORDINALITY`: a ticket issued twice keeps its first row, as fact by fact.
     sqlx::query(
-        "UPDATE tickets SET revoked_at = $2 WHERE ticket_id = ANY($1) AND revoked_at IS NULL",
+        r#"
+        INSERT INTO tickets (ticket_id, order_id, event_id, ticket_type_id, account_id,
+                             buyer_email, issued_at)
+        SELECT t, o, e, y, a, m, i
+          FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[],
+                      $7::timestamptz[]) WITH ORDINALITY AS issued(t, o, e, y, a, m, i, k)
+         ORDER BY k
+        ON CONFLICT (ticket_id) DO NOTHING
+        "#,
     )
     .bind(&ids)
-    .bind(at)
+    .bind(&orders)
+    .bind(&events)
+    .bind(&types)
+    .bind(&accounts)
+    .bind(&emails)
+    .bind(&issued)
     .execute(&mut **tx)
-    .await?;
+    .await
+    .context("issuing tickets")?;
+    Ok(())
+}
+
+/// Revokes the tickets not revoked yet: the first revocation keeps its time.
+async fn revoke(
+    tx: &mut Transaction<'_, Postgres>,
+    revoked: &BTreeMap<Uuid, DateTime<Utc>>,
+) -> anyhow::Result<()> {
+    if revoked.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = revoked.keys().copied().collect();
+    let at: Vec<DateTime<Utc>> = revoked.values().copied().collect();
+    sqlx::query(
+        r#"
+        UPDATE tickets SET revoked_at = r.at
+          FROM unnest($1::uuid[], $2::timestamptz[]) AS r(ticket_id, at)
+         WHERE tickets.ticket_id = r.ticket_id AND tickets.revoked_at IS NULL
+        "#,
+    )
+    .bind(&ids)
+    .bind(&at)
+    .execute(&mut **tx)
+    .await
+    .context("revoking tickets")?;
+    Ok(())
+}
+
+/// Admits the tickets not admitted yet: the first check-in keeps its time and scanner.
+async fn check_in(
+    tx: &mut Transaction<'_, Postgres>,
+    checked_in: &BTreeMap<Uuid, CheckIn>,
+) -> anyhow::Result<()> {
+    if checked_in.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = checked_in.keys().copied().collect();
+    let at: Vec<DateTime<Utc>> = checked_in.values().map(|c| c.at).collect();
+    let by: Vec<&str> = checked_in.values().map(|c| c.by.as_str()).collect();
+    let devices: Vec<Option<&str>> = checked_in.values().map(|c| c.device.as_deref()).collect();
+    sqlx::query(
+        r#"
+        UPDATE tickets
+           SET checked_in_at = c.at, checked_in_by = c.by, checked_in_device = c.device
+          FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[])
+               AS c(ticket_id, at, by, device)
+         WHERE tickets.ticket_id = c.ticket_id AND tickets.checked_in_at IS NULL
+        "#,
+    )
+    .bind(&ids)
+    .bind(&at)
+    .bind(&by)
+    .bind(&devices)
+    .execute(&mut **tx)
+    .await
+    .context("checking tickets in")?;
+    Ok(())
+}
+
+/// Records the double entries; one reported twice is kept once.
+async fn insert_double_entries(
+    tx: &mut Transaction<'_, Postgres>,
+    entries: &[DoubleEntry],
+) -> anyhow::Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let tickets: Vec<Uuid> = entries.iter().map(|e| e.ticket_id).collect();
+    let devices: Vec<&str> = entries.iter().map(|e| e.device_id.as_str()).collect();
+    let scanned_at: Vec<DateTime<Utc>> = entries.iter().map(|e| e.scanned_at).collect();
+    let events: Vec<Uuid> = entries.iter().map(|e| e.event_id).collect();
+    let scanned_by: Vec<serde_json::Value> = entries.iter().map(|e| e.scanned_by.clone()).collect();
+    let synced_at: Vec<DateTime<Utc>> = entries.iter().map(|e| e.synced_at).collect();
+    let admitted_at: Vec<DateTime<Utc>> = entries.iter().map(|e| e.admitted_at).collect();
+    let admitted_by: Vec<serde_json::Value> =
+        entries.iter().map(|e| e.admitted_by.clone()).collect();
+    let admitted_devices: Vec<Option<&str>> = entries
+        .iter()
+        .map(|e| e.admitted_device_id.as_deref())
+        .collect();
+    sqlx::query(
+        r#"
+        INSERT INTO ticket_double_entries
+               (ticket_id, device_id, scanned_at, event_id, scanned_by, synced_at,
+                admitted_at, admitted_by, admitted_device_id)
+        SELECT t, d, s, e, sb, sy, aa, ab, ad
+          FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::uuid[], $5::jsonb[],
+                      $6::timestamptz[], $7::timestamptz[], $8::jsonb[], $9::text[])
+               WITH ORDINALITY AS entries(t, d, s, e, sb, sy, aa, ab, ad, k)
+         ORDER BY k
+        ON CONFLICT (ticket_id, device_id, scanned_at) DO NOTHING
+        "#,
+    )
+    .bind(&tickets)
+    .bind(&devices)
+    .bind(&scanned_at)
+    .bind(&events)
+    .bind(&scanned_by)
+    .bind(&synced_at)
+    .bind(&admitted_at)
+    .bind(&admitted_by)
+    .bind(&admitted_devices)
+    .execute(&mut **tx)
+    .await
+    .context("recording double entries")?;
     Ok(())
 }
