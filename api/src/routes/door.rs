@@ -136,6 +136,9 @@ pub struct ScanResult {
     /// The name of whoever checked it in (`checked_in_by`), when the accounts read model
     /// knows it.
     pub checked_in_by_name: Option<String>,
+    /// The device that admitted it, when it was scanned offline (absent for an online
+    /// check-in).
+    pub checked_in_device: Option<String>,
     /// The ticket's type, for the door to call out (from the tickets read model, a
     /// moment behind the log: absent for a ticket issued a second ago).
     pub ticket_type_name: Option<String>,
@@ -156,6 +159,7 @@ impl ScanResult {
             checked_in_at: None,
             checked_in_by: None,
             checked_in_by_name: None,
+            checked_in_device: None,
             ticket_type_name: None,
             code_event_id: None,
             code_event_title: None,

@@ -113,7 +113,7 @@ async fn offline_scans_are_admissions_marked_offline_and_a_batch_sent_twice_reco
     );
     assert!(payload["TicketCheckedIn"]["offline"]["synced_at"].is_string());
 
-    // Online, the door now refuses the ticket with the offline scan's time.
+    // Online, the door now refuses the ticket with the offline scan's time and device.
     let online = tickets.scan(event, &scans[0].0, Some(&staff.token)).await;
     assert_eq!(verdict(&online), "already_checked_in");
     let checked_in_at: DateTime<Utc> = online.body["checked_in_at"]
@@ -122,6 +122,9 @@ async fn offline_scans_are_admissions_marked_offline_and_a_batch_sent_twice_reco
         .parse()
         .unwrap();
     assert_eq!(checked_in_at, scans[0].1);
+    assert_eq!(online.body["checked_in_device"], "north-1");
+    let detail = online.body["detail"].as_str().unwrap();
+    assert!(detail.contains("north-1"), "{detail}");
 }
 
 #[tokio::test]

@@ -190,6 +190,8 @@ async fn the_door_tells_valid_repeated_forged_foreign_and_revoked_tickets_apart(
     assert_eq!(again.body["checked_in_at"], admitted.body["checked_in_at"]);
     assert_eq!(again.body["checked_in_by"], admitted.body["checked_in_by"]);
     assert_eq!(again.body["checked_in_by"]["kind"], "account");
+    // Scanned online: no device to name.
+    assert_eq!(again.body["checked_in_device"], Value::Null);
     // What the door calls out: the ticket's type, and who let its holder in.
     let issued = carneau_projections::tickets::ticket(tickets.payments.app.database.pool(), first)
         .await

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::DeviceId;
 use crate::provenance::Actor;
 
 /// A rule of admission that a command would break.
@@ -20,6 +21,9 @@ pub enum AdmissionError {
         checked_in_at: DateTime<Utc>,
         /// Who scanned it then.
         checked_in_by: Actor,
+        /// The device that scanned it, when it was admitted offline: the door agent
+        /// finds the other entrance.
+        checked_in_device: Option<DeviceId>,
     },
     /// An offline scan claims a time later than the server's clock allows, even with the
     /// skew a phone's clock may have: the device's clock is wrong, and the time cannot

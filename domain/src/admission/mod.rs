@@ -132,6 +132,7 @@ impl Admission {
                     return Err(AdmissionError::AlreadyCheckedIn {
                         checked_in_at: previous.checked_in_at,
                         checked_in_by: previous.checked_in_by.clone(),
+                        checked_in_device: previous.device_id.clone(),
                     });
                 }
                 Ok(vec![AdmissionEvent::TicketCheckedIn {

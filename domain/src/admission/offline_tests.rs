@@ -201,13 +201,14 @@ fn a_scan_time_before_the_ticket_was_issued_is_refused() {
 }
 
 #[test]
-fn an_online_scan_after_an_offline_admission_is_refused_with_when_and_by_whom() {
+fn an_online_scan_after_an_offline_admission_is_refused_with_when_by_whom_and_where() {
     TestFramework::<Admission>::with(())
         .given(vec![admitted_offline("north-1", 1, 5, 60)])
         .when(scan_of(TicketStanding::Valid, 70, door(2)))
         .then_expect_error(AdmissionError::AlreadyCheckedIn {
             checked_in_at: at(5),
             checked_in_by: door(1),
+            checked_in_device: Some(DeviceId::parse("north-1").unwrap()),
         });
 }
 

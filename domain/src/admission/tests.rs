@@ -26,6 +26,7 @@ fn a_second_scan_is_refused_with_when_and_by_whom() {
         .then_expect_error(AdmissionError::AlreadyCheckedIn {
             checked_in_at: at(5),
             checked_in_by: door(1),
+            checked_in_device: None,
         });
 }
 

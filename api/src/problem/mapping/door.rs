@@ -39,13 +39,23 @@ pub fn check_in_refusal(
         AdmissionError::AlreadyCheckedIn {
             checked_in_at,
             checked_in_by,
+            checked_in_device,
         } => ScanResult {
             ticket_id,
             checked_in_at: Some(checked_in_at),
             checked_in_by: Some(ActorView::from(&checked_in_by)),
+            checked_in_device: checked_in_device.as_ref().map(|d| d.as_str().to_owned()),
             ..ScanResult::refused(
                 Verdict::AlreadyCheckedIn,
-                format!("Already checked in at {checked_in_at} by {checked_in_by}: do not admit."),
+                match &checked_in_device {
+                    Some(device) => format!(
+                        "Already checked in at {checked_in_at} by {checked_in_by} on device \
+                         {device} (offline): do not admit."
+                    ),
+                    None => format!(
+                        "Already checked in at {checked_in_at} by {checked_in_by}: do not admit."
+                    ),
+                },
             )
         },
         AdmissionError::Revoked => ScanResult {

@@ -25,7 +25,8 @@ export function onlineVerdict(result: ScanResult, data: ScannerData | null | und
     case "admitted":
       return { tone: "yes", title: "ADMITTED", lines: [result.ticket_type_name ?? "Valid ticket"], offline: false };
     case "already_checked_in": {
-      const who = result.checked_in_by_name ? `by ${result.checked_in_by_name}` : "at this event's door";
+      const agent = result.checked_in_by_name ? `by ${result.checked_in_by_name}` : "at this event's door";
+      const who = result.checked_in_device ? `${agent} on device ${result.checked_in_device} (offline)` : agent;
       const when = result.checked_in_at ? `at ${clock(result.checked_in_at, data)}` : "";
       return {
         tone: "no",
