@@ -27,6 +27,7 @@ mod log_tamper_evidence;
 mod openapi;
 mod payments_free;
 mod payments_refund_lookup;
+mod payments_sessions;
 mod payments_simulated;
 mod payments_stripe;
 mod plain_refusals;
