@@ -26,6 +26,7 @@ mod log_stored_checkpoints;
 mod log_tamper_evidence;
 mod openapi;
 mod payments_free;
+mod payments_owner_checkout;
 mod payments_refund_lookup;
 mod payments_sessions;
 mod payments_simulated;
