@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::support::payments::{Checkout, PaymentsApp};
+use crate::support::reservations::http::OnSale;
 
 /// One recorded fact of an order: its type, payload and metadata.
 struct Fact {
@@ -79,6 +80,31 @@ async fn pay_other_session(app: &PaymentsApp, session_id: &str, event_id: &str) 
     }
 }
 
+/// Holds `quantity` tickets, starts checkout, and has Stripe open another session for the
+/// same order; answers the checkout and that other session's id.
+async fn checkout_with_another_session(
+    app: &PaymentsApp,
+    on_sale: OnSale,
+    quantity: u32,
+) -> (Checkout, String) {
+    let checkout = app.checkout(on_sale, quantity).await;
+    let other = app
+        .stripe
+        .open_another_session(&app.session_id(&checkout))
+        .unwrap();
+    (checkout, other)
+}
+
+/// The order's one `PaymentReceived` names `session`, told by the provider's `event_id`.
+async fn assert_paid_on(app: &PaymentsApp, order_id: Uuid, session: &str, event_id: &str) {
+    let payment = only_fact(app, order_id, "PaymentReceived").await;
+    assert_eq!(
+        payment.payload["PaymentReceived"]["session_id"],
+        json!(session)
+    );
+    assert_told_by_provider(&payment, event_id);
+}
+
 fn valid_tickets(order: &Value) -> usize {
     order["tickets"]
         .as_array()
@@ -92,11 +118,7 @@ fn valid_tickets(order: &Value) -> usize {
 async fn a_second_paid_session_on_a_paid_order_is_recorded_and_refunded_against_its_own_payment() {
     let app = PaymentsApp::start(&[]).await;
     let on_sale = app.event(10).await;
-    let checkout = app.checkout(on_sale, 2).await;
-    let second = app
-        .stripe
-        .open_another_session(&app.session_id(&checkout))
-        .unwrap();
+    let (checkout, second) = checkout_with_another_session(&app, on_sale, 2).await;
     app.pay(&checkout).await;
     assert_eq!(app.order(&checkout).await["status"], "paid");
 
@@ -138,9 +160,7 @@ async fn another_session_of_an_unpaid_order_sells_its_hold_and_the_orders_own_pa
 ) {
     let app = PaymentsApp::start(&[]).await;
     let on_sale = app.event(10).await;
-    let checkout: Checkout = app.checkout(on_sale, 2).await;
-    let own = app.session_id(&checkout);
-    let second = app.stripe.open_another_session(&own).unwrap();
+    let (checkout, second) = checkout_with_another_session(&app, on_sale, 2).await;
 
     pay_other_session(&app, &second, "evt_other_session").await;
 
@@ -149,18 +169,16 @@ async fn another_session_of_an_unpaid_order_sells_its_hold_and_the_orders_own_pa
     assert_eq!(order["status"], "paid");
     assert_eq!(valid_tickets(&order), 2);
     assert!(app.stripe.refunds().is_empty());
-    let payment = only_fact(&app, checkout.order_id, "PaymentReceived").await;
-    assert_eq!(
-        payment.payload["PaymentReceived"]["session_id"],
-        json!(second)
-    );
-    assert_told_by_provider(&payment, "evt_other_session");
+    assert_paid_on(&app, checkout.order_id, &second, "evt_other_session").await;
 
     // The order's own session paid afterwards is a second payment: refunded against it.
     app.pay(&checkout).await;
     let refunds = app.stripe.refunds();
     assert_eq!(refunds.len(), 1, "{refunds:?}");
-    assert_eq!(refunds[0].payment_intent, intent_of(&own));
+    assert_eq!(
+        refunds[0].payment_intent,
+        intent_of(&app.session_id(&checkout))
+    );
     assert_eq!(refunds[0].amount, 5000);
     let order = app.order(&checkout).await;
     assert_eq!(order["status"], "paid");
@@ -172,11 +190,7 @@ async fn another_session_of_an_unpaid_order_sells_its_hold_and_the_orders_own_pa
 async fn a_payment_for_another_session_of_an_unpaid_order_is_refunded_when_the_tickets_are_gone() {
     let app = PaymentsApp::start(&[]).await;
     let on_sale = app.event(3).await;
-    let late = app.checkout(on_sale, 2).await;
-    let second = app
-        .stripe
-        .open_another_session(&app.session_id(&late))
-        .unwrap();
+    let (late, second) = checkout_with_another_session(&app, on_sale, 2).await;
     let released = app
         .http()
         .release(late.reservation_id, Some(&late.token))
@@ -193,12 +207,7 @@ async fn a_payment_for_another_session_of_an_unpaid_order_is_refunded_when_the_t
     assert_eq!(refunds.len(), 1, "{refunds:?}");
     assert_eq!(refunds[0].payment_intent, intent_of(&second));
     assert_eq!(refunds[0].amount, 5000);
-    let payment = only_fact(&app, late.order_id, "PaymentReceived").await;
-    assert_eq!(
-        payment.payload["PaymentReceived"]["session_id"],
-        json!(second)
-    );
-    assert_told_by_provider(&payment, "evt_late_other_session");
+    assert_paid_on(&app, late.order_id, &second, "evt_late_other_session").await;
     app.eventually_counts(on_sale, 3, 0).await;
 }
 
@@ -206,11 +215,7 @@ async fn a_payment_for_another_session_of_an_unpaid_order_is_refunded_when_the_t
 async fn an_expired_session_that_is_not_the_orders_own_ends_nothing() {
     let app = PaymentsApp::start(&[]).await;
     let on_sale = app.event(10).await;
-    let checkout = app.checkout(on_sale, 2).await;
-    let second = app
-        .stripe
-        .open_another_session(&app.session_id(&checkout))
-        .unwrap();
+    let (checkout, second) = checkout_with_another_session(&app, on_sale, 2).await;
     let mut expired = app.stripe.session(&second).unwrap();
     expired["status"] = json!("expired");
     assert_eq!(

@@ -124,27 +124,15 @@ fn giving_a_surplus_payment_back_leaves_the_order_paid_and_its_refunds_alone() {
         surplus(),
         surplus_refund_requested(),
     ];
-    let refunded = OrderEvent::TicketsRefunded {
-        order_id: order_id(),
-        event_id: placed_order().event_id,
-        refund_number: 1,
-        ticket_ids: Vec::new(),
-        amount: eur(14_000),
-        refunded_at: later(6),
-        provider_refund_id: Some("re_1".to_owned()),
-        surplus_payment: true,
-    };
     order_test()
-        .given(given.clone())
+        .given(given)
         .when(OrderCommand::CompleteRefund {
             refund_number: 1,
             provider_refund_id: "re_1".to_owned(),
             now: later(6),
         })
-        .then_expect_events(vec![refunded.clone()]);
-    let mut history = given;
-    history.push(refunded);
-    let order = order_after(history);
+        .then_expect_events(vec![surplus_refunded()]);
+    let order = order_after(order_history_with_surplus_refunded());
     assert_eq!(order.status(), Some(OrderStatus::Paid));
     assert_eq!(
         order.refunded_total().map(|total| total.amount_minor),
@@ -175,15 +163,20 @@ fn order_history_with_surplus_refunded() -> Vec<OrderEvent> {
         issued(),
         surplus(),
         surplus_refund_requested(),
-        OrderEvent::TicketsRefunded {
-            order_id: order_id(),
-            event_id: placed_order().event_id,
-            refund_number: 1,
-            ticket_ids: Vec::new(),
-            amount: eur(14_000),
-            refunded_at: later(6),
-            provider_refund_id: Some("re_1".to_owned()),
-            surplus_payment: true,
-        },
+        surplus_refunded(),
     ]
+}
+
+/// The surplus payment given back (refund 1, marked as such).
+fn surplus_refunded() -> OrderEvent {
+    OrderEvent::TicketsRefunded {
+        order_id: order_id(),
+        event_id: placed_order().event_id,
+        refund_number: 1,
+        ticket_ids: Vec::new(),
+        amount: eur(14_000),
+        refunded_at: later(6),
+        provider_refund_id: Some("re_1".to_owned()),
+        surplus_payment: true,
+    }
 }
