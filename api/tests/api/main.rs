@@ -17,6 +17,7 @@ mod catalogue_organiser;
 mod catalogue_promises;
 mod catalogue_public;
 mod cli_accounts;
+mod cli_mail;
 mod door_bench;
 mod door_offline;
 mod door_staff;
