@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use anyhow::Context;
 use carneau_api::account_bootstrap::{ensure_account, Ensured};
 use carneau_api::cli::log::LogCommand;
+use carneau_api::cli::mail::MailCommand;
 use carneau_api::cli::projections::ProjectionsCommand;
 use carneau_api::{app, database, seed, state, telemetry, AppState, Config};
 use carneau_domain::account::{Password, Role};
@@ -63,6 +64,11 @@ enum Command {
     Projections {
         #[command(subcommand)]
         command: ProjectionsCommand,
+    },
+    /// Lists the mail the sender gave up on (dead letters), or sends it again.
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
     },
     /// Prints the OpenAPI document as JSON (needs no database).
     Openapi {
@@ -193,6 +199,14 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 Box::pin(
                     async move { carneau_api::cli::projections::run(&pool, cache, command).await },
                 )
+            })
+            .await
+        }
+        Command::Mail { command } => {
+            with_read_models(|pool, _cache| {
+                Box::pin(async move {
+                    carneau_api::cli::mail::run(&pool, command, &mut std::io::stdout()).await
+                })
             })
             .await
         }

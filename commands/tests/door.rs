@@ -65,7 +65,9 @@ impl PaidOrder {
         order
             .execute(OrderCommand::RecordPayment {
                 provider_event_id: "evt_paid".to_owned(),
+                session_id: "sim_1".to_owned(),
                 payment_reference: None,
+                amount: None,
                 now,
             })
             .await;

@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use carneau_commands::mail::{
-    enqueue, Attachment, Delivery, MailSender, MailSenderConfig, OutgoingMail,
+    dead_letters, enqueue, retry_all_dead_letters, retry_dead_letter, Attachment, Delivery,
+    MailSender, MailSenderConfig, OutgoingMail,
 };
 use carneau_testkit::smtp::SmtpSink;
 use carneau_testkit::TestDatabase;
@@ -107,6 +108,63 @@ async fn a_refused_message_is_sent_once_by_a_restarted_sender() {
     assert_eq!(sender(db.pool(), smtp()).send_due().await.unwrap(), 0);
     assert_eq!(sink.messages().len(), 1);
     assert_eq!(outbox_row(db.pool(), "tickets:o2").await.2, 2);
+}
+
+#[tokio::test]
+async fn a_message_still_refused_after_its_attempts_is_dead_lettered_until_retried() {
+    let db = TestDatabase::create().await.unwrap();
+    let sink = SmtpSink::start().await.unwrap();
+    let bounded = || {
+        MailSender::new(
+            db.pool().clone(),
+            Delivery::from_url(Some(&sink.url())).unwrap(),
+            MailSenderConfig {
+                retry_min: Duration::ZERO,
+                retry_max: Duration::ZERO,
+                max_attempts: 3,
+                ..MailSenderConfig::default()
+            },
+        )
+    };
+    queue(db.pool(), &tickets_mail("o4")).await;
+    queue(db.pool(), &tickets_mail("o5")).await;
+
+    // The SMTP server answers 451 (try again later) to every message, for good.
+    sink.refuse_messages(true);
+    for _ in 0..5 {
+        assert_eq!(bounded().send_due().await.unwrap(), 0);
+    }
+    // Three attempts each, then no more: dead-lettered with the body kept.
+    for key in ["tickets:o4", "tickets:o5"] {
+        assert_eq!(outbox_row(db.pool(), key).await, (None, false, 3));
+    }
+    let letters = dead_letters(db.pool()).await.unwrap();
+    assert_eq!(letters.len(), 2);
+    assert_eq!(letters[0].dedupe_key, "tickets:o4");
+    assert_eq!(letters[0].attempts, 3);
+    assert!(
+        letters[0]
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("451"),
+        "{letters:?}"
+    );
+
+    // The server mended, one is sent again on an admin's word, then the rest.
+    sink.refuse_messages(false);
+    assert!(retry_dead_letter(db.pool(), letters[0].id).await.unwrap());
+    assert!(!retry_dead_letter(db.pool(), letters[0].id).await.unwrap());
+    assert_eq!(bounded().send_due().await.unwrap(), 1);
+    assert_eq!(dead_letters(db.pool()).await.unwrap().len(), 1);
+    assert_eq!(retry_all_dead_letters(db.pool()).await.unwrap(), 1);
+    assert_eq!(bounded().send_due().await.unwrap(), 1);
+    assert!(dead_letters(db.pool()).await.unwrap().is_empty());
+    assert_eq!(sink.messages().len(), 2);
+    assert_eq!(
+        outbox_row(db.pool(), "tickets:o4").await,
+        (Some("smtp".to_owned()), true, 1)
+    );
 }
 
 #[tokio::test]

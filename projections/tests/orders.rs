@@ -145,6 +145,7 @@ fn paid(minutes: i64) -> OrderEvent {
         provider_event_id: format!("evt_{minutes}"),
         payment_reference: None,
         received_at: Utc::now() + Duration::minutes(minutes),
+        session_id: None,
     }
 }
 
@@ -194,6 +195,7 @@ fn refunded(
         amount: eur(amount),
         refunded_at: Utc::now() + Duration::minutes(4 + i64::from(number)),
         provider_refund_id: None,
+        surplus_payment: false,
     }
 }
 

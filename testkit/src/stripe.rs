@@ -159,6 +159,24 @@ impl FakeStripe {
         session.clone()
     }
 
+    /// Opens another session for the same order as session `id` (same reference, lines
+    /// and amount), as a second checkout created outside our own call would (a retry
+    /// after Stripe forgot its idempotency key, a link made in the dashboard). Answers
+    /// its id.
+    pub fn open_another_session(&self, id: &str) -> Option<String> {
+        let mut state = lock(&self.state);
+        let mut session = state.sessions.get(id)?.clone();
+        state.next_id += 1;
+        let other = format!("cs_test_{:06}", state.next_id);
+        session["id"] = json!(other);
+        session["status"] = json!("open");
+        session["payment_status"] = json!("unpaid");
+        session["payment_intent"] = Value::Null;
+        session["url"] = json!(format!("https://checkout.stripe.test/c/pay/{other}"));
+        state.sessions.insert(other.clone(), session);
+        Some(other)
+    }
+
     /// An asynchronous payment settles: the session becomes paid.
     pub fn settle_session(&self, id: &str) -> Value {
         let mut state = lock(&self.state);

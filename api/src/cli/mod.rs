@@ -4,13 +4,15 @@
 //! a person (or for a machine with `--json`): [`replay`] (`carneau replay [--verify]`),
 //! [`projections`] (`carneau projections list|rebuild NAME`), [`reconcile`] (`carneau
 //! audit reconcile --event ID`), [`log_export`] (`carneau log export`), [`log_verify`]
-//! (`carneau log verify`) and [`log_checkpoint`] (`carneau log checkpoint|public-key`);
+//! (`carneau log verify`), [`log_checkpoint`] (`carneau log checkpoint|public-key`) and
+//! [`mail`] (`carneau mail dead-letters|retry`);
 //! [`log`] gathers the `carneau log` subcommands.
 
 pub mod log;
 pub mod log_checkpoint;
 pub mod log_export;
 pub mod log_verify;
+pub mod mail;
 pub mod projections;
 pub mod reconcile;
 pub mod replay;

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod actor;
 pub mod admin;
+pub mod admin_mail;
 pub mod audit;
 pub mod calendar;
 pub mod catalogue;
@@ -36,6 +37,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(organiser::routes())
         .merge(door_staff::routes())
         .merge(admin::routes())
+        .merge(admin_mail::routes())
         .merge(reservations::routes())
         .merge(orders::routes())
         .merge(sales::routes())

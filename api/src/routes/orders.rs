@@ -20,7 +20,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::reservations::authorise;
+use super::reservations::authorise_holder;
 use super::tickets::QrUrls;
 use crate::auth::{MaybeSignedIn, SignedIn};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
@@ -69,18 +69,19 @@ fn parse_email(raw: &str) -> Result<EmailAddress, ApiError> {
 }
 
 /// Starts paying for a live hold: creates the payment session, keeps the tickets held
-/// while the buyer pays and answers where to send them. Needs the reservation's token; a
-/// signed-in buyer's order is also theirs (`GET /me/orders`). A retry answers the same
-/// order and page.
+/// while the buyer pays and answers where to send them. Needs the reservation's token, or
+/// the session of the account that placed the hold (anyone else: 404, as for an unknown
+/// reservation); a signed-in buyer's order is also theirs (`GET /me/orders`). A retry
+/// answers the same order and page.
 #[utoipa::path(post, path = "/reservations/{reservation_id}/checkout", tag = TAG,
     params(("reservation_id" = Uuid, Path, description = "The reservation to pay for.")),
-    security(("reservation_token" = [])),
+    security(("reservation_token" = []), ("session_cookie" = []), ("session_bearer" = [])),
     request_body = CheckoutRequest,
     responses(
         (status = 201, description = "Checkout started.", body = CheckoutView),
         (status = 200, description = "Checkout had already started for this reservation.",
             body = CheckoutView),
-        (status = 401, description = "No reservation token was sent.",
+        (status = 401, description = "Neither a reservation token nor a session was sent.",
             body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`reservation-expired`, `reservation-already-released`, `event-cancelled` \
             or `reservation-paid`.",
@@ -96,7 +97,7 @@ async fn start_checkout(
     headers: HeaderMap,
     ApiJson(request): ApiJson<CheckoutRequest>,
 ) -> Result<Response, ApiError> {
-    let event_id = authorise(&state, &headers, reservation_id)?;
+    let event_id = authorise_holder(&state, &headers, session.as_ref(), reservation_id).await?;
     let buyer_email = parse_email(&request.email)?;
     let order_id = OrderId::for_reservation(reservation_id);
     let key = state.order_keys.issue(order_id);

@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::header::LOCATION;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use carneau_commands::accounts::Session;
 use carneau_domain::ids::{EventId, OrderId, ReservationId, TicketTypeId};
 use carneau_domain::inventory::{
     HoldLine, HoldOutcome, HoldRequest, HoldStatus, InventoryError, Quantity,
@@ -315,6 +316,36 @@ pub(crate) fn authorise(
         .reservation_tokens
         .verify(token, reservation_id)
         .ok_or_else(|| ApiError::not_found("This reservation"))
+}
+
+/// The event of the reservation the request may act on as its holder: by the
+/// reservation's token, or by the session of the account that placed the hold (found in
+/// the log). Anyone else gets what an unknown reservation gets (404; 401 when neither a
+/// token nor a session was sent), so a session cannot probe which reservations exist.
+pub(crate) async fn authorise_holder(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: Option<&Session>,
+    reservation_id: ReservationId,
+) -> Result<EventId, ApiError> {
+    let refusal = match authorise(state, headers, reservation_id) {
+        Ok(event_id) => return Ok(event_id),
+        Err(refusal) => refusal,
+    };
+    let Some(session) = session else {
+        return Err(refusal);
+    };
+    let placer = state
+        .reservations
+        .placer(reservation_id)
+        .await
+        .map_err(reservation_problem)?;
+    match placer {
+        Some(placer) if placer.account_id == Some(session.principal.account_id) => {
+            Ok(placer.event_id)
+        }
+        _ => Err(ApiError::not_found("This reservation")),
+    }
 }
 
 fn line_view(line: &HoldLine) -> ReservationLine {

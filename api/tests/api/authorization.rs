@@ -197,7 +197,8 @@ async fn walk_row(fixture: &Fixture<'_>, row: &Row) -> Vec<String> {
         .replace("{reservation_id}", &Uuid::new_v4().to_string())
         .replace("{ticket_id}", &Uuid::new_v4().to_string())
         .replace("{account_id}", &fixture.target.id.to_string())
-        .replace("{role}", "organiser");
+        .replace("{role}", "organiser")
+        .replace("{message_id}", "1");
     assert!(
         !path.contains('{'),
         "{} {}: add a value for its path parameter in api/tests/api/authorization.rs",

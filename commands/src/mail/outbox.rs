@@ -64,7 +64,8 @@ pub(super) async fn claim_due(
         UPDATE mail_outbox
            SET attempts = attempts + 1, next_attempt_at = $2
          WHERE id IN (SELECT id FROM mail_outbox
-                       WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
+                       WHERE sent_at IS NULL AND failed_at IS NULL
+                         AND dead_lettered_at IS NULL AND next_attempt_at <= now()
                        ORDER BY next_attempt_at, id
                        LIMIT $1
                        FOR UPDATE SKIP LOCKED)
@@ -120,5 +121,16 @@ pub(super) async fn mark_failed(
             .await?
         }
     };
+    Ok(())
+}
+
+/// Gives up retrying a message of `mail_outbox` after its last temporary failure: it
+/// leaves the sender's queue but keeps its body, so an admin can send it again.
+pub(super) async fn mark_dead_lettered(pool: &PgPool, id: i64, error: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE mail_outbox SET last_error = $2, dead_lettered_at = now() WHERE id = $1")
+        .bind(id)
+        .bind(error)
+        .execute(pool)
+        .await?;
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! The sender task: delivers due messages of the outbox, retrying with backoff.
+//! The sender task: delivers due messages of the outbox, retrying temporary failures with
+//! a doubling backoff a bounded number of times, then dead-lettering them.
 
 use std::time::Duration;
 
@@ -9,11 +10,13 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, instrument, warn};
 
-use super::outbox::{claim_due, mark_failed, mark_sent, OutboxRow};
+use super::outbox::{claim_due, mark_dead_lettered, mark_failed, mark_sent, OutboxRow};
 use super::MailError;
 
 /// How long one SMTP conversation may take.
 pub const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+/// Attempts a message gets before temporary failures dead-letter it.
+pub const MAIL_MAX_ATTEMPTS: i32 = 12;
 
 /// Where messages go.
 #[derive(Clone)]
@@ -52,6 +55,8 @@ pub struct MailSenderConfig {
     pub retry_min: Duration,
     /// Longest wait between attempts.
     pub retry_max: Duration,
+    /// Attempts after which a message still failing temporarily is dead-lettered.
+    pub max_attempts: i32,
 }
 
 impl Default for MailSenderConfig {
@@ -62,6 +67,9 @@ impl Default for MailSenderConfig {
             batch_size: 20,
             retry_min: Duration::from_secs(5),
             retry_max: Duration::from_secs(3600),
+            // 5 s doubling to the hour: the twelfth attempt comes about 2.4 hours after
+            // the first, long enough for an SMTP outage to be noticed and mended.
+            max_attempts: MAIL_MAX_ATTEMPTS,
         }
     }
 }
@@ -151,6 +159,11 @@ impl MailSender {
             Err(error) if error.is_permanent() => {
                 warn!(%error, "mail given up: the SMTP server refused it for good");
                 mark_failed(&self.pool, row.id, &error.to_string(), None).await?;
+                Ok(false)
+            }
+            Err(error) if row.attempts >= self.config.max_attempts => {
+                warn!(%error, "mail dead-lettered: still failing after its last attempt");
+                mark_dead_lettered(&self.pool, row.id, &error.to_string()).await?;
                 Ok(false)
             }
             Err(error) => {

@@ -230,7 +230,9 @@ impl Payments {
                 order_id,
                 OrderCommand::RecordPayment {
                     provider_event_id: free_session_id(order_id),
+                    session_id: free_session_id(order_id),
                     payment_reference: None,
+                    amount: None,
                     now: Utc::now(),
                 },
                 &metadata,

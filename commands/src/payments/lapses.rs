@@ -52,17 +52,18 @@ impl Payments {
             SessionStatus::Complete if state.paid => {
                 // The payment landed but its event has not (yet): take it now. The
                 // webhook's event later finds the payment recorded.
-                self.execute(
+                self.record_payment(
                     order_id,
                     OrderCommand::RecordPayment {
                         provider_event_id: format!("retrieved:{}", placed.session_id),
+                        session_id: placed.session_id.clone(),
                         payment_reference: state.payment_reference,
+                        amount: None,
                         now,
                     },
                     &metadata,
                 )
-                .await?;
-                self.fulfil(order_id, &metadata).await
+                .await
             }
             // An asynchronous payment is pending (its event was lost): record it so this
             // step stops; the hold lapses at its extended expiry.

@@ -9,6 +9,8 @@
 //! start_checkout: provider session (key checkout:{reservation}) -> HoldExtended -> OrderPlaced
 //! payment:        PaymentReceived -> HoldSold -> TicketsIssued
 //!                                  \-> (tickets gone) LatePaymentRefused + RefundRequested
+//! surplus:        (another session of a paid order) SurplusPaymentReceived + RefundRequested
+//!                 -> refund against that payment's own reference
 //! refund:         RefundRequested -> [retry: look the refund up by its key in metadata]
 //!                 -> provider refund (key refund:{order}:{n}) -> TicketsRefunded (its id)
 //!                 -> TicketsReturned (inventory)

@@ -37,20 +37,39 @@ impl Payments {
             order_id,
         );
         let now = Utc::now();
+        // The order is found by its reference alone, so the session may be another one
+        // for the same order (created outside our checkout). Only its payment concerns
+        // the order; its pending, failed or expired state ends nothing of the order's.
+        let own_session = order
+            .placed()
+            .is_some_and(|placed| placed.session_id == event.session_id);
         match event.kind {
             ProviderEventKind::Completed { paid: true }
             | ProviderEventKind::AsyncPaymentSucceeded => {
-                self.execute(
+                if !own_session {
+                    tracing::warn!(%order_id, "payment on a session that is not the order's own");
+                }
+                self.record_payment(
                     order_id,
                     OrderCommand::RecordPayment {
                         provider_event_id: event.id,
+                        session_id: event.session_id,
                         payment_reference: event.payment_reference,
+                        amount: event.amount,
                         now,
                     },
                     &metadata,
                 )
-                .await?;
-                self.fulfil(order_id, &metadata).await
+                .await
+            }
+            ProviderEventKind::Completed { paid: false }
+            | ProviderEventKind::AsyncPaymentFailed
+            | ProviderEventKind::Expired
+                if !own_session =>
+            {
+                // Its payment, if it settles, comes as its own event and is recorded then.
+                tracing::info!(%order_id, "event about a session that is not the order's own; ignored");
+                Ok(())
             }
             ProviderEventKind::Completed { paid: false } => {
                 // Nothing to expire any more; the hold lapses at its extended expiry and

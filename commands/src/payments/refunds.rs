@@ -5,7 +5,7 @@ use carneau_domain::event::{Event, EventCatalogueEvent};
 use carneau_domain::ids::{EventId, OrderId, TicketId};
 use carneau_domain::inventory::InventoryCommand;
 use carneau_domain::money::Money;
-use carneau_domain::order::{OrderCommand, OrderError, PaymentProvider, RefundReason};
+use carneau_domain::order::{Order, OrderCommand, OrderError, PaymentProvider, RefundReason};
 use carneau_domain::{Cause, EventMetadata, Process};
 use chrono::Utc;
 use cqrs_es::Aggregate;
@@ -112,21 +112,11 @@ impl Payments {
                 .await?;
             }
         } else if !pending.is_empty() {
-            let payment_reference = match order.payment_reference() {
-                Some(reference) => reference.to_owned(),
-                None => self
-                    .gateway
-                    .retrieve_checkout(&placed.session_id)
-                    .await?
-                    .payment_reference
-                    .ok_or_else(|| {
-                        GatewayError::Refused("the payment has no reference to refund".into())
-                    })?,
-            };
             for (number, amount) in pending {
+                let payment_reference = self.refunded_payment(&order, number).await?;
                 let request = RefundRequest {
                     idempotency_key: format!("refund:{order_id}:{number}"),
-                    payment_reference: payment_reference.clone(),
+                    payment_reference,
                     amount,
                     order_id: order_id.to_string(),
                 };
@@ -147,6 +137,36 @@ impl Payments {
             }
         }
         self.return_refunded_tickets(order_id, metadata).await
+    }
+
+    /// The provider's reference of the payment refund `number` gives back: a surplus
+    /// payment's own, else the order's payment. Without a recorded reference it is asked
+    /// of that payment's session.
+    async fn refunded_payment(&self, order: &Order, number: u32) -> Result<String, PaymentError> {
+        let (reference, session) = match order.surplus_payment(number) {
+            Some(surplus) => (
+                surplus.payment_reference.as_deref(),
+                Some(surplus.session_id.as_str()),
+            ),
+            None => (
+                order.payment_reference(),
+                order
+                    .paid_session()
+                    .or(order.placed().map(|placed| placed.session_id.as_str())),
+            ),
+        };
+        if let Some(reference) = reference {
+            return Ok(reference.to_owned());
+        }
+        let no_reference =
+            || GatewayError::Refused("the payment has no reference to refund".into());
+        let session = session.ok_or_else(no_reference)?;
+        Ok(self
+            .gateway
+            .retrieve_checkout(session)
+            .await?
+            .payment_reference
+            .ok_or_else(no_reference)?)
     }
 
     /// Sends one refund, unless (`first_attempt` false) the provider already has it

@@ -137,6 +137,8 @@ impl SimulatedCheckout {
             session_id: session_id.to_owned(),
             order_id: Some(session.order_id),
             payment_reference: Some(format!("sim_pi_{session_id}")),
+            // A simulated session charges exactly the order's total.
+            amount: None,
         };
         Ok(Some((event, session)))
     }

@@ -8,6 +8,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use carneau_domain::ids::OrderId;
+use carneau_domain::money::{Currency, Money};
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
@@ -110,6 +111,9 @@ pub struct ProviderEvent {
     pub order_id: Option<OrderId>,
     /// The payment reference, when there is one.
     pub payment_reference: Option<String>,
+    /// What the session charges (Stripe's `amount_total` and `currency`), when said: the
+    /// amount a surplus payment on it gives back.
+    pub amount: Option<Money>,
 }
 
 #[derive(Deserialize)]
@@ -136,6 +140,10 @@ struct StripeSession {
     payment_status: Option<String>,
     #[serde(default)]
     payment_intent: Option<serde_json::Value>,
+    #[serde(default)]
+    amount_total: Option<i64>,
+    #[serde(default)]
+    currency: Option<String>,
 }
 
 /// Reads a verified Stripe event. `Ok(None)` for event types the order flow ignores;
@@ -183,12 +191,20 @@ pub fn parse_stripe_event(payload: &[u8]) -> Result<Option<ProviderEvent>, serde
             .map(str::to_owned),
         _ => None,
     };
+    // An amount without a currency we can read is not an amount: left unsaid.
+    let amount = session.amount_total.zip(
+        session
+            .currency
+            .as_deref()
+            .and_then(|code| Currency::parse(code).ok()),
+    );
     Ok(Some(ProviderEvent {
         id: event.id,
         kind,
         session_id: session.id,
         order_id,
         payment_reference,
+        amount: amount.map(|(minor, currency)| Money::new(minor, currency)),
     }))
 }
 
@@ -264,13 +280,17 @@ mod tests {
             "id": "evt_9", "type": "checkout.session.completed",
             "data": {"object": {"id": "cs_1", "object": "checkout.session",
                 "client_reference_id": order.to_string(), "payment_status": "paid",
-                "payment_intent": "pi_1"}}
+                "payment_intent": "pi_1", "amount_total": 5000, "currency": "eur"}}
         })
         .to_string();
         let event = parse_stripe_event(body.as_bytes()).unwrap().unwrap();
         assert_eq!(event.kind, ProviderEventKind::Completed { paid: true });
         assert_eq!(event.order_id, Some(order));
         assert_eq!(event.payment_reference.as_deref(), Some("pi_1"));
+        assert_eq!(
+            event.amount,
+            Some(Money::new(5000, Currency::parse("EUR").unwrap()))
+        );
         let other = br#"{"id":"evt_3","type":"charge.succeeded","data":{"object":{}}}"#;
         assert_eq!(parse_stripe_event(other).unwrap(), None);
         assert!(parse_stripe_event(b"not json").is_err());

@@ -9,6 +9,7 @@
 //! - `desk`: one task per event batching decisions into few appends;
 //! - `event_log`: every read of and append to the event store;
 //! - `guard` and `guard_keeper`: the Redis guard, and keeping it in step with the log;
+//! - `placer`: who placed a hold, read from its placing fact;
 //! - `refusal_reasons`: the catalogue's reason for a refusal the guard calls sold out;
 //! - `direct`: the unbatched baseline the benchmark compares against.
 
@@ -18,6 +19,8 @@ mod direct;
 mod event_log;
 pub mod guard;
 mod guard_keeper;
+mod placer;
+pub use placer::HoldPlacer;
 mod refusal_reasons;
 pub mod service;
 pub mod sweeper;

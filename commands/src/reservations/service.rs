@@ -21,6 +21,7 @@ use super::direct;
 use super::event_log::Stores;
 use super::guard::ReservationGuard;
 use super::guard_keeper::{GuardKeeper, GuardVerdict};
+use super::placer::{find_placer, HoldPlacer};
 use super::ReservationError;
 
 /// How reservations reach the log.
@@ -36,6 +37,8 @@ pub enum ReservationMode {
 /// Holds, releases and expires tickets.
 pub struct Reservations {
     mode: ReservationMode,
+    /// The event store, read directly only to find who placed a hold.
+    pool: PgPool,
     desks: Desks,
     /// The Redis guard in front of the desks; `None` decides from the log alone.
     guard: Option<GuardKeeper>,
@@ -46,11 +49,22 @@ impl Reservations {
     pub fn new(pool: PgPool, guard: Option<ReservationGuard>, mode: ReservationMode) -> Self {
         Self {
             mode,
+            pool: pool.clone(),
             desks: Desks::new(Stores::new(pool)),
             guard: guard
                 .filter(|_| mode == ReservationMode::Batched)
                 .map(GuardKeeper::new),
         }
+    }
+
+    /// Where `reservation_id`'s hold was placed and which account placed it, from the
+    /// log; `None` if no such hold was ever placed. Lets its owner act on it with their
+    /// session instead of the reservation's token.
+    pub async fn placer(
+        &self,
+        reservation_id: ReservationId,
+    ) -> Result<Option<HoldPlacer>, ReservationError> {
+        find_placer(&self.pool, reservation_id).await
     }
 
     /// Holds `request` (all of its lines or none); the hold records `metadata` (the

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::events::{IssuedTicket, PlacedOrder, RefundReason};
 use crate::ids::TicketId;
+use crate::money::Money;
 
 /// A request to change an order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -12,12 +13,18 @@ pub enum OrderCommand {
     /// Record the order (checkout started). A retry with the same reservation finds the
     /// order placed and changes nothing. Boxed: it is by far the largest command.
     Place(Box<PlacedOrder>),
-    /// The provider says the buyer paid.
+    /// The provider says the buyer paid on `session_id`. The order takes it as its payment
+    /// while it has none (whichever of its sessions was paid); once it has one, a payment
+    /// on another session is a surplus payment, recorded and refunded.
     RecordPayment {
         /// The provider's event (a duplicate is ignored).
         provider_event_id: String,
+        /// The session paid (a session whose payment is recorded already is ignored).
+        session_id: String,
         /// The provider's payment reference.
         payment_reference: Option<String>,
+        /// What the provider took, when it says (else the order's total is assumed).
+        amount: Option<Money>,
         /// The current time.
         now: DateTime<Utc>,
     },

@@ -33,21 +33,55 @@ impl Order {
             OrderCommand::Place(_) => Vec::new(),
             OrderCommand::RecordPayment {
                 provider_event_id,
+                session_id,
                 payment_reference,
+                amount,
                 now,
             } => {
-                let payable = matches!(
+                // The same event, or another event about a payment already recorded (the
+                // process manager found it before its webhook came): nothing new.
+                if self.provider_events.contains(&provider_event_id)
+                    || self.paid_sessions.contains(&session_id)
+                {
+                    return Ok(Vec::new());
+                }
+                let unpaid = matches!(
                     status,
                     S::AwaitingPayment | S::PaymentPending | S::Expired | S::Cancelled
                 );
-                if !payable || self.provider_events.contains(&provider_event_id) {
-                    Vec::new()
-                } else {
+                if unpaid {
+                    // Whichever of its sessions was paid, the order takes the payment and
+                    // fulfilment sells the hold if its tickets are still free (else refuses
+                    // and refunds it, as any late payment). The session is recorded, so a
+                    // payment on another session is never mistaken for this one.
                     vec![OrderEvent::PaymentReceived {
                         provider_event_id,
                         payment_reference,
                         received_at: now,
+                        session_id: Some(session_id),
                     }]
+                } else {
+                    // Already paid: a second payment buys nothing and is given back whole,
+                    // against its own reference.
+                    let refund_number = self.next_refund_number();
+                    let amount = amount.unwrap_or(placed.total);
+                    vec![
+                        OrderEvent::SurplusPaymentReceived {
+                            provider_event_id,
+                            session_id,
+                            payment_reference,
+                            amount,
+                            refund_number,
+                            received_at: now,
+                        },
+                        OrderEvent::RefundRequested {
+                            refund_number,
+                            ticket_ids: Vec::new(),
+                            amount,
+                            reason: RefundReason::SurplusPayment,
+                            requested_at: now,
+                        },
+                    ]
                 }
             }
             OrderCommand::MarkPaymentPending {
@@ -133,6 +167,7 @@ impl Order {
                         amount: refund.amount,
                         refunded_at: now,
                         provider_refund_id: Some(provider_refund_id),
+                        surplus_payment: refund.reason == RefundReason::SurplusPayment,
                     }]
                 }
             }

@@ -69,6 +69,9 @@ pub enum RefundReason {
     EventCancelled,
     /// The payment landed after the hold lapsed and the tickets were gone.
     LatePayment,
+    /// A second checkout session of an order already paid was paid too: that payment
+    /// goes back, the order keeps its own.
+    SurplusPayment,
 }
 
 /// What an order was placed with: recorded by `OrderPlaced`, asked for by
@@ -114,6 +117,30 @@ pub enum OrderEvent {
         provider_event_id: String,
         /// The provider's payment reference (Stripe PaymentIntent), refunds go against it.
         payment_reference: Option<String>,
+        /// When.
+        received_at: DateTime<Utc>,
+        /// The checkout session paid: the order's own, or another session for the same
+        /// order (one created outside our checkout), whose payment is then handled like a
+        /// late one. Absent on payments recorded before it was kept: the order's own.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session_id: Option<String>,
+    },
+    /// Another checkout session of an order that already had its payment (paid, being
+    /// fulfilled, refused or refunded) was paid too. That money is not the order's: it is
+    /// refunded in full, against this payment's own reference, by the refund numbered
+    /// `refund_number`, requested with it.
+    SurplusPaymentReceived {
+        /// The provider's event that said so (deduplication).
+        provider_event_id: String,
+        /// The session paid.
+        session_id: String,
+        /// The provider's reference of this payment (Stripe PaymentIntent): its refund
+        /// goes against it, never against the order's own payment.
+        payment_reference: Option<String>,
+        /// How much the provider took.
+        amount: Money,
+        /// The refund that gives it back.
+        refund_number: u32,
         /// When.
         received_at: DateTime<Utc>,
     },
@@ -190,6 +217,10 @@ pub enum OrderEvent {
         /// was kept.
         #[serde(default)]
         provider_refund_id: Option<String>,
+        /// Whether the money went back for a surplus payment (another session paid), not
+        /// for the order's tickets: the order's own standing does not change.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        surplus_payment: bool,
     },
 }
 
@@ -198,6 +229,7 @@ impl DomainEvent for OrderEvent {
         match self {
             Self::OrderPlaced(_) => "OrderPlaced",
             Self::PaymentReceived { .. } => "PaymentReceived",
+            Self::SurplusPaymentReceived { .. } => "SurplusPaymentReceived",
             Self::PaymentPending { .. } => "PaymentPending",
             Self::TicketsIssued { .. } => "TicketsIssued",
             Self::LatePaymentRefused { .. } => "LatePaymentRefused",

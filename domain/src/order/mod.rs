@@ -5,7 +5,10 @@
 //! (tickets issued) ->
 //! partially refunded -> refunded; awaiting payment -> expired | cancelled; and a payment
 //! that lands on an expired or cancelled order is still recorded (the late payment), then
-//! either sold or refused and refunded. A command that would move backwards, or that
+//! either sold or refused and refunded. Each payment names its checkout session: the
+//! order takes one payment, on whichever of its sessions; a payment on another session
+//! once it has one is a surplus payment, recorded and refunded against its own reference.
+//! A command that would move backwards, or that
 //! repeats a provider event already recorded, records nothing: that is how a webhook
 //! delivered twice or out of order takes effect at most once.
 
@@ -100,6 +103,26 @@ pub struct Order {
     refunds: BTreeMap<u32, RefundState>,
     refunded_tickets: BTreeSet<TicketId>,
     provider_events: BTreeSet<String>,
+    /// Every session whose payment is recorded (the order's, and surplus ones).
+    #[serde(default)]
+    paid_sessions: BTreeSet<String>,
+    /// The session whose payment is the order's.
+    #[serde(default)]
+    paid_session: Option<String>,
+    /// Surplus payments, by the number of the refund that gives each back.
+    #[serde(default)]
+    surplus_payments: BTreeMap<u32, SurplusPayment>,
+}
+
+/// A payment on another session of an order already paid: recorded, then refunded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurplusPayment {
+    /// The session paid.
+    pub session_id: String,
+    /// The provider's reference of this payment: its refund goes against it.
+    pub payment_reference: Option<String>,
+    /// How much the provider took.
+    pub amount: Money,
 }
 
 impl Order {
@@ -116,6 +139,16 @@ impl Order {
     /// The provider's payment reference, once paid.
     pub fn payment_reference(&self) -> Option<&str> {
         self.payment_reference.as_deref()
+    }
+
+    /// The checkout session whose payment is the order's, once paid.
+    pub fn paid_session(&self) -> Option<&str> {
+        self.paid_session.as_deref()
+    }
+
+    /// The surplus payment refund `refund_number` gives back, if it is one.
+    pub fn surplus_payment(&self, refund_number: u32) -> Option<&SurplusPayment> {
+        self.surplus_payments.get(&refund_number)
     }
 
     /// When the payment was recorded.
@@ -170,11 +203,36 @@ impl crate::aggregate::Decide for Order {
                 provider_event_id,
                 payment_reference,
                 received_at,
+                session_id,
             } => {
+                // Recorded before sessions were: the order's own.
+                let session = session_id
+                    .or_else(|| self.placed.as_ref().map(|placed| placed.session_id.clone()));
+                self.paid_sessions.extend(session.clone());
+                self.paid_session = session;
                 self.provider_events.insert(provider_event_id);
                 self.payment_reference = payment_reference;
                 self.paid_at = Some(received_at);
                 self.status = Some(OrderStatus::PaymentReceived);
+            }
+            OrderEvent::SurplusPaymentReceived {
+                provider_event_id,
+                session_id,
+                payment_reference,
+                amount,
+                refund_number,
+                ..
+            } => {
+                self.provider_events.insert(provider_event_id);
+                self.paid_sessions.insert(session_id.clone());
+                self.surplus_payments.insert(
+                    refund_number,
+                    SurplusPayment {
+                        session_id,
+                        payment_reference,
+                        amount,
+                    },
+                );
             }
             OrderEvent::PaymentPending {
                 provider_event_id, ..
@@ -223,11 +281,16 @@ impl crate::aggregate::Decide for Order {
                 refund_number,
                 ticket_ids,
                 provider_refund_id,
+                surplus_payment,
                 ..
             } => {
                 if let Some(refund) = self.refunds.get_mut(&refund_number) {
                     refund.completed = true;
                     refund.provider_refund_id = provider_refund_id;
+                }
+                if surplus_payment {
+                    // Money that was never the order's went back: its standing stays.
+                    return;
                 }
                 self.refunded_tickets.extend(ticket_ids);
                 let all_refunded = self

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{IssuedTicket, Order, OrderLine, PlacedOrder, RefundState};
+use super::{IssuedTicket, Order, OrderLine, PlacedOrder, RefundReason, RefundState};
 use crate::event::TicketType;
 use crate::ids::TicketTypeId;
 use crate::inventory::{HoldLine, Quantity};
@@ -125,14 +125,16 @@ impl Order {
             .collect()
     }
 
-    /// How much the provider has given back so far (completed refunds only), in the
-    /// order's currency; `None` if the order was never placed.
+    /// How much of the order's payment the provider has given back so far (completed
+    /// refunds only; a surplus payment's refund is not the order's), in the order's
+    /// currency; `None` if the order was never placed.
     pub fn refunded_total(&self) -> Option<Money> {
         let placed = self.placed.as_ref()?;
         let minor = self
             .refunds
             .values()
-            .filter(|refund| refund.completed)
+            // A surplus payment's refund gives back money that was never the order's.
+            .filter(|refund| refund.completed && refund.reason != RefundReason::SurplusPayment)
             .map(|refund| refund.amount.amount_minor)
             .sum();
         Some(Money::new(minor, placed.total.currency))

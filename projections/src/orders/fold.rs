@@ -181,6 +181,8 @@ pub(super) fn fold(
                 order.set(OrderStatus::PaymentReceived, received_at);
                 order.paid_at = Some(received_at);
             }
+            // Money that is not the order's: its refund is the only trace in the model.
+            OrderEvent::SurplusPaymentReceived { .. } => {}
             OrderEvent::PaymentPending { pending_at, .. } => {
                 order.set(OrderStatus::PaymentPending, pending_at);
             }
@@ -238,10 +240,15 @@ pub(super) fn fold(
                 ticket_ids,
                 amount,
                 refunded_at,
+                surplus_payment,
                 ..
             } => {
                 let refund_number = i32::try_from(refund_number).context("refund number")?;
                 completed.insert((order_id, refund_number), refunded_at);
+                if surplus_payment {
+                    // A second payment went back: the order's standing and figures stay.
+                    continue;
+                }
                 for ticket_id in &ticket_ids {
                     let ticket_id = ticket_id.as_uuid();
                     if let Some(valid) = order.tickets.get_mut(&ticket_id) {

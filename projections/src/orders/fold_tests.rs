@@ -47,6 +47,7 @@ fn refunded(order_id: OrderId, number: u32, tickets: &[TicketId], amount: i64) -
         amount: eur(amount),
         refunded_at: at(10 + i64::from(number)),
         provider_refund_id: None,
+        surplus_payment: false,
     }
 }
 
@@ -69,6 +70,7 @@ fn refunding_some_tickets_issued_in_the_same_batch_leaves_the_order_partially_re
                 provider_event_id: "evt".to_owned(),
                 payment_reference: None,
                 received_at: at(1),
+                session_id: None,
             },
             issued(order, &[first, second]),
             refunded(order, 1, &[first], 2_500),

@@ -94,10 +94,16 @@ pub fn place() -> OrderCommand {
 }
 
 pub fn paid(event_id: &str) -> OrderEvent {
+    paid_on(event_id, "cs_test_1", "pi_1")
+}
+
+/// The payment of `session` (`payment_reference` at the provider) recorded as the order's.
+pub fn paid_on(event_id: &str, session: &str, payment_reference: &str) -> OrderEvent {
     OrderEvent::PaymentReceived {
         provider_event_id: event_id.to_owned(),
-        payment_reference: Some("pi_1".to_owned()),
+        payment_reference: Some(payment_reference.to_owned()),
         received_at: later(5),
+        session_id: Some(session.to_owned()),
     }
 }
 
@@ -117,9 +123,16 @@ pub fn issued() -> OrderEvent {
 }
 
 pub fn pay(event_id: &str) -> OrderCommand {
+    pay_on(event_id, "cs_test_1", "pi_1")
+}
+
+/// The provider says `session` was paid (`payment_reference`), amount unsaid.
+pub fn pay_on(event_id: &str, session: &str, payment_reference: &str) -> OrderCommand {
     OrderCommand::RecordPayment {
         provider_event_id: event_id.to_owned(),
-        payment_reference: Some("pi_1".to_owned()),
+        session_id: session.to_owned(),
+        payment_reference: Some(payment_reference.to_owned()),
+        amount: None,
         now: later(5),
     }
 }
@@ -143,6 +156,7 @@ pub fn refunded(number: u32, ticket_ids: Vec<TicketId>, amount: i64) -> OrderEve
         amount: eur(amount),
         refunded_at: later(61),
         provider_refund_id: Some(format!("re_{number}")),
+        surplus_payment: false,
     }
 }
 

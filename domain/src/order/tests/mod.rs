@@ -5,4 +5,5 @@ mod lifecycle;
 mod pricing;
 mod refunds;
 mod serialisation;
+mod sessions;
 mod standing;

@@ -134,6 +134,7 @@ impl Story {
                 provider_event_id: format!("evt_{order_id}"),
                 payment_reference: Some(format!("pi_{order_id}")),
                 received_at: at(5),
+                session_id: None,
             },
         );
     }
@@ -207,6 +208,7 @@ impl Story {
                     amount: Money::new(amount, eur()),
                     refunded_at: at(11),
                     provider_refund_id: Some(format!("re_{order_id}_{number}")),
+                    surplus_payment: false,
                 },
             );
         }

@@ -13,6 +13,12 @@ pub(super) fn sentence(event: &OrderEvent, by: &str) -> String {
             money(&placed.total)
         ),
         OrderEvent::PaymentReceived { .. } => format!("Payment confirmed by {by}"),
+        OrderEvent::SurplusPaymentReceived {
+            amount, session_id, ..
+        } => format!(
+            "Second payment of {} (session {session_id}) reported by {by}: to be refunded",
+            money(amount)
+        ),
         OrderEvent::PaymentPending { .. } => {
             format!("Payment started by {by}, to settle later")
         }
@@ -66,5 +72,6 @@ fn refund_reason(reason: RefundReason) -> &'static str {
         RefundReason::RequestedByOrganiser => "asked by the organiser",
         RefundReason::EventCancelled => "the event was cancelled",
         RefundReason::LatePayment => "the payment came too late",
+        RefundReason::SurplusPayment => "the order was already paid",
     }
 }
