@@ -134,6 +134,7 @@ async fn a_batch_that_issues_revokes_and_admits_gives_the_rows_of_one_event_per_
                     amount: eur(2_500),
                     refunded_at: minutes(9),
                     provider_refund_id: None,
+                    surplus_payment: false,
                 },
             ],
         ),

@@ -14,6 +14,7 @@ use carneau_domain::order::Order;
 use carneau_domain::{Admission, EventMetadata, Inventory};
 use carneau_projections::read_models::read_models;
 use carneau_projections::replay::{readable_head, replay, scan_log, Check};
+use carneau_projections::{read_matching, LogFilter, LogPosition};
 use cqrs_es::Aggregate;
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool, Row};
@@ -24,6 +25,8 @@ use crate::support::tickets::TicketsApp;
 
 /// Events the benchmark's log holds at least, unless `CARNEAU_REPLAY_BENCH_EVENTS` says.
 const DEFAULT_BENCH_EVENTS: u64 = 1_000_000;
+/// Events per page of the scoped reads timed (the API's default page).
+const AUDIT_PAGE: u32 = 100;
 /// Copies of the story appended per transaction.
 const COPIES_PER_TRANSACTION: u64 = 20;
 
@@ -66,6 +69,8 @@ async fn replay_bench() {
         started.elapsed().as_secs_f64()
     );
 
+    time_scoped_reads(&pool).await;
+
     let head = readable_head(&pool).await.unwrap();
     let scan = scan_log(&pool, head).await.unwrap();
     let replayed = replay(&pool, &read_models(None), Check::ReplayOnly, &|_| {})
@@ -99,6 +104,56 @@ async fn replay_bench() {
             projector.elapsed.as_secs_f64(),
             log_rate,
             100.0 * log_rate / scan.events_per_second()
+        );
+    }
+}
+
+/// What an organiser's and an event's share of the log cost to read through the
+/// auditors' reader in a log this size: the first page, and every page of it.
+async fn time_scoped_reads(pool: &PgPool) {
+    let (event, organiser): (String, String) = sqlx::query_as(
+        "SELECT event_id, organiser_id FROM audit_event_organisers ORDER BY event_id LIMIT 1",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let scopes = [
+        (
+            "one organiser's share",
+            LogFilter {
+                organiser: Some(organiser.parse().unwrap()),
+                ..LogFilter::default()
+            },
+        ),
+        (
+            "one event's share",
+            LogFilter {
+                ticketing_event: Some(event.parse().unwrap()),
+                ..LogFilter::default()
+            },
+        ),
+    ];
+    for (scope, filter) in scopes {
+        let started = Instant::now();
+        let mut first_page = None;
+        let (mut after, mut events, mut pages) = (LogPosition::START, 0, 0);
+        loop {
+            let page = read_matching(pool, after, AUDIT_PAGE, &filter)
+                .await
+                .unwrap();
+            first_page.get_or_insert(started.elapsed());
+            pages += 1;
+            events += page.len();
+            match page.last() {
+                Some(last) if page.len() == AUDIT_PAGE as usize => after = last.position,
+                _ => break,
+            }
+        }
+        println!(
+            "{scope}: {events} events in {pages} pages of {AUDIT_PAGE}, first page {:.1} ms, \
+             all pages {:.1} ms",
+            first_page.unwrap_or_default().as_secs_f64() * 1e3,
+            started.elapsed().as_secs_f64() * 1e3
         );
     }
 }

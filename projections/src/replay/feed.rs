@@ -1,16 +1,27 @@
 //! Feeding a stretch of the log to a projector: one task reads the next batch while the
 //! projector applies the one before, so a replay costs about the slower of the two.
+//!
+//! A replay's tables start empty and are never analysed by the time the projector's
+//! set-based writes join a batch against them: the planner, believing them tiny, sorts
+//! or scans the whole table for every batch, and a replay slows down as its tables grow
+//! (a million-event replay spent most of its time there). The feed analyses them each
+//! time what it applied has doubled, a handful of times in a whole replay.
 
 use anyhow::Context;
 use sqlx::{Connection, PgConnection, PgPool};
 use tokio::sync::mpsc;
 
-use super::{ReplayProgress, REPLAY_BATCH_SIZE};
+use super::{quoted, ReplayProgress, REPLAY_BATCH_SIZE};
 use crate::log::{read_page, Interest, LogError, LogPosition, RecordedEvent};
-use crate::runner::{Batch, Projector};
+use crate::read_models::ReadModel;
+use crate::runner::Batch;
 
 /// Batches read ahead of the one being applied.
 const READ_AHEAD_BATCHES: usize = 2;
+
+/// Events applied before the tables are first analysed; then again each time the events
+/// applied have doubled.
+const FIRST_ANALYZE_AFTER: u64 = 5_000;
 
 /// How far a feed got.
 #[derive(Debug, Clone, Copy)]
@@ -32,12 +43,13 @@ pub(super) struct Stretch {
 }
 
 /// Reads the log after `from` up to and including `until` through the gap-safe reader
-/// and has `projector` apply it on `target`, one transaction (or savepoint, inside the
-/// caller's transaction) per batch. `until` must be readable: a head or a checkpoint.
+/// and has `model`'s projector apply it on `target`, one transaction (or savepoint,
+/// inside the caller's transaction) per batch, analysing `model`'s tables as they grow.
+/// `until` must be readable: a head or a checkpoint.
 pub(super) async fn feed(
     log: &PgPool,
     target: &mut PgConnection,
-    projector: &dyn Projector,
+    model: &ReadModel,
     from: LogPosition,
     until: LogPosition,
     progress: &(dyn Fn(ReplayProgress<'_>) + Send + Sync),
@@ -49,6 +61,8 @@ pub(super) async fn feed(
     if from >= until {
         return Ok(fed);
     }
+    let projector = &*model.projector;
+    let mut analyze_at = FIRST_ANALYZE_AFTER;
     let (batches, mut next) = mpsc::channel(READ_AHEAD_BATCHES);
     let reader = tokio::spawn(read_stretch(
         log.clone(),
@@ -76,6 +90,10 @@ pub(super) async fn feed(
         }
         fed.position = reached;
         fed.events += events.len() as u64;
+        if fed.events >= analyze_at {
+            analyze(target, model.tables).await?;
+            analyze_at = fed.events.saturating_mul(2);
+        }
         progress(ReplayProgress {
             projector: projector.name(),
             events_read: fed.events,
@@ -85,6 +103,19 @@ pub(super) async fn feed(
     }
     reader.await.context("the log reader stopped")?;
     Ok(fed)
+}
+
+/// Refreshes the planner's statistics of `tables` (unqualified: the scratch schema's).
+async fn analyze(target: &mut PgConnection, tables: &[&'static str]) -> anyhow::Result<()> {
+    if tables.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = tables.iter().map(|table| quoted(table)).collect();
+    sqlx::query(&format!("ANALYZE {}", names.join(", ")))
+        .execute(&mut *target)
+        .await
+        .with_context(|| format!("analysing {}", names.join(", ")))?;
+    Ok(())
 }
 
 /// Sends the batches after `from` up to `until` until it gets there, the readable log

@@ -87,24 +87,15 @@ async fn build_beside(
 ) -> anyhow::Result<(LogPosition, ProjectorReplay)> {
     let started = Instant::now();
     let mut target = scratch.connect(pool).await?;
-    let projector = &*model.projector;
     let head = readable_head(pool)
         .await
         .context("reading the log's head")?;
-    let mut fed = feed(
-        pool,
-        &mut target,
-        projector,
-        LogPosition::START,
-        head,
-        progress,
-    )
-    .await?;
+    let mut fed = feed(pool, &mut target, model, LogPosition::START, head, progress).await?;
     // The first pass may have taken a while: a second one leaves the swap less to do.
     let head = readable_head(pool)
         .await
         .context("reading the log's head")?;
-    let more = feed(pool, &mut target, projector, fed.position, head, progress).await?;
+    let more = feed(pool, &mut target, model, fed.position, head, progress).await?;
     fed.events += more.events;
     fed.position = more.position;
     let replay = ProjectorReplay {
@@ -184,7 +175,7 @@ impl RebuildInProgress {
         let to_live = feed(
             &self.pool,
             &mut tx,
-            projector,
+            &self.model,
             self.position,
             compared_at,
             progress,
@@ -197,7 +188,15 @@ impl RebuildInProgress {
                 compare_table(&mut tx, &self.live, &self.scratch.name, table, &volatile).await?,
             );
         }
-        let to_head = feed(&self.pool, &mut tx, projector, compared_at, head, progress).await?;
+        let to_head = feed(
+            &self.pool,
+            &mut tx,
+            &self.model,
+            compared_at,
+            head,
+            progress,
+        )
+        .await?;
         self.copy_rows(&mut tx).await?;
         move_checkpoint(&mut tx, &self.live, name, to_head.position).await?;
         tx.commit().await.context("committing the swap")?;

@@ -84,15 +84,7 @@ async fn replay_in(
     let mut reached = Vec::new();
     for model in models {
         let started = Instant::now();
-        let fed = feed(
-            pool,
-            &mut target,
-            &*model.projector,
-            LogPosition::START,
-            head,
-            progress,
-        )
-        .await?;
+        let fed = feed(pool, &mut target, model, LogPosition::START, head, progress).await?;
         let elapsed = started.elapsed();
         replays.push(ProjectorReplay {
             projector: model.name(),
@@ -149,15 +141,7 @@ async fn compare_held(
     .execute(&mut *tx)
     .await
     .context("aiming the comparison at the scratch schema")?;
-    feed(
-        pool,
-        &mut tx,
-        &*model.projector,
-        replayed_to,
-        checkpoint,
-        progress,
-    )
-    .await?;
+    feed(pool, &mut tx, model, replayed_to, checkpoint, progress).await?;
     let mut differences = Vec::new();
     for table in model.tables {
         let volatile = model.volatile_columns_of(table);
