@@ -22,7 +22,7 @@ use uuid::Uuid;
 #[path = "support/log_streams.rs"]
 mod log_streams;
 
-use log_streams::{append_interleaved, Stream};
+use log_streams::{append_interleaved, catch_up_all, Stream};
 
 /// Writes an order row as the projector would, with `status` and `provider` as given.
 async fn insert_order(pool: &PgPool, event_id: Uuid, status: &str, provider: &str) -> Uuid {
@@ -74,22 +74,6 @@ async fn statuses_are_read_into_the_enums_and_unknown_ones_are_errors() {
 }
 
 /// Every row of the orders read model, in a stable order.
-/// Catches the orders projector up until it has walked `events` events: the log's
-/// horizon is the whole cluster's, so another test's open transaction may hold this
-/// database's events back for a moment.
-async fn catch_up_all(runner: ProjectorRunner, pool: &PgPool, events: usize) {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
-    let mut walked = 0;
-    while walked < events as u64 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "only {walked} of {events} events became readable"
-        );
-        walked += runner.catch_up(pool, &OrdersProjector).await.unwrap();
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-}
-
 async fn orders_rows(pool: &PgPool) -> Vec<serde_json::Value> {
     let mut rows = Vec::new();
     for (table, key) in [
@@ -277,8 +261,20 @@ async fn a_batch_that_places_pays_issues_and_refunds_gives_the_rows_of_one_event
         batch_size: NonZeroU32::MIN,
         ..RunnerConfig::default()
     };
-    catch_up_all(ProjectorRunner::new(single), one_by_one.pool(), order.len()).await;
-    catch_up_all(ProjectorRunner::default(), all_at_once.pool(), order.len()).await;
+    catch_up_all(
+        ProjectorRunner::new(single),
+        one_by_one.pool(),
+        &OrdersProjector,
+        order.len(),
+    )
+    .await;
+    catch_up_all(
+        ProjectorRunner::default(),
+        all_at_once.pool(),
+        &OrdersProjector,
+        order.len(),
+    )
+    .await;
 
     // Then both hold the same rows, and they say what the story did.
     let rows = orders_rows(all_at_once.pool()).await;

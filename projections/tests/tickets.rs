@@ -20,7 +20,7 @@ use uuid::Uuid;
 #[path = "support/log_streams.rs"]
 mod log_streams;
 
-use log_streams::{append_interleaved, Stream};
+use log_streams::{append_interleaved, catch_up_all, Stream};
 
 fn eur(amount_minor: i64) -> Money {
     Money {
@@ -66,22 +66,6 @@ fn checked_in(
             device_id: DeviceId::parse(device).unwrap(),
             synced_at: at + Duration::minutes(30),
         }),
-    }
-}
-
-/// Catches the tickets projector up until it has walked `events` events: the log's
-/// horizon is the whole cluster's, so another test's open transaction may hold this
-/// database's events back for a moment.
-async fn catch_up_all(runner: ProjectorRunner, pool: &PgPool, events: usize) {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
-    let mut walked = 0;
-    while walked < events as u64 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "only {walked} of {events} events became readable"
-        );
-        walked += runner.catch_up(pool, &TicketsProjector).await.unwrap();
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
 
@@ -184,8 +168,20 @@ async fn a_batch_that_issues_revokes_and_admits_gives_the_rows_of_one_event_per_
         batch_size: NonZeroU32::MIN,
         ..RunnerConfig::default()
     };
-    catch_up_all(ProjectorRunner::new(single), one_by_one.pool(), order.len()).await;
-    catch_up_all(ProjectorRunner::default(), all_at_once.pool(), order.len()).await;
+    catch_up_all(
+        ProjectorRunner::new(single),
+        one_by_one.pool(),
+        &TicketsProjector,
+        order.len(),
+    )
+    .await;
+    catch_up_all(
+        ProjectorRunner::default(),
+        all_at_once.pool(),
+        &TicketsProjector,
+        order.len(),
+    )
+    .await;
 
     // Then both hold the same rows, and they say what the story did: the first
     // revocation and the first admission keep their times.

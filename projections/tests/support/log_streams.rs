@@ -1,6 +1,7 @@
 //! Aggregate streams told interleaved into the log, as postgres-es stores them: what the
 //! batch-folding projectors' tests feed one event per batch and all at once.
 
+use carneau_projections::{Projector, ProjectorRunner};
 use cqrs_es::DomainEvent;
 use serde::Serialize;
 use sqlx::PgPool;
@@ -54,5 +55,26 @@ pub async fn append_interleaved(pool: &PgPool, streams: &[Stream], order: &[usiz
         .execute(pool)
         .await
         .unwrap();
+    }
+}
+
+/// Catches `projector` up with `runner` until it has walked `events` events: the log's
+/// horizon is the whole cluster's, so another test's open transaction may hold this
+/// database's events back for a moment.
+pub async fn catch_up_all(
+    runner: ProjectorRunner,
+    pool: &PgPool,
+    projector: &dyn Projector,
+    events: usize,
+) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut walked = 0;
+    while walked < events as u64 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {walked} of {events} events became readable"
+        );
+        walked += runner.catch_up(pool, projector).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
