@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 use sqlx::{Connection, PgConnection, PgPool};
 
 use crate::config::Config;
@@ -63,10 +63,23 @@ fn connect_options(config: &Config) -> anyhow::Result<PgConnectOptions> {
         .expose()
         .parse()
         .context("invalid DATABASE_URL")?;
+    let options = verified(options, config.database_tls_verify);
     Ok(options.options([(
         "idle_in_transaction_session_timeout",
         IDLE_IN_TRANSACTION_TIMEOUT,
     )]))
+}
+
+/// `sslmode=require` taken as `verify-full` when `verify` is on: libpq's `require`
+/// encrypts without checking who answers, which on a managed service's public address
+/// is no protection at all. `prefer` (the default, for a local server without TLS) and
+/// the explicit modes stay as written.
+fn verified(options: PgConnectOptions, verify: bool) -> PgConnectOptions {
+    if verify && matches!(options.get_ssl_mode(), PgSslMode::Require) {
+        options.ssl_mode(PgSslMode::VerifyFull)
+    } else {
+        options
+    }
 }
 
 async fn open_pool(
@@ -143,4 +156,30 @@ pub async fn pending_migrations(pool: &PgPool) -> anyhow::Result<Vec<i64>> {
         .map(|migration| migration.version)
         .filter(|version| !applied.contains(version))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode_of(url: &str, verify: bool) -> PgSslMode {
+        verified(url.parse().unwrap(), verify).get_ssl_mode()
+    }
+
+    #[test]
+    fn require_checks_the_certificate_unless_told_not_to() {
+        let url = "postgres://app@db.example.com/carneau?sslmode=require";
+        assert!(matches!(mode_of(url, true), PgSslMode::VerifyFull));
+        assert!(matches!(mode_of(url, false), PgSslMode::Require));
+    }
+
+    #[test]
+    fn other_modes_stay_as_written() {
+        let base = "postgres://app@db.example.com/carneau";
+        assert!(matches!(mode_of(base, true), PgSslMode::Prefer));
+        let disable = format!("{base}?sslmode=disable");
+        assert!(matches!(mode_of(&disable, true), PgSslMode::Disable));
+        let verify_ca = format!("{base}?sslmode=verify-ca");
+        assert!(matches!(mode_of(&verify_ca, true), PgSslMode::VerifyCa));
+    }
 }

@@ -21,6 +21,7 @@ pub mod order_key;
 pub mod payments_process;
 pub mod problem;
 pub mod provenance;
+pub mod redis_tls;
 pub mod request_id;
 pub mod reservation_token;
 pub mod routes;

@@ -161,8 +161,14 @@ impl AppState {
 /// Builds a Redis client with short timeouts and a reconnect policy that never gives up,
 /// without connecting it.
 pub fn redis_client(config: &Config) -> anyhow::Result<Client> {
-    let redis_config = fred::types::config::Config::from_url(config.redis_url.expose())
+    let mut redis_config = fred::types::config::Config::from_url(config.redis_url.expose())
         .context("invalid REDIS_URL")?;
+    if redis_config.tls.is_some() {
+        // fred's default would read the system's CA store; ours adds a private CA.
+        redis_config.tls = Some(crate::redis_tls::tls_config(
+            config.redis_tls_ca_file.as_deref(),
+        )?);
+    }
     Builder::from_config(redis_config)
         .with_connection_config(|connection| {
             connection.connection_timeout = REDIS_CONNECT_TIMEOUT;

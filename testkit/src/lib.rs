@@ -1,9 +1,11 @@
 //! Test support: each test gets its own PostgreSQL database (migrated, dropped when the
 //! test ends) and its own Redis key prefix, so tests run in parallel and leave nothing behind.
 
+pub mod own_servers;
 pub mod qr;
 pub mod smtp;
 pub mod stripe;
+pub mod test_ca;
 
 use std::time::Duration;
 

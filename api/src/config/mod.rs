@@ -6,6 +6,7 @@
 //! passwords inside URLs) never show in `Debug` output, so a config can be logged.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use carneau_commands::reservations::ReservationMode;
 use carneau_projections::seals::CheckpointSigner;
@@ -76,8 +77,17 @@ pub struct Config {
     /// (its lock) and one listening connection: size the pools of every node together
     /// below the server's `max_connections` (docs/architecture.md).
     pub database_pool_size: u32,
-    /// `REDIS_URL`: the Redis server.
+    /// `CARNEAU_DATABASE_TLS_VERIFY`: whether `sslmode=require` in `DATABASE_URL` checks
+    /// the server's certificate and host name (default `true`): `require` is then taken
+    /// as `verify-full`, against the bundled Mozilla roots plus `sslrootcert`. `false`
+    /// keeps libpq's unverified `require`, for a server whose certificate cannot be
+    /// checked.
+    pub database_tls_verify: bool,
+    /// `REDIS_URL`: the Redis server (`rediss://` for TLS, verified).
     pub redis_url: SecretUrl,
+    /// `CARNEAU_REDIS_TLS_CA_FILE`: a PEM file of certificate authorities trusted for a
+    /// `rediss://` server, besides the bundled Mozilla roots (a private CA).
+    pub redis_tls_ca_file: Option<PathBuf>,
     /// `CARNEAU_BIND`: the address the HTTP server listens on.
     pub bind: SocketAddr,
     /// `CARNEAU_REDIS_PREFIX`: prepended to every Redis key, so several deployments can
@@ -165,6 +175,21 @@ impl Config {
         }
         fred::types::config::Config::from_url(&redis_url)
             .map_err(|error| ConfigError::new("REDIS_URL", error.details().to_string()))?;
+        let database_tls_verify = match read("CARNEAU_DATABASE_TLS_VERIFY")?.as_deref() {
+            None | Some("true") => true,
+            Some("false") => false,
+            Some(_) => {
+                return Err(ConfigError::new(
+                    "CARNEAU_DATABASE_TLS_VERIFY",
+                    "must be `true` or `false`",
+                ))
+            }
+        };
+        let redis_tls_ca_file = read("CARNEAU_REDIS_TLS_CA_FILE")?.map(PathBuf::from);
+        if let Some(path) = &redis_tls_ca_file {
+            crate::redis_tls::trusted_roots(Some(path))
+                .map_err(|error| ConfigError::new("CARNEAU_REDIS_TLS_CA_FILE", error))?;
+        }
         let bind = read("CARNEAU_BIND")?
             .unwrap_or_else(|| DEFAULT_BIND.into())
             .parse::<SocketAddr>()
@@ -247,7 +272,9 @@ impl Config {
             reservation_mode,
             database_url: SecretUrl::new(database_url),
             database_pool_size,
+            database_tls_verify,
             redis_url: SecretUrl::new(redis_url),
+            redis_tls_ca_file,
             bind,
             accounts,
             redis_prefix,

@@ -25,6 +25,7 @@ mod extractors;
 mod http_app;
 mod log_stored_checkpoints;
 mod log_tamper_evidence;
+mod managed_tls;
 mod openapi;
 mod payments_free;
 mod payments_owner_checkout;

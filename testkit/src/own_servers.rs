@@ -1,0 +1,238 @@
+//! PostgreSQL and Redis servers a test starts for itself, on free ports and in directories
+//! of their own, for what the shared servers must never see: TLS switched on, a server
+//! stopped or restarted. Each is stopped and its files removed when dropped.
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use uuid::Uuid;
+
+use crate::test_ca::TestCa;
+
+/// How long a server may take to accept connections.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A port nothing listens on right now.
+pub fn free_port() -> anyhow::Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.port())
+}
+
+fn wait_until_listening(port: u16, what: &str) -> anyhow::Result<()> {
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if started.elapsed() > START_TIMEOUT {
+            bail!("{what} did not listen on port {port} within {START_TIMEOUT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}
+
+fn scratch_directory(what: &str) -> anyhow::Result<PathBuf> {
+    let directory =
+        std::env::temp_dir().join(format!("carneau-{what}-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&directory)?;
+    Ok(directory)
+}
+
+/// A PostgreSQL cluster of its own that accepts only TLS connections (`hostssl`), with a
+/// certificate signed by `ca`, user `postgres` with trust authentication.
+pub struct OwnPostgres {
+    directory: PathBuf,
+    port: u16,
+    as_postgres_user: bool,
+}
+
+impl OwnPostgres {
+    /// `initdb`, then starts the server; a few seconds.
+    pub fn start_with_tls(ca: &TestCa) -> anyhow::Result<Self> {
+        let directory = scratch_directory("postgres")?;
+        let data = directory.join("data");
+        // PostgreSQL refuses to run as root: when the tests do, the cluster belongs to the
+        // `postgres` account the Debian package creates.
+        let as_postgres_user = running_as_root();
+        let server = Self {
+            directory,
+            port: free_port()?,
+            as_postgres_user,
+        };
+        if as_postgres_user {
+            run(Command::new("chown")
+                .arg("postgres:postgres")
+                .arg(&server.directory))?;
+        }
+        run(server
+            .tool("initdb")?
+            .args(["--auth=trust", "--username=postgres", "--no-sync", "-D"])
+            .arg(&data))?;
+        // Only TLS connections, so a client that fell back to plain text would fail.
+        std::fs::write(
+            data.join("pg_hba.conf"),
+            "local all all trust\nhostssl all all 127.0.0.1/32 trust\n",
+        )?;
+        for (from, to) in [
+            (ca.server_certificate_file(), "server.crt"),
+            (ca.server_key_file(), "server.key"),
+        ] {
+            std::fs::copy(&from, data.join(to))?;
+        }
+        if as_postgres_user {
+            run(Command::new("chown")
+                .arg("-R")
+                .arg("postgres:postgres")
+                .arg(&server.directory))?;
+        }
+        run(Command::new("chmod")
+            .arg("600")
+            .arg(data.join("server.key")))?;
+        let options = format!(
+            "-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} -c ssl=on -c fsync=off -c max_connections=40",
+            server.port,
+            server.directory.display()
+        );
+        run(server
+            .tool("pg_ctl")?
+            .args(["-w", "-t", "30", "-D"])
+            .arg(&data)
+            .arg("-l")
+            .arg(server.directory.join("server.log"))
+            .args(["-o", &options, "start"]))?;
+        Ok(server)
+    }
+
+    /// The server's port on 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A `postgres://` URL of `database` on this server, `query` appended (`sslmode=...`).
+    pub fn url(&self, database: &str, query: &str) -> String {
+        format!(
+            "postgres://postgres@localhost:{}/{database}?{query}",
+            self.port
+        )
+    }
+
+    fn tool(&self, name: &str) -> anyhow::Result<Command> {
+        let binary = postgres_bin_dir()?.join(name);
+        Ok(if self.as_postgres_user {
+            let mut command = Command::new("runuser");
+            command.args(["-u", "postgres", "--"]).arg(binary);
+            command
+        } else {
+            Command::new(binary)
+        })
+    }
+}
+
+impl Drop for OwnPostgres {
+    fn drop(&mut self) {
+        if let Ok(mut stop) = self.tool("pg_ctl") {
+            let _ = stop
+                .args(["-D"])
+                .arg(self.directory.join("data"))
+                .args(["-m", "immediate", "stop"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+        let _ = std::fs::remove_dir_all(&self.directory);
+    }
+}
+
+/// A Redis server of its own that speaks only TLS, with a certificate signed by `ca`.
+pub struct OwnRedis {
+    directory: PathBuf,
+    port: u16,
+    process: Child,
+}
+
+impl OwnRedis {
+    /// Starts `redis-server` with TLS on a free port and no plain-text port.
+    pub fn start_with_tls(ca: &TestCa) -> anyhow::Result<Self> {
+        let directory = scratch_directory("redis")?;
+        let port = free_port()?;
+        let process = Command::new("redis-server")
+            .args(["--port", "0", "--tls-port", &port.to_string()])
+            .arg("--tls-cert-file")
+            .arg(ca.server_certificate_file())
+            .arg("--tls-key-file")
+            .arg(ca.server_key_file())
+            .arg("--tls-ca-cert-file")
+            .arg(ca.ca_file())
+            .args([
+                "--tls-auth-clients",
+                "no",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .arg("--dir")
+            .arg(&directory)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting redis-server")?;
+        let server = Self {
+            directory,
+            port,
+            process,
+        };
+        wait_until_listening(port, "redis-server")?;
+        Ok(server)
+    }
+
+    /// A `rediss://` URL of this server.
+    pub fn url(&self) -> String {
+        format!("rediss://localhost:{}", self.port)
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+        let _ = std::fs::remove_dir_all(&self.directory);
+    }
+}
+
+fn running_as_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|output| output.stdout.trim_ascii() == b"0")
+}
+
+/// Debian's PostgreSQL programs (`/usr/lib/postgresql/<version>/bin`), the newest version
+/// installed; `CARNEAU_TEST_POSTGRES_BIN` overrides it.
+fn postgres_bin_dir() -> anyhow::Result<PathBuf> {
+    if let Ok(dir) = std::env::var("CARNEAU_TEST_POSTGRES_BIN") {
+        return Ok(PathBuf::from(dir));
+    }
+    let root = Path::new("/usr/lib/postgresql");
+    let newest = std::fs::read_dir(root)
+        .with_context(|| format!("reading {}", root.display()))?
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .max()
+        .with_context(|| format!("no PostgreSQL under {}", root.display()))?;
+    Ok(root.join(newest.to_string()).join("bin"))
+}
+
+fn run(command: &mut Command) -> anyhow::Result<()> {
+    let output = command
+        .output()
+        .with_context(|| format!("running {command:?}"))?;
+    if !output.status.success() {
+        bail!(
+            "{command:?} failed: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(())
+}
