@@ -5,7 +5,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::support::reservations::http::{spawn_reservation_app, ticket_type_body};
+use crate::support::payments::PaymentsApp;
+use crate::support::reservations::http::{spawn_reservation_app, ticket_type_body, OnSale};
 use crate::support::{eventually, in_days};
 
 #[tokio::test]
@@ -97,4 +98,59 @@ async fn a_free_order_skips_the_payment_page_and_is_paid_at_once() {
         }
     })
     .await;
+}
+
+#[tokio::test]
+async fn refunding_a_free_order_revokes_its_tickets_and_asks_no_provider_for_money() {
+    let app = PaymentsApp::start(&[]).await;
+    let http = app.http();
+    let mut free = ticket_type_body("Free entry", 10, 5, in_days(-1), in_days(20));
+    free["price"] = json!({"amount_minor": 0, "currency": "EUR"});
+    let event = http.create_event_with(&[free], true).await;
+    let on_sale = OnSale {
+        event_id: event.id,
+        ticket_type_id: event.ticket_types[0].id,
+        capacity: 10,
+    };
+    let checkout = app.checkout(on_sale, 2).await;
+    let paid = app.eventually_status(&checkout, "paid").await;
+    let tickets: Vec<String> = paid["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["ticket_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(tickets.len(), 2, "{paid}");
+
+    let refund = app
+        .organiser(
+            Method::POST,
+            &format!("/organiser/orders/{}/refunds", checkout.order_id),
+            Some(&json!({ "ticket_ids": [tickets[0]] })),
+        )
+        .await;
+    assert_eq!(refund.status, StatusCode::CREATED, "{}", refund.body);
+
+    let order = app.eventually_status(&checkout, "partially_refunded").await;
+    assert_eq!(order["refunded"]["amount_minor"], 0, "{order}");
+    let refunded: Vec<&Value> = order["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "refunded")
+        .collect();
+    assert_eq!(refunded.len(), 1, "{order}");
+    assert_eq!(refunded[0]["ticket_id"], tickets[0].as_str());
+    // Nothing was paid, so nothing is sent back: Stripe is never asked.
+    assert!(app.stripe.refunds().is_empty());
+    let amount: Value = sqlx::query_scalar(
+        "SELECT payload->'TicketsRefunded'->'amount' FROM events \
+          WHERE aggregate_type = 'Order' AND event_type = 'TicketsRefunded'",
+    )
+    .fetch_one(app.app.database.pool())
+    .await
+    .unwrap();
+    assert_eq!(amount["amount_minor"], 0);
+    // The refunded ticket is back on sale.
+    app.eventually_counts(on_sale, 1, 0).await;
 }
