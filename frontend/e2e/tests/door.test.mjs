@@ -204,6 +204,16 @@ test("two scanners offline on one ticket: one admission and one double entry for
     assert.equal(entries[0].ticket_id, ticket.id);
     assert.notEqual(entries[0].admission.device_id, entries[0].duplicate.device_id);
 
+    // Online again, a third scan is told which device let the ticket in while offline.
+    const again = await typeCode(north, ticket.code);
+    assert.equal(await again.getAttribute("data-verdict"), "already-admitted");
+    assert.equal(await again.getAttribute("data-offline"), "no");
+    assert.match(
+      await again.innerText(),
+      new RegExp(`Let in at \\d\\d:\\d\\d \\S+ by E2E Organiser on device ${entries[0].admission.device_id} \\(offline\\)\\.`),
+    );
+    await verdictPicture(north, "already-admitted-offline");
+
     const organiser = await newPage(browser);
     await logIn(organiser, WEB, ORGANISER, `/organiser/events/${event.id}`);
     const listed = organiser.getByRole("list", { name: "Double entries" });
