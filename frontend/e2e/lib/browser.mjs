@@ -1,4 +1,5 @@
 // Debian's Chromium driven by playwright-core (a tool's own browser download fails here).
+import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 
@@ -49,6 +50,26 @@ export async function screenshots(page, name) {
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.evaluate(() => document.fonts.ready);
     await page.screenshot({ path: path.join(dir, `${name}-${viewport.width}.png`), fullPage: true, animations: "disabled" });
+  }
+  if (original) await page.setViewportSize(original);
+}
+
+/** The phone widths a table must fit without scrolling sideways. */
+export const PHONE_WIDTHS = [360, 390];
+
+/**
+ * Asserts that at each phone width `table` shows every column: its scrolling box is no
+ * wider than the screen lets it be. Restores the viewport.
+ */
+export async function assertTableFitsPhones(page, table) {
+  const original = page.viewportSize();
+  for (const width of PHONE_WIDTHS) {
+    await page.setViewportSize({ width, height: 844 });
+    const hidden = await table.evaluate((el) => {
+      const box = el.closest('[data-slot="table-container"]');
+      return box.scrollWidth - box.clientWidth;
+    });
+    assert.ok(hidden <= 1, `the table scrolls sideways at ${width} px: ${hidden} px are cut off`);
   }
   if (original) await page.setViewportSize(original);
 }

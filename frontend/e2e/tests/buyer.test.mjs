@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { publishedEvent, uniqueWord } from "../lib/api.mjs";
-import { newPage, reloadUntil, screenshots, withBrowser } from "../lib/browser.mjs";
+import { assertTableFitsPhones, newPage, reloadUntil, screenshots, withBrowser } from "../lib/browser.mjs";
 import { ORGANISER, organiserToken } from "../lib/accounts.mjs";
 
 const WEB = process.env.E2E_WEB_URL;
@@ -88,6 +88,8 @@ test("a buyer finds an event, holds, pays and gets QR tickets", async () => {
     await page.getByRole("table", { name: "My orders" }).getByText("Paid").waitFor();
     // Each order names its event.
     await page.getByRole("table", { name: "My orders" }).getByRole("link", { name: title }).waitFor();
+    // On a phone every order still shows its total and status.
+    await assertTableFitsPhones(page, page.getByRole("table", { name: "My orders" }));
     await screenshots(page, "my-orders");
 
     // The organiser sees the sale in the dashboard and refunds the order.
@@ -101,6 +103,9 @@ test("a buyer finds an event, holds, pays and gets QR tickets", async () => {
     // capacity 50, sold 2, revenue 60.00 (the read model follows the payment shortly)
     await reloadUntil(organiser, async () => /€60\.00/.test(await standing.innerText()));
     assert.match(await standing.innerText(), /50\s+0\s+2\s+€60\.00/);
+    // On a phone the sales keep sold, revenue and the actions in view.
+    await assertTableFitsPhones(organiser, organiser.getByRole("table", { name: "Ticket types" }));
+    await assertTableFitsPhones(organiser, organiser.getByRole("table", { name: "Orders" }));
     await screenshots(organiser, "organiser-sales");
     await organiser.getByRole("button", { name: /^Refund order/ }).click();
     // Nothing is ticked until the organiser chooses: tick every ticket of the order.

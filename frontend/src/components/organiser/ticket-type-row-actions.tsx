@@ -95,10 +95,11 @@ export function TicketTypeRowActions({ eventId, ticketType }: { eventId: string;
   }
   return (
     <div className="flex flex-wrap justify-end gap-1">
-      <Button size="sm" variant="outline" onClick={() => setEditing(true)} aria-label={`Change ${ticketType.name}`}>
+      {/* Narrower on a phone, where the sales table keeps every column in view. */}
+      <Button size="sm" variant="outline" className="px-2 sm:px-3" onClick={() => setEditing(true)} aria-label={`Change ${ticketType.name}`}>
         Change
       </Button>
-      <Button size="sm" variant="ghost" className="text-destructive" onClick={remove} disabled={busy} aria-label={`Remove ${ticketType.name}`}>
+      <Button size="sm" variant="ghost" className="px-2 text-destructive sm:px-3" onClick={remove} disabled={busy} aria-label={`Remove ${ticketType.name}`}>
         Remove
       </Button>
       {failure ? <p className="w-full text-right text-xs text-destructive">{failureMessage(failure)}</p> : null}

@@ -87,13 +87,15 @@ async function ManageEvent({ id }: { id: string }) {
               No ticket types yet. Add one below before you publish.
             </p>
           ) : (
-            <Table aria-label="Ticket types">
+            <Table aria-label="Ticket types" className="[&_td]:px-1 [&_th]:px-1 sm:[&_td]:px-2 sm:[&_th]:px-2">
               <TableHeader>
                 <TableRow>
                   <TableHead>Ticket type</TableHead>
-                  <TableHead className="text-right">Price</TableHead>
-                  <TableHead className="text-right">Capacity</TableHead>
-                  <TableHead className="text-right">Held</TableHead>
+                  {/* A phone shows price, capacity and holds under the name, so sold, revenue
+                      and the actions stay in view at 360 px. */}
+                  <TableHead className="hidden text-right sm:table-cell">Price</TableHead>
+                  <TableHead className="hidden text-right sm:table-cell">Capacity</TableHead>
+                  <TableHead className="hidden text-right sm:table-cell">Held</TableHead>
                   <TableHead className="text-right">Sold</TableHead>
                   <TableHead className="text-right">Revenue</TableHead>
                   {editable ? <TableHead className="sr-only">Actions</TableHead> : null}
@@ -102,17 +104,22 @@ async function ManageEvent({ id }: { id: string }) {
               <TableBody>
                 {event.ticket_types.map((t) => (
                   <TableRow key={t.id}>
-                    <TableCell className="font-medium">
+                    <TableCell className="whitespace-normal font-medium">
                       {t.name}
                       {t.availability.available === 0 ? (
                         <Badge variant="destructive" className="ml-2">
                           Sold out
                         </Badge>
                       ) : null}
+                      <span className="block text-xs font-normal text-muted-foreground sm:hidden">
+                        {formatMoney(t.price)} · {t.capacity} places · {figures.get(t.id)?.held ?? t.availability.held} held
+                      </span>
                     </TableCell>
-                    <TableCell className="text-right">{formatMoney(t.price)}</TableCell>
-                    <TableCell className="text-right tabular-nums">{t.capacity}</TableCell>
-                    <TableCell className="text-right tabular-nums">{figures.get(t.id)?.held ?? t.availability.held}</TableCell>
+                    <TableCell className="hidden text-right sm:table-cell">{formatMoney(t.price)}</TableCell>
+                    <TableCell className="hidden text-right tabular-nums sm:table-cell">{t.capacity}</TableCell>
+                    <TableCell className="hidden text-right tabular-nums sm:table-cell">
+                      {figures.get(t.id)?.held ?? t.availability.held}
+                    </TableCell>
                     <TableCell className="text-right tabular-nums">{figures.get(t.id)?.sold ?? t.availability.sold}</TableCell>
                     <TableCell className="text-right tabular-nums">
                       {formatMoney(figures.get(t.id)?.revenue ?? { amount_minor: 0, currency: t.price.currency })}
