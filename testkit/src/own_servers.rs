@@ -39,26 +39,44 @@ fn scratch_directory(what: &str) -> anyhow::Result<PathBuf> {
     Ok(directory)
 }
 
-/// A PostgreSQL cluster of its own that accepts only TLS connections (`hostssl`), with a
-/// certificate signed by `ca`, user `postgres` with trust authentication.
+/// A PostgreSQL cluster of its own, user `postgres` with trust authentication; with TLS
+/// it accepts only TLS connections (`hostssl`), with a certificate signed by the CA.
 pub struct OwnPostgres {
     directory: PathBuf,
     port: u16,
     as_postgres_user: bool,
+    /// The server's command-line settings, kept to start it again the same way.
+    options: String,
 }
 
 impl OwnPostgres {
-    /// `initdb`, then starts the server; a few seconds.
+    /// `initdb`, then starts a server without TLS; a few seconds.
+    pub fn start() -> anyhow::Result<Self> {
+        Self::create(None)
+    }
+
+    /// `initdb`, then starts a server that accepts only TLS, certified by `ca`.
     pub fn start_with_tls(ca: &TestCa) -> anyhow::Result<Self> {
+        Self::create(Some(ca))
+    }
+
+    fn create(tls: Option<&TestCa>) -> anyhow::Result<Self> {
         let directory = scratch_directory("postgres")?;
         let data = directory.join("data");
         // PostgreSQL refuses to run as root: when the tests do, the cluster belongs to the
         // `postgres` account the Debian package creates.
         let as_postgres_user = running_as_root();
+        let port = free_port()?;
+        let options = format!(
+            "-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} -c ssl={} -c fsync=off -c max_connections=40",
+            directory.display(),
+            if tls.is_some() { "on" } else { "off" },
+        );
         let server = Self {
             directory,
-            port: free_port()?,
+            port,
             as_postgres_user,
+            options,
         };
         if as_postgres_user {
             run(Command::new("chown")
@@ -69,16 +87,19 @@ impl OwnPostgres {
             .tool("initdb")?
             .args(["--auth=trust", "--username=postgres", "--no-sync", "-D"])
             .arg(&data))?;
-        // Only TLS connections, so a client that fell back to plain text would fail.
+        // With TLS, only TLS connections: a client that fell back to plain text would fail.
+        let network = if tls.is_some() { "hostssl" } else { "host" };
         std::fs::write(
             data.join("pg_hba.conf"),
-            "local all all trust\nhostssl all all 127.0.0.1/32 trust\n",
+            format!("local all all trust\n{network} all all 127.0.0.1/32 trust\n"),
         )?;
-        for (from, to) in [
-            (ca.server_certificate_file(), "server.crt"),
-            (ca.server_key_file(), "server.key"),
-        ] {
-            std::fs::copy(&from, data.join(to))?;
+        if let Some(ca) = tls {
+            for (from, to) in [
+                (ca.server_certificate_file(), "server.crt"),
+                (ca.server_key_file(), "server.key"),
+            ] {
+                std::fs::copy(&from, data.join(to))?;
+            }
         }
         if as_postgres_user {
             run(Command::new("chown")
@@ -86,22 +107,34 @@ impl OwnPostgres {
                 .arg("postgres:postgres")
                 .arg(&server.directory))?;
         }
-        run(Command::new("chmod")
-            .arg("600")
-            .arg(data.join("server.key")))?;
-        let options = format!(
-            "-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} -c ssl=on -c fsync=off -c max_connections=40",
-            server.port,
-            server.directory.display()
-        );
-        run(server
+        if tls.is_some() {
+            run(Command::new("chmod")
+                .arg("600")
+                .arg(data.join("server.key")))?;
+        }
+        server.start_again()?;
+        Ok(server)
+    }
+
+    /// Starts the stopped server again, on the same port with the same settings.
+    pub fn start_again(&self) -> anyhow::Result<()> {
+        run(self
             .tool("pg_ctl")?
             .args(["-w", "-t", "30", "-D"])
-            .arg(&data)
+            .arg(self.directory.join("data"))
             .arg("-l")
-            .arg(server.directory.join("server.log"))
-            .args(["-o", &options, "start"]))?;
-        Ok(server)
+            .arg(self.directory.join("server.log"))
+            .args(["-o", &self.options, "start"]))
+    }
+
+    /// Stops the server the way an operator's restart does (`pg_ctl stop -m fast`):
+    /// sessions are ended, new connections refused.
+    pub fn stop(&self) -> anyhow::Result<()> {
+        run(self
+            .tool("pg_ctl")?
+            .args(["-w", "-D"])
+            .arg(self.directory.join("data"))
+            .args(["-m", "fast", "stop"]))
     }
 
     /// The server's port on 127.0.0.1.

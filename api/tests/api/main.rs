@@ -44,5 +44,6 @@ mod reservations_crash;
 mod reservations_flow;
 mod seed;
 mod sessions;
+mod store_outage;
 mod tickets;
 mod verification_mail;

@@ -3,29 +3,20 @@
 //! the test: the app sells through both with their certificates checked, and a server it
 //! cannot verify is refused unless verification is switched off by name.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
-use carneau_api::config::Config;
-use carneau_api::state::AppState;
-use carneau_domain::account::Role;
 use carneau_testkit::own_servers::{OwnPostgres, OwnRedis};
 use carneau_testkit::test_ca::TestCa;
 use fred::prelude::ClientLike;
 use fred::types::CustomCommand;
 use reqwest::StatusCode;
 
-use crate::support::accounts::create_account;
-use crate::support::reservations::http::Http;
-use crate::support::serve;
+use crate::support::own_servers_app::{config_of, spawn_app_on};
 
 const PREFIX: &str = "carneau-tls-test:";
 
-fn config(settings: &[(&'static str, String)]) -> Config {
-    let mut vars: HashMap<&'static str, String> =
-        HashMap::from([("CARNEAU_REDIS_PREFIX", PREFIX.to_owned())]);
-    vars.extend(settings.iter().cloned());
-    Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap()
+fn config(settings: &[(&'static str, String)]) -> carneau_api::config::Config {
+    let mut all = vec![("CARNEAU_REDIS_PREFIX", PREFIX.to_owned())];
+    all.extend(settings.iter().cloned());
+    config_of(&all)
 }
 
 struct TlsServers {
@@ -73,17 +64,8 @@ impl TlsServers {
 #[tokio::test]
 async fn the_app_sells_through_postgres_and_redis_over_verified_tls() {
     let servers = start_tls_servers().await;
-    let config = config(&servers.verified_settings());
-    let pool = carneau_api::database::connect(&config).await.unwrap();
-    carneau_api::database::migrate(&pool).await.unwrap();
-    let redis = carneau_api::state::connect_redis(&config).await.unwrap();
-    let state = AppState::new(pool.clone(), redis.clone(), Arc::new(config)).unwrap();
-    let stop = tokio_util::sync::CancellationToken::new();
-    carneau_api::background::spawn_background(&state, stop.clone());
-    let _stop = stop.drop_guard();
-    let base_url = serve(carneau_api::router(state.clone())).await;
-    let organiser = create_account(&state, "organiser", &[Role::Organiser]).await;
-    let http = Http::new(base_url.clone(), organiser.token.clone());
+    let app = spawn_app_on(config(&servers.verified_settings())).await;
+    let (http, redis, pool, base_url) = (app.http(), &app.redis, &app.pool, &app.base_url);
 
     let on_sale = http.create_published_event(10, 5).await;
     let hold = http
@@ -116,12 +98,11 @@ async fn the_app_sells_through_postgres_and_redis_over_verified_tls() {
            FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) \
           WHERE a.datname = 'carneau' AND a.backend_type = 'client backend'",
     )
-    .fetch_one(&pool)
+    .fetch_one(pool)
     .await
     .unwrap();
     assert!(connections > 0);
     assert_eq!(encrypted, connections);
-    redis.quit().await.ok();
 }
 
 #[tokio::test]

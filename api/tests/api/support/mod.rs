@@ -25,6 +25,7 @@ use uuid::Uuid;
 pub mod accounts;
 pub mod audit_story;
 pub mod cli;
+pub mod own_servers_app;
 
 pub use accounts::{create_account, TestAccount};
 
