@@ -80,6 +80,10 @@ pub struct Config {
     pub redis_url: SecretUrl,
     /// `CARNEAU_BIND`: the address the HTTP server listens on.
     pub bind: SocketAddr,
+    /// `CARNEAU_METRICS_ADDR`: where a second listener serves `GET /metrics` without a
+    /// session, for a scraper inside a private network; unset, metrics are only on the
+    /// API's `/metrics`, for admins. Never bind it to a public address.
+    pub metrics_bind: Option<SocketAddr>,
     /// `CARNEAU_REDIS_PREFIX`: prepended to every Redis key, so several deployments can
     /// share one Redis.
     pub redis_prefix: String,
@@ -171,6 +175,16 @@ impl Config {
             .map_err(|error| {
                 ConfigError::new("CARNEAU_BIND", format!("{error} (expected host:port)"))
             })?;
+        let metrics_bind = read("CARNEAU_METRICS_ADDR")?
+            .map(|addr| {
+                addr.trim().parse::<SocketAddr>().map_err(|error| {
+                    ConfigError::new(
+                        "CARNEAU_METRICS_ADDR",
+                        format!("{error} (expected host:port)"),
+                    )
+                })
+            })
+            .transpose()?;
         let redis_prefix =
             read("CARNEAU_REDIS_PREFIX")?.unwrap_or_else(|| DEFAULT_REDIS_PREFIX.into());
         if redis_prefix
@@ -249,6 +263,7 @@ impl Config {
             database_pool_size,
             redis_url: SecretUrl::new(redis_url),
             bind,
+            metrics_bind,
             accounts,
             redis_prefix,
             log_format,

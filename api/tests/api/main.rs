@@ -25,6 +25,7 @@ mod extractors;
 mod http_app;
 mod log_stored_checkpoints;
 mod log_tamper_evidence;
+mod metrics;
 mod openapi;
 mod payments_free;
 mod payments_owner_checkout;
