@@ -1,11 +1,17 @@
 //! `GET /metrics`: an admin sees what a little traffic did, counted per route template and
-//! per decision; nobody else reads it.
+//! per decision; nobody else reads it; the Grafana dashboard charts only what it exposes.
+
+use std::collections::BTreeSet;
 
 use reqwest::StatusCode;
+use serde_json::Value;
 
 use crate::support::metrics::{a_little_traffic, scrape, Scrape};
 use crate::support::tickets::TicketsApp;
 use crate::support::{eventually, expect_problem, spawn_app, Caller};
+
+/// The dashboard, as committed.
+const DASHBOARD: &str = include_str!("../../../docs/grafana/carneau.json");
 
 const RESERVE_ROUTE: &str = "/events/{event_id}/reservations";
 const CHECK_IN_ROUTE: &str = "/door/events/{event_id}/check-ins";
@@ -184,4 +190,83 @@ async fn the_private_listener_serves_the_metrics_without_a_session() {
     let healthz = [("route", "/healthz"), ("status", "200")];
     assert!(scraped.sum("carneau_http_requests_total", &healthz) >= 1.0);
     assert!(scraped.has("carneau_db_pool_max_connections"));
+}
+
+/// Every `expr` of every panel of the dashboard, however deeply nested (rows).
+fn expressions(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                match (key.as_str(), inner) {
+                    ("expr", Value::String(expr)) => found.push(expr.clone()),
+                    _ => expressions(inner, found),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| expressions(item, found)),
+        _ => {}
+    }
+}
+
+/// The metric names an expression reads (`carneau_…` identifiers).
+fn metric_names(expr: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let mut rest = expr;
+    while let Some(start) = rest.find("carneau_") {
+        let tail = &rest[start..];
+        let end = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(tail.len());
+        names.insert(tail[..end].to_owned());
+        rest = &tail[end..];
+    }
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_charts_only_metrics_the_api_exposes() {
+    let dashboard: Value = serde_json::from_str(DASHBOARD).expect("the dashboard is JSON");
+    assert!(
+        dashboard["schemaVersion"].as_u64().is_some(),
+        "no schemaVersion"
+    );
+    assert!(dashboard["title"].as_str().is_some(), "no title");
+    let panels = dashboard["panels"].as_array().expect("panels");
+    assert!(!panels.is_empty());
+    for panel in panels {
+        if panel["type"] == "row" {
+            continue;
+        }
+        let targets = panel["targets"].as_array();
+        assert!(
+            targets.is_some_and(|targets| !targets.is_empty()),
+            "panel {} has no targets",
+            panel["title"]
+        );
+    }
+    let mut found = Vec::new();
+    expressions(&dashboard, &mut found);
+    let referenced: BTreeSet<String> = found.iter().flat_map(|expr| metric_names(expr)).collect();
+    assert!(referenced.len() >= 15, "{referenced:?}");
+
+    let tickets = TicketsApp::start().await;
+    let app = &tickets.payments.app;
+    let admin = app.admin().await;
+    a_little_traffic(&tickets).await;
+    // The tickets' mail goes out in the background: wait for its delivery to be counted.
+    let scraped = eventually("the tickets mail delivery counted", || async {
+        let scraped = scrape(app, &admin.token).await;
+        scraped
+            .has("carneau_mail_deliveries_total")
+            .then_some(scraped)
+    })
+    .await;
+    let missing: Vec<&String> = referenced
+        .iter()
+        .filter(|name| !scraped.has(name))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/grafana/carneau.json reads metrics /metrics does not expose: {missing:?}"
+    );
 }
