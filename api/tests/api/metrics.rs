@@ -1,5 +1,6 @@
 //! `GET /metrics`: an admin sees what a little traffic did, counted per route template and
-//! per decision; nobody else reads it; the Grafana dashboard charts only what it exposes.
+//! per decision; nobody else reads it; the Grafana dashboard and the alert rules read only
+//! what it exposes.
 
 use std::collections::BTreeSet;
 
@@ -12,6 +13,8 @@ use crate::support::{eventually, expect_problem, spawn_app, Caller};
 
 /// The dashboard, as committed.
 const DASHBOARD: &str = include_str!("../../../docs/grafana/carneau.json");
+/// The alerting rules, as committed.
+const ALERT_RULES: &str = include_str!("../../../docs/prometheus/alerts.yml");
 
 const RESERVE_ROUTE: &str = "/events/{event_id}/reservations";
 const CHECK_IN_ROUTE: &str = "/door/events/{event_id}/check-ins";
@@ -224,7 +227,7 @@ fn metric_names(expr: &str) -> BTreeSet<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_dashboard_charts_only_metrics_the_api_exposes() {
+async fn the_dashboard_and_the_alert_rules_read_only_metrics_the_api_exposes() {
     let dashboard: Value = serde_json::from_str(DASHBOARD).expect("the dashboard is JSON");
     assert!(
         dashboard["schemaVersion"].as_u64().is_some(),
@@ -246,8 +249,10 @@ async fn the_dashboard_charts_only_metrics_the_api_exposes() {
     }
     let mut found = Vec::new();
     expressions(&dashboard, &mut found);
-    let referenced: BTreeSet<String> = found.iter().flat_map(|expr| metric_names(expr)).collect();
-    assert!(referenced.len() >= 15, "{referenced:?}");
+    let charted: BTreeSet<String> = found.iter().flat_map(|expr| metric_names(expr)).collect();
+    assert!(charted.len() >= 15, "{charted:?}");
+    let alerted = metric_names(ALERT_RULES);
+    assert!(alerted.len() >= 8, "{alerted:?}");
 
     let tickets = TicketsApp::start().await;
     let app = &tickets.payments.app;
@@ -261,12 +266,17 @@ async fn the_dashboard_charts_only_metrics_the_api_exposes() {
             .then_some(scraped)
     })
     .await;
-    let missing: Vec<&String> = referenced
-        .iter()
-        .filter(|name| !scraped.has(name))
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "docs/grafana/carneau.json reads metrics /metrics does not expose: {missing:?}"
-    );
+    for (file, referenced) in [
+        ("docs/grafana/carneau.json", &charted),
+        ("docs/prometheus/alerts.yml", &alerted),
+    ] {
+        let missing: Vec<&String> = referenced
+            .iter()
+            .filter(|name| !scraped.has(name))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{file} reads metrics /metrics does not expose: {missing:?}"
+        );
+    }
 }
