@@ -320,6 +320,16 @@ mod tests {
     }
 
     #[test]
+    fn metrics_get_a_listener_of_their_own_only_when_asked() {
+        assert!(config_from(&[]).unwrap().metrics_bind.is_none());
+        let config = config_from(&[("CARNEAU_METRICS_ADDR", "10.0.0.5:9464")]).unwrap();
+        assert_eq!(
+            config.metrics_bind.map(|addr| addr.to_string()).as_deref(),
+            Some("10.0.0.5:9464")
+        );
+    }
+
+    #[test]
     fn ticket_and_smtp_secrets_never_print() {
         let config = config_from(&[
             (
@@ -370,6 +380,7 @@ mod tests {
             ("DATABASE_URL", "mysql://nope"),
             ("REDIS_URL", "http://not-redis"),
             ("CARNEAU_BIND", "localhost"),
+            ("CARNEAU_METRICS_ADDR", "metrics.internal"),
             ("CARNEAU_LOG_FORMAT", "xml"),
             ("RUST_LOG", "info,[[["),
             ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"),
