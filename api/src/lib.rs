@@ -17,6 +17,7 @@ pub mod database;
 pub mod door_access;
 pub mod extract;
 pub mod layers;
+pub mod metrics;
 pub mod order_key;
 pub mod payments_process;
 pub mod problem;

@@ -326,12 +326,19 @@ async fn serve(config: Arc<Config>, demo_password: Option<Password>) -> anyhow::
         .await
         .with_context(|| format!("cannot listen on CARNEAU_BIND={}", config.bind))?;
     tracing::info!(address = %config.bind, "serving HTTP");
+    let metrics_listener = match config.metrics_bind {
+        Some(address) => Some(serve_metrics(address, state.clone()).await?),
+        None => None,
+    };
     // Connection info gives rate limits the client's address.
     let app = carneau_api::router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_requested())
         .await
         .context("serving HTTP")?;
+    if let Some(listener) = metrics_listener {
+        listener.abort();
+    }
     stop_projectors.cancel();
     for projector in projectors {
         projector.await.ok();
@@ -340,6 +347,24 @@ async fn serve(config: Arc<Config>, demo_password: Option<Password>) -> anyhow::
     redis.quit().await.ok();
     pool.close().await;
     Ok(())
+}
+
+/// Serves the unauthenticated `GET /metrics` on `CARNEAU_METRICS_ADDR`, for a scraper
+/// inside a private network; stopped with the API.
+async fn serve_metrics(
+    address: SocketAddr,
+    state: AppState,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("cannot listen on CARNEAU_METRICS_ADDR={address}"))?;
+    tracing::info!(%address, "serving metrics without authentication");
+    let app = carneau_api::routes::metrics::scrape_router(state);
+    Ok(tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).await {
+            tracing::error!(%error, "the metrics listener stopped");
+        }
+    }))
 }
 
 /// Resolves on ctrl-c or SIGTERM; in-flight requests then finish before the server stops.

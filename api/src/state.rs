@@ -22,6 +22,7 @@ use fred::prelude::{Builder, Client, ClientLike, ReconnectPolicy};
 use sqlx::PgPool;
 
 use crate::config::{Config, TokenSecret};
+use crate::metrics::Metrics;
 use crate::order_key::OrderKeys;
 use crate::reservation_token::ReservationTokens;
 use crate::verification_mail::VerificationLinks;
@@ -74,6 +75,8 @@ pub struct AppState {
     pub ticket_codes: TicketCodes,
     /// Records check-ins at the door.
     pub door: Arc<Door>,
+    /// The process's metrics, rendered by `GET /metrics`.
+    pub metrics: Metrics,
 }
 
 impl AppState {
@@ -144,6 +147,7 @@ impl AppState {
             ))),
             ticket_codes: TicketCodes::new(ticket_secret),
             door: Arc::new(Door::new(pool.clone())),
+            metrics: Metrics::install(),
             payments: Arc::new(Payments::new(pool.clone(), reservations.clone(), gateway)),
             simulated_checkout,
             order_keys: OrderKeys::new(token_secret.clone()),

@@ -12,11 +12,14 @@ use crate::event_store::{self, AppendError, NewEvent, StoreError};
 
 /// The state of an aggregate after a command, and the version it is at.
 #[derive(Debug, Clone)]
-pub struct Executed<A> {
+pub struct Executed<A: Aggregate> {
     /// The aggregate with the command's events applied.
     pub state: A,
     /// Its sequence number: the number of events in its history (0 = never created).
     pub version: u64,
+    /// The events this call appended, oldest first: none for a load, or for a command the
+    /// aggregate found already done (a retry). Lets callers count what happened once.
+    pub appended: Vec<A::Event>,
 }
 
 /// Why a command did not take effect.
@@ -110,7 +113,11 @@ where
                 &NewEvent::all(&events, metadata),
             )
             .await?;
-        Ok(Executed { state, version })
+        Ok(Executed {
+            state,
+            version,
+            appended: events,
+        })
     }
 
     /// The events appended after `version`, oldest first: how a caller that keeps an
@@ -189,7 +196,11 @@ where
             &NewEvent::all(&events, metadata),
         )
         .await?;
-        Ok(Executed { state, version })
+        Ok(Executed {
+            state,
+            version,
+            appended: events,
+        })
     }
 
     /// [`execute`](Self::execute) inside the caller's transaction `conn`: the events commit
@@ -211,7 +222,11 @@ where
             &NewEvent::all(&events, metadata),
         )
         .await?;
-        Ok(Executed { state, version })
+        Ok(Executed {
+            state,
+            version,
+            appended: events,
+        })
     }
 
     /// Runs the aggregate's own `handle` (the path the given/when/then tests exercise) and
@@ -247,5 +262,9 @@ fn replay<A: Aggregate>(events: Vec<A::Event>) -> Executed<A> {
     for event in events {
         state.apply(event);
     }
-    Executed { state, version }
+    Executed {
+        state,
+        version,
+        appended: Vec::new(),
+    }
 }

@@ -10,6 +10,7 @@ pub mod context;
 pub mod event_store;
 pub mod idempotency;
 pub mod mail;
+pub mod metrics;
 pub mod payments;
 pub mod policy;
 pub mod rate_limit;

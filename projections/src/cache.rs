@@ -26,6 +26,8 @@ use tracing::instrument;
 use breaker::{RedisBreaker, Tripped};
 use single_flight::SingleFlight;
 
+use crate::metrics::{self, CacheLookup};
+
 /// How long a cached response lives if no projector invalidates it first.
 pub const CACHE_TTL: Duration = Duration::from_secs(300);
 /// How long Redis is skipped after a call to it failed.
@@ -110,16 +112,25 @@ impl ResponseCache {
         Fut: Future<Output = anyhow::Result<Option<String>>>,
     {
         let Ok(generation) = self.generation(scope).await else {
+            metrics::cache_lookup(scope, CacheLookup::Unavailable);
             // Redis is unreachable: still coalesce this process's misses.
             let offline_key = format!("offline:{}:{key}", scope.name());
             return self.in_flight.run(offline_key, load).await;
         };
         let cache_key = format!("{}cache:{}:{generation}:{key}", self.prefix, scope.name());
         if let Ok(Some(hit)) = self.read(&cache_key).await {
+            metrics::cache_lookup(scope, CacheLookup::Hit);
             return Ok(Some(hit));
         }
+        metrics::cache_lookup(scope, CacheLookup::Miss);
         let loader = || self.load_once_across_processes(&cache_key, load);
         self.in_flight.run(cache_key.clone(), loader).await
+    }
+
+    /// Whether Redis is being skipped after a failure (the circuit breaker is open, or
+    /// half-open until a probe succeeds): reads go to PostgreSQL meanwhile.
+    pub fn breaker_open(&self) -> bool {
+        self.breaker.is_open()
     }
 
     /// Makes every cached response of `scope` stale. Called after a read model commits.
@@ -276,11 +287,14 @@ impl ResponseCache {
             return Err(Unavailable);
         }
         match self.breaker.record_failure() {
-            Tripped::Opened => tracing::warn!(
-                %error,
-                skip_for = ?REDIS_BREAKER_OPEN,
-                "cache unavailable, reading from PostgreSQL"
-            ),
+            Tripped::Opened => {
+                metrics::breaker_tripped();
+                tracing::warn!(
+                    %error,
+                    skip_for = ?REDIS_BREAKER_OPEN,
+                    "cache unavailable, reading from PostgreSQL"
+                )
+            }
             Tripped::StillOpen => tracing::debug!(%error, "cache still unavailable"),
         }
         Err(Unavailable)

@@ -16,6 +16,7 @@ pub mod catalogue;
 pub mod door_staff;
 pub mod inventory;
 pub mod log;
+pub mod metrics;
 pub mod orders;
 pub mod read_models;
 pub mod reconcile;

@@ -9,6 +9,7 @@ mod active;
 mod batch;
 mod checkpoint;
 pub(crate) mod lock;
+mod progress;
 mod wakeup;
 
 use std::num::NonZeroU32;
@@ -24,6 +25,7 @@ use tracing::{info, instrument};
 
 use crate::log::{Interest, LogError, LogPosition, RecordedEvent};
 use batch::{apply_next_batch, BatchOutcome};
+pub use progress::{log_progress, LogProgress, ProjectorProgress};
 
 /// Turns events of the log into changes of one read model.
 #[async_trait]

@@ -90,6 +90,10 @@ pub struct Config {
     pub redis_tls_ca_file: Option<PathBuf>,
     /// `CARNEAU_BIND`: the address the HTTP server listens on.
     pub bind: SocketAddr,
+    /// `CARNEAU_METRICS_ADDR`: where a second listener serves `GET /metrics` without a
+    /// session, for a scraper inside a private network; unset, metrics are only on the
+    /// API's `/metrics`, for admins. Never bind it to a public address.
+    pub metrics_bind: Option<SocketAddr>,
     /// `CARNEAU_REDIS_PREFIX`: prepended to every Redis key, so several deployments can
     /// share one Redis.
     pub redis_prefix: String,
@@ -196,6 +200,16 @@ impl Config {
             .map_err(|error| {
                 ConfigError::new("CARNEAU_BIND", format!("{error} (expected host:port)"))
             })?;
+        let metrics_bind = read("CARNEAU_METRICS_ADDR")?
+            .map(|addr| {
+                addr.trim().parse::<SocketAddr>().map_err(|error| {
+                    ConfigError::new(
+                        "CARNEAU_METRICS_ADDR",
+                        format!("{error} (expected host:port)"),
+                    )
+                })
+            })
+            .transpose()?;
         let redis_prefix =
             read("CARNEAU_REDIS_PREFIX")?.unwrap_or_else(|| DEFAULT_REDIS_PREFIX.into());
         if redis_prefix
@@ -276,6 +290,7 @@ impl Config {
             redis_url: SecretUrl::new(redis_url),
             redis_tls_ca_file,
             bind,
+            metrics_bind,
             accounts,
             redis_prefix,
             log_format,
@@ -332,6 +347,16 @@ mod tests {
     }
 
     #[test]
+    fn metrics_get_a_listener_of_their_own_only_when_asked() {
+        assert!(config_from(&[]).unwrap().metrics_bind.is_none());
+        let config = config_from(&[("CARNEAU_METRICS_ADDR", "10.0.0.5:9464")]).unwrap();
+        assert_eq!(
+            config.metrics_bind.map(|addr| addr.to_string()).as_deref(),
+            Some("10.0.0.5:9464")
+        );
+    }
+
+    #[test]
     fn ticket_and_smtp_secrets_never_print() {
         let config = config_from(&[
             (
@@ -382,6 +407,7 @@ mod tests {
             ("DATABASE_URL", "mysql://nope"),
             ("REDIS_URL", "http://not-redis"),
             ("CARNEAU_BIND", "localhost"),
+            ("CARNEAU_METRICS_ADDR", "metrics.internal"),
             ("CARNEAU_LOG_FORMAT", "xml"),
             ("RUST_LOG", "info,[[["),
             ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"),

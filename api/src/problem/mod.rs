@@ -159,6 +159,9 @@ impl ApiError {
     /// 503 `store-unavailable` with `Retry-After`: the database could not be reached.
     pub(crate) fn store_unavailable(error: anyhow::Error) -> Self {
         tracing::warn!(error = format!("{error:#}"), "the database is unavailable");
+        if pool_timed_out_in(&error) {
+            crate::metrics::pool_timed_out();
+        }
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "store-unavailable",
@@ -325,6 +328,22 @@ pub fn is_problem(headers: &HeaderMap) -> bool {
 }
 
 /// Whether an unreachable database is somewhere in `error`'s chain of causes.
+/// Whether `error` is a wait for a pool connection that ran out: the pool is too small for
+/// the load, or PostgreSQL too slow to give connections back.
+fn pool_timed_out_in(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<sqlx::Error>(),
+            Some(sqlx::Error::PoolTimedOut)
+        ) || matches!(
+            cause.downcast_ref::<carneau_commands::StoreError>(),
+            Some(carneau_commands::StoreError::Database(
+                sqlx::Error::PoolTimedOut
+            ))
+        )
+    })
+}
+
 fn database_unavailable_in(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
         cause

@@ -25,6 +25,7 @@ use uuid::Uuid;
 use super::actor::ActorView;
 use crate::door_access::DoorAgent;
 use crate::extract::{ApiJson, ApiPath};
+use crate::metrics::{self, ScanMode};
 use crate::problem::mapping::check_in_refusal;
 use crate::problem::responses::{BodyProblems, NotFoundProblem, ServerProblems, SignedInProblems};
 use crate::problem::ApiError;
@@ -118,6 +119,21 @@ pub enum Verdict {
     WrongEvent,
     /// The text is not a ticket code.
     Unreadable,
+}
+
+impl Verdict {
+    /// Its name as the scanner reads it (`already_checked_in`): the metrics' label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Admitted => "admitted",
+            Self::AlreadyCheckedIn => "already_checked_in",
+            Self::Revoked => "revoked",
+            Self::NotIssued => "not_issued",
+            Self::Forged => "forged",
+            Self::WrongEvent => "wrong_event",
+            Self::Unreadable => "unreadable",
+        }
+    }
 }
 
 /// The verdict on one scan.
@@ -225,33 +241,45 @@ async fn check_in(
     ApiJson(request): ApiJson<CheckInRequest>,
 ) -> Result<ApiJson<ScanResult>, ApiError> {
     agent.require(&state, event_id).await?;
+    let result = judge_scan(&state, event_id, &agent, &request).await?;
+    metrics::door_scan(result.verdict.label(), ScanMode::Online);
+    Ok(ApiJson(result))
+}
+
+/// The verdict on one online scan (an admission is recorded in the log).
+async fn judge_scan(
+    state: &AppState,
+    event_id: EventId,
+    agent: &DoorAgent,
+    request: &CheckInRequest,
+) -> Result<ScanResult, ApiError> {
     if request.code.chars().count() > MAX_SCANNED_CHARS {
-        return Ok(ApiJson(ScanResult::refused(
+        return Ok(ScanResult::refused(
             Verdict::Unreadable,
             "This is not a ticket code.",
-        )));
+        ));
     }
     let ticket_id = match state.ticket_codes.judge(event_id, &request.code) {
         Ok(ticket_id) => ticket_id,
         Err(CodeError::Unreadable) => {
-            return Ok(ApiJson(ScanResult::refused(
+            return Ok(ScanResult::refused(
                 Verdict::Unreadable,
                 "This is not a ticket code.",
-            )))
+            ))
         }
         Err(CodeError::Forged) => {
             tracing::warn!(%event_id, "forged or altered ticket code scanned");
-            return Ok(ApiJson(ScanResult::refused(
+            return Ok(ScanResult::refused(
                 Verdict::Forged,
                 "This code is forged or altered: do not admit.",
-            )));
+            ));
         }
         Err(CodeError::WrongEvent { event_id: other }) => {
             let result = ScanResult {
                 code_event_id: Some(other.as_uuid()),
                 ..ScanResult::refused(Verdict::WrongEvent, "This ticket is for another event.")
             };
-            return Ok(ApiJson(result.described(&state).await));
+            return Ok(result.described(state).await);
         }
     };
     let context = agent.command_context();
@@ -270,7 +298,7 @@ async fn check_in(
         },
         Err(error) => check_in_refusal(ticket_id, error)?,
     };
-    Ok(ApiJson(result.described(&state).await))
+    Ok(result.described(state).await)
 }
 
 // One value today; an enum so a scanner's generated types say which algorithms it

@@ -18,6 +18,7 @@ use super::actor::ActorView;
 use super::door::TAG;
 use crate::door_access::DoorAgent;
 use crate::extract::{ApiJson, ApiPath};
+use crate::metrics::{self, ScanMode};
 use crate::problem::responses::{BodyProblems, NotFoundProblem, ServerProblems, SignedInProblems};
 use crate::problem::{ApiError, FieldError};
 use crate::state::AppState;
@@ -75,6 +76,23 @@ pub enum OfflineVerdict {
     /// Refused: the scan time is in the future (beyond five minutes of clock skew) or
     /// before the ticket was issued; the device's clock is wrong.
     ImplausibleScanTime,
+}
+
+impl OfflineVerdict {
+    /// Its name as the scanner reads it (`duplicate_entry`): the metrics' label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Admitted => "admitted",
+            Self::DuplicateEntry => "duplicate_entry",
+            Self::AlreadyRecorded => "already_recorded",
+            Self::Revoked => "revoked",
+            Self::NotIssued => "not_issued",
+            Self::Forged => "forged",
+            Self::WrongEvent => "wrong_event",
+            Self::Unreadable => "unreadable",
+            Self::ImplausibleScanTime => "implausible_scan_time",
+        }
+    }
 }
 
 /// The verdict on one offline scan, at the index of the scan it answers.
@@ -182,6 +200,9 @@ pub(super) async fn offline_scans(
                 scan_result(ticket_id, scanned_at, outcome)?
             }
         });
+    }
+    for result in &results {
+        metrics::door_scan(result.verdict.label(), ScanMode::Offline);
     }
     tracing::info!(%event_id, device = %device_id, scans = results.len(), "offline scans synced");
     Ok(ApiJson(OfflineScansResponse {

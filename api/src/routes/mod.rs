@@ -15,6 +15,7 @@ pub mod door_offline;
 pub mod door_staff;
 pub mod events;
 pub mod health;
+pub mod metrics;
 pub mod orders;
 pub mod organiser;
 pub mod reservations;
@@ -31,6 +32,7 @@ use crate::state::AppState;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(health::routes())
+        .merge(metrics::routes())
         .merge(events::routes())
         .merge(calendar::routes())
         .merge(accounts::routes())

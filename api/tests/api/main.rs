@@ -26,6 +26,7 @@ mod http_app;
 mod log_stored_checkpoints;
 mod log_tamper_evidence;
 mod managed_tls;
+mod metrics;
 mod openapi;
 mod payments_free;
 mod payments_owner_checkout;

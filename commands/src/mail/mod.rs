@@ -18,5 +18,5 @@ mod sender;
 
 pub use dead_letters::{dead_letters, retry_all_dead_letters, retry_dead_letter, DeadLetter};
 pub use message::{is_valid_mailbox, Attachment, MailError, OutgoingMail};
-pub use outbox::{enqueue, OutboxRow};
+pub use outbox::{enqueue, outbox_backlog, OutboxBacklog, OutboxRow};
 pub use sender::{Delivery, MailSender, MailSenderConfig, MAIL_MAX_ATTEMPTS};

@@ -30,6 +30,34 @@ pub async fn enqueue(conn: &mut PgConnection, mail: &OutgoingMail) -> sqlx::Resu
     Ok(inserted == 1)
 }
 
+/// The mail still to be sent: what an operator watches to see the sender keep up.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OutboxBacklog {
+    /// Messages queued and neither sent, given up nor dead-lettered.
+    pub depth: i64,
+    /// How long the oldest of them has waited, in seconds (0 when there is none).
+    pub oldest_age_seconds: f64,
+}
+
+/// The backlog of `mail_outbox`. Its predicate is the partial index `mail_outbox_due`'s,
+/// so the cost follows the backlog, not the table (one row per message ever sent).
+pub async fn outbox_backlog(pool: &PgPool) -> sqlx::Result<OutboxBacklog> {
+    let (depth, oldest_age_seconds): (i64, Option<f64>) = sqlx::query_as(
+        r#"
+        SELECT count(*),
+               EXTRACT(EPOCH FROM now() - min(created_at))::float8
+          FROM mail_outbox
+         WHERE sent_at IS NULL AND failed_at IS NULL AND dead_lettered_at IS NULL
+        "#,
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(OutboxBacklog {
+        depth,
+        oldest_age_seconds: oldest_age_seconds.unwrap_or(0.0).max(0.0),
+    })
+}
+
 /// A message claimed for sending.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OutboxRow {

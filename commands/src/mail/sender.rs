@@ -12,6 +12,7 @@ use tracing::{info, instrument, warn};
 
 use super::outbox::{claim_due, mark_dead_lettered, mark_failed, mark_sent, OutboxRow};
 use super::MailError;
+use crate::metrics::{self, MailOutcome};
 
 /// How long one SMTP conversation may take.
 pub const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -138,6 +139,7 @@ impl MailSender {
                     "mail not sent (no SMTP server configured); its text follows"
                 );
                 mark_sent(&self.pool, row.id, "log").await?;
+                metrics::mail_delivered(MailOutcome::Logged);
                 return Ok(true);
             }
             Delivery::Smtp(transport) => transport,
@@ -147,29 +149,34 @@ impl MailSender {
             Err(error) => {
                 warn!(%error, "mail given up: its addresses are invalid");
                 mark_failed(&self.pool, row.id, &error, None).await?;
+                metrics::mail_delivered(MailOutcome::Refused);
                 return Ok(false);
             }
         };
         match transport.send_raw(&envelope, &row.message).await {
             Ok(_) => {
                 mark_sent(&self.pool, row.id, "smtp").await?;
+                metrics::mail_delivered(MailOutcome::Sent);
                 info!(recipient = %row.recipient, "mail sent");
                 Ok(true)
             }
             Err(error) if error.is_permanent() => {
                 warn!(%error, "mail given up: the SMTP server refused it for good");
                 mark_failed(&self.pool, row.id, &error.to_string(), None).await?;
+                metrics::mail_delivered(MailOutcome::Refused);
                 Ok(false)
             }
             Err(error) if row.attempts >= self.config.max_attempts => {
                 warn!(%error, "mail dead-lettered: still failing after its last attempt");
                 mark_dead_lettered(&self.pool, row.id, &error.to_string()).await?;
+                metrics::mail_delivered(MailOutcome::DeadLettered);
                 Ok(false)
             }
             Err(error) => {
                 let retry_at = Utc::now() + self.backoff(row.attempts);
                 warn!(%error, %retry_at, "mail not sent; will retry");
                 mark_failed(&self.pool, row.id, &error.to_string(), Some(retry_at)).await?;
+                metrics::mail_delivered(MailOutcome::Retry);
                 Ok(false)
             }
         }

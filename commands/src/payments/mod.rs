@@ -142,7 +142,12 @@ impl Payments {
                 .await
             {
                 Err(CommandError::Conflict) => continue,
-                other => return Ok(other?),
+                other => {
+                    let executed = other?;
+                    // Every order fact goes through here: counted once, as appended.
+                    crate::metrics::order_facts(&executed.appended);
+                    return Ok(executed);
+                }
             }
         }
         Err(PaymentError::Busy)

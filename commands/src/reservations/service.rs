@@ -23,6 +23,7 @@ use super::guard::ReservationGuard;
 use super::guard_keeper::{GuardKeeper, GuardVerdict};
 use super::placer::{find_placer, HoldPlacer};
 use super::ReservationError;
+use crate::metrics::{self, RefusedBy};
 
 /// How reservations reach the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,14 +78,21 @@ impl Reservations {
         metadata: &EventMetadata,
     ) -> Result<HoldOutcome, ReservationError> {
         if self.mode == ReservationMode::Direct {
-            return direct::reserve(self.desks.stores(), event_id, request, metadata).await;
+            let decided = direct::reserve(self.desks.stores(), event_id, request, metadata).await;
+            if let Ok(outcome) = &decided {
+                metrics::hold_decided(outcome, RefusedBy::Log);
+            }
+            return decided;
         }
         let verdict = match &self.guard {
             Some(guard) => guard.admit(&self.desks, event_id, &request).await,
             None => GuardVerdict::Bypassed,
         };
         let admitted = match verdict {
-            GuardVerdict::Refused(refusal) => return Ok(HoldOutcome::Refused(refusal)),
+            GuardVerdict::Refused(refusal) => {
+                metrics::hold_refused(&refusal, RefusedBy::Guard);
+                return Ok(HoldOutcome::Refused(refusal));
+            }
             GuardVerdict::Admitted => true,
             GuardVerdict::AlreadyAdmitted | GuardVerdict::Bypassed => false,
         };
@@ -99,6 +107,9 @@ impl Reservations {
             guard
                 .reconcile(&self.desks, event_id, reservation_id, &decided)
                 .await;
+        }
+        if let Ok(outcome) = &decided {
+            metrics::hold_decided(outcome, RefusedBy::Log);
         }
         decided
     }

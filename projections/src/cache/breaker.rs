@@ -40,6 +40,12 @@ impl RedisBreaker {
         self.allows_at(Instant::now())
     }
 
+    /// Whether the breaker is open: a failure was recorded and no call has succeeded since
+    /// (past its open period it lets one probe through, but stays open until that succeeds).
+    pub(super) fn is_open(&self) -> bool {
+        self.open_until_ms.load(Ordering::Acquire) != 0
+    }
+
     /// Records a failed call; Redis is skipped for the open period from now.
     pub(super) fn record_failure(&self) -> Tripped {
         self.record_failure_at(Instant::now())
@@ -100,6 +106,7 @@ mod tests {
         assert!(breaker.allows_at(now));
         assert!(breaker.allows_at(now));
         assert!(!breaker.record_success());
+        assert!(!breaker.is_open());
     }
 
     #[test]
@@ -136,7 +143,9 @@ mod tests {
         let failed_at = breaker.origin + Duration::from_secs(5);
         breaker.record_failure_at(failed_at);
         assert!(breaker.allows_at(failed_at + OPEN_FOR));
+        assert!(breaker.is_open(), "open until the probe succeeds");
         assert!(breaker.record_success());
+        assert!(!breaker.is_open());
         assert!(breaker.allows_at(failed_at + OPEN_FOR));
         assert!(!breaker.record_success(), "already closed");
     }

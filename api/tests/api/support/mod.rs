@@ -487,6 +487,7 @@ impl TestApp {
 // kept in their own file so that this one stays about the catalogue.
 // ---------------------------------------------------------------------------------------
 pub mod audit;
+pub mod metrics;
 pub mod payments;
 pub mod reservations;
 pub mod tickets;

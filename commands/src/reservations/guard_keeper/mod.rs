@@ -19,6 +19,7 @@ use super::desk::Desks;
 use super::guard::{Followed, Replaced, ReservationGuard};
 use super::refusal_reasons::RefusalReasons;
 use super::ReservationError;
+use crate::metrics::{self, GuardRebuildTrigger};
 
 /// How many times a rebuild reads the log again when the guard turned out to count facts
 /// the read missed (payments followed in place meanwhile), before dropping the guard.
@@ -194,6 +195,11 @@ impl GuardKeeper {
             };
             if installed {
                 tracing::info!(replace, "reservation guard loaded from the log");
+                metrics::guard_rebuilt(if replace {
+                    GuardRebuildTrigger::Replaced
+                } else {
+                    GuardRebuildTrigger::Missing
+                });
                 return Ok(());
             }
         }
