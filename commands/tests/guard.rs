@@ -156,15 +156,11 @@ impl Fixture {
     async fn lose_all_keys(&self) {
         let pattern = format!("{}*", self.redis.prefix());
         let client = self.redis.client();
-        let keys: Vec<String> = client
-            .custom(
-                CustomCommand::new_static("KEYS", None, false),
-                vec![pattern],
-            )
+        let keys = carneau_testkit::keys_matching(client, &pattern)
             .await
             .unwrap();
         assert!(!keys.is_empty());
-        let _: i64 = client.del(keys).await.unwrap();
+        carneau_testkit::delete_keys(client, &keys).await.unwrap();
     }
 }
 

@@ -27,6 +27,48 @@ pub fn redis_url() -> String {
     std::env::var("CARNEAU_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
 }
 
+/// Every key matching `pattern` (a `KEYS` glob): on the one server, or on every primary
+/// of a Redis Cluster (`KEYS` answers for one node only). For tests, never for serving.
+pub async fn keys_matching(client: &Client, pattern: &str) -> anyhow::Result<Vec<String>> {
+    if !client.is_clustered() {
+        return keys_on_node(client, pattern).await;
+    }
+    let mut keys = Vec::new();
+    for node in client.split_cluster()? {
+        node.init().await.context("connecting to a cluster node")?;
+        let found = keys_on_node(&node, pattern).await;
+        node.quit().await.ok();
+        keys.extend(found?);
+    }
+    Ok(keys)
+}
+
+async fn keys_on_node(client: &Client, pattern: &str) -> anyhow::Result<Vec<String>> {
+    Ok(client
+        .custom(
+            CustomCommand::new_static("KEYS", None, false),
+            vec![pattern.to_owned()],
+        )
+        .await?)
+}
+
+/// Deletes `keys`, one `DEL` per hash tag (`{...}`), so keys a script uses together
+/// (one event's guard) go at once, and a cluster never sees a cross-slot `DEL`.
+pub async fn delete_keys(client: &Client, keys: &[String]) -> anyhow::Result<()> {
+    let mut by_tag: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    for key in keys {
+        let tag = key
+            .split_once('{')
+            .and_then(|(_, rest)| rest.split_once('}'))
+            .map_or(key.as_str(), |(tag, _)| tag);
+        by_tag.entry(tag).or_default().push(key.clone());
+    }
+    for group in by_tag.into_values() {
+        let _: i64 = client.del(group).await?;
+    }
+    Ok(())
+}
+
 /// Every test database's name starts with this, then its creation time in Unix seconds.
 const TEST_DATABASE_PREFIX: &str = "carneau_test_";
 
@@ -207,13 +249,7 @@ impl Drop for TestRedis {
                     .build()
                     .ok()?;
                 client.init().await.ok()?;
-                let keys: Vec<String> = client
-                    .custom(
-                        CustomCommand::new_static("KEYS", None, false),
-                        vec![pattern],
-                    )
-                    .await
-                    .ok()?;
+                let keys = keys_matching(&client, &pattern).await.ok()?;
                 for key in keys {
                     let _: Result<i64, _> = client.del(key).await;
                 }

@@ -6,7 +6,6 @@
 use carneau_testkit::own_servers::{OwnPostgres, OwnRedis};
 use carneau_testkit::test_ca::TestCa;
 use fred::prelude::ClientLike;
-use fred::types::CustomCommand;
 use reqwest::StatusCode;
 
 use crate::support::own_servers_app::{config_of, spawn_app_on};
@@ -75,11 +74,7 @@ async fn the_app_sells_through_postgres_and_redis_over_verified_tls() {
 
     // Redis served the hold (the guard's keys are there) and readiness finds it healthy,
     // over the only port it has: TLS.
-    let keys: Vec<String> = redis
-        .custom(
-            CustomCommand::new_static("KEYS", None, false),
-            vec![format!("{PREFIX}*")],
-        )
+    let keys = carneau_testkit::keys_matching(redis, &format!("{PREFIX}*"))
         .await
         .unwrap();
     assert!(!keys.is_empty(), "no key under {PREFIX}");

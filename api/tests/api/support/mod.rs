@@ -15,8 +15,7 @@ use carneau_domain::account::Role;
 use carneau_projections::catalogue::{EventDetail, EventListingPage};
 use carneau_testkit::{TestDatabase, TestRedis};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
-use fred::prelude::{ClientLike, KeysInterface};
-use fred::types::CustomCommand;
+use fred::prelude::KeysInterface;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -464,11 +463,7 @@ impl TestApp {
     pub async fn cached_values(&self) -> Vec<String> {
         let client = self.redis.client();
         let pattern = format!("{}*", self.redis.prefix());
-        let keys: Vec<String> = client
-            .custom(
-                CustomCommand::new_static("KEYS", None, false),
-                vec![pattern],
-            )
+        let keys = carneau_testkit::keys_matching(client, &pattern)
             .await
             .unwrap();
         let mut values = Vec::with_capacity(keys.len());

@@ -6,8 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use fred::prelude::{Client, ClientLike, KeysInterface};
-use fred::types::CustomCommand;
+use fred::prelude::Client;
 use reqwest::StatusCode;
 use uuid::Uuid;
 
@@ -153,22 +152,17 @@ pub fn seeded_quantities(seed: u64, count: usize, max: u32) -> Vec<u32> {
 
 /// Every key starting with `prefix`.
 pub async fn keys_with_prefix(redis: &Client, prefix: &str) -> Vec<String> {
-    redis
-        .custom(
-            CustomCommand::new_static("KEYS", None, false),
-            vec![format!("{prefix}*")],
-        )
+    carneau_testkit::keys_matching(redis, &format!("{prefix}*"))
         .await
         .unwrap()
 }
 
-/// Deletes every key starting with `prefix` (guards and cached responses alike) in one
-/// `DEL`, as Redis losing its data would; returns the keys deleted, without the prefix.
+/// Deletes every key starting with `prefix` (guards and cached responses alike), each
+/// event's guard in one `DEL`, as Redis losing its data would; returns the keys deleted,
+/// without the prefix.
 pub async fn delete_keys_with_prefix(redis: &Client, prefix: &str) -> Vec<String> {
     let keys = keys_with_prefix(redis, prefix).await;
-    if !keys.is_empty() {
-        let _: i64 = redis.del(keys.clone()).await.unwrap();
-    }
+    carneau_testkit::delete_keys(redis, &keys).await.unwrap();
     keys.into_iter()
         .map(|key| key.strip_prefix(prefix).unwrap_or(&key).to_owned())
         .collect()
