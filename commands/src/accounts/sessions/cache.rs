@@ -1,13 +1,11 @@
 //! The Redis cache of resolved sessions, and the per-account epoch that keeps a lookup
 //! which started before a change from caching what it read.
 
-use std::sync::LazyLock;
 use std::time::Duration;
 
 use carneau_domain::ids::AccountId;
 use chrono::{DateTime, Utc};
 use fred::prelude::{Client, Expiration, KeysInterface};
-use fred::types::scripts::Script;
 use serde::{Deserialize, Serialize};
 
 use super::{Principal, Session, SessionHash};
@@ -23,18 +21,6 @@ pub const UNKNOWN_TOKEN_CACHE_TTL: Duration = Duration::from_secs(60);
 const EPOCH_TTL: Duration = Duration::from_secs(3_600);
 /// The cached value of a token known to be invalid.
 const UNKNOWN_MARKER: &str = "-";
-
-/// Fills the cache only if the account's epoch is still the one seen before reading
-/// PostgreSQL. KEYS: session, epoch. ARGV: epoch seen ('' for none), value, ttl in ms.
-/// (Two keys of unrelated slots: a Redis Cluster would need a hash tag here.)
-static FILL_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
-    Script::from_lua(
-        "local epoch = redis.call('GET', KEYS[2]) or ''\n\
-         if epoch ~= ARGV[1] then return 0 end\n\
-         redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])\n\
-         return 1",
-    )
-});
 
 #[derive(Serialize, Deserialize)]
 struct CachedSession {
@@ -120,16 +106,26 @@ impl SessionCache {
             principal: session.principal.clone(),
             expires_at: session.expires_at,
         })?;
-        let ttl_ms = remaining.as_millis().max(1).to_string();
-        let filled: Result<i64, _> = FILL_SCRIPT
-            .evalsha_with_reload(
-                &self.redis,
-                vec![self.session_key(&session.hash), epoch.key],
-                vec![epoch.seen.unwrap_or_default(), value, ttl_ms],
-            )
-            .await;
-        if let Err(error) = filled {
-            tracing::debug!(%error, "could not cache a session");
+        // Written first, then the epoch read again: a change that bumped the epoch before
+        // this read is seen here and the entry dropped; one that bumps it after deletes
+        // the entry itself (`forget` bumps, then deletes). No script spans the two keys,
+        // which a Redis Cluster keeps in different slots.
+        let key = self.session_key(&session.hash);
+        let ttl = Expiration::PX(remaining.as_millis().max(1) as i64);
+        let filled: Result<(), _> = self.redis.set(&key, value, Some(ttl), None, false).await;
+        let now: Result<Option<String>, _> = match filled {
+            Ok(()) => self.redis.get(&epoch.key).await,
+            Err(error) => Err(error),
+        };
+        match now {
+            Ok(now) if now == epoch.seen => {}
+            Ok(_) => {
+                let dropped: Result<i64, _> = self.redis.del(&key).await;
+                if let Err(error) = dropped {
+                    tracing::error!(%error, "could not drop a session cached across a change; it lapses within the cache TTL");
+                }
+            }
+            Err(error) => tracing::debug!(%error, "could not cache a session"),
         }
         Ok(())
     }
@@ -163,12 +159,13 @@ impl SessionCache {
             .redis
             .pexpire(&epoch_key, EPOCH_TTL.as_millis() as i64, None)
             .await;
-        let keys: Vec<String> = hashes.iter().map(|hash| self.session_key(hash)).collect();
-        let deleted: Result<i64, _> = if keys.is_empty() {
-            Ok(0)
-        } else {
-            self.redis.del(keys).await
-        };
+        // One DEL per key: on a Redis Cluster the sessions' keys live in different slots,
+        // and a DEL across slots is refused whole.
+        let mut deleted: Result<i64, _> = Ok(0);
+        for hash in hashes {
+            let one: Result<i64, _> = self.redis.del(self.session_key(hash)).await;
+            deleted = deleted.and(one);
+        }
         if let Some(error) = bumped.err().or(expired.err()).or(deleted.err()) {
             tracing::error!(%error, "could not drop cached sessions; they lapse within the cache TTL");
         }
