@@ -59,6 +59,7 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
             state.pool.clone(),
             state.payments.clone(),
             state.config.payments.process_interval,
+            state.config.payments.pending_payment_limit,
             shutdown.clone(),
         )),
     ]);

@@ -5,7 +5,8 @@
 //!   release the tickets (or take the payment that landed meanwhile);
 //! - a payment recorded but not fulfilled (a crash or failure in between): fulfil it;
 //! - a refund requested but not carried out, or whose tickets are not back on sale;
-//! - a paid order of a cancelled event: refund it.
+//! - a paid order of a cancelled event: refund it;
+//! - an asynchronous payment pending past the limit: take it if it settled, else cancel.
 //!
 //! Every step is idempotent (provider idempotency keys, forward-only orders), so running
 //! it in every process, after a crash, or twice over the same order is safe. It is not a
@@ -33,9 +34,14 @@ pub struct PassReport {
 }
 
 /// Runs one pass over the pending work.
-pub async fn run_pass(pool: &PgPool, payments: &Payments) -> anyhow::Result<PassReport> {
+pub async fn run_pass(
+    pool: &PgPool,
+    payments: &Payments,
+    pending_payment_limit: Duration,
+) -> anyhow::Result<PassReport> {
     let now = Utc::now();
-    let work = carneau_projections::orders::work(pool, now, ORDERS_PER_PASS).await?;
+    let pending_since = now - chrono::Duration::from_std(pending_payment_limit)?;
+    let work = carneau_projections::orders::work(pool, now, ORDERS_PER_PASS, pending_since).await?;
     let mut report = PassReport::default();
     let mut count = |result: Result<(), PaymentError>, what: &str, id: OrderId| match result {
         Ok(()) => report.done += 1,
@@ -48,6 +54,11 @@ pub async fn run_pass(pool: &PgPool, payments: &Payments) -> anyhow::Result<Pass
         (work.lapsed, DueStep::Lapse, "lapse"),
         (work.unfulfilled, DueStep::Fulfilment, "fulfil"),
         (work.refunds, DueStep::Refund, "refund"),
+        (
+            work.pending_too_long,
+            DueStep::PendingLimit,
+            "pending limit",
+        ),
     ];
     for (orders, step, what) in steps {
         for id in orders.into_iter().map(OrderId::from_uuid) {
@@ -76,6 +87,7 @@ async fn run_step(payments: &Payments, id: OrderId, step: DueStep) -> Result<(),
         DueStep::Lapse => payments.lapse(id, &metadata).await,
         DueStep::Fulfilment => payments.fulfil(id, &metadata).await,
         DueStep::Refund => payments.drive_refunds(id, &metadata).await,
+        DueStep::PendingLimit => payments.end_pending_payment(id, &metadata).await,
     }
 }
 
@@ -84,10 +96,11 @@ pub async fn run_payments_process(
     pool: PgPool,
     payments: Arc<Payments>,
     interval: Duration,
+    pending_payment_limit: Duration,
     shutdown: CancellationToken,
 ) {
     loop {
-        match run_pass(&pool, &payments).await {
+        match run_pass(&pool, &payments, pending_payment_limit).await {
             Ok(report) if report.done + report.failed > 0 => {
                 tracing::info!(done = report.done, failed = report.failed, "payments pass");
             }

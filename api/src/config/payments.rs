@@ -11,6 +11,9 @@ use super::ConfigError;
 pub const DEFAULT_API_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 /// How often the payments process manager looks for work when nothing wakes it.
 pub const DEFAULT_PAYMENTS_INTERVAL: Duration = Duration::from_secs(5);
+/// How long an asynchronous payment may stay pending unless
+/// `CARNEAU_PENDING_PAYMENT_LIMIT_SECONDS` says otherwise: 14 days.
+pub const DEFAULT_PENDING_PAYMENT_LIMIT: Duration = Duration::from_secs(14 * 86_400);
 
 /// A Stripe secret (API key or webhook signing secret); never printed.
 #[derive(Clone)]
@@ -50,6 +53,11 @@ pub struct PaymentsConfig {
     pub api_public_url: String,
     /// `CARNEAU_PAYMENTS_INTERVAL_MS`: the process manager's polling interval.
     pub process_interval: Duration,
+    /// `CARNEAU_PENDING_PAYMENT_LIMIT_SECONDS`: how long an asynchronous payment (a bank
+    /// debit) may stay pending before the process manager asks the provider one last
+    /// time and, unless it settled, cancels the order (default 14 days, the longest a
+    /// SEPA debit takes to confirm). Money that still arrives later is a late payment.
+    pub pending_payment_limit: Duration,
 }
 
 fn http_url(setting: &'static str, value: String) -> Result<String, ConfigError> {
@@ -123,10 +131,26 @@ impl PaymentsConfig {
                     ConfigError::new("CARNEAU_PAYMENTS_INTERVAL_MS", "must be 10 to 600000 ms")
                 })?,
         };
+        let pending_payment_limit = match read("CARNEAU_PENDING_PAYMENT_LIMIT_SECONDS")? {
+            None => DEFAULT_PENDING_PAYMENT_LIMIT,
+            Some(raw) => raw
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|seconds| (1..=90 * 86_400).contains(seconds))
+                .map(Duration::from_secs)
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "CARNEAU_PENDING_PAYMENT_LIMIT_SECONDS",
+                        "must be 1 to 7776000 seconds (90 days)",
+                    )
+                })?,
+        };
         Ok(Self {
             stripe,
             api_public_url,
             process_interval,
+            pending_payment_limit,
         })
     }
 }

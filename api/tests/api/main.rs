@@ -30,6 +30,7 @@ mod metrics;
 mod openapi;
 mod payments_free;
 mod payments_owner_checkout;
+mod payments_pending_limit;
 mod payments_refund_lookup;
 mod payments_sessions;
 mod payments_simulated;

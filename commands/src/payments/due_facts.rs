@@ -18,6 +18,8 @@ pub enum DueStep {
     Refund,
     /// An awaiting order whose hold lapsed: caused by the clock, there is no fact.
     Lapse,
+    /// An asynchronous payment pending past the limit: caused by its `PaymentPending`.
+    PendingLimit,
 }
 
 impl DueStep {
@@ -25,6 +27,7 @@ impl DueStep {
         match self {
             Self::Fulfilment => matches!(fact, OrderEvent::PaymentReceived { .. }),
             Self::Refund => matches!(fact, OrderEvent::RefundRequested { .. }),
+            Self::PendingLimit => matches!(fact, OrderEvent::PaymentPending { .. }),
             Self::Lapse => false,
         }
     }

@@ -32,6 +32,7 @@ mod due_facts;
 mod fulfilment;
 pub mod gateway;
 mod lapses;
+mod pending_limit;
 mod provider_events;
 mod refunds;
 mod release;

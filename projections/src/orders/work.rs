@@ -17,12 +17,21 @@ pub struct PaymentsWork {
     pub refunds: Vec<Uuid>,
     /// Paid orders of cancelled events.
     pub cancelled_event_orders: Vec<Uuid>,
+    /// Orders whose asynchronous payment has been pending since before the limit: ask
+    /// the provider once more, then take the payment or cancel.
+    pub pending_too_long: Vec<Uuid>,
 }
 
-/// Up to `limit` orders of each kind of pending work at `now`. Payments and refunds in
-/// flight get 2 seconds to finish on their own path (the webhook or the organiser's
-/// request) before the process manager takes them over.
-pub async fn work(pool: &PgPool, now: DateTime<Utc>, limit: i64) -> anyhow::Result<PaymentsWork> {
+/// Up to `limit` orders of each kind of pending work at `now`; payments pending since
+/// before `pending_since` are due. Payments and refunds in flight get 2 seconds to finish
+/// on their own path (the webhook or the organiser's request) before the process manager
+/// takes them over.
+pub async fn work(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    limit: i64,
+    pending_since: DateTime<Utc>,
+) -> anyhow::Result<PaymentsWork> {
     let ids = |sql: &'static str| async move {
         sqlx::query_scalar::<_, Uuid>(sql)
             .bind(now)
@@ -58,5 +67,15 @@ pub async fn work(pool: &PgPool, now: DateTime<Utc>, limit: i64) -> anyhow::Resu
               ORDER BY o.placed_at LIMIT $2",
         )
         .await?,
+        // Index orders_payment_pending.
+        pending_too_long: sqlx::query_scalar(
+            "SELECT order_id FROM orders WHERE status = 'payment_pending' \
+               AND updated_at <= $1 ORDER BY updated_at LIMIT $2",
+        )
+        .bind(pending_since)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+        .context("payments work: payments pending too long")?,
     })
 }
