@@ -7,7 +7,7 @@ use carneau_domain::EventMetadata;
 use chrono::Utc;
 use tracing::instrument;
 
-use super::gateway::SessionStatus;
+use super::gateway::{SessionState, SessionStatus};
 use super::{in_purchase, PaymentError, Payments};
 
 impl Payments {
@@ -52,18 +52,8 @@ impl Payments {
             SessionStatus::Complete if state.paid => {
                 // The payment landed but its event has not (yet): take it now. The
                 // webhook's event later finds the payment recorded.
-                self.record_payment(
-                    order_id,
-                    OrderCommand::RecordPayment {
-                        provider_event_id: format!("retrieved:{}", placed.session_id),
-                        session_id: placed.session_id.clone(),
-                        payment_reference: state.payment_reference,
-                        amount: None,
-                        now,
-                    },
-                    &metadata,
-                )
-                .await
+                self.take_retrieved_payment(order_id, &placed.session_id, state, &metadata)
+                    .await
             }
             // An asynchronous payment is pending (its event was lost): record it so this
             // step stops; the hold lapses at its extended expiry.
@@ -82,5 +72,29 @@ impl Payments {
             // Not expired yet (the provider refused?): tried again next pass.
             SessionStatus::Open => Ok(()),
         }
+    }
+
+    /// Records the payment the provider reports on `session_id` whose event has not
+    /// reached us, under the provider event id `retrieved:{session}`: the event, if it
+    /// comes later, finds it recorded.
+    pub(super) async fn take_retrieved_payment(
+        &self,
+        order_id: OrderId,
+        session_id: &str,
+        state: SessionState,
+        metadata: &EventMetadata,
+    ) -> Result<(), PaymentError> {
+        self.record_payment(
+            order_id,
+            OrderCommand::RecordPayment {
+                provider_event_id: format!("retrieved:{session_id}"),
+                session_id: session_id.to_owned(),
+                payment_reference: state.payment_reference,
+                amount: None,
+                now: Utc::now(),
+            },
+            metadata,
+        )
+        .await
     }
 }

@@ -32,21 +32,10 @@ impl Payments {
             return Ok(());
         };
         let state = self.gateway.retrieve_checkout(&placed.session_id).await?;
-        let now = Utc::now();
         if state.paid {
             // Settled, but its event never came: take the payment now.
             return self
-                .record_payment(
-                    order_id,
-                    OrderCommand::RecordPayment {
-                        provider_event_id: format!("retrieved:{}", placed.session_id),
-                        session_id: placed.session_id.clone(),
-                        payment_reference: state.payment_reference,
-                        amount: None,
-                        now,
-                    },
-                    &metadata,
-                )
+                .take_retrieved_payment(order_id, &placed.session_id, state, &metadata)
                 .await;
         }
         tracing::info!("asynchronous payment pending past the limit; order cancelled");
@@ -54,7 +43,7 @@ impl Payments {
             &order,
             OrderCommand::Cancel {
                 provider_event_id: None,
-                now,
+                now: Utc::now(),
             },
             &metadata,
         )
