@@ -25,6 +25,7 @@ pub mod accounts;
 pub mod audit_story;
 pub mod cli;
 pub mod own_servers_app;
+pub mod serve_process;
 
 pub use accounts::{create_account, TestAccount};
 
