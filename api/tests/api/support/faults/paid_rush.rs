@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::support::payments::WEBHOOK_SECRET;
-use crate::support::reservations::http::{reservation_body, Http, OnSale, Reply};
+use crate::support::reservations::http::{reservation_body, retry_after, Http, OnSale, Reply};
 use crate::support::reservations::rush::seeded_quantities;
 
 /// How long a buyer keeps retrying one step before giving up: past the longest outage
@@ -418,16 +418,4 @@ impl Buyer {
             retry_after,
         });
     }
-}
-
-/// The `Retry-After` header's seconds, if it has any.
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
-        .map(Duration::from_secs)
 }

@@ -82,6 +82,18 @@ impl Reply {
     }
 }
 
+/// The `Retry-After` header's seconds, if it has any.
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+        .map(Duration::from_secs)
+}
+
 /// An event on sale with one ticket type.
 #[derive(Debug, Clone, Copy)]
 pub struct OnSale {
@@ -170,11 +182,7 @@ impl Http {
             .and_then(|value| value.to_str().ok())
             .unwrap_or_default()
             .to_owned();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|value| value.to_str().ok()?.trim().parse().ok())
-            .map(Duration::from_secs);
+        let retry_after = retry_after(response.headers());
         let text = response.text().await?;
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
         Ok(Reply {
