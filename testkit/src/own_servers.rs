@@ -2,6 +2,7 @@
 //! of their own, for what the shared servers must never see: TLS switched on, a server
 //! stopped or restarted. Each is stopped and its files removed when dropped.
 
+use std::ffi::OsString;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -177,59 +178,126 @@ impl Drop for OwnPostgres {
     }
 }
 
-/// A Redis server of its own that speaks only TLS, with a certificate signed by `ca`.
+/// A Redis server of its own, without persistence (a restart starts empty, as a cache
+/// server's does); plain TCP, or TLS only with a certificate signed by the test's CA.
 pub struct OwnRedis {
     directory: PathBuf,
     port: u16,
-    process: Child,
+    tls: bool,
+    /// The server's arguments, kept to start it again the same way.
+    arguments: Vec<OsString>,
+    /// `None` while stopped.
+    process: Option<Child>,
 }
 
 impl OwnRedis {
+    /// Starts `redis-server` on a free port of 127.0.0.1, plain TCP.
+    pub fn start() -> anyhow::Result<Self> {
+        let port = free_port()?;
+        Self::create(port, false, vec!["--port".into(), port.to_string().into()])
+    }
+
     /// Starts `redis-server` with TLS on a free port and no plain-text port.
     pub fn start_with_tls(ca: &TestCa) -> anyhow::Result<Self> {
-        let directory = scratch_directory("redis")?;
         let port = free_port()?;
+        let mut arguments: Vec<OsString> = vec![
+            "--port".into(),
+            "0".into(),
+            "--tls-port".into(),
+            port.to_string().into(),
+            "--tls-auth-clients".into(),
+            "no".into(),
+        ];
+        for (flag, file) in [
+            ("--tls-cert-file", ca.server_certificate_file()),
+            ("--tls-key-file", ca.server_key_file()),
+            ("--tls-ca-cert-file", ca.ca_file()),
+        ] {
+            arguments.push(flag.into());
+            arguments.push(file.into());
+        }
+        Self::create(port, true, arguments)
+    }
+
+    fn create(port: u16, tls: bool, mut arguments: Vec<OsString>) -> anyhow::Result<Self> {
+        let directory = scratch_directory("redis")?;
+        for argument in ["--save", "", "--appendonly", "no", "--dir"] {
+            arguments.push(argument.into());
+        }
+        arguments.push(directory.clone().into());
+        let mut server = Self {
+            directory,
+            port,
+            tls,
+            arguments,
+            process: None,
+        };
+        server.start_again()?;
+        Ok(server)
+    }
+
+    /// Starts the stopped server again, on the same port with the same settings (and
+    /// empty: nothing was persisted). Does nothing while it runs.
+    pub fn start_again(&mut self) -> anyhow::Result<()> {
+        if self.process.is_some() {
+            return Ok(());
+        }
         let process = Command::new("redis-server")
-            .args(["--port", "0", "--tls-port", &port.to_string()])
-            .arg("--tls-cert-file")
-            .arg(ca.server_certificate_file())
-            .arg("--tls-key-file")
-            .arg(ca.server_key_file())
-            .arg("--tls-ca-cert-file")
-            .arg(ca.ca_file())
-            .args([
-                "--tls-auth-clients",
-                "no",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .arg("--dir")
-            .arg(&directory)
+            .args(&self.arguments)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .context("starting redis-server")?;
-        let server = Self {
-            directory,
-            port,
-            process,
-        };
-        wait_until_listening(port, "redis-server")?;
-        Ok(server)
+        self.process = Some(process);
+        wait_until_listening(self.port, "redis-server")
     }
 
-    /// A `rediss://` URL of this server.
+    /// Stops the server at once (SIGKILL), as a crash or a lost host would: connections
+    /// drop, new ones are refused until [`Self::start_again`].
+    pub fn stop(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            let _ = process.kill();
+            let _ = process.wait();
+        }
+    }
+
+    /// `FLUSHALL` on a plain-TCP server: every key of every database gone, as an
+    /// operator's mistake or a failover to an empty replica would leave it.
+    pub fn flush_all(&self) -> anyhow::Result<()> {
+        use std::io::{Read, Write};
+        if self.tls {
+            bail!("flush_all speaks plain TCP only");
+        }
+        let mut connection = TcpStream::connect(("127.0.0.1", self.port))?;
+        connection.set_read_timeout(Some(START_TIMEOUT))?;
+        connection.write_all(b"*1\r\n$8\r\nFLUSHALL\r\n")?;
+        let mut reply = [0_u8; 5];
+        connection.read_exact(&mut reply)?;
+        if &reply != b"+OK\r\n" {
+            bail!("FLUSHALL answered {:?}", String::from_utf8_lossy(&reply));
+        }
+        Ok(())
+    }
+
+    /// The server's port on 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A `redis://` (plain) or `rediss://` (TLS) URL of this server.
     pub fn url(&self) -> String {
-        format!("rediss://localhost:{}", self.port)
+        // TLS names the host its certificate was made for.
+        if self.tls {
+            format!("rediss://localhost:{}", self.port)
+        } else {
+            format!("redis://127.0.0.1:{}", self.port)
+        }
     }
 }
 
 impl Drop for OwnRedis {
     fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
+        self.stop();
         let _ = std::fs::remove_dir_all(&self.directory);
     }
 }

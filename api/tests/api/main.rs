@@ -22,6 +22,7 @@ mod door_bench;
 mod door_offline;
 mod door_staff;
 mod extractors;
+mod faults;
 mod http_app;
 mod log_stored_checkpoints;
 mod log_tamper_evidence;

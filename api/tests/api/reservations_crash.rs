@@ -4,9 +4,6 @@
 //! outlives its expiry.
 
 use std::collections::BTreeSet;
-use std::fs::File;
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -20,8 +17,8 @@ use uuid::Uuid;
 
 use crate::support::accounts::organiser_on;
 use crate::support::reservations::audit::audit_inventory_log;
-use crate::support::reservations::http::{Http, TOKEN_SECRET};
 use crate::support::reservations::rush::{rush_in_flight, seeded_quantities, sleep_past};
+use crate::support::serve_process::ServeProcess;
 
 /// Tickets of the event.
 const CAPACITY: u32 = 200;
@@ -40,68 +37,25 @@ const PHANTOM_TICKETS: u32 = 4;
 /// The hold lifetime of the second process: long, so that all its holds count at once.
 const SECOND_HOLD_SECONDS: &str = "120";
 
-/// A `carneau serve` child process; killed when dropped.
-struct Server {
-    child: Child,
-    http: Http,
-    log: String,
-}
-
-impl Server {
-    fn start(
-        database: &TestDatabase,
-        redis: &TestRedis,
-        organiser_token: &str,
-        hold_seconds: &str,
-        name: &str,
-    ) -> Self {
-        let port = {
-            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-            listener.local_addr().unwrap().port()
-        };
-        let directory = env!("CARGO_TARGET_TMPDIR");
-        let log = format!(
-            "{directory}/reservations-crash-{name}-{}.log",
-            Uuid::new_v4()
-        );
-        let output = File::create(&log).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_carneau"))
-            .arg("serve")
-            // Away from the workspace's `.env`.
-            .current_dir(directory)
-            .env("DATABASE_URL", database.url())
-            .env("REDIS_URL", carneau_testkit::redis_url())
-            .env("CARNEAU_REDIS_PREFIX", redis.prefix())
-            .env("CARNEAU_BIND", format!("127.0.0.1:{port}"))
-            .env("CARNEAU_TOKEN_SECRET", TOKEN_SECRET)
-            .env("CARNEAU_HOLD_SECONDS", hold_seconds)
-            .env("CARNEAU_LOG_FORMAT", "json")
-            .env("RUST_LOG", "warn")
-            .env_remove("CARNEAU_RESERVATION_MODE")
-            .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
-            .stdin(Stdio::null())
-            .stdout(output.try_clone().unwrap())
-            .stderr(output)
-            .spawn()
-            .unwrap();
-        Self {
-            child,
-            http: Http::new(format!("http://127.0.0.1:{port}"), organiser_token),
-            log,
-        }
-    }
-
-    /// SIGKILL, then reap.
-    fn kill(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
+/// `carneau serve` on the test's database and Redis prefix, holds lasting `hold_seconds`.
+fn start_server(
+    database: &TestDatabase,
+    redis: &TestRedis,
+    organiser_token: &str,
+    hold_seconds: &str,
+    name: &str,
+) -> ServeProcess {
+    let settings = [
+        ("DATABASE_URL", database.url()),
+        ("REDIS_URL", carneau_testkit::redis_url()),
+        ("CARNEAU_REDIS_PREFIX", redis.prefix().to_owned()),
+        ("CARNEAU_HOLD_SECONDS", hold_seconds.to_owned()),
+    ];
+    ServeProcess::start(
+        &format!("reservations-crash-{name}"),
+        &settings,
+        organiser_token,
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -109,7 +63,7 @@ async fn a_killed_process_loses_no_acknowledged_hold_and_leaves_no_phantom() {
     let database = TestDatabase::create().await.unwrap();
     let redis = TestRedis::create().await.unwrap();
     let organiser = organiser_on(&database, &redis).await;
-    let first = Server::start(
+    let first = start_server(
         &database,
         &redis,
         &organiser.token,
@@ -225,7 +179,7 @@ async fn a_killed_process_loses_no_acknowledged_hold_and_leaves_no_phantom() {
 
     // A fresh process on the same database and Redis, once every earlier hold lapsed:
     // those in the log and any the dead process's guard admitted but never appended.
-    let second = Server::start(
+    let second = start_server(
         &database,
         &redis,
         &organiser.token,

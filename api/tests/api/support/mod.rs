@@ -25,6 +25,7 @@ pub mod accounts;
 pub mod audit_story;
 pub mod cli;
 pub mod own_servers_app;
+pub mod serve_process;
 
 pub use accounts::{create_account, TestAccount};
 
@@ -482,6 +483,7 @@ impl TestApp {
 // kept in their own file so that this one stays about the catalogue.
 // ---------------------------------------------------------------------------------------
 pub mod audit;
+pub mod faults;
 pub mod metrics;
 pub mod payments;
 pub mod reservations;

@@ -40,6 +40,21 @@ enum StoredInventoryEvent {
         reservation_ids: Vec<Uuid>,
         expired_at: DateTime<Utc>,
     },
+    HoldExtended {
+        reservation_id: Uuid,
+        expires_at: DateTime<Utc>,
+    },
+    HoldSold {
+        reservation_id: Uuid,
+        order_id: Uuid,
+        lines: Vec<StoredLine>,
+        sold_at: DateTime<Utc>,
+    },
+    TicketsReturned {
+        order_id: Uuid,
+        lines: Vec<StoredLine>,
+        returned_at: DateTime<Utc>,
+    },
 }
 
 /// What the inventory log of one event says, checked event by event.
@@ -67,6 +82,8 @@ pub struct LogAudit {
     pub placed_at_sequence: BTreeMap<Uuid, i64>,
     /// The sequence number of the `HoldsExpired` event that recorded each expiry.
     pub expired_at_sequence: BTreeMap<Uuid, i64>,
+    /// Reservations paid for (`HoldSold`), with the order that paid and the tickets sold.
+    pub sold: BTreeMap<Uuid, (Uuid, Vec<(Uuid, u32)>)>,
 }
 
 impl LogAudit {
@@ -78,12 +95,22 @@ impl LogAudit {
             .sum()
     }
 
-    /// Tickets of every type held at `at` per the log (placed, not ended, not lapsed).
+    /// Tickets of every type held at `at` per the log (placed, not ended, not sold, not
+    /// lapsed).
     pub fn held_at(&self, at: DateTime<Utc>) -> u32 {
         self.placed
             .iter()
             .filter(|(id, _)| !self.released.contains(*id) && !self.expired.contains(*id))
+            .filter(|(id, _)| !self.sold.contains_key(*id))
             .filter(|(id, _)| self.expires_at[*id] > at)
+            .flat_map(|(_, lines)| lines.iter().map(|(_, quantity)| quantity))
+            .sum()
+    }
+
+    /// Tickets sold (`HoldSold`), returns not deducted.
+    pub fn sold_tickets(&self) -> u32 {
+        self.sold
+            .values()
             .flat_map(|(_, lines)| lines.iter().map(|(_, quantity)| quantity))
             .sum()
     }
@@ -95,9 +122,9 @@ impl LogAudit {
 }
 
 /// Reads the `Inventory` events of `event_id` in sequence order and checks, after every
-/// one of them, that no ticket type had more tickets held than its capacity at that
-/// event's instant (a hold counts from its placing until it lapses, is released or its
-/// expiry is recorded). Also checks that the log is well formed: sequences without gaps,
+/// one of them, that no ticket type had more tickets held and sold than its capacity at
+/// that event's instant (a hold counts from its placing until it lapses, is released, sold
+/// or its expiry is recorded; a sale counts until its tickets are returned). Also checks that the log is well formed: sequences without gaps,
 /// no reservation placed twice, releases and expiries only of active holds, releases only
 /// before the hold lapsed, expiries only after. Panics with the offending event.
 pub async fn audit_inventory_log(
@@ -117,6 +144,8 @@ pub async fn audit_inventory_log(
     let mut active: BTreeMap<Uuid, StoredHold> = BTreeMap::new();
     let mut previous_sequence = 0;
     let mut pending_expiry: Option<DateTime<Utc>> = None;
+    // Tickets sold and not returned, per ticket type.
+    let mut sold: HashMap<Uuid, u32> = HashMap::new();
     for (sequence, event_type, payload) in rows {
         assert_eq!(sequence, previous_sequence + 1, "gap in the inventory log");
         previous_sequence = sequence;
@@ -194,8 +223,61 @@ pub async fn audit_inventory_log(
                 }
                 expired_at
             }
+            StoredInventoryEvent::HoldExtended {
+                reservation_id,
+                expires_at,
+            } => {
+                assert_eq!(event_type, "HoldExtended");
+                count_lone_expiry(&mut audit, &mut pending_expiry);
+                let hold = active
+                    .get_mut(&reservation_id)
+                    .unwrap_or_else(|| panic!("extension of an inactive hold at {sequence}"));
+                hold.expires_at = expires_at;
+                audit.expires_at.insert(reservation_id, expires_at);
+                // Its instant is not recorded: the extension is checked with the next event.
+                continue;
+            }
+            StoredInventoryEvent::HoldSold {
+                reservation_id,
+                order_id,
+                lines,
+                sold_at,
+            } => {
+                assert_eq!(event_type, "HoldSold");
+                count_lone_expiry(&mut audit, &mut pending_expiry);
+                // A late sale may follow the hold's end; an active hold stops counting.
+                active.remove(&reservation_id);
+                let lines: Vec<(Uuid, u32)> = lines
+                    .iter()
+                    .map(|line| (line.ticket_type_id, line.quantity))
+                    .collect();
+                for (ticket_type_id, quantity) in &lines {
+                    *sold.entry(*ticket_type_id).or_default() += quantity;
+                }
+                let previous = audit.sold.insert(reservation_id, (order_id, lines));
+                assert!(
+                    previous.is_none(),
+                    "reservation {reservation_id} sold twice (event {sequence})"
+                );
+                sold_at
+            }
+            StoredInventoryEvent::TicketsReturned {
+                order_id,
+                lines,
+                returned_at,
+            } => {
+                assert_eq!(event_type, "TicketsReturned");
+                count_lone_expiry(&mut audit, &mut pending_expiry);
+                for line in lines {
+                    let tickets = sold.entry(line.ticket_type_id).or_default();
+                    *tickets = tickets.checked_sub(line.quantity).unwrap_or_else(|| {
+                        panic!("order {order_id} returned unsold tickets at {sequence}")
+                    });
+                }
+                returned_at
+            }
         };
-        let mut held: HashMap<Uuid, u32> = HashMap::new();
+        let mut held: HashMap<Uuid, u32> = sold.clone();
         for hold in active.values().filter(|hold| hold.expires_at > instant) {
             for line in &hold.lines {
                 *held.entry(line.ticket_type_id).or_default() += line.quantity;
@@ -207,11 +289,11 @@ pub async fn audit_inventory_log(
                 .unwrap_or_else(|| panic!("unknown ticket type held at {sequence}"));
             assert!(
                 tickets <= *capacity,
-                "OVERSOLD: {tickets} tickets of {ticket_type_id} held at {instant} \
+                "OVERSOLD: {tickets} tickets of {ticket_type_id} held or sold at {instant} \
                  (event {sequence}), capacity {capacity}"
             );
             let peak = audit.peak_held.entry(ticket_type_id).or_default();
-            *peak = (*peak).max(tickets);
+            *peak = (*peak).max(tickets - sold.get(&ticket_type_id).copied().unwrap_or(0));
         }
     }
     count_lone_expiry(&mut audit, &mut pending_expiry);

@@ -45,6 +45,8 @@ pub struct Reply {
     pub content_type: String,
     /// The body as JSON, `Null` when empty or not JSON.
     pub body: Value,
+    /// The `Retry-After` header's seconds, if it has any.
+    pub retry_after: Option<Duration>,
 }
 
 impl Reply {
@@ -78,6 +80,18 @@ impl Reply {
     pub fn token(&self) -> String {
         self.body["token"].as_str().unwrap().to_owned()
     }
+}
+
+/// The `Retry-After` header's seconds, if it has any.
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+        .map(Duration::from_secs)
 }
 
 /// An event on sale with one ticket type.
@@ -138,6 +152,8 @@ impl Http {
         }
     }
 
+    /// Sends `method path`, with a bearer token, an `Idempotency-Key` and a JSON body if
+    /// given; `Err` when no answer came.
     pub async fn call(
         &self,
         method: Method,
@@ -166,12 +182,14 @@ impl Http {
             .and_then(|value| value.to_str().ok())
             .unwrap_or_default()
             .to_owned();
+        let retry_after = retry_after(response.headers());
         let text = response.text().await?;
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
         Ok(Reply {
             status,
             content_type,
             body,
+            retry_after,
         })
     }
 
