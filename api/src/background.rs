@@ -24,31 +24,29 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
     let mut tasks: Vec<JoinHandle<()>> = read_models(Some(state.cache.clone()))
         .into_iter()
         .map(|model| {
-            ProjectorRunner::new(read_model_pace()).spawn(
-                state.pool.clone(),
-                model.projector,
-                shutdown.clone(),
-            )
+            ProjectorRunner::new(read_model_pace())
+                .with_sessions(state.session_options.clone())
+                .spawn(state.pool.clone(), model.projector, shutdown.clone())
         })
         .collect();
     tasks.extend([
-        ProjectorRunner::default().spawn(
-            state.pool.clone(),
-            Arc::new(TicketMailer {
-                codes: state.ticket_codes.clone(),
-                catalogue: state.catalogue.clone(),
-                order_keys: state.order_keys.clone(),
-                public_url: state.config.accounts.public_url.clone(),
-                api_public_url: state.config.payments.api_public_url.clone(),
-                mail_from: state.config.tickets.mail_from.clone(),
-            }),
-            shutdown.clone(),
-        ),
-        ProjectorRunner::new(sealer_pace()).spawn(
-            state.pool.clone(),
-            Arc::new(Sealer),
-            shutdown.clone(),
-        ),
+        ProjectorRunner::default()
+            .with_sessions(state.session_options.clone())
+            .spawn(
+                state.pool.clone(),
+                Arc::new(TicketMailer {
+                    codes: state.ticket_codes.clone(),
+                    catalogue: state.catalogue.clone(),
+                    order_keys: state.order_keys.clone(),
+                    public_url: state.config.accounts.public_url.clone(),
+                    api_public_url: state.config.payments.api_public_url.clone(),
+                    mail_from: state.config.tickets.mail_from.clone(),
+                }),
+                shutdown.clone(),
+            ),
+        ProjectorRunner::new(sealer_pace())
+            .with_sessions(state.session_options.clone())
+            .spawn(state.pool.clone(), Arc::new(Sealer), shutdown.clone()),
         tokio::spawn(mail_sender(state).run(shutdown.clone())),
         tokio::spawn(run_sweeper(
             state.pool.clone(),
@@ -66,6 +64,7 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
     match &state.config.audit_signing_key {
         Some(signer) => tasks.push(tokio::spawn(run_checkpoint_signer(
             state.pool.clone(),
+            state.session_options.clone(),
             signer.clone(),
             shutdown,
         ))),

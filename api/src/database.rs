@@ -1,5 +1,10 @@
 //! The PostgreSQL side of start-up: create the database when it is missing, open the pool,
 //! apply the embedded migrations, and tell readiness which migrations are still pending.
+//!
+//! Two kinds of connection: the request pool on `DATABASE_URL` (which may go through
+//! PgBouncer in transaction mode: only transactions and single statements, nothing kept
+//! on the session), and sessions on `CARNEAU_DATABASE_SESSION_URL` when set (direct: the
+//! leaders' advisory locks, `LISTEN`, migrations, the commands people run).
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -25,49 +30,81 @@ const DATABASE_MISSING: &str = "3D000";
 /// SQLSTATE `duplicate_database`: another process created it first.
 const DATABASE_ALREADY_EXISTS: &str = "42P04";
 
-/// Creates the database if missing, then opens the pool of a serving process. Fails with
-/// one line naming `DATABASE_URL` when the server cannot be reached.
+/// Creates the database if missing, then opens the request pool of a serving process.
+/// Fails with one line naming `DATABASE_URL` when the server cannot be reached.
 pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
-    connect_waiting(config, POOL_ACQUIRE_TIMEOUT).await
+    create_database_if_missing(config).await?;
+    open_pool(config, request_options(config)?, POOL_ACQUIRE_TIMEOUT).await
 }
 
-/// [`connect`] for a command run by a person, which waits longer for a busy database
-/// (see [`COMMAND_ACQUIRE_TIMEOUT`]).
+/// [`connect`] for a command run by a person: over the session URL, since migrations
+/// and replays take session locks, and waiting longer for a busy database (see
+/// [`COMMAND_ACQUIRE_TIMEOUT`]).
 pub async fn connect_for_command(config: &Config) -> anyhow::Result<PgPool> {
-    connect_waiting(config, COMMAND_ACQUIRE_TIMEOUT).await
+    create_database_if_missing(config).await?;
+    open_pool(config, session_options(config)?, COMMAND_ACQUIRE_TIMEOUT).await
 }
 
-#[tracing::instrument(skip_all, fields(database_url = %config.database_url))]
-async fn connect_waiting(config: &Config, acquire_timeout: Duration) -> anyhow::Result<PgPool> {
-    let options = connect_options(config)?;
-    create_if_missing(&options).await.with_context(|| {
-        format!(
-            "cannot use PostgreSQL at DATABASE_URL={}",
-            config.database_url
-        )
-    })?;
-    open_pool(config, options, acquire_timeout).await
+/// Over a session connection: a pooler cannot create databases.
+#[tracing::instrument(skip_all, fields(database_url = %config.database.sessions_url()))]
+async fn create_database_if_missing(config: &Config) -> anyhow::Result<()> {
+    create_if_missing(&session_options(config)?)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot use PostgreSQL at {}={}",
+                session_setting(config),
+                config.database.sessions_url()
+            )
+        })
 }
 
 /// Opens the pool of a database that must exist already: what the auditors' commands
 /// use, so that a mistyped `DATABASE_URL` fails instead of creating an empty database
-/// whose (empty) log would then verify as intact.
-#[tracing::instrument(skip_all, fields(database_url = %config.database_url))]
+/// whose (empty) log would then verify as intact. Over the session URL, like every
+/// command a person runs.
+#[tracing::instrument(skip_all, fields(database_url = %config.database.url))]
 pub async fn connect_existing(config: &Config) -> anyhow::Result<PgPool> {
-    open_pool(config, connect_options(config)?, COMMAND_ACQUIRE_TIMEOUT).await
+    open_pool(config, session_options(config)?, COMMAND_ACQUIRE_TIMEOUT).await
 }
 
-fn connect_options(config: &Config) -> anyhow::Result<PgConnectOptions> {
-    let options: PgConnectOptions = config
-        .database_url
-        .expose()
-        .parse()
-        .context("invalid DATABASE_URL")?;
-    let options = verified(options, config.database_tls_verify);
-    Ok(options.options([(
+/// The options of the request pool. Through a transaction pooler, no startup parameter
+/// beyond what PgBouncer tracks is sent (it refuses the others): the idle-transaction
+/// limit then has to be set on the role (docs/architecture.md).
+pub fn request_options(config: &Config) -> anyhow::Result<PgConnectOptions> {
+    let options = parsed(config.database.url.expose(), "DATABASE_URL", config)?;
+    if config.database.through_pooler() {
+        return Ok(options.extra_float_digits(None));
+    }
+    Ok(with_idle_transaction_limit(options))
+}
+
+/// The options of session-level work: `CARNEAU_DATABASE_SESSION_URL`, or `DATABASE_URL`
+/// when no pooler stands between.
+pub fn session_options(config: &Config) -> anyhow::Result<PgConnectOptions> {
+    let url = config.database.sessions_url().expose();
+    let options = parsed(url, session_setting(config), config)?;
+    Ok(with_idle_transaction_limit(options))
+}
+
+fn session_setting(config: &Config) -> &'static str {
+    if config.database.through_pooler() {
+        "CARNEAU_DATABASE_SESSION_URL"
+    } else {
+        "DATABASE_URL"
+    }
+}
+
+fn parsed(url: &str, setting: &str, config: &Config) -> anyhow::Result<PgConnectOptions> {
+    let options: PgConnectOptions = url.parse().with_context(|| format!("invalid {setting}"))?;
+    Ok(verified(options, config.database.tls_verify))
+}
+
+fn with_idle_transaction_limit(options: PgConnectOptions) -> PgConnectOptions {
+    options.options([(
         "idle_in_transaction_session_timeout",
         IDLE_IN_TRANSACTION_TIMEOUT,
-    )]))
+    )])
 }
 
 /// `sslmode=require` taken as `verify-full` when `verify` is on: libpq's `require`
@@ -88,11 +125,11 @@ async fn open_pool(
     acquire_timeout: Duration,
 ) -> anyhow::Result<PgPool> {
     PgPoolOptions::new()
-        .max_connections(config.database_pool_size)
+        .max_connections(config.database.pool_size)
         .acquire_timeout(acquire_timeout)
         .connect_with(options)
         .await
-        .with_context(|| format!("cannot connect to DATABASE_URL={}", config.database_url))
+        .with_context(|| format!("cannot connect to DATABASE_URL={}", config.database.url))
 }
 
 async fn create_if_missing(options: &PgConnectOptions) -> anyhow::Result<()> {
@@ -127,13 +164,30 @@ fn sqlstate(error: &sqlx::Error) -> Option<String> {
         .map(|code| code.into_owned())
 }
 
-/// Applies every embedded migration not yet applied.
+/// Applies every embedded migration not yet applied, over `pool`'s sessions (its
+/// advisory lock keeps two processes from migrating at once).
 #[tracing::instrument(skip_all)]
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     carneau_migrations::MIGRATOR
         .run(pool)
         .await
         .context("applying the database migrations")
+}
+
+/// [`migrate`] for a serving process, on a session connection of its own: its request
+/// pool may go through a transaction pooler, where the migrator's session lock would be
+/// taken on one server connection and released on another.
+#[tracing::instrument(skip_all)]
+pub async fn migrate_over_session(config: &Config) -> anyhow::Result<()> {
+    let mut connection = PgConnection::connect_with(&session_options(config)?)
+        .await
+        .with_context(|| format!("connecting to {} to migrate", session_setting(config)))?;
+    let outcome = carneau_migrations::MIGRATOR
+        .run(&mut connection)
+        .await
+        .context("applying the database migrations");
+    connection.close().await.ok();
+    outcome
 }
 
 /// The versions of embedded migrations that the database has not applied successfully
@@ -171,6 +225,38 @@ mod tests {
         let url = "postgres://app@db.example.com/carneau?sslmode=require";
         assert!(matches!(mode_of(url, true), PgSslMode::VerifyFull));
         assert!(matches!(mode_of(url, false), PgSslMode::Require));
+    }
+
+    fn config_of(pairs: &[(&'static str, &str)]) -> Config {
+        Config::from_lookup(|name| {
+            Ok(pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned()))
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn behind_a_pooler_requests_send_no_untracked_startup_parameter_and_sessions_go_direct() {
+        let direct = config_of(&[]);
+        let options = request_options(&direct).unwrap();
+        assert!(options.get_options().is_some());
+        let pooled = config_of(&[
+            ("DATABASE_URL", "postgres://app@pgbouncer:6432/carneau"),
+            (
+                "CARNEAU_DATABASE_SESSION_URL",
+                "postgres://app@db:5432/carneau",
+            ),
+        ]);
+        let requests = request_options(&pooled).unwrap();
+        assert_eq!(requests.get_host(), "pgbouncer");
+        assert!(requests.get_options().is_none());
+        let sessions = session_options(&pooled).unwrap();
+        assert_eq!(sessions.get_host(), "db");
+        assert!(sessions
+            .get_options()
+            .is_some_and(|options| options.contains("idle_in_transaction_session_timeout")));
     }
 
     #[test]

@@ -314,7 +314,7 @@ async fn migrate(config: &Config) -> anyhow::Result<()> {
 #[tracing::instrument(skip_all, fields(bind = %config.bind))]
 async fn serve(config: Arc<Config>, demo_password: Option<Password>) -> anyhow::Result<()> {
     let pool = database::connect(&config).await?;
-    database::migrate(&pool).await?;
+    database::migrate_over_session(&config).await?;
     let redis = state::connect_redis(&config).await?;
     let state = AppState::new(pool.clone(), redis.clone(), config.clone())?;
     if let Some(password) = &demo_password {

@@ -19,6 +19,7 @@ use carneau_commands::{Accounts, Catalogue};
 use carneau_domain::ticket_code::TicketSecret;
 use carneau_projections::cache::ResponseCache;
 use fred::prelude::{Builder, Client, ClientLike, ReconnectPolicy};
+use sqlx::postgres::PgConnectOptions;
 use sqlx::PgPool;
 
 use crate::config::{Config, TokenSecret};
@@ -45,8 +46,13 @@ const REDIS_STARTUP_TIMEOUT: Duration = Duration::from_secs(2);
 /// field type gets a `FromRef` impl, so extractors can ask for just the part they use.
 #[derive(Clone, FromRef)]
 pub struct AppState {
-    /// The PostgreSQL pool (event store and read models).
+    /// The PostgreSQL request pool (event store and read models), on `DATABASE_URL`:
+    /// transactions and single statements only, so it may go through a transaction
+    /// pooler.
     pub pool: PgPool,
+    /// Where session-level work connects (the leaders' advisory locks, `LISTEN`):
+    /// `CARNEAU_DATABASE_SESSION_URL`, or `DATABASE_URL` without a pooler.
+    pub session_options: PgConnectOptions,
     /// The Redis client; every key starts with `config.redis_prefix`.
     pub redis: Client,
     /// The configuration the process started with.
@@ -84,6 +90,7 @@ impl AppState {
     /// setting the configuration could not check is unusable (the Stripe client refuses
     /// `STRIPE_API_BASE`, say), so start-up stops with a message instead of a panic.
     pub fn new(pool: PgPool, redis: Client, config: Arc<Config>) -> anyhow::Result<Self> {
+        let session_options = crate::database::session_options(&config)?;
         let guard = ReservationGuard::new(redis.clone(), config.redis_prefix.clone());
         let token_secret = config.token_secret.clone().unwrap_or_else(|| {
             tracing::warn!(
@@ -139,6 +146,7 @@ impl AppState {
             config.accounts.session_lifetime,
         );
         Ok(Self {
+            session_options,
             accounts: Arc::new(Accounts::new(pool.clone(), sessions)),
             rate_limiter: RateLimiter::new(redis.clone(), &config.redis_prefix),
             verification_links: VerificationLinks::new(Arc::new(OutboxVerificationMail::new(
@@ -232,7 +240,7 @@ mod tests {
             .expect("the configuration accepts the URL");
         // Neither handle connects until used.
         let pool = sqlx::postgres::PgPoolOptions::new()
-            .connect_lazy(config.database_url.expose())
+            .connect_lazy(config.database.url.expose())
             .unwrap();
         let redis = redis_client(&config).unwrap();
         let Err(error) = AppState::new(pool, redis, Arc::new(config)) else {

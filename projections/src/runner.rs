@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::future::BoxFuture;
+use sqlx::postgres::PgConnectOptions;
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -188,12 +189,25 @@ impl Default for RunnerConfig {
 #[derive(Debug, Clone, Default)]
 pub struct ProjectorRunner {
     config: RunnerConfig,
+    sessions: Option<PgConnectOptions>,
 }
 
 impl ProjectorRunner {
     /// A runner paced by `config`.
     pub fn new(config: RunnerConfig) -> Self {
-        Self { config }
+        Self {
+            config,
+            sessions: None,
+        }
+    }
+
+    /// Takes the lock and listens for appends on connections made with `sessions`
+    /// instead of the pool's options: both need a session of their own, which a pool
+    /// going through a transaction pooler (PgBouncer) does not give. Batches still go
+    /// through the pool.
+    pub fn with_sessions(mut self, sessions: PgConnectOptions) -> Self {
+        self.sessions = Some(sessions);
+        self
     }
 
     /// Starts [`ProjectorRunner::run`] on the runtime.
@@ -219,7 +233,10 @@ impl ProjectorRunner {
         projector: Arc<dyn Projector>,
         shutdown: CancellationToken,
     ) {
-        active::run(&self.config, &pool, &*projector, &shutdown).await;
+        let sessions = self
+            .sessions
+            .unwrap_or_else(|| (*pool.connect_options()).clone());
+        active::run(&self.config, &pool, sessions, &*projector, &shutdown).await;
     }
 
     /// Applies everything readable after the projector's checkpoint and returns how many

@@ -10,22 +10,18 @@ use std::path::PathBuf;
 
 use carneau_commands::reservations::ReservationMode;
 use carneau_projections::seals::CheckpointSigner;
-use sqlx::postgres::PgConnectOptions;
-
 mod accounts;
+mod database;
 mod payments;
 mod secrets;
 mod tickets;
 
 pub use accounts::{AccountSettings, TrustedProxies};
+pub use database::{DatabaseConfig, DEFAULT_DATABASE_POOL_SIZE, DEFAULT_DATABASE_URL};
 pub use payments::{PaymentsConfig, StripeSettings};
 pub use secrets::{SecretUrl, TokenSecret};
 pub use tickets::{TicketsConfig, DEFAULT_MAIL_FROM};
 
-/// Connections of a process's request pool when `CARNEAU_DATABASE_POOL_SIZE` is not set.
-pub const DEFAULT_DATABASE_POOL_SIZE: u32 = 20;
-/// The PostgreSQL URL used when `DATABASE_URL` is not set.
-pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/carneau";
 /// The Redis URL used when `REDIS_URL` is not set.
 pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
 /// The listen address used when `CARNEAU_BIND` is not set.
@@ -70,19 +66,9 @@ pub enum LogFormat {
 /// The whole configuration of the service.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// `DATABASE_URL`: the PostgreSQL database (created at start-up if missing).
-    pub database_url: SecretUrl,
-    /// `CARNEAU_DATABASE_POOL_SIZE`: the most connections this process's request pool
-    /// opens (default 20). Each process also holds one connection per projector it leads
-    /// (its lock) and one listening connection: size the pools of every node together
-    /// below the server's `max_connections` (docs/architecture.md).
-    pub database_pool_size: u32,
-    /// `CARNEAU_DATABASE_TLS_VERIFY`: whether `sslmode=require` in `DATABASE_URL` checks
-    /// the server's certificate and host name (default `true`): `require` is then taken
-    /// as `verify-full`, against the bundled Mozilla roots plus `sslrootcert`. `false`
-    /// keeps libpq's unverified `require`, for a server whose certificate cannot be
-    /// checked.
-    pub database_tls_verify: bool,
+    /// `DATABASE_URL`, `CARNEAU_DATABASE_SESSION_URL`, `CARNEAU_DATABASE_POOL_SIZE` and
+    /// `CARNEAU_DATABASE_TLS_VERIFY`: the PostgreSQL connections.
+    pub database: DatabaseConfig,
     /// `REDIS_URL`: the Redis server (`rediss://` for TLS, verified).
     pub redis_url: SecretUrl,
     /// `CARNEAU_REDIS_TLS_CA_FILE`: a PEM file of certificate authorities trusted for a
@@ -145,30 +131,7 @@ impl Config {
         let read = |name: &'static str| -> Result<Option<String>, ConfigError> {
             Ok(lookup(name)?.filter(|value| !value.trim().is_empty()))
         };
-        let database_url = read("DATABASE_URL")?.unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
-        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-            return Err(ConfigError::new(
-                "DATABASE_URL",
-                "must be a postgres:// or postgresql:// URL",
-            ));
-        }
-        database_url
-            .parse::<PgConnectOptions>()
-            .map_err(|error| ConfigError::new("DATABASE_URL", error.to_string()))?;
-        let database_pool_size = match read("CARNEAU_DATABASE_POOL_SIZE")? {
-            None => DEFAULT_DATABASE_POOL_SIZE,
-            Some(raw) => raw
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|size| (2..=1_000).contains(size))
-                .ok_or_else(|| {
-                    ConfigError::new(
-                        "CARNEAU_DATABASE_POOL_SIZE",
-                        "must be 2 to 1000 connections",
-                    )
-                })?,
-        };
+        let database = DatabaseConfig::from_read(&read)?;
         let redis_url = read("REDIS_URL")?.unwrap_or_else(|| DEFAULT_REDIS_URL.into());
         let redis_scheme = redis_url.split_once("://").map(|(scheme, _)| scheme);
         if !redis_scheme.is_some_and(|scheme| scheme.starts_with("redis")) {
@@ -179,16 +142,6 @@ impl Config {
         }
         fred::types::config::Config::from_url(&redis_url)
             .map_err(|error| ConfigError::new("REDIS_URL", error.details().to_string()))?;
-        let database_tls_verify = match read("CARNEAU_DATABASE_TLS_VERIFY")?.as_deref() {
-            None | Some("true") => true,
-            Some("false") => false,
-            Some(_) => {
-                return Err(ConfigError::new(
-                    "CARNEAU_DATABASE_TLS_VERIFY",
-                    "must be `true` or `false`",
-                ))
-            }
-        };
         let redis_tls_ca_file = read("CARNEAU_REDIS_TLS_CA_FILE")?.map(PathBuf::from);
         if let Some(path) = &redis_tls_ca_file {
             crate::redis_tls::trusted_roots(Some(path))
@@ -284,9 +237,7 @@ impl Config {
             audit_signing_key,
             hold_lifetime: std::time::Duration::from_secs(hold_seconds),
             reservation_mode,
-            database_url: SecretUrl::new(database_url),
-            database_pool_size,
-            database_tls_verify,
+            database,
             redis_url: SecretUrl::new(redis_url),
             redis_tls_ca_file,
             bind,
@@ -317,7 +268,7 @@ mod tests {
     #[test]
     fn defaults_apply_when_nothing_is_set() {
         let config = config_from(&[]).unwrap();
-        assert_eq!(config.database_url.expose(), DEFAULT_DATABASE_URL);
+        assert_eq!(config.database.url.expose(), DEFAULT_DATABASE_URL);
         assert_eq!(config.redis_url.expose(), DEFAULT_REDIS_URL);
         assert_eq!(config.bind.to_string(), DEFAULT_BIND);
         assert_eq!(config.redis_prefix, DEFAULT_REDIS_PREFIX);
@@ -332,11 +283,11 @@ mod tests {
     #[test]
     fn the_request_pool_size_is_a_setting_within_bounds() {
         assert_eq!(
-            config_from(&[]).unwrap().database_pool_size,
+            config_from(&[]).unwrap().database.pool_size,
             DEFAULT_DATABASE_POOL_SIZE
         );
         let sized = config_from(&[("CARNEAU_DATABASE_POOL_SIZE", "8")]).unwrap();
-        assert_eq!(sized.database_pool_size, 8);
+        assert_eq!(sized.database.pool_size, 8);
         for bad in ["0", "1", "1001", "lots"] {
             let refused = config_from(&[("CARNEAU_DATABASE_POOL_SIZE", bad)]).unwrap_err();
             assert!(
@@ -344,6 +295,35 @@ mod tests {
                 "{refused}"
             );
         }
+    }
+
+    #[test]
+    fn a_session_url_puts_requests_behind_a_pooler_and_never_prints_its_password() {
+        let direct = config_from(&[]).unwrap();
+        assert!(!direct.database.through_pooler());
+        assert_eq!(
+            direct.database.sessions_url().expose(),
+            DEFAULT_DATABASE_URL
+        );
+        let pooled = config_from(&[
+            (
+                "DATABASE_URL",
+                "postgres://app:p00l3d@pgbouncer:6432/carneau",
+            ),
+            (
+                "CARNEAU_DATABASE_SESSION_URL",
+                "postgres://app:s3ssion@db:5432/carneau",
+            ),
+        ])
+        .unwrap();
+        assert!(pooled.database.through_pooler());
+        assert_eq!(
+            pooled.database.sessions_url().expose(),
+            "postgres://app:s3ssion@db:5432/carneau"
+        );
+        let printed = format!("{pooled:?}");
+        assert!(!printed.contains("s3ssion"), "{printed}");
+        assert!(!printed.contains("p00l3d"), "{printed}");
     }
 
     #[test]
@@ -405,6 +385,8 @@ mod tests {
     fn each_invalid_value_names_its_setting() {
         let cases = [
             ("DATABASE_URL", "mysql://nope"),
+            ("CARNEAU_DATABASE_SESSION_URL", "pgbouncer:6432"),
+            ("CARNEAU_DATABASE_TLS_VERIFY", "maybe"),
             ("REDIS_URL", "http://not-redis"),
             ("CARNEAU_BIND", "localhost"),
             ("CARNEAU_METRICS_ADDR", "metrics.internal"),

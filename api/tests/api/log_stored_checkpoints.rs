@@ -141,6 +141,7 @@ async fn of_two_checkpoint_signers_on_one_database_one_signs_and_the_other_takes
     for (key, stop) in keys.iter().zip(&stops) {
         tokio::spawn(run_checkpoint_signer(
             pool.clone(),
+            (*pool.connect_options()).clone(),
             key.clone(),
             stop.clone(),
         ));

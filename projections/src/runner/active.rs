@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use sqlx::postgres::PgConnectOptions;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
@@ -22,10 +23,11 @@ enum Stepped {
 pub(super) async fn run(
     config: &RunnerConfig,
     pool: &PgPool,
+    sessions: PgConnectOptions,
     projector: &dyn Projector,
     shutdown: &CancellationToken,
 ) {
-    let mut lock = ProjectorLock::new((*pool.connect_options()).clone(), projector.name());
+    let mut lock = ProjectorLock::new(sessions.clone(), projector.name());
     loop {
         if !stand_by(config, &mut lock, shutdown).await {
             lock.close().await;
@@ -33,7 +35,7 @@ pub(super) async fn run(
             return;
         }
         info!("took the projector lock; applying the log");
-        match apply_while_holding(config, pool, projector, &mut lock, shutdown).await {
+        match apply_while_holding(config, pool, &sessions, projector, &mut lock, shutdown).await {
             Stepped::Down => continue,
             Stepped::ShutDown => {
                 match lock.release().await {
@@ -83,11 +85,12 @@ async fn stand_by(
 async fn apply_while_holding(
     config: &RunnerConfig,
     pool: &PgPool,
+    sessions: &PgConnectOptions,
     projector: &dyn Projector,
     lock: &mut ProjectorLock,
     shutdown: &CancellationToken,
 ) -> Stepped {
-    let wakeups = LogWakeups::listen((*pool.connect_options()).clone());
+    let wakeups = LogWakeups::listen(sessions.clone());
     let mut schedule = PollSchedule::new(
         config.poll_interval,
         config.notify_repoll_delay,

@@ -5,6 +5,7 @@
 
 use anyhow::Context;
 use chrono::Utc;
+use sqlx::postgres::PgConnectOptions;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
@@ -21,14 +22,17 @@ pub const CHECKPOINT_SIGNER_LOCK: &str = "checkpoint-signer";
 
 /// Signs the chain's head whenever [`checkpoint_due`] says so, until `shutdown`, while
 /// this process holds the signer's lock; looks for the lock every
-/// [`CHECKPOINT_CHECK_INTERVAL`] while another process holds it.
+/// [`CHECKPOINT_CHECK_INTERVAL`] while another process holds it. The lock is taken on a
+/// connection made with `sessions` (a direct one when `pool` goes through a transaction
+/// pooler); the signing goes through `pool`.
 pub async fn run_checkpoint_signer(
     pool: PgPool,
+    sessions: PgConnectOptions,
     signer: CheckpointSigner,
     shutdown: CancellationToken,
 ) {
     let key_id = signer.public_key().key_id();
-    let mut lock = ProjectorLock::new((*pool.connect_options()).clone(), CHECKPOINT_SIGNER_LOCK);
+    let mut lock = ProjectorLock::new(sessions, CHECKPOINT_SIGNER_LOCK);
     let mut active = false;
     let mut previous_head = None;
     loop {
