@@ -22,6 +22,15 @@ pub fn server_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
+/// Where the test PgBouncer is, if the run goes through one (`CARNEAU_TEST_POOLER_URL`,
+/// a transaction-mode pooler in front of the test server, any database name passed
+/// through): apps then send requests through it and keep sessions direct.
+pub fn pooler_url() -> Option<String> {
+    std::env::var("CARNEAU_TEST_POOLER_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+}
+
 /// Where the test Redis server is; `CARNEAU_TEST_REDIS_URL` overrides it.
 pub fn redis_url() -> String {
     std::env::var("CARNEAU_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
@@ -164,6 +173,22 @@ impl TestDatabase {
         match base.rsplit_once('/') {
             Some((server, _)) => format!("{server}/{}", self.name),
             None => format!("{base}/{}", self.name),
+        }
+    }
+
+    /// The settings an app on this database runs with: `DATABASE_URL`, and when the run
+    /// goes through a pooler ([`pooler_url`]), `DATABASE_URL` through it and
+    /// `CARNEAU_DATABASE_SESSION_URL` direct, as a deployment behind PgBouncer would.
+    pub fn app_settings(&self) -> Vec<(&'static str, String)> {
+        match pooler_url() {
+            None => vec![("DATABASE_URL", self.url())],
+            Some(pooler) => {
+                let server = pooler.rsplit_once('/').map_or(pooler.as_str(), |(s, _)| s);
+                vec![
+                    ("DATABASE_URL", format!("{server}/{}", self.name)),
+                    ("CARNEAU_DATABASE_SESSION_URL", self.url()),
+                ]
+            }
         }
     }
 

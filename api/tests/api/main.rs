@@ -37,6 +37,7 @@ mod payments_sessions;
 mod payments_simulated;
 mod payments_stripe;
 mod plain_refusals;
+mod pooler;
 mod provenance;
 mod rate_limits;
 mod replay;

@@ -45,12 +45,12 @@ fn start_server(
     hold_seconds: &str,
     name: &str,
 ) -> ServeProcess {
-    let settings = [
-        ("DATABASE_URL", database.url()),
+    let mut settings = database.app_settings();
+    settings.extend([
         ("REDIS_URL", carneau_testkit::redis_url()),
         ("CARNEAU_REDIS_PREFIX", redis.prefix().to_owned()),
         ("CARNEAU_HOLD_SECONDS", hold_seconds.to_owned()),
-    ];
+    ]);
     ServeProcess::start(
         &format!("reservations-crash-{name}"),
         &settings,

@@ -72,12 +72,8 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     let database = TestDatabase::create().await.unwrap();
     let redis = TestRedis::create().await.unwrap();
     let config = config_on(&database, &redis, settings);
-    let mut state = AppState::new(
-        database.pool().clone(),
-        redis.client().clone(),
-        Arc::new(config),
-    )
-    .unwrap();
+    let pool = request_pool(&database, &config).await;
+    let mut state = AppState::new(pool, redis.client().clone(), Arc::new(config)).unwrap();
     let mail = Arc::new(accounts::CapturedLinks::default());
     state.verification_links = carneau_api::verification_mail::VerificationLinks::new(mail.clone());
     // Dropped with the app, which stops the projectors.
@@ -101,12 +97,23 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
 /// test's prefix), with `settings` on top.
 pub fn config_on(database: &TestDatabase, redis: &TestRedis, settings: &[(&str, &str)]) -> Config {
     let mut vars: HashMap<&str, String> = HashMap::from([
-        ("DATABASE_URL", database.url()),
         ("REDIS_URL", carneau_testkit::redis_url()),
         ("CARNEAU_REDIS_PREFIX", redis.prefix().to_owned()),
     ]);
+    vars.extend(database.app_settings());
     vars.extend(settings.iter().map(|(k, v)| (*k, (*v).to_owned())));
     Config::from_lookup(|name| Ok(vars.get(name).cloned())).unwrap()
+}
+
+/// The request pool of an app on `config`: the test database's own pool, or, when the
+/// run goes through the test PgBouncer, a pool opened through it as `carneau serve`
+/// opens one.
+pub async fn request_pool(database: &TestDatabase, config: &Config) -> sqlx::PgPool {
+    if config.database.through_pooler() {
+        carneau_api::database::connect(config).await.unwrap()
+    } else {
+        database.pool().clone()
+    }
 }
 
 /// Serves `router` on a free local port (with connection info, as `carneau serve` does);

@@ -406,20 +406,17 @@ pub async fn spawn_app_without_sweeper(settings: &[(&str, &str)]) -> TestApp {
     let mut all = vec![("CARNEAU_TOKEN_SECRET", TOKEN_SECRET)];
     all.extend_from_slice(settings);
     let config = crate::support::config_on(&database, &redis, &all);
-    let state = AppState::new(
-        database.pool().clone(),
-        redis.client().clone(),
-        Arc::new(config),
-    )
-    .unwrap();
+    let pool = crate::support::request_pool(&database, &config).await;
+    let state = AppState::new(pool, redis.client().clone(), Arc::new(config)).unwrap();
     let stop = CancellationToken::new();
     let cache = Some(state.cache.clone());
-    ProjectorRunner::default().spawn(
+    let runner = ProjectorRunner::default().with_sessions(state.session_options.clone());
+    runner.clone().spawn(
         state.pool.clone(),
         Arc::new(CatalogueProjector::new(cache.clone())),
         stop.clone(),
     );
-    ProjectorRunner::default().spawn(
+    runner.spawn(
         state.pool.clone(),
         Arc::new(InventoryProjector::new(cache)),
         stop.clone(),
