@@ -129,6 +129,22 @@ async fn only_one_instance_applies_and_a_standby_takes_over() {
     assert_eq!(seen_totals(pool).await, (40, 40, 1));
     let active = runners_seen(pool).await;
     assert_eq!(active.len(), 1, "applied by {active:?}");
+    // The leader holds its lock session; the standby keeps none open between attempts
+    // (it connects for a moment every 100 ms here, so some samples may catch it).
+    let mut fewest_lock_sessions = i64::MAX;
+    for _ in 0..10 {
+        let sessions: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name = 'carneau projector lock ' || $1",
+        )
+        .bind(PROJECTOR)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        fewest_lock_sessions = fewest_lock_sessions.min(sessions);
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    assert_eq!(fewest_lock_sessions, 1, "lock sessions open at every look");
 
     let (active_stop, active_task, standby_stop, standby_task, standby) = if active[0] == "north" {
         (north_stop, north, south_stop, south, "south")

@@ -64,11 +64,15 @@ async fn stand_by(
         }
         match lock.try_acquire().await {
             Ok(true) => return true,
+            // A standby holds no connection between attempts: with many nodes, one per
+            // background task per node would take most of PostgreSQL's connections
+            // (docs/architecture.md, "PgBouncer"); reconnecting every few seconds is cheap.
             Ok(false) if !announced => {
                 announced = true;
+                lock.close().await;
                 info!("another instance holds the projector lock; standing by");
             }
-            Ok(false) => {}
+            Ok(false) => lock.close().await,
             Err(error) => warn!(
                 error = format!("{error:#}"),
                 retry_in = ?config.lock_retry_interval,

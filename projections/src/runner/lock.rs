@@ -35,9 +35,8 @@ impl ProjectorLock {
         }
     }
 
-    /// Tries once to take the lock; false while another session holds it.
-    ///
-    /// The connection is kept between attempts so a standby does not reconnect on each.
+    /// Tries once to take the lock; false while another session holds it. A standby
+    /// closes the connection after a refusal ([`ProjectorLock::close`]).
     pub(crate) async fn try_acquire(&mut self) -> anyhow::Result<bool> {
         let attempt = async {
             let connection = match &mut self.connection {

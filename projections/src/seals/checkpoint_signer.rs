@@ -56,7 +56,11 @@ pub async fn run_checkpoint_signer(
                     active = true;
                     previous_head = None;
                 }
-                Ok(false) => continue,
+                Ok(false) => {
+                    // Like a projector's standby: no connection held while waiting.
+                    lock.close().await;
+                    continue;
+                }
                 Err(error) => {
                     warn!(
                         error = format!("{error:#}"),
