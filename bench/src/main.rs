@@ -34,9 +34,10 @@ const MIN_MAX_PER_ORDER: u16 = 4;
     about = "Rushes one ticket type on a running Carneau server and audits the log for oversell."
 )]
 struct Args {
-    /// The server under test.
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    base_url: String,
+    /// The server under test; several (comma-separated or repeated) for as many nodes,
+    /// buyers spread round robin, each paying on the node that held for them.
+    #[arg(long, default_value = "http://127.0.0.1:8080", value_delimiter = ',', num_args = 1..)]
+    base_url: Vec<String>,
     /// The email of an organiser account, to set the sale up.
     #[arg(long, env = "CARNEAU_BENCH_ORGANISER_EMAIL")]
     organiser_email: String,
@@ -108,9 +109,10 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         label: args.label.clone(),
         run_id,
     };
+    let first_node = args.base_url.first().context("--base-url is empty")?;
     let organiser = Organiser::sign_in(
         client.clone(),
-        &args.base_url,
+        first_node,
         &args.organiser_email,
         &args.organiser_password,
     )
@@ -129,7 +131,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
     let finding = audit_inventory(&pool, sale.event_id, capacities).await?;
     let settings = RunSettings {
         label: args.label,
-        base_url: args.base_url,
+        base_url: args.base_url.join(","),
         capacity: args.capacity,
         buyers: buyer_count,
         concurrency,

@@ -74,23 +74,30 @@ struct Tally {
     failed: AtomicUsize,
 }
 
-/// Sends every buyer's reservation to `sale` on `base_url`, `concurrency` at a time.
-/// With `pay`, a buyer who gets a hold checks out and pays for it before the worker
-/// takes the next buyer, so payments flow while the rush goes on.
-#[instrument(skip_all, fields(event_id = %sale.event_id, buyers = buyers.len(), concurrency, pay))]
+/// Sends every buyer's reservation to `sale` on one of `nodes` (round robin by buyer),
+/// `concurrency` at a time. With `pay`, a buyer who gets a hold checks out and pays for
+/// it on the same node before the worker takes the next buyer, so payments flow while
+/// the rush goes on.
+#[instrument(skip_all, fields(event_id = %sale.event_id, buyers = buyers.len(), nodes = nodes.len(), concurrency, pay))]
 pub async fn rush(
     client: &Client,
-    base_url: &str,
+    nodes: &[String],
     sale: SaleUnderTest,
     buyers: Vec<Buyer>,
     concurrency: usize,
     pay: bool,
 ) -> anyhow::Result<RushResult> {
-    let url = format!(
-        "{}/events/{}/reservations",
-        base_url.trim_end_matches('/'),
-        sale.event_id
-    );
+    anyhow::ensure!(!nodes.is_empty(), "no node to rush");
+    let nodes: Arc<[Node]> = nodes
+        .iter()
+        .map(|base_url| {
+            let base_url = base_url.trim_end_matches('/').to_owned();
+            Node {
+                reservations: format!("{base_url}/events/{}/reservations", sale.event_id),
+                base_url,
+            }
+        })
+        .collect();
     let buyers: Arc<[Buyer]> = buyers.into();
     let tally = Arc::new(Tally::default());
     let started_at = Utc::now();
@@ -99,8 +106,8 @@ pub async fn rush(
         .map(|_| {
             let worker = Worker {
                 client: client.clone(),
-                url: url.clone(),
-                payments_base_url: pay.then(|| base_url.to_owned()),
+                nodes: Arc::clone(&nodes),
+                pay,
                 ticket_type_id: sale.ticket_type_id,
                 buyers: Arc::clone(&buyers),
                 tally: Arc::clone(&tally),
@@ -138,12 +145,19 @@ async fn log_progress(tally: Arc<Tally>, buyers: usize) {
     }
 }
 
+/// A server under test.
+struct Node {
+    base_url: String,
+    /// Its URL of the sale's reservations.
+    reservations: String,
+}
+
 /// One of the K request loops.
 struct Worker {
     client: Client,
-    url: String,
-    /// Where accepted buyers pay, when the run pays.
-    payments_base_url: Option<String>,
+    nodes: Arc<[Node]>,
+    /// Whether accepted buyers pay.
+    pay: bool,
     ticket_type_id: Uuid,
     buyers: Arc<[Buyer]>,
     tally: Arc<Tally>,
@@ -176,10 +190,11 @@ impl Worker {
                 quantity: buyer.quantity,
             }],
         };
+        let node = &self.nodes[buyer.index % self.nodes.len()];
         let sent = Instant::now();
         let answer = self
             .client
-            .post(&self.url)
+            .post(&node.reservations)
             .header("Idempotency-Key", &buyer.idempotency_key)
             .json(&body)
             .send()
@@ -199,10 +214,10 @@ impl Worker {
             Err(error) => (classify_transport_error(&error), None),
         };
         let latency = sent.elapsed();
-        let payment = match (&self.payments_base_url, &outcome, hold) {
-            (Some(base_url), Outcome::Accepted, Some(hold)) => {
+        let payment = match (self.pay, &outcome, hold) {
+            (true, Outcome::Accepted, Some(hold)) => {
                 let email = format!("buyer-{}@bench.carneau.test", buyer.index);
-                Some(pay_for_hold(&self.client, base_url, &hold, &email, self.start).await)
+                Some(pay_for_hold(&self.client, &node.base_url, &hold, &email, self.start).await)
             }
             _ => None,
         };
