@@ -9,6 +9,7 @@ use carneau_domain::ticket_code::TicketCode;
 use uuid::Uuid;
 
 use super::qr::{qr_png, QrError};
+use crate::buyer_mail::EventSummary;
 use crate::mail::{Attachment, MailError, OutgoingMail};
 
 /// One ticket as the email shows it.
@@ -58,19 +59,11 @@ impl TicketEmail {
 
     /// The message, from `from` (a mailbox such as `Carneau <tickets@example.com>`).
     pub fn compose(&self, from: &str) -> Result<OutgoingMail, TicketEmailError> {
-        let title = self.event.title.as_str();
-        let starts = self
-            .event
-            .starts_at
-            .with_timezone(&self.event.time_zone.tz())
-            .format("%A %e %B %Y, %H:%M (%Z)");
-        let venue = self.event.venue.name.as_str();
-        let address = self.event.venue.address.as_str();
-        let place = if address.trim().is_empty() {
-            venue.to_owned()
-        } else {
-            format!("{venue}\n{address}")
-        };
+        let EventSummary {
+            title,
+            starts,
+            place,
+        } = EventSummary::of(&self.event);
         let mut text = format!(
             "Your tickets for {title}\n\n{starts}\n{place}\n\n\
              The event: {event_url}\nAdd it to your calendar: {calendar_url}\n\n",
