@@ -1,6 +1,6 @@
 //! The background tasks of a `carneau` process: projectors, the sealer of the event log
 //! and its checkpoint signer, the hold sweeper, the payments process manager, the tickets
-//! email process manager and the mail sender. Each projector is active in one process at a time (the runner's advisory lock), and sweeps
+//! email and buyer notices process managers and the mail sender. Each projector is active in one process at a time (the runner's advisory lock), and sweeps
 //! are safe to run everywhere, so every `carneau serve` starts all of them.
 
 use std::sync::Arc;
@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
+use crate::buyer_notices::BuyerNotices;
 use crate::payments_process::run_payments_process;
 use crate::state::AppState;
 use crate::ticket_mail::TicketMailer;
@@ -40,6 +41,19 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
                     order_keys: state.order_keys.clone(),
                     public_url: state.config.accounts.public_url.clone(),
                     api_public_url: state.config.payments.api_public_url.clone(),
+                    mail_from: state.config.tickets.mail_from.clone(),
+                }),
+                shutdown.clone(),
+            ),
+        ProjectorRunner::default()
+            .with_sessions(state.session_options.clone())
+            .spawn(
+                state.pool.clone(),
+                Arc::new(BuyerNotices {
+                    payments: state.payments.clone(),
+                    catalogue: state.catalogue.clone(),
+                    order_keys: state.order_keys.clone(),
+                    public_url: state.config.accounts.public_url.clone(),
                     mail_from: state.config.tickets.mail_from.clone(),
                 }),
                 shutdown.clone(),

@@ -11,6 +11,7 @@ pub mod app;
 pub mod audit_export;
 pub mod auth;
 pub mod background;
+pub mod buyer_notices;
 pub mod cli;
 pub mod config;
 pub mod database;

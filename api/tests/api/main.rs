@@ -11,6 +11,7 @@ mod audit_history;
 mod audit_log;
 mod audit_reconcile;
 mod authorization;
+mod buyer_notices;
 mod calendar;
 mod catalogue_bad_input;
 mod catalogue_organiser;

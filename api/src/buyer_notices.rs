@@ -1,0 +1,218 @@
+//! The process manager that tells buyers what happened to their money: a cancellation
+//! notice when an event's cancellation decides their order's refund, and a refund
+//! confirmation when the provider has carried a refund out.
+//!
+//! Like the tickets mailer (`ticket_mail.rs`), it follows the log with a checkpoint and
+//! queues each email in the mail outbox inside its batch's transaction, under a dedupe key
+//! per fact, so an email is queued exactly once however often a batch is applied.
+//! Facts older than [`NOTICE_FRESHNESS`] are passed over: a notice that late (the process
+//! manager deployed onto an old log, or the mail path down for days) would only confuse.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use carneau_commands::buyer_mail::{CancellationEmail, EventSummary, RefundEmail};
+use carneau_commands::mail::{enqueue, OutgoingMail};
+use carneau_commands::payments::Payments;
+use carneau_commands::Catalogue;
+use carneau_domain::event::Event;
+use carneau_domain::ids::OrderId;
+use carneau_domain::order::{Order, OrderEvent, RefundReason};
+use carneau_projections::{Batch, Interest, Projector, RecordedEvent};
+use chrono::{TimeDelta, Utc};
+use cqrs_es::Aggregate;
+use sqlx::{Postgres, Transaction};
+
+use crate::order_key::OrderKeys;
+
+/// How old a fact may be and still be told to the buyer.
+pub const NOTICE_FRESHNESS: TimeDelta = TimeDelta::days(2);
+
+/// Queues the cancellation notices and refund confirmations.
+pub struct BuyerNotices {
+    /// Loads orders (buyer, tickets) from the log.
+    pub payments: Arc<Payments>,
+    /// Loads the event's details and ticket type names from the log.
+    pub catalogue: Arc<Catalogue>,
+    /// Makes the order's secret link.
+    pub order_keys: OrderKeys,
+    /// Where buyers' pages live (`CARNEAU_PUBLIC_URL`).
+    pub public_url: String,
+    /// The sender (`CARNEAU_MAIL_FROM`).
+    pub mail_from: String,
+}
+
+/// An order and its event, loaded for an email.
+struct Loaded {
+    order: Order,
+    buyer_email: String,
+    event: Event,
+}
+
+impl BuyerNotices {
+    /// The process manager's name, its checkpoint key.
+    pub const NAME: &'static str = "buyer-notices";
+
+    async fn load(&self, order_id: OrderId) -> anyhow::Result<Option<Loaded>> {
+        let Some(order) = self
+            .payments
+            .order(order_id)
+            .await
+            .map_err(|error| anyhow::anyhow!("loading order {order_id}: {error}"))?
+        else {
+            return Ok(None);
+        };
+        let Some(placed) = order.placed().cloned() else {
+            return Ok(None);
+        };
+        let Some(event) = self
+            .catalogue
+            .load(placed.event_id)
+            .await
+            .map_err(|error| anyhow::anyhow!("loading event {}: {error}", placed.event_id))?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Loaded {
+            order,
+            buyer_email: placed.buyer_email.as_str().to_owned(),
+            event: event.state,
+        }))
+    }
+
+    fn order_url(&self, order_id: OrderId) -> String {
+        format!(
+            "{}/orders/{order_id}?key={}",
+            self.public_url.trim_end_matches('/'),
+            self.order_keys.issue(order_id)
+        )
+    }
+
+    /// The email a fact calls for, if any.
+    async fn notice_for(&self, recorded: &RecordedEvent) -> anyhow::Result<Option<OutgoingMail>> {
+        let Some((order_uuid, fact)) = recorded.decode_of::<Order>()? else {
+            return Ok(None);
+        };
+        let order_id = OrderId::from_uuid(order_uuid);
+        match fact {
+            OrderEvent::RefundRequested {
+                reason: RefundReason::EventCancelled,
+                amount,
+                ..
+            } => {
+                let Some(loaded) = self.load(order_id).await? else {
+                    return Ok(None);
+                };
+                let Some(details) = loaded.event.details() else {
+                    return Ok(None);
+                };
+                let email = CancellationEmail {
+                    order_id: order_uuid,
+                    buyer_email: loaded.buyer_email,
+                    event: EventSummary::of(details),
+                    reason: loaded.event.cancellation_reason().map(str::to_owned),
+                    refund: amount,
+                    order_url: self.order_url(order_id),
+                };
+                Ok(composed(order_id, email.compose(&self.mail_from)))
+            }
+            OrderEvent::TicketsRefunded {
+                refund_number,
+                ticket_ids,
+                amount,
+                ..
+            } => {
+                let Some(loaded) = self.load(order_id).await? else {
+                    return Ok(None);
+                };
+                let Some(details) = loaded.event.details() else {
+                    return Ok(None);
+                };
+                let event_cancelled = loaded
+                    .order
+                    .refunds()
+                    .get(&refund_number)
+                    .is_some_and(|refund| refund.reason == RefundReason::EventCancelled);
+                let refunded_tickets = ticket_ids
+                    .iter()
+                    .map(|ticket_id| {
+                        loaded
+                            .order
+                            .tickets()
+                            .iter()
+                            .find(|ticket| ticket.ticket_id == *ticket_id)
+                            .and_then(|ticket| loaded.event.ticket_type(ticket.ticket_type_id))
+                            .map_or_else(|| "Ticket".to_owned(), |t| t.name.as_str().to_owned())
+                    })
+                    .collect();
+                let email = RefundEmail {
+                    order_id: order_uuid,
+                    refund_number,
+                    buyer_email: loaded.buyer_email,
+                    event: EventSummary::of(details),
+                    refunded_tickets,
+                    amount,
+                    event_cancelled,
+                    order_url: self.order_url(order_id),
+                };
+                Ok(composed(order_id, email.compose(&self.mail_from)))
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+/// A message that could not be composed (a buyer address the mail library refuses) cannot
+/// get better by retrying: say so once and move on rather than stall every later email.
+fn composed(
+    order_id: OrderId,
+    outcome: Result<OutgoingMail, carneau_commands::mail::MailError>,
+) -> Option<OutgoingMail> {
+    outcome
+        .inspect_err(
+            |error| tracing::warn!(%order_id, %error, "a buyer notice could not be composed"),
+        )
+        .ok()
+}
+
+#[async_trait]
+impl Projector for BuyerNotices {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    /// The refunds decided and carried out.
+    fn interest(&self) -> Option<Interest> {
+        Some(Interest {
+            aggregate_types: &[],
+            event_types: &["RefundRequested", "TicketsRefunded"],
+        })
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut Transaction<'_, Postgres>,
+        batch: Batch<'_>,
+    ) -> anyhow::Result<()> {
+        let oldest_told = Utc::now() - NOTICE_FRESHNESS;
+        for recorded in batch
+            .events
+            .iter()
+            .filter(|e| e.aggregate_type == Order::TYPE)
+        {
+            if recorded.recorded_at < oldest_told {
+                continue;
+            }
+            if let Some(mail) = self.notice_for(recorded).await? {
+                if enqueue(tx, &mail).await? {
+                    tracing::info!(
+                        order_id = %recorded.aggregate_id,
+                        fact = %recorded.event_type,
+                        "buyer notice queued"
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+}

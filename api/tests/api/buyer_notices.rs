@@ -1,0 +1,196 @@
+//! Buyers hear from us when their money moves: a refund is confirmed (which tickets, how
+//! much, when it arrives), and a cancelled event is announced to every paying buyer with
+//! what happens to their money. Each email once per fact, also when the process manager
+//! is rebuilt from the start of the log and a fresh sender runs.
+
+use carneau_api::buyer_notices::BuyerNotices;
+use carneau_commands::buyer_mail::EventSummary;
+use carneau_commands::mail::{Delivery, MailSender, MailSenderConfig};
+use carneau_domain::EventId;
+use carneau_projections::ProjectorRunner;
+use carneau_testkit::smtp::SunkMessage;
+use uuid::Uuid;
+
+use crate::support::eventually;
+use crate::support::tickets::TicketsApp;
+
+/// The text of a sunk message with its quoted-printable soft breaks and `=3D` undone.
+fn text_of(message: &SunkMessage) -> String {
+    message.data.replace("=\r\n", "").replace("=3D", "=")
+}
+
+/// The messages to `email` whose subject starts with `subject`.
+fn messages_to(tickets: &TicketsApp, email: &str, subject: &str) -> Vec<SunkMessage> {
+    tickets
+        .sink
+        .messages()
+        .into_iter()
+        .filter(|message| message.to == vec![email.to_owned()])
+        .filter(|message| message.data.contains(&format!("Subject: {subject}")))
+        .collect()
+}
+
+/// Waits for the `count`-th message to `email` with `subject`, and returns them all.
+async fn wait_for(
+    tickets: &TicketsApp,
+    email: &str,
+    subject: &str,
+    count: usize,
+) -> Vec<SunkMessage> {
+    eventually(
+        &format!("{count} \"{subject}\" email(s) to {email}"),
+        || async {
+            let found = messages_to(tickets, email, subject);
+            (found.len() >= count).then_some(found)
+        },
+    )
+    .await
+}
+
+/// The event's local start as every buyer email writes it.
+async fn local_start(tickets: &TicketsApp, event_id: Uuid) -> String {
+    let event = tickets
+        .payments
+        .app
+        .state
+        .catalogue
+        .load(EventId::from_uuid(event_id))
+        .await
+        .unwrap()
+        .unwrap();
+    EventSummary::of(event.state.details().unwrap()).starts
+}
+
+/// Rebuilds the buyer notices from the start of the log and runs a fresh sender, as a
+/// restarted process would: nothing may be sent again.
+async fn replay_notices_and_send(tickets: &TicketsApp) {
+    let app = &tickets.payments.app;
+    let notices = BuyerNotices {
+        payments: app.state.payments.clone(),
+        catalogue: app.state.catalogue.clone(),
+        order_keys: app.state.order_keys.clone(),
+        public_url: "http://shop.test".to_owned(),
+        mail_from: app.state.config.tickets.mail_from.clone(),
+    };
+    let replayed = ProjectorRunner::default()
+        .rebuild(app.database.pool(), &notices, |_| {
+            Box::pin(async { Ok(()) })
+        })
+        .await
+        .unwrap();
+    assert!(replayed > 0);
+    let restarted = MailSender::new(
+        app.database.pool().clone(),
+        Delivery::from_url(Some(&tickets.sink.url())).unwrap(),
+        MailSenderConfig::default(),
+    );
+    assert_eq!(restarted.send_due().await.unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_refund_is_confirmed_once_with_its_tickets_amount_and_when_the_money_arrives() {
+    let tickets = TicketsApp::start().await;
+    let buyer = "refunded@example.com";
+    let order = tickets.paid_order(2, buyer).await;
+    wait_for(&tickets, buyer, "Your tickets for", 1).await;
+
+    tickets.refund(&order, &order.ticket_ids[..1]).await;
+    let first = wait_for(&tickets, buyer, "Your refund for Flash sale", 1).await;
+    let text = text_of(&first[0]);
+    assert!(
+        text.contains("Refunded: 1 ticket\r\n  Ticket 1: Standing"),
+        "{text}"
+    );
+    assert!(text.contains("Amount refunded: 25.00 EUR"), "{text}");
+    assert!(text.contains("within 5 to 10 business days"), "{text}");
+    assert!(text.contains("no longer valid"), "{text}");
+    let starts = local_start(&tickets, order.on_sale.event_id).await;
+    assert!(text.contains(&starts), "no local start {starts} in {text}");
+    assert!(
+        starts.ends_with("(CET)") || starts.ends_with("(CEST)"),
+        "{starts}"
+    );
+    let link = format!(
+        "http://shop.test/orders/{}?key={}",
+        order.checkout.order_id, order.checkout.key
+    );
+    assert!(text.contains(&link), "no order link in {text}");
+    assert!(
+        first[0].data.contains(&format!(
+            "Message-ID: <refund.{}.1@carneau.invalid>",
+            order.checkout.order_id
+        )),
+        "{}",
+        first[0].data
+    );
+
+    // A second refund is a second fact: a second email, about that ticket only.
+    tickets.refund(&order, &order.ticket_ids[1..]).await;
+    let both = wait_for(&tickets, buyer, "Your refund for Flash sale", 2).await;
+    assert!(both
+        .iter()
+        .any(|message| text_of(message).contains(&format!(
+            "Message-ID: <refund.{}.2@carneau.invalid>",
+            order.checkout.order_id
+        ))));
+
+    replay_notices_and_send(&tickets).await;
+    assert_eq!(messages_to(&tickets, buyer, "Your refund for").len(), 2);
+    assert_eq!(messages_to(&tickets, buyer, "Cancelled:").len(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_event_is_announced_once_to_each_paying_buyer_with_what_happens_to_their_money()
+{
+    let tickets = TicketsApp::start().await;
+    let payments = &tickets.payments;
+    let on_sale = payments.event(10).await;
+    let buyers = ["first@example.com", "second@example.com"];
+    let mut orders = Vec::new();
+    for (quantity, buyer) in [1, 3].into_iter().zip(buyers) {
+        let (reservation_id, token) = payments.hold(on_sale, quantity).await;
+        let checkout = payments.checkout_hold(reservation_id, token, buyer).await;
+        payments.pay(&checkout).await;
+        payments.eventually_status(&checkout, "paid").await;
+        orders.push(checkout);
+    }
+    for buyer in buyers {
+        wait_for(&tickets, buyer, "Your tickets for", 1).await;
+    }
+
+    payments.cancel_event(on_sale).await;
+    let starts = local_start(&tickets, on_sale.event_id).await;
+    for ((buyer, order), paid) in buyers
+        .into_iter()
+        .zip(&orders)
+        .zip(["25.00 EUR", "75.00 EUR"])
+    {
+        let notice = wait_for(&tickets, buyer, "Cancelled: Flash sale", 1).await;
+        let text = text_of(&notice[0]);
+        assert!(text.contains("Flash sale is cancelled"), "{text}");
+        assert!(
+            text.contains(&format!("It was to take place on {starts}")),
+            "{text}"
+        );
+        assert!(text.contains("and says:\r\n\r\n  Storm"), "{text}");
+        assert!(
+            text.contains(&format!("everything you paid, {paid}")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("/orders/{}?key=", order.order_id)),
+            "{text}"
+        );
+        // Then the refund itself, once Stripe has carried it out.
+        let refund = wait_for(&tickets, buyer, "Your refund for Flash sale", 1).await;
+        let text = text_of(&refund[0]);
+        assert!(text.contains("The event is cancelled"), "{text}");
+        assert!(text.contains(&format!("Amount refunded: {paid}")), "{text}");
+    }
+
+    replay_notices_and_send(&tickets).await;
+    for buyer in buyers {
+        assert_eq!(messages_to(&tickets, buyer, "Cancelled:").len(), 1);
+        assert_eq!(messages_to(&tickets, buyer, "Your refund for").len(), 1);
+    }
+}
