@@ -1,10 +1,12 @@
-//! Accounts: registration, sign-in, password changes, roles and door-staff access,
-//! email verification, and the sessions that carry a signed-in account between requests.
+//! Accounts: registration, sign-in, password changes and resets, roles and door-staff
+//! access, email verification, and the sessions that carry a signed-in account between
+//! requests.
 //!
 //! Registration and password changes are all-or-nothing: the account's event, its email
 //! claim (a unique index on the lower-cased address) and its credential are written in
 //! one transaction (see [`crate::event_store::append`]).
 
+mod password_reset;
 mod passwords;
 mod principal;
 mod random_token;
@@ -19,6 +21,9 @@ use sqlx::PgPool;
 use tracing::instrument;
 use uuid::Uuid;
 
+pub use password_reset::{
+    PasswordResetMail, PasswordResetToken, ResetLinkRefusal, PASSWORD_RESET_LIFETIME,
+};
 pub use passwords::{hash_password, verify_password};
 pub use principal::Principal;
 pub use sessions::{
@@ -45,6 +50,9 @@ pub enum AccountsError {
     /// An email verification token that is unknown, used or expired.
     #[error("this verification link is not valid")]
     InvalidVerificationToken,
+    /// A password reset link that cannot be used, and why.
+    #[error(transparent)]
+    ResetLinkRefused(ResetLinkRefusal),
     /// The account refused the command (a business rule).
     #[error(transparent)]
     Rejected(AccountError),

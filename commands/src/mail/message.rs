@@ -177,8 +177,14 @@ mod tests {
         .unwrap();
         let text = String::from_utf8(mail.formatted).unwrap();
         assert!(text.contains("multipart/alternative"), "{text}");
-        assert!(text.contains("text/plain") && text.contains("plain words"), "{text}");
-        assert!(text.contains("text/html") && text.contains("<p>rich words</p>"), "{text}");
+        assert!(
+            text.contains("text/plain") && text.contains("plain words"),
+            "{text}"
+        );
+        assert!(
+            text.contains("text/html") && text.contains("<p>rich words</p>"),
+            "{text}"
+        );
         assert_eq!(mail.text_body, "plain words");
     }
 
