@@ -22,14 +22,16 @@ use tracing::instrument;
 use uuid::Uuid;
 
 pub use password_reset::{
-    PasswordResetMail, PasswordResetToken, ResetLinkRefusal, PASSWORD_RESET_LIFETIME,
+    PasswordResetLink, PasswordResetMail, PasswordResetToken, ResetLinkRefusal,
+    PASSWORD_RESET_LIFETIME,
 };
 pub use passwords::{hash_password, verify_password};
 pub use principal::Principal;
+pub use random_token::LinkToken;
 pub use sessions::{
     Session, SessionHash, SessionToken, Sessions, SESSION_CACHE_TTL, UNKNOWN_TOKEN_CACHE_TTL,
 };
-pub use verification::{VerificationToken, VERIFICATION_LIFETIME};
+pub use verification::{EmailVerificationLink, VerificationToken, VERIFICATION_LIFETIME};
 
 use crate::aggregate_store::{AggregateStore, CommandError, Executed};
 use crate::context::CommandContext;
@@ -87,6 +89,24 @@ impl From<sqlx::Error> for AccountsError {
     fn from(error: sqlx::Error) -> Self {
         Self::Store(anyhow::Error::new(error))
     }
+}
+
+/// Replaces the password hash of `account_id` (table `account_credentials`), in the
+/// caller's transaction: a change or a reset, each with its fact.
+async fn store_password_hash(
+    conn: &mut sqlx::PgConnection,
+    account_id: AccountId,
+    hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE account_credentials SET password_hash = $2, updated_at = now() \
+         WHERE account_id = $1",
+    )
+    .bind(account_id.as_uuid())
+    .bind(hash)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// What a person fills in to register.
@@ -224,14 +244,7 @@ impl Accounts {
         }
         let hash = hash_password(new).await?;
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "UPDATE account_credentials SET password_hash = $2, updated_at = now() \
-             WHERE account_id = $1",
-        )
-        .bind(account_id.as_uuid())
-        .bind(&hash)
-        .execute(&mut *tx)
-        .await?;
+        store_password_hash(&mut tx, account_id, &hash).await?;
         self.store
             .execute_in(
                 &mut tx,

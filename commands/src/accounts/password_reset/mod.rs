@@ -15,7 +15,8 @@ use carneau_domain::ids::AccountId;
 use chrono::Utc;
 use tracing::instrument;
 
-use super::{hash_password, random_token, Accounts, AccountsError};
+use super::random_token::LinkToken;
+use super::{hash_password, store_password_hash, Accounts, AccountsError};
 use crate::context::CommandContext;
 use crate::mail::{enqueue, MailError, OutgoingMail};
 
@@ -26,36 +27,12 @@ pub const PASSWORD_RESET_LIFETIME: Duration = Duration::from_secs(3_600);
 /// collide.
 const REQUEST_ATTEMPTS: u32 = 3;
 
+/// What a password reset link is for: setting a new password without the old one.
+#[derive(Debug)]
+pub enum PasswordResetLink {}
+
 /// A reset token as it travels in the link. `Debug` never shows it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct PasswordResetToken(String);
-
-impl PasswordResetToken {
-    fn generate() -> Self {
-        Self(random_token::generate())
-    }
-
-    /// A token from a link, if it has the shape of one this service issues.
-    pub fn parse(raw: &str) -> Option<Self> {
-        random_token::parse(raw).map(Self)
-    }
-
-    /// The token, to put in the link.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// What is stored in its place.
-    fn hash(&self) -> Vec<u8> {
-        random_token::sha256(&self.0).to_vec()
-    }
-}
-
-impl std::fmt::Debug for PasswordResetToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PasswordResetToken(***)")
-    }
-}
+pub type PasswordResetToken = LinkToken<PasswordResetLink>;
 
 /// Why a reset link cannot set a password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -171,14 +148,7 @@ impl Accounts {
         // Hashed only for a link that works, so a forged one costs no argon2; the lock
         // held meanwhile is this link's row only.
         let hash = hash_password(new).await?;
-        sqlx::query(
-            "UPDATE account_credentials SET password_hash = $2, updated_at = now() \
-             WHERE account_id = $1",
-        )
-        .bind(account_id.as_uuid())
-        .bind(&hash)
-        .execute(&mut *tx)
-        .await?;
+        store_password_hash(&mut tx, account_id, &hash).await?;
         self.store
             .execute_in(
                 &mut tx,
