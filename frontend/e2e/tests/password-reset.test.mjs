@@ -5,18 +5,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { api, uniqueWord } from "../lib/api.mjs";
-import { newPage, screenshots, withBrowser } from "../lib/browser.mjs";
+import { logIn, newPage, screenshots, withBrowser } from "../lib/browser.mjs";
 import { decoded, mailTo, waitForMail } from "../lib/mail.mjs";
 
 const WEB = process.env.E2E_WEB_URL;
 const API = process.env.E2E_API_URL;
-
-async function logIn(page, email, password) {
-  await page.goto(`${WEB}/login?next=%2Faccount`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
-}
 
 test("a buyer who forgot their password sets a new one from the emailed link", async () => {
   const email = `${uniqueWord("forgot")}@buyer.test`;
@@ -27,7 +20,7 @@ test("a buyer who forgot their password sets a new one from the emailed link", a
   await withBrowser("password-reset", async (browser) => {
     // Another device still signed in with the old password.
     const phone = await newPage(browser);
-    await logIn(phone, email, oldPassword);
+    await logIn(phone, WEB, { email, password: oldPassword }, "/account");
     await phone.getByRole("heading", { name: "My account" }).waitFor();
 
     const page = await newPage(browser);
