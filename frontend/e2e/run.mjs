@@ -13,6 +13,7 @@ import { once } from "node:events";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { startMailSink } from "./lib/mail.mjs";
 import { freePort } from "./lib/processes.mjs";
 import { startStack } from "./lib/stack.mjs";
 
@@ -22,6 +23,8 @@ const repoDir = path.dirname(frontendDir);
 const carneauBin = process.env.CARNEAU_BIN ?? path.join(repoDir, "target/debug/carneau");
 const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const logDir = path.join(e2eDir, "artifacts");
+// What the fake SMTP server received, one JSON file per message (e2e/lib/mail.mjs).
+const mailDir = path.join(logDir, `mail-${process.pid}`);
 
 // A hold short enough to watch it lapse on the page, long enough to load the page first.
 const SHORT_HOLD_SECONDS = "8";
@@ -38,11 +41,13 @@ need(existsSync(chromium), `no Chromium at ${chromium}: apt-get install -y chrom
 mkdirSync(logDir, { recursive: true });
 
 const stacks = [];
+let mailSink;
 let stopping = false;
 async function teardown() {
   if (stopping) return;
   stopping = true;
   await Promise.all(stacks.map((s) => s.stop()));
+  await mailSink?.close();
 }
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, async () => {
@@ -57,7 +62,16 @@ try {
   const auditor = { email: "auditor@e2e.test", password: randomBytes(18).toString("base64url") };
   // One ticket secret for every platform, so a test can mint the codes a scanner reads.
   const ticketSecret = randomBytes(24).toString("hex");
-  const common = { frontendDir, carneauBin, logDir, organiser, auditor, apiEnv: { CARNEAU_TICKET_SECRET: ticketSecret } };
+  // Every platform mails to one fake SMTP server, which the tests read.
+  mailSink = await startMailSink(mailDir);
+  const common = {
+    frontendDir,
+    carneauBin,
+    logDir,
+    organiser,
+    auditor,
+    apiEnv: { CARNEAU_TICKET_SECRET: ticketSecret, CARNEAU_SMTP_URL: mailSink.url },
+  };
   stacks.push(await startStack({ ...common, name: "main" }));
   stacks.push(await startStack({ ...common, name: "short", apiEnv: { ...common.apiEnv, CARNEAU_HOLD_SECONDS: SHORT_HOLD_SECONDS } }));
   stacks.push(await startStack({ ...common, name: "offline", apiUrlOverride: `http://127.0.0.1:${await freePort()}` }));
@@ -87,6 +101,7 @@ try {
       E2E_TICKET_SECRET: ticketSecret,
       E2E_SCREENSHOTS: path.join(repoDir, "docs/screenshots"),
       E2E_ARTIFACTS: logDir,
+      E2E_MAIL_DIR: mailDir,
     },
   });
   const [code] = await once(runner, "exit");

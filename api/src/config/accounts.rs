@@ -1,5 +1,5 @@
 //! Settings of accounts and sessions: session lifetime, the cookie's `Secure` flag, which
-//! proxies may name the client's address, and the sign-in rate limits.
+//! proxies may name the client's address, and the sign-in and password reset rate limits.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -16,6 +16,10 @@ pub const DEFAULT_LOGIN_LIMIT_PER_ADDRESS: &str = "20/300";
 pub const DEFAULT_LOGIN_LIMIT_PER_EMAIL: &str = "10/300";
 /// Default `CARNEAU_REGISTRATION_LIMIT_PER_ADDRESS`: 10 registrations per hour.
 pub const DEFAULT_REGISTRATION_LIMIT_PER_ADDRESS: &str = "10/3600";
+/// Default `CARNEAU_RESET_LIMIT_PER_ADDRESS`: 10 password reset requests per hour.
+pub const DEFAULT_RESET_LIMIT_PER_ADDRESS: &str = "10/3600";
+/// Default `CARNEAU_RESET_LIMIT_PER_EMAIL`: 3 password reset requests per hour.
+pub const DEFAULT_RESET_LIMIT_PER_EMAIL: &str = "3/3600";
 /// Where buyers' pages live when `CARNEAU_PUBLIC_URL` is not set (the web client).
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:3000";
 /// Default `CARNEAU_LOGIN_SLOWDOWN_MS`.
@@ -56,7 +60,15 @@ pub struct AccountSettings {
     pub login_slowdown: Duration,
     /// `CARNEAU_REGISTRATION_LIMIT_PER_ADDRESS` (`max/seconds`): registrations per address.
     pub registration_per_address: Limit,
-    /// `CARNEAU_PUBLIC_URL`: where buyers' pages live; email verification links point there.
+    /// `CARNEAU_RESET_LIMIT_PER_ADDRESS` (`max/seconds`): password reset requests, and
+    /// uses of reset links, per client address.
+    pub reset_per_address: Limit,
+    /// `CARNEAU_RESET_LIMIT_PER_EMAIL` (`max/seconds`): password reset requests per email,
+    /// counted whether or not an account has it (so the answer reveals nothing); bounds
+    /// the mail anyone can make a stranger receive.
+    pub reset_per_email: Limit,
+    /// `CARNEAU_PUBLIC_URL`: where buyers' pages live; email verification and password
+    /// reset links point there.
     pub public_url: String,
 }
 
@@ -149,6 +161,14 @@ impl AccountSettings {
             registration_per_address: limit(
                 "CARNEAU_REGISTRATION_LIMIT_PER_ADDRESS",
                 DEFAULT_REGISTRATION_LIMIT_PER_ADDRESS,
+            )?,
+            reset_per_address: limit(
+                "CARNEAU_RESET_LIMIT_PER_ADDRESS",
+                DEFAULT_RESET_LIMIT_PER_ADDRESS,
+            )?,
+            reset_per_email: limit(
+                "CARNEAU_RESET_LIMIT_PER_EMAIL",
+                DEFAULT_RESET_LIMIT_PER_EMAIL,
             )?,
             public_url,
         })

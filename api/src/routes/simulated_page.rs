@@ -6,6 +6,8 @@ use carneau_commands::payments::gateway::SessionStatus;
 use carneau_commands::payments::simulated::SimulatedSession;
 use chrono::Utc;
 
+use crate::html::escape;
+
 /// The web client's design tokens (frontend/src/app/globals.css) and its card and
 /// button shapes, as plain CSS: the page has no build step of its own.
 const STYLE: &str = r#"
@@ -39,20 +41,6 @@ button:focus-visible, .button:focus-visible { outline: 2px solid var(--ring); ou
 form { margin: 0; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .8rem; word-break: break-all; }
 "#;
-
-/// Escapes text for HTML.
-pub(super) fn escape(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_owned(),
-            '<' => "&lt;".to_owned(),
-            '>' => "&gt;".to_owned(),
-            '"' => "&quot;".to_owned(),
-            '\'' => "&#39;".to_owned(),
-            other => other.to_string(),
-        })
-        .collect()
-}
 
 /// The page of `session`: Pay and Cancel while it is open, else where it stands.
 pub(super) fn page(session: &SimulatedSession) -> String {

@@ -276,6 +276,8 @@ async fn every_route_lets_through_exactly_whom_the_table_says() {
         ("CARNEAU_LOGIN_LIMIT_PER_ADDRESS", "10000/60"),
         ("CARNEAU_LOGIN_LIMIT_PER_EMAIL", "10000/60"),
         ("CARNEAU_REGISTRATION_LIMIT_PER_ADDRESS", "10000/60"),
+        ("CARNEAU_RESET_LIMIT_PER_ADDRESS", "10000/60"),
+        ("CARNEAU_RESET_LIMIT_PER_EMAIL", "10000/60"),
     ])
     .await;
     let fixture = Fixture {

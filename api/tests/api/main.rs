@@ -30,6 +30,7 @@ mod log_tamper_evidence;
 mod managed_tls;
 mod metrics;
 mod openapi;
+mod password_reset;
 mod payments_free;
 mod payments_owner_checkout;
 mod payments_pending_limit;

@@ -1,10 +1,12 @@
-//! Accounts: registration, sign-in, password changes, roles and door-staff access,
-//! email verification, and the sessions that carry a signed-in account between requests.
+//! Accounts: registration, sign-in, password changes and resets, roles and door-staff
+//! access, email verification, and the sessions that carry a signed-in account between
+//! requests.
 //!
 //! Registration and password changes are all-or-nothing: the account's event, its email
 //! claim (a unique index on the lower-cased address) and its credential are written in
 //! one transaction (see [`crate::event_store::append`]).
 
+mod password_reset;
 mod passwords;
 mod principal;
 mod random_token;
@@ -19,12 +21,17 @@ use sqlx::PgPool;
 use tracing::instrument;
 use uuid::Uuid;
 
+pub use password_reset::{
+    PasswordResetLink, PasswordResetMail, PasswordResetToken, ResetLinkRefusal,
+    PASSWORD_RESET_LIFETIME,
+};
 pub use passwords::{hash_password, verify_password};
 pub use principal::Principal;
+pub use random_token::LinkToken;
 pub use sessions::{
     Session, SessionHash, SessionToken, Sessions, SESSION_CACHE_TTL, UNKNOWN_TOKEN_CACHE_TTL,
 };
-pub use verification::{VerificationToken, VERIFICATION_LIFETIME};
+pub use verification::{EmailVerificationLink, VerificationToken, VERIFICATION_LIFETIME};
 
 use crate::aggregate_store::{AggregateStore, CommandError, Executed};
 use crate::context::CommandContext;
@@ -45,6 +52,9 @@ pub enum AccountsError {
     /// An email verification token that is unknown, used or expired.
     #[error("this verification link is not valid")]
     InvalidVerificationToken,
+    /// A password reset link that cannot be used, and why.
+    #[error(transparent)]
+    ResetLinkRefused(ResetLinkRefusal),
     /// The account refused the command (a business rule).
     #[error(transparent)]
     Rejected(AccountError),
@@ -79,6 +89,24 @@ impl From<sqlx::Error> for AccountsError {
     fn from(error: sqlx::Error) -> Self {
         Self::Store(anyhow::Error::new(error))
     }
+}
+
+/// Replaces the password hash of `account_id` (table `account_credentials`), in the
+/// caller's transaction: a change or a reset, each with its fact.
+async fn store_password_hash(
+    conn: &mut sqlx::PgConnection,
+    account_id: AccountId,
+    hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE account_credentials SET password_hash = $2, updated_at = now() \
+         WHERE account_id = $1",
+    )
+    .bind(account_id.as_uuid())
+    .bind(hash)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// What a person fills in to register.
@@ -216,14 +244,7 @@ impl Accounts {
         }
         let hash = hash_password(new).await?;
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "UPDATE account_credentials SET password_hash = $2, updated_at = now() \
-             WHERE account_id = $1",
-        )
-        .bind(account_id.as_uuid())
-        .bind(&hash)
-        .execute(&mut *tx)
-        .await?;
+        store_password_hash(&mut tx, account_id, &hash).await?;
         self.store
             .execute_in(
                 &mut tx,

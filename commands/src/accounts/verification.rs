@@ -8,40 +8,17 @@ use chrono::Utc;
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use super::random_token;
+use super::random_token::LinkToken;
 
 /// How long a verification link works.
 pub const VERIFICATION_LIFETIME: Duration = Duration::from_secs(48 * 3_600);
 
+/// What an email verification link is for: proving the holder receives mail there.
+#[derive(Debug)]
+pub enum EmailVerificationLink {}
+
 /// A verification token as it travels in the link. `Debug` never shows it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct VerificationToken(String);
-
-impl VerificationToken {
-    fn generate() -> Self {
-        Self(random_token::generate())
-    }
-
-    /// A token from a link, if it has the shape of one this service issues.
-    pub fn parse(raw: &str) -> Option<Self> {
-        random_token::parse(raw).map(Self)
-    }
-
-    /// The token, to put in the link.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    fn hash(&self) -> Vec<u8> {
-        random_token::sha256(&self.0).to_vec()
-    }
-}
-
-impl std::fmt::Debug for VerificationToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("VerificationToken(***)")
-    }
-}
+pub type VerificationToken = LinkToken<EmailVerificationLink>;
 
 /// Stores a new token for `email` of `account_id` (table `email_verification_tokens`).
 pub(super) async fn store(

@@ -56,11 +56,6 @@ impl OutgoingMail {
         text_body: String,
         attachments: Vec<Attachment>,
     ) -> Result<Self, MailError> {
-        let from: Mailbox = from
-            .parse()
-            .map_err(|_| MailError::Address(from.to_owned()))?;
-        let to: Mailbox = to.parse().map_err(|_| MailError::Address(to.to_owned()))?;
-        let message_id = message_id_for(dedupe_key, from.email.domain());
         let mut body = MultiPart::mixed().singlepart(SinglePart::plain(text_body.clone()));
         for attachment in attachments {
             let content_type = ContentType::parse(&attachment.content_type)
@@ -70,6 +65,36 @@ impl OutgoingMail {
                     .body(attachment.bytes, content_type),
             );
         }
+        Self::assemble(dedupe_key, from, to, subject, text_body, body)
+    }
+
+    /// Builds a message with a plain-text and an HTML part of the same content
+    /// (`multipart/alternative`): mail clients show the HTML, the rest the text.
+    pub fn build_with_html(
+        dedupe_key: &str,
+        from: &str,
+        to: &str,
+        subject: &str,
+        text_body: String,
+        html_body: String,
+    ) -> Result<Self, MailError> {
+        let body = MultiPart::alternative_plain_html(text_body.clone(), html_body);
+        Self::assemble(dedupe_key, from, to, subject, text_body, body)
+    }
+
+    fn assemble(
+        dedupe_key: &str,
+        from: &str,
+        to: &str,
+        subject: &str,
+        text_body: String,
+        body: MultiPart,
+    ) -> Result<Self, MailError> {
+        let from: Mailbox = from
+            .parse()
+            .map_err(|_| MailError::Address(from.to_owned()))?;
+        let to: Mailbox = to.parse().map_err(|_| MailError::Address(to.to_owned()))?;
+        let message_id = message_id_for(dedupe_key, from.email.domain());
         let message = Message::builder()
             .from(from.clone())
             .to(to.clone())
@@ -137,6 +162,30 @@ mod tests {
             "{text}"
         );
         assert_eq!(first.recipient, "buyer@example.com");
+    }
+
+    #[test]
+    fn a_message_with_html_carries_both_parts() {
+        let mail = OutgoingMail::build_with_html(
+            "k",
+            "tickets@x.example",
+            "ann@example.com",
+            "s",
+            "plain words".to_owned(),
+            "<p>rich words</p>".to_owned(),
+        )
+        .unwrap();
+        let text = String::from_utf8(mail.formatted).unwrap();
+        assert!(text.contains("multipart/alternative"), "{text}");
+        assert!(
+            text.contains("text/plain") && text.contains("plain words"),
+            "{text}"
+        );
+        assert!(
+            text.contains("text/html") && text.contains("<p>rich words</p>"),
+            "{text}"
+        );
+        assert_eq!(mail.text_body, "plain words");
     }
 
     #[test]

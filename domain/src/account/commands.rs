@@ -35,6 +35,20 @@ pub enum AccountCommand {
         /// The current time, supplied by the command layer.
         changed_at: DateTime<Utc>,
     },
+    /// Record that someone asked for a password reset link for this account (the command
+    /// layer stored the link's hash and queued the email in the same transaction).
+    RequestPasswordReset {
+        /// The current time, supplied by the command layer.
+        requested_at: DateTime<Utc>,
+        /// When the link stops working.
+        expires_at: DateTime<Utc>,
+    },
+    /// Record that the password was set anew through a reset link (the command layer
+    /// spent the link and stored the new hash); refused unless a reset was requested.
+    ResetPassword {
+        /// The current time, supplied by the command layer.
+        reset_at: DateTime<Utc>,
+    },
     /// Record that the account's holder proved they receive mail at `email`.
     VerifyEmail {
         /// The address the verification link was sent to.

@@ -12,6 +12,9 @@ pub enum AccountError {
     /// Verifying an address that is not the account's (it changed since the link was sent).
     #[error("This verification link is for another email address.")]
     EmailMismatch,
+    /// Setting a password through a reset link no reset was asked for.
+    #[error("No password reset was requested for this account.")]
+    NoResetRequested,
 }
 
 impl AccountError {
@@ -21,6 +24,7 @@ impl AccountError {
             Self::NotFound => "account-not-found",
             Self::AlreadyRegistered => "account-already-exists",
             Self::EmailMismatch => "email-mismatch",
+            Self::NoResetRequested => "no-reset-requested",
         }
     }
 }

@@ -50,6 +50,20 @@ pub enum AccountEvent {
         /// When.
         changed_at: DateTime<Utc>,
     },
+    /// Someone asked for a link to set a new password; it was mailed to the account's
+    /// address (the link itself, a secret, is not recorded).
+    PasswordResetRequested {
+        /// When.
+        requested_at: DateTime<Utc>,
+        /// When the link stops working.
+        expires_at: DateTime<Utc>,
+    },
+    /// The password was set anew through a reset link (the fact only); every session of
+    /// the account ended with it.
+    PasswordReset {
+        /// When.
+        reset_at: DateTime<Utc>,
+    },
     /// The holder proved they receive mail at this address.
     EmailVerified {
         /// The verified address.
@@ -66,6 +80,8 @@ impl DomainEvent for AccountEvent {
             Self::DoorStaffGranted { .. } => "DoorStaffGranted",
             Self::DoorStaffRevoked { .. } => "DoorStaffRevoked",
             Self::PasswordChanged { .. } => "PasswordChanged",
+            Self::PasswordResetRequested { .. } => "PasswordResetRequested",
+            Self::PasswordReset { .. } => "PasswordReset",
             Self::EmailVerified { .. } => "EmailVerified",
         }
         .to_owned()

@@ -40,6 +40,9 @@ pub struct Account {
     door_staff_events: BTreeSet<EventId>,
     email_verified: bool,
     password_changed_at: Option<DateTime<Utc>>,
+    /// When the last reset link asked for stops working, until a reset uses it.
+    #[serde(default)]
+    reset_pending_until: Option<DateTime<Utc>>,
 }
 
 impl Account {
@@ -88,6 +91,12 @@ impl Account {
         self.password_changed_at
     }
 
+    /// Until when the last password reset link asked for works, if one is pending. The
+    /// link itself (single use, superseded by a newer one) is the command layer's to check.
+    pub fn reset_pending_until(&self) -> Option<DateTime<Utc>> {
+        self.reset_pending_until
+    }
+
     /// The events `command` would record, or why it is refused. Never changes `self`.
     pub fn decide(&self, command: AccountCommand) -> Result<Vec<AccountEvent>, AccountError> {
         if let AccountCommand::Register {
@@ -130,6 +139,19 @@ impl Account {
                 .then_some(AccountEvent::DoorStaffRevoked { event_id }),
             AccountCommand::RecordPasswordChange { changed_at } => {
                 Some(AccountEvent::PasswordChanged { changed_at })
+            }
+            AccountCommand::RequestPasswordReset {
+                requested_at,
+                expires_at,
+            } => Some(AccountEvent::PasswordResetRequested {
+                requested_at,
+                expires_at,
+            }),
+            AccountCommand::ResetPassword { reset_at } => {
+                if self.reset_pending_until.is_none() {
+                    return Err(AccountError::NoResetRequested);
+                }
+                Some(AccountEvent::PasswordReset { reset_at })
             }
             AccountCommand::VerifyEmail { email } => {
                 if &email != current_email {
@@ -182,6 +204,13 @@ impl Decide for Account {
             }
             AccountEvent::PasswordChanged { changed_at } => {
                 self.password_changed_at = Some(changed_at);
+            }
+            AccountEvent::PasswordResetRequested { expires_at, .. } => {
+                self.reset_pending_until = Some(expires_at);
+            }
+            AccountEvent::PasswordReset { reset_at } => {
+                self.password_changed_at = Some(reset_at);
+                self.reset_pending_until = None;
             }
             AccountEvent::EmailVerified { .. } => self.email_verified = true,
         }

@@ -165,6 +165,64 @@ fn records_a_password_change_without_the_password() {
         .then_expect_events(vec![AccountEvent::PasswordChanged { changed_at: noon() }]);
 }
 
+fn in_an_hour() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2030, 1, 1, 13, 0, 0).unwrap()
+}
+
+fn reset_requested() -> AccountEvent {
+    AccountEvent::PasswordResetRequested {
+        requested_at: noon(),
+        expires_at: in_an_hour(),
+    }
+}
+
+#[test]
+fn records_a_password_reset_request_without_the_link() {
+    account_test()
+        .given(vec![registered()])
+        .when(AccountCommand::RequestPasswordReset {
+            requested_at: noon(),
+            expires_at: in_an_hour(),
+        })
+        .then_expect_events(vec![reset_requested()]);
+}
+
+#[test]
+fn resets_the_password_after_a_reset_was_requested() {
+    account_test()
+        .given(vec![registered(), reset_requested()])
+        .when(AccountCommand::ResetPassword { reset_at: noon() })
+        .then_expect_events(vec![AccountEvent::PasswordReset { reset_at: noon() }]);
+}
+
+#[test]
+fn refuses_a_reset_nobody_asked_for() {
+    account_test()
+        .given(vec![registered()])
+        .when(AccountCommand::ResetPassword { reset_at: noon() })
+        .then_expect_error(AccountError::NoResetRequested);
+    // A reset ends the request: the next one needs a new request.
+    account_test()
+        .given(vec![
+            registered(),
+            reset_requested(),
+            AccountEvent::PasswordReset { reset_at: noon() },
+        ])
+        .when(AccountCommand::ResetPassword { reset_at: noon() })
+        .then_expect_error(AccountError::NoResetRequested);
+}
+
+#[test]
+fn refuses_a_reset_request_for_an_account_never_registered() {
+    account_test()
+        .given_no_previous_events()
+        .when(AccountCommand::RequestPasswordReset {
+            requested_at: noon(),
+            expires_at: in_an_hour(),
+        })
+        .then_expect_error(AccountError::NotFound);
+}
+
 #[test]
 fn verifies_the_accounts_email_in_any_case() {
     account_test()

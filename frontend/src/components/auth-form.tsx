@@ -83,6 +83,13 @@ export function AuthForm({ mode }: { mode: "login" | "register" }) {
             error={errors.password}
             hint={mode === "register" ? "At least 10 characters." : undefined}
           />
+          {mode === "login" ? (
+            <p className="text-right text-sm">
+              <Link className="text-primary underline-offset-4 hover:underline" href="/forgot-password">
+                Forgot password?
+              </Link>
+            </p>
+          ) : null}
         </CardContent>
         <CardFooter className="flex-col items-stretch gap-3">
           <Button type="submit" disabled={busy}>

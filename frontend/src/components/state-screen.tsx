@@ -1,5 +1,5 @@
 import * as React from "react";
-import { Ban, CalendarX, CircleAlert, Clock, Lock, SearchX, Ticket, WifiOff } from "lucide-react";
+import { Ban, CalendarX, CircleAlert, Clock, Lock, Mail, SearchX, Ticket, WifiOff } from "lucide-react";
 
 import { cn } from "@/lib/utils";
 
@@ -12,6 +12,7 @@ const ICONS = {
   failed: CircleAlert,
   "sold-out": Ban,
   tickets: Ticket,
+  mail: Mail,
 } as const;
 
 export type ScreenKind = keyof typeof ICONS;

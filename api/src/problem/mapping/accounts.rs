@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderValue, StatusCode};
-use carneau_commands::accounts::AccountsError;
+use carneau_commands::accounts::{AccountsError, ResetLinkRefusal};
 use carneau_domain::account::AccountError;
 
 use crate::problem::{ApiError, FieldError};
@@ -24,6 +24,7 @@ pub fn accounts_problem(error: AccountsError) -> ApiError {
             "The email or the password is not right.",
         ),
         AccountsError::InvalidVerificationToken => invalid_link(),
+        AccountsError::ResetLinkRefused(refusal) => reset_link_problem(refusal),
         AccountsError::Rejected(reason) => account_problem(&reason),
         AccountsError::Conflict => ApiError::conflict(
             "concurrent-modification",
@@ -49,6 +50,7 @@ pub fn password_change_problem(error: AccountsError) -> ApiError {
         )]),
         error @ (AccountsError::EmailTaken
         | AccountsError::InvalidVerificationToken
+        | AccountsError::ResetLinkRefused(_)
         | AccountsError::Rejected(_)
         | AccountsError::Conflict
         | AccountsError::Store(_)) => accounts_problem(error),
@@ -63,9 +65,9 @@ fn account_problem(reason: &AccountError) -> ApiError {
             "Account not found",
             "This account does not exist.",
         ),
-        AccountError::AlreadyRegistered | AccountError::EmailMismatch => {
-            ApiError::conflict(reason.kind(), reason.to_string())
-        }
+        AccountError::AlreadyRegistered
+        | AccountError::EmailMismatch
+        | AccountError::NoResetRequested => ApiError::conflict(reason.kind(), reason.to_string()),
     }
 }
 
@@ -77,6 +79,35 @@ pub fn invalid_link() -> ApiError {
         "Verification link not valid",
         "This verification link is unknown, was used already or has expired. Ask for a new one.",
     )
+}
+
+/// 410 for a password reset link that cannot set a password, one `type` per reason so
+/// that the page can say what to do: `reset-link-invalid` (unknown or malformed),
+/// `reset-link-used`, `reset-link-superseded`, `reset-link-expired`.
+pub fn reset_link_problem(refusal: ResetLinkRefusal) -> ApiError {
+    let (slug, title, detail) = match refusal {
+        ResetLinkRefusal::Unknown => (
+            "reset-link-invalid",
+            "Reset link not valid",
+            "This password reset link is not valid. Check that you opened the whole link from the email, or ask for a new one.",
+        ),
+        ResetLinkRefusal::Used => (
+            "reset-link-used",
+            "Reset link used already",
+            "This password reset link was used already: each link works once. Log in with your new password, or ask for a new link.",
+        ),
+        ResetLinkRefusal::Superseded => (
+            "reset-link-superseded",
+            "Reset link replaced by a newer one",
+            "A newer password reset link was sent since this one; only the latest works. Open the most recent email, or ask for a new link.",
+        ),
+        ResetLinkRefusal::Expired => (
+            "reset-link-expired",
+            "Reset link expired",
+            "This password reset link has expired: links work for one hour. Ask for a new one.",
+        ),
+    };
+    ApiError::new(StatusCode::GONE, slug, title, detail)
 }
 
 /// 429 `rate-limited` with `Retry-After` in whole seconds (rounded up).

@@ -10,7 +10,9 @@ mod door;
 mod holds;
 mod payments;
 
-pub use accounts::{accounts_problem, invalid_link, password_change_problem, rate_limited};
+pub use accounts::{
+    accounts_problem, invalid_link, password_change_problem, rate_limited, reset_link_problem,
+};
 pub use audit::{audited_order_not_found, invalid_log_query, log_problem, not_log_reader};
 pub use catalogue::{command_problem, event_not_found, not_event_organiser};
 pub use door::{check_in_refusal, not_door_staff};

@@ -1,9 +1,10 @@
 //! Accounts and sessions: register, sign in and out (one device or all), change the
-//! password, verify the email, and `GET /me`.
+//! password or reset a forgotten one, verify the email, and `GET /me`.
 //!
 //! Sign-in answers with the session token in the body (for API clients, which send it as
 //! `Authorization: Bearer`) and in the `carneau_session` cookie (for browsers).
 
+mod password_reset;
 mod requests;
 mod views;
 
@@ -20,7 +21,10 @@ use chrono::{DateTime, Utc};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use requests::{ChangePasswordRequest, RegisterRequest, SignInRequest, VerifyEmailRequest};
+pub use requests::{
+    ChangePasswordRequest, PasswordResetRequest, RegisterRequest, ResetPasswordRequest,
+    SignInRequest, VerifyEmailRequest,
+};
 pub use views::{AccountRole, Me, SessionView, SignedInResponse};
 
 use crate::auth::{clear_session_cookie, command_context, session_cookie, ClientAddress, SignedIn};
@@ -47,6 +51,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(change_password))
         .routes(routes!(send_verification_link))
         .routes(routes!(verify_email))
+        .routes(routes!(password_reset::request_password_reset))
+        .routes(routes!(password_reset::reset_password))
 }
 
 fn anonymous_context() -> CommandContext {

@@ -1,7 +1,7 @@
 //! Request bodies of the account routes and their parsing into domain values; every bad
 //! field is named at once.
 
-use carneau_commands::accounts::NewAccount;
+use carneau_commands::accounts::{NewAccount, PasswordResetToken};
 use carneau_domain::account::{EmailAddress, Password};
 use carneau_domain::text::{InvalidValue, PersonName};
 use serde::Deserialize;
@@ -106,4 +106,45 @@ impl ChangePasswordRequest {
 pub struct VerifyEmailRequest {
     /// The `token` parameter of the link.
     pub token: String,
+}
+
+/// Asking for a password reset link.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    /// The account's email (any case).
+    #[schema(example = "lina@example.com")]
+    pub email: String,
+}
+
+impl PasswordResetRequest {
+    /// The email to send the link to, or 422 naming `email`.
+    pub fn parse(self) -> Result<EmailAddress, ApiError> {
+        let mut errors = FieldErrors::default();
+        let email = errors.check("email", EmailAddress::parse(&self.email));
+        errors.finish(email)
+    }
+}
+
+/// Setting a new password with a reset link.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPasswordRequest {
+    /// The `token` parameter of the link.
+    pub token: String,
+    /// The new password, 10 to 128 characters (the rule of registration).
+    #[schema(example = "correct horse battery staple")]
+    pub new_password: String,
+}
+
+impl ResetPasswordRequest {
+    /// The token (`None` when it is not shaped like one this service issues: the link is
+    /// broken, which is not a field the person can fix) and the new password, or 422
+    /// naming `new_password`.
+    pub fn parse(self) -> Result<(Option<PasswordResetToken>, Password), ApiError> {
+        let mut errors = FieldErrors::default();
+        let new = errors.check("new_password", Password::parse(self.new_password));
+        let token = PasswordResetToken::parse(&self.token);
+        errors.finish(new.map(|new| (token, new)))
+    }
 }
