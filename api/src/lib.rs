@@ -17,7 +17,6 @@ pub mod config;
 pub mod database;
 pub mod door_access;
 pub mod extract;
-pub mod html;
 pub mod layers;
 pub mod metrics;
 pub mod order_key;

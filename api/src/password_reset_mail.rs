@@ -3,10 +3,8 @@
 //! verification links use.
 
 use carneau_commands::accounts::{PasswordResetMail, PasswordResetToken, PASSWORD_RESET_LIFETIME};
-use carneau_commands::mail::{MailError, OutgoingMail};
+use carneau_commands::mail::{escape_html as escape, MailBody, MailError, OutgoingMail};
 use carneau_domain::account::EmailAddress;
-
-use crate::html::escape;
 
 /// The subject of every reset email.
 pub const RESET_MAIL_SUBJECT: &str = "Set a new password";
@@ -58,13 +56,13 @@ impl PasswordResetMail for ResetLinkMail {
              <p>If you did not ask for this, ignore this message: your password stays as it \
              is.</p></body></html>"
         );
-        OutgoingMail::build_with_html(
+        OutgoingMail::build(
             dedupe_key,
             &self.from,
             to.as_str(),
             RESET_MAIL_SUBJECT,
-            text,
-            html,
+            MailBody { text, html },
+            Vec::new(),
         )
     }
 }

@@ -1,6 +1,6 @@
 //! Email verification links sent through the mail outbox (SMTP, or the log without it).
 
-use carneau_commands::mail::{enqueue, OutgoingMail};
+use carneau_commands::mail::{enqueue, MailBody, OutgoingMail};
 use carneau_domain::account::EmailAddress;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
@@ -36,7 +36,7 @@ impl VerificationMail for OutboxVerificationMail {
             &self.from,
             to.as_str(),
             "Confirm your email address",
-            text,
+            MailBody::from_text(text),
             Vec::new(),
         ) {
             Ok(mail) => mail,

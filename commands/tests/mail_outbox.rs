@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use carneau_commands::mail::{
     dead_letters, enqueue, retry_all_dead_letters, retry_dead_letter, Attachment, Delivery,
-    MailSender, MailSenderConfig, OutgoingMail,
+    MailBody, MailSender, MailSenderConfig, OutgoingMail,
 };
 use carneau_testkit::smtp::SmtpSink;
 use carneau_testkit::TestDatabase;
@@ -20,7 +20,7 @@ fn tickets_mail(order: &str) -> OutgoingMail {
         "Carneau <tickets@carneau.example>",
         "buyer@example.com",
         "Your tickets for Jazz at Dusk",
-        "Your order: http://127.0.0.1:3000/orders/1".to_owned(),
+        MailBody::from_text("Your order: http://127.0.0.1:3000/orders/1".to_owned()),
         vec![Attachment {
             file_name: "ticket-1.png".to_owned(),
             content_type: "image/png".to_owned(),

@@ -6,7 +6,7 @@ use carneau_commands::payments::gateway::SessionStatus;
 use carneau_commands::payments::simulated::SimulatedSession;
 use chrono::Utc;
 
-use crate::html::escape;
+use carneau_commands::mail::escape_html as escape;
 
 /// The web client's design tokens (frontend/src/app/globals.css) and its card and
 /// button shapes, as plain CSS: the page has no build step of its own.

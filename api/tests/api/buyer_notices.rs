@@ -115,6 +115,9 @@ async fn each_refund_is_confirmed_once_with_its_tickets_amount_and_when_the_mone
         order.checkout.order_id, order.checkout.key
     );
     assert!(text.contains(&link), "no order link in {text}");
+    // The same words in an HTML part, the order link a link there.
+    assert!(text.contains("Content-Type: text/html"), "{text}");
+    assert!(text.contains(&format!("<a href=\"{link}\">")), "{text}");
     assert!(
         first[0].data.contains(&format!(
             "Message-ID: <refund.{}.1@carneau.invalid>",

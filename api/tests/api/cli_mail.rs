@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use carneau_commands::mail::{enqueue, Delivery, MailSender, MailSenderConfig, OutgoingMail};
+use carneau_commands::mail::{
+    enqueue, Delivery, MailBody, MailSender, MailSenderConfig, OutgoingMail,
+};
 use carneau_testkit::smtp::SmtpSink;
 use carneau_testkit::{TestDatabase, TestRedis};
 
@@ -19,7 +21,7 @@ fn mail(key: &str) -> OutgoingMail {
         "Carneau <tickets@carneau.example>",
         "buyer@example.com",
         "Your tickets for Jazz at Dusk",
-        "Your order: http://127.0.0.1:3000/orders/1".to_owned(),
+        MailBody::from_text("Your order: http://127.0.0.1:3000/orders/1".to_owned()),
         Vec::new(),
     )
     .unwrap()

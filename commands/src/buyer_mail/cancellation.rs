@@ -7,7 +7,7 @@ use carneau_domain::money::Money;
 use uuid::Uuid;
 
 use super::EventSummary;
-use crate::mail::{MailError, OutgoingMail};
+use crate::mail::{MailBody, MailError, OutgoingMail};
 
 /// Everything one order's cancellation notice says.
 #[derive(Debug, Clone)]
@@ -68,7 +68,7 @@ impl CancellationEmail {
             from,
             &self.buyer_email,
             &format!("Cancelled: {title}"),
-            text,
+            MailBody::from_text(text),
             Vec::new(),
         )
     }

@@ -7,7 +7,7 @@ use carneau_domain::money::Money;
 use uuid::Uuid;
 
 use super::EventSummary;
-use crate::mail::{MailError, OutgoingMail};
+use crate::mail::{MailBody, MailError, OutgoingMail};
 
 /// Everything one refund's email says.
 #[derive(Debug, Clone)]
@@ -86,7 +86,7 @@ impl RefundEmail {
             from,
             &self.buyer_email,
             &format!("Your refund for {title}"),
-            text,
+            MailBody::from_text(text),
             Vec::new(),
         )
     }

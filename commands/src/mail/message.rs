@@ -1,7 +1,7 @@
 //! One message, built once when it is queued: the sender only transmits its bytes.
 
 use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::{Mailbox, MultiPart};
 use lettre::Message;
 
 /// A file attached to a message (a ticket's QR code).
@@ -26,6 +26,25 @@ pub enum MailError {
     Build(String),
 }
 
+/// What a message says: a plain-text part and an HTML part of the same content. Every
+/// message has both (mail clients show the HTML, the rest and the log the text).
+#[derive(Debug, Clone)]
+pub struct MailBody {
+    /// The plain-text part.
+    pub text: String,
+    /// The HTML part.
+    pub html: String,
+}
+
+impl MailBody {
+    /// Both parts from `text`: the HTML part keeps its paragraphs and line breaks and
+    /// makes a link of every line that is a web address.
+    pub fn from_text(text: String) -> Self {
+        let html = super::html::html_of_text(&text);
+        Self { text, html }
+    }
+}
+
 /// A message ready to queue: its dedupe key, envelope and formatted bytes.
 #[derive(Debug, Clone)]
 pub struct OutgoingMail {
@@ -46,40 +65,31 @@ pub struct OutgoingMail {
 }
 
 impl OutgoingMail {
-    /// Builds a plain-text message with attachments. `from` is a mailbox
-    /// (`Name <address>`), `domain` the right-hand side of the `Message-ID`.
+    /// Builds a message of `body`'s two parts (`multipart/alternative`) with
+    /// `attachments`. `from` is a mailbox (`Name <address>`), whose domain is the
+    /// right-hand side of the `Message-ID`.
     pub fn build(
         dedupe_key: &str,
         from: &str,
         to: &str,
         subject: &str,
-        text_body: String,
+        body: MailBody,
         attachments: Vec<Attachment>,
     ) -> Result<Self, MailError> {
-        let mut body = MultiPart::mixed().singlepart(SinglePart::plain(text_body.clone()));
+        let parts = MultiPart::alternative_plain_html(body.text.clone(), body.html);
+        if attachments.is_empty() {
+            return Self::assemble(dedupe_key, from, to, subject, body.text, parts);
+        }
+        let mut mixed = MultiPart::mixed().multipart(parts);
         for attachment in attachments {
             let content_type = ContentType::parse(&attachment.content_type)
                 .map_err(|error| MailError::Build(error.to_string()))?;
-            body = body.singlepart(
+            mixed = mixed.singlepart(
                 lettre::message::Attachment::new(attachment.file_name)
                     .body(attachment.bytes, content_type),
             );
         }
-        Self::assemble(dedupe_key, from, to, subject, text_body, body)
-    }
-
-    /// Builds a message with a plain-text and an HTML part of the same content
-    /// (`multipart/alternative`): mail clients show the HTML, the rest the text.
-    pub fn build_with_html(
-        dedupe_key: &str,
-        from: &str,
-        to: &str,
-        subject: &str,
-        text_body: String,
-        html_body: String,
-    ) -> Result<Self, MailError> {
-        let body = MultiPart::alternative_plain_html(text_body.clone(), html_body);
-        Self::assemble(dedupe_key, from, to, subject, text_body, body)
+        Self::assemble(dedupe_key, from, to, subject, body.text, mixed)
     }
 
     fn assemble(
@@ -148,7 +158,7 @@ mod tests {
                 "Carneau <tickets@carneau.example>",
                 "buyer@example.com",
                 "Your tickets",
-                "Hello".to_owned(),
+                MailBody::from_text("Hello".to_owned()),
                 vec![],
             )
             .unwrap()
@@ -166,13 +176,17 @@ mod tests {
 
     #[test]
     fn a_message_with_html_carries_both_parts() {
-        let mail = OutgoingMail::build_with_html(
+        let body = MailBody {
+            text: "plain words".to_owned(),
+            html: "<p>rich words</p>".to_owned(),
+        };
+        let mail = OutgoingMail::build(
             "k",
             "tickets@x.example",
             "ann@example.com",
             "s",
-            "plain words".to_owned(),
-            "<p>rich words</p>".to_owned(),
+            body,
+            vec![],
         )
         .unwrap();
         let text = String::from_utf8(mail.formatted).unwrap();
@@ -195,7 +209,7 @@ mod tests {
             "tickets@x.example",
             "not an address",
             "s",
-            String::new(),
+            MailBody::from_text(String::new()),
             vec![],
         )
         .unwrap_err();

@@ -12,11 +12,13 @@
 //! queue) until an admin sends it again (`carneau mail retry`).
 
 mod dead_letters;
+mod html;
 mod message;
 mod outbox;
 mod sender;
 
 pub use dead_letters::{dead_letters, retry_all_dead_letters, retry_dead_letter, DeadLetter};
-pub use message::{is_valid_mailbox, Attachment, MailError, OutgoingMail};
+pub use html::escape_html;
+pub use message::{is_valid_mailbox, Attachment, MailBody, MailError, OutgoingMail};
 pub use outbox::{enqueue, outbox_backlog, OutboxBacklog, OutboxRow};
 pub use sender::{Delivery, MailSender, MailSenderConfig, MAIL_MAX_ATTEMPTS};

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::qr::{qr_png, QrError};
 use crate::buyer_mail::EventSummary;
-use crate::mail::{Attachment, MailError, OutgoingMail};
+use crate::mail::{Attachment, MailBody, MailError, OutgoingMail};
 
 /// One ticket as the email shows it.
 #[derive(Debug, Clone)]
@@ -97,7 +97,7 @@ impl TicketEmail {
             from,
             &self.buyer_email,
             &format!("Your tickets for {title}"),
-            text,
+            MailBody::from_text(text),
             attachments,
         )?)
     }
