@@ -1,6 +1,8 @@
-//! The process manager that tells buyers what happened to their money: a cancellation
-//! notice when an event's cancellation decides their order's refund, and a refund
-//! confirmation when the provider has carried a refund out.
+//! The process manager that tells buyers what happened to their money or their event: a
+//! cancellation notice when an event's cancellation decides their order's refund, a
+//! refund confirmation when the provider has carried a refund out, and a change notice to
+//! every buyer with valid tickets when a published event's date, time or place changes
+//! (the recipients read from the orders read model once it has applied the change).
 //!
 //! Like the tickets mailer (`ticket_mail.rs`), it follows the log with a checkpoint and
 //! queues each email in the mail outbox inside its batch's transaction, under a dedupe key
@@ -11,14 +13,17 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use carneau_commands::buyer_mail::{CancellationEmail, EventSummary, RefundEmail};
+use carneau_commands::buyer_mail::{
+    CancellationEmail, EventChangeEmail, EventSummary, RefundEmail,
+};
 use carneau_commands::mail::{enqueue, OutgoingMail};
 use carneau_commands::payments::Payments;
 use carneau_commands::Catalogue;
-use carneau_domain::event::Event;
-use carneau_domain::ids::OrderId;
+use carneau_domain::event::{Event, EventCatalogueEvent, EventDetails, EventStatus};
+use carneau_domain::ids::{EventId, OrderId};
 use carneau_domain::order::{Order, OrderEvent, RefundReason};
-use carneau_projections::{Batch, Interest, Projector, RecordedEvent};
+use carneau_projections::orders::{ticket_holders, OrdersProjector};
+use carneau_projections::{checkpoint_reached, Batch, Interest, Projector, RecordedEvent};
 use chrono::{TimeDelta, Utc};
 use cqrs_es::Aggregate;
 use sqlx::{Postgres, Transaction};
@@ -86,6 +91,61 @@ impl BuyerNotices {
             self.public_url.trim_end_matches('/'),
             self.order_keys.issue(order_id)
         )
+    }
+
+    /// The change notices of a catalogue fact: one per order with valid tickets when it
+    /// moved a published event to another date, time or place.
+    async fn change_notices(
+        &self,
+        tx: &mut Transaction<'_, Postgres>,
+        recorded: &RecordedEvent,
+    ) -> anyhow::Result<Vec<OutgoingMail>> {
+        let Some((event_uuid, EventCatalogueEvent::EventDetailsEdited { details })) =
+            recorded.decode_of::<Event>()?
+        else {
+            return Ok(Vec::new());
+        };
+        let event_id = EventId::from_uuid(event_uuid);
+        let sequence = u64::try_from(recorded.sequence).unwrap_or(0);
+        let before = self
+            .catalogue
+            .before(event_id, sequence)
+            .await
+            .map_err(|error| anyhow::anyhow!("loading event {event_id}: {error}"))?;
+        let Some(before) = before else {
+            return Ok(Vec::new());
+        };
+        let Some(was) = before
+            .details()
+            .filter(|_| before.status() == EventStatus::Published)
+        else {
+            return Ok(Vec::new());
+        };
+        if !moved(was, &details) {
+            return Ok(Vec::new());
+        }
+        // The recipients come from the orders read model: it must have applied the log
+        // up to this change, or a buyer who paid just before it would be missed. Not yet:
+        // the batch fails and is tried again shortly.
+        if !checkpoint_reached(tx, OrdersProjector.name(), recorded.position).await? {
+            anyhow::bail!("the orders read model has not reached this change yet");
+        }
+        let (now, before) = (EventSummary::of(&details), EventSummary::of(was));
+        let mut notices = Vec::new();
+        for holder in ticket_holders(tx, event_uuid).await? {
+            let order_id = OrderId::from_uuid(holder.order_id);
+            let email = EventChangeEmail {
+                order_id: holder.order_id,
+                event_id: event_uuid,
+                change_sequence: sequence,
+                buyer_email: holder.buyer_email,
+                now: now.clone(),
+                before: before.clone(),
+                order_url: self.order_url(order_id),
+            };
+            notices.extend(composed(order_id, email.compose(&self.mail_from)));
+        }
+        Ok(notices)
     }
 
     /// The email a fact calls for, if any.
@@ -181,11 +241,11 @@ impl Projector for BuyerNotices {
         Self::NAME
     }
 
-    /// The refunds decided and carried out.
+    /// The refunds decided and carried out, and edits of events.
     fn interest(&self) -> Option<Interest> {
         Some(Interest {
             aggregate_types: &[],
-            event_types: &["RefundRequested", "TicketsRefunded"],
+            event_types: &["RefundRequested", "TicketsRefunded", "EventDetailsEdited"],
         })
     }
 
@@ -195,15 +255,16 @@ impl Projector for BuyerNotices {
         batch: Batch<'_>,
     ) -> anyhow::Result<()> {
         let oldest_told = Utc::now() - NOTICE_FRESHNESS;
-        for recorded in batch
-            .events
-            .iter()
-            .filter(|e| e.aggregate_type == Order::TYPE)
-        {
+        for recorded in batch.events {
             if recorded.recorded_at < oldest_told {
                 continue;
             }
-            if let Some(mail) = self.notice_for(recorded).await? {
+            let notices = if recorded.aggregate_type == Event::TYPE {
+                self.change_notices(tx, recorded).await?
+            } else {
+                self.notice_for(recorded).await?.into_iter().collect()
+            };
+            for mail in notices {
                 if enqueue(tx, &mail).await? {
                     tracing::info!(
                         order_id = %recorded.aggregate_id,
@@ -215,4 +276,12 @@ impl Projector for BuyerNotices {
         }
         Ok(())
     }
+}
+
+/// Whether an edit moved the event in time or space: what a buyer plans around.
+fn moved(was: &EventDetails, now: &EventDetails) -> bool {
+    was.starts_at != now.starts_at
+        || was.time_zone != now.time_zone
+        || was.venue.name != now.venue.name
+        || was.venue.address != now.venue.address
 }

@@ -8,6 +8,7 @@ use carneau_domain::ids::{AccountId, EventId, TicketTypeId};
 use carneau_domain::inventory::Inventory;
 use carneau_domain::money::Currency;
 use chrono::{DateTime, Utc};
+use cqrs_es::Aggregate;
 use sqlx::PgPool;
 use tracing::instrument;
 
@@ -41,6 +42,25 @@ impl Catalogue {
     ) -> Result<Option<Executed<Event>>, CommandError<EventError>> {
         let loaded = self.events.load(&event_id.to_aggregate_id()).await?;
         Ok((loaded.version > 0).then_some(loaded))
+    }
+
+    /// The event as it stood just before its fact number `sequence` (1 is its creation):
+    /// what a change is compared with. `None` if it never existed then.
+    pub async fn before(
+        &self,
+        event_id: EventId,
+        sequence: u64,
+    ) -> Result<Option<Event>, CommandError<EventError>> {
+        let history = self.events.history(&event_id.to_aggregate_id()).await?;
+        let earlier = usize::try_from(sequence.saturating_sub(1)).unwrap_or(usize::MAX);
+        if earlier == 0 || history.is_empty() {
+            return Ok(None);
+        }
+        let mut state = Event::default();
+        for fact in history.into_iter().take(earlier) {
+            state.apply(fact);
+        }
+        Ok(Some(state))
     }
 
     /// Runs one command on an existing event, optionally only if it is still at

@@ -29,4 +29,6 @@ pub use log::{
     count_matching, read_after, read_matching, read_page, DecodeError, Interest, LogError,
     LogFilter, LogPage, LogPosition, RecordedEvent,
 };
-pub use runner::{Batch, ProjectionError, Projector, ProjectorRunner, RunnerConfig};
+pub use runner::{
+    checkpoint_reached, Batch, ProjectionError, Projector, ProjectorRunner, RunnerConfig,
+};

@@ -8,6 +8,7 @@
 mod active;
 mod batch;
 mod checkpoint;
+pub use checkpoint::checkpoint_reached;
 pub(crate) mod lock;
 mod progress;
 mod wakeup;

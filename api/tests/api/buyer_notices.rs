@@ -9,6 +9,9 @@ use carneau_commands::mail::{Delivery, MailSender, MailSenderConfig};
 use carneau_domain::EventId;
 use carneau_projections::ProjectorRunner;
 use carneau_testkit::smtp::SunkMessage;
+use chrono::{DateTime, TimeDelta, Utc};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::support::eventually;
@@ -196,4 +199,93 @@ async fn a_cancelled_event_is_announced_once_to_each_paying_buyer_with_what_happ
         assert_eq!(messages_to(&tickets, buyer, "Cancelled:").len(), 1);
         assert_eq!(messages_to(&tickets, buyer, "Your refund for").len(), 1);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_published_event_moved_in_time_or_space_is_told_once_to_each_buyer_with_valid_tickets() {
+    let tickets = TicketsApp::start().await;
+    let payments = &tickets.payments;
+    let on_sale = payments.event(10).await;
+    let (kept, refunded) = ("kept@example.com", "refunded-all@example.com");
+    let mut orders = Vec::new();
+    for buyer in [kept, refunded] {
+        let (reservation_id, token) = payments.hold(on_sale, 1).await;
+        let checkout = payments.checkout_hold(reservation_id, token, buyer).await;
+        payments.pay(&checkout).await;
+        orders.push(payments.eventually_status(&checkout, "paid").await);
+        wait_for(&tickets, buyer, "Your tickets for", 1).await;
+    }
+    // The second buyer's only ticket is refunded: nothing left to come with.
+    let refunded_ticket = orders[1]["tickets"][0]["ticket_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refund = payments
+        .organiser(
+            Method::POST,
+            &format!(
+                "/organiser/orders/{}/refunds",
+                orders[1]["order_id"].as_str().unwrap()
+            ),
+            Some(&json!({ "ticket_ids": [refunded_ticket] })),
+        )
+        .await;
+    assert_eq!(refund.status, StatusCode::CREATED, "{}", refund.body);
+    wait_for(&tickets, refunded, "Your refund for", 1).await;
+    let before = local_start(&tickets, on_sale.event_id).await;
+
+    let edit = |body: serde_json::Value| async move {
+        let reply = payments
+            .organiser(
+                Method::PATCH,
+                &format!("/organiser/events/{}", on_sale.event_id),
+                Some(&body),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    };
+    // A new description moves nothing a buyer plans around: no notice.
+    edit(json!({"description": "Now with a guest trumpet."})).await;
+    let event = tickets
+        .payments
+        .app
+        .state
+        .catalogue
+        .load(carneau_domain::EventId::from_uuid(on_sale.event_id))
+        .await
+        .unwrap()
+        .unwrap();
+    let starts_at: DateTime<Utc> = event.state.details().unwrap().starts_at;
+    edit(json!({
+        "starts_at": starts_at + TimeDelta::days(7),
+        "ends_at": starts_at + TimeDelta::days(7) + TimeDelta::hours(3),
+        "venue": {"name": "New Morning", "address": "7 rue des Petites-Écuries, 75010 Paris"},
+    }))
+    .await;
+
+    let notice = wait_for(&tickets, kept, "Changed: Flash sale", 1).await;
+    let text = text_of(&notice[0]);
+    let now = local_start(&tickets, on_sale.event_id).await;
+    assert_ne!(now, before);
+    assert!(text.contains("changed the date, time and place"), "{text}");
+    assert!(
+        text.contains(&format!("Now:\r\n{now}\r\nNew Morning")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("Before:\r\n{before}\r\nLe Sunset")),
+        "{text}"
+    );
+    assert!(text.contains("Your tickets stay valid"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "/orders/{}?key=",
+            orders[0]["order_id"].as_str().unwrap()
+        )),
+        "{text}"
+    );
+
+    replay_notices_and_send(&tickets).await;
+    assert_eq!(messages_to(&tickets, kept, "Changed:").len(), 1);
+    assert_eq!(messages_to(&tickets, refunded, "Changed:").len(), 0);
 }

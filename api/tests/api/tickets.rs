@@ -40,7 +40,10 @@ async fn a_paid_order_gets_one_email_whose_qr_codes_admit_at_the_door() {
     // The text part is quoted-printable: long lines are soft-wrapped, `=` is `=3D`.
     let text = message.data.replace("=\r\n", "").replace("=3D", "=");
     assert!(text.contains(&link), "no order link in {text}");
-    assert!(text.contains("Content-Type: text/html"), "no HTML part in {text}");
+    assert!(
+        text.contains("Content-Type: text/html"),
+        "no HTML part in {text}"
+    );
     assert!(message.data.contains(&format!(
         "Message-ID: <tickets.{}@carneau.invalid>",
         order.checkout.order_id

@@ -8,11 +8,13 @@ mod refunds;
 mod sales;
 mod status;
 mod store;
+mod ticket_holders;
 mod views;
 mod work;
 
 pub use projector::OrdersProjector;
 pub use sales::{event_sales, EventSales, TicketTypeSales};
 pub use status::{OrderStatus, OrderTicketStatus, PaymentProvider};
+pub use ticket_holders::{ticket_holders, TicketHolder};
 pub use views::{orders_of_buyer, orders_of_event, OrderLineView, OrderTicketView, OrderView};
 pub use work::{work, PaymentsWork};

@@ -48,6 +48,34 @@ pub(super) async fn load(
     })
 }
 
+/// Whether `projector` has applied the log through `position`: what a process manager
+/// reading its read model checks before trusting it to include a fact.
+pub async fn checkpoint_reached(
+    conn: &mut PgConnection,
+    projector: &str,
+    position: LogPosition,
+) -> sqlx::Result<bool> {
+    let row = sqlx::query(
+        "SELECT transaction_id::text AS transaction_id_text, global_position \
+           FROM projector_checkpoints WHERE projector = $1",
+    )
+    .bind(projector)
+    .fetch_optional(conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(false);
+    };
+    let transaction_id: String = row.try_get("transaction_id_text")?;
+    let Ok(transaction_id) = parse_transaction_id(transaction_id) else {
+        return Ok(false);
+    };
+    let reached = LogPosition {
+        transaction_id,
+        global_position: row.try_get("global_position")?,
+    };
+    Ok(reached >= position)
+}
+
 /// Moves the checkpoint in `projector_checkpoints` from `from` to `to`; false when it
 /// was no longer at `from` (another instance or a rebuild moved it).
 ///
