@@ -13,6 +13,7 @@ pub mod auth;
 pub mod background;
 pub mod cli;
 pub mod config;
+pub mod csv_export;
 pub mod database;
 pub mod door_access;
 pub mod extract;
