@@ -29,6 +29,7 @@ mod log_tamper_evidence;
 mod managed_tls;
 mod metrics;
 mod openapi;
+mod orders_bench;
 mod organiser_orders;
 mod payments_free;
 mod payments_owner_checkout;
