@@ -17,6 +17,8 @@ use crate::catalogue::escape_like;
 
 /// The largest page of orders served.
 pub const MAX_ORDERS_PAGE: u32 = 100;
+/// Searches at least this long match few orders: their matches are found first.
+const NARROW_SEARCH_CHARS: usize = 3;
 /// The longest search text accepted, in characters.
 pub const MAX_ORDER_SEARCH_CHARS: usize = 200;
 
@@ -149,9 +151,14 @@ pub async fn orders_of_event(
         OrderSort::Oldest => "ASC",
     };
     let mut sql: QueryBuilder<Postgres> = QueryBuilder::new("");
-    match query.status {
-        None => push_page(&mut sql, event_id, None, query, limit),
-        Some(group) => {
+    let narrow_search = query
+        .search
+        .as_deref()
+        .filter(|search| search.trim().chars().count() >= NARROW_SEARCH_CHARS);
+    match (query.status, narrow_search) {
+        (_, Some(search)) => push_matches_page(&mut sql, event_id, search, query, limit),
+        (None, None) => push_page(&mut sql, event_id, None, query, limit),
+        (Some(group), None) => {
             sql.push(format_args!("SELECT {ORDER_COLUMNS} FROM ("));
             for (index, status) in group.statuses().iter().enumerate() {
                 if index > 0 {
@@ -191,6 +198,34 @@ pub async fn orders_of_event(
     })
 }
 
+/// A page of the orders a narrow search matches: the matches first, found by the search's
+/// prefix indexes alone (`MATERIALIZED`), then filtered, sorted and cut. Left to itself,
+/// the planner may walk a status index in time order for a prefix it thinks common and
+/// read most of the event before meeting a page of matches (155 ms at p99 for three
+/// characters and `status=paid` at 100,000 orders).
+fn push_matches_page(
+    sql: &mut QueryBuilder<'_, Postgres>,
+    event_id: Uuid,
+    search: &str,
+    query: &OrdersQuery,
+    limit: u32,
+) {
+    sql.push(format_args!(
+        "WITH matches AS MATERIALIZED (SELECT {ORDER_COLUMNS} FROM orders WHERE event_id = "
+    ))
+    .push_bind(event_id);
+    push_search(sql, search);
+    sql.push(format_args!(
+        ") SELECT {ORDER_COLUMNS} FROM matches WHERE true"
+    ));
+    if let Some(group) = query.status {
+        sql.push(" AND status = ANY(")
+            .push_bind(group.statuses())
+            .push(")");
+    }
+    push_cursor_and_order(sql, query, limit);
+}
+
 /// One page (and one more row, to know whether another follows) of the event's orders
 /// in `status` if given, matching the search, after the cursor, in the page's order.
 fn push_page(
@@ -210,6 +245,12 @@ fn push_page(
     if let Some(search) = query.search.as_deref() {
         push_search(sql, search);
     }
+    push_cursor_and_order(sql, query, limit);
+}
+
+/// The cursor's condition, the page's order and its size (one more row than the page, to
+/// know whether another follows).
+fn push_cursor_and_order(sql: &mut QueryBuilder<'_, Postgres>, query: &OrdersQuery, limit: u32) {
     let (beyond, direction) = match query.sort {
         OrderSort::Newest => ("<", "DESC"),
         OrderSort::Oldest => (">", "ASC"),
