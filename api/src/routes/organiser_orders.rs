@@ -17,11 +17,13 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use futures::TryStreamExt;
 use serde::Deserialize;
+use sqlx::pool::PoolConnection;
+use sqlx::Postgres;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{require_event_manager, OrganiserSession};
+use crate::auth::{require_event_manager, OrganiserSession, Principal};
 use crate::csv_export::{csv_response, CsvWriter};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::problem::responses::{NotFoundProblem, QueryProblems, RoleProblems, ServerProblems};
@@ -150,13 +152,7 @@ async fn export_orders(
     State(state): State<AppState>,
     ApiPath(event_id): ApiPath<EventId>,
 ) -> Result<Response, ApiError> {
-    let event = require_event_manager(&state, &session.principal, event_id).await?;
-    let zone = zone_of(&event);
-    let mut connection = state
-        .pool
-        .acquire()
-        .await
-        .map_err(|error| ApiError::internal(error.into()))?;
+    let (zone, mut connection) = export_source(&state, &session.principal, event_id).await?;
     let filename = format!("orders-{event_id}.csv");
     Ok(csv_response(
         &filename,
@@ -217,13 +213,7 @@ async fn export_attendees(
     State(state): State<AppState>,
     ApiPath(event_id): ApiPath<EventId>,
 ) -> Result<Response, ApiError> {
-    let event = require_event_manager(&state, &session.principal, event_id).await?;
-    let zone = zone_of(&event);
-    let mut connection = state
-        .pool
-        .acquire()
-        .await
-        .map_err(|error| ApiError::internal(error.into()))?;
+    let (zone, mut connection) = export_source(&state, &session.principal, event_id).await?;
     let filename = format!("attendees-{event_id}.csv");
     Ok(csv_response(
         &filename,
@@ -267,6 +257,23 @@ async fn export_attendees(
             Ok(())
         },
     ))
+}
+
+/// What an export of `event_id` reads from, once the caller may manage the event: the
+/// zone its times are written in, and a connection of its own for the one statement it
+/// streams (taken before the first byte, so a database out of reach is still a 503).
+async fn export_source(
+    state: &AppState,
+    principal: &Principal,
+    event_id: EventId,
+) -> Result<(Tz, PoolConnection<Postgres>), ApiError> {
+    let event = require_event_manager(state, principal, event_id).await?;
+    let connection = state
+        .pool
+        .acquire()
+        .await
+        .map_err(|error| ApiError::internal(error.into()))?;
+    Ok((zone_of(&event), connection))
 }
 
 /// The zone an event's times are written in (UTC for an event with no details yet).
