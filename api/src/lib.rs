@@ -14,6 +14,7 @@ pub mod background;
 pub mod buyer_notices;
 pub mod cli;
 pub mod config;
+pub mod csv_export;
 pub mod database;
 pub mod door_access;
 pub mod extract;

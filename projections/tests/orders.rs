@@ -11,7 +11,10 @@ use carneau_domain::money::{Currency, Money};
 use carneau_domain::order::{
     IssuedTicket, OrderEvent, OrderLine, PaymentProvider as Provider, PlacedOrder, RefundReason,
 };
-use carneau_projections::orders::{orders_of_event, OrderStatus, OrdersProjector, PaymentProvider};
+use carneau_projections::orders::{
+    orders_of_event, OrderSort, OrderStatus, OrderStatusGroup, OrdersCursor, OrdersProjector,
+    OrdersQuery, PaymentProvider,
+};
 use carneau_projections::{ProjectorRunner, RunnerConfig};
 use carneau_testkit::TestDatabase;
 use chrono::{Duration, Utc};
@@ -52,7 +55,14 @@ async fn statuses_are_read_into_the_enums_and_unknown_ones_are_errors() {
     let event_id = Uuid::now_v7();
     insert_order(pool, event_id, "awaiting_payment", "simulated").await;
 
-    let orders = orders_of_event(pool, event_id).await.unwrap();
+    let every = OrdersQuery {
+        limit: 100,
+        ..OrdersQuery::default()
+    };
+    let orders = orders_of_event(pool, event_id, &every)
+        .await
+        .unwrap()
+        .orders;
     assert_eq!(orders.len(), 1);
     assert_eq!(orders[0].status, OrderStatus::AwaitingPayment);
     assert_eq!(orders[0].provider, PaymentProvider::Simulated);
@@ -64,13 +74,97 @@ async fn statuses_are_read_into_the_enums_and_unknown_ones_are_errors() {
     // `orders.status` has no CHECK constraint: a value a newer writer added must not
     // reach clients as a status their types do not have.
     let odd = insert_order(pool, event_id, "on_hold", "stripe").await;
-    let error = orders_of_event(pool, event_id).await.unwrap_err();
+    let error = orders_of_event(pool, event_id, &every).await.unwrap_err();
     let message = format!("{error:#}");
     assert!(
         message.contains(&format!("reading the status of order {odd}"))
             && message.contains("on_hold"),
         "{message}"
     );
+}
+
+/// Walks every page of `event_id`'s orders for `query`: the ids in the order served.
+async fn walk(pool: &PgPool, event_id: Uuid, mut query: OrdersQuery) -> Vec<Uuid> {
+    let mut ids = Vec::new();
+    loop {
+        let page = orders_of_event(pool, event_id, &query).await.unwrap();
+        assert!(page.orders.len() <= query.limit as usize);
+        ids.extend(page.orders.iter().map(|order| order.order_id));
+        match page.next_cursor {
+            Some(next) => query.after = Some(OrdersCursor::parse(&next).unwrap()),
+            None => return ids,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_reach_each_order_once_when_many_share_an_instant() {
+    let db = TestDatabase::create().await.unwrap();
+    let pool = db.pool();
+    let event_id = Uuid::now_v7();
+    let other_event = Uuid::now_v7();
+    // Eleven orders, placed in three instants: the cursor must break the ties by id.
+    let statuses = ["paid", "refunded", "payment_refused", "paid", "expired"];
+    for i in 0..11 {
+        let order_id = insert_order(pool, event_id, statuses[i % statuses.len()], "stripe").await;
+        sqlx::query(
+            "UPDATE orders SET placed_at = timestamptz '2026-12-03 10:00:00+00' \
+                 + ($2::int % 3) * interval '1 minute' WHERE order_id = $1",
+        )
+        .bind(order_id)
+        .bind(i as i32)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    insert_order(pool, other_event, "paid", "stripe").await;
+    let oldest_first: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT order_id FROM orders WHERE event_id = $1 ORDER BY placed_at, order_id",
+    )
+    .bind(event_id)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(oldest_first.len(), 11);
+
+    for limit in [1, 2, 3, 4, 10, 11, 12] {
+        let query = OrdersQuery {
+            limit,
+            sort: OrderSort::Oldest,
+            ..OrdersQuery::default()
+        };
+        assert_eq!(
+            walk(pool, event_id, query.clone()).await,
+            oldest_first,
+            "limit {limit}"
+        );
+        let newest = OrdersQuery {
+            sort: OrderSort::Newest,
+            ..query
+        };
+        let mut newest_first = oldest_first.clone();
+        newest_first.reverse();
+        assert_eq!(
+            walk(pool, event_id, newest).await,
+            newest_first,
+            "limit {limit}"
+        );
+    }
+    // A status group of two statuses, merged in order across pages.
+    let refunded: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT order_id FROM orders WHERE event_id = $1 \
+            AND status IN ('refunded', 'payment_refused') ORDER BY placed_at DESC, order_id DESC",
+    )
+    .bind(event_id)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let query = OrdersQuery {
+        limit: 2,
+        status: Some(OrderStatusGroup::Refunded),
+        ..OrdersQuery::default()
+    };
+    assert_eq!(walk(pool, event_id, query).await, refunded);
 }
 
 /// Every row of the orders read model, in a stable order.

@@ -18,6 +18,7 @@ pub mod health;
 pub mod metrics;
 pub mod orders;
 pub mod organiser;
+pub mod organiser_orders;
 pub mod reservations;
 pub mod sales;
 mod simulated_page;
@@ -43,6 +44,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(reservations::routes())
         .merge(orders::routes())
         .merge(sales::routes())
+        .merge(organiser_orders::routes())
         .merge(tickets::routes())
         .merge(door::routes())
         .merge(webhooks::routes())

@@ -1,5 +1,5 @@
 //! The organiser's side of payments: refund an order (whole or some tickets) and the
-//! event's sales figures for the dashboard.
+//! event's sales figures for the dashboard (its orders: `organiser_orders`).
 //!
 //! Only the event's organiser or an admin (`auth::require_event_manager`).
 
@@ -31,7 +31,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(refund_order))
         .routes(routes!(event_sales))
-        .routes(routes!(event_orders))
 }
 
 /// Which tickets to refund.
@@ -135,31 +134,4 @@ async fn event_sales(
         .map_err(ApiError::internal)?
         .map(ApiJson)
         .ok_or_else(|| ApiError::not_found("This event"))
-}
-
-/// An event's orders.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EventOrders {
-    /// Newest first, at most 500, every status.
-    pub orders: Vec<OrderView>,
-}
-
-/// The event's orders, for refunds and support (from the read model: a second or so behind).
-#[utoipa::path(get, path = "/organiser/events/{event_id}/orders", tag = TAG,
-    security(("session_cookie" = []), ("session_bearer" = [])),
-    params(("event_id" = Uuid, Path, description = "The event.")),
-    responses(
-        (status = 200, description = "The event's orders.", body = EventOrders),
-        RoleProblems, ServerProblems,
-    ))]
-async fn event_orders(
-    OrganiserSession(session): OrganiserSession,
-    State(state): State<AppState>,
-    ApiPath(event_id): ApiPath<EventId>,
-) -> Result<ApiJson<EventOrders>, ApiError> {
-    require_event_manager(&state, &session.principal, event_id).await?;
-    let orders = carneau_projections::orders::orders_of_event(&state.pool, event_id.as_uuid())
-        .await
-        .map_err(ApiError::internal)?;
-    Ok(ApiJson(EventOrders { orders }))
 }

@@ -30,6 +30,8 @@ mod log_tamper_evidence;
 mod managed_tls;
 mod metrics;
 mod openapi;
+mod orders_bench;
+mod organiser_orders;
 mod password_reset;
 mod payments_free;
 mod payments_owner_checkout;

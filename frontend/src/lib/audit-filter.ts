@@ -1,3 +1,5 @@
+import { pageLinks as cursorPageLinks, readBack, writeBack } from "@/lib/cursor-pages";
+
 /**
  * The log page's filter, as the address bar carries it: what a person types (dates, not
  * instants) on one side, the query of `GET /audit/log` on the other.
@@ -55,28 +57,12 @@ export function logQuery(filter: LogFilter): Record<string, string> {
 export function pageHref(filter: LogFilter & { limit?: string }, after?: string, back?: string[]): string {
   const params = new URLSearchParams(filter as Record<string, string>);
   if (after) params.set("after", after);
-  if (back && back.length > 0) params.set("back", back.join(BACK_SEPARATOR));
+  if (back && back.length > 0) params.set("back", writeBack(back));
   const search = params.toString();
   return search ? `/audit?${search}` : "/audit";
 }
 
-/**
- * The way back through the log. The API's cursor only goes forward, so the page keeps, in
- * its address (`back`), the `after` of every page it came through: Next pushes the current
- * one, Previous pops the last. The first page, which has no cursor, is `~` (outside the
- * cursors' URL-safe base64 alphabet); pages are joined by `.` (outside it too).
- */
-const BACK_SEPARATOR = ".";
-const FIRST_PAGE = "~";
-const CURSOR = /^[A-Za-z0-9_-]+$/;
-
-/** The `back` stack of the address; empty when missing or not one this page wrote. */
-export function readBack(params: Record<string, string | string[] | undefined>): string[] {
-  const raw = params.back;
-  if (typeof raw !== "string" || raw === "") return [];
-  const stack = raw.split(BACK_SEPARATOR);
-  return stack.every((entry) => entry === FIRST_PAGE || CURSOR.test(entry)) ? stack : [];
-}
+export { readBack };
 
 /** Where Next and Previous lead from the page read after `after`, having come through `back`. */
 export function pageLinks(
@@ -85,8 +71,5 @@ export function pageLinks(
   back: string[],
   nextCursor: string | null | undefined,
 ): { next?: string; previous?: string } {
-  const next = nextCursor ? pageHref(filter, nextCursor, [...back, after ?? FIRST_PAGE]) : undefined;
-  if (back.length === 0) return { next };
-  const previous = back[back.length - 1];
-  return { next, previous: pageHref(filter, previous === FIRST_PAGE ? undefined : previous, back.slice(0, -1)) };
+  return cursorPageLinks((cursor, stack) => pageHref(filter, cursor, stack), after, back, nextCursor);
 }

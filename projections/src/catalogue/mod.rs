@@ -12,6 +12,7 @@ pub use organiser::{
     door_events, organiser_events, DoorEventsOf, OrganiserEventSummary, MAX_ORGANISER_EVENTS,
 };
 pub use projector::CatalogueProjector;
+pub(crate) use queries::escape_like;
 pub use queries::{event_detail, listing, ListingCursor, ListingFilter, MAX_PAGE_SIZE};
 pub use views::{
     EventDetail, EventListingPage, EventStatus, EventSummary, MoneyView, TicketAvailability,

@@ -226,7 +226,7 @@ pub async fn event_detail(
 }
 
 /// Makes `%`, `_` and `\` in user text match themselves in an ILIKE pattern.
-fn escape_like(text: &str) -> String {
+pub(crate) fn escape_like(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {

@@ -85,7 +85,7 @@ pub struct OrderView {
     pub paid_at: Option<DateTime<Utc>>,
 }
 
-const ORDER_COLUMNS: &str = "order_id, event_id, reservation_id, status, buyer_email, \
+pub(super) const ORDER_COLUMNS: &str = "order_id, event_id, reservation_id, status, buyer_email, \
     total_minor, refunded_minor, currency, checkout_url, provider, placed_at, paid_at, account_id";
 
 /// The orders of a signed-in buyer, newest first (at most 200): those placed by the
@@ -105,18 +105,6 @@ pub async fn orders_of_buyer(
     .fetch_all(pool)
     .await
     .context("reading a buyer's orders")?;
-    with_details(pool, &rows).await
-}
-
-/// Every order of an event, newest first (at most 500), for its organiser.
-pub async fn orders_of_event(pool: &PgPool, event_id: Uuid) -> anyhow::Result<Vec<OrderView>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {ORDER_COLUMNS} FROM orders WHERE event_id = $1 ORDER BY placed_at DESC LIMIT 500"
-    ))
-    .bind(event_id)
-    .fetch_all(pool)
-    .await
-    .context("reading an event's orders")?;
     with_details(pool, &rows).await
 }
 
@@ -153,7 +141,7 @@ fn order_view(row: &PgRow) -> anyhow::Result<OrderView> {
 }
 
 /// The views of order `rows`, their lines and tickets filled in with one query each.
-async fn with_details(pool: &PgPool, rows: &[PgRow]) -> anyhow::Result<Vec<OrderView>> {
+pub(super) async fn with_details(pool: &PgPool, rows: &[PgRow]) -> anyhow::Result<Vec<OrderView>> {
     let mut views = rows
         .iter()
         .map(order_view)

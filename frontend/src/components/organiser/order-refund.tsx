@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
+import { Undo2 } from "lucide-react";
 
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -20,7 +21,7 @@ export function OrderRefundCells({ initial, label }: { initial: Order; label: st
   const refundable = order.status === "paid" || order.status === "partially_refunded";
   return (
     <>
-      <TableCell>
+      <TableCell className="whitespace-normal">
         <div className="flex flex-col items-start gap-1">
           <Badge variant={order.status === "paid" ? "success" : "secondary"}>{orderStatusLabel(order.status)}</Badge>
           {order.refunded.amount_minor > 0 ? (
@@ -91,8 +92,10 @@ function RefundTickets({ order, label, onRefunded }: { order: Order; label: stri
   if (!open) {
     return (
       <div ref={opener} className="flex flex-col items-end gap-1">
+        {/* An icon on a phone, where the orders table has no room for the word. */}
         <Button size="sm" variant="outline" onClick={start} aria-label={`Refund ${label}`}>
-          Refund
+          <Undo2 aria-hidden className="sm:hidden" />
+          <span className="hidden sm:inline">Refund</span>
         </Button>
       </div>
     );

@@ -16,8 +16,11 @@ import { RequireOrganiser } from "@/components/organiser/require-organiser";
 import { StatusBadge } from "@/components/organiser/status-badge";
 import { TicketTypeForm } from "@/components/organiser/ticket-type-form";
 import { TicketTypeRowActions } from "@/components/organiser/ticket-type-row-actions";
-import { OrderRefundCells } from "@/components/organiser/order-refund";
+import { EventOrders, type OrdersLoad } from "@/components/organiser/event-orders";
+import { failureMessage } from "@/lib/api/problem";
 import { load, serverApi } from "@/lib/api/server";
+import { pageLinks, readBack } from "@/lib/cursor-pages";
+import { ORDERS_PAGE, ordersHref, readOrderFilter } from "@/lib/order-filter";
 import { formatEventClock, formatEventTime, formatMoney } from "@/lib/format";
 
 export const metadata: Metadata = { title: "Manage event", robots: { index: false } };
@@ -25,22 +28,38 @@ export const dynamic = "force-dynamic";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export default async function ManageEventPage({ params }: { params: Promise<{ id: string }> }) {
+type SearchParams = Record<string, string | string[] | undefined>;
+
+export default async function ManageEventPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<SearchParams>;
+}) {
   const { id } = await params;
   if (!UUID.test(id)) notFound();
   return (
     <RequireOrganiser next={`/organiser/events/${id}`}>
-      <ManageEvent id={id} />
+      <ManageEvent id={id} search={await searchParams} />
     </RequireOrganiser>
   );
 }
 
-async function ManageEvent({ id }: { id: string }) {
+async function ManageEvent({ id, search }: { id: string; search: SearchParams }) {
   const api = await serverApi();
+  // The orders list's search, filter, sort and page, as the address carries them.
+  const filter = readOrderFilter(search);
+  const cursor = typeof search.cursor === "string" && search.cursor ? search.cursor : undefined;
+  const back = cursor ? readBack(search) : [];
   const [loaded, sales, orders, doorStaff, doubleEntries] = await Promise.all([
     load(() => api.GET("/organiser/events/{event_id}", { params: { path: { event_id: id } } })),
     load(() => api.GET("/organiser/events/{event_id}/sales", { params: { path: { event_id: id } } })),
-    load(() => api.GET("/organiser/events/{event_id}/orders", { params: { path: { event_id: id } } })),
+    load(() =>
+      api.GET("/organiser/events/{event_id}/orders", {
+        params: { path: { event_id: id }, query: { ...filter, cursor, limit: filter.limit ?? ORDERS_PAGE } },
+      }),
+    ),
     load(() => api.GET("/organiser/events/{event_id}/door-staff", { params: { path: { event_id: id } } })),
     load(() => api.GET("/door/events/{event_id}/double-entries", { params: { path: { event_id: id } } })),
   ]);
@@ -49,6 +68,13 @@ async function ManageEvent({ id }: { id: string }) {
   const editable = event.status !== "cancelled";
   // Sales figures come from the orders read model; until it knows the event, the
   // availability of the event itself stands in (no revenue yet then).
+  const ordersLoaded: OrdersLoad = orders.ok ? { page: orders.data } : { problem: failureMessage(orders.failure) };
+  const orderLinks = pageLinks(
+    (next, stack) => ordersHref(id, filter, next, stack),
+    cursor,
+    back,
+    orders.ok ? orders.data.next_cursor : undefined,
+  );
   const figures = new Map((sales.ok ? sales.data.ticket_types : []).map((t) => [t.ticket_type_id, t]));
 
   return (
@@ -151,55 +177,23 @@ async function ManageEvent({ id }: { id: string }) {
         </CardContent>
       </Card>
 
-      <Card>
+      <Card id="orders" className="scroll-mt-20">
         <CardHeader>
           <CardTitle>Orders</CardTitle>
-          <CardDescription>Newest first. Refund some or all tickets of a paid order; they go back on sale.</CardDescription>
+          <CardDescription>
+            Search, filter and page through every order. Refund some or all tickets of a paid order; they go back on sale.
+            Downloads hold every order and every ticket, times in the event&apos;s time zone.
+          </CardDescription>
         </CardHeader>
         <CardContent>
-          {!orders.ok ? (
-            <p className="text-sm text-muted-foreground">Orders cannot be shown right now.</p>
-          ) : orders.data.orders.length === 0 ? (
-            <p className="rounded-lg border border-dashed p-6 text-center text-sm text-muted-foreground" data-state="empty">
-              No orders yet.
-            </p>
-          ) : (
-            <Table aria-label="Orders">
-              <TableHeader>
-                <TableRow>
-                  <TableHead className="hidden sm:table-cell">Order</TableHead>
-                  <TableHead>Buyer</TableHead>
-                  <TableHead className="hidden text-right sm:table-cell">Tickets</TableHead>
-                  <TableHead className="hidden text-right sm:table-cell">Total</TableHead>
-                  <TableHead>Status</TableHead>
-                  <TableHead className="sr-only">Refund</TableHead>
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {orders.data.orders.map((o) => (
-                  <TableRow key={o.order_id}>
-                    {/* A phone shows buyer, status and refund; the rest is in the refund panel. */}
-                    <TableCell className="hidden font-mono text-xs sm:table-cell">{o.order_id.slice(0, 8)}</TableCell>
-                    <TableCell className="max-w-28 sm:max-w-48">
-                      <span className="block truncate" title={o.email}>
-                        {o.email}
-                      </span>
-                      <Link
-                        href={`/audit/orders/${o.order_id}`}
-                        aria-label={`History of order ${o.order_id.slice(0, 8)}`}
-                        className="text-xs text-primary underline-offset-4 hover:underline"
-                      >
-                        History
-                      </Link>
-                    </TableCell>
-                    <TableCell className="hidden text-right tabular-nums sm:table-cell">{o.tickets.length}</TableCell>
-                    <TableCell className="hidden text-right sm:table-cell">{formatMoney(o.total)}</TableCell>
-                    <OrderRefundCells initial={o} label={`order ${o.order_id.slice(0, 8)} of ${o.email}`} />
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          )}
+          <EventOrders
+            eventId={event.id}
+            timeZone={event.time_zone}
+            filter={filter}
+            loaded={ordersLoaded}
+            links={orderLinks}
+            firstPage={!cursor}
+          />
         </CardContent>
       </Card>
 
