@@ -139,13 +139,14 @@ async fn an_admin_sees_holds_payments_scans_and_refunds_counted() {
     })
     .await;
 
-    // The order's tickets go out by mail in the background, and the outbox empties.
+    // The order's tickets and its refund's confirmation go out by mail in the
+    // background, and the outbox empties.
     let sent = [("outcome", "sent")];
-    eventually("the tickets mail sent and counted", || async {
+    eventually("the tickets and refund mail sent and counted", || async {
         let now = scrape(app, &admin.token).await;
         let delivered = now.sum("carneau_mail_deliveries_total", &sent)
             - before.sum("carneau_mail_deliveries_total", &sent);
-        (delivered == 1.0 && now.sum("carneau_mail_outbox_depth", &[]) == 0.0).then_some(())
+        (delivered == 2.0 && now.sum("carneau_mail_outbox_depth", &[]) == 0.0).then_some(())
     })
     .await;
 
