@@ -52,6 +52,8 @@ struct Loaded {
     order: Order,
     buyer_email: String,
     event: Event,
+    /// How the email names the event.
+    summary: EventSummary,
 }
 
 impl BuyerNotices {
@@ -78,10 +80,14 @@ impl BuyerNotices {
         else {
             return Ok(None);
         };
+        let Some(summary) = event.state.details().map(EventSummary::of) else {
+            return Ok(None);
+        };
         Ok(Some(Loaded {
             order,
             buyer_email: placed.buyer_email.as_str().to_owned(),
             event: event.state,
+            summary,
         }))
     }
 
@@ -163,13 +169,10 @@ impl BuyerNotices {
                 let Some(loaded) = self.load(order_id).await? else {
                     return Ok(None);
                 };
-                let Some(details) = loaded.event.details() else {
-                    return Ok(None);
-                };
                 let email = CancellationEmail {
                     order_id: order_uuid,
                     buyer_email: loaded.buyer_email,
-                    event: EventSummary::of(details),
+                    event: loaded.summary,
                     reason: loaded.event.cancellation_reason().map(str::to_owned),
                     refund: amount,
                     order_url: self.order_url(order_id),
@@ -183,9 +186,6 @@ impl BuyerNotices {
                 ..
             } => {
                 let Some(loaded) = self.load(order_id).await? else {
-                    return Ok(None);
-                };
-                let Some(details) = loaded.event.details() else {
                     return Ok(None);
                 };
                 let event_cancelled = loaded
@@ -209,7 +209,7 @@ impl BuyerNotices {
                     order_id: order_uuid,
                     refund_number,
                     buyer_email: loaded.buyer_email,
-                    event: EventSummary::of(details),
+                    event: loaded.summary,
                     refunded_tickets,
                     amount,
                     event_cancelled,
