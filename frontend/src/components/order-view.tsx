@@ -166,9 +166,7 @@ export function OrderView({ orderId, orderKey, cancelled }: { orderId: string; o
           <p className="text-sm text-muted-foreground">Your tickets were also sent to {order.email}. Show a QR code at the door.</p>
         ) : null}
         {order.status === "paid" || order.status === "partially_refunded" ? (
-          <div className="flex justify-center text-left">
-            <ResendTickets orderId={order.order_id} orderKey={orderKey} label="Email my tickets again" />
-          </div>
+          <ResendTickets orderId={order.order_id} orderKey={orderKey} label="Email my tickets again" centred />
         ) : null}
       </header>
       {event?.status === "cancelled" ? (

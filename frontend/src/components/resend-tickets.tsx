@@ -36,6 +36,7 @@ export function ResendTickets({
   organiser = false,
   label,
   compact = false,
+  centred = false,
 }: {
   orderId: string;
   orderKey?: string | null;
@@ -43,6 +44,8 @@ export function ResendTickets({
   label: string;
   /** In a table row: only the icon on a phone, the sentence under it kept short. */
   compact?: boolean;
+  /** Under a centred heading: the button and its sentence centred too. */
+  centred?: boolean;
 }) {
   const [key, setKey] = useState(idempotencyKey);
   const [busy, setBusy] = useState(false);
@@ -70,7 +73,16 @@ export function ResendTickets({
   };
 
   return (
-    <div className={compact ? "flex flex-col items-end gap-1 whitespace-normal" : "flex flex-col items-start gap-2"} data-resend-tickets={orderId}>
+    <div
+      className={
+        compact
+          ? "flex flex-col items-end gap-1 whitespace-normal"
+          : centred
+            ? "flex flex-col items-center gap-2 text-center"
+            : "flex flex-col items-start gap-2"
+      }
+      data-resend-tickets={orderId}
+    >
       <Button size="sm" variant="outline" onClick={resend} disabled={busy} aria-label={compact ? label : undefined}>
         <Mail aria-hidden />
         <span className={compact ? "hidden sm:inline" : undefined}>{busy ? "Sending…" : label}</span>
