@@ -20,7 +20,8 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::orders::{buyers_order, OrderKeyQuery};
-use crate::auth::{command_context, require_event_manager, MaybeSignedIn, OrganiserSession};
+use super::sales::organisers_order;
+use crate::auth::{command_context, MaybeSignedIn, OrganiserSession};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKeyHeader};
 use crate::problem::mapping::{payment_problem, rate_limited};
 use crate::problem::responses::{
@@ -113,17 +114,7 @@ async fn organiser_resend(
     ApiPath(order_id): ApiPath<OrderId>,
     IdempotencyKeyHeader(key): IdempotencyKeyHeader,
 ) -> Result<(StatusCode, ApiJson<TicketsResendView>), ApiError> {
-    let order = state
-        .payments
-        .order(order_id)
-        .await
-        .map_err(payment_problem)?
-        .ok_or_else(|| ApiError::not_found("This order"))?;
-    let event_id = order
-        .placed()
-        .map(|placed| placed.event_id)
-        .ok_or_else(|| ApiError::not_found("This order"))?;
-    require_event_manager(&state, &session.principal, event_id).await?;
+    let order = organisers_order(&state, &session.principal, order_id).await?;
     let metadata = command_context(&session.principal).metadata;
     resend(&state, order_id, &order, key.as_ref(), &metadata).await
 }

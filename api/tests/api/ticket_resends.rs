@@ -3,9 +3,6 @@
 //! still valid, refused without tickets, rate limited, and once per request however often
 //! the log is replayed.
 
-use carneau_api::ticket_mail::TicketMailer;
-use carneau_commands::mail::{Delivery, MailSender, MailSenderConfig};
-use carneau_projections::ProjectorRunner;
 use carneau_testkit::qr::{decode_png as decode_qr_png, png_attachments};
 use carneau_testkit::smtp::SunkMessage;
 use reqwest::{Method, StatusCode};
@@ -259,25 +256,7 @@ async fn each_resend_is_mailed_once_even_after_a_rebuild() {
     assert_eq!(sent.iter().filter(|m| text(m).contains(AGAIN)).count(), 2);
 
     let app = &tickets.payments.app;
-    let mailer = TicketMailer {
-        codes: app.state.ticket_codes.clone(),
-        catalogue: app.state.catalogue.clone(),
-        order_keys: app.state.order_keys.clone(),
-        public_url: "http://shop.test".to_owned(),
-        api_public_url: "http://api.test".to_owned(),
-        mail_from: app.state.config.tickets.mail_from.clone(),
-    };
-    let replayed = ProjectorRunner::default()
-        .rebuild(app.database.pool(), &mailer, |_| Box::pin(async { Ok(()) }))
-        .await
-        .unwrap();
-    assert!(replayed > 0);
-    let restarted = MailSender::new(
-        app.database.pool().clone(),
-        Delivery::from_url(Some(&tickets.sink.url())).unwrap(),
-        MailSenderConfig::default(),
-    );
-    assert_eq!(restarted.send_due().await.unwrap(), 0);
+    assert_eq!(tickets.rebuild_ticket_mailer().await, 0);
     let keys: Vec<String> = sqlx::query_scalar(
         "SELECT dedupe_key FROM mail_outbox WHERE dedupe_key LIKE 'tickets:%' ORDER BY dedupe_key",
     )
