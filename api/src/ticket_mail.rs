@@ -6,6 +6,11 @@
 //! checkpoint moves past the fact. Never in the webhook's path: the webhook only
 //! records the payment. The outbox's dedupe key (`tickets:{order_id}`) keeps a rebuilt
 //! checkpoint from queueing it twice.
+//!
+//! Each `TicketsResendRequested` (the buyer, organiser or an admin asked for the email
+//! again) queues it once more with the tickets the fact names (those still valid then),
+//! under its own dedupe key (`tickets:{order_id}:resend:{sequence}`), so each request is
+//! mailed once however often the log is replayed.
 
 use std::sync::Arc;
 
@@ -48,6 +53,7 @@ impl TicketMailer {
         event_id: EventId,
         buyer_email: &str,
         tickets: &[IssuedTicket],
+        resend: Option<i64>,
     ) -> anyhow::Result<Option<carneau_commands::mail::OutgoingMail>> {
         let Some(event) = self
             .catalogue
@@ -73,6 +79,7 @@ impl TicketMailer {
             .collect();
         let email = TicketEmail {
             order_id: order_id.as_uuid(),
+            resend,
             buyer_email: buyer_email.to_owned(),
             event: details,
             order_url: format!(
@@ -108,11 +115,11 @@ impl Projector for TicketMailer {
         Self::NAME
     }
 
-    /// Only `TicketsIssued`: one email per issue of tickets.
+    /// `TicketsIssued` (the first email) and `TicketsResendRequested` (each one again).
     fn interest(&self) -> Option<Interest> {
         Some(Interest {
             aggregate_types: &[],
-            event_types: &["TicketsIssued"],
+            event_types: &["TicketsIssued", "TicketsResendRequested"],
         })
     }
 
@@ -123,27 +130,43 @@ impl Projector for TicketMailer {
     ) -> anyhow::Result<()> {
         let events = batch.events;
         for recorded in events.iter().filter(|e| e.aggregate_type == Order::TYPE) {
-            if recorded.event_type != "TicketsIssued" {
-                continue;
-            }
-            let OrderEvent::TicketsIssued {
-                order_id,
-                event_id,
-                buyer_email,
-                tickets,
-                ..
-            } = recorded
+            let (order_id, event_id, buyer_email, tickets, resend) = match recorded
                 .decode()
                 .with_context(|| format!("decoding {}", recorded.event_type))?
-            else {
-                continue;
+            {
+                OrderEvent::TicketsIssued {
+                    order_id,
+                    event_id,
+                    buyer_email,
+                    tickets,
+                    ..
+                } => (order_id, event_id, buyer_email, tickets, None),
+                OrderEvent::TicketsResendRequested {
+                    order_id,
+                    event_id,
+                    buyer_email,
+                    tickets,
+                    ..
+                } => (
+                    order_id,
+                    event_id,
+                    buyer_email,
+                    tickets,
+                    Some(recorded.sequence),
+                ),
+                _ => continue,
             };
             if let Some(mail) = self
-                .compose(order_id, event_id, buyer_email.as_str(), &tickets)
+                .compose(order_id, event_id, buyer_email.as_str(), &tickets, resend)
                 .await?
             {
                 if enqueue(tx, &mail).await? {
-                    tracing::info!(%order_id, tickets = tickets.len(), "tickets email queued");
+                    tracing::info!(
+                        %order_id,
+                        tickets = tickets.len(),
+                        again = resend.is_some(),
+                        "tickets email queued"
+                    );
                 }
             }
         }

@@ -155,7 +155,8 @@ pub(crate) fn order_facts(appended: &[OrderEvent]) {
             OrderEvent::OrderPlaced(_)
             | OrderEvent::PaymentPending { .. }
             | OrderEvent::OrderExpired { .. }
-            | OrderEvent::OrderCancelled { .. } => {}
+            | OrderEvent::OrderCancelled { .. }
+            | OrderEvent::TicketsResendRequested { .. } => {}
         }
     }
 }

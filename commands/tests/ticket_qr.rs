@@ -74,6 +74,7 @@ fn the_tickets_email_attaches_a_qr_code_per_ticket_that_verifies() {
     let event = EventId::new();
     let tickets = [TicketId::new(), TicketId::new()];
     let email = TicketEmail {
+        resend: None,
         order_id: uuid::Uuid::now_v7(),
         buyer_email: "buyer@example.com".to_owned(),
         event: EventDetails {

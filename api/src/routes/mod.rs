@@ -22,6 +22,7 @@ pub mod organiser_orders;
 pub mod reservations;
 pub mod sales;
 mod simulated_page;
+pub mod ticket_resends;
 pub mod tickets;
 pub mod webhooks;
 
@@ -44,6 +45,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(reservations::routes())
         .merge(orders::routes())
         .merge(sales::routes())
+        .merge(ticket_resends::routes())
         .merge(organiser_orders::routes())
         .merge(tickets::routes())
         .merge(door::routes())

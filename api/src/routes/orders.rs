@@ -7,6 +7,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use carneau_commands::accounts::Session;
 use carneau_commands::payments::StartCheckout;
 use carneau_commands::policy::{self, OrderBuyer, OrderReader};
 use carneau_domain::account::EmailAddress;
@@ -162,7 +163,26 @@ async fn get_order(
     ApiQuery(query): ApiQuery<OrderKeyQuery>,
     MaybeSignedIn(session): MaybeSignedIn,
 ) -> Result<ApiJson<OrderView>, ApiError> {
-    let by_key = match query.key.as_deref() {
+    let (order, by_key) =
+        buyers_order(&state, order_id, query.key.as_deref(), session.as_ref()).await?;
+    let mut view = order_view(&order).ok_or_else(|| ApiError::not_found("This order"))?;
+    with_check_ins(&state, &mut view).await?;
+    // The key as issued, not as sent: it verified, but may carry whitespace.
+    let key = by_key.then(|| state.order_keys.issue(order_id));
+    with_qr_urls(&mut view, key.as_deref());
+    Ok(ApiJson(view))
+}
+
+/// The order `order_id` for its buyer, who came with the order link's `key` or signed in
+/// (and whether the key opened it): 401 with neither, and the same 404 for a wrong key,
+/// someone else's order and no order at all, so an order's existence is not revealed.
+pub(crate) async fn buyers_order(
+    state: &AppState,
+    order_id: OrderId,
+    key: Option<&str>,
+    session: Option<&Session>,
+) -> Result<(Order, bool), ApiError> {
+    let by_key = match key {
         Some(key) => state.order_keys.verify(order_id, key),
         None if session.is_none() => {
             return Err(ApiError::unauthorized(
@@ -179,7 +199,7 @@ async fn get_order(
         .ok_or_else(|| ApiError::not_found("This order"))?;
     let reader = OrderReader {
         holds_order_key: by_key,
-        principal: session.as_ref().map(|session| &session.principal),
+        principal: session.map(|session| &session.principal),
     };
     let readable = order.placed().is_some_and(|placed| {
         let buyer = OrderBuyer {
@@ -188,16 +208,10 @@ async fn get_order(
         };
         policy::may_read_order(reader, buyer)
     });
-    // A wrong key and someone else's order look the same: not found.
     if !readable {
         return Err(ApiError::not_found("This order"));
     }
-    let mut view = order_view(&order).ok_or_else(|| ApiError::not_found("This order"))?;
-    with_check_ins(&state, &mut view).await?;
-    // The key as issued, not as sent: it verified, but may carry whitespace.
-    let key = by_key.then(|| state.order_keys.issue(order_id));
-    with_qr_urls(&mut view, key.as_deref());
-    Ok(ApiJson(view))
+    Ok((order, by_key))
 }
 
 /// Fills in when each ticket was checked in, from the door's record (the `tickets` read

@@ -5,7 +5,7 @@
 
 use axum::extract::State;
 use carneau_domain::ids::{EventId, OrderId, TicketId};
-use carneau_domain::order::RefundReason;
+use carneau_domain::order::{Order, RefundReason};
 use carneau_projections::orders::{EventSales, OrderView};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::orders::order_view;
-use crate::auth::{command_context, require_event_manager, OrganiserSession};
+use crate::auth::{command_context, require_event_manager, OrganiserSession, Principal};
 use crate::extract::{ApiJson, ApiPath};
 use crate::problem::mapping::payment_problem;
 use crate::problem::responses::{
@@ -69,17 +69,7 @@ async fn refund_order(
     ApiPath(order_id): ApiPath<OrderId>,
     ApiJson(request): ApiJson<RefundRequest>,
 ) -> Result<(axum::http::StatusCode, ApiJson<RefundView>), ApiError> {
-    let order = state
-        .payments
-        .order(order_id)
-        .await
-        .map_err(payment_problem)?
-        .ok_or_else(|| ApiError::not_found("This order"))?;
-    let event_id = order
-        .placed()
-        .map(|placed| placed.event_id)
-        .ok_or_else(|| ApiError::not_found("This order"))?;
-    require_event_manager(&state, &session.principal, event_id).await?;
+    organisers_order(&state, &session.principal, order_id).await?;
     if request.ticket_ids.as_ref().is_some_and(Vec::is_empty) {
         return Err(ApiError::validation(vec![crate::problem::FieldError::new(
             "ticket_ids",
@@ -113,6 +103,27 @@ async fn refund_order(
             order,
         }),
     ))
+}
+
+/// The order `order_id`, once `principal` may manage its event (the event's organiser or
+/// an admin): 404 for no order, 403 `not-event-organiser` for another organiser's.
+pub(crate) async fn organisers_order(
+    state: &AppState,
+    principal: &Principal,
+    order_id: OrderId,
+) -> Result<Order, ApiError> {
+    let order = state
+        .payments
+        .order(order_id)
+        .await
+        .map_err(payment_problem)?
+        .ok_or_else(|| ApiError::not_found("This order"))?;
+    let event_id = order
+        .placed()
+        .map(|placed| placed.event_id)
+        .ok_or_else(|| ApiError::not_found("This order"))?;
+    require_event_manager(state, principal, event_id).await?;
+    Ok(order)
 }
 
 /// Capacity, held, sold, available and revenue per ticket type of the event, in one call.

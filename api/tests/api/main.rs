@@ -53,5 +53,6 @@ mod reservations_flow;
 mod seed;
 mod sessions;
 mod store_outage;
+mod ticket_resends;
 mod tickets;
 mod verification_mail;

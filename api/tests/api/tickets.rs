@@ -4,11 +4,8 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use carneau_api::ticket_mail::TicketMailer;
-use carneau_commands::mail::{Delivery, MailSender, MailSenderConfig};
 use carneau_domain::ticket_code::{EventVerifyingKey, ScannedCode};
 use carneau_domain::{EventId, TicketId};
-use carneau_projections::ProjectorRunner;
 use carneau_testkit::qr::{decode_png as decode_qr_png, png_attachments};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -74,25 +71,7 @@ async fn a_paid_order_gets_one_email_whose_qr_codes_admit_at_the_door() {
     // The webhook delivered again, the email process rebuilt from the start of the log,
     // and a fresh sender (a restarted process): still exactly one email.
     tickets.payments.pay(&order.checkout).await;
-    let mailer = TicketMailer {
-        codes: app.state.ticket_codes.clone(),
-        catalogue: app.state.catalogue.clone(),
-        order_keys: app.state.order_keys.clone(),
-        public_url: "http://shop.test".to_owned(),
-        api_public_url: "http://api.test".to_owned(),
-        mail_from: app.state.config.tickets.mail_from.clone(),
-    };
-    let replayed = ProjectorRunner::default()
-        .rebuild(app.database.pool(), &mailer, |_| Box::pin(async { Ok(()) }))
-        .await
-        .unwrap();
-    assert!(replayed > 0);
-    let restarted = MailSender::new(
-        app.database.pool().clone(),
-        Delivery::from_url(Some(&tickets.sink.url())).unwrap(),
-        MailSenderConfig::default(),
-    );
-    assert_eq!(restarted.send_due().await.unwrap(), 0);
+    assert_eq!(tickets.rebuild_ticket_mailer().await, 0);
     let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM mail_outbox WHERE dedupe_key = $1")
         .bind(format!("tickets:{}", order.checkout.order_id))
         .fetch_one(app.database.pool())

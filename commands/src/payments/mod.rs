@@ -36,6 +36,7 @@ mod pending_limit;
 mod provider_events;
 mod refunds;
 mod release;
+mod resends;
 pub mod simulated;
 pub mod stripe;
 pub mod webhook;

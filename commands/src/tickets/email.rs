@@ -26,6 +26,9 @@ pub struct EmailedTicket {
 pub struct TicketEmail {
     /// The order (its id makes the dedupe key `tickets:{order_id}`).
     pub order_id: Uuid,
+    /// When this is the email sent again on request: the sequence number of the
+    /// `TicketsResendRequested` fact in the order's stream, its own dedupe key.
+    pub resend: Option<i64>,
     /// Where it goes.
     pub buyer_email: String,
     /// The event's details, shown in its own time zone.
@@ -57,6 +60,12 @@ impl TicketEmail {
         format!("tickets:{order_id}")
     }
 
+    /// The dedupe key of the email sent again for the order's resend fact `sequence`:
+    /// one email per such fact, ever.
+    pub fn resend_dedupe_key(order_id: Uuid, sequence: i64) -> String {
+        format!("tickets:{order_id}:resend:{sequence}")
+    }
+
     /// The message, from `from` (a mailbox such as `Carneau <tickets@example.com>`).
     pub fn compose(&self, from: &str) -> Result<OutgoingMail, TicketEmailError> {
         let EventSummary {
@@ -64,8 +73,13 @@ impl TicketEmail {
             starts,
             place,
         } = EventSummary::of(&self.event);
+        let again = if self.resend.is_some() {
+            "As asked, here are your tickets again. Tickets refunded since are not included.\n\n"
+        } else {
+            ""
+        };
         let mut text = format!(
-            "Your tickets for {title}\n\n{starts}\n{place}\n\n\
+            "{again}Your tickets for {title}\n\n{starts}\n{place}\n\n\
              The event: {event_url}\nAdd it to your calendar: {calendar_url}\n\n",
             event_url = self.event_url,
             calendar_url = self.calendar_url,
@@ -92,8 +106,12 @@ impl TicketEmail {
              Your order, with your tickets:\n{}\n",
             self.order_url
         );
+        let dedupe_key = match self.resend {
+            Some(sequence) => Self::resend_dedupe_key(self.order_id, sequence),
+            None => Self::dedupe_key(self.order_id),
+        };
         Ok(OutgoingMail::build(
-            &Self::dedupe_key(self.order_id),
+            &dedupe_key,
             from,
             &self.buyer_email,
             &format!("Your tickets for {title}"),

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::events::{IssuedTicket, PlacedOrder, RefundReason};
 use crate::ids::TicketId;
 use crate::money::Money;
+use uuid::Uuid;
 
 /// A request to change an order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,6 +77,14 @@ pub enum OrderCommand {
         refund_number: u32,
         /// The provider's refund that carried it out.
         provider_refund_id: String,
+        /// The current time.
+        now: DateTime<Utc>,
+    },
+    /// Send the tickets email again, with the tickets still valid. Refused unless the
+    /// order has tickets and not all are refunded.
+    ResendTickets {
+        /// The request (the same id again records nothing: a retry).
+        request_id: Uuid,
         /// The current time.
         now: DateTime<Utc>,
     },

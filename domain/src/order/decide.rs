@@ -147,6 +147,23 @@ impl Order {
                 reason,
                 now,
             } => self.decide_refund(placed, status, ticket_ids, reason, now)?,
+            OrderCommand::ResendTickets { request_id, now } => {
+                if self.resend_requests.contains(&request_id) {
+                    return Ok(Vec::new());
+                }
+                let valid = self.valid_tickets();
+                if !matches!(status, S::Paid | S::PartiallyRefunded) || valid.is_empty() {
+                    return Err(OrderError::NoTicketsToResend);
+                }
+                vec![OrderEvent::TicketsResendRequested {
+                    order_id: placed.order_id,
+                    event_id: placed.event_id,
+                    buyer_email: placed.buyer_email.clone(),
+                    tickets: valid,
+                    request_id,
+                    requested_at: now,
+                }]
+            }
             OrderCommand::CompleteRefund {
                 refund_number,
                 provider_refund_id,

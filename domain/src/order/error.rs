@@ -20,6 +20,10 @@ pub enum OrderError {
     /// Every ticket named (or every ticket of the order) is refunded or being refunded.
     #[error("These tickets have already been refunded.")]
     AlreadyRefunded,
+    /// The tickets email cannot be sent again: no tickets were issued, or every one is
+    /// refunded.
+    #[error("This order has no valid tickets to email: it is not paid yet, or every ticket was refunded.")]
+    NoTicketsToResend,
     /// A refund number that was never requested.
     #[error("There is no such refund.")]
     UnknownRefund,
@@ -35,6 +39,7 @@ impl OrderError {
             Self::UnknownTicket => "unknown-ticket",
             Self::AlreadyRefunded => "already-refunded",
             Self::UnknownRefund => "unknown-refund",
+            Self::NoTicketsToResend => "no-tickets-to-resend",
         }
     }
 }

@@ -222,6 +222,23 @@ pub enum OrderEvent {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         surplus_payment: bool,
     },
+    /// The buyer, the event's organiser or an admin asked for the tickets email again:
+    /// the tickets still valid at that moment are sent once more, once per such fact.
+    TicketsResendRequested {
+        /// The order.
+        order_id: OrderId,
+        /// The event.
+        event_id: EventId,
+        /// Where the email goes (the order's buyer, never an address from the request).
+        buyer_email: EmailAddress,
+        /// The tickets still valid (not refunded) when it was asked for.
+        tickets: Vec<IssuedTicket>,
+        /// The request, by the client's idempotency key (or a fresh id without one): a
+        /// retried request finds it recorded and records nothing.
+        request_id: Uuid,
+        /// When.
+        requested_at: DateTime<Utc>,
+    },
 }
 
 impl DomainEvent for OrderEvent {
@@ -237,6 +254,7 @@ impl DomainEvent for OrderEvent {
             Self::OrderCancelled { .. } => "OrderCancelled",
             Self::RefundRequested { .. } => "RefundRequested",
             Self::TicketsRefunded { .. } => "TicketsRefunded",
+            Self::TicketsResendRequested { .. } => "TicketsResendRequested",
         }
         .to_owned()
     }

@@ -112,6 +112,9 @@ pub struct Order {
     /// Surplus payments, by the number of the refund that gives each back.
     #[serde(default)]
     surplus_payments: BTreeMap<u32, SurplusPayment>,
+    /// The requests to send the tickets again already recorded (a retry records nothing).
+    #[serde(default)]
+    resend_requests: BTreeSet<uuid::Uuid>,
 }
 
 /// A payment on another session of an order already paid: recorded, then refunded.
@@ -164,6 +167,15 @@ impl Order {
     /// Whether a ticket was refunded.
     pub fn is_refunded(&self, ticket_id: TicketId) -> bool {
         self.refunded_tickets.contains(&ticket_id)
+    }
+
+    /// The tickets still valid: issued and not refunded.
+    pub fn valid_tickets(&self) -> Vec<IssuedTicket> {
+        self.tickets
+            .iter()
+            .filter(|ticket| !self.is_refunded(ticket.ticket_id))
+            .cloned()
+            .collect()
     }
 
     /// Every refund requested, by number.
@@ -276,6 +288,9 @@ impl crate::aggregate::Decide for Order {
                         provider_refund_id: None,
                     },
                 );
+            }
+            OrderEvent::TicketsResendRequested { request_id, .. } => {
+                self.resend_requests.insert(request_id);
             }
             OrderEvent::TicketsRefunded {
                 refund_number,

@@ -9,6 +9,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { FailureScreen } from "@/components/failure-screen";
 import { PanelLoading } from "@/components/panel-loading";
+import { ResendTickets } from "@/components/resend-tickets";
 import { StateScreen } from "@/components/state-screen";
 import { TicketCard } from "@/components/ticket-card";
 import { browserApi, call } from "@/lib/api/browser";
@@ -163,6 +164,9 @@ export function OrderView({ orderId, orderKey, cancelled }: { orderId: string; o
         </p>
         {order.status === "paid" ? (
           <p className="text-sm text-muted-foreground">Your tickets were also sent to {order.email}. Show a QR code at the door.</p>
+        ) : null}
+        {order.status === "paid" || order.status === "partially_refunded" ? (
+          <ResendTickets orderId={order.order_id} orderKey={orderKey} label="Email my tickets again" centred />
         ) : null}
       </header>
       {event?.status === "cancelled" ? (

@@ -181,8 +181,10 @@ pub(super) fn fold(
                 order.set(OrderStatus::PaymentReceived, received_at);
                 order.paid_at = Some(received_at);
             }
-            // Money that is not the order's: its refund is the only trace in the model.
-            OrderEvent::SurplusPaymentReceived { .. } => {}
+            // Money that is not the order's: its refund is the only trace in the model. A
+            // resend of the tickets changes nothing either.
+            OrderEvent::SurplusPaymentReceived { .. }
+            | OrderEvent::TicketsResendRequested { .. } => {}
             OrderEvent::PaymentPending { pending_at, .. } => {
                 order.set(OrderStatus::PaymentPending, pending_at);
             }

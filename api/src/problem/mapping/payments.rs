@@ -46,7 +46,8 @@ fn order_problem(refusal: &OrderError) -> ApiError {
         OrderError::AlreadyPlaced
         | OrderError::NotPaid
         | OrderError::AlreadyRefunded
-        | OrderError::UnknownRefund => ApiError::conflict(refusal.kind(), refusal.to_string()),
+        | OrderError::UnknownRefund
+        | OrderError::NoTicketsToResend => ApiError::conflict(refusal.kind(), refusal.to_string()),
     }
 }
 

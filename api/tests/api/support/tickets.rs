@@ -153,6 +153,31 @@ impl TicketsApp {
         run_account_command(&self.payments.app.state, buyer.account_id(), verify).await;
     }
 
+    /// Rebuilds the tickets email process manager from the start of the log, then runs a
+    /// fresh mail sender (a restarted process): answers how many mails it sent.
+    pub async fn rebuild_ticket_mailer(&self) -> usize {
+        let app = &self.payments.app;
+        let mailer = carneau_api::ticket_mail::TicketMailer {
+            codes: app.state.ticket_codes.clone(),
+            catalogue: app.state.catalogue.clone(),
+            order_keys: app.state.order_keys.clone(),
+            public_url: "http://shop.test".to_owned(),
+            api_public_url: "http://api.test".to_owned(),
+            mail_from: app.state.config.tickets.mail_from.clone(),
+        };
+        let replayed = carneau_projections::ProjectorRunner::default()
+            .rebuild(app.database.pool(), &mailer, |_| Box::pin(async { Ok(()) }))
+            .await
+            .unwrap();
+        assert!(replayed > 0);
+        let restarted = carneau_commands::mail::MailSender::new(
+            app.database.pool().clone(),
+            carneau_commands::mail::Delivery::from_url(Some(&self.sink.url())).unwrap(),
+            carneau_commands::mail::MailSenderConfig::default(),
+        );
+        restarted.send_due().await.unwrap()
+    }
+
     /// The owning organiser's session token.
     pub fn organiser(&self) -> String {
         self.payments.http().organiser_token

@@ -4,6 +4,7 @@ mod fixtures;
 mod lifecycle;
 mod pricing;
 mod refunds;
+mod resends;
 mod serialisation;
 mod sessions;
 mod standing;

@@ -5,6 +5,7 @@ import { Undo2 } from "lucide-react";
 
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
+import { ResendTickets } from "@/components/resend-tickets";
 import { TableCell } from "@/components/ui/table";
 import { browserApi, call } from "@/lib/api/browser";
 import { failureMessage, type Failure } from "@/lib/api/problem";
@@ -12,7 +13,7 @@ import { formatMoney } from "@/lib/format";
 import { orderStatusLabel, type Order } from "@/lib/orders";
 
 /**
- * An order row's status and refund cells. The organiser picks which tickets to refund;
+ * An order row's status and action cells (refund, resend the tickets email). The organiser picks which tickets to refund;
  * the order the API answers replaces the row's, since the orders list itself comes from a
  * read model that may not have the refund yet.
  */
@@ -29,7 +30,14 @@ export function OrderRefundCells({ initial, label }: { initial: Order; label: st
           ) : null}
         </div>
       </TableCell>
-      <TableCell>{refundable ? <RefundTickets order={order} label={label} onRefunded={setOrder} /> : null}</TableCell>
+      <TableCell>
+        {refundable ? (
+          <div className="flex flex-col items-end gap-2">
+            <RefundTickets order={order} label={label} onRefunded={setOrder} />
+            <ResendTickets orderId={order.order_id} organiser compact label="Resend tickets email" />
+          </div>
+        ) : null}
+      </TableCell>
     </>
   );
 }

@@ -55,6 +55,15 @@ pub(super) fn sentence(event: &OrderEvent, by: &str) -> String {
             tickets(ticket_ids.len()),
             money(amount)
         ),
+        OrderEvent::TicketsResendRequested {
+            tickets: resent,
+            buyer_email,
+            ..
+        } => format!(
+            "Tickets email sent again to {} with {}, asked for by {by}",
+            buyer_email.as_str(),
+            tickets(resent.len())
+        ),
     }
 }
 

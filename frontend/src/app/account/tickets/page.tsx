@@ -4,6 +4,7 @@ import Link from "next/link";
 import { Button } from "@/components/ui/button";
 import { FailureScreen } from "@/components/failure-screen";
 import { RequireViewer } from "@/components/require-viewer";
+import { ResendTickets } from "@/components/resend-tickets";
 import { StateScreen } from "@/components/state-screen";
 import { TicketCard } from "@/components/ticket-card";
 import { load, serverApi } from "@/lib/api/server";
@@ -86,6 +87,16 @@ async function MyTickets() {
                   checkedInAt={t.checked_in_at}
                   timeZone={zones.get(t.event_id) ?? "UTC"}
                   qrSrc={viaProxy(t.qr_svg_url)}
+                />
+              ))}
+            </div>
+            <div className="flex flex-wrap gap-4">
+              {/* One button per order with a ticket still valid: the email is per order. */}
+              {[...new Set(group.filter((t) => t.state === "valid").map((t) => t.order_id))].map((orderId, n, all) => (
+                <ResendTickets
+                  key={orderId}
+                  orderId={orderId}
+                  label={all.length > 1 ? `Email my tickets again (order ${n + 1})` : "Email my tickets again"}
                 />
               ))}
             </div>

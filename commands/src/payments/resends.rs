@@ -1,0 +1,45 @@
+//! Sending an order's tickets email again on request: the request is recorded on the
+//! order (who asked, and why), and the tickets email process manager mails that fact once.
+
+use carneau_domain::ids::OrderId;
+use carneau_domain::order::OrderCommand;
+use carneau_domain::EventMetadata;
+use chrono::Utc;
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::{in_purchase, PaymentError, Payments};
+use crate::idempotency::IdempotencyKey;
+
+impl Payments {
+    /// Records a request to send the tickets of `order_id` again, made by `caller` (the
+    /// buyer, the event's organiser or an admin). With the client's `idempotency_key`, a
+    /// retry records nothing more; without one every call is a new request. Answers
+    /// whether a request was recorded now. Refused (`NoTicketsToResend`) when the order
+    /// has no valid tickets.
+    #[instrument(skip_all, fields(order_id = %order_id, actor = %caller.actor))]
+    pub async fn resend_tickets(
+        &self,
+        order_id: OrderId,
+        idempotency_key: Option<&IdempotencyKey>,
+        caller: &EventMetadata,
+    ) -> Result<bool, PaymentError> {
+        let request_id = match idempotency_key {
+            Some(key) => key.derive_id(&format!("resend-tickets:{order_id}")),
+            None => Uuid::new_v4(),
+        };
+        let executed = self
+            .execute(
+                order_id,
+                OrderCommand::ResendTickets {
+                    request_id,
+                    now: Utc::now(),
+                },
+                &in_purchase(caller, order_id),
+            )
+            .await?;
+        let recorded = !executed.appended.is_empty();
+        tracing::info!(recorded, "tickets resend requested");
+        Ok(recorded)
+    }
+}
