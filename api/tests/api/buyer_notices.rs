@@ -5,9 +5,7 @@
 
 use carneau_api::buyer_notices::BuyerNotices;
 use carneau_commands::buyer_mail::EventSummary;
-use carneau_commands::mail::{Delivery, MailSender, MailSenderConfig};
 use carneau_domain::EventId;
-use carneau_projections::ProjectorRunner;
 use carneau_testkit::smtp::SunkMessage;
 use chrono::{DateTime, TimeDelta, Utc};
 use reqwest::{Method, StatusCode};
@@ -75,19 +73,7 @@ async fn replay_notices_and_send(tickets: &TicketsApp) {
         public_url: "http://shop.test".to_owned(),
         mail_from: app.state.config.tickets.mail_from.clone(),
     };
-    let replayed = ProjectorRunner::default()
-        .rebuild(app.database.pool(), &notices, |_| {
-            Box::pin(async { Ok(()) })
-        })
-        .await
-        .unwrap();
-    assert!(replayed > 0);
-    let restarted = MailSender::new(
-        app.database.pool().clone(),
-        Delivery::from_url(Some(&tickets.sink.url())).unwrap(),
-        MailSenderConfig::default(),
-    );
-    assert_eq!(restarted.send_due().await.unwrap(), 0);
+    assert_eq!(tickets.rebuild_and_send(&notices).await, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

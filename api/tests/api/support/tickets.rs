@@ -165,8 +165,15 @@ impl TicketsApp {
             api_public_url: "http://api.test".to_owned(),
             mail_from: app.state.config.tickets.mail_from.clone(),
         };
+        self.rebuild_and_send(&mailer).await
+    }
+
+    /// Rebuilds the mail process manager `process` from the start of the log, then runs
+    /// a fresh mail sender (a restarted process): answers how many mails it sent.
+    pub async fn rebuild_and_send(&self, process: &dyn carneau_projections::Projector) -> usize {
+        let app = &self.payments.app;
         let replayed = carneau_projections::ProjectorRunner::default()
-            .rebuild(app.database.pool(), &mailer, |_| Box::pin(async { Ok(()) }))
+            .rebuild(app.database.pool(), process, |_| Box::pin(async { Ok(()) }))
             .await
             .unwrap();
         assert!(replayed > 0);
