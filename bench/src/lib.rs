@@ -6,11 +6,16 @@
 //! [`sale_setup`] creates the sale, [`buyers`] draws who asks for what, [`rush`] fires the
 //! requests, [`attempt`] classifies each answer, [`payment`] pays for a hold when the run
 //! pays, [`inventory_log`] and [`oversell`] audit
-//! the log, [`latency`] and [`report`] turn it all into numbers, and [`seal_lag`] says
-//! how far behind the log the sealer of its tamper evidence ran.
+//! the log, [`latency`] and [`report`] turn it all into numbers, [`seal_lag`] says
+//! how far behind the log the sealer of its tamper evidence ran, and [`cpu`],
+//! [`freshness`] and [`contention`] say what the rush cost: CPU, read-model lag, and
+//! version conflicts between nodes.
 
 pub mod attempt;
 pub mod buyers;
+pub mod contention;
+pub mod cpu;
+pub mod freshness;
 pub mod inventory_log;
 pub mod latency;
 pub mod oversell;

@@ -12,9 +12,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use carneau_bench::buyers::{draw_buyers, tickets_requested};
+use carneau_bench::contention::{read_appends, Appends, NodeContention};
+use carneau_bench::cpu::{CpuReading, Watched};
+use carneau_bench::freshness::FreshnessProbe;
 use carneau_bench::inventory_log::{audit_inventory, connect};
 use carneau_bench::report::{
-    render_payments_row, render_results_row, render_table, Report, RunSettings,
+    render_costs, render_payments_row, render_results_row, render_table, Costs, Report, RunSettings,
 };
 use carneau_bench::rush::{http_client, rush};
 use carneau_bench::sale_setup::{Organiser, SaleSpec};
@@ -72,9 +75,30 @@ struct Args {
     /// (the server must run without Stripe keys), while the rush goes on.
     #[arg(long)]
     pay: bool,
+    /// The server processes, to measure their CPU during the rush (one per node).
+    #[arg(long, value_delimiter = ',')]
+    server_pid: Vec<u32>,
+    /// PostgreSQL's postmaster, to measure PostgreSQL's CPU during the rush.
+    #[arg(long)]
+    postgres_pid: Option<u32>,
+    /// The Redis server, to measure its CPU during the rush.
+    #[arg(long)]
+    redis_pid: Option<u32>,
+    /// Each node's metrics listener (`CARNEAU_METRICS_ADDR`, e.g.
+    /// http://127.0.0.1:19090/metrics), to report its inventory version conflicts.
+    #[arg(long, value_delimiter = ',')]
+    metrics_url: Vec<String>,
     /// Also writes the report as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+}
+
+/// The JSON report: the run's figures and what it cost, side by side.
+#[derive(serde::Serialize)]
+struct ReportWithCosts<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    costs: &'a Costs,
 }
 
 #[tokio::main]
@@ -122,7 +146,30 @@ async fn run(args: Args) -> anyhow::Result<Report> {
     info!(event_id = %sale.event_id, ticket_type_id = %sale.ticket_type_id, "sale open");
     let buyers = draw_buyers(buyer_count, args.max_tickets, args.seed, run_id);
     let demand = tickets_requested(&buyers);
+    let watched = Watched {
+        servers: args.server_pid.clone(),
+        postgres: args.postgres_pid,
+        redis: args.redis_pid,
+    };
+    let appends_before = read_all_appends(&client, &args.metrics_url).await;
+    let freshness_probe = FreshnessProbe::start(&pool);
+    let rush_started_at = chrono::Utc::now();
+    let cpu_before = CpuReading::now(&watched);
     let result = rush(&client, &args.base_url, sale, buyers, concurrency, args.pay).await?;
+    let cpu = cpu_before.and_then(|reading| reading.used_until_now());
+    let appends_after = read_all_appends(&client, &args.metrics_url).await;
+    // Secondary to the sale's figures: a failure to measure them is reported, not fatal.
+    let freshness = match freshness_probe
+        .finish(&pool, sale.event_id, rush_started_at)
+        .await
+    {
+        Ok(freshness) => Some(freshness),
+        Err(error) => {
+            eprintln!("read model freshness not measured: {error:#}");
+            None
+        }
+    };
+    let contention = contention(&args.metrics_url, &appends_before, &appends_after);
     info!(
         answers = result.attempts.len(),
         "rush over, auditing the log"
@@ -141,7 +188,9 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         pay: args.pay,
     };
     let report = Report::new(settings, sale, demand, &result, finding);
+    let costs = Costs::of(&report, cpu, freshness, contention);
     print!("{}", render_table(&report));
+    print!("{}", render_costs(&costs));
     println!("\nresults row:\n{}", render_results_row(&report));
     if let Some(row) = render_payments_row(&report) {
         println!("\npayments row:\n{row}");
@@ -156,8 +205,47 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         Err(error) => println!("\nseal lag: not measured ({error:#})"),
     }
     if let Some(path) = &args.json {
-        let json = serde_json::to_vec_pretty(&report).context("serialising the report")?;
+        let json = serde_json::to_vec_pretty(&ReportWithCosts {
+            report: &report,
+            costs: &costs,
+        })
+        .context("serialising the report")?;
         std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(report)
+}
+
+/// Each node's append counters, `None` for a node whose metrics could not be read.
+async fn read_all_appends(
+    client: &reqwest::Client,
+    metrics_urls: &[String],
+) -> Vec<Option<Appends>> {
+    let mut all = Vec::with_capacity(metrics_urls.len());
+    for url in metrics_urls {
+        match read_appends(client, url).await {
+            Ok(appends) => all.push(Some(appends)),
+            Err(error) => {
+                eprintln!("inventory appends not measured: {error:#}");
+                all.push(None);
+            }
+        }
+    }
+    all
+}
+
+fn contention(
+    metrics_urls: &[String],
+    before: &[Option<Appends>],
+    after: &[Option<Appends>],
+) -> Vec<NodeContention> {
+    metrics_urls
+        .iter()
+        .zip(before.iter().zip(after))
+        .filter_map(|(url, (before, after))| {
+            Some(NodeContention {
+                metrics_url: url.clone(),
+                appends: before.as_ref()?.until(after.as_ref()?),
+            })
+        })
+        .collect()
 }

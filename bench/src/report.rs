@@ -15,8 +15,10 @@ use crate::payment::PaymentOutcome;
 use crate::rush::RushResult;
 use crate::sale_setup::SaleUnderTest;
 
+mod costs;
 mod table;
 
+pub use costs::{render_costs, Costs};
 pub use table::{render_payments_row, render_results_row, render_table};
 
 /// How the run was configured.

@@ -18,6 +18,12 @@ pub const HOLDS_REFUSED: &str = "carneau_holds_refused_total";
 /// had none, after a restart, a flush or a catalogue change; `replaced`: the guard could
 /// not follow a fact and was reloaded).
 pub const GUARD_REBUILDS: &str = "carneau_guard_rebuilds_total";
+/// Appends to an event's inventory stream by the reservation desk (or the direct mode),
+/// by `outcome`: `appended`; `conflict`: another process appended first, so the batch is
+/// decided again on the caught-up inventory; `abandoned`: given up after repeated
+/// conflicts, its buyers answered 503. Many nodes selling one event show their contention
+/// here.
+pub const INVENTORY_APPENDS: &str = "carneau_inventory_appends_total";
 /// Payments recorded, by `kind` (`order`: the order's payment; `surplus`: a second
 /// payment of an order already paid, refunded). A redelivered webhook is not counted.
 pub const PAYMENTS_RECEIVED: &str = "carneau_payments_received_total";
@@ -64,6 +70,11 @@ pub fn describe() {
         GUARD_REBUILDS,
         Unit::Count,
         "Reservation guards rebuilt from the log, by trigger."
+    );
+    describe_counter!(
+        INVENTORY_APPENDS,
+        Unit::Count,
+        "Appends to an event's inventory stream, by outcome (appended, conflict, abandoned)."
     );
     describe_counter!(
         PAYMENTS_RECEIVED,
@@ -132,6 +143,24 @@ pub(crate) fn guard_rebuilt(trigger: GuardRebuildTrigger) {
         GuardRebuildTrigger::Replaced => "replaced",
     };
     counter!(GUARD_REBUILDS, "trigger" => trigger).increment(1);
+}
+
+/// What became of one attempt to append to an inventory stream.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum InventoryAppend {
+    Appended,
+    Conflict,
+    Abandoned,
+}
+
+/// Counts one attempt to append to an inventory stream, or a batch given up.
+pub(crate) fn inventory_append(outcome: InventoryAppend) {
+    let outcome = match outcome {
+        InventoryAppend::Appended => "appended",
+        InventoryAppend::Conflict => "conflict",
+        InventoryAppend::Abandoned => "abandoned",
+    };
+    counter!(INVENTORY_APPENDS, "outcome" => outcome).increment(1);
 }
 
 /// Counts what the facts an order command just appended mean for operators. Driven by

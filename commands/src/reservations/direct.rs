@@ -9,6 +9,7 @@ use chrono::Utc;
 
 use super::event_log::{attribute_holds, lapse_metadata, Append, Stores};
 use super::ReservationError;
+use crate::metrics::{self, InventoryAppend};
 
 /// How often a request retries after losing the race to the same inventory.
 const MAX_DIRECT_ATTEMPTS: usize = 100;
@@ -34,5 +35,6 @@ pub async fn reserve(
             Append::Conflict => continue,
         }
     }
+    metrics::inventory_append(InventoryAppend::Abandoned);
     Err(ReservationError::Busy)
 }

@@ -12,6 +12,7 @@ use sqlx::PgPool;
 use super::ReservationError;
 use crate::aggregate_store::AggregateStore;
 use crate::event_store::{AppendError, NewEvent};
+use crate::metrics::{self, InventoryAppend};
 
 /// The stores reservations read and append to.
 pub struct Stores {
@@ -99,13 +100,17 @@ impl Stores {
             .await;
         match appended {
             Ok(version) => {
+                metrics::inventory_append(InventoryAppend::Appended);
                 loaded.version = version;
                 for (event, _) in events {
                     loaded.inventory.evolve(event);
                 }
                 Ok(Append::Appended)
             }
-            Err(AppendError::Conflict) => Ok(Append::Conflict),
+            Err(AppendError::Conflict) => {
+                metrics::inventory_append(InventoryAppend::Conflict);
+                Ok(Append::Conflict)
+            }
             Err(error) => Err(error.into()),
         }
     }

@@ -14,6 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{Decided, DecisionReply, DeskJob, FoundHold, DESK_IDLE_TIMEOUT, MAX_BATCH_REQUESTS};
 use crate::reservations::event_log::{attribute_holds, lapse_metadata, Append, Loaded, Stores};
+use crate::metrics::{self, InventoryAppend};
 use crate::reservations::ReservationError;
 
 /// A hold asked of the desk: the request, its requester's metadata, where to answer.
@@ -133,6 +134,7 @@ impl Desk {
             }
         }
         tracing::warn!("gave up a batch of inventory decisions after repeated version conflicts");
+        metrics::inventory_append(InventoryAppend::Abandoned);
         Err(ReservationError::Busy)
     }
 
