@@ -116,6 +116,9 @@ pub fn describe() {
     ] {
         counter!(name).increment(0);
     }
+    for outcome in ["appended", "conflict", "abandoned"] {
+        counter!(INVENTORY_APPENDS, "outcome" => outcome).increment(0);
+    }
 }
 
 /// Counts the answer to one hold request.

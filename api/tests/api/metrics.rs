@@ -45,6 +45,21 @@ async fn an_admin_sees_holds_payments_scans_and_refunds_counted() {
         moved("carneau_guard_rebuilds_total", &[("trigger", "missing")]),
         2.0
     );
+    // Each hold, the sale and the refund's return appended to an inventory stream; one
+    // node alone never lost a race.
+    assert!(
+        moved(
+            "carneau_inventory_appends_total",
+            &[("outcome", "appended")]
+        ) >= 2.0
+    );
+    assert_eq!(
+        moved(
+            "carneau_inventory_appends_total",
+            &[("outcome", "conflict")]
+        ),
+        0.0
+    );
     // One payment, its tickets issued, one refund requested by the organiser and carried out.
     assert_eq!(
         moved("carneau_payments_received_total", &[("kind", "order")]),

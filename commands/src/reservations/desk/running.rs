@@ -13,8 +13,8 @@ use chrono::Utc;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Decided, DecisionReply, DeskJob, FoundHold, DESK_IDLE_TIMEOUT, MAX_BATCH_REQUESTS};
-use crate::reservations::event_log::{attribute_holds, lapse_metadata, Append, Loaded, Stores};
 use crate::metrics::{self, InventoryAppend};
+use crate::reservations::event_log::{attribute_holds, lapse_metadata, Append, Loaded, Stores};
 use crate::reservations::ReservationError;
 
 /// A hold asked of the desk: the request, its requester's metadata, where to answer.
