@@ -9,7 +9,8 @@
 //! the log, [`latency`] and [`report`] turn it all into numbers, [`seal_lag`] says
 //! how far behind the log the sealer of its tamper evidence ran, and [`cpu`],
 //! [`freshness`] and [`contention`] say what the rush cost: CPU, read-model lag, and
-//! version conflicts between nodes.
+//! version conflicts between nodes. The `read-rush` binary uses [`reads`] to measure
+//! cached reads against `/healthz`.
 
 pub mod attempt;
 pub mod buyers;
@@ -20,6 +21,7 @@ pub mod inventory_log;
 pub mod latency;
 pub mod oversell;
 pub mod payment;
+pub mod reads;
 pub mod report;
 pub mod rush;
 pub mod sale_setup;
