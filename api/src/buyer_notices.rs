@@ -1,8 +1,8 @@
 //! The process manager that tells buyers what happened to their money or their event: a
 //! cancellation notice when an event's cancellation decides their order's refund, a
 //! refund confirmation when the provider has carried a refund out, and a change notice to
-//! every buyer with valid tickets when a published event's date, time or place changes
-//! (the recipients read from the orders read model once it has applied the change).
+//! every buyer with valid tickets when a published event's date, time, end or place
+//! changes (the recipients read from the orders read model once it has applied the change).
 //!
 //! Like the tickets mailer (`ticket_mail.rs`), it follows the log with a checkpoint and
 //! queues each email in the mail outbox inside its batch's transaction, under a dedupe key
@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use carneau_commands::buyer_mail::{
-    CancellationEmail, EventChangeEmail, EventSummary, RefundEmail,
+    local_end, CancellationEmail, EventChangeEmail, EventSummary, RefundEmail,
 };
 use carneau_commands::mail::{enqueue, OutgoingMail};
 use carneau_commands::payments::Payments;
@@ -100,7 +100,7 @@ impl BuyerNotices {
     }
 
     /// The change notices of a catalogue fact: one per order with valid tickets when it
-    /// moved a published event to another date, time or place.
+    /// moved a published event to another date, time, end or place.
     async fn change_notices(
         &self,
         tx: &mut Transaction<'_, Postgres>,
@@ -137,6 +137,7 @@ impl BuyerNotices {
             anyhow::bail!("the orders read model has not reached this change yet");
         }
         let (now, before) = (EventSummary::of(&details), EventSummary::of(was));
+        let (now_ends, before_ends) = (local_end(&details), local_end(was));
         let mut notices = Vec::new();
         for holder in ticket_holders(tx, event_uuid).await? {
             let order_id = OrderId::from_uuid(holder.order_id);
@@ -146,7 +147,9 @@ impl BuyerNotices {
                 change_sequence: sequence,
                 buyer_email: holder.buyer_email,
                 now: now.clone(),
+                now_ends: now_ends.clone(),
                 before: before.clone(),
+                before_ends: before_ends.clone(),
                 order_url: self.order_url(order_id),
             };
             notices.extend(composed(order_id, email.compose(&self.mail_from)));
@@ -278,9 +281,11 @@ impl Projector for BuyerNotices {
     }
 }
 
-/// Whether an edit moved the event in time or space: what a buyer plans around.
+/// Whether an edit moved the event in time or space: what a buyer plans around (when it
+/// ends too: the last train home, the babysitter).
 fn moved(was: &EventDetails, now: &EventDetails) -> bool {
     was.starts_at != now.starts_at
+        || was.ends_at != now.ends_at
         || was.time_zone != now.time_zone
         || was.venue.name != now.venue.name
         || was.venue.address != now.venue.address

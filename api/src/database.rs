@@ -13,7 +13,7 @@ use anyhow::{anyhow, Context};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 use sqlx::{Connection, PgConnection, PgPool};
 
-use crate::config::Config;
+use crate::config::{Config, SecretUrl};
 
 /// How long a handler waits for a free connection before failing.
 pub const POOL_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -34,7 +34,8 @@ const DATABASE_ALREADY_EXISTS: &str = "42P04";
 /// Fails with one line naming `DATABASE_URL` when the server cannot be reached.
 pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
     create_database_if_missing(config).await?;
-    open_pool(config, request_options(config)?, POOL_ACQUIRE_TIMEOUT).await
+    let options = request_options(config)?;
+    open_pool(config, requests(config), options, POOL_ACQUIRE_TIMEOUT).await
 }
 
 /// [`connect`] for a command run by a person: over the session URL, since migrations
@@ -42,37 +43,40 @@ pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
 /// [`COMMAND_ACQUIRE_TIMEOUT`]).
 pub async fn connect_for_command(config: &Config) -> anyhow::Result<PgPool> {
     create_database_if_missing(config).await?;
-    open_pool(config, session_options(config)?, COMMAND_ACQUIRE_TIMEOUT).await
+    let options = session_options(config)?;
+    open_pool(config, sessions(config), options, COMMAND_ACQUIRE_TIMEOUT).await
 }
 
 /// Over a session connection: a pooler cannot create databases.
-#[tracing::instrument(skip_all, fields(database_url = %config.database.sessions_url()))]
+#[tracing::instrument(skip_all, fields(
+    setting = sessions(config).setting,
+    database_url = %sessions(config).url,
+))]
 async fn create_database_if_missing(config: &Config) -> anyhow::Result<()> {
-    create_if_missing(&session_options(config)?)
+    let target = sessions(config);
+    create_if_missing(&session_options(config)?, target.setting)
         .await
-        .with_context(|| {
-            format!(
-                "cannot use PostgreSQL at {}={}",
-                session_setting(config),
-                config.database.sessions_url()
-            )
-        })
+        .with_context(|| format!("cannot use PostgreSQL at {target}"))
 }
 
 /// Opens the pool of a database that must exist already: what the auditors' commands
 /// use, so that a mistyped `DATABASE_URL` fails instead of creating an empty database
 /// whose (empty) log would then verify as intact. Over the session URL, like every
 /// command a person runs.
-#[tracing::instrument(skip_all, fields(database_url = %config.database.url))]
+#[tracing::instrument(skip_all, fields(
+    setting = sessions(config).setting,
+    database_url = %sessions(config).url,
+))]
 pub async fn connect_existing(config: &Config) -> anyhow::Result<PgPool> {
-    open_pool(config, session_options(config)?, COMMAND_ACQUIRE_TIMEOUT).await
+    let options = session_options(config)?;
+    open_pool(config, sessions(config), options, COMMAND_ACQUIRE_TIMEOUT).await
 }
 
 /// The options of the request pool. Through a transaction pooler, no startup parameter
 /// beyond what PgBouncer tracks is sent (it refuses the others): the idle-transaction
 /// limit then has to be set on the role (docs/architecture.md).
 pub fn request_options(config: &Config) -> anyhow::Result<PgConnectOptions> {
-    let options = parsed(config.database.url.expose(), "DATABASE_URL", config)?;
+    let options = parsed(requests(config), config)?;
     if config.database.through_pooler() {
         return Ok(options.extra_float_digits(None));
     }
@@ -82,21 +86,53 @@ pub fn request_options(config: &Config) -> anyhow::Result<PgConnectOptions> {
 /// The options of session-level work: `CARNEAU_DATABASE_SESSION_URL`, or `DATABASE_URL`
 /// when no pooler stands between.
 pub fn session_options(config: &Config) -> anyhow::Result<PgConnectOptions> {
-    let url = config.database.sessions_url().expose();
-    let options = parsed(url, session_setting(config), config)?;
+    let options = parsed(sessions(config), config)?;
     Ok(with_idle_transaction_limit(options))
 }
 
-fn session_setting(config: &Config) -> &'static str {
-    if config.database.through_pooler() {
-        "CARNEAU_DATABASE_SESSION_URL"
-    } else {
-        "DATABASE_URL"
+/// Where a kind of connection goes, named as the operator set it: the setting, and its
+/// URL (shown with the password masked). Every message about a connection names these,
+/// so the operator fixes the variable that is wrong.
+#[derive(Clone, Copy)]
+struct Target<'a> {
+    setting: &'static str,
+    url: &'a SecretUrl,
+}
+
+impl std::fmt::Display for Target<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}={}", self.setting, self.url)
     }
 }
 
-fn parsed(url: &str, setting: &str, config: &Config) -> anyhow::Result<PgConnectOptions> {
-    let options: PgConnectOptions = url.parse().with_context(|| format!("invalid {setting}"))?;
+/// The request pool's: `DATABASE_URL`.
+fn requests(config: &Config) -> Target<'_> {
+    Target {
+        setting: "DATABASE_URL",
+        url: &config.database.url,
+    }
+}
+
+/// Session-level work's: `CARNEAU_DATABASE_SESSION_URL` when a pooler stands before
+/// `DATABASE_URL`, else `DATABASE_URL`.
+fn sessions(config: &Config) -> Target<'_> {
+    let setting = if config.database.through_pooler() {
+        "CARNEAU_DATABASE_SESSION_URL"
+    } else {
+        "DATABASE_URL"
+    };
+    Target {
+        setting,
+        url: config.database.sessions_url(),
+    }
+}
+
+fn parsed(target: Target<'_>, config: &Config) -> anyhow::Result<PgConnectOptions> {
+    let options: PgConnectOptions = target
+        .url
+        .expose()
+        .parse()
+        .with_context(|| format!("invalid {}", target.setting))?;
     Ok(verified(options, config.database.tls_verify))
 }
 
@@ -121,6 +157,7 @@ fn verified(options: PgConnectOptions, verify: bool) -> PgConnectOptions {
 
 async fn open_pool(
     config: &Config,
+    target: Target<'_>,
     options: PgConnectOptions,
     acquire_timeout: Duration,
 ) -> anyhow::Result<PgPool> {
@@ -129,10 +166,12 @@ async fn open_pool(
         .acquire_timeout(acquire_timeout)
         .connect_with(options)
         .await
-        .with_context(|| format!("cannot connect to DATABASE_URL={}", config.database.url))
+        .with_context(|| format!("cannot connect to {target}"))
 }
 
-async fn create_if_missing(options: &PgConnectOptions) -> anyhow::Result<()> {
+/// Creates the database `options` name when missing; `setting` names the URL they came
+/// from.
+async fn create_if_missing(options: &PgConnectOptions, setting: &str) -> anyhow::Result<()> {
     let error = match PgConnection::connect_with(options).await {
         Ok(connection) => return connection.close().await.map_err(Into::into),
         Err(error) => error,
@@ -142,7 +181,7 @@ async fn create_if_missing(options: &PgConnectOptions) -> anyhow::Result<()> {
     }
     let name = options
         .get_database()
-        .ok_or_else(|| anyhow!("DATABASE_URL names no database"))?
+        .ok_or_else(|| anyhow!("{setting} names no database"))?
         .to_owned();
     let mut maintenance = PgConnection::connect_with(&options.clone().database("postgres"))
         .await
@@ -181,7 +220,7 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
 pub async fn migrate_over_session(config: &Config) -> anyhow::Result<()> {
     let mut connection = PgConnection::connect_with(&session_options(config)?)
         .await
-        .with_context(|| format!("connecting to {} to migrate", session_setting(config)))?;
+        .with_context(|| format!("connecting to {} to migrate", sessions(config).setting))?;
     let outcome = carneau_migrations::MIGRATOR
         .run(&mut connection)
         .await
@@ -257,6 +296,45 @@ mod tests {
         assert!(sessions
             .get_options()
             .is_some_and(|options| options.contains("idle_in_transaction_session_timeout")));
+    }
+
+    /// Opens the pool of session-level work as `connect_existing` does, but gives up
+    /// after a moment (a person's command waits half a minute).
+    async fn failed_session_pool(config: &Config) -> String {
+        let options = session_options(config).unwrap();
+        open_pool(
+            config,
+            sessions(config),
+            options,
+            Duration::from_millis(200),
+        )
+        .await
+        .unwrap_err()
+        .to_string()
+    }
+
+    #[tokio::test]
+    async fn a_failed_connection_names_the_setting_it_came_from() {
+        // Port 1: nothing listens, the connection is refused.
+        let pooled = config_of(&[
+            ("DATABASE_URL", "postgres://app@127.0.0.1:1/carneau"),
+            (
+                "CARNEAU_DATABASE_SESSION_URL",
+                "postgres://app:s3cret@127.0.0.1:1/carneau",
+            ),
+        ]);
+        let failed = failed_session_pool(&pooled).await;
+        assert!(
+            failed.starts_with("cannot connect to CARNEAU_DATABASE_SESSION_URL=postgres://app:"),
+            "{failed}"
+        );
+        assert!(!failed.contains("s3cret"), "{failed}");
+        let direct = config_of(&[("DATABASE_URL", "postgres://app@127.0.0.1:1/carneau")]);
+        let failed = failed_session_pool(&direct).await;
+        assert!(
+            failed.starts_with("cannot connect to DATABASE_URL="),
+            "{failed}"
+        );
     }
 
     #[test]

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use carneau_projections::{
-    read_after, read_page, Interest, LogPosition, ProjectionError, Projector, ProjectorRunner,
-    RunnerConfig,
+    checkpoint_reached, read_after, read_page, Interest, LogPosition, ProjectionError, Projector,
+    ProjectorRunner, RunnerConfig,
 };
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -498,5 +498,56 @@ async fn a_read_model_runner_commits_without_waiting_for_the_disk_and_others_wai
             .execute(pool)
             .await
             .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkpoint_reached_reads_the_position_the_runner_stored() {
+    let db = database().await;
+    let pool = db.pool();
+    let runner = ProjectorRunner::new(quick_config());
+    let projector = Recorder::new("reached");
+    append(pool, "a", 0).await;
+    let last = append(pool, "a", 1).await;
+    let mut conn = pool.acquire().await.unwrap();
+
+    // A projector that never ran has reached nothing.
+    assert!(
+        !checkpoint_reached(&mut conn, PROJECTOR, LogPosition::START)
+            .await
+            .unwrap()
+    );
+    eventually("both events applied", || async {
+        runner.catch_up(pool, &projector).await.unwrap();
+        applied_count(pool, last).await == Some(1)
+    })
+    .await;
+    let stored = checkpoint(pool).await.unwrap();
+    assert_eq!(Some(stored), last_in_log(pool).await);
+    for (position, reached) in [
+        (LogPosition::START, true),
+        (stored, true),
+        (
+            LogPosition {
+                global_position: stored.global_position + 1,
+                ..stored
+            },
+            false,
+        ),
+        (
+            LogPosition {
+                transaction_id: stored.transaction_id + 1,
+                global_position: 0,
+            },
+            false,
+        ),
+    ] {
+        assert_eq!(
+            checkpoint_reached(&mut conn, PROJECTOR, position)
+                .await
+                .unwrap(),
+            reached,
+            "{position:?}"
+        );
     }
 }

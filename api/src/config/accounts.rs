@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use carneau_commands::rate_limit::Limit;
 
+use super::limits::read_limit;
 use super::ConfigError;
 
 /// How long a session lasts unless `CARNEAU_SESSION_SECONDS` says otherwise: 14 days.
@@ -129,12 +130,7 @@ impl AccountSettings {
                     )
                 })?,
         };
-        let limit = |name: &'static str, default: &str| -> Result<Limit, ConfigError> {
-            let raw = read(name)?.unwrap_or_else(|| default.to_owned());
-            parse_limit(&raw).ok_or_else(|| {
-                ConfigError::new(name, "must be `max/seconds`, e.g. `10/300` (both above 0)")
-            })
-        };
+        let limit = |name: &'static str, default: &str| read_limit(read, name, default);
         let public_url = read("CARNEAU_PUBLIC_URL")?
             .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned())
             .trim_end_matches('/')
@@ -172,35 +168,5 @@ impl AccountSettings {
             )?,
             public_url,
         })
-    }
-}
-
-/// `max/seconds`, both positive.
-fn parse_limit(raw: &str) -> Option<Limit> {
-    let (max, seconds) = raw.trim().split_once('/')?;
-    let max: u32 = max.trim().parse().ok().filter(|max| *max > 0)?;
-    let seconds: u64 = seconds.trim().parse().ok().filter(|seconds| *seconds > 0)?;
-    Some(Limit {
-        max,
-        window: Duration::from_secs(seconds),
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn limits_read_as_max_per_seconds() {
-        assert_eq!(
-            parse_limit("5/60"),
-            Some(Limit {
-                max: 5,
-                window: Duration::from_secs(60)
-            })
-        );
-        for bad in ["", "5", "0/60", "5/0", "x/60", "-1/60"] {
-            assert_eq!(parse_limit(bad), None, "{bad}");
-        }
     }
 }

@@ -12,6 +12,7 @@ use carneau_commands::reservations::ReservationMode;
 use carneau_projections::seals::CheckpointSigner;
 mod accounts;
 mod database;
+mod limits;
 mod payments;
 mod secrets;
 mod tickets;
@@ -278,6 +279,8 @@ mod tests {
         assert!(config.tickets.ticket_secret.is_none());
         assert!(config.tickets.smtp_url.is_none());
         assert_eq!(config.tickets.mail_from, DEFAULT_MAIL_FROM);
+        assert_eq!(config.tickets.resend_per_order.max, 3);
+        assert_eq!(config.tickets.resend_per_order.window.as_secs(), 3_600);
     }
 
     #[test]
@@ -404,6 +407,7 @@ mod tests {
             ("CARNEAU_TICKET_SECRET", "too-short"),
             ("CARNEAU_SMTP_URL", "ftp://mail"),
             ("CARNEAU_MAIL_FROM", "not a mailbox"),
+            ("CARNEAU_TICKETS_RESEND_LIMIT_PER_ORDER", "3"),
             ("CARNEAU_AUDIT_SIGNING_KEY", "not-a-key"),
         ];
         for (setting, value) in cases {

@@ -1,13 +1,18 @@
-//! Settings of tickets and mail: the secret ticket codes are derived from, and where
-//! mail goes.
+//! Settings of tickets and mail: the secret ticket codes are derived from, where mail
+//! goes, and how often an order's tickets may be mailed again.
 
 use carneau_commands::mail::{is_valid_mailbox, Delivery};
+use carneau_commands::rate_limit::Limit;
 use carneau_domain::ticket_code::TicketSecret;
 
+use super::limits::read_limit;
 use super::{ConfigError, SecretUrl};
 
 /// The sender of outgoing mail when `CARNEAU_MAIL_FROM` is not set.
 pub const DEFAULT_MAIL_FROM: &str = "Carneau <tickets@carneau.invalid>";
+/// Default `CARNEAU_TICKETS_RESEND_LIMIT_PER_ORDER`: 3 resends per hour, enough for "it
+/// went to spam" twice over, too few to flood anyone.
+pub const DEFAULT_RESEND_LIMIT_PER_ORDER: &str = "3/3600";
 
 /// The tickets and mail settings.
 #[derive(Debug, Clone)]
@@ -20,6 +25,9 @@ pub struct TicketsConfig {
     pub smtp_url: Option<SecretUrl>,
     /// `CARNEAU_MAIL_FROM`: the sender of outgoing mail, `Name <address>`.
     pub mail_from: String,
+    /// `CARNEAU_TICKETS_RESEND_LIMIT_PER_ORDER` (`max/seconds`): requests to mail an
+    /// order's tickets again, per order, whoever asks (the buyer, the organiser, an admin).
+    pub resend_per_order: Limit,
 }
 
 impl TicketsConfig {
@@ -49,6 +57,11 @@ impl TicketsConfig {
             ticket_secret,
             smtp_url: smtp_url.map(SecretUrl::new),
             mail_from,
+            resend_per_order: read_limit(
+                read,
+                "CARNEAU_TICKETS_RESEND_LIMIT_PER_ORDER",
+                DEFAULT_RESEND_LIMIT_PER_ORDER,
+            )?,
         })
     }
 }

@@ -5,7 +5,8 @@
 //! Counters and histograms are recorded where things are decided, through the `metrics`
 //! facade: HTTP requests here ([`http`]), holds, payments, refunds and mail in
 //! `carneau_commands::metrics`, cache lookups in `carneau_projections::metrics`, door
-//! scans in the door routes ([`door_scan`]). What is state rather than a count (projector
+//! scans in the door routes ([`door_scan`]), password reset requests in the accounts
+//! routes ([`password_reset_requested`]). What is state rather than a count (projector
 //! lag, the mail backlog, the pool, the breaker) is read when scraped ([`scrape`]).
 //! The README ("Operating it") says which to watch and alert on, and
 //! `docs/grafana/carneau.json` charts them; a test keeps that dashboard to names this
@@ -30,6 +31,8 @@ pub const HTTP_REQUEST_DURATION: &str = "carneau_http_request_duration_seconds";
 pub const DOOR_SCANS: &str = "carneau_door_scans_total";
 /// Requests that waited the pool's whole acquire timeout for a database connection.
 pub const DB_POOL_TIMEOUTS: &str = "carneau_db_pool_timeouts_total";
+/// Password reset links asked for, by `outcome` (see [`ResetRequested`]).
+pub const PASSWORD_RESET_REQUESTS: &str = "carneau_password_reset_requests_total";
 
 /// The upper bounds of the request duration histogram's buckets, in seconds: from a
 /// cached read (a millisecond or two) to the request timeout (10 s).
@@ -123,6 +126,11 @@ fn describe() {
         "Requests that waited the whole acquire timeout for a database connection (503)."
     );
     counter!(DB_POOL_TIMEOUTS).increment(0);
+    describe_counter!(
+        PASSWORD_RESET_REQUESTS,
+        Unit::Count,
+        "Password reset links asked for, by outcome (sent, unknown_address, limited, failed)."
+    );
     scrape::describe();
     carneau_commands::metrics::describe();
     carneau_projections::metrics::describe();
@@ -149,4 +157,30 @@ pub fn door_scan(verdict: &'static str, mode: ScanMode) {
 /// Counts one request that timed out waiting for a database connection.
 pub fn pool_timed_out() {
     counter!(DB_POOL_TIMEOUTS).increment(1);
+}
+
+/// What became of one request for a password reset link. The person asking gets the
+/// same answer for `Sent` and `UnknownAddress`; only the operator's counter tells them
+/// apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetRequested {
+    /// A link was queued for the account with the email.
+    Sent,
+    /// No account has the email: nothing was sent.
+    UnknownAddress,
+    /// Refused by a rate limit (per client address or per email): 429.
+    Limited,
+    /// The link could not be queued (the database failed); logged.
+    Failed,
+}
+
+/// Counts one request for a password reset link by its outcome.
+pub fn password_reset_requested(outcome: ResetRequested) {
+    let outcome = match outcome {
+        ResetRequested::Sent => "sent",
+        ResetRequested::UnknownAddress => "unknown_address",
+        ResetRequested::Limited => "limited",
+        ResetRequested::Failed => "failed",
+    };
+    counter!(PASSWORD_RESET_REQUESTS, "outcome" => outcome).increment(1);
 }

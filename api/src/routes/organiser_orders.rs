@@ -144,7 +144,7 @@ async fn event_orders(
     params(("event_id" = uuid::Uuid, Path, description = "The event.")),
     responses(
         (status = 200, description = "The orders, one per row after a header row.",
-            body = String, content_type = "text/csv"),
+            body = String, content_type = "text/csv; charset=utf-8; header=present"),
         NotFoundProblem, RoleProblems, ServerProblems,
     ))]
 async fn export_orders(
@@ -205,7 +205,7 @@ async fn export_orders(
     params(("event_id" = uuid::Uuid, Path, description = "The event.")),
     responses(
         (status = 200, description = "The tickets, one per row after a header row.",
-            body = String, content_type = "text/csv"),
+            body = String, content_type = "text/csv; charset=utf-8; header=present"),
         NotFoundProblem, RoleProblems, ServerProblems,
     ))]
 async fn export_attendees(

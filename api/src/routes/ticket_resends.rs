@@ -3,13 +3,14 @@
 //!
 //! The request is a fact on the order; the tickets email process manager mails it once,
 //! after commit, with the tickets still valid. Rate limited per order, whoever asks, so
-//! the button cannot flood a mailbox.
-
-use std::time::Duration;
+//! the button cannot flood a mailbox (`CARNEAU_TICKETS_RESEND_LIMIT_PER_ORDER`); a retry
+//! of a request already recorded (same `Idempotency-Key`) sends nothing, so it is not
+//! counted.
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use carneau_commands::rate_limit::{Decision, Limit};
+use carneau_commands::payments::is_recorded_resend;
+use carneau_commands::rate_limit::Decision;
 use carneau_domain::ids::OrderId;
 use carneau_domain::order::Order;
 use carneau_domain::EventMetadata;
@@ -34,13 +35,6 @@ use crate::state::AppState;
 /// The OpenAPI tag of these routes.
 pub const TAG: &str = "orders";
 
-/// Resends per order per window, whoever asks: enough for "it went to spam" twice over,
-/// too few to flood anyone.
-pub const RESEND_LIMIT: Limit = Limit {
-    max: 3,
-    window: Duration::from_secs(60 * 60),
-};
-
 /// The routes that send an order's tickets again.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -61,7 +55,8 @@ pub struct TicketsResendView {
 
 /// Sends the order's tickets email again to its buyer, with the tickets still valid, for
 /// the buyer: the order link's `key`, or their session. With an `Idempotency-Key`, a
-/// retry sends nothing more. At most 3 per order per hour.
+/// retry sends nothing more, and is not counted against the limit per order
+/// (`CARNEAU_TICKETS_RESEND_LIMIT_PER_ORDER`, by default 3 per hour).
 #[utoipa::path(post, path = "/orders/{order_id}/tickets-email", tag = TAG,
     params(("order_id" = Uuid, Path, description = "The order."), OrderKeyQuery,
         ("Idempotency-Key" = Option<String>, Header,
@@ -96,7 +91,9 @@ async fn buyer_resend(
 
 /// Sends the order's tickets email again to its buyer, with the tickets still valid, for
 /// the event's organiser or an admin. With an `Idempotency-Key`, a retry sends nothing
-/// more. At most 3 per order per hour, counted with the buyer's own requests.
+/// more, and is not counted against the limit per order
+/// (`CARNEAU_TICKETS_RESEND_LIMIT_PER_ORDER`, by default 3 per hour), which the buyer's
+/// own requests count against too.
 #[utoipa::path(post, path = "/organiser/orders/{order_id}/tickets-email", tag = "sales",
     security(("session_cookie" = []), ("session_bearer" = [])),
     params(("order_id" = Uuid, Path, description = "The order."),
@@ -119,7 +116,8 @@ async fn organiser_resend(
     resend(&state, order_id, &order, key.as_ref(), &metadata).await
 }
 
-/// Counts the attempt against the order's limit, then records the request.
+/// Counts the attempt against the order's limit (unless it retries a request already
+/// recorded), then records the request.
 async fn resend(
     state: &AppState,
     order_id: OrderId,
@@ -127,10 +125,12 @@ async fn resend(
     key: Option<&carneau_commands::idempotency::IdempotencyKey>,
     metadata: &EventMetadata,
 ) -> Result<(StatusCode, ApiJson<TicketsResendView>), ApiError> {
-    let scope = format!("tickets-resend:{order_id}");
-    if let Decision::Refused { retry_after } = state.rate_limiter.check(&scope, RESEND_LIMIT).await
-    {
-        return Err(rate_limited(retry_after));
+    if !is_recorded_resend(order, order_id, key) {
+        let scope = format!("tickets-resend:{order_id}");
+        let limit = state.config.tickets.resend_per_order;
+        if let Decision::Refused { retry_after } = state.rate_limiter.check(&scope, limit).await {
+            return Err(rate_limited(retry_after));
+        }
     }
     state
         .payments

@@ -4,7 +4,7 @@
 //! is rebuilt from the start of the log and a fresh sender runs.
 
 use carneau_api::buyer_notices::BuyerNotices;
-use carneau_commands::buyer_mail::EventSummary;
+use carneau_commands::buyer_mail::{local_end, EventSummary};
 use carneau_domain::EventId;
 use carneau_testkit::smtp::SunkMessage;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -15,9 +15,30 @@ use uuid::Uuid;
 use crate::support::eventually;
 use crate::support::tickets::TicketsApp;
 
-/// The text of a sunk message with its quoted-printable soft breaks and `=3D` undone.
+/// The text of a sunk message with its quoted-printable undone (soft breaks, `=3D`, and
+/// the bytes of characters beyond ASCII such as `→`).
 fn text_of(message: &SunkMessage) -> String {
-    message.data.replace("=\r\n", "").replace("=3D", "=")
+    let joined = message.data.replace("=\r\n", "");
+    let mut bytes = Vec::with_capacity(joined.len());
+    let mut rest = joined.as_bytes();
+    while let Some((&first, tail)) = rest.split_first() {
+        let escaped = (first == b'=')
+            .then(|| tail.get(..2))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                bytes.push(byte);
+                rest = &tail[2..];
+            }
+            None => {
+                bytes.push(first);
+                rest = tail;
+            }
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// The messages to `email` whose subject starts with `subject`.
@@ -48,8 +69,8 @@ async fn wait_for(
     .await
 }
 
-/// The event's local start as every buyer email writes it.
-async fn local_start(tickets: &TicketsApp, event_id: Uuid) -> String {
+/// The event's details as they stand.
+async fn details(tickets: &TicketsApp, event_id: Uuid) -> carneau_domain::event::EventDetails {
     let event = tickets
         .payments
         .app
@@ -59,7 +80,12 @@ async fn local_start(tickets: &TicketsApp, event_id: Uuid) -> String {
         .await
         .unwrap()
         .unwrap();
-    EventSummary::of(event.state.details().unwrap()).starts
+    event.state.details().unwrap().clone()
+}
+
+/// The event's local start as every buyer email writes it.
+async fn local_start(tickets: &TicketsApp, event_id: Uuid) -> String {
+    EventSummary::of(&details(tickets, event_id).await).starts
 }
 
 /// Rebuilds the buyer notices from the start of the log and runs a fresh sender, as a
@@ -274,4 +300,45 @@ async fn a_published_event_moved_in_time_or_space_is_told_once_to_each_buyer_wit
     replay_notices_and_send(&tickets).await;
     assert_eq!(messages_to(&tickets, kept, "Changed:").len(), 1);
     assert_eq!(messages_to(&tickets, refunded, "Changed:").len(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_end_time_alone_is_told_with_the_old_and_new_end_in_the_events_time_zone() {
+    let tickets = TicketsApp::start().await;
+    let buyer = "late-train@example.com";
+    let order = tickets.paid_order(1, buyer).await;
+    wait_for(&tickets, buyer, "Your tickets for", 1).await;
+    let event_id = order.on_sale.event_id;
+    let was = details(&tickets, event_id).await;
+
+    let reply = tickets
+        .payments
+        .organiser(
+            Method::PATCH,
+            &format!("/organiser/events/{event_id}"),
+            Some(&json!({ "ends_at": was.ends_at + TimeDelta::minutes(90) })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+
+    let notice = wait_for(&tickets, buyer, "Changed: Flash sale", 1).await;
+    let text = text_of(&notice[0]);
+    let now = details(&tickets, event_id).await;
+    let (before_end, now_end) = (local_end(&was), local_end(&now));
+    assert_ne!(before_end, now_end);
+    assert!(
+        now_end.ends_with("(CET)") || now_end.ends_with("(CEST)"),
+        "{now_end}"
+    );
+    assert!(text.contains("changed the end time of the event"), "{text}");
+    assert!(
+        text.contains(&format!("Ends: {before_end} → {now_end}\r\n")),
+        "{text}"
+    );
+    // Only what changed is listed: the start and the place stay as they were.
+    assert!(!text.contains("Starts: "), "{text}");
+    assert!(!text.contains("Place: "), "{text}");
+
+    replay_notices_and_send(&tickets).await;
+    assert_eq!(messages_to(&tickets, buyer, "Changed:").len(), 1);
 }

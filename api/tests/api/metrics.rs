@@ -5,11 +5,11 @@
 use std::collections::BTreeSet;
 
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::support::metrics::{a_little_traffic, scrape, Scrape};
 use crate::support::tickets::TicketsApp;
-use crate::support::{eventually, expect_problem, spawn_app, Caller};
+use crate::support::{eventually, expect_problem, spawn_app, spawn_app_with, Caller};
 
 /// The dashboard, as committed.
 const DASHBOARD: &str = include_str!("../../../docs/grafana/carneau.json");
@@ -176,6 +176,49 @@ async fn an_admin_sees_holds_payments_scans_and_refunds_counted() {
     })
     .await;
     assert!(after.sum("carneau_cache_lookups_total", &[("result", "miss")]) >= 1.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_reset_requests_are_counted_by_outcome_which_the_asker_never_learns() {
+    let app = spawn_app_with(&[("CARNEAU_RESET_LIMIT_PER_EMAIL", "1/60")]).await;
+    let admin = app.admin().await;
+    let buyer = app.buyer().await;
+    let before = scrape(&app, &admin.token).await;
+
+    let ask = |email: &str| {
+        let body = json!({ "email": email });
+        let app = &app;
+        async move { app.post_json("/password-reset-requests", &body).await }
+    };
+    let known = ask(&buyer.email).await;
+    let unknown = ask("nobody.here@example.com").await;
+    assert_eq!(known.status(), StatusCode::ACCEPTED);
+    assert_eq!(unknown.status(), StatusCode::ACCEPTED);
+    assert_eq!(unknown.bytes().await.unwrap(), known.bytes().await.unwrap());
+    expect_problem(
+        ask(&buyer.email).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate-limited",
+    )
+    .await;
+
+    // Known and unknown addresses are told apart after the answer, by the work that
+    // follows it: the counter moves once that is done.
+    let outcome = |scrape: &Scrape, outcome| {
+        scrape.sum(
+            "carneau_password_reset_requests_total",
+            &[("outcome", outcome)],
+        )
+    };
+    eventually("the reset requests counted", || async {
+        let now = scrape(&app, &admin.token).await;
+        let moved = |name| outcome(&now, name) - outcome(&before, name);
+        (moved("sent") == 1.0 && moved("unknown_address") == 1.0 && moved("limited") == 1.0)
+            .then_some(())
+    })
+    .await;
+    let now = scrape(&app, &admin.token).await;
+    assert_eq!(outcome(&now, "failed"), outcome(&before, "failed"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -35,3 +35,20 @@ fn the_document_is_deterministic_and_has_no_servers() {
         "carneau_session"
     );
 }
+
+#[test]
+fn the_exports_are_documented_with_the_media_type_the_server_sends() {
+    let document = serde_json::to_value(carneau_api::openapi()).unwrap();
+    for path in [
+        "/organiser/events/{event_id}/orders.csv",
+        "/organiser/events/{event_id}/attendees.csv",
+    ] {
+        let content = &document["paths"][path]["get"]["responses"]["200"]["content"];
+        let types: Vec<&String> = content.as_object().expect(path).keys().collect();
+        assert_eq!(
+            types,
+            [carneau_api::csv_export::CSV_MEDIA_TYPE],
+            "{path}: {content}"
+        );
+    }
+}

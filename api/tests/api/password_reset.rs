@@ -105,12 +105,17 @@ async fn a_reset_link_is_mailed_once_in_text_and_html_and_sets_a_new_password_on
     assert!(tokens_in(&mail).len() >= 2, "{text}");
     let token = token_of(&mail);
 
+    let me = app.get_as("/me", buyer.caller()).await;
+    let me: Value = me.json().await.unwrap();
+    assert_eq!(me["email_verified"], false, "{me}");
+
     let done = reset(&app, &token, NEW_PASSWORD).await;
     assert_eq!(done.status(), StatusCode::NO_CONTENT);
-    assert_eq!(
-        app.sign_in(&buyer.email, NEW_PASSWORD).await.status(),
-        StatusCode::OK
-    );
+    let signed_in = app.sign_in(&buyer.email, NEW_PASSWORD).await;
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    // The link came by mail: using it proved the buyer reads that mailbox.
+    let signed_in: Value = signed_in.json().await.unwrap();
+    assert_eq!(signed_in["account"]["email_verified"], true, "{signed_in}");
     expect_problem(
         app.sign_in(&buyer.email, TEST_PASSWORD).await,
         StatusCode::UNAUTHORIZED,
@@ -136,7 +141,8 @@ async fn a_reset_link_is_mailed_once_in_text_and_html_and_sets_a_new_password_on
     assert_eq!(queued_reset_mails(&app).await, 1);
     assert_eq!(sink.messages().len(), 1);
 
-    // Both facts are in the log, with a typed actor and cause, and no secret.
+    // The facts are in the log, with a typed actor and cause, and no secret: the
+    // verification through the same write path, as a verification link records it.
     let facts: Vec<(String, Value, String)> = sqlx::query_as(
         "SELECT event_type, metadata, payload::text FROM events \
          WHERE aggregate_type = 'Account' AND aggregate_id = $1 ORDER BY sequence",
@@ -151,9 +157,13 @@ async fn a_reset_link_is_mailed_once_in_text_and_html_and_sets_a_new_password_on
         [
             "AccountRegistered",
             "PasswordResetRequested",
-            "PasswordReset"
+            "PasswordReset",
+            "EmailVerified"
         ]
     );
+    // The reset and the verification are one request's doing.
+    assert_eq!(facts[2].1["cause"], facts[3].1["cause"]);
+    assert!(facts[3].2.contains(&buyer.email), "{}", facts[3].2);
     for (_, metadata, payload) in &facts[1..] {
         assert_eq!(metadata["actor"]["process"], "self-service", "{metadata}");
         assert_eq!(metadata["cause"]["kind"], "request", "{metadata}");

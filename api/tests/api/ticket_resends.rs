@@ -242,6 +242,65 @@ async fn resends_are_rate_limited_per_order() {
     assert_eq!(recorded, 3);
 }
 
+/// How many `TicketsResendRequested` facts the log holds.
+async fn resends_recorded(tickets: &TicketsApp) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM events WHERE event_type = 'TicketsResendRequested'")
+        .fetch_one(tickets.payments.app.database.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_limit_per_order_is_a_setting() {
+    let tickets =
+        TicketsApp::start_with(&[("CARNEAU_TICKETS_RESEND_LIMIT_PER_ORDER", "1/60")]).await;
+    let order = tickets.paid_order(1, "buyer@example.com").await;
+    let first = buyer_resend(&tickets, &order, Some("first")).await;
+    assert_eq!(first.status, StatusCode::ACCEPTED, "{}", first.body);
+    let second = organiser_resend(&tickets, &order).await;
+    assert_eq!(
+        second.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        second.body
+    );
+    assert!(second
+        .retry_after
+        .is_some_and(|after| after.as_secs() > 0 && after.as_secs() <= 60));
+    assert_eq!(resends_recorded(&tickets).await, 1);
+}
+
+#[tokio::test]
+async fn a_retry_with_the_same_key_is_not_counted_against_the_limit() {
+    let tickets = TicketsApp::start().await;
+    let order = tickets.paid_order(1, "buyer@example.com").await;
+    // Four tries of one request: one request, one count of three.
+    for attempt in 0..4 {
+        let reply = buyer_resend(&tickets, &order, Some("flaky-network")).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::ACCEPTED,
+            "{attempt}: {}",
+            reply.body
+        );
+    }
+    for key in ["second", "third"] {
+        let reply = buyer_resend(&tickets, &order, Some(key)).await;
+        assert_eq!(reply.status, StatusCode::ACCEPTED, "{key}: {}", reply.body);
+    }
+    let fourth = buyer_resend(&tickets, &order, Some("fourth")).await;
+    assert_eq!(
+        fourth.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        fourth.body
+    );
+    // Past the limit, a retry of a recorded request still answers as the first time did.
+    let retry = buyer_resend(&tickets, &order, Some("third")).await;
+    assert_eq!(retry.status, StatusCode::ACCEPTED, "{}", retry.body);
+    assert_eq!(resends_recorded(&tickets).await, 3);
+}
+
 #[tokio::test]
 async fn each_resend_is_mailed_once_even_after_a_rebuild() {
     let tickets = TicketsApp::start().await;

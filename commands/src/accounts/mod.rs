@@ -23,7 +23,7 @@ use uuid::Uuid;
 
 pub use password_reset::{
     PasswordResetLink, PasswordResetMail, PasswordResetToken, ResetLinkRefusal,
-    PASSWORD_RESET_LIFETIME,
+    ResetRequestOutcome, PASSWORD_RESET_LIFETIME,
 };
 pub use passwords::{hash_password, verify_password};
 pub use principal::Principal;

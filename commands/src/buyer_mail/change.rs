@@ -1,5 +1,6 @@
-//! The notice that a published event moved: a new date, time or venue, told to every
-//! buyer whose tickets are still valid, with the old and the new side by side.
+//! The notice that a published event moved: a new date, time, end or venue, told to every
+//! buyer whose tickets are still valid, with what changed (old → new) and the event as it
+//! is now and was before, times in the event's time zone.
 
 use std::fmt::Write as _;
 
@@ -21,8 +22,12 @@ pub struct EventChangeEmail {
     pub buyer_email: String,
     /// The event as it is now.
     pub now: EventSummary,
+    /// When it ends now, in its time zone (`buyer_mail::local_end`).
+    pub now_ends: String,
     /// The event as it was announced before.
     pub before: EventSummary,
+    /// When it was to end before, in its time zone then.
+    pub before_ends: String,
     /// The order's secret link.
     pub order_url: String,
 }
@@ -35,24 +40,35 @@ impl EventChangeEmail {
 
     /// The message, from `from`.
     pub fn compose(&self, from: &str) -> Result<OutgoingMail, MailError> {
-        let title = &self.now.title;
-        let mut text = format!("{title} has changed\n\n");
-        let what = match (
-            self.now.starts != self.before.starts,
-            self.now.place != self.before.place,
-        ) {
-            (true, true) => "date, time and place",
-            (true, false) => "date and time",
-            _ => "place",
+        let (title, now, before) = (&self.now.title, &self.now, &self.before);
+        let one_line = |place: &str| place.replace('\n', ", ");
+        let lines = [
+            ("Starts", before.starts.clone(), now.starts.clone()),
+            ("Ends", self.before_ends.clone(), self.now_ends.clone()),
+            ("Place", one_line(&before.place), one_line(&now.place)),
+        ];
+        let changed: Vec<_> = lines.iter().filter(|(_, was, is)| was != is).collect();
+        let did = |label: &str| changed.iter().any(|(name, _, _)| *name == label);
+        let what = match (did("Starts"), did("Ends"), did("Place")) {
+            (true, _, true) => "date, time and place",
+            (true, _, false) => "date and time",
+            (false, true, true) => "end time and place",
+            (false, true, false) => "end time",
+            (false, false, _) => "place",
         };
+        let mut text = format!(
+            "{title} has changed\n\nThe organiser has changed the {what} of the event.\n\n"
+        );
+        for (label, was, is) in &changed {
+            let _ = writeln!(text, "{label}: {was} → {is}");
+        }
         let _ = write!(
             text,
-            "The organiser has changed the {what} of the event.\n\n\
-             Now:\n{}\n{}\n\nBefore:\n{}\n{}\n\n\
+            "\nNow:\n{}\n{}\n\nBefore:\n{}\n{}\n\n\
              Your tickets stay valid for the event as it is now: there is nothing you need \
              to do.\n\n\
              Your order, with your tickets:\n{}\n",
-            self.now.starts, self.now.place, self.before.starts, self.before.place, self.order_url
+            now.starts, now.place, before.starts, before.place, self.order_url
         );
         OutgoingMail::build(
             &Self::dedupe_key(self.event_id, self.change_sequence, self.order_id),

@@ -1,6 +1,7 @@
 //! The emails that tell a buyer what happened to their money or their event, besides the
 //! tickets themselves (`crate::tickets::email`): a refund carried out, an event called
-//! off, an event moved to another date, time or place. Each is composed from facts of the log and queued once per fact (its dedupe key).
+//! off, an event moved to another date, time or place (or given another end). Each is
+//! composed from facts of the log and queued once per fact (its dedupe key).
 
 mod cancellation;
 mod change;
@@ -9,5 +10,5 @@ mod refund;
 
 pub use cancellation::CancellationEmail;
 pub use change::EventChangeEmail;
-pub use event_summary::EventSummary;
+pub use event_summary::{local_end, EventSummary};
 pub use refund::RefundEmail;

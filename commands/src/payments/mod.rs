@@ -56,6 +56,7 @@ use carneau_domain::EventMetadata;
 pub use checkout::{StartCheckout, StartedCheckout, CHECKOUT_SESSION_LIFETIME, HOLD_PAST_SESSION};
 pub use due_facts::DueStep;
 use gateway::{GatewayError, PaymentGateway};
+pub use resends::is_recorded_resend;
 
 /// How many times a command on an order is tried again after losing a race.
 const ORDER_ATTEMPTS: usize = 10;

@@ -2,7 +2,7 @@
 //! order (who asked, and why), and the tickets email process manager mails that fact once.
 
 use carneau_domain::ids::OrderId;
-use carneau_domain::order::OrderCommand;
+use carneau_domain::order::{Order, OrderCommand};
 use carneau_domain::EventMetadata;
 use chrono::Utc;
 use tracing::instrument;
@@ -25,7 +25,7 @@ impl Payments {
         caller: &EventMetadata,
     ) -> Result<bool, PaymentError> {
         let request_id = match idempotency_key {
-            Some(key) => key.derive_id(&format!("resend-tickets:{order_id}")),
+            Some(key) => resend_request_id(order_id, key),
             None => Uuid::new_v4(),
         };
         let executed = self
@@ -42,4 +42,20 @@ impl Payments {
         tracing::info!(recorded, "tickets resend requested");
         Ok(recorded)
     }
+}
+
+/// Whether asking `order` (of `order_id`) to send its tickets again with
+/// `idempotency_key` is a retry of a request already recorded: it records and mails
+/// nothing, so a rate limit need not count it. Without a key every call is new.
+pub fn is_recorded_resend(
+    order: &Order,
+    order_id: OrderId,
+    idempotency_key: Option<&IdempotencyKey>,
+) -> bool {
+    idempotency_key.is_some_and(|key| order.resend_recorded(resend_request_id(order_id, key)))
+}
+
+/// The id of the request to resend `order_id`'s tickets that the client's key names.
+fn resend_request_id(order_id: OrderId, key: &IdempotencyKey) -> Uuid {
+    key.derive_id(&format!("resend-tickets:{order_id}"))
 }

@@ -45,6 +45,7 @@ pub enum AccountCommand {
     },
     /// Record that the password was set anew through a reset link (the command layer
     /// spent the link and stored the new hash); refused unless a reset was requested.
+    /// The link came by mail, so the email becomes verified too if it was not.
     ResetPassword {
         /// The current time, supplied by the command layer.
         reset_at: DateTime<Utc>,

@@ -151,7 +151,13 @@ impl Account {
                 if self.reset_pending_until.is_none() {
                     return Err(AccountError::NoResetRequested);
                 }
-                Some(AccountEvent::PasswordReset { reset_at })
+                // The link went to the account's address: using it proves its holder
+                // reads that mailbox, as a verification link would.
+                let verified = (!self.email_verified).then(|| AccountEvent::EmailVerified {
+                    email: current_email.clone(),
+                });
+                let reset = AccountEvent::PasswordReset { reset_at };
+                return Ok(std::iter::once(reset).chain(verified).collect());
             }
             AccountCommand::VerifyEmail { email } => {
                 if &email != current_email {

@@ -188,9 +188,28 @@ fn records_a_password_reset_request_without_the_link() {
 }
 
 #[test]
-fn resets_the_password_after_a_reset_was_requested() {
+fn resets_the_password_after_a_reset_was_requested_and_verifies_the_email() {
     account_test()
         .given(vec![registered(), reset_requested()])
+        .when(AccountCommand::ResetPassword { reset_at: noon() })
+        .then_expect_events(vec![
+            AccountEvent::PasswordReset { reset_at: noon() },
+            AccountEvent::EmailVerified {
+                email: email("Lina@example.com"),
+            },
+        ]);
+}
+
+#[test]
+fn a_reset_of_an_account_already_verified_verifies_nothing_more() {
+    account_test()
+        .given(vec![
+            registered(),
+            AccountEvent::EmailVerified {
+                email: email("lina@example.com"),
+            },
+            reset_requested(),
+        ])
         .when(AccountCommand::ResetPassword { reset_at: noon() })
         .then_expect_events(vec![AccountEvent::PasswordReset { reset_at: noon() }]);
 }

@@ -148,7 +148,7 @@ impl Order {
                 now,
             } => self.decide_refund(placed, status, ticket_ids, reason, now)?,
             OrderCommand::ResendTickets { request_id, now } => {
-                if self.resend_requests.contains(&request_id) {
+                if self.resend_recorded(request_id) {
                     return Ok(Vec::new());
                 }
                 let valid = self.valid_tickets();

@@ -178,6 +178,12 @@ impl Order {
             .collect()
     }
 
+    /// Whether the request to send the tickets again `request_id` is already recorded:
+    /// asking again with it is a retry, which records nothing.
+    pub fn resend_recorded(&self, request_id: uuid::Uuid) -> bool {
+        self.resend_requests.contains(&request_id)
+    }
+
     /// Every refund requested, by number.
     pub fn refunds(&self) -> &BTreeMap<u32, RefundState> {
         &self.refunds

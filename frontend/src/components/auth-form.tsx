@@ -4,11 +4,10 @@ import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState } from "react";
 
-import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
-import { Field } from "@/components/field";
-import { fieldErrors, failureMessage, type Failure } from "@/lib/api/problem";
+import { Field, FormFailure, NewPasswordField } from "@/components/field";
+import { fieldErrors, type Failure } from "@/lib/api/problem";
 import { browserApi, call } from "@/lib/api/browser";
 import type { Me } from "@/lib/api/types";
 
@@ -52,7 +51,6 @@ export function AuthForm({ mode }: { mode: "login" | "register" }) {
     setFailure(result.failure);
   };
 
-  const general = failure && Object.keys(errors).length === 0 ? failureMessage(failure) : null;
   return (
     <Card className="mx-auto w-full max-w-md">
       <form onSubmit={submit} noValidate>
@@ -65,24 +63,23 @@ export function AuthForm({ mode }: { mode: "login" | "register" }) {
           </CardDescription>
         </CardHeader>
         <CardContent className="space-y-4">
-          {general ? (
-            <Alert variant="destructive">
-              <AlertDescription className="text-destructive">{general}</AlertDescription>
-            </Alert>
-          ) : null}
+          <FormFailure failure={failure} />
           {mode === "register" ? (
             <Field id="name" label="Name" autoComplete="name" required error={errors.name} />
           ) : null}
           <Field id="email" label="Email" type="email" autoComplete="email" required error={errors.email} />
-          <Field
-            id="password"
-            label="Password"
-            type="password"
-            autoComplete={mode === "login" ? "current-password" : "new-password"}
-            required
-            error={errors.password}
-            hint={mode === "register" ? "At least 10 characters." : undefined}
-          />
+          {mode === "login" ? (
+            <Field
+              id="password"
+              label="Password"
+              type="password"
+              autoComplete="current-password"
+              required
+              error={errors.password}
+            />
+          ) : (
+            <NewPasswordField id="password" label="Password" error={errors.password} />
+          )}
           {mode === "login" ? (
             <p className="text-right text-sm">
               <Link className="text-primary underline-offset-4 hover:underline" href="/forgot-password">

@@ -1,7 +1,12 @@
 import * as React from "react";
 
+import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
+import { failureMessage, fieldErrors, type Failure } from "@/lib/api/problem";
+
+/** What a new password must be, as every form that sets one says it. */
+const NEW_PASSWORD_HINT = "10 to 128 characters. A long phrase is easier to remember than symbols.";
 
 /** A labelled input with its hint and the API's field error wired for screen readers. */
 export function Field({
@@ -27,5 +32,23 @@ export function Field({
         </p>
       ) : null}
     </div>
+  );
+}
+
+/** A field that sets a password: hidden, offered to the password manager, with the rule as its hint. */
+export function NewPasswordField(props: { id: string; label: string; error?: string } & React.ComponentProps<typeof Input>) {
+  return <Field type="password" autoComplete="new-password" required hint={NEW_PASSWORD_HINT} {...props} />;
+}
+
+/**
+ * A form's failure that no field names (offline, rate limited, a refusal): above or under
+ * the fields, in words. Nothing when the failure is told on its fields.
+ */
+export function FormFailure({ failure }: { failure: Failure | null }) {
+  if (!failure || Object.keys(fieldErrors(failure)).length > 0) return null;
+  return (
+    <Alert variant="destructive">
+      <AlertDescription className="text-destructive">{failureMessage(failure)}</AlertDescription>
+    </Alert>
   );
 }

@@ -4,10 +4,9 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 
-import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
-import { Field } from "@/components/field";
+import { Field, FormFailure, NewPasswordField } from "@/components/field";
 import { StateScreen } from "@/components/state-screen";
 import { browserApi, call } from "@/lib/api/browser";
 import { failureMessage, fieldErrors, problemSlug, type Failure } from "@/lib/api/problem";
@@ -63,7 +62,6 @@ export function ForgotPasswordForm() {
     );
   }
 
-  const general = failure && Object.keys(errors).length === 0 ? failureMessage(failure) : null;
   return (
     <Card className="mx-auto w-full max-w-md">
       <form onSubmit={submit} noValidate>
@@ -72,11 +70,7 @@ export function ForgotPasswordForm() {
           <CardDescription>Enter the email of your account and we will send you a link to set a new password.</CardDescription>
         </CardHeader>
         <CardContent className="space-y-4">
-          {general ? (
-            <Alert variant="destructive">
-              <AlertDescription className="text-destructive">{general}</AlertDescription>
-            </Alert>
-          ) : null}
+          <FormFailure failure={failure} />
           <Field id="email" label="Email" type="email" autoComplete="email" required error={errors.email} />
         </CardContent>
         <CardFooter className="flex-col items-stretch gap-3">
@@ -147,7 +141,6 @@ export function ResetPasswordForm({ token }: { token: string }) {
     );
   }
 
-  const general = failure && Object.keys(errors).length === 0 ? failureMessage(failure) : null;
   return (
     <Card className="mx-auto w-full max-w-md">
       <form onSubmit={submit} noValidate>
@@ -156,19 +149,11 @@ export function ResetPasswordForm({ token }: { token: string }) {
           <CardDescription>Setting it logs you out everywhere; then log in with the new one.</CardDescription>
         </CardHeader>
         <CardContent className="space-y-4">
-          {general ? (
-            <Alert variant="destructive">
-              <AlertDescription className="text-destructive">{general}</AlertDescription>
-            </Alert>
-          ) : null}
-          <Field
+          <FormFailure failure={failure} />
+          <NewPasswordField
             id="new_password"
             label="New password"
-            type="password"
-            autoComplete="new-password"
-            required
             error={errors.new_password ? `The new password ${errors.new_password}.` : undefined}
-            hint="At least 10 characters."
           />
         </CardContent>
         <CardFooter className="flex-col items-stretch gap-3">

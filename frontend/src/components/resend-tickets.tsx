@@ -13,12 +13,23 @@ type Sent = { email: string; tickets: number };
 function refusal(failure: Failure): string {
   switch (problemSlug(failure)) {
     case "rate-limited":
-      return "These tickets were already emailed again several times in the last hour. Please wait an hour before asking again, and check the spam folder meanwhile.";
+      return `These tickets were already emailed again several times. You can ask again ${askAgain(failure)}; meanwhile, check the spam folder.`;
     case "no-tickets-to-resend":
       return "There are no valid tickets to email: the order is not paid yet, or every ticket was refunded.";
     default:
       return failureMessage(failure);
   }
+}
+
+/** When the limit lets the person ask again, from the refusal's `Retry-After`. */
+function askAgain(failure: Failure): string {
+  const seconds = failure.kind === "problem" ? failure.retryAfterSeconds : undefined;
+  if (seconds === undefined) return "later";
+  if (seconds <= 60) return "in a minute";
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 60) return `in ${minutes} minutes`;
+  const hours = Math.ceil(minutes / 60);
+  return hours === 1 ? "in an hour" : `in ${hours} hours`;
 }
 
 function tickets(n: number): string {

@@ -4,6 +4,7 @@
 //! compare-and-set on the pair it was read at, so two instances that both believe they
 //! are active cannot both apply the same batch.
 
+use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Row};
 
 use super::ProjectionError;
@@ -26,26 +27,12 @@ pub(super) async fn load(
     .execute(pool)
     .await
     .map_err(ProjectionError::database(projector))?;
-    let row = sqlx::query(
-        r#"
-        SELECT transaction_id::text AS transaction_id_text, global_position
-          FROM projector_checkpoints
-         WHERE projector = $1
-        "#,
-    )
-    .bind(projector)
-    .fetch_one(pool)
-    .await
-    .map_err(ProjectionError::database(projector))?;
-    let transaction_id: String = row
-        .try_get("transaction_id_text")
+    let row = sqlx::query(SELECT_CHECKPOINT)
+        .bind(projector)
+        .fetch_one(pool)
+        .await
         .map_err(ProjectionError::database(projector))?;
-    Ok(LogPosition {
-        transaction_id: parse_transaction_id(transaction_id)?,
-        global_position: row
-            .try_get("global_position")
-            .map_err(ProjectionError::database(projector))?,
-    })
+    position_of(&row).map_err(ProjectionError::database(projector))
 }
 
 /// Whether `projector` has applied the log through `position`: what a process manager
@@ -55,25 +42,32 @@ pub async fn checkpoint_reached(
     projector: &str,
     position: LogPosition,
 ) -> sqlx::Result<bool> {
-    let row = sqlx::query(
-        "SELECT transaction_id::text AS transaction_id_text, global_position \
-           FROM projector_checkpoints WHERE projector = $1",
-    )
-    .bind(projector)
-    .fetch_optional(conn)
-    .await?;
-    let Some(row) = row else {
-        return Ok(false);
-    };
+    let row = sqlx::query(SELECT_CHECKPOINT)
+        .bind(projector)
+        .fetch_optional(conn)
+        .await?;
+    match row {
+        Some(row) => Ok(position_of(&row)? >= position),
+        None => Ok(false),
+    }
+}
+
+/// Reads one projector's row of `projector_checkpoints`, for [`position_of`].
+const SELECT_CHECKPOINT: &str = r#"
+    SELECT transaction_id::text AS transaction_id_text, global_position
+      FROM projector_checkpoints
+     WHERE projector = $1
+    "#;
+
+/// The log position a `projector_checkpoints` row read by [`SELECT_CHECKPOINT`] holds
+/// (the `xid8` comes as text: sqlx has no type for it).
+fn position_of(row: &PgRow) -> sqlx::Result<LogPosition> {
     let transaction_id: String = row.try_get("transaction_id_text")?;
-    let Ok(transaction_id) = parse_transaction_id(transaction_id) else {
-        return Ok(false);
-    };
-    let reached = LogPosition {
-        transaction_id,
+    Ok(LogPosition {
+        transaction_id: parse_transaction_id(transaction_id)
+            .map_err(|error| sqlx::Error::Decode(Box::new(error)))?,
         global_position: row.try_get("global_position")?,
-    };
-    Ok(reached >= position)
+    })
 }
 
 /// Moves the checkpoint in `projector_checkpoints` from `from` to `to`; false when it

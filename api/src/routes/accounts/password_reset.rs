@@ -3,17 +3,19 @@
 //! Asking answers 202 with no body whether or not the email has an account, and the
 //! account's work (storing the link, recording the fact, queueing the email) runs after
 //! the answer, so neither the answer nor its timing tells who has an account. Both
-//! routes are rate limited per client address, and asking also per email.
+//! routes are rate limited per client address, and asking also per email. Requests are
+//! counted by outcome for operators (`carneau_password_reset_requests_total`).
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use carneau_commands::accounts::ResetLinkRefusal;
+use carneau_commands::accounts::{ResetLinkRefusal, ResetRequestOutcome};
 use tracing::Instrument;
 
 use super::requests::{PasswordResetRequest, ResetPasswordRequest};
 use super::{anonymous_context, limit, TAG};
 use crate::auth::ClientAddress;
 use crate::extract::ApiJson;
+use crate::metrics::{self, ResetRequested};
 use crate::password_reset_mail::ResetLinkMail;
 use crate::problem::mapping::{accounts_problem, reset_link_problem};
 use crate::problem::responses::{BodyProblems, RateLimitedProblems, ServerProblems};
@@ -39,7 +41,8 @@ pub(super) async fn request_password_reset(
         format!("reset-address:{address}"),
         state.config.accounts.reset_per_address,
     )
-    .await?;
+    .await
+    .inspect_err(|_| metrics::password_reset_requested(ResetRequested::Limited))?;
     let email = request.parse()?;
     // Counted for every email, with or without an account: a refusal reveals nothing.
     limit(
@@ -47,7 +50,8 @@ pub(super) async fn request_password_reset(
         format!("reset-email:{}", email.normalized()),
         state.config.accounts.reset_per_email,
     )
-    .await?;
+    .await
+    .inspect_err(|_| metrics::password_reset_requested(ResetRequested::Limited))?;
     let context = anonymous_context();
     let mail = ResetLinkMail {
         public_url: state.config.accounts.public_url.clone(),
@@ -58,12 +62,18 @@ pub(super) async fn request_password_reset(
     // time the answer takes. A failure is logged; the person can ask again.
     tokio::spawn(
         async move {
-            if let Err(error) = accounts
+            let outcome = match accounts
                 .request_password_reset(&email, &mail, &context)
                 .await
             {
-                tracing::warn!(%error, "a password reset link could not be queued");
-            }
+                Ok(ResetRequestOutcome::LinkQueued) => ResetRequested::Sent,
+                Ok(ResetRequestOutcome::NoAccount) => ResetRequested::UnknownAddress,
+                Err(error) => {
+                    tracing::warn!(%error, "a password reset link could not be queued");
+                    ResetRequested::Failed
+                }
+            };
+            metrics::password_reset_requested(outcome);
         }
         .instrument(tracing::Span::current()),
     );

@@ -36,13 +36,19 @@ pub struct PaidOrder {
 impl TicketsApp {
     /// Starts the sink and an app mailing to it.
     pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// Starts the sink and an app mailing to it, with more `settings`.
+    pub async fn start_with(settings: &[(&str, &str)]) -> Self {
         let sink = SmtpSink::start().await.unwrap();
         let url = sink.url();
-        let payments = PaymentsApp::start(&[
+        let mut all = vec![
             ("CARNEAU_SMTP_URL", url.as_str()),
             ("CARNEAU_TICKET_SECRET", TICKET_SECRET),
-        ])
-        .await;
+        ];
+        all.extend_from_slice(settings);
+        let payments = PaymentsApp::start(&all).await;
         Self { payments, sink }
     }
 

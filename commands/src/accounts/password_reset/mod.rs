@@ -63,19 +63,30 @@ pub trait PasswordResetMail: Send + Sync {
     ) -> Result<OutgoingMail, MailError>;
 }
 
+/// What asking for a reset link did: for the operator's counters and log, never for the
+/// person who asked (their answer is the same either way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetRequestOutcome {
+    /// A link was queued for the account with the email.
+    LinkQueued,
+    /// No account has the email: nothing was sent.
+    NoAccount,
+}
+
 impl Accounts {
     /// Mails a reset link to the account registered with `email` (in any case), if
-    /// there is one; otherwise does nothing. Either way the caller answers alike.
+    /// there is one; otherwise does nothing. Either way the caller answers alike; the
+    /// outcome says which, for counting.
     #[instrument(skip_all)]
     pub async fn request_password_reset(
         &self,
         email: &EmailAddress,
         mail: &dyn PasswordResetMail,
         context: &CommandContext,
-    ) -> Result<(), AccountsError> {
+    ) -> Result<ResetRequestOutcome, AccountsError> {
         let Some(account_id) = self.find_by_email(email).await? else {
             tracing::info!("password reset asked for an email without an account: nothing sent");
-            return Ok(());
+            return Ok(ResetRequestOutcome::NoAccount);
         };
         // Two requests at once for one account race for its next sequence number; the
         // loser records its own request on top of the winner's.
@@ -87,7 +98,7 @@ impl Accounts {
             }
         }
         tracing::info!(account_id = %account_id, "password reset link queued");
-        Ok(())
+        Ok(ResetRequestOutcome::LinkQueued)
     }
 
     /// One try: a new link supersedes the open ones, the fact is recorded and the email
@@ -132,8 +143,9 @@ impl Accounts {
     }
 
     /// Sets `new` as the password of the account `token` was sent to: the link is spent,
-    /// the hash stored and `PasswordReset` recorded together; then every session of the
-    /// account ends (whoever had the old password is signed out).
+    /// the hash stored and `PasswordReset` recorded together (with `EmailVerified` if the
+    /// email was not yet: the link proved its holder reads that mailbox); then every
+    /// session of the account ends (whoever had the old password is signed out).
     #[instrument(skip_all)]
     pub async fn reset_password(
         &self,

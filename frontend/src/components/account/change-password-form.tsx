@@ -4,9 +4,9 @@ import { useState } from "react";
 
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import { Field } from "@/components/field";
+import { Field, FormFailure, NewPasswordField } from "@/components/field";
 import { browserApi, call } from "@/lib/api/browser";
-import { failureMessage, fieldErrors, type Failure } from "@/lib/api/problem";
+import { fieldErrors, type Failure } from "@/lib/api/problem";
 
 /**
  * Changes the password after checking the current one. The API signs every other session
@@ -35,7 +35,6 @@ export function ChangePasswordForm() {
     setChanged(true);
   };
 
-  const general = failure && !errors.current_password && !errors.new_password ? failureMessage(failure) : null;
   return (
     <form onSubmit={submit} noValidate className="grid max-w-md gap-4" aria-label="Change password">
       <Field
@@ -48,16 +47,12 @@ export function ChangePasswordForm() {
         onChange={(ev) => setCurrent(ev.target.value)}
         error={errors.current_password}
       />
-      <Field
+      <NewPasswordField
         id="new_password"
         label="New password"
-        type="password"
-        autoComplete="new-password"
-        required
         value={next}
         onChange={(ev) => setNext(ev.target.value)}
         error={errors.new_password}
-        hint="10 to 128 characters. A long phrase is easier to remember than symbols."
       />
       <div>
         <Button type="submit" disabled={busy || current === "" || next === ""}>
@@ -73,11 +68,7 @@ export function ChangePasswordForm() {
           </AlertDescription>
         </Alert>
       ) : null}
-      {general ? (
-        <Alert variant="destructive">
-          <AlertDescription className="text-destructive">{general}</AlertDescription>
-        </Alert>
-      ) : null}
+      <FormFailure failure={failure} />
     </form>
   );
 }

@@ -1,8 +1,11 @@
 import type { FieldError, Problem } from "./types";
 
-/** Why a call to the API did not give what was asked, in terms a page can show. */
+/**
+ * Why a call to the API did not give what was asked, in terms a page can show. A refusal
+ * that ends (rate limits, 503) says when, in seconds, from its `Retry-After`.
+ */
 export type Failure =
-  | { kind: "problem"; status: number; problem: Problem }
+  | { kind: "problem"; status: number; problem: Problem; retryAfterSeconds?: number }
   | { kind: "offline"; detail: string };
 
 const PROBLEM_PREFIX = "urn:carneau:problem:";
@@ -31,7 +34,9 @@ export function toFailure(error: unknown, response: Response | undefined): Failu
   if (isProblem(error) && error.type === `${PROBLEM_PREFIX}api-unreachable`) {
     return { kind: "offline", detail: error.detail };
   }
-  if (isProblem(error)) return { kind: "problem", status: error.status, problem: error };
+  if (isProblem(error)) {
+    return { kind: "problem", status: error.status, problem: error, retryAfterSeconds: retryAfter(response) };
+  }
   const status = response?.status ?? 0;
   if (status === 0 || status >= 500) {
     return { kind: "offline", detail: "The ticketing service did not answer." };
@@ -41,6 +46,12 @@ export function toFailure(error: unknown, response: Response | undefined): Failu
     status,
     problem: { type: "about:blank", title: response?.statusText || "Request failed", status, detail: "" },
   };
+}
+
+/** The `Retry-After` of `response` in seconds, when it gives a number of them. */
+function retryAfter(response: Response | undefined): number | undefined {
+  const seconds = Number(response?.headers.get("retry-after") ?? Number.NaN);
+  return Number.isInteger(seconds) && seconds > 0 ? seconds : undefined;
 }
 
 /** The field errors of a failure keyed by field path, for forms. */
