@@ -453,7 +453,9 @@ async fn the_exports_read_back_as_csv_with_every_order_and_ticket() {
             "buyer_email",
             "status",
             "checked_in",
-            "checked_in_at (Europe/Paris)"
+            "checked_in_at (Europe/Paris)",
+            "attendee_name",
+            "attendee_email"
         ]
     );
     // Paid orders' tickets: ada 2, bob 1, carol 1, frank 1, adam 1.
