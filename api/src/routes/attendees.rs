@@ -132,7 +132,7 @@ async fn correct_attendee(
         .map(|placed| placed.reservation_id)
         .ok_or_else(|| ApiError::not_found("This order"))?;
     let mut errors = Vec::new();
-    let attendee = parse_attendee(&request, "attendee", &mut errors);
+    let attendee = parse_attendee(&request, &format!("attendees[{seat}]"), &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
