@@ -4,9 +4,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { organiserToken } from "../lib/accounts.mjs";
+import { ORGANISER, organiserToken } from "../lib/accounts.mjs";
 import { api, eventually, publishedEvent, uniqueWord } from "../lib/api.mjs";
-import { newPage, screenshots, withBrowser } from "../lib/browser.mjs";
+import { logIn, newPage, screenshots, withBrowser } from "../lib/browser.mjs";
 
 const WEB = process.env.E2E_WEB_URL;
 const API = process.env.E2E_API_URL;
@@ -61,5 +61,17 @@ test("a buyer enters attendee names and sees them on the tickets", async () => {
     const names = await tickets.locator("[data-attendee]").allInnerTexts();
     assert.deepEqual(names, ["Ada Lovelace", "Grace B. Hopper"]);
     await screenshots(page, "order-attendees");
+
+    // The organiser finds the order by an attendee's name and sees who is coming.
+    await eventually(async () => {
+      const found = await api(API, "GET", `/organiser/events/${event.id}/orders?q=grace%20b`, { token });
+      return found.orders.length === 1 && found.orders[0].tickets.some((t) => t.attendee_name === "Grace B. Hopper");
+    });
+    const organiser = await newPage(browser);
+    await logIn(organiser, WEB, ORGANISER, `/organiser/events/${event.id}`);
+    await organiser.goto(`${WEB}/organiser/events/${event.id}?q=grace#orders`);
+    const row = organiser.getByRole("table", { name: "Orders" }).locator("[data-attendees]");
+    await row.waitFor();
+    assert.equal(await row.innerText(), "Ada Lovelace, Grace B. Hopper");
   });
 });
