@@ -8,10 +8,10 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::support::eventually;
 use crate::support::payments::Checkout;
 use crate::support::reservations::http::{OnSale, Reply};
 use crate::support::tickets::{order_ticket_ids, verdict, TicketsApp};
+use crate::support::{eventually, parse_csv};
 
 /// A name with what trips a CSV writer: a comma, quotes and an emoji.
 const TRICKY: &str = "Lovelace, \"Ada\" 🎟";
@@ -406,20 +406,7 @@ async fn attendees_csv(tickets: &TicketsApp, event_id: Uuid) -> (Vec<String>, Ve
         .text()
         .await
         .unwrap();
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(body.as_bytes());
-    let header = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let rows = reader
-        .records()
-        .map(|record| record.unwrap().iter().map(str::to_owned).collect())
-        .collect();
-    (header, rows)
+    parse_csv(&body)
 }
 
 /// `text` as a query parameter value.

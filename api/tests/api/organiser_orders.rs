@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::support::eventually;
 use crate::support::in_days;
+use crate::support::parse_csv;
 use crate::support::payments::Checkout;
 use crate::support::reservations::http::{ticket_type_body, Reply};
 use crate::support::tickets::{order_ticket_ids, TicketsApp};
@@ -280,24 +281,6 @@ fn group(order: &Value) -> String {
         "payment_refused" => "refunded".into(),
         other => other.into(),
     }
-}
-
-/// A CSV body parsed with a real parser: the header and the records.
-fn parse_csv(body: &str) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(body.as_bytes());
-    let header = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let records = reader
-        .records()
-        .map(|record| record.unwrap().iter().map(str::to_owned).collect())
-        .collect();
-    (header, records)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -157,26 +157,8 @@ export function EventForm({ event }: { event?: EventDetail }) {
       {event ? (
         <fieldset className="grid gap-4 sm:grid-cols-2">
           <legend className="mb-2 text-sm font-medium">Ask buyers for each ticket&apos;s attendee</legend>
-          <div className="grid gap-1.5">
-            <Label htmlFor="attendee_name">Attendee name</Label>
-            <NativeSelect id="attendee_name" name="attendee_name" defaultValue={event.attendee_questions?.name ?? "off"}>
-              {ASKS.map(([value, label]) => (
-                <option key={value} value={value}>
-                  {label}
-                </option>
-              ))}
-            </NativeSelect>
-          </div>
-          <div className="grid gap-1.5">
-            <Label htmlFor="attendee_email">Attendee email</Label>
-            <NativeSelect id="attendee_email" name="attendee_email" defaultValue={event.attendee_questions?.email ?? "off"}>
-              {ASKS.map(([value, label]) => (
-                <option key={value} value={value}>
-                  {label}
-                </option>
-              ))}
-            </NativeSelect>
-          </div>
+          <AskSelect id="attendee_name" label="Attendee name" value={event.attendee_questions?.name} />
+          <AskSelect id="attendee_email" label="Attendee email" value={event.attendee_questions?.email} />
         </fieldset>
       ) : null}
       <div>
@@ -185,5 +167,21 @@ export function EventForm({ event }: { event?: EventDetail }) {
         </Button>
       </div>
     </form>
+  );
+}
+
+/** One attendee question's select: not asked, optional or required. */
+function AskSelect({ id, label, value }: { id: string; label: string; value?: Ask }) {
+  return (
+    <div className="grid gap-1.5">
+      <Label htmlFor={id}>{label}</Label>
+      <NativeSelect id={id} name={id} defaultValue={value ?? "off"}>
+        {ASKS.map(([ask, text]) => (
+          <option key={ask} value={ask}>
+            {text}
+          </option>
+        ))}
+      </NativeSelect>
+    </div>
   );
 }
