@@ -238,6 +238,7 @@ async fn seed_event(
     let ends_at = starts_at + Duration::hours(demo.hours);
     let currency = Currency::parse(demo.currency)?;
     let details = EventDetails {
+        attendee_questions: Default::default(),
         title: Title::parse(demo.title)?,
         description: Description::parse(demo.description)?,
         venue: Venue {

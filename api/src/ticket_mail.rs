@@ -75,6 +75,11 @@ impl TicketMailer {
                     .ticket_type(ticket.ticket_type_id)
                     .map_or_else(|| "Ticket".to_owned(), |t| t.name.as_str().to_owned()),
                 code: self.codes.code_for(event_id, ticket.ticket_id),
+                attendee_name: ticket
+                    .attendee
+                    .as_ref()
+                    .and_then(|attendee| attendee.name.as_ref())
+                    .map(|name| name.as_str().to_owned()),
             })
             .collect();
         let email = TicketEmail {

@@ -188,7 +188,8 @@ pub(crate) fn order_facts(appended: &[OrderEvent]) {
             | OrderEvent::PaymentPending { .. }
             | OrderEvent::OrderExpired { .. }
             | OrderEvent::OrderCancelled { .. }
-            | OrderEvent::TicketsResendRequested { .. } => {}
+            | OrderEvent::TicketsResendRequested { .. }
+            | OrderEvent::AttendeeCorrected { .. } => {}
         }
     }
 }

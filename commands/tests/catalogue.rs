@@ -12,6 +12,7 @@ use chrono::{TimeZone as _, Utc};
 
 fn details(title: &str) -> EventDetails {
     EventDetails {
+        attendee_questions: Default::default(),
         title: Title::parse(title).unwrap(),
         description: Description::parse("").unwrap(),
         venue: Venue {

@@ -38,6 +38,7 @@ impl PaidOrder {
         let now = Utc::now();
         let tickets: Vec<TicketId> = (0..count).map(|_| TicketId::new()).collect();
         let placed = PlacedOrder {
+            attendees: Vec::new(),
             order_id,
             event_id: event,
             reservation_id,
@@ -75,6 +76,7 @@ impl PaidOrder {
             .tickets
             .iter()
             .map(|ticket_id| IssuedTicket {
+                attendee: None,
                 ticket_id: *ticket_id,
                 ticket_type_id,
             })

@@ -78,6 +78,7 @@ fn the_tickets_email_attaches_a_qr_code_per_ticket_that_verifies() {
         order_id: uuid::Uuid::now_v7(),
         buyer_email: "buyer@example.com".to_owned(),
         event: EventDetails {
+            attendee_questions: Default::default(),
             title: Title::parse("Jazz at Dusk").unwrap(),
             description: Description::parse("").unwrap(),
             venue: Venue {
@@ -94,6 +95,7 @@ fn the_tickets_email_attaches_a_qr_code_per_ticket_that_verifies() {
         tickets: tickets
             .iter()
             .map(|ticket| EmailedTicket {
+                attendee_name: None,
                 ticket_type_name: "VIP".to_owned(),
                 code: codes().code_for(event, *ticket),
             })

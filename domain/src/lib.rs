@@ -34,5 +34,6 @@ pub use inventory::{
 pub use money::{Currency, Money};
 pub use provenance::{Actor, Cause, EventMetadata, Process};
 pub use text::{
-    Description, InvalidValue, PersonName, TicketTypeName, Title, VenueAddress, VenueName,
+    AttendeeName, Description, InvalidValue, PersonName, TicketTypeName, Title, VenueAddress,
+    VenueName,
 };

@@ -198,6 +198,7 @@ fn eur(amount_minor: i64) -> Money {
 fn placed(order_id: OrderId, event_id: EventId, ticket_type_id: TicketTypeId) -> OrderEvent {
     let now = Utc::now();
     OrderEvent::OrderPlaced(PlacedOrder {
+        attendees: Vec::new(),
         order_id,
         event_id,
         reservation_id: ReservationId::new(),
@@ -240,6 +241,7 @@ fn issued(
         tickets: tickets
             .iter()
             .map(|(ticket_id, ticket_type_id)| IssuedTicket {
+                attendee: None,
                 ticket_id: *ticket_id,
                 ticket_type_id: *ticket_type_id,
             })

@@ -43,6 +43,7 @@ fn issued(
         tickets: tickets
             .iter()
             .map(|ticket_id| IssuedTicket {
+                attendee: None,
                 ticket_id: *ticket_id,
                 ticket_type_id: TicketTypeId::from_uuid(Uuid::nil()),
             })

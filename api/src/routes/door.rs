@@ -158,6 +158,11 @@ pub struct ScanResult {
     /// The ticket's type, for the door to call out (from the tickets read model, a
     /// moment behind the log: absent for a ticket issued a second ago).
     pub ticket_type_name: Option<String>,
+    /// Who the ticket is for, for the door to compare with the person holding it (from
+    /// the tickets read model, like `ticket_type_name`; absent when the event does not
+    /// ask for names).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attendee_name: Option<String>,
     /// The event a `wrong_event` ticket is for.
     pub code_event_id: Option<Uuid>,
     /// That event's title, to send its holder to the right door.
@@ -177,6 +182,7 @@ impl ScanResult {
             checked_in_by_name: None,
             checked_in_device: None,
             ticket_type_name: None,
+            attendee_name: None,
             code_event_id: None,
             code_event_title: None,
             detail: detail.into(),
@@ -190,7 +196,11 @@ impl ScanResult {
     async fn described(mut self, state: &AppState) -> Self {
         if let Some(ticket_id) = self.ticket_id {
             match carneau_projections::tickets::ticket(&state.pool, ticket_id).await {
-                Ok(ticket) => self.ticket_type_name = ticket.map(|t| t.ticket_type_name),
+                Ok(Some(ticket)) => {
+                    self.ticket_type_name = Some(ticket.ticket_type_name);
+                    self.attendee_name = ticket.attendee_name;
+                }
+                Ok(None) => {}
                 Err(error) => tracing::warn!(%error, "ticket type of a scan not read"),
             }
         }

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod actor;
 pub mod admin;
 pub mod admin_mail;
+pub mod attendees;
 pub mod audit;
 pub mod calendar;
 pub mod catalogue;
@@ -46,6 +47,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(orders::routes())
         .merge(sales::routes())
         .merge(ticket_resends::routes())
+        .merge(attendees::routes())
         .merge(organiser_orders::routes())
         .merge(tickets::routes())
         .merge(door::routes())

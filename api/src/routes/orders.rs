@@ -21,6 +21,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use super::attendees::{attendee_view, parse_attendees, AttendeeRequest};
 use super::reservations::authorise_holder;
 use super::tickets::QrUrls;
 use crate::auth::{MaybeSignedIn, SignedIn};
@@ -47,6 +48,12 @@ pub struct CheckoutRequest {
     /// Where the tickets are sent.
     #[schema(example = "ada@example.com")]
     pub email: String,
+    /// Who each ticket is for, one per ticket in the hold's line order (the order the
+    /// tickets are listed in). What the event asks decides what is kept: a required name
+    /// left out is a 422 naming `attendees[i].name`; details it does not ask for are
+    /// ignored.
+    #[serde(default)]
+    pub attendees: Vec<AttendeeRequest>,
 }
 
 /// A checkout in progress: send the buyer to `checkout_url`.
@@ -100,6 +107,7 @@ async fn start_checkout(
 ) -> Result<Response, ApiError> {
     let event_id = authorise_holder(&state, &headers, session.as_ref(), reservation_id).await?;
     let buyer_email = parse_email(&request.email)?;
+    let attendees = parse_attendees(&request.attendees)?;
     let order_id = OrderId::for_reservation(reservation_id);
     let key = state.order_keys.issue(order_id);
     let order_url = format!(
@@ -122,6 +130,7 @@ async fn start_checkout(
                 state.config.accounts.public_url
             ),
             request_id: crate::request_id::current().map(|id| id.to_string()),
+            attendees,
         })
         .await
         .map_err(payment_problem)?;
@@ -334,12 +343,28 @@ pub(crate) fn order_view(order: &Order) -> Option<OrderView> {
                 // Only the buyer's routes show them (with or without the key).
                 qr_svg_url: None,
                 qr_png_url: None,
+                attendee_name: ticket
+                    .attendee
+                    .as_ref()
+                    .and_then(|attendee| attendee.name.as_ref())
+                    .map(|name| name.as_str().to_owned()),
+                attendee_email: ticket
+                    .attendee
+                    .as_ref()
+                    .and_then(|attendee| attendee.email.as_ref())
+                    .map(|email| email.as_str().to_owned()),
             })
             .collect(),
         checkout_url: (status == OrderStatus::AwaitingPayment).then(|| placed.checkout_url.clone()),
         provider: placed.provider.into(),
         created_at: placed.placed_at,
         paid_at: order.paid_at(),
+        attendees: order
+            .attendees()
+            .iter()
+            .enumerate()
+            .map(|(seat, attendee)| attendee_view(seat, attendee))
+            .collect(),
     })
 }
 

@@ -199,7 +199,9 @@ async fn export_orders(
 
 /// Every ticket of the event as CSV, one attendee per row, streamed: ticket id, ticket
 /// type, order id, buyer email, status (`valid` or `refunded`), checked in (`yes`/`no`)
-/// and when (in the event's time zone with the offset, named in the header).
+/// and when (in the event's time zone with the offset, named in the header), then the
+/// attendee's name and email (empty when the event does not ask or the buyer left them
+/// blank).
 #[utoipa::path(get, path = "/organiser/events/{event_id}/attendees.csv", tag = TAG,
     security(("session_cookie" = []), ("session_bearer" = [])),
     params(("event_id" = uuid::Uuid, Path, description = "The event.")),
@@ -227,6 +229,8 @@ async fn export_attendees(
                 "status",
                 "checked_in",
                 checked_in_at.as_str(),
+                "attendee_name",
+                "attendee_email",
             ])
             .await?;
             let mut rows = attendee_export_rows(&mut connection, event_id.as_uuid());
@@ -250,6 +254,8 @@ async fn export_attendees(
                     row.checked_in_at
                         .map(|at| in_zone(at, zone))
                         .unwrap_or_default(),
+                    row.attendee_name.unwrap_or_default(),
+                    row.attendee_email.unwrap_or_default(),
                 ])
                 .await?;
             }

@@ -198,7 +198,8 @@ async fn walk_row(fixture: &Fixture<'_>, row: &Row) -> Vec<String> {
         .replace("{ticket_id}", &Uuid::new_v4().to_string())
         .replace("{account_id}", &fixture.target.id.to_string())
         .replace("{role}", "organiser")
-        .replace("{message_id}", "1");
+        .replace("{message_id}", "1")
+        .replace("{seat}", "0");
     assert!(
         !path.contains('{'),
         "{} {}: add a value for its path parameter in api/tests/api/authorization.rs",

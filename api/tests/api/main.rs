@@ -5,6 +5,7 @@
 mod support;
 
 mod accounts;
+mod attendees;
 mod audit_export;
 mod audit_filters;
 mod audit_history;

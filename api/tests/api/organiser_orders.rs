@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::support::eventually;
 use crate::support::in_days;
+use crate::support::parse_csv;
 use crate::support::payments::Checkout;
 use crate::support::reservations::http::{ticket_type_body, Reply};
 use crate::support::tickets::{order_ticket_ids, TicketsApp};
@@ -282,24 +283,6 @@ fn group(order: &Value) -> String {
     }
 }
 
-/// A CSV body parsed with a real parser: the header and the records.
-fn parse_csv(body: &str) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(body.as_bytes());
-    let header = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let records = reader
-        .records()
-        .map(|record| record.unwrap().iter().map(str::to_owned).collect())
-        .collect();
-    (header, records)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_reach_every_order_once_newest_or_oldest_first_filtered_and_searched() {
     let sale = Sale::start().await;
@@ -453,7 +436,9 @@ async fn the_exports_read_back_as_csv_with_every_order_and_ticket() {
             "buyer_email",
             "status",
             "checked_in",
-            "checked_in_at (Europe/Paris)"
+            "checked_in_at (Europe/Paris)",
+            "attendee_name",
+            "attendee_email"
         ]
     );
     // Paid orders' tickets: ada 2, bob 1, carol 1, frank 1, adam 1.

@@ -5,7 +5,8 @@ use carneau_domain::event::EventStatus;
 use carneau_domain::ids::{AccountId, EventId, OrderId, ReservationId};
 use carneau_domain::inventory::{HoldStatus, InventoryCommand, InventoryError};
 use carneau_domain::order::{
-    price_hold, Order, OrderCommand, OrderStatus, PaymentProvider, PlacedOrder, PricingError,
+    attendees_for, price_hold, Attendee, Order, OrderCommand, OrderStatus, PaymentProvider,
+    PlacedOrder, PricingError,
 };
 use carneau_domain::{Actor, Cause, EventMetadata, Process};
 use chrono::{Duration, Utc};
@@ -40,6 +41,9 @@ pub struct StartCheckout {
     pub cancel_url: String,
     /// The id of the buyer's HTTP request, recorded as the cause of what checkout appends.
     pub request_id: Option<String>,
+    /// Who each ticket is for, one per seat in line order, as the buyer gave them; the
+    /// event's questions decide what is kept and what is missing.
+    pub attendees: Vec<Attendee>,
 }
 
 impl StartCheckout {
@@ -117,6 +121,19 @@ impl Payments {
                 PricingError::NothingToPrice => InventoryError::UnknownReservation,
             })
         })?;
+        let seats = priced
+            .lines
+            .iter()
+            .map(|line| usize::try_from(line.quantity.get()).unwrap_or(usize::MAX))
+            .sum();
+        let questions = event
+            .details()
+            .map(|details| details.attendee_questions)
+            .unwrap_or_default();
+        // Checked before any payment session exists: a buyer told which ticket lacks a
+        // name has paid nothing yet.
+        let attendees = attendees_for(&questions, seats, request.attendees.clone())
+            .map_err(|refusal| PaymentError::Order(refusal.into()))?;
         let now = Utc::now();
         if priced.total.is_zero() {
             // Nothing to pay: no payment page, the order is placed and paid at once.
@@ -133,6 +150,7 @@ impl Payments {
                 checkout_url: request.success_url.clone(),
                 payment_due_by: hold.expires_at(),
                 placed_at: now,
+                attendees,
             };
             self.execute(order_id, OrderCommand::Place(Box::new(placed)), &metadata)
                 .await?;
@@ -199,6 +217,7 @@ impl Payments {
             checkout_url: session.url,
             payment_due_by: hold.expires_at(),
             placed_at: now,
+            attendees,
         };
         let order = self
             .execute(order_id, OrderCommand::Place(Box::new(placed)), &metadata)

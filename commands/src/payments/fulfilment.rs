@@ -88,6 +88,7 @@ impl Payments {
                     .iter()
                     .flat_map(|line| {
                         (0..line.quantity.get()).map(|_| IssuedTicket {
+                            attendee: None,
                             ticket_id: TicketId::new(),
                             ticket_type_id: line.ticket_type_id,
                         })

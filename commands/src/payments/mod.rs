@@ -27,6 +27,7 @@
 //! timer, an earlier fact). [`in_purchase`] ties it to the order's correlation id, so an
 //! auditor finds everything one purchase set off by one id.
 
+mod attendees;
 mod checkout;
 mod due_facts;
 mod fulfilment;

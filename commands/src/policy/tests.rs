@@ -39,6 +39,7 @@ fn owned_event() -> Event {
     event.evolve(EventCatalogueEvent::EventDrafted {
         event_id: event_id(),
         details: EventDetails {
+            attendee_questions: Default::default(),
             title: Title::parse("Jazz at dusk").unwrap(),
             description: Description::parse("An evening of standards.").unwrap(),
             venue: Venue {

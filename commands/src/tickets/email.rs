@@ -19,6 +19,8 @@ pub struct EmailedTicket {
     pub ticket_type_name: String,
     /// Its signed code.
     pub code: TicketCode,
+    /// Who it is for, when the event asks and the buyer said.
+    pub attendee_name: Option<String>,
 }
 
 /// Everything the tickets email of one order says.
@@ -88,9 +90,14 @@ impl TicketEmail {
         for (n, ticket) in self.tickets.iter().enumerate() {
             let file_name = format!("ticket-{}.png", n + 1);
             // Writing to a String cannot fail.
+            let holder = ticket
+                .attendee_name
+                .as_deref()
+                .map(|name| format!(" for {name}"))
+                .unwrap_or_default();
             let _ = writeln!(
                 text,
-                "Ticket {}: {} (QR code attached as {file_name})",
+                "Ticket {}: {}{holder} (QR code attached as {file_name})",
                 n + 1,
                 ticket.ticket_type_name
             );

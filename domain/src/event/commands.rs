@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::attendee_questions::AttendeeQuestions;
 use super::details::{EventDetails, TimeZone, Venue};
 use super::promised::PromisedTickets;
 use super::ticket_type::{Capacity, MaxPerOrder, SaleWindow, TicketType};
@@ -75,6 +76,10 @@ pub struct EventDetailsChange {
     pub ends_at: Option<DateTime<Utc>>,
     /// A new time zone.
     pub time_zone: Option<TimeZone>,
+    /// What buyers are asked about each ticket's attendee from now on (orders placed
+    /// before keep what they were given).
+    #[serde(default)]
+    pub attendee_questions: Option<AttendeeQuestions>,
 }
 
 impl EventDetailsChange {
@@ -90,6 +95,9 @@ impl EventDetailsChange {
             starts_at: self.starts_at.unwrap_or(current.starts_at),
             ends_at: self.ends_at.unwrap_or(current.ends_at),
             time_zone: self.time_zone.unwrap_or(current.time_zone),
+            attendee_questions: self
+                .attendee_questions
+                .unwrap_or(current.attendee_questions),
         }
     }
 }

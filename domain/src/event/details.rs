@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use super::attendee_questions::AttendeeQuestions;
 use crate::text::{Description, InvalidValue, Title, VenueAddress, VenueName};
 
 /// Where an event takes place.
@@ -97,6 +98,10 @@ pub struct EventDetails {
     pub ends_at: DateTime<Utc>,
     /// The zone the times are shown in.
     pub time_zone: TimeZone,
+    /// What buyers are asked about each ticket's attendee; absent (asks nothing) in
+    /// details recorded before it existed.
+    #[serde(default, skip_serializing_if = "AttendeeQuestions::asks_nothing")]
+    pub attendee_questions: AttendeeQuestions,
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The event aggregate: the thing tickets are sold for (a concert, a conference), from
 //! draft to publication or cancellation, with its ticket types.
 
+mod attendee_questions;
 mod commands;
 mod details;
 mod error;
@@ -17,6 +18,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use attendee_questions::{Ask, AttendeeQuestions};
 pub use commands::{EventCommand, EventDetailsChange, TicketTypeChange};
 pub use details::{EventDetails, TimeZone, Venue};
 pub use error::EventError;

@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::attendees::Attendee;
 use super::events::{IssuedTicket, PlacedOrder, RefundReason};
+use crate::event::AttendeeQuestions;
 use crate::ids::TicketId;
 use crate::money::Money;
 use uuid::Uuid;
@@ -85,6 +87,20 @@ pub enum OrderCommand {
     ResendTickets {
         /// The request (the same id again records nothing: a retry).
         request_id: Uuid,
+        /// The current time.
+        now: DateTime<Utc>,
+    },
+    /// Correct who one ticket is for. Refused once the event has started: the door
+    /// has been reading the names since.
+    CorrectAttendee {
+        /// The seat, 0-based in line order (the ticket's position in the order).
+        seat: usize,
+        /// The details as they should be (unchecked against the event's questions yet).
+        attendee: Attendee,
+        /// What the event asks now, read by the command layer from the event.
+        questions: AttendeeQuestions,
+        /// When the event starts, read by the command layer from the event.
+        event_starts_at: DateTime<Utc>,
         /// The current time.
         now: DateTime<Utc>,
     },

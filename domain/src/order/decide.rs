@@ -6,9 +6,10 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 
 use super::{
-    IssuedTicket, Order, OrderCommand, OrderError, OrderEvent, OrderStatus, PlacedOrder,
+    Attendee, IssuedTicket, Order, OrderCommand, OrderError, OrderEvent, OrderStatus, PlacedOrder,
     RefundReason,
 };
+use crate::event::AttendeeQuestions;
 use crate::ids::TicketId;
 
 impl Order {
@@ -102,7 +103,14 @@ impl Order {
                     event_id: placed.event_id,
                     buyer_email: placed.buyer_email.clone(),
                     account_id: placed.account_id,
-                    tickets,
+                    tickets: tickets
+                        .into_iter()
+                        .enumerate()
+                        .map(|(seat, ticket)| IssuedTicket {
+                            attendee: placed.attendees.get(seat).cloned(),
+                            ..ticket
+                        })
+                        .collect(),
                     issued_at: now,
                 }],
                 _ => Vec::new(),
@@ -163,6 +171,15 @@ impl Order {
                     request_id,
                     requested_at: now,
                 }]
+            }
+            OrderCommand::CorrectAttendee {
+                seat,
+                attendee,
+                questions,
+                event_starts_at,
+                now,
+            } => {
+                self.decide_correction(placed, seat, attendee, &questions, event_starts_at, now)?
             }
             OrderCommand::CompleteRefund {
                 refund_number,
@@ -241,6 +258,38 @@ impl Order {
             amount: placed.price_of(chosen.iter().copied()),
             reason,
             requested_at: now,
+        }])
+    }
+
+    fn decide_correction(
+        &self,
+        placed: &PlacedOrder,
+        seat: usize,
+        attendee: Attendee,
+        questions: &AttendeeQuestions,
+        event_starts_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OrderEvent>, OrderError> {
+        if now >= event_starts_at {
+            return Err(OrderError::EventStarted);
+        }
+        if seat >= placed.seats() {
+            return Err(OrderError::UnknownSeat);
+        }
+        let attendee = attendee.answering(questions, seat)?;
+        let previous = placed.attendees.get(seat).cloned().unwrap_or_default();
+        if attendee == previous {
+            // Nothing changes: a retried correction records nothing.
+            return Ok(Vec::new());
+        }
+        Ok(vec![OrderEvent::AttendeeCorrected {
+            order_id: placed.order_id,
+            event_id: placed.event_id,
+            seat,
+            ticket_id: self.tickets.get(seat).map(|ticket| ticket.ticket_id),
+            previous,
+            attendee,
+            corrected_at: now,
         }])
     }
 

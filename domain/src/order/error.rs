@@ -1,5 +1,7 @@
 //! Why an order refuses a command, in words a buyer or an organiser can read.
 
+use super::attendees::AttendeeError;
+
 /// A business rule of the order that a command would break.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OrderError {
@@ -27,6 +29,15 @@ pub enum OrderError {
     /// A refund number that was never requested.
     #[error("There is no such refund.")]
     UnknownRefund,
+    /// Attendees can no longer be corrected: the event has started.
+    #[error("The event has started: the attendees of its tickets can no longer be changed.")]
+    EventStarted,
+    /// A seat beyond the order's tickets.
+    #[error("This order has no such ticket.")]
+    UnknownSeat,
+    /// The details given do not answer what the event asks.
+    #[error(transparent)]
+    Attendee(#[from] AttendeeError),
 }
 
 impl OrderError {
@@ -40,6 +51,9 @@ impl OrderError {
             Self::AlreadyRefunded => "already-refunded",
             Self::UnknownRefund => "unknown-refund",
             Self::NoTicketsToResend => "no-tickets-to-resend",
+            Self::EventStarted => "attendees-locked",
+            Self::UnknownSeat => "unknown-seat",
+            Self::Attendee(error) => error.kind(),
         }
     }
 }

@@ -6,6 +6,7 @@ use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::attendees::Attendee;
 use crate::account::EmailAddress;
 use crate::ids::{EventId, OrderId, ReservationId, TicketId, TicketTypeId};
 use crate::inventory::Quantity;
@@ -57,6 +58,11 @@ pub struct IssuedTicket {
     pub ticket_id: TicketId,
     /// Its kind.
     pub ticket_type_id: TicketTypeId,
+    /// Who it is for, as the order knows when the fact is recorded (the caller of
+    /// `IssueTickets` leaves it out: the order fills it in from its seats). Absent when
+    /// the event asks nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attendee: Option<Attendee>,
 }
 
 /// Why money goes back to the buyer.
@@ -103,6 +109,10 @@ pub struct PlacedOrder {
     pub payment_due_by: DateTime<Utc>,
     /// When it was placed.
     pub placed_at: DateTime<Utc>,
+    /// Who each ticket is for, one per seat in line order; empty when the event asked
+    /// nothing (and in orders placed before attendees were asked for).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attendees: Vec<Attendee>,
 }
 
 /// The facts recorded about an order.
@@ -239,6 +249,25 @@ pub enum OrderEvent {
         /// When.
         requested_at: DateTime<Utc>,
     },
+    /// The details of one ticket's attendee were corrected (who did it is the fact's
+    /// actor); the ticket, once issued, shows the new ones.
+    AttendeeCorrected {
+        /// The order.
+        order_id: OrderId,
+        /// The event.
+        event_id: EventId,
+        /// The seat, 0-based in line order.
+        seat: usize,
+        /// The seat's ticket, when issued already.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ticket_id: Option<TicketId>,
+        /// What it was.
+        previous: Attendee,
+        /// What it is now.
+        attendee: Attendee,
+        /// When.
+        corrected_at: DateTime<Utc>,
+    },
 }
 
 impl DomainEvent for OrderEvent {
@@ -255,6 +284,7 @@ impl DomainEvent for OrderEvent {
             Self::RefundRequested { .. } => "RefundRequested",
             Self::TicketsRefunded { .. } => "TicketsRefunded",
             Self::TicketsResendRequested { .. } => "TicketsResendRequested",
+            Self::AttendeeCorrected { .. } => "AttendeeCorrected",
         }
         .to_owned()
     }

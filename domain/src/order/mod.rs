@@ -12,6 +12,7 @@
 //! repeats a provider event already recorded, records nothing: that is how a webhook
 //! delivered twice or out of order takes effect at most once.
 
+mod attendees;
 mod commands;
 mod decide;
 mod error;
@@ -27,6 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use attendees::{attendees_for, Attendee, AttendeeError};
 pub use commands::OrderCommand;
 pub use error::OrderError;
 pub use events::{IssuedTicket, OrderEvent, OrderLine, PaymentProvider, PlacedOrder, RefundReason};
@@ -157,6 +159,14 @@ impl Order {
     /// When the payment was recorded.
     pub fn paid_at(&self) -> Option<DateTime<Utc>> {
         self.paid_at
+    }
+
+    /// Who each ticket is for, one per seat in line order (empty when nothing was
+    /// asked).
+    pub fn attendees(&self) -> &[Attendee] {
+        self.placed
+            .as_ref()
+            .map_or(&[], |placed| placed.attendees.as_slice())
     }
 
     /// The tickets issued (refunded ones included).
@@ -297,6 +307,16 @@ impl crate::aggregate::Decide for Order {
             }
             OrderEvent::TicketsResendRequested { request_id, .. } => {
                 self.resend_requests.insert(request_id);
+            }
+            OrderEvent::AttendeeCorrected { seat, attendee, .. } => {
+                if let Some(ticket) = self.tickets.get_mut(seat) {
+                    ticket.attendee = Some(attendee.clone());
+                }
+                if let Some(placed) = self.placed.as_mut() {
+                    let seats = placed.seats().max(seat + 1);
+                    placed.attendees.resize_with(seats, Attendee::default);
+                    placed.attendees[seat] = attendee;
+                }
             }
             OrderEvent::TicketsRefunded {
                 refund_number,

@@ -67,6 +67,14 @@ fn total_of(lines: &[OrderLine]) -> Option<Money> {
 }
 
 impl PlacedOrder {
+    /// How many tickets the order is for: the lines' quantities.
+    pub fn seats(&self) -> usize {
+        self.lines
+            .iter()
+            .map(|line| usize::try_from(line.quantity.get()).unwrap_or(usize::MAX))
+            .sum()
+    }
+
     /// The order's lines as the inventory holds them (what is sold when it is paid).
     pub fn hold_lines(&self) -> Vec<HoldLine> {
         self.lines

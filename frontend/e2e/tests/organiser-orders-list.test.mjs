@@ -114,7 +114,10 @@ test("an organiser pages, sorts, searches and filters the orders, and downloads 
 
     const attendees = await downloaded(page, page.getByRole("link", { name: "Attendees (CSV)" }));
     const attendeeLines = attendees.trimEnd().split("\r\n");
-    assert.equal(attendeeLines[0], "ticket_id,ticket_type,order_id,buyer_email,status,checked_in,checked_in_at (Europe/Paris)");
+    assert.equal(
+      attendeeLines[0],
+      "ticket_id,ticket_type,order_id,buyer_email,status,checked_in,checked_in_at (Europe/Paris),attendee_name,attendee_email",
+    );
     assert.equal(attendeeLines.length, 1 + buyers.length);
     assert.ok(attendeeLines[1].includes(`,"Stalls, ""front"" 🎟",${orderIds[0]},${buyers[0]},valid,no,`), attendeeLines[1]);
     assert.ok(attendeeLines[2].includes(`,${buyers[1]},refunded,no,`), attendeeLines[2]);

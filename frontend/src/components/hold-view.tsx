@@ -10,6 +10,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
+import { AttendeeFields, asksAttendees, attendeesBody, type AttendeeInput } from "@/components/attendee-fields";
 import { Countdown, useSecondsLeft } from "@/components/countdown";
 import { StateScreen } from "@/components/state-screen";
 import { FailureScreen } from "@/components/failure-screen";
@@ -32,6 +33,7 @@ export function HoldView({ reservationId }: { reservationId: string }) {
   const [state, setState] = useState<State>({ phase: "loading" });
   const [expired, setExpired] = useState(false);
   const [email, setEmail] = useState("");
+  const [attendees, setAttendees] = useState<AttendeeInput[]>([]);
   const [checkoutFailure, setCheckoutFailure] = useState<Failure | null>(null);
   const [releaseFailure, setReleaseFailure] = useState<Failure | null>(null);
   const [busy, setBusy] = useState<"pay" | "release" | null>(null);
@@ -121,6 +123,12 @@ export function HoldView({ reservationId }: { reservationId: string }) {
     0,
   );
   const errors = fieldErrors(checkoutFailure ?? undefined);
+  const questions = event?.attendee_questions;
+  // One per ticket, in the order the API counts them: each line's tickets in turn.
+  const seats = state.reservation.lines.flatMap((line) =>
+    Array.from({ length: line.quantity }, () => line.ticket_type_id),
+  ).map((typeId, i) => ({ label: `Ticket ${i + 1} — ${typeOf(typeId)?.name ?? "Ticket"}` }));
+  const attendeeErrors = Object.keys(errors).some((field) => field.startsWith("attendees"));
   // Nothing to pay (every ticket free): checkout issues the tickets at once, no payment page.
   const free = event !== null && total === 0;
 
@@ -132,7 +140,10 @@ export function HoldView({ reservationId }: { reservationId: string }) {
       browserApi.POST("/reservations/{reservation_id}/checkout", {
         params: { path: { reservation_id: reservationId } },
         headers: authHeaders(),
-        body: { email: email.trim() },
+        body: {
+          email: email.trim(),
+          attendees: asksAttendees(questions) ? attendeesBody(seats.map((_, i) => attendees[i] ?? { name: "", email: "" }), questions) : [],
+        },
       }),
     );
     if (result.ok) {
@@ -231,7 +242,25 @@ export function HoldView({ reservationId }: { reservationId: string }) {
                 </p>
               ) : null}
             </div>
-            {checkoutFailure && !errors.email ? (
+            {asksAttendees(questions) ? (
+              <div className="grid gap-2">
+                <p className="text-sm font-medium">Who is each ticket for?</p>
+                <AttendeeFields
+                  seats={seats}
+                  questions={questions}
+                  values={attendees}
+                  errors={errors}
+                  onChange={(index, value) =>
+                    setAttendees((current) => {
+                      const next = seats.map((_, i) => current[i] ?? { name: "", email: "" });
+                      next[index] = value;
+                      return next;
+                    })
+                  }
+                />
+              </div>
+            ) : null}
+            {checkoutFailure && !errors.email && !attendeeErrors ? (
               <Alert variant="destructive">
                 <AlertTitle>Could not start the payment</AlertTitle>
                 <AlertDescription>{failureMessage(checkoutFailure)}</AlertDescription>

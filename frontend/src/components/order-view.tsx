@@ -9,6 +9,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { FailureScreen } from "@/components/failure-screen";
 import { PanelLoading } from "@/components/panel-loading";
+import { AttendeeCorrections } from "@/components/attendee-corrections";
 import { ResendTickets } from "@/components/resend-tickets";
 import { StateScreen } from "@/components/state-screen";
 import { TicketCard } from "@/components/ticket-card";
@@ -192,11 +193,15 @@ export function OrderView({ orderId, orderKey, cancelled }: { orderId: string; o
             title={typeName(t.ticket_type_id)}
             status={t.status}
             checkedInAt={t.checked_in_at}
+            attendee={t.attendee_name}
             timeZone={event?.time_zone}
             qrSrc={t.qr_svg_url ? viaProxy(t.qr_svg_url) : undefined}
           />
         ))}
       </section>
+      {event && order.tickets.length > 0 ? (
+        <AttendeeCorrections order={order} event={event} orderKey={orderKey} onSaved={() => void load()} />
+      ) : null}
       {event ? (
         <Card>
           <CardHeader>

@@ -17,6 +17,7 @@ export function TicketCard({
   index,
   checkedInAt,
   timeZone,
+  attendee,
 }: {
   qrSrc?: string;
   title: string;
@@ -25,6 +26,8 @@ export function TicketCard({
   index: number;
   checkedInAt?: string | null;
   timeZone?: string;
+  /** Who the ticket is for, when the event asks and the buyer said. */
+  attendee?: string | null;
 }) {
   const valid = status === "valid";
   const checkedIn = valid && checkedInAt ? checkedInAt : null;
@@ -42,6 +45,11 @@ export function TicketCard({
           <Badge variant="destructive">{status === "refunded" ? "Refunded" : "Not valid"}</Badge>
         )}
       </div>
+      {attendee ? (
+        <p className="w-full text-left text-base font-semibold" data-attendee>
+          {attendee}
+        </p>
+      ) : null}
       {checkedIn && timeZone ? (
         <p className="text-sm text-muted-foreground" data-checked-in>
           Checked in <time dateTime={checkedIn}>{formatEventTime(checkedIn, timeZone)}</time>

@@ -1,6 +1,7 @@
 //! The event catalogue's read models: the public listing and each event's detail,
 //! built by the `catalogue` projector from `Event` aggregate events.
 
+mod attendee_questions;
 mod fold;
 mod organiser;
 mod projector;
@@ -8,6 +9,7 @@ mod queries;
 mod store;
 mod views;
 
+pub use attendee_questions::{AttendeeAsk, AttendeeQuestionsView};
 pub use organiser::{
     door_events, organiser_events, DoorEventsOf, OrganiserEventSummary, MAX_ORGANISER_EVENTS,
 };

@@ -155,7 +155,7 @@ pub async fn event_detail(
         r#"
         SELECT event_id, status, title, description, venue_name, venue_address, starts_at,
                ends_at, time_zone, currency, published_at, cancelled_at, cancellation_reason,
-               version
+               version, attendee_name_ask, attendee_email_ask
           FROM catalogue_events
          WHERE event_id = $1 AND ($2 OR status <> 'draft')
         "#,
@@ -222,6 +222,10 @@ pub async fn event_detail(
         cancellation_reason: row.try_get("cancellation_reason")?,
         ticket_types,
         version: row.try_get("version")?,
+        attendee_questions: super::AttendeeQuestionsView {
+            name: row.try_get("attendee_name_ask")?,
+            email: row.try_get("attendee_email_ask")?,
+        },
     }))
 }
 

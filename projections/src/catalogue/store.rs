@@ -11,6 +11,7 @@ use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
 use super::fold::{CatalogueFold, KnownEvent};
+use super::AttendeeAsk;
 
 /// The versions of the events `events` touch, and the ticket type places of those whose
 /// ticket types they change.
@@ -92,6 +93,8 @@ struct DetailColumns {
     starts: Vec<Option<DateTime<Utc>>>,
     ends: Vec<Option<DateTime<Utc>>>,
     time_zones: Vec<Option<String>>,
+    name_asks: Vec<Option<&'static str>>,
+    email_asks: Vec<Option<&'static str>>,
 }
 
 impl DetailColumns {
@@ -104,6 +107,8 @@ impl DetailColumns {
             starts: Vec::new(),
             ends: Vec::new(),
             time_zones: Vec::new(),
+            name_asks: Vec::new(),
+            email_asks: Vec::new(),
         };
         for details in details {
             let text = |f: fn(&EventDetails) -> &str| details.map(|d| f(d).to_owned());
@@ -116,6 +121,13 @@ impl DetailColumns {
             columns.starts.push(details.map(|d| d.starts_at));
             columns.ends.push(details.map(|d| d.ends_at));
             columns.time_zones.push(text(|d| d.time_zone.as_str()));
+            let questions = details.map(|d| d.attendee_questions);
+            columns
+                .name_asks
+                .push(questions.map(|q| AttendeeAsk::from(q.name).as_str()));
+            columns
+                .email_asks
+                .push(questions.map(|q| AttendeeAsk::from(q.email).as_str()));
         }
         columns
     }
@@ -138,11 +150,13 @@ async fn insert_drafts(
         r#"
         INSERT INTO catalogue_events
             (event_id, status, title, description, venue_name, venue_address, starts_at,
-             ends_at, time_zone, currency, version, organiser_id)
-        SELECT i, 'draft', t, d, vn, va, s, e, z, c, v, o
+             ends_at, time_zone, currency, version, organiser_id, attendee_name_ask,
+             attendee_email_ask)
+        SELECT i, 'draft', t, d, vn, va, s, e, z, c, v, o, an, ae
           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
                       $6::timestamptz[], $7::timestamptz[], $8::text[], $9::text[], $10::bigint[],
-                      $11::uuid[]) AS drafts(i, t, d, vn, va, s, e, z, c, v, o)
+                      $11::uuid[], $12::text[], $13::text[])
+               AS drafts(i, t, d, vn, va, s, e, z, c, v, o, an, ae)
         ON CONFLICT (event_id) DO NOTHING
         "#,
     )
@@ -157,6 +171,8 @@ async fn insert_drafts(
     .bind(&currencies)
     .bind(&sequences)
     .bind(&organisers)
+    .bind(&details.name_asks)
+    .bind(&details.email_asks)
     .execute(&mut **tx)
     .await
     .context("inserting drafts")?;
@@ -197,14 +213,17 @@ async fn change_events(
                venue_address = coalesce(u.va, c.venue_address),
                starts_at = coalesce(u.s, c.starts_at), ends_at = coalesce(u.e, c.ends_at),
                time_zone = coalesce(u.z, c.time_zone),
+               attendee_name_ask = coalesce(u.an, c.attendee_name_ask),
+               attendee_email_ask = coalesce(u.ae, c.attendee_email_ask),
                status = coalesce(u.st, c.status),
                published_at = coalesce(u.p, c.published_at),
                cancelled_at = coalesce(u.ca, c.cancelled_at),
                cancellation_reason = CASE WHEN u.x THEN u.r ELSE c.cancellation_reason END
           FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],
                       $7::timestamptz[], $8::timestamptz[], $9::text[], $10::text[],
-                      $11::timestamptz[], $12::bool[], $13::timestamptz[], $14::text[])
-               AS u(i, v, t, d, vn, va, s, e, z, st, p, x, ca, r)
+                      $11::timestamptz[], $12::bool[], $13::timestamptz[], $14::text[],
+                      $15::text[], $16::text[])
+               AS u(i, v, t, d, vn, va, s, e, z, st, p, x, ca, r, an, ae)
          WHERE c.event_id = u.i
         "#,
     )
@@ -222,6 +241,8 @@ async fn change_events(
     .bind(&cancelled)
     .bind(&cancelled_at)
     .bind(&reasons)
+    .bind(&details.name_asks)
+    .bind(&details.email_asks)
     .execute(&mut **tx)
     .await
     .context("changing catalogue events")?;

@@ -172,4 +172,8 @@ pub struct EventDetail {
     pub ticket_types: Vec<TicketTypeView>,
     /// The aggregate version this view reflects.
     pub version: i64,
+    /// What buyers are asked about each ticket's attendee at checkout. Absent from
+    /// details cached before it existed: nothing asked.
+    #[serde(default)]
+    pub attendee_questions: super::AttendeeQuestionsView,
 }

@@ -54,6 +54,10 @@ pub struct AttendeeExportRow {
     pub status: OrderTicketStatus,
     /// When it was checked in at the door, if it was.
     pub checked_in_at: Option<DateTime<Utc>>,
+    /// Who it is for, when the event asks and the buyer said.
+    pub attendee_name: Option<String>,
+    /// The attendee's email, when the event asks and the buyer said.
+    pub attendee_email: Option<String>,
 }
 
 /// Every order of `event_id`, oldest first, as the database sends them (table `orders`).
@@ -99,7 +103,7 @@ pub fn attendee_export_rows(
 ) -> BoxStream<'_, anyhow::Result<AttendeeExportRow>> {
     sqlx::query(
         "SELECT ot.ticket_id, coalesce(ct.name, l.name) AS ticket_type, o.order_id, \
-                o.buyer_email, ot.status, t.checked_in_at \
+                o.buyer_email, ot.status, t.checked_in_at, t.attendee_name, t.attendee_email \
            FROM orders o \
            JOIN order_tickets ot ON ot.order_id = o.order_id \
            JOIN order_lines l ON l.order_id = o.order_id AND l.ticket_type_id = ot.ticket_type_id \
@@ -123,5 +127,7 @@ fn attendee_row(row: &PgRow) -> anyhow::Result<AttendeeExportRow> {
         buyer_email: row.try_get("buyer_email")?,
         status: row.try_get("status")?,
         checked_in_at: row.try_get("checked_in_at")?,
+        attendee_name: row.try_get("attendee_name")?,
+        attendee_email: row.try_get("attendee_email")?,
     })
 }

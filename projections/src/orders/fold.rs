@@ -182,9 +182,11 @@ pub(super) fn fold(
                 order.paid_at = Some(received_at);
             }
             // Money that is not the order's: its refund is the only trace in the model. A
-            // resend of the tickets changes nothing either.
+            // resend of the tickets changes nothing either, nor a corrected attendee (the
+            // `tickets` projector keeps the names).
             OrderEvent::SurplusPaymentReceived { .. }
-            | OrderEvent::TicketsResendRequested { .. } => {}
+            | OrderEvent::TicketsResendRequested { .. }
+            | OrderEvent::AttendeeCorrected { .. } => {}
             OrderEvent::PaymentPending { pending_at, .. } => {
                 order.set(OrderStatus::PaymentPending, pending_at);
             }

@@ -30,6 +30,7 @@ fn issued(order_id: OrderId, tickets: &[TicketId]) -> OrderEvent {
         tickets: tickets
             .iter()
             .map(|ticket_id| IssuedTicket {
+                attendee: None,
                 ticket_id: *ticket_id,
                 ticket_type_id,
             })

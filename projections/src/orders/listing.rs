@@ -210,11 +210,19 @@ fn push_matches_page(
     query: &OrdersQuery,
     limit: u32,
 ) {
+    // Two index-only searches joined by `UNION`: an `OR` with the attendees' sub-select
+    // would keep the planner from combining the orders' prefix indexes.
     sql.push(format_args!(
         "WITH matches AS MATERIALIZED (SELECT {ORDER_COLUMNS} FROM orders WHERE event_id = "
     ))
     .push_bind(event_id);
-    push_search(sql, search);
+    push_buyer_search(sql, search);
+    sql.push(format_args!(
+        ") UNION SELECT {ORDER_COLUMNS} FROM orders WHERE event_id = "
+    ))
+    .push_bind(event_id)
+    .push(" AND order_id IN (");
+    push_attendee_matches(sql, event_id, search_pattern(search));
     sql.push(format_args!(
         ") SELECT {ORDER_COLUMNS} FROM matches WHERE true"
     ));
@@ -243,7 +251,7 @@ fn push_page(
         sql.push(" AND status = ").push_bind(status);
     }
     if let Some(search) = query.search.as_deref() {
-        push_search(sql, search);
+        push_search(sql, event_id, search);
     }
     push_cursor_and_order(sql, query, limit);
 }
@@ -269,17 +277,40 @@ fn push_cursor_and_order(sql: &mut QueryBuilder<'_, Postgres>, query: &OrdersQue
 }
 
 /// The search: the start of the buyer's email in any case, or of the order id when the
-/// text could begin one (hex digits and dashes). A further column (attendee names) joins
-/// as one more `OR ... LIKE` with its own prefix index.
-fn push_search(sql: &mut QueryBuilder<'_, Postgres>, search: &str) {
+/// text could begin one (hex digits and dashes), or of an attendee's name in any case
+/// (table `tickets`, its own prefix index).
+fn push_search(sql: &mut QueryBuilder<'_, Postgres>, event_id: Uuid, search: &str) {
+    let pattern = search_pattern(search);
+    push_buyer_search(sql, search);
+    sql.push(" OR order_id IN (");
+    push_attendee_matches(sql, event_id, pattern);
+    sql.push(")");
+}
+
+/// `LIKE` pattern of the start of `search`, in lower case.
+fn search_pattern(search: &str) -> String {
+    format!("{}%", escape_like(&search.trim().to_lowercase()))
+}
+
+/// ` AND (email LIKE ... [OR order id LIKE ...]`, left open for the caller to extend or
+/// close with `)`.
+fn push_buyer_search(sql: &mut QueryBuilder<'_, Postgres>, search: &str) {
     let text = search.trim().to_lowercase();
-    let pattern = format!("{}%", escape_like(&text));
+    let pattern = search_pattern(search);
     sql.push(" AND (lower(buyer_email) LIKE ")
         .push_bind(pattern.clone());
     if text.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
         sql.push(" OR order_id::text LIKE ").push_bind(pattern);
     }
-    sql.push(")");
+}
+
+/// The orders of `event_id` with an attendee whose name starts with `pattern`.
+fn push_attendee_matches(sql: &mut QueryBuilder<'_, Postgres>, event_id: Uuid, pattern: String) {
+    sql.push("SELECT order_id FROM tickets WHERE event_id = ")
+        .push_bind(event_id)
+        .push(" AND attendee_name IS NOT NULL AND lower(attendee_name) LIKE ")
+        .push_bind(pattern)
+        .push(")");
 }
 
 #[cfg(test)]

@@ -23,5 +23,5 @@ pub use projector::OrdersProjector;
 pub use sales::{event_sales, EventSales, TicketTypeSales};
 pub use status::{OrderStatus, OrderTicketStatus, PaymentProvider};
 pub use ticket_holders::{ticket_holders, TicketHolder};
-pub use views::{orders_of_buyer, OrderLineView, OrderTicketView, OrderView};
+pub use views::{orders_of_buyer, AttendeeView, OrderLineView, OrderTicketView, OrderView};
 pub use work::{work, PaymentsWork};

@@ -51,6 +51,25 @@ pub struct OrderTicketView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(example = "/tickets/0192f0c4-5d2e-7c1a-9b3e-1a2b3c4d5e6f/qr.png?key=3q2-7w")]
     pub qr_png_url: Option<String>,
+    /// Who it is for, when the event asks and the buyer said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "Ada Lovelace")]
+    pub attendee_name: Option<String>,
+    /// The attendee's email, when the event asks and the buyer said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attendee_email: Option<String>,
+}
+
+/// One ticket's attendee, by seat (0-based, in the order's line order: the order its
+/// tickets are listed in).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AttendeeView {
+    /// The seat.
+    pub seat: usize,
+    /// The attendee's name, if given.
+    pub name: Option<String>,
+    /// The attendee's email, if given.
+    pub email: Option<String>,
 }
 
 /// An order as its buyer (and the event's organiser) sees it.
@@ -83,6 +102,10 @@ pub struct OrderView {
     pub created_at: DateTime<Utc>,
     /// When the payment was recorded.
     pub paid_at: Option<DateTime<Utc>>,
+    /// Who each ticket is for, by seat, when the event asks: only in the buyer's
+    /// `GET /orders/{id}`, which reads the order itself.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attendees: Vec<AttendeeView>,
 }
 
 pub(super) const ORDER_COLUMNS: &str = "order_id, event_id, reservation_id, status, buyer_email, \
@@ -137,6 +160,7 @@ fn order_view(row: &PgRow) -> anyhow::Result<OrderView> {
             .with_context(|| format!("reading the payment provider of order {order_id}"))?,
         created_at: row.try_get("placed_at")?,
         paid_at: row.try_get("paid_at")?,
+        attendees: Vec::new(),
     })
 }
 
@@ -173,8 +197,10 @@ pub(super) async fn with_details(pool: &PgPool, rows: &[PgRow]) -> anyhow::Resul
     }
     let mut tickets: HashMap<Uuid, Vec<OrderTicketView>> = HashMap::new();
     for row in sqlx::query(
-        "SELECT order_id, ticket_id, ticket_type_id, status FROM order_tickets \
-          WHERE order_id = ANY($1) ORDER BY ticket_id",
+        "SELECT ot.order_id, ot.ticket_id, ot.ticket_type_id, ot.status, \
+                t.attendee_name, t.attendee_email \
+           FROM order_tickets ot LEFT JOIN tickets t ON t.ticket_id = ot.ticket_id \
+          WHERE ot.order_id = ANY($1) ORDER BY ot.ticket_id",
     )
     .bind(&ids)
     .fetch_all(pool)
@@ -194,6 +220,8 @@ pub(super) async fn with_details(pool: &PgPool, rows: &[PgRow]) -> anyhow::Resul
                 checked_in_at: None,
                 qr_svg_url: None,
                 qr_png_url: None,
+                attendee_name: row.try_get("attendee_name")?,
+                attendee_email: row.try_get("attendee_email")?,
             });
     }
     for view in &mut views {

@@ -26,6 +26,26 @@ pub(super) struct IssuedTicket {
     pub(super) account_id: Option<Uuid>,
     pub(super) buyer_email: String,
     pub(super) issued_at: DateTime<Utc>,
+    pub(super) attendee: Attendee,
+}
+
+/// Who a ticket is for, as the latest fact of the batch says.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Attendee {
+    pub(super) name: Option<String>,
+    pub(super) email: Option<String>,
+}
+
+impl From<&carneau_domain::order::Attendee> for Attendee {
+    fn from(attendee: &carneau_domain::order::Attendee) -> Self {
+        Self {
+            name: attendee.name.as_ref().map(|name| name.as_str().to_owned()),
+            email: attendee
+                .email
+                .as_ref()
+                .map(|email| email.as_str().to_owned()),
+        }
+    }
 }
 
 /// A ticket's first admission.
@@ -61,6 +81,9 @@ pub(super) struct TicketsFold {
     pub(super) checked_in: BTreeMap<Uuid, CheckIn>,
     /// Double entries, in log order.
     pub(super) double_entries: Vec<DoubleEntry>,
+    /// Per ticket: its attendee as last corrected in the batch (applied after the
+    /// tickets issued, so a correction of a ticket issued in the same batch wins).
+    pub(super) attendees: BTreeMap<Uuid, Attendee>,
 }
 
 impl TicketsFold {
@@ -74,9 +97,8 @@ impl TicketsFold {
                 tickets,
                 issued_at,
                 ..
-            } => self
-                .issued
-                .extend(tickets.iter().map(|ticket| IssuedTicket {
+            } => self.issued.extend(tickets.iter().map(|ticket| {
+                IssuedTicket {
                     ticket_id: ticket.ticket_id.as_uuid(),
                     order_id,
                     event_id: event_id.as_uuid(),
@@ -84,7 +106,23 @@ impl TicketsFold {
                     account_id,
                     buyer_email: buyer_email.as_str().to_owned(),
                     issued_at,
-                })),
+                    attendee: ticket
+                        .attendee
+                        .as_ref()
+                        .map(Attendee::from)
+                        .unwrap_or_default(),
+                }
+            })),
+            // A correction before the tickets were issued names no ticket: the issued
+            // tickets carry the corrected attendee already.
+            OrderEvent::AttendeeCorrected {
+                ticket_id: Some(ticket_id),
+                attendee,
+                ..
+            } => {
+                self.attendees
+                    .insert(ticket_id.as_uuid(), Attendee::from(&attendee));
+            }
             // A refund decided is enough to stop the tickets at the door: the buyer is
             // getting the money back, whatever the provider answers later.
             OrderEvent::RefundRequested {

@@ -13,7 +13,7 @@ use cqrs_es::Aggregate;
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
-use super::fold::{CheckIn, DoubleEntry, IssuedTicket, TicketsFold};
+use super::fold::{Attendee, CheckIn, DoubleEntry, IssuedTicket, TicketsFold};
 use crate::log::Interest;
 use crate::runner::{Batch, Projector};
 
@@ -27,12 +27,17 @@ impl Projector for TicketsProjector {
         "tickets"
     }
 
-    /// Admissions (check-ins, double entries) and the three order facts that issue or
-    /// revoke tickets: an order's other facts are never fetched.
+    /// Admissions (check-ins, double entries) and the order facts that issue, revoke or
+    /// name tickets: an order's other facts are never fetched.
     fn interest(&self) -> Option<Interest> {
         Some(Interest {
             aggregate_types: &[Admission::TYPE],
-            event_types: &["TicketsIssued", "RefundRequested", "TicketsRefunded"],
+            event_types: &[
+                "TicketsIssued",
+                "RefundRequested",
+                "TicketsRefunded",
+                "AttendeeCorrected",
+            ],
         })
     }
 
@@ -54,6 +59,7 @@ impl Projector for TicketsProjector {
         revoke(tx, &fold.revoked).await?;
         check_in(tx, &fold.checked_in).await?;
         insert_double_entries(tx, &fold.double_entries).await?;
+        name_attendees(tx, &fold.attendees).await?;
         Ok(())
     }
 }
@@ -73,14 +79,20 @@ async fn insert_tickets(
     let accounts: Vec<Option<Uuid>> = tickets.iter().map(|t| t.account_id).collect();
     let emails: Vec<&str> = tickets.iter().map(|t| t.buyer_email.as_str()).collect();
     let issued: Vec<DateTime<Utc>> = tickets.iter().map(|t| t.issued_at).collect();
+    let names: Vec<Option<&str>> = tickets.iter().map(|t| t.attendee.name.as_deref()).collect();
+    let attendee_emails: Vec<Option<&str>> = tickets
+        .iter()
+        .map(|t| t.attendee.email.as_deref())
+        .collect();
     // `WITH ORDINALITY`: a ticket issued twice keeps its first row, as fact by fact.
     sqlx::query(
         r#"
         INSERT INTO tickets (ticket_id, order_id, event_id, ticket_type_id, account_id,
-                             buyer_email, issued_at)
-        SELECT t, o, e, y, a, m, i
+                             buyer_email, issued_at, attendee_name, attendee_email)
+        SELECT t, o, e, y, a, m, i, n, ae
           FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[],
-                      $7::timestamptz[]) WITH ORDINALITY AS issued(t, o, e, y, a, m, i, k)
+                      $7::timestamptz[], $8::text[], $9::text[])
+               WITH ORDINALITY AS issued(t, o, e, y, a, m, i, n, ae, k)
          ORDER BY k
         ON CONFLICT (ticket_id) DO NOTHING
         "#,
@@ -92,6 +104,8 @@ async fn insert_tickets(
     .bind(&accounts)
     .bind(&emails)
     .bind(&issued)
+    .bind(&names)
+    .bind(&attendee_emails)
     .execute(&mut **tx)
     .await
     .context("issuing tickets")?;
@@ -200,5 +214,33 @@ async fn insert_double_entries(
     .execute(&mut **tx)
     .await
     .context("recording double entries")?;
+    Ok(())
+}
+
+/// Writes each corrected ticket's attendee: the last correction of the batch, whole (a
+/// correction that blanks an optional detail clears it).
+async fn name_attendees(
+    tx: &mut Transaction<'_, Postgres>,
+    attendees: &BTreeMap<Uuid, Attendee>,
+) -> anyhow::Result<()> {
+    if attendees.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = attendees.keys().copied().collect();
+    let names: Vec<Option<&str>> = attendees.values().map(|a| a.name.as_deref()).collect();
+    let emails: Vec<Option<&str>> = attendees.values().map(|a| a.email.as_deref()).collect();
+    sqlx::query(
+        r#"
+        UPDATE tickets SET attendee_name = c.name, attendee_email = c.email
+          FROM unnest($1::uuid[], $2::text[], $3::text[]) AS c(ticket_id, name, email)
+         WHERE tickets.ticket_id = c.ticket_id
+        "#,
+    )
+    .bind(&ids)
+    .bind(&names)
+    .bind(&emails)
+    .execute(&mut **tx)
+    .await
+    .context("naming attendees")?;
     Ok(())
 }

@@ -37,6 +37,10 @@ pub struct TicketView {
     pub checked_in_at: Option<DateTime<Utc>>,
     /// Who checked it in, as a label for people (`account 0190…`).
     pub checked_in_by: Option<String>,
+    /// Who it is for, when the event asks and the buyer said.
+    pub attendee_name: Option<String>,
+    /// The attendee's email, when the event asks and the buyer said.
+    pub attendee_email: Option<String>,
 }
 
 const SELECT_TICKETS: &str = r#"
@@ -45,7 +49,7 @@ const SELECT_TICKETS: &str = r#"
            coalesce(e.venue_name, '') AS venue_name,
            t.ticket_type_id, coalesce(y.name, 'Ticket') AS ticket_type_name,
            t.account_id, t.buyer_email, t.issued_at, t.revoked_at,
-           t.checked_in_at, t.checked_in_by
+           t.checked_in_at, t.checked_in_by, t.attendee_name, t.attendee_email
       FROM tickets t
       LEFT JOIN catalogue_events e ON e.event_id = t.event_id
       LEFT JOIN catalogue_ticket_types y

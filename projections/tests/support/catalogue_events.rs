@@ -35,6 +35,7 @@ pub fn eur() -> Currency {
 /// Details of a four-hour event.
 pub fn details(title: &str, venue: &str, starts_at: DateTime<Utc>) -> EventDetails {
     EventDetails {
+        attendee_questions: Default::default(),
         title: Title::parse(title).unwrap(),
         description: Description::parse("An evening of standards.").unwrap(),
         venue: Venue {

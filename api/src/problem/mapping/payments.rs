@@ -43,7 +43,19 @@ fn order_problem(refusal: &OrderError) -> ApiError {
             "ticket_ids",
             "must name tickets of this order",
         )]),
+        OrderError::Attendee(attendee) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            attendee.kind(),
+            "Attendee details missing",
+            refusal.to_string(),
+        )
+        .with_field_errors(vec![FieldError::new(
+            attendee.field(),
+            attendee.to_string(),
+        )]),
+        OrderError::UnknownSeat => ApiError::not_found("This ticket"),
         OrderError::AlreadyPlaced
+        | OrderError::EventStarted
         | OrderError::NotPaid
         | OrderError::AlreadyRefunded
         | OrderError::UnknownRefund

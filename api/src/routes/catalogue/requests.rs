@@ -10,6 +10,7 @@ use carneau_domain::money::{Currency, Money};
 use carneau_domain::text::{
     Description, InvalidValue, TicketTypeName, Title, VenueAddress, VenueName,
 };
+use carneau_projections::catalogue::AttendeeQuestionsView;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -77,6 +78,7 @@ impl CreateEventRequest {
         let parsed = (|| {
             Some((
                 EventDetails {
+                    attendee_questions: Default::default(),
                     title: title?,
                     description: description?,
                     venue: venue?,
@@ -107,6 +109,9 @@ pub struct EditEventRequest {
     pub ends_at: Option<DateTime<Utc>>,
     /// A new time zone.
     pub time_zone: Option<String>,
+    /// What buyers are asked about each ticket's attendee from now on (orders placed
+    /// before keep what they were given).
+    pub attendee_questions: Option<AttendeeQuestionsView>,
 }
 
 impl EditEventRequest {
@@ -130,6 +135,7 @@ impl EditEventRequest {
                 starts_at: self.starts_at,
                 ends_at: self.ends_at,
                 time_zone: time_zone?,
+                attendee_questions: self.attendee_questions.map(Into::into),
             })
         })();
         errors.finish(parsed)

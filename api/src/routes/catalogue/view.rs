@@ -40,6 +40,7 @@ pub fn event_detail(
         published_at: event.published_at(),
         cancelled_at: event.cancelled_at(),
         cancellation_reason: event.cancellation_reason().map(str::to_owned),
+        attendee_questions: details.attendee_questions.into(),
         ticket_types: event
             .ticket_types()
             .iter()

@@ -495,3 +495,21 @@ pub mod metrics;
 pub mod payments;
 pub mod reservations;
 pub mod tickets;
+
+/// A CSV body parsed with a real parser: the header and the records.
+pub fn parse_csv(body: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(body.as_bytes());
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let records = reader
+        .records()
+        .map(|record| record.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    (header, records)
+}

@@ -52,6 +52,7 @@ pub fn euros(cents: i64) -> Money {
 
 pub fn details() -> EventDetails {
     EventDetails {
+        attendee_questions: Default::default(),
         title: Title::parse("Jazz at dusk").unwrap(),
         description: Description::parse("An evening of standards.").unwrap(),
         venue: Venue {

@@ -166,3 +166,24 @@ fn every_error_has_a_distinct_kebab_case_kind_and_a_sentence() {
         "An event can have at most 50 ticket types."
     );
 }
+
+#[test]
+fn details_that_ask_nothing_of_attendees_keep_their_stored_form() {
+    use crate::event::{Ask, AttendeeQuestions, EventDetails};
+    let stored = serde_json::to_value(details()).unwrap();
+    assert!(stored.get("attendee_questions").is_none());
+    let asking = EventDetails {
+        attendee_questions: AttendeeQuestions {
+            name: Ask::Required,
+            email: Ask::Optional,
+        },
+        ..details()
+    };
+    let stored = serde_json::to_value(&asking).unwrap();
+    assert_eq!(
+        stored["attendee_questions"],
+        serde_json::json!({ "name": "required", "email": "optional" })
+    );
+    let back: EventDetails = serde_json::from_value(stored).unwrap();
+    assert_eq!(back, asking);
+}

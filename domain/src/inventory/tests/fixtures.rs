@@ -77,6 +77,7 @@ fn drafted() -> EventCatalogueEvent {
     EventCatalogueEvent::EventDrafted {
         event_id: EventId::from_uuid(Uuid::from_u128(0xE1)),
         details: EventDetails {
+            attendee_questions: Default::default(),
             title: Title::parse("Jazz at dusk").unwrap(),
             description: Description::parse("An evening of standards.").unwrap(),
             venue: Venue {

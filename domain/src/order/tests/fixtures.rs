@@ -46,6 +46,7 @@ pub fn vip() -> TicketTypeId {
 
 pub fn ticket(n: u128, ticket_type_id: TicketTypeId) -> IssuedTicket {
     IssuedTicket {
+        attendee: None,
         ticket_id: TicketId::from_uuid(Uuid::from_u128(0x7100 + n)),
         ticket_type_id,
     }
@@ -57,6 +58,7 @@ pub fn buyer() -> EmailAddress {
 
 pub fn placed_order() -> PlacedOrder {
     PlacedOrder {
+        attendees: Vec::new(),
         order_id: order_id(),
         event_id: EventId::from_uuid(Uuid::from_u128(0xE1)),
         reservation_id: ReservationId::from_uuid(Uuid::from_u128(0x9001)),

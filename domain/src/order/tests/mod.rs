@@ -1,5 +1,6 @@
 //! Given / when / then tests of the order, one per rule, grouped by rule family.
 
+mod attendees;
 mod fixtures;
 mod lifecycle;
 mod pricing;

@@ -10,9 +10,21 @@ import { Textarea } from "@/components/ui/textarea";
 import { Field } from "@/components/field";
 import { browserApi, call, idempotencyKey } from "@/lib/api/browser";
 import { failureMessage, fieldErrors, type Failure } from "@/lib/api/problem";
-import type { EventDetail } from "@/lib/api/types";
+import type { AttendeeAsk, EventDetail } from "@/lib/api/types";
 import { CURRENCIES, TIME_ZONES, utcToZonedInput, zonedInputToUtc } from "@/lib/zoned-time";
 import { reloadAfterCommand } from "@/lib/reload";
+
+type Ask = AttendeeAsk;
+const ASKS: readonly (readonly [Ask, string])[] = [
+  ["off", "Not asked"],
+  ["optional", "Optional"],
+  ["required", "Required for every ticket"],
+];
+
+/** The select's value as the API's ask (`off` for anything unexpected). */
+function askOf(value: FormDataEntryValue | null): Ask {
+  return value === "optional" || value === "required" ? value : "off";
+}
 
 /** Create an event (draft) or edit its details. Times are typed in the event's own zone. */
 export function EventForm({ event }: { event?: EventDetail }) {
@@ -42,8 +54,15 @@ export function EventForm({ event }: { event?: EventDetail }) {
     setFailure(null);
     setSaved(false);
     if (event) {
+      const attendee_questions = {
+        name: askOf(form.get("attendee_name")),
+        email: askOf(form.get("attendee_email")),
+      };
       const result = await call(() =>
-        browserApi.PATCH("/organiser/events/{event_id}", { params: { path: { event_id: event.id } }, body: details }),
+        browserApi.PATCH("/organiser/events/{event_id}", {
+          params: { path: { event_id: event.id } },
+          body: { ...details, attendee_questions },
+        }),
       );
       setBusy(false);
       if (!result.ok) return setFailure(result.failure);
@@ -135,11 +154,34 @@ export function EventForm({ event }: { event?: EventDetail }) {
           error={errors.ends_at}
         />
       </div>
+      {event ? (
+        <fieldset className="grid gap-4 sm:grid-cols-2">
+          <legend className="mb-2 text-sm font-medium">Ask buyers for each ticket&apos;s attendee</legend>
+          <AskSelect id="attendee_name" label="Attendee name" value={event.attendee_questions?.name} />
+          <AskSelect id="attendee_email" label="Attendee email" value={event.attendee_questions?.email} />
+        </fieldset>
+      ) : null}
       <div>
         <Button type="submit" disabled={busy}>
           {busy ? "Saving…" : event ? "Save changes" : "Create draft"}
         </Button>
       </div>
     </form>
+  );
+}
+
+/** One attendee question's select: not asked, optional or required. */
+function AskSelect({ id, label, value }: { id: string; label: string; value?: Ask }) {
+  return (
+    <div className="grid gap-1.5">
+      <Label htmlFor={id}>{label}</Label>
+      <NativeSelect id={id} name={id} defaultValue={value ?? "off"}>
+        {ASKS.map(([ask, text]) => (
+          <option key={ask} value={ask}>
+            {text}
+          </option>
+        ))}
+      </NativeSelect>
+    </div>
   );
 }

@@ -128,6 +128,14 @@ export function EventOrders({
                   <span className="block truncate" title={o.email}>
                     {o.email}
                   </span>
+                  {o.tickets.some((t) => t.attendee_name) ? (
+                    <span className="block truncate text-xs text-muted-foreground" data-attendees>
+                      {o.tickets
+                        .map((t) => t.attendee_name)
+                        .filter(Boolean)
+                        .join(", ")}
+                    </span>
+                  ) : null}
                   <Link
                     href={`/audit/orders/${o.order_id}`}
                     aria-label={`History of order ${o.order_id.slice(0, 8)}`}

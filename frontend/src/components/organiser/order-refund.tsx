@@ -144,6 +144,7 @@ function RefundTickets({ order, label, onRefunded }: { order: Order; label: stri
               />
               <label htmlFor={id} className={refunded ? "text-muted-foreground line-through" : undefined}>
                 Ticket {i + 1} · {line?.name ?? "Ticket"}
+                {t.attendee_name ? ` · ${t.attendee_name}` : ""}
                 {line ? ` · ${formatMoney(line.unit_price)}` : ""}
                 {refunded ? " (refunded)" : ""}
               </label>

@@ -23,7 +23,12 @@ function clock(iso: string, data: { time_zone: string } | null | undefined): str
 export function onlineVerdict(result: ScanResult, data: ScannerData | null | undefined): Shown {
   switch (result.verdict) {
     case "admitted":
-      return { tone: "yes", title: "ADMITTED", lines: [result.ticket_type_name ?? "Valid ticket"], offline: false };
+      return {
+        tone: "yes",
+        title: "ADMITTED",
+        lines: [result.ticket_type_name ?? "Valid ticket", ...(result.attendee_name ? [`For ${result.attendee_name}`] : [])],
+        offline: false,
+      };
     case "already_checked_in": {
       const agent = result.checked_in_by_name ? `by ${result.checked_in_by_name}` : "at this event's door";
       const who = result.checked_in_device ? `${agent} on device ${result.checked_in_device} (offline)` : agent;
@@ -31,7 +36,11 @@ export function onlineVerdict(result: ScanResult, data: ScannerData | null | und
       return {
         tone: "no",
         title: "ALREADY ADMITTED",
-        lines: [`Let in ${when} ${who}.`.replace(/\s+/g, " "), ...(result.ticket_type_name ? [result.ticket_type_name] : [])],
+        lines: [
+          `Let in ${when} ${who}.`.replace(/\s+/g, " "),
+          ...(result.ticket_type_name ? [result.ticket_type_name] : []),
+          ...(result.attendee_name ? [`For ${result.attendee_name}`] : []),
+        ],
         offline: false,
       };
     }

@@ -106,6 +106,7 @@ impl Story {
         self.order(
             order_id,
             OrderEvent::OrderPlaced(PlacedOrder {
+                attendees: Vec::new(),
                 order_id,
                 event_id: self.event_id,
                 reservation_id,
@@ -157,6 +158,7 @@ impl Story {
             .iter()
             .flat_map(|(ticket_type_id, quantity)| {
                 (0..*quantity).map(|_| IssuedTicket {
+                    attendee: None,
                     ticket_id: TicketId::new(),
                     ticket_type_id: *ticket_type_id,
                 })

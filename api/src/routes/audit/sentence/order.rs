@@ -1,6 +1,6 @@
 //! An order's facts in words.
 
-use carneau_domain::order::{OrderEvent, OrderLine, RefundReason};
+use carneau_domain::order::{Attendee, OrderEvent, OrderLine, RefundReason};
 
 use super::{money, tickets};
 
@@ -64,6 +64,27 @@ pub(super) fn sentence(event: &OrderEvent, by: &str) -> String {
             buyer_email.as_str(),
             tickets(resent.len())
         ),
+        OrderEvent::AttendeeCorrected {
+            seat,
+            previous,
+            attendee,
+            ..
+        } => format!(
+            "Ticket {} attendee changed by {by} from {} to {}",
+            seat + 1,
+            attendee_words(previous),
+            attendee_words(attendee)
+        ),
+    }
+}
+
+/// "Ada Lovelace <ada@example.com>", or "nobody named" for a blank attendee.
+fn attendee_words(attendee: &Attendee) -> String {
+    match (&attendee.name, &attendee.email) {
+        (Some(name), Some(email)) => format!("{} <{}>", name.as_str(), email.as_str()),
+        (Some(name), None) => name.as_str().to_owned(),
+        (None, Some(email)) => format!("<{}>", email.as_str()),
+        (None, None) => "nobody named".to_owned(),
     }
 }
 
