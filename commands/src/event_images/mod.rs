@@ -3,7 +3,6 @@
 //! order and removal are plain catalogue commands ([`crate::Catalogue::execute`]).
 
 mod processing;
-mod s3;
 mod store;
 
 #[cfg(test)]
@@ -23,7 +22,6 @@ pub use processing::{
     prepare, widths_for, ImageRejection, PreparedImage, IMAGE_WIDTHS, MAX_IMAGE_PIXELS,
     MAX_IMAGE_SIDE_PIXELS, STORED_CONTENT_TYPE,
 };
-pub use s3::S3ImageStore;
 pub use store::{
     is_content_hash, DirectoryImageStore, ImageStore, ImageStoreError, PostgresImageStore,
 };

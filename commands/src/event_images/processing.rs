@@ -167,19 +167,19 @@ pub fn prepare(bytes: &[u8], max_bytes: u64) -> Result<PreparedImage, ImageRejec
     let decoded = reader
         .decode()
         .map_err(|error| rejection_of(&error, Some((width, height))))?;
-    let flat = flatten_on_white(&decoded);
-    let renditions = widths_for(width)
-        .into_iter()
-        .map(|target| {
-            let resized = if target == width {
-                flat.clone()
-            } else {
-                let target_height = scaled_height(width, height, target);
-                image::imageops::resize(&flat, target, target_height, FilterType::Lanczos3)
-            };
-            encode_jpeg(&resized).map(|jpeg| (target, jpeg))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    // Widest first, each resized from the one before: a fraction of the work of
+    // resizing the original every time, at no visible cost.
+    let mut current = flatten_on_white(&decoded);
+    let mut renditions = Vec::new();
+    for target in widths_for(width).into_iter().rev() {
+        if target != current.width() {
+            let target_height = scaled_height(width, height, target);
+            current =
+                image::imageops::resize(&current, target, target_height, FilterType::CatmullRom);
+        }
+        renditions.push((target, encode_jpeg(&current)?));
+    }
+    renditions.reverse();
     Ok(PreparedImage {
         content_hash: hex::encode(Sha256::digest(bytes)),
         width,

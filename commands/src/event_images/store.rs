@@ -1,5 +1,5 @@
-//! Where the bytes of event images live: PostgreSQL by default, a local directory, or an
-//! S3-compatible object store. Keyed by the upload's content hash and the width, so the
+//! Where the bytes of event images live: PostgreSQL by default, or a local directory.
+//! Keyed by the upload's content hash and the width, so the
 //! same file uploaded twice is stored once, and a key's bytes never change (which is what
 //! lets the API serve them as immutable).
 //!
