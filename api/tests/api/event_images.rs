@@ -54,10 +54,10 @@ async fn draft(app: &TestApp) -> Uuid {
 async fn a_poster_uploaded_to_a_draft_shows_on_the_listing_and_page_once_published() {
     let app = spawn_app().await;
     let event_id = draft(&app).await;
-    let added = upload(&app, event_id, images::png(2000, 1000), "The band on stage").await;
+    let added = upload(&app, event_id, images::png(1650, 800), "The band on stage").await;
     let image = &added.images[0];
     assert_eq!(image.alt, "The band on stage");
-    assert_eq!((image.width, image.height), (2000, 1000));
+    assert_eq!((image.width, image.height), (1650, 800));
     let widths: Vec<u32> = image.sources.iter().map(|s| s.width).collect();
     assert_eq!(widths, [480, 960, 1600]);
 
