@@ -35,6 +35,7 @@ pub const DOCS_PATH: &str = "/docs";
         (name = "events", description = "The public catalogue."),
         (name = "accounts", description = "Registration, sign-in, sessions and the signed-in account."),
         (name = "organiser", description = "Commands for organisers on their own events (admins: every event)."),
+        (name = "event images", description = "Event posters and pictures: uploads and alt text for organisers, renditions for everybody."),
         (name = "admin", description = "Account administration (admins only)."),
         (name = "reservations", description = "Buyers' holds on tickets (15 minutes by default)."),
         (name = "tickets", description = "Buyers' tickets and their QR codes."),
@@ -56,7 +57,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// The whole application on `state`, with default limits.
 pub fn router(state: AppState) -> Router {
-    router_with_limits(state, HttpLimits::default())
+    let limits = HttpLimits {
+        image_limit_bytes: usize::try_from(state.event_images.max_bytes()).unwrap_or(usize::MAX),
+        ..HttpLimits::default()
+    };
+    router_with_limits(state, limits)
 }
 
 /// The whole application on `state`, with the given limits.

@@ -6,7 +6,8 @@
 //! 4. bare error statuses (405 from routing, 413 from the body limit…) become problems;
 //! 5. panics become a 500 problem instead of a dropped connection;
 //! 6. a request timeout, answered with a 503 problem;
-//! 7. a body size limit, answered with a 413 problem.
+//! 7. a body size limit, answered with a 413 problem: [`REQUEST_BODY_LIMIT_BYTES`], or
+//!    the image limit on the one route that takes image uploads.
 
 use std::any::Any;
 use std::time::Duration;
@@ -18,7 +19,6 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultOnRequest, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -31,6 +31,12 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest request body accepted (64 KiB): organiser and buyer payloads are small.
 pub const REQUEST_BODY_LIMIT_BYTES: usize = 64 * 1024;
 
+/// The route that takes image uploads: its body may be as large as an image allowed
+/// plus the multipart framing and the alt text.
+pub const IMAGE_UPLOAD_ROUTE: &str = "/organiser/events/{event_id}/images";
+/// What a multipart upload adds to the image itself (boundaries, headers, alt text).
+const MULTIPART_OVERHEAD_BYTES: usize = 64 * 1024;
+
 /// The limits the middleware enforces; tests shrink them.
 #[derive(Debug, Clone, Copy)]
 pub struct HttpLimits {
@@ -38,6 +44,8 @@ pub struct HttpLimits {
     pub request_timeout: Duration,
     /// See [`REQUEST_BODY_LIMIT_BYTES`].
     pub body_limit_bytes: usize,
+    /// The largest image upload (`CARNEAU_IMAGE_MAX_BYTES`), for [`IMAGE_UPLOAD_ROUTE`].
+    pub image_limit_bytes: usize,
 }
 
 impl Default for HttpLimits {
@@ -45,8 +53,65 @@ impl Default for HttpLimits {
         Self {
             request_timeout: REQUEST_TIMEOUT,
             body_limit_bytes: REQUEST_BODY_LIMIT_BYTES,
+            image_limit_bytes: usize::try_from(
+                carneau_commands::event_images::DEFAULT_MAX_IMAGE_BYTES,
+            )
+            .unwrap_or(usize::MAX),
         }
     }
+}
+
+/// Whether `request` matched the image upload route.
+fn is_image_upload(request: &Request) -> bool {
+    request
+        .extensions()
+        .get::<MatchedPath>()
+        .is_some_and(|path| path.as_str() == IMAGE_UPLOAD_ROUTE)
+}
+
+/// The body limit of the route `request` matched.
+fn body_limit_of(request: &Request, limits: HttpLimits) -> usize {
+    if is_image_upload(request) {
+        // One byte over the image limit must still reach the handler, which names the
+        // file's size in its 422; far beyond it the body is cut off with a 413.
+        limits
+            .image_limit_bytes
+            .saturating_mul(2)
+            .saturating_add(MULTIPART_OVERHEAD_BYTES)
+    } else {
+        limits.body_limit_bytes
+    }
+}
+
+/// Refuses a declared length over the route's limit at once, and cuts off a body that
+/// grows past it; extractors (`DefaultBodyLimit`) are told the same limit.
+async fn limit_body(limits: HttpLimits, mut request: Request, next: Next) -> Response {
+    let limit = body_limit_of(&request, limits);
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX)) {
+        if is_image_upload(&request) {
+            // A file far too large is the file's fault like one a little too large.
+            let max_mib = limits.image_limit_bytes / (1024 * 1024);
+            return ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "image-too-large",
+                "Unusable image",
+                format!("The file is too large; an image may be at most {max_mib} MiB."),
+            )
+            .with_field_errors(vec![crate::problem::FieldError::new(
+                "file",
+                format!("is too large; an image may be at most {max_mib} MiB"),
+            )])
+            .into_response();
+        }
+        return ApiError::from_status(StatusCode::PAYLOAD_TOO_LARGE).into_response();
+    }
+    request = request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(request).await
 }
 
 /// Puts `router` (routes and fallback already added) behind the full middleware stack.
@@ -54,8 +119,10 @@ pub fn with_http_layers(router: Router, limits: HttpLimits) -> Router {
     let timeout = limits.request_timeout;
     // `Router::layer` wraps each route: the last layer added is the outermost.
     router
-        .layer(DefaultBodyLimit::max(limits.body_limit_bytes))
-        .layer(RequestBodyLimitLayer::new(limits.body_limit_bytes))
+        .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            limit_body(limits, request, next)
+        }))
         .layer(middleware::from_fn(move |request: Request, next: Next| {
             enforce_timeout(timeout, request, next)
         }))

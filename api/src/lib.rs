@@ -18,6 +18,7 @@ pub mod csv_export;
 pub mod database;
 pub mod door_access;
 pub mod extract;
+pub mod image_store;
 pub mod layers;
 pub mod metrics;
 pub mod order_key;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::extract::FromRef;
 use carneau_commands::accounts::Sessions;
+use carneau_commands::event_images::EventImages;
 use carneau_commands::payments::gateway::PaymentGateway;
 use carneau_commands::payments::simulated::SimulatedCheckout;
 use carneau_commands::payments::stripe::StripeGateway;
@@ -83,6 +84,8 @@ pub struct AppState {
     pub door: Arc<Door>,
     /// The process's metrics, rendered by `GET /metrics`.
     pub metrics: Metrics,
+    /// Uploads of event images and the store their bytes are read from.
+    pub event_images: Arc<EventImages>,
 }
 
 impl AppState {
@@ -145,7 +148,14 @@ impl AppState {
             config.redis_prefix.clone(),
             config.accounts.session_lifetime,
         );
+        let catalogue = Arc::new(Catalogue::new(pool.clone()));
+        let event_images = Arc::new(EventImages::new(
+            catalogue.clone(),
+            crate::image_store::image_store(&config.images, &pool),
+            config.images.max_bytes,
+        ));
         Ok(Self {
+            event_images,
             session_options,
             accounts: Arc::new(Accounts::new(pool.clone(), sessions)),
             rate_limiter: RateLimiter::new(redis.clone(), &config.redis_prefix),
@@ -161,7 +171,7 @@ impl AppState {
             order_keys: OrderKeys::new(token_secret.clone()),
             reservations,
             reservation_tokens: ReservationTokens::new(token_secret),
-            catalogue: Arc::new(Catalogue::new(pool.clone())),
+            catalogue,
             cache: ResponseCache::new(redis.clone(), config.redis_prefix.clone()),
             pool,
             redis,

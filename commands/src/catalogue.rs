@@ -44,6 +44,14 @@ impl Catalogue {
         Ok((loaded.version > 0).then_some(loaded))
     }
 
+    /// Every fact recorded about the event, oldest first.
+    pub async fn history(
+        &self,
+        event_id: EventId,
+    ) -> Result<Vec<EventCatalogueEvent>, CommandError<EventError>> {
+        Ok(self.events.history(&event_id.to_aggregate_id()).await?)
+    }
+
     /// The event as it stood just before its fact number `sequence` (1 is its creation):
     /// what a change is compared with. `None` if it never existed then.
     pub async fn before(

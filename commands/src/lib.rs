@@ -8,6 +8,7 @@ pub mod aggregate_store;
 pub mod buyer_mail;
 pub mod catalogue;
 pub mod context;
+pub mod event_images;
 pub mod event_store;
 pub mod idempotency;
 pub mod mail;

@@ -80,6 +80,13 @@ impl EventId {
 }
 
 uuid_id!(
+    /// Identifies one image of an event (its poster or another picture). A new upload is
+    /// a new id, so the bytes served under an id never change and may be cached for good.
+    EventImageId,
+    "event image"
+);
+
+uuid_id!(
     /// Identifies one kind of ticket within an event (e.g. "Early bird", "VIP").
     TicketTypeId,
     "ticket type"

@@ -160,6 +160,11 @@ bounded_text!(
 );
 
 bounded_text!(
+    /// What an image shows, for people who cannot see it: one line, 1 to 300 characters.
+    AltText, 1, 300, Lines::Single
+);
+
+bounded_text!(
     /// How a person is called on their account ("Lina Moreau"): one line, 1 to 100
     /// characters.
     PersonName, 1, 100, Lines::Single

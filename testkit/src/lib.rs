@@ -1,6 +1,7 @@
 //! Test support: each test gets its own PostgreSQL database (migrated, dropped when the
 //! test ends) and its own Redis key prefix, so tests run in parallel and leave nothing behind.
 
+pub mod images;
 pub mod own_servers;
 pub mod qr;
 pub mod smtp;

@@ -12,6 +12,7 @@ use carneau_commands::reservations::ReservationMode;
 use carneau_projections::seals::CheckpointSigner;
 mod accounts;
 mod database;
+mod images;
 mod limits;
 mod payments;
 mod secrets;
@@ -19,6 +20,7 @@ mod tickets;
 
 pub use accounts::{AccountSettings, TrustedProxies};
 pub use database::{DatabaseConfig, DEFAULT_DATABASE_POOL_SIZE, DEFAULT_DATABASE_URL};
+pub use images::{ImageStoreSetting, ImagesConfig};
 pub use payments::{PaymentsConfig, StripeSettings};
 pub use secrets::{SecretUrl, TokenSecret};
 pub use tickets::{TicketsConfig, DEFAULT_MAIL_FROM};
@@ -109,6 +111,9 @@ pub struct Config {
     /// that signs checkpoints of the event log's seal chain. Unset: the log is still
     /// sealed, but no checkpoint is signed.
     pub audit_signing_key: Option<CheckpointSigner>,
+    /// Event images: where they are stored, how large an upload may be
+    /// (`CARNEAU_IMAGE_STORE`, `CARNEAU_IMAGE_MAX_BYTES`).
+    pub images: ImagesConfig,
 }
 
 impl Config {
@@ -230,8 +235,10 @@ impl Config {
             .transpose()?;
         let tickets = TicketsConfig::from_read(&read)?;
         let accounts = AccountSettings::from_lookup(&read)?;
+        let images = ImagesConfig::from_read(&read)?;
         let payments = PaymentsConfig::from_read(read)?;
         Ok(Self {
+            images,
             tickets,
             payments,
             token_secret,

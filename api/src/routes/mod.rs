@@ -14,6 +14,7 @@ pub mod door;
 pub mod door_lists;
 pub mod door_offline;
 pub mod door_staff;
+pub mod event_images;
 pub mod events;
 pub mod health;
 pub mod metrics;
@@ -40,6 +41,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(calendar::routes())
         .merge(accounts::routes())
         .merge(organiser::routes())
+        .merge(event_images::routes())
         .merge(door_staff::routes())
         .merge(admin::routes())
         .merge(admin_mail::routes())

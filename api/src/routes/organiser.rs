@@ -49,7 +49,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// The event as JSON with its version as `ETag` (and `Location` when created).
-async fn event_response(
+pub(crate) async fn event_response(
     state: &AppState,
     status: StatusCode,
     executed: &Executed<Event>,
@@ -73,7 +73,7 @@ async fn event_response(
 }
 
 /// Runs one command on an existing event and answers with its new state.
-async fn run(
+pub(crate) async fn run(
     state: &AppState,
     principal: &Principal,
     event_id: EventId,

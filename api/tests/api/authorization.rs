@@ -143,6 +143,8 @@ fn body_for(method: &Method, path: &str, fixture: &Fixture<'_>) -> Option<Value>
         "/organiser/events/{event_id}/ticket-types/{ticket_type_id}" => json!({"name": "Renamed"}),
         "/organiser/events/{event_id}" => json!({"title": "Renamed"}),
         "/organiser/events/{event_id}/door-staff" => json!({"email": fixture.target.email}),
+        "/organiser/events/{event_id}/images/{image_id}" => json!({"alt": "Walked"}),
+        "/organiser/events/{event_id}/image-order" => json!({"image_ids": []}),
         "/reservations/{reservation_id}/checkout" => json!({"email": "walker@example.com"}),
         "/door/events/{event_id}/check-ins" => json!({"code": "not a ticket"}),
         "/door/events/{event_id}/offline-scans" => json!({"device_id": "walker", "scans": []}),
@@ -196,6 +198,8 @@ async fn walk_row(fixture: &Fixture<'_>, row: &Row) -> Vec<String> {
         .replace("{ticket_type_id}", &ticket_type.to_string())
         .replace("{reservation_id}", &Uuid::new_v4().to_string())
         .replace("{ticket_id}", &Uuid::new_v4().to_string())
+        .replace("{image_id}", &Uuid::new_v4().to_string())
+        .replace("{width}", "480")
         .replace("{account_id}", &fixture.target.id.to_string())
         .replace("{role}", "organiser")
         .replace("{message_id}", "1")

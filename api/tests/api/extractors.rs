@@ -70,6 +70,7 @@ async fn spawn_test_router() -> (reqwest::Client, String) {
     let limits = HttpLimits {
         request_timeout: Duration::from_millis(200),
         body_limit_bytes: BODY_LIMIT_BYTES,
+        ..HttpLimits::default()
     };
     let base = crate::support::serve(with_http_layers(router, limits)).await;
     (reqwest::Client::new(), base)

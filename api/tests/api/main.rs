@@ -23,6 +23,7 @@ mod cli_mail;
 mod door_bench;
 mod door_offline;
 mod door_staff;
+mod event_images;
 mod extractors;
 mod faults;
 mod http_app;

@@ -5,11 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use super::attendee_questions::AttendeeQuestions;
 use super::details::{EventDetails, TimeZone, Venue};
+use super::images::EventImage;
 use super::promised::PromisedTickets;
 use super::ticket_type::{Capacity, MaxPerOrder, SaleWindow, TicketType};
-use crate::ids::{AccountId, EventId, TicketTypeId};
+use crate::ids::{AccountId, EventId, EventImageId, TicketTypeId};
 use crate::money::{Currency, Money};
-use crate::text::{Description, TicketTypeName, Title};
+use crate::text::{AltText, Description, TicketTypeName, Title};
 
 /// A request to change an event. Values are already parsed; the aggregate checks the rules
 /// that need the event's current state.
@@ -58,6 +59,22 @@ pub enum EventCommand {
         cancelled_at: DateTime<Utc>,
         /// Why, for buyers; at most [`super::MAX_CANCEL_REASON_CHARS`] characters.
         reason: Option<String>,
+    },
+    /// Add an image whose bytes the command layer has already stored; it goes last.
+    AddImage(EventImage),
+    /// Describe an image anew.
+    ChangeImageAltText {
+        /// The image.
+        image_id: EventImageId,
+        /// What it shows.
+        alt: AltText,
+    },
+    /// Put the images in this order: exactly the event's image ids, each once.
+    ReorderImages(Vec<EventImageId>),
+    /// Take an image off the event.
+    RemoveImage {
+        /// The image.
+        image_id: EventImageId,
     },
 }
 

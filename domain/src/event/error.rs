@@ -1,9 +1,9 @@
 //! Why the event aggregate refuses a command, in words an organiser can read.
 
-use crate::ids::TicketTypeId;
+use crate::ids::{EventImageId, TicketTypeId};
 use crate::money::Currency;
 
-use super::{MAX_CANCEL_REASON_CHARS, MAX_TICKET_TYPES};
+use super::{MAX_CANCEL_REASON_CHARS, MAX_EVENT_IMAGES, MAX_TICKET_TYPES};
 
 /// A business rule of events that a command would break.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -101,6 +101,18 @@ pub enum EventError {
     /// An organiser acting on an event another organiser owns.
     #[error("Only this event's organiser or an admin may manage it.")]
     NotOrganiser,
+    /// More images than [`MAX_EVENT_IMAGES`].
+    #[error("An event can have at most {MAX_EVENT_IMAGES} images. Remove one first.")]
+    TooManyImages,
+    /// An image id the event does not have.
+    #[error("This event has no image with id {0}.")]
+    UnknownImage(EventImageId),
+    /// Adding an image with an id the event already has.
+    #[error("This event already has an image with id {0}.")]
+    DuplicateImage(EventImageId),
+    /// A new order that is not exactly the event's images, each once.
+    #[error("The new order must list each of the event's images exactly once.")]
+    ImageOrderMismatch,
 }
 
 impl EventError {
@@ -130,6 +142,10 @@ impl EventError {
             Self::TicketTypeHasBuyers { .. } => "ticket-type-has-buyers",
             Self::CapacityBelowPromised { .. } => "capacity-below-promised",
             Self::NotOrganiser => "not-event-organiser",
+            Self::TooManyImages => "too-many-images",
+            Self::UnknownImage(_) => "unknown-image",
+            Self::DuplicateImage(_) => "duplicate-image",
+            Self::ImageOrderMismatch => "image-order-mismatch",
         }
     }
 }

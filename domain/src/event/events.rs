@@ -1,7 +1,7 @@
 //! What happened to an event, as recorded in the event store.
 //!
 //! Each event carries the full new state of what it touches (whole details, whole ticket
-//! type), so a projector can build its read model from one event without the history.
+//! type, the whole gallery of images), so a projector can build its read model from one event without the history.
 //! The serde form is the stored form: rename nothing, and add a new variant or a new
 //! `event_version` rather than changing an old one.
 
@@ -10,8 +10,9 @@ use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
 use super::details::EventDetails;
+use super::images::EventImage;
 use super::ticket_type::TicketType;
-use crate::ids::{AccountId, EventId, TicketTypeId};
+use crate::ids::{AccountId, EventId, EventImageId, TicketTypeId};
 use crate::money::Currency;
 
 /// The facts recorded about an event in the catalogue.
@@ -62,6 +63,32 @@ pub enum EventCatalogueEvent {
         /// Why, as told to buyers, if a reason was given.
         reason: Option<String>,
     },
+    /// An image was uploaded (its bytes are in the image store under its hash).
+    EventImageAdded {
+        /// The new image.
+        image_id: EventImageId,
+        /// All the event's images after the upload, in order.
+        gallery: Vec<EventImage>,
+    },
+    /// The text describing an image was changed.
+    EventImageAltTextChanged {
+        /// The image described.
+        image_id: EventImageId,
+        /// All the event's images after the change, in order.
+        gallery: Vec<EventImage>,
+    },
+    /// The organiser put the images in a new order (the first is the poster).
+    EventImagesReordered {
+        /// All the event's images in their new order.
+        gallery: Vec<EventImage>,
+    },
+    /// An image was taken off the event.
+    EventImageRemoved {
+        /// The image removed.
+        image_id: EventImageId,
+        /// The images left, in order.
+        gallery: Vec<EventImage>,
+    },
 }
 
 impl DomainEvent for EventCatalogueEvent {
@@ -74,6 +101,10 @@ impl DomainEvent for EventCatalogueEvent {
             Self::TicketTypeRemoved { .. } => "TicketTypeRemoved",
             Self::EventPublished { .. } => "EventPublished",
             Self::EventCancelled { .. } => "EventCancelled",
+            Self::EventImageAdded { .. } => "EventImageAdded",
+            Self::EventImageAltTextChanged { .. } => "EventImageAltTextChanged",
+            Self::EventImagesReordered { .. } => "EventImagesReordered",
+            Self::EventImageRemoved { .. } => "EventImageRemoved",
         }
         .to_owned()
     }

@@ -6,6 +6,7 @@ mod commands;
 mod details;
 mod error;
 mod events;
+mod images;
 mod promised;
 mod rules;
 mod ticket_type;
@@ -23,6 +24,7 @@ pub use commands::{EventCommand, EventDetailsChange, TicketTypeChange};
 pub use details::{EventDetails, TimeZone, Venue};
 pub use error::EventError;
 pub use events::EventCatalogueEvent;
+pub use images::{EventImage, MAX_EVENT_IMAGES};
 pub use promised::PromisedTickets;
 pub use ticket_type::{Capacity, MaxPerOrder, SaleWindow, TicketType};
 
@@ -73,6 +75,9 @@ pub struct Event {
     published_at: Option<DateTime<Utc>>,
     cancelled_at: Option<DateTime<Utc>>,
     cancellation_reason: Option<String>,
+    /// Its images in order, the poster first.
+    #[serde(default)]
+    images: Vec<EventImage>,
 }
 
 impl Event {
@@ -193,6 +198,10 @@ impl Decide for Event {
                 self.cancelled_at = Some(cancelled_at);
                 self.cancellation_reason = reason;
             }
+            EventCatalogueEvent::EventImageAdded { gallery, .. }
+            | EventCatalogueEvent::EventImageAltTextChanged { gallery, .. }
+            | EventCatalogueEvent::EventImagesReordered { gallery }
+            | EventCatalogueEvent::EventImageRemoved { gallery, .. } => self.images = gallery,
         }
     }
 }

@@ -58,6 +58,12 @@ impl Event {
                 cancelled_at,
                 reason,
             } => Self::cancel(cancelled_at, reason),
+            EventCommand::AddImage(image) => self.add_image(image),
+            EventCommand::ChangeImageAltText { image_id, alt } => {
+                self.change_image_alt_text(image_id, alt)
+            }
+            EventCommand::ReorderImages(order) => self.reorder_images(order),
+            EventCommand::RemoveImage { image_id } => self.remove_image(image_id),
         }
     }
 

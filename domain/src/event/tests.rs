@@ -1,6 +1,7 @@
 //! Given / when / then tests of the event aggregate, one per rule, no database.
 
 mod fixtures;
+mod images;
 mod lifecycle;
 mod prices;
 mod promises;

@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use carneau_domain::event::{EventCatalogueEvent, EventDetails, TicketType};
+use carneau_domain::event::{EventCatalogueEvent, EventDetails, EventImage, TicketType};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -44,6 +44,8 @@ pub(super) struct EventChange {
     pub(super) published_at: Option<DateTime<Utc>>,
     /// When it was cancelled, and why.
     pub(super) cancelled: Option<(DateTime<Utc>, Option<String>)>,
+    /// The images as the last image fact left them.
+    pub(super) images: Option<Vec<EventImage>>,
 }
 
 /// A ticket type as it ends the batch, with its place.
@@ -130,6 +132,7 @@ pub(super) fn fold(
             status: None,
             published_at: None,
             cancelled: None,
+            images: None,
         });
         change.version = sequence;
         match event {
@@ -160,6 +163,12 @@ pub(super) fn fold(
             } => {
                 change.status = Some("cancelled");
                 change.cancelled = Some((cancelled_at, reason));
+            }
+            EventCatalogueEvent::EventImageAdded { gallery, .. }
+            | EventCatalogueEvent::EventImageAltTextChanged { gallery, .. }
+            | EventCatalogueEvent::EventImagesReordered { gallery }
+            | EventCatalogueEvent::EventImageRemoved { gallery, .. } => {
+                change.images = Some(gallery);
             }
         }
     }
@@ -235,6 +244,7 @@ mod tests {
                 status: Some("cancelled"),
                 published_at: None,
                 cancelled: Some((at(2), None)),
+                images: None,
             }]
         );
     }

@@ -15,8 +15,10 @@ pub use organiser::{
 };
 pub use projector::CatalogueProjector;
 pub(crate) use queries::escape_like;
-pub use queries::{event_detail, listing, ListingCursor, ListingFilter, MAX_PAGE_SIZE};
+pub use queries::{
+    event_detail, listing, public_image, ListingCursor, ListingFilter, MAX_PAGE_SIZE,
+};
 pub use views::{
-    EventDetail, EventListingPage, EventStatus, EventSummary, MoneyView, TicketAvailability,
-    TicketTypeView, VenueView,
+    EventDetail, EventImageView, EventListingPage, EventStatus, EventSummary, ImageSourceView,
+    MoneyView, TicketAvailability, TicketTypeView, VenueView,
 };

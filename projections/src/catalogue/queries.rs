@@ -1,4 +1,7 @@
 //! Reads of the catalogue read models (`catalogue_events`, `catalogue_ticket_types`).
+//!
+//! The images column holds the domain's `EventImage` list as the last image fact left
+//! it; the views turn each into URLs.
 
 use anyhow::Context;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -8,8 +11,11 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
+use carneau_domain::event::EventImage;
+
 use super::views::{
-    EventDetail, EventListingPage, EventSummary, MoneyView, TicketTypeView, VenueView,
+    EventDetail, EventImageView, EventListingPage, EventSummary, MoneyView, TicketTypeView,
+    VenueView,
 };
 
 /// The largest page the listing serves.
@@ -82,7 +88,7 @@ pub async fn listing(pool: &PgPool, filter: &ListingFilter) -> anyhow::Result<Ev
     let rows = sqlx::query(
         r#"
         SELECT e.event_id, e.title, e.venue_name, e.venue_address, e.starts_at, e.ends_at,
-               e.time_zone, e.currency,
+               e.time_zone, e.currency, e.images -> 0 AS poster,
                (SELECT min(t.price_minor) FROM catalogue_ticket_types t
                  WHERE t.event_id = e.event_id) AS price_from
           FROM catalogue_events e
@@ -115,8 +121,12 @@ pub async fn listing(pool: &PgPool, filter: &ListingFilter) -> anyhow::Result<Ev
     for row in &rows {
         let currency: String = row.try_get("currency")?;
         let price_from: Option<i64> = row.try_get("price_from")?;
+        let id: Uuid = row.try_get("event_id")?;
+        let poster: Option<sqlx::types::Json<EventImage>> = row.try_get("poster")?;
         items.push(EventSummary {
-            id: row.try_get("event_id")?,
+            poster: poster
+                .map(|image| EventImageView::of(&image, &EventImageView::public_base(id))),
+            id,
             title: row.try_get("title")?,
             venue: venue(row)?,
             starts_at: row.try_get("starts_at")?,
@@ -155,7 +165,7 @@ pub async fn event_detail(
         r#"
         SELECT event_id, status, title, description, venue_name, venue_address, starts_at,
                ends_at, time_zone, currency, published_at, cancelled_at, cancellation_reason,
-               version, attendee_name_ask, attendee_email_ask
+               version, attendee_name_ask, attendee_email_ask, images
           FROM catalogue_events
          WHERE event_id = $1 AND ($2 OR status <> 'draft')
         "#,
@@ -205,7 +215,17 @@ pub async fn event_detail(
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
 
+    let images: sqlx::types::Json<Vec<EventImage>> = row.try_get("images")?;
+    let base = if include_drafts {
+        EventImageView::organiser_base(id)
+    } else {
+        EventImageView::public_base(id)
+    };
     Ok(Some(EventDetail {
+        images: images
+            .iter()
+            .map(|image| EventImageView::of(image, &base))
+            .collect(),
         id: row.try_get("event_id")?,
         status: row
             .try_get("status")
@@ -226,6 +246,28 @@ pub async fn event_detail(
             name: row.try_get("attendee_name_ask")?,
             email: row.try_get("attendee_email_ask")?,
         },
+    }))
+}
+
+/// One image of an event buyers may see (published or cancelled, not a draft), from
+/// `catalogue_events.images`: what the public image route serves.
+pub async fn public_image(
+    pool: &PgPool,
+    event_id: Uuid,
+    image_id: Uuid,
+) -> anyhow::Result<Option<EventImage>> {
+    let images: Option<sqlx::types::Json<Vec<EventImage>>> = sqlx::query_scalar(
+        "SELECT images FROM catalogue_events WHERE event_id = $1 AND status <> 'draft'",
+    )
+    .bind(event_id)
+    .fetch_optional(pool)
+    .await
+    .context("reading an event's images")?;
+    Ok(images.and_then(|images| {
+        images
+            .0
+            .into_iter()
+            .find(|image| image.id.as_uuid() == image_id)
     }))
 }
 

@@ -198,6 +198,11 @@ async fn change_events(
         .iter()
         .map(|c| c.cancelled.as_ref().map(|x| x.0))
         .collect();
+    let images = changes
+        .iter()
+        .map(|c| c.images.as_ref().map(serde_json::to_string).transpose())
+        .collect::<Result<Vec<Option<String>>, _>>()
+        .context("serialising event images")?;
     let reasons: Vec<Option<&str>> = changes
         .iter()
         .map(|c| c.cancelled.as_ref().and_then(|x| x.1.as_deref()))
@@ -218,12 +223,13 @@ async fn change_events(
                status = coalesce(u.st, c.status),
                published_at = coalesce(u.p, c.published_at),
                cancelled_at = coalesce(u.ca, c.cancelled_at),
-               cancellation_reason = CASE WHEN u.x THEN u.r ELSE c.cancellation_reason END
+               cancellation_reason = CASE WHEN u.x THEN u.r ELSE c.cancellation_reason END,
+               images = coalesce(u.im::jsonb, c.images)
           FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],
                       $7::timestamptz[], $8::timestamptz[], $9::text[], $10::text[],
                       $11::timestamptz[], $12::bool[], $13::timestamptz[], $14::text[],
-                      $15::text[], $16::text[])
-               AS u(i, v, t, d, vn, va, s, e, z, st, p, x, ca, r, an, ae)
+                      $15::text[], $16::text[], $17::text[])
+               AS u(i, v, t, d, vn, va, s, e, z, st, p, x, ca, r, an, ae, im)
          WHERE c.event_id = u.i
         "#,
     )
@@ -243,6 +249,7 @@ async fn change_events(
     .bind(&reasons)
     .bind(&details.name_asks)
     .bind(&details.email_asks)
+    .bind(&images)
     .execute(&mut **tx)
     .await
     .context("changing catalogue events")?;

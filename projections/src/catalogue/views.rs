@@ -95,6 +95,68 @@ pub struct EventSummary {
     pub time_zone: String,
     /// The cheapest ticket type's price, if it has any.
     pub price_from: Option<MoneyView>,
+    /// The event's poster (its first image), if it has one.
+    pub poster: Option<EventImageView>,
+}
+
+/// One stored width of an image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ImageSourceView {
+    /// Its width in pixels.
+    #[schema(example = 960)]
+    pub width: u32,
+    /// Where to fetch it: a path on this API, served as `image/jpeg` and cacheable for a
+    /// year (a new upload gets a new id).
+    #[schema(
+        example = "/events/0190e0a4-0000-7000-8000-000000000001/images/0190e0a4-0000-7000-8000-000000000002/960"
+    )]
+    pub url: String,
+}
+
+/// An image of an event, for `<img srcset sizes alt>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EventImageView {
+    /// The image's id.
+    pub id: Uuid,
+    /// What it shows, for people who cannot see it.
+    pub alt: String,
+    /// Width of the original, in pixels (with `height`, the aspect ratio).
+    pub width: u32,
+    /// Height of the original, in pixels.
+    pub height: u32,
+    /// Its stored widths, narrowest first.
+    pub sources: Vec<ImageSourceView>,
+}
+
+impl EventImageView {
+    /// The view of `image`, with URLs under `base` (`/events/{id}/images` publicly,
+    /// `/organiser/events/{id}/images` for the organiser, whose drafts are not public).
+    pub fn of(image: &carneau_domain::event::EventImage, base: &str) -> Self {
+        Self {
+            id: image.id.as_uuid(),
+            alt: image.alt.as_str().to_owned(),
+            width: image.width,
+            height: image.height,
+            sources: image
+                .widths
+                .iter()
+                .map(|width| ImageSourceView {
+                    width: *width,
+                    url: format!("{base}/{}/{width}", image.id),
+                })
+                .collect(),
+        }
+    }
+
+    /// The public base path of `event_id`'s images.
+    pub fn public_base(event_id: Uuid) -> String {
+        format!("/events/{event_id}/images")
+    }
+
+    /// The organiser's base path of `event_id`'s images.
+    pub fn organiser_base(event_id: Uuid) -> String {
+        format!("/organiser/events/{event_id}/images")
+    }
 }
 
 /// A page of the public listing, upcoming events first.
@@ -170,6 +232,8 @@ pub struct EventDetail {
     pub cancellation_reason: Option<String>,
     /// Its ticket types, in the order the organiser added them.
     pub ticket_types: Vec<TicketTypeView>,
+    /// Its images in the organiser's order; the first is the poster.
+    pub images: Vec<EventImageView>,
     /// The aggregate version this view reflects.
     pub version: i64,
     /// What buyers are asked about each ticket's attendee at checkout. Absent from

@@ -112,7 +112,11 @@ impl EventLedger {
             }
             EventCatalogueEvent::EventDetailsEdited { .. }
             | EventCatalogueEvent::EventPublished { .. }
-            | EventCatalogueEvent::EventCancelled { .. } => {}
+            | EventCatalogueEvent::EventCancelled { .. }
+            | EventCatalogueEvent::EventImageAdded { .. }
+            | EventCatalogueEvent::EventImageAltTextChanged { .. }
+            | EventCatalogueEvent::EventImagesReordered { .. }
+            | EventCatalogueEvent::EventImageRemoved { .. } => {}
         }
     }
 

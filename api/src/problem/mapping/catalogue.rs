@@ -52,6 +52,12 @@ fn event_problem(reason: &EventError) -> ApiError {
             ((StatusCode::NOT_FOUND, "Ticket type not found"), None)
         }
         EventError::NotOrganiser => ((StatusCode::FORBIDDEN, "Not your event"), None),
+        EventError::UnknownImage(_) => ((StatusCode::NOT_FOUND, "Image not found"), None),
+        EventError::TooManyImages => (
+            (StatusCode::UNPROCESSABLE_ENTITY, "Too many images"),
+            Some("file"),
+        ),
+        EventError::ImageOrderMismatch => (CONTENT, Some("image_ids")),
         EventError::TooManyTicketTypes => (
             (StatusCode::UNPROCESSABLE_ENTITY, "Too many ticket types"),
             None,
@@ -73,6 +79,7 @@ fn event_problem(reason: &EventError) -> ApiError {
         | EventError::AlreadyPublished
         | EventError::AlreadyCancelled
         | EventError::DuplicateTicketType(_)
+        | EventError::DuplicateImage(_)
         | EventError::AlreadyEnded
         | EventError::LastTicketTypeOfPublishedEvent
         | EventError::TicketTypeHasBuyers { .. } => (STATE, None),

@@ -6,7 +6,7 @@ use carneau_domain::event::Event;
 use std::collections::HashMap;
 
 use carneau_projections::catalogue::{
-    EventDetail, MoneyView, TicketAvailability, TicketTypeView, VenueView,
+    EventDetail, EventImageView, MoneyView, TicketAvailability, TicketTypeView, VenueView,
 };
 use uuid::Uuid;
 
@@ -68,6 +68,12 @@ pub fn event_detail(
                 sale_closes_at: ticket_type.sale_window.closes_at(),
                 max_per_order: i32::from(ticket_type.max_per_order.get()),
             })
+            .collect(),
+        // The organiser's own URLs: a draft's images are not public yet.
+        images: event
+            .images()
+            .iter()
+            .map(|image| EventImageView::of(image, &EventImageView::organiser_base(id.as_uuid())))
             .collect(),
         version: i64::try_from(executed.version).unwrap_or(i64::MAX),
     })

@@ -5,6 +5,7 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
+import { EventPicture } from "@/components/event-picture";
 import { FailureScreen } from "@/components/failure-screen";
 import { StateScreen } from "@/components/state-screen";
 import { load, serverApi } from "@/lib/api/server";
@@ -136,7 +137,14 @@ export default async function EventsPage({ searchParams }: { searchParams: Searc
 function EventCard({ event }: { event: EventSummary }) {
   const { day, month, year } = formatEventDay(event.starts_at, event.time_zone);
   return (
-    <Card className="group relative h-full transition-shadow focus-within:ring-2 focus-within:ring-ring hover:shadow-md">
+    <Card className="group relative h-full overflow-hidden transition-shadow focus-within:ring-2 focus-within:ring-ring hover:shadow-md">
+      {event.poster ? (
+        <EventPicture
+          image={event.poster}
+          sizes="(min-width: 1024px) 22rem, (min-width: 640px) 50vw, 100vw"
+          className="aspect-[16/9]"
+        />
+      ) : null}
       <div className="flex gap-4 p-4">
         <div className="flex w-14 shrink-0 flex-col items-center justify-center rounded-lg bg-accent py-2 text-accent-foreground">
           <span className="text-xl leading-none font-bold">{day}</span>

@@ -4,6 +4,7 @@ import type { components } from "./schema";
 export type Schemas = components["schemas"];
 export type EventSummary = Schemas["EventSummary"];
 export type EventDetail = Schemas["EventDetail"];
+export type EventImage = Schemas["EventImageView"];
 export type TicketType = Schemas["TicketTypeView"];
 export type Money = Schemas["MoneyView"];
 export type Reservation = Schemas["ReservationView"];

@@ -35,6 +35,30 @@ pub(super) fn event_sentence(
             Some(reason) => format!("Event cancelled by {by}: \"{reason}\""),
             None => format!("Event cancelled by {by}"),
         },
+        EventCatalogueEvent::EventImageAdded { image_id, gallery } => {
+            match gallery.iter().find(|image| image.id == *image_id) {
+                Some(image) => format!(
+                    "Image \"{}\" ({} x {} pixels) added by {by}",
+                    image.alt.as_str(),
+                    image.width,
+                    image.height
+                ),
+                None => format!("Image {image_id} added by {by}"),
+            }
+        }
+        EventCatalogueEvent::EventImageAltTextChanged { image_id, gallery } => {
+            match gallery.iter().find(|image| image.id == *image_id) {
+                Some(image) => format!(
+                    "Alt text of an image changed to \"{}\" by {by}",
+                    image.alt.as_str()
+                ),
+                None => format!("Alt text of image {image_id} changed by {by}"),
+            }
+        }
+        EventCatalogueEvent::EventImagesReordered { .. } => format!("Images reordered by {by}"),
+        EventCatalogueEvent::EventImageRemoved { image_id, .. } => {
+            format!("Image {image_id} removed by {by}")
+        }
     }
 }
 

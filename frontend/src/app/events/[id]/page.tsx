@@ -7,6 +7,7 @@ import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { FailureScreen } from "@/components/failure-screen";
 import { AutoRefresh } from "@/components/auto-refresh";
+import { EventPicture } from "@/components/event-picture";
 import { TicketPicker } from "@/components/ticket-picker";
 import { load, serverApi } from "@/lib/api/server";
 import { formatEventTime } from "@/lib/format";
@@ -53,10 +54,19 @@ export default async function EventPage({ params }: { params: Params }) {
   }
   const e = event.data;
   const cancelled = e.status === "cancelled";
+  const [poster, ...more] = e.images;
   return (
     <article className="grid gap-8 lg:grid-cols-[1fr_24rem]">
       <AutoRefresh seconds={15} />
       <div className="space-y-6">
+        {poster ? (
+          <EventPicture
+            image={poster}
+            sizes="(min-width: 1024px) calc(100vw - 28rem), 100vw"
+            className="max-h-[32rem] rounded-xl"
+            eager
+          />
+        ) : null}
         <header className="space-y-3">
           {cancelled ? <Badge variant="destructive">Cancelled</Badge> : null}
           <h1 className="text-3xl font-bold tracking-tight text-balance sm:text-4xl">{e.title}</h1>
@@ -98,6 +108,20 @@ export default async function EventPage({ params }: { params: Params }) {
               About this event
             </h2>
             <RichText text={e.description} className="leading-relaxed text-muted-foreground" />
+          </section>
+        ) : null}
+        {more.length > 0 ? (
+          <section aria-labelledby="pictures" className="space-y-2">
+            <h2 id="pictures" className="text-lg font-semibold">
+              Pictures
+            </h2>
+            <ul className="grid grid-cols-2 gap-3 sm:grid-cols-3">
+              {more.map((image) => (
+                <li key={image.id}>
+                  <EventPicture image={image} sizes="(min-width: 640px) 16rem, 50vw" className="aspect-square rounded-lg" />
+                </li>
+              ))}
+            </ul>
           </section>
         ) : null}
       </div>

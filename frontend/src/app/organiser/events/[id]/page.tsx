@@ -12,6 +12,7 @@ import { FailureScreen } from "@/components/failure-screen";
 import { DoorStaffPanel } from "@/components/organiser/door-staff-panel";
 import { EventActions } from "@/components/organiser/event-actions";
 import { EventForm } from "@/components/organiser/event-form";
+import { EventImagesPanel } from "@/components/organiser/event-images-panel";
 import { RequireOrganiser } from "@/components/organiser/require-organiser";
 import { StatusBadge } from "@/components/organiser/status-badge";
 import { TicketTypeForm } from "@/components/organiser/ticket-type-form";
@@ -176,6 +177,21 @@ async function ManageEvent({ id, search }: { id: string; search: SearchParams })
           ) : null}
         </CardContent>
       </Card>
+
+      {editable ? (
+        <Card id="images" className="scroll-mt-20">
+          <CardHeader>
+            <CardTitle>Images</CardTitle>
+            <CardDescription>
+              The poster (the first image) shows on the listing and at the top of the event page; the others below it. Up to 8
+              images, each with a text saying what it shows.
+            </CardDescription>
+          </CardHeader>
+          <CardContent>
+            <EventImagesPanel event={event} />
+          </CardContent>
+        </Card>
+      ) : null}
 
       <Card id="orders" className="scroll-mt-20">
         <CardHeader>
