@@ -42,6 +42,28 @@ async fn upload(app: &TestApp, event_id: Uuid, file: Vec<u8>, alt: &str) -> Even
     expect_event(response, StatusCode::CREATED).await
 }
 
+/// Sends only the headers of an upload declaring `length` bytes, and reads the answer.
+async fn declare_upload_without_body(app: &TestApp, event_id: Uuid, length: u64) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let url = reqwest::Url::parse(&app.url("/")).unwrap();
+    let address = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /organiser/events/{event_id}/images HTTP/1.1\r\nHost: {}\r\n\
+         Authorization: Bearer {}\r\n\
+         Content-Type: multipart/form-data; boundary=x\r\nContent-Length: {length}\r\n\r\n",
+        url.host_str().unwrap(),
+        app.organiser.token,
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0; 16 * 1024];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut answer))
+        .await
+        .expect("an answer before the body")
+        .unwrap();
+    String::from_utf8_lossy(&answer[..read]).into_owned()
+}
+
 /// A draft with a ticket type, ready to publish.
 async fn draft(app: &TestApp) -> Uuid {
     let draft = app.create_draft("Poster night").await;
@@ -148,15 +170,11 @@ async fn every_bad_file_is_a_422_with_its_own_type_and_changes_nothing() {
             problem.detail
         );
     }
-    // Far over the limit the body is not even read: still the file's 422.
-    let huge = upload_as(
-        &app,
-        event_id,
-        form(vec![0; 2_000_000], "A poster"),
-        Caller::Organiser,
-    )
-    .await;
-    expect_problem(huge, StatusCode::UNPROCESSABLE_ENTITY, "image-too-large").await;
+    // Far over the limit the body is not even read: still the file's 422, answered from
+    // the declared length alone (sending the body too would race the server closing).
+    let answer = declare_upload_without_body(&app, event_id, 2_000_000).await;
+    assert!(answer.starts_with("HTTP/1.1 422"), "{answer}");
+    assert!(answer.contains("image-too-large"), "{answer}");
 
     let no_alt = Form::new().part("file", Part::bytes(images::png(100, 100)));
     let problem = expect_problem(
