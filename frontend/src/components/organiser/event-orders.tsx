@@ -58,8 +58,8 @@ export function EventOrders({
             label="Search"
             type="search"
             defaultValue={filter.q}
-            placeholder="Buyer email or order id"
-            hint="The start of an email or an order id."
+            placeholder="Email, order id or attendee"
+            hint="The start of a buyer's email, an order id or an attendee's name."
             autoComplete="off"
           />
           <div className="grid content-start gap-1.5">
