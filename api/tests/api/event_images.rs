@@ -14,13 +14,13 @@ use crate::support::{
 };
 use carneau_projections::catalogue::EventDetail;
 
-fn form(file: Vec<u8>, alt: &str) -> Form {
+pub(crate) fn form(file: Vec<u8>, alt: &str) -> Form {
     Form::new()
         .part("file", Part::bytes(file).file_name("poster.bin"))
         .text("alt", alt.to_owned())
 }
 
-async fn upload_as(
+pub(crate) async fn upload_as(
     app: &TestApp,
     event_id: Uuid,
     form: Form,
@@ -37,7 +37,7 @@ async fn upload_as(
     .unwrap()
 }
 
-async fn upload(app: &TestApp, event_id: Uuid, file: Vec<u8>, alt: &str) -> EventDetail {
+pub(crate) async fn upload(app: &TestApp, event_id: Uuid, file: Vec<u8>, alt: &str) -> EventDetail {
     let response = upload_as(app, event_id, form(file, alt), Caller::Organiser).await;
     expect_event(response, StatusCode::CREATED).await
 }
@@ -65,7 +65,7 @@ async fn declare_upload_without_body(app: &TestApp, event_id: Uuid, length: u64)
 }
 
 /// A draft with a ticket type, ready to publish.
-async fn draft(app: &TestApp) -> Uuid {
+pub(crate) async fn draft(app: &TestApp) -> Uuid {
     let draft = app.create_draft("Poster night").await;
     app.add_ticket_type(draft.id, &ticket_type_request("Standing", 2500))
         .await;

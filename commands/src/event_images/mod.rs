@@ -3,6 +3,8 @@
 //! order and removal are plain catalogue commands ([`crate::Catalogue::execute`]).
 
 mod processing;
+mod s3;
+mod s3_transport;
 mod store;
 
 #[cfg(test)]
@@ -22,6 +24,7 @@ pub use processing::{
     prepare, widths_for, ImageRejection, PreparedImage, IMAGE_WIDTHS, MAX_IMAGE_PIXELS,
     MAX_IMAGE_SIDE_PIXELS, STORED_CONTENT_TYPE,
 };
+pub use s3::{S3Credentials, S3ImageStore, S3Settings, DEFAULT_S3_REGION};
 pub use store::{
     is_content_hash, DirectoryImageStore, ImageStore, ImageStoreError, PostgresImageStore,
 };

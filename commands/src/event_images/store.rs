@@ -1,4 +1,5 @@
-//! Where the bytes of event images live: PostgreSQL by default, or a local directory.
+//! Where the bytes of event images live: PostgreSQL by default, a local directory, or an
+//! S3-compatible bucket (`s3.rs`).
 //! Keyed by the upload's content hash and the width, so the
 //! same file uploaded twice is stored once, and a key's bytes never change (which is what
 //! lets the API serve them as immutable).
@@ -17,7 +18,7 @@ use sqlx::PgPool;
 pub struct ImageStoreError(#[source] pub anyhow::Error);
 
 impl ImageStoreError {
-    fn from_any(error: impl Into<anyhow::Error>) -> Self {
+    pub(super) fn from_any(error: impl Into<anyhow::Error>) -> Self {
         Self(error.into())
     }
 }
