@@ -1,11 +1,12 @@
 //! The background tasks of a `carneau` process: projectors, the sealer of the event log
-//! and its checkpoint signer, the hold sweeper, the payments process manager, the tickets
+//! and its checkpoint signer, the hold sweeper, the image sweeper, the payments process manager, the tickets
 //! email and buyer notices process managers and the mail sender. Each projector is active in one process at a time (the runner's advisory lock), and sweeps
 //! are safe to run everywhere, so every `carneau serve` starts all of them.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use carneau_commands::event_images::run_image_sweeper;
 use carneau_commands::mail::{Delivery, MailSender, MailSenderConfig};
 use carneau_commands::reservations::sweeper::run_sweeper;
 use carneau_projections::read_models::read_models;
@@ -65,6 +66,11 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
         tokio::spawn(run_sweeper(
             state.pool.clone(),
             state.reservations.clone(),
+            shutdown.clone(),
+        )),
+        tokio::spawn(run_image_sweeper(
+            state.pool.clone(),
+            state.event_images.store().clone(),
             shutdown.clone(),
         )),
         tokio::spawn(run_payments_process(

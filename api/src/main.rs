@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 use carneau_api::account_bootstrap::{ensure_account, Ensured};
+use carneau_api::cli::images::ImagesCommand;
 use carneau_api::cli::log::LogCommand;
 use carneau_api::cli::mail::MailCommand;
 use carneau_api::cli::projections::ProjectionsCommand;
@@ -69,6 +70,11 @@ enum Command {
     Mail {
         #[command(subcommand)]
         command: MailCommand,
+    },
+    /// Deletes the stored bytes of images no event has any more.
+    Images {
+        #[command(subcommand)]
+        command: ImagesCommand,
     },
     /// Prints the OpenAPI document as JSON (needs no database).
     Openapi {
@@ -206,6 +212,16 @@ async fn run(command: Command) -> anyhow::Result<()> {
             with_read_models(|pool, _cache| {
                 Box::pin(async move {
                     carneau_api::cli::mail::run(&pool, command, &mut std::io::stdout()).await
+                })
+            })
+            .await
+        }
+        Command::Images { command } => {
+            let images = load_config()?.images;
+            with_read_models(move |pool, _cache| {
+                Box::pin(async move {
+                    carneau_api::cli::images::run(&pool, &images, command, &mut std::io::stdout())
+                        .await
                 })
             })
             .await

@@ -150,6 +150,7 @@ impl AppState {
         );
         let catalogue = Arc::new(Catalogue::new(pool.clone()));
         let event_images = Arc::new(EventImages::new(
+            pool.clone(),
             catalogue.clone(),
             crate::image_store::image_store(&config.images, &pool)?,
             config.images.max_bytes,

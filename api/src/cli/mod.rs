@@ -5,9 +5,10 @@
 //! [`projections`] (`carneau projections list|rebuild NAME`), [`reconcile`] (`carneau
 //! audit reconcile --event ID`), [`log_export`] (`carneau log export`), [`log_verify`]
 //! (`carneau log verify`), [`log_checkpoint`] (`carneau log checkpoint|public-key`) and
-//! [`mail`] (`carneau mail dead-letters|retry`);
+//! [`mail`] (`carneau mail dead-letters|retry`), [`images`] (`carneau images sweep`);
 //! [`log`] gathers the `carneau log` subcommands.
 
+pub mod images;
 pub mod log;
 pub mod log_checkpoint;
 pub mod log_export;

@@ -255,8 +255,9 @@ async fn change_alt_text(
     run(&state, &session.principal, event_id, command, if_match).await
 }
 
-/// Takes an image off the event (its bytes stay in the store: an image is never
-/// re-fetched after its removal, and a blob nothing names is harmless).
+/// Takes an image off the event. Its bytes are deleted from the store unless another
+/// image (of any event) is the same file; bytes stored in the last 15 minutes, which an
+/// upload in flight may be about to name, are left to the hourly sweep.
 #[utoipa::path(delete, path = "/organiser/events/{event_id}/images/{image_id}", tag = TAG,
     security(("session_cookie" = []), ("session_bearer" = [])),
     params(("event_id" = uuid::Uuid, Path, description = "The event's id."),
@@ -272,8 +273,18 @@ async fn remove_image(
     ApiPath((event_id, image_id)): ApiPath<(EventId, EventImageId)>,
     if_match: IfMatchVersion,
 ) -> Result<Response, ApiError> {
-    let command = EventCommand::RemoveImage { image_id };
-    run(&state, &session.principal, event_id, command, if_match).await
+    let executed = state
+        .event_images
+        .remove(
+            event_id,
+            image_id,
+            if_match.0,
+            &command_context(&session.principal),
+        )
+        .await
+        .map_err(command_problem)?;
+    state.reservations.catalogue_changed(event_id).await;
+    event_response(&state, StatusCode::OK, &executed, false).await
 }
 
 /// Puts the images in a new order: every image id of the event, each once (422

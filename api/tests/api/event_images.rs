@@ -355,7 +355,7 @@ async fn the_directory_store_keeps_the_renditions_as_files() {
     std::fs::remove_dir_all(root).ok();
 }
 
-fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {
+pub(crate) fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(root).into_iter().flatten().flatten() {
         let path = entry.path();

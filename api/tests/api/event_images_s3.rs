@@ -1,9 +1,11 @@
 //! Event images in an S3-compatible bucket: a real S3 server (moto's, started per test
-//! on a free port) takes the renditions; an unreachable bucket is a 503 to retry.
+//! on a free port) takes the renditions and loses them to the sweep once removed; an
+//! unreachable bucket is a 503 to retry.
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use carneau_commands::event_images::{grace_cutoff, sweep};
 use carneau_testkit::images;
 use reqwest::header::RETRY_AFTER;
 use reqwest::StatusCode;
@@ -145,6 +147,24 @@ async fn an_image_uploaded_to_an_s3_bucket_is_served_from_its_objects() {
         .unwrap();
     assert_eq!(in_postgres, 0, "nothing in PostgreSQL with the S3 store");
 
+    // Removed, its objects go (at the next sweep: they are too fresh to go at once).
+    let path = format!("/organiser/events/{event_id}/images/{image_id}");
+    assert_eq!(
+        app.delete_as(&path, Caller::Organiser).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(keys_in_bucket(&s3, "events/").await.len(), 3);
+    let store = app.state.event_images.store().clone();
+    let an_hour_later = chrono::Utc::now() + chrono::Duration::hours(1);
+    let swept = sweep(
+        app.database.pool(),
+        store.as_ref(),
+        grace_cutoff(an_hour_later),
+    )
+    .await
+    .unwrap();
+    assert_eq!(swept.deleted, 3);
+    assert!(keys_in_bucket(&s3, "events/").await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -24,6 +24,7 @@ mod door_bench;
 mod door_offline;
 mod door_staff;
 mod event_images;
+mod event_images_garbage;
 mod event_images_s3;
 mod extractors;
 mod faults;

@@ -1,7 +1,10 @@
 //! Event images: an upload is checked, decoded and re-encoded off the async runtime, its
 //! renditions stored, and only then the fact appended that the event has it. Alt text,
-//! order and removal are plain catalogue commands ([`crate::Catalogue::execute`]).
+//! and order are plain catalogue commands ([`crate::Catalogue::execute`]); a removal
+//! also deletes the image's bytes once no image names them (`garbage.rs`).
 
+mod directory;
+mod garbage;
 mod processing;
 mod s3;
 mod s3_transport;
@@ -17,20 +20,24 @@ use carneau_domain::event::{
 };
 use carneau_domain::ids::{EventId, EventImageId};
 use carneau_domain::text::AltText;
+use sqlx::PgPool;
 use tokio::sync::Semaphore;
 use tracing::instrument;
 
+pub use directory::DirectoryImageStore;
+pub use garbage::{
+    grace_cutoff, images_in_use, release, run_image_sweeper, sweep, SweepError, SweepOutcome,
+    IMAGE_SWEEP_INTERVAL, UNNAMED_IMAGE_GRACE,
+};
 pub use processing::{
     prepare, widths_for, ImageRejection, PreparedImage, IMAGE_WIDTHS, MAX_IMAGE_PIXELS,
     MAX_IMAGE_SIDE_PIXELS, STORED_CONTENT_TYPE,
 };
 pub use s3::{S3Credentials, S3ImageStore, S3Settings, DEFAULT_S3_REGION};
-pub use store::{
-    is_content_hash, DirectoryImageStore, ImageStore, ImageStoreError, PostgresImageStore,
-};
+pub use store::{is_content_hash, ImageStore, ImageStoreError, PostgresImageStore};
 
 use crate::aggregate_store::{CommandError, Executed};
-use crate::catalogue::Catalogue;
+use crate::catalogue::{Catalogue, CatalogueResult};
 use crate::context::CommandContext;
 use crate::idempotency::IdempotencyKey;
 
@@ -57,6 +64,7 @@ pub enum UploadError {
 
 /// Uploads of event images.
 pub struct EventImages {
+    pool: PgPool,
     catalogue: Arc<Catalogue>,
     store: Arc<dyn ImageStore>,
     max_bytes: u64,
@@ -64,9 +72,16 @@ pub struct EventImages {
 }
 
 impl EventImages {
-    /// Uploads through `catalogue` into `store`, refusing files over `max_bytes`.
-    pub fn new(catalogue: Arc<Catalogue>, store: Arc<dyn ImageStore>, max_bytes: u64) -> Self {
+    /// Uploads through `catalogue` into `store`, refusing files over `max_bytes`; what
+    /// images are in use is read from the log in `pool`.
+    pub fn new(
+        pool: PgPool,
+        catalogue: Arc<Catalogue>,
+        store: Arc<dyn ImageStore>,
+        max_bytes: u64,
+    ) -> Self {
         Self {
+            pool,
             catalogue,
             store,
             max_bytes,
@@ -152,6 +167,43 @@ impl EventImages {
             }
             Err(error) => Err(error.into()),
         }
+    }
+
+    /// Takes an image off the event (at `expected_version`, if given), then deletes its
+    /// bytes unless an image of any event still has the same file. A failed deletion is
+    /// logged, not returned: the removal stands, and the sweep deletes the bytes later.
+    #[instrument(skip_all, fields(event_id = %event_id, image_id = %image_id))]
+    pub async fn remove(
+        &self,
+        event_id: EventId,
+        image_id: EventImageId,
+        expected_version: Option<u64>,
+        context: &CommandContext,
+    ) -> CatalogueResult {
+        // An image's file never changes, so its hash read before the removal is the one
+        // removed.
+        let content_hash = self.catalogue.load(event_id).await?.and_then(|event| {
+            let image = event
+                .state
+                .images()
+                .iter()
+                .find(|image| image.id == image_id);
+            image.map(|image| image.content_hash.clone())
+        });
+        let command = EventCommand::RemoveImage { image_id };
+        let removed = self
+            .catalogue
+            .execute(event_id, command, expected_version, context)
+            .await?;
+        if let Some(content_hash) = content_hash.filter(|_| !removed.appended.is_empty()) {
+            let cutoff = grace_cutoff(chrono::Utc::now());
+            if let Err(error) =
+                release(&self.pool, self.store.as_ref(), &content_hash, cutoff).await
+            {
+                tracing::warn!(%error, "the removed image's bytes stay until the next sweep");
+            }
+        }
+        Ok(removed)
     }
 
     /// Decodes and re-encodes on a blocking thread, at most [`CONCURRENT_DECODES`] at once.

@@ -2,16 +2,21 @@
 //! `object_store` crate: `{prefix}/{hash[..2]}/{hash}-{width}.jpg`, like the directory
 //! store's files.
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path;
-use object_store::{BackoffConfig, ObjectStoreExt, PutPayload, RetryConfig};
+use object_store::{
+    BackoffConfig, ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig,
+};
 
 use super::s3_transport::RustlsConnector;
-use super::store::{checked_key, ImageStore, ImageStoreError};
+use super::store::{checked_key, rendition_of_name, ImageStore, ImageStoreError};
 
 /// The region signed for when none is configured: what MinIO and most S3-compatible
 /// servers expect.
@@ -120,6 +125,30 @@ impl S3ImageStore {
             None => name.to_owned(),
         })
     }
+
+    /// The renditions under `folder` (the prefix when `None`) last written before
+    /// `cutoff`, with their keys.
+    async fn renditions_before(
+        &self,
+        folder: Option<&Path>,
+        cutoff: DateTime<Utc>,
+    ) -> Result<Vec<(String, Path)>, ImageStoreError> {
+        let prefix = self.prefix.as_deref().map(Path::from);
+        let objects: Vec<ObjectMeta> = self
+            .bucket
+            .list(folder.or(prefix.as_ref()))
+            .try_collect()
+            .await
+            .map_err(ImageStoreError::from_any)?;
+        Ok(objects
+            .into_iter()
+            .filter(|object| object.last_modified < cutoff)
+            .filter_map(|object| {
+                let (hash, _) = rendition_of_name(object.location.filename()?)?;
+                Some((hash.to_owned(), object.location.clone()))
+            })
+            .collect())
+    }
 }
 
 #[async_trait]
@@ -152,5 +181,38 @@ impl ImageStore for S3ImageStore {
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(error) => Err(ImageStoreError::from_any(error)),
         }
+    }
+
+    async fn hashes_stored_before(
+        &self,
+        cutoff: DateTime<Utc>,
+    ) -> Result<BTreeSet<String>, ImageStoreError> {
+        Ok(self
+            .renditions_before(None, cutoff)
+            .await?
+            .into_iter()
+            .map(|(hash, _)| hash)
+            .collect())
+    }
+
+    async fn delete_stored_before(
+        &self,
+        content_hash: &str,
+        cutoff: DateTime<Utc>,
+    ) -> Result<u64, ImageStoreError> {
+        let shard = self.under_prefix(&checked_key(content_hash)?[..2]);
+        let mut deleted = 0;
+        for (hash, key) in self.renditions_before(Some(&shard), cutoff).await? {
+            if hash != content_hash {
+                continue;
+            }
+            // S3 has no delete-if-unchanged: an upload of the same file in the round trip
+            // between the listing and the delete would lose its bytes.
+            match self.bucket.delete(&key).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => deleted += 1,
+                Err(error) => return Err(ImageStoreError::from_any(error)),
+            }
+        }
+        Ok(deleted)
     }
 }

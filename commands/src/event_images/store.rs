@@ -1,5 +1,5 @@
-//! Where the bytes of event images live: PostgreSQL by default, a local directory, or an
-//! S3-compatible bucket (`s3.rs`).
+//! Where the bytes of event images live: PostgreSQL by default, a local directory
+//! (`directory.rs`), or an S3-compatible bucket (`s3.rs`).
 //! Keyed by the upload's content hash and the width, so the
 //! same file uploaded twice is stored once, and a key's bytes never change (which is what
 //! lets the API serve them as immutable).
@@ -7,9 +7,10 @@
 //! Bytes are written before the fact that refers to them is appended: a blob no fact
 //! names is harmless, a fact whose bytes are missing is not.
 
-use std::path::PathBuf;
+use std::collections::BTreeSet;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 /// A failure of the image store (unreachable, full, refused): the caller answers 503.
@@ -37,6 +38,21 @@ pub trait ImageStore: Send + Sync {
     /// One rendition's bytes, or `None` if nothing is stored under that key.
     async fn get(&self, content_hash: &str, width: u32)
         -> Result<Option<Vec<u8>>, ImageStoreError>;
+
+    /// The content hashes with a rendition last stored before `cutoff`: what the sweep
+    /// may delete if no image names it.
+    async fn hashes_stored_before(
+        &self,
+        cutoff: DateTime<Utc>,
+    ) -> Result<BTreeSet<String>, ImageStoreError>;
+
+    /// Deletes the renditions of `content_hash` last stored before `cutoff` (one stored
+    /// again since, by an upload of the same file, stays); returns how many went.
+    async fn delete_stored_before(
+        &self,
+        content_hash: &str,
+        cutoff: DateTime<Utc>,
+    ) -> Result<u64, ImageStoreError>;
 }
 
 /// Whether `content_hash` is what we produce (64 lowercase hex digits): the only shape a
@@ -56,6 +72,16 @@ pub(super) fn checked_key(content_hash: &str) -> Result<&str, ImageStoreError> {
             "malformed content hash {content_hash:?}"
         )))
     }
+}
+
+/// The content hash and width of a rendition's file or object name,
+/// `{hash}-{width}.jpg`; `None` for anything else (a partial write, a stranger's file).
+pub(super) fn rendition_of_name(name: &str) -> Option<(&str, u32)> {
+    let (hash, width) = name.strip_suffix(".jpg")?.split_once('-')?;
+    if !is_content_hash(hash) {
+        return None;
+    }
+    Some((hash, width.parse().ok()?))
 }
 
 /// Images in the `event_image_blobs` table: nothing more to run, and backed up with the
@@ -81,8 +107,10 @@ impl ImageStore for PostgresImageStore {
     ) -> Result<(), ImageStoreError> {
         let width = i32::try_from(width).map_err(ImageStoreError::from_any)?;
         sqlx::query(
+            // Storing a key again keeps its bytes (they are the same) but refreshes
+            // stored_at: the sweep must not take bytes an upload is about to name.
             "INSERT INTO event_image_blobs (content_hash, width, bytes) VALUES ($1, $2, $3) \
-             ON CONFLICT (content_hash, width) DO NOTHING",
+             ON CONFLICT (content_hash, width) DO UPDATE SET stored_at = now()",
         )
         .bind(checked_key(content_hash)?)
         .bind(width)
@@ -108,61 +136,35 @@ impl ImageStore for PostgresImageStore {
         .await
         .map_err(ImageStoreError::from_any)
     }
-}
 
-/// Images as files under a directory: `{root}/{hash[..2]}/{hash}-{width}.jpg`.
-pub struct DirectoryImageStore {
-    root: PathBuf,
-}
-
-impl DirectoryImageStore {
-    /// The store under `root` (created on first write).
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+    async fn hashes_stored_before(
+        &self,
+        cutoff: DateTime<Utc>,
+    ) -> Result<BTreeSet<String>, ImageStoreError> {
+        let hashes: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT content_hash FROM event_image_blobs WHERE stored_at < $1",
+        )
+        .bind(cutoff)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(ImageStoreError::from_any)?;
+        Ok(hashes.into_iter().collect())
     }
 
-    fn path(&self, content_hash: &str, width: u32) -> Result<PathBuf, ImageStoreError> {
-        let hash = checked_key(content_hash)?;
-        Ok(self
-            .root
-            .join(&hash[..2])
-            .join(format!("{hash}-{width}.jpg")))
-    }
-}
-
-#[async_trait]
-impl ImageStore for DirectoryImageStore {
-    async fn put(
+    async fn delete_stored_before(
         &self,
         content_hash: &str,
-        width: u32,
-        jpeg: Vec<u8>,
-    ) -> Result<(), ImageStoreError> {
-        let path = self.path(content_hash, width)?;
-        if let Some(parent) = path.parent() {
-            tokio::fs::create_dir_all(parent)
+        cutoff: DateTime<Utc>,
+    ) -> Result<u64, ImageStoreError> {
+        // One statement: a concurrent re-store either commits first (and the row, now
+        // fresh, no longer matches) or inserts the row anew after.
+        let deleted =
+            sqlx::query("DELETE FROM event_image_blobs WHERE content_hash = $1 AND stored_at < $2")
+                .bind(checked_key(content_hash)?)
+                .bind(cutoff)
+                .execute(&self.pool)
                 .await
                 .map_err(ImageStoreError::from_any)?;
-        }
-        // Written aside, then renamed: a reader never sees half a file.
-        let partial = path.with_extension(format!("{}.partial", uuid::Uuid::new_v4()));
-        tokio::fs::write(&partial, jpeg)
-            .await
-            .map_err(ImageStoreError::from_any)?;
-        tokio::fs::rename(&partial, &path)
-            .await
-            .map_err(ImageStoreError::from_any)
-    }
-
-    async fn get(
-        &self,
-        content_hash: &str,
-        width: u32,
-    ) -> Result<Option<Vec<u8>>, ImageStoreError> {
-        match tokio::fs::read(self.path(content_hash, width)?).await {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(ImageStoreError::from_any(error)),
-        }
+        Ok(deleted.rows_affected())
     }
 }
