@@ -18,6 +18,7 @@ use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use carneau_commands::event_images::ImageRejection;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::{DefaultOnRequest, DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -95,18 +96,11 @@ async fn limit_body(limits: HttpLimits, mut request: Request, next: Next) -> Res
     if declared.is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX)) {
         if is_image_upload(&request) {
             // A file far too large is the file's fault like one a little too large.
-            let max_mib = limits.image_limit_bytes / (1024 * 1024);
-            return ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "image-too-large",
-                "Unusable image",
-                format!("The file is too large; an image may be at most {max_mib} MiB."),
-            )
-            .with_field_errors(vec![crate::problem::FieldError::new(
-                "file",
-                format!("is too large; an image may be at most {max_mib} MiB"),
-            )])
-            .into_response();
+            let rejection = ImageRejection::TooLarge {
+                size_bytes: None,
+                max_bytes: u64::try_from(limits.image_limit_bytes).unwrap_or(u64::MAX),
+            };
+            return crate::routes::event_images::rejection_problem(&rejection).into_response();
         }
         return ApiError::from_status(StatusCode::PAYLOAD_TOO_LARGE).into_response();
     }

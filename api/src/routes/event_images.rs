@@ -80,7 +80,7 @@ fn parse_alt(raw: &str) -> Result<AltText, ApiError> {
 }
 
 /// The problem for a file that is not an image we take: always 422, with its own type.
-fn rejection_problem(rejection: &ImageRejection) -> ApiError {
+pub(crate) fn rejection_problem(rejection: &ImageRejection) -> ApiError {
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         rejection.kind(),
@@ -119,8 +119,8 @@ async fn read_form(
 ) -> Result<(Vec<u8>, String), ApiError> {
     let too_large = || {
         rejection_problem(&ImageRejection::TooLarge {
-            size_mib: (max_bytes as f64 / (1024.0 * 1024.0)) * 2.0,
-            max_mib: max_bytes / (1024 * 1024),
+            size_bytes: None,
+            max_bytes,
         })
     };
     let mut multipart = multipart.map_err(|_| {

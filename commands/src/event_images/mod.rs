@@ -30,8 +30,8 @@ pub use garbage::{
     IMAGE_SWEEP_INTERVAL, UNNAMED_IMAGE_GRACE,
 };
 pub use processing::{
-    prepare, widths_for, ImageRejection, PreparedImage, IMAGE_WIDTHS, MAX_IMAGE_PIXELS,
-    MAX_IMAGE_SIDE_PIXELS, STORED_CONTENT_TYPE,
+    prepare, readable_size, widths_for, ImageRejection, PreparedImage, IMAGE_WIDTHS,
+    MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE_PIXELS, STORED_CONTENT_TYPE,
 };
 pub use s3::{S3Credentials, S3ImageStore, S3Settings, DEFAULT_S3_REGION};
 pub use store::{is_content_hash, ImageStore, ImageStoreError, PostgresImageStore};

@@ -32,15 +32,16 @@ const JPEG_QUALITY: u8 = 85;
 pub const STORED_CONTENT_TYPE: &str = "image/jpeg";
 
 /// Why an upload is not an image we take, in a sentence the organiser can act on.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ImageRejection {
     /// More bytes than the configured limit.
-    #[error("The file is {size_mib:.1} MiB; an image may be at most {max_mib} MiB.")]
+    #[error("{}", too_large_message(.size_bytes, .max_bytes))]
     TooLarge {
-        /// The upload's size in MiB.
-        size_mib: f64,
-        /// The limit in MiB.
-        max_mib: u64,
+        /// The upload's size in bytes, when known (a body cut off far past the limit is
+        /// not read to its end).
+        size_bytes: Option<u64>,
+        /// The limit in bytes.
+        max_bytes: u64,
     },
     /// Not JPEG, PNG or WebP (judged from the bytes, not the name).
     #[error("The file is not a JPEG, PNG or WebP image.")]
@@ -59,6 +60,42 @@ pub enum ImageRejection {
         /// Its height.
         height: u32,
     },
+}
+
+fn too_large_message(size_bytes: &Option<u64>, max_bytes: &u64) -> String {
+    let max = readable_size(*max_bytes);
+    match size_bytes {
+        Some(size) => format!(
+            "The file is {}; an image may be at most {max}.",
+            readable_size(*size)
+        ),
+        None => format!("The file is too large; an image may be at most {max}."),
+    }
+}
+
+/// A size as a person says it: bytes below a KiB, KiB below a MiB, MiB above, with one
+/// decimal only when it is not zero (`800 bytes`, `195.3 KiB`, `10 MiB`, `1.5 MiB`).
+pub fn readable_size(bytes: u64) -> String {
+    const KIB: f64 = 1024.0;
+    if bytes < 1024 {
+        return format!("{bytes} bytes");
+    }
+    let kib = bytes as f64 / KIB;
+    // 1023.96 KiB would read "1024 KiB": that is a MiB.
+    if (kib * 10.0).round() / 10.0 < KIB {
+        format!("{} KiB", one_decimal(kib))
+    } else {
+        format!("{} MiB", one_decimal(kib / KIB))
+    }
+}
+
+/// `value` with one decimal, without a trailing `.0`.
+fn one_decimal(value: f64) -> String {
+    let text = format!("{value:.1}");
+    match text.strip_suffix(".0") {
+        Some(whole) => whole.to_owned(),
+        None => text,
+    }
 }
 
 impl ImageRejection {
@@ -131,8 +168,8 @@ pub fn prepare(bytes: &[u8], max_bytes: u64) -> Result<PreparedImage, ImageRejec
     let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
     if size > max_bytes {
         return Err(ImageRejection::TooLarge {
-            size_mib: size as f64 / (1024.0 * 1024.0),
-            max_mib: max_bytes / (1024 * 1024),
+            size_bytes: Some(size),
+            max_bytes,
         });
     }
     let format = image::guess_format(bytes).map_err(|_| ImageRejection::UnsupportedFormat)?;

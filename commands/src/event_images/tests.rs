@@ -2,7 +2,9 @@
 
 use carneau_testkit::images;
 
-use super::processing::{prepare, widths_for, ImageRejection, MAX_IMAGE_SIDE_PIXELS};
+use super::processing::{
+    prepare, readable_size, widths_for, ImageRejection, MAX_IMAGE_SIDE_PIXELS,
+};
 
 const TEN_MIB: u64 = 10 * 1024 * 1024;
 
@@ -71,6 +73,38 @@ fn a_file_over_the_size_limit_is_refused_before_decoding() {
         prepare(&upload, limit),
         Err(ImageRejection::TooLarge { .. })
     ));
+}
+
+#[test]
+fn sizes_read_as_a_person_says_them() {
+    assert_eq!(readable_size(800), "800 bytes");
+    assert_eq!(readable_size(1024), "1 KiB");
+    assert_eq!(readable_size(200_000), "195.3 KiB");
+    assert_eq!(readable_size(512 * 1024), "512 KiB");
+    assert_eq!(readable_size(1024 * 1024 - 1), "1 MiB");
+    assert_eq!(readable_size(1024 * 1024), "1 MiB");
+    assert_eq!(readable_size(1536 * 1024), "1.5 MiB");
+    assert_eq!(readable_size(TEN_MIB), "10 MiB");
+}
+
+#[test]
+fn a_limit_under_a_mib_is_not_called_zero() {
+    let over = ImageRejection::TooLarge {
+        size_bytes: Some(300_000),
+        max_bytes: 200_000,
+    };
+    assert_eq!(
+        over.to_string(),
+        "The file is 293 KiB; an image may be at most 195.3 KiB."
+    );
+    let far_over = ImageRejection::TooLarge {
+        size_bytes: None,
+        max_bytes: 200_000,
+    };
+    assert_eq!(
+        far_over.to_string(),
+        "The file is too large; an image may be at most 195.3 KiB."
+    );
 }
 
 #[test]
