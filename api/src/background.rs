@@ -9,7 +9,7 @@ use std::time::Duration;
 use carneau_commands::event_images::run_image_sweeper;
 use carneau_commands::mail::{Delivery, MailSender, MailSenderConfig};
 use carneau_commands::reservations::sweeper::run_sweeper;
-use carneau_projections::read_models::read_models;
+use carneau_projections::read_models::{read_models, Following};
 use carneau_projections::seals::{run_checkpoint_signer, Sealer};
 use carneau_projections::{ProjectorRunner, RunnerConfig};
 use tokio::task::JoinHandle;
@@ -26,13 +26,13 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
     let mut tasks: Vec<JoinHandle<()>> = read_models(Some(state.cache.clone()))
         .into_iter()
         .map(|model| {
-            ProjectorRunner::new(read_model_pace())
+            ProjectorRunner::new(read_model_pace(model.following))
                 .with_sessions(state.session_options.clone())
                 .spawn(state.pool.clone(), model.projector, shutdown.clone())
         })
         .collect();
     tasks.extend([
-        ProjectorRunner::default()
+        ProjectorRunner::new(mail_pace())
             .with_sessions(state.session_options.clone())
             .spawn(
                 state.pool.clone(),
@@ -46,7 +46,7 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
                 }),
                 shutdown.clone(),
             ),
-        ProjectorRunner::default()
+        ProjectorRunner::new(mail_pace())
             .with_sessions(state.session_options.clone())
             .spawn(
                 state.pool.clone(),
@@ -102,24 +102,57 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
 fn sealer_pace() -> RunnerConfig {
     RunnerConfig {
         settle_after_notify: SEALER_SETTLE,
-        ..read_model_pace()
+        ..read_model_pace(Following::InBatches)
     }
 }
 
-/// The read models' pace: they live only in PostgreSQL, so a batch's commit need not
-/// wait for the disk (a crash loses the batch with its checkpoint, and it is applied
-/// again), and the appends of a sale do not queue behind their flushes. The sealer's
-/// chain is the same: a lost batch is sealed again, to the same seals. The tickets
-/// mailer keeps the default: its batches queue emails.
-fn read_model_pace() -> RunnerConfig {
-    RunnerConfig {
+/// A read model's pace. They live only in PostgreSQL, so a batch's commit need not wait
+/// for the disk (a crash loses the batch with its checkpoint, and it is applied again),
+/// and the appends of a sale do not queue behind their flushes. The sealer's chain is
+/// the same: a lost batch is sealed again, to the same seals.
+///
+/// During a sale every commit notifies every projector. One followed closely (buyers
+/// watch availability) reads again a few milliseconds after a read that found nothing
+/// new yet (a notified row is not readable while an older transaction is open); the
+/// others let appends gather for a moment and take one transaction for all of them.
+fn read_model_pace(following: Following) -> RunnerConfig {
+    let durable_elsewhere = RunnerConfig {
         synchronous_commit: false,
+        ..RunnerConfig::default()
+    };
+    match following {
+        Following::Closely => RunnerConfig {
+            notify_repoll_delay: CLOSE_REPOLL_DELAY,
+            notify_repolls: CLOSE_REPOLLS,
+            ..durable_elsewhere
+        },
+        Following::InBatches => RunnerConfig {
+            settle_after_notify: GATHER_SETTLE,
+            ..durable_elsewhere
+        },
+    }
+}
+
+/// The tickets mailer's and the buyer notices' pace: their batches queue emails, so a
+/// batch's commit waits for the disk (an email queued by a lost batch would be queued,
+/// and sent, again); and nobody waits on an email by the millisecond, so appends gather
+/// as for the read models that are not followed closely.
+fn mail_pace() -> RunnerConfig {
+    RunnerConfig {
+        settle_after_notify: GATHER_SETTLE,
         ..RunnerConfig::default()
     }
 }
 
 /// How long the sealer lets appends gather after a notification.
 const SEALER_SETTLE: Duration = Duration::from_millis(250);
+/// How long the projectors not followed closely let appends gather after a notification.
+const GATHER_SETTLE: Duration = Duration::from_millis(25);
+/// The first re-read of a read model followed closely after a notification; each next
+/// one waits twice as long.
+const CLOSE_REPOLL_DELAY: Duration = Duration::from_millis(4);
+/// How many re-reads follow a notification (4 ms to about 0.5 s).
+const CLOSE_REPOLLS: u32 = 8;
 
 /// The mail sender: SMTP when `CARNEAU_SMTP_URL` is set, the log otherwise.
 fn mail_sender(state: &AppState) -> MailSender {

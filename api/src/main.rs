@@ -20,6 +20,11 @@ use carneau_projections::cache::ResponseCache;
 use clap::{Parser, Subcommand};
 use fred::prelude::ClientLike;
 
+/// mimalloc instead of glibc's malloc: in a paying rush a quarter of the server's CPU
+/// went to glibc's malloc and free (docs/benchmarks.md, "Where a paid order's time goes").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(name = "carneau", version, about = "Carneau Engine: event ticketing.")]
 struct Cli {

@@ -26,6 +26,21 @@ pub struct ReadModel {
     /// `(table, column)` pairs that record when the projector ran rather than a fact of
     /// the log: a replay cannot reproduce them, so comparisons skip them.
     pub volatile_columns: &'static [(&'static str, &'static str)],
+    /// How closely its runner follows the log as it grows.
+    pub following: Following,
+}
+
+/// How closely a read model follows the log during a sale, when every commit notifies
+/// every projector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Following {
+    /// Buyers watch it change (availability during a sale): it reads again within
+    /// milliseconds of each append.
+    Closely,
+    /// Nobody waits on it by the millisecond: appends gather for a moment after a
+    /// notification and are applied together, one transaction where a sale would
+    /// otherwise cost one per commit.
+    InBatches,
 }
 
 impl ReadModel {
@@ -61,11 +76,13 @@ pub fn read_models(cache: Option<ResponseCache>) -> Vec<ReadModel> {
             projector: Arc::new(CatalogueProjector::new(cache.clone())),
             tables: &["catalogue_events", "catalogue_ticket_types"],
             volatile_columns: &[("catalogue_events", "updated_at")],
+            following: Following::InBatches,
         },
         ReadModel {
             projector: Arc::new(InventoryProjector::new(cache)),
             tables: &["inventory_holds", "inventory_sold"],
             volatile_columns: &[],
+            following: Following::Closely,
         },
         ReadModel {
             projector: Arc::new(OrdersProjector),
@@ -77,16 +94,19 @@ pub fn read_models(cache: Option<ResponseCache>) -> Vec<ReadModel> {
                 "ticket_type_sales",
             ],
             volatile_columns: &[],
+            following: Following::InBatches,
         },
         ReadModel {
             projector: Arc::new(TicketsProjector),
             tables: &["tickets", "ticket_double_entries"],
             volatile_columns: &[],
+            following: Following::InBatches,
         },
         ReadModel {
             projector: Arc::new(DoorStaffProjector),
             tables: &["door_staff_accounts", "door_staff"],
             volatile_columns: &[],
+            following: Following::InBatches,
         },
     ]
 }

@@ -11,7 +11,7 @@ mod support;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use carneau_projections::read_models::ReadModel;
+use carneau_projections::read_models::{Following, ReadModel};
 use carneau_projections::replay::{readable_head, replay, Check};
 use carneau_projections::ProjectorRunner;
 use sqlx::PgPool;
@@ -58,6 +58,7 @@ async fn a_replay_writes_only_its_scratch_schema_and_names_each_live_difference(
         projector: recorder.clone(),
         tables: &["seen"],
         volatile_columns: &[("seen", "runner")],
+        following: Following::InBatches,
     };
 
     let report = replay(pool, &[model], Check::AgainstLive, &|_| {})
@@ -102,6 +103,7 @@ async fn a_table_the_read_model_does_not_declare_fails_the_replay_untouched() {
         projector: recorder,
         tables: &[],
         volatile_columns: &[],
+        following: Following::InBatches,
     };
 
     let error = replay(pool, &[undeclared], Check::ReplayOnly, &|_| {})

@@ -15,7 +15,17 @@
 # (pgbouncer: requests through a local PgBouncer in transaction mode), and any CARNEAU_*
 # or REDIS_URL variable, which reaches the server as is.
 
-postgres_server="${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}"
+# Co-located with PostgreSQL, the nodes reach it as such a deployment would: over its Unix
+# socket when there is one, without TCP and without the TLS that PostgreSQL offers (and
+# the client takes) on 127.0.0.1. BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432
+# measures over loopback TCP, as the figures before 2026-12-03 (session 8) were.
+postgres_socket_dir=/var/run/postgresql
+if [ -S "$postgres_socket_dir/.s.PGSQL.5432" ]; then
+  default_postgres_server="postgres://postgres@${postgres_socket_dir//\//%2F}"
+else
+  default_postgres_server="postgres://postgres@127.0.0.1:5432"
+fi
+postgres_server="${BENCH_POSTGRES_URL:-$default_postgres_server}"
 bench_database=carneau_bench
 target_dir="${CARGO_TARGET_DIR:-target}"
 bench_work_dir="$target_dir/${BENCH_NAME:-bench}"

@@ -89,14 +89,18 @@ impl Payments {
     ) -> Result<StartedCheckout, PaymentError> {
         let order_id = OrderId::for_reservation(request.reservation_id);
         let metadata = request.metadata(order_id);
-        if let Some(order) = self.order(order_id).await? {
-            return Ok(started(order_id, &order, false));
+        let unplaced = self.loaded_order(order_id).await?;
+        if unplaced.state.placed().is_some() {
+            return Ok(started(order_id, &unplaced.state, false));
         }
-        let found = self
-            .reservations
-            .find(request.event_id, request.reservation_id)
-            .await?
-            .ok_or(PaymentError::Hold(InventoryError::UnknownReservation))?;
+        // Asked together, so the event's desk answers both after one read of the log.
+        let (found, event) = tokio::join!(
+            self.reservations
+                .find(request.event_id, request.reservation_id),
+            self.reservations.catalogue(request.event_id),
+        );
+        let found = found?.ok_or(PaymentError::Hold(InventoryError::UnknownReservation))?;
+        let event = event?;
         let hold = match (found.status, found.hold) {
             (HoldStatus::Active, Some(hold)) => hold,
             (HoldStatus::Released, _) => {
@@ -105,11 +109,6 @@ impl Payments {
             (HoldStatus::Sold, _) => return Err(PaymentError::Hold(InventoryError::HoldSold)),
             _ => return Err(PaymentError::Hold(InventoryError::HoldExpired)),
         };
-        let event = self
-            .events
-            .load(&request.event_id.to_aggregate_id())
-            .await?
-            .state;
         if event.status() == EventStatus::Cancelled {
             // Nothing will be sold: do not take the buyer to a payment page.
             return Err(PaymentError::Hold(InventoryError::EventCancelled));
@@ -152,8 +151,13 @@ impl Payments {
                 placed_at: now,
                 attendees,
             };
-            self.execute(order_id, OrderCommand::Place(Box::new(placed)), &metadata)
-                .await?;
+            self.execute_after(
+                order_id,
+                Some(unplaced),
+                OrderCommand::Place(Box::new(placed)),
+                &metadata,
+            )
+            .await?;
             tracing::info!(%order_id, "free order placed");
             self.take_free_payment(order_id).await?;
             return Ok(StartedCheckout {
@@ -220,7 +224,12 @@ impl Payments {
             attendees,
         };
         let order = self
-            .execute(order_id, OrderCommand::Place(Box::new(placed)), &metadata)
+            .execute_after(
+                order_id,
+                Some(unplaced),
+                OrderCommand::Place(Box::new(placed)),
+                &metadata,
+            )
             .await?;
         tracing::info!(%order_id, "checkout started");
         Ok(started(order_id, &order.state, true))
@@ -260,7 +269,7 @@ impl Payments {
         if order.state.status() == Some(OrderStatus::PaymentReceived) {
             tracing::info!("free order paid with nothing to pay");
         }
-        self.fulfil(order_id, &metadata).await
+        self.fulfil_loaded(order_id, order, &metadata).await
     }
 }
 

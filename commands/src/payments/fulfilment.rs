@@ -3,12 +3,13 @@
 
 use carneau_domain::ids::{OrderId, TicketId};
 use carneau_domain::inventory::InventoryCommand;
-use carneau_domain::order::{IssuedTicket, OrderCommand, OrderStatus};
+use carneau_domain::order::{IssuedTicket, Order, OrderCommand, OrderStatus};
 use carneau_domain::EventMetadata;
 use chrono::Utc;
 use tracing::instrument;
 
 use super::{in_purchase, PaymentError, Payments};
+use crate::aggregate_store::Executed;
 
 impl Payments {
     /// Records a payment (`command` is an `OrderCommand::RecordPayment`) and sees it
@@ -17,13 +18,18 @@ impl Payments {
     /// its own reference. Each provider event and each session counts once, so a
     /// redelivery does nothing again. What it appends records `metadata` (already in the
     /// purchase's story).
+    /// `loaded` is the order as the caller just read it, if it did: recorded on without
+    /// reading it again.
     pub(super) async fn record_payment(
         &self,
         order_id: OrderId,
+        loaded: Option<Executed<Order>>,
         command: OrderCommand,
         metadata: &EventMetadata,
     ) -> Result<(), PaymentError> {
-        let recorded = self.execute(order_id, command, metadata).await?;
+        let recorded = self
+            .execute_after(order_id, loaded, command, metadata)
+            .await?;
         let surplus_refunds: Vec<u32> = recorded
             .state
             .pending_refunds()
@@ -31,7 +37,7 @@ impl Payments {
             .map(|(number, _)| number)
             .collect();
         // Does nothing unless the order's own payment awaits its tickets.
-        self.fulfil(order_id, metadata).await?;
+        self.fulfil_loaded(order_id, recorded, metadata).await?;
         if !surplus_refunds.is_empty() {
             tracing::warn!(refunds = ?surplus_refunds, "surplus payment on a paid order; refunding it");
             // Looked up first: the refund may be one a crash left requested and unsent.
@@ -51,19 +57,25 @@ impl Payments {
         order_id: OrderId,
         caller: &EventMetadata,
     ) -> Result<(), PaymentError> {
+        let order = self.loaded_order(order_id).await?;
+        self.fulfil_loaded(order_id, order, caller).await
+    }
+
+    /// [`fulfil`](Self::fulfil) on the order as the caller has just read or recorded it.
+    pub(super) async fn fulfil_loaded(
+        &self,
+        order_id: OrderId,
+        order: Executed<Order>,
+        caller: &EventMetadata,
+    ) -> Result<(), PaymentError> {
         let metadata = in_purchase(caller, order_id);
-        let Some(order) = self.order(order_id).await? else {
-            return Ok(());
-        };
-        let (Some(placed), Some(OrderStatus::PaymentReceived)) = (order.placed(), order.status())
+        let (Some(placed), Some(OrderStatus::PaymentReceived)) =
+            (order.state.placed(), order.state.status())
         else {
             return Ok(());
         };
-        let event = self
-            .events
-            .load(&placed.event_id.to_aggregate_id())
-            .await?
-            .state;
+        let placed = placed.clone();
+        let event = self.reservations.catalogue(placed.event_id).await?;
         let lines = placed.hold_lines();
         let reservation_id = placed.reservation_id;
         let sold = self
@@ -94,8 +106,9 @@ impl Payments {
                         })
                     })
                     .collect();
-                self.execute(
+                self.execute_after(
                     order_id,
+                    Some(order),
                     OrderCommand::IssueTickets { tickets, now },
                     &metadata,
                 )
@@ -105,8 +118,13 @@ impl Payments {
             }
             Err(refusal) => {
                 tracing::warn!(%refusal, "payment refused after the hold lapsed; refunding");
-                self.execute(order_id, OrderCommand::RefuseLatePayment { now }, &metadata)
-                    .await?;
+                self.execute_after(
+                    order_id,
+                    Some(order),
+                    OrderCommand::RefuseLatePayment { now },
+                    &metadata,
+                )
+                .await?;
                 // Rare enough not to tell a first attempt from a retry: always look up.
                 self.drive_refunds(order_id, &metadata).await
             }

@@ -86,6 +86,7 @@ impl Payments {
     ) -> Result<(), PaymentError> {
         self.record_payment(
             order_id,
+            None,
             OrderCommand::RecordPayment {
                 provider_event_id: format!("retrieved:{session_id}"),
                 session_id: session_id.to_owned(),

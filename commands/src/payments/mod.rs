@@ -126,8 +126,14 @@ impl Payments {
 
     /// An order as the log has it now (`None`: never placed).
     pub async fn order(&self, order_id: OrderId) -> Result<Option<Order>, PaymentError> {
-        let order = self.orders.load(&order_id.to_aggregate_id()).await?.state;
+        let order = self.loaded_order(order_id).await?.state;
         Ok(order.placed().is_some().then_some(order))
+    }
+
+    /// An order as the log has it now, with its version (0: never placed), for a command
+    /// that follows without reading it again ([`execute_after`](Self::execute_after)).
+    async fn loaded_order(&self, order_id: OrderId) -> Result<Executed<Order>, PaymentError> {
+        Ok(self.orders.load(&order_id.to_aggregate_id()).await?)
     }
 
     /// Executes `command` on the order, recording `metadata` (already in the purchase's
@@ -138,13 +144,35 @@ impl Payments {
         command: OrderCommand,
         metadata: &EventMetadata,
     ) -> Result<Executed<Order>, PaymentError> {
+        self.execute_after(order_id, None, command, metadata).await
+    }
+
+    /// [`execute`](Self::execute) on the order as the caller has just loaded it (`loaded`,
+    /// from [`loaded_order`](Self::loaded_order) or an earlier command): the first attempt
+    /// appends without reading the order again, so the steps of a payment read the order
+    /// once in all; a lost race reads it again, as `execute` does.
+    async fn execute_after(
+        &self,
+        order_id: OrderId,
+        mut loaded: Option<Executed<Order>>,
+        command: OrderCommand,
+        metadata: &EventMetadata,
+    ) -> Result<Executed<Order>, PaymentError> {
         let aggregate_id = order_id.to_aggregate_id();
         for _ in 0..ORDER_ATTEMPTS {
-            match self
-                .orders
-                .execute(&aggregate_id, command.clone(), None, metadata)
-                .await
-            {
+            let attempt = match loaded.take() {
+                Some(order) => {
+                    self.orders
+                        .execute_on(&aggregate_id, order, command.clone(), metadata)
+                        .await
+                }
+                None => {
+                    self.orders
+                        .execute(&aggregate_id, command.clone(), None, metadata)
+                        .await
+                }
+            };
+            match attempt {
                 Err(CommandError::Conflict) => continue,
                 other => {
                     let executed = other?;

@@ -20,10 +20,12 @@ impl Payments {
             tracing::info!("provider event without an order of ours; ignored");
             return Ok(());
         };
-        let Some(order) = self.order(order_id).await? else {
+        let loaded = self.loaded_order(order_id).await?;
+        if loaded.state.placed().is_none() {
             tracing::warn!(%order_id, "provider event for an order that was never placed; ignored");
             return Ok(());
-        };
+        }
+        let order = &loaded.state;
         let metadata = in_purchase(
             &EventMetadata::new(
                 Actor::PaymentProvider {
@@ -51,6 +53,7 @@ impl Payments {
                 }
                 self.record_payment(
                     order_id,
+                    Some(loaded),
                     OrderCommand::RecordPayment {
                         provider_event_id: event.id,
                         session_id: event.session_id,
@@ -87,7 +90,7 @@ impl Payments {
             }
             ProviderEventKind::AsyncPaymentFailed => {
                 self.close(
-                    &order,
+                    order,
                     OrderCommand::Cancel {
                         provider_event_id: Some(event.id),
                         now,
@@ -98,7 +101,7 @@ impl Payments {
             }
             ProviderEventKind::Expired => {
                 self.close(
-                    &order,
+                    order,
                     OrderCommand::Expire {
                         provider_event_id: Some(event.id),
                         now,

@@ -10,6 +10,7 @@ use carneau_domain::ids::OrderId;
 use carneau_domain::money::{Currency, Money};
 use carneau_domain::order::PaymentProvider;
 use chrono::{DateTime, Utc};
+use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
@@ -61,34 +62,14 @@ impl SimulatedCheckout {
         &self,
         session_id: &str,
     ) -> Result<Option<SimulatedSession>, GatewayError> {
-        let row = sqlx::query(
-            "SELECT session_id, order_id, amount_minor, currency, customer_email, status, \
-                    success_url, cancel_url, expires_at \
-               FROM simulated_checkout_sessions WHERE session_id = $1",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {SESSION_COLUMNS} FROM simulated_checkout_sessions WHERE session_id = $1"
+        ))
         .bind(session_id)
         .fetch_optional(&self.pool)
         .await
         .map_err(unavailable)?;
-        row.map(|row| -> Result<SimulatedSession, GatewayError> {
-            let currency: String = row.try_get("currency").map_err(unavailable)?;
-            let status: String = row.try_get("status").map_err(unavailable)?;
-            Ok(SimulatedSession {
-                session_id: row.try_get("session_id").map_err(unavailable)?,
-                order_id: OrderId::from_uuid(row.try_get("order_id").map_err(unavailable)?),
-                amount: Money::new(
-                    row.try_get("amount_minor").map_err(unavailable)?,
-                    Currency::parse(&currency)
-                        .map_err(|error| GatewayError::Unavailable(error.message().to_owned()))?,
-                ),
-                customer_email: row.try_get("customer_email").map_err(unavailable)?,
-                status: status_from(&status),
-                success_url: row.try_get("success_url").map_err(unavailable)?,
-                cancel_url: row.try_get("cancel_url").map_err(unavailable)?,
-                expires_at: row.try_get("expires_at").map_err(unavailable)?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(session_of_row).transpose()
     }
 
     /// The buyer pressed Pay: the session completes, paid, if it was still open. Answers
@@ -112,17 +93,24 @@ impl SimulatedCheckout {
         status: &str,
         kind: ProviderEventKind,
     ) -> Result<Option<(ProviderEvent, SimulatedSession)>, GatewayError> {
-        sqlx::query(
-            "UPDATE simulated_checkout_sessions SET status = $2, \
-                    paid = ($2 = 'complete') \
-              WHERE session_id = $1 AND status = 'open' AND expires_at > now()",
-        )
+        // One statement: the session as this press left it, finished by it or as it
+        // already was (the outer query sees the table as it was before the update).
+        let row = sqlx::query(&format!(
+            "WITH finished AS ( \
+                 UPDATE simulated_checkout_sessions SET status = $2, paid = ($2 = 'complete') \
+                  WHERE session_id = $1 AND status = 'open' AND expires_at > now() \
+                 RETURNING {SESSION_COLUMNS}) \
+             SELECT {SESSION_COLUMNS} FROM finished \
+             UNION ALL \
+             SELECT {SESSION_COLUMNS} FROM simulated_checkout_sessions \
+              WHERE session_id = $1 AND NOT EXISTS (SELECT 1 FROM finished)"
+        ))
         .bind(session_id)
         .bind(status)
-        .execute(&self.pool)
+        .fetch_optional(&self.pool)
         .await
         .map_err(unavailable)?;
-        let Some(session) = self.session(session_id).await? else {
+        let Some(session) = row.as_ref().map(session_of_row).transpose()? else {
             return Ok(None);
         };
         // Whatever was pressed, report what the session actually became.
@@ -142,6 +130,30 @@ impl SimulatedCheckout {
         };
         Ok(Some((event, session)))
     }
+}
+
+/// The columns a [`SimulatedSession`] is read from, in [`session_of_row`]'s terms.
+const SESSION_COLUMNS: &str = "session_id, order_id, amount_minor, currency, customer_email, \
+     status, success_url, cancel_url, expires_at";
+
+/// A session from a row of [`SESSION_COLUMNS`].
+fn session_of_row(row: &PgRow) -> Result<SimulatedSession, GatewayError> {
+    let currency: String = row.try_get("currency").map_err(unavailable)?;
+    let status: String = row.try_get("status").map_err(unavailable)?;
+    Ok(SimulatedSession {
+        session_id: row.try_get("session_id").map_err(unavailable)?,
+        order_id: OrderId::from_uuid(row.try_get("order_id").map_err(unavailable)?),
+        amount: Money::new(
+            row.try_get("amount_minor").map_err(unavailable)?,
+            Currency::parse(&currency)
+                .map_err(|error| GatewayError::Unavailable(error.message().to_owned()))?,
+        ),
+        customer_email: row.try_get("customer_email").map_err(unavailable)?,
+        status: status_from(&status),
+        success_url: row.try_get("success_url").map_err(unavailable)?,
+        cancel_url: row.try_get("cancel_url").map_err(unavailable)?,
+        expires_at: row.try_get("expires_at").map_err(unavailable)?,
+    })
 }
 
 fn event_suffix(kind: ProviderEventKind) -> &'static str {

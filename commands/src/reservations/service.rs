@@ -199,6 +199,12 @@ impl Reservations {
             .await
     }
 
+    /// The catalogue's current state of the event, as its desk keeps it for deciding:
+    /// caught up with the log rather than replayed, once for the lookups queued with it.
+    pub async fn catalogue(&self, event_id: EventId) -> Result<Event, ReservationError> {
+        self.desks.catalogue(event_id).await
+    }
+
     /// The event's inventory as the log has it now, with the catalogue's view of the event.
     pub async fn inventory(
         &self,

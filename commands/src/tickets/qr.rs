@@ -1,15 +1,24 @@
 //! QR images of ticket codes, as SVG (crisp at any size, for screens) and PNG (for mail
 //! clients that do not show SVG).
+//!
+//! The matrix comes from `fast_qr`: the tickets email renders one code per ticket while a
+//! sale goes on, and with the `qrcode` crate choosing the mask (eight full penalty
+//! scorings) took about a tenth of the server's CPU in a paying rush
+//! (docs/benchmarks.md, "Where a paid order's time goes"). Drawing is ours: dark modules
+//! on white, with the standard four-module quiet zone.
 
+use std::fmt::Write as _;
 use std::io::Cursor;
 
 use carneau_domain::ticket_code::TicketCode;
-use image::{ImageFormat, Luma};
-use qrcode::render::svg;
-use qrcode::{EcLevel, QrCode};
+use fast_qr::{QRBuilder, QRCode, ECL};
+use image::{GrayImage, ImageFormat, Luma};
 
 /// The smallest side of a rendered code, in pixels; scanners read it easily on a phone.
 pub const QR_MIN_SIDE_PX: u32 = 256;
+
+/// The light margin around a code, in modules, that the QR specification asks for.
+const QUIET_ZONE_MODULES: u32 = 4;
 
 /// Why a code could not be rendered (it cannot happen for a code of the current size;
 /// it is an error rather than a panic in case the format grows).
@@ -19,27 +28,78 @@ pub struct QrError(String);
 
 /// Medium error correction: survives a scuffed print or a cracked phone screen (15%)
 /// at a size that still scans from a phone at arm's length.
-fn qr_of(code: &TicketCode) -> Result<QrCode, QrError> {
-    QrCode::with_error_correction_level(code.as_str(), EcLevel::M)
-        .map_err(|error| QrError(error.to_string()))
+fn qr_of(code: &TicketCode) -> Result<QrMatrix, QrError> {
+    let qr = QRBuilder::new(code.as_str())
+        .ecl(ECL::M)
+        .build()
+        .map_err(|error| QrError(error.to_string()))?;
+    Ok(QrMatrix(qr))
+}
+
+/// A code's modules with the quiet zone around them, and the pixels per module that
+/// make it at least [`QR_MIN_SIDE_PX`] wide.
+struct QrMatrix(QRCode);
+
+impl QrMatrix {
+    /// Modules on a side, quiet zone included.
+    fn side_modules(&self) -> u32 {
+        u32::try_from(self.0.size).unwrap_or(u32::MAX / 2) + 2 * QUIET_ZONE_MODULES
+    }
+
+    /// Pixels per module: the smallest whole number reaching the minimum side.
+    fn scale(&self) -> u32 {
+        QR_MIN_SIDE_PX.div_ceil(self.side_modules()).max(1)
+    }
+
+    /// Whether the module at (`x`, `y`), quiet zone included, is dark.
+    fn is_dark(&self, x: u32, y: u32) -> bool {
+        let size = self.0.size;
+        let (Some(column), Some(row)) = (
+            x.checked_sub(QUIET_ZONE_MODULES),
+            y.checked_sub(QUIET_ZONE_MODULES),
+        ) else {
+            return false;
+        };
+        let (column, row) = (column as usize, row as usize);
+        column < size && row < size && self.0[row][column].value()
+    }
 }
 
 /// The code as an SVG document.
 pub fn qr_svg(code: &TicketCode) -> Result<String, QrError> {
-    Ok(qr_of(code)?
-        .render::<svg::Color>()
-        .min_dimensions(QR_MIN_SIDE_PX, QR_MIN_SIDE_PX)
-        .quiet_zone(true)
-        .build())
+    let matrix = qr_of(code)?;
+    let modules = matrix.side_modules();
+    let side = modules * matrix.scale();
+    // One path of unit squares in module coordinates, scaled by the view box.
+    let mut path = String::new();
+    for y in 0..modules {
+        for x in 0..modules {
+            if matrix.is_dark(x, y) {
+                let _ = write!(path, "M{x} {y}h1v1h-1z");
+            }
+        }
+    }
+    Ok(format!(
+        "<?xml version=\"1.0\" standalone=\"yes\"?>\
+         <svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{side}\" \
+         height=\"{side}\" viewBox=\"0 0 {modules} {modules}\" shape-rendering=\"crispEdges\">\
+         <rect width=\"{modules}\" height=\"{modules}\" fill=\"#fff\"/>\
+         <path fill=\"#000\" d=\"{path}\"/></svg>"
+    ))
 }
 
 /// The code as a greyscale PNG.
 pub fn qr_png(code: &TicketCode) -> Result<Vec<u8>, QrError> {
-    let image = qr_of(code)?
-        .render::<Luma<u8>>()
-        .min_dimensions(QR_MIN_SIDE_PX, QR_MIN_SIDE_PX)
-        .quiet_zone(true)
-        .build();
+    let matrix = qr_of(code)?;
+    let scale = matrix.scale();
+    let side = matrix.side_modules() * scale;
+    let image = GrayImage::from_fn(side, side, |x, y| {
+        if matrix.is_dark(x / scale, y / scale) {
+            Luma([0])
+        } else {
+            Luma([255])
+        }
+    });
     let mut png = Cursor::new(Vec::new());
     image
         .write_to(&mut png, ImageFormat::Png)

@@ -56,6 +56,9 @@ pub enum DeskJob {
         ReservationId,
         oneshot::Sender<Result<Option<FoundHold>, ReservationError>>,
     ),
+    /// The catalogue's current state of the event, as the desk keeps it for deciding:
+    /// caught up with the log rather than replayed, once for every lookup queued with it.
+    Catalogue(oneshot::Sender<Result<Event, ReservationError>>),
 }
 
 /// What a decision came to: the events appended with the inventory's version in the log
@@ -148,6 +151,12 @@ impl Desks {
         event_id: EventId,
     ) -> Result<(Inventory, Event, u64), ReservationError> {
         self.ask(event_id, DeskJob::Read).await
+    }
+
+    /// The catalogue's current state of the event, from its desk (see
+    /// [`DeskJob::Catalogue`]).
+    pub async fn catalogue(&self, event_id: EventId) -> Result<Event, ReservationError> {
+        self.ask(event_id, DeskJob::Catalogue).await
     }
 
     fn desk(&self, event_id: EventId) -> DeskHandle {

@@ -9,12 +9,14 @@ use carneau_domain::inventory::{
     HoldOutcome, HoldRequest, HoldStatus, Inventory, InventoryCommand, InventoryEvent,
 };
 use carneau_domain::{Decide, EventMetadata};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Decided, DecisionReply, DeskJob, FoundHold, DESK_IDLE_TIMEOUT, MAX_BATCH_REQUESTS};
 use crate::metrics::{self, InventoryAppend};
-use crate::reservations::event_log::{attribute_holds, lapse_metadata, Append, Loaded, Stores};
+use crate::reservations::event_log::{
+    attribute_holds, lapse_metadata, Append, Catalogue, Loaded, Stores,
+};
 use crate::reservations::ReservationError;
 
 /// A hold asked of the desk: the request, its requester's metadata, where to answer.
@@ -30,11 +32,23 @@ type DecideJob = (InventoryCommand, EventMetadata, DecisionReply);
 /// How many times a batch is decided again after losing a race to another process.
 const MAX_APPEND_ATTEMPTS: usize = 20;
 
-/// One event's desk: its inventory in memory, as of the last append it saw.
+/// A lookup asked of the desk: answered from the log's current state, and caught up once
+/// for all the lookups that queued together.
+enum Lookup {
+    Find(
+        ReservationId,
+        oneshot::Sender<Result<Option<FoundHold>, ReservationError>>,
+    ),
+    Catalogue(oneshot::Sender<Result<Event, ReservationError>>),
+}
+
+/// One event's desk: its inventory in memory, as of the last append it saw, and the
+/// event's catalogue state as of the last time it caught up with it.
 pub(super) struct Desk {
     event_id: EventId,
     stores: Arc<Stores>,
     loaded: Option<Loaded>,
+    catalogue: Option<Catalogue>,
 }
 
 impl Desk {
@@ -43,6 +57,7 @@ impl Desk {
             event_id,
             stores,
             loaded: None,
+            catalogue: None,
         }
     }
 
@@ -71,20 +86,33 @@ impl Desk {
                 self.place_holds(holds).await;
             }
             // Consecutive commands (releases, checkouts, payments, refunds, expiries) share
-            // one append, as holds do; reads keep their place in the order.
+            // one append, as holds do, and consecutive lookups one catch-up with the log;
+            // reads keep their place in the order.
             let mut decisions = Vec::new();
+            let mut lookups = Vec::new();
             for job in others {
                 match job {
                     DeskJob::Decide(command, metadata, reply) => {
+                        self.look_up(std::mem::take(&mut lookups)).await;
                         decisions.push((command, metadata, reply));
+                    }
+                    DeskJob::Find(reservation_id, reply) => {
+                        self.decide_batch(std::mem::take(&mut decisions)).await;
+                        lookups.push(Lookup::Find(reservation_id, reply));
+                    }
+                    DeskJob::Catalogue(reply) => {
+                        self.decide_batch(std::mem::take(&mut decisions)).await;
+                        lookups.push(Lookup::Catalogue(reply));
                     }
                     other => {
                         self.decide_batch(std::mem::take(&mut decisions)).await;
+                        self.look_up(std::mem::take(&mut lookups)).await;
                         self.handle_other(other).await;
                     }
                 }
             }
             self.decide_batch(decisions).await;
+            self.look_up(lookups).await;
         }
         // Close before dropping so no sender sees the desk as alive.
         inbox.close();
@@ -110,6 +138,59 @@ impl Desk {
     async fn refresh(&mut self) -> Result<&Loaded, ReservationError> {
         let loaded = self.take_current().await?;
         Ok(self.loaded.insert(loaded))
+    }
+
+    /// The catalogue's state of the event as the log has it now, kept in the desk. A
+    /// failed read leaves none, to be loaded whole next time.
+    async fn current_catalogue(&mut self) -> Result<Event, ReservationError> {
+        let mut catalogue = self.catalogue.take();
+        self.stores
+            .catch_up_catalogue(self.event_id, &mut catalogue)
+            .await?;
+        let event = catalogue.as_ref().map(|current| current.event.clone());
+        self.catalogue = catalogue;
+        event.ok_or(ReservationError::Unavailable)
+    }
+
+    /// Answers `lookups` after one catch-up with the log (of the inventory, and of the
+    /// catalogue if one asks for it).
+    async fn look_up(&mut self, lookups: Vec<Lookup>) {
+        if lookups.is_empty() {
+            return;
+        }
+        let wants_catalogue = lookups
+            .iter()
+            .any(|lookup| matches!(lookup, Lookup::Catalogue(_)));
+        let catalogue = match wants_catalogue {
+            true => Some(self.current_catalogue().await),
+            false => None,
+        };
+        let finds_current = match lookups
+            .iter()
+            .any(|lookup| matches!(lookup, Lookup::Find(..)))
+        {
+            true => self.refresh().await.map(|_| ()),
+            false => Ok(()),
+        };
+        let now = Utc::now();
+        for lookup in lookups {
+            match lookup {
+                Lookup::Catalogue(reply) => {
+                    let answer = catalogue
+                        .clone()
+                        .unwrap_or(Err(ReservationError::Unavailable));
+                    let _ = reply.send(answer);
+                }
+                Lookup::Find(reservation_id, reply) => {
+                    let answer = match (&finds_current, &self.loaded) {
+                        (Ok(()), Some(loaded)) => Ok(found(&loaded.inventory, reservation_id, now)),
+                        (Err(error), _) => Err(error.clone()),
+                        (Ok(()), None) => Err(ReservationError::Unavailable),
+                    };
+                    let _ = reply.send(answer);
+                }
+            }
+        }
     }
 
     /// Decides on the current inventory with `decide`, which answers the events to append
@@ -151,7 +232,7 @@ impl Desk {
         }
         let callers: Vec<&EventMetadata> = metadata.iter().collect();
         let lapses = lapse_metadata();
-        let outcomes = match self.stores.catalogue(self.event_id).await {
+        let outcomes = match self.current_catalogue().await {
             Ok(event) => {
                 self.decide_and_append(|loaded| {
                     let decision = loaded.inventory.decide_holds(&event, &requests, Utc::now());
@@ -169,32 +250,18 @@ impl Desk {
         match job {
             DeskJob::Hold(..) | DeskJob::Decide(..) => {}
             DeskJob::Find(reservation_id, reply) => {
-                let _ = reply.send(self.find(reservation_id).await);
+                self.look_up(vec![Lookup::Find(reservation_id, reply)])
+                    .await;
             }
+            DeskJob::Catalogue(reply) => self.look_up(vec![Lookup::Catalogue(reply)]).await,
             DeskJob::Read(reply) => {
                 let _ = reply.send(self.read().await);
             }
         }
     }
 
-    async fn find(
-        &mut self,
-        reservation_id: ReservationId,
-    ) -> Result<Option<FoundHold>, ReservationError> {
-        let inventory = &self.refresh().await?.inventory;
-        Ok(inventory
-            .hold_status(reservation_id, Utc::now())
-            .map(|status| FoundHold {
-                status,
-                hold: inventory
-                    .hold(reservation_id)
-                    .filter(|_| status == HoldStatus::Active)
-                    .cloned(),
-            }))
-    }
-
     async fn read(&mut self) -> Result<(Inventory, Event, u64), ReservationError> {
-        let event = self.stores.catalogue(self.event_id).await?;
+        let event = self.current_catalogue().await?;
         let loaded = self.refresh().await?;
         Ok((loaded.inventory.clone(), event, loaded.version))
     }
@@ -256,6 +323,23 @@ fn decide_all<'m>(
     (appended, outcomes)
 }
 
+/// One reservation's hold in `inventory` at `now`; `None` if it never held it.
+fn found(
+    inventory: &Inventory,
+    reservation_id: ReservationId,
+    now: DateTime<Utc>,
+) -> Option<FoundHold> {
+    inventory
+        .hold_status(reservation_id, now)
+        .map(|status| FoundHold {
+            status,
+            hold: inventory
+                .hold(reservation_id)
+                .filter(|_| status == HoldStatus::Active)
+                .cloned(),
+        })
+}
+
 /// Sends each reply its outcome, or every reply the batch's error.
 fn answer_all<T>(
     replies: Vec<oneshot::Sender<Result<T, ReservationError>>>,
@@ -284,6 +368,9 @@ fn fail_job(job: DeskJob, error: ReservationError) {
             let _ = reply.send(Err(error));
         }
         DeskJob::Find(_, reply) => {
+            let _ = reply.send(Err(error));
+        }
+        DeskJob::Catalogue(reply) => {
             let _ = reply.send(Err(error));
         }
         DeskJob::Decide(_, _, reply) => {
