@@ -19,7 +19,7 @@ const TRICKY: &str = "Lovelace, \"Ada\" 🎟";
 const FORMULA: &str = "=cmd|' /C calc'!A0";
 
 /// Sets what `on_sale`'s event asks about attendees (as its organiser).
-async fn ask(tickets: &TicketsApp, on_sale: OnSale, name: &str, email: &str) {
+pub(crate) async fn ask(tickets: &TicketsApp, on_sale: OnSale, name: &str, email: &str) {
     let edited = tickets
         .payments
         .organiser(
@@ -33,7 +33,7 @@ async fn ask(tickets: &TicketsApp, on_sale: OnSale, name: &str, email: &str) {
 }
 
 /// Holds `quantity` tickets and asks for checkout with `attendees`.
-async fn try_checkout(
+pub(crate) async fn try_checkout(
     tickets: &TicketsApp,
     on_sale: OnSale,
     quantity: u32,
@@ -56,7 +56,12 @@ async fn try_checkout(
 }
 
 /// `PUT /orders/{id}/attendees/{seat}` with the order link's key.
-async fn correct(tickets: &TicketsApp, checkout: &Checkout, seat: usize, body: Value) -> Reply {
+pub(crate) async fn correct(
+    tickets: &TicketsApp,
+    checkout: &Checkout,
+    seat: usize,
+    body: Value,
+) -> Reply {
     tickets
         .payments
         .http()
@@ -74,7 +79,24 @@ async fn correct(tickets: &TicketsApp, checkout: &Checkout, seat: usize, body: V
         .unwrap()
 }
 
-fn field_errors(reply: &Reply) -> Vec<(String, String)> {
+/// A paid order of `attendees.len()` tickets of `on_sale` for `attendees`, bought by
+/// `buyer@example.com`: its checkout and the order as its link shows it, paid.
+pub(crate) async fn paid_with(
+    tickets: &TicketsApp,
+    on_sale: OnSale,
+    attendees: Value,
+) -> (Checkout, Value) {
+    let quantity = u32::try_from(attendees.as_array().map_or(0, Vec::len)).unwrap();
+    let (reservation_id, token, started) =
+        try_checkout(tickets, on_sale, quantity, attendees).await;
+    assert_eq!(started.status, StatusCode::CREATED, "{}", started.body);
+    let checkout = Checkout::started(reservation_id, token, started.body);
+    tickets.payments.pay(&checkout).await;
+    let order = tickets.payments.eventually_status(&checkout, "paid").await;
+    (checkout, order)
+}
+
+pub(crate) fn field_errors(reply: &Reply) -> Vec<(String, String)> {
     reply.body["errors"]
         .as_array()
         .unwrap_or(&Vec::new())

@@ -6,6 +6,7 @@ mod support;
 
 mod accounts;
 mod attendees;
+mod attendees_door;
 mod audit_export;
 mod audit_filters;
 mod audit_history;
