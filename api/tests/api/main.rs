@@ -7,6 +7,7 @@ mod support;
 mod accounts;
 mod attendees;
 mod attendees_door;
+mod attendees_mail;
 mod attendees_organiser;
 mod audit_export;
 mod audit_filters;
