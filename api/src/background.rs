@@ -39,6 +39,7 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
                 Arc::new(TicketMailer {
                     codes: state.ticket_codes.clone(),
                     catalogue: state.catalogue.clone(),
+                    payments: state.payments.clone(),
                     order_keys: state.order_keys.clone(),
                     public_url: state.config.accounts.public_url.clone(),
                     api_public_url: state.config.payments.api_public_url.clone(),

@@ -8,6 +8,7 @@
 
 pub mod account_bootstrap;
 pub mod app;
+pub mod attendee_mail;
 pub mod audit_export;
 pub mod auth;
 pub mod background;

@@ -11,20 +11,27 @@
 //! again) queues it once more with the tickets the fact names (those still valid then),
 //! under its own dedupe key (`tickets:{order_id}:resend:{sequence}`), so each request is
 //! mailed once however often the log is replayed.
+//!
+//! Attendees with an address other than the buyer's get their own ticket, once per fact
+//! (`attendee_mail.rs`): when the tickets are issued, and when a correction gives an
+//! issued ticket a new address (`AttendeeCorrected`).
 
 use std::sync::Arc;
 
 use anyhow::Context;
 use async_trait::async_trait;
 use carneau_commands::mail::enqueue;
+use carneau_commands::payments::Payments;
 use carneau_commands::tickets::{EmailedTicket, TicketCodes, TicketEmail};
 use carneau_commands::Catalogue;
+use carneau_domain::event::Event;
 use carneau_domain::ids::{EventId, OrderId};
 use carneau_domain::order::{IssuedTicket, Order, OrderEvent};
 use carneau_projections::{Batch, Interest, Projector};
 use cqrs_es::Aggregate;
 use sqlx::{Postgres, Transaction};
 
+use crate::attendee_mail::{CorrectedFact, IssuedFact};
 use crate::order_key::OrderKeys;
 
 /// Queues the tickets email of every order whose tickets are issued.
@@ -33,6 +40,8 @@ pub struct TicketMailer {
     pub codes: TicketCodes,
     /// Loads the event's title, date and ticket type names (from the log: no lag).
     pub catalogue: Arc<Catalogue>,
+    /// Loads an order whose attendee was corrected (buyer, ticket type, refunds).
+    pub payments: Arc<Payments>,
     /// Makes the order's secret link.
     pub order_keys: OrderKeys,
     /// Where buyers' pages live (`CARNEAU_PUBLIC_URL`).
@@ -46,6 +55,26 @@ pub struct TicketMailer {
 impl TicketMailer {
     /// The process manager's name, its checkpoint key.
     pub const NAME: &'static str = "ticket-emails";
+
+    /// `ticket` of `event` as an email shows it: its type's name, its code, its attendee.
+    pub(crate) fn emailed(
+        &self,
+        event: &Event,
+        event_id: EventId,
+        ticket: &IssuedTicket,
+    ) -> EmailedTicket {
+        EmailedTicket {
+            ticket_type_name: event
+                .ticket_type(ticket.ticket_type_id)
+                .map_or_else(|| "Ticket".to_owned(), |t| t.name.as_str().to_owned()),
+            code: self.codes.code_for(event_id, ticket.ticket_id),
+            attendee_name: ticket
+                .attendee
+                .as_ref()
+                .and_then(|attendee| attendee.name.as_ref())
+                .map(|name| name.as_str().to_owned()),
+        }
+    }
 
     async fn compose(
         &self,
@@ -69,18 +98,7 @@ impl TicketMailer {
         };
         let emailed = tickets
             .iter()
-            .map(|ticket| EmailedTicket {
-                ticket_type_name: event
-                    .state
-                    .ticket_type(ticket.ticket_type_id)
-                    .map_or_else(|| "Ticket".to_owned(), |t| t.name.as_str().to_owned()),
-                code: self.codes.code_for(event_id, ticket.ticket_id),
-                attendee_name: ticket
-                    .attendee
-                    .as_ref()
-                    .and_then(|attendee| attendee.name.as_ref())
-                    .map(|name| name.as_str().to_owned()),
-            })
+            .map(|ticket| self.emailed(&event.state, event_id, ticket))
             .collect();
         let email = TicketEmail {
             order_id: order_id.as_uuid(),
@@ -120,11 +138,16 @@ impl Projector for TicketMailer {
         Self::NAME
     }
 
-    /// `TicketsIssued` (the first email) and `TicketsResendRequested` (each one again).
+    /// `TicketsIssued` (the first email, and the attendees'), `TicketsResendRequested`
+    /// (each one again) and `AttendeeCorrected` (an attendee's new address).
     fn interest(&self) -> Option<Interest> {
         Some(Interest {
             aggregate_types: &[],
-            event_types: &["TicketsIssued", "TicketsResendRequested"],
+            event_types: &[
+                "TicketsIssued",
+                "TicketsResendRequested",
+                "AttendeeCorrected",
+            ],
         })
     }
 
@@ -159,6 +182,25 @@ impl Projector for TicketMailer {
                     tickets,
                     Some(recorded.sequence),
                 ),
+                OrderEvent::AttendeeCorrected {
+                    order_id,
+                    event_id,
+                    ticket_id: Some(ticket_id),
+                    previous,
+                    attendee,
+                    ..
+                } => {
+                    let corrected = CorrectedFact {
+                        order_id,
+                        event_id,
+                        ticket_id,
+                        previous: &previous,
+                        attendee: &attendee,
+                        sequence: recorded.sequence,
+                    };
+                    self.queue_corrected_attendee_mail(tx, &corrected).await?;
+                    continue;
+                }
                 _ => continue,
             };
             if let Some(mail) = self
@@ -173,6 +215,18 @@ impl Projector for TicketMailer {
                         "tickets email queued"
                     );
                 }
+            }
+            // The attendees' own tickets follow the buyer's email, when first issued only
+            // (a resend is the buyer's).
+            if resend.is_none() {
+                let issued = IssuedFact {
+                    order_id,
+                    event_id,
+                    buyer_email: buyer_email.as_str(),
+                    tickets: &tickets,
+                    sequence: recorded.sequence,
+                };
+                self.queue_attendee_mails(tx, &issued).await?;
             }
         }
         Ok(())

@@ -92,6 +92,7 @@ pub fn read_models(cache: Option<ResponseCache>) -> Vec<ReadModel> {
                 "order_tickets",
                 "order_refunds",
                 "ticket_type_sales",
+                "order_attendees",
             ],
             volatile_columns: &[],
             following: Following::InBatches,

@@ -176,6 +176,7 @@ async fn orders_rows(pool: &PgPool) -> Vec<serde_json::Value> {
         ("order_tickets", "ticket_id"),
         ("order_refunds", "order_id, refund_number"),
         ("ticket_type_sales", "event_id, ticket_type_id"),
+        ("order_attendees", "order_id, seat"),
     ] {
         let sql = format!("SELECT to_jsonb(t) FROM {table} t ORDER BY {key}");
         rows.extend(

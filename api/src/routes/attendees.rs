@@ -1,12 +1,13 @@
 //! Who each ticket is for: the attendees a buyer gives at checkout (parsed here, checked
-//! against the event's questions by the order) and the buyer's corrections until the
-//! event starts.
+//! against the event's questions by the order) and the corrections until the event
+//! starts, by the buyer or by the event's organiser (or an admin).
 
 use axum::extract::State;
 use carneau_domain::account::EmailAddress;
 use carneau_domain::ids::OrderId;
 use carneau_domain::order::Attendee;
 use carneau_domain::text::AttendeeName;
+use carneau_domain::EventMetadata;
 use carneau_projections::orders::AttendeeView;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -14,10 +15,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::orders::{buyers_order, OrderKeyQuery};
-use crate::auth::MaybeSignedIn;
+use super::sales::organisers_order;
+use crate::auth::{command_context, MaybeSignedIn, OrganiserSession};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::problem::mapping::payment_problem;
-use crate::problem::responses::{BodyProblems, NotFoundProblem, ServerProblems};
+use crate::problem::responses::{BodyProblems, NotFoundProblem, RoleProblems, ServerProblems};
 use crate::problem::{ApiError, FieldError};
 use crate::provenance::buyer_metadata;
 use crate::state::AppState;
@@ -27,7 +29,9 @@ pub const TAG: &str = "orders";
 
 /// The routes that correct attendees.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(correct_attendee))
+    OpenApiRouter::new()
+        .routes(routes!(correct_attendee))
+        .routes(routes!(organiser_correct_attendee))
 }
 
 /// One ticket's attendee as the buyer types it. A blank value is no value; a detail the
@@ -131,18 +135,56 @@ async fn correct_attendee(
         .placed()
         .map(|placed| placed.reservation_id)
         .ok_or_else(|| ApiError::not_found("This order"))?;
-    let mut errors = Vec::new();
-    let attendee = parse_attendee(&request, &format!("attendees[{seat}]"), &mut errors);
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
     // Whoever came with the key acts as the order's guest; the buyer's own session acts
     // as their account.
     let session = session.filter(|_| !by_key);
     let metadata = buyer_metadata(session.as_ref(), reservation_id);
+    record_correction(&state, order_id, seat, &request, &metadata).await
+}
+
+/// Corrects who one ticket of an order of their event is for, for the event's organiser
+/// or an admin, until the event starts: the same rules as the buyer's correction (the
+/// event's questions, the start), recorded as the same fact with the organiser's account
+/// as its actor. Sending what is recorded already changes nothing.
+#[utoipa::path(put, path = "/organiser/orders/{order_id}/attendees/{seat}", tag = "sales",
+    security(("session_cookie" = []), ("session_bearer" = [])),
+    params(("order_id" = Uuid, Path, description = "The order."),
+        ("seat" = usize, Path, description = "The ticket's position in the order, from 0.")),
+    request_body = AttendeeRequest,
+    responses(
+        (status = 200, description = "The attendee as recorded now.", body = AttendeeView),
+        (status = 409, description = "`attendees-locked`: the event has started.",
+            body = crate::problem::Problem, content_type = "application/problem+json"),
+        BodyProblems, NotFoundProblem, RoleProblems, ServerProblems,
+    ))]
+async fn organiser_correct_attendee(
+    OrganiserSession(session): OrganiserSession,
+    State(state): State<AppState>,
+    ApiPath((order_id, seat)): ApiPath<(OrderId, usize)>,
+    ApiJson(request): ApiJson<AttendeeRequest>,
+) -> Result<ApiJson<AttendeeView>, ApiError> {
+    organisers_order(&state, &session.principal, order_id).await?;
+    let metadata = command_context(&session.principal).metadata;
+    record_correction(&state, order_id, seat, &request, &metadata).await
+}
+
+/// Parses `request` for `seat`, has the order record the correction as `metadata` says,
+/// and answers the seat's attendee as the order holds it now.
+async fn record_correction(
+    state: &AppState,
+    order_id: OrderId,
+    seat: usize,
+    request: &AttendeeRequest,
+    metadata: &EventMetadata,
+) -> Result<ApiJson<AttendeeView>, ApiError> {
+    let mut errors = Vec::new();
+    let attendee = parse_attendee(request, &format!("attendees[{seat}]"), &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
     state
         .payments
-        .correct_attendee(order_id, seat, attendee, &metadata)
+        .correct_attendee(order_id, seat, attendee, metadata)
         .await
         .map_err(payment_problem)?;
     let order = state

@@ -48,6 +48,15 @@ pub struct AdmittedTicket {
     pub device_id: Option<String>,
 }
 
+/// Who a valid ticket is for: the name the scanner shows with its verdict offline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ScannerAttendee {
+    /// The ticket.
+    pub ticket_id: Uuid,
+    /// Its attendee's name, as last corrected.
+    pub name: String,
+}
+
 /// Everything a scanner needs to judge codes of one event without a network.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ScannerData {
@@ -71,13 +80,18 @@ pub struct ScannerData {
     pub revoked_ticket_ids: Vec<Uuid>,
     /// Tickets already admitted, by id.
     pub admitted: Vec<AdmittedTicket>,
+    /// The names of the tickets not refunded, by id, when the event asks for them
+    /// (tickets without a name are absent; emails are never sent to a scanner). Covered
+    /// by the `ETag` like the other lists: a corrected name changes it.
+    pub attendees: Vec<ScannerAttendee>,
     /// When these lists were read.
     pub refreshed_at: DateTime<Utc>,
 }
 
-/// The event's key, ticket types, revoked and admitted tickets: what a scanner keeps to
-/// judge codes offline. Cheap to poll every few seconds: the event as loaded for the
-/// access check and one index scan of the tickets read model; the `ETag` covers
+/// The event's key, ticket types, revoked and admitted tickets and the tickets' attendee
+/// names: what a scanner keeps to judge codes offline and say who a ticket is for. Cheap
+/// to poll every few seconds: the event as loaded for the access check and two index
+/// scans of the tickets read model; the `ETag` covers
 /// everything but `refreshed_at`, so a poll sending it back in `If-None-Match` gets
 /// `304 Not Modified` without a body while nothing changed. For the event's organiser,
 /// admins and its door staff.
@@ -102,6 +116,7 @@ pub(super) async fn scanner_data(
     let event = agent.require(&state, event_id).await?;
     let refreshed_at = Utc::now();
     let door_tickets = tickets::door_tickets(&state.pool, event_id.as_uuid()).await?;
+    let attendees = tickets::door_attendees(&state.pool, event_id.as_uuid()).await?;
     let details = event.details();
     let mut data = ScannerData {
         event_id: event_id.as_uuid(),
@@ -129,6 +144,13 @@ pub(super) async fn scanner_data(
                     admitted_at,
                     device_id: t.checked_in_device.clone(),
                 })
+            })
+            .collect(),
+        attendees: attendees
+            .into_iter()
+            .map(|attendee| ScannerAttendee {
+                ticket_id: attendee.ticket_id,
+                name: attendee.name,
             })
             .collect(),
         refreshed_at: DateTime::UNIX_EPOCH,

@@ -48,7 +48,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct EventOrdersQuery {
-    /// Only orders whose buyer email or order id starts with this, in any case (up to 200
+    /// Only orders whose buyer email, order id or an attendee's name (given at checkout or
+    /// corrected, on an order of any status) starts with this, in any case (up to 200
     /// characters).
     q: Option<String>,
     /// Only orders in this status group: `paid`, `partially_refunded`, `refunded`,
@@ -113,7 +114,8 @@ impl TryFrom<EventOrdersQuery> for OrdersQuery {
 }
 
 /// The event's orders a page at a time, newest (or oldest) first, with a search by the
-/// start of the buyer's email or order id and a status filter; `next_cursor` leads on.
+/// start of the buyer's email, the order id or an attendee's name and a status filter;
+/// `next_cursor` leads on.
 /// From the read model: a second or so behind.
 #[utoipa::path(get, path = "/organiser/events/{event_id}/orders", tag = TAG,
     security(("session_cookie" = []), ("session_bearer" = [])),

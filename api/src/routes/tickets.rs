@@ -39,7 +39,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Who asks for a ticket: the order's secret key and/or a signed-in account.
 #[derive(Debug, Default)]
 pub struct TicketViewer {
-    /// `?key=`: the order's secret, from its link.
+    /// `?key=`: the order's secret, from its link, or the ticket's own (its attendee's
+    /// email).
     pub order_key: Option<String>,
     /// The signed-in account, if any.
     pub principal: Option<Principal>,
@@ -58,7 +59,8 @@ impl TicketViewer {
 /// `?key=` of the QR routes.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 pub struct OrderKeyQuery {
-    /// The order's secret (from the order's link); not needed when signed in as the buyer.
+    /// The order's secret (from the order's link) or the ticket's own (from its attendee's
+    /// email); not needed when signed in as the buyer.
     pub key: Option<String>,
 }
 
@@ -74,12 +76,16 @@ fn ticket_not_found() -> ApiError {
 }
 
 /// Whether `viewer` may see `ticket`: whoever may read its order
-/// ([`policy::may_read_order`]).
+/// ([`policy::may_read_order`]), or whoever holds the ticket's own key (the link of its
+/// attendee's email), which opens this ticket as the order's key would and nothing else.
 pub fn may_view(state: &AppState, ticket: &TicketView, viewer: &TicketViewer) -> bool {
     let holds_order_key = viewer.order_key.as_deref().is_some_and(|key| {
         state
             .order_keys
             .verify(OrderId::from_uuid(ticket.order_id), key)
+            || state
+                .order_keys
+                .verify_ticket(TicketId::from_uuid(ticket.ticket_id), key)
     });
     let reader = OrderReader {
         holds_order_key,
@@ -137,7 +143,8 @@ async fn rendered(
     })
 }
 
-/// The ticket's QR code as SVG. For the buyer (session) or with the order's `key`.
+/// The ticket's QR code as SVG. For the buyer (session), or with the order's `key` or the
+/// ticket's own (the link its attendee was emailed).
 #[utoipa::path(get, path = "/tickets/{ticket_id}/qr.svg", tag = TAG,
     params(("ticket_id" = Uuid, Path, description = "The ticket."), OrderKeyQuery),
     responses(
@@ -155,7 +162,8 @@ async fn ticket_qr_svg(
     rendered(&state, ticket_id, viewer, true).await
 }
 
-/// The ticket's QR code as PNG. For the buyer (session) or with the order's `key`.
+/// The ticket's QR code as PNG. For the buyer (session), or with the order's `key` or the
+/// ticket's own (the link its attendee was emailed).
 #[utoipa::path(get, path = "/tickets/{ticket_id}/qr.png", tag = TAG,
     params(("ticket_id" = Uuid, Path, description = "The ticket."), OrderKeyQuery),
     responses(

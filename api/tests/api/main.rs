@@ -6,6 +6,9 @@ mod support;
 
 mod accounts;
 mod attendees;
+mod attendees_door;
+mod attendees_mail;
+mod attendees_organiser;
 mod audit_export;
 mod audit_filters;
 mod audit_history;

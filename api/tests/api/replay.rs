@@ -157,6 +157,7 @@ async fn orders_read_model(pool: &PgPool) -> Vec<Value> {
         ("order_tickets", "ticket_id"),
         ("order_refunds", "order_id, refund_number"),
         ("ticket_type_sales", "event_id, ticket_type_id"),
+        ("order_attendees", "order_id, seat"),
     ] {
         let table_rows: Vec<Value> =
             sqlx::query_scalar(&format!("SELECT to_jsonb(t) FROM {table} t ORDER BY {key}"))

@@ -1,6 +1,7 @@
 //! Tickets after the sale: their signed codes, QR images, admission at the door and
-//! the email that delivers them.
+//! the emails that deliver them (to the buyer, and to each attendee with an address).
 
+mod attendee_email;
 mod codes;
 mod door;
 mod door_offline;
@@ -8,6 +9,7 @@ mod email;
 mod issued;
 mod qr;
 
+pub use attendee_email::{AttendeeMailCause, AttendeeTicketEmail};
 pub use codes::TicketCodes;
 pub use door::Door;
 pub use door_offline::{OfflineScanOfTicket, OfflineScanOutcome, OfflineScanResult};

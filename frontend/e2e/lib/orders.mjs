@@ -13,13 +13,19 @@ export async function paidOrder(baseUrl, event, ticketType, quantity, email) {
   return (await paidCheckout(baseUrl, event, ticketType, quantity, email)).order_id;
 }
 
-/** The same, answering the checkout (`order_id`, `order_secret`, `order_url`). */
-export async function paidCheckout(baseUrl, event, ticketType, quantity, email) {
+/**
+ * The same, answering the checkout (`order_id`, `order_secret`, `order_url`); `attendees`
+ * (one `{ name, email }` per ticket) when the event asks who the tickets are for.
+ */
+export async function paidCheckout(baseUrl, event, ticketType, quantity, email, attendees = undefined) {
   const hold = await api(baseUrl, "POST", `/events/${event.id}/reservations`, {
     headers: { "idempotency-key": randomUUID() },
     body: { lines: [{ ticket_type_id: ticketType.id, quantity }] },
   });
-  const checkout = await api(baseUrl, "POST", `/reservations/${hold.id}/checkout`, { token: hold.token, body: { email } });
+  const checkout = await api(baseUrl, "POST", `/reservations/${hold.id}/checkout`, {
+    token: hold.token,
+    body: attendees ? { email, attendees } : { email },
+  });
   const sessionId = checkout.checkout_url.split("/").pop();
   // The simulated Pay button answers with a redirect to the order page, not followed here.
   const paid = await fetch(`${baseUrl}/simulated-checkout/${sessionId}/pay`, { method: "POST", redirect: "manual" });

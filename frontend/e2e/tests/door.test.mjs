@@ -9,7 +9,7 @@ import { test } from "node:test";
 
 import { api, eventually, publishedEvent, uniqueWord } from "../lib/api.mjs";
 import { ORGANISER, organiserToken } from "../lib/accounts.mjs";
-import { logIn, newPage, PHONE, screenshots, withBrowser } from "../lib/browser.mjs";
+import { DESKTOP, logIn, newPage, PHONE, screenshots, withBrowser } from "../lib/browser.mjs";
 import { cameraShowing, codeOf, ticketQr } from "../lib/camera.mjs";
 import { orderTickets, paidCheckout } from "../lib/orders.mjs";
 
@@ -31,14 +31,17 @@ async function doorEvent(name) {
   return { event, token, word };
 }
 
-/** `quantity` paid tickets of the event's first type: their ids, codes and QR images. */
-async function tickets(event, quantity, email) {
-  const checkout = await paidCheckout(API, event, event.ticket_types[0], quantity, email);
+/**
+ * `quantity` paid tickets of the event's first type, for `attendees` if given: their ids,
+ * codes, QR images and attendee names.
+ */
+async function tickets(event, quantity, email, attendees = undefined) {
+  const checkout = await paidCheckout(API, event, event.ticket_types[0], quantity, email, attendees);
   const issued = await orderTickets(API, checkout);
   return Promise.all(
     issued.map(async (t) => {
       const qr = await ticketQr(API, t);
-      return { id: t.ticket_id, code: codeOf(qr), qr, orderId: checkout.order_id };
+      return { id: t.ticket_id, code: codeOf(qr), qr, orderId: checkout.order_id, name: t.attendee_name ?? null };
     }),
   );
 }
@@ -75,6 +78,18 @@ async function admissionsInLog(token, event) {
 async function verdictPicture(page, name) {
   const dir = process.env.E2E_SCREENSHOTS;
   if (dir) await page.screenshot({ path: path.join(dir, `door-verdict-${name}-360.png`), animations: "disabled" });
+}
+
+/** The verdict on screen at 360 and 1280 px wide, quickly: it closes by itself. */
+async function verdictPictures(page, name) {
+  const dir = process.env.E2E_SCREENSHOTS;
+  if (!dir) return;
+  const original = page.viewportSize();
+  for (const viewport of [PHONE, DESKTOP]) {
+    await page.setViewportSize(viewport);
+    await page.screenshot({ path: path.join(dir, `door-verdict-${name}-${viewport.width}.png`), animations: "disabled" });
+  }
+  if (original) await page.setViewportSize(original);
 }
 
 test("the camera admits a ticket once; a second door is told it was already admitted", async () => {
@@ -142,7 +157,18 @@ test("refunded, foreign and made-up codes are refused, each with its own screen"
 
 test("offline, two tickets are admitted and queued, and sent once when the network is back", async () => {
   const { event, token, word } = await doorEvent("offline");
-  const [one, two] = await tickets(event, 2, `${word}@buyer.test`);
+  // The event asks who each ticket is for: the scanner's lists carry the names, and the
+  // offline verdict says them as the online one does.
+  await api(API, "PATCH", `/organiser/events/${event.id}`, {
+    token,
+    body: { attendee_questions: { name: "optional", email: "off" } },
+  });
+  const [one, two] = await tickets(event, 2, `${word}@buyer.test`, [{ name: "Ada Lovelace" }, { name: "Grace Hopper" }]);
+  assert.deepEqual([one.name, two.name].sort(), ["Ada Lovelace", "Grace Hopper"]);
+  await eventually(async () => {
+    const data = await api(API, "GET", `/door/events/${event.id}/scanner-data`, { token });
+    return data.attendees.length === 2;
+  });
 
   await withBrowser("door-offline", async (browser) => {
     const page = await newPage(browser, PHONE);
@@ -155,11 +181,14 @@ test("offline, two tickets are admitted and queued, and sent once when the netwo
       const screen = await typeCode(page, ticket.code);
       assert.equal(await screen.getAttribute("data-verdict"), "admitted");
       assert.equal(await screen.getAttribute("data-offline"), "yes");
+      assert.match(await screen.innerText(), new RegExp(`For ${ticket.name}`));
     }
     await verdictPicture(page, "admitted-offline");
+    await verdictPictures(page, "admitted-offline-attendee");
     const again = await typeCode(page, one.code);
     assert.equal(await again.getAttribute("data-verdict"), "already-admitted");
     assert.match(await again.innerText(), /on this scanner/);
+    assert.match(await again.innerText(), new RegExp(`For ${one.name}`));
     await page.locator('[data-queued="2"]').waitFor();
     await again.click();
     await screenshots(page, "door-scanner-offline");

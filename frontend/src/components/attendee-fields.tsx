@@ -35,6 +35,7 @@ export function AttendeeFields({
   onChange,
   errors,
   prefix = "attendees",
+  idPrefix = "attendee",
 }: {
   seats: Seat[];
   questions: AttendeeQuestions;
@@ -42,6 +43,8 @@ export function AttendeeFields({
   onChange: (index: number, value: AttendeeInput) => void;
   errors: Record<string, string>;
   prefix?: string;
+  /** Starts the inputs' ids: one page with several forms gives each its own. */
+  idPrefix?: string;
 }) {
   return (
     <div className="grid gap-4" data-attendee-fields>
@@ -54,21 +57,21 @@ export function AttendeeFields({
             <legend className="px-1 text-sm font-medium">{seat.label}</legend>
             {questions.name !== "off" ? (
               <div className="grid gap-1.5">
-                <Label htmlFor={`attendee-${i}-name`}>
+                <Label htmlFor={`${idPrefix}-${i}-name`}>
                   Attendee name{questions.name === "optional" ? " (optional)" : ""}
                 </Label>
                 <Input
-                  id={`attendee-${i}-name`}
+                  id={`${idPrefix}-${i}-name`}
                   autoComplete={i === 0 ? "name" : "off"}
                   maxLength={100}
                   required={questions.name === "required"}
                   value={value.name}
                   onChange={(ev) => onChange(i, { ...value, name: ev.target.value })}
                   aria-invalid={Boolean(nameError) || undefined}
-                  aria-describedby={nameError ? `attendee-${i}-name-error` : undefined}
+                  aria-describedby={nameError ? `${idPrefix}-${i}-name-error` : undefined}
                 />
                 {nameError ? (
-                  <p id={`attendee-${i}-name-error`} className="text-sm text-destructive">
+                  <p id={`${idPrefix}-${i}-name-error`} className="text-sm text-destructive">
                     {sentence("The name", nameError)}
                   </p>
                 ) : null}
@@ -76,21 +79,21 @@ export function AttendeeFields({
             ) : null}
             {questions.email !== "off" ? (
               <div className="grid gap-1.5">
-                <Label htmlFor={`attendee-${i}-email`}>
+                <Label htmlFor={`${idPrefix}-${i}-email`}>
                   Attendee email{questions.email === "optional" ? " (optional)" : ""}
                 </Label>
                 <Input
-                  id={`attendee-${i}-email`}
+                  id={`${idPrefix}-${i}-email`}
                   type="email"
                   autoComplete="off"
                   required={questions.email === "required"}
                   value={value.email}
                   onChange={(ev) => onChange(i, { ...value, email: ev.target.value })}
                   aria-invalid={Boolean(emailError) || undefined}
-                  aria-describedby={emailError ? `attendee-${i}-email-error` : undefined}
+                  aria-describedby={emailError ? `${idPrefix}-${i}-email-error` : undefined}
                 />
                 {emailError ? (
-                  <p id={`attendee-${i}-email-error`} className="text-sm text-destructive">
+                  <p id={`${idPrefix}-${i}-email-error`} className="text-sm text-destructive">
                     {sentence("The email", emailError)}
                   </p>
                 ) : null}

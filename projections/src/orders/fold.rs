@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Context;
-use carneau_domain::order::{OrderEvent, OrderStatus, PlacedOrder};
+use carneau_domain::order::{Attendee, OrderEvent, OrderStatus, PlacedOrder};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -69,6 +69,42 @@ pub(super) struct RefundRow {
     pub(super) requested_at: DateTime<Utc>,
 }
 
+/// One seat's attendee as the orders search and the organiser's list read it
+/// (`order_attendees`); a seat with neither detail has no row.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct AttendeeRow {
+    pub(super) order_id: Uuid,
+    pub(super) seat: i32,
+    pub(super) event_id: Uuid,
+    pub(super) name: Option<String>,
+    pub(super) email: Option<String>,
+}
+
+impl AttendeeRow {
+    fn of(
+        order_id: Uuid,
+        seat: usize,
+        event_id: Uuid,
+        attendee: &Attendee,
+    ) -> anyhow::Result<Self> {
+        Ok(Self {
+            order_id,
+            seat: i32::try_from(seat).context("seat")?,
+            event_id,
+            name: attendee.name.as_ref().map(|name| name.as_str().to_owned()),
+            email: attendee
+                .email
+                .as_ref()
+                .map(|email| email.as_str().to_owned()),
+        })
+    }
+
+    /// Whether the seat has neither detail (its row goes).
+    pub(super) fn is_blank(&self) -> bool {
+        self.name.is_none() && self.email.is_none()
+    }
+}
+
 /// How the batch changes an existing order row: its last status, when it last changed,
 /// its last payment and what its refunds add up to.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,6 +136,12 @@ pub(super) struct OrdersFold {
     pub(super) returned: Vec<(Uuid, i32)>,
     /// Existing orders' changes, one per order.
     pub(super) changes: Vec<OrderChange>,
+    /// The attendees given at checkout, seats with a detail only (inserted unless the
+    /// seat has a row already: a correction made since wins).
+    pub(super) named: Vec<AttendeeRow>,
+    /// The attendees as last corrected in the batch, one per seat (written over the
+    /// seat's row; a blank one removes it).
+    pub(super) renamed: Vec<AttendeeRow>,
 }
 
 /// The orders the batch refunds: the ones whose [`KnownOrder`] the fold needs.
@@ -158,6 +200,7 @@ pub(super) fn fold(
     let mut orders: BTreeMap<Uuid, Walked> = BTreeMap::new();
     let mut issued: BTreeMap<Uuid, i32> = BTreeMap::new();
     let mut completed: BTreeMap<(Uuid, i32), DateTime<Utc>> = BTreeMap::new();
+    let mut renamed: BTreeMap<(Uuid, i32), AttendeeRow> = BTreeMap::new();
     for fact in facts {
         let (order_id, event) = match fact {
             OrderFact::Returned {
@@ -173,20 +216,37 @@ pub(super) fn fold(
         match event {
             // A placed order's row says `awaiting_payment` unless it was there already,
             // which the refund rule's loaded state then reflects: no change to record.
-            OrderEvent::OrderPlaced(placed) => out.placed.push(PlacedRow {
-                order_id,
-                order: placed,
-            }),
+            OrderEvent::OrderPlaced(placed) => {
+                for (seat, attendee) in placed.attendees.iter().enumerate() {
+                    if !attendee.is_blank() {
+                        let event_id = placed.event_id.as_uuid();
+                        out.named
+                            .push(AttendeeRow::of(order_id, seat, event_id, attendee)?);
+                    }
+                }
+                out.placed.push(PlacedRow {
+                    order_id,
+                    order: placed,
+                });
+            }
             OrderEvent::PaymentReceived { received_at, .. } => {
                 order.set(OrderStatus::PaymentReceived, received_at);
                 order.paid_at = Some(received_at);
             }
             // Money that is not the order's: its refund is the only trace in the model. A
-            // resend of the tickets changes nothing either, nor a corrected attendee (the
-            // `tickets` projector keeps the names).
+            // resend of the tickets changes nothing either.
             OrderEvent::SurplusPaymentReceived { .. }
-            | OrderEvent::TicketsResendRequested { .. }
-            | OrderEvent::AttendeeCorrected { .. } => {}
+            | OrderEvent::TicketsResendRequested { .. } => {}
+            // The order's status stays; the search and the list read the seat's new details.
+            OrderEvent::AttendeeCorrected {
+                event_id,
+                seat,
+                attendee,
+                ..
+            } => {
+                let row = AttendeeRow::of(order_id, seat, event_id.as_uuid(), &attendee)?;
+                renamed.insert((order_id, row.seat), row);
+            }
             OrderEvent::PaymentPending { pending_at, .. } => {
                 order.set(OrderStatus::PaymentPending, pending_at);
             }
@@ -271,6 +331,7 @@ pub(super) fn fold(
         }
     }
     out.issued = issued.into_iter().collect();
+    out.renamed = renamed.into_values().collect();
     out.completed = completed
         .into_iter()
         .map(|((order_id, number), at)| (order_id, number, at))

@@ -199,3 +199,80 @@ fn only_the_refunded_orders_are_loaded_and_a_placement_alone_changes_no_row() {
     assert_eq!(fold.changes.len(), 1);
     assert_eq!(fold.changes[0].refunded_minor, 200);
 }
+
+fn attendee(name: Option<&str>) -> carneau_domain::order::Attendee {
+    carneau_domain::order::Attendee {
+        name: name.map(|name| carneau_domain::text::AttendeeName::parse(name).unwrap()),
+        email: None,
+    }
+}
+
+fn corrected(order_id: OrderId, seat: usize, name: Option<&str>) -> OrderEvent {
+    OrderEvent::AttendeeCorrected {
+        order_id,
+        event_id: EventId::from_uuid(Uuid::nil()),
+        seat,
+        ticket_id: None,
+        previous: attendee(None),
+        attendee: attendee(name),
+        corrected_at: at(3),
+    }
+}
+
+#[test]
+fn attendees_given_at_checkout_are_written_and_each_seat_keeps_its_last_correction() {
+    use carneau_domain::ids::ReservationId;
+    use carneau_domain::order::{OrderLine, PaymentProvider, PlacedOrder};
+    use carneau_domain::Quantity;
+
+    let order_id = OrderId::new();
+    let event_id = EventId::from_uuid(Uuid::nil());
+    let placed = OrderEvent::OrderPlaced(PlacedOrder {
+        attendees: vec![
+            attendee(Some("Ada")),
+            attendee(None),
+            attendee(Some("Linus")),
+        ],
+        order_id,
+        event_id,
+        reservation_id: ReservationId::new(),
+        buyer_email: EmailAddress::parse("ada@example.com").unwrap(),
+        account_id: None,
+        lines: vec![OrderLine {
+            ticket_type_id: TicketTypeId::from_uuid(Uuid::nil()),
+            name: "Standing".to_owned(),
+            quantity: Quantity::try_from(3).unwrap(),
+            unit_price: eur(2_500),
+        }],
+        total: eur(7_500),
+        provider: PaymentProvider::Simulated,
+        session_id: "cs_names".to_owned(),
+        checkout_url: "https://pay.example/cs".to_owned(),
+        payment_due_by: at(15),
+        placed_at: at(0),
+    });
+    let batch = facts(
+        order_id,
+        vec![
+            placed,
+            corrected(order_id, 1, Some("Grace")),
+            corrected(order_id, 1, Some("Grace Hopper")),
+            corrected(order_id, 2, None),
+        ],
+    );
+    let fold = fold(batch, &HashMap::new()).unwrap();
+    let row = |seat: i32, name: Option<&str>| AttendeeRow {
+        order_id: order_id.as_uuid(),
+        seat,
+        event_id: event_id.as_uuid(),
+        name: name.map(str::to_owned),
+        email: None,
+    };
+    assert_eq!(fold.named, vec![row(0, Some("Ada")), row(2, Some("Linus"))]);
+    assert_eq!(
+        fold.renamed,
+        vec![row(1, Some("Grace Hopper")), row(2, None)]
+    );
+    // A correction changes no order row: the status stays as placed.
+    assert!(fold.changes.is_empty());
+}

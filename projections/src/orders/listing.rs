@@ -1,7 +1,9 @@
 //! An event's orders for its organiser, a page at a time (table `orders`): keyset pages by
 //! `(placed_at, order_id)`, newest or oldest first, narrowed to a status group and
-//! searched by the start of an order id or of the buyer's email. The indexes behind each
-//! shape are in `migrations/sql/20261203000100_orders_of_event_at_scale.sql`.
+//! searched by the start of an order id, of the buyer's email or of an attendee's name.
+//! The indexes behind each shape are in
+//! `migrations/sql/20261203000100_orders_of_event_at_scale.sql` (the names' in
+//! `20261204200000_order_attendees.sql`).
 
 use anyhow::Context;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -278,7 +280,7 @@ fn push_cursor_and_order(sql: &mut QueryBuilder<'_, Postgres>, query: &OrdersQue
 
 /// The search: the start of the buyer's email in any case, or of the order id when the
 /// text could begin one (hex digits and dashes), or of an attendee's name in any case
-/// (table `tickets`, its own prefix index).
+/// (table `order_attendees`, its own prefix index).
 fn push_search(sql: &mut QueryBuilder<'_, Postgres>, event_id: Uuid, search: &str) {
     let pattern = search_pattern(search);
     push_buyer_search(sql, search);
@@ -304,11 +306,13 @@ fn push_buyer_search(sql: &mut QueryBuilder<'_, Postgres>, search: &str) {
     }
 }
 
-/// The orders of `event_id` with an attendee whose name starts with `pattern`.
+/// The orders of `event_id` with an attendee whose name (given at checkout or as last
+/// corrected, on an order of any status) starts with `pattern`: table `order_attendees`,
+/// index `order_attendees_of_event_by_name`.
 fn push_attendee_matches(sql: &mut QueryBuilder<'_, Postgres>, event_id: Uuid, pattern: String) {
-    sql.push("SELECT order_id FROM tickets WHERE event_id = ")
+    sql.push("SELECT order_id FROM order_attendees WHERE event_id = ")
         .push_bind(event_id)
-        .push(" AND attendee_name IS NOT NULL AND lower(attendee_name) LIKE ")
+        .push(" AND name IS NOT NULL AND lower(name) LIKE ")
         .push_bind(pattern)
         .push(")");
 }

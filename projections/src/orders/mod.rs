@@ -5,6 +5,7 @@
 mod export;
 mod fold;
 mod listing;
+mod order_attendees;
 mod projector;
 mod refunds;
 mod sales;

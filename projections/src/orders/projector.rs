@@ -1,5 +1,5 @@
 //! The `orders` projector: Order events into `orders`, `order_lines`, `order_tickets`,
-//! `order_refunds` and `ticket_type_sales`; the inventory's `TicketsReturned` marks a
+//! `order_refunds`, `ticket_type_sales` and `order_attendees`; the inventory's `TicketsReturned` marks a
 //! refund's tickets as back on sale.
 
 use anyhow::Context;

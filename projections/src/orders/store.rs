@@ -10,6 +10,7 @@ use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
 use super::fold::{KnownOrder, OrdersFold};
+use super::order_attendees::write_attendees;
 use super::refunds;
 
 /// What the read model holds of `order_ids` before the batch: all the refund rule reads.
@@ -61,6 +62,7 @@ pub(super) async fn write(
     fold: &OrdersFold,
 ) -> anyhow::Result<()> {
     insert_placed(tx, fold).await?;
+    write_attendees(tx, fold).await?;
     insert_tickets(tx, fold).await?;
     insert_requested(tx, fold).await?;
     add_issued_sales(tx, &fold.issued).await?;

@@ -11,6 +11,7 @@ use sqlx::{PgPool, Row};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::order_attendees::fill_attendees;
 use super::status::{OrderStatus, OrderTicketStatus, PaymentProvider};
 use crate::catalogue::MoneyView;
 
@@ -102,8 +103,9 @@ pub struct OrderView {
     pub created_at: DateTime<Utc>,
     /// When the payment was recorded.
     pub paid_at: Option<DateTime<Utc>>,
-    /// Who each ticket is for, by seat, when the event asks: only in the buyer's
-    /// `GET /orders/{id}`, which reads the order itself.
+    /// Who each ticket is for, by seat, when the event asks: the buyer's
+    /// `GET /orders/{id}` reads the order itself; the lists read `order_attendees` (a
+    /// moment behind), and leave it out for an order given no attendee.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attendees: Vec<AttendeeView>,
 }
@@ -228,5 +230,6 @@ pub(super) async fn with_details(pool: &PgPool, rows: &[PgRow]) -> anyhow::Resul
         view.lines = lines.remove(&view.order_id).unwrap_or_default();
         view.tickets = tickets.remove(&view.order_id).unwrap_or_default();
     }
+    fill_attendees(pool, &mut views).await?;
     Ok(views)
 }

@@ -9,7 +9,8 @@ mod projector;
 mod queries;
 
 pub use door::{
-    check_in_counts, door_tickets, double_entries, DoorTicket, DoubleEntryView, TicketTypeCount,
+    check_in_counts, door_attendees, door_tickets, double_entries, DoorAttendee, DoorTicket,
+    DoubleEntryView, TicketTypeCount,
 };
 
 pub use projector::TicketsProjector;

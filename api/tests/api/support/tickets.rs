@@ -166,6 +166,7 @@ impl TicketsApp {
         let mailer = carneau_api::ticket_mail::TicketMailer {
             codes: app.state.ticket_codes.clone(),
             catalogue: app.state.catalogue.clone(),
+            payments: app.state.payments.clone(),
             order_keys: app.state.order_keys.clone(),
             public_url: "http://shop.test".to_owned(),
             api_public_url: "http://api.test".to_owned(),

@@ -158,19 +158,24 @@ export function DoorScanner({ eventId }: { eventId: string }) {
       }
       const ticket = check.ticketId;
       if (data.revoked_ticket_ids.includes(ticket)) return offlineVerdict({ kind: "revoked" }, data);
+      // Lists kept from before names were downloaded have none: the verdict stands without.
+      const attendeeName = (data.attendees ?? []).find((a) => a.ticket_id === ticket)?.name ?? null;
       const mine = local.current.get(ticket);
-      if (mine) return offlineVerdict({ kind: "already", admission: { admittedAt: mine, deviceId: null, here: true } }, data);
+      if (mine) {
+        return offlineVerdict({ kind: "already", admission: { admittedAt: mine, deviceId: null, here: true }, attendeeName }, data);
+      }
       const listed = data.admitted.find((a) => a.ticket_id === ticket);
       if (listed) {
         const here = listed.device_id === device.current;
-        return offlineVerdict({ kind: "already", admission: { admittedAt: listed.admitted_at, deviceId: listed.device_id ?? null, here } }, data);
+        const admission = { admittedAt: listed.admitted_at, deviceId: listed.device_id ?? null, here };
+        return offlineVerdict({ kind: "already", admission, attendeeName }, data);
       }
       const scannedAt = new Date().toISOString();
       local.current.set(ticket, scannedAt);
       await recordLocalAdmission(eventId, ticket, scannedAt);
       await enqueue({ eventId, ticketId: ticket, code: code.trim().toUpperCase(), scannedAt });
       await countQueue();
-      return offlineVerdict({ kind: "admitted" }, data);
+      return offlineVerdict({ kind: "admitted", attendeeName }, data);
     },
     [countQueue, eventId],
   );

@@ -7,7 +7,7 @@ import { Label } from "@/components/ui/label";
 import { NativeSelect } from "@/components/ui/native-select";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { Field } from "@/components/field";
-import { OrderRefundCells } from "@/components/organiser/order-refund";
+import { OrderRefundCells, type AttendeeRules } from "@/components/organiser/order-refund";
 import type { Order } from "@/lib/api/types";
 import { formatEventTime, formatMoney } from "@/lib/format";
 import { SORTS, STATUS_GROUPS, ordersHref, type OrderFilter } from "@/lib/order-filter";
@@ -23,6 +23,7 @@ export type OrdersLoad = { page: { orders: Order[]; next_cursor?: string | null 
 export function EventOrders({
   eventId,
   timeZone,
+  attendees,
   filter,
   loaded,
   links,
@@ -30,6 +31,8 @@ export function EventOrders({
 }: {
   eventId: string;
   timeZone: string;
+  /** What the event asks about attendees and when it starts, for the names' corrections. */
+  attendees?: AttendeeRules;
   filter: OrderFilter;
   loaded: OrdersLoad;
   links: { next?: string; previous?: string };
@@ -146,7 +149,7 @@ export function EventOrders({
                 </TableCell>
                 <TableCell className="hidden text-right tabular-nums sm:table-cell">{o.tickets.length}</TableCell>
                 <TableCell className="hidden text-right sm:table-cell">{formatMoney(o.total)}</TableCell>
-                <OrderRefundCells initial={o} label={`order ${o.order_id.slice(0, 8)} of ${o.email}`} />
+                <OrderRefundCells initial={o} label={`order ${o.order_id.slice(0, 8)} of ${o.email}`} attendees={attendees} />
               </TableRow>
             ))}
           </TableBody>

@@ -1,25 +1,41 @@
 "use client";
 
-import { useEffect, useRef, useState } from "react";
+import { useState } from "react";
 import { Undo2 } from "lucide-react";
 
+import { asksAttendees } from "@/components/attendee-fields";
+import { EditAttendees } from "@/components/organiser/order-attendees";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { ResendTickets } from "@/components/resend-tickets";
 import { TableCell } from "@/components/ui/table";
 import { browserApi, call } from "@/lib/api/browser";
 import { failureMessage, type Failure } from "@/lib/api/problem";
+import type { AttendeeQuestions } from "@/lib/api/types";
 import { formatMoney } from "@/lib/format";
 import { orderStatusLabel, type Order } from "@/lib/orders";
+import { usePanelFocus } from "@/lib/panel-focus";
+
+/** Orders whose tickets nobody will use: no attendee to correct. */
+const CLOSED: Order["status"][] = ["expired", "cancelled", "payment_refused", "refunded"];
+
+/** What the event asks about its attendees and when it starts: whether names may be corrected. */
+export type AttendeeRules = { questions: AttendeeQuestions; startsAt: string };
 
 /**
- * An order row's status and action cells (refund, resend the tickets email). The organiser picks which tickets to refund;
+ * An order row's status and action cells (refund, correct the attendees, resend the tickets email). The organiser picks which tickets to refund;
  * the order the API answers replaces the row's, since the orders list itself comes from a
  * read model that may not have the refund yet.
  */
-export function OrderRefundCells({ initial, label }: { initial: Order; label: string }) {
+export function OrderRefundCells({ initial, label, attendees }: { initial: Order; label: string; attendees?: AttendeeRules }) {
   const [order, setOrder] = useState(initial);
   const refundable = order.status === "paid" || order.status === "partially_refunded";
+  // Until the event starts, on any order still standing (paid or not), when the event asks.
+  const correctable =
+    attendees &&
+    asksAttendees(attendees.questions) &&
+    !CLOSED.includes(order.status) &&
+    Date.parse(attendees.startsAt) > Date.now();
   return (
     <>
       <TableCell className="whitespace-normal">
@@ -31,10 +47,13 @@ export function OrderRefundCells({ initial, label }: { initial: Order; label: st
         </div>
       </TableCell>
       <TableCell>
-        {refundable ? (
+        {refundable || correctable ? (
           <div className="flex flex-col items-end gap-2">
-            <RefundTickets order={order} label={label} onRefunded={setOrder} />
-            <ResendTickets orderId={order.order_id} organiser compact label="Resend tickets email" />
+            {refundable ? <RefundTickets order={order} label={label} onRefunded={setOrder} /> : null}
+            {correctable ? (
+              <EditAttendees order={order} questions={attendees.questions} label={label} onSaved={setOrder} />
+            ) : null}
+            {refundable ? <ResendTickets orderId={order.order_id} organiser compact label="Resend tickets email" /> : null}
           </div>
         ) : null}
       </TableCell>
@@ -59,16 +78,8 @@ function RefundTickets({ order, label, onRefunded }: { order: Order; label: stri
     0,
   );
   const fieldsetId = `refund-${order.order_id}`;
-  const opener = useRef<HTMLDivElement>(null);
-  const panel = useRef<HTMLDivElement>(null);
-  const wasOpen = useRef(false);
-
   // Focus goes into the panel when it opens and back to its button when it closes.
-  useEffect(() => {
-    if (open) panel.current?.querySelector<HTMLElement>("input:not(:disabled), button")?.focus();
-    else if (wasOpen.current) opener.current?.querySelector("button")?.focus();
-    wasOpen.current = open;
-  }, [open]);
+  const { opener, panel } = usePanelFocus(open, "input:not(:disabled), button");
 
   const start = () => {
     setFailure(null);

@@ -65,25 +65,35 @@ export function onlineVerdict(result: ScanResult, data: ScannerData | null | und
 /** Where a ticket was admitted, as this scanner knows it offline. */
 export type KnownAdmission = { admittedAt: string; deviceId: string | null; here: boolean };
 
-/** The screen for a scan judged offline. */
+/** The line naming who a ticket is for, when the lists carry a name. */
+function forLine(name: string | null | undefined): string[] {
+  return name ? [`For ${name}`] : [];
+}
+
+/** The screen for a scan judged offline; `attendeeName` comes from the scanner's lists. */
 export function offlineVerdict(
   outcome:
-    | { kind: "admitted" }
-    | { kind: "already"; admission: KnownAdmission }
+    | { kind: "admitted"; attendeeName?: string | null }
+    | { kind: "already"; admission: KnownAdmission; attendeeName?: string | null }
     | { kind: "revoked" | "unreadable" | "forged" | "no-lists" }
     | { kind: "wrong_event"; title: string | null },
   data: ScannerData | null | undefined,
 ): Shown {
   switch (outcome.kind) {
     case "admitted":
-      return { tone: "yes", title: "ADMITTED", lines: ["Valid ticket, checked offline: it will be sent when back online."], offline: true };
+      return {
+        tone: "yes",
+        title: "ADMITTED",
+        lines: ["Valid ticket, checked offline: it will be sent when back online.", ...forLine(outcome.attendeeName)],
+        offline: true,
+      };
     case "already": {
       const { admission } = outcome;
       const where = admission.here ? "on this scanner" : admission.deviceId ? `on scanner ${admission.deviceId}` : "at the door";
       return {
         tone: "no",
         title: "ALREADY ADMITTED",
-        lines: [`Let in at ${clock(admission.admittedAt, data)} ${where}.`],
+        lines: [`Let in at ${clock(admission.admittedAt, data)} ${where}.`, ...forLine(outcome.attendeeName)],
         offline: true,
       };
     }

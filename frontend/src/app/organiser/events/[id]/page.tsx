@@ -205,6 +205,7 @@ async function ManageEvent({ id, search }: { id: string; search: SearchParams })
           <EventOrders
             eventId={event.id}
             timeZone={event.time_zone}
+            attendees={event.attendee_questions ? { questions: event.attendee_questions, startsAt: event.starts_at } : undefined}
             filter={filter}
             loaded={ordersLoaded}
             links={orderLinks}
