@@ -95,7 +95,22 @@ async fn fill(pool: &PgPool, event_id: Uuid, ticket_type_id: Uuid, orders: i64) 
     .execute(pool)
     .await
     .unwrap();
-    sqlx::query("ANALYZE orders, order_lines, order_tickets, tickets")
+    // One attendee named on each order's first seat, of any status: a first name shared by
+    // one order in sixteen, and a surname of its own.
+    sqlx::query(
+        "INSERT INTO order_attendees (order_id, seat, event_id, name) \
+         SELECT order_id, 0, event_id, \
+                (ARRAY['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', \
+                       'John', 'Margaret', 'Ken', 'Radia', 'Tim', 'Hedy', 'Claude', 'Sophie', \
+                       'Niklaus'])[get_byte(decode(md5(order_id::text), 'hex'), 1) % 16 + 1] \
+                || ' ' || initcap(substr(md5('surname' || order_id::text), 1, 8)) \
+           FROM orders WHERE event_id = $1",
+    )
+    .bind(event_id)
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query("ANALYZE orders, order_lines, order_tickets, tickets, order_attendees")
         .execute(pool)
         .await
         .unwrap();
@@ -249,6 +264,14 @@ async fn orders_bench() {
     .fetch_all(&pool)
     .await
     .unwrap();
+    let full_names: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM order_attendees WHERE event_id = $1 ORDER BY md5(name) DESC LIMIT $2",
+    )
+    .bind(event)
+    .bind(SAMPLES as i64)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
     let shapes: Vec<(String, Vec<String>)> = vec![
         (
             "first page, newest first".into(),
@@ -288,6 +311,34 @@ async fn orders_bench() {
             order_ids
                 .iter()
                 .map(|id| format!("q={}&limit={PAGE}", &id.to_string()[..8]))
+                .collect(),
+        ),
+        (
+            "search, an attendee's whole name".into(),
+            full_names
+                .iter()
+                .map(|name| format!("q={}&limit={PAGE}", name.replace(' ', "%20")))
+                .collect(),
+        ),
+        (
+            "search, a first name (one order in 16)".into(),
+            full_names
+                .iter()
+                .map(|name| format!("q={}&limit={PAGE}", name.split(' ').next().unwrap_or("Ada")))
+                .collect(),
+        ),
+        (
+            "search, first 2 characters of an email".into(),
+            emails
+                .iter()
+                .map(|e| format!("q={}&limit={PAGE}", &e[..2]))
+                .collect(),
+        ),
+        (
+            "search + status=paid, first 2 letters of a name".into(),
+            full_names
+                .iter()
+                .map(|name| format!("q={}&status=paid&limit={PAGE}", &name[..2]))
                 .collect(),
         ),
         (
