@@ -13,6 +13,7 @@
 //! timeout to every request.
 
 mod breaker;
+mod local_copies;
 mod single_flight;
 
 use std::future::Future;
@@ -24,6 +25,7 @@ use fred::prelude::{Client, Expiration, KeysInterface, LuaInterface, SetOptions}
 use tracing::instrument;
 
 use breaker::{RedisBreaker, Tripped};
+use local_copies::LocalCopies;
 use single_flight::SingleFlight;
 
 use crate::metrics::{self, CacheLookup};
@@ -35,6 +37,10 @@ pub const REDIS_BREAKER_OPEN: Duration = Duration::from_millis(1_000);
 /// The longest one Redis call may take, whatever the client's own command timeout (a
 /// client built without one would otherwise hang reads while Redis is away).
 pub const REDIS_CALL_TIMEOUT: Duration = Duration::from_millis(500);
+/// Moves a scope's generation (KEYS[1]) on, starting it at ARGV[1] (see
+/// [`fresh_generation`]) if Redis has none.
+const BUMP_GENERATION: &str = "if redis.call('EXISTS', KEYS[1]) == 0 then \
+     redis.call('SET', KEYS[1], ARGV[1]) end return redis.call('INCR', KEYS[1])";
 /// Deletes the load lock (KEYS[1]) only if it still holds this process's value (ARGV[1]).
 const RELEASE_LOCK_IF_OURS: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then \
      return redis.call('DEL', KEYS[1]) else return 0 end";
@@ -69,8 +75,8 @@ struct Unavailable;
 
 /// Read-through cache of JSON responses in Redis.
 ///
-/// Build one per process and clone it: clones share the in-flight loads and the record of
-/// Redis failures.
+/// Build one per process and clone it: clones share the in-flight loads, the record of
+/// Redis failures and the copies of the responses kept in memory.
 #[derive(Clone)]
 pub struct ResponseCache {
     redis: Client,
@@ -78,6 +84,7 @@ pub struct ResponseCache {
     ttl: Duration,
     in_flight: SingleFlight,
     breaker: Arc<RedisBreaker>,
+    local: LocalCopies,
 }
 
 impl ResponseCache {
@@ -89,6 +96,7 @@ impl ResponseCache {
             ttl: CACHE_TTL,
             in_flight: SingleFlight::default(),
             breaker: Arc::new(RedisBreaker::new(REDIS_BREAKER_OPEN)),
+            local: LocalCopies::default(),
         }
     }
 
@@ -118,13 +126,23 @@ impl ResponseCache {
             return self.in_flight.run(offline_key, load).await;
         };
         let cache_key = format!("{}cache:{}:{generation}:{key}", self.prefix, scope.name());
+        // The key names the current generation: a copy of it is as fresh as Redis's entry.
+        if let Some(hit) = self.local.get(&cache_key, self.ttl) {
+            metrics::cache_lookup(scope, CacheLookup::Hit);
+            return Ok(Some(hit));
+        }
         if let Ok(Some(hit)) = self.read(&cache_key).await {
             metrics::cache_lookup(scope, CacheLookup::Hit);
+            self.local.put(&cache_key, &hit);
             return Ok(Some(hit));
         }
         metrics::cache_lookup(scope, CacheLookup::Miss);
         let loader = || self.load_once_across_processes(&cache_key, load);
-        self.in_flight.run(cache_key.clone(), loader).await
+        let loaded = self.in_flight.run(cache_key.clone(), loader).await;
+        if let Ok(Some(value)) = &loaded {
+            self.local.put(&cache_key, value);
+        }
+        loaded
     }
 
     /// Whether Redis is being skipped after a failure (the circuit breaker is open, or
@@ -140,7 +158,12 @@ impl ResponseCache {
     #[instrument(skip_all, fields(scope = %scope.name()))]
     pub async fn invalidate(&self, scope: &CacheScope) {
         let key = format!("{}generation:{}", self.prefix, scope.name());
-        if self.attempt(self.redis.incr::<i64, _>(&key)).await.is_err() {
+        let bump = self.redis.eval::<i64, _, _, _>(
+            BUMP_GENERATION,
+            vec![key],
+            vec![fresh_generation().to_string()],
+        );
+        if self.attempt(bump).await.is_err() {
             // The TTL bounds how long a stale response can be served after this.
             tracing::warn!(scope = scope.name(), "cache invalidation failed");
         }
@@ -155,8 +178,23 @@ impl ResponseCache {
 
     async fn generation(&self, scope: &CacheScope) -> Result<i64, Unavailable> {
         let key = format!("{}generation:{}", self.prefix, scope.name());
+        if let Some(generation) = self.call(self.redis.get::<Option<i64>, _>(&key)).await? {
+            return Ok(generation);
+        }
+        // No generation: a scope never cached, or a Redis that lost its keys. It starts
+        // from the clock, past any generation counted before the loss, so that no copy a
+        // process keeps (`local_copies`) can answer for a generation after it.
+        let start = fresh_generation();
+        self.call(self.redis.set::<Option<String>, _, _>(
+            &key,
+            start,
+            None,
+            Some(SetOptions::NX),
+            false,
+        ))
+        .await?;
         let generation = self.call(self.redis.get::<Option<i64>, _>(&key)).await?;
-        Ok(generation.unwrap_or(0))
+        Ok(generation.unwrap_or(start))
     }
 
     async fn read(&self, cache_key: &str) -> Result<Option<String>, Unavailable> {
@@ -299,4 +337,15 @@ impl ResponseCache {
         }
         Err(Unavailable)
     }
+}
+
+/// Where a generation starts when Redis has none: microseconds since the Unix epoch. A
+/// scope's generation only grows by one per invalidation, so a generation started after
+/// a loss of Redis's keys is past every one counted before it (unless a scope was
+/// invalidated more than once a microsecond, on average, since it started).
+fn fresh_generation() -> i64 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since_epoch.as_micros()).unwrap_or(i64::MAX / 2)
 }

@@ -125,6 +125,70 @@ async fn invalidating_a_scope_makes_its_next_read_load_again_and_leaves_others_c
     assert_eq!(again.unwrap().as_deref(), Some("v2"));
 }
 
+/// Each process keeps copies of what it read; another process's invalidation still
+/// reaches them, since every read asks Redis for the scope's generation first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalidation_by_another_process_reaches_the_copies_this_one_keeps() {
+    let (redis, cache) = cache().await;
+    let projector = second_process(&redis).await;
+    let loader = Loader::default();
+    let scope = scope();
+    cache
+        .get_or_load(&scope, KEY, loader.value("v1"))
+        .await
+        .unwrap();
+    let copied = cache.get_or_load(&scope, KEY, loader.value("v2")).await;
+    assert_eq!(copied.unwrap().as_deref(), Some("v1"));
+
+    projector.invalidate(&scope).await;
+
+    let reread = cache.get_or_load(&scope, KEY, loader.value("v2")).await;
+    assert_eq!(reread.unwrap().as_deref(), Some("v2"));
+    assert_eq!(loader.calls(), 2);
+}
+
+/// Redis loses its keys (restarted without persistence, flushed) after an invalidation:
+/// the generations start again from the clock, not from zero, so a copy a process kept
+/// from before can never match one again and be served stale.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copies_kept_in_memory_are_not_served_after_redis_lost_its_keys() {
+    let (redis, cache) = cache().await;
+    let loader = Loader::default();
+    let scope = scope();
+    cache
+        .get_or_load(&scope, KEY, loader.value("before"))
+        .await
+        .unwrap();
+    cache.invalidate(&scope).await;
+    cache
+        .get_or_load(&scope, KEY, loader.value("changed"))
+        .await
+        .unwrap();
+
+    let lose_everything = || async {
+        let pattern = format!("{}*", redis.prefix());
+        for key in carneau_testkit::keys_matching(redis.client(), &pattern)
+            .await
+            .unwrap()
+        {
+            let _: i64 = fred::prelude::KeysInterface::del(redis.client(), key)
+                .await
+                .unwrap();
+        }
+    };
+    lose_everything().await;
+    let after_loss = cache
+        .get_or_load(&scope, KEY, loader.value("reloaded"))
+        .await;
+    assert_eq!(after_loss.unwrap().as_deref(), Some("reloaded"));
+
+    lose_everything().await;
+    cache.invalidate(&scope).await;
+    let invalidated_after_loss = cache.get_or_load(&scope, KEY, loader.value("fresh")).await;
+    assert_eq!(invalidated_after_loss.unwrap().as_deref(), Some("fresh"));
+    assert_eq!(loader.calls(), 4);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_found_and_failed_loads_are_not_cached() {
     let (_redis, cache) = cache().await;
@@ -441,6 +505,13 @@ async fn a_slow_load_does_not_release_a_lock_taken_by_another_process() {
 
     let (redis, cache) = cache().await;
     let event = Uuid::new_v4();
+    // The scope at generation 0, so that the lock's key is known.
+    let generation_key = format!("{}generation:event:{event}", redis.prefix());
+    let _: () = redis
+        .client()
+        .set(&generation_key, 0, None, None, false)
+        .await
+        .unwrap();
     let lock_key = format!("{}cache:event:{event}:0:{KEY}:loading", redis.prefix());
     let client = redis.client().clone();
     let taken_over = lock_key.clone();
