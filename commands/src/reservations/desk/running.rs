@@ -104,11 +104,13 @@ impl Desk {
                         self.decide_batch(std::mem::take(&mut decisions)).await;
                         lookups.push(Lookup::Catalogue(reply));
                     }
-                    other => {
+                    DeskJob::Read(reply) => {
                         self.decide_batch(std::mem::take(&mut decisions)).await;
                         self.look_up(std::mem::take(&mut lookups)).await;
-                        self.handle_other(other).await;
+                        let _ = reply.send(self.read().await);
                     }
+                    // Taken out with the holds above.
+                    DeskJob::Hold(..) => {}
                 }
             }
             self.decide_batch(decisions).await;
@@ -161,16 +163,18 @@ impl Desk {
         let wants_catalogue = lookups
             .iter()
             .any(|lookup| matches!(lookup, Lookup::Catalogue(_)));
-        let catalogue = match wants_catalogue {
-            true => Some(self.current_catalogue().await),
-            false => None,
+        let catalogue = if wants_catalogue {
+            Some(self.current_catalogue().await)
+        } else {
+            None
         };
-        let finds_current = match lookups
+        let wants_holds = lookups
             .iter()
-            .any(|lookup| matches!(lookup, Lookup::Find(..)))
-        {
-            true => self.refresh().await.map(|_| ()),
-            false => Ok(()),
+            .any(|lookup| matches!(lookup, Lookup::Find(..)));
+        let finds_current = if wants_holds {
+            self.refresh().await.map(|_| ())
+        } else {
+            Ok(())
         };
         let now = Utc::now();
         for lookup in lookups {
@@ -244,20 +248,6 @@ impl Desk {
             Err(error) => Err(error),
         };
         answer_all(replies, outcomes);
-    }
-
-    async fn handle_other(&mut self, job: DeskJob) {
-        match job {
-            DeskJob::Hold(..) | DeskJob::Decide(..) => {}
-            DeskJob::Find(reservation_id, reply) => {
-                self.look_up(vec![Lookup::Find(reservation_id, reply)])
-                    .await;
-            }
-            DeskJob::Catalogue(reply) => self.look_up(vec![Lookup::Catalogue(reply)]).await,
-            DeskJob::Read(reply) => {
-                let _ = reply.send(self.read().await);
-            }
-        }
     }
 
     async fn read(&mut self) -> Result<(Inventory, Event, u64), ReservationError> {
