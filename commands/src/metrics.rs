@@ -21,8 +21,9 @@ pub const GUARD_REBUILDS: &str = "carneau_guard_rebuilds_total";
 /// Appends to an event's inventory stream by the reservation desk (or the direct mode),
 /// by `outcome`: `appended`; `conflict`: another process appended first, so the batch is
 /// decided again on the caught-up inventory; `abandoned`: given up after repeated
-/// conflicts, its buyers answered 503. Many nodes selling one event show their contention
-/// here.
+/// conflicts, its buyers answered 503; `turn_timed_out`: the stream's turn (its desks
+/// append one at a time) was not given in time, its buyers answered 503. Many nodes
+/// selling one event show their contention here.
 pub const INVENTORY_APPENDS: &str = "carneau_inventory_appends_total";
 /// Payments recorded, by `kind` (`order`: the order's payment; `surplus`: a second
 /// payment of an order already paid, refunded). A redelivered webhook is not counted.
@@ -154,6 +155,7 @@ pub(crate) enum InventoryAppend {
     Appended,
     Conflict,
     Abandoned,
+    TurnTimedOut,
 }
 
 /// Counts one attempt to append to an inventory stream, or a batch given up.
@@ -162,6 +164,7 @@ pub(crate) fn inventory_append(outcome: InventoryAppend) {
         InventoryAppend::Appended => "appended",
         InventoryAppend::Conflict => "conflict",
         InventoryAppend::Abandoned => "abandoned",
+        InventoryAppend::TurnTimedOut => "turn_timed_out",
     };
     counter!(INVENTORY_APPENDS, "outcome" => outcome).increment(1);
 }

@@ -8,12 +8,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use carneau_commands::metrics::INVENTORY_APPENDS;
 use carneau_commands::reservations::guard::ReservationGuard;
 use carneau_domain::ids::{EventId, TicketTypeId};
 use chrono::Utc;
 use fred::prelude::KeysInterface;
 use reqwest::StatusCode;
 
+use crate::support::metrics::scrape;
 use crate::support::reservations::audit::{audit_inventory_log, LogAudit};
 use crate::support::reservations::http::{spawn_reservation_app, OnSale};
 use crate::support::reservations::rush::{
@@ -99,11 +101,23 @@ async fn two_processes_sharing_one_database_and_redis_never_oversell() {
 
     let answered = Arc::new(AtomicUsize::new(0));
     let created = Arc::new(AtomicUsize::new(0));
+    let admin = app.admin().await;
+    let before = scrape(&app, &admin.token).await;
     let targets = [app.http(), second.http.clone()];
     let rush = rush(&targets, event, &quantities, answered, created).await;
 
     let audit = assert_sold_exactly_capacity(&app, event, &rush).await;
     report("concurrency/two-processes", &quantities, &rush, &audit);
+    // Both desks appended, in turn: neither decided on a stale inventory and lost the
+    // race (both processes count into this test's one metrics registry).
+    let after = scrape(&app, &admin.token).await;
+    let moved = |outcome: &str| {
+        let labels = [("outcome", outcome)];
+        after.sum(INVENTORY_APPENDS, &labels) - before.sum(INVENTORY_APPENDS, &labels)
+    };
+    assert!(moved("appended") >= 2.0, "{}", moved("appended"));
+    assert_eq!(moved("conflict"), 0.0);
+    assert_eq!(moved("turn_timed_out"), 0.0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,15 +7,28 @@ use carneau_domain::event::Event;
 use carneau_domain::ids::EventId;
 use carneau_domain::inventory::{HoldRequest, Inventory, InventoryEvent};
 use carneau_domain::{Cause, Decide, EventMetadata, Process};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 use super::ReservationError;
 use crate::aggregate_store::AggregateStore;
-use crate::event_store::{AppendError, NewEvent};
+use crate::event_store::{self, AppendError, NewEvent, StoreError};
 use crate::metrics::{self, InventoryAppend};
+
+/// The namespace of the advisory locks that give an event's inventory stream one writer
+/// at a time ('DESK' as an integer): see [`Turn`].
+const TURN_LOCK_NAMESPACE: i32 = 0x4445_534B;
+
+/// How long a desk waits for its turn before answering "busy": far longer than any
+/// writer keeps it (a read, a decision and an insert), so only a stuck writer reaches it.
+const TURN_LOCK_TIMEOUT: &str = "5s";
+
+/// SQLSTATE `lock_not_available`: the turn was not given within [`TURN_LOCK_TIMEOUT`].
+const LOCK_NOT_AVAILABLE: &str = "55P03";
 
 /// The stores reservations read and append to.
 pub struct Stores {
+    /// The event store's pool, for appends that take the stream's turn.
+    pool: PgPool,
     /// `Inventory` aggregates, one per event.
     inventories: AggregateStore<Inventory>,
     /// `Event` aggregates: the catalogue's rules (status, sale windows, capacities).
@@ -54,7 +67,8 @@ impl Stores {
     pub fn new(pool: PgPool) -> Self {
         Self {
             inventories: AggregateStore::new(pool.clone(), ()),
-            events: AggregateStore::new(pool, ()),
+            events: AggregateStore::new(pool.clone(), ()),
+            pool,
         }
     }
 
@@ -154,6 +168,133 @@ impl Stores {
             Err(error) => Err(error.into()),
         }
     }
+}
+
+/// An event's turn to append to its inventory stream: an open transaction holding the
+/// event's advisory lock, in which the inventory was caught up with the log.
+///
+/// Every desk of the event (one per process) appends in turn, waiting on the lock instead
+/// of racing: a desk that raced and lost paid a rejected insert of its whole batch, a
+/// catch-up and a second decision, and with four nodes half of all appends lost
+/// (docs/reservations.md, "Many nodes on one event"). Waiting costs no CPU, and the
+/// requests that arrive meanwhile join the next batch. The lock is only a courtesy between
+/// desks: the stream's version still decides, so a writer that does not take the turn
+/// conflicts as before. Dropped without [`append`](Self::append), it is rolled back.
+pub struct Turn {
+    event_id: EventId,
+    transaction: Transaction<'static, Postgres>,
+}
+
+impl Stores {
+    /// Waits for the event's turn, then moves `loaded` forward by what others appended
+    /// before it: what is decided next is decided on the inventory as the log has it.
+    /// A turn not given within [`TURN_LOCK_TIMEOUT`] is [`ReservationError::Busy`]; after
+    /// any other error `loaded` is in doubt and must be loaded again.
+    pub async fn take_turn(
+        &self,
+        event_id: EventId,
+        loaded: &mut Loaded,
+    ) -> Result<Turn, ReservationError> {
+        let mut transaction = self.pool.begin().await.map_err(StoreError::from)?;
+        lock_turn(&mut transaction, event_id).await?;
+        let newer = event_store::read_stream::<Inventory>(
+            &mut transaction,
+            &event_id.to_aggregate_id(),
+            loaded.version,
+        )
+        .await?;
+        loaded.version += newer.len() as u64;
+        for event in newer {
+            loaded.inventory.evolve(event);
+        }
+        Ok(Turn {
+            event_id,
+            transaction,
+        })
+    }
+}
+
+impl Turn {
+    /// Appends `events`, decided on `loaded` as the turn caught it up, each with the
+    /// metadata of the caller whose decision it records, commits, and applies them to
+    /// `loaded`. On an error the outcome is unknown (the connection may have dropped at
+    /// commit): the caller must load the inventory again.
+    pub async fn append(
+        mut self,
+        loaded: &mut Loaded,
+        events: Vec<(InventoryEvent, &EventMetadata)>,
+    ) -> Result<Append, ReservationError> {
+        let new: Vec<_> = events
+            .iter()
+            .map(|(event, metadata)| NewEvent { event, metadata })
+            .collect();
+        let appended = event_store::append::<Inventory>(
+            &mut self.transaction,
+            &self.event_id.to_aggregate_id(),
+            loaded.version,
+            &new,
+        )
+        .await;
+        match appended {
+            Ok(version) => {
+                self.transaction.commit().await.map_err(StoreError::from)?;
+                metrics::inventory_append(InventoryAppend::Appended);
+                loaded.version = version;
+                for (event, _) in events {
+                    loaded.inventory.evolve(event);
+                }
+                Ok(Append::Appended)
+            }
+            Err(AppendError::Conflict) => {
+                metrics::inventory_append(InventoryAppend::Conflict);
+                Ok(Append::Conflict)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
+/// Waits for the event's turn lock, kept until the end of `transaction`;
+/// [`ReservationError::Busy`] if it was not given within [`TURN_LOCK_TIMEOUT`].
+async fn lock_turn(
+    transaction: &mut PgConnection,
+    event_id: EventId,
+) -> Result<(), ReservationError> {
+    // One round trip: the timeout is set (for this transaction only) in the FROM clause,
+    // which is evaluated before the lock is asked for.
+    let locked = sqlx::query(
+        "SELECT pg_advisory_xact_lock($1, $2) \
+           FROM (SELECT set_config('lock_timeout', $3, true)) AS timeout",
+    )
+    .bind(TURN_LOCK_NAMESPACE)
+    .bind(turn_key(event_id))
+    .bind(TURN_LOCK_TIMEOUT)
+    .execute(transaction)
+    .await;
+    match locked {
+        Ok(_) => Ok(()),
+        Err(sqlx::Error::Database(error))
+            if error.code().as_deref() == Some(LOCK_NOT_AVAILABLE) =>
+        {
+            metrics::inventory_append(InventoryAppend::TurnTimedOut);
+            Err(ReservationError::Busy)
+        }
+        Err(error) => Err(StoreError::from(error).into()),
+    }
+}
+
+/// The advisory lock (namespace, key) that is the event's turn to append to its inventory
+/// stream: what an operator looks for in `pg_locks` when desks wait.
+pub fn turn_lock(event_id: EventId) -> (i32, i32) {
+    (TURN_LOCK_NAMESPACE, turn_key(event_id))
+}
+
+/// The second key of an event's turn lock: 32 bits of its id. Two events that share it
+/// share a turn, which costs them some waiting and nothing else.
+fn turn_key(event_id: EventId) -> i32 {
+    let uuid = event_id.as_uuid();
+    let bytes = uuid.as_bytes();
+    i32::from_be_bytes([bytes[12], bytes[13], bytes[14], bytes[15]])
 }
 
 /// What the desk records when it expires lapsed holds on its own while placing others

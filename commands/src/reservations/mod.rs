@@ -17,6 +17,7 @@ mod desk;
 pub use desk::FoundHold;
 mod direct;
 mod event_log;
+pub use event_log::turn_lock;
 pub mod guard;
 mod guard_keeper;
 mod placer;

@@ -198,8 +198,9 @@ impl Desk {
     }
 
     /// Decides on the current inventory with `decide`, which answers the events to append
-    /// and what to reply once they are appended; decides again on the caught-up inventory
-    /// after losing a race, up to [`MAX_APPEND_ATTEMPTS`] times.
+    /// and what to reply once they are appended, in the stream's turn (so on the inventory
+    /// as the log has it); decides again after losing a race to a writer that did not take
+    /// the turn, up to [`MAX_APPEND_ATTEMPTS`] times.
     async fn decide_and_append<'m, T>(
         &mut self,
         mut decide: impl FnMut(&Loaded) -> (Vec<(InventoryEvent, &'m EventMetadata)>, T),
@@ -207,15 +208,16 @@ impl Desk {
         for _ in 0..MAX_APPEND_ATTEMPTS {
             // Out of the desk while the append is in flight: an append whose outcome is
             // unknown (the connection dropped at commit) leaves it out, to be reloaded.
-            let mut loaded = self.take_current().await?;
+            let mut loaded = match self.loaded.take() {
+                Some(loaded) => loaded,
+                None => self.stores.inventory(self.event_id).await?,
+            };
+            let turn = self.stores.take_turn(self.event_id, &mut loaded).await?;
             let (events, answer) = decide(&loaded);
-            match self.stores.append(self.event_id, &mut loaded, events).await {
-                Ok(Append::Appended) => {
-                    self.loaded = Some(loaded);
-                    return Ok(answer);
-                }
-                Ok(Append::Conflict) => self.loaded = Some(loaded),
-                Err(error) => return Err(error),
+            let appended = turn.append(&mut loaded, events).await?;
+            self.loaded = Some(loaded);
+            if appended == Append::Appended {
+                return Ok(answer);
             }
         }
         tracing::warn!("gave up a batch of inventory decisions after repeated version conflicts");
