@@ -18,7 +18,7 @@ use carneau_domain::ids::{EventId, OrderId, TicketId};
 use carneau_domain::order::{Attendee, IssuedTicket};
 use sqlx::{Postgres, Transaction};
 
-use crate::ticket_mail::TicketMailer;
+use crate::ticket_mail::{BatchEvents, TicketMailer};
 
 /// A `TicketsIssued` fact, as the attendees' emails read it.
 pub(crate) struct IssuedFact<'a> {
@@ -54,6 +54,7 @@ impl TicketMailer {
         &self,
         tx: &mut Transaction<'_, Postgres>,
         fact: &IssuedFact<'_>,
+        events: &mut BatchEvents,
     ) -> anyhow::Result<()> {
         let addressed: Vec<(&IssuedTicket, &EmailAddress)> = fact
             .tickets
@@ -65,12 +66,12 @@ impl TicketMailer {
         if addressed.is_empty() {
             return Ok(());
         }
-        let Some(event) = self.event(fact.event_id).await? else {
+        let Some(event) = events.get(&self.catalogue, fact.event_id).await? else {
             return Ok(());
         };
         for (ticket, to) in addressed {
             let mail = self.attendee_mail(
-                &event,
+                event,
                 fact.event_id,
                 ticket,
                 to,
@@ -89,6 +90,7 @@ impl TicketMailer {
         &self,
         tx: &mut Transaction<'_, Postgres>,
         fact: &CorrectedFact<'_>,
+        events: &mut BatchEvents,
     ) -> anyhow::Result<()> {
         let new_address = fact.attendee.email.as_ref().filter(|email| {
             fact.previous
@@ -121,7 +123,7 @@ impl TicketMailer {
         else {
             return Ok(());
         };
-        let Some(event) = self.event(fact.event_id).await? else {
+        let Some(event) = events.get(&self.catalogue, fact.event_id).await? else {
             return Ok(());
         };
         // The ticket as the correction left it: the new name, the new address.
@@ -130,7 +132,7 @@ impl TicketMailer {
             ..ticket
         };
         let mail = self.attendee_mail(
-            &event,
+            event,
             fact.event_id,
             &ticket,
             to,
@@ -138,18 +140,6 @@ impl TicketMailer {
             AttendeeMailCause::Corrected,
         );
         self.queue(tx, fact.order_id, fact.ticket_id, mail).await
-    }
-
-    /// The event as the log has it now, if it exists and has details.
-    async fn event(&self, event_id: EventId) -> anyhow::Result<Option<Event>> {
-        let event = self
-            .catalogue
-            .load(event_id)
-            .await
-            .map_err(|error| anyhow::anyhow!("loading event {event_id}: {error}"))?;
-        Ok(event
-            .map(|event| event.state)
-            .filter(|event| event.details().is_some()))
     }
 
     /// One attendee's email, or `None` when it cannot be composed (logged: an address the

@@ -16,6 +16,8 @@
 //! (`attendee_mail.rs`): when the tickets are issued, and when a correction gives an
 //! issued ticket a new address (`AttendeeCorrected`).
 
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -33,6 +35,35 @@ use sqlx::{Postgres, Transaction};
 
 use crate::attendee_mail::{CorrectedFact, IssuedFact};
 use crate::order_key::OrderKeys;
+
+/// The events a batch's emails show, each read once per batch: during a sale a batch
+/// holds the facts of hundreds of orders of one event, and each read replays the event's
+/// catalogue stream. The state is the log's at the batch, as one read per email had it.
+#[derive(Default)]
+pub(crate) struct BatchEvents(HashMap<EventId, Option<Event>>);
+
+impl BatchEvents {
+    /// The event as the log has it, if it exists and has details (an email needs them).
+    pub(crate) async fn get(
+        &mut self,
+        catalogue: &Catalogue,
+        event_id: EventId,
+    ) -> anyhow::Result<Option<&Event>> {
+        let event = match self.0.entry(event_id) {
+            Entry::Occupied(read) => read.into_mut(),
+            Entry::Vacant(unread) => {
+                let event = catalogue
+                    .load(event_id)
+                    .await
+                    .map_err(|error| anyhow::anyhow!("loading event {event_id}: {error}"))?
+                    .map(|event| event.state)
+                    .filter(|event| event.details().is_some());
+                unread.insert(event)
+            }
+        };
+        Ok(event.as_ref())
+    }
+}
 
 /// Queues the tickets email of every order whose tickets are issued.
 pub struct TicketMailer {
@@ -76,29 +107,19 @@ impl TicketMailer {
         }
     }
 
-    async fn compose(
+    fn compose(
         &self,
         order_id: OrderId,
+        event: &Event,
         event_id: EventId,
         buyer_email: &str,
         tickets: &[IssuedTicket],
         resend: Option<i64>,
-    ) -> anyhow::Result<Option<carneau_commands::mail::OutgoingMail>> {
-        let Some(event) = self
-            .catalogue
-            .load(event_id)
-            .await
-            .map_err(|error| anyhow::anyhow!("loading event {event_id}: {error}"))?
-        else {
-            tracing::warn!(%order_id, %event_id, "tickets issued for an unknown event: no email");
-            return Ok(None);
-        };
-        let Some(details) = event.state.details().cloned() else {
-            return Ok(None);
-        };
+    ) -> Option<carneau_commands::mail::OutgoingMail> {
+        let details = event.details().cloned()?;
         let emailed = tickets
             .iter()
-            .map(|ticket| self.emailed(&event.state, event_id, ticket))
+            .map(|ticket| self.emailed(event, event_id, ticket))
             .collect();
         let email = TicketEmail {
             order_id: order_id.as_uuid(),
@@ -121,12 +142,12 @@ impl TicketMailer {
             tickets: emailed,
         };
         match email.compose(&self.mail_from) {
-            Ok(mail) => Ok(Some(mail)),
+            Ok(mail) => Some(mail),
             // A buyer address the mail library refuses cannot get better by retrying:
             // say so once and move on rather than stall every later email.
             Err(error) => {
                 tracing::warn!(%order_id, %error, "the tickets email could not be composed");
-                Ok(None)
+                None
             }
         }
     }
@@ -156,8 +177,12 @@ impl Projector for TicketMailer {
         tx: &mut Transaction<'_, Postgres>,
         batch: Batch<'_>,
     ) -> anyhow::Result<()> {
-        let events = batch.events;
-        for recorded in events.iter().filter(|e| e.aggregate_type == Order::TYPE) {
+        let mut events = BatchEvents::default();
+        for recorded in batch
+            .events
+            .iter()
+            .filter(|e| e.aggregate_type == Order::TYPE)
+        {
             let (order_id, event_id, buyer_email, tickets, resend) = match recorded
                 .decode()
                 .with_context(|| format!("decoding {}", recorded.event_type))?
@@ -198,15 +223,24 @@ impl Projector for TicketMailer {
                         attendee: &attendee,
                         sequence: recorded.sequence,
                     };
-                    self.queue_corrected_attendee_mail(tx, &corrected).await?;
+                    self.queue_corrected_attendee_mail(tx, &corrected, &mut events)
+                        .await?;
                     continue;
                 }
                 _ => continue,
             };
-            if let Some(mail) = self
-                .compose(order_id, event_id, buyer_email.as_str(), &tickets, resend)
-                .await?
-            {
+            let Some(event) = events.get(&self.catalogue, event_id).await? else {
+                tracing::warn!(%order_id, %event_id, "tickets issued for an event unknown or without details: no email");
+                continue;
+            };
+            if let Some(mail) = self.compose(
+                order_id,
+                event,
+                event_id,
+                buyer_email.as_str(),
+                &tickets,
+                resend,
+            ) {
                 if enqueue(tx, &mail).await? {
                     tracing::info!(
                         %order_id,
@@ -226,7 +260,7 @@ impl Projector for TicketMailer {
                     tickets: &tickets,
                     sequence: recorded.sequence,
                 };
-                self.queue_attendee_mails(tx, &issued).await?;
+                self.queue_attendee_mails(tx, &issued, &mut events).await?;
             }
         }
         Ok(())
