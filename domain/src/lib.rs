@@ -18,6 +18,7 @@ pub mod order;
 pub mod provenance;
 pub mod text;
 pub mod ticket_code;
+pub mod voucher;
 
 pub use admission::{Admission, AdmissionCommand, AdmissionError, AdmissionEvent};
 pub use aggregate::Decide;
