@@ -36,6 +36,7 @@ pub const DOCS_PATH: &str = "/docs";
         (name = "accounts", description = "Registration, sign-in, sessions and the signed-in account."),
         (name = "organiser", description = "Commands for organisers on their own events (admins: every event)."),
         (name = "event images", description = "Event posters and pictures: uploads and alt text for organisers, renditions for everybody."),
+        (name = "vouchers", description = "Promo and presale codes: organisers create, export, change and switch them."),
         (name = "admin", description = "Account administration (admins only)."),
         (name = "reservations", description = "Buyers' holds on tickets (15 minutes by default)."),
         (name = "tickets", description = "Buyers' tickets and their QR codes."),

@@ -15,6 +15,7 @@ use carneau_commands::rate_limit::RateLimiter;
 use carneau_commands::reservations::guard::ReservationGuard;
 use carneau_commands::reservations::Reservations;
 use carneau_commands::tickets::{Door, TicketCodes};
+use carneau_commands::vouchers::Vouchers;
 use carneau_commands::{Accounts, Catalogue};
 use carneau_domain::ticket_code::TicketSecret;
 use carneau_projections::cache::ResponseCache;
@@ -107,6 +108,8 @@ pub struct Services {
     pub metrics: Metrics,
     /// Uploads of event images and the store their bytes are read from.
     pub event_images: Arc<EventImages>,
+    /// Organisers' promo and presale codes.
+    pub vouchers: Arc<Vouchers>,
 }
 
 impl AppState {
@@ -178,6 +181,7 @@ impl AppState {
         ));
         Ok(Self(Arc::new(Services {
             event_images,
+            vouchers: Arc::new(Vouchers::new(pool.clone())),
             session_options,
             accounts: Arc::new(Accounts::new(pool.clone(), sessions)),
             rate_limiter: RateLimiter::new(redis.clone(), &config.redis_prefix),

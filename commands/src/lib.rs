@@ -18,6 +18,7 @@ pub mod policy;
 pub mod rate_limit;
 pub mod reservations;
 pub mod tickets;
+pub mod vouchers;
 
 pub use accounts::Accounts;
 pub use aggregate_store::{AggregateStore, CommandError, Executed};

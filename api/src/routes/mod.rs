@@ -26,6 +26,7 @@ pub mod sales;
 mod simulated_page;
 pub mod ticket_resends;
 pub mod tickets;
+pub mod vouchers;
 pub mod webhooks;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -55,4 +56,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(door::routes())
         .merge(webhooks::routes())
         .merge(audit::routes())
+        .merge(vouchers::routes())
 }

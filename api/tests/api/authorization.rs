@@ -146,6 +146,15 @@ fn body_for(method: &Method, path: &str, fixture: &Fixture<'_>) -> Option<Value>
         "/organiser/events/{event_id}/images/{image_id}" => json!({"alt": "Walked"}),
         "/organiser/events/{event_id}/image-order" => json!({"image_ids": []}),
         "/reservations/{reservation_id}/checkout" => json!({"email": "walker@example.com"}),
+        "/organiser/events/{event_id}/vouchers" => json!({"code": "WALKED-CODE", "terms": {
+            "discount": {"kind": "percent", "percent": 10}, "max_uses": 5, "counting": "per_ticket"}}),
+        "/organiser/events/{event_id}/vouchers/bulk" => {
+            json!({"prefix": "WALK", "count": 2, "terms": {
+            "discount": {"kind": "percent", "percent": 10}, "max_uses": 1, "counting": "per_order"}})
+        }
+        "/organiser/events/{event_id}/vouchers/{code}" if *method == Method::PUT => json!({
+            "discount": {"kind": "percent", "percent": 10}, "max_uses": 5, "counting": "per_ticket"}),
+        "/organiser/events/{event_id}/vouchers/{code}" => json!({"enabled": false}),
         "/door/events/{event_id}/check-ins" => json!({"code": "not a ticket"}),
         "/door/events/{event_id}/offline-scans" => json!({"device_id": "walker", "scans": []}),
         "/sessions" => json!({"email": fixture.buyer.email, "password": TEST_PASSWORD}),
@@ -203,7 +212,8 @@ async fn walk_row(fixture: &Fixture<'_>, row: &Row) -> Vec<String> {
         .replace("{account_id}", &fixture.target.id.to_string())
         .replace("{role}", "organiser")
         .replace("{message_id}", "1")
-        .replace("{seat}", "0");
+        .replace("{seat}", "0")
+        .replace("{code}", "WALKED-CODE");
     assert!(
         !path.contains('{'),
         "{} {}: add a value for its path parameter in api/tests/api/authorization.rs",

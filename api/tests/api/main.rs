@@ -64,3 +64,4 @@ mod store_outage;
 mod ticket_resends;
 mod tickets;
 mod verification_mail;
+mod vouchers;

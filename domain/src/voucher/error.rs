@@ -10,6 +10,12 @@ use super::MAX_VOUCHERS_PER_EVENT;
 /// A rule of vouchers that a command would break.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VoucherError {
+    /// The event does not exist (checked by the command layer against the catalogue).
+    #[error("This event does not exist.")]
+    EventNotFound,
+    /// The caller may not manage this event's codes (checked by the command layer).
+    #[error("Only the event's organiser can manage its codes.")]
+    NotOrganiser,
     /// Creating no code at all.
     #[error("Give at least one code to create.")]
     NothingToCreate,
@@ -48,7 +54,35 @@ pub enum VoucherError {
     /// A ticket type the event does not have.
     #[error("This event has no ticket type with id {0}.")]
     UnknownTicketType(TicketTypeId),
+    /// A bulk creation's prefix that cannot start a code (other characters than letters,
+    /// digits and dashes, or too long to leave room for the random part).
+    #[error("A prefix may contain only letters A to Z, digits and dashes, at most 21 characters.")]
+    InvalidPrefix,
     /// A window that closes before it opens.
     #[error("A code's validity must end after it starts.")]
     WindowEndsBeforeItStarts,
+}
+
+impl VoucherError {
+    /// A stable kebab-case slug per reason, used by the API as its problem type.
+    /// Changing one breaks clients: add new slugs, never rename.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::EventNotFound => "event-not-found",
+            Self::NotOrganiser => "not-event-organiser",
+            Self::NothingToCreate => "no-codes-given",
+            Self::TooManyAtOnce => "too-many-codes-at-once",
+            Self::TooManyForEvent => "too-many-codes-for-event",
+            Self::DuplicateCode(_) => "duplicate-voucher-code",
+            Self::UnknownCode(_) => "voucher-not-found",
+            Self::OffersNothing => "voucher-offers-nothing",
+            Self::PercentOutOfRange => "discount-percent-out-of-range",
+            Self::FixedNotPositive => "discount-not-positive",
+            Self::CurrencyMismatch { .. } => "currency-mismatch",
+            Self::EmptyScope => "voucher-scope-empty",
+            Self::UnknownTicketType(_) => "unknown-ticket-type",
+            Self::InvalidPrefix => "invalid-code-prefix",
+            Self::WindowEndsBeforeItStarts => "voucher-window-ends-before-it-starts",
+        }
+    }
 }

@@ -9,6 +9,7 @@ mod catalogue;
 mod door;
 mod holds;
 mod payments;
+mod vouchers;
 
 pub use accounts::{
     accounts_problem, invalid_link, password_change_problem, rate_limited, reset_link_problem,
@@ -21,3 +22,4 @@ pub use payments::{
     gateway_problem, payment_problem, provider_event_failure, webhook_payload_problem,
     webhook_signature_problem,
 };
+pub use vouchers::voucher_problem;
