@@ -2,6 +2,7 @@
 
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
+import { fieldSentence } from "@/lib/api/problem";
 import type { AttendeeQuestions } from "@/lib/api/types";
 
 /** What the buyer types for one ticket. */
@@ -72,7 +73,7 @@ export function AttendeeFields({
                 />
                 {nameError ? (
                   <p id={`${idPrefix}-${i}-name-error`} className="text-sm text-destructive">
-                    {sentence("The name", nameError)}
+                    {fieldSentence("The name", nameError)}
                   </p>
                 ) : null}
               </div>
@@ -94,7 +95,7 @@ export function AttendeeFields({
                 />
                 {emailError ? (
                   <p id={`${idPrefix}-${i}-email-error`} className="text-sm text-destructive">
-                    {sentence("The email", emailError)}
+                    {fieldSentence("The email", emailError)}
                   </p>
                 ) : null}
               </div>
@@ -104,10 +105,4 @@ export function AttendeeFields({
       })}
     </div>
   );
-}
-
-/** "must be 1 to 100 characters" becomes "The name must be 1 to 100 characters."; a full sentence stays. */
-function sentence(subject: string, message: string): string {
-  if (/^[A-Z]/.test(message)) return message;
-  return `${subject} ${message}${message.endsWith(".") ? "" : "."}`;
 }

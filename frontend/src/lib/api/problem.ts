@@ -62,6 +62,13 @@ export function fieldErrors(failure: Failure | undefined): Record<string, string
   return out;
 }
 
+/** A field error as a sentence naming the field: "must be 1 to 100 characters" becomes
+ * "The name must be 1 to 100 characters."; a message that is a sentence already stays. */
+export function fieldSentence(subject: string, message: string): string {
+  if (/^[A-Z]/.test(message)) return message;
+  return `${subject} ${message}${message.endsWith(".") ? "" : "."}`;
+}
+
 /** A one-line message for a failure. */
 export function failureMessage(failure: Failure): string {
   if (failure.kind === "offline") return "We can't reach the ticketing service right now. Please try again in a moment.";

@@ -19,6 +19,8 @@ export type EventSales = Schemas["EventSales"];
 export type Ticket = Schemas["TicketJson"];
 export type DoorStaffEntry = Schemas["DoorStaffEntry"];
 export type DoorStaffMember = Schemas["DoorStaffMember"];
+export type Voucher = Schemas["VoucherView"];
+export type VoucherTermsBody = Schemas["VoucherTermsBody"];
 
 // Closed sets of values: unions generated from the spec's enums, so a comparison with a
 // value the API never sends fails typecheck.

@@ -13,6 +13,7 @@ import { DoorStaffPanel } from "@/components/organiser/door-staff-panel";
 import { EventActions } from "@/components/organiser/event-actions";
 import { EventForm } from "@/components/organiser/event-form";
 import { EventImagesPanel } from "@/components/organiser/event-images-panel";
+import { VouchersPanel } from "@/components/organiser/vouchers-panel";
 import { RequireOrganiser } from "@/components/organiser/require-organiser";
 import { StatusBadge } from "@/components/organiser/status-badge";
 import { TicketTypeForm } from "@/components/organiser/ticket-type-form";
@@ -189,6 +190,21 @@ async function ManageEvent({ id, search }: { id: string; search: SearchParams })
           </CardHeader>
           <CardContent>
             <EventImagesPanel event={event} />
+          </CardContent>
+        </Card>
+      ) : null}
+
+      {editable ? (
+        <Card id="codes" className="scroll-mt-20">
+          <CardHeader>
+            <CardTitle>Promo codes</CardTitle>
+            <CardDescription>
+              Codes buyers type for a discount. Each has a number of uses and may be limited to some ticket types or dates;
+              switch one off at any time.
+            </CardDescription>
+          </CardHeader>
+          <CardContent>
+            <VouchersPanel event={event} />
           </CardContent>
         </Card>
       ) : null}
