@@ -26,8 +26,8 @@ test("an organiser shares a capacity and buyers see a type sold out because the 
     const organiser = await newPage(browser);
     await logIn(organiser, WEB, ORGANISER, `/organiser/events/${event.id}`);
     const form = organiser.getByRole("form", { name: "Share a capacity" });
-    await form.getByLabel("Name").fill("Venue");
-    await form.getByLabel("Shared capacity").fill("12");
+    await form.getByLabel("Name of what is shared").fill("Venue");
+    await form.getByLabel("Places shared").fill("12");
     // No ticket type ticked: refused, said next to the choice.
     await form.getByRole("button", { name: "Share capacity" }).click();
     await organiser.getByText("must name at least one ticket type").waitFor();

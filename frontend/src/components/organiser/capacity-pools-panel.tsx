@@ -91,8 +91,9 @@ function AddPoolForm({ event, choices }: { event: EventDetail; choices: EventDet
     <form onSubmit={submit} noValidate className="grid gap-4" aria-label="Share a capacity">
       <FormFailure failure={failure} />
       <div className="grid gap-4 sm:grid-cols-2">
-        <Field id="pool_name" label="Name" required placeholder="Venue" error={errors.name} />
-        <Field id="pool_capacity" label="Shared capacity" type="number" min={1} required error={errors.capacity} />
+        {/* Labels unlike the ticket type form's "Capacity", so each field is found by its own. */}
+        <Field id="pool_name" label="Name of what is shared" required placeholder="Venue" error={errors.name} />
+        <Field id="pool_capacity" label="Places shared" type="number" min={1} required error={errors.capacity} />
       </div>
       <fieldset className="grid gap-2" aria-describedby={errors.ticket_type_ids ? "pool_ticket_types-error" : undefined}>
         <legend className="text-sm font-medium">Ticket types sharing it</legend>
@@ -157,7 +158,7 @@ function PoolActions({ eventId, pool }: { eventId: string; pool: CapacityPool })
       <form onSubmit={save} className="flex flex-wrap items-end gap-2" aria-label={`Change ${pool.name}`}>
         <div className="grid gap-1">
           <Label htmlFor={`pool-capacity-${pool.id}`} className="text-xs">
-            Shared capacity
+            Places shared
           </Label>
           <Input id={`pool-capacity-${pool.id}`} name="capacity" type="number" min={1} className="h-8 w-28" defaultValue={pool.capacity} />
         </div>
