@@ -10,7 +10,9 @@ use sqlx::{PgPool, Row};
 use tracing::instrument;
 use uuid::Uuid;
 
-use crate::oversell::{InventoryChange, OversellAudit, OversellFinding, HOLD_CHANGE_NAMES};
+use crate::oversell::{
+    InventoryChange, OversellAudit, OversellFinding, SharedCapacity, HOLD_CHANGE_NAMES,
+};
 
 /// The aggregate type of an event's inventory in the log.
 pub const INVENTORY_AGGREGATE_TYPE: &str = "Inventory";
@@ -43,12 +45,14 @@ pub async fn connect(database_url: &str) -> anyhow::Result<PgPool> {
         .context("connecting to the event log's database")
 }
 
-/// Replays the inventory of `event_id` (table `events`) against `capacities`.
+/// Replays the inventory of `event_id` (table `events`) against `capacities` and the
+/// capacities `shared` by several ticket types.
 #[instrument(skip_all, fields(event_id = %event_id))]
 pub async fn audit_inventory(
     pool: &PgPool,
     event_id: Uuid,
     capacities: HashMap<Uuid, u64>,
+    shared: Vec<SharedCapacity>,
 ) -> anyhow::Result<OversellFinding> {
     // The payload comes back as text because the column is `json`, and decoding it
     // ourselves keeps the audit independent of how the driver maps that type.
@@ -64,7 +68,7 @@ pub async fn audit_inventory(
     .fetch_all(pool)
     .await
     .context("reading the inventory from table events")?;
-    let mut audit = OversellAudit::new(capacities);
+    let mut audit = OversellAudit::new(capacities).with_pools(shared);
     for row in rows {
         let global_position: i64 = row.try_get("global_position")?;
         let payload: String = row.try_get("payload")?;

@@ -5,7 +5,6 @@
 //! Exit status: 0 when the log shows no oversell, 2 when it does, 1 when the run could
 //! not be carried out.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -34,7 +33,7 @@ const MIN_MAX_PER_ORDER: u16 = 4;
 #[derive(Debug, Parser)]
 #[command(
     name = "flash-sale",
-    about = "Rushes one ticket type on a running Carneau server and audits the log for oversell."
+    about = "Rushes one ticket type (or two sharing a capacity) on a running Carneau server and audits the log for oversell."
 )]
 struct Args {
     /// The server under test; several (comma-separated or repeated) for as many nodes,
@@ -88,6 +87,11 @@ struct Args {
     /// http://127.0.0.1:19090/metrics), to report its inventory version conflicts.
     #[arg(long, value_delimiter = ',')]
     metrics_url: Vec<String>,
+    /// Two ticket types of C tickets each, sharing one capacity pool of C (buyers pick
+    /// either type): the pool is what sells out, and the audit checks it as well as each
+    /// type.
+    #[arg(long)]
+    shared_capacity: bool,
     /// Also writes the report as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -132,6 +136,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         max_per_order: args.max_tickets.max(MIN_MAX_PER_ORDER),
         label: args.label.clone(),
         run_id,
+        shared_capacity: args.shared_capacity,
     };
     let first_node = args.base_url.first().context("--base-url is empty")?;
     let organiser = Organiser::sign_in(
@@ -143,7 +148,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
     .await?;
     let sale_opened_at = chrono::Utc::now();
     let sale = organiser.open_sale(&spec).await?;
-    info!(event_id = %sale.event_id, ticket_type_id = %sale.ticket_type_id, "sale open");
+    info!(event_id = %sale.event_id, ticket_type_id = %sale.ticket_type_id, shared_with = ?sale.shared_with, "sale open");
     let buyers = draw_buyers(buyer_count, args.max_tickets, args.seed, run_id);
     let demand = tickets_requested(&buyers);
     let watched = Watched {
@@ -174,8 +179,13 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         answers = result.attempts.len(),
         "rush over, auditing the log"
     );
-    let capacities = HashMap::from([(sale.ticket_type_id, u64::from(sale.capacity))]);
-    let finding = audit_inventory(&pool, sale.event_id, capacities).await?;
+    let finding = audit_inventory(
+        &pool,
+        sale.event_id,
+        sale.capacities(),
+        sale.shared_capacities(),
+    )
+    .await?;
     let settings = RunSettings {
         label: args.label,
         base_url: args.base_url.join(","),
@@ -186,6 +196,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         seed: args.seed,
         request_timeout_s: args.request_timeout_secs,
         pay: args.pay,
+        shared_capacity: args.shared_capacity,
     };
     let report = Report::new(settings, sale, demand, &result, finding);
     let costs = Costs::of(&report, cpu, freshness, contention);

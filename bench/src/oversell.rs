@@ -13,6 +13,13 @@
 //! hold lifetime never sees a lapse.) So a reported oversell is a moment when the log
 //! itself shows more live tickets held than exist. A ticket type the audit was not told
 //! about has a capacity of zero: a hold on it is oversold by definition.
+//!
+//! Ticket types sharing a capacity ([`SharedCapacity`], the server's capacity pools) are
+//! also checked together, after every change of one of their counts.
+
+mod shared;
+
+pub use shared::SharedCapacity;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
@@ -137,6 +144,9 @@ pub struct OversellFinding {
     /// The most tickets taken (held or sold) beyond capacity at any point, summed over
     /// ticket types: must be 0.
     pub max_oversell_tickets: u64,
+    /// The most tickets taken (held or sold) beyond a shared capacity at any point,
+    /// summed over the shared capacities: must be 0.
+    pub max_pool_oversell_tickets: u64,
     /// The most tickets held at any point.
     pub peak_held_tickets: u64,
     /// Tickets held at the end of the log.
@@ -153,6 +163,7 @@ pub struct OversellFinding {
 #[derive(Debug)]
 pub struct OversellAudit {
     capacities: HashMap<Uuid, u64>,
+    pools: Vec<SharedCapacity>,
     active: HashMap<String, PlacedHold>,
     held: HashMap<Uuid, u64>,
     sold: HashMap<Uuid, u64>,
@@ -172,6 +183,7 @@ impl OversellAudit {
     pub fn new(capacities: HashMap<Uuid, u64>) -> Self {
         Self {
             capacities,
+            pools: Vec::new(),
             active: HashMap::new(),
             held: HashMap::new(),
             sold: HashMap::new(),
@@ -182,6 +194,13 @@ impl OversellAudit {
             lapsed: HashSet::new(),
             finding: OversellFinding::default(),
         }
+    }
+
+    /// The same audit, also checking these capacities shared by several ticket types.
+    #[must_use]
+    pub fn with_pools(mut self, pools: Vec<SharedCapacity>) -> Self {
+        self.pools = pools;
+        self
     }
 
     /// Counts an entry that does not move holds.
@@ -383,6 +402,15 @@ impl OversellAudit {
         let taken_before = taken_after - after + before;
         self.oversold_now = self.oversold_now - taken_before.saturating_sub(capacity)
             + taken_after.saturating_sub(capacity);
+        if self.pools.iter().any(|pool| pool.covers(ticket_type)) {
+            let pools_oversold: u64 = self
+                .pools
+                .iter()
+                .map(|pool| pool.oversold(&self.held, &self.sold))
+                .sum();
+            self.finding.max_pool_oversell_tickets =
+                self.finding.max_pool_oversell_tickets.max(pools_oversold);
+        }
     }
 }
 
@@ -391,7 +419,16 @@ pub fn audit(
     capacities: HashMap<Uuid, u64>,
     changes: impl IntoIterator<Item = InventoryChange>,
 ) -> OversellFinding {
-    let mut audit = OversellAudit::new(capacities);
+    audit_shared(capacities, Vec::new(), changes)
+}
+
+/// Replays `changes` (in commit order) against `capacities` and the shared `pools`.
+pub fn audit_shared(
+    capacities: HashMap<Uuid, u64>,
+    pools: Vec<SharedCapacity>,
+    changes: impl IntoIterator<Item = InventoryChange>,
+) -> OversellFinding {
+    let mut audit = OversellAudit::new(capacities).with_pools(pools);
     for change in changes {
         audit.apply(change);
     }

@@ -42,6 +42,8 @@ pub struct RunSettings {
     pub request_timeout_s: u64,
     /// Whether each accepted buyer paid for the hold during the rush.
     pub pay: bool,
+    /// Whether two ticket types shared the capacity (a capacity pool).
+    pub shared_capacity: bool,
 }
 
 /// Count, rate and latency of one kind of answer.
@@ -218,9 +220,10 @@ impl Report {
         }
     }
 
-    /// Whether the log shows more tickets held than exist at any moment.
+    /// Whether the log shows more tickets held than exist at any moment, of a ticket
+    /// type or of a shared capacity.
     pub fn oversold(&self) -> bool {
-        self.log.max_oversell_tickets > 0
+        self.log.max_oversell_tickets > 0 || self.log.max_pool_oversell_tickets > 0
     }
 }
 

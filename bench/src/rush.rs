@@ -108,7 +108,7 @@ pub async fn rush(
                 client: client.clone(),
                 nodes: Arc::clone(&nodes),
                 pay,
-                ticket_type_id: sale.ticket_type_id,
+                sale,
                 buyers: Arc::clone(&buyers),
                 tally: Arc::clone(&tally),
                 start,
@@ -158,7 +158,7 @@ struct Worker {
     nodes: Arc<[Node]>,
     /// Whether accepted buyers pay.
     pay: bool,
-    ticket_type_id: Uuid,
+    sale: SaleUnderTest,
     buyers: Arc<[Buyer]>,
     tally: Arc<Tally>,
     start: Instant,
@@ -186,7 +186,7 @@ impl Worker {
     async fn reserve(&self, buyer: &Buyer) -> Attempt {
         let body = ReserveRequest {
             lines: [ReserveLine {
-                ticket_type_id: self.ticket_type_id,
+                ticket_type_id: self.sale.ticket_type_for(buyer.index),
                 quantity: buyer.quantity,
             }],
         };

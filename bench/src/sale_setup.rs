@@ -1,6 +1,9 @@
 //! Puts the sale on: through the organiser API, an event with one ticket type of the
-//! benchmark's capacity, on sale from now, published, and visible to buyers.
+//! benchmark's capacity, on sale from now, published, and visible to buyers. With a
+//! shared capacity, two ticket types of that capacity each, both in one capacity pool of
+//! that capacity: the pool is what sells out.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -10,6 +13,8 @@ use serde::Deserialize;
 use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
+
+use crate::oversell::SharedCapacity;
 
 /// How long the public read model may take to show the published event.
 pub const PUBLIC_LISTING_WAIT: Duration = Duration::from_secs(30);
@@ -31,6 +36,8 @@ pub struct SaleSpec {
     pub label: String,
     /// Distinguishes this run's organiser requests from any other's.
     pub run_id: Uuid,
+    /// Two ticket types sharing the capacity (a capacity pool) instead of one.
+    pub shared_capacity: bool,
 }
 
 /// The published sale the buyers rush.
@@ -38,10 +45,42 @@ pub struct SaleSpec {
 pub struct SaleUnderTest {
     /// The event.
     pub event_id: Uuid,
-    /// Its only ticket type.
+    /// Its ticket type (the first of two with a shared capacity).
     pub ticket_type_id: Uuid,
     /// That ticket type's capacity.
     pub capacity: u32,
+    /// The second ticket type, when both share one capacity pool of `capacity`.
+    pub shared_with: Option<Uuid>,
+}
+
+impl SaleUnderTest {
+    /// The ticket type buyer number `buyer` asks for: with a shared capacity, every
+    /// other buyer picks the second type.
+    pub fn ticket_type_for(&self, buyer: usize) -> Uuid {
+        match self.shared_with {
+            Some(second) if buyer % 2 == 1 => second,
+            _ => self.ticket_type_id,
+        }
+    }
+
+    /// Every ticket type on sale with its capacity, as the oversell audit wants them.
+    pub fn capacities(&self) -> HashMap<Uuid, u64> {
+        std::iter::once(self.ticket_type_id)
+            .chain(self.shared_with)
+            .map(|id| (id, u64::from(self.capacity)))
+            .collect()
+    }
+
+    /// The capacity the ticket types share, if they do.
+    pub fn shared_capacities(&self) -> Vec<SharedCapacity> {
+        self.shared_with
+            .map(|second| SharedCapacity {
+                ticket_types: vec![self.ticket_type_id, second],
+                capacity: u64::from(self.capacity),
+            })
+            .into_iter()
+            .collect()
+    }
 }
 
 /// Why the organiser API would not set the sale up.
@@ -166,6 +205,14 @@ impl Organiser {
             .first()
             .map(|ticket_type| ticket_type.id)
             .context("the event has no ticket type after adding one")?;
+        let shared_with = if spec.shared_capacity {
+            Some(
+                self.share_capacity(spec, event_id, ticket_type_id, now, starts_at)
+                    .await?,
+            )
+        } else {
+            None
+        };
         let _: serde_json::Value = self
             .send(
                 "publishing the event",
@@ -178,7 +225,57 @@ impl Organiser {
             event_id,
             ticket_type_id,
             capacity: spec.capacity,
+            shared_with,
         })
+    }
+
+    /// Adds a second ticket type of the same capacity and puts both in one capacity pool
+    /// of that capacity; answers the second type's id.
+    async fn share_capacity(
+        &self,
+        spec: &SaleSpec,
+        event_id: Uuid,
+        first: Uuid,
+        now: DateTime<Utc>,
+        starts_at: DateTime<Utc>,
+    ) -> anyhow::Result<Uuid> {
+        let mut second_body = ticket_type_body(spec, now, starts_at);
+        second_body["name"] = json!("Flash sale (second type)");
+        let stocked: EventBody = self
+            .send(
+                "adding the second ticket type",
+                StatusCode::CREATED,
+                self.organiser_post(&format!("/organiser/events/{event_id}/ticket-types"))
+                    .header(
+                        "Idempotency-Key",
+                        format!("flash-sale:{}:second-ticket-type", spec.run_id),
+                    )
+                    .json(&second_body),
+            )
+            .await?;
+        let second = stocked
+            .ticket_types
+            .iter()
+            .map(|ticket_type| ticket_type.id)
+            .find(|id| *id != first)
+            .context("the event has no second ticket type after adding one")?;
+        let _: serde_json::Value = self
+            .send(
+                "sharing the capacity",
+                StatusCode::CREATED,
+                self.organiser_post(&format!("/organiser/events/{event_id}/capacity-pools"))
+                    .header(
+                        "Idempotency-Key",
+                        format!("flash-sale:{}:capacity-pool", spec.run_id),
+                    )
+                    .json(&json!({
+                        "name": "Benchmark Arena",
+                        "capacity": spec.capacity,
+                        "ticket_type_ids": [first, second],
+                    })),
+            )
+            .await?;
+        Ok(second)
     }
 
     fn organiser_post(&self, path: &str) -> RequestBuilder {

@@ -50,7 +50,7 @@ fn released(reservation: &str) -> Value {
 #[tokio::test]
 async fn an_event_with_no_holds_has_nothing_held() {
     let database = TestDatabase::create().await.unwrap();
-    let finding = audit_inventory(database.pool(), Uuid::new_v4(), HashMap::new())
+    let finding = audit_inventory(database.pool(), Uuid::new_v4(), HashMap::new(), vec![])
         .await
         .unwrap();
     assert_eq!(finding.max_oversell_tickets, 0);
@@ -92,7 +92,7 @@ async fn replays_in_transaction_order_not_position_order() {
     .await;
     append(pool, "Event", event, 1, json!({"EventPublished": {}})).await;
 
-    let finding = audit_inventory(pool, event, HashMap::from([(standing, 2)]))
+    let finding = audit_inventory(pool, event, HashMap::from([(standing, 2)]), vec![])
         .await
         .unwrap();
     assert_eq!(finding.max_oversell_tickets, 0);
@@ -116,7 +116,7 @@ async fn counts_other_inventory_entries_and_refuses_malformed_holds() {
     )
     .await;
     append(pool, "Inventory", event, 2, placed("a", standing, 3)).await;
-    let finding = audit_inventory(pool, event, HashMap::from([(standing, 3)]))
+    let finding = audit_inventory(pool, event, HashMap::from([(standing, 3)]), vec![])
         .await
         .unwrap();
     assert_eq!(finding.other_entries["InventoryOpened"], 1);
@@ -130,7 +130,7 @@ async fn counts_other_inventory_entries_and_refuses_malformed_holds() {
         json!({"HoldsPlaced": {"holds": "?"}}),
     )
     .await;
-    let error = audit_inventory(pool, event, HashMap::from([(standing, 3)]))
+    let error = audit_inventory(pool, event, HashMap::from([(standing, 3)]), vec![])
         .await
         .unwrap_err();
     assert!(error.to_string().contains("HoldsPlaced"), "{error:#}");

@@ -184,6 +184,7 @@ fn snapshot(stock: &[(TicketTypeId, u32, u32)], holds: Vec<GuardHold>) -> GuardS
                 sold,
             })
             .collect(),
+        pools: vec![],
         holds,
         log_version: 0,
     }

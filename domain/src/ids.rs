@@ -93,6 +93,13 @@ uuid_id!(
 );
 
 uuid_id!(
+    /// Identifies one capacity shared by several ticket types of an event (a venue of
+    /// 1,000 that Standard, VIP and Student tickets all draw from).
+    CapacityPoolId,
+    "capacity pool"
+);
+
+uuid_id!(
     /// Identifies one person's account (buyer, organiser, door staff or admin); also the
     /// aggregate id of [`crate::account::Account`].
     AccountId,

@@ -23,11 +23,11 @@ pub mod voucher;
 pub use admission::{Admission, AdmissionCommand, AdmissionError, AdmissionEvent};
 pub use aggregate::Decide;
 pub use event::{
-    Capacity, Event, EventCatalogueEvent, EventCommand, EventDetails, EventDetailsChange,
-    EventError, EventStatus, MaxPerOrder, SaleWindow, TicketType, TicketTypeChange, TimeZone,
-    Venue, MAX_CANCEL_REASON_CHARS, MAX_TICKET_TYPES,
+    Capacity, CapacityPool, Event, EventCatalogueEvent, EventCommand, EventDetails,
+    EventDetailsChange, EventError, EventStatus, MaxPerOrder, SaleWindow, TicketType,
+    TicketTypeChange, TimeZone, Venue, MAX_CANCEL_REASON_CHARS, MAX_TICKET_TYPES,
 };
-pub use ids::{AccountId, EventId, OrderId, ReservationId, TicketId, TicketTypeId};
+pub use ids::{AccountId, CapacityPoolId, EventId, OrderId, ReservationId, TicketId, TicketTypeId};
 pub use inventory::{
     HoldDecision, HoldLine, HoldOutcome, HoldRefusal, HoldRequest, HoldState, HoldStatus,
     Inventory, InventoryCommand, InventoryError, InventoryEvent, PlacedHold, Quantity,

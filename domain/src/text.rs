@@ -154,6 +154,12 @@ bounded_text!(
 );
 
 bounded_text!(
+    /// The name of a capacity shared by ticket types ("Venue", "Standing floor"): one
+    /// line, 1 to 100 characters.
+    CapacityPoolName, 1, 100, Lines::Single
+);
+
+bounded_text!(
     /// The name of the person a ticket is for, as printed on it and read at the door
     /// ("Lina Moreau"): one line, 1 to 100 characters.
     AttendeeName, 1, 100, Lines::Single

@@ -9,6 +9,7 @@ pub mod admin_mail;
 pub mod attendees;
 pub mod audit;
 pub mod calendar;
+pub mod capacity_pools;
 pub mod catalogue;
 pub mod door;
 pub mod door_lists;
@@ -42,6 +43,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(calendar::routes())
         .merge(accounts::routes())
         .merge(organiser::routes())
+        .merge(capacity_pools::routes())
         .merge(event_images::routes())
         .merge(door_staff::routes())
         .merge(admin::routes())

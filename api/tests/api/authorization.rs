@@ -142,6 +142,10 @@ fn body_for(method: &Method, path: &str, fixture: &Fixture<'_>) -> Option<Value>
         "/organiser/events/{event_id}/ticket-types" => ticket_type_request("Walked", 1_000),
         "/organiser/events/{event_id}/ticket-types/{ticket_type_id}" => json!({"name": "Renamed"}),
         "/organiser/events/{event_id}" => json!({"title": "Renamed"}),
+        "/organiser/events/{event_id}/capacity-pools" => {
+            json!({"name": "Venue", "capacity": 10, "ticket_type_ids": [Uuid::new_v4()]})
+        }
+        "/organiser/events/{event_id}/capacity-pools/{pool_id}" => json!({"name": "Renamed"}),
         "/organiser/events/{event_id}/door-staff" => json!({"email": fixture.target.email}),
         "/organiser/events/{event_id}/images/{image_id}" => json!({"alt": "Walked"}),
         "/organiser/events/{event_id}/image-order" => json!({"image_ids": []}),
@@ -208,6 +212,7 @@ async fn walk_row(fixture: &Fixture<'_>, row: &Row) -> Vec<String> {
         .replace("{reservation_id}", &Uuid::new_v4().to_string())
         .replace("{ticket_id}", &Uuid::new_v4().to_string())
         .replace("{image_id}", &Uuid::new_v4().to_string())
+        .replace("{pool_id}", &Uuid::new_v4().to_string())
         .replace("{width}", "480")
         .replace("{account_id}", &fixture.target.id.to_string())
         .replace("{role}", "organiser")

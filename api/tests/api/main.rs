@@ -57,6 +57,7 @@ mod replay_scratch;
 mod reservations_concurrency;
 mod reservations_crash;
 mod reservations_flow;
+mod reservations_shared_capacity;
 mod reservations_turns;
 mod seed;
 mod sessions;

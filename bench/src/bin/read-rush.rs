@@ -75,6 +75,7 @@ async fn run(args: Args) -> anyhow::Result<Vec<ReadRun>> {
             max_per_order: 4,
             label: "reads".to_owned(),
             run_id: Uuid::new_v4(),
+            shared_capacity: false,
         })
         .await?;
     let warm_up = Duration::from_secs(args.warm_up_seconds);

@@ -283,3 +283,35 @@ fn reads_the_payload_shape_of_sales() {
     .unwrap();
     assert!(matches!(returned, InventoryChange::TicketsReturned { .. }));
 }
+
+#[test]
+fn two_types_within_their_own_capacities_can_still_overfill_their_shared_one() {
+    let standard = Uuid::new_v4();
+    let vip = Uuid::new_v4();
+    let venue = SharedCapacity {
+        ticket_types: vec![standard, vip],
+        capacity: 8,
+    };
+    let changes = [
+        placed(vec![hold("a", standard, 6, 0)]),
+        placed(vec![hold("b", vip, 3, 1)]),
+        InventoryChange::HoldReleased {
+            reservation_id: "b".to_owned(),
+            released_at: at(2),
+        },
+    ];
+    let finding = audit_shared(
+        HashMap::from([(standard, 10), (vip, 4)]),
+        vec![venue.clone()],
+        changes.clone(),
+    );
+    assert_eq!(finding.max_oversell_tickets, 0);
+    assert_eq!(finding.max_pool_oversell_tickets, 1);
+
+    let within = audit_shared(
+        HashMap::from([(standard, 10), (vip, 4)]),
+        vec![venue],
+        changes.into_iter().take(1),
+    );
+    assert_eq!(within.max_pool_oversell_tickets, 0);
+}

@@ -123,10 +123,13 @@ pub fn render_table(report: &Report) -> String {
         ),
         (
             "oversell (log)",
-            if report.oversold() {
-                format!("{} tickets  FAILED", log.max_oversell_tickets)
-            } else {
-                "0  ok".to_owned()
+            match (report.oversold(), settings.shared_capacity) {
+                (true, _) => format!(
+                    "{} tickets per type, {} of the shared capacity  FAILED",
+                    log.max_oversell_tickets, log.max_pool_oversell_tickets
+                ),
+                (false, true) => "0 per type, 0 of the shared capacity  ok".to_owned(),
+                (false, false) => "0  ok".to_owned(),
             },
         ),
     ];

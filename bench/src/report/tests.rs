@@ -27,6 +27,7 @@ fn settings() -> RunSettings {
         seed: 42,
         request_timeout_s: 30,
         pay: false,
+        shared_capacity: false,
     }
 }
 
@@ -35,6 +36,7 @@ fn sale() -> SaleUnderTest {
         event_id: Uuid::new_v4(),
         ticket_type_id: Uuid::new_v4(),
         capacity: 5,
+        shared_with: None,
     }
 }
 

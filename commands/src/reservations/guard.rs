@@ -1,7 +1,8 @@
 //! The Redis reservation guard: a fast, atomic admission filter in front of the event log.
 //!
 //! It turns away holds that cannot succeed (sold out) without touching PostgreSQL and
-//! tracks in-flight holds with their expiry. It is derived state: when it is missing the
+//! tracks in-flight holds with their expiry. A ticket type in a capacity pool is admitted
+//! only within both its own capacity and the pool's, in the same script. It is derived state: when it is missing the
 //! caller rebuilds it from the log, and the log's decision always wins afterwards.
 //!
 //! Each operation is one Lua script call on four keys of one event, all under the hash
@@ -19,7 +20,9 @@ use fred::types::Value;
 use tracing::instrument;
 
 use layout::{decode_admission, encode_lines, merge_lines, EventKeys, Scripts};
-pub use terms::{Admission, Followed, GuardHold, GuardLine, GuardSnapshot, GuardStock, Replaced};
+pub use terms::{
+    Admission, Followed, GuardHold, GuardLine, GuardPool, GuardSnapshot, GuardStock, Replaced,
+};
 
 /// How long a guard outlives its latest hold before Redis drops it as abandoned.
 pub const GUARD_IDLE_LIFETIME_MS: i64 = 24 * 60 * 60 * 1000;

@@ -4,11 +4,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::attendee_questions::AttendeeQuestions;
+use super::capacity_pool::{CapacityPool, CapacityPoolChange, PromisedPerType};
 use super::details::{EventDetails, TimeZone, Venue};
 use super::images::EventImage;
 use super::promised::PromisedTickets;
 use super::ticket_type::{Capacity, MaxPerOrder, SaleWindow, TicketType};
-use crate::ids::{AccountId, EventId, EventImageId, TicketTypeId};
+use crate::ids::{AccountId, CapacityPoolId, EventId, EventImageId, TicketTypeId};
 use crate::money::{Currency, Money};
 use crate::text::{AltText, Description, TicketTypeName, Title};
 
@@ -47,6 +48,29 @@ pub enum EventCommand {
         ticket_type_id: TicketTypeId,
         /// Its tickets sold or held now, read from the inventory by the command layer.
         promised: PromisedTickets,
+    },
+    /// Share a capacity between some ticket types.
+    AddCapacityPool {
+        /// The new pool.
+        pool: CapacityPool,
+        /// Tickets sold and held per ticket type now, read from the inventory by the
+        /// command layer: a pool already over its limit is refused.
+        promised: PromisedPerType,
+    },
+    /// Change some fields of a capacity pool; fields left out keep their value.
+    ChangeCapacityPool {
+        /// The pool to change.
+        pool_id: CapacityPoolId,
+        /// The new values.
+        change: CapacityPoolChange,
+        /// Tickets sold and held per ticket type now, read from the inventory by the
+        /// command layer: a limit below what the pool's types have promised is refused.
+        promised: PromisedPerType,
+    },
+    /// Stop sharing a capacity; its ticket types keep their own capacities.
+    RemoveCapacityPool {
+        /// The pool to remove.
+        pool_id: CapacityPoolId,
     },
     /// Put the event on sale.
     Publish {

@@ -1,9 +1,9 @@
 //! Why the event aggregate refuses a command, in words an organiser can read.
 
-use crate::ids::{EventImageId, TicketTypeId};
+use crate::ids::{CapacityPoolId, EventImageId, TicketTypeId};
 use crate::money::Currency;
 
-use super::{MAX_CANCEL_REASON_CHARS, MAX_EVENT_IMAGES, MAX_TICKET_TYPES};
+use super::{MAX_CANCEL_REASON_CHARS, MAX_CAPACITY_POOLS, MAX_EVENT_IMAGES, MAX_TICKET_TYPES};
 
 /// A business rule of events that a command would break.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -95,6 +95,46 @@ pub enum EventError {
         /// Tickets in holds that have not lapsed.
         held: u32,
     },
+    /// A capacity pool id the event does not have.
+    #[error("This event has no shared capacity with id {0}.")]
+    UnknownCapacityPool(CapacityPoolId),
+    /// Adding a capacity pool with an id the event already has (or had).
+    #[error("This event already has a shared capacity with id {0}.")]
+    DuplicateCapacityPool(CapacityPoolId),
+    /// Two pools of one event with the same name (ignoring case) would confuse organisers.
+    #[error("This event already has a shared capacity named \"{0}\".")]
+    DuplicateCapacityPoolName(String),
+    /// More pools than [`MAX_CAPACITY_POOLS`].
+    #[error("An event can have at most {MAX_CAPACITY_POOLS} shared capacities.")]
+    TooManyCapacityPools,
+    /// A pool that would cover no ticket type.
+    #[error("A shared capacity must cover at least one ticket type.")]
+    CapacityPoolWithoutTicketTypes,
+    /// A ticket type already drawing from another pool: a type is in at most one.
+    #[error(
+        "Ticket type {ticket_type_id} already shares the capacity \"{pool}\"; a ticket type \
+         can be in one shared capacity only."
+    )]
+    TicketTypeInAnotherPool {
+        /// The ticket type asked for.
+        ticket_type_id: TicketTypeId,
+        /// The name of the pool it is in.
+        pool: String,
+    },
+    /// A pool limit below the tickets its types have already sold or held.
+    #[error(
+        "The shared capacity cannot be {capacity}: its ticket types have {sold} tickets sold \
+         and {held} held. Set it to at least {} or close the sales instead.",
+        sold.saturating_add(*held)
+    )]
+    CapacityPoolBelowPromised {
+        /// The shared capacity asked for.
+        capacity: u32,
+        /// Tickets of its types sold and not refunded.
+        sold: u32,
+        /// Tickets of its types in holds that have not lapsed.
+        held: u32,
+    },
     /// A cancellation reason longer than [`MAX_CANCEL_REASON_CHARS`].
     #[error("The cancellation reason must be at most {MAX_CANCEL_REASON_CHARS} characters.")]
     ReasonTooLong,
@@ -142,6 +182,13 @@ impl EventError {
             Self::TicketTypeHasBuyers { .. } => "ticket-type-has-buyers",
             Self::CapacityBelowPromised { .. } => "capacity-below-promised",
             Self::NotOrganiser => "not-event-organiser",
+            Self::UnknownCapacityPool(_) => "unknown-capacity-pool",
+            Self::DuplicateCapacityPool(_) => "duplicate-capacity-pool",
+            Self::DuplicateCapacityPoolName(_) => "duplicate-capacity-pool-name",
+            Self::TooManyCapacityPools => "too-many-capacity-pools",
+            Self::CapacityPoolWithoutTicketTypes => "capacity-pool-without-ticket-types",
+            Self::TicketTypeInAnotherPool { .. } => "ticket-type-in-another-pool",
+            Self::CapacityPoolBelowPromised { .. } => "capacity-pool-below-promised",
             Self::TooManyImages => "too-many-images",
             Self::UnknownImage(_) => "unknown-image",
             Self::DuplicateImage(_) => "duplicate-image",

@@ -1,7 +1,7 @@
 //! What happened to an event, as recorded in the event store.
 //!
 //! Each event carries the full new state of what it touches (whole details, whole ticket
-//! type, the whole gallery of images), so a projector can build its read model from one event without the history.
+//! type, the whole gallery of images, every capacity pool), so a projector can build its read model from one event without the history.
 //! The serde form is the stored form: rename nothing, and add a new variant or a new
 //! `event_version` rather than changing an old one.
 
@@ -9,10 +9,11 @@ use chrono::{DateTime, Utc};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
+use super::capacity_pool::CapacityPool;
 use super::details::EventDetails;
 use super::images::EventImage;
 use super::ticket_type::TicketType;
-use crate::ids::{AccountId, EventId, EventImageId, TicketTypeId};
+use crate::ids::{AccountId, CapacityPoolId, EventId, EventImageId, TicketTypeId};
 use crate::money::Currency;
 
 /// The facts recorded about an event in the catalogue.
@@ -63,6 +64,28 @@ pub enum EventCatalogueEvent {
         /// Why, as told to buyers, if a reason was given.
         reason: Option<String>,
     },
+    /// A capacity shared by several ticket types was set up.
+    CapacityPoolAdded {
+        /// The new pool.
+        pool_id: CapacityPoolId,
+        /// All the event's pools after the change, in order.
+        pools: Vec<CapacityPool>,
+    },
+    /// A shared capacity's name, limit or ticket types changed (also when one of its
+    /// ticket types was removed from the event).
+    CapacityPoolChanged {
+        /// The pool changed.
+        pool_id: CapacityPoolId,
+        /// All the event's pools after the change, in order.
+        pools: Vec<CapacityPool>,
+    },
+    /// A shared capacity was taken off: its ticket types keep only their own capacities.
+    CapacityPoolRemoved {
+        /// The pool removed.
+        pool_id: CapacityPoolId,
+        /// The pools left, in order.
+        pools: Vec<CapacityPool>,
+    },
     /// An image was uploaded (its bytes are in the image store under its hash).
     EventImageAdded {
         /// The new image.
@@ -101,6 +124,9 @@ impl DomainEvent for EventCatalogueEvent {
             Self::TicketTypeRemoved { .. } => "TicketTypeRemoved",
             Self::EventPublished { .. } => "EventPublished",
             Self::EventCancelled { .. } => "EventCancelled",
+            Self::CapacityPoolAdded { .. } => "CapacityPoolAdded",
+            Self::CapacityPoolChanged { .. } => "CapacityPoolChanged",
+            Self::CapacityPoolRemoved { .. } => "CapacityPoolRemoved",
             Self::EventImageAdded { .. } => "EventImageAdded",
             Self::EventImageAltTextChanged { .. } => "EventImageAltTextChanged",
             Self::EventImagesReordered { .. } => "EventImagesReordered",

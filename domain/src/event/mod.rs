@@ -2,6 +2,7 @@
 //! draft to publication or cancellation, with its ticket types.
 
 mod attendee_questions;
+mod capacity_pool;
 mod commands;
 mod details;
 mod error;
@@ -9,6 +10,7 @@ mod events;
 mod images;
 mod promised;
 mod rules;
+mod shared_capacity;
 mod ticket_type;
 
 #[cfg(test)]
@@ -20,6 +22,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use attendee_questions::{Ask, AttendeeQuestions};
+pub use capacity_pool::{CapacityPool, CapacityPoolChange, PromisedPerType, MAX_CAPACITY_POOLS};
 pub use commands::{EventCommand, EventDetailsChange, TicketTypeChange};
 pub use details::{EventDetails, TimeZone, Venue};
 pub use error::EventError;
@@ -29,7 +32,7 @@ pub use promised::PromisedTickets;
 pub use ticket_type::{Capacity, MaxPerOrder, SaleWindow, TicketType};
 
 use crate::aggregate::Decide;
-use crate::ids::{AccountId, EventId, TicketTypeId};
+use crate::ids::{AccountId, CapacityPoolId, EventId, TicketTypeId};
 use crate::money::Currency;
 
 /// Most ticket types one event may have; keeps the aggregate (replayed on every command)
@@ -78,6 +81,12 @@ pub struct Event {
     /// Its images in order, the poster first.
     #[serde(default)]
     images: Vec<EventImage>,
+    /// Capacities shared by several of its ticket types, in the order they were added.
+    #[serde(default)]
+    capacity_pools: Vec<CapacityPool>,
+    /// Ids of removed pools: never reused, so a retried add cannot bring one back.
+    #[serde(default)]
+    removed_capacity_pools: BTreeSet<CapacityPoolId>,
 }
 
 impl Event {
@@ -123,6 +132,23 @@ impl Event {
         self.ticket_types
             .iter()
             .find(|ticket_type| ticket_type.id == id)
+    }
+
+    /// Its capacities shared by several ticket types, in the order they were added.
+    pub fn capacity_pools(&self) -> &[CapacityPool] {
+        &self.capacity_pools
+    }
+
+    /// One capacity pool by id.
+    pub fn capacity_pool(&self, id: CapacityPoolId) -> Option<&CapacityPool> {
+        self.capacity_pools.iter().find(|pool| pool.id == id)
+    }
+
+    /// The pool a ticket type draws from, if any (a type is in at most one).
+    pub fn pool_of(&self, ticket_type_id: TicketTypeId) -> Option<&CapacityPool> {
+        self.capacity_pools
+            .iter()
+            .find(|pool| pool.covers(ticket_type_id))
     }
 
     /// When it was published, if it was (kept after a cancellation).
@@ -197,6 +223,14 @@ impl Decide for Event {
                 self.status = EventStatus::Cancelled;
                 self.cancelled_at = Some(cancelled_at);
                 self.cancellation_reason = reason;
+            }
+            EventCatalogueEvent::CapacityPoolAdded { pools, .. }
+            | EventCatalogueEvent::CapacityPoolChanged { pools, .. } => {
+                self.capacity_pools = pools;
+            }
+            EventCatalogueEvent::CapacityPoolRemoved { pool_id, pools } => {
+                self.capacity_pools = pools;
+                self.removed_capacity_pools.insert(pool_id);
             }
             EventCatalogueEvent::EventImageAdded { gallery, .. }
             | EventCatalogueEvent::EventImageAltTextChanged { gallery, .. }

@@ -53,6 +53,15 @@ impl Event {
                 ticket_type_id,
                 promised,
             } => self.remove_ticket_type(ticket_type_id, promised),
+            EventCommand::AddCapacityPool { pool, promised } => {
+                self.add_capacity_pool(pool, &promised)
+            }
+            EventCommand::ChangeCapacityPool {
+                pool_id,
+                change,
+                promised,
+            } => self.change_capacity_pool(pool_id, change, &promised),
+            EventCommand::RemoveCapacityPool { pool_id } => self.remove_capacity_pool(pool_id),
             EventCommand::Publish { published_at } => self.publish(details, published_at),
             EventCommand::Cancel {
                 cancelled_at,
@@ -169,9 +178,9 @@ impl Event {
         if self.status == EventStatus::Published && self.ticket_types.len() == 1 {
             return Err(EventError::LastTicketTypeOfPublishedEvent);
         }
-        Ok(vec![EventCatalogueEvent::TicketTypeRemoved {
-            ticket_type_id,
-        }])
+        let mut events = vec![EventCatalogueEvent::TicketTypeRemoved { ticket_type_id }];
+        events.extend(self.pool_without(ticket_type_id));
+        Ok(events)
     }
 
     fn publish(

@@ -6,4 +6,5 @@ mod lifecycle;
 mod prices;
 mod promises;
 mod serialisation;
+mod shared_capacity;
 mod ticket_types;

@@ -2,7 +2,10 @@
 //! holds buyers place while they pay.
 //!
 //! Its rule, at every instant and for every ticket type: `sold + held <= capacity`, where
-//! `held` counts only holds whose `expires_at` is after that instant. A lapsed hold stops
+//! `held` counts only holds whose `expires_at` is after that instant; and for every
+//! capacity pool, the same sum over its ticket types is at most the pool's capacity. A
+//! pool keeps no counts of its own: sales, returns, releases and expiries move its types'
+//! counts, so they give back to both limits at once. A lapsed hold stops
 //! counting at once, whether or not its expiry has been recorded yet; recording it
 //! (`HoldsExpired`) only lets the aggregate forget the hold's lines.
 //!
@@ -34,7 +37,7 @@ pub use quantity::Quantity;
 pub use request::{HoldDecision, HoldLine, HoldOutcome, HoldRequest};
 
 use crate::aggregate::Decide;
-use crate::event::Event;
+use crate::event::{CapacityPool, Event};
 use crate::ids::{OrderId, ReservationId, TicketTypeId};
 
 /// Where a hold is in its life. Once it has ended its id can never be reused.
@@ -139,20 +142,36 @@ impl Inventory {
     }
 
     /// Tickets of this type a buyer could still hold at `now`: capacity less sold less held,
-    /// 0 when the event has no such ticket type or its capacity was lowered below that.
+    /// and no more than its capacity pool has left; 0 when the event has no such ticket
+    /// type or a capacity was lowered below what is promised.
     pub fn available(
         &self,
         event: &Event,
         ticket_type_id: TicketTypeId,
         now: DateTime<Utc>,
     ) -> u32 {
-        event.ticket_type(ticket_type_id).map_or(0, |ticket_type| {
-            ticket_type
-                .capacity
-                .get()
-                .saturating_sub(self.sold(ticket_type_id))
-                .saturating_sub(self.held(ticket_type_id, now))
-        })
+        let Some(ticket_type) = event.ticket_type(ticket_type_id) else {
+            return 0;
+        };
+        let own = ticket_type
+            .capacity
+            .get()
+            .saturating_sub(self.sold(ticket_type_id))
+            .saturating_sub(self.held(ticket_type_id, now));
+        event
+            .pool_of(ticket_type_id)
+            .map_or(own, |pool| own.min(self.pool_available(pool, now)))
+    }
+
+    /// Tickets a capacity pool has left at `now`: its limit less the tickets of its types
+    /// sold and held.
+    pub fn pool_available(&self, pool: &CapacityPool, now: DateTime<Utc>) -> u32 {
+        pool.ticket_types
+            .iter()
+            .fold(pool.capacity.get(), |left, &id| {
+                left.saturating_sub(self.sold(id))
+                    .saturating_sub(self.held(id, now))
+            })
     }
 
     /// A hold recorded as active, lapsed or not (see [`HoldState::is_lapsed`]). Ended holds

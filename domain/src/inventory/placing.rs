@@ -10,8 +10,8 @@ use super::{
     HoldDecision, HoldLine, HoldOutcome, HoldRefusal, HoldRequest, Inventory, InventoryEvent,
     PlacedHold,
 };
-use crate::event::{Event, EventStatus};
-use crate::ids::{ReservationId, TicketTypeId};
+use crate::event::{CapacityPool, Event, EventStatus};
+use crate::ids::{CapacityPoolId, ReservationId, TicketTypeId};
 
 impl Inventory {
     /// Decides `requests` in order at `now`, each against the inventory as changed by the
@@ -140,13 +140,20 @@ impl<'a> HoldBatch<'a> {
                 return Err(HoldRefusal::DuplicateLine(line.ticket_type_id));
             }
         }
+        // Lines of one request drawing from the same pool must fit in it together.
+        let mut asked_of_pools = BTreeMap::new();
         request
             .lines
             .iter()
-            .try_for_each(|line| self.check_line(event, line))
+            .try_for_each(|line| self.check_line(event, line, &mut asked_of_pools))
     }
 
-    fn check_line(&self, event: &Event, line: &HoldLine) -> Result<(), HoldRefusal> {
+    fn check_line(
+        &self,
+        event: &Event,
+        line: &HoldLine,
+        asked_of_pools: &mut BTreeMap<CapacityPoolId, u32>,
+    ) -> Result<(), HoldRefusal> {
         let id = line.ticket_type_id;
         let ticket_type = event
             .ticket_type(id)
@@ -164,11 +171,17 @@ impl<'a> HoldBatch<'a> {
                 max,
             });
         }
-        let available = ticket_type
+        let mut available = ticket_type
             .capacity
             .get()
             .saturating_sub(self.inventory.sold(id))
             .saturating_sub(self.held(id));
+        if let Some(pool) = event.pool_of(id) {
+            let asked = asked_of_pools.entry(pool.id).or_insert(0);
+            let pool_left = self.pool_available(pool).saturating_sub(*asked);
+            available = available.min(pool_left);
+            *asked = asked.saturating_add(line.quantity.get());
+        }
         if line.quantity.get() > available {
             return Err(HoldRefusal::SoldOut {
                 ticket_type_id: id,
@@ -176,6 +189,17 @@ impl<'a> HoldBatch<'a> {
             });
         }
         Ok(())
+    }
+
+    /// Tickets a pool has left at `now`, counting this batch's accepted requests: the
+    /// earlier holds of a batch take from the pool as they take from their types.
+    fn pool_available(&self, pool: &CapacityPool) -> u32 {
+        pool.ticket_types
+            .iter()
+            .fold(pool.capacity.get(), |left, &id| {
+                left.saturating_sub(self.inventory.sold(id))
+                    .saturating_sub(self.held(id))
+            })
     }
 
     /// Tickets of this type held at `now`, counting this batch's accepted requests.

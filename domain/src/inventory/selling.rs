@@ -2,9 +2,10 @@
 //! placing: used by `handle` and by the command layer's in-memory inventory.
 //!
 //! A paid hold is sold whatever happened to it in between only if selling keeps
-//! `sold + held <= capacity`: an unlapsed hold's tickets are already counted, so they move
-//! from held to sold; a lapsed, released or expired hold's tickets are sold only if that
-//! many are still available (the late payment), else the payment is refused and refunded.
+//! `sold + held <= capacity`, of each type and of each pool: an unlapsed hold's tickets
+//! are already counted, so they move from held to sold; a lapsed, released or expired
+//! hold's tickets are sold only if that many are still available (the late payment), else
+//! the payment is refused and refunded.
 
 use std::collections::BTreeMap;
 
@@ -12,7 +13,7 @@ use chrono::{DateTime, Utc};
 
 use super::{HoldLine, HoldStatus, Inventory, InventoryError, InventoryEvent};
 use crate::event::{Event, EventStatus};
-use crate::ids::{OrderId, ReservationId, TicketTypeId};
+use crate::ids::{CapacityPoolId, OrderId, ReservationId, TicketTypeId};
 
 impl Inventory {
     /// The event that keeps an unlapsed hold until `expires_at`; none if it already lasts
@@ -69,8 +70,19 @@ impl Inventory {
             for line in lines {
                 *wanted.entry(line.ticket_type_id).or_default() += line.quantity.get();
             }
+            // And per pool: two types of one pool must fit in it together.
+            let mut wanted_of_pools: BTreeMap<CapacityPoolId, u32> = BTreeMap::new();
+            for (ticket_type_id, quantity) in &wanted {
+                if let Some(pool) = event.pool_of(*ticket_type_id) {
+                    *wanted_of_pools.entry(pool.id).or_default() += quantity;
+                }
+            }
             let short = wanted.iter().any(|(ticket_type_id, quantity)| {
                 self.available(event, *ticket_type_id, now) < *quantity
+            }) || wanted_of_pools.iter().any(|(pool_id, quantity)| {
+                event
+                    .capacity_pool(*pool_id)
+                    .is_some_and(|pool| self.pool_available(pool, now) < *quantity)
             });
             if short {
                 return Err(InventoryError::TicketsNoLongerAvailable);

@@ -9,3 +9,4 @@ mod releasing;
 mod reservation_ids;
 mod selling;
 mod serialisation;
+mod shared_capacity;

@@ -10,7 +10,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use carneau_domain::event::{EventCatalogueEvent, EventDetails, EventImage, TicketType};
+use carneau_domain::event::{
+    CapacityPool, EventCatalogueEvent, EventDetails, EventImage, TicketType,
+};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -46,6 +48,8 @@ pub(super) struct EventChange {
     pub(super) cancelled: Option<(DateTime<Utc>, Option<String>)>,
     /// The images as the last image fact left them.
     pub(super) images: Option<Vec<EventImage>>,
+    /// The capacity pools as the last pool fact left them.
+    pub(super) capacity_pools: Option<Vec<CapacityPool>>,
 }
 
 /// A ticket type as it ends the batch, with its place.
@@ -133,6 +137,7 @@ pub(super) fn fold(
             published_at: None,
             cancelled: None,
             images: None,
+            capacity_pools: None,
         });
         change.version = sequence;
         match event {
@@ -169,6 +174,11 @@ pub(super) fn fold(
             | EventCatalogueEvent::EventImagesReordered { gallery }
             | EventCatalogueEvent::EventImageRemoved { gallery, .. } => {
                 change.images = Some(gallery);
+            }
+            EventCatalogueEvent::CapacityPoolAdded { pools, .. }
+            | EventCatalogueEvent::CapacityPoolChanged { pools, .. }
+            | EventCatalogueEvent::CapacityPoolRemoved { pools, .. } => {
+                change.capacity_pools = Some(pools);
             }
         }
     }
@@ -245,6 +255,7 @@ mod tests {
                 published_at: None,
                 cancelled: Some((at(2), None)),
                 images: None,
+                capacity_pools: None,
             }]
         );
     }

@@ -19,6 +19,6 @@ pub use queries::{
     event_detail, listing, public_image, ListingCursor, ListingFilter, MAX_PAGE_SIZE,
 };
 pub use views::{
-    EventDetail, EventImageView, EventListingPage, EventStatus, EventSummary, ImageSourceView,
-    MoneyView, TicketAvailability, TicketTypeView, VenueView,
+    CapacityPoolView, EventDetail, EventImageView, EventListingPage, EventStatus, EventSummary,
+    ImageSourceView, MoneyView, TicketAvailability, TicketTypeView, VenueView,
 };

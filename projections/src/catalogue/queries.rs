@@ -179,7 +179,8 @@ pub async fn event_detail(
         return Ok(None);
     };
 
-    let availability = crate::inventory::availability(pool, id).await?;
+    let stock = crate::inventory::stock(pool, id).await?;
+    let availability = &stock.ticket_types;
     let ticket_types = sqlx::query(
         r#"
         SELECT ticket_type_id, name, price_minor, currency, capacity, sale_opens_at,
@@ -201,6 +202,11 @@ pub async fn event_detail(
                 .get(&ticket_type_id)
                 .copied()
                 .unwrap_or_default(),
+            capacity_pool_id: stock
+                .capacity_pools
+                .iter()
+                .find(|pool| pool.ticket_type_ids.contains(&ticket_type_id))
+                .map(|pool| pool.id),
             id: ticket_type_id,
             name: t.try_get("name")?,
             price: MoneyView {
@@ -241,6 +247,7 @@ pub async fn event_detail(
         cancelled_at: row.try_get("cancelled_at")?,
         cancellation_reason: row.try_get("cancellation_reason")?,
         ticket_types,
+        capacity_pools: stock.capacity_pools,
         version: row.try_get("version")?,
         attendee_questions: super::AttendeeQuestionsView {
             name: row.try_get("attendee_name_ask")?,

@@ -203,6 +203,16 @@ async fn change_events(
         .map(|c| c.images.as_ref().map(serde_json::to_string).transpose())
         .collect::<Result<Vec<Option<String>>, _>>()
         .context("serialising event images")?;
+    let pools = changes
+        .iter()
+        .map(|c| {
+            c.capacity_pools
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+        })
+        .collect::<Result<Vec<Option<String>>, _>>()
+        .context("serialising capacity pools")?;
     let reasons: Vec<Option<&str>> = changes
         .iter()
         .map(|c| c.cancelled.as_ref().and_then(|x| x.1.as_deref()))
@@ -224,12 +234,13 @@ async fn change_events(
                published_at = coalesce(u.p, c.published_at),
                cancelled_at = coalesce(u.ca, c.cancelled_at),
                cancellation_reason = CASE WHEN u.x THEN u.r ELSE c.cancellation_reason END,
-               images = coalesce(u.im::jsonb, c.images)
+               images = coalesce(u.im::jsonb, c.images),
+               capacity_pools = coalesce(u.cp::jsonb, c.capacity_pools)
           FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],
                       $7::timestamptz[], $8::timestamptz[], $9::text[], $10::text[],
                       $11::timestamptz[], $12::bool[], $13::timestamptz[], $14::text[],
-                      $15::text[], $16::text[], $17::text[])
-               AS u(i, v, t, d, vn, va, s, e, z, st, p, x, ca, r, an, ae, im)
+                      $15::text[], $16::text[], $17::text[], $18::text[])
+               AS u(i, v, t, d, vn, va, s, e, z, st, p, x, ca, r, an, ae, im, cp)
          WHERE c.event_id = u.i
         "#,
     )
@@ -250,6 +261,7 @@ async fn change_events(
     .bind(&details.name_asks)
     .bind(&details.email_asks)
     .bind(&images)
+    .bind(&pools)
     .execute(&mut **tx)
     .await
     .context("changing catalogue events")?;

@@ -187,9 +187,35 @@ pub struct TicketTypeView {
     pub max_per_order: i32,
     /// How many are held, sold and still available right now.
     pub availability: TicketAvailability,
+    /// The capacity pool this type shares with others, if any (see `capacity_pools` of
+    /// the event): its `availability.available` is then at most what the pool has left.
+    #[serde(default)]
+    pub capacity_pool_id: Option<Uuid>,
 }
 
-/// The state of a ticket type's stock. `sold + held + available = capacity`.
+/// A capacity shared by several ticket types (a venue of 1,000 for Standard, VIP and
+/// Student): their tickets sold and held together never exceed `capacity`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CapacityPoolView {
+    /// The pool's id.
+    pub id: Uuid,
+    /// Its name, e.g. "Venue".
+    #[schema(example = "Venue")]
+    pub name: String,
+    /// How many tickets its types may sell and hold together.
+    pub capacity: i64,
+    /// The ticket types drawing from it.
+    pub ticket_type_ids: Vec<Uuid>,
+    /// Tickets of its types held by buyers who have not paid yet.
+    pub held: i64,
+    /// Tickets of its types sold.
+    pub sold: i64,
+    /// Places left: `capacity - held - sold`, at least 0.
+    pub available: i64,
+}
+
+/// The state of a ticket type's stock. `sold + held + available = capacity`, unless the
+/// type shares a capacity pool that has fewer left: `available` is the smaller of the two.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TicketAvailability {
     /// How many tickets of this type exist.
@@ -198,7 +224,8 @@ pub struct TicketAvailability {
     pub held: i64,
     /// Sold.
     pub sold: i64,
-    /// Still for sale: `capacity - held - sold`; 0 means sold out (for now).
+    /// Still for sale: `capacity - held - sold`, or what its capacity pool has left if
+    /// that is less; 0 means sold out (for now).
     pub available: i64,
 }
 
@@ -234,6 +261,10 @@ pub struct EventDetail {
     pub ticket_types: Vec<TicketTypeView>,
     /// Its images in the organiser's order; the first is the poster.
     pub images: Vec<EventImageView>,
+    /// Capacities shared by several of its ticket types, in the order they were set up.
+    /// Absent from details cached before they existed: none.
+    #[serde(default)]
+    pub capacity_pools: Vec<CapacityPoolView>,
     /// The aggregate version this view reflects.
     pub version: i64,
     /// What buyers are asked about each ticket's attendee at checkout. Absent from

@@ -6,4 +6,4 @@ mod projector;
 mod queries;
 
 pub use projector::InventoryProjector;
-pub use queries::availability;
+pub use queries::{availability, share_pools, stock, EventStock};

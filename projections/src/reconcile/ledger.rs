@@ -116,7 +116,10 @@ impl EventLedger {
             | EventCatalogueEvent::EventImageAdded { .. }
             | EventCatalogueEvent::EventImageAltTextChanged { .. }
             | EventCatalogueEvent::EventImagesReordered { .. }
-            | EventCatalogueEvent::EventImageRemoved { .. } => {}
+            | EventCatalogueEvent::EventImageRemoved { .. }
+            | EventCatalogueEvent::CapacityPoolAdded { .. }
+            | EventCatalogueEvent::CapacityPoolChanged { .. }
+            | EventCatalogueEvent::CapacityPoolRemoved { .. } => {}
         }
     }
 

@@ -73,7 +73,23 @@ fn event_problem(reason: &EventError) -> ApiError {
         EventError::ReasonTooLong => (CONTENT, Some("reason")),
         // The capacity asked for is fine on its own; what is sold makes it impossible.
         EventError::CapacityBelowPromised { .. } => (STATE, Some("capacity")),
+        EventError::UnknownCapacityPool(_) => {
+            ((StatusCode::NOT_FOUND, "Shared capacity not found"), None)
+        }
+        EventError::TooManyCapacityPools => (
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Too many shared capacities",
+            ),
+            None,
+        ),
+        EventError::DuplicateCapacityPoolName(_) => (CONTENT, Some("name")),
+        EventError::CapacityPoolWithoutTicketTypes => (CONTENT, Some("ticket_type_ids")),
+        // The type exists; being in another pool is the event's state, not the request's.
+        EventError::TicketTypeInAnotherPool { .. } => (STATE, Some("ticket_type_ids")),
+        EventError::CapacityPoolBelowPromised { .. } => (STATE, Some("capacity")),
         EventError::AlreadyExists
+        | EventError::DuplicateCapacityPool(_)
         | EventError::Cancelled
         | EventError::NoTicketTypes
         | EventError::AlreadyPublished

@@ -2,13 +2,13 @@
 //! values. Every field that breaks a shape rule is reported at once, by name.
 
 use carneau_domain::event::{
-    Capacity, EventDetails, EventDetailsChange, MaxPerOrder, SaleWindow, TicketType,
-    TicketTypeChange, TimeZone, Venue,
+    Capacity, CapacityPool, CapacityPoolChange, EventDetails, EventDetailsChange, MaxPerOrder,
+    SaleWindow, TicketType, TicketTypeChange, TimeZone, Venue,
 };
-use carneau_domain::ids::TicketTypeId;
+use carneau_domain::ids::{CapacityPoolId, TicketTypeId};
 use carneau_domain::money::{Currency, Money};
 use carneau_domain::text::{
-    Description, InvalidValue, TicketTypeName, Title, VenueAddress, VenueName,
+    CapacityPoolName, Description, InvalidValue, TicketTypeName, Title, VenueAddress, VenueName,
 };
 use carneau_projections::catalogue::AttendeeQuestionsView;
 use chrono::{DateTime, Utc};
@@ -276,4 +276,81 @@ impl ChangeTicketTypeRequest {
 pub struct CancelEventRequest {
     /// Shown to buyers; at most 500 characters.
     pub reason: Option<String>,
+}
+
+/// A capacity shared by some ticket types of the event.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddCapacityPoolRequest {
+    /// Its name, 1 to 100 characters, unique within the event.
+    #[schema(example = "Venue")]
+    pub name: String,
+    /// How many tickets its ticket types may sell and hold together, 1 to 1,000,000.
+    #[schema(example = 1000)]
+    pub capacity: u32,
+    /// The ticket types drawing from it (at least one); a ticket type can be in one
+    /// shared capacity only.
+    pub ticket_type_ids: Vec<uuid::Uuid>,
+}
+
+impl AddCapacityPoolRequest {
+    /// A builder of the pool once its id is known, or a 422 naming every bad field.
+    pub fn parse(self) -> Result<impl FnOnce(CapacityPoolId) -> CapacityPool, ApiError> {
+        let mut errors = FieldErrors::default();
+        let name = errors.check("name", CapacityPoolName::parse(self.name));
+        let capacity = errors.check("capacity", Capacity::parse(self.capacity));
+        let ticket_types = errors.check("ticket_type_ids", ticket_types(self.ticket_type_ids));
+        let parsed = (|| Some((name?, capacity?, ticket_types?)))();
+        let (name, capacity, ticket_types) = errors.finish(parsed)?;
+        Ok(move |id| CapacityPool {
+            id,
+            name,
+            capacity,
+            ticket_types,
+        })
+    }
+}
+
+/// Changes to a shared capacity; fields left out keep their value.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeCapacityPoolRequest {
+    /// A new name.
+    pub name: Option<String>,
+    /// A new shared capacity; not below the tickets its types have sold and held.
+    pub capacity: Option<u32>,
+    /// The ticket types drawing from it from now on (the whole list, at least one).
+    pub ticket_type_ids: Option<Vec<uuid::Uuid>>,
+}
+
+impl ChangeCapacityPoolRequest {
+    /// The change, or a 422 naming every bad field.
+    pub fn parse(self) -> Result<CapacityPoolChange, ApiError> {
+        let mut errors = FieldErrors::default();
+        let name = errors.check_optional("name", self.name, CapacityPoolName::parse);
+        let capacity = errors.check_optional("capacity", self.capacity, Capacity::parse);
+        let ticket_types =
+            errors.check_optional("ticket_type_ids", self.ticket_type_ids, ticket_types);
+        let parsed = (|| {
+            Some(CapacityPoolChange {
+                name: name?,
+                capacity: capacity?,
+                ticket_types: ticket_types?,
+            })
+        })();
+        errors.finish(parsed)
+    }
+}
+
+/// A pool's ticket types: at least one, and no more than an event may have.
+fn ticket_types(ids: Vec<uuid::Uuid>) -> Result<Vec<TicketTypeId>, InvalidValue> {
+    if ids.is_empty() {
+        return Err(InvalidValue::new("must name at least one ticket type"));
+    }
+    if ids.len() > carneau_domain::event::MAX_TICKET_TYPES {
+        return Err(InvalidValue::new(
+            "names more ticket types than an event can have",
+        ));
+    }
+    Ok(ids.into_iter().map(TicketTypeId::from_uuid).collect())
 }

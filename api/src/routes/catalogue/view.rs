@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use carneau_projections::catalogue::{
     EventDetail, EventImageView, MoneyView, TicketAvailability, TicketTypeView, VenueView,
 };
+use carneau_projections::inventory::share_pools;
 use uuid::Uuid;
 
 use crate::problem::ApiError;
@@ -24,6 +25,31 @@ pub fn event_detail(
     else {
         return Err(crate::problem::mapping::event_not_found());
     };
+    // Each type's own figures from the read model, then the pools of this very state:
+    // the read model's pools may not show the change just made yet.
+    let mut stock: HashMap<Uuid, TicketAvailability> = event
+        .ticket_types()
+        .iter()
+        .map(|ticket_type| {
+            let own = availability
+                .get(&ticket_type.id.as_uuid())
+                .map(|known| TicketAvailability {
+                    available: (known.capacity - known.held - known.sold).max(0),
+                    ..*known
+                })
+                .unwrap_or_else(|| {
+                    let capacity = i64::from(ticket_type.capacity.get());
+                    TicketAvailability {
+                        capacity,
+                        held: 0,
+                        sold: 0,
+                        available: capacity,
+                    }
+                });
+            (ticket_type.id.as_uuid(), own)
+        })
+        .collect();
+    let capacity_pools = share_pools(&mut stock, event.capacity_pools());
     Ok(EventDetail {
         id: id.as_uuid(),
         status: event.status().into(),
@@ -45,18 +71,11 @@ pub fn event_detail(
             .ticket_types()
             .iter()
             .map(|ticket_type| TicketTypeView {
-                availability: availability
+                availability: stock
                     .get(&ticket_type.id.as_uuid())
                     .copied()
-                    .unwrap_or_else(|| {
-                        let capacity = i64::from(ticket_type.capacity.get());
-                        TicketAvailability {
-                            capacity,
-                            held: 0,
-                            sold: 0,
-                            available: capacity,
-                        }
-                    }),
+                    .unwrap_or_default(),
+                capacity_pool_id: event.pool_of(ticket_type.id).map(|pool| pool.id.as_uuid()),
                 id: ticket_type.id.as_uuid(),
                 name: ticket_type.name.as_str().to_owned(),
                 price: MoneyView {
@@ -75,6 +94,7 @@ pub fn event_detail(
             .iter()
             .map(|image| EventImageView::of(image, &EventImageView::organiser_base(id.as_uuid())))
             .collect(),
+        capacity_pools,
         version: i64::try_from(executed.version).unwrap_or(i64::MAX),
     })
 }

@@ -12,11 +12,18 @@ if redis.call('ZSCORE', holds_key, reservation_id) then
 end
 
 -- All lines are checked before any is recorded: a request is admitted whole or not at all.
+-- Lines drawing from one capacity pool must fit in it together, as in the log's decision.
 local lines = decode_lines(encoded)
+local asked_of_pools = {}
 for _, line in ipairs(lines) do
-  local available = available_of(line[1])
+  local available, pool, pool_free = stock_of(line[1])
   if available == nil then
     return { 'unknown_ticket_type', line[1] }
+  end
+  if pool then
+    local asked = asked_of_pools[pool] or 0
+    available = math.min(available, pool_free - asked)
+    asked_of_pools[pool] = asked + line[2]
   end
   if available < line[2] then
     return { 'sold_out', line[1], math.max(available, 0) }

@@ -1,5 +1,6 @@
 -- Shared prelude of the guard scripts. Every script gets the same four keys of one
--- event: KEYS[1] the meta hash (loaded marker plus cap:/sold:/held: per ticket type),
+-- event: KEYS[1] the meta hash (loaded marker plus cap:/sold:/held:/pool: per ticket type,
+-- and pcap:/pmem: per capacity pool: its capacity and its ticket types "<id>;<id>"),
 -- KEYS[2] the sorted set of holds scored by expiry ms, KEYS[3] the hash of each hold's
 -- encoded lines ("<ticket type>=<quantity>;..."), KEYS[4] the sorted set of the log
 -- versions of the latest facts followed in place (follow.lua), scored by version.
@@ -63,14 +64,54 @@ local function purge_lapsed(now_ms)
   end
 end
 
--- Tickets still free for one ticket type, or nil when the guard does not know it.
-local function available_of(ticket_type)
-  local stock = redis.call('HMGET', meta_key,
-    'cap:' .. ticket_type, 'sold:' .. ticket_type, 'held:' .. ticket_type)
+-- Places a capacity pool still has: its capacity less the tickets of its types sold and
+-- held (it keeps no counter of its own, so every change to a type's counts moves it too);
+-- nil when the guard does not know the pool.
+local function pool_available(pool)
+  local stock = redis.call('HMGET', meta_key, 'pcap:' .. pool, 'pmem:' .. pool)
   if not stock[1] then
     return nil
   end
-  return tonumber(stock[1]) - tonumber(stock[2] or 0) - tonumber(stock[3] or 0)
+  local free = tonumber(stock[1])
+  for ticket_type in string.gmatch(stock[2] or '', '[^;]+') do
+    local counts = redis.call('HMGET', meta_key, 'sold:' .. ticket_type, 'held:' .. ticket_type)
+    free = free - tonumber(counts[1] or 0) - tonumber(counts[2] or 0)
+  end
+  return free
+end
+
+-- Tickets still free for one ticket type by its own capacity, then its pool (or false)
+-- and the places the pool has left; nil when the guard does not know the type (or the
+-- pool it names, which only a broken guard would lack: the caller rebuilds it).
+local function stock_of(ticket_type)
+  local stock = redis.call('HMGET', meta_key,
+    'cap:' .. ticket_type, 'sold:' .. ticket_type, 'held:' .. ticket_type,
+    'pool:' .. ticket_type)
+  if not stock[1] then
+    return nil
+  end
+  local own = tonumber(stock[1]) - tonumber(stock[2] or 0) - tonumber(stock[3] or 0)
+  if not stock[4] then
+    return own, false, nil
+  end
+  local pool_free = pool_available(stock[4])
+  if pool_free == nil then
+    return nil
+  end
+  return own, stock[4], pool_free
+end
+
+-- Tickets still free for one ticket type: the smaller of its own and its pool's; nil when
+-- the guard does not know it.
+local function available_of(ticket_type)
+  local own, pool, pool_free = stock_of(ticket_type)
+  if own == nil then
+    return nil
+  end
+  if pool and pool_free < own then
+    return pool_free
+  end
+  return own
 end
 
 -- Abandoned guards must go away; a guard in use keeps living past its last hold. The

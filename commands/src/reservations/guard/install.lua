@@ -1,6 +1,7 @@
 -- ARGV: 'if_missing' | 'replace', keep_until_ms, the log version the snapshot was read at,
--- number of ticket types, then per ticket type (id, capacity, sold, held), then per hold
--- (reservation id, expires_at_ms, lines). Replies 1 (installed), 0 (a guard exists and
+-- number of ticket types, then per ticket type (id, capacity, sold, held), number of
+-- capacity pools, then per pool (id, capacity, its ticket types "<id>;<id>"), then per
+-- hold (reservation id, expires_at_ms, lines). Replies 1 (installed), 0 (a guard exists and
 -- 'if_missing' keeps it) or -1 (stale: the guard in place counts a fact the snapshot was
 -- read before; the caller reads the log again). Marks of facts followed in place
 -- (follow.lua) go with the old guard: the snapshot counts every fact up to its version.
@@ -28,6 +29,16 @@ for _ = 1, tonumber(ARGV[4]) do
     'sold:' .. ticket_type, ARGV[next_arg + 2],
     'held:' .. ticket_type, ARGV[next_arg + 3])
   next_arg = next_arg + 4
+end
+local pools = tonumber(ARGV[next_arg])
+next_arg = next_arg + 1
+for _ = 1, pools do
+  local pool = ARGV[next_arg]
+  redis.call('HSET', meta_key, 'pcap:' .. pool, ARGV[next_arg + 1], 'pmem:' .. pool, ARGV[next_arg + 2])
+  for ticket_type in string.gmatch(ARGV[next_arg + 2], '[^;]+') do
+    redis.call('HSET', meta_key, 'pool:' .. ticket_type, pool)
+  end
+  next_arg = next_arg + 3
 end
 while next_arg <= #ARGV do
   redis.call('ZADD', holds_key, ARGV[next_arg + 1], ARGV[next_arg])

@@ -1,7 +1,7 @@
 //! How the guard lays an event out in Redis: key names, the Lua scripts run on them, and
 //! the encoding of lines and replies between Rust and Lua.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use carneau_domain::ids::{EventId, TicketTypeId};
@@ -13,7 +13,8 @@ use super::{unexpected, Admission, GuardError, GuardLine, GuardSnapshot};
 /// The four keys of one event's guard. They share the hash tag `{<event_id>}`, so they
 /// live in one cluster slot and a script may touch them together.
 pub(super) struct EventKeys {
-    /// Hash: `loaded` marker plus `cap:`, `sold:` and `held:` per ticket type.
+    /// Hash: `loaded` marker plus `cap:`, `sold:`, `held:` and `pool:` per ticket type,
+    /// `pcap:` and `pmem:` per capacity pool.
     meta: String,
     /// Sorted set: reservation id scored by the hold's expiry ms.
     holds: String,
@@ -109,8 +110,8 @@ pub(super) fn encode_lines(lines: &[GuardLine]) -> String {
         .join(";")
 }
 
-/// ARGV of `install.lua`: mode, deadline, log version, the ticket types with their held counts derived
-/// from the holds, then the holds.
+/// ARGV of `install.lua`: mode, deadline, log version, the ticket types with their held
+/// counts derived from the holds, the capacity pools, then the holds.
 pub(super) fn install_args(
     mode: &str,
     keep_until_ms: i64,
@@ -144,7 +145,32 @@ pub(super) fn install_args(
             "a ticket type appears twice in the snapshot",
         ));
     }
-    let mut args = Vec::with_capacity(4 + snapshot.ticket_types.len() * 4 + hold_args.len());
+    let known: HashSet<TicketTypeId> = held.keys().copied().collect();
+    let mut pooled = HashSet::new();
+    let mut pool_args = Vec::with_capacity(1 + snapshot.pools.len() * 3);
+    pool_args.push(snapshot.pools.len().to_string());
+    for pool in &snapshot.pools {
+        // The scripts find a type's pool by one field per type: a type in two pools, or a
+        // pool of a type the guard lacks, would admit past a limit it cannot see.
+        for ticket_type_id in &pool.ticket_types {
+            if !known.contains(ticket_type_id) || !pooled.insert(*ticket_type_id) {
+                return Err(GuardError::InvalidRequest(
+                    "a capacity pool names a ticket type missing from the snapshot or in another pool",
+                ));
+            }
+        }
+        pool_args.push(pool.pool_id.to_string());
+        pool_args.push(pool.capacity.to_string());
+        pool_args.push(
+            pool.ticket_types
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(";"),
+        );
+    }
+    let mut args =
+        Vec::with_capacity(4 + snapshot.ticket_types.len() * 4 + pool_args.len() + hold_args.len());
     args.push(mode.to_owned());
     args.push(keep_until_ms.to_string());
     args.push(snapshot.log_version.to_string());
@@ -160,6 +186,7 @@ pub(super) fn install_args(
                 .to_string(),
         );
     }
+    args.extend(pool_args);
     args.extend(hold_args);
     Ok(args)
 }

@@ -2,7 +2,7 @@
 //! tickets, stock, holds in flight, and the guard's verdicts. Kept apart from the Redis
 //! calls so that callers can read what the guard means without its scripts.
 
-use carneau_domain::ids::{ReservationId, TicketTypeId};
+use carneau_domain::ids::{CapacityPoolId, ReservationId, TicketTypeId};
 
 /// Tickets of one type asked for in one hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,11 +21,13 @@ pub enum Admission {
     /// This reservation already holds its tickets here (a retry): nothing was counted twice.
     /// The retry's lines are not compared with the held ones.
     AlreadyAdmitted,
-    /// Not enough tickets of one type are left; nothing was recorded.
+    /// Not enough tickets of one type, or of its capacity pool, are left; nothing was
+    /// recorded.
     SoldOut {
         /// The first ticket type found short.
         ticket_type_id: TicketTypeId,
-        /// How many tickets of it were still free.
+        /// How many tickets of it were still free (the smaller of its own and its pool's,
+        /// less what earlier lines of the request asked of the pool).
         available: u32,
     },
     /// The guard is loaded but does not know this ticket type: rebuild it with
@@ -49,6 +51,18 @@ pub struct GuardStock {
     pub sold: u32,
 }
 
+/// A capacity shared by several ticket types, as the log knows it: their tickets sold and
+/// held together stay within `capacity`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardPool {
+    /// The pool.
+    pub pool_id: CapacityPoolId,
+    /// How many tickets its types may sell and hold together.
+    pub capacity: u32,
+    /// The ticket types drawing from it (each in no other pool).
+    pub ticket_types: Vec<TicketTypeId>,
+}
+
 /// One hold in flight as the log knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GuardHold {
@@ -65,6 +79,8 @@ pub struct GuardHold {
 pub struct GuardSnapshot {
     /// Capacity and sales of every ticket type of the event.
     pub ticket_types: Vec<GuardStock>,
+    /// The event's capacity pools; their counts are their types'.
+    pub pools: Vec<GuardPool>,
     /// Holds in flight; lapsed ones are accepted and purged on the next admission.
     pub holds: Vec<GuardHold>,
     /// The version of the event's inventory in the log the snapshot was read at: the

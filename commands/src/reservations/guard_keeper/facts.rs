@@ -7,7 +7,8 @@ use carneau_domain::inventory::{HoldLine, Inventory, InventoryEvent};
 use chrono::Utc;
 
 use crate::reservations::guard::{
-    Followed, GuardError, GuardHold, GuardLine, GuardSnapshot, GuardStock, ReservationGuard,
+    Followed, GuardError, GuardHold, GuardLine, GuardPool, GuardSnapshot, GuardStock,
+    ReservationGuard,
 };
 
 /// Asks the guard to follow one fact appended at `log_version`; `None` for a fact it has no
@@ -72,7 +73,7 @@ pub(super) fn guard_lines(lines: &[HoldLine]) -> Vec<GuardLine> {
         .collect()
 }
 
-/// What the guard must know of an event: capacities, sales and the unexpired holds, as of
+/// What the guard must know of an event: capacities, pools, sales and the unexpired holds, as of
 /// the inventory's `log_version`.
 pub(super) fn guard_snapshot(
     inventory: &Inventory,
@@ -88,6 +89,15 @@ pub(super) fn guard_snapshot(
                 ticket_type_id: ticket_type.id,
                 capacity: ticket_type.capacity.get(),
                 sold: inventory.sold(ticket_type.id),
+            })
+            .collect(),
+        pools: event
+            .capacity_pools()
+            .iter()
+            .map(|pool| GuardPool {
+                pool_id: pool.id,
+                capacity: pool.capacity.get(),
+                ticket_types: pool.ticket_types.clone(),
             })
             .collect(),
         holds: inventory

@@ -8,13 +8,13 @@ use cqrs_es::Aggregate;
 use uuid::Uuid;
 
 use crate::event::{
-    Capacity, Event, EventCatalogueEvent, EventDetails, MaxPerOrder, SaleWindow, TicketType,
-    TimeZone, Venue,
+    Capacity, CapacityPool, Event, EventCatalogueEvent, EventDetails, MaxPerOrder, SaleWindow,
+    TicketType, TimeZone, Venue,
 };
-use crate::ids::{EventId, ReservationId, TicketTypeId};
+use crate::ids::{CapacityPoolId, EventId, ReservationId, TicketTypeId};
 use crate::inventory::{HoldLine, HoldRequest, Inventory, InventoryEvent, PlacedHold, Quantity};
 use crate::money::{Currency, Money};
-use crate::text::{Description, TicketTypeName, Title, VenueAddress, VenueName};
+use crate::text::{CapacityPoolName, Description, TicketTypeName, Title, VenueAddress, VenueName};
 
 pub type InventoryTest = TestFramework<Inventory>;
 
@@ -127,6 +127,26 @@ pub fn concert() -> Event {
         ticket_type(general(), "General admission", 10, 6),
         ticket_type(vip(), "VIP", 4, 4),
     ])
+}
+
+/// The venue's pool: both ticket types of the [`concert`] draw from 8 places together.
+pub fn venue() -> CapacityPool {
+    CapacityPool {
+        id: CapacityPoolId::from_uuid(Uuid::from_u128(0x801)),
+        name: CapacityPoolName::parse("Venue").unwrap(),
+        capacity: Capacity::parse(8).unwrap(),
+        ticket_types: vec![general(), vip()],
+    }
+}
+
+/// The [`concert`], its two ticket types (10 and 4) sharing the [`venue`]'s 8 places.
+pub fn shared_concert() -> Event {
+    let mut event = concert();
+    event.apply(EventCatalogueEvent::CapacityPoolAdded {
+        pool_id: venue().id,
+        pools: vec![venue()],
+    });
+    event
 }
 
 pub fn draft_concert() -> Event {

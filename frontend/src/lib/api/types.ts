@@ -6,6 +6,7 @@ export type EventSummary = Schemas["EventSummary"];
 export type EventDetail = Schemas["EventDetail"];
 export type EventImage = Schemas["EventImageView"];
 export type TicketType = Schemas["TicketTypeView"];
+export type CapacityPool = Schemas["CapacityPoolView"];
 export type Money = Schemas["MoneyView"];
 export type Reservation = Schemas["ReservationView"];
 export type Problem = Schemas["Problem"];

@@ -30,6 +30,34 @@ pub(super) fn event_sentence(
             "Ticket type \"{}\" removed by {by}",
             narrator.ticket_type_name(*ticket_type_id)
         ),
+        EventCatalogueEvent::CapacityPoolAdded { pool_id, pools } => {
+            match pools.iter().find(|pool| pool.id == *pool_id) {
+                Some(pool) => format!(
+                    "Shared capacity \"{}\" of {} tickets set up by {by} for {}",
+                    pool.name.as_str(),
+                    pool.capacity.get(),
+                    pool.ticket_types
+                        .iter()
+                        .map(|id| format!("\"{}\"", narrator.ticket_type_name(*id)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                None => format!("Shared capacity {pool_id} set up by {by}"),
+            }
+        }
+        EventCatalogueEvent::CapacityPoolChanged { pool_id, pools } => {
+            match pools.iter().find(|pool| pool.id == *pool_id) {
+                Some(pool) => format!(
+                    "Shared capacity \"{}\" changed by {by} to {} tickets",
+                    pool.name.as_str(),
+                    pool.capacity.get()
+                ),
+                None => format!("Shared capacity {pool_id} changed by {by}"),
+            }
+        }
+        EventCatalogueEvent::CapacityPoolRemoved { pool_id, .. } => {
+            format!("Shared capacity {pool_id} removed by {by}")
+        }
         EventCatalogueEvent::EventPublished { .. } => format!("Event published by {by}"),
         EventCatalogueEvent::EventCancelled { reason, .. } => match reason {
             Some(reason) => format!("Event cancelled by {by}: \"{reason}\""),

@@ -9,6 +9,7 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { CheckInCounts } from "@/components/door/check-in-counts";
 import { FailureScreen } from "@/components/failure-screen";
+import { CapacityPoolsPanel } from "@/components/organiser/capacity-pools-panel";
 import { DoorStaffPanel } from "@/components/organiser/door-staff-panel";
 import { EventActions } from "@/components/organiser/event-actions";
 import { EventForm } from "@/components/organiser/event-form";
@@ -178,6 +179,21 @@ async function ManageEvent({ id, search }: { id: string; search: SearchParams })
           ) : null}
         </CardContent>
       </Card>
+
+      {event.ticket_types.length > 0 || (event.capacity_pools ?? []).length > 0 ? (
+        <Card id="shared-capacity" className="scroll-mt-20">
+          <CardHeader>
+            <CardTitle>Shared capacity</CardTitle>
+            <CardDescription>
+              A limit several ticket types draw from together, such as a venue of 1,000 for Standard, VIP and Student
+              tickets. Each type keeps its own capacity too; buyers see the smaller of the two.
+            </CardDescription>
+          </CardHeader>
+          <CardContent>
+            <CapacityPoolsPanel event={event} editable={editable} />
+          </CardContent>
+        </Card>
+      ) : null}
 
       {editable ? (
         <Card id="images" className="scroll-mt-20">

@@ -1,4 +1,7 @@
-//! Organiser commands on the event catalogue: create, edit, ticket types, publish, cancel.
+//! Organiser commands on the event catalogue: create, edit, ticket types, shared
+//! capacities, publish, cancel.
+
+mod shared_capacity;
 
 use carneau_domain::event::{
     Event, EventCatalogueEvent, EventCommand, EventDetails, EventError, PromisedTickets,
