@@ -136,6 +136,22 @@ where
         self.events_since(aggregate_id, 0).await
     }
 
+    /// After a command carrying an idempotency key was refused because what it creates
+    /// exists already, or lost a race (maybe to its own retry): the aggregate as it is now
+    /// if its history holds the very fact this request records (`recorded`), so the
+    /// request is a retry and nothing more is to be done; `None` if it is another request.
+    pub async fn recognise_retry(
+        &self,
+        aggregate_id: &str,
+        recorded: impl Fn(&A::Event) -> bool,
+    ) -> Result<Option<Executed<A>>, StoreError> {
+        let history = self.history(aggregate_id).await?;
+        if !history.iter().any(recorded) {
+            return Ok(None);
+        }
+        Ok(Some(replay(history)))
+    }
+
     /// Appends `events` (each with its own metadata) decided on the aggregate as it was at
     /// `version`; [`AppendError::Conflict`] (and nothing appended) if the aggregate has
     /// moved on. Returns the new version.

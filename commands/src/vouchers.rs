@@ -82,13 +82,15 @@ impl Vouchers {
                 error @ (CommandError::Rejected(VoucherError::DuplicateCode(_))
                 | CommandError::Conflict),
             ) if key.is_some() => {
-                let history = self.books.history(&aggregate_id).await?;
-                let same_request = history.iter().any(|event| {
-                    matches!(event, VoucherEvent::VouchersCreated { vouchers: created, .. }
-                        if *created == vouchers)
-                });
-                if same_request {
-                    return Ok((self.books.load(&aggregate_id).await?, false));
+                let retried = self
+                    .books
+                    .recognise_retry(&aggregate_id, |event| {
+                        matches!(event, VoucherEvent::VouchersCreated { vouchers: created, .. }
+                            if *created == vouchers)
+                    })
+                    .await?;
+                if let Some(existing) = retried {
+                    return Ok((existing, false));
                 }
                 // The codes are the organiser's, not drawn from the key: another request
                 // taking one of them is that request's refusal.

@@ -240,13 +240,14 @@ impl Catalogue {
                 error @ (CommandError::Rejected(EventError::DuplicateTicketType(_))
                 | CommandError::Conflict),
             ) if key.is_some() => {
-                let history = self.events.history(&event_id.to_aggregate_id()).await?;
-                let same_request = history.iter().any(|event| {
-                    matches!(event, EventCatalogueEvent::TicketTypeAdded { ticket_type: added }
-                        if *added == ticket_type)
-                });
-                if same_request {
-                    let existing = self.events.load(&event_id.to_aggregate_id()).await?;
+                let retried = self
+                    .events
+                    .recognise_retry(&event_id.to_aggregate_id(), |event| {
+                        matches!(event, EventCatalogueEvent::TicketTypeAdded { ticket_type: added }
+                            if *added == ticket_type)
+                    })
+                    .await?;
+                if let Some(existing) = retried {
                     return Ok((existing, ticket_type_id, false));
                 }
                 match error {

@@ -51,14 +51,15 @@ impl Catalogue {
                 error @ (CommandError::Rejected(EventError::DuplicateCapacityPool(_))
                 | CommandError::Conflict),
             ) if key.is_some() => {
-                let history = self.events.history(&event_id.to_aggregate_id()).await?;
-                let same_request = history.iter().any(|fact| {
-                    matches!(fact, EventCatalogueEvent::CapacityPoolAdded { pool_id: added, pools }
-                        if *added == pool_id && pools.iter().any(|p| p.id == pool_id
-                            && p.name == pool.name && p.capacity == pool.capacity))
-                });
-                if same_request {
-                    let existing = self.events.load(&event_id.to_aggregate_id()).await?;
+                let retried = self
+                    .events
+                    .recognise_retry(&event_id.to_aggregate_id(), |fact| {
+                        matches!(fact, EventCatalogueEvent::CapacityPoolAdded { pool_id: added, pools }
+                            if *added == pool_id && pools.iter().any(|p| p.id == pool_id
+                                && p.name == pool.name && p.capacity == pool.capacity))
+                    })
+                    .await?;
+                if let Some(existing) = retried {
                     return Ok((existing, pool_id, false));
                 }
                 match error {

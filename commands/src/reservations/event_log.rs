@@ -144,29 +144,15 @@ impl Stores {
         loaded: &mut Loaded,
         events: Vec<(InventoryEvent, &EventMetadata)>,
     ) -> Result<Append, ReservationError> {
-        let new: Vec<_> = events
-            .iter()
-            .map(|(event, metadata)| NewEvent { event, metadata })
-            .collect();
         let appended = self
             .inventories
-            .append(&event_id.to_aggregate_id(), loaded.version, &new)
+            .append(
+                &event_id.to_aggregate_id(),
+                loaded.version,
+                &new_events(&events),
+            )
             .await;
-        match appended {
-            Ok(version) => {
-                metrics::inventory_append(InventoryAppend::Appended);
-                loaded.version = version;
-                for (event, _) in events {
-                    loaded.inventory.evolve(event);
-                }
-                Ok(Append::Appended)
-            }
-            Err(AppendError::Conflict) => {
-                metrics::inventory_append(InventoryAppend::Conflict);
-                Ok(Append::Conflict)
-            }
-            Err(error) => Err(error.into()),
-        }
+        settle(appended, loaded, events)
     }
 }
 
@@ -224,33 +210,51 @@ impl Turn {
         loaded: &mut Loaded,
         events: Vec<(InventoryEvent, &EventMetadata)>,
     ) -> Result<Append, ReservationError> {
-        let new: Vec<_> = events
-            .iter()
-            .map(|(event, metadata)| NewEvent { event, metadata })
-            .collect();
         let appended = event_store::append::<Inventory>(
             &mut self.transaction,
             &self.event_id.to_aggregate_id(),
             loaded.version,
-            &new,
+            &new_events(&events),
         )
         .await;
-        match appended {
-            Ok(version) => {
-                self.transaction.commit().await.map_err(StoreError::from)?;
-                metrics::inventory_append(InventoryAppend::Appended);
-                loaded.version = version;
-                for (event, _) in events {
-                    loaded.inventory.evolve(event);
-                }
-                Ok(Append::Appended)
-            }
-            Err(AppendError::Conflict) => {
-                metrics::inventory_append(InventoryAppend::Conflict);
-                Ok(Append::Conflict)
-            }
-            Err(error) => Err(error.into()),
+        if appended.is_ok() {
+            self.transaction.commit().await.map_err(StoreError::from)?;
         }
+        settle(appended, loaded, events)
+    }
+}
+
+/// The rows of an append: each event with its own caller's metadata.
+fn new_events<'a>(
+    events: &'a [(InventoryEvent, &'a EventMetadata)],
+) -> Vec<NewEvent<'a, InventoryEvent>> {
+    events
+        .iter()
+        .map(|(event, metadata)| NewEvent { event, metadata })
+        .collect()
+}
+
+/// What an append (committed, when it is `Ok`) came to: the events applied to `loaded`
+/// once they are in the log, a lost race, or a failure; counted in the metrics.
+fn settle(
+    appended: Result<u64, AppendError>,
+    loaded: &mut Loaded,
+    events: Vec<(InventoryEvent, &EventMetadata)>,
+) -> Result<Append, ReservationError> {
+    match appended {
+        Ok(version) => {
+            metrics::inventory_append(InventoryAppend::Appended);
+            loaded.version = version;
+            for (event, _) in events {
+                loaded.inventory.evolve(event);
+            }
+            Ok(Append::Appended)
+        }
+        Err(AppendError::Conflict) => {
+            metrics::inventory_append(InventoryAppend::Conflict);
+            Ok(Append::Conflict)
+        }
+        Err(error) => Err(error.into()),
     }
 }
 
