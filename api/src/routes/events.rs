@@ -6,12 +6,13 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use carneau_domain::ids::EventId;
-use carneau_projections::cache::CacheScope;
+use carneau_projections::cache::{CacheScope, CachedJson, ResponseCache};
 use carneau_projections::catalogue::{
     self, EventDetail, EventListingPage, ListingCursor, ListingFilter, MAX_PAGE_SIZE,
 };
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use sqlx::PgPool;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -107,10 +108,10 @@ impl ListingQuery {
 }
 
 /// Serialised JSON sent as it is (the cache holds responses ready to send).
-fn json_response(json: String) -> Response {
+fn json_response(json: CachedJson) -> Response {
     (
         [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-        json,
+        json.into_bytes(),
     )
         .into_response()
 }
@@ -123,13 +124,12 @@ fn json_response(json: String) -> Response {
         QueryProblems, ServerProblems,
     ))]
 async fn list_events(
-    State(state): State<AppState>,
+    State(cache): State<ResponseCache>,
+    State(pool): State<PgPool>,
     ApiQuery(query): ApiQuery<ListingQuery>,
 ) -> Result<Response, ApiError> {
     let filter = query.parse()?;
-    let pool = state.pool.clone();
-    let json = state
-        .cache
+    let json = cache
         .get_or_load(&CacheScope::Listing, &filter.cache_key(), || async move {
             let page = catalogue::listing(&pool, &filter).await?;
             Ok(Some(serde_json::to_string(&page)?))
@@ -147,13 +147,12 @@ async fn list_events(
         NotFoundProblem, ServerProblems,
     ))]
 async fn get_event(
-    State(state): State<AppState>,
+    State(cache): State<ResponseCache>,
+    State(pool): State<PgPool>,
     ApiPath(event_id): ApiPath<EventId>,
 ) -> Result<Response, ApiError> {
-    let pool = state.pool.clone();
     let id = event_id.as_uuid();
-    let json = state
-        .cache
+    let json = cache
         .get_or_load(&CacheScope::Event(id), "detail", || async move {
             let detail = catalogue::event_detail(&pool, id, false).await?;
             detail
