@@ -1,5 +1,5 @@
-//! The background tasks of a `carneau` process: projectors, the sealer of the event log
-//! and its checkpoint signer, the hold sweeper, the image sweeper, the payments process manager, the tickets
+//! The background tasks of a `carneau` process: projectors, the response cache's follower
+//! of invalidations, the sealer of the event log and its checkpoint signer, the hold sweeper, the image sweeper, the payments process manager, the tickets
 //! email and buyer notices process managers and the mail sender. Each projector is active in one process at a time (the runner's advisory lock), and sweeps
 //! are safe to run everywhere, so every `carneau serve` starts all of them.
 
@@ -32,6 +32,8 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
         })
         .collect();
     tasks.extend([
+        // Every process serves cached reads: each follows the invalidations itself.
+        state.cache.follow_invalidations(shutdown.clone()),
         ProjectorRunner::new(mail_pace())
             .with_sessions(state.session_options.clone())
             .spawn(

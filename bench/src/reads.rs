@@ -9,6 +9,7 @@ use reqwest::{Client, StatusCode};
 use serde::Serialize;
 use tokio::sync::Mutex;
 
+use crate::cpu::{CpuReading, CpuUse, Watched};
 use crate::latency::{summarise, LatencySummary};
 
 /// What one path answered during its run.
@@ -26,17 +27,29 @@ pub struct ReadRun {
     pub per_second: f64,
     /// Latency of the answers 200.
     pub latency: Option<LatencySummary>,
+    /// CPU used during the measured window, when processes were watched (Linux).
+    pub cpu: Option<CpuUse>,
+}
+
+impl ReadRun {
+    /// Microseconds of CPU the server and Redis spent per answer 200, when measured:
+    /// what a read costs, whatever else the machine was doing.
+    pub fn server_cpu_us_per_read(&self) -> Option<f64> {
+        let cpu = self.cpu.as_ref()?;
+        (self.ok > 0).then(|| cpu.servers_and_redis_s() * 1e6 / self.ok as f64)
+    }
 }
 
 /// Asks `base_url` + `path` on `connections` connections for `duration` (after a warm-up
-/// of `warm_up`, not counted: connections opened, caches filled).
+/// of `warm_up`, not counted: connections opened, caches filled), measuring the CPU of
+/// `watched` over the same window.
 pub async fn hammer(
     client: &Client,
     base_url: &str,
     path: &str,
     connections: usize,
-    warm_up: Duration,
-    duration: Duration,
+    (warm_up, duration): (Duration, Duration),
+    watched: &Watched,
 ) -> ReadRun {
     let url: Arc<str> = format!("{}{path}", base_url.trim_end_matches('/')).into();
     let samples = Arc::new(Mutex::new(Vec::new()));
@@ -44,6 +57,13 @@ pub async fn hammer(
     let start = Instant::now();
     let measure_from = start + warm_up;
     let stop_at = measure_from + duration;
+    let first_reading = {
+        let watched = watched.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep_until(measure_from.into()).await;
+            CpuReading::now(&watched)
+        })
+    };
     let workers: Vec<_> = (0..connections.max(1))
         .map(|_| {
             let (client, url) = (client.clone(), Arc::clone(&url));
@@ -74,6 +94,11 @@ pub async fn hammer(
     for worker in workers {
         let _ = worker.await;
     }
+    let cpu = first_reading
+        .await
+        .ok()
+        .flatten()
+        .and_then(|reading| reading.used_until_now());
     let samples = std::mem::take(&mut *samples.lock().await);
     let failed = *failures.lock().await;
     let window_s = duration.as_secs_f64();
@@ -84,6 +109,7 @@ pub async fn hammer(
         window_s,
         per_second: samples.len() as f64 / window_s,
         latency: summarise(samples),
+        cpu,
     }
 }
 

@@ -6,6 +6,13 @@
 //! an old row, the projector invalidates, and the reader then stores the old row: that
 //! reader stored it under the old generation, which nobody reads any more.
 //!
+//! Each process also keeps what it read in memory (`in_memory`): copies of responses by
+//! the generation they were cached under and, while it follows the invalidation channel
+//! (`invalidations`, [`ResponseCache::follow_invalidations`]), the current generation of
+//! each scope it read, so that a hit costs no Redis round trip at all. Without the
+//! channel (not started, or its subscription lost), each read asks Redis for the
+//! generation first.
+//!
 //! A burst of misses on one key sends one query to PostgreSQL: misses in one process wait
 //! for a single in-process load, and processes coordinate through a short Redis lock.
 //! Redis failures degrade to loading from PostgreSQL; they never fail a read, and after
@@ -13,7 +20,10 @@
 //! timeout to every request.
 
 mod breaker;
-mod local_copies;
+mod cached_json;
+mod in_memory;
+mod invalidations;
+mod load_lock;
 mod single_flight;
 
 use std::future::Future;
@@ -22,11 +32,16 @@ use std::time::Duration;
 
 use fred::error::{Error as RedisError, ErrorKind};
 use fred::prelude::{Client, Expiration, KeysInterface, LuaInterface, SetOptions};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 use tracing::instrument;
 
 use breaker::{RedisBreaker, Tripped};
-use local_copies::LocalCopies;
+use in_memory::{InMemory, Lookup, Seen};
 use single_flight::SingleFlight;
+
+pub use cached_json::CachedJson;
+pub use invalidations::{HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT};
 
 use crate::metrics::{self, CacheLookup};
 
@@ -38,20 +53,16 @@ pub const REDIS_BREAKER_OPEN: Duration = Duration::from_millis(1_000);
 /// client built without one would otherwise hang reads while Redis is away).
 pub const REDIS_CALL_TIMEOUT: Duration = Duration::from_millis(500);
 /// Moves a scope's generation (KEYS[1]) on, starting it at ARGV[1] (see
-/// [`fresh_generation`]) if Redis has none.
+/// [`fresh_generation`]) if Redis has none, and publishes `<generation> <scope>` (the
+/// scope's name is ARGV[3]) on the invalidation channel (ARGV[2]) in the same step, so
+/// that no follower can see the bump without the message or the message without the
+/// bump. The generation is published as Redis stores it: Lua would print the number
+/// (a double) in exponent notation.
 const BUMP_GENERATION: &str = "if redis.call('EXISTS', KEYS[1]) == 0 then \
-     redis.call('SET', KEYS[1], ARGV[1]) end return redis.call('INCR', KEYS[1])";
-/// Deletes the load lock (KEYS[1]) only if it still holds this process's value (ARGV[1]).
-const RELEASE_LOCK_IF_OURS: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then \
-     return redis.call('DEL', KEYS[1]) else return 0 end";
-
-/// How long a process may hold the lock that makes it the one loading a key.
-const LOAD_LOCK_TTL: Duration = Duration::from_secs(5);
-/// How long a process waits for another one's load before loading itself.
-const LOAD_WAIT: Duration = Duration::from_millis(1_000);
-/// How often a waiting process looks for the other one's result.
-const LOAD_POLL_INTERVAL: Duration = Duration::from_millis(20);
-
+     redis.call('SET', KEYS[1], ARGV[1]) end \
+     local generation = redis.call('INCR', KEYS[1]) \
+     redis.call('PUBLISH', ARGV[2], redis.call('GET', KEYS[1]) .. ' ' .. ARGV[3]) \
+     return generation";
 /// A set of cached responses invalidated together.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CacheScope {
@@ -68,6 +79,15 @@ impl CacheScope {
             Self::Event(id) => format!("event:{id}"),
         }
     }
+
+    /// The scope [`Self::name`] gave `name`.
+    fn parse(name: &str) -> Option<Self> {
+        match name.split_once(':') {
+            None if name == "listing" => Some(Self::Listing),
+            Some(("event", id)) => uuid::Uuid::parse_str(id).ok().map(Self::Event),
+            _ => None,
+        }
+    }
 }
 
 /// Redis did not answer (or is being skipped): the caller goes to PostgreSQL.
@@ -76,28 +96,51 @@ struct Unavailable;
 /// Read-through cache of JSON responses in Redis.
 ///
 /// Build one per process and clone it: clones share the in-flight loads, the record of
-/// Redis failures and the copies of the responses kept in memory.
+/// Redis failures and what is kept in memory (copies of responses and, while the
+/// invalidation channel is followed, generations).
 #[derive(Clone)]
 pub struct ResponseCache {
     redis: Client,
     prefix: String,
+    channel: String,
     ttl: Duration,
     in_flight: SingleFlight,
     breaker: Arc<RedisBreaker>,
-    local: LocalCopies,
+    memory: InMemory,
 }
 
 impl ResponseCache {
     /// A cache whose keys all start with `prefix` (e.g. `carneau:`).
     pub fn new(redis: Client, prefix: impl Into<String>) -> Self {
+        let prefix = prefix.into();
         Self {
             redis,
-            prefix: prefix.into(),
+            channel: invalidations::channel(&prefix),
+            prefix,
             ttl: CACHE_TTL,
             in_flight: SingleFlight::default(),
             breaker: Arc::new(RedisBreaker::new(REDIS_BREAKER_OPEN)),
-            local: LocalCopies::default(),
+            memory: InMemory::default(),
         }
+    }
+
+    /// Follows the invalidation channel until `stop`, on a Redis connection of its own,
+    /// so that hits need no Redis round trip while the subscription is up. A process
+    /// that serves reads starts this once; without it every read asks Redis for the
+    /// generation.
+    pub fn follow_invalidations(&self, stop: CancellationToken) -> JoinHandle<()> {
+        tokio::spawn(invalidations::follow(
+            self.redis.clone(),
+            self.channel.clone(),
+            self.memory.clone(),
+            stop,
+        ))
+    }
+
+    /// Whether the invalidation channel's subscription is confirmed: hits then come from
+    /// memory alone.
+    pub fn follows_invalidations(&self) -> bool {
+        self.memory.following()
     }
 
     /// The same cache with another time to live (tests use a short one).
@@ -108,41 +151,85 @@ impl ResponseCache {
 
     /// The cached JSON of `scope`/`key`, or `load`'s result stored for the next reader.
     /// `load` returning `None` (nothing there) is not cached.
-    #[instrument(skip_all, fields(scope = %scope.name(), key = %key))]
     pub async fn get_or_load<F, Fut>(
         &self,
         scope: &CacheScope,
         key: &str,
         load: F,
-    ) -> anyhow::Result<Option<String>>
+    ) -> anyhow::Result<Option<CachedJson>>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = anyhow::Result<Option<String>>>,
     {
-        let Ok(generation) = self.generation(scope).await else {
-            metrics::cache_lookup(scope, CacheLookup::Unavailable);
-            // Redis is unreachable: still coalesce this process's misses.
-            let offline_key = format!("offline:{}:{key}", scope.name());
-            return self.in_flight.run(offline_key, load).await;
+        // While Redis is skipped, nothing is followed either: reads load as without a
+        // cache, as they did before the channel existed.
+        let (known, seen) = if self.breaker.is_open() {
+            (None, None)
+        } else {
+            match self.memory.lookup(scope, key, self.ttl) {
+                Lookup::Hit(copy) => {
+                    metrics::cache_lookup(scope, CacheLookup::Hit);
+                    return Ok(Some(CachedJson(copy)));
+                }
+                Lookup::Generation(generation) => (Some(generation), None),
+                Lookup::Unknown(seen) => (None, Some(seen)),
+            }
+        };
+        self.fetch(scope, key, known, seen, load).await
+    }
+
+    /// The read that memory alone could not answer: asks Redis for the generation unless
+    /// `known` (and keeps it if nothing changed since `seen`), then for the response, then
+    /// loads it.
+    #[instrument(skip_all, fields(scope = %scope.name(), key = %key))]
+    async fn fetch<F, Fut>(
+        &self,
+        scope: &CacheScope,
+        key: &str,
+        known: Option<i64>,
+        seen: Option<Seen>,
+        load: F,
+    ) -> anyhow::Result<Option<CachedJson>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = anyhow::Result<Option<String>>>,
+    {
+        let generation = match known {
+            Some(generation) => generation,
+            None => {
+                let Ok(generation) = self.generation(scope).await else {
+                    metrics::cache_lookup(scope, CacheLookup::Unavailable);
+                    // Redis is unreachable: still coalesce this process's misses.
+                    let offline_key = format!("offline:{}:{key}", scope.name());
+                    let loaded = self.in_flight.run(offline_key, load).await?;
+                    return Ok(loaded.map(CachedJson::from));
+                };
+                if let Some(seen) = seen {
+                    self.memory.learn(scope, generation, seen);
+                }
+                // The copy names the generation Redis gave: it is as fresh as its entry.
+                if let Some(copy) = self.memory.copy(scope, key, generation, self.ttl) {
+                    metrics::cache_lookup(scope, CacheLookup::Hit);
+                    return Ok(Some(CachedJson(copy)));
+                }
+                generation
+            }
         };
         let cache_key = format!("{}cache:{}:{generation}:{key}", self.prefix, scope.name());
-        // The key names the current generation: a copy of it is as fresh as Redis's entry.
-        if let Some(hit) = self.local.get(&cache_key, self.ttl) {
-            metrics::cache_lookup(scope, CacheLookup::Hit);
-            return Ok(Some(hit));
-        }
         if let Ok(Some(hit)) = self.read(&cache_key).await {
             metrics::cache_lookup(scope, CacheLookup::Hit);
-            self.local.put(&cache_key, &hit);
+            let hit = CachedJson::from(hit);
+            self.memory.put(scope, key, generation, hit.0.clone());
             return Ok(Some(hit));
         }
         metrics::cache_lookup(scope, CacheLookup::Miss);
         let loader = || self.load_once_across_processes(&cache_key, load);
-        let loaded = self.in_flight.run(cache_key.clone(), loader).await;
-        if let Ok(Some(value)) = &loaded {
-            self.local.put(&cache_key, value);
+        let loaded = self.in_flight.run(cache_key.clone(), loader).await?;
+        let loaded = loaded.map(CachedJson::from);
+        if let Some(value) = &loaded {
+            self.memory.put(scope, key, generation, value.0.clone());
         }
-        loaded
+        Ok(loaded)
     }
 
     /// Whether Redis is being skipped after a failure (the circuit breaker is open, or
@@ -161,9 +248,15 @@ impl ResponseCache {
         let bump = self.redis.eval::<i64, _, _, _>(
             BUMP_GENERATION,
             vec![key],
-            vec![fresh_generation().to_string()],
+            vec![
+                fresh_generation().to_string(),
+                self.channel.clone(),
+                scope.name(),
+            ],
         );
-        if self.attempt(bump).await.is_err() {
+        let bumped = self.attempt(bump).await;
+        self.memory.forget(scope);
+        if bumped.is_err() {
             // The TTL bounds how long a stale response can be served after this.
             tracing::warn!(scope = scope.name(), "cache invalidation failed");
         }
@@ -211,83 +304,6 @@ impl ResponseCache {
                     .set::<(), _, _>(cache_key, value, expiry, None, false),
             )
             .await;
-    }
-
-    /// Loads under a Redis lock so that only one process queries PostgreSQL for a key;
-    /// the others wait briefly for its result, then load themselves rather than fail.
-    async fn load_once_across_processes<F, Fut>(
-        &self,
-        cache_key: &str,
-        load: F,
-    ) -> anyhow::Result<Option<String>>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = anyhow::Result<Option<String>>>,
-    {
-        let lock_key = format!("{cache_key}:loading");
-        let lock_ms = i64::try_from(LOAD_LOCK_TTL.as_millis()).unwrap_or(5_000);
-        let lock = Some(Expiration::PX(lock_ms));
-        // Our own value, so that a load slower than the lock's lifetime cannot release
-        // the lock another process has taken since.
-        let lock_owner = uuid::Uuid::new_v4().to_string();
-        let locked = self
-            .call(self.redis.set::<Option<String>, _, _>(
-                &lock_key,
-                lock_owner.as_str(),
-                lock,
-                Some(SetOptions::NX),
-                false,
-            ))
-            .await;
-        let holds_lock = matches!(locked, Ok(Some(_)));
-        let cached = match locked {
-            // The previous holder stores before it unlocks, so it may have stored this
-            // key between our miss and our lock: without this look, a request that
-            // missed just before the store would load a second time.
-            Ok(Some(_)) => self.read(cache_key).await.ok().flatten(),
-            Ok(None) => self.wait_for_other_process(cache_key, &lock_key).await,
-            Err(Unavailable) => None,
-        };
-        let loaded = match cached {
-            Some(hit) => Ok(Some(hit)),
-            None => {
-                let loaded = load().await;
-                if let Ok(Some(value)) = &loaded {
-                    self.store(cache_key, value).await;
-                }
-                loaded
-            }
-        };
-        if holds_lock {
-            let release = self.redis.eval::<i64, _, _, _>(
-                RELEASE_LOCK_IF_OURS,
-                vec![lock_key.clone()],
-                vec![lock_owner],
-            );
-            let _ = self.call(release).await;
-        }
-        loaded
-    }
-
-    /// Polls for the value another process is loading under `lock_key`; `None` when it
-    /// stored nothing (its load found nothing or failed), took too long, or Redis failed.
-    async fn wait_for_other_process(&self, cache_key: &str, lock_key: &str) -> Option<String> {
-        let deadline = tokio::time::Instant::now() + LOAD_WAIT;
-        while tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(LOAD_POLL_INTERVAL).await;
-            // The lock before the value: its holder stores before it unlocks, so a lock
-            // seen gone followed by a miss means it stored nothing.
-            let loading = self
-                .call(self.redis.exists::<i64, _>(lock_key))
-                .await
-                .ok()?;
-            match self.read(cache_key).await.ok()? {
-                Some(hit) => return Some(hit),
-                None if loading == 0 => return None,
-                None => {}
-            }
-        }
-        None
     }
 
     /// Runs `command` unless Redis is being skipped.

@@ -11,9 +11,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use carneau_projections::cache::{CacheScope, ResponseCache, REDIS_BREAKER_OPEN};
+use carneau_projections::cache::{CacheScope, CachedJson, ResponseCache, REDIS_BREAKER_OPEN};
 use carneau_testkit::{redis_url, TestRedis};
-use fred::prelude::{Builder, Client, ClientLike, Config, ReconnectPolicy};
+use fred::prelude::{Builder, Client, ClientLike, Config};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::{timeout, Instant};
@@ -309,7 +309,7 @@ async fn start_slow_old_read(
     cache: &ResponseCache,
     scope: &CacheScope,
     load_time: Duration,
-) -> JoinHandle<anyhow::Result<Option<String>>> {
+) -> JoinHandle<anyhow::Result<Option<CachedJson>>> {
     let started = Arc::new(Notify::new());
     let slow_read = {
         let (cache, scope, started) = (cache.clone(), scope.clone(), started.clone());
@@ -448,18 +448,7 @@ async fn after_a_redis_failure_reads_skip_redis_for_a_while() {
 async fn the_cache_is_used_again_once_redis_is_back() {
     let redis = TestRedis::create().await.unwrap();
     let proxy = RedisProxy::start().await;
-    let client = Builder::from_config(Config::from_url(&proxy.url()).unwrap())
-        .with_connection_config(|connection| {
-            connection.connection_timeout = Duration::from_millis(200);
-            connection.internal_command_timeout = Duration::from_millis(200);
-        })
-        .with_performance_config(|performance| {
-            performance.default_command_timeout = Duration::from_millis(200);
-        })
-        .set_policy(ReconnectPolicy::new_exponential(0, 50, 200, 2))
-        .build()
-        .unwrap();
-    client.init().await.unwrap();
+    let client = proxy.client().await;
     let cache = ResponseCache::new(client, redis.prefix());
     let loader = Loader::default();
     let scope = scope();

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use carneau_domain::event::{EventCatalogueEvent, TicketType};
 use carneau_domain::money::Money;
 use carneau_domain::text::{TicketTypeName, Title};
-use carneau_projections::cache::{CacheScope, ResponseCache};
+use carneau_projections::cache::{CacheScope, CachedJson, ResponseCache};
 use carneau_projections::catalogue::{
     event_detail, listing, CatalogueProjector, EventListingPage, ListingCursor, ListingFilter,
 };
@@ -375,7 +375,7 @@ async fn a_projected_change_reaches_readers_of_the_cache() {
             Ok(Some(serde_json::to_string(&listed(pool).await)?))
         })
     };
-    let title_in = |json: Option<String>| -> String {
+    let title_in = |json: Option<CachedJson>| -> String {
         let value: serde_json::Value = serde_json::from_str(&json.unwrap()).unwrap();
         let title = value
             .get("title")

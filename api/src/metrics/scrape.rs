@@ -23,6 +23,8 @@ pub const MAIL_OUTBOX_DEPTH: &str = "carneau_mail_outbox_depth";
 pub const MAIL_OUTBOX_OLDEST_AGE: &str = "carneau_mail_outbox_oldest_age_seconds";
 /// 1 while the response cache skips Redis after a failure (its circuit breaker is open).
 pub const CACHE_BREAKER_OPEN: &str = "carneau_cache_breaker_open";
+/// 1 while the response cache follows the invalidation channel (hits need no Redis).
+pub const CACHE_FOLLOWING: &str = "carneau_cache_following_invalidations";
 /// Connections of the request pool, by `state` (`in_use`, `idle`).
 pub const DB_POOL_CONNECTIONS: &str = "carneau_db_pool_connections";
 /// The most connections the request pool opens (`CARNEAU_DATABASE_POOL_SIZE`).
@@ -69,6 +71,10 @@ pub(super) fn describe() {
         "1 while the response cache skips Redis after a failure."
     );
     describe_gauge!(
+        CACHE_FOLLOWING,
+        "1 while the response cache follows the invalidation channel."
+    );
+    describe_gauge!(
         DB_POOL_CONNECTIONS,
         Unit::Count,
         "Connections of the request pool, by state (in_use, idle)."
@@ -92,6 +98,11 @@ pub(super) fn describe() {
 pub async fn refresh(state: &AppState) {
     pool_gauges(state);
     gauge!(CACHE_BREAKER_OPEN).set(if state.cache.breaker_open() { 1.0 } else { 0.0 });
+    gauge!(CACHE_FOLLOWING).set(if state.cache.follows_invalidations() {
+        1.0
+    } else {
+        0.0
+    });
     let (progress, backlog) = tokio::join!(
         bounded(
             PROGRESS_SOURCE,

@@ -6,7 +6,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use carneau_domain::ids::EventId;
-use carneau_projections::cache::CacheScope;
+use carneau_projections::cache::{CacheScope, CachedJson};
 use carneau_projections::catalogue::{
     self, EventDetail, EventListingPage, ListingCursor, ListingFilter, MAX_PAGE_SIZE,
 };
@@ -107,10 +107,10 @@ impl ListingQuery {
 }
 
 /// Serialised JSON sent as it is (the cache holds responses ready to send).
-fn json_response(json: String) -> Response {
+fn json_response(json: CachedJson) -> Response {
     (
         [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-        json,
+        json.into_bytes(),
     )
         .into_response()
 }
@@ -127,11 +127,10 @@ async fn list_events(
     ApiQuery(query): ApiQuery<ListingQuery>,
 ) -> Result<Response, ApiError> {
     let filter = query.parse()?;
-    let pool = state.pool.clone();
-    let json = state
-        .cache
+    let (cache, pool) = (&state.cache, &state.pool);
+    let json = cache
         .get_or_load(&CacheScope::Listing, &filter.cache_key(), || async move {
-            let page = catalogue::listing(&pool, &filter).await?;
+            let page = catalogue::listing(pool, &filter).await?;
             Ok(Some(serde_json::to_string(&page)?))
         })
         .await?
@@ -150,12 +149,11 @@ async fn get_event(
     State(state): State<AppState>,
     ApiPath(event_id): ApiPath<EventId>,
 ) -> Result<Response, ApiError> {
-    let pool = state.pool.clone();
     let id = event_id.as_uuid();
-    let json = state
-        .cache
+    let (cache, pool) = (&state.cache, &state.pool);
+    let json = cache
         .get_or_load(&CacheScope::Event(id), "detail", || async move {
-            let detail = catalogue::event_detail(&pool, id, false).await?;
+            let detail = catalogue::event_detail(pool, id, false).await?;
             detail
                 .map(|d| serde_json::to_string(&d))
                 .transpose()

@@ -16,6 +16,7 @@ mod audit_log;
 mod audit_reconcile;
 mod authorization;
 mod buyer_notices;
+mod cache_invalidations;
 mod calendar;
 mod catalogue_bad_input;
 mod catalogue_organiser;

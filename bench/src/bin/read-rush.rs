@@ -1,7 +1,8 @@
 //! `read-rush`: puts an event on sale on a running Carneau server, then asks `/healthz`,
 //! the cached event page (`GET /events/{id}`) and the cached listing (`GET /events`)
 //! with K connections for a fixed time each, back to back, and prints each one's
-//! throughput and its share of `/healthz`'s.
+//! throughput, its share of `/healthz`'s and, given the server's (and Redis's) process
+//! ids, the CPU they spent per answer.
 //!
 //! Exit status: 0 when every read answered, 1 otherwise.
 
@@ -9,6 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
+use carneau_bench::cpu::Watched;
 use carneau_bench::reads::{hammer, ReadRun};
 use carneau_bench::rush::http_client;
 use carneau_bench::sale_setup::{Organiser, SaleSpec};
@@ -39,6 +41,15 @@ struct Args {
     /// Warm-up before each measurement, seconds (not counted).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(0..=60))]
     warm_up_seconds: u64,
+    /// The server process, to measure its CPU per read.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// PostgreSQL's postmaster, to measure PostgreSQL's CPU too.
+    #[arg(long)]
+    postgres_pid: Option<u32>,
+    /// The Redis server, to measure its CPU per read too.
+    #[arg(long)]
+    redis_pid: Option<u32>,
     /// Also writes the runs as JSON to this file.
     #[arg(long)]
     json: Option<std::path::PathBuf>,
@@ -78,8 +89,15 @@ async fn run(args: Args) -> anyhow::Result<Vec<ReadRun>> {
             shared_capacity: false,
         })
         .await?;
-    let warm_up = Duration::from_secs(args.warm_up_seconds);
-    let duration = Duration::from_secs(args.seconds);
+    let window = (
+        Duration::from_secs(args.warm_up_seconds),
+        Duration::from_secs(args.seconds),
+    );
+    let watched = Watched {
+        servers: args.server_pid.into_iter().collect(),
+        postgres: args.postgres_pid,
+        redis: args.redis_pid,
+    };
     let mut runs = Vec::new();
     for path in [
         "/healthz".to_owned(),
@@ -93,8 +111,8 @@ async fn run(args: Args) -> anyhow::Result<Vec<ReadRun>> {
                 &args.base_url,
                 &path,
                 connections,
-                warm_up,
-                duration,
+                window,
+                &watched,
             )
             .await,
         );
@@ -110,8 +128,8 @@ async fn run(args: Args) -> anyhow::Result<Vec<ReadRun>> {
 fn render(runs: &[ReadRun], connections: usize) -> String {
     use std::fmt::Write;
     let mut out = format!(
-        "reads at {connections} connections\n{:<48} {:>9} {:>7} {:>8} {:>8} {:>9}\n",
-        "path", "per s", "failed", "p50 ms", "p99 ms", "of healthz"
+        "reads at {connections} connections\n{:<48} {:>9} {:>7} {:>8} {:>8} {:>10} {:>9}\n",
+        "path", "per s", "failed", "p50 ms", "p99 ms", "server us", "of healthz"
     );
     let healthz = runs.first().map_or(0.0, |run| run.per_second);
     for run in runs {
@@ -131,15 +149,33 @@ fn render(runs: &[ReadRun], connections: usize) -> String {
         } else {
             "  below 70 %"
         };
+        let cpu = run
+            .server_cpu_us_per_read()
+            .map_or("-".to_owned(), |us| format!("{us:.1}"));
         let _ = writeln!(
             out,
-            "{:<48} {:>9.0} {:>7} {:>8.2} {:>8.2} {:>8.1} %{verdict}",
+            "{:<48} {:>9.0} {:>7} {:>8.2} {:>8.2} {:>10} {:>8.1} %{verdict}",
             run.path,
             run.per_second,
             run.failed,
             p50,
             p99,
+            cpu,
             share * 100.0
+        );
+    }
+    let measured: Vec<_> = runs.iter().filter_map(|run| run.cpu.as_ref()).collect();
+    if !measured.is_empty() {
+        let busy = measured.iter().any(|cpu| cpu.busy_elsewhere);
+        let _ = writeln!(
+            out,
+            "server us: CPU microseconds of the server and Redis per answer, in each \
+             measured window{}",
+            if busy {
+                " (the machine was busy with other work: rates are not comparable)"
+            } else {
+                ""
+            }
         );
     }
     out

@@ -4,8 +4,10 @@
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use carneau_testkit::redis_url;
+use fred::prelude::{Builder, Client, ClientLike, Config, ReconnectPolicy};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
@@ -53,6 +55,24 @@ impl RedisProxy {
     /// A URL for clients to connect through the relay.
     pub fn url(&self) -> String {
         format!("redis://{}", self.address)
+    }
+
+    /// A connected client through the relay, with short timeouts and a reconnect policy
+    /// that never gives up, as the API builds its own.
+    pub async fn client(&self) -> Client {
+        let client = Builder::from_config(Config::from_url(&self.url()).unwrap())
+            .with_connection_config(|connection| {
+                connection.connection_timeout = Duration::from_millis(200);
+                connection.internal_command_timeout = Duration::from_millis(200);
+            })
+            .with_performance_config(|performance| {
+                performance.default_command_timeout = Duration::from_millis(200);
+            })
+            .set_policy(ReconnectPolicy::new_exponential(0, 50, 200, 2))
+            .build()
+            .unwrap();
+        client.init().await.unwrap();
+        client
     }
 
     /// Drops every relayed connection and refuses new ones.

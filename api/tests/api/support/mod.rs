@@ -242,21 +242,36 @@ const SALE_CLOSES_IN_DAYS: i64 = 20;
 /// Polls `probe` until it returns `Some` (the read model shows what the test waits for);
 /// panics naming `what` after [`EVENTUALLY_TIMEOUT`]. Projections are asynchronous, so a
 /// public read right after a command may still show the state before it.
-pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+pub async fn eventually<T, F, Fut>(what: &str, probe: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
 {
-    let deadline = tokio::time::Instant::now() + EVENTUALLY_TIMEOUT;
+    eventually_within(EVENTUALLY_TIMEOUT, EVENTUALLY_POLL_INTERVAL, what, probe).await
+}
+
+/// Polls `probe` every `interval` until it returns `Some`; panics naming `what` after
+/// `patience`.
+pub async fn eventually_within<T, F, Fut>(
+    patience: Duration,
+    interval: Duration,
+    what: &str,
+    mut probe: F,
+) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + patience;
     loop {
         if let Some(seen) = probe().await {
             return seen;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "timed out after {EVENTUALLY_TIMEOUT:?} waiting for {what}"
+            "timed out after {patience:?} waiting for {what}"
         );
-        tokio::time::sleep(EVENTUALLY_POLL_INTERVAL).await;
+        tokio::time::sleep(interval).await;
     }
 }
 

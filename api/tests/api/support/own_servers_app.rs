@@ -8,6 +8,7 @@ use std::sync::Arc;
 use carneau_api::config::Config;
 use carneau_api::state::AppState;
 use carneau_domain::account::Role;
+use carneau_projections::cache::ResponseCache;
 use fred::prelude::Client;
 use sqlx::PgPool;
 
@@ -23,6 +24,8 @@ pub struct OwnServersApp {
     pub pool: PgPool,
     /// Its Redis client.
     pub redis: Client,
+    /// Its response cache.
+    pub cache: ResponseCache,
     /// An organiser account.
     pub organiser: TestAccount,
     _stop_background: tokio_util::sync::DropGuard,
@@ -48,6 +51,7 @@ pub async fn spawn_app_on(config: Config) -> OwnServersApp {
         base_url,
         pool,
         redis,
+        cache: state.cache.clone(),
         organiser,
         _stop_background: stop.drop_guard(),
     }
