@@ -66,11 +66,7 @@ async fn add_capacity_pool(
         .await
         .map_err(command_problem)?;
     state.reservations.catalogue_changed(event_id).await;
-    let status = if added {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::routes::created_or_repeated(added);
     event_response(&state, status, &executed, false).await
 }
 

@@ -224,11 +224,7 @@ async fn upload_image(
         )
         .await
         .map_err(upload_problem)?;
-    let status = if added {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::routes::created_or_repeated(added);
     event_response(&state, status, &executed, false).await
 }
 

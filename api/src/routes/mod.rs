@@ -34,6 +34,16 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::state::AppState;
 
+/// The status of a creation that a retry may repeat: 201 when this request created it,
+/// 200 when an earlier request with the same Idempotency-Key already had.
+pub fn created_or_repeated(created: bool) -> axum::http::StatusCode {
+    if created {
+        axum::http::StatusCode::CREATED
+    } else {
+        axum::http::StatusCode::OK
+    }
+}
+
 /// Every documented route of the API.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

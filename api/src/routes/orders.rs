@@ -5,7 +5,7 @@
 //! email, once that email is verified).
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use carneau_commands::accounts::Session;
 use carneau_commands::payments::StartCheckout;
@@ -134,11 +134,7 @@ async fn start_checkout(
         })
         .await
         .map_err(payment_problem)?;
-    let status = if started.created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::routes::created_or_repeated(started.created);
     let view = CheckoutView {
         order_id: order_id.as_uuid(),
         order_secret: key,

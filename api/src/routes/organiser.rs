@@ -148,11 +148,7 @@ async fn create_event(
         )
         .await
         .map_err(command_problem)?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::routes::created_or_repeated(created);
     event_response(&state, status, &executed, true).await
 }
 
@@ -242,11 +238,7 @@ async fn add_ticket_type(
         .await
         .map_err(command_problem)?;
     state.reservations.catalogue_changed(event_id).await;
-    let status = if added {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::routes::created_or_repeated(added);
     event_response(&state, status, &executed, false).await
 }
 

@@ -5,7 +5,6 @@
 mod requests;
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use carneau_domain::ids::EventId;
@@ -105,11 +104,7 @@ async fn create_voucher(
         )
         .await
         .map_err(voucher_problem)?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::routes::created_or_repeated(created);
     Ok((status, Json(list(&book.state))).into_response())
 }
 
@@ -150,11 +145,7 @@ async fn create_vouchers_in_bulk(
         )
         .await
         .map_err(voucher_problem)?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::routes::created_or_repeated(created);
     let codes = codes.iter().map(|code| code.as_str().to_owned()).collect();
     Ok((status, Json(CreatedInBulk { codes })).into_response())
 }
