@@ -180,6 +180,7 @@ pub fn request_at(n: u128, lines: Vec<HoldLine>, placed_at: DateTime<Utc>) -> Ho
         reservation_id: rid(n),
         lines,
         expires_at: lapse_of(placed_at),
+        code: None,
     }
 }
 
@@ -190,6 +191,7 @@ pub fn placed_at(n: u128, lines: Vec<HoldLine>, placed_at: DateTime<Utc>) -> Pla
         lines,
         expires_at: lapse_of(placed_at),
         placed_at,
+        code_use: None,
     }
 }
 

@@ -96,6 +96,7 @@ impl Story {
                 ticket_type_id: *ticket_type_id,
                 name: "a ticket".to_owned(),
                 quantity: Quantity::parse(*quantity).unwrap(),
+                list_price: None,
                 unit_price: Money::new(self.price(*ticket_type_id), eur()),
             })
             .collect();
@@ -118,6 +119,7 @@ impl Story {
                 session_id: format!("cs_{order_id}"),
                 checkout_url: "https://pay.test".to_owned(),
                 payment_due_by: at(30),
+                code: None,
                 placed_at: at(0),
             }),
         );
@@ -153,6 +155,7 @@ impl Story {
             lines: hold_lines(lines),
             late,
             sold_at: at(6),
+            code_use: None,
         }));
         let tickets: Vec<IssuedTicket> = lines
             .iter()
@@ -223,6 +226,7 @@ impl Story {
                 refund_number: number,
                 lines: hold_lines(lines),
                 returned_at: at(12),
+                code_use: None,
             }));
     }
 
