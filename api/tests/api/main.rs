@@ -24,6 +24,7 @@ mod catalogue_promises;
 mod catalogue_public;
 mod cli_accounts;
 mod cli_mail;
+mod codes;
 mod door_bench;
 mod door_offline;
 mod door_staff;

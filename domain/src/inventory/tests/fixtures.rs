@@ -70,6 +70,7 @@ pub fn ticket_type(id: TicketTypeId, name: &str, capacity: u32, max: u16) -> Tic
         capacity: Capacity::parse(capacity).unwrap(),
         sale_window: SaleWindow::parse(sale_opens(), sale_closes()).unwrap(),
         max_per_order: MaxPerOrder::parse(max).unwrap(),
+        hidden: false,
     }
 }
 

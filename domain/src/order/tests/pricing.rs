@@ -17,6 +17,7 @@ fn ticket_type(id: TicketTypeId, name: &str, price_minor: i64) -> TicketType {
         capacity: Capacity::parse(100).unwrap(),
         sale_window: SaleWindow::parse(later(-60), later(60)).unwrap(),
         max_per_order: MaxPerOrder::parse(10).unwrap(),
+        hidden: false,
     }
 }
 

@@ -74,6 +74,7 @@ impl Story {
                     capacity: Capacity::parse(100).unwrap(),
                     sale_window: SaleWindow::parse(at(-600), at(600)).unwrap(),
                     max_per_order: MaxPerOrder::parse(10).unwrap(),
+                    hidden: false,
                 },
             }));
     }
