@@ -87,7 +87,11 @@ export function useCodeQuote(eventId: string, initialCode: string | null): CodeS
 
   const clearError = useCallback(() => setError(null), []);
 
+  // The link's code, once: the page's refreshes pass it again (with the code applied since).
+  const arrived = useRef(false);
   useEffect(() => {
+    if (arrived.current) return;
+    arrived.current = true;
     if (initialCode) void apply(initialCode);
   }, [apply, initialCode]);
 
@@ -134,6 +138,7 @@ export function PromoCode({
           onClick={() => {
             state.remove();
             setText("");
+            setOpen(false);
           }}
         >
           Remove code
@@ -148,7 +153,7 @@ export function PromoCode({
         type="button"
         variant="link"
         size="sm"
-        className="h-auto px-0"
+        className="h-auto px-0 text-sm"
         aria-expanded={false}
         onClick={() => setOpen(true)}
       >

@@ -196,8 +196,8 @@ export function TicketPicker({
           );
         })}
       </ul>
-      <div className="p-4">{promoCode}</div>
       <div className="space-y-3 p-4">
+        {promoCode}
         {failure ? (
           <Alert variant="destructive">
             <AlertTitle>
