@@ -274,6 +274,7 @@ async fn seed_event(
                     capacity,
                     sale_window,
                     max_per_order,
+                    hidden: false,
                 },
                 context,
             )

@@ -53,6 +53,16 @@ impl Vouchers {
         Ok(self.books.load(&event_id.to_aggregate_id()).await?)
     }
 
+    /// The event's book as the log has it, for a buyer asking what a code gives: no
+    /// organiser check, so the caller answers only about the one code it was given and
+    /// that the event's public catalogue shows (never a draft).
+    pub async fn book_for_buyers(
+        &self,
+        event_id: EventId,
+    ) -> Result<Executed<VoucherBook>, CommandError<VoucherError>> {
+        Ok(self.books.load(&event_id.to_aggregate_id()).await?)
+    }
+
     /// Creates the codes `vouchers`, all or none. With an idempotency key, a retry of the
     /// same request finds its codes created and answers `false` (nothing new).
     #[instrument(skip_all, fields(event_id = %event_id, codes = vouchers.len()))]

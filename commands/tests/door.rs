@@ -49,6 +49,7 @@ impl PaidOrder {
                 name: "General".to_owned(),
                 quantity: Quantity::parse(count).unwrap(),
                 unit_price,
+                list_price: None,
             }],
             total: Money::new(2_500 * i64::from(count), unit_price.currency),
             provider: PaymentProvider::Simulated,
@@ -56,6 +57,7 @@ impl PaidOrder {
             checkout_url: "http://shop.test/checkout".to_owned(),
             payment_due_by: now + Duration::minutes(15),
             placed_at: now,
+            code: None,
         };
         let order = Self {
             store,

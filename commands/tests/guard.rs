@@ -61,6 +61,7 @@ impl Fixture {
                 self.event_id,
                 reservation_id,
                 &guard_lines(lines),
+                None,
                 now_ms + HOLD_MS,
                 now_ms,
             )
@@ -95,6 +96,7 @@ impl Fixture {
                 log_version,
                 reservation_id,
                 &guard_lines(lines),
+                None,
                 late,
             )
             .await
@@ -103,7 +105,7 @@ impl Fixture {
 
     async fn return_tickets(&self, log_version: u64, lines: &[(TicketTypeId, u32)]) -> Followed {
         self.guard
-            .return_tickets(self.event_id, log_version, &guard_lines(lines))
+            .return_tickets(self.event_id, log_version, &guard_lines(lines), None)
             .await
             .unwrap()
     }
@@ -185,6 +187,7 @@ fn snapshot(stock: &[(TicketTypeId, u32, u32)], holds: Vec<GuardHold>) -> GuardS
             })
             .collect(),
         pools: vec![],
+        codes: vec![],
         holds,
         log_version: 0,
     }
@@ -436,6 +439,7 @@ async fn load_if_missing_installs_once_and_replace_overwrites() {
     let hold = GuardHold {
         reservation_id: held_by_log,
         lines: guard_lines(&[(vip, 2)]),
+        code_use: None,
         expires_at_ms: NOW_MS + HOLD_MS,
     };
     let from_log = snapshot(&[(vip, 10, 3)], vec![hold]);
@@ -867,6 +871,7 @@ async fn payment_follow_cost() {
         .map(|_| GuardHold {
             reservation_id: ReservationId::new(),
             lines: guard_lines(&[(vip, 1)]),
+            code_use: None,
             expires_at_ms: NOW_MS + HOLD_MS,
         })
         .collect();
@@ -887,6 +892,7 @@ async fn payment_follow_cost() {
                 log_version,
                 hold.reservation_id,
                 &hold.lines,
+                None,
                 false,
             )
             .await

@@ -35,6 +35,7 @@ impl Venue {
             vip: TicketTypeId::new(),
         };
         let snapshot = GuardSnapshot {
+            codes: vec![],
             ticket_types: vec![
                 GuardStock {
                     ticket_type_id: venue.standard,
@@ -80,6 +81,7 @@ impl Venue {
                 self.event_id,
                 reservation_id,
                 &lines,
+                None,
                 NOW_MS + HOLD_MS,
                 NOW_MS,
             )
@@ -172,7 +174,7 @@ async fn releases_sales_and_returns_give_back_to_the_pool() {
     }];
     let sold = venue
         .guard
-        .sell(venue.event_id, 1, paid, &lines, false)
+        .sell(venue.event_id, 1, paid, &lines, None, false)
         .await
         .unwrap();
     assert_eq!(sold, Followed::Applied);
@@ -182,7 +184,7 @@ async fn releases_sales_and_returns_give_back_to_the_pool() {
 
     let returned = venue
         .guard
-        .return_tickets(venue.event_id, 2, &lines)
+        .return_tickets(venue.event_id, 2, &lines, None)
         .await
         .unwrap();
     assert_eq!(returned, Followed::Applied);
@@ -245,6 +247,7 @@ async fn a_snapshot_naming_a_type_in_two_pools_is_refused() {
             sold: 0,
         }],
         pools: vec![pool(vec![standard]), pool(vec![standard])],
+        codes: vec![],
         holds: vec![],
         log_version: 0,
     };

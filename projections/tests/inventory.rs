@@ -27,6 +27,7 @@ fn hold(reservation_id: ReservationId, ticket_type_id: TicketTypeId) -> Inventor
             }],
             expires_at: now + Duration::minutes(15),
             placed_at: now,
+            code_use: None,
         }],
     }
 }

@@ -209,6 +209,7 @@ fn placed(order_id: OrderId, event_id: EventId, ticket_type_id: TicketTypeId) ->
             ticket_type_id,
             name: "Standing".to_owned(),
             quantity: Quantity::try_from(2).unwrap(),
+            list_price: None,
             unit_price: eur(2_500),
         }],
         total: eur(5_000),
@@ -216,6 +217,7 @@ fn placed(order_id: OrderId, event_id: EventId, ticket_type_id: TicketTypeId) ->
         session_id: format!("cs_{order_id}"),
         checkout_url: "https://pay.example/cs".to_owned(),
         payment_due_by: now + Duration::minutes(15),
+        code: None,
         placed_at: now,
     })
 }
@@ -343,6 +345,7 @@ async fn a_batch_that_places_pays_issues_and_refunds_gives_the_rows_of_one_event
                     quantity: Quantity::try_from(1).unwrap(),
                 }],
                 returned_at: Utc::now() + Duration::minutes(6),
+                code_use: None,
             }],
         ),
     ];

@@ -21,6 +21,10 @@ pub const DEFAULT_REGISTRATION_LIMIT_PER_ADDRESS: &str = "10/3600";
 pub const DEFAULT_RESET_LIMIT_PER_ADDRESS: &str = "10/3600";
 /// Default `CARNEAU_RESET_LIMIT_PER_EMAIL`: 3 password reset requests per hour.
 pub const DEFAULT_RESET_LIMIT_PER_EMAIL: &str = "3/3600";
+/// Default `CARNEAU_CODE_LIMIT_PER_ADDRESS`: 30 look-ups of promo codes per minute: room
+/// for a buyer's typos, while one address needs thousands of years to hit one of 10,000
+/// generated codes (about 10^11 tries each).
+pub const DEFAULT_CODE_LIMIT_PER_ADDRESS: &str = "30/60";
 /// Where buyers' pages live when `CARNEAU_PUBLIC_URL` is not set (the web client).
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:3000";
 /// Default `CARNEAU_LOGIN_SLOWDOWN_MS`.
@@ -64,6 +68,9 @@ pub struct AccountSettings {
     /// `CARNEAU_RESET_LIMIT_PER_ADDRESS` (`max/seconds`): password reset requests, and
     /// uses of reset links, per client address.
     pub reset_per_address: Limit,
+    /// `CARNEAU_CODE_LIMIT_PER_ADDRESS` (`max/seconds`): promo code look-ups (a code's
+    /// quote) per client address, found or not, so codes cannot be guessed by the million.
+    pub code_per_address: Limit,
     /// `CARNEAU_RESET_LIMIT_PER_EMAIL` (`max/seconds`): password reset requests per email,
     /// counted whether or not an account has it (so the answer reveals nothing); bounds
     /// the mail anyone can make a stranger receive.
@@ -165,6 +172,10 @@ impl AccountSettings {
             reset_per_email: limit(
                 "CARNEAU_RESET_LIMIT_PER_EMAIL",
                 DEFAULT_RESET_LIMIT_PER_EMAIL,
+            )?,
+            code_per_address: limit(
+                "CARNEAU_CODE_LIMIT_PER_ADDRESS",
+                DEFAULT_CODE_LIMIT_PER_ADDRESS,
             )?,
             public_url,
         })

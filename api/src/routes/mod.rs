@@ -11,6 +11,7 @@ pub mod audit;
 pub mod calendar;
 pub mod capacity_pools;
 pub mod catalogue;
+pub mod codes;
 pub mod door;
 pub mod door_lists;
 pub mod door_offline;
@@ -51,6 +52,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(metrics::routes())
         .merge(events::routes())
         .merge(calendar::routes())
+        .merge(codes::routes())
         .merge(accounts::routes())
         .merge(organiser::routes())
         .merge(capacity_pools::routes())

@@ -314,6 +314,10 @@ pub(crate) fn order_view(order: &Order) -> Option<OrderView> {
                     amount_minor: line.unit_price.amount_minor,
                     currency: currency.clone(),
                 },
+                list_unit_price: line.list_price.map(|price| MoneyView {
+                    amount_minor: price.amount_minor,
+                    currency: currency.clone(),
+                }),
             })
             .collect(),
         total: MoneyView {
@@ -361,6 +365,10 @@ pub(crate) fn order_view(order: &Order) -> Option<OrderView> {
             .enumerate()
             .map(|(seat, attendee)| attendee_view(seat, attendee))
             .collect(),
+        code: placed
+            .code
+            .as_ref()
+            .map(|claim| claim.code_use.code.to_string()),
     })
 }
 

@@ -13,6 +13,7 @@ use carneau_domain::inventory::{
     HoldLine, HoldOutcome, HoldRequest, HoldStatus, InventoryError, Quantity,
 };
 use carneau_domain::order::OrderStatus;
+use carneau_domain::voucher::VoucherCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
@@ -60,6 +61,18 @@ pub struct ReservationLine {
 pub struct ReserveRequest {
     /// One line per ticket type.
     pub lines: Vec<ReservationLine>,
+    /// A promo code of the event, as the buyer typed it (case and surrounding spaces do
+    /// not matter): its uses are held with the tickets, and it unlocks the hidden ticket
+    /// types it names.
+    #[serde(default)]
+    #[schema(example = "EARLY-BIRD")]
+    pub code: Option<String>,
+}
+
+/// What a reserve request asks for, parsed.
+struct ParsedReserve {
+    lines: Vec<HoldLine>,
+    code: Option<VoucherCode>,
 }
 
 // `sold` was missing from the documented values while this was a string, though a paid
@@ -104,6 +117,9 @@ pub struct ReservationView {
     pub lines: Vec<ReservationLine>,
     /// When the hold lapses (absent once it has ended).
     pub expires_at: Option<DateTime<Utc>>,
+    /// The promo code held with the tickets, if any (absent once the hold has ended).
+    #[schema(example = "EARLY-BIRD")]
+    pub code: Option<String>,
     /// Proves ownership: send it as `Authorization: Bearer <token>` to see or release
     /// this reservation. Only in the response that made it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -111,8 +127,22 @@ pub struct ReservationView {
 }
 
 impl ReserveRequest {
-    fn parse(self) -> Result<Vec<HoldLine>, ApiError> {
+    fn parse(self) -> Result<ParsedReserve, ApiError> {
         let mut errors = Vec::new();
+        // An empty field is no code: a form sends what the buyer left blank.
+        let code = match self.code.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => match VoucherCode::parse(raw) {
+                Ok(code) => Some(code),
+                Err(_) => {
+                    errors.push(FieldError::new(
+                        "code",
+                        "Enter the code as printed: 4 to 32 letters, digits and dashes.",
+                    ));
+                    None
+                }
+            },
+        };
         if self.lines.is_empty() {
             errors.push(FieldError::new("lines", "must hold at least one ticket"));
         }
@@ -133,7 +163,7 @@ impl ReserveRequest {
             }
         }
         if errors.is_empty() {
-            Ok(lines)
+            Ok(ParsedReserve { lines, code })
         } else {
             Err(ApiError::validation(errors))
         }
@@ -154,7 +184,10 @@ impl ReserveRequest {
         (status = 200, description = "Already held by an earlier request with this key.",
             body = ReservationView),
         (status = 409, description = "Refused: `sold-out` (the field error says how many are \
-            left), `sale-not-open`, `sale-closed`, `event-not-on-sale`, `event-cancelled`.",
+            left), `sale-not-open`, `sale-closed`, `event-not-on-sale`, `event-cancelled`, \
+            `voucher-used-up` (the code has no use left). A code the event does not have, \
+            switched off or outside its dates, or applying to none of the tickets is a 422 \
+            (`voucher-unknown`, `voucher-unusable`, `voucher-not-applicable`) naming `code`.",
             body = crate::problem::Problem, content_type = "application/problem+json"),
         BodyProblems, NotFoundProblem, ServerProblems,
     ))]
@@ -165,7 +198,7 @@ async fn reserve(
     IdempotencyKeyHeader(key): IdempotencyKeyHeader,
     ApiJson(request): ApiJson<ReserveRequest>,
 ) -> Result<Response, ApiError> {
-    let lines = request.parse()?;
+    let ParsedReserve { lines, code } = request.parse()?;
     let reservation_id = match &key {
         Some(key) => ReservationId::from_uuid(key.derive_id(&format!("reservation:{event_id}"))),
         None => ReservationId::new_random(),
@@ -176,6 +209,7 @@ async fn reserve(
         reservation_id,
         lines: lines.clone(),
         expires_at: Utc::now() + lifetime,
+        code: code.clone(),
     };
     // Seen through to the end in its own task: a hold the guard admitted must reach the
     // log and be reconciled even if the buyer goes away or the request times out. Dropped
@@ -201,6 +235,7 @@ async fn reserve(
         status: ReservationStatus::Held,
         lines: lines.iter().map(line_view).collect(),
         expires_at: Some(expires_at),
+        code: code.map(String::from),
         token: Some(state.reservation_tokens.issue(event_id, reservation_id)),
     };
     let mut headers = HeaderMap::new();
@@ -257,6 +292,9 @@ async fn get_reservation(
             .map(|hold| hold.lines().iter().map(line_view).collect())
             .unwrap_or_default(),
         expires_at,
+        code: hold
+            .and_then(|hold| hold.code_use())
+            .map(|code_use| code_use.code.to_string()),
         token: None,
     }))
 }

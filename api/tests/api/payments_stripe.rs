@@ -608,6 +608,7 @@ async fn the_guard_follows_checkout_sale_and_refund_without_being_rebuilt() {
                 ticket_type_id,
                 quantity: 2,
             }],
+            None,
             (now + TimeDelta::minutes(15)).timestamp_millis(),
             now.timestamp_millis(),
         )

@@ -94,6 +94,7 @@ async fn a_killed_process_loses_no_acknowledged_hold_and_leaves_no_phantom() {
                 ticket_type_id: TicketTypeId::from_uuid(event.ticket_type_id),
                 quantity: PHANTOM_TICKETS,
             }],
+            None,
             (now + TimeDelta::seconds(FIRST_HOLD_SECONDS)).timestamp_millis(),
             now.timestamp_millis(),
         )

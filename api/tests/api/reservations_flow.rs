@@ -626,6 +626,7 @@ async fn a_guard_that_fails_to_follow_a_return_is_rebuilt_from_the_log() {
                 reservation_id,
                 order_id,
                 lines: lines.clone(),
+                code: None,
                 now: Utc::now(),
             },
             &test_metadata(),
@@ -658,6 +659,7 @@ async fn a_guard_that_fails_to_follow_a_return_is_rebuilt_from_the_log() {
                 order_id,
                 refund_number: 1,
                 lines,
+                code_use: None,
                 now: Utc::now(),
             },
             &test_metadata(),
@@ -841,6 +843,7 @@ impl GuardLeftBehind {
                     reservation_id,
                     order_id,
                     lines,
+                    code: None,
                     now: Utc::now(),
                 },
                 &test_metadata(),
@@ -861,6 +864,7 @@ impl GuardLeftBehind {
                     order_id,
                     refund_number: 1,
                     lines,
+                    code_use: None,
                     now: Utc::now(),
                 },
                 &test_metadata(),
@@ -889,6 +893,7 @@ impl GuardLeftBehind {
             reservation_id: ReservationId::new(),
             lines: self.lines(quantity),
             expires_at: Utc::now() + TimeDelta::minutes(15),
+            code: None,
         }
     }
 
@@ -1007,6 +1012,7 @@ async fn concurrent_sales_are_decided_in_order_and_never_oversell() {
                             reservation_id,
                             order_id,
                             lines: vec![line],
+                            code: None,
                             now: Utc::now(),
                         },
                         &test_metadata(),

@@ -3,7 +3,7 @@
 use carneau_domain::account::EmailAddress;
 use carneau_domain::event::EventStatus;
 use carneau_domain::ids::{AccountId, EventId, OrderId, ReservationId};
-use carneau_domain::inventory::{HoldStatus, InventoryCommand, InventoryError};
+use carneau_domain::inventory::{CodeClaim, HoldStatus, InventoryCommand, InventoryError};
 use carneau_domain::order::{
     attendees_for, price_hold, Attendee, Order, OrderCommand, OrderStatus, PaymentProvider,
     PlacedOrder, PricingError,
@@ -113,13 +113,26 @@ impl Payments {
             // Nothing will be sold: do not take the buyer to a payment page.
             return Err(PaymentError::Hold(InventoryError::EventCancelled));
         }
-        let priced = price_hold(hold.lines(), |id| event.ticket_type(id)).map_err(|error| {
-            // Said to the buyer as the inventory would: the tickets, or the hold, are gone.
-            PaymentError::Hold(match error {
-                PricingError::UnknownTicketType => InventoryError::TicketsNoLongerAvailable,
-                PricingError::NothingToPrice => InventoryError::UnknownReservation,
-            })
-        })?;
+        // The code's terms now: the hold took its uses, so it is priced with the code even
+        // if the organiser has switched it off since.
+        let code = match hold.code_use() {
+            Some(code_use) => self
+                .reservations
+                .vouchers(request.event_id)
+                .await?
+                .voucher(&code_use.code)
+                .map(|voucher| (code_use.clone(), voucher.terms.clone())),
+            None => None,
+        };
+        let terms = code.as_ref().map(|(_, terms)| terms);
+        let priced =
+            price_hold(hold.lines(), |id| event.ticket_type(id), terms).map_err(|error| {
+                // Said to the buyer as the inventory would: the tickets, or the hold, are gone.
+                PaymentError::Hold(match error {
+                    PricingError::UnknownTicketType => InventoryError::TicketsNoLongerAvailable,
+                    PricingError::NothingToPrice => InventoryError::UnknownReservation,
+                })
+            })?;
         let seats = priced
             .lines
             .iter()
@@ -149,6 +162,7 @@ impl Payments {
                 checkout_url: request.success_url.clone(),
                 payment_due_by: hold.expires_at(),
                 placed_at: now,
+                code: None,
                 attendees,
             };
             self.execute_after(
@@ -221,6 +235,10 @@ impl Payments {
             checkout_url: session.url,
             payment_due_by: hold.expires_at(),
             placed_at: now,
+            code: code.as_ref().map(|(code_use, terms)| CodeClaim {
+                code_use: code_use.clone(),
+                max_uses: terms.limit.max_uses.get(),
+            }),
             attendees,
         };
         let order = self

@@ -77,6 +77,7 @@ impl Payments {
         let placed = placed.clone();
         let event = self.reservations.catalogue(placed.event_id).await?;
         let lines = placed.hold_lines();
+        let placed_code = placed.code.clone();
         let reservation_id = placed.reservation_id;
         let sold = self
             .reservations
@@ -87,6 +88,7 @@ impl Payments {
                     reservation_id,
                     order_id,
                     lines,
+                    code: placed_code,
                     now: Utc::now(),
                 },
                 &metadata,

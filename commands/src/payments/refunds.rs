@@ -206,6 +206,7 @@ impl Payments {
                         order_id,
                         refund_number: number,
                         lines,
+                        code_use: None,
                         now: Utc::now(),
                     },
                     metadata,

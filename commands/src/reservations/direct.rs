@@ -3,7 +3,8 @@
 //! another request appended first.
 
 use carneau_domain::ids::EventId;
-use carneau_domain::inventory::{HoldOutcome, HoldRequest};
+use carneau_domain::inventory::{HoldOutcome, HoldRequest, SaleTerms};
+use carneau_domain::voucher::VoucherBook;
 use carneau_domain::EventMetadata;
 use chrono::Utc;
 
@@ -25,8 +26,16 @@ pub async fn reserve(
     let lapses = lapse_metadata();
     for _ in 0..MAX_DIRECT_ATTEMPTS {
         let event = stores.catalogue(event_id).await?;
+        let mut book = None;
+        if requests.iter().any(|request| request.code.is_some()) {
+            stores.catch_up_book(event_id, &mut book).await?;
+        }
+        let vouchers = book
+            .as_ref()
+            .map_or(VoucherBook::none(), |book| &book.state);
         let mut loaded = stores.inventory(event_id).await?;
-        let mut decision = loaded.inventory.decide_holds(&event, &requests, Utc::now());
+        let terms = SaleTerms::new(&event, vouchers);
+        let mut decision = loaded.inventory.decide_holds(terms, &requests, Utc::now());
         let events = attribute_holds(decision.events, &requests, &[metadata], &lapses);
         match stores.append(event_id, &mut loaded, events).await? {
             Append::Appended => {

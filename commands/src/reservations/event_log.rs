@@ -1,18 +1,48 @@
-//! An event's two streams in the event store as reservations use them: its `Inventory`
-//! (holds and sales) and its `Event` (the catalogue's rules). Every read of and append to
+//! An event's streams in the event store as reservations use them: its `Inventory`
+//! (holds and sales), its `Event` (the catalogue's rules) and its `VoucherBook` (promo
+//! codes). Every read of and append to
 //! the store made for reservations goes through here, so that a change of the store's API
 //! touches one file.
 
 use carneau_domain::event::Event;
 use carneau_domain::ids::EventId;
 use carneau_domain::inventory::{HoldRequest, Inventory, InventoryEvent};
+use carneau_domain::voucher::VoucherBook;
 use carneau_domain::{Cause, Decide, EventMetadata, Process};
+use cqrs_es::Aggregate;
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 use super::ReservationError;
 use crate::aggregate_store::AggregateStore;
 use crate::event_store::{self, AppendError, NewEvent, StoreError};
 use crate::metrics::{self, InventoryAppend};
+
+/// Moves `followed` forward by the facts of the event's stream in `store` appended after
+/// its version, loading it whole when `None`.
+async fn follow<A: Aggregate + Clone>(
+    store: &AggregateStore<A>,
+    event_id: EventId,
+    followed: &mut Option<Followed<A>>,
+) -> Result<(), ReservationError> {
+    let aggregate_id = event_id.to_aggregate_id();
+    match followed {
+        None => {
+            let loaded = store.load(&aggregate_id).await?;
+            *followed = Some(Followed {
+                state: loaded.state,
+                version: loaded.version,
+            });
+        }
+        Some(current) => {
+            let newer = store.events_since(&aggregate_id, current.version).await?;
+            current.version += newer.len() as u64;
+            for fact in newer {
+                current.state.apply(fact);
+            }
+        }
+    }
+    Ok(())
+}
 
 /// The namespace of the advisory locks that give an event's inventory stream one writer
 /// at a time ('DESK' as an integer): see [`Turn`].
@@ -33,6 +63,8 @@ pub struct Stores {
     inventories: AggregateStore<Inventory>,
     /// `Event` aggregates: the catalogue's rules (status, sale windows, capacities).
     events: AggregateStore<Event>,
+    /// `VoucherBook` aggregates: the promo codes of each event.
+    vouchers: AggregateStore<VoucherBook>,
 }
 
 /// An event's inventory as of a version of its stream.
@@ -44,14 +76,21 @@ pub struct Loaded {
     pub version: u64,
 }
 
-/// An event's catalogue state as of a version of its stream.
+/// An aggregate's state as of a version of its stream, which a desk keeps and moves
+/// forward by one short read per batch instead of a replay.
 #[derive(Debug, Clone)]
-pub struct Catalogue {
-    /// The event with every catalogue fact up to `version` applied.
-    pub event: Event,
-    /// How many facts of the event's stream it has applied.
+pub struct Followed<A> {
+    /// The aggregate with every fact up to `version` applied.
+    pub state: A,
+    /// How many facts of its stream it has applied.
     pub version: u64,
 }
+
+/// An event's catalogue state, as a desk follows it.
+pub type Catalogue = Followed<Event>;
+
+/// An event's promo codes, as a desk follows them.
+pub type Book = Followed<VoucherBook>;
 
 /// How an append that did not fail ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +107,7 @@ impl Stores {
         Self {
             inventories: AggregateStore::new(pool.clone(), ()),
             events: AggregateStore::new(pool.clone(), ()),
+            vouchers: AggregateStore::new(pool.clone(), ()),
             pool,
         }
     }
@@ -85,27 +125,22 @@ impl Stores {
         event_id: EventId,
         catalogue: &mut Option<Catalogue>,
     ) -> Result<(), ReservationError> {
-        let aggregate_id = event_id.to_aggregate_id();
-        match catalogue {
-            None => {
-                let loaded = self.events.load(&aggregate_id).await?;
-                *catalogue = Some(Catalogue {
-                    event: loaded.state,
-                    version: loaded.version,
-                });
-            }
-            Some(current) => {
-                let newer = self
-                    .events
-                    .events_since(&aggregate_id, current.version)
-                    .await?;
-                current.version += newer.len() as u64;
-                for event in newer {
-                    current.event.evolve(event);
-                }
-            }
-        }
-        Ok(())
+        follow(&self.events, event_id, catalogue).await
+    }
+
+    /// The event's promo codes moved forward as [`Self::catch_up_catalogue`] moves its
+    /// catalogue: read only for batches with a code in them.
+    pub async fn catch_up_book(
+        &self,
+        event_id: EventId,
+        book: &mut Option<Book>,
+    ) -> Result<(), ReservationError> {
+        follow(&self.vouchers, event_id, book).await
+    }
+
+    /// The event's promo codes, replayed from their stream.
+    pub async fn book(&self, event_id: EventId) -> Result<VoucherBook, ReservationError> {
+        Ok(self.vouchers.load(&event_id.to_aggregate_id()).await?.state)
     }
 
     /// The event's inventory replayed from its whole stream.

@@ -14,14 +14,16 @@ mod terms;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use carneau_domain::ids::{EventId, ReservationId, TicketTypeId};
+use carneau_domain::inventory::CodeUse;
 use fred::prelude::{Client, FromValue, KeysInterface, LuaInterface};
 use fred::types::scripts::Script;
 use fred::types::Value;
 use tracing::instrument;
 
-use layout::{decode_admission, encode_lines, merge_lines, EventKeys, Scripts};
+use layout::{code_line, decode_admission, encode_hold, merge_lines, EventKeys, Scripts};
 pub use terms::{
-    Admission, Followed, GuardHold, GuardLine, GuardPool, GuardSnapshot, GuardStock, Replaced,
+    Admission, Followed, GuardCodeStock, GuardHold, GuardLine, GuardPool, GuardSnapshot,
+    GuardStock, Replaced,
 };
 
 /// How long a guard outlives its latest hold before Redis drops it as abandoned.
@@ -67,14 +69,16 @@ impl ReservationGuard {
         }
     }
 
-    /// Admits a hold of `lines` (all or nothing) until `expires_at_ms`, after dropping the
-    /// event's holds that lapsed by `now_ms`. Lines of the same ticket type are summed.
+    /// Admits a hold of `lines` (all or nothing), with its uses of a promo code limited to
+    /// `max_uses` (`code`), until `expires_at_ms`, after dropping the event's holds that
+    /// lapsed by `now_ms`. Lines of the same ticket type are summed.
     #[instrument(skip_all, fields(event_id = %event_id, reservation_id = %reservation_id))]
     pub async fn admit(
         &self,
         event_id: EventId,
         reservation_id: ReservationId,
         lines: &[GuardLine],
+        code: Option<(&CodeUse, u32)>,
         expires_at_ms: i64,
         now_ms: i64,
     ) -> Result<Admission, GuardError> {
@@ -98,8 +102,13 @@ impl ReservationGuard {
             keep_until_ms
                 .saturating_add(GUARD_EXPIRY_SLACK_MS)
                 .to_string(),
-            encode_lines(&lines),
+            encode_hold(&lines, code.map(|(code_use, _)| code_use)),
         ];
+        let mut args = args;
+        if let Some((code_use, max_uses)) = code {
+            args.push(code_line(&code_use.code));
+            args.push(max_uses.to_string());
+        }
         let reply: Vec<Value> = self.run(&Scripts::get().admit, event_id, args).await?;
         let admission = decode_admission(reply)?;
         if let Admission::SoldOut {
@@ -128,6 +137,7 @@ impl ReservationGuard {
     /// held and `lines` (the log's) count as sold. An unlapsed sale (`late == false`) of a
     /// hold the guard does not have [`Disagrees`](Followed::Disagrees); a late sale of a
     /// hold the guard already purged only adds `lines` to sold. Idempotent per version.
+    /// `code_use` (the sale's promo code uses) counts as spent.
     #[instrument(skip_all, fields(event_id = %event_id, reservation_id = %reservation_id))]
     pub async fn sell(
         &self,
@@ -135,6 +145,7 @@ impl ReservationGuard {
         log_version: u64,
         reservation_id: ReservationId,
         lines: &[GuardLine],
+        code_use: Option<&CodeUse>,
         late: bool,
     ) -> Result<Followed, GuardError> {
         let kind = if late { "sell_late" } else { "sell" };
@@ -143,7 +154,7 @@ impl ReservationGuard {
             FOLLOWED_MARKS_KEPT.to_string(),
             kind.to_owned(),
             reservation_id.to_string(),
-            encode_lines(&merge_lines(lines)),
+            encode_hold(&merge_lines(lines), code_use),
         ];
         self.follow(event_id, args).await
     }
@@ -175,21 +186,23 @@ impl ReservationGuard {
     }
 
     /// Follows refunded tickets going back on sale, appended to the log at `log_version`:
-    /// `lines` stop counting as sold. Fewer sold than returned
-    /// [`Disagrees`](Followed::Disagrees). Idempotent per version.
+    /// `lines` stop counting as sold, and `code_use` (uses an organiser gave back) as
+    /// spent. Fewer sold than returned [`Disagrees`](Followed::Disagrees). Idempotent per
+    /// version.
     #[instrument(skip_all, fields(event_id = %event_id))]
     pub async fn return_tickets(
         &self,
         event_id: EventId,
         log_version: u64,
         lines: &[GuardLine],
+        code_use: Option<&CodeUse>,
     ) -> Result<Followed, GuardError> {
         let args = vec![
             log_version.to_string(),
             FOLLOWED_MARKS_KEPT.to_string(),
             "return".to_owned(),
             String::new(),
-            encode_lines(&merge_lines(lines)),
+            encode_hold(&merge_lines(lines), code_use),
         ];
         self.follow(event_id, args).await
     }

@@ -11,6 +11,7 @@
 //! - `guard` and `guard_keeper`: the Redis guard, and keeping it in step with the log;
 //! - `placer`: who placed a hold, read from its placing fact;
 //! - `refusal_reasons`: the catalogue's reason for a refusal the guard calls sold out;
+//! - `recent`: states of an event reused for a moment by the requests of a rush;
 //! - `direct`: the unbatched baseline the benchmark compares against.
 
 mod desk;
@@ -21,6 +22,7 @@ pub use event_log::turn_lock;
 pub mod guard;
 mod guard_keeper;
 mod placer;
+mod recent;
 pub use placer::HoldPlacer;
 mod refusal_reasons;
 pub mod service;

@@ -4,43 +4,43 @@
 //! are reused for a second, so that a sold-out flash sale does not load the event once
 //! per refusal.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
 use carneau_domain::event::Event;
 use carneau_domain::ids::EventId;
 use carneau_domain::inventory::{HoldOutcome, HoldRefusal, HoldRequest, Inventory};
 use chrono::Utc;
 
 use super::event_log::Stores;
-
-/// How long a catalogue state read for refusal reasons is reused.
-const CATALOGUE_REUSE: Duration = Duration::from_secs(1);
+use super::recent::Recent;
 
 /// Recently loaded catalogue states, to name the right reason for a refusal.
 #[derive(Default)]
 pub struct RefusalReasons {
-    catalogue: Mutex<HashMap<EventId, (Instant, Arc<Event>)>>,
-    /// One catalogue load at a time: when a reused state ages out in the middle of a
-    /// flash sale, hundreds of refusals would otherwise load it at once.
-    loading: tokio::sync::Mutex<()>,
+    catalogue: Recent<Event>,
 }
 
 impl RefusalReasons {
     /// The reason the catalogue alone gives to refuse `request`, if any. Decided by the
-    /// domain against an empty inventory, from a catalogue state at most
-    /// [`CATALOGUE_REUSE`] old; the desk always decides from fresh state, so this only
-    /// picks the message.
+    /// domain against an empty inventory, from a catalogue state at most a second old
+    /// (see [`Recent`]); the desk always decides from fresh state, so this only picks the
+    /// message.
     pub async fn besides_stock(
         &self,
         stores: &Stores,
         event_id: EventId,
         request: &HoldRequest,
     ) -> Option<HoldRefusal> {
-        let event = self.recent_catalogue(stores, event_id).await?;
-        let decision =
-            Inventory::default().decide_holds(&event, std::slice::from_ref(request), Utc::now());
+        let event = self
+            .catalogue
+            .get(event_id, || stores.catalogue(event_id))
+            .await
+            .ok()?;
+        // Decided without the code: the guard counts a code's uses as it counts tickets,
+        // and what the code itself allows only the desk decides, with the event's codes.
+        let without_code = HoldRequest {
+            code: None,
+            ..request.clone()
+        };
+        let decision = Inventory::default().decide_holds(&*event, &[without_code], Utc::now());
         match decision.outcomes.into_iter().next()? {
             HoldOutcome::Refused(HoldRefusal::SoldOut { .. }) => None,
             HoldOutcome::Refused(refusal) => Some(refusal),
@@ -50,35 +50,6 @@ impl RefusalReasons {
 
     /// Forgets the event's catalogue state (an organiser changed it).
     pub fn forget(&self, event_id: EventId) {
-        self.catalogue
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .remove(&event_id);
-    }
-
-    async fn recent_catalogue(&self, stores: &Stores, event_id: EventId) -> Option<Arc<Event>> {
-        let cached = || {
-            self.catalogue
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .get(&event_id)
-                .filter(|(loaded_at, _)| loaded_at.elapsed() < CATALOGUE_REUSE)
-                .map(|(_, event)| event.clone())
-        };
-        if let Some(event) = cached() {
-            return Some(event);
-        }
-        let _loading = self.loading.lock().await;
-        if let Some(event) = cached() {
-            return Some(event);
-        }
-        let event = Arc::new(stores.catalogue(event_id).await.ok()?);
-        let mut catalogue = self
-            .catalogue
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        catalogue.retain(|_, (loaded_at, _)| loaded_at.elapsed() < CATALOGUE_REUSE);
-        catalogue.insert(event_id, (Instant::now(), event.clone()));
-        Some(event)
+        self.catalogue.forget(event_id);
     }
 }

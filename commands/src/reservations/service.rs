@@ -11,6 +11,7 @@ use carneau_domain::ids::{EventId, ReservationId};
 use carneau_domain::inventory::{
     HoldOutcome, HoldRequest, Inventory, InventoryCommand, InventoryError, InventoryEvent,
 };
+use carneau_domain::voucher::VoucherBook;
 use carneau_domain::EventMetadata;
 use chrono::Utc;
 use sqlx::PgPool;
@@ -203,6 +204,12 @@ impl Reservations {
     /// caught up with the log rather than replayed, once for the lookups queued with it.
     pub async fn catalogue(&self, event_id: EventId) -> Result<Event, ReservationError> {
         self.desks.catalogue(event_id).await
+    }
+
+    /// The event's promo codes as the log has them now (read whole: asked once per
+    /// checkout with a code, not per hold).
+    pub async fn vouchers(&self, event_id: EventId) -> Result<VoucherBook, ReservationError> {
+        self.desks.stores().book(event_id).await
     }
 
     /// The event's inventory as the log has it now, with the catalogue's view of the event.

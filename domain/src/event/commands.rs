@@ -156,6 +156,8 @@ pub struct TicketTypeChange {
     pub sale_window: Option<SaleWindow>,
     /// A new per-order limit.
     pub max_per_order: Option<MaxPerOrder>,
+    /// Hide the type (a presale, shown only to buyers whose code unlocks it) or show it.
+    pub hidden: Option<bool>,
 }
 
 impl TicketTypeChange {
@@ -168,6 +170,7 @@ impl TicketTypeChange {
             capacity: self.capacity.unwrap_or(current.capacity),
             sale_window: self.sale_window.unwrap_or(current.sale_window),
             max_per_order: self.max_per_order.unwrap_or(current.max_per_order),
+            hidden: self.hidden.unwrap_or(current.hidden),
         }
     }
 }

@@ -159,6 +159,11 @@ pub struct TicketType {
     pub sale_window: SaleWindow,
     /// How many one order may hold.
     pub max_per_order: MaxPerOrder,
+    /// A presale type: shown and sold only to buyers whose code unlocks it. Stored only
+    /// when set, so a type shown to everyone keeps the stored form it had before presales
+    /// existed, and such older facts read as shown.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
 }
 
 #[cfg(test)]

@@ -3,9 +3,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::code_uses::{CodeClaim, CodeUse};
 use super::request::{HoldLine, HoldRequest};
 use crate::event::Event;
 use crate::ids::{OrderId, ReservationId};
+use crate::voucher::VoucherBook;
 
 /// A request to change an event's inventory. Every command carries the current time,
 /// supplied by the command layer: the domain never reads a clock.
@@ -17,6 +19,8 @@ pub enum InventoryCommand {
     PlaceHolds {
         /// The catalogue's current state of the event: status, ticket types, sale windows.
         event: Box<Event>,
+        /// The event's promo codes, for the requests that carry one.
+        vouchers: Box<VoucherBook>,
         /// The requests, decided in this order.
         requests: Vec<HoldRequest>,
         /// The current time.
@@ -53,6 +57,9 @@ pub enum InventoryCommand {
         order_id: OrderId,
         /// The tickets paid for (the hold's lines when it was placed).
         lines: Vec<HoldLine>,
+        /// The promo code the order was priced with, for a late payment (an unlapsed hold
+        /// spends its own code's uses).
+        code: Option<CodeClaim>,
         /// The current time.
         now: DateTime<Utc>,
     },
@@ -64,6 +71,8 @@ pub enum InventoryCommand {
         refund_number: u32,
         /// The tickets refunded, per type.
         lines: Vec<HoldLine>,
+        /// The promo code's uses to give back, when the organiser chose to.
+        code_use: Option<CodeUse>,
         /// The current time.
         now: DateTime<Utc>,
     },

@@ -2,6 +2,7 @@
 //! request within a batch ([`HoldRefusal`]), in words a buyer can read.
 
 use crate::ids::TicketTypeId;
+use crate::voucher::VoucherUnusable;
 
 /// A business rule of the inventory that a command would break.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -86,6 +87,18 @@ pub enum HoldRefusal {
     /// has ended (released, expired or paid). A new attempt needs a new id.
     #[error("This reservation id has already been used; start a new reservation.")]
     ReservationIdReused,
+    /// The event has no such promo code.
+    #[error("This event has no such promo code.")]
+    CodeUnknown,
+    /// The code is switched off or outside its validity window.
+    #[error("{0}")]
+    CodeUnusable(VoucherUnusable),
+    /// The code applies to none of the tickets asked for.
+    #[error("This code does not apply to the tickets you chose.")]
+    CodeNotApplicable,
+    /// The code has been used (held or paid) as many times as it may be.
+    #[error("This code has been used as many times as it may be.")]
+    CodeUsedUp,
 }
 
 impl HoldRefusal {
@@ -103,6 +116,10 @@ impl HoldRefusal {
             Self::EmptyRequest => "empty-reservation",
             Self::DuplicateLine(_) => "duplicate-line",
             Self::ReservationIdReused => "reservation-id-reused",
+            Self::CodeUnknown => "voucher-unknown",
+            Self::CodeUnusable(_) => "voucher-unusable",
+            Self::CodeNotApplicable => "voucher-not-applicable",
+            Self::CodeUsedUp => "voucher-used-up",
         }
     }
 
@@ -119,7 +136,11 @@ impl HoldRefusal {
             Self::EventNotOnSale
             | Self::EventCancelled
             | Self::EmptyRequest
-            | Self::ReservationIdReused => None,
+            | Self::ReservationIdReused
+            | Self::CodeUnknown
+            | Self::CodeUnusable(_)
+            | Self::CodeNotApplicable
+            | Self::CodeUsedUp => None,
         }
     }
 }

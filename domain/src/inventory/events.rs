@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
+use super::code_uses::CodeUse;
 use super::request::HoldLine;
 use crate::ids::{OrderId, ReservationId};
 
@@ -23,6 +24,10 @@ pub struct PlacedHold {
     pub expires_at: DateTime<Utc>,
     /// When it was placed.
     pub placed_at: DateTime<Utc>,
+    /// The promo code's uses held with the tickets (absent without a code, as in the
+    /// facts recorded before codes existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_use: Option<CodeUse>,
 }
 
 /// The facts recorded about an event's inventory.
@@ -69,6 +74,9 @@ pub enum InventoryEvent {
         late: bool,
         /// When.
         sold_at: DateTime<Utc>,
+        /// The promo code's uses spent by the sale.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code_use: Option<CodeUse>,
     },
     /// Refunded tickets went back on sale.
     TicketsReturned {
@@ -80,6 +88,9 @@ pub enum InventoryEvent {
         lines: Vec<HoldLine>,
         /// When.
         returned_at: DateTime<Utc>,
+        /// The promo code's uses given back with the refund, when the organiser said so.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code_use: Option<CodeUse>,
     },
 }
 

@@ -13,6 +13,7 @@
 //! several ticket types of one event is held all-or-nothing. Capacities, sale windows and
 //! limits belong to the catalogue's [`crate::Event`], which commands pass in.
 
+mod code_uses;
 mod commands;
 mod error;
 mod events;
@@ -30,15 +31,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use code_uses::{CodeClaim, CodeUse};
 pub use commands::InventoryCommand;
 pub use error::{HoldRefusal, InventoryError};
 pub use events::{InventoryEvent, PlacedHold};
+pub use placing::SaleTerms;
 pub use quantity::Quantity;
 pub use request::{HoldDecision, HoldLine, HoldOutcome, HoldRequest};
 
 use crate::aggregate::Decide;
 use crate::event::{CapacityPool, Event};
 use crate::ids::{OrderId, ReservationId, TicketTypeId};
+use crate::voucher::VoucherCode;
+use code_uses::CodeCount;
 
 /// Where a hold is in its life. Once it has ended its id can never be reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -60,9 +65,16 @@ pub struct HoldState {
     lines: Vec<HoldLine>,
     expires_at: DateTime<Utc>,
     placed_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    code_use: Option<CodeUse>,
 }
 
 impl HoldState {
+    /// The promo code it was placed with, and the uses it holds.
+    pub fn code_use(&self) -> Option<&CodeUse> {
+        self.code_use.as_ref()
+    }
+
     /// The tickets held, at most one line per ticket type.
     pub fn lines(&self) -> &[HoldLine] {
         &self.lines
@@ -118,6 +130,9 @@ pub struct Inventory {
     /// Refunds whose tickets went back on sale, so a repeated return changes nothing.
     #[serde(default)]
     returned: BTreeSet<(OrderId, u32)>,
+    /// The uses of every promo code some hold or sale has taken.
+    #[serde(default)]
+    code_uses: BTreeMap<VoucherCode, CodeCount>,
 }
 
 impl Inventory {
@@ -172,6 +187,31 @@ impl Inventory {
                 left.saturating_sub(self.sold(id))
                     .saturating_sub(self.held(id, now))
             })
+    }
+
+    /// Uses of `code` taken at `now`: spent by sales, and held by holds that have not
+    /// lapsed. A code may be used while this is below its limit.
+    pub fn code_uses(&self, code: &VoucherCode, now: DateTime<Utc>) -> u32 {
+        let Some(count) = self.code_uses.get(code) else {
+            return 0;
+        };
+        let lapsed: u32 = self
+            .lapsed_holds(now)
+            .filter_map(|(_, hold)| hold.code_use.as_ref())
+            .filter(|code_use| &code_use.code == code)
+            .map(|code_use| code_use.uses)
+            .sum();
+        count
+            .spent
+            .saturating_add(count.held_in_active_holds.saturating_sub(lapsed))
+    }
+
+    /// Every code some sale spent uses of, with how many are spent.
+    pub fn codes_spent(&self) -> impl Iterator<Item = (&VoucherCode, u32)> {
+        self.code_uses
+            .iter()
+            .filter(|(_, count)| count.spent > 0)
+            .map(|(code, count)| (code, count.spent))
     }
 
     /// A hold recorded as active, lapsed or not (see [`HoldState::is_lapsed`]). Ended holds
@@ -234,6 +274,10 @@ impl Inventory {
                 .held_in_active_holds
                 .saturating_add(line.quantity.get());
         }
+        if let Some(code_use) = &hold.code_use {
+            let count = self.code_uses.entry(code_use.code.clone()).or_default();
+            count.held_in_active_holds = count.held_in_active_holds.saturating_add(code_use.uses);
+        }
         self.expiries.insert((hold.expires_at, hold.reservation_id));
         self.active.insert(
             hold.reservation_id,
@@ -241,6 +285,7 @@ impl Inventory {
                 lines: hold.lines,
                 expires_at: hold.expires_at,
                 placed_at: hold.placed_at,
+                code_use: hold.code_use,
             },
         );
     }
@@ -273,6 +318,22 @@ impl Inventory {
                     .saturating_sub(line.quantity.get());
             }
         }
+        if let Some(code_use) = &hold.code_use {
+            if let Some(count) = self.code_uses.get_mut(&code_use.code) {
+                count.held_in_active_holds =
+                    count.held_in_active_holds.saturating_sub(code_use.uses);
+            }
+        }
+    }
+
+    /// Counts a code's uses as spent (`spent`) or gives them back (refund).
+    fn move_code_uses(&mut self, code_use: &CodeUse, spent: bool) {
+        let count = self.code_uses.entry(code_use.code.clone()).or_default();
+        count.spent = if spent {
+            count.spent.saturating_add(code_use.uses)
+        } else {
+            count.spent.saturating_sub(code_use.uses)
+        };
     }
 }
 
@@ -292,9 +353,13 @@ impl Decide for Inventory {
         Ok(match command {
             InventoryCommand::PlaceHolds {
                 event,
+                vouchers,
                 requests,
                 now,
-            } => self.decide_holds(&event, &requests, now).events,
+            } => {
+                self.decide_holds(SaleTerms::new(&event, &vouchers), &requests, now)
+                    .events
+            }
             InventoryCommand::ReleaseHold {
                 reservation_id,
                 now,
@@ -310,14 +375,16 @@ impl Decide for Inventory {
                 reservation_id,
                 order_id,
                 lines,
+                code,
                 now,
-            } => self.sell_hold(&event, reservation_id, order_id, &lines, now)?,
+            } => self.sell_hold(&event, reservation_id, order_id, &lines, code, now)?,
             InventoryCommand::ReturnTickets {
                 order_id,
                 refund_number,
                 lines,
+                code_use,
                 now,
-            } => self.return_tickets(order_id, refund_number, &lines, now),
+            } => self.return_tickets(order_id, refund_number, &lines, code_use, now),
         })
     }
 
@@ -345,9 +412,13 @@ impl Decide for Inventory {
             InventoryEvent::HoldSold {
                 reservation_id,
                 lines,
+                code_use,
                 ..
             } => {
                 self.end_hold(reservation_id, HoldStatus::Sold);
+                if let Some(code_use) = &code_use {
+                    self.move_code_uses(code_use, true);
+                }
                 for line in &lines {
                     let stock = self.stock.entry(line.ticket_type_id).or_default();
                     stock.sold = stock.sold.saturating_add(line.quantity.get());
@@ -357,9 +428,13 @@ impl Decide for Inventory {
                 order_id,
                 refund_number,
                 lines,
+                code_use,
                 ..
             } => {
                 self.returned.insert((order_id, refund_number));
+                if let Some(code_use) = &code_use {
+                    self.move_code_uses(code_use, false);
+                }
                 for line in &lines {
                     if let Some(stock) = self.stock.get_mut(&line.ticket_type_id) {
                         stock.sold = stock.sold.saturating_sub(line.quantity.get());

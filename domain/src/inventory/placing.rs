@@ -7,11 +7,36 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use super::{
-    HoldDecision, HoldLine, HoldOutcome, HoldRefusal, HoldRequest, Inventory, InventoryEvent,
-    PlacedHold,
+    CodeUse, HoldDecision, HoldLine, HoldOutcome, HoldRefusal, HoldRequest, Inventory,
+    InventoryEvent, PlacedHold,
 };
 use crate::event::{CapacityPool, Event, EventStatus};
 use crate::ids::{CapacityPoolId, ReservationId, TicketTypeId};
+use crate::voucher::{VoucherBook, VoucherCode};
+
+/// What hold requests are decided against: the catalogue's event (status, ticket types,
+/// sale windows, capacities) and its promo codes.
+#[derive(Debug, Clone, Copy)]
+pub struct SaleTerms<'a> {
+    /// The catalogue's current state of the event.
+    pub event: &'a Event,
+    /// The event's promo codes; an empty book when no request carries a code.
+    pub vouchers: &'a VoucherBook,
+}
+
+impl<'a> SaleTerms<'a> {
+    /// The terms of `event` with its `vouchers`.
+    pub fn new(event: &'a Event, vouchers: &'a VoucherBook) -> Self {
+        Self { event, vouchers }
+    }
+}
+
+/// An event with no promo code: requests that carry one are refused as unknown.
+impl<'a> From<&'a Event> for SaleTerms<'a> {
+    fn from(event: &'a Event) -> Self {
+        Self::new(event, VoucherBook::none())
+    }
+}
 
 impl Inventory {
     /// Decides `requests` in order at `now`, each against the inventory as changed by the
@@ -21,16 +46,17 @@ impl Inventory {
     /// but is still recorded as active (keeping the hot aggregate's active set small), then
     /// one `HoldsPlaced` with every accepted request. Either is left out when empty.
     /// Never changes `self`.
-    pub fn decide_holds(
+    pub fn decide_holds<'a>(
         &self,
-        event: &Event,
+        terms: impl Into<SaleTerms<'a>>,
         requests: &[HoldRequest],
         now: DateTime<Utc>,
     ) -> HoldDecision {
+        let terms = terms.into();
         let mut batch = HoldBatch::start(self, now);
         let outcomes = requests
             .iter()
-            .map(|request| batch.decide(event, request))
+            .map(|request| batch.decide(terms, request))
             .collect();
         let mut events = Vec::new();
         if !batch.lapsed.is_empty() {
@@ -59,6 +85,8 @@ struct HoldBatch<'a> {
     lapsed_tickets: BTreeMap<TicketTypeId, u32>,
     /// Tickets per type in holds accepted by this batch that count at `now`.
     accepted_tickets: BTreeMap<TicketTypeId, u32>,
+    /// Code uses in holds accepted by this batch that count at `now`.
+    accepted_code_uses: BTreeMap<VoucherCode, u32>,
     placed: Vec<PlacedHold>,
     placed_index: BTreeMap<ReservationId, usize>,
 }
@@ -79,18 +107,19 @@ impl<'a> HoldBatch<'a> {
             lapsed,
             lapsed_tickets,
             accepted_tickets: BTreeMap::new(),
+            accepted_code_uses: BTreeMap::new(),
             placed: Vec::new(),
             placed_index: BTreeMap::new(),
         }
     }
 
-    fn decide(&mut self, event: &Event, request: &HoldRequest) -> HoldOutcome {
+    fn decide(&mut self, terms: SaleTerms<'_>, request: &HoldRequest) -> HoldOutcome {
         if let Some(outcome) = self.answer_known_reservation(request) {
             return outcome;
         }
-        match self.check(event, request) {
-            Ok(()) => {
-                self.accept(request);
+        match self.check(terms, request) {
+            Ok(code_use) => {
+                self.accept(request, code_use);
                 HoldOutcome::Held {
                     expires_at: request.expires_at,
                 }
@@ -103,15 +132,20 @@ impl<'a> HoldBatch<'a> {
     fn answer_known_reservation(&self, request: &HoldRequest) -> Option<HoldOutcome> {
         let id = request.reservation_id;
         let existing = match self.placed_index.get(&id) {
-            Some(&index) => Some((&self.placed[index].lines, self.placed[index].expires_at)),
+            Some(&index) => {
+                let placed = &self.placed[index];
+                Some((&placed.lines, placed.expires_at, placed.code_use.as_ref()))
+            }
             None => self
                 .inventory
                 .hold(id)
-                .map(|hold| (&hold.lines, hold.expires_at)),
+                .map(|hold| (&hold.lines, hold.expires_at, hold.code_use.as_ref())),
         };
         match existing {
-            Some((lines, expires_at))
-                if expires_at > self.now && same_lines(lines, &request.lines) =>
+            Some((lines, expires_at, code_use))
+                if expires_at > self.now
+                    && same_lines(lines, &request.lines)
+                    && code_use.map(|code_use| &code_use.code) == request.code.as_ref() =>
             {
                 Some(HoldOutcome::AlreadyHeld { expires_at })
             }
@@ -124,8 +158,13 @@ impl<'a> HoldBatch<'a> {
     }
 
     /// The first rule the request breaks, checking the event, then the request's shape,
-    /// then each line in order.
-    fn check(&self, event: &Event, request: &HoldRequest) -> Result<(), HoldRefusal> {
+    /// then its code, then each line in order; else the code's uses the hold takes.
+    fn check(
+        &self,
+        terms: SaleTerms<'_>,
+        request: &HoldRequest,
+    ) -> Result<Option<CodeUse>, HoldRefusal> {
+        let event = terms.event;
         match event.status() {
             EventStatus::Published if event.id().is_some() => {}
             EventStatus::Cancelled => return Err(HoldRefusal::EventCancelled),
@@ -140,12 +179,56 @@ impl<'a> HoldBatch<'a> {
                 return Err(HoldRefusal::DuplicateLine(line.ticket_type_id));
             }
         }
+        let code_use = self.check_code(terms.vouchers, request)?;
         // Lines of one request drawing from the same pool must fit in it together.
         let mut asked_of_pools = BTreeMap::new();
         request
             .lines
             .iter()
-            .try_for_each(|line| self.check_line(event, line, &mut asked_of_pools))
+            .try_for_each(|line| self.check_line(event, line, &mut asked_of_pools))?;
+        Ok(code_use)
+    }
+
+    /// The uses of the request's code the hold would take, or why the code cannot be used:
+    /// unknown to the event, switched off or outside its window, applying to none of the
+    /// tickets asked for, or used as many times as it may be, counting this batch.
+    fn check_code(
+        &self,
+        vouchers: &VoucherBook,
+        request: &HoldRequest,
+    ) -> Result<Option<CodeUse>, HoldRefusal> {
+        let Some(code) = &request.code else {
+            return Ok(None);
+        };
+        let voucher = vouchers.voucher(code).ok_or(HoldRefusal::CodeUnknown)?;
+        voucher
+            .usable_at(self.now)
+            .map_err(HoldRefusal::CodeUnusable)?;
+        let lines: Vec<(TicketTypeId, u32)> = request
+            .lines
+            .iter()
+            .map(|line| (line.ticket_type_id, line.quantity.get()))
+            .collect();
+        let uses = voucher.terms.uses_for(&lines);
+        if uses == 0 {
+            return Err(HoldRefusal::CodeNotApplicable);
+        }
+        let taken = self.code_uses(code);
+        if taken.saturating_add(uses) > voucher.terms.limit.max_uses.get() {
+            return Err(HoldRefusal::CodeUsedUp);
+        }
+        Ok(Some(CodeUse {
+            code: code.clone(),
+            uses,
+        }))
+    }
+
+    /// Uses of `code` taken at `now`, counting this batch's accepted requests.
+    fn code_uses(&self, code: &VoucherCode) -> u32 {
+        let accepted = self.accepted_code_uses.get(code).copied().unwrap_or(0);
+        self.inventory
+            .code_uses(code, self.now)
+            .saturating_add(accepted)
     }
 
     fn check_line(
@@ -222,7 +305,7 @@ impl<'a> HoldBatch<'a> {
         recorded.saturating_sub(lapsed).saturating_add(accepted)
     }
 
-    fn accept(&mut self, request: &HoldRequest) {
+    fn accept(&mut self, request: &HoldRequest, code_use: Option<CodeUse>) {
         // The command layer sets `expires_at` after `now`; were it not, the hold would be
         // recorded but, like any lapsed hold, never count.
         if request.expires_at > self.now {
@@ -232,6 +315,12 @@ impl<'a> HoldBatch<'a> {
                     .entry(line.ticket_type_id)
                     .or_insert(0) += line.quantity.get();
             }
+            if let Some(code_use) = &code_use {
+                *self
+                    .accepted_code_uses
+                    .entry(code_use.code.clone())
+                    .or_insert(0) += code_use.uses;
+            }
         }
         self.placed_index
             .insert(request.reservation_id, self.placed.len());
@@ -240,6 +329,7 @@ impl<'a> HoldBatch<'a> {
             lines: request.lines.clone(),
             expires_at: request.expires_at,
             placed_at: self.now,
+            code_use,
         });
     }
 }

@@ -7,6 +7,7 @@ use super::error::HoldRefusal;
 use super::events::InventoryEvent;
 use super::quantity::Quantity;
 use crate::ids::{ReservationId, TicketTypeId};
+use crate::voucher::VoucherCode;
 
 /// Some tickets of one type within a reservation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,6 +29,10 @@ pub struct HoldRequest {
     /// A hold whose `expires_at` is not after the decision's `now` is recorded but never
     /// counts against availability.
     pub expires_at: DateTime<Utc>,
+    /// The promo code the buyer entered, if any: its uses are held with the tickets and
+    /// it unlocks the hidden ticket types it names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<VoucherCode>,
 }
 
 /// The answer to one [`HoldRequest`].

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{HoldLine, HoldStatus, Inventory, InventoryError, InventoryEvent};
+use super::{CodeClaim, CodeUse, HoldLine, HoldStatus, Inventory, InventoryError, InventoryEvent};
 use crate::event::{Event, EventStatus};
 use crate::ids::{CapacityPoolId, OrderId, ReservationId, TicketTypeId};
 
@@ -45,15 +45,17 @@ impl Inventory {
     /// The event that sells `lines` to the order paying for `reservation_id`, or why not.
     ///
     /// Already sold: nothing (a repeated payment event). Unlapsed hold: its own tickets move
-    /// from held to sold (whatever `lines` says). Otherwise (lapsed, released, expired, or never held here): sold
-    /// only if every line is still available at `now`, else `TicketsNoLongerAvailable`.
-    /// Nothing is sold for a cancelled event.
+    /// from held to sold (whatever `lines` says), and its code's uses from held to spent.
+    /// Otherwise (lapsed, released, expired, or never held here): sold only if every line
+    /// is still available at `now` and the order's `code` has the uses left, else
+    /// `TicketsNoLongerAvailable`. Nothing is sold for a cancelled event.
     pub fn sell_hold(
         &self,
         event: &Event,
         reservation_id: ReservationId,
         order_id: OrderId,
         lines: &[HoldLine],
+        code: Option<CodeClaim>,
         now: DateTime<Utc>,
     ) -> Result<Vec<InventoryEvent>, InventoryError> {
         let status = self.hold_status(reservation_id, now);
@@ -84,14 +86,21 @@ impl Inventory {
                     .capacity_pool(*pool_id)
                     .is_some_and(|pool| self.pool_available(pool, now) < *quantity)
             });
-            if short {
+            // The order was priced with the code: sold late, it takes the code's uses anew.
+            let code_short = code.as_ref().is_some_and(|claim| {
+                self.code_uses(&claim.code_use.code, now)
+                    .saturating_add(claim.code_use.uses)
+                    > claim.max_uses
+            });
+            if short || code_short {
                 return Err(InventoryError::TicketsNoLongerAvailable);
             }
         }
-        // An unlapsed hold sells exactly what it holds: those are the tickets counted.
-        let lines = match self.hold(reservation_id) {
-            Some(hold) if !late => hold.lines().to_vec(),
-            _ => lines.to_vec(),
+        // An unlapsed hold sells exactly what it holds: those are the tickets (and the code
+        // uses) counted.
+        let (lines, code_use) = match self.hold(reservation_id) {
+            Some(hold) if !late => (hold.lines().to_vec(), hold.code_use().cloned()),
+            _ => (lines.to_vec(), code.map(|claim| claim.code_use)),
         };
         Ok(vec![InventoryEvent::HoldSold {
             reservation_id,
@@ -99,16 +108,19 @@ impl Inventory {
             lines,
             late,
             sold_at: now,
+            code_use,
         }])
     }
 
-    /// The event that puts a refund's tickets back on sale; none if this refund's tickets
-    /// were returned already.
+    /// The event that puts a refund's tickets back on sale, with `code_use` given back to
+    /// its code when the organiser chose so; none if this refund's tickets were returned
+    /// already.
     pub fn return_tickets(
         &self,
         order_id: OrderId,
         refund_number: u32,
         lines: &[HoldLine],
+        code_use: Option<CodeUse>,
         now: DateTime<Utc>,
     ) -> Vec<InventoryEvent> {
         if lines.is_empty() || self.returned.contains(&(order_id, refund_number)) {
@@ -119,6 +131,7 @@ impl Inventory {
             refund_number,
             lines: lines.to_vec(),
             returned_at: now,
+            code_use,
         }]
     }
 }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::attendees::Attendee;
 use crate::account::EmailAddress;
 use crate::ids::{EventId, OrderId, ReservationId, TicketId, TicketTypeId};
-use crate::inventory::Quantity;
+use crate::inventory::{CodeClaim, Quantity};
 use crate::money::Money;
 
 /// Which payment provider takes the order's payment.
@@ -46,8 +46,11 @@ pub struct OrderLine {
     pub name: String,
     /// How many.
     pub quantity: Quantity,
-    /// The price of one ticket.
+    /// The price of one ticket: what the buyer pays, after a promo code.
     pub unit_price: Money,
+    /// The ticket type's price before the promo code, when the code lowered it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_price: Option<Money>,
 }
 
 /// One ticket issued to a paid order: an id per seat. Its code is derived from the id by
@@ -113,6 +116,10 @@ pub struct PlacedOrder {
     /// nothing (and in orders placed before attendees were asked for).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attendees: Vec<Attendee>,
+    /// The promo code the order was priced with: its uses, and its limit when checkout
+    /// started, which a payment landing after the hold lapsed is sold against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<CodeClaim>,
 }
 
 /// The facts recorded about an order.

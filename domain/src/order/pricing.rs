@@ -10,6 +10,7 @@ use crate::event::TicketType;
 use crate::ids::TicketTypeId;
 use crate::inventory::{HoldLine, Quantity};
 use crate::money::Money;
+use crate::voucher::VoucherTerms;
 
 /// Why a hold cannot be priced: either way nobody may be asked to pay for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -32,22 +33,29 @@ pub struct PricedHold {
 }
 
 /// Prices `hold` at the current price of each line's ticket type, as `ticket_type` finds
-/// it (the event's). The price is taken now and kept on the order: a later price change
-/// does not change what this buyer pays or gets back.
+/// it (the event's), less what the hold's promo `code` takes off the tickets in its
+/// scope. The price is taken now and kept on the order: a later price change does not
+/// change what this buyer pays or gets back.
 pub fn price_hold<'a>(
     hold: &[HoldLine],
     ticket_type: impl Fn(TicketTypeId) -> Option<&'a TicketType>,
+    code: Option<&VoucherTerms>,
 ) -> Result<PricedHold, PricingError> {
     let lines = hold
         .iter()
         .map(|line| {
             let ticket_type =
                 ticket_type(line.ticket_type_id).ok_or(PricingError::UnknownTicketType)?;
+            let list_price = ticket_type.price;
+            let unit_price = code.map_or(list_price, |terms| {
+                terms.price_of(line.ticket_type_id, list_price)
+            });
             Ok(OrderLine {
                 ticket_type_id: line.ticket_type_id,
                 name: ticket_type.name.to_string(),
                 quantity: line.quantity,
-                unit_price: ticket_type.price,
+                unit_price,
+                list_price: (unit_price != list_price).then_some(list_price),
             })
         })
         .collect::<Result<Vec<_>, _>>()?;

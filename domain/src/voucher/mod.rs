@@ -67,7 +67,18 @@ pub struct VoucherBook {
 
 aggregate!(VoucherBook);
 
+/// The book of an event without codes, shared rather than built per decision.
+static NO_VOUCHERS: VoucherBook = VoucherBook {
+    event_id: None,
+    vouchers: BTreeMap::new(),
+};
+
 impl VoucherBook {
+    /// A book with no code in it.
+    pub fn none() -> &'static VoucherBook {
+        &NO_VOUCHERS
+    }
+
     /// The voucher with `code`, if the event has it.
     pub fn voucher(&self, code: &VoucherCode) -> Option<&Voucher> {
         self.vouchers.get(code)

@@ -137,11 +137,15 @@ impl VoucherTerms {
     }
 
     /// How many uses holding `lines` (ticket type, quantity) takes: the tickets in scope
-    /// (per ticket), or one if any is (per order); zero when none is.
+    /// or unlocked by it (per ticket), or one if any is (per order); zero when none is.
+    /// A presale's tickets take uses even outside the discount's scope: what a code
+    /// unlocks is what it is limited for.
     pub fn uses_for(&self, lines: &[(TicketTypeId, u32)]) -> u32 {
         let in_scope: u32 = lines
             .iter()
-            .filter(|(ticket_type_id, _)| self.scope.covers(*ticket_type_id))
+            .filter(|(ticket_type_id, _)| {
+                self.scope.covers(*ticket_type_id) || self.unlocks.contains(ticket_type_id)
+            })
             .map(|(_, quantity)| *quantity)
             .sum();
         match self.limit.counting {

@@ -70,6 +70,7 @@ export async function startStack({ name, frontendDir, carneauBin, logDir, apiEnv
           CARNEAU_LOGIN_LIMIT_PER_EMAIL: "1000/60",
           CARNEAU_REGISTRATION_LIMIT_PER_ADDRESS: "1000/60",
           CARNEAU_RESET_LIMIT_PER_ADDRESS: "1000/60",
+          CARNEAU_CODE_LIMIT_PER_ADDRESS: "1000/60",
           ...apiEnv,
       };
       const api = start(`${name} API`, carneauBin, ["serve"], { logPath: path.join(logDir, `${name}-api.log`), env });

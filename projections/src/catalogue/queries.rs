@@ -90,7 +90,7 @@ pub async fn listing(pool: &PgPool, filter: &ListingFilter) -> anyhow::Result<Ev
         SELECT e.event_id, e.title, e.venue_name, e.venue_address, e.starts_at, e.ends_at,
                e.time_zone, e.currency, e.images -> 0 AS poster,
                (SELECT min(t.price_minor) FROM catalogue_ticket_types t
-                 WHERE t.event_id = e.event_id) AS price_from
+                 WHERE t.event_id = e.event_id AND NOT t.hidden) AS price_from
           FROM catalogue_events e
          WHERE e.status = 'published'
            AND ($1::text IS NULL
@@ -155,11 +155,13 @@ pub async fn listing(pool: &PgPool, filter: &ListingFilter) -> anyhow::Result<Ev
 }
 
 /// One event with its ticket types (tables `catalogue_events`, `catalogue_ticket_types`).
-/// Drafts are returned only when `include_drafts` is set (the organiser's view).
+/// Drafts and hidden ticket types (a presale, shown only to buyers whose code unlocks
+/// them) are returned only for the `organiser_view`; buyers' capacity pools then name
+/// only the types they can see.
 pub async fn event_detail(
     pool: &PgPool,
     id: Uuid,
-    include_drafts: bool,
+    organiser_view: bool,
 ) -> anyhow::Result<Option<EventDetail>> {
     let Some(row) = sqlx::query(
         r#"
@@ -171,7 +173,7 @@ pub async fn event_detail(
         "#,
     )
     .bind(id)
-    .bind(include_drafts)
+    .bind(organiser_view)
     .fetch_optional(pool)
     .await
     .context("reading an event's detail")?
@@ -179,18 +181,19 @@ pub async fn event_detail(
         return Ok(None);
     };
 
-    let stock = crate::inventory::stock(pool, id).await?;
+    let mut stock = crate::inventory::stock(pool, id).await?;
     let availability = &stock.ticket_types;
     let ticket_types = sqlx::query(
         r#"
         SELECT ticket_type_id, name, price_minor, currency, capacity, sale_opens_at,
-               sale_closes_at, max_per_order
+               sale_closes_at, max_per_order, hidden
           FROM catalogue_ticket_types
-         WHERE event_id = $1
+         WHERE event_id = $1 AND ($2 OR NOT hidden)
          ORDER BY position
         "#,
     )
     .bind(id)
+    .bind(organiser_view)
     .fetch_all(pool)
     .await
     .context("reading an event's ticket types")?
@@ -217,12 +220,20 @@ pub async fn event_detail(
             sale_opens_at: t.try_get("sale_opens_at")?,
             sale_closes_at: t.try_get("sale_closes_at")?,
             max_per_order: t.try_get("max_per_order")?,
+            hidden: t.try_get("hidden")?,
         })
     })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    .collect::<Result<Vec<TicketTypeView>, sqlx::Error>>()?;
+    if !organiser_view {
+        for capacity_pool in &mut stock.capacity_pools {
+            capacity_pool
+                .ticket_type_ids
+                .retain(|id| ticket_types.iter().any(|shown| shown.id == *id));
+        }
+    }
 
     let images: sqlx::types::Json<Vec<EventImage>> = row.try_get("images")?;
-    let base = if include_drafts {
+    let base = if organiser_view {
         EventImageView::organiser_base(id)
     } else {
         EventImageView::public_base(id)

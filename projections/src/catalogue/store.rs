@@ -325,19 +325,20 @@ async fn write_ticket_types(
         .iter()
         .map(|r| i32::from(r.ticket_type.max_per_order.get()))
         .collect();
+    let hidden: Vec<bool> = rows.iter().map(|r| r.ticket_type.hidden).collect();
     sqlx::query(
         r#"
         INSERT INTO catalogue_ticket_types
             (event_id, ticket_type_id, position, name, price_minor, currency, capacity,
-             sale_opens_at, sale_closes_at, max_per_order)
+             sale_opens_at, sale_closes_at, max_per_order, hidden)
         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::bigint[],
                              $6::text[], $7::int[], $8::timestamptz[], $9::timestamptz[],
-                             $10::int[])
+                             $10::int[], $11::boolean[])
         ON CONFLICT (event_id, ticket_type_id) DO UPDATE
            SET name = excluded.name, price_minor = excluded.price_minor,
                currency = excluded.currency, capacity = excluded.capacity,
                sale_opens_at = excluded.sale_opens_at, sale_closes_at = excluded.sale_closes_at,
-               max_per_order = excluded.max_per_order
+               max_per_order = excluded.max_per_order, hidden = excluded.hidden
         "#,
     )
     .bind(&events)
@@ -350,6 +351,7 @@ async fn write_ticket_types(
     .bind(&opens)
     .bind(&closes)
     .bind(&max_per_order)
+    .bind(&hidden)
     .execute(&mut **tx)
     .await
     .context("writing ticket types")?;

@@ -69,6 +69,15 @@ pub struct MoneyView {
     pub currency: String,
 }
 
+impl From<carneau_domain::money::Money> for MoneyView {
+    fn from(money: carneau_domain::money::Money) -> Self {
+        Self {
+            amount_minor: money.amount_minor,
+            currency: money.currency.as_str().to_owned(),
+        }
+    }
+}
+
 /// Where an event takes place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct VenueView {
@@ -191,6 +200,11 @@ pub struct TicketTypeView {
     /// the event): its `availability.available` is then at most what the pool has left.
     #[serde(default)]
     pub capacity_pool_id: Option<Uuid>,
+    /// A presale type, shown and sold only to buyers whose code unlocks it: only the
+    /// organiser's views and a code's quote list it, so buyers' details never do. Absent
+    /// from details cached before presales existed: shown.
+    #[serde(default)]
+    pub hidden: bool,
 }
 
 /// A capacity shared by several ticket types (a venue of 1,000 for Standard, VIP and

@@ -242,6 +242,7 @@ fn attendees_given_at_checkout_are_written_and_each_seat_keeps_its_last_correcti
             ticket_type_id: TicketTypeId::from_uuid(Uuid::nil()),
             name: "Standing".to_owned(),
             quantity: Quantity::try_from(3).unwrap(),
+            list_price: None,
             unit_price: eur(2_500),
         }],
         total: eur(7_500),
@@ -249,6 +250,7 @@ fn attendees_given_at_checkout_are_written_and_each_seat_keeps_its_last_correcti
         session_id: "cs_names".to_owned(),
         checkout_url: "https://pay.example/cs".to_owned(),
         payment_due_by: at(15),
+        code: None,
         placed_at: at(0),
     });
     let batch = facts(

@@ -24,8 +24,12 @@ pub struct OrderLineView {
     pub name: String,
     /// How many tickets.
     pub quantity: i32,
-    /// The price of one.
+    /// The price of one: what the buyer paid, after a promo code.
     pub unit_price: MoneyView,
+    /// The price of one before the order's promo code, when the code lowered it. Only
+    /// the order itself (`GET /orders/{id}`) says it; lists leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_unit_price: Option<MoneyView>,
 }
 
 /// One ticket of a paid order.
@@ -108,6 +112,10 @@ pub struct OrderView {
     /// moment behind), and leave it out for an order given no attendee.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attendees: Vec<AttendeeView>,
+    /// The promo code the order was priced with. Only the order itself
+    /// (`GET /orders/{id}`) says it; lists leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 pub(super) const ORDER_COLUMNS: &str = "order_id, event_id, reservation_id, status, buyer_email, \
@@ -163,6 +171,7 @@ fn order_view(row: &PgRow) -> anyhow::Result<OrderView> {
         created_at: row.try_get("placed_at")?,
         paid_at: row.try_get("paid_at")?,
         attendees: Vec::new(),
+        code: None,
     })
 }
 
@@ -195,6 +204,7 @@ pub(super) async fn with_details(pool: &PgPool, rows: &[PgRow]) -> anyhow::Resul
                     amount_minor: row.try_get("unit_price_minor")?,
                     currency: row.try_get("currency")?,
                 },
+                list_unit_price: None,
             });
     }
     let mut tickets: HashMap<Uuid, Vec<OrderTicketView>> = HashMap::new();

@@ -57,6 +57,7 @@ pub fn ticket_type(name: &str, price_minor: i64, starts_at: DateTime<Utc>) -> Ti
         capacity: Capacity::parse(100).unwrap(),
         sale_window: SaleWindow::parse(starts_at - Duration::days(30), starts_at).unwrap(),
         max_per_order: MaxPerOrder::parse(10).unwrap(),
+        hidden: false,
     }
 }
 

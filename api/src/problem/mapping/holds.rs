@@ -9,9 +9,16 @@ use carneau_domain::inventory::{HoldLine, HoldRefusal, InventoryError};
 use crate::problem::{ApiError, FieldError};
 
 /// A refused hold: 409 for what the event's state refuses, 422 for what the request asked
-/// wrongly, with the line at fault named (`lines[i].quantity`, `lines[i].ticket_type_id`).
+/// wrongly, with the line at fault named (`lines[i].quantity`, `lines[i].ticket_type_id`)
+/// or the promo code (`code`).
 pub fn hold_refusal_problem(refusal: &HoldRefusal, lines: &[HoldLine]) -> ApiError {
     let (status, field) = match refusal {
+        HoldRefusal::CodeUsedUp => return code_problem(StatusCode::CONFLICT, refusal),
+        HoldRefusal::CodeUnknown
+        | HoldRefusal::CodeUnusable(_)
+        | HoldRefusal::CodeNotApplicable => {
+            return code_problem(StatusCode::UNPROCESSABLE_ENTITY, refusal)
+        }
         HoldRefusal::SoldOut { .. } => (StatusCode::CONFLICT, "quantity"),
         HoldRefusal::TooManyPerOrder { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "quantity"),
         HoldRefusal::SaleNotOpen(_)
@@ -46,6 +53,17 @@ pub fn hold_refusal_problem(refusal: &HoldRefusal, lines: &[HoldLine]) -> ApiErr
         )]),
         None => problem,
     }
+}
+
+/// A hold refused for its promo code, the `code` field named.
+fn code_problem(status: StatusCode, refusal: &HoldRefusal) -> ApiError {
+    ApiError::new(
+        status,
+        refusal.kind(),
+        "Reservation refused",
+        refusal.to_string(),
+    )
+    .with_field_errors(vec![FieldError::new("code", refusal.to_string())])
 }
 
 /// A refusal about an existing hold (release, checkout): 404 for an unknown reservation,

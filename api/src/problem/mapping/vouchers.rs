@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 use carneau_commands::CommandError;
-use carneau_domain::voucher::VoucherError;
+use carneau_domain::voucher::{VoucherCode, VoucherError, VoucherUnusable};
 
 use crate::problem::{ApiError, FieldError};
 
@@ -51,6 +51,41 @@ pub fn voucher_problem(error: CommandError<VoucherError>) -> ApiError {
         Some(field) => problem.with_field_errors(vec![FieldError::new(field, reason.to_string())]),
         None => problem,
     }
+}
+
+/// What a buyer reads when what they typed cannot be a code at all.
+pub const MALFORMED_CODE: &str = "Enter the code as printed: 4 to 32 letters, digits and dashes.";
+
+/// A buyer's code that cannot be one (too short, other characters): 422 `validation`
+/// naming the field `code`.
+pub fn malformed_code() -> ApiError {
+    ApiError::validation(vec![FieldError::new("code", MALFORMED_CODE)])
+}
+
+/// A buyer's code the event does not have (or an event buyers cannot see): 404
+/// `voucher-unknown`, the same answer either way so that a guess learns nothing more.
+pub fn voucher_unknown(code: &VoucherCode) -> ApiError {
+    let detail = format!("There is no code {code} for this event.");
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "voucher-unknown",
+        "Unknown code",
+        &*detail,
+    )
+    .with_field_errors(vec![FieldError::new("code", detail)])
+}
+
+/// A buyer's code that exists but cannot be used now (switched off, not yet valid,
+/// expired): 422 `voucher-unusable` naming the field `code`.
+pub fn voucher_unusable(reason: VoucherUnusable) -> ApiError {
+    let detail = reason.to_string();
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "voucher-unusable",
+        "Code not usable",
+        &*detail,
+    )
+    .with_field_errors(vec![FieldError::new("code", detail)])
 }
 
 #[cfg(test)]

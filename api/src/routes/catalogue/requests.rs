@@ -181,6 +181,10 @@ pub struct AddTicketTypeRequest {
     /// Most tickets of this type in one order, 1 to 100.
     #[schema(example = 10)]
     pub max_per_order: u16,
+    /// A presale: shown and sold only to buyers whose code unlocks it (see the event's
+    /// vouchers). Left out: `false`, shown to everyone.
+    #[serde(default)]
+    pub hidden: bool,
 }
 
 impl AddTicketTypeRequest {
@@ -197,6 +201,7 @@ impl AddTicketTypeRequest {
         let max_per_order = errors.check("max_per_order", MaxPerOrder::parse(self.max_per_order));
         let parsed = (|| Some((name?, price?, capacity?, sale_window?, max_per_order?)))();
         let (name, price, capacity, sale_window, max_per_order) = errors.finish(parsed)?;
+        let hidden = self.hidden;
         Ok(move |id| TicketType {
             id,
             name,
@@ -204,6 +209,7 @@ impl AddTicketTypeRequest {
             capacity,
             sale_window,
             max_per_order,
+            hidden,
         })
     }
 }
@@ -225,6 +231,8 @@ pub struct ChangeTicketTypeRequest {
     pub sale_closes_at: Option<DateTime<Utc>>,
     /// A new per-order maximum.
     pub max_per_order: Option<u16>,
+    /// Hide the type (a presale, for buyers whose code unlocks it) or show it to everyone.
+    pub hidden: Option<bool>,
 }
 
 impl ChangeTicketTypeRequest {
@@ -264,6 +272,7 @@ impl ChangeTicketTypeRequest {
                 capacity: capacity?,
                 sale_window: sale_window?,
                 max_per_order: max_per_order?,
+                hidden: self.hidden,
             })
         })();
         errors.finish(parsed)

@@ -86,6 +86,7 @@ pub fn event_detail(
                 sale_opens_at: ticket_type.sale_window.opens_at(),
                 sale_closes_at: ticket_type.sale_window.closes_at(),
                 max_per_order: i32::from(ticket_type.max_per_order.get()),
+                hidden: ticket_type.hidden,
             })
             .collect(),
         // The organiser's own URLs: a draft's images are not public yet.

@@ -39,6 +39,18 @@ pub enum DiscountBody {
     },
 }
 
+impl From<Discount> for DiscountBody {
+    fn from(discount: Discount) -> Self {
+        match discount {
+            Discount::None => Self::None,
+            Discount::Percent(percent) => Self::Percent { percent },
+            Discount::Fixed(amount) => Self::Fixed {
+                amount: amount.into(),
+            },
+        }
+    }
+}
+
 /// What counts as one use of a code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -194,16 +206,7 @@ impl VoucherView {
         let uuids = |types: &BTreeSet<TicketTypeId>| types.iter().map(|id| id.as_uuid()).collect();
         Self {
             code: code.as_str().to_owned(),
-            discount: match terms.discount {
-                Discount::None => DiscountBody::None,
-                Discount::Percent(percent) => DiscountBody::Percent { percent },
-                Discount::Fixed(amount) => DiscountBody::Fixed {
-                    amount: MoneyView {
-                        amount_minor: amount.amount_minor,
-                        currency: amount.currency.as_str().to_owned(),
-                    },
-                },
-            },
+            discount: DiscountBody::from(terms.discount),
             ticket_type_ids: match &terms.scope {
                 VoucherScope::AllTicketTypes => None,
                 VoucherScope::TicketTypes(types) => Some(uuids(types)),

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use carneau_domain::event::Event;
 use carneau_domain::ids::{EventId, ReservationId};
 use carneau_domain::inventory::{
-    HoldOutcome, HoldRequest, HoldStatus, Inventory, InventoryCommand, InventoryEvent,
+    HoldOutcome, HoldRequest, HoldStatus, Inventory, InventoryCommand, InventoryEvent, SaleTerms,
 };
+use carneau_domain::voucher::VoucherBook;
 use carneau_domain::{Decide, EventMetadata};
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
@@ -15,7 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::{Decided, DecisionReply, DeskJob, FoundHold, DESK_IDLE_TIMEOUT, MAX_BATCH_REQUESTS};
 use crate::metrics::{self, InventoryAppend};
 use crate::reservations::event_log::{
-    attribute_holds, lapse_metadata, Append, Catalogue, Loaded, Stores,
+    attribute_holds, lapse_metadata, Append, Book, Catalogue, Loaded, Stores,
 };
 use crate::reservations::ReservationError;
 
@@ -43,12 +44,13 @@ enum Lookup {
 }
 
 /// One event's desk: its inventory in memory, as of the last append it saw, and the
-/// event's catalogue state as of the last time it caught up with it.
+/// event's catalogue state and promo codes as of the last time it caught up with them.
 pub(super) struct Desk {
     event_id: EventId,
     stores: Arc<Stores>,
     loaded: Option<Loaded>,
     catalogue: Option<Catalogue>,
+    book: Option<Book>,
 }
 
 impl Desk {
@@ -58,6 +60,7 @@ impl Desk {
             stores,
             loaded: None,
             catalogue: None,
+            book: None,
         }
     }
 
@@ -149,7 +152,7 @@ impl Desk {
         self.stores
             .catch_up_catalogue(self.event_id, &mut catalogue)
             .await?;
-        let event = catalogue.as_ref().map(|current| current.event.clone());
+        let event = catalogue.as_ref().map(|current| current.state.clone());
         self.catalogue = catalogue;
         event.ok_or(ReservationError::Unavailable)
     }
@@ -238,18 +241,41 @@ impl Desk {
         }
         let callers: Vec<&EventMetadata> = metadata.iter().collect();
         let lapses = lapse_metadata();
-        let outcomes = match self.current_catalogue().await {
-            Ok(event) => {
+        let with_codes = requests.iter().any(|request| request.code.is_some());
+        // Taken out of the desk while deciding, rather than copied: a book may hold
+        // thousands of codes.
+        let book = match with_codes {
+            true => self.take_current_book().await.map(Some),
+            false => Ok(None),
+        };
+        let outcomes = match (self.current_catalogue().await, &book) {
+            (Ok(event), Ok(book)) => {
+                let vouchers = book
+                    .as_ref()
+                    .map_or(VoucherBook::none(), |book| &book.state);
                 self.decide_and_append(|loaded| {
-                    let decision = loaded.inventory.decide_holds(&event, &requests, Utc::now());
+                    let terms = SaleTerms::new(&event, vouchers);
+                    let decision = loaded.inventory.decide_holds(terms, &requests, Utc::now());
                     let events = attribute_holds(decision.events, &requests, &callers, &lapses);
                     (events, decision.outcomes)
                 })
                 .await
             }
-            Err(error) => Err(error),
+            (Err(error), _) => Err(error),
+            (_, Err(error)) => Err(error.clone()),
         };
+        if let Ok(Some(book)) = book {
+            self.book = Some(book);
+        }
         answer_all(replies, outcomes);
+    }
+
+    /// The event's promo codes as the log has them now, taken out of the desk; a failed
+    /// read leaves none, to be loaded whole next time.
+    async fn take_current_book(&mut self) -> Result<Book, ReservationError> {
+        let mut book = self.book.take();
+        self.stores.catch_up_book(self.event_id, &mut book).await?;
+        book.ok_or(ReservationError::Unavailable)
     }
 
     async fn read(&mut self) -> Result<(Inventory, Event, u64), ReservationError> {

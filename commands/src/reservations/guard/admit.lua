@@ -1,5 +1,7 @@
 -- ARGV: now_ms, expires_at_ms, reservation_id, keep_until_ms, extend_to_ms, encoded
--- lines (merged, quantities > 0).
+-- lines (merged, quantities > 0; a promo code's uses as a line "c:<code>"), then for a
+-- hold with a code: the code's line name and its limit of uses, which the caller reads
+-- from the event's codes (so a changed limit applies from the next admission).
 local now_ms, expires_at_ms, reservation_id, keep_until_ms, extend_to_ms, encoded =
   ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 
@@ -9,6 +11,9 @@ end
 purge_lapsed(now_ms)
 if redis.call('ZSCORE', holds_key, reservation_id) then
   return { 'already_admitted' }
+end
+if ARGV[7] then
+  redis.call('HSET', meta_key, 'cap:' .. ARGV[7], ARGV[8])
 end
 
 -- All lines are checked before any is recorded: a request is admitted whole or not at all.

@@ -1,6 +1,8 @@
 -- Shared prelude of the guard scripts. Every script gets the same four keys of one
 -- event: KEYS[1] the meta hash (loaded marker plus cap:/sold:/held:/pool: per ticket type,
--- and pcap:/pmem: per capacity pool: its capacity and its ticket types "<id>;<id>"),
+-- and pcap:/pmem: per capacity pool: its capacity and its ticket types "<id>;<id>"; a
+-- promo code is counted as a ticket type named "c:<code>" whose capacity is its limit of
+-- uses, and a hold's uses of it as one more line),
 -- KEYS[2] the sorted set of holds scored by expiry ms, KEYS[3] the hash of each hold's
 -- encoded lines ("<ticket type>=<quantity>;..."), KEYS[4] the sorted set of the log
 -- versions of the latest facts followed in place (follow.lua), scored by version.

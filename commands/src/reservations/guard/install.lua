@@ -1,7 +1,9 @@
 -- ARGV: 'if_missing' | 'replace', keep_until_ms, the log version the snapshot was read at,
 -- number of ticket types, then per ticket type (id, capacity, sold, held), number of
--- capacity pools, then per pool (id, capacity, its ticket types "<id>;<id>"), then per
--- hold (reservation id, expires_at_ms, lines). Replies 1 (installed), 0 (a guard exists and
+-- capacity pools, then per pool (id, capacity, its ticket types "<id>;<id>"), number of
+-- promo codes, then per code (its line name "c:<code>", uses spent, uses held: its limit is
+-- set on its first admission, see set_capacity.lua), then per hold (reservation id,
+-- expires_at_ms, lines). Replies 1 (installed), 0 (a guard exists and
 -- 'if_missing' keeps it) or -1 (stale: the guard in place counts a fact the snapshot was
 -- read before; the caller reads the log again). Marks of facts followed in place
 -- (follow.lua) go with the old guard: the snapshot counts every fact up to its version.
@@ -38,6 +40,13 @@ for _ = 1, pools do
   for ticket_type in string.gmatch(ARGV[next_arg + 2], '[^;]+') do
     redis.call('HSET', meta_key, 'pool:' .. ticket_type, pool)
   end
+  next_arg = next_arg + 3
+end
+local codes = tonumber(ARGV[next_arg])
+next_arg = next_arg + 1
+for _ = 1, codes do
+  local code = ARGV[next_arg]
+  redis.call('HSET', meta_key, 'sold:' .. code, ARGV[next_arg + 1], 'held:' .. code, ARGV[next_arg + 2])
   next_arg = next_arg + 3
 end
 while next_arg <= #ARGV do

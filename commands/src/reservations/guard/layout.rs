@@ -5,6 +5,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use carneau_domain::ids::{EventId, TicketTypeId};
+use carneau_domain::inventory::CodeUse;
+use carneau_domain::voucher::VoucherCode;
 use fred::types::scripts::Script;
 use fred::types::Value;
 
@@ -110,6 +112,23 @@ pub(super) fn encode_lines(lines: &[GuardLine]) -> String {
         .join(";")
 }
 
+/// A hold's lines with its promo code's uses as one more line, `c:<code>=<uses>`: the
+/// scripts count a code as a ticket type whose capacity is its limit of uses, so holding,
+/// lapsing, releasing, selling and returning move its uses as they move tickets. Codes
+/// are letters, digits and dashes, so the name never holds the encoding's `;` or `=`.
+pub(super) fn encode_hold(lines: &[GuardLine], code_use: Option<&CodeUse>) -> String {
+    let mut encoded = encode_lines(lines);
+    if let Some(code_use) = code_use.filter(|code_use| code_use.uses > 0) {
+        encoded.push_str(&format!(";{}={}", code_line(&code_use.code), code_use.uses));
+    }
+    encoded
+}
+
+/// The name the scripts count a promo code's uses under.
+pub(super) fn code_line(code: &VoucherCode) -> String {
+    format!("c:{code}")
+}
+
 /// ARGV of `install.lua`: mode, deadline, log version, the ticket types with their held
 /// counts derived from the holds, the capacity pools, then the holds.
 pub(super) fn install_args(
@@ -123,10 +142,18 @@ pub(super) fn install_args(
         .map(|stock| (stock.ticket_type_id, 0))
         .collect();
     let mut hold_args = Vec::with_capacity(snapshot.holds.len() * 3);
+    let mut codes: HashMap<&VoucherCode, (u32, u64)> = snapshot
+        .codes
+        .iter()
+        .map(|stock| (&stock.code, (stock.spent, 0)))
+        .collect();
     for hold in &snapshot.holds {
         let lines = merge_lines(&hold.lines);
         if lines.is_empty() {
             continue;
+        }
+        if let Some(code_use) = &hold.code_use {
+            codes.entry(&code_use.code).or_insert((0, 0)).1 += u64::from(code_use.uses);
         }
         for line in &lines {
             let count = held
@@ -138,7 +165,7 @@ pub(super) fn install_args(
         }
         hold_args.push(hold.reservation_id.to_string());
         hold_args.push(hold.expires_at_ms.to_string());
-        hold_args.push(encode_lines(&lines));
+        hold_args.push(encode_hold(&lines, hold.code_use.as_ref()));
     }
     if held.len() != snapshot.ticket_types.len() {
         return Err(GuardError::InvalidRequest(
@@ -187,13 +214,24 @@ pub(super) fn install_args(
         );
     }
     args.extend(pool_args);
+    args.push(codes.len().to_string());
+    for (code, (spent, held)) in codes {
+        args.push(code_line(code));
+        args.push(spent.to_string());
+        args.push(held.to_string());
+    }
     args.extend(hold_args);
     Ok(args)
 }
 
-/// Reads the reply of `admit.lua`: a tag, then the ticket type and count where relevant.
+/// Reads the reply of `admit.lua`: a tag, then the ticket type (or a code's line) and count
+/// where relevant.
 pub(super) fn decode_admission(reply: Vec<Value>) -> Result<Admission, GuardError> {
     let tag = reply.first().and_then(Value::as_string);
+    let about_code = reply
+        .get(1)
+        .and_then(Value::as_string)
+        .is_some_and(|name| name.starts_with("c:"));
     let ticket_type = || {
         reply
             .get(1)
@@ -214,6 +252,9 @@ pub(super) fn decode_admission(reply: Vec<Value>) -> Result<Admission, GuardErro
                 .and_then(Value::as_u64)
                 .and_then(|free| u32::try_from(free).ok())
                 .ok_or_else(|| unexpected(&reply))?;
+            if about_code {
+                return Ok(Admission::CodeUsedUp { left: available });
+            }
             Ok(Admission::SoldOut {
                 ticket_type_id: ticket_type()?,
                 available,

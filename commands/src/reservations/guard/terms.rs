@@ -3,6 +3,8 @@
 //! calls so that callers can read what the guard means without its scripts.
 
 use carneau_domain::ids::{CapacityPoolId, ReservationId, TicketTypeId};
+use carneau_domain::inventory::CodeUse;
+use carneau_domain::voucher::VoucherCode;
 
 /// Tickets of one type asked for in one hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,8 +38,22 @@ pub enum Admission {
         /// The ticket type the guard does not know.
         ticket_type_id: TicketTypeId,
     },
+    /// The request's promo code has fewer uses left than the hold would take.
+    CodeUsedUp {
+        /// Uses left (may be 0).
+        left: u32,
+    },
     /// The guard for this event is missing: rebuild it from the log, then retry.
     NotLoaded,
+}
+
+/// A promo code's uses spent by sales, as the log knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardCodeStock {
+    /// The code.
+    pub code: VoucherCode,
+    /// Its uses paid for (and not given back by a refund).
+    pub spent: u32,
 }
 
 /// Stock of one ticket type as the log knows it.
@@ -70,6 +86,8 @@ pub struct GuardHold {
     pub reservation_id: ReservationId,
     /// What it holds.
     pub lines: Vec<GuardLine>,
+    /// The promo code's uses it holds.
+    pub code_use: Option<CodeUse>,
     /// When the hold lapses, in Unix milliseconds.
     pub expires_at_ms: i64,
 }
@@ -81,6 +99,8 @@ pub struct GuardSnapshot {
     pub ticket_types: Vec<GuardStock>,
     /// The event's capacity pools; their counts are their types'.
     pub pools: Vec<GuardPool>,
+    /// Every promo code some sale spent; codes held only are counted from `holds`.
+    pub codes: Vec<GuardCodeStock>,
     /// Holds in flight; lapsed ones are accepted and purged on the next admission.
     pub holds: Vec<GuardHold>,
     /// The version of the event's inventory in the log the snapshot was read at: the

@@ -2,7 +2,7 @@
 //! answer means for the request.
 
 use carneau_domain::ids::EventId;
-use carneau_domain::inventory::{HoldRefusal, HoldRequest};
+use carneau_domain::inventory::{CodeUse, HoldRefusal, HoldRequest};
 use chrono::Utc;
 
 use super::facts::{guard_expiry_ms, guard_lines};
@@ -37,6 +37,10 @@ impl GuardKeeper {
         if self.in_doubt(event_id).await {
             return GuardVerdict::Bypassed;
         }
+        let code = match self.code_terms(desks, event_id, request).await {
+            Ok(code) => code,
+            Err(verdict) => return verdict,
+        };
         let lines = guard_lines(&request.lines);
         let expires_at_ms = guard_expiry_ms(request.expires_at);
         let ask = || {
@@ -44,6 +48,8 @@ impl GuardKeeper {
                 event_id,
                 request.reservation_id,
                 &lines,
+                code.as_ref()
+                    .map(|(code_use, max_uses)| (code_use, *max_uses)),
                 expires_at_ms,
                 Utc::now().timestamp_millis(),
             )
@@ -53,6 +59,9 @@ impl GuardKeeper {
             match admission {
                 Ok(Admission::Admitted) => return GuardVerdict::Admitted,
                 Ok(Admission::AlreadyAdmitted) => return GuardVerdict::AlreadyAdmitted,
+                Ok(Admission::CodeUsedUp { .. }) => {
+                    return GuardVerdict::Refused(HoldRefusal::CodeUsedUp)
+                }
                 Ok(Admission::SoldOut {
                     ticket_type_id,
                     available,
@@ -115,5 +124,43 @@ impl GuardKeeper {
             }
         }
         GuardVerdict::Bypassed
+    }
+
+    /// The uses of the request's promo code its hold takes, with the code's limit, from
+    /// the event's codes read at most a second ago; `Err` is the verdict without asking
+    /// the guard: refused when the code cannot be used now, bypassed when the book cannot
+    /// tell (a code created a moment ago, or no book to read), for the desk to decide.
+    async fn code_terms(
+        &self,
+        desks: &Desks,
+        event_id: EventId,
+        request: &HoldRequest,
+    ) -> Result<Option<(CodeUse, u32)>, GuardVerdict> {
+        let Some(code) = &request.code else {
+            return Ok(None);
+        };
+        let book = self
+            .books
+            .get(event_id, || desks.stores().book(event_id))
+            .await
+            .map_err(|_| GuardVerdict::Bypassed)?;
+        let voucher = book.voucher(code).ok_or(GuardVerdict::Bypassed)?;
+        voucher
+            .usable_at(Utc::now())
+            .map_err(|reason| GuardVerdict::Refused(HoldRefusal::CodeUnusable(reason)))?;
+        let lines: Vec<_> = request
+            .lines
+            .iter()
+            .map(|line| (line.ticket_type_id, line.quantity.get()))
+            .collect();
+        let uses = voucher.terms.uses_for(&lines);
+        if uses == 0 {
+            return Err(GuardVerdict::Refused(HoldRefusal::CodeNotApplicable));
+        }
+        let code_use = CodeUse {
+            code: code.clone(),
+            uses,
+        };
+        Ok(Some((code_use, voucher.terms.limit.max_uses.get())))
     }
 }

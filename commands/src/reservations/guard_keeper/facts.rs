@@ -7,8 +7,8 @@ use carneau_domain::inventory::{HoldLine, Inventory, InventoryEvent};
 use chrono::Utc;
 
 use crate::reservations::guard::{
-    Followed, GuardError, GuardHold, GuardLine, GuardPool, GuardSnapshot, GuardStock,
-    ReservationGuard,
+    Followed, GuardCodeStock, GuardError, GuardHold, GuardLine, GuardPool, GuardSnapshot,
+    GuardStock, ReservationGuard,
 };
 
 /// Asks the guard to follow one fact appended at `log_version`; `None` for a fact it has no
@@ -25,6 +25,7 @@ pub(super) async fn follow_fact(
             reservation_id,
             lines,
             late,
+            code_use,
             ..
         } => {
             guard
@@ -33,6 +34,7 @@ pub(super) async fn follow_fact(
                     log_version,
                     *reservation_id,
                     &guard_lines(lines),
+                    code_use.as_ref(),
                     *late,
                 )
                 .await?
@@ -50,9 +52,16 @@ pub(super) async fn follow_fact(
                 )
                 .await?
         }
-        InventoryEvent::TicketsReturned { lines, .. } => {
+        InventoryEvent::TicketsReturned {
+            lines, code_use, ..
+        } => {
             guard
-                .return_tickets(event_id, log_version, &guard_lines(lines))
+                .return_tickets(
+                    event_id,
+                    log_version,
+                    &guard_lines(lines),
+                    code_use.as_ref(),
+                )
                 .await?
         }
         InventoryEvent::HoldsPlaced { .. }
@@ -100,12 +109,20 @@ pub(super) fn guard_snapshot(
                 ticket_types: pool.ticket_types.clone(),
             })
             .collect(),
+        codes: inventory
+            .codes_spent()
+            .map(|(code, spent)| GuardCodeStock {
+                code: code.clone(),
+                spent,
+            })
+            .collect(),
         holds: inventory
             .active_holds()
             .filter(|(_, hold)| hold.expires_at() > now)
             .map(|(reservation_id, hold)| GuardHold {
                 reservation_id,
                 lines: guard_lines(hold.lines()),
+                code_use: hold.code_use().cloned(),
                 expires_at_ms: guard_expiry_ms(hold.expires_at()),
             })
             .collect(),

@@ -11,12 +11,14 @@ use std::sync::Mutex;
 
 use carneau_domain::ids::{EventId, ReservationId};
 use carneau_domain::inventory::{HoldOutcome, HoldRefusal, InventoryEvent};
+use carneau_domain::voucher::VoucherBook;
 
 pub use admitting::GuardVerdict;
 use facts::{follow_fact, guard_snapshot};
 
 use super::desk::Desks;
 use super::guard::{Followed, Replaced, ReservationGuard};
+use super::recent::Recent;
 use super::refusal_reasons::RefusalReasons;
 use super::ReservationError;
 use crate::metrics::{self, GuardRebuildTrigger};
@@ -33,6 +35,8 @@ pub struct GuardKeeper {
     to_drop: Mutex<HashSet<EventId>>,
     /// Why the catalogue refuses what the guard only calls sold out.
     reasons: RefusalReasons,
+    /// The events' promo codes, for what a code's hold takes of it and its limit.
+    books: Recent<VoucherBook>,
     /// One rebuild of an event's missing guard at a time (see `admit`).
     rebuilds: Rebuilds,
 }
@@ -66,6 +70,7 @@ impl GuardKeeper {
             guard,
             to_drop: Mutex::default(),
             reasons: RefusalReasons::default(),
+            books: Recent::default(),
             rebuilds: Rebuilds::default(),
         }
     }
@@ -91,7 +96,9 @@ impl GuardKeeper {
         }
         if matches!(
             decided,
-            Ok(HoldOutcome::Refused(HoldRefusal::SoldOut { .. }))
+            Ok(HoldOutcome::Refused(
+                HoldRefusal::SoldOut { .. } | HoldRefusal::CodeUsedUp
+            ))
         ) {
             tracing::info!("guard admitted what the log refused; resynchronising it");
             if let Err(error) = self.load(desks, event_id, true).await {
@@ -154,6 +161,7 @@ impl GuardKeeper {
     /// organiser changed the event (see `Reservations::catalogue_changed`).
     pub async fn catalogue_changed(&self, event_id: EventId) {
         self.reasons.forget(event_id);
+        self.books.forget(event_id);
         self.drop_guard(event_id).await;
     }
 

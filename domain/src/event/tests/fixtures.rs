@@ -74,6 +74,7 @@ pub fn ticket_type(n: u128, name: &str) -> TicketType {
         capacity: Capacity::parse(100).unwrap(),
         sale_window: SaleWindow::parse(at(1, 1, 0), starts_at()).unwrap(),
         max_per_order: MaxPerOrder::parse(10).unwrap(),
+        hidden: false,
     }
 }
 

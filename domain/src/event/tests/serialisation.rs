@@ -102,6 +102,29 @@ fn ticket_type_added_has_a_stable_stored_form() {
 }
 
 #[test]
+fn a_hidden_ticket_type_is_stored_as_hidden_and_older_facts_read_as_shown() {
+    let presale = TicketType {
+        hidden: true,
+        ..ticket_type(1, "Presale")
+    };
+    let json = serde_json::to_value(added(presale.clone())).unwrap();
+    assert_eq!(
+        json["TicketTypeAdded"]["ticket_type"]["hidden"],
+        json!(true)
+    );
+    let back: EventCatalogueEvent = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(back, added(presale));
+
+    let mut older = json;
+    let fields = older["TicketTypeAdded"]["ticket_type"]
+        .as_object_mut()
+        .unwrap();
+    fields.remove("hidden");
+    let back: EventCatalogueEvent = serde_json::from_value(older).unwrap();
+    assert_eq!(back, added(ticket_type(1, "Presale")));
+}
+
+#[test]
 fn refuses_to_load_a_stored_event_holding_an_invalid_value() {
     let mut json = serde_json::to_value(drafted()).unwrap();
     json["EventDrafted"]["details"]["title"] = json!("   ");

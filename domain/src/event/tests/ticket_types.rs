@@ -321,3 +321,70 @@ fn ticket_types_keep_their_insertion_order_through_changes_and_removals() {
     );
     assert!(event.ticket_type(ticket_type_id(3)).is_none());
 }
+
+fn presale(n: u128, name: &str) -> TicketType {
+    TicketType {
+        hidden: true,
+        ..ticket_type(n, name)
+    }
+}
+
+fn hide(hidden: bool) -> EventCommand {
+    EventCommand::ChangeTicketType {
+        ticket_type_id: ticket_type_id(1),
+        change: TicketTypeChange {
+            hidden: Some(hidden),
+            ..TicketTypeChange::default()
+        },
+        promised: PromisedTickets::NONE,
+    }
+}
+
+#[test]
+fn adds_a_hidden_ticket_type_for_a_presale() {
+    event_test()
+        .given(published_event())
+        .when(EventCommand::AddTicketType(presale(2, "Presale")))
+        .then_expect_events(vec![added(presale(2, "Presale"))]);
+}
+
+#[test]
+fn hides_a_ticket_type_on_sale() {
+    event_test()
+        .given(published_event())
+        .when(hide(true))
+        .then_expect_events(vec![EventCatalogueEvent::TicketTypeChanged {
+            ticket_type: presale(1, "General admission"),
+        }]);
+}
+
+#[test]
+fn shows_a_hidden_ticket_type_to_everyone_again() {
+    event_test()
+        .given(vec![drafted(), added(presale(1, "General admission"))])
+        .when(hide(false))
+        .then_expect_events(vec![EventCatalogueEvent::TicketTypeChanged {
+            ticket_type: ticket_type(1, "General admission"),
+        }]);
+}
+
+#[test]
+fn hiding_a_hidden_ticket_type_records_nothing() {
+    event_test()
+        .given(vec![drafted(), added(presale(1, "General admission"))])
+        .when(hide(true))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn a_change_that_leaves_hidden_out_keeps_the_type_hidden() {
+    event_test()
+        .given(vec![drafted(), added(presale(1, "General admission"))])
+        .when(change_price(3_000))
+        .then_expect_events(vec![EventCatalogueEvent::TicketTypeChanged {
+            ticket_type: TicketType {
+                price: euros(3_000),
+                ..presale(1, "General admission")
+            },
+        }]);
+}

@@ -70,6 +70,7 @@ pub fn ticket_type(id: TicketTypeId, name: &str, capacity: u32, max: u16) -> Tic
         capacity: Capacity::parse(capacity).unwrap(),
         sale_window: SaleWindow::parse(sale_opens(), sale_closes()).unwrap(),
         max_per_order: MaxPerOrder::parse(max).unwrap(),
+        hidden: false,
     }
 }
 
@@ -180,6 +181,7 @@ pub fn request_at(n: u128, lines: Vec<HoldLine>, placed_at: DateTime<Utc>) -> Ho
         reservation_id: rid(n),
         lines,
         expires_at: lapse_of(placed_at),
+        code: None,
     }
 }
 
@@ -190,6 +192,7 @@ pub fn placed_at(n: u128, lines: Vec<HoldLine>, placed_at: DateTime<Utc>) -> Pla
         lines,
         expires_at: lapse_of(placed_at),
         placed_at,
+        code_use: None,
     }
 }
 

@@ -97,7 +97,7 @@ fn run(seed: u64) -> Tally {
                     vec![]
                 } else {
                     let order_id = OrderId::for_reservation(id);
-                    match inventory.sell_hold(&event, id, order_id, &lines, now) {
+                    match inventory.sell_hold(&event, id, order_id, &lines, None, now) {
                         Ok(events) => {
                             for fact in &events {
                                 if let InventoryEvent::HoldSold { late, .. } = fact {
@@ -122,7 +122,8 @@ fn run(seed: u64) -> Tally {
                 match lines.pop() {
                     Some(line) => {
                         *refunds += 1;
-                        let events = inventory.return_tickets(*order_id, *refunds, &[line], now);
+                        let events =
+                            inventory.return_tickets(*order_id, *refunds, &[line], None, now);
                         tally.returned += events.len();
                         events
                     }

@@ -9,6 +9,7 @@ use crate::inventory::{HoldStatus, InventoryCommand, InventoryError, InventoryEv
 fn place(requests: Vec<crate::inventory::HoldRequest>) -> InventoryCommand {
     InventoryCommand::PlaceHolds {
         event: Box::new(concert()),
+        vouchers: Box::default(),
         requests,
         now: now(),
     }

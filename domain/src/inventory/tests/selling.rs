@@ -21,6 +21,7 @@ fn sell(n: u128, lines: Vec<HoldLine>, at: chrono::DateTime<chrono::Utc>) -> Inv
         reservation_id: rid(n),
         order_id: order(n),
         lines,
+        code: None,
         now: at,
     }
 }
@@ -37,6 +38,7 @@ fn sold(
         lines,
         late,
         sold_at: at,
+        code_use: None,
     }
 }
 
@@ -102,6 +104,7 @@ fn nothing_is_sold_for_a_cancelled_event() {
             reservation_id: rid(1),
             order_id: order(1),
             lines: vec![line(vip(), 2)],
+            code: None,
             now: now(),
         })
         .then_expect_error(InventoryError::EventCancelled);
@@ -165,6 +168,7 @@ fn refunded_tickets_go_back_on_sale_once() {
         refund_number: 1,
         lines: vec![line(vip(), 1)],
         returned_at: now(),
+        code_use: None,
     };
     let history = vec![
         hold(1, vec![line(vip(), 2)]),
@@ -176,6 +180,7 @@ fn refunded_tickets_go_back_on_sale_once() {
             order_id: order(1),
             refund_number: 1,
             lines: vec![line(vip(), 1)],
+            code_use: None,
             now: now(),
         })
         .then_expect_events(vec![returned.clone()]);
@@ -187,6 +192,7 @@ fn refunded_tickets_go_back_on_sale_once() {
             order_id: order(1),
             refund_number: 1,
             lines: vec![line(vip(), 1)],
+            code_use: None,
             now: now(),
         })
         .then_expect_events(vec![]);

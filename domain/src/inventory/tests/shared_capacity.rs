@@ -95,6 +95,7 @@ fn a_sale_keeps_its_places_and_a_return_gives_them_back_to_both() {
             lines: vec![line(general(), 6)],
             late: false,
             sold_at: now(),
+            code_use: None,
         },
     ];
     let sold = inventory_after(history.clone());
@@ -106,6 +107,7 @@ fn a_sale_keeps_its_places_and_a_return_gives_them_back_to_both() {
         refund_number: 1,
         lines: vec![line(general(), 4)],
         returned_at: now(),
+        code_use: None,
     });
     let inventory = inventory_after(returned);
     assert_eq!(inventory.pool_available(&venue(), now()), 6);
@@ -134,6 +136,7 @@ fn a_late_payment_is_refused_when_the_pool_is_full() {
             reservation_id: rid(1),
             order_id: order(1),
             lines: vec![line(vip(), 2)],
+            code: None,
             now: now(),
         })
         // then the payment is refused (and refunded).

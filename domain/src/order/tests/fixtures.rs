@@ -70,12 +70,14 @@ pub fn placed_order() -> PlacedOrder {
                 name: "General".to_owned(),
                 quantity: Quantity::parse(2).unwrap(),
                 unit_price: eur(2_500),
+                list_price: None,
             },
             OrderLine {
                 ticket_type_id: vip(),
                 name: "VIP".to_owned(),
                 quantity: Quantity::parse(1).unwrap(),
                 unit_price: eur(9_000),
+                list_price: None,
             },
         ],
         total: eur(14_000),
@@ -84,6 +86,7 @@ pub fn placed_order() -> PlacedOrder {
         checkout_url: "https://checkout.example/cs_test_1".to_owned(),
         payment_due_by: later(15),
         placed_at: now(),
+        code: None,
     }
 }
 

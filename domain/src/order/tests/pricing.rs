@@ -17,6 +17,7 @@ fn ticket_type(id: TicketTypeId, name: &str, price_minor: i64) -> TicketType {
         capacity: Capacity::parse(100).unwrap(),
         sale_window: SaleWindow::parse(later(-60), later(60)).unwrap(),
         max_per_order: MaxPerOrder::parse(10).unwrap(),
+        hidden: false,
     }
 }
 
@@ -33,26 +34,68 @@ fn a_hold_is_priced_at_each_ticket_types_current_price_and_name() {
         ticket_type(general(), "General", 2_500),
         ticket_type(vip(), "VIP", 9_000),
     ];
-    let priced = price_hold(&[hold_line(general(), 2), hold_line(vip(), 1)], |id| {
-        types.iter().find(|t| t.id == id)
-    })
+    let priced = price_hold(
+        &[hold_line(general(), 2), hold_line(vip(), 1)],
+        |id| types.iter().find(|t| t.id == id),
+        None,
+    )
     .unwrap();
     assert_eq!(priced.lines, placed_order().lines);
     assert_eq!(priced.total, eur(14_000));
 }
 
 #[test]
+fn a_promo_code_lowers_the_price_of_the_tickets_in_its_scope_only() {
+    use std::collections::BTreeSet;
+    use std::num::NonZeroU32;
+
+    use crate::voucher::{Discount, UseCounting, UsesLimit, VoucherScope, VoucherTerms};
+
+    let types = [
+        ticket_type(general(), "General", 2_500),
+        ticket_type(vip(), "VIP", 9_000),
+    ];
+    // 10 % off VIP only.
+    let terms = VoucherTerms {
+        discount: Discount::Percent(10),
+        scope: VoucherScope::TicketTypes(BTreeSet::from([vip()])),
+        unlocks: BTreeSet::new(),
+        limit: UsesLimit {
+            max_uses: NonZeroU32::new(5).unwrap(),
+            counting: UseCounting::PerTicket,
+        },
+        window: Default::default(),
+    };
+    let priced = price_hold(
+        &[hold_line(general(), 2), hold_line(vip(), 1)],
+        |id| types.iter().find(|t| t.id == id),
+        Some(&terms),
+    )
+    .unwrap();
+    assert_eq!(priced.lines[0].unit_price, eur(2_500));
+    assert_eq!(priced.lines[0].list_price, None);
+    assert_eq!(priced.lines[1].unit_price, eur(8_100));
+    assert_eq!(priced.lines[1].list_price, Some(eur(9_000)));
+    assert_eq!(priced.total, eur(13_100));
+}
+
+#[test]
 fn a_hold_of_a_ticket_type_the_event_no_longer_has_cannot_be_priced() {
     let types = [ticket_type(general(), "General", 2_500)];
-    let priced = price_hold(&[hold_line(general(), 2), hold_line(vip(), 1)], |id| {
-        types.iter().find(|t| t.id == id)
-    });
+    let priced = price_hold(
+        &[hold_line(general(), 2), hold_line(vip(), 1)],
+        |id| types.iter().find(|t| t.id == id),
+        None,
+    );
     assert_eq!(priced, Err(PricingError::UnknownTicketType));
 }
 
 #[test]
 fn an_empty_hold_cannot_be_priced() {
-    assert_eq!(price_hold(&[], |_| None), Err(PricingError::NothingToPrice));
+    assert_eq!(
+        price_hold(&[], |_| None, None),
+        Err(PricingError::NothingToPrice)
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@ import { useState } from "react";
 import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/field";
+import { Switch } from "@/components/ui/switch";
 import { browserApi, call, idempotencyKey } from "@/lib/api/browser";
 import { failureMessage, fieldErrors, type Failure } from "@/lib/api/problem";
 import type { EventDetail } from "@/lib/api/types";
@@ -12,13 +13,20 @@ import { parsePrice } from "@/lib/price";
 import { utcToZonedInput, zonedInputToUtc } from "@/lib/zoned-time";
 import { reloadAfterCommand } from "@/lib/reload";
 
-/** Adds a ticket type: name, price in the event's currency, capacity, sale window, per-order cap. */
+/** What the hidden switch says a hidden ticket type is. */
+const HIDDEN_HINT = "Only buyers with a code that unlocks it can see and buy it.";
+
+/**
+ * Adds a ticket type: name, price in the event's currency, capacity, sale window, per-order
+ * cap, and whether it is hidden (a presale, sold only with a code that unlocks it).
+ */
 export function TicketTypeForm({ event }: { event: EventDetail }) {
   const [failure, setFailure] = useState<Failure | null>(null);
   const [busy, setBusy] = useState(false);
   const [key, setKey] = useState(idempotencyKey);
   const [formKey, setFormKey] = useState(0);
   const [priceError, setPriceError] = useState<string | null>(null);
+  const [hidden, setHidden] = useState(false);
   const errors = fieldErrors(failure ?? undefined);
   const now = new Date();
   now.setUTCSeconds(0, 0);
@@ -42,6 +50,7 @@ export function TicketTypeForm({ event }: { event: EventDetail }) {
           max_per_order: Number(text("max_per_order")),
           sale_opens_at: zonedInputToUtc(text("sale_opens_at"), event.time_zone) ?? text("sale_opens_at"),
           sale_closes_at: zonedInputToUtc(text("sale_closes_at"), event.time_zone) ?? text("sale_closes_at"),
+          hidden,
         },
       }),
     );
@@ -49,6 +58,7 @@ export function TicketTypeForm({ event }: { event: EventDetail }) {
     if (!result.ok) return setFailure(result.failure);
     setKey(idempotencyKey());
     setFormKey((k) => k + 1);
+    setHidden(false);
     reloadAfterCommand();
   };
 
@@ -89,6 +99,7 @@ export function TicketTypeForm({ event }: { event: EventDetail }) {
           error={errors.sale_closes_at}
         />
       </div>
+      <Switch id="tt_hidden" checked={hidden} onCheckedChange={setHidden} label="Hidden" hint={HIDDEN_HINT} />
       <div>
         <Button type="submit" variant="secondary" disabled={busy}>
           {busy ? "Adding…" : "Add ticket type"}

@@ -5,6 +5,7 @@ import { useState } from "react";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
+import { Switch } from "@/components/ui/switch";
 import { browserApi, call } from "@/lib/api/browser";
 import { failureMessage, type Failure } from "@/lib/api/problem";
 import type { TicketType } from "@/lib/api/types";
@@ -12,12 +13,13 @@ import { minorPerMajor } from "@/lib/format";
 import { parsePrice } from "@/lib/price";
 import { reloadAfterCommand } from "@/lib/reload";
 
-/** Change a ticket type's price and capacity, or remove it. */
+/** Change a ticket type's price, capacity and whether it is hidden, or remove it. */
 export function TicketTypeRowActions({ eventId, ticketType }: { eventId: string; ticketType: TicketType }) {
   const [editing, setEditing] = useState(false);
   const [failure, setFailure] = useState<Failure | null>(null);
   const [busy, setBusy] = useState(false);
   const [priceError, setPriceError] = useState<string | null>(null);
+  const [hidden, setHidden] = useState(Boolean(ticketType.hidden));
   const perMajor = minorPerMajor(ticketType.price.currency);
   const path = { event_id: eventId, ticket_type_id: ticketType.id };
 
@@ -34,6 +36,7 @@ export function TicketTypeRowActions({ eventId, ticketType }: { eventId: string;
         body: {
           capacity: Number(form.get("capacity")),
           price: { amount_minor: price.amountMinor, currency: ticketType.price.currency },
+          hidden,
         },
       }),
     );
@@ -79,10 +82,25 @@ export function TicketTypeRowActions({ eventId, ticketType }: { eventId: string;
           </Label>
           <Input id={`capacity-${id}`} name="capacity" type="number" min={0} className="h-8 w-24" defaultValue={ticketType.capacity} />
         </div>
+        <Switch
+          id={`hidden-${id}`}
+          checked={hidden}
+          onCheckedChange={setHidden}
+          label="Hidden"
+          className="w-full"
+        />
         <Button size="sm" type="submit" disabled={busy}>
           Save
         </Button>
-        <Button size="sm" type="button" variant="ghost" onClick={() => setEditing(false)}>
+        <Button
+          size="sm"
+          type="button"
+          variant="ghost"
+          onClick={() => {
+            setHidden(Boolean(ticketType.hidden));
+            setEditing(false);
+          }}
+        >
           Close
         </Button>
         {priceError || failure ? (

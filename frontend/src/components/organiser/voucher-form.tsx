@@ -18,8 +18,8 @@ type Created = { kind: "one"; code: string } | { kind: "bulk"; codes: string[] }
 
 /**
  * Creates a promo code, or a bulk of single codes: the discount (a percentage, an amount
- * off each ticket, or none for a presale), the ticket types it applies to, its uses and
- * when it is valid. Retries of one submission carry the same Idempotency-Key.
+ * off each ticket, or none for a presale), the ticket types it applies to, the hidden ones
+ * it unlocks, its uses and when it is valid. Retries of one submission carry the same Idempotency-Key.
  */
 export function VoucherForm({ event, onCreated }: { event: EventDetail; onCreated: (created: Created) => void }) {
   const [failure, setFailure] = useState<Failure | null>(null);
@@ -30,6 +30,7 @@ export function VoucherForm({ event, onCreated }: { event: EventDetail; onCreate
   const [discount, setDiscount] = useState<"percent" | "fixed" | "none">("percent");
   const [amountError, setAmountError] = useState<string | null>(null);
   const errors = fieldErrors(failure ?? undefined);
+  const hiddenTypes = event.ticket_types.filter((tt) => tt.hidden);
 
   const submit = async (ev: React.FormEvent<HTMLFormElement>) => {
     ev.preventDefault();
@@ -53,7 +54,7 @@ export function VoucherForm({ event, onCreated }: { event: EventDetail; onCreate
     const terms: VoucherTermsBody = {
       discount: discountBody,
       ticket_type_ids: chosen.length === 0 || chosen.length === event.ticket_types.length ? null : chosen,
-      unlocks: [],
+      unlocks: form.getAll("unlocks").map(String),
       max_uses: Number(text("max_uses")),
       counting: text("counting") === "per_order" ? "per_order" : "per_ticket",
       valid_from: validFrom ? (zonedInputToUtc(validFrom, event.time_zone) ?? validFrom) : null,
@@ -134,7 +135,7 @@ export function VoucherForm({ event, onCreated }: { event: EventDetail; onCreate
             error={amountError ?? errors["discount.amount.amount_minor"]}
           />
         ) : (
-          <p className="self-end text-sm text-muted-foreground">Codes without a discount will unlock hidden ticket types.</p>
+          <p className="self-end text-sm text-muted-foreground">A code without a discount gives access to the hidden ticket types it unlocks.</p>
         )}
         {/* Keyed by the mode: a bulk's codes default to one use each, which a changed
             defaultValue alone would not show in an input already on the page. */}
@@ -170,6 +171,26 @@ export function VoucherForm({ event, onCreated }: { event: EventDetail; onCreate
           ))}
         </div>
         {errors.ticket_type_ids ? <p className="text-sm text-destructive">{errors.ticket_type_ids}</p> : null}
+      </fieldset>
+      <fieldset className="grid gap-2">
+        <legend className="text-sm font-medium">Unlocks (presale)</legend>
+        {hiddenTypes.length === 0 ? (
+          <p className="text-xs text-muted-foreground" data-state="empty">
+            No hidden ticket types yet. Add one with the Hidden switch on to sell it only to buyers with a code.
+          </p>
+        ) : (
+          <>
+            <p className="text-xs text-muted-foreground">Hidden ticket types buyers with this code can see and buy.</p>
+            <div className="flex flex-wrap gap-4">
+              {hiddenTypes.map((tt) => (
+                <label key={tt.id} className="flex items-center gap-2 text-sm">
+                  <input type="checkbox" name="unlocks" value={tt.id} className="size-4" aria-label={`Unlocks ${tt.name}`} />
+                  {tt.name}
+                </label>
+              ))}
+            </div>
+          </>
+        )}
       </fieldset>
       {general ? (
         <Alert variant="destructive">

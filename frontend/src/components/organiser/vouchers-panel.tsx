@@ -36,10 +36,11 @@ export function VouchersPanel({ event }: { event: EventDetail }) {
     void load();
   }, [load]);
 
-  const typeNames = (voucher: Voucher) =>
-    voucher.ticket_type_ids
-      ? voucher.ticket_type_ids.map((id) => event.ticket_types.find((tt) => tt.id === id)?.name ?? "A removed type").join(", ")
-      : "Every ticket type";
+  const nameOf = (id: string) => event.ticket_types.find((tt) => tt.id === id)?.name ?? "A removed type";
+  const typeNames = (voucher: Voucher) => {
+    const scope = voucher.ticket_type_ids ? voucher.ticket_type_ids.map(nameOf).join(", ") : "Every ticket type";
+    return voucher.unlocks.length > 0 ? `${scope}; unlocks ${voucher.unlocks.map(nameOf).join(", ")}` : scope;
+  };
 
   return (
     <div className="space-y-6">

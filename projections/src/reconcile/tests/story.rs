@@ -74,6 +74,7 @@ impl Story {
                     capacity: Capacity::parse(100).unwrap(),
                     sale_window: SaleWindow::parse(at(-600), at(600)).unwrap(),
                     max_per_order: MaxPerOrder::parse(10).unwrap(),
+                    hidden: false,
                 },
             }));
     }
@@ -96,6 +97,7 @@ impl Story {
                 ticket_type_id: *ticket_type_id,
                 name: "a ticket".to_owned(),
                 quantity: Quantity::parse(*quantity).unwrap(),
+                list_price: None,
                 unit_price: Money::new(self.price(*ticket_type_id), eur()),
             })
             .collect();
@@ -118,6 +120,7 @@ impl Story {
                 session_id: format!("cs_{order_id}"),
                 checkout_url: "https://pay.test".to_owned(),
                 payment_due_by: at(30),
+                code: None,
                 placed_at: at(0),
             }),
         );
@@ -153,6 +156,7 @@ impl Story {
             lines: hold_lines(lines),
             late,
             sold_at: at(6),
+            code_use: None,
         }));
         let tickets: Vec<IssuedTicket> = lines
             .iter()
@@ -223,6 +227,7 @@ impl Story {
                 refund_number: number,
                 lines: hold_lines(lines),
                 returned_at: at(12),
+                code_use: None,
             }));
     }
 

@@ -17,6 +17,13 @@ struct StoredLine {
     quantity: u32,
 }
 
+/// A promo code's uses, as stored.
+#[derive(Debug, Clone, Deserialize)]
+struct StoredCodeUse {
+    code: String,
+    uses: u32,
+}
+
 /// A hold, as stored in `HoldsPlaced`.
 #[derive(Debug, Clone, Deserialize)]
 struct StoredHold {
@@ -24,6 +31,8 @@ struct StoredHold {
     lines: Vec<StoredLine>,
     expires_at: DateTime<Utc>,
     placed_at: DateTime<Utc>,
+    #[serde(default)]
+    code_use: Option<StoredCodeUse>,
 }
 
 /// An `Inventory` event, as stored.
@@ -49,11 +58,15 @@ enum StoredInventoryEvent {
         order_id: Uuid,
         lines: Vec<StoredLine>,
         sold_at: DateTime<Utc>,
+        #[serde(default)]
+        code_use: Option<StoredCodeUse>,
     },
     TicketsReturned {
         order_id: Uuid,
         lines: Vec<StoredLine>,
         returned_at: DateTime<Utc>,
+        #[serde(default)]
+        code_use: Option<StoredCodeUse>,
     },
 }
 
@@ -84,6 +97,11 @@ pub struct LogAudit {
     pub expired_at_sequence: BTreeMap<Uuid, i64>,
     /// Reservations paid for (`HoldSold`), with the order that paid and the tickets sold.
     pub sold: BTreeMap<Uuid, (Uuid, Vec<(Uuid, u32)>)>,
+    /// The most uses of each promo code taken at once (held and not lapsed, or spent), at
+    /// the instant of some event.
+    pub peak_code_uses: HashMap<String, u32>,
+    /// Uses of each promo code held by every hold ever placed with it.
+    pub code_uses_placed: HashMap<String, u32>,
 }
 
 impl LogAudit {
@@ -144,8 +162,9 @@ pub async fn audit_inventory_log(
     let mut active: BTreeMap<Uuid, StoredHold> = BTreeMap::new();
     let mut previous_sequence = 0;
     let mut pending_expiry: Option<DateTime<Utc>> = None;
-    // Tickets sold and not returned, per ticket type.
+    // Tickets sold and not returned, per ticket type; uses spent and not given back, per code.
     let mut sold: HashMap<Uuid, u32> = HashMap::new();
+    let mut spent: HashMap<String, u32> = HashMap::new();
     for (sequence, event_type, payload) in rows {
         assert_eq!(sequence, previous_sequence + 1, "gap in the inventory log");
         previous_sequence = sequence;
@@ -182,6 +201,12 @@ pub async fn audit_inventory_log(
                     audit
                         .placed_at_sequence
                         .insert(hold.reservation_id, sequence);
+                    if let Some(code_use) = &hold.code_use {
+                        *audit
+                            .code_uses_placed
+                            .entry(code_use.code.clone())
+                            .or_default() += code_use.uses;
+                    }
                     active.insert(hold.reservation_id, hold);
                 }
                 placed_at
@@ -242,8 +267,12 @@ pub async fn audit_inventory_log(
                 order_id,
                 lines,
                 sold_at,
+                code_use,
             } => {
                 assert_eq!(event_type, "HoldSold");
+                if let Some(code_use) = code_use {
+                    *spent.entry(code_use.code).or_default() += code_use.uses;
+                }
                 count_lone_expiry(&mut audit, &mut pending_expiry);
                 // A late sale may follow the hold's end; an active hold stops counting.
                 active.remove(&reservation_id);
@@ -265,8 +294,15 @@ pub async fn audit_inventory_log(
                 order_id,
                 lines,
                 returned_at,
+                code_use,
             } => {
                 assert_eq!(event_type, "TicketsReturned");
+                if let Some(code_use) = code_use {
+                    let uses = spent.entry(code_use.code).or_default();
+                    *uses = uses.checked_sub(code_use.uses).unwrap_or_else(|| {
+                        panic!("order {order_id} gave back unspent code uses at {sequence}")
+                    });
+                }
                 count_lone_expiry(&mut audit, &mut pending_expiry);
                 for line in lines {
                     let tickets = sold.entry(line.ticket_type_id).or_default();
@@ -277,6 +313,16 @@ pub async fn audit_inventory_log(
                 returned_at
             }
         };
+        let mut code_uses = spent.clone();
+        for hold in active.values().filter(|hold| hold.expires_at > instant) {
+            if let Some(code_use) = &hold.code_use {
+                *code_uses.entry(code_use.code.clone()).or_default() += code_use.uses;
+            }
+        }
+        for (code, uses) in code_uses {
+            let peak = audit.peak_code_uses.entry(code).or_default();
+            *peak = (*peak).max(uses);
+        }
         let mut held: HashMap<Uuid, u32> = sold.clone();
         for hold in active.values().filter(|hold| hold.expires_at > instant) {
             for line in &hold.lines {

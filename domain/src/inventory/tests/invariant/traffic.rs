@@ -102,5 +102,6 @@ pub(super) fn random_request(
         reservation_id,
         lines,
         expires_at: now + Duration::seconds(lifetime_seconds as i64),
+        code: None,
     }
 }

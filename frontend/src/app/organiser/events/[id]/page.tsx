@@ -135,6 +135,11 @@ async function ManageEvent({ id, search }: { id: string; search: SearchParams })
                   <TableRow key={t.id}>
                     <TableCell className="whitespace-normal font-medium">
                       {t.name}
+                      {t.hidden ? (
+                        <Badge variant="secondary" className="ml-2" title="Only buyers with a code that unlocks it can see and buy it.">
+                          Hidden
+                        </Badge>
+                      ) : null}
                       {t.availability.available === 0 ? (
                         <Badge variant="destructive" className="ml-2">
                           Sold out
