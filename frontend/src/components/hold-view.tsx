@@ -63,7 +63,7 @@ export function HoldView({ reservationId }: { reservationId: string }) {
       setState({ phase: "failed", failure: result.failure });
       return;
     }
-    const reservation: Reservation = result.data;
+    const reservation = result.data;
     if (reservation.status === "expired" || reservation.status === "released") {
       setExpired(reservation.status === "expired");
       endHold(reservationId, { ended: reservation.status, eventId: reservation.event_id });

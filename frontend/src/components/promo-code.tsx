@@ -6,20 +6,14 @@ import { Loader2, TicketPercent } from "lucide-react";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { call, type Result } from "@/lib/api/browser";
+import { browserApi, call, type Result } from "@/lib/api/browser";
 import type { CodeQuote } from "@/lib/api/types";
 import { CODE_PARAM, codeEffect, codeFailureSentence, codeShapeProblem, normaliseCode } from "@/lib/codes";
 import { formatEventTime } from "@/lib/format";
 
 /** What `code` gives on the event: its discount, prices and the hidden types it unlocks. */
 export function quoteCode(eventId: string, code: string): Promise<Result<CodeQuote>> {
-  return call(async () => {
-    const response = await fetch(`/api/events/${encodeURIComponent(eventId)}/codes/${encodeURIComponent(code)}`, {
-      credentials: "same-origin",
-    });
-    const body: unknown = await response.json().catch(() => undefined);
-    return response.ok ? { data: body as CodeQuote, response } : { error: body, response };
-  });
+  return call(() => browserApi.GET("/events/{event_id}/codes/{code}", { params: { path: { event_id: eventId, code } } }));
 }
 
 /** The page's address with `code` in its query, or without any code. */

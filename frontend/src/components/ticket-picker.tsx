@@ -109,7 +109,7 @@ export function TicketPicker({
         params: { path: { event_id: eventId }, header: { "Idempotency-Key": attemptKey } },
         body: {
           lines: lines.map(({ ticket_type_id, quantity }) => ({ ticket_type_id, quantity })),
-          ...(appliedCode ? { code: appliedCode } : {}),
+          code: appliedCode,
         },
       }),
     );

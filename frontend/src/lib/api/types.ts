@@ -8,15 +8,13 @@ export type EventImage = Schemas["EventImageView"];
 export type TicketType = Schemas["TicketTypeView"];
 export type CapacityPool = Schemas["CapacityPoolView"];
 export type Money = Schemas["MoneyView"];
-// The code a hold or an order was made with, and an order line's price before it (issue
-// 17): optional until the spec carries them.
-export type Reservation = Schemas["ReservationView"] & { code?: string | null };
+export type Reservation = Schemas["ReservationView"];
 export type Problem = Schemas["Problem"];
 export type FieldError = Schemas["FieldError"];
 export type Me = Schemas["Me"];
 export type OrganiserEventSummary = Schemas["OrganiserEventSummary"];
-export type Order = Schemas["OrderView"] & { code?: string | null };
-export type OrderLine = Order["lines"][number] & { list_unit_price?: Money | null };
+export type Order = Schemas["OrderView"];
+export type OrderLine = Schemas["OrderLineView"];
 export type AttendeeAsk = Schemas["AttendeeAsk"];
 export type AttendeeQuestions = Schemas["AttendeeQuestionsView"];
 export type EventSales = Schemas["EventSales"];
@@ -28,21 +26,8 @@ export type VoucherTermsBody = Schemas["VoucherTermsBody"];
 export type Discount = Schemas["DiscountBody"];
 
 // A buyer's promo code: what it gives on one event (`GET /events/{id}/codes/{code}`).
-// Written from the API's contract until the spec carries it.
-export type QuotedTicketType = TicketType & {
-  /** What one ticket costs with the code. */
-  price_with_code: Money;
-  /** In the code's scope, and the discount changes its price. */
-  discounted: boolean;
-  /** A hidden type (a presale) shown thanks to the code. */
-  unlocked: boolean;
-};
-export type CodeQuote = {
-  code: string;
-  discount: Discount;
-  valid_until: string | null;
-  ticket_types: QuotedTicketType[];
-};
+export type CodeQuote = Schemas["CodeQuote"];
+export type QuotedTicketType = Schemas["QuotedTicketType"];
 
 // Closed sets of values: unions generated from the spec's enums, so a comparison with a
 // value the API never sends fails typecheck.
