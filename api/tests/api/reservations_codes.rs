@@ -202,3 +202,32 @@ async fn a_rush_of_300_buyers_on_a_100_use_code_uses_it_100_times() {
     assert_eq!(audit.code_uses_placed["RUSH-100"], uses_held);
     assert!(audit.peak_code_uses["RUSH-100"] <= 100);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_presale_type_is_held_only_with_the_code_that_unlocks_it() {
+    let app = spawn_reservation_app(&[]).await;
+    let http = app.http();
+    let mut presale = ticket_type_body("Presale", 5, 2, in_days(-1), in_days(20));
+    presale["hidden"] = json!(true);
+    let detail = http
+        .create_event_with(
+            &[
+                ticket_type_body("Standard", 50, 4, in_days(-1), in_days(20)),
+                presale,
+            ],
+            true,
+        )
+        .await;
+    let (event_id, presale) = (detail.id, detail.ticket_types[1].id);
+    let access = json!({ "discount": { "kind": "none" }, "unlocks": [presale],
+        "ticket_type_ids": [presale], "max_uses": 10, "counting": "per_order" });
+    create_code(&http, event_id, "EARLY-ACCESS", access).await;
+    create_code(&http, event_id, "FRIENDS", percent_off(10, "per_ticket")).await;
+
+    let without = http.reserve(event_id, &[(presale, 1)]).await;
+    without.problem(StatusCode::UNPROCESSABLE_ENTITY, "unknown-ticket-type");
+    let other = hold_with_code(&http, event_id, &[(presale, 1)], "FRIENDS").await;
+    other.problem(StatusCode::UNPROCESSABLE_ENTITY, "unknown-ticket-type");
+    let unlocked = hold_with_code(&http, event_id, &[(presale, 2)], "EARLY-ACCESS").await;
+    assert_eq!(unlocked.status, StatusCode::CREATED, "{}", unlocked.body);
+}

@@ -43,6 +43,10 @@ impl RefusalReasons {
         let decision = Inventory::default().decide_holds(&*event, &[without_code], Utc::now());
         match decision.outcomes.into_iter().next()? {
             HoldOutcome::Refused(HoldRefusal::SoldOut { .. }) => None,
+            // Perhaps a hidden type the code unlocks: the desk, which has the codes, says.
+            HoldOutcome::Refused(HoldRefusal::UnknownTicketType(_)) if request.code.is_some() => {
+                None
+            }
             HoldOutcome::Refused(refusal) => Some(refusal),
             HoldOutcome::Held { .. } | HoldOutcome::AlreadyHeld { .. } => None,
         }

@@ -180,6 +180,22 @@ impl<'a> HoldBatch<'a> {
             }
         }
         let code_use = self.check_code(terms.vouchers, request)?;
+        // A hidden ticket type (a presale) is sold only with a code that unlocks it; to
+        // anyone else it does not exist.
+        let unlocked = request
+            .code
+            .as_ref()
+            .and_then(|code| terms.vouchers.voucher(code))
+            .map(|voucher| &voucher.terms.unlocks);
+        for line in &request.lines {
+            let id = line.ticket_type_id;
+            let hidden = event
+                .ticket_type(id)
+                .is_some_and(|ticket_type| ticket_type.hidden);
+            if hidden && !unlocked.is_some_and(|unlocked| unlocked.contains(&id)) {
+                return Err(HoldRefusal::UnknownTicketType(id));
+            }
+        }
         // Lines of one request drawing from the same pool must fit in it together.
         let mut asked_of_pools = BTreeMap::new();
         request

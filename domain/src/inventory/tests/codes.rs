@@ -342,3 +342,52 @@ fn a_retry_with_another_code_is_not_the_same_hold() {
         vec![refused(HoldRefusal::ReservationIdReused)]
     );
 }
+
+#[test]
+fn a_hidden_type_is_held_only_with_a_code_that_unlocks_it() {
+    use crate::event::TicketType;
+    use crate::ids::TicketTypeId;
+
+    let presale = TicketTypeId::from_uuid(Uuid::from_u128(0x703));
+    let event = event_with(vec![
+        ticket_type(general(), "General admission", 10, 6),
+        TicketType {
+            hidden: true,
+            ..ticket_type(presale, "Presale", 5, 2)
+        },
+    ]);
+    let mut book = book();
+    book.evolve(VoucherEvent::VouchersCreated {
+        event_id: EventId::from_uuid(Uuid::from_u128(0xE1)),
+        vouchers: vec![NewVoucher {
+            code: code("EARLY-ACCESS"),
+            terms: VoucherTerms {
+                discount: Discount::None,
+                scope: VoucherScope::TicketTypes(BTreeSet::from([presale])),
+                unlocks: BTreeSet::from([presale]),
+                limit: UsesLimit {
+                    max_uses: NonZeroU32::new(10).unwrap(),
+                    counting: UseCounting::PerOrder,
+                },
+                window: ValidityWindow::default(),
+            },
+        }],
+        created_at: at(2, 1, 0, 0),
+    });
+    let requests = [
+        request(1, vec![line(presale, 1)]),
+        with_code(request(2, vec![line(presale, 1)]), "ONE-ORDER"),
+        with_code(request(3, vec![line(presale, 2)]), "early-access"),
+    ];
+    let decision =
+        Inventory::default().decide_holds(SaleTerms::new(&event, &book), &requests, now());
+    // Without a code, or with one that does not unlock it, the type does not exist.
+    assert_eq!(
+        decision.outcomes,
+        vec![
+            refused(HoldRefusal::UnknownTicketType(presale)),
+            refused(HoldRefusal::UnknownTicketType(presale)),
+            held_now(),
+        ]
+    );
+}
