@@ -109,6 +109,24 @@ test("a buyer applies a promo code, unlocks a presale type and pays the discount
     await phone.getByRole("button", { name: "Have a promo code?" }).waitFor();
     assert.equal(await phoneTypes.locator('[data-ticket-type="Early access"]').count(), 0);
     assert.equal(new URL(phone.url()).searchParams.get("code"), null);
+
+    // A single-use code someone else holds already: the quote shows it, the hold says why not.
+    await api(API, "POST", `/organiser/events/${event.id}/vouchers`, {
+      token,
+      headers: { "idempotency-key": randomUUID() },
+      body: { code: "ONE-SHOT", terms: { discount: { kind: "percent", percent: 50 }, max_uses: 1, counting: "per_order" } },
+    });
+    await api(API, "POST", `/events/${event.id}/reservations`, {
+      headers: { "idempotency-key": randomUUID() },
+      body: { lines: [{ ticket_type_id: typeId("Balcony"), quantity: 1 }], code: "ONE-SHOT" },
+    });
+    const late = await newPage(browser, PHONE);
+    await late.goto(`${WEB}/events/${event.id}?code=one-shot`);
+    await late.getByText("Code ONE-SHOT applied.").waitFor();
+    await late.getByRole("button", { name: "One more Balcony" }).click();
+    await late.getByRole("button", { name: "Hold tickets" }).click();
+    await late.getByText("Could not use this code").waitFor();
+    await late.getByText("This code has been used as many times as it may be.").waitFor();
   });
 
   // The order was paid at the code's prices.
