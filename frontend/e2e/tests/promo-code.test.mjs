@@ -96,6 +96,9 @@ test("a buyer applies a promo code, unlocks a presale type and pays the discount
     await page.getByRole("heading", { name: "You're going!" }).waitFor({ timeout: 60_000 });
     await page.getByText("Total paid").waitFor();
     await page.getByText("Code EARLY-BIRD saved you €12.00.").waitFor();
+    // The whole page in the picture: its three QR codes drawn first.
+    await page.getByRole("img", { name: /^QR code of ticket/ }).nth(2).waitFor();
+    await page.waitForFunction(() => [...document.images].every((img) => img.complete));
     await screenshots(page, "promo-code-order");
 
     // An organiser's shared link applies the code on arrival, on a phone too; removing it
