@@ -21,6 +21,7 @@ pub mod inventory_log;
 pub mod latency;
 pub mod oversell;
 pub mod payment;
+pub mod promo_code;
 pub mod reads;
 pub mod report;
 pub mod rush;

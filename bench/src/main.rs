@@ -15,6 +15,7 @@ use carneau_bench::contention::{read_appends, Appends, NodeContention};
 use carneau_bench::cpu::{CpuReading, Watched};
 use carneau_bench::freshness::FreshnessProbe;
 use carneau_bench::inventory_log::{audit_inventory, connect};
+use carneau_bench::promo_code;
 use carneau_bench::report::{
     render_costs, render_payments_row, render_results_row, render_table, Costs, Report, RunSettings,
 };
@@ -92,6 +93,10 @@ struct Args {
     /// type.
     #[arg(long)]
     shared_capacity: bool,
+    /// A promo code with this many uses (per ticket) that every buyer tries first, asking
+    /// again without it once it is used up; the log audit counts its uses.
+    #[arg(long)]
+    code_uses: Option<u32>,
     /// Also writes the report as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -115,7 +120,8 @@ async fn main() -> ExitCode {
         )
         .init();
     match run(Args::parse()).await {
-        Ok(report) if report.oversold() => ExitCode::from(OVERSOLD_EXIT_CODE),
+        Ok((report, _)) if report.oversold() => ExitCode::from(OVERSOLD_EXIT_CODE),
+        Ok((_, Some(code))) if code.over_redeemed() > 0 => ExitCode::from(OVERSOLD_EXIT_CODE),
         Ok(_) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
@@ -124,7 +130,7 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(args: Args) -> anyhow::Result<Report> {
+async fn run(args: Args) -> anyhow::Result<(Report, Option<promo_code::CodeFinding>)> {
     let buyer_count = usize::try_from(args.buyers).context("--buyers")?;
     let concurrency = usize::try_from(args.concurrency).context("--concurrency")?;
     // Connect to the log first: a run that cannot be audited is not worth starting.
@@ -137,6 +143,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         label: args.label.clone(),
         run_id,
         shared_capacity: args.shared_capacity,
+        code_uses: args.code_uses,
     };
     let first_node = args.base_url.first().context("--base-url is empty")?;
     let organiser = Organiser::sign_in(
@@ -186,6 +193,10 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         sale.shared_capacities(),
     )
     .await?;
+    let code = match args.code_uses {
+        Some(uses) => Some(promo_code::audit_code(&pool, sale.event_id, uses).await?),
+        None => None,
+    };
     let settings = RunSettings {
         label: args.label,
         base_url: args.base_url.join(","),
@@ -202,6 +213,21 @@ async fn run(args: Args) -> anyhow::Result<Report> {
     let costs = Costs::of(&report, cpu, freshness, contention);
     print!("{}", render_table(&report));
     print!("{}", render_costs(&costs));
+    if let Some(code) = &code {
+        println!(
+            "\npromo code {}: {} uses at most; {} holds with it in the log, {} uses; \
+             over-redemption {}",
+            promo_code::CODE,
+            code.max_uses,
+            code.holds_placed,
+            code.uses_placed,
+            match code.over_redeemed() {
+                0 if code.holds_ended == 0 => "0  ok".to_owned(),
+                0 => "not judged (holds ended during the rush)".to_owned(),
+                over => format!("{over}  FAILED"),
+            }
+        );
+    }
     println!("\nresults row:\n{}", render_results_row(&report));
     if let Some(row) = render_payments_row(&report) {
         println!("\npayments row:\n{row}");
@@ -223,7 +249,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         .context("serialising the report")?;
         std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
     }
-    Ok(report)
+    Ok((report, code))
 }
 
 /// Each node's append counters, `None` for a node whose metrics could not be read.

@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::attempt::{classify_response, classify_transport_error, Attempt, Outcome};
 use crate::buyers::Buyer;
 use crate::payment::{pay_for_hold, HeldReservation};
+use crate::promo_code;
 use crate::sale_setup::SaleUnderTest;
 
 /// How often progress is logged during the rush.
@@ -30,6 +31,8 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Serialize)]
 struct ReserveRequest {
     lines: [ReserveLine; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -164,7 +167,44 @@ struct Worker {
     start: Instant,
 }
 
+/// Whether an answer is a refusal for the promo code having no use left.
+fn used_up(answer: &Result<(u16, Vec<u8>), reqwest::Error>) -> bool {
+    matches!(answer, Ok((409, body))
+        if std::str::from_utf8(body).is_ok_and(|body| body.contains(promo_code::USED_UP_PROBLEM_TYPE)))
+}
+
 impl Worker {
+    /// One reservation request of `buyer` to `node`, with `code` if given, its key
+    /// suffixed by `key_suffix`: the status and the whole body (a buyer has no answer
+    /// before reading it all).
+    async fn ask(
+        &self,
+        buyer: &Buyer,
+        node: &Node,
+        code: Option<&'static str>,
+        key_suffix: &str,
+    ) -> Result<(u16, Vec<u8>), reqwest::Error> {
+        let body = ReserveRequest {
+            lines: [ReserveLine {
+                ticket_type_id: self.sale.ticket_type_for(buyer.index),
+                quantity: buyer.quantity,
+            }],
+            code,
+        };
+        let response = self
+            .client
+            .post(&node.reservations)
+            .header(
+                "Idempotency-Key",
+                format!("{}{key_suffix}", buyer.idempotency_key),
+            )
+            .json(&body)
+            .send()
+            .await?;
+        let status = response.status().as_u16();
+        Ok((status, response.bytes().await?.to_vec()))
+    }
+
     async fn run(self) -> Vec<Attempt> {
         let mut attempts = Vec::new();
         loop {
@@ -184,33 +224,20 @@ impl Worker {
     }
 
     async fn reserve(&self, buyer: &Buyer) -> Attempt {
-        let body = ReserveRequest {
-            lines: [ReserveLine {
-                ticket_type_id: self.sale.ticket_type_for(buyer.index),
-                quantity: buyer.quantity,
-            }],
-        };
         let node = &self.nodes[buyer.index % self.nodes.len()];
         let sent = Instant::now();
-        let answer = self
-            .client
-            .post(&node.reservations)
-            .header("Idempotency-Key", &buyer.idempotency_key)
-            .json(&body)
-            .send()
-            .await;
-        // The latency includes reading the whole body: a buyer has no answer before that.
+        let with_code = self.sale.code_uses.map(|_| promo_code::CODE);
+        let mut answer = self.ask(buyer, node, with_code, "").await;
+        // Turned away for the code alone, a buyer asks again without it (a new request,
+        // so a new key): the latency counts both, as the buyer waited for both.
+        if with_code.is_some() && used_up(&answer) {
+            answer = self.ask(buyer, node, None, ":without-code").await;
+        }
         let (outcome, hold) = match answer {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                match response.bytes().await {
-                    Ok(body) => (
-                        classify_response(status, &body),
-                        HeldReservation::from_body(&body),
-                    ),
-                    Err(error) => (classify_transport_error(&error), None),
-                }
-            }
+            Ok((status, body)) => (
+                classify_response(status, &body),
+                HeldReservation::from_body(&body),
+            ),
             Err(error) => (classify_transport_error(&error), None),
         };
         let latency = sent.elapsed();

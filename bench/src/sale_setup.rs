@@ -38,6 +38,8 @@ pub struct SaleSpec {
     pub run_id: Uuid,
     /// Two ticket types sharing the capacity (a capacity pool) instead of one.
     pub shared_capacity: bool,
+    /// A promo code with this many uses that every buyer tries (see `promo_code`).
+    pub code_uses: Option<u32>,
 }
 
 /// The published sale the buyers rush.
@@ -51,6 +53,8 @@ pub struct SaleUnderTest {
     pub capacity: u32,
     /// The second ticket type, when both share one capacity pool of `capacity`.
     pub shared_with: Option<Uuid>,
+    /// The uses of the promo code every buyer tries, when the run has one.
+    pub code_uses: Option<u32>,
 }
 
 impl SaleUnderTest {
@@ -213,6 +217,20 @@ impl Organiser {
         } else {
             None
         };
+        if let Some(uses) = spec.code_uses {
+            let _: serde_json::Value = self
+                .send(
+                    "creating the promo code",
+                    StatusCode::CREATED,
+                    self.organiser_post(&format!("/organiser/events/{event_id}/vouchers"))
+                        .header(
+                            "Idempotency-Key",
+                            format!("flash-sale:{}:code", spec.run_id),
+                        )
+                        .json(&crate::promo_code::creation_body(uses)),
+                )
+                .await?;
+        }
         let _: serde_json::Value = self
             .send(
                 "publishing the event",
@@ -226,6 +244,7 @@ impl Organiser {
             ticket_type_id,
             capacity: spec.capacity,
             shared_with,
+            code_uses: spec.code_uses,
         })
     }
 

@@ -87,6 +87,7 @@ async fn run(args: Args) -> anyhow::Result<Vec<ReadRun>> {
             label: "reads".to_owned(),
             run_id: Uuid::new_v4(),
             shared_capacity: false,
+            code_uses: None,
         })
         .await?;
     let window = (

@@ -33,6 +33,7 @@ fn settings() -> RunSettings {
 
 fn sale() -> SaleUnderTest {
     SaleUnderTest {
+        code_uses: None,
         event_id: Uuid::new_v4(),
         ticket_type_id: Uuid::new_v4(),
         capacity: 5,
