@@ -26,7 +26,8 @@ export function uniqueWord(prefix) {
 
 /**
  * Creates and publishes an event with the given ticket types (capacity, price in minor
- * units), on sale now, starting in `days` days. Returns the event detail.
+ * units, `hidden` for a presale type), on sale now, starting in `days` days. Returns the
+ * event detail as buyers see it (without the hidden types).
  */
 export async function publishedEvent(baseUrl, token, { title, ticketTypes, days = 30, timeZone = "Europe/Paris" }) {
   const start = new Date(Date.now() + days * DAY);
@@ -55,14 +56,17 @@ export async function publishedEvent(baseUrl, token, { title, ticketTypes, days 
         max_per_order: t.maxPerOrder ?? 10,
         sale_opens_at: new Date(Date.now() - 3600 * 1000).toISOString(),
         sale_closes_at: start.toISOString(),
+        // A presale type, shown only to buyers whose code unlocks it.
+        ...(t.hidden ? { hidden: true } : {}),
       },
     });
   }
   await api(baseUrl, "POST", `/organiser/events/${event.id}/publish`, { token });
-  // The public read model follows the log a moment later.
+  // The public read model follows the log a moment later (hidden types stay out of it).
+  const shown = ticketTypes.filter((t) => !t.hidden).length;
   return eventually(async () => {
     const detail = await api(baseUrl, "GET", `/events/${event.id}`);
-    return detail.ticket_types.length === ticketTypes.length ? detail : null;
+    return detail.ticket_types.length === shown ? detail : null;
   });
 }
 

@@ -19,10 +19,13 @@ test("a hold that expires on the page shows the expiry screen", async () => {
   await withBrowser("hold-expiry", async (browser) => {
     const page = await newPage(browser);
     await page.goto(`${WEB}/events/${event.id}`);
-    // Keyboard only: arrow up in the quantity field, then Tab past "one more" to the button.
+    // Keyboard only: arrow up in the quantity field, then Tab past "one more" and "Have a
+    // promo code?" to the button.
     await page.getByLabel("Quantity of Standing").focus();
     await page.keyboard.press("ArrowUp");
     await page.keyboard.press("Tab");
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Have a promo code?");
     await page.keyboard.press("Tab");
     assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Hold tickets");
     await page.keyboard.press("Enter");

@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useState } from "react";
-import { Clock, Loader2 } from "lucide-react";
+import { Clock, Loader2, TicketPercent } from "lucide-react";
 
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -12,19 +12,22 @@ import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { AttendeeFields, asksAttendees, attendeesBody, type AttendeeInput } from "@/components/attendee-fields";
 import { Countdown, useSecondsLeft } from "@/components/countdown";
+import { DiscountedPrice, times } from "@/components/discounted-price";
 import { StateScreen } from "@/components/state-screen";
 import { FailureScreen } from "@/components/failure-screen";
 import { PanelLoading } from "@/components/panel-loading";
+import { quoteCode } from "@/components/promo-code";
 import { browserApi, call } from "@/lib/api/browser";
 import { fieldErrors, failureMessage, type Failure } from "@/lib/api/problem";
-import type { EventDetail, Reservation } from "@/lib/api/types";
+import type { CodeQuote, EventDetail, Money, Reservation } from "@/lib/api/types";
+import { codeEffect } from "@/lib/codes";
 import { formatEventTime, formatMoney } from "@/lib/format";
 import { endHold, holdEnding, holdToken, type HoldEnding } from "@/lib/holds";
 
 type State =
   | { phase: "loading" }
   | { phase: "failed"; failure: Failure }
-  | { phase: "ready"; reservation: Reservation; event: EventDetail | null }
+  | { phase: "ready"; reservation: Reservation; event: EventDetail | null; quote: CodeQuote | null }
   | { phase: "ended"; ending: HoldEnding };
 
 /** A live hold: what is held, the countdown to its expiry, the buyer's email, on to payment. */
@@ -65,10 +68,13 @@ export function HoldView({ reservationId }: { reservationId: string }) {
       setExpired(reservation.status === "expired");
       endHold(reservationId, { ended: reservation.status, eventId: reservation.event_id });
     }
-    const event = await call(() =>
-      browserApi.GET("/events/{event_id}", { params: { path: { event_id: reservation.event_id } } }),
-    );
-    setState({ phase: "ready", reservation, event: event.ok ? event.data : null });
+    const code = reservation.code;
+    // With a code: its prices, and the hidden types it unlocked (absent from the event).
+    const [event, quote] = await Promise.all([
+      call(() => browserApi.GET("/events/{event_id}", { params: { path: { event_id: reservation.event_id } } })),
+      code ? quoteCode(reservation.event_id, code) : null,
+    ]);
+    setState({ phase: "ready", reservation, event: event.ok ? event.data : null, quote: quote?.ok ? quote.data : null });
   }, [authHeaders, reservationId]);
 
   useEffect(() => {
@@ -104,7 +110,7 @@ export function HoldView({ reservationId }: { reservationId: string }) {
     return ending.ended === "expired" ? <HoldExpired eventHref={href} /> : <HoldReleased eventHref={href} />;
   }
 
-  const { event } = state;
+  const { event, quote } = state;
   const eventHref = `/events/${state.reservation.event_id}`;
   if (expired) {
     return <HoldExpired eventHref={eventHref} />;
@@ -116,10 +122,19 @@ export function HoldView({ reservationId }: { reservationId: string }) {
     return <HoldPaid eventHref={eventHref} />;
   }
 
-  const typeOf = (id: string) => event?.ticket_types.find((t) => t.id === id);
+  const code = state.reservation.code ?? null;
+  const quoted = (id: string) => quote?.ticket_types.find((t) => t.id === id);
+  const typeOf = (id: string) => quoted(id) ?? event?.ticket_types.find((t) => t.id === id);
   const currency = event?.currency ?? "EUR";
+  // What one ticket costs this buyer: with the code's discount when the hold has a code.
+  // Unknown (null) when the code's terms could not be read: the payment page has the price.
+  const unitPrice = (id: string): Money | null => {
+    if (code) return quoted(id)?.price_with_code ?? null;
+    return typeOf(id)?.price ?? null;
+  };
+  const pricesKnown = state.reservation.lines.every((l) => unitPrice(l.ticket_type_id) !== null);
   const total = state.reservation.lines.reduce(
-    (sum, l) => sum + l.quantity * (typeOf(l.ticket_type_id)?.price.amount_minor ?? 0),
+    (sum, l) => sum + l.quantity * (unitPrice(l.ticket_type_id)?.amount_minor ?? 0),
     0,
   );
   const errors = fieldErrors(checkoutFailure ?? undefined);
@@ -130,7 +145,7 @@ export function HoldView({ reservationId }: { reservationId: string }) {
   ).map((typeId, i) => ({ label: `Ticket ${i + 1} — ${typeOf(typeId)?.name ?? "Ticket"}` }));
   const attendeeErrors = Object.keys(errors).some((field) => field.startsWith("attendees"));
   // Nothing to pay (every ticket free): checkout issues the tickets at once, no payment page.
-  const free = event !== null && total === 0;
+  const free = event !== null && pricesKnown && total === 0;
 
   const pay = async (ev: React.FormEvent) => {
     ev.preventDefault();
@@ -199,22 +214,38 @@ export function HoldView({ reservationId }: { reservationId: string }) {
           <ul className="divide-y text-sm" aria-label="Held tickets">
             {state.reservation.lines.map((line) => {
               const type = typeOf(line.ticket_type_id);
+              const unit = unitPrice(line.ticket_type_id);
               return (
                 <li key={line.ticket_type_id} className="flex justify-between gap-4 py-2">
                   <span>
                     {line.quantity} × {type?.name ?? "Ticket"}
                   </span>
-                  {type ? (
-                    <span>{formatMoney({ amount_minor: type.price.amount_minor * line.quantity, currency })}</span>
+                  {unit ? (
+                    <DiscountedPrice
+                      price={times(unit, line.quantity)}
+                      list={type ? times(type.price, line.quantity) : null}
+                      className="justify-end text-right"
+                    />
                   ) : null}
                 </li>
               );
             })}
           </ul>
-          <div className="mt-2 flex justify-between border-t pt-3 font-semibold">
-            <span>Total</span>
-            <span>{formatMoney({ amount_minor: total, currency })}</span>
-          </div>
+          {code ? (
+            <p className="mt-2 flex gap-2 border-t pt-3 text-sm" data-code-applied={code}>
+              <TicketPercent aria-hidden className="mt-0.5 size-4 shrink-0 text-success" />
+              <span>
+                Code <strong className="font-mono tracking-wide">{code}</strong>
+                {quote ? <span className="text-muted-foreground">: {codeEffect(quote)}</span> : <> applied; the payment page shows its price.</>}
+              </span>
+            </p>
+          ) : null}
+          {pricesKnown ? (
+            <div className="mt-2 flex justify-between border-t pt-3 font-semibold">
+              <span>Total</span>
+              <span>{formatMoney({ amount_minor: total, currency })}</span>
+            </div>
+          ) : null}
         </CardContent>
       </Card>
       <Card>
@@ -346,3 +377,4 @@ function HoldPaid({ eventHref, orderHref }: { eventHref: string; orderHref?: str
     </StateScreen>
   );
 }
+

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
-import { CalendarPlus, Loader2, MapPin } from "lucide-react";
+import { CalendarPlus, Loader2, MapPin, TicketPercent } from "lucide-react";
 
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -10,6 +10,7 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import { FailureScreen } from "@/components/failure-screen";
 import { PanelLoading } from "@/components/panel-loading";
 import { AttendeeCorrections } from "@/components/attendee-corrections";
+import { DiscountedPrice, times } from "@/components/discounted-price";
 import { ResendTickets } from "@/components/resend-tickets";
 import { StateScreen } from "@/components/state-screen";
 import { TicketCard } from "@/components/ticket-card";
@@ -19,7 +20,7 @@ import type { EventDetail } from "@/lib/api/types";
 import { formatEventTime, formatMoney } from "@/lib/format";
 import { endHold, forgetHoldToken } from "@/lib/holds";
 import { isPaid, isPending, viaProxy } from "@/lib/orders";
-import type { Order, OrderStatus } from "@/lib/api/types";
+import type { Order, OrderLine, OrderStatus } from "@/lib/api/types";
 
 // While the provider's confirmation travels (webhook or simulated page), look again.
 const POLL_MS = 1500;
@@ -236,15 +237,20 @@ export function OrderView({ orderId, orderKey, cancelled }: { orderId: string; o
         </CardHeader>
         <CardContent>
           <ul className="divide-y text-sm">
-            {order.lines.map((l) => (
-              <li key={l.ticket_type_id} className="flex justify-between py-2">
+            {order.lines.map((l: OrderLine) => (
+              <li key={l.ticket_type_id} className="flex justify-between gap-4 py-2">
                 <span>
                   {l.quantity} × {l.name}
                 </span>
-                <span>{formatMoney({ amount_minor: l.unit_price.amount_minor * l.quantity, currency: l.unit_price.currency })}</span>
+                <DiscountedPrice
+                  price={times(l.unit_price, l.quantity)}
+                  list={l.list_unit_price ? times(l.list_unit_price, l.quantity) : null}
+                  className="justify-end text-right"
+                />
               </li>
             ))}
           </ul>
+          {order.code ? <CodeSavings code={order.code} lines={order.lines} /> : null}
           <div className="mt-2 flex justify-between border-t pt-3 font-semibold">
             <span>Total paid</span>
             <span>{formatMoney(order.total)}</span>
@@ -258,5 +264,23 @@ export function OrderView({ orderId, orderKey, cancelled }: { orderId: string; o
         </CardContent>
       </Card>
     </div>
+  );
+}
+
+/** The code the order was placed with, and what it took off the list prices. */
+function CodeSavings({ code, lines }: { code: string; lines: OrderLine[] }) {
+  const saved = lines.reduce(
+    (sum, l) => sum + (l.list_unit_price ? (l.list_unit_price.amount_minor - l.unit_price.amount_minor) * l.quantity : 0),
+    0,
+  );
+  const currency = lines[0]?.unit_price.currency ?? "EUR";
+  return (
+    <p className="mt-2 flex gap-2 border-t pt-3 text-sm" data-code-applied={code}>
+      <TicketPercent aria-hidden className="mt-0.5 size-4 shrink-0 text-success" />
+      <span>
+        Code <strong className="font-mono tracking-wide">{code}</strong>
+        {saved > 0 ? <> saved you {formatMoney({ amount_minor: saved, currency })}.</> : <> applied.</>}
+      </span>
+    </p>
   );
 }

@@ -1,16 +1,18 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { Minus, Plus } from "lucide-react";
 
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
+import { DiscountedPrice } from "@/components/discounted-price";
+import { PromoCode, useCodeQuote } from "@/components/promo-code";
 import { browserApi, call, idempotencyKey } from "@/lib/api/browser";
 import { failureMessage, problemSlug, type Failure } from "@/lib/api/problem";
-import type { TicketType } from "@/lib/api/types";
+import type { Money, QuotedTicketType, TicketType } from "@/lib/api/types";
 import { formatEventTime, formatMoney } from "@/lib/format";
 import { rememberHoldToken } from "@/lib/holds";
 
@@ -23,23 +25,52 @@ function saleState(t: TicketType, now: number): SaleState {
   return "on-sale";
 }
 
-/** Ticket types with their live availability, quantity steppers and the hold button. */
+/** A ticket type as offered: with a code applied, its price with the code and whether the code unlocked it. */
+type Offered = TicketType & Partial<Pick<QuotedTicketType, "price_with_code" | "discounted" | "unlocked">>;
+
+/** What one ticket of `t` costs the buyer: with the applied code's discount, if any. */
+const unitPrice = (t: Offered): Money => t.price_with_code ?? t.price;
+
+/**
+ * Ticket types with their live availability, quantity steppers, a promo code field and
+ * the hold button. With a code applied, the types are the code's (hidden ones it unlocks
+ * included), priced with it, and the hold carries the code.
+ */
 export function TicketPicker({
   eventId,
-  ticketTypes,
+  ticketTypes: listed,
   timeZone,
+  initialCode,
 }: {
   eventId: string;
   ticketTypes: TicketType[];
   timeZone: string;
+  /** A code from the page's link (`?code=`), applied on arrival. */
+  initialCode: string | null;
 }) {
   const router = useRouter();
+  const code = useCodeQuote(eventId, initialCode);
+  const { quote } = code;
+  // The quote's types, with the availability the page last refreshed where it has them.
+  const ticketTypes: Offered[] = useMemo(() => {
+    if (!quote) return listed;
+    const fresh = new Map(listed.map((t) => [t.id, t]));
+    return quote.ticket_types.map((t) => ({ ...t, availability: fresh.get(t.id)?.availability ?? t.availability }));
+  }, [listed, quote]);
   const [quantities, setQuantities] = useState<Record<string, number>>({});
   const [failure, setFailure] = useState<Failure | null>(null);
   const [busy, setBusy] = useState(false);
   // One key per purchase attempt: a retried click returns the same hold.
   const [attemptKey, setAttemptKey] = useState(idempotencyKey);
   const now = Date.now();
+  const appliedCode = quote?.code ?? null;
+
+  // Another code (or none) is another request: a new key, and nothing left to hold that
+  // the buyer can no longer see.
+  useEffect(() => {
+    setAttemptKey(idempotencyKey());
+    setFailure(null);
+  }, [appliedCode]);
 
   const lines = useMemo(
     () =>
@@ -48,18 +79,21 @@ export function TicketPicker({
         .filter((l) => l.quantity > 0),
     [quantities, ticketTypes],
   );
-  const total = lines.reduce((sum, l) => sum + l.quantity * l.type.price.amount_minor, 0);
+  const total = lines.reduce((sum, l) => sum + l.quantity * unitPrice(l.type).amount_minor, 0);
   const currency = ticketTypes[0]?.price.currency ?? "EUR";
 
+  const promoCode = <PromoCode state={code} initialCode={initialCode} timeZone={timeZone} />;
   if (ticketTypes.length === 0) {
+    // Nothing public on sale yet; a presale code may still show what it unlocks.
     return (
-      <Card className="p-5 text-sm text-muted-foreground" data-state="empty">
-        Tickets are not on sale yet. Check back soon.
+      <Card className="divide-y" data-state="empty">
+        <p className="p-5 text-sm text-muted-foreground">Tickets are not on sale yet. Check back soon.</p>
+        <div className="p-4">{promoCode}</div>
       </Card>
     );
   }
 
-  const setQuantity = (t: TicketType, value: number) => {
+  const setQuantity = (t: Offered, value: number) => {
     const max = Math.min(t.availability.available, t.max_per_order);
     const next = Math.max(0, Math.min(max, Number.isFinite(value) ? Math.trunc(value) : 0));
     setQuantities((q) => ({ ...q, [t.id]: next }));
@@ -73,7 +107,10 @@ export function TicketPicker({
     const result = await call(() =>
       browserApi.POST("/events/{event_id}/reservations", {
         params: { path: { event_id: eventId }, header: { "Idempotency-Key": attemptKey } },
-        body: { lines: lines.map(({ ticket_type_id, quantity }) => ({ ticket_type_id, quantity })) },
+        body: {
+          lines: lines.map(({ ticket_type_id, quantity }) => ({ ticket_type_id, quantity })),
+          code: appliedCode,
+        },
       }),
     );
     if (result.ok) {
@@ -98,10 +135,13 @@ export function TicketPicker({
           return (
             <li key={t.id} className="flex items-center gap-3 p-4" data-ticket-type={t.name} data-sale-state={state}>
               <div className="min-w-0 flex-1">
-                <label htmlFor={inputId} className="block font-medium">
+                <label htmlFor={inputId} className="flex flex-wrap items-center gap-x-2 font-medium">
                   {t.name}
+                  {t.unlocked ? <Badge variant="secondary">Presale</Badge> : null}
                 </label>
-                <p className="text-sm">{formatMoney(t.price)}</p>
+                <p className="text-sm">
+                  <DiscountedPrice price={unitPrice(t)} list={t.price} />
+                </p>
                 <p className="text-xs text-muted-foreground">
                   {state === "sold-out" ? (
                     <Badge variant="destructive">Sold out</Badge>
@@ -157,10 +197,15 @@ export function TicketPicker({
         })}
       </ul>
       <div className="space-y-3 p-4">
+        {promoCode}
         {failure ? (
           <Alert variant="destructive">
             <AlertTitle>
-              {problemSlug(failure) === "sold-out" ? "Not enough tickets left" : "Could not hold these tickets"}
+              {problemSlug(failure) === "sold-out"
+                ? "Not enough tickets left"
+                : problemSlug(failure)?.startsWith("voucher-")
+                  ? "Could not use this code"
+                  : "Could not hold these tickets"}
             </AlertTitle>
             <AlertDescription>{failureMessage(failure)}</AlertDescription>
           </Alert>
@@ -181,3 +226,4 @@ export function TicketPicker({
     </Card>
   );
 }
+

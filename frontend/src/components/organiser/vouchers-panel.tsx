@@ -11,18 +11,11 @@ import { VoucherForm } from "@/components/organiser/voucher-form";
 import { browserApi, call } from "@/lib/api/browser";
 import { failureMessage, type Failure } from "@/lib/api/problem";
 import type { EventDetail, Voucher } from "@/lib/api/types";
-import { formatEventTime, formatMoney } from "@/lib/format";
+import { discountText } from "@/lib/codes";
+import { formatEventTime } from "@/lib/format";
 
 /** Codes listed before "Show all": a bulk of thousands would bury the rest of the page. */
 const SHOWN_AT_FIRST = 10;
-
-/** The discount as people say it: "20% off", "€5.00 off each ticket", "Presale access". */
-function discountText(voucher: Voucher): string {
-  const discount = voucher.discount;
-  if (discount.kind === "percent") return `${discount.percent}% off`;
-  if (discount.kind === "fixed") return `${formatMoney(discount.amount)} off each ticket`;
-  return "Presale access";
-}
 
 /** The event's promo codes, switchable one by one, with the form that creates more and the CSV of all. */
 export function VouchersPanel({ event }: { event: EventDetail }) {
@@ -90,7 +83,7 @@ export function VouchersPanel({ event }: { event: EventDetail }) {
                   <TableCell className="whitespace-normal">
                     <span className="block font-mono font-medium break-all">{voucher.code}</span>
                     <span className="block text-muted-foreground">
-                      {discountText(voucher)} · {voucher.max_uses} {voucher.counting === "per_order" ? "order" : "ticket"}
+                      {discountText(voucher.discount)} · {voucher.max_uses} {voucher.counting === "per_order" ? "order" : "ticket"}
                       {voucher.max_uses === 1 ? "" : "s"}
                     </span>
                     <span className="block text-muted-foreground sm:hidden">{typeNames(voucher)}</span>

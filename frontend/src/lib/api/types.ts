@@ -14,6 +14,7 @@ export type FieldError = Schemas["FieldError"];
 export type Me = Schemas["Me"];
 export type OrganiserEventSummary = Schemas["OrganiserEventSummary"];
 export type Order = Schemas["OrderView"];
+export type OrderLine = Schemas["OrderLineView"];
 export type AttendeeAsk = Schemas["AttendeeAsk"];
 export type AttendeeQuestions = Schemas["AttendeeQuestionsView"];
 export type EventSales = Schemas["EventSales"];
@@ -22,6 +23,11 @@ export type DoorStaffEntry = Schemas["DoorStaffEntry"];
 export type DoorStaffMember = Schemas["DoorStaffMember"];
 export type Voucher = Schemas["VoucherView"];
 export type VoucherTermsBody = Schemas["VoucherTermsBody"];
+export type Discount = Schemas["DiscountBody"];
+
+// A buyer's promo code: what it gives on one event (`GET /events/{id}/codes/{code}`).
+export type CodeQuote = Schemas["CodeQuote"];
+export type QuotedTicketType = Schemas["QuotedTicketType"];
 
 // Closed sets of values: unions generated from the spec's enums, so a comparison with a
 // value the API never sends fails typecheck.

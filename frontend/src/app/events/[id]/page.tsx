@@ -10,12 +10,14 @@ import { AutoRefresh } from "@/components/auto-refresh";
 import { EventPicture } from "@/components/event-picture";
 import { TicketPicker } from "@/components/ticket-picker";
 import { load, serverApi } from "@/lib/api/server";
+import { CODE_PARAM } from "@/lib/codes";
 import { formatEventTime } from "@/lib/format";
 import { RichText } from "@/components/rich-text";
 
 export const dynamic = "force-dynamic";
 
 type Params = Promise<{ id: string }>;
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -44,8 +46,10 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
   };
 }
 
-export default async function EventPage({ params }: { params: Params }) {
+export default async function EventPage({ params, searchParams }: { params: Params; searchParams: SearchParams }) {
   const { id } = await params;
+  // A promo code shared in the link (`?code=EARLY-BIRD`), applied by the ticket picker.
+  const code = (await searchParams)[CODE_PARAM];
   if (!UUID.test(id)) notFound();
   const event = await loadEvent(id);
   if (!event.ok) {
@@ -138,7 +142,12 @@ export default async function EventPage({ params }: { params: Params }) {
             </AlertDescription>
           </Alert>
         ) : (
-          <TicketPicker eventId={e.id} ticketTypes={e.ticket_types} timeZone={e.time_zone} />
+          <TicketPicker
+            eventId={e.id}
+            ticketTypes={e.ticket_types}
+            timeZone={e.time_zone}
+            initialCode={typeof code === "string" && code.trim() !== "" ? code : null}
+          />
         )}
       </aside>
     </article>
