@@ -94,7 +94,7 @@ impl ReservationGuard {
             ));
         }
         let keep_until_ms = expires_at_ms.saturating_add(GUARD_IDLE_LIFETIME_MS);
-        let args = vec![
+        let mut args = vec![
             now_ms.to_string(),
             expires_at_ms.to_string(),
             reservation_id.to_string(),
@@ -104,7 +104,6 @@ impl ReservationGuard {
                 .to_string(),
             encode_hold(&lines, code.map(|(code_use, _)| code_use)),
         ];
-        let mut args = args;
         if let Some((code_use, max_uses)) = code {
             args.push(code_line(&code_use.code));
             args.push(max_uses.to_string());

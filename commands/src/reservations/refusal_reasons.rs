@@ -36,11 +36,20 @@ impl RefusalReasons {
             .ok()?;
         // Decided without the code: the guard counts a code's uses as it counts tickets,
         // and what the code itself allows only the desk decides, with the event's codes.
-        let without_code = HoldRequest {
-            code: None,
-            ..request.clone()
+        // Copied only then: a sold-out rush refuses thousands of plain requests a second.
+        let without_code;
+        let asked = match request.code {
+            Some(_) => {
+                without_code = HoldRequest {
+                    code: None,
+                    ..request.clone()
+                };
+                &without_code
+            }
+            None => request,
         };
-        let decision = Inventory::default().decide_holds(&*event, &[without_code], Utc::now());
+        let decision =
+            Inventory::default().decide_holds(&*event, std::slice::from_ref(asked), Utc::now());
         match decision.outcomes.into_iter().next()? {
             HoldOutcome::Refused(HoldRefusal::SoldOut { .. }) => None,
             // Perhaps a hidden type the code unlocks: the desk, which has the codes, says.

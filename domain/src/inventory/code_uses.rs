@@ -5,7 +5,18 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::voucher::VoucherCode;
+use super::HoldLine;
+use crate::voucher::{VoucherCode, VoucherTerms};
+
+/// How many uses of a code with `terms` holding `lines` takes (see
+/// [`VoucherTerms::uses_for`]): what the inventory decides with and the guard admits by.
+pub fn uses_of(terms: &VoucherTerms, lines: &[HoldLine]) -> u32 {
+    let lines: Vec<_> = lines
+        .iter()
+        .map(|line| (line.ticket_type_id, line.quantity.get()))
+        .collect();
+    terms.uses_for(&lines)
+}
 
 /// The uses of one code a hold or a sale takes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use super::{
-    CodeUse, HoldDecision, HoldLine, HoldOutcome, HoldRefusal, HoldRequest, Inventory,
+    uses_of, CodeUse, HoldDecision, HoldLine, HoldOutcome, HoldRefusal, HoldRequest, Inventory,
     InventoryEvent, PlacedHold,
 };
 use crate::event::{CapacityPool, Event, EventStatus};
@@ -83,6 +83,8 @@ struct HoldBatch<'a> {
     lapsed: BTreeSet<ReservationId>,
     /// Tickets per type in those lapsed holds, computed once rather than per request.
     lapsed_tickets: BTreeMap<TicketTypeId, u32>,
+    /// Code uses in those lapsed holds, likewise.
+    lapsed_code_uses: BTreeMap<VoucherCode, u32>,
     /// Tickets per type in holds accepted by this batch that count at `now`.
     accepted_tickets: BTreeMap<TicketTypeId, u32>,
     /// Code uses in holds accepted by this batch that count at `now`.
@@ -95,10 +97,14 @@ impl<'a> HoldBatch<'a> {
     fn start(inventory: &'a Inventory, now: DateTime<Utc>) -> Self {
         let mut lapsed = BTreeSet::new();
         let mut lapsed_tickets = BTreeMap::new();
+        let mut lapsed_code_uses = BTreeMap::new();
         for (reservation_id, hold) in inventory.lapsed_holds(now) {
             lapsed.insert(reservation_id);
             for line in hold.lines() {
                 *lapsed_tickets.entry(line.ticket_type_id).or_insert(0) += line.quantity.get();
+            }
+            if let Some(code_use) = hold.code_use() {
+                *lapsed_code_uses.entry(code_use.code.clone()).or_insert(0) += code_use.uses;
             }
         }
         Self {
@@ -106,6 +112,7 @@ impl<'a> HoldBatch<'a> {
             now,
             lapsed,
             lapsed_tickets,
+            lapsed_code_uses,
             accepted_tickets: BTreeMap::new(),
             accepted_code_uses: BTreeMap::new(),
             placed: Vec::new(),
@@ -220,12 +227,7 @@ impl<'a> HoldBatch<'a> {
         voucher
             .usable_at(self.now)
             .map_err(HoldRefusal::CodeUnusable)?;
-        let lines: Vec<(TicketTypeId, u32)> = request
-            .lines
-            .iter()
-            .map(|line| (line.ticket_type_id, line.quantity.get()))
-            .collect();
-        let uses = voucher.terms.uses_for(&lines);
+        let uses = uses_of(&voucher.terms, &request.lines);
         if uses == 0 {
             return Err(HoldRefusal::CodeNotApplicable);
         }
@@ -239,11 +241,17 @@ impl<'a> HoldBatch<'a> {
         }))
     }
 
-    /// Uses of `code` taken at `now`, counting this batch's accepted requests.
+    /// Uses of `code` taken at `now`, counting this batch's accepted requests; as for
+    /// tickets, the lapsed holds' share is the one computed when the batch started.
     fn code_uses(&self, code: &VoucherCode) -> u32 {
+        let Some(count) = self.inventory.code_uses.get(code) else {
+            return self.accepted_code_uses.get(code).copied().unwrap_or(0);
+        };
+        let lapsed = self.lapsed_code_uses.get(code).copied().unwrap_or(0);
         let accepted = self.accepted_code_uses.get(code).copied().unwrap_or(0);
-        self.inventory
-            .code_uses(code, self.now)
+        count
+            .spent
+            .saturating_add(count.held_in_active_holds.saturating_sub(lapsed))
             .saturating_add(accepted)
     }
 

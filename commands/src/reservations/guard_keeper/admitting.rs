@@ -2,7 +2,7 @@
 //! answer means for the request.
 
 use carneau_domain::ids::EventId;
-use carneau_domain::inventory::{CodeUse, HoldRefusal, HoldRequest};
+use carneau_domain::inventory::{uses_of, CodeUse, HoldRefusal, HoldRequest};
 use chrono::Utc;
 
 use super::facts::{guard_expiry_ms, guard_lines};
@@ -148,12 +148,7 @@ impl GuardKeeper {
         voucher
             .usable_at(Utc::now())
             .map_err(|reason| GuardVerdict::Refused(HoldRefusal::CodeUnusable(reason)))?;
-        let lines: Vec<_> = request
-            .lines
-            .iter()
-            .map(|line| (line.ticket_type_id, line.quantity.get()))
-            .collect();
-        let uses = voucher.terms.uses_for(&lines);
+        let uses = uses_of(&voucher.terms, &request.lines);
         if uses == 0 {
             return Err(GuardVerdict::Refused(HoldRefusal::CodeNotApplicable));
         }
