@@ -25,7 +25,7 @@ use uuid::Uuid;
 use crate::auth::MaybeSignedIn;
 use crate::extract::{ApiJson, ApiPath, IdempotencyKeyHeader};
 use crate::problem::mapping::{
-    hold_refusal_problem, inventory_problem, payment_problem, reservation_problem,
+    hold_refusal_problem, inventory_problem, payment_problem, reservation_problem, MALFORMED_CODE,
 };
 use crate::problem::responses::{BodyProblems, ConflictProblem, NotFoundProblem, ServerProblems};
 use crate::problem::{ApiError, FieldError};
@@ -135,10 +135,7 @@ impl ReserveRequest {
             Some(raw) => match VoucherCode::parse(raw) {
                 Ok(code) => Some(code),
                 Err(_) => {
-                    errors.push(FieldError::new(
-                        "code",
-                        "Enter the code as printed: 4 to 32 letters, digits and dashes.",
-                    ));
+                    errors.push(FieldError::new("code", MALFORMED_CODE));
                     None
                 }
             },

@@ -22,4 +22,6 @@ pub use payments::{
     gateway_problem, payment_problem, provider_event_failure, webhook_payload_problem,
     webhook_signature_problem,
 };
-pub use vouchers::{malformed_code, voucher_problem, voucher_unknown, voucher_unusable};
+pub use vouchers::{
+    malformed_code, voucher_problem, voucher_unknown, voucher_unusable, MALFORMED_CODE,
+};
