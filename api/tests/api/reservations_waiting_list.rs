@@ -263,3 +263,36 @@ async fn a_buyer_leaves_the_line_and_bad_joins_are_told_field_by_field() {
     assert_eq!(leave(token).await.status, StatusCode::NO_CONTENT);
     eventually_status(&http, &ada, "left").await;
 }
+
+#[tokio::test]
+async fn a_raised_capacity_goes_to_the_line_before_it_goes_on_sale() {
+    let tickets = TicketsApp::start().await;
+    let payments = &tickets.payments;
+    let http = payments.http();
+    let on_sale = payments.event(1).await;
+    payments.hold(on_sale, 1).await;
+    let ada = join(&http, on_sale, 2, "ada@example.com").await;
+    assert_eq!(ada.status, StatusCode::CREATED, "{}", ada.body);
+
+    let raised = payments
+        .organiser(
+            Method::PATCH,
+            &format!(
+                "/organiser/events/{}/ticket-types/{}",
+                on_sale.event_id, on_sale.ticket_type_id
+            ),
+            Some(&json!({"capacity": 4})),
+        )
+        .await;
+    assert_eq!(raised.status, StatusCode::OK, "{}", raised.body);
+    // Of the 3 new tickets, Ada's 2 are hers: one is on sale, the next is not.
+    let one = http
+        .reserve(on_sale.event_id, &[(on_sale.ticket_type_id, 1)])
+        .await;
+    assert_eq!(one.status, StatusCode::CREATED, "{}", one.body);
+    http.reserve(on_sale.event_id, &[(on_sale.ticket_type_id, 1)])
+        .await
+        .problem(StatusCode::CONFLICT, "sold-out");
+    let offered = eventually_status(&http, &ada, "offered").await;
+    assert_eq!(offered["quantity"], 2);
+}
