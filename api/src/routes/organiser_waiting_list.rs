@@ -11,9 +11,9 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{command_context, OrganiserSession};
+use crate::auth::{command_context, require_event_manager, OrganiserSession};
 use crate::extract::{ApiJson, ApiPath};
-use crate::problem::mapping::{command_problem, event_not_found, not_event_organiser};
+use crate::problem::mapping::command_problem;
 use crate::problem::responses::{BodyProblems, NotFoundProblem, RoleProblems, ServerProblems};
 use crate::problem::ApiError;
 use crate::routes::organiser::TAG;
@@ -58,8 +58,10 @@ async fn event_waiting_list(
     State(state): State<AppState>,
     ApiPath(event_id): ApiPath<EventId>,
 ) -> Result<ApiJson<WaitingListView>, ApiError> {
-    let open = managed_event_list_open(&state, &session, event_id).await?;
-    view(&state, event_id, open).await.map(ApiJson)
+    let event = require_event_manager(&state, &session.principal, event_id).await?;
+    view(&state, event_id, event.waiting_list_open())
+        .await
+        .map(ApiJson)
 }
 
 /// Opens or closes the event's waiting lists. Closing lets the tickets the people waiting
@@ -89,24 +91,6 @@ async fn switch_waiting_list(
     view(&state, event_id, executed.state.waiting_list_open())
         .await
         .map(ApiJson)
-}
-
-/// Whether the event's lists are open, once the caller is known to manage it.
-async fn managed_event_list_open(
-    state: &AppState,
-    session: &carneau_commands::accounts::Session,
-    event_id: EventId,
-) -> Result<bool, ApiError> {
-    let executed = state
-        .catalogue
-        .load(event_id)
-        .await
-        .map_err(command_problem)?
-        .ok_or_else(event_not_found)?;
-    if !carneau_commands::policy::may_manage_event(&session.principal, &executed.state) {
-        return Err(not_event_organiser());
-    }
-    Ok(executed.state.waiting_list_open())
 }
 
 async fn view(
