@@ -22,7 +22,7 @@ import { fieldErrors, failureMessage, type Failure } from "@/lib/api/problem";
 import type { CodeQuote, EventDetail, Money, Reservation } from "@/lib/api/types";
 import { codeEffect } from "@/lib/codes";
 import { formatEventTime, formatMoney } from "@/lib/format";
-import { endHold, holdEnding, holdToken, type HoldEnding } from "@/lib/holds";
+import { adoptLinkedHoldToken, endHold, holdEnding, holdToken, type HoldEnding } from "@/lib/holds";
 
 type State =
   | { phase: "loading" }
@@ -47,6 +47,8 @@ export function HoldView({ reservationId }: { reservationId: string }) {
   }, [reservationId]);
 
   const refresh = useCallback(async () => {
+    // A link with the token (a waiting-list offer's email) works in any browser.
+    adoptLinkedHoldToken(reservationId);
     // Ended in this browser already (the token is gone): say how, without asking the API.
     const ending = holdToken(reservationId) ? null : holdEnding(reservationId);
     if (ending) {
