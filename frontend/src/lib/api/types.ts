@@ -55,3 +55,9 @@ export type ScannerData = Schemas["ScannerData"];
 export type ScanResult = Schemas["ScanResult"];
 export type CheckInCounts = Schemas["CheckInCounts"];
 export type OfflineScansResponse = Schemas["OfflineScansResponse"];
+
+// The waiting list: a buyer's place (its token only in the join's answer) and the organiser's list.
+export type WaitingEntry = Schemas["WaitingEntryView"];
+export type WaitingStatus = WaitingEntry["status"];
+export type WaitingList = Schemas["OrganiserWaitingList"];
+export type WaitingListEntry = WaitingList["entries"][number];

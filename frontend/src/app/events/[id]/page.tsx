@@ -147,6 +147,7 @@ export default async function EventPage({ params, searchParams }: { params: Para
             ticketTypes={e.ticket_types}
             timeZone={e.time_zone}
             initialCode={typeof code === "string" && code.trim() !== "" ? code : null}
+            waitingListOpen={e.waiting_list_open}
           />
         )}
       </aside>
