@@ -79,7 +79,7 @@ export function WaitingListPanel({ eventId, timeZone, editable }: { eventId: str
       ) : null}
       {!list.open ? (
         <p className="text-sm text-muted-foreground" data-state="closed">
-          Closed: buyers cannot join{list.entries.length > 0 ? ", and nobody more gets an offer" : ""}.
+          Closed: buyers cannot join.
         </p>
       ) : null}
       {list.entries.length === 0 ? (
