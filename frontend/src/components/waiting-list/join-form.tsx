@@ -1,11 +1,12 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { Loader2 } from "lucide-react";
 
 import { Button } from "@/components/ui/button";
 import { Field, FormFailure } from "@/components/field";
+import { useAccountEmail } from "@/lib/account-email";
 import { browserApi, call, idempotencyKey } from "@/lib/api/browser";
 import { fieldErrors, fieldSentence, problemSlug, type Failure } from "@/lib/api/problem";
 import type { TicketType, WaitingEntry } from "@/lib/api/types";
@@ -35,20 +36,13 @@ export function JoinWaitingListForm({
 }) {
   const router = useRouter();
   const [quantity, setQuantity] = useState("1");
-  const [email, setEmail] = useState("");
+  const [email, setEmail] = useAccountEmail();
   const [failure, setFailure] = useState<Failure | null>(null);
   const [busy, setBusy] = useState(false);
   // One key per join: a retried click after a lost answer keeps the same place.
   const [key, setKey] = useState(idempotencyKey);
   const errors = fieldErrors(failure ?? undefined);
   const id = (field: string) => `wait-${field}-${ticketType.id}`;
-
-  // A signed-in buyer's offer goes to their account's address unless they type another.
-  useEffect(() => {
-    void call(() => browserApi.GET("/me")).then((me) => {
-      if (me.ok) setEmail((current) => current || me.data.email);
-    });
-  }, []);
 
   const join = async (ev: React.FormEvent) => {
     ev.preventDefault();
