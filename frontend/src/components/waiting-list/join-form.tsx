@@ -10,7 +10,7 @@ import { useAccountEmail } from "@/lib/account-email";
 import { browserApi, call, idempotencyKey } from "@/lib/api/browser";
 import { fieldErrors, fieldSentence, problemSlug, type Failure } from "@/lib/api/problem";
 import type { TicketType, WaitingEntry } from "@/lib/api/types";
-import { rememberWaitingEntry } from "@/lib/waiting";
+import { rememberWaitingEntry, type StoredEntry } from "@/lib/waiting";
 
 /** How long an offer holds the tickets, as the buyer is told before joining (the API's default). */
 export const OFFER_HOURS = 24;
@@ -31,7 +31,8 @@ export function JoinWaitingListForm({
 }: {
   eventId: string;
   ticketType: TicketType;
-  onJoined: (entry: WaitingEntry) => void;
+  /** Joined: the place as the join answered it, and as this browser keeps it. */
+  onJoined: (joined: { stored: StoredEntry; entry: WaitingEntry }) => void;
   onCancel: () => void;
 }) {
   const router = useRouter();
@@ -64,11 +65,11 @@ export function JoinWaitingListForm({
       return;
     }
     const entry = result.data;
-    if (entry.token) {
-      rememberWaitingEntry({ entryId: entry.id, eventId, ticketTypeId: ticketType.id, token: entry.token });
-    }
     setKey(idempotencyKey());
-    onJoined(entry);
+    if (!entry.token) return;
+    const stored = { entryId: entry.id, eventId, ticketTypeId: ticketType.id, token: entry.token };
+    rememberWaitingEntry(stored);
+    onJoined({ stored, entry });
   };
 
   return (

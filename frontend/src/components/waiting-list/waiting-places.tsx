@@ -18,6 +18,11 @@ const REFRESH_MS = 20_000;
 
 type Place = { stored: StoredEntry; entry: WaitingEntry | null; failure: Failure | null };
 
+/** Whether a place is still in play: in line, or with tickets held for it. */
+function stillOn(status: WaitingEntry["status"]): boolean {
+  return status === "waiting" || status === "offered";
+}
+
 /**
  * Under one ticket type of the event page: this browser's places on its waiting list and
  * where they stand (number in line, an offer to pay, how it ended), and, when the type is
@@ -40,27 +45,40 @@ export function WaitingPlaces({
 
   const refresh = useCallback(async () => {
     const mine = waitingEntries(eventId).filter((e) => e.ticketTypeId === ticketType.id);
-    const next = await Promise.all(
-      mine.map(async (stored): Promise<Place | null> => {
-        const result = await call(() =>
+    const answers = await Promise.all(
+      mine.map(async (stored) => ({
+        stored,
+        result: await call(() =>
           browserApi.GET("/waiting-list/{entry_id}", {
             params: { path: { entry_id: stored.entryId } },
             headers: { Authorization: `Bearer ${stored.token}` },
           }),
-        );
+        ),
+      })),
+    );
+    setPlaces((before) => {
+      const shown = (id: string) => before.find((p) => p.stored.entryId === id);
+      const next = answers.flatMap(({ stored, result }): Place[] => {
         if (result.ok) {
           // Said once, then forgotten: a place that is over needs no more asking.
-          if (result.data.status !== "waiting" && result.data.status !== "offered") forgetWaitingEntry(stored.entryId);
-          return result.data.status === "left" ? null : { stored, entry: result.data, failure: null };
+          if (!stillOn(result.data.status)) forgetWaitingEntry(stored.entryId);
+          return result.data.status === "left" ? [] : [{ stored, entry: result.data, failure: null }];
         }
-        if (result.failure.kind === "problem" && [401, 403, 404].includes(result.failure.status)) {
+        const { failure } = result;
+        // The token is not (or no longer) good for it: nothing this browser can show.
+        if (failure.kind === "problem" && (failure.status === 401 || failure.status === 403)) {
           forgetWaitingEntry(stored.entryId);
-          return null;
+          return [];
         }
-        return { stored, entry: null, failure: result.failure };
-      }),
-    );
-    setPlaces(next.filter((p): p is Place => p !== null));
+        const known = shown(stored.entryId);
+        // Not found yet: the places' read model follows the join a moment later.
+        if (failure.kind === "problem" && failure.status === 404) return known ? [known] : [];
+        return [known ? { ...known, failure } : { stored, entry: null, failure }];
+      });
+      // What ended since the page opened stays said until the page closes.
+      const ended = before.filter((p) => p.entry && !stillOn(p.entry.status) && !mine.some((m) => m.entryId === p.stored.entryId));
+      return [...ended, ...next];
+    });
   }, [eventId, ticketType.id]);
 
   useEffect(() => {
@@ -69,7 +87,7 @@ export function WaitingPlaces({
     return () => window.clearInterval(timer);
   }, [refresh]);
 
-  const waiting = places.some((p) => p.entry?.status === "waiting" || p.entry?.status === "offered");
+  const waiting = places.some((p) => !p.entry || stillOn(p.entry.status));
   if (places.length === 0 && !canJoin) return null;
   return (
     <div className="mt-3 space-y-3" data-waiting-list={ticketType.name}>
@@ -93,9 +111,10 @@ export function WaitingPlaces({
               eventId={eventId}
               ticketType={ticketType}
               onCancel={() => setJoining(false)}
-              onJoined={() => {
+              onJoined={(joined) => {
                 setJoining(false);
-                void refresh();
+                // The join's answer first: the places' read model follows it a moment later.
+                setPlaces((all) => [...all.filter((p) => p.stored.entryId !== joined.stored.entryId), { ...joined, failure: null }]);
               }}
             />
           </div>
