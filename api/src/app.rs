@@ -39,6 +39,7 @@ pub const DOCS_PATH: &str = "/docs";
         (name = "vouchers", description = "Promo and presale codes: organisers create, export, change and switch them."),
         (name = "admin", description = "Account administration (admins only)."),
         (name = "reservations", description = "Buyers' holds on tickets (15 minutes by default)."),
+        (name = "waiting-list", description = "Buyers' places on the waiting lists of sold-out ticket types; offers are holds."),
         (name = "tickets", description = "Buyers' tickets and their QR codes."),
         (name = "door", description = "Check-in at the door and offline scanner keys (organiser, admins, door staff)."),
         (name = "audit", description = "The event log and histories, read only (auditors and admins; organisers: their own events)."),

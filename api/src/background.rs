@@ -1,5 +1,5 @@
 //! The background tasks of a `carneau` process: projectors, the response cache's follower
-//! of invalidations, the sealer of the event log and its checkpoint signer, the hold sweeper, the image sweeper, the payments process manager, the tickets
+//! of invalidations, the sealer of the event log and its checkpoint signer, the hold sweeper, the waiting lists' offers, the image sweeper, the payments process manager, the tickets
 //! email and buyer notices process managers and the mail sender. Each projector is active in one process at a time (the runner's advisory lock), and sweeps
 //! are safe to run everywhere, so every `carneau serve` starts all of them.
 
@@ -9,6 +9,7 @@ use std::time::Duration;
 use carneau_commands::event_images::run_image_sweeper;
 use carneau_commands::mail::{Delivery, MailSender, MailSenderConfig};
 use carneau_commands::reservations::sweeper::run_sweeper;
+use carneau_commands::reservations::waiting_offers::run_waiting_offers;
 use carneau_projections::read_models::{read_models, Following};
 use carneau_projections::seals::{run_checkpoint_signer, Sealer};
 use carneau_projections::{ProjectorRunner, RunnerConfig};
@@ -20,6 +21,7 @@ use crate::buyer_notices::BuyerNotices;
 use crate::payments_process::run_payments_process;
 use crate::state::AppState;
 use crate::ticket_mail::TicketMailer;
+use crate::waiting_list_mail::WaitingListMail;
 
 /// Starts every background task; they stop when `shutdown` is cancelled.
 pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
@@ -62,6 +64,18 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
                 }),
                 shutdown.clone(),
             ),
+        ProjectorRunner::new(mail_pace())
+            .with_sessions(state.session_options.clone())
+            .spawn(
+                state.pool.clone(),
+                Arc::new(WaitingListMail {
+                    catalogue: state.catalogue.clone(),
+                    reservation_tokens: state.reservation_tokens.clone(),
+                    public_url: state.config.accounts.public_url.clone(),
+                    mail_from: state.config.tickets.mail_from.clone(),
+                }),
+                shutdown.clone(),
+            ),
         ProjectorRunner::new(sealer_pace())
             .with_sessions(state.session_options.clone())
             .spawn(state.pool.clone(), Arc::new(Sealer), shutdown.clone()),
@@ -69,6 +83,12 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
         tokio::spawn(run_sweeper(
             state.pool.clone(),
             state.reservations.clone(),
+            shutdown.clone(),
+        )),
+        tokio::spawn(run_waiting_offers(
+            state.pool.clone(),
+            state.reservations.clone(),
+            state.config.waiting_offer_lifetime,
             shutdown.clone(),
         )),
         tokio::spawn(run_image_sweeper(

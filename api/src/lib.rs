@@ -37,6 +37,7 @@ pub mod telemetry;
 pub mod ticket_mail;
 pub mod verification_mail;
 pub mod verification_outbox;
+pub mod waiting_list_mail;
 
 pub use app::{openapi, router, router_with_limits};
 pub use config::Config;

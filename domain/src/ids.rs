@@ -115,6 +115,13 @@ impl AccountId {
 }
 
 uuid_id!(
+    /// Identifies one person's place on a waiting list. The offer made to it is a hold
+    /// whose reservation id is the same UUID, so one token proves both.
+    WaitingEntryId,
+    "place on a waiting list"
+);
+
+uuid_id!(
     /// Identifies one hold of tickets (a buyer's reservation), chosen by the caller so that
     /// a retried request is recognised instead of holding the tickets twice.
     ReservationId,

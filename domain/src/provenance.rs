@@ -84,6 +84,8 @@ pub enum Process {
     ReservationDesk,
     /// The timer that records the expiry of lapsed holds.
     HoldSweeper,
+    /// The timer that offers the tickets that came back to the people on waiting lists.
+    WaitingList,
     /// The payments process manager (checkout, fulfilment, refunds, lapses).
     Payments,
     /// A test's set-up (never used by the running platform).
@@ -99,6 +101,7 @@ impl Process {
             Self::SelfService => "self-service",
             Self::ReservationDesk => "reservation-desk",
             Self::HoldSweeper => "hold-sweeper",
+            Self::WaitingList => "waiting-list",
             Self::Payments => "payments",
             Self::Test => "test",
         }

@@ -80,7 +80,7 @@ pub fn read_models(cache: Option<ResponseCache>) -> Vec<ReadModel> {
         },
         ReadModel {
             projector: Arc::new(InventoryProjector::new(cache)),
-            tables: &["inventory_holds", "inventory_sold"],
+            tables: &["inventory_holds", "inventory_sold", "waiting_list_entries"],
             volatile_columns: &[],
             following: Following::Closely,
         },

@@ -37,6 +37,9 @@ pub const DEFAULT_LOG_FILTER: &str = "info,sqlx::postgres::notice=warn";
 pub const SECRET_MIN_CHARS: usize = 32;
 /// How long a hold lasts unless `CARNEAU_HOLD_SECONDS` says otherwise: 15 minutes.
 pub const DEFAULT_HOLD_SECONDS: u64 = 900;
+/// How long a waiting list's offer holds its tickets unless `CARNEAU_WAITING_OFFER_SECONDS`
+/// says otherwise: a day, so that an email read the next morning is still good.
+pub const DEFAULT_WAITING_OFFER_SECONDS: u64 = 86_400;
 
 /// Why the configuration could not be read: names the variable, never echoes a secret.
 #[derive(Debug, thiserror::Error)]
@@ -97,6 +100,9 @@ pub struct Config {
     pub token_secret: Option<TokenSecret>,
     /// `CARNEAU_HOLD_SECONDS`: how long a hold lasts (default 900, 15 minutes).
     pub hold_lifetime: std::time::Duration,
+    /// `CARNEAU_WAITING_OFFER_SECONDS`: how long a waiting list's offer holds its tickets
+    /// (default 86400, 24 hours; 1 to 7 days' worth of seconds).
+    pub waiting_offer_lifetime: std::time::Duration,
     /// `CARNEAU_RESERVATION_MODE`: `batched` (default) or `direct`, the unbatched
     /// baseline kept for benchmarks.
     pub reservation_mode: ReservationMode,
@@ -216,6 +222,20 @@ impl Config {
                     ConfigError::new("CARNEAU_HOLD_SECONDS", "must be 1 to 86400 seconds")
                 })?,
         };
+        let offer_seconds = match read("CARNEAU_WAITING_OFFER_SECONDS")? {
+            None => DEFAULT_WAITING_OFFER_SECONDS,
+            Some(raw) => raw
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|seconds| (1..=7 * 86_400).contains(seconds))
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "CARNEAU_WAITING_OFFER_SECONDS",
+                        "must be 1 to 604800 seconds",
+                    )
+                })?,
+        };
         let reservation_mode = match read("CARNEAU_RESERVATION_MODE")?.as_deref() {
             None | Some("batched") => ReservationMode::Batched,
             Some("direct") => ReservationMode::Direct,
@@ -244,6 +264,7 @@ impl Config {
             token_secret,
             audit_signing_key,
             hold_lifetime: std::time::Duration::from_secs(hold_seconds),
+            waiting_offer_lifetime: std::time::Duration::from_secs(offer_seconds),
             reservation_mode,
             database,
             redis_url: SecretUrl::new(redis_url),

@@ -23,12 +23,14 @@ pub mod metrics;
 pub mod orders;
 pub mod organiser;
 pub mod organiser_orders;
+pub mod organiser_waiting_list;
 pub mod reservations;
 pub mod sales;
 mod simulated_page;
 pub mod ticket_resends;
 pub mod tickets;
 pub mod vouchers;
+pub mod waiting_list;
 pub mod webhooks;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -71,4 +73,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(webhooks::routes())
         .merge(audit::routes())
         .merge(vouchers::routes())
+        .merge(waiting_list::routes())
+        .merge(organiser_waiting_list::routes())
 }

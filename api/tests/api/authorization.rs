@@ -146,6 +146,7 @@ fn body_for(method: &Method, path: &str, fixture: &Fixture<'_>) -> Option<Value>
             json!({"name": "Venue", "capacity": 10, "ticket_type_ids": [Uuid::new_v4()]})
         }
         "/organiser/events/{event_id}/capacity-pools/{pool_id}" => json!({"name": "Renamed"}),
+        "/organiser/events/{event_id}/waiting-list" => json!({"open": true}),
         "/organiser/events/{event_id}/door-staff" => json!({"email": fixture.target.email}),
         "/organiser/events/{event_id}/images/{image_id}" => json!({"alt": "Walked"}),
         "/organiser/events/{event_id}/image-order" => json!({"image_ids": []}),
@@ -210,6 +211,7 @@ async fn walk_row(fixture: &Fixture<'_>, row: &Row) -> Vec<String> {
         .replace("{event_id}", &event.id.to_string())
         .replace("{ticket_type_id}", &ticket_type.to_string())
         .replace("{reservation_id}", &Uuid::new_v4().to_string())
+        .replace("{entry_id}", &Uuid::new_v4().to_string())
         .replace("{ticket_id}", &Uuid::new_v4().to_string())
         .replace("{image_id}", &Uuid::new_v4().to_string())
         .replace("{pool_id}", &Uuid::new_v4().to_string())

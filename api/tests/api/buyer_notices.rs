@@ -13,33 +13,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::support::eventually;
-use crate::support::tickets::TicketsApp;
-
-/// The text of a sunk message with its quoted-printable undone (soft breaks, `=3D`, and
-/// the bytes of characters beyond ASCII such as `→`).
-fn text_of(message: &SunkMessage) -> String {
-    let joined = message.data.replace("=\r\n", "");
-    let mut bytes = Vec::with_capacity(joined.len());
-    let mut rest = joined.as_bytes();
-    while let Some((&first, tail)) = rest.split_first() {
-        let escaped = (first == b'=')
-            .then(|| tail.get(..2))
-            .flatten()
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escaped {
-            Some(byte) => {
-                bytes.push(byte);
-                rest = &tail[2..];
-            }
-            None => {
-                bytes.push(first);
-                rest = tail;
-            }
-        }
-    }
-    String::from_utf8_lossy(&bytes).into_owned()
-}
+use crate::support::tickets::{mail_text, TicketsApp};
 
 /// The messages to `email` whose subject starts with `subject`.
 fn messages_to(tickets: &TicketsApp, email: &str, subject: &str) -> Vec<SunkMessage> {
@@ -111,7 +85,7 @@ async fn each_refund_is_confirmed_once_with_its_tickets_amount_and_when_the_mone
 
     tickets.refund(&order, &order.ticket_ids[..1]).await;
     let first = wait_for(&tickets, buyer, "Your refund for Flash sale", 1).await;
-    let text = text_of(&first[0]);
+    let text = mail_text(&first[0]);
     assert!(
         text.contains("Refunded: 1 ticket\r\n  Ticket 1: Standing"),
         "{text}"
@@ -147,7 +121,7 @@ async fn each_refund_is_confirmed_once_with_its_tickets_amount_and_when_the_mone
     let both = wait_for(&tickets, buyer, "Your refund for Flash sale", 2).await;
     assert!(both
         .iter()
-        .any(|message| text_of(message).contains(&format!(
+        .any(|message| mail_text(message).contains(&format!(
             "Message-ID: <refund.{}.2@carneau.invalid>",
             order.checkout.order_id
         ))));
@@ -184,7 +158,7 @@ async fn a_cancelled_event_is_announced_once_to_each_paying_buyer_with_what_happ
         .zip(["25.00 EUR", "75.00 EUR"])
     {
         let notice = wait_for(&tickets, buyer, "Cancelled: Flash sale", 1).await;
-        let text = text_of(&notice[0]);
+        let text = mail_text(&notice[0]);
         assert!(text.contains("Flash sale is cancelled"), "{text}");
         assert!(
             text.contains(&format!("It was to take place on {starts}")),
@@ -201,7 +175,7 @@ async fn a_cancelled_event_is_announced_once_to_each_paying_buyer_with_what_happ
         );
         // Then the refund itself, once Stripe has carried it out.
         let refund = wait_for(&tickets, buyer, "Your refund for Flash sale", 1).await;
-        let text = text_of(&refund[0]);
+        let text = mail_text(&refund[0]);
         assert!(text.contains("The event is cancelled"), "{text}");
         assert!(text.contains(&format!("Amount refunded: {paid}")), "{text}");
     }
@@ -276,7 +250,7 @@ async fn a_published_event_moved_in_time_or_space_is_told_once_to_each_buyer_wit
     .await;
 
     let notice = wait_for(&tickets, kept, "Changed: Flash sale", 1).await;
-    let text = text_of(&notice[0]);
+    let text = mail_text(&notice[0]);
     let now = local_start(&tickets, on_sale.event_id).await;
     assert_ne!(now, before);
     assert!(text.contains("changed the date, time and place"), "{text}");
@@ -322,7 +296,7 @@ async fn a_new_end_time_alone_is_told_with_the_old_and_new_end_in_the_events_tim
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
 
     let notice = wait_for(&tickets, buyer, "Changed: Flash sale", 1).await;
-    let text = text_of(&notice[0]);
+    let text = mail_text(&notice[0]);
     let now = details(&tickets, event_id).await;
     let (before_end, now_end) = (local_end(&was), local_end(&now));
     assert_ne!(before_end, now_end);

@@ -63,6 +63,7 @@ mod reservations_crash;
 mod reservations_flow;
 mod reservations_shared_capacity;
 mod reservations_turns;
+mod reservations_waiting_list;
 mod seed;
 mod sessions;
 mod store_outage;

@@ -40,7 +40,7 @@ pub fn local_end(event: &EventDetails) -> String {
 }
 
 /// "Saturday 14 March 2026, 20:00 (CET)": `at` in the event's time zone.
-fn local_time(event: &EventDetails, at: DateTime<Utc>) -> String {
+pub fn local_time(event: &EventDetails, at: DateTime<Utc>) -> String {
     at.with_timezone(&event.time_zone.tz())
         .format("%A %e %B %Y, %H:%M (%Z)")
         .to_string()

@@ -2,6 +2,7 @@
 //! capacities, publish, cancel.
 
 mod shared_capacity;
+mod waiting_list;
 
 use carneau_domain::event::{
     Event, EventCatalogueEvent, EventCommand, EventDetails, EventError, PromisedTickets,

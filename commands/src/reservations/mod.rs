@@ -12,7 +12,9 @@
 //! - `placer`: who placed a hold, read from its placing fact;
 //! - `refusal_reasons`: the catalogue's reason for a refusal the guard calls sold out;
 //! - `recent`: states of an event reused for a moment by the requests of a rush;
-//! - `direct`: the unbatched baseline the benchmark compares against.
+//! - `direct`: the unbatched baseline the benchmark compares against;
+//! - `waiting_list` and `waiting_offers`: joining and leaving waiting lists, and the timer
+//!   that offers the tickets that came back.
 
 mod desk;
 pub use desk::FoundHold;
@@ -27,6 +29,8 @@ pub use placer::HoldPlacer;
 mod refusal_reasons;
 pub mod service;
 pub mod sweeper;
+mod waiting_list;
+pub mod waiting_offers;
 
 pub use service::{ReservationMode, Reservations};
 

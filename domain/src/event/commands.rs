@@ -67,6 +67,12 @@ pub enum EventCommand {
         /// command layer: a limit below what the pool's types have promised is refused.
         promised: PromisedPerType,
     },
+    /// Open or close the event's waiting lists: while closed, nobody joins, the people
+    /// already waiting keep their place but claim no ticket, and no offer is made.
+    SwitchWaitingList {
+        /// Whether buyers may join and be offered tickets.
+        open: bool,
+    },
     /// Stop sharing a capacity; its ticket types keep their own capacities.
     RemoveCapacityPool {
         /// The pool to remove.

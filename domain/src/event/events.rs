@@ -79,6 +79,11 @@ pub enum EventCatalogueEvent {
         /// All the event's pools after the change, in order.
         pools: Vec<CapacityPool>,
     },
+    /// The organiser opened or closed the event's waiting lists.
+    WaitingListSwitched {
+        /// Whether they are open now.
+        open: bool,
+    },
     /// A shared capacity was taken off: its ticket types keep only their own capacities.
     CapacityPoolRemoved {
         /// The pool removed.
@@ -127,6 +132,7 @@ impl DomainEvent for EventCatalogueEvent {
             Self::CapacityPoolAdded { .. } => "CapacityPoolAdded",
             Self::CapacityPoolChanged { .. } => "CapacityPoolChanged",
             Self::CapacityPoolRemoved { .. } => "CapacityPoolRemoved",
+            Self::WaitingListSwitched { .. } => "WaitingListSwitched",
             Self::EventImageAdded { .. } => "EventImageAdded",
             Self::EventImageAltTextChanged { .. } => "EventImageAltTextChanged",
             Self::EventImagesReordered { .. } => "EventImagesReordered",

@@ -87,12 +87,21 @@ pub struct Event {
     /// Ids of removed pools: never reused, so a retried add cannot bring one back.
     #[serde(default)]
     removed_capacity_pools: BTreeSet<CapacityPoolId>,
+    /// Whether the organiser closed the waiting lists (they are open unless closed).
+    #[serde(default)]
+    waiting_list_closed: bool,
 }
 
 impl Event {
     /// The event's id; `None` until it is created.
     pub fn id(&self) -> Option<EventId> {
         self.id
+    }
+
+    /// Whether buyers may join the waiting list of a sold-out ticket type, and the people
+    /// waiting are offered the tickets that come back (open unless the organiser closed it).
+    pub fn waiting_list_open(&self) -> bool {
+        !self.waiting_list_closed
     }
 
     /// The organiser who owns the event; `None` for events created before accounts
@@ -228,6 +237,7 @@ impl Decide for Event {
             | EventCatalogueEvent::CapacityPoolChanged { pools, .. } => {
                 self.capacity_pools = pools;
             }
+            EventCatalogueEvent::WaitingListSwitched { open } => self.waiting_list_closed = !open,
             EventCatalogueEvent::CapacityPoolRemoved { pool_id, pools } => {
                 self.capacity_pools = pools;
                 self.removed_capacity_pools.insert(pool_id);

@@ -62,6 +62,13 @@ impl Event {
                 promised,
             } => self.change_capacity_pool(pool_id, change, &promised),
             EventCommand::RemoveCapacityPool { pool_id } => self.remove_capacity_pool(pool_id),
+            // Switching to where it already is records nothing: a retried click is no fact.
+            EventCommand::SwitchWaitingList { open } if open == self.waiting_list_open() => {
+                Ok(Vec::new())
+            }
+            EventCommand::SwitchWaitingList { open } => {
+                Ok(vec![EventCatalogueEvent::WaitingListSwitched { open }])
+            }
             EventCommand::Publish { published_at } => self.publish(details, published_at),
             EventCommand::Cancel {
                 cancelled_at,

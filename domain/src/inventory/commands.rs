@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use super::code_uses::{CodeClaim, CodeUse};
 use super::request::{HoldLine, HoldRequest};
+use super::waiting_list::WaitingRequest;
 use crate::event::Event;
-use crate::ids::{OrderId, ReservationId};
+use crate::ids::{OrderId, ReservationId, WaitingEntryId};
 use crate::voucher::VoucherBook;
 
 /// A request to change an event's inventory. Every command carries the current time,
@@ -76,6 +77,33 @@ pub enum InventoryCommand {
         /// The current time.
         now: DateTime<Utc>,
     },
+    /// Put a buyer on the waiting list of a sold-out ticket type
+    /// (see [`super::Inventory::join_waiting_list`]).
+    JoinWaitingList {
+        /// The catalogue's current state of the event.
+        event: Box<Event>,
+        /// Who waits, for what.
+        request: WaitingRequest,
+        /// The current time.
+        now: DateTime<Utc>,
+    },
+    /// Take a waiting buyer out of the line.
+    LeaveWaitingList {
+        /// The place to give up.
+        entry_id: WaitingEntryId,
+        /// The current time.
+        now: DateTime<Utc>,
+    },
+    /// Offer the tickets that came back to the people waiting, in order
+    /// (see [`super::Inventory::offer_to_waiting_list`]).
+    OfferToWaitingList {
+        /// The catalogue's current state of the event.
+        event: Box<Event>,
+        /// When the offers lapse if not paid: set by the command layer.
+        expires_at: DateTime<Utc>,
+        /// The current time.
+        now: DateTime<Utc>,
+    },
 }
 
 impl InventoryCommand {
@@ -91,7 +119,10 @@ impl InventoryCommand {
             | Self::ExpireHolds { now }
             | Self::ExtendHold { now, .. }
             | Self::SellHold { now, .. }
-            | Self::ReturnTickets { now, .. } => *now = at,
+            | Self::ReturnTickets { now, .. }
+            | Self::JoinWaitingList { now, .. }
+            | Self::LeaveWaitingList { now, .. }
+            | Self::OfferToWaitingList { now, .. } => *now = at,
         }
         self
     }

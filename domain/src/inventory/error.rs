@@ -26,6 +26,38 @@ pub enum InventoryError {
     /// The event was cancelled: nothing more is sold.
     #[error("This event has been cancelled.")]
     EventCancelled,
+    /// Joining a waiting list broke a rule a hold request has too (no such ticket type,
+    /// sales closed, too many for one order, event not on sale).
+    #[error(transparent)]
+    Refused(HoldRefusal),
+    /// The organiser closed the event's waiting lists.
+    #[error("The waiting list for this event is closed.")]
+    WaitingListClosed,
+    /// Tickets can be held right now: waiting would only lose them to the next buyer.
+    #[error("{}", tickets_available_message(*.available))]
+    TicketsAvailable {
+        /// How many a buyer can hold now.
+        available: u32,
+    },
+    /// The address already waits for this ticket type: one place per person.
+    #[error("This email address is already on the waiting list for these tickets.")]
+    AlreadyWaiting,
+    /// The entry id was used by another join (other tickets): a new join needs a new id.
+    #[error("This place on the waiting list was taken for other tickets; join again.")]
+    WaitingEntryReused,
+    /// No such place on this event's waiting list.
+    #[error("There is no such place on this event's waiting list.")]
+    UnknownWaitingEntry,
+    /// Tickets were offered to this place already: the hold is released, not the place.
+    #[error("Tickets have already been offered to this place in line; release the hold instead.")]
+    WaitingEntryOffered,
+}
+
+fn tickets_available_message(available: u32) -> String {
+    match available {
+        1 => "1 ticket is available now: hold it instead of waiting.".to_owned(),
+        n => format!("{n} tickets are available now: hold them instead of waiting."),
+    }
 }
 
 impl InventoryError {
@@ -39,6 +71,13 @@ impl InventoryError {
             Self::HoldSold => "reservation-paid",
             Self::TicketsNoLongerAvailable => "tickets-no-longer-available",
             Self::EventCancelled => "event-cancelled",
+            Self::Refused(refusal) => refusal.kind(),
+            Self::WaitingListClosed => "waiting-list-closed",
+            Self::TicketsAvailable { .. } => "tickets-available",
+            Self::AlreadyWaiting => "already-waiting",
+            Self::WaitingEntryReused => "waiting-entry-reused",
+            Self::UnknownWaitingEntry => "unknown-waiting-entry",
+            Self::WaitingEntryOffered => "waiting-list-offered",
         }
     }
 }

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::code_uses::CodeUse;
 use super::request::HoldLine;
-use crate::ids::{OrderId, ReservationId};
+use super::waiting_list::{WaitingEntry, WaitingOffer};
+use crate::ids::{OrderId, ReservationId, WaitingEntryId};
 
 /// One hold, as recorded when it was placed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,6 +93,25 @@ pub enum InventoryEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         code_use: Option<CodeUse>,
     },
+    /// A buyer joined the waiting list of a sold-out ticket type.
+    WaitingListJoined {
+        /// Their place.
+        entry: WaitingEntry,
+    },
+    /// A waiting buyer gave up their place.
+    WaitingListLeft {
+        /// The place given up.
+        entry_id: WaitingEntryId,
+        /// When.
+        left_at: DateTime<Utc>,
+    },
+    /// Tickets that came back were held for the people at the front of the line.
+    WaitingListOffered {
+        /// One hold per place served, in the order they joined.
+        offers: Vec<WaitingOffer>,
+        /// When.
+        offered_at: DateTime<Utc>,
+    },
 }
 
 impl DomainEvent for InventoryEvent {
@@ -103,6 +123,9 @@ impl DomainEvent for InventoryEvent {
             Self::HoldExtended { .. } => "HoldExtended",
             Self::HoldSold { .. } => "HoldSold",
             Self::TicketsReturned { .. } => "TicketsReturned",
+            Self::WaitingListJoined { .. } => "WaitingListJoined",
+            Self::WaitingListLeft { .. } => "WaitingListLeft",
+            Self::WaitingListOffered { .. } => "WaitingListOffered",
         }
         .to_owned()
     }

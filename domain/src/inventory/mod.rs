@@ -22,6 +22,7 @@ mod quantity;
 mod releasing;
 mod request;
 mod selling;
+mod waiting_list;
 
 #[cfg(test)]
 mod tests;
@@ -38,12 +39,14 @@ pub use events::{InventoryEvent, PlacedHold};
 pub use placing::SaleTerms;
 pub use quantity::Quantity;
 pub use request::{HoldDecision, HoldLine, HoldOutcome, HoldRequest};
+pub use waiting_list::{WaitingEntry, WaitingOffer, WaitingPlace, WaitingRequest, WaitingStand};
 
 use crate::aggregate::Decide;
 use crate::event::{CapacityPool, Event};
 use crate::ids::{OrderId, ReservationId, TicketTypeId};
 use crate::voucher::VoucherCode;
 use code_uses::CodeCount;
+use waiting_list::WaitingLists;
 
 /// Where a hold is in its life. Once it has ended its id can never be reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -133,6 +136,9 @@ pub struct Inventory {
     /// The uses of every promo code some hold or sale has taken.
     #[serde(default)]
     code_uses: BTreeMap<VoucherCode, CodeCount>,
+    /// The waiting lists of sold-out ticket types.
+    #[serde(default)]
+    waiting: WaitingLists,
 }
 
 impl Inventory {
@@ -156,9 +162,10 @@ impl Inventory {
         recorded.saturating_sub(lapsed)
     }
 
-    /// Tickets of this type a buyer could still hold at `now`: capacity less sold less held,
-    /// and no more than its capacity pool has left; 0 when the event has no such ticket
-    /// type or a capacity was lowered below what is promised.
+    /// Tickets of this type a buyer could still hold at `now`: capacity less sold, held and
+    /// claimed by the people on its waiting list, and no more than its capacity pool has
+    /// left; 0 when the event has no such ticket type or a capacity was lowered below what
+    /// is promised.
     pub fn available(
         &self,
         event: &Event,
@@ -172,20 +179,22 @@ impl Inventory {
             .capacity
             .get()
             .saturating_sub(self.sold(ticket_type_id))
-            .saturating_sub(self.held(ticket_type_id, now));
+            .saturating_sub(self.held(ticket_type_id, now))
+            .saturating_sub(self.claimed_by_waiting_list(event, ticket_type_id));
         event
             .pool_of(ticket_type_id)
-            .map_or(own, |pool| own.min(self.pool_available(pool, now)))
+            .map_or(own, |pool| own.min(self.pool_available(event, pool, now)))
     }
 
-    /// Tickets a capacity pool has left at `now`: its limit less the tickets of its types
-    /// sold and held.
-    pub fn pool_available(&self, pool: &CapacityPool, now: DateTime<Utc>) -> u32 {
+    /// Tickets a capacity pool of `event` has left for buyers at `now`: its limit less the
+    /// tickets of its types sold, held and claimed by their waiting lists.
+    pub fn pool_available(&self, event: &Event, pool: &CapacityPool, now: DateTime<Utc>) -> u32 {
         pool.ticket_types
             .iter()
             .fold(pool.capacity.get(), |left, &id| {
                 left.saturating_sub(self.sold(id))
                     .saturating_sub(self.held(id, now))
+                    .saturating_sub(self.claimed_by_waiting_list(event, id))
             })
     }
 
@@ -385,6 +394,19 @@ impl Decide for Inventory {
                 code_use,
                 now,
             } => self.return_tickets(order_id, refund_number, &lines, code_use, now),
+            InventoryCommand::JoinWaitingList {
+                event,
+                request,
+                now,
+            } => self.join_waiting_list(&event, request, now)?,
+            InventoryCommand::LeaveWaitingList { entry_id, now } => {
+                self.leave_waiting_list(entry_id, now)?
+            }
+            InventoryCommand::OfferToWaitingList {
+                event,
+                expires_at,
+                now,
+            } => self.offer_to_waiting_list(&event, expires_at, now),
         })
     }
 
@@ -439,6 +461,18 @@ impl Decide for Inventory {
                     if let Some(stock) = self.stock.get_mut(&line.ticket_type_id) {
                         stock.sold = stock.sold.saturating_sub(line.quantity.get());
                     }
+                }
+            }
+            InventoryEvent::WaitingListJoined { entry } => self.waiting.record_join(&entry),
+            InventoryEvent::WaitingListLeft { entry_id, .. } => {
+                self.waiting
+                    .record_leaving_line(entry_id, WaitingStand::Left);
+            }
+            InventoryEvent::WaitingListOffered { offers, .. } => {
+                for offer in offers {
+                    self.waiting
+                        .record_leaving_line(offer.entry_id, WaitingStand::Offered);
+                    self.record_hold(offer.hold);
                 }
             }
         }

@@ -282,10 +282,11 @@ impl<'a> HoldBatch<'a> {
             .capacity
             .get()
             .saturating_sub(self.inventory.sold(id))
-            .saturating_sub(self.held(id));
+            .saturating_sub(self.held(id))
+            .saturating_sub(self.inventory.claimed_by_waiting_list(event, id));
         if let Some(pool) = event.pool_of(id) {
             let asked = asked_of_pools.entry(pool.id).or_insert(0);
-            let pool_left = self.pool_available(pool).saturating_sub(*asked);
+            let pool_left = self.pool_available(event, pool).saturating_sub(*asked);
             available = available.min(pool_left);
             *asked = asked.saturating_add(line.quantity.get());
         }
@@ -298,14 +299,16 @@ impl<'a> HoldBatch<'a> {
         Ok(())
     }
 
-    /// Tickets a pool has left at `now`, counting this batch's accepted requests: the
-    /// earlier holds of a batch take from the pool as they take from their types.
-    fn pool_available(&self, pool: &CapacityPool) -> u32 {
+    /// Tickets a pool has left for buyers at `now`, counting this batch's accepted
+    /// requests: the earlier holds of a batch take from the pool as they take from their
+    /// types, and the waiting lists' claims are not for sale.
+    fn pool_available(&self, event: &Event, pool: &CapacityPool) -> u32 {
         pool.ticket_types
             .iter()
             .fold(pool.capacity.get(), |left, &id| {
                 left.saturating_sub(self.inventory.sold(id))
                     .saturating_sub(self.held(id))
+                    .saturating_sub(self.inventory.claimed_by_waiting_list(event, id))
             })
     }
 

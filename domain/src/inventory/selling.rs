@@ -84,7 +84,7 @@ impl Inventory {
             }) || wanted_of_pools.iter().any(|(pool_id, quantity)| {
                 event
                     .capacity_pool(*pool_id)
-                    .is_some_and(|pool| self.pool_available(pool, now) < *quantity)
+                    .is_some_and(|pool| self.pool_available(event, pool, now) < *quantity)
             });
             // The order was priced with the code: sold late, it takes the code's uses anew.
             let code_short = code.as_ref().is_some_and(|claim| {

@@ -11,3 +11,4 @@ mod reservation_ids;
 mod selling;
 mod serialisation;
 mod shared_capacity;
+mod waiting_list;

@@ -50,6 +50,8 @@ pub(super) struct EventChange {
     pub(super) images: Option<Vec<EventImage>>,
     /// The capacity pools as the last pool fact left them.
     pub(super) capacity_pools: Option<Vec<CapacityPool>>,
+    /// Whether the waiting lists are open, as the last switch left them.
+    pub(super) waiting_list_open: Option<bool>,
 }
 
 /// A ticket type as it ends the batch, with its place.
@@ -138,6 +140,7 @@ pub(super) fn fold(
             cancelled: None,
             images: None,
             capacity_pools: None,
+            waiting_list_open: None,
         });
         change.version = sequence;
         match event {
@@ -179,6 +182,9 @@ pub(super) fn fold(
             | EventCatalogueEvent::CapacityPoolChanged { pools, .. }
             | EventCatalogueEvent::CapacityPoolRemoved { pools, .. } => {
                 change.capacity_pools = Some(pools);
+            }
+            EventCatalogueEvent::WaitingListSwitched { open } => {
+                change.waiting_list_open = Some(open);
             }
         }
     }
@@ -256,6 +262,7 @@ mod tests {
                 cancelled: Some((at(2), None)),
                 images: None,
                 capacity_pools: None,
+                waiting_list_open: None,
             }]
         );
     }

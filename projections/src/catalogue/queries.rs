@@ -167,7 +167,7 @@ pub async fn event_detail(
         r#"
         SELECT event_id, status, title, description, venue_name, venue_address, starts_at,
                ends_at, time_zone, currency, published_at, cancelled_at, cancellation_reason,
-               version, attendee_name_ask, attendee_email_ask, images
+               version, attendee_name_ask, attendee_email_ask, images, waiting_list_open
           FROM catalogue_events
          WHERE event_id = $1 AND ($2 OR status <> 'draft')
         "#,
@@ -264,6 +264,7 @@ pub async fn event_detail(
             name: row.try_get("attendee_name_ask")?,
             email: row.try_get("attendee_email_ask")?,
         },
+        waiting_list_open: row.try_get("waiting_list_open")?,
     }))
 }
 

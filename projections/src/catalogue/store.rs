@@ -213,6 +213,8 @@ async fn change_events(
         })
         .collect::<Result<Vec<Option<String>>, _>>()
         .context("serialising capacity pools")?;
+    let waiting_list_open: Vec<Option<bool>> =
+        changes.iter().map(|c| c.waiting_list_open).collect();
     let reasons: Vec<Option<&str>> = changes
         .iter()
         .map(|c| c.cancelled.as_ref().and_then(|x| x.1.as_deref()))
@@ -235,12 +237,13 @@ async fn change_events(
                cancelled_at = coalesce(u.ca, c.cancelled_at),
                cancellation_reason = CASE WHEN u.x THEN u.r ELSE c.cancellation_reason END,
                images = coalesce(u.im::jsonb, c.images),
-               capacity_pools = coalesce(u.cp::jsonb, c.capacity_pools)
+               capacity_pools = coalesce(u.cp::jsonb, c.capacity_pools),
+               waiting_list_open = coalesce(u.wl, c.waiting_list_open)
           FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],
                       $7::timestamptz[], $8::timestamptz[], $9::text[], $10::text[],
                       $11::timestamptz[], $12::bool[], $13::timestamptz[], $14::text[],
-                      $15::text[], $16::text[], $17::text[], $18::text[])
-               AS u(i, v, t, d, vn, va, s, e, z, st, p, x, ca, r, an, ae, im, cp)
+                      $15::text[], $16::text[], $17::text[], $18::text[], $19::bool[])
+               AS u(i, v, t, d, vn, va, s, e, z, st, p, x, ca, r, an, ae, im, cp, wl)
          WHERE c.event_id = u.i
         "#,
     )
@@ -262,6 +265,7 @@ async fn change_events(
     .bind(&details.email_asks)
     .bind(&images)
     .bind(&pools)
+    .bind(&waiting_list_open)
     .execute(&mut **tx)
     .await
     .context("changing catalogue events")?;

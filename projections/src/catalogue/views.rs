@@ -224,7 +224,10 @@ pub struct CapacityPoolView {
     pub held: i64,
     /// Tickets of its types sold.
     pub sold: i64,
-    /// Places left: `capacity - held - sold`, at least 0.
+    /// Tickets of its types claimed by the people on their waiting lists.
+    #[serde(default)]
+    pub waiting: i64,
+    /// Places left: `capacity - held - sold - waiting`, at least 0.
     pub available: i64,
 }
 
@@ -238,8 +241,12 @@ pub struct TicketAvailability {
     pub held: i64,
     /// Sold.
     pub sold: i64,
-    /// Still for sale: `capacity - held - sold`, or what its capacity pool has left if
-    /// that is less; 0 means sold out (for now).
+    /// Claimed by the people on its waiting list (while the list is open): tickets that
+    /// come back go to them, not back on sale.
+    #[serde(default)]
+    pub waiting: i64,
+    /// Still for sale: `capacity - held - sold - waiting`, or what its capacity pool has
+    /// left if that is less; 0 means sold out (for now).
     pub available: i64,
 }
 
@@ -285,4 +292,12 @@ pub struct EventDetail {
     /// details cached before it existed: nothing asked.
     #[serde(default)]
     pub attendee_questions: super::AttendeeQuestionsView,
+    /// Whether buyers may join the waiting list of a sold-out ticket type (`POST
+    /// /events/{id}/waiting-list`). Absent from details cached before it existed: open.
+    #[serde(default = "open")]
+    pub waiting_list_open: bool,
+}
+
+fn open() -> bool {
+    true
 }

@@ -5,9 +5,11 @@
 use std::collections::BTreeMap;
 
 use anyhow::Context;
-use carneau_domain::inventory::{HoldLine, InventoryEvent};
+use carneau_domain::inventory::{HoldLine, InventoryEvent, PlacedHold};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
+
+use super::waiting::{LineExit, WaitingFold};
 
 /// One hold line to insert, `held`.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +63,8 @@ pub(super) struct InventoryFold {
     pub(super) holds: BTreeMap<(Uuid, Uuid), HoldChange>,
     /// Per (event, ticket type): its sold count's change.
     pub(super) sold: BTreeMap<(Uuid, Uuid), SoldChange>,
+    /// The waiting lists' places taken and left.
+    pub(super) waiting: WaitingFold,
 }
 
 impl InventoryFold {
@@ -68,21 +72,37 @@ impl InventoryFold {
     ///
     /// Holds are inserted before the changes are written: the aggregate never extends or
     /// ends a hold before it is placed, so a hold placed and ended in one batch ends.
-    pub(super) fn push(&mut self, event_id: Uuid, event: InventoryEvent) -> anyhow::Result<()> {
+    /// `sequence` is the event's place in the event's inventory stream.
+    pub(super) fn push(
+        &mut self,
+        event_id: Uuid,
+        sequence: i64,
+        event: InventoryEvent,
+    ) -> anyhow::Result<()> {
         match event {
             InventoryEvent::HoldsPlaced { holds } => {
-                for hold in holds {
-                    for line in &hold.lines {
-                        self.placed.push(HoldRow {
-                            event_id,
-                            reservation_id: hold.reservation_id.as_uuid(),
-                            ticket_type_id: line.ticket_type_id.as_uuid(),
-                            quantity: quantity(line)?,
-                            placed_at: hold.placed_at,
-                            expires_at: hold.expires_at,
-                        });
-                    }
+                for hold in &holds {
+                    self.place(event_id, hold)?;
                 }
+            }
+            InventoryEvent::WaitingListOffered { offers, offered_at } => {
+                for offer in &offers {
+                    self.place(event_id, &offer.hold)?;
+                    self.waiting.exit(
+                        offer.entry_id.as_uuid(),
+                        LineExit::Offered {
+                            at: offered_at,
+                            expires_at: offer.hold.expires_at,
+                        },
+                    );
+                }
+            }
+            InventoryEvent::WaitingListJoined { entry } => {
+                self.waiting.join(event_id, sequence, entry);
+            }
+            InventoryEvent::WaitingListLeft { entry_id, left_at } => {
+                self.waiting
+                    .exit(entry_id.as_uuid(), LineExit::Left { at: left_at });
             }
             InventoryEvent::HoldReleased {
                 reservation_id,
@@ -121,6 +141,20 @@ impl InventoryFold {
             InventoryEvent::TicketsReturned { lines, .. } => {
                 self.add_sold(event_id, &lines, -1)?;
             }
+        }
+        Ok(())
+    }
+
+    fn place(&mut self, event_id: Uuid, hold: &PlacedHold) -> anyhow::Result<()> {
+        for line in &hold.lines {
+            self.placed.push(HoldRow {
+                event_id,
+                reservation_id: hold.reservation_id.as_uuid(),
+                ticket_type_id: line.ticket_type_id.as_uuid(),
+                quantity: quantity(line)?,
+                placed_at: hold.placed_at,
+                expires_at: hold.expires_at,
+            });
         }
         Ok(())
     }

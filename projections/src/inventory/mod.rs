@@ -4,6 +4,9 @@
 mod fold;
 mod projector;
 mod queries;
+mod waiting;
+mod waiting_queries;
 
 pub use projector::InventoryProjector;
 pub use queries::{availability, share_pools, stock, EventStock};
+pub use waiting_queries::{waiting_list, waiting_place, WaitingPlaceView};

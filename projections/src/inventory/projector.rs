@@ -43,7 +43,7 @@ impl Projector for InventoryProjector {
         })
     }
 
-    /// Folds the batch in memory and writes it in three statements (see [`InventoryFold`]).
+    /// Folds the batch in memory and writes it in a few statements (see [`InventoryFold`]).
     async fn apply(
         &self,
         tx: &mut Transaction<'_, Postgres>,
@@ -52,12 +52,13 @@ impl Projector for InventoryProjector {
         let mut fold = InventoryFold::default();
         for recorded in batch.events {
             if let Some((event_id, event)) = recorded.decode_of::<Inventory>()? {
-                fold.push(event_id, event)?;
+                fold.push(event_id, recorded.sequence, event)?;
             }
         }
         insert_holds(tx, &fold.placed).await?;
         change_holds(tx, &fold.holds).await?;
         change_sold(tx, &fold.sold).await?;
+        fold.waiting.write(tx).await?;
         Ok(())
     }
 

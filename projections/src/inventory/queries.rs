@@ -36,7 +36,13 @@ pub async fn stock(pool: &PgPool, event_id: Uuid) -> anyhow::Result<EventStock> 
         r#"
         SELECT t.ticket_type_id, t.capacity,
                coalesce(sum(h.quantity) FILTER (WHERE h.expires_at > now()), 0)::bigint AS held,
-               coalesce(max(s.sold), 0)::bigint AS sold
+               coalesce(max(s.sold), 0)::bigint AS sold,
+               coalesce((SELECT sum(w.quantity)
+                           FROM waiting_list_entries w
+                           JOIN catalogue_events c ON c.event_id = w.event_id
+                          WHERE w.event_id = t.event_id AND w.ticket_type_id = t.ticket_type_id
+                            AND w.status = 'waiting' AND c.waiting_list_open), 0)::bigint
+                   AS waiting
           FROM catalogue_ticket_types t
           LEFT JOIN inventory_holds h
                  ON h.event_id = t.event_id AND h.ticket_type_id = t.ticket_type_id
@@ -44,7 +50,7 @@ pub async fn stock(pool: &PgPool, event_id: Uuid) -> anyhow::Result<EventStock> 
           LEFT JOIN inventory_sold s
                  ON s.event_id = t.event_id AND s.ticket_type_id = t.ticket_type_id
          WHERE t.event_id = $1
-         GROUP BY t.ticket_type_id, t.capacity
+         GROUP BY t.event_id, t.ticket_type_id, t.capacity
         "#,
     )
     .bind(event_id)
@@ -56,13 +62,15 @@ pub async fn stock(pool: &PgPool, event_id: Uuid) -> anyhow::Result<EventStock> 
         let capacity = i64::from(row.try_get::<i32, _>("capacity")?);
         let held: i64 = row.try_get("held")?;
         let sold: i64 = row.try_get("sold")?;
+        let waiting: i64 = row.try_get("waiting")?;
         ticket_types.insert(
             row.try_get("ticket_type_id")?,
             TicketAvailability {
                 capacity,
                 held,
                 sold,
-                available: (capacity - held - sold).max(0),
+                waiting,
+                available: (capacity - held - sold - waiting).max(0),
             },
         );
     }
@@ -90,12 +98,16 @@ pub fn share_pools(
         .iter()
         .map(|pool| {
             let members: Vec<Uuid> = pool.ticket_types.iter().map(|id| id.as_uuid()).collect();
-            let (held, sold) = members
-                .iter()
-                .filter_map(|id| ticket_types.get(id))
-                .fold((0, 0), |(held, sold), stock| {
-                    (held + stock.held, sold + stock.sold)
-                });
+            let (held, sold, waiting) = members.iter().filter_map(|id| ticket_types.get(id)).fold(
+                (0, 0, 0),
+                |(held, sold, waiting), stock| {
+                    (
+                        held + stock.held,
+                        sold + stock.sold,
+                        waiting + stock.waiting,
+                    )
+                },
+            );
             let capacity = i64::from(pool.capacity.get());
             CapacityPoolView {
                 id: pool.id.as_uuid(),
@@ -104,7 +116,8 @@ pub fn share_pools(
                 ticket_type_ids: members,
                 held,
                 sold,
-                available: (capacity - held - sold).max(0),
+                waiting,
+                available: (capacity - held - sold - waiting).max(0),
             }
         })
         .collect();

@@ -119,7 +119,8 @@ impl EventLedger {
             | EventCatalogueEvent::EventImageRemoved { .. }
             | EventCatalogueEvent::CapacityPoolAdded { .. }
             | EventCatalogueEvent::CapacityPoolChanged { .. }
-            | EventCatalogueEvent::CapacityPoolRemoved { .. } => {}
+            | EventCatalogueEvent::CapacityPoolRemoved { .. }
+            | EventCatalogueEvent::WaitingListSwitched { .. } => {}
         }
     }
 
@@ -148,7 +149,11 @@ impl EventLedger {
             InventoryEvent::HoldsPlaced { .. }
             | InventoryEvent::HoldReleased { .. }
             | InventoryEvent::HoldsExpired { .. }
-            | InventoryEvent::HoldExtended { .. } => {}
+            | InventoryEvent::HoldExtended { .. }
+            | InventoryEvent::WaitingListJoined { .. }
+            | InventoryEvent::WaitingListLeft { .. } => {}
+            // An offer is a hold: like a hold, it sells nothing until paid.
+            InventoryEvent::WaitingListOffered { .. } => {}
         }
     }
 

@@ -75,8 +75,45 @@ pub fn inventory_problem(error: &InventoryError) -> ApiError {
         | InventoryError::HoldExpired
         | InventoryError::HoldSold
         | InventoryError::TicketsNoLongerAvailable
-        | InventoryError::EventCancelled => ApiError::conflict(error.kind(), error.to_string()),
+        | InventoryError::EventCancelled
+        | InventoryError::WaitingListClosed
+        | InventoryError::WaitingEntryOffered => {
+            ApiError::conflict(error.kind(), error.to_string())
+        }
+        InventoryError::UnknownWaitingEntry => {
+            ApiError::not_found("This place on the waiting list")
+        }
+        InventoryError::Refused(refusal) => waiting_refusal_problem(refusal),
+        InventoryError::TicketsAvailable { .. } => {
+            ApiError::conflict(error.kind(), error.to_string())
+                .with_field_errors(vec![FieldError::new("quantity", error.to_string())])
+        }
+        InventoryError::AlreadyWaiting => ApiError::conflict(error.kind(), error.to_string())
+            .with_field_errors(vec![FieldError::new("email", error.to_string())]),
+        InventoryError::WaitingEntryReused => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency-key-reused",
+            "Idempotency key reused",
+            "This Idempotency-Key was already used to wait for other tickets.",
+        ),
     }
+}
+
+/// A join of a waiting list refused by a rule of holds: as a hold's refusal, naming the
+/// join's own fields (`ticket_type_id`, `quantity`) rather than a hold's lines.
+fn waiting_refusal_problem(refusal: &HoldRefusal) -> ApiError {
+    let (status, field) = match refusal {
+        HoldRefusal::TooManyPerOrder { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "quantity"),
+        HoldRefusal::UnknownTicketType(_) => (StatusCode::UNPROCESSABLE_ENTITY, "ticket_type_id"),
+        _ => (StatusCode::CONFLICT, "ticket_type_id"),
+    };
+    ApiError::new(
+        status,
+        refusal.kind(),
+        "Waiting list refused",
+        refusal.to_string(),
+    )
+    .with_field_errors(vec![FieldError::new(field, refusal.to_string())])
 }
 
 /// The reservation desk failed: 503 `reservations-busy` when it is overloaded, the

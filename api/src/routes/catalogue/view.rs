@@ -34,7 +34,7 @@ pub fn event_detail(
             let own = availability
                 .get(&ticket_type.id.as_uuid())
                 .map(|known| TicketAvailability {
-                    available: (known.capacity - known.held - known.sold).max(0),
+                    available: (known.capacity - known.held - known.sold - known.waiting).max(0),
                     ..*known
                 })
                 .unwrap_or_else(|| {
@@ -43,6 +43,7 @@ pub fn event_detail(
                         capacity,
                         held: 0,
                         sold: 0,
+                        waiting: 0,
                         available: capacity,
                     }
                 });
@@ -67,6 +68,7 @@ pub fn event_detail(
         cancelled_at: event.cancelled_at(),
         cancellation_reason: event.cancellation_reason().map(str::to_owned),
         attendee_questions: details.attendee_questions.into(),
+        waiting_list_open: event.waiting_list_open(),
         ticket_types: event
             .ticket_types()
             .iter()

@@ -2,7 +2,7 @@
 //! (QR images are read with `carneau_testkit::qr`).
 
 use carneau_domain::account::{AccountCommand, EmailAddress};
-use carneau_testkit::smtp::SmtpSink;
+use carneau_testkit::smtp::{SmtpSink, SunkMessage};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -222,4 +222,30 @@ pub fn order_ticket_ids(order: &Value) -> Vec<Uuid> {
         .iter()
         .map(|t| t["ticket_id"].as_str().unwrap().parse().unwrap())
         .collect()
+}
+
+/// The text of a sunk message with its quoted-printable undone (soft breaks, `=3D`, and
+/// the bytes of characters beyond ASCII such as `→`).
+pub fn mail_text(message: &SunkMessage) -> String {
+    let joined = message.data.replace("=\r\n", "");
+    let mut bytes = Vec::with_capacity(joined.len());
+    let mut rest = joined.as_bytes();
+    while let Some((&first, tail)) = rest.split_first() {
+        let escaped = (first == b'=')
+            .then(|| tail.get(..2))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                bytes.push(byte);
+                rest = &tail[2..];
+            }
+            None => {
+                bytes.push(first);
+                rest = tail;
+            }
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
 }

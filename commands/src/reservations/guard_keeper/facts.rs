@@ -67,6 +67,11 @@ pub(super) async fn follow_fact(
         InventoryEvent::HoldsPlaced { .. }
         | InventoryEvent::HoldReleased { .. }
         | InventoryEvent::HoldsExpired { .. } => return Ok(None),
+        // What the waiting lists claim and the offers they get change what the guard may
+        // admit in ways it has no script for: it is rebuilt from the log (they are rare).
+        InventoryEvent::WaitingListJoined { .. }
+        | InventoryEvent::WaitingListLeft { .. }
+        | InventoryEvent::WaitingListOffered { .. } => return Ok(None),
     };
     Ok(Some(followed))
 }
@@ -97,7 +102,11 @@ pub(super) fn guard_snapshot(
             .map(|ticket_type| GuardStock {
                 ticket_type_id: ticket_type.id,
                 capacity: ticket_type.capacity.get(),
-                sold: inventory.sold(ticket_type.id),
+                // Tickets claimed by the waiting list are not for the guard to admit: to
+                // it they are as good as sold until they are offered.
+                sold: inventory
+                    .sold(ticket_type.id)
+                    .saturating_add(inventory.claimed_by_waiting_list(event, ticket_type.id)),
             })
             .collect(),
         pools: event

@@ -44,7 +44,10 @@ fn a_batch_where_the_pool_runs_out_before_the_type_does() {
         vec![held_now(), sold_out(vip(), 2), held_now()]
     );
     let inventory = inventory_after(decision.events);
-    assert_eq!(inventory.pool_available(&venue(), now()), 0);
+    assert_eq!(
+        inventory.pool_available(&shared_concert(), &venue(), now()),
+        0
+    );
     assert_eq!(inventory.available(&shared_concert(), general(), now()), 0);
     assert_eq!(inventory.available(&shared_concert(), vip(), now()), 0);
     // Without the pool, both types would still have room.
@@ -110,7 +113,10 @@ fn a_sale_keeps_its_places_and_a_return_gives_them_back_to_both() {
         code_use: None,
     });
     let inventory = inventory_after(returned);
-    assert_eq!(inventory.pool_available(&venue(), now()), 6);
+    assert_eq!(
+        inventory.pool_available(&shared_concert(), &venue(), now()),
+        6
+    );
     assert_eq!(inventory.available(&shared_concert(), vip(), now()), 4);
     assert_eq!(inventory.available(&shared_concert(), general(), now()), 6);
 }
@@ -152,5 +158,8 @@ fn a_released_hold_gives_its_places_back_to_the_pool() {
             released_at: now(),
         },
     ]);
-    assert_eq!(inventory.pool_available(&venue(), now()), 8);
+    assert_eq!(
+        inventory.pool_available(&shared_concert(), &venue(), now()),
+        8
+    );
 }

@@ -17,6 +17,12 @@ pub(super) fn event_sentence(
             format!("Event \"{}\" drafted by {by}", details.title.as_str())
         }
         EventCatalogueEvent::EventDetailsEdited { .. } => format!("Details edited by {by}"),
+        EventCatalogueEvent::WaitingListSwitched { open: true } => {
+            format!("Waiting list opened by {by}")
+        }
+        EventCatalogueEvent::WaitingListSwitched { open: false } => {
+            format!("Waiting list closed by {by}")
+        }
         EventCatalogueEvent::TicketTypeAdded { ticket_type } => format!(
             "Ticket type \"{}\" added by {by} at {}",
             ticket_type.name.as_str(),
@@ -146,6 +152,24 @@ pub(super) fn inventory_sentence(
             "{} of order {order_id} back on sale after a refund, by {by}",
             lines(narrator, returned)
         ),
+        InventoryEvent::WaitingListJoined { entry } => format!(
+            "{} × {} waited for by {by} (place {})",
+            u32::from(entry.quantity),
+            narrator.ticket_type_name(entry.ticket_type_id),
+            entry.entry_id
+        ),
+        InventoryEvent::WaitingListLeft { entry_id, .. } => {
+            format!("Place {entry_id} left the waiting list, by {by}")
+        }
+        InventoryEvent::WaitingListOffered { offers, .. } => match offers.as_slice() {
+            [offer] => format!(
+                "{} offered to waiting place {} until {}, by {by}",
+                lines(narrator, &offer.hold.lines),
+                offer.entry_id,
+                offer.hold.expires_at.format("%Y-%m-%d %H:%M UTC")
+            ),
+            offers => format!("{} waiting places offered tickets by {by}", offers.len()),
+        },
     }
 }
 
