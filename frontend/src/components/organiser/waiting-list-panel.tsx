@@ -10,18 +10,26 @@ import { failureMessage, type Failure } from "@/lib/api/problem";
 import type { WaitingList, WaitingListEntry, WaitingStatus } from "@/lib/api/types";
 import { formatEventTime } from "@/lib/format";
 
-const STATUS: Record<WaitingStatus, { label: string; variant: "default" | "secondary" | "success" | "outline" }> = {
+type StatusBadge = { label: string; variant: "default" | "secondary" | "success" | "outline" };
+
+const STATUS: Record<WaitingStatus, StatusBadge> = {
   waiting: { label: "Waiting", variant: "secondary" },
   offered: { label: "Offer sent", variant: "default" },
   bought: { label: "Bought", variant: "success" },
   lapsed: { label: "Offer lapsed", variant: "outline" },
+  declined: { label: "Offer given back", variant: "outline" },
   left: { label: "Left", variant: "outline" },
 };
+
+/** A status's badge; one the API adds later shows as it is sent. */
+function statusBadge(status: string): StatusBadge {
+  return STATUS[status as WaitingStatus] ?? { label: status, variant: "outline" };
+}
 
 /**
  * The event's waiting list: the switch that opens or closes it to buyers, and everyone
  * who joined, in the order they joined, with where each stands (number in line, the
- * offer made and until when it holds, bought, lapsed, left). A phone shows the type,
+ * offer made and until when it holds, bought, lapsed, given back, left). A phone shows the type,
  * quantity and offer under the email, so the table fits 360 px.
  */
 export function WaitingListPanel({ eventId, timeZone, editable }: { eventId: string; timeZone: string; editable: boolean }) {
@@ -79,7 +87,8 @@ export function WaitingListPanel({ eventId, timeZone, editable }: { eventId: str
       ) : null}
       {!list.open ? (
         <p className="text-sm text-muted-foreground" data-state="closed">
-          Closed: buyers cannot join.
+          Closed: buyers cannot join, and the tickets the people in line were waiting for are on sale to everyone. Their
+          places are kept and count again when you open the list.
         </p>
       ) : null}
       {list.entries.length === 0 ? (
@@ -115,8 +124,9 @@ export function WaitingListPanel({ eventId, timeZone, editable }: { eventId: str
 }
 
 function EntryRow({ entry, timeZone }: { entry: WaitingListEntry; timeZone: string }) {
-  const status = STATUS[entry.status];
-  const until = entry.status === "offered" && entry.offer ? formatEventTime(entry.offer.expires_at, timeZone) : null;
+  const status = statusBadge(entry.status);
+  const until =
+    entry.status === "offered" && entry.offer_expires_at ? formatEventTime(entry.offer_expires_at, timeZone) : null;
   return (
     <TableRow data-waiting-entry={entry.email} data-status={entry.status}>
       <TableCell className="text-right tabular-nums">{entry.position ?? "—"}</TableCell>

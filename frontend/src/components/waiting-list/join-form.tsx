@@ -16,7 +16,14 @@ import { rememberWaitingEntry, type StoredEntry } from "@/lib/waiting";
 export const OFFER_HOURS = 24;
 
 /** Refusals that mean the page is out of date: the type is on sale again, or the list closed. */
-const STALE_PAGE = new Set(["tickets-available", "waiting-list-closed", "sale-closed", "event-not-on-sale", "event-cancelled"]);
+const STALE_PAGE = new Set([
+  "tickets-available",
+  "waiting-list-closed",
+  "sale-not-open",
+  "sale-closed",
+  "event-not-on-sale",
+  "event-cancelled",
+]);
 
 /**
  * Joins the waiting list of a sold-out ticket type: how many tickets, and the email the
@@ -105,13 +112,7 @@ export function JoinWaitingListForm({
       {errors.ticket_type_id ? (
         <p className="text-sm text-destructive">{fieldSentence("The ticket type", errors.ticket_type_id)}</p>
       ) : null}
-      {failure && problemSlug(failure) === "tickets-available" ? (
-        <p role="alert" className="text-sm text-destructive">
-          {ticketType.name} tickets are on sale again: pick them above and hold them now.
-        </p>
-      ) : (
-        <FormFailure failure={failure} />
-      )}
+      <FormFailure failure={failure} />
       <div className="flex flex-wrap gap-2">
         <Button type="submit" disabled={busy || email.trim() === ""}>
           {busy ? <Loader2 className="animate-spin" aria-hidden /> : null}

@@ -177,7 +177,8 @@ function PlaceView({
       <div className={`${box} space-y-2 border-primary/30 bg-accent text-accent-foreground`} data-waiting-status="offered">
         <p className="flex gap-2 font-medium">
           <BellRing aria-hidden className="mt-0.5 size-4 shrink-0" />
-          {typeName}: {tickets} held for you until {formatEventTime(entry.offer.expires_at, timeZone)}.
+          {typeName}: {tickets} held for you
+          {entry.offer.expires_at ? ` until ${formatEventTime(entry.offer.expires_at, timeZone)}` : ""}.
         </p>
         <Button asChild size="sm">
           {/* The place's token is the hold's: the hold page then opens in this browser as from the email. */}
@@ -214,7 +215,9 @@ function PlaceView({
         ? `You bought the ${typeName} tickets offered to you from the waiting list.`
         : entry.status === "lapsed"
           ? `The ${typeName} tickets offered to you were not paid in time and went to the next in line.`
-          : "You left the waiting list."}
+          : entry.status === "declined"
+            ? `You gave back the ${typeName} tickets offered to you.`
+            : "Your place on the waiting list is over."}
     </p>
   );
 }
