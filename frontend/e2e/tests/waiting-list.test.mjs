@@ -1,6 +1,7 @@
-// A sold-out ticket type's waiting list: a buyer joins it on the event page, the ticket
-// that comes back is offered to them by email, and they buy it from the email's link in
-// another browser; the organiser sees the list and switches it off.
+// A sold-out ticket type's waiting list: a buyer joins it on the event page (another joins
+// behind them and leaves), the ticket that comes back is offered to them by email, and
+// they buy it from the email's link in another browser; the organiser sees the list and
+// switches it off.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { test } from "node:test";
@@ -54,6 +55,18 @@ test("a waiting-list offer is bought from its email link, and the organiser clos
     await row.getByRole("button", { name: "Leave the waiting list" }).waitFor();
     await screenshots(page, "waiting-list-joined");
 
+    // Someone else joins behind them, and leaves the line again.
+    const second = await newPage(browser, PHONE);
+    await second.goto(`${WEB}/events/${event.id}`);
+    const secondRow = second.locator('[data-ticket-type="Front row"]');
+    await secondRow.getByRole("button", { name: "Join the waiting list" }).click();
+    await secondRow.getByLabel("Email").fill(`${word}-2@buyer.test`);
+    await secondRow.getByRole("form").getByRole("button", { name: "Join the waiting list" }).click();
+    await secondRow.getByText("You are number 2 in line for Front row.").waitFor();
+    await secondRow.getByRole("button", { name: "Leave the waiting list" }).click();
+    await secondRow.getByRole("button", { name: "Join the waiting list" }).waitFor();
+    assert.equal(await secondRow.getByText(/in line for Front row/).count(), 0);
+
     // The first buyer gives the seat back: it is offered to the list, by email.
     await api(API, "DELETE", `/reservations/${first.id}`, { token: first.token });
     const mail = decoded(await waitForMail(email, { subject: `Tickets for ${title} are waiting for you`, timeoutMs: 30_000 }));
@@ -89,6 +102,7 @@ test("a waiting-list offer is bought from its email link, and the organiser clos
     const entry = list.locator(`[data-waiting-entry="${email}"]`);
     await reloadUntil(organiser, async () => (await entry.getAttribute("data-status").catch(() => null)) === "bought");
     assert.match(await entry.innerText(), /Front row/);
+    assert.equal(await list.locator(`[data-waiting-entry="${word}-2@buyer.test"]`).getAttribute("data-status"), "left");
     await assertTableFitsPhones(organiser, list);
     await screenshots(organiser, "waiting-list-organiser");
     const open = organiser.getByRole("switch", { name: "Waiting list open" });
