@@ -25,7 +25,11 @@ export function Countdown({ secondsLeft }: { secondsLeft: number }) {
     <span
       role="timer"
       aria-live="off"
-      aria-label={`${Math.floor(secondsLeft / 60)} minutes ${secondsLeft % 60} seconds left`}
+      aria-label={
+        secondsLeft >= 3600
+          ? `${Math.floor(secondsLeft / 3600)} hours ${Math.floor(secondsLeft / 60) % 60} minutes left`
+          : `${Math.floor(secondsLeft / 60)} minutes ${secondsLeft % 60} seconds left`
+      }
       className={urgent ? "font-mono text-destructive tabular-nums" : "font-mono tabular-nums"}
     >
       {formatCountdown(secondsLeft)}

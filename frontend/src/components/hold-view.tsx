@@ -17,12 +17,13 @@ import { StateScreen } from "@/components/state-screen";
 import { FailureScreen } from "@/components/failure-screen";
 import { PanelLoading } from "@/components/panel-loading";
 import { quoteCode } from "@/components/promo-code";
+import { useAccountEmail } from "@/lib/account-email";
 import { browserApi, call } from "@/lib/api/browser";
 import { fieldErrors, failureMessage, type Failure } from "@/lib/api/problem";
 import type { CodeQuote, EventDetail, Money, Reservation } from "@/lib/api/types";
 import { codeEffect } from "@/lib/codes";
 import { formatEventTime, formatMoney } from "@/lib/format";
-import { endHold, holdEnding, holdToken, type HoldEnding } from "@/lib/holds";
+import { adoptLinkedHoldToken, endHold, holdEnding, holdToken, type HoldEnding } from "@/lib/holds";
 
 type State =
   | { phase: "loading" }
@@ -35,7 +36,7 @@ export function HoldView({ reservationId }: { reservationId: string }) {
   const router = useRouter();
   const [state, setState] = useState<State>({ phase: "loading" });
   const [expired, setExpired] = useState(false);
-  const [email, setEmail] = useState("");
+  const [email, setEmail] = useAccountEmail();
   const [attendees, setAttendees] = useState<AttendeeInput[]>([]);
   const [checkoutFailure, setCheckoutFailure] = useState<Failure | null>(null);
   const [releaseFailure, setReleaseFailure] = useState<Failure | null>(null);
@@ -47,6 +48,8 @@ export function HoldView({ reservationId }: { reservationId: string }) {
   }, [reservationId]);
 
   const refresh = useCallback(async () => {
+    // A link with the token (a waiting-list offer's email) works in any browser.
+    adoptLinkedHoldToken(reservationId);
     // Ended in this browser already (the token is gone): say how, without asking the API.
     const ending = holdToken(reservationId) ? null : holdEnding(reservationId);
     if (ending) {
@@ -80,13 +83,6 @@ export function HoldView({ reservationId }: { reservationId: string }) {
   useEffect(() => {
     void refresh();
   }, [refresh]);
-
-  // A signed-in buyer's tickets go to their account's address unless they type another.
-  useEffect(() => {
-    void call(() => browserApi.GET("/me")).then((me) => {
-      if (me.ok) setEmail((current) => current || me.data.email);
-    });
-  }, []);
 
   const reservation = state.phase === "ready" ? state.reservation : null;
   const deadline = reservation?.status === "held" && reservation.expires_at ? Date.parse(reservation.expires_at) : null;

@@ -10,6 +10,7 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { DiscountedPrice } from "@/components/discounted-price";
 import { PromoCode, useCodeQuote } from "@/components/promo-code";
+import { WaitingPlaces } from "@/components/waiting-list/waiting-places";
 import { browserApi, call, idempotencyKey } from "@/lib/api/browser";
 import { failureMessage, problemSlug, type Failure } from "@/lib/api/problem";
 import type { Money, QuotedTicketType, TicketType } from "@/lib/api/types";
@@ -34,19 +35,23 @@ const unitPrice = (t: Offered): Money => t.price_with_code ?? t.price;
 /**
  * Ticket types with their live availability, quantity steppers, a promo code field and
  * the hold button. With a code applied, the types are the code's (hidden ones it unlocks
- * included), priced with it, and the hold carries the code.
+ * included), priced with it, and the hold carries the code. Under a sold-out type, its
+ * waiting list when the organiser keeps one, and this browser's places on it.
  */
 export function TicketPicker({
   eventId,
   ticketTypes: listed,
   timeZone,
   initialCode,
+  waitingListOpen,
 }: {
   eventId: string;
   ticketTypes: TicketType[];
   timeZone: string;
   /** A code from the page's link (`?code=`), applied on arrival. */
   initialCode: string | null;
+  /** Whether buyers may join the waiting list of a sold-out type. */
+  waitingListOpen: boolean;
 }) {
   const router = useRouter();
   const code = useCodeQuote(eventId, initialCode);
@@ -133,65 +138,73 @@ export function TicketPicker({
           const max = Math.min(t.availability.available, t.max_per_order);
           const inputId = `qty-${t.id}`;
           return (
-            <li key={t.id} className="flex items-center gap-3 p-4" data-ticket-type={t.name} data-sale-state={state}>
-              <div className="min-w-0 flex-1">
-                <label htmlFor={inputId} className="flex flex-wrap items-center gap-x-2 font-medium">
-                  {t.name}
-                  {t.unlocked ? <Badge variant="secondary">Presale</Badge> : null}
-                </label>
-                <p className="text-sm">
-                  <DiscountedPrice price={unitPrice(t)} list={t.price} />
-                </p>
-                <p className="text-xs text-muted-foreground">
-                  {state === "sold-out" ? (
-                    <Badge variant="destructive">Sold out</Badge>
-                  ) : state === "not-yet" ? (
-                    <>On sale from {formatEventTime(t.sale_opens_at, timeZone)}</>
-                  ) : state === "ended" ? (
-                    <>Sale ended</>
-                  ) : t.availability.available <= 20 ? (
-                    <span className="font-medium text-warning">Only {t.availability.available} left</span>
-                  ) : (
-                    <>Available</>
-                  )}
-                </p>
+            <li key={t.id} className="p-4" data-ticket-type={t.name} data-sale-state={state}>
+              <div className="flex items-center gap-3">
+                <div className="min-w-0 flex-1">
+                  <label htmlFor={inputId} className="flex flex-wrap items-center gap-x-2 font-medium">
+                    {t.name}
+                    {t.unlocked ? <Badge variant="secondary">Presale</Badge> : null}
+                  </label>
+                  <p className="text-sm">
+                    <DiscountedPrice price={unitPrice(t)} list={t.price} />
+                  </p>
+                  <p className="text-xs text-muted-foreground">
+                    {state === "sold-out" ? (
+                      <Badge variant="destructive">Sold out</Badge>
+                    ) : state === "not-yet" ? (
+                      <>On sale from {formatEventTime(t.sale_opens_at, timeZone)}</>
+                    ) : state === "ended" ? (
+                      <>Sale ended</>
+                    ) : t.availability.available <= 20 ? (
+                      <span className="font-medium text-warning">Only {t.availability.available} left</span>
+                    ) : (
+                      <>Available</>
+                    )}
+                  </p>
+                </div>
+                <div className="flex items-center gap-1">
+                  <Button
+                    type="button"
+                    variant="outline"
+                    size="icon"
+                    className="size-9"
+                    aria-label={`One less ${t.name}`}
+                    disabled={state !== "on-sale" || quantity <= 0}
+                    onClick={() => setQuantity(t, quantity - 1)}
+                  >
+                    <Minus />
+                  </Button>
+                  <input
+                    id={inputId}
+                    type="number"
+                    inputMode="numeric"
+                    min={0}
+                    max={max}
+                    value={quantity}
+                    disabled={state !== "on-sale"}
+                    aria-label={`Quantity of ${t.name}`}
+                    onChange={(ev) => setQuantity(t, ev.target.valueAsNumber)}
+                    className="h-9 w-12 rounded-md border border-input bg-background text-center text-sm focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none disabled:opacity-50"
+                  />
+                  <Button
+                    type="button"
+                    variant="outline"
+                    size="icon"
+                    className="size-9"
+                    aria-label={`One more ${t.name}`}
+                    disabled={state !== "on-sale" || quantity >= max}
+                    onClick={() => setQuantity(t, quantity + 1)}
+                  >
+                    <Plus />
+                  </Button>
+                </div>
               </div>
-              <div className="flex items-center gap-1">
-                <Button
-                  type="button"
-                  variant="outline"
-                  size="icon"
-                  className="size-9"
-                  aria-label={`One less ${t.name}`}
-                  disabled={state !== "on-sale" || quantity <= 0}
-                  onClick={() => setQuantity(t, quantity - 1)}
-                >
-                  <Minus />
-                </Button>
-                <input
-                  id={inputId}
-                  type="number"
-                  inputMode="numeric"
-                  min={0}
-                  max={max}
-                  value={quantity}
-                  disabled={state !== "on-sale"}
-                  aria-label={`Quantity of ${t.name}`}
-                  onChange={(ev) => setQuantity(t, ev.target.valueAsNumber)}
-                  className="h-9 w-12 rounded-md border border-input bg-background text-center text-sm focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none disabled:opacity-50"
-                />
-                <Button
-                  type="button"
-                  variant="outline"
-                  size="icon"
-                  className="size-9"
-                  aria-label={`One more ${t.name}`}
-                  disabled={state !== "on-sale" || quantity >= max}
-                  onClick={() => setQuantity(t, quantity + 1)}
-                >
-                  <Plus />
-                </Button>
-              </div>
+              <WaitingPlaces
+                eventId={eventId}
+                ticketType={t}
+                timeZone={timeZone}
+                canJoin={waitingListOpen && state === "sold-out"}
+              />
             </li>
           );
         })}

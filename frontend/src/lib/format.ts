@@ -57,8 +57,10 @@ export function formatEventClock(iso: string, timeZone: string): string {
   );
 }
 
-/** Seconds left as m:ss. */
+/** Seconds left as m:ss, or h:mm:ss from an hour (a waiting-list offer holds for a day). */
 export function formatCountdown(totalSeconds: number): string {
   const s = Math.max(0, Math.floor(totalSeconds));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+  const ss = String(s % 60).padStart(2, "0");
+  if (s < 3600) return `${Math.floor(s / 60)}:${ss}`;
+  return `${Math.floor(s / 3600)}:${String(Math.floor(s / 60) % 60).padStart(2, "0")}:${ss}`;
 }

@@ -8,7 +8,7 @@ import type { ReservationStatus } from "@/lib/api/types";
  * hold's link then works in any tab. When the hold ends the token is removed: on payment
  * entirely, on release or expiry replaced by a note of how it ended, so the link still
  * tells the buyer what happened. Entries left behind (a tab closed before the end) are
- * swept after a day, past the longest a checkout can stay open.
+ * swept after a day, past the longest a hold can stay open (a waiting-list offer's 24 h).
  */
 const PREFIX = "carneau:hold:";
 const KEY = (reservationId: string) => `${PREFIX}${reservationId}`;
@@ -68,6 +68,20 @@ function read(reservationId: string): Stored | null {
 
 export function rememberHoldToken(reservationId: string, token: string) {
   save(reservationId, { token, savedAt: Date.now() });
+}
+
+/**
+ * Takes the token a link carries in its fragment (`/holds/{id}#token=…`, the waiting-list
+ * offer's email) into storage, and removes it from the address bar and the history, so it
+ * is neither shared by a copied link nor left in the back button. A fragment never reaches
+ * a server; nothing else of the address changes.
+ */
+export function adoptLinkedHoldToken(reservationId: string) {
+  const token = new URLSearchParams(window.location.hash.slice(1)).get("token");
+  if (!token) return;
+  rememberHoldToken(reservationId, token);
+  const { pathname, search } = window.location;
+  window.history.replaceState(window.history.state, "", `${pathname}${search}`);
 }
 
 export function holdToken(reservationId: string): string | null {

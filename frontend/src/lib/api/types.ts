@@ -55,3 +55,10 @@ export type ScannerData = Schemas["ScannerData"];
 export type ScanResult = Schemas["ScanResult"];
 export type CheckInCounts = Schemas["CheckInCounts"];
 export type OfflineScansResponse = Schemas["OfflineScansResponse"];
+
+// The waiting list: a buyer's place (its token only in the join's answer) and the organiser's list.
+export type WaitingEntry = Schemas["WaitingPlace"];
+export type WaitingList = Schemas["WaitingListView"];
+export type WaitingListEntry = Schemas["WaitingPlaceView"];
+/** Where a place stands. The spec types it as a string; these are the values its description names. */
+export type WaitingStatus = "waiting" | "offered" | "bought" | "lapsed" | "declined" | "left";

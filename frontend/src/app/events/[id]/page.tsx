@@ -147,6 +147,8 @@ export default async function EventPage({ params, searchParams }: { params: Para
             ticketTypes={e.ticket_types}
             timeZone={e.time_zone}
             initialCode={typeof code === "string" && code.trim() !== "" ? code : null}
+            // Absent from details cached before waiting lists existed: open, as the API says.
+            waitingListOpen={e.waiting_list_open ?? true}
           />
         )}
       </aside>

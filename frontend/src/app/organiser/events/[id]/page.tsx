@@ -15,6 +15,7 @@ import { EventActions } from "@/components/organiser/event-actions";
 import { EventForm } from "@/components/organiser/event-form";
 import { EventImagesPanel } from "@/components/organiser/event-images-panel";
 import { VouchersPanel } from "@/components/organiser/vouchers-panel";
+import { WaitingListPanel } from "@/components/organiser/waiting-list-panel";
 import { RequireOrganiser } from "@/components/organiser/require-organiser";
 import { StatusBadge } from "@/components/organiser/status-badge";
 import { TicketTypeForm } from "@/components/organiser/ticket-type-form";
@@ -196,6 +197,21 @@ async function ManageEvent({ id, search }: { id: string; search: SearchParams })
           </CardHeader>
           <CardContent>
             <CapacityPoolsPanel event={event} editable={editable} />
+          </CardContent>
+        </Card>
+      ) : null}
+
+      {event.ticket_types.length > 0 ? (
+        <Card id="waiting-list" className="scroll-mt-20">
+          <CardHeader>
+            <CardTitle>Waiting list</CardTitle>
+            <CardDescription>
+              Who waits for a sold-out ticket type, in the order they joined. Tickets that come back (a hold that lapses, a
+              refund, more capacity) go to them first, by email.
+            </CardDescription>
+          </CardHeader>
+          <CardContent>
+            <WaitingListPanel eventId={event.id} timeZone={event.time_zone} editable={editable} />
           </CardContent>
         </Card>
       ) : null}
