@@ -120,6 +120,11 @@ pub struct ReservationView {
     /// The promo code held with the tickets, if any (absent once the hold has ended).
     #[schema(example = "EARLY-BIRD")]
     pub code: Option<String>,
+    /// For tickets offered from a waiting list, the address the place was taken with: if
+    /// the hold lapses unpaid, the tickets go to the next in line rather than on sale.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "ada@example.com")]
+    pub offered_to: Option<String>,
     /// Proves ownership: send it as `Authorization: Bearer <token>` to see or release
     /// this reservation. Only in the response that made it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -233,6 +238,7 @@ async fn reserve(
         lines: lines.iter().map(line_view).collect(),
         expires_at: Some(expires_at),
         code: code.map(String::from),
+        offered_to: None,
         token: Some(state.reservation_tokens.issue(event_id, reservation_id)),
     };
     let mut headers = HeaderMap::new();
@@ -292,6 +298,7 @@ async fn get_reservation(
         code: hold
             .and_then(|hold| hold.code_use())
             .map(|code_use| code_use.code.to_string()),
+        offered_to: found.offered_to.clone(),
         token: None,
     }))
 }

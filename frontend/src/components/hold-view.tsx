@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { Clock, Loader2, TicketPercent } from "lucide-react";
 
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
@@ -92,6 +92,16 @@ export function HoldView({ reservationId }: { reservationId: string }) {
     if (eventIdOfHold) endHold(reservationId, { ended: "expired", eventId: eventIdOfHold });
   }, [reservationId, eventIdOfHold]);
   const secondsLeft = useSecondsLeft(expired ? null : deadline, onEnd);
+  // An offer from the waiting list: the address the buyer waited with is where the
+  // tickets go, unless they type another.
+  const offeredTo = reservation?.offered_to ?? null;
+  const prefilled = useRef(false);
+  useEffect(() => {
+    if (!offeredTo || prefilled.current) return;
+    // Once: a buyer who clears the field to type another address keeps it cleared.
+    prefilled.current = true;
+    if (!email) setEmail(offeredTo);
+  }, [offeredTo, email, setEmail]);
 
   if (state.phase === "loading") {
     return <PanelLoading label="Loading your hold…" />;
@@ -194,7 +204,9 @@ export function HoldView({ reservationId }: { reservationId: string }) {
         <p className="text-sm">
           Your tickets are held for{" "}
           <strong>{secondsLeft === null ? "…" : <Countdown secondsLeft={secondsLeft} />}</strong>. If time runs out
-          before you {free ? "confirm" : "pay"}, they go back on sale and nothing is charged.
+          before you {free ? "confirm" : "pay"},{" "}
+          {offeredTo ? "they go to the next person on the waiting list" : "they go back on sale"} and nothing is
+          charged.
         </p>
       </div>
       <Card>

@@ -75,6 +75,9 @@ pub struct FoundHold {
     pub status: HoldStatus,
     /// The hold while it is active; ended holds keep no lines.
     pub hold: Option<HoldState>,
+    /// For an offer made to a waiting list's place, the address the place was taken
+    /// with: if the offer lapses, its tickets go to the next in line.
+    pub offered_to: Option<String>,
 }
 
 /// A handle on a running desk.

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use carneau_domain::event::Event;
-use carneau_domain::ids::{EventId, ReservationId};
+use carneau_domain::ids::{EventId, ReservationId, WaitingEntryId};
 use carneau_domain::inventory::{
     HoldOutcome, HoldRequest, HoldStatus, Inventory, InventoryCommand, InventoryEvent, SaleTerms,
 };
@@ -355,6 +355,9 @@ fn found(
                 .hold(reservation_id)
                 .filter(|_| status == HoldStatus::Active)
                 .cloned(),
+            offered_to: inventory
+                .waiting_place(WaitingEntryId::from_uuid(reservation_id.as_uuid()))
+                .map(|place| place.email.as_str().to_owned()),
         })
 }
 
