@@ -125,6 +125,11 @@ impl Payments {
             None => None,
         };
         let terms = code.as_ref().map(|(_, terms)| terms);
+        // Kept on the order: a late payment is sold against it, and a refund that gives
+        // the code back counts the uses its tickets took with it.
+        let claim = code
+            .as_ref()
+            .map(|(code_use, terms)| CodeClaim::new(code_use.clone(), terms, hold.lines()));
         let priced =
             price_hold(hold.lines(), |id| event.ticket_type(id), terms).map_err(|error| {
                 // Said to the buyer as the inventory would: the tickets, or the hold, are gone.
@@ -162,7 +167,7 @@ impl Payments {
                 checkout_url: request.success_url.clone(),
                 payment_due_by: hold.expires_at(),
                 placed_at: now,
-                code: None,
+                code: claim,
                 attendees,
             };
             self.execute_after(
@@ -235,10 +240,7 @@ impl Payments {
             checkout_url: session.url,
             payment_due_by: hold.expires_at(),
             placed_at: now,
-            code: code.as_ref().map(|(code_use, terms)| CodeClaim {
-                code_use: code_use.clone(),
-                max_uses: terms.limit.max_uses.get(),
-            }),
+            code: claim,
             attendees,
         };
         let order = self

@@ -32,7 +32,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use code_uses::{uses_of, CodeClaim, CodeUse};
+pub use code_uses::{uses_of, CodeClaim, CodeReach, CodeUse};
 pub use commands::InventoryCommand;
 pub use error::{HoldRefusal, InventoryError};
 pub use events::{InventoryEvent, PlacedHold};

@@ -143,15 +143,19 @@ impl VoucherTerms {
     pub fn uses_for(&self, lines: &[(TicketTypeId, u32)]) -> u32 {
         let in_scope: u32 = lines
             .iter()
-            .filter(|(ticket_type_id, _)| {
-                self.scope.covers(*ticket_type_id) || self.unlocks.contains(ticket_type_id)
-            })
+            .filter(|(ticket_type_id, _)| self.applies_to(*ticket_type_id))
             .map(|(_, quantity)| *quantity)
             .sum();
         match self.limit.counting {
             UseCounting::PerTicket => in_scope,
             UseCounting::PerOrder => u32::from(in_scope > 0),
         }
+    }
+
+    /// Whether tickets of `ticket_type_id` take the voucher's uses: in its scope, or a
+    /// hidden type it unlocks.
+    pub fn applies_to(&self, ticket_type_id: TicketTypeId) -> bool {
+        self.scope.covers(ticket_type_id) || self.unlocks.contains(&ticket_type_id)
     }
 
     /// The price of one ticket of `ticket_type_id` priced `price` with this voucher.

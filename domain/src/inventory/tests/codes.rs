@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::fixtures::*;
 use crate::ids::{EventId, OrderId};
 use crate::inventory::{
-    CodeClaim, CodeUse, HoldOutcome, HoldRefusal, HoldRequest, Inventory, InventoryError,
+    uses_of, CodeClaim, CodeUse, HoldOutcome, HoldRefusal, HoldRequest, Inventory, InventoryError,
     InventoryEvent, SaleTerms,
 };
 use crate::voucher::{
@@ -281,6 +281,7 @@ fn a_late_payment_with_a_code_used_up_meanwhile_is_refused() {
             uses: 2,
         },
         max_uses: 3,
+        reach: None,
     };
     // when the first buyer's payment lands, though VIP tickets are left,
     assert_eq!(inventory.available(&concert(), vip(), now()), 1);
@@ -390,4 +391,33 @@ fn a_hidden_type_is_held_only_with_a_code_that_unlocks_it() {
             held_now(),
         ]
     );
+}
+
+#[test]
+fn a_claim_keeps_which_of_the_orders_types_took_the_codes_uses_and_how() {
+    // given a checkout of General and VIP tickets with "VIP-FRIENDS" (VIP only, per
+    // ticket) or "ONE-ORDER" (anything, per order),
+    let book = book();
+    let lines = [line(general(), 2), line(vip(), 1)];
+    let claim = |raw: &str| {
+        let terms = &book.voucher(&code(raw)).unwrap().terms;
+        let code_use = CodeUse {
+            code: code(raw),
+            uses: uses_of(terms, &lines),
+        };
+        CodeClaim::new(code_use, terms, &lines)
+    };
+    // when the order's claim is made, then it says which tickets a refund counts,
+    let vip_friends = claim("VIP-FRIENDS");
+    let reach = vip_friends.reach.clone().unwrap();
+    assert_eq!(reach.ticket_types, BTreeSet::from([vip()]));
+    assert_eq!(vip_friends.code_use.uses, 1);
+    assert_eq!(vip_friends.max_uses, 3);
+    // and counts them as checkout did, whatever the terms become later.
+    assert_eq!(reach.uses_of([general(), vip()]), 1);
+    assert_eq!(reach.uses_of([general(), general()]), 0);
+    let one_order = claim("ONE-ORDER").reach.unwrap();
+    assert_eq!(one_order.counting, UseCounting::PerOrder);
+    assert_eq!(one_order.uses_of([general(), general(), vip()]), 1);
+    assert_eq!(one_order.uses_of([]), 0);
 }
