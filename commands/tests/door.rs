@@ -112,6 +112,7 @@ impl PaidOrder {
         self.execute(OrderCommand::RequestRefund {
             ticket_ids,
             reason: RefundReason::RequestedByOrganiser,
+            give_back_code: false,
             now: Utc::now(),
         })
         .await;

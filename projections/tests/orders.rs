@@ -260,6 +260,7 @@ fn requested(number: u32, tickets: &[TicketId], amount: i64, reason: RefundReaso
         amount: eur(amount),
         reason,
         requested_at: Utc::now() + Duration::minutes(3),
+        code_given_back: None,
     }
 }
 

@@ -110,6 +110,7 @@ async fn a_batch_that_issues_revokes_and_admits_gives_the_rows_of_one_event_per_
                     amount: eur(2_500),
                     reason: RefundReason::RequestedByOrganiser,
                     requested_at: minutes(3),
+                    code_given_back: None,
                 },
                 OrderEvent::TicketsRefunded {
                     order_id: first,

@@ -33,13 +33,20 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(event_sales))
 }
 
-/// Which tickets to refund.
+/// Which tickets to refund, and whether the promo code's uses go back with them.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefundRequest {
     /// The tickets to refund; omit to refund every ticket not refunded yet.
     #[serde(default)]
     pub ticket_ids: Option<Vec<Uuid>>,
+    /// Give back the uses of the order's promo code that these tickets took, so that
+    /// another buyer can use them: one use per refunded ticket the code applied to, or
+    /// for a code counted per order its one use once no ticket it applied to is left.
+    /// By default (`false`) the uses stay spent. Nothing to give back for an order
+    /// without a code.
+    #[serde(default)]
+    pub give_back_code: bool,
 }
 
 /// A refund carried out.
@@ -52,7 +59,8 @@ pub struct RefundView {
 }
 
 /// Refunds a paid order, whole or some of its tickets, through the payment provider;
-/// the refunded tickets stop being valid and go back on sale.
+/// the refunded tickets stop being valid and go back on sale, with the promo code's uses
+/// they took when `give_back_code` is set.
 #[utoipa::path(post, path = "/organiser/orders/{order_id}/refunds", tag = TAG,
     security(("session_cookie" = []), ("session_bearer" = [])),
     params(("order_id" = Uuid, Path, description = "The order.")),
@@ -85,6 +93,7 @@ async fn refund_order(
             order_id,
             ticket_ids,
             RefundReason::RequestedByOrganiser,
+            request.give_back_code,
             &command_context(&session.principal).metadata,
         )
         .await

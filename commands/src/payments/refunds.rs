@@ -19,12 +19,18 @@ impl Payments {
     /// Refunds some tickets of a paid order (`None`: all not yet refunded) and carries the
     /// refund out. Answers the refund's number. What it appends records `caller` (the
     /// organiser's request, or the process manager for a cancelled event).
+    ///
+    /// `give_back_code`: the organiser gives back the uses of the order's promo code that
+    /// these tickets took. The choice is recorded in the `RefundRequested` fact with the
+    /// uses the order's rule gives, so whoever carries the refund out later (this call, or
+    /// [`Self::drive_refunds`] after a crash) frees exactly those uses with the tickets.
     #[instrument(skip_all, fields(order_id = %order_id, actor = %caller.actor))]
     pub async fn refund(
         &self,
         order_id: OrderId,
         ticket_ids: Option<Vec<TicketId>>,
         reason: RefundReason,
+        give_back_code: bool,
         caller: &EventMetadata,
     ) -> Result<u32, PaymentError> {
         let metadata = in_purchase(caller, order_id);
@@ -34,19 +40,26 @@ impl Payments {
                 OrderCommand::RequestRefund {
                     ticket_ids,
                     reason,
+                    give_back_code,
                     now: Utc::now(),
                 },
                 &metadata,
             )
             .await?;
-        let number = order
+        let (number, code_given_back) = order
             .state
             .refunds()
-            .keys()
+            .iter()
             .next_back()
-            .copied()
-            .unwrap_or(0);
-        tracing::info!(refund_number = number, ?reason, "refund requested");
+            .map_or((0, None), |(number, refund)| {
+                (*number, refund.code_given_back.clone())
+            });
+        tracing::info!(
+            refund_number = number,
+            ?reason,
+            ?code_given_back,
+            "refund requested"
+        );
         self.carry_out_refunds(order_id, Some(number), &metadata)
             .await?;
         Ok(number)
@@ -186,7 +199,8 @@ impl Payments {
         Ok(self.gateway.refund(request).await?)
     }
 
-    /// Puts the tickets of every completed refund of the order back on sale.
+    /// Puts the tickets of every completed refund of the order back on sale, with the
+    /// code's uses its refund recorded as given back (the inventory does each refund once).
     async fn return_refunded_tickets(
         &self,
         order_id: OrderId,
@@ -198,15 +212,15 @@ impl Payments {
         let Some(placed) = order.placed() else {
             return Ok(());
         };
-        for (number, lines) in order.refunds_to_return() {
+        for returned in order.refunds_to_return() {
             self.reservations
                 .decide(
                     placed.event_id,
                     InventoryCommand::ReturnTickets {
                         order_id,
-                        refund_number: number,
-                        lines,
-                        code_use: None,
+                        refund_number: returned.refund_number,
+                        lines: returned.lines,
+                        code_use: returned.code_use,
                         now: Utc::now(),
                     },
                     metadata,
@@ -219,7 +233,8 @@ impl Payments {
 
     /// Refunds every ticket of a paid order of a cancelled event. Idempotent: an order
     /// already refunded is done. What it appends records the payments process acting on
-    /// the event's cancellation.
+    /// the event's cancellation. The promo code's uses stay spent: nothing of the event is
+    /// sold any more, so there is nobody to give them to.
     pub async fn refund_for_cancelled_event(&self, order_id: OrderId) -> Result<(), PaymentError> {
         let Some(event_id) = self
             .order(order_id)
@@ -231,7 +246,13 @@ impl Payments {
         let metadata =
             EventMetadata::process(Process::Payments, self.cancellation(event_id).await?);
         match self
-            .refund(order_id, None, RefundReason::EventCancelled, &metadata)
+            .refund(
+                order_id,
+                None,
+                RefundReason::EventCancelled,
+                false,
+                &metadata,
+            )
             .await
         {
             Ok(_) => Ok(()),

@@ -70,6 +70,9 @@ pub enum OrderCommand {
         ticket_ids: Option<Vec<TicketId>>,
         /// Why.
         reason: RefundReason,
+        /// Whether the organiser gives back the promo code's uses these tickets took (see
+        /// the rule in `code_refunds`); ignored for any other reason than theirs.
+        give_back_code: bool,
         /// The current time.
         now: DateTime<Utc>,
     },

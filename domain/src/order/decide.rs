@@ -81,6 +81,7 @@ impl Order {
                             amount,
                             reason: RefundReason::SurplusPayment,
                             requested_at: now,
+                            code_given_back: None,
                         },
                     ]
                 }
@@ -124,6 +125,7 @@ impl Order {
                         amount: placed.total,
                         reason: RefundReason::LatePayment,
                         requested_at: now,
+                        code_given_back: None,
                     },
                 ],
                 _ => Vec::new(),
@@ -153,8 +155,9 @@ impl Order {
             OrderCommand::RequestRefund {
                 ticket_ids,
                 reason,
+                give_back_code,
                 now,
-            } => self.decide_refund(placed, status, ticket_ids, reason, now)?,
+            } => self.decide_refund(placed, status, ticket_ids, (reason, give_back_code), now)?,
             OrderCommand::ResendTickets { request_id, now } => {
                 if self.resend_recorded(request_id) {
                     return Ok(Vec::new());
@@ -213,7 +216,7 @@ impl Order {
         placed: &PlacedOrder,
         status: OrderStatus,
         ticket_ids: Option<Vec<TicketId>>,
-        reason: RefundReason,
+        (reason, give_back_code): (RefundReason, bool),
         now: DateTime<Utc>,
     ) -> Result<Vec<OrderEvent>, OrderError> {
         match status {
@@ -258,6 +261,13 @@ impl Order {
             amount: placed.price_of(chosen.iter().copied()),
             reason,
             requested_at: now,
+            code_given_back: self.code_given_back(
+                placed,
+                &refunding,
+                &chosen,
+                reason,
+                give_back_code,
+            ),
         }])
     }
 

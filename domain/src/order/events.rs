@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::attendees::Attendee;
 use crate::account::EmailAddress;
 use crate::ids::{EventId, OrderId, ReservationId, TicketId, TicketTypeId};
-use crate::inventory::{CodeClaim, Quantity};
+use crate::inventory::{CodeClaim, CodeUse, Quantity};
 use crate::money::Money;
 
 /// Which payment provider takes the order's payment.
@@ -215,6 +215,12 @@ pub enum OrderEvent {
         reason: RefundReason,
         /// When.
         requested_at: DateTime<Utc>,
+        /// The promo code's uses the organiser chose to give back with these tickets, as
+        /// many as the rule gives (none while the order's other tickets still take a
+        /// per-order code's use); absent when they kept them spent. The inventory frees
+        /// them when it takes the tickets back.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code_given_back: Option<CodeUse>,
     },
     /// The provider refunded: these tickets are no longer valid.
     TicketsRefunded {

@@ -13,6 +13,7 @@
 //! delivered twice or out of order takes effect at most once.
 
 mod attendees;
+mod code_refunds;
 mod commands;
 mod decide;
 mod error;
@@ -32,10 +33,11 @@ pub use attendees::{attendees_for, Attendee, AttendeeError};
 pub use commands::OrderCommand;
 pub use error::OrderError;
 pub use events::{IssuedTicket, OrderEvent, OrderLine, PaymentProvider, PlacedOrder, RefundReason};
-pub use pricing::{price_hold, PricedHold, PricingError};
+pub use pricing::{price_hold, PricedHold, PricingError, RefundReturn};
 pub use standing::TicketStanding;
 
 use crate::ids::TicketId;
+use crate::inventory::CodeUse;
 use crate::money::Money;
 
 /// Where an order is in its life, as buyers and organisers see it.
@@ -92,6 +94,9 @@ pub struct RefundState {
     pub completed: bool,
     /// The provider's refund that carried it out, once completed (if recorded).
     pub provider_refund_id: Option<String>,
+    /// The promo code's uses given back with it, when the organiser chose to.
+    #[serde(default)]
+    pub code_given_back: Option<CodeUse>,
 }
 
 /// The order aggregate.
@@ -292,6 +297,7 @@ impl crate::aggregate::Decide for Order {
                 ticket_ids,
                 amount,
                 reason,
+                code_given_back,
                 ..
             } => {
                 self.refunds.insert(
@@ -302,6 +308,7 @@ impl crate::aggregate::Decide for Order {
                         reason,
                         completed: false,
                         provider_refund_id: None,
+                        code_given_back,
                     },
                 );
             }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::{IssuedTicket, Order, OrderLine, PlacedOrder, RefundReason, RefundState};
 use crate::event::TicketType;
 use crate::ids::TicketTypeId;
-use crate::inventory::{HoldLine, Quantity};
+use crate::inventory::{CodeUse, HoldLine, Quantity};
 use crate::money::Money;
 use crate::voucher::VoucherTerms;
 
@@ -109,15 +109,34 @@ impl PlacedOrder {
     }
 }
 
+/// What a carried-out refund gives back to the inventory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundReturn {
+    /// Which refund.
+    pub refund_number: u32,
+    /// Its tickets, per type, to put back on sale.
+    pub lines: Vec<HoldLine>,
+    /// The promo code's uses to give back with them, when the organiser chose to and the
+    /// rule gives any.
+    pub code_use: Option<CodeUse>,
+}
+
 impl Order {
-    /// The tickets of every carried-out refund that names tickets, by refund number, as
-    /// lines for the inventory to put back on sale. A refused late payment names none:
-    /// its tickets were never sold.
-    pub fn refunds_to_return(&self) -> Vec<(u32, Vec<HoldLine>)> {
+    /// Every carried-out refund that names tickets, in refund order, as the inventory
+    /// takes it back: its tickets and the code's uses recorded with it. A refused late
+    /// payment names none: its tickets were never sold.
+    pub fn refunds_to_return(&self) -> Vec<RefundReturn> {
         self.refunds
             .iter()
             .filter(|(_, refund)| refund.completed && !refund.ticket_ids.is_empty())
-            .map(|(number, refund)| (*number, self.returned_lines(refund)))
+            .map(|(number, refund)| RefundReturn {
+                refund_number: *number,
+                lines: self.returned_lines(refund),
+                code_use: refund
+                    .code_given_back
+                    .clone()
+                    .filter(|code_use| code_use.uses > 0),
+            })
             .collect()
     }
 

@@ -285,6 +285,7 @@ pub(super) fn fold(
                 amount,
                 reason,
                 requested_at,
+                ..
             } => {
                 let reason = serde_json::to_value(reason)?
                     .as_str()

@@ -149,6 +149,7 @@ pub fn refund_requested(number: u32, ticket_ids: Vec<TicketId>, amount: i64) -> 
         amount: eur(amount),
         reason: RefundReason::RequestedByOrganiser,
         requested_at: later(60),
+        code_given_back: None,
     }
 }
 

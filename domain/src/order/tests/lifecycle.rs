@@ -96,6 +96,7 @@ fn a_refused_late_payment_is_refunded_in_full() {
                 amount: eur(14_000),
                 reason: RefundReason::LatePayment,
                 requested_at: later(6),
+                code_given_back: None,
             },
         ]);
 }

@@ -4,7 +4,7 @@
 use crate::event::{Capacity, MaxPerOrder, SaleWindow, TicketType};
 use crate::ids::TicketTypeId;
 use crate::inventory::{HoldLine, Quantity};
-use crate::order::{price_hold, OrderEvent, PricingError};
+use crate::order::{price_hold, OrderEvent, PricingError, RefundReturn};
 use crate::text::TicketTypeName;
 
 use super::fixtures::*;
@@ -122,7 +122,11 @@ fn a_carried_out_refund_gives_its_tickets_back_counted_per_type() {
     ]);
     assert_eq!(
         order.refunds_to_return(),
-        vec![(1, vec![hold_line(general(), 2), hold_line(vip(), 1)])]
+        vec![RefundReturn {
+            refund_number: 1,
+            lines: vec![hold_line(general(), 2), hold_line(vip(), 1)],
+            code_use: None,
+        }]
     );
 }
 

@@ -13,6 +13,7 @@ fn a_partial_refund_charges_back_the_price_of_the_tickets_named() {
         .when(OrderCommand::RequestRefund {
             ticket_ids: Some(vec![ticket(3, vip()).ticket_id]),
             reason: RefundReason::RequestedByOrganiser,
+            give_back_code: false,
             now: later(60),
         })
         .then_expect_events(vec![OrderEvent::RefundRequested {
@@ -21,6 +22,7 @@ fn a_partial_refund_charges_back_the_price_of_the_tickets_named() {
             amount: eur(9_000),
             reason: RefundReason::RequestedByOrganiser,
             requested_at: later(60),
+            code_given_back: None,
         }]);
 }
 
@@ -42,6 +44,7 @@ fn a_whole_refund_takes_the_tickets_not_refunded_yet() {
         .when(OrderCommand::RequestRefund {
             ticket_ids: None,
             reason: RefundReason::EventCancelled,
+            give_back_code: false,
             now: later(60),
         })
         .then_expect_events(vec![OrderEvent::RefundRequested {
@@ -50,6 +53,7 @@ fn a_whole_refund_takes_the_tickets_not_refunded_yet() {
             amount: eur(5_000),
             reason: RefundReason::EventCancelled,
             requested_at: later(60),
+            code_given_back: None,
         }]);
 }
 
@@ -66,6 +70,7 @@ fn refuses_to_refund_a_ticket_twice_or_an_unpaid_order() {
         .when(OrderCommand::RequestRefund {
             ticket_ids: Some(vec![vip_ticket]),
             reason: RefundReason::RequestedByOrganiser,
+            give_back_code: false,
             now: later(60),
         })
         .then_expect_error(OrderError::AlreadyRefunded);
@@ -74,6 +79,7 @@ fn refuses_to_refund_a_ticket_twice_or_an_unpaid_order() {
         .when(OrderCommand::RequestRefund {
             ticket_ids: None,
             reason: RefundReason::RequestedByOrganiser,
+            give_back_code: false,
             now: later(60),
         })
         .then_expect_error(OrderError::NotPaid);
@@ -82,6 +88,7 @@ fn refuses_to_refund_a_ticket_twice_or_an_unpaid_order() {
         .when(OrderCommand::RequestRefund {
             ticket_ids: Some(vec![TicketId::from_uuid(Uuid::from_u128(0xBAD))]),
             reason: RefundReason::RequestedByOrganiser,
+            give_back_code: false,
             now: later(60),
         })
         .then_expect_error(OrderError::UnknownTicket);

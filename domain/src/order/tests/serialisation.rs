@@ -78,3 +78,20 @@ fn the_provider_is_named_as_it_is_stored() {
         );
     }
 }
+
+#[test]
+fn a_refund_requested_before_codes_could_be_given_back_still_reads() {
+    let stored = serde_json::to_value(refund_requested(1, Vec::new(), 14_000)).unwrap();
+    assert!(
+        stored["RefundRequested"].get("code_given_back").is_none(),
+        "not written when not chosen"
+    );
+    let event: OrderEvent = serde_json::from_value(stored).unwrap();
+    assert!(matches!(
+        event,
+        OrderEvent::RefundRequested {
+            code_given_back: None,
+            ..
+        }
+    ));
+}

@@ -24,6 +24,7 @@ fn surplus_refund_requested() -> OrderEvent {
         amount: eur(14_000),
         reason: RefundReason::SurplusPayment,
         requested_at: later(5),
+        code_given_back: None,
     }
 }
 
@@ -145,6 +146,7 @@ fn giving_a_surplus_payment_back_leaves_the_order_paid_and_its_refunds_alone() {
         .when(OrderCommand::RequestRefund {
             ticket_ids: None,
             reason: RefundReason::RequestedByOrganiser,
+            give_back_code: false,
             now: later(60),
         })
         .then_expect_events(vec![OrderEvent::RefundRequested {
@@ -153,6 +155,7 @@ fn giving_a_surplus_payment_back_leaves_the_order_paid_and_its_refunds_alone() {
             amount: eur(14_000),
             reason: RefundReason::RequestedByOrganiser,
             requested_at: later(60),
+            code_given_back: None,
         }]);
 }
 

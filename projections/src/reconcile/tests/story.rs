@@ -201,6 +201,7 @@ impl Story {
                 amount: Money::new(amount, eur()),
                 reason,
                 requested_at: at(10),
+                code_given_back: None,
             },
         );
         if !pending {

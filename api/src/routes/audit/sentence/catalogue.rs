@@ -4,7 +4,7 @@ use carneau_domain::admission::AdmissionEvent;
 use carneau_domain::event::EventCatalogueEvent;
 use carneau_domain::inventory::{HoldLine, InventoryEvent};
 
-use super::{money, tickets, Narrator};
+use super::{money, tickets, uses, Narrator};
 
 /// The sentence of one catalogue fact done `by` someone (without its time).
 pub(super) fn event_sentence(
@@ -147,10 +147,16 @@ pub(super) fn inventory_sentence(
         InventoryEvent::TicketsReturned {
             order_id,
             lines: returned,
+            code_use,
             ..
         } => format!(
-            "{} of order {order_id} back on sale after a refund, by {by}",
-            lines(narrator, returned)
+            "{} of order {order_id} back on sale after a refund, by {by}{}",
+            lines(narrator, returned),
+            code_use.as_ref().map_or(String::new(), |code_use| format!(
+                ", with {} of code {}",
+                uses(code_use.uses),
+                code_use.code
+            ))
         ),
         InventoryEvent::WaitingListJoined { entry } => format!(
             "{} × {} waited for by {by} (place {})",

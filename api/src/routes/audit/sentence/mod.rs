@@ -129,6 +129,14 @@ fn tickets(count: usize) -> String {
     }
 }
 
+fn uses(count: u32) -> String {
+    if count == 1 {
+        "1 use".to_owned()
+    } else {
+        format!("{count} uses")
+    }
+}
+
 /// An amount as people write it: the currency code, then the major units with the
 /// currency's decimals ("EUR 50.00", "JPY 5000", "KWD 1.500").
 fn money(amount: &Money) -> String {
@@ -173,6 +181,7 @@ mod tests {
             amount: Money::new(2500, Currency::parse("EUR").unwrap()),
             reason: RefundReason::RequestedByOrganiser,
             requested_at: at,
+            code_given_back: None,
         };
         let fact = RecordedEvent {
             position: LogPosition::START,

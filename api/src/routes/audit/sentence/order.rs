@@ -2,7 +2,7 @@
 
 use carneau_domain::order::{Attendee, OrderEvent, OrderLine, RefundReason};
 
-use super::{money, tickets};
+use super::{money, tickets, uses};
 
 /// The sentence of one order fact done `by` someone (without its time).
 pub(super) fn sentence(event: &OrderEvent, by: &str) -> String {
@@ -41,12 +41,20 @@ pub(super) fn sentence(event: &OrderEvent, by: &str) -> String {
             ticket_ids,
             amount,
             reason,
+            code_given_back,
             ..
         } => format!(
-            "Refund {refund_number} of {} requested by {by} ({}, {})",
+            "Refund {refund_number} of {} requested by {by} ({}, {}){}",
             tickets(ticket_ids.len()),
             money(amount),
-            refund_reason(*reason)
+            refund_reason(*reason),
+            code_given_back
+                .as_ref()
+                .map_or(String::new(), |code_use| format!(
+                    ", giving back {} of code {}",
+                    uses(code_use.uses),
+                    code_use.code
+                ))
         ),
         OrderEvent::TicketsRefunded {
             ticket_ids, amount, ..
