@@ -140,7 +140,9 @@ async fn event_orders(
 
 /// Every order of the event as CSV, oldest first, streamed: order id, when placed and
 /// paid (in the event's time zone with the offset, named in the header), status, buyer
-/// email, tickets, total and refunded in the currency's decimals, currency, provider.
+/// email, tickets, total and refunded in the currency's decimals, currency, provider,
+/// the promo code the order was priced with (empty without one) and what it took off the
+/// list prices (`0.00` without one).
 #[utoipa::path(get, path = "/organiser/events/{event_id}/orders.csv", tag = TAG,
     security(("session_cookie" = []), ("session_bearer" = [])),
     params(("event_id" = uuid::Uuid, Path, description = "The event.")),
@@ -172,6 +174,8 @@ async fn export_orders(
                 "refunded",
                 "currency",
                 "provider",
+                "code",
+                "discount",
             ])
             .await?;
             let mut rows = order_export_rows(&mut connection, event_id.as_uuid());
@@ -190,6 +194,8 @@ async fn export_orders(
                     currency.format_minor(row.refunded_minor),
                     currency.as_str().to_owned(),
                     wire_name(&row.provider)?,
+                    row.code.unwrap_or_default(),
+                    currency.format_minor(row.discount_minor),
                 ])
                 .await?;
             }

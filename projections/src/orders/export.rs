@@ -36,6 +36,10 @@ pub struct OrderExportRow {
     pub currency: String,
     /// Who takes the payment.
     pub provider: PaymentProvider,
+    /// The promo code the order was priced with, when it was.
+    pub code: Option<String>,
+    /// What the code took off the lines' list prices, in minor units (0 without one).
+    pub discount_minor: i64,
 }
 
 /// One ticket of the attendees export.
@@ -66,11 +70,15 @@ pub fn order_export_rows(
     event_id: Uuid,
 ) -> BoxStream<'_, anyhow::Result<OrderExportRow>> {
     sqlx::query(
-        "SELECT o.order_id, o.placed_at, o.paid_at, o.status, o.buyer_email, \
-                (SELECT coalesce(sum(l.quantity), 0)::bigint FROM order_lines l \
-                  WHERE l.order_id = o.order_id) AS tickets, \
-                o.total_minor, o.refunded_minor, o.currency, o.provider \
+        "SELECT o.order_id, o.placed_at, o.paid_at, o.status, o.buyer_email, lines.tickets, \
+                o.total_minor, o.refunded_minor, o.currency, o.provider, o.code, \
+                lines.discount_minor \
            FROM orders o \
+           CROSS JOIN LATERAL \
+                (SELECT coalesce(sum(l.quantity), 0)::bigint AS tickets, \
+                        coalesce(sum((l.list_price_minor - l.unit_price_minor) * l.quantity), \
+                                 0)::bigint AS discount_minor \
+                   FROM order_lines l WHERE l.order_id = o.order_id) AS lines \
           WHERE o.event_id = $1 \
           ORDER BY o.placed_at, o.order_id",
     )
@@ -92,6 +100,8 @@ fn order_row(row: &PgRow) -> anyhow::Result<OrderExportRow> {
         refunded_minor: row.try_get("refunded_minor")?,
         currency: row.try_get("currency")?,
         provider: row.try_get("provider")?,
+        code: row.try_get("code")?,
+        discount_minor: row.try_get("discount_minor")?,
     })
 }
 

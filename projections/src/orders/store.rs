@@ -115,18 +115,27 @@ async fn insert_placed(
         .collect();
     let due: Vec<DateTime<Utc>> = rows.iter().map(|row| row.order.payment_due_by).collect();
     let placed: Vec<DateTime<Utc>> = rows.iter().map(|row| row.order.placed_at).collect();
+    let codes: Vec<Option<String>> = rows
+        .iter()
+        .map(|row| {
+            row.order
+                .code
+                .as_ref()
+                .map(|claim| claim.code_use.code.to_string())
+        })
+        .collect();
     // `WITH ORDINALITY` keeps the log's order, so a repeated order keeps its first row.
     sqlx::query(
         r#"
         INSERT INTO orders
             (order_id, event_id, reservation_id, buyer_email, account_id, status,
              total_minor, currency, provider, session_id, checkout_url, payment_due_by,
-             placed_at, updated_at)
-        SELECT i, e, r, m, a, 'awaiting_payment', t, c, p, s, u, d, pl, pl
+             placed_at, updated_at, code)
+        SELECT i, e, r, m, a, 'awaiting_payment', t, c, p, s, u, d, pl, pl, k
           FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::uuid[], $6::bigint[],
                       $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[],
-                      $12::timestamptz[])
-               WITH ORDINALITY AS placed(i, e, r, m, a, t, c, p, s, u, d, pl, n)
+                      $12::timestamptz[], $13::text[])
+               WITH ORDINALITY AS placed(i, e, r, m, a, t, c, p, s, u, d, pl, k, n)
          ORDER BY n
         ON CONFLICT (order_id) DO NOTHING
         "#,
@@ -143,6 +152,7 @@ async fn insert_placed(
     .bind(&urls)
     .bind(&due)
     .bind(&placed)
+    .bind(&codes)
     .execute(&mut **tx)
     .await
     .context("inserting placed orders")?;
@@ -152,6 +162,7 @@ async fn insert_placed(
     let mut names = Vec::new();
     let mut quantities = Vec::new();
     let mut prices = Vec::new();
+    let mut list_prices = Vec::new();
     for row in rows {
         for line in &row.order.lines {
             line_orders.push(row.order_id);
@@ -159,12 +170,15 @@ async fn insert_placed(
             names.push(line.name.as_str());
             quantities.push(i32::try_from(line.quantity.get()).context("quantity")?);
             prices.push(line.unit_price.amount_minor);
+            list_prices.push(line.list_price.map(|price| price.amount_minor));
         }
     }
     sqlx::query(
-        "INSERT INTO order_lines (order_id, ticket_type_id, name, quantity, unit_price_minor) \
-         SELECT o, t, n, q, p FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], \
-                $5::bigint[]) WITH ORDINALITY AS lines(o, t, n, q, p, k) ORDER BY k \
+        "INSERT INTO order_lines \
+                (order_id, ticket_type_id, name, quantity, unit_price_minor, list_price_minor) \
+         SELECT o, t, n, q, p, l FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], \
+                $5::bigint[], $6::bigint[]) WITH ORDINALITY AS lines(o, t, n, q, p, l, k) \
+          ORDER BY k \
          ON CONFLICT DO NOTHING",
     )
     .bind(&line_orders)
@@ -172,6 +186,7 @@ async fn insert_placed(
     .bind(&names)
     .bind(&quantities)
     .bind(&prices)
+    .bind(&list_prices)
     .execute(&mut **tx)
     .await
     .context("inserting order lines")?;

@@ -26,8 +26,8 @@ pub struct OrderLineView {
     pub quantity: i32,
     /// The price of one: what the buyer paid, after a promo code.
     pub unit_price: MoneyView,
-    /// The price of one before the order's promo code, when the code lowered it. Only
-    /// the order itself (`GET /orders/{id}`) says it; lists leave it out.
+    /// The price of one before the order's promo code, when the code lowered it: the
+    /// line's discount is this less `unit_price`, times `quantity`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub list_unit_price: Option<MoneyView>,
 }
@@ -112,14 +112,14 @@ pub struct OrderView {
     /// moment behind), and leave it out for an order given no attendee.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attendees: Vec<AttendeeView>,
-    /// The promo code the order was priced with. Only the order itself
-    /// (`GET /orders/{id}`) says it; lists leave it out.
+    /// The promo code the order was priced with, when it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
 }
 
 pub(super) const ORDER_COLUMNS: &str = "order_id, event_id, reservation_id, status, buyer_email, \
-    total_minor, refunded_minor, currency, checkout_url, provider, placed_at, paid_at, account_id";
+    total_minor, refunded_minor, currency, checkout_url, provider, placed_at, paid_at, account_id, \
+    code";
 
 /// The orders of a signed-in buyer, newest first (at most 200): those placed by the
 /// account, and guest orders to `verified_email` (lower case) when given.
@@ -171,7 +171,7 @@ fn order_view(row: &PgRow) -> anyhow::Result<OrderView> {
         created_at: row.try_get("placed_at")?,
         paid_at: row.try_get("paid_at")?,
         attendees: Vec::new(),
-        code: None,
+        code: row.try_get("code")?,
     })
 }
 
@@ -184,7 +184,8 @@ pub(super) async fn with_details(pool: &PgPool, rows: &[PgRow]) -> anyhow::Resul
     let ids: Vec<Uuid> = views.iter().map(|view| view.order_id).collect();
     let mut lines: HashMap<Uuid, Vec<OrderLineView>> = HashMap::new();
     for row in sqlx::query(
-        "SELECT l.order_id, l.ticket_type_id, l.name, l.quantity, l.unit_price_minor, o.currency \
+        "SELECT l.order_id, l.ticket_type_id, l.name, l.quantity, l.unit_price_minor, \
+                l.list_price_minor, o.currency \
            FROM order_lines l JOIN orders o USING (order_id) \
           WHERE l.order_id = ANY($1) ORDER BY l.name",
     )
@@ -193,6 +194,8 @@ pub(super) async fn with_details(pool: &PgPool, rows: &[PgRow]) -> anyhow::Resul
     .await
     .context("reading order lines")?
     {
+        let currency: String = row.try_get("currency")?;
+        let list_price: Option<i64> = row.try_get("list_price_minor")?;
         lines
             .entry(row.try_get("order_id")?)
             .or_default()
@@ -200,11 +203,14 @@ pub(super) async fn with_details(pool: &PgPool, rows: &[PgRow]) -> anyhow::Resul
                 ticket_type_id: row.try_get("ticket_type_id")?,
                 name: row.try_get("name")?,
                 quantity: row.try_get("quantity")?,
+                list_unit_price: list_price.map(|amount_minor| MoneyView {
+                    amount_minor,
+                    currency: currency.clone(),
+                }),
                 unit_price: MoneyView {
                     amount_minor: row.try_get("unit_price_minor")?,
-                    currency: row.try_get("currency")?,
+                    currency,
                 },
-                list_unit_price: None,
             });
     }
     let mut tickets: HashMap<Uuid, Vec<OrderTicketView>> = HashMap::new();
