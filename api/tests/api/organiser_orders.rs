@@ -383,7 +383,9 @@ async fn the_exports_read_back_as_csv_with_every_order_and_ticket() {
             "total",
             "refunded",
             "currency",
-            "provider"
+            "provider",
+            "code",
+            "discount"
         ]
     );
     let expected: Vec<String> = sale
@@ -406,6 +408,11 @@ async fn the_exports_read_back_as_csv_with_every_order_and_ticket() {
         ("2", "50.00", "25.00", "EUR")
     );
     assert_eq!(ada[9], "stripe");
+    assert_eq!(
+        (ada[10].as_str(), ada[11].as_str()),
+        ("", "0.00"),
+        "no code"
+    );
     let placed = DateTime::<FixedOffset>::parse_from_rfc3339(&ada[1]).unwrap();
     assert!(
         matches!(placed.offset().local_minus_utc(), 3_600 | 7_200),
