@@ -15,12 +15,13 @@ export async function paidOrder(baseUrl, event, ticketType, quantity, email) {
 
 /**
  * The same, answering the checkout (`order_id`, `order_secret`, `order_url`); `attendees`
- * (one `{ name, email }` per ticket) when the event asks who the tickets are for.
+ * (one `{ name, email }` per ticket) when the event asks who the tickets are for, and a
+ * promo `code` the hold is placed with.
  */
-export async function paidCheckout(baseUrl, event, ticketType, quantity, email, attendees = undefined) {
+export async function paidCheckout(baseUrl, event, ticketType, quantity, email, attendees = undefined, code = undefined) {
   const hold = await api(baseUrl, "POST", `/events/${event.id}/reservations`, {
     headers: { "idempotency-key": randomUUID() },
-    body: { lines: [{ ticket_type_id: ticketType.id, quantity }] },
+    body: { lines: [{ ticket_type_id: ticketType.id, quantity }], ...(code ? { code } : {}) },
   });
   const checkout = await api(baseUrl, "POST", `/reservations/${hold.id}/checkout`, {
     token: hold.token,

@@ -19,7 +19,7 @@ import type { Failure } from "@/lib/api/problem";
 import type { EventDetail } from "@/lib/api/types";
 import { formatEventTime, formatMoney } from "@/lib/format";
 import { endHold, forgetHoldToken } from "@/lib/holds";
-import { isPaid, isPending, viaProxy } from "@/lib/orders";
+import { codeDiscount, isPaid, isPending, viaProxy } from "@/lib/orders";
 import type { Order, OrderLine, OrderStatus } from "@/lib/api/types";
 
 // While the provider's confirmation travels (webhook or simulated page), look again.
@@ -269,17 +269,13 @@ export function OrderView({ orderId, orderKey, cancelled }: { orderId: string; o
 
 /** The code the order was placed with, and what it took off the list prices. */
 function CodeSavings({ code, lines }: { code: string; lines: OrderLine[] }) {
-  const saved = lines.reduce(
-    (sum, l) => sum + (l.list_unit_price ? (l.list_unit_price.amount_minor - l.unit_price.amount_minor) * l.quantity : 0),
-    0,
-  );
-  const currency = lines[0]?.unit_price.currency ?? "EUR";
+  const saved = codeDiscount(lines);
   return (
     <p className="mt-2 flex gap-2 border-t pt-3 text-sm" data-code-applied={code}>
       <TicketPercent aria-hidden className="mt-0.5 size-4 shrink-0 text-success" />
       <span>
         Code <strong className="font-mono tracking-wide">{code}</strong>
-        {saved > 0 ? <> saved you {formatMoney({ amount_minor: saved, currency })}.</> : <> applied.</>}
+        {saved.amount_minor > 0 ? <> saved you {formatMoney(saved)}.</> : <> applied.</>}
       </span>
     </p>
   );

@@ -1,4 +1,4 @@
-import type { Order, OrderStatus } from "@/lib/api/types";
+import type { Money, Order, OrderLine, OrderStatus } from "@/lib/api/types";
 
 /** An order as `GET /orders/{id}` and the order lists answer (generated from the spec). */
 export type { Order, OrderStatus };
@@ -35,4 +35,13 @@ export function isPending(status: OrderStatus): boolean {
 /** Paid for (refunds since included): the order's hold became this order. */
 export function isPaid(status: OrderStatus): boolean {
   return status === "paid" || status === "partially_refunded" || status === "refunded";
+}
+
+/** What an order's promo code took off its lines' list prices (zero when it lowered none). */
+export function codeDiscount(lines: OrderLine[]): Money {
+  const amount_minor = lines.reduce(
+    (sum, l) => sum + (l.list_unit_price ? (l.list_unit_price.amount_minor - l.unit_price.amount_minor) * l.quantity : 0),
+    0,
+  );
+  return { amount_minor, currency: lines[0]?.unit_price.currency ?? "EUR" };
 }

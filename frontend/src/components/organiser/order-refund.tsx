@@ -13,7 +13,7 @@ import { browserApi, call } from "@/lib/api/browser";
 import { failureMessage, type Failure } from "@/lib/api/problem";
 import type { AttendeeQuestions } from "@/lib/api/types";
 import { formatMoney } from "@/lib/format";
-import { orderStatusLabel, type Order } from "@/lib/orders";
+import { codeDiscount, orderStatusLabel, type Order } from "@/lib/orders";
 import { usePanelFocus } from "@/lib/panel-focus";
 
 /** Orders whose tickets nobody will use: no attendee to correct. */
@@ -44,6 +44,7 @@ export function OrderRefundCells({ initial, label, attendees }: { initial: Order
           {order.refunded.amount_minor > 0 ? (
             <span className="text-xs text-muted-foreground">{formatMoney(order.refunded)} refunded</span>
           ) : null}
+          {order.code ? <OrderCode code={order.code} order={order} /> : null}
         </div>
       </TableCell>
       <TableCell>
@@ -61,14 +62,30 @@ export function OrderRefundCells({ initial, label, attendees }: { initial: Order
   );
 }
 
+/** The promo code an order was priced with, and what it took off the list prices. */
+function OrderCode({ code, order }: { code: string; order: Order }) {
+  const discount = codeDiscount(order.lines);
+  return (
+    <span className="text-xs text-muted-foreground" data-order-code={code}>
+      Code <span className="font-mono tracking-wide">{code}</span>
+      {discount.amount_minor > 0 ? ` · ${formatMoney(discount)} off` : ""}
+    </span>
+  );
+}
+
 function plural(n: number): string {
   return `${n} ${n === 1 ? "ticket" : "tickets"}`;
 }
 
-/** Choose tickets, then confirm: refunds them through the payment provider. */
+/**
+ * Choose tickets, then confirm: refunds them through the payment provider. An order priced
+ * with a promo code offers to give the code's use back with them (off by default: the API
+ * keeps it spent unless told).
+ */
 function RefundTickets({ order, label, onRefunded }: { order: Order; label: string; onRefunded: (order: Order) => void }) {
   const [open, setOpen] = useState(false);
   const [chosen, setChosen] = useState<string[]>([]);
+  const [giveBackCode, setGiveBackCode] = useState(false);
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<Failure | null>(null);
   const lines = new Map(order.lines.map((l) => [l.ticket_type_id, l]));
@@ -86,6 +103,7 @@ function RefundTickets({ order, label, onRefunded }: { order: Order; label: stri
     // Nothing ticked: a refund gives money back and voids tickets, so every ticket in it
     // is the organiser's own choice, never a default one click away.
     setChosen([]);
+    setGiveBackCode(false);
     setOpen(true);
   };
 
@@ -98,7 +116,7 @@ function RefundTickets({ order, label, onRefunded }: { order: Order; label: stri
     const result = await call(() =>
       browserApi.POST("/organiser/orders/{order_id}/refunds", {
         params: { path: { order_id: order.order_id } },
-        body: { ticket_ids: chosen },
+        body: { ticket_ids: chosen, give_back_code: giveBackCode },
       }),
     );
     setBusy(false);
@@ -163,6 +181,26 @@ function RefundTickets({ order, label, onRefunded }: { order: Order; label: stri
           );
         })}
       </fieldset>
+      {order.code ? (
+        <div className="space-y-1">
+          <div className="flex items-center gap-2 text-sm">
+            <input
+              id={`${fieldsetId}-code`}
+              type="checkbox"
+              className="size-4 accent-primary"
+              checked={giveBackCode}
+              disabled={busy}
+              aria-describedby={`${fieldsetId}-code-hint`}
+              onChange={(ev) => setGiveBackCode(ev.target.checked)}
+            />
+            <label htmlFor={`${fieldsetId}-code`}>Give the promo code&apos;s use back</label>
+          </div>
+          <p id={`${fieldsetId}-code-hint`} className="text-xs text-muted-foreground">
+            Code <span className="font-mono">{order.code}</span>: another buyer can use what these tickets took. Left
+            unticked, the use stays spent.
+          </p>
+        </div>
+      ) : null}
       <p className="text-sm" aria-live="polite">
         {chosen.length === 0
           ? "Tick at least one ticket."
