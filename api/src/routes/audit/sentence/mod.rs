@@ -217,6 +217,18 @@ mod tests {
             "Refund 1 of 2 tickets requested by an unrecorded actor \
              (EUR 25.00, asked by the organiser), at 2026-12-02 10:00:00 UTC."
         );
+        // The organiser gave the promo code's use back: the sentence says so.
+        let mut payload = fact.payload.clone();
+        payload["RefundRequested"]["code_given_back"] = serde_json::json!({
+            "code": "FRIEND", "uses": 1
+        });
+        let given_back = RecordedEvent { payload, ..fact };
+        assert_eq!(
+            narrator.sentence(&given_back, None),
+            "Refund 1 of 2 tickets requested by an unrecorded actor \
+             (EUR 25.00, asked by the organiser), giving back 1 use of code FRIEND, \
+             at 2026-12-02 10:00:00 UTC."
+        );
     }
 
     #[test]
