@@ -27,6 +27,22 @@ async fn create_code(app: &PaymentsApp, on_sale: OnSale, code: &str, terms: Valu
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
 }
 
+/// An app selling an event of 20 tickets (EUR 25.00 each) with a one-use `code`, `percent`
+/// off, its use counted `counting` (`per_order` or `per_ticket`).
+async fn one_use_code(code: &str, percent: u8, counting: &str) -> (PaymentsApp, OnSale) {
+    let app = PaymentsApp::start(&[]).await;
+    let on_sale = app.event(20).await;
+    create_code(
+        &app,
+        on_sale,
+        code,
+        json!({ "discount": { "kind": "percent", "percent": percent },
+            "max_uses": 1, "counting": counting }),
+    )
+    .await;
+    (app, on_sale)
+}
+
 /// A hold of `quantity` tickets with `code`, as the API answered it.
 async fn hold_with_code(app: &PaymentsApp, on_sale: OnSale, quantity: u32, code: &str) -> Reply {
     let mut body = reservation_body(&[(on_sale.ticket_type_id, quantity)]);
@@ -84,17 +100,8 @@ async fn refund_fact(app: &PaymentsApp, order_id: Uuid) -> (Value, Value) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_buyer_pays_the_discounted_price_and_the_payment_spends_the_codes_use() {
-    let app = PaymentsApp::start(&[]).await;
-    let on_sale = app.event(20).await;
     // 20 % off, one order.
-    create_code(
-        &app,
-        on_sale,
-        "SPRING",
-        json!({ "discount": { "kind": "percent", "percent": 20 },
-            "max_uses": 1, "counting": "per_order" }),
-    )
-    .await;
+    let (app, on_sale) = one_use_code("SPRING", 20, "per_order").await;
 
     let held = hold_with_code(&app, on_sale, 2, "spring").await;
     assert_eq!(held.status, StatusCode::CREATED, "{}", held.body);
@@ -123,16 +130,7 @@ async fn a_buyer_pays_the_discounted_price_and_the_payment_spends_the_codes_use(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_organiser_gives_a_refunded_orders_code_back_for_another_buyer() {
-    let app = PaymentsApp::start(&[]).await;
-    let on_sale = app.event(20).await;
-    create_code(
-        &app,
-        on_sale,
-        "ONCE",
-        json!({ "discount": { "kind": "percent", "percent": 10 },
-            "max_uses": 1, "counting": "per_order" }),
-    )
-    .await;
+    let (app, on_sale) = one_use_code("ONCE", 10, "per_order").await;
     let ada = buy_with_code(&app, on_sale, 2, "ONCE", "ada@example.com").await;
     hold_with_code(&app, on_sale, 1, "ONCE")
         .await
@@ -166,16 +164,7 @@ async fn an_organiser_gives_a_refunded_orders_code_back_for_another_buyer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refund_keeps_the_codes_use_spent_unless_the_organiser_says_so() {
-    let app = PaymentsApp::start(&[]).await;
-    let on_sale = app.event(20).await;
-    create_code(
-        &app,
-        on_sale,
-        "ONCE",
-        json!({ "discount": { "kind": "percent", "percent": 10 },
-            "max_uses": 1, "counting": "per_ticket" }),
-    )
-    .await;
+    let (app, on_sale) = one_use_code("ONCE", 10, "per_ticket").await;
     let ada = buy_with_code(&app, on_sale, 1, "ONCE", "ada@example.com").await;
 
     refund(&app, &ada, false).await;
