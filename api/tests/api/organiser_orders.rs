@@ -1,6 +1,7 @@
 //! The organiser's orders of an event: the list paged by cursor, newest or oldest first,
 //! filtered by status and searched by order id or buyer email; the orders and attendees
-//! exports as CSV, read back with a real CSV parser; and who may see them.
+//! exports as CSV, read back with a real CSV parser; each order's promo code and
+//! discount; and who may see them.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -9,10 +10,11 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use crate::support::codes::{buy_with_code, create_code};
 use crate::support::eventually;
 use crate::support::in_days;
 use crate::support::parse_csv;
-use crate::support::payments::Checkout;
+use crate::support::payments::{Checkout, PaymentsApp};
 use crate::support::reservations::http::{ticket_type_body, Reply};
 use crate::support::tickets::{order_ticket_ids, TicketsApp};
 
@@ -562,4 +564,52 @@ async fn a_bad_cursor_filter_sort_or_limit_is_a_problem_naming_the_parameter() {
             reply.body
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_organisers_list_and_export_show_each_orders_code_and_discount() {
+    let app = PaymentsApp::start(&[]).await;
+    let on_sale = app.event(20).await;
+    create_code(
+        &app,
+        on_sale,
+        "FIVER",
+        json!({ "discount": { "kind": "fixed", "amount": { "amount_minor": 500, "currency": "EUR" } },
+            "max_uses": 10, "counting": "per_ticket" }),
+    )
+    .await;
+    let ada = buy_with_code(&app, on_sale, 2, "FIVER", "ada@example.com").await;
+
+    let path = format!("/organiser/events/{}/orders", on_sale.event_id);
+    let listed = eventually("Ada's order in the organiser's list", || async {
+        let page = app.organiser(Method::GET, &path, None).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let order = page.body["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|order| order["order_id"] == ada.order_id.to_string())
+            .cloned();
+        order.filter(|order| order["status"] == "paid")
+    })
+    .await;
+    assert_eq!(listed["code"], "FIVER");
+    assert_eq!(listed["lines"][0]["unit_price"]["amount_minor"], 2_000);
+    assert_eq!(listed["lines"][0]["list_unit_price"]["amount_minor"], 2_500);
+
+    let http = app.http();
+    let csv = http
+        .client
+        .get(format!("{}{path}.csv", http.base_url))
+        .bearer_auth(&http.organiser_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), StatusCode::OK);
+    let (header, rows) = parse_csv(&csv.text().await.unwrap());
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][column("code")], "FIVER");
+    assert_eq!(rows[0][column("discount")], "10.00");
+    assert_eq!(rows[0][column("total")], "40.00");
 }

@@ -1,8 +1,7 @@
 //! Paying with a promo code: the order is priced with the code (the line says what it
 //! cost before), the payment spends the code's uses for good, and Stripe is asked for
 //! the discounted amount. A refund keeps the uses spent unless the organiser gives them
-//! back, which the log records with the organiser as its actor; the organiser's list and
-//! orders export show each order's code and discount.
+//! back, which the log records with the organiser as its actor.
 
 use std::collections::HashMap;
 
@@ -10,66 +9,11 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use crate::support::codes::{buy_with_code, hold_with_code, one_use_code};
+use crate::support::eventually;
 use crate::support::payments::{Checkout, PaymentsApp};
 use crate::support::reservations::audit::audit_inventory_log;
-use crate::support::reservations::http::{reservation_body, OnSale, Reply};
-use crate::support::{eventually, parse_csv};
-
-/// Creates `code` with `terms` on the event, as its organiser.
-async fn create_code(app: &PaymentsApp, on_sale: OnSale, code: &str, terms: Value) {
-    let created = app
-        .organiser(
-            Method::POST,
-            &format!("/organiser/events/{}/vouchers", on_sale.event_id),
-            Some(&json!({ "code": code, "terms": terms })),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
-}
-
-/// An app selling an event of 20 tickets (EUR 25.00 each) with a one-use `code`, `percent`
-/// off, its use counted `counting` (`per_order` or `per_ticket`).
-async fn one_use_code(code: &str, percent: u8, counting: &str) -> (PaymentsApp, OnSale) {
-    let app = PaymentsApp::start(&[]).await;
-    let on_sale = app.event(20).await;
-    create_code(
-        &app,
-        on_sale,
-        code,
-        json!({ "discount": { "kind": "percent", "percent": percent },
-            "max_uses": 1, "counting": counting }),
-    )
-    .await;
-    (app, on_sale)
-}
-
-/// A hold of `quantity` tickets with `code`, as the API answered it.
-async fn hold_with_code(app: &PaymentsApp, on_sale: OnSale, quantity: u32, code: &str) -> Reply {
-    let mut body = reservation_body(&[(on_sale.ticket_type_id, quantity)]);
-    body["code"] = json!(code);
-    app.http()
-        .try_reserve_body(on_sale.event_id, &body, None)
-        .await
-        .unwrap()
-}
-
-/// `email` holds `quantity` tickets with `code`, checks out and pays; waits until paid.
-async fn buy_with_code(
-    app: &PaymentsApp,
-    on_sale: OnSale,
-    quantity: u32,
-    code: &str,
-    email: &str,
-) -> Checkout {
-    let held = hold_with_code(app, on_sale, quantity, code).await;
-    assert_eq!(held.status, StatusCode::CREATED, "{}", held.body);
-    let checkout = app
-        .checkout_hold(held.reservation_id(), held.token(), email)
-        .await;
-    app.pay(&checkout).await;
-    app.eventually_status(&checkout, "paid").await;
-    checkout
-}
+use crate::support::reservations::http::reservation_body;
 
 /// The organiser refunds the whole order, giving the code back or not (201 asserted).
 async fn refund(app: &PaymentsApp, checkout: &Checkout, give_back_code: bool) {
@@ -186,52 +130,4 @@ async fn a_refund_keeps_the_codes_use_spent_unless_the_organiser_says_so() {
         .await
         .unwrap();
     assert_eq!(plain.status, StatusCode::CREATED, "{}", plain.body);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_organisers_list_and_export_show_each_orders_code_and_discount() {
-    let app = PaymentsApp::start(&[]).await;
-    let on_sale = app.event(20).await;
-    create_code(
-        &app,
-        on_sale,
-        "FIVER",
-        json!({ "discount": { "kind": "fixed", "amount": { "amount_minor": 500, "currency": "EUR" } },
-            "max_uses": 10, "counting": "per_ticket" }),
-    )
-    .await;
-    let ada = buy_with_code(&app, on_sale, 2, "FIVER", "ada@example.com").await;
-
-    let path = format!("/organiser/events/{}/orders", on_sale.event_id);
-    let listed = eventually("Ada's order in the organiser's list", || async {
-        let page = app.organiser(Method::GET, &path, None).await;
-        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-        let order = page.body["orders"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|order| order["order_id"] == ada.order_id.to_string())
-            .cloned();
-        order.filter(|order| order["status"] == "paid")
-    })
-    .await;
-    assert_eq!(listed["code"], "FIVER");
-    assert_eq!(listed["lines"][0]["unit_price"]["amount_minor"], 2_000);
-    assert_eq!(listed["lines"][0]["list_unit_price"]["amount_minor"], 2_500);
-
-    let http = app.http();
-    let csv = http
-        .client
-        .get(format!("{}{path}.csv", http.base_url))
-        .bearer_auth(&http.organiser_token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(csv.status(), StatusCode::OK);
-    let (header, rows) = parse_csv(&csv.text().await.unwrap());
-    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
-    assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0][column("code")], "FIVER");
-    assert_eq!(rows[0][column("discount")], "10.00");
-    assert_eq!(rows[0][column("total")], "40.00");
 }

@@ -505,6 +505,7 @@ impl TestApp {
 // kept in their own file so that this one stays about the catalogue.
 // ---------------------------------------------------------------------------------------
 pub mod audit;
+pub mod codes;
 pub mod faults;
 pub mod metrics;
 pub mod payments;
