@@ -19,7 +19,7 @@ use crate::support::reservations::http::{
 use crate::support::reservations::rush::sleep_past;
 
 /// A published event with Standard (`standard` tickets) and VIP (10), 4 per order.
-async fn concert(http: &Http, standard: u32) -> (Uuid, Uuid, Uuid) {
+pub(crate) async fn concert(http: &Http, standard: u32) -> (Uuid, Uuid, Uuid) {
     let detail = http
         .create_event_with(
             &[
@@ -37,7 +37,7 @@ async fn concert(http: &Http, standard: u32) -> (Uuid, Uuid, Uuid) {
 }
 
 /// Creates `code` for the event with `terms`.
-async fn create_code(http: &Http, event_id: Uuid, code: &str, terms: Value) {
+pub(crate) async fn create_code(http: &Http, event_id: Uuid, code: &str, terms: Value) {
     let reply = http
         .call(
             Method::POST,
@@ -51,12 +51,17 @@ async fn create_code(http: &Http, event_id: Uuid, code: &str, terms: Value) {
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
 }
 
-fn percent_off(max_uses: u32, counting: &str) -> Value {
+pub(crate) fn percent_off(max_uses: u32, counting: &str) -> Value {
     json!({ "discount": { "kind": "percent", "percent": 20 },
         "max_uses": max_uses, "counting": counting })
 }
 
-async fn hold_with_code(http: &Http, event_id: Uuid, lines: &[(Uuid, u32)], code: &str) -> Reply {
+pub(crate) async fn hold_with_code(
+    http: &Http,
+    event_id: Uuid,
+    lines: &[(Uuid, u32)],
+    code: &str,
+) -> Reply {
     let mut body = reservation_body(lines);
     body["code"] = json!(code);
     http.try_reserve_body(event_id, &body, None).await.unwrap()

@@ -894,6 +894,7 @@ impl GuardLeftBehind {
             lines: self.lines(quantity),
             expires_at: Utc::now() + TimeDelta::minutes(15),
             code: None,
+            if_code_used_up: Default::default(),
         }
     }
 
