@@ -6,27 +6,32 @@ use std::collections::HashMap;
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use uuid::Uuid;
 
 use crate::support::payments::PaymentsApp;
 use crate::support::reservations::audit::audit_inventory_log;
 use crate::support::reservations::http::reservation_body;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_buyer_pays_the_discounted_price_and_the_payment_spends_the_codes_use() {
-    let app = PaymentsApp::start(&[]).await;
-    let http = app.http();
-    let on_sale = app.event(20).await;
-    // 20 % off, one order.
+/// Creates "SPRING" for the event: 20 % off, one order.
+async fn create_spring(app: &PaymentsApp, event_id: Uuid) {
     let created = app
         .organiser(
             Method::POST,
-            &format!("/organiser/events/{}/vouchers", on_sale.event_id),
+            &format!("/organiser/events/{event_id}/vouchers"),
             Some(&json!({ "code": "SPRING", "terms": {
                 "discount": { "kind": "percent", "percent": 20 },
                 "max_uses": 1, "counting": "per_order" } })),
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buyer_pays_the_discounted_price_and_the_payment_spends_the_codes_use() {
+    let app = PaymentsApp::start(&[]).await;
+    let http = app.http();
+    let on_sale = app.event(20).await;
+    create_spring(&app, on_sale.event_id).await;
 
     let mut body = reservation_body(&[(on_sale.ticket_type_id, 2)]);
     body["code"] = json!("spring");
@@ -67,17 +72,8 @@ async fn a_buyer_held_without_a_used_up_code_pays_the_list_price() {
     let app = PaymentsApp::start(&[]).await;
     let http = app.http();
     let on_sale = app.event(20).await;
-    // 20 % off, one order: taken by the first buyer.
-    let created = app
-        .organiser(
-            Method::POST,
-            &format!("/organiser/events/{}/vouchers", on_sale.event_id),
-            Some(&json!({ "code": "SPRING", "terms": {
-                "discount": { "kind": "percent", "percent": 20 },
-                "max_uses": 1, "counting": "per_order" } })),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    // Its one use is taken by the first buyer.
+    create_spring(&app, on_sale.event_id).await;
     let mut body = reservation_body(&[(on_sale.ticket_type_id, 1)]);
     body["code"] = json!("SPRING");
     body["if_code_used_up"] = json!("hold_without_code");

@@ -12,12 +12,9 @@ use serde_json::{json, Value};
 use tokio::sync::Barrier;
 use uuid::Uuid;
 
-use crate::reservations_codes::{concert, create_code, hold_with_code, percent_off};
-use crate::support::in_days;
+use crate::reservations_codes::{concert, create_code, hold_with_code, percent_off, presale_event};
 use crate::support::reservations::audit::audit_inventory_log;
-use crate::support::reservations::http::{
-    reservation_body, spawn_reservation_app, ticket_type_body, Http, Reply,
-};
+use crate::support::reservations::http::{reservation_body, spawn_reservation_app, Http, Reply};
 
 /// Holds `lines` with `code`, or without it if it is used up, under `key` if given.
 async fn hold_or_without_code(
@@ -95,21 +92,7 @@ async fn a_buyer_whose_code_is_used_up_is_held_without_it_when_they_ask_to() {
 async fn a_presale_needs_its_code_even_for_a_buyer_who_falls_back() {
     let app = spawn_reservation_app(&[]).await;
     let http = app.http();
-    let mut presale = ticket_type_body("Presale", 5, 2, in_days(-1), in_days(20));
-    presale["hidden"] = json!(true);
-    let detail = http
-        .create_event_with(
-            &[
-                ticket_type_body("Standard", 50, 4, in_days(-1), in_days(20)),
-                presale,
-            ],
-            true,
-        )
-        .await;
-    let (event_id, presale) = (detail.id, detail.ticket_types[1].id);
-    let access = json!({ "discount": { "kind": "none" }, "unlocks": [presale],
-        "ticket_type_ids": [presale], "max_uses": 1, "counting": "per_order" });
-    create_code(&http, event_id, "EARLY-ACCESS", access).await;
+    let (event_id, presale) = presale_event(&http, 1).await;
     let first = hold_or_without_code(&http, event_id, &[(presale, 1)], "EARLY-ACCESS", None).await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
     // Its one use taken, the hidden type is unknown to a buyer without the code.
