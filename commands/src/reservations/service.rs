@@ -101,12 +101,13 @@ impl Reservations {
         let reservation_id = request.reservation_id;
         // The guard found the code used up and held the tickets alone, as the buyer asked:
         // the log is asked for them alone too, so that both count the hold alike.
-        let request = match code_dropped {
-            true => HoldRequest {
+        let request = if code_dropped {
+            HoldRequest {
                 code: None,
                 ..request
-            },
-            false => request,
+            }
+        } else {
+            request
         };
         let guard_counts_code = admitted && request.code.is_some();
         let mut decided = self
