@@ -7,12 +7,15 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use carneau_commands::reservations::guard::ReservationGuard;
+use carneau_domain::ids::{EventId, ReservationId};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tokio::sync::Barrier;
 use uuid::Uuid;
 
 use crate::reservations_codes::{concert, create_code, hold_with_code, percent_off, presale_event};
+use crate::reservations_flow::guard_available;
 use crate::support::reservations::audit::audit_inventory_log;
 use crate::support::reservations::http::{reservation_body, spawn_reservation_app, Http, Reply};
 
@@ -98,6 +101,41 @@ async fn a_presale_needs_its_code_even_for_a_buyer_who_falls_back() {
     // Its one use taken, the hidden type is unknown to a buyer without the code.
     let second = hold_or_without_code(&http, event_id, &[(presale, 1)], "EARLY-ACCESS", None).await;
     second.problem(StatusCode::UNPROCESSABLE_ENTITY, "unknown-ticket-type");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guard_that_counted_a_use_the_log_fell_back_on_is_rebuilt_from_the_log() {
+    let app = spawn_reservation_app(&[]).await;
+    let http = app.http();
+    let (event_id, standard, vip) = concert(&http, 50).await;
+    create_code(&http, event_id, "ONCE", percent_off(1, "per_order")).await;
+    let first = hold_with_code(&http, event_id, &[(standard, 2)], "ONCE").await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    // Given a guard that lost that hold (so it sees the code's one use free), while the
+    // log still has it,
+    let guard = ReservationGuard::new(app.state.redis.clone(), app.redis.prefix());
+    guard
+        .release(
+            EventId::from_uuid(event_id),
+            ReservationId::from_uuid(first.reservation_id()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(guard_available(&app, event_id, standard).await, Some(50));
+
+    // when a buyer falling back is admitted with the code by the guard,
+    let second = hold_or_without_code(&http, event_id, &[(standard, 3)], "ONCE", None).await;
+
+    // then the log, which decides, holds the tickets without it,
+    assert_eq!(second.status, StatusCode::CREATED, "{}", second.body);
+    assert_eq!(second.body["code_not_applied"]["code"], "ONCE");
+    // and the guard is rebuilt from the log: both holds counted again, one use taken.
+    assert_eq!(guard_available(&app, event_id, standard).await, Some(45));
+    let strict = hold_with_code(&http, event_id, &[(standard, 1)], "ONCE").await;
+    strict.problem(StatusCode::CONFLICT, "voucher-used-up");
+    let capacities = HashMap::from([(standard, 50), (vip, 10)]);
+    let audit = audit_inventory_log(app.database.pool(), event_id, &capacities).await;
+    assert_eq!(audit.code_uses_placed["ONCE"], 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
