@@ -93,8 +93,8 @@ struct Args {
     /// type.
     #[arg(long)]
     shared_capacity: bool,
-    /// A promo code with this many uses (per ticket) that every buyer tries first, asking
-    /// again without it once it is used up; the log audit counts its uses.
+    /// A promo code with this many uses (per ticket) that every buyer asks with, held
+    /// without it once it is used up (in the same request); the log audit counts its uses.
     #[arg(long)]
     code_uses: Option<u32>,
     /// Also writes the report as JSON to this file.
@@ -227,6 +227,12 @@ async fn run(args: Args) -> anyhow::Result<(Report, Option<promo_code::CodeFindi
                 over => format!("{over}  FAILED"),
             }
         );
+        match code.left_unused(report.tickets_held, args.max_tickets) {
+            0 => {}
+            unused => println!(
+                "promo code uses left unused while buyers held more tickets: {unused}  FAILED"
+            ),
+        }
     }
     println!("\nresults row:\n{}", render_results_row(&report));
     if let Some(row) = render_payments_row(&report) {

@@ -1,7 +1,9 @@
 //! The flash sale with a promo code that every buyer tries: the code has a limit of uses
-//! (`--code-uses`), each buyer first asks with it, and a buyer turned away because it is
-//! used up asks again without it, as a person would. The log says how many uses were held
-//! with the code; more than its limit is an over-redemption.
+//! (`--code-uses`), and each buyer asks with it in one request that says "if it has no use
+//! left, hold my tickets at the regular price anyway" (`if_code_used_up`), as the web
+//! client does during a sale. The log says how many uses were held with the code; more
+//! than its limit is an over-redemption, and fewer while buyers held more tickets than
+//! the limit would mean the fallback took uses from buyers who could have had them.
 
 use anyhow::Context as _;
 use sqlx::PgPool;
@@ -10,8 +12,8 @@ use uuid::Uuid;
 /// The code of the run: 20 % off, its limit counted per ticket.
 pub const CODE: &str = "FLASH-CODE";
 
-/// The problem type of a hold refused because the code has no use left.
-pub const USED_UP_PROBLEM_TYPE: &str = "urn:carneau:problem:voucher-used-up";
+/// What the buyers ask for when the code has no use left: their tickets without it.
+pub const IF_USED_UP: &str = "hold_without_code";
 
 /// The body that creates the run's code with `max_uses` uses.
 pub fn creation_body(max_uses: u32) -> serde_json::Value {
@@ -43,6 +45,20 @@ impl CodeFinding {
             // tests audit the peak instant by instant.
             _ => 0,
         }
+    }
+
+    /// Uses left over at the end of the rush although buyers held `tickets_held`
+    /// tickets, more than the limit: each of them tried the code, so all its uses should
+    /// have gone, but for at most one a request larger than what was left fell back on
+    /// (one ticket short per use counted by ticket). 0 when not judged.
+    pub fn left_unused(&self, tickets_held: u64, max_tickets: u16) -> u64 {
+        let limit = u64::from(self.max_uses);
+        if self.holds_ended > 0 || tickets_held <= limit {
+            return 0;
+        }
+        let left = limit.saturating_sub(self.uses_placed);
+        // A last request of `max_tickets` may find fewer uses than it asks for.
+        left.saturating_sub(u64::from(max_tickets).saturating_sub(1))
     }
 }
 

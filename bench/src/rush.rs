@@ -33,6 +33,8 @@ struct ReserveRequest {
     lines: [ReserveLine; 1],
     #[serde(skip_serializing_if = "Option::is_none")]
     code: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    if_code_used_up: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -167,37 +169,24 @@ struct Worker {
     start: Instant,
 }
 
-/// Whether an answer is a refusal for the promo code having no use left.
-fn used_up(answer: &Result<(u16, Vec<u8>), reqwest::Error>) -> bool {
-    matches!(answer, Ok((409, body))
-        if std::str::from_utf8(body).is_ok_and(|body| body.contains(promo_code::USED_UP_PROBLEM_TYPE)))
-}
-
 impl Worker {
-    /// One reservation request of `buyer` to `node`, with `code` if given, its key
-    /// suffixed by `key_suffix`: the status and the whole body (a buyer has no answer
-    /// before reading it all).
-    async fn ask(
-        &self,
-        buyer: &Buyer,
-        node: &Node,
-        code: Option<&'static str>,
-        key_suffix: &str,
-    ) -> Result<(u16, Vec<u8>), reqwest::Error> {
+    /// The reservation request of `buyer` to `node`, with the sale's promo code if it has
+    /// one (held without it if it is used up): the status and the whole body (a buyer has
+    /// no answer before reading it all).
+    async fn ask(&self, buyer: &Buyer, node: &Node) -> Result<(u16, Vec<u8>), reqwest::Error> {
+        let code = self.sale.code_uses.map(|_| promo_code::CODE);
         let body = ReserveRequest {
             lines: [ReserveLine {
                 ticket_type_id: self.sale.ticket_type_for(buyer.index),
                 quantity: buyer.quantity,
             }],
             code,
+            if_code_used_up: code.map(|_| promo_code::IF_USED_UP),
         };
         let response = self
             .client
             .post(&node.reservations)
-            .header(
-                "Idempotency-Key",
-                format!("{}{key_suffix}", buyer.idempotency_key),
-            )
+            .header("Idempotency-Key", buyer.idempotency_key.as_str())
             .json(&body)
             .send()
             .await?;
@@ -226,13 +215,7 @@ impl Worker {
     async fn reserve(&self, buyer: &Buyer) -> Attempt {
         let node = &self.nodes[buyer.index % self.nodes.len()];
         let sent = Instant::now();
-        let with_code = self.sale.code_uses.map(|_| promo_code::CODE);
-        let mut answer = self.ask(buyer, node, with_code, "").await;
-        // Turned away for the code alone, a buyer asks again without it (a new request,
-        // so a new key): the latency counts both, as the buyer waited for both.
-        if with_code.is_some() && used_up(&answer) {
-            answer = self.ask(buyer, node, None, ":without-code").await;
-        }
+        let answer = self.ask(buyer, node).await;
         let (outcome, hold) = match answer {
             Ok((status, body)) => (
                 classify_response(status, &body),

@@ -11,6 +11,9 @@ use carneau_domain::order::{OrderEvent, RefundReason};
 
 /// Holds placed (a retried request that found its hold already placed is not counted).
 pub const HOLDS_PLACED: &str = "carneau_holds_placed_total";
+/// Holds placed without the buyer's promo code, which had no use left: the buyer asked
+/// to be held at the list price rather than refused.
+pub const HOLDS_WITHOUT_CODE: &str = "carneau_holds_without_code_total";
 /// Hold requests refused, by `reason` (the problem slug buyers get) and `stage` (`guard`:
 /// turned away by the Redis guard without touching PostgreSQL; `log`: decided by the desk).
 pub const HOLDS_REFUSED: &str = "carneau_holds_refused_total";
@@ -63,6 +66,11 @@ pub enum GuardRebuildTrigger {
 pub fn describe() {
     describe_counter!(HOLDS_PLACED, Unit::Count, "Holds placed.");
     describe_counter!(
+        HOLDS_WITHOUT_CODE,
+        Unit::Count,
+        "Holds placed without the buyer's promo code, which had no use left."
+    );
+    describe_counter!(
         HOLDS_REFUSED,
         Unit::Count,
         "Hold requests refused, by reason and the stage that refused (guard or log)."
@@ -111,6 +119,7 @@ pub fn describe() {
     // rather than nothing before the first occurrence.
     for name in [
         HOLDS_PLACED,
+        HOLDS_WITHOUT_CODE,
         ORDERS_PAID,
         LATE_PAYMENTS_REFUSED,
         REFUNDS_COMPLETED,
@@ -125,7 +134,12 @@ pub fn describe() {
 /// Counts the answer to one hold request.
 pub(crate) fn hold_decided(outcome: &HoldOutcome, by: RefusedBy) {
     match outcome {
-        HoldOutcome::Held { .. } => counter!(HOLDS_PLACED).increment(1),
+        HoldOutcome::Held { code_used_up, .. } => {
+            counter!(HOLDS_PLACED).increment(1);
+            if *code_used_up {
+                counter!(HOLDS_WITHOUT_CODE).increment(1);
+            }
+        }
         HoldOutcome::AlreadyHeld { .. } => {}
         HoldOutcome::Refused(refusal) => hold_refused(refusal, by),
     }

@@ -1,13 +1,14 @@
 //! The Redis guard counting a promo code's uses as it counts tickets: admitted within the
 //! code's limit, given back by a release, kept by a sale, given back by a refund that
-//! says so, and rebuilt from the log with the uses spent and held.
+//! says so, and rebuilt from the log with the uses spent and held; and, for a buyer who
+//! asks so, dropped from a hold whose tickets are admitted alone when it is used up.
 
 use carneau_commands::reservations::guard::{
-    Admission, Followed, GuardCodeStock, GuardHold, GuardLine, GuardSnapshot, GuardStock,
-    ReservationGuard,
+    Admission, Followed, GuardCode, GuardCodeStock, GuardHold, GuardLine, GuardSnapshot,
+    GuardStock, ReservationGuard,
 };
 use carneau_domain::ids::{EventId, ReservationId, TicketTypeId};
-use carneau_domain::inventory::CodeUse;
+use carneau_domain::inventory::{CodeUse, IfCodeUsedUp};
 use carneau_domain::voucher::VoucherCode;
 use carneau_testkit::TestRedis;
 
@@ -58,17 +59,52 @@ impl Fixture {
 
     /// Admits `tickets` Standard tickets taking as many uses of `code`, limited to `max`.
     async fn admit(&self, reservation_id: ReservationId, tickets: u32, max: u32) -> Admission {
-        let code_use = uses(tickets);
+        self.ask(reservation_id, tickets, max, IfCodeUsedUp::Refuse)
+            .await
+    }
+
+    /// As [`Self::admit`], the tickets alone if the code's uses do not fit.
+    async fn admit_or_without_code(
+        &self,
+        reservation_id: ReservationId,
+        tickets: u32,
+        max: u32,
+    ) -> Admission {
+        self.ask(reservation_id, tickets, max, IfCodeUsedUp::HoldWithoutCode)
+            .await
+    }
+
+    async fn ask(
+        &self,
+        reservation_id: ReservationId,
+        tickets: u32,
+        max: u32,
+        if_used_up: IfCodeUsedUp,
+    ) -> Admission {
+        let code = GuardCode {
+            code_use: uses(tickets),
+            max_uses: max,
+            if_used_up,
+        };
         self.guard
             .admit(
                 self.event_id,
                 reservation_id,
                 &self.lines(tickets),
-                Some((&code_use, max)),
+                Some(&code),
                 NOW_MS + HOLD_MS,
                 NOW_MS,
             )
             .await
+            .unwrap()
+    }
+
+    /// Standard tickets the guard has left.
+    async fn tickets_left(&self) -> u32 {
+        self.guard
+            .available(self.event_id, self.standard, NOW_MS)
+            .await
+            .unwrap()
             .unwrap()
     }
 
@@ -181,5 +217,99 @@ async fn a_guard_rebuilt_from_the_log_counts_uses_spent_and_held() {
     assert_eq!(
         fx.admit(ReservationId::new(), 2, 5).await,
         Admission::Admitted
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_code_used_up_is_dropped_and_the_tickets_admitted_alone_when_asked() {
+    // Given 2 uses of 2 held,
+    let fx = Fixture::new(vec![], vec![]).await;
+    let with_code = ReservationId::new();
+    assert_eq!(fx.admit(with_code, 2, 2).await, Admission::Admitted);
+    // a buyer who asks so gets the ticket without the code, and one who does not is refused;
+    let without_code = ReservationId::new();
+    assert_eq!(
+        fx.admit_or_without_code(without_code, 1, 2).await,
+        Admission::AdmittedWithoutCode
+    );
+    assert_eq!(
+        fx.admit(ReservationId::new(), 1, 2).await,
+        Admission::CodeUsedUp { left: 0 }
+    );
+    assert_eq!(fx.tickets_left().await, 97);
+    // releasing the hold without the code frees its ticket and no use;
+    fx.guard.release(fx.event_id, without_code).await.unwrap();
+    assert_eq!(fx.tickets_left().await, 98);
+    assert_eq!(
+        fx.admit(ReservationId::new(), 1, 2).await,
+        Admission::CodeUsedUp { left: 0 }
+    );
+    // releasing the one with the code frees its uses for the next buyer who falls back.
+    fx.guard.release(fx.event_id, with_code).await.unwrap();
+    assert_eq!(
+        fx.admit_or_without_code(ReservationId::new(), 2, 2).await,
+        Admission::Admitted
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn falling_back_never_admits_past_the_tickets() {
+    // Given every Standard ticket held, the code's uses are no way around it.
+    let fx = Fixture::new(vec![], vec![]).await;
+    assert_eq!(
+        fx.admit_or_without_code(ReservationId::new(), 100, 500)
+            .await,
+        Admission::Admitted
+    );
+    assert_eq!(
+        fx.admit_or_without_code(ReservationId::new(), 1, 500).await,
+        Admission::SoldOut {
+            ticket_type_id: fx.standard,
+            available: 0
+        }
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rush_that_falls_back_uses_the_code_exactly_to_its_limit() {
+    // 150 buyers of one ticket at once, every one falling back, for 100 tickets and a
+    // code of 30 uses: 30 with the code, 70 without, 50 turned away, nothing past a limit.
+    let fx = std::sync::Arc::new(Fixture::new(vec![], vec![]).await);
+    let asks: Vec<_> = (0..150)
+        .map(|_| {
+            let fx = fx.clone();
+            let reservation_id = ReservationId::new();
+            tokio::spawn(async move {
+                let admission = fx.admit_or_without_code(reservation_id, 1, 30).await;
+                (reservation_id, admission)
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for ask in asks {
+        answers.push(ask.await.unwrap());
+    }
+    let count = |wanted: &dyn Fn(&Admission) -> bool| {
+        answers.iter().filter(|(_, answer)| wanted(answer)).count()
+    };
+    assert_eq!(count(&|answer| *answer == Admission::Admitted), 30);
+    assert_eq!(
+        count(&|answer| *answer == Admission::AdmittedWithoutCode),
+        70
+    );
+    assert_eq!(
+        count(&|answer| matches!(answer, Admission::SoldOut { .. })),
+        50
+    );
+    assert_eq!(fx.tickets_left().await, 0);
+    // A ticket given back shows the code has no use left: exactly 30 were counted.
+    let (without_code, _) = answers
+        .iter()
+        .find(|(_, answer)| *answer == Admission::AdmittedWithoutCode)
+        .unwrap();
+    fx.guard.release(fx.event_id, *without_code).await.unwrap();
+    assert_eq!(
+        fx.admit(ReservationId::new(), 1, 30).await,
+        Admission::CodeUsedUp { left: 0 }
     );
 }

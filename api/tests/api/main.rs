@@ -57,6 +57,7 @@ mod rate_limits;
 mod replay;
 mod replay_bench;
 mod replay_scratch;
+mod reservations_code_fallback;
 mod reservations_codes;
 mod reservations_concurrency;
 mod reservations_crash;

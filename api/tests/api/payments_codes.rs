@@ -131,3 +131,45 @@ async fn a_refund_keeps_the_codes_use_spent_unless_the_organiser_says_so() {
         .unwrap();
     assert_eq!(plain.status, StatusCode::CREATED, "{}", plain.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buyer_held_without_a_used_up_code_pays_the_list_price() {
+    // 20 % off, one order: its one use is taken by the first buyer.
+    let (app, on_sale) = one_use_code("SPRING", 20, "per_order").await;
+    let http = app.http();
+    let mut body = reservation_body(&[(on_sale.ticket_type_id, 1)]);
+    body["code"] = json!("SPRING");
+    body["if_code_used_up"] = json!("hold_without_code");
+    let first = http
+        .try_reserve_body(on_sale.event_id, &body, None)
+        .await
+        .unwrap();
+    assert_eq!(first.body["code"], "SPRING", "{}", first.body);
+
+    // The next buyer asking the same is held without it,
+    body["lines"][0]["quantity"] = json!(2);
+    let held = http
+        .try_reserve_body(on_sale.event_id, &body, None)
+        .await
+        .unwrap();
+    assert_eq!(held.status, StatusCode::CREATED, "{}", held.body);
+    assert_eq!(held.body["code_not_applied"]["code"], "SPRING");
+    let checkout = app
+        .checkout_hold(held.reservation_id(), held.token(), "late@example.com")
+        .await;
+
+    // and pays EUR 25.00 a ticket, the list price: the code is nowhere on the order.
+    let order = app.order(&checkout).await;
+    assert_eq!(order["code"], serde_json::Value::Null);
+    assert_eq!(order["lines"][0]["unit_price"]["amount_minor"], 2_500);
+    assert_eq!(order["total"]["amount_minor"], 5_000);
+    let session = app.pay(&checkout).await;
+    assert_eq!(session["amount_total"], 5_000);
+    app.eventually_status(&checkout, "paid").await;
+
+    // The sale spends no use of the code: the first buyer's hold has the only one.
+    let capacities = HashMap::from([(on_sale.ticket_type_id, 20)]);
+    let audit = audit_inventory_log(app.app.database.pool(), on_sale.event_id, &capacities).await;
+    assert_eq!(audit.peak_code_uses["SPRING"], 1);
+    assert_eq!(audit.code_uses_placed["SPRING"], 1);
+}

@@ -19,7 +19,7 @@ use crate::support::reservations::http::{
 use crate::support::reservations::rush::sleep_past;
 
 /// A published event with Standard (`standard` tickets) and VIP (10), 4 per order.
-async fn concert(http: &Http, standard: u32) -> (Uuid, Uuid, Uuid) {
+pub(crate) async fn concert(http: &Http, standard: u32) -> (Uuid, Uuid, Uuid) {
     let detail = http
         .create_event_with(
             &[
@@ -37,7 +37,7 @@ async fn concert(http: &Http, standard: u32) -> (Uuid, Uuid, Uuid) {
 }
 
 /// Creates `code` for the event with `terms`.
-async fn create_code(http: &Http, event_id: Uuid, code: &str, terms: Value) {
+pub(crate) async fn create_code(http: &Http, event_id: Uuid, code: &str, terms: Value) {
     let reply = http
         .call(
             Method::POST,
@@ -51,15 +51,41 @@ async fn create_code(http: &Http, event_id: Uuid, code: &str, terms: Value) {
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
 }
 
-fn percent_off(max_uses: u32, counting: &str) -> Value {
+pub(crate) fn percent_off(max_uses: u32, counting: &str) -> Value {
     json!({ "discount": { "kind": "percent", "percent": 20 },
         "max_uses": max_uses, "counting": counting })
 }
 
-async fn hold_with_code(http: &Http, event_id: Uuid, lines: &[(Uuid, u32)], code: &str) -> Reply {
+pub(crate) async fn hold_with_code(
+    http: &Http,
+    event_id: Uuid,
+    lines: &[(Uuid, u32)],
+    code: &str,
+) -> Reply {
     let mut body = reservation_body(lines);
     body["code"] = json!(code);
     http.try_reserve_body(event_id, &body, None).await.unwrap()
+}
+
+/// A published event with Standard (50) and a hidden Presale (5, 2 per order) that
+/// "EARLY-ACCESS" unlocks, `max_uses` orders; its id and the Presale's.
+pub(crate) async fn presale_event(http: &Http, max_uses: u32) -> (Uuid, Uuid) {
+    let mut presale = ticket_type_body("Presale", 5, 2, in_days(-1), in_days(20));
+    presale["hidden"] = json!(true);
+    let detail = http
+        .create_event_with(
+            &[
+                ticket_type_body("Standard", 50, 4, in_days(-1), in_days(20)),
+                presale,
+            ],
+            true,
+        )
+        .await;
+    let (event_id, presale) = (detail.id, detail.ticket_types[1].id);
+    let access = json!({ "discount": { "kind": "none" }, "unlocks": [presale],
+        "ticket_type_ids": [presale], "max_uses": max_uses, "counting": "per_order" });
+    create_code(http, event_id, "EARLY-ACCESS", access).await;
+    (event_id, presale)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -207,21 +233,7 @@ async fn a_rush_of_300_buyers_on_a_100_use_code_uses_it_100_times() {
 async fn a_presale_type_is_held_only_with_the_code_that_unlocks_it() {
     let app = spawn_reservation_app(&[]).await;
     let http = app.http();
-    let mut presale = ticket_type_body("Presale", 5, 2, in_days(-1), in_days(20));
-    presale["hidden"] = json!(true);
-    let detail = http
-        .create_event_with(
-            &[
-                ticket_type_body("Standard", 50, 4, in_days(-1), in_days(20)),
-                presale,
-            ],
-            true,
-        )
-        .await;
-    let (event_id, presale) = (detail.id, detail.ticket_types[1].id);
-    let access = json!({ "discount": { "kind": "none" }, "unlocks": [presale],
-        "ticket_type_ids": [presale], "max_uses": 10, "counting": "per_order" });
-    create_code(&http, event_id, "EARLY-ACCESS", access).await;
+    let (event_id, presale) = presale_event(&http, 10).await;
     create_code(&http, event_id, "FRIENDS", percent_off(10, "per_ticket")).await;
 
     let without = http.reserve(event_id, &[(presale, 1)]).await;

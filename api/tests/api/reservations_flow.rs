@@ -65,7 +65,11 @@ async fn wait_for_public_stock(
 }
 
 /// What the Redis guard of the event thinks is left of a ticket type.
-async fn guard_available(app: &TestApp, event_id: Uuid, ticket_type_id: Uuid) -> Option<u32> {
+pub(crate) async fn guard_available(
+    app: &TestApp,
+    event_id: Uuid,
+    ticket_type_id: Uuid,
+) -> Option<u32> {
     let guard = ReservationGuard::new(app.state.redis.clone(), app.redis.prefix());
     guard
         .available(
@@ -894,6 +898,7 @@ impl GuardLeftBehind {
             lines: self.lines(quantity),
             expires_at: Utc::now() + TimeDelta::minutes(15),
             code: None,
+            if_code_used_up: Default::default(),
         }
     }
 

@@ -14,7 +14,7 @@ mod terms;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use carneau_domain::ids::{EventId, ReservationId, TicketTypeId};
-use carneau_domain::inventory::CodeUse;
+use carneau_domain::inventory::{CodeUse, IfCodeUsedUp};
 use fred::prelude::{Client, FromValue, KeysInterface, LuaInterface};
 use fred::types::scripts::Script;
 use fred::types::Value;
@@ -22,7 +22,7 @@ use tracing::instrument;
 
 use layout::{code_line, decode_admission, encode_hold, merge_lines, EventKeys, Scripts};
 pub use terms::{
-    Admission, Followed, GuardCodeStock, GuardHold, GuardLine, GuardPool, GuardSnapshot,
+    Admission, Followed, GuardCode, GuardCodeStock, GuardHold, GuardLine, GuardPool, GuardSnapshot,
     GuardStock, Replaced,
 };
 
@@ -69,16 +69,17 @@ impl ReservationGuard {
         }
     }
 
-    /// Admits a hold of `lines` (all or nothing), with its uses of a promo code limited to
-    /// `max_uses` (`code`), until `expires_at_ms`, after dropping the event's holds that
-    /// lapsed by `now_ms`. Lines of the same ticket type are summed.
+    /// Admits a hold of `lines` (all or nothing), with its uses of a promo code within the
+    /// code's limit (`code`; or, when they do not fit and the buyer asked so, the lines
+    /// alone: [`Admission::AdmittedWithoutCode`]), until `expires_at_ms`, after dropping the
+    /// event's holds that lapsed by `now_ms`. Lines of the same ticket type are summed.
     #[instrument(skip_all, fields(event_id = %event_id, reservation_id = %reservation_id))]
     pub async fn admit(
         &self,
         event_id: EventId,
         reservation_id: ReservationId,
         lines: &[GuardLine],
-        code: Option<(&CodeUse, u32)>,
+        code: Option<&GuardCode>,
         expires_at_ms: i64,
         now_ms: i64,
     ) -> Result<Admission, GuardError> {
@@ -102,11 +103,14 @@ impl ReservationGuard {
             keep_until_ms
                 .saturating_add(GUARD_EXPIRY_SLACK_MS)
                 .to_string(),
-            encode_hold(&lines, code.map(|(code_use, _)| code_use)),
+            encode_hold(&lines, code.map(|code| &code.code_use)),
         ];
-        if let Some((code_use, max_uses)) = code {
-            args.push(code_line(&code_use.code));
-            args.push(max_uses.to_string());
+        if let Some(code) = code {
+            args.push(code_line(&code.code_use.code));
+            args.push(code.max_uses.to_string());
+            if code.if_used_up == IfCodeUsedUp::HoldWithoutCode {
+                args.push("hold_without_code".to_owned());
+            }
         }
         let reply: Vec<Value> = self.run(&Scripts::get().admit, event_id, args).await?;
         let admission = decode_admission(reply)?;

@@ -89,24 +89,45 @@ impl Reservations {
             Some(guard) => guard.admit(&self.desks, event_id, &request).await,
             None => GuardVerdict::Bypassed,
         };
-        let admitted = match verdict {
+        let (admitted, code_dropped) = match verdict {
             GuardVerdict::Refused(refusal) => {
                 metrics::hold_refused(&refusal, RefusedBy::Guard);
                 return Ok(HoldOutcome::Refused(refusal));
             }
-            GuardVerdict::Admitted => true,
-            GuardVerdict::AlreadyAdmitted | GuardVerdict::Bypassed => false,
+            GuardVerdict::Admitted => (true, false),
+            GuardVerdict::AdmittedWithoutCode => (true, true),
+            GuardVerdict::AlreadyAdmitted | GuardVerdict::Bypassed => (false, false),
         };
         let reservation_id = request.reservation_id;
-        let decided = self
+        // The guard found the code used up and held the tickets alone, as the buyer asked:
+        // the log is asked for them alone too, so that both count the hold alike.
+        let request = if code_dropped {
+            HoldRequest {
+                code: None,
+                ..request
+            }
+        } else {
+            request
+        };
+        let guard_counts_code = admitted && request.code.is_some();
+        let mut decided = self
             .desks
             .ask(event_id, |reply| {
                 DeskJob::Hold(request, metadata.clone(), reply)
             })
             .await;
+        if code_dropped {
+            decided = decided.map(HoldOutcome::without_code);
+        }
         if let (true, Some(guard)) = (admitted, &self.guard) {
             guard
-                .reconcile(&self.desks, event_id, reservation_id, &decided)
+                .reconcile(
+                    &self.desks,
+                    event_id,
+                    reservation_id,
+                    guard_counts_code,
+                    &decided,
+                )
                 .await;
         }
         if let Ok(outcome) = &decided {

@@ -38,7 +38,7 @@ pub use error::{HoldRefusal, InventoryError};
 pub use events::{InventoryEvent, PlacedHold};
 pub use placing::SaleTerms;
 pub use quantity::Quantity;
-pub use request::{HoldDecision, HoldLine, HoldOutcome, HoldRequest};
+pub use request::{HoldDecision, HoldLine, HoldOutcome, HoldRequest, IfCodeUsedUp};
 pub use waiting_list::{WaitingEntry, WaitingOffer, WaitingPlace, WaitingRequest, WaitingStand};
 
 use crate::aggregate::Decide;

@@ -33,6 +33,33 @@ pub struct HoldRequest {
     /// it unlocks the hidden ticket types it names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<VoucherCode>,
+    /// What to do when `code` has no use left (absent from requests recorded before a
+    /// buyer could choose: they refused).
+    #[serde(default, skip_serializing_if = "IfCodeUsedUp::is_refuse")]
+    pub if_code_used_up: IfCodeUsedUp,
+}
+
+/// What a buyer wants when their promo code has no use left. Decided with the hold, in
+/// the same decision: in a rush, asking again without the code would cost the buyer their
+/// place in line. Only a code used up falls back; a code unknown, unusable or applying to
+/// none of the tickets is a mistake the buyer should hear about, whatever they chose.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IfCodeUsedUp {
+    /// Refuse the request ([`HoldRefusal::CodeUsedUp`]).
+    #[default]
+    Refuse,
+    /// Hold the tickets as if no code had been entered: no use of it is held, the tickets
+    /// are at their list price, and the hidden ticket types it unlocks are unknown.
+    HoldWithoutCode,
+}
+
+impl IfCodeUsedUp {
+    /// Whether a request with this choice is refused when its code is used up (the
+    /// default, left out of the stored form).
+    pub fn is_refuse(&self) -> bool {
+        *self == Self::Refuse
+    }
 }
 
 /// The answer to one [`HoldRequest`].
@@ -42,12 +69,18 @@ pub enum HoldOutcome {
     Held {
         /// When the new hold lapses.
         expires_at: DateTime<Utc>,
+        /// The request's code had no use left and the request asked to be held anyway
+        /// ([`IfCodeUsedUp::HoldWithoutCode`]): the hold has no code.
+        code_used_up: bool,
     },
     /// The same reservation was already held with the same lines (a retry): nothing new is
     /// recorded and the original expiry stands.
     AlreadyHeld {
         /// When the existing hold lapses.
         expires_at: DateTime<Utc>,
+        /// The existing hold was placed without the request's code, which had no use left
+        /// (see [`HoldOutcome::Held`]).
+        code_used_up: bool,
     },
     /// Nothing is held, for this reason.
     Refused(HoldRefusal),
@@ -57,6 +90,37 @@ impl HoldOutcome {
     /// Whether the buyer has the tickets held (newly or from an earlier identical request).
     pub fn is_held(&self) -> bool {
         matches!(self, Self::Held { .. } | Self::AlreadyHeld { .. })
+    }
+
+    /// The same outcome, saying the hold was placed without the request's code because
+    /// it had no use left: the command layer's guard may decide that before the log.
+    #[must_use]
+    pub fn without_code(self) -> Self {
+        match self {
+            Self::Held { expires_at, .. } => Self::Held {
+                expires_at,
+                code_used_up: true,
+            },
+            Self::AlreadyHeld { expires_at, .. } => Self::AlreadyHeld {
+                expires_at,
+                code_used_up: true,
+            },
+            refused @ Self::Refused(_) => refused,
+        }
+    }
+
+    /// Whether the tickets are held without the request's code, which had no use left.
+    pub fn code_used_up(&self) -> bool {
+        matches!(
+            self,
+            Self::Held {
+                code_used_up: true,
+                ..
+            } | Self::AlreadyHeld {
+                code_used_up: true,
+                ..
+            }
+        )
     }
 }
 

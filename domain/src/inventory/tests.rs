@@ -2,6 +2,7 @@
 //! `handle` for commands, direct calls for the per-request outcomes of a batch.
 
 mod batches;
+mod code_fallback;
 mod codes;
 mod fixtures;
 mod invariant;

@@ -1,6 +1,7 @@
 // A buyer applies a promo code on the event page (after a mistyped one is refused in
 // words), sees the discounted price and the presale type it unlocks, holds, and pays the
-// discounted total; a shared link with the code applies it on arrival.
+// discounted total; a shared link with the code applies it on arrival; a code used up
+// meanwhile still gets the buyer their tickets, at the regular price, in one click.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { test } from "node:test";
@@ -113,7 +114,8 @@ test("a buyer applies a promo code, unlocks a presale type and pays the discount
     assert.equal(await phoneTypes.locator('[data-ticket-type="Early access"]').count(), 0);
     assert.equal(new URL(phone.url()).searchParams.get("code"), null);
 
-    // A single-use code someone else holds already: the quote shows it, the hold says why not.
+    // A single-use code someone else holds already: the page holds the tickets anyway, in
+    // the same request, at the regular price, and the hold page says why.
     await api(API, "POST", `/organiser/events/${event.id}/vouchers`, {
       token,
       headers: { "idempotency-key": randomUUID() },
@@ -126,10 +128,19 @@ test("a buyer applies a promo code, unlocks a presale type and pays the discount
     const late = await newPage(browser, PHONE);
     await late.goto(`${WEB}/events/${event.id}?code=one-shot`);
     await late.getByText("Code ONE-SHOT applied.").waitFor();
+    await late.getByText("If its uses run out before you hold, your tickets are held at the regular price.").waitFor();
     await late.getByRole("button", { name: "One more Balcony" }).click();
     await late.getByRole("button", { name: "Hold tickets" }).click();
-    await late.getByText("Could not use this code").waitFor();
-    await late.getByText("This code has been used as many times as it may be.").waitFor();
+    await late.waitForURL(/\/holds\//);
+    await late.getByRole("timer").waitFor();
+    await late
+      .getByText("Your code ONE-SHOT has no use left, so these tickets are held at the regular price.")
+      .waitFor();
+    const heldLate = await late.getByRole("list", { name: "Held tickets" }).innerText();
+    assert.match(heldLate, /1 × Balcony/);
+    assert.match(heldLate, /€45\.00/);
+    assert.doesNotMatch(heldLate, /€22\.50/, "no discount from a code that was not applied");
+    await screenshots(late, "promo-code-used-up");
   });
 
   // The order was paid at the code's prices.

@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { Clock, Loader2, TicketPercent } from "lucide-react";
+import { Clock, Loader2, TicketPercent, TicketX } from "lucide-react";
 
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -31,8 +31,11 @@ type State =
   | { phase: "ready"; reservation: Reservation; event: EventDetail | null; quote: CodeQuote | null }
   | { phase: "ended"; ending: HoldEnding };
 
-/** A live hold: what is held, the countdown to its expiry, the buyer's email, on to payment. */
-export function HoldView({ reservationId }: { reservationId: string }) {
+/**
+ * A live hold: what is held, the countdown to its expiry, the buyer's email, on to payment.
+ * `codeNotApplied` is the promo code the hold was placed without, its uses gone meanwhile.
+ */
+export function HoldView({ reservationId, codeNotApplied = null }: { reservationId: string; codeNotApplied?: string | null }) {
   const router = useRouter();
   const [state, setState] = useState<State>({ phase: "loading" });
   const [expired, setExpired] = useState(false);
@@ -245,6 +248,15 @@ export function HoldView({ reservationId }: { reservationId: string }) {
               <span>
                 Code <strong className="font-mono tracking-wide">{code}</strong>
                 {quote ? <span className="text-muted-foreground">: {codeEffect(quote)}</span> : <> applied; the payment page shows its price.</>}
+              </span>
+            </p>
+          ) : null}
+          {codeNotApplied && !code ? (
+            <p className="mt-2 flex gap-2 border-t pt-3 text-sm" role="status" data-code-not-applied={codeNotApplied}>
+              <TicketX aria-hidden className="mt-0.5 size-4 shrink-0 text-muted-foreground" />
+              <span>
+                Your code <strong className="font-mono tracking-wide">{codeNotApplied}</strong> has no use left, so
+                these tickets are held at the regular price.
               </span>
             </p>
           ) : null}

@@ -123,6 +123,9 @@ export function PromoCode({
           {quote.valid_until ? (
             <p className="text-xs text-muted-foreground">Valid until {formatEventTime(quote.valid_until, timeZone)}.</p>
           ) : null}
+          <p className="text-xs text-muted-foreground">
+            If its uses run out before you hold, your tickets are held at the regular price.
+          </p>
         </div>
         <Button
           type="button"

@@ -15,6 +15,7 @@ import { browserApi, call, idempotencyKey } from "@/lib/api/browser";
 import { failureMessage, problemSlug, type Failure } from "@/lib/api/problem";
 import type { Money, QuotedTicketType, TicketType } from "@/lib/api/types";
 import { formatEventTime, formatMoney } from "@/lib/format";
+import { holdWithoutCodeHref } from "@/lib/codes";
 import { rememberHoldToken } from "@/lib/holds";
 
 type SaleState = "on-sale" | "sold-out" | "not-yet" | "ended";
@@ -115,12 +116,16 @@ export function TicketPicker({
         body: {
           lines: lines.map(({ ticket_type_id, quantity }) => ({ ticket_type_id, quantity })),
           code: appliedCode,
+          // In a rush the code may run out between the quote and the hold: asking again
+          // without it would cost the buyer their place, so the hold falls back at once.
+          ...(appliedCode ? { if_code_used_up: "hold_without_code" as const } : {}),
         },
       }),
     );
     if (result.ok) {
       if (result.data.token) rememberHoldToken(result.data.id, result.data.token);
-      router.push(`/holds/${result.data.id}`);
+      const notApplied = result.data.code_not_applied;
+      router.push(notApplied ? holdWithoutCodeHref(result.data.id, notApplied.code) : `/holds/${result.data.id}`);
       return;
     }
     setBusy(false);

@@ -5,6 +5,17 @@ import { formatMoney } from "@/lib/format";
 /** The query parameter that carries a promo code in an event page's link (`?code=EARLY-BIRD`). */
 export const CODE_PARAM = "code";
 
+/**
+ * The query parameter naming the code a new hold was placed without (it had no use left):
+ * the hold keeps no trace of a code it did not take, so its page learns it from its link.
+ */
+export const CODE_NOT_APPLIED_PARAM = "code_not_applied";
+
+/** The hold's page, telling the buyer it was placed without `code`, used up meanwhile. */
+export function holdWithoutCodeHref(reservationId: string, code: string): string {
+  return `/holds/${reservationId}?${new URLSearchParams({ [CODE_NOT_APPLIED_PARAM]: code })}`;
+}
+
 /** A code as the API stores it: 4 to 32 letters, digits and dashes (buyers type any case). */
 const CODE_SHAPE = /^[A-Za-z0-9-]{4,32}$/;
 

@@ -241,6 +241,7 @@ pub(super) fn decode_admission(reply: Vec<Value>) -> Result<Admission, GuardErro
     };
     match tag.as_deref() {
         Some("admitted") => Ok(Admission::Admitted),
+        Some("admitted_without_code") => Ok(Admission::AdmittedWithoutCode),
         Some("already_admitted") => Ok(Admission::AlreadyAdmitted),
         Some("not_loaded") => Ok(Admission::NotLoaded),
         Some("unknown_ticket_type") => Ok(Admission::UnknownTicketType {

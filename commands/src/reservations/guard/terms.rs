@@ -3,7 +3,7 @@
 //! calls so that callers can read what the guard means without its scripts.
 
 use carneau_domain::ids::{CapacityPoolId, ReservationId, TicketTypeId};
-use carneau_domain::inventory::CodeUse;
+use carneau_domain::inventory::{CodeUse, IfCodeUsedUp};
 use carneau_domain::voucher::VoucherCode;
 
 /// Tickets of one type asked for in one hold.
@@ -15,11 +15,27 @@ pub struct GuardLine {
     pub quantity: u32,
 }
 
+/// A promo code asked with a hold: the uses it would take, its limit, and what the buyer
+/// wants when they do not fit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardCode {
+    /// The code and the uses the hold would take of it.
+    pub code_use: CodeUse,
+    /// The code's limit of uses, read by the caller from the event's codes.
+    pub max_uses: u32,
+    /// Refuse the hold, or admit its tickets alone.
+    pub if_used_up: IfCodeUsedUp,
+}
+
 /// The guard's answer to a hold request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
     /// The hold is recorded in Redis.
     Admitted,
+    /// The code's uses did not fit and the request asked to be held without it: its
+    /// tickets alone are recorded, in the same atomic step, with no use of the code. The
+    /// log must place the hold without the code too, or the two would count differently.
+    AdmittedWithoutCode,
     /// This reservation already holds its tickets here (a retry): nothing was counted twice.
     /// The retry's lines are not compared with the held ones.
     AlreadyAdmitted,

@@ -8,13 +8,17 @@ use chrono::Utc;
 use super::facts::{guard_expiry_ms, guard_lines};
 use super::GuardKeeper;
 use crate::reservations::desk::Desks;
-use crate::reservations::guard::Admission;
+use crate::reservations::guard::{Admission, GuardCode};
 
 /// What the guard's answer means for a hold request.
 pub enum GuardVerdict {
     /// This request's hold is now counted by the guard: it must be undone if the log
     /// refuses the request.
     Admitted,
+    /// As `Admitted`, but without the request's promo code: its uses did not fit and the
+    /// request asked to be held without it. The log must be asked without the code, so
+    /// that it counts the hold as the guard does.
+    AdmittedWithoutCode,
     /// The guard already counts a hold under this reservation id, placed by an earlier
     /// request (a retry, or the same id with other tickets). That hold is not this
     /// request's to undo: undoing it when the log refuses a reused id would drop the
@@ -48,8 +52,7 @@ impl GuardKeeper {
                 event_id,
                 request.reservation_id,
                 &lines,
-                code.as_ref()
-                    .map(|(code_use, max_uses)| (code_use, *max_uses)),
+                code.as_ref(),
                 expires_at_ms,
                 Utc::now().timestamp_millis(),
             )
@@ -58,6 +61,7 @@ impl GuardKeeper {
         for _ in 0..3 {
             match admission {
                 Ok(Admission::Admitted) => return GuardVerdict::Admitted,
+                Ok(Admission::AdmittedWithoutCode) => return GuardVerdict::AdmittedWithoutCode,
                 Ok(Admission::AlreadyAdmitted) => return GuardVerdict::AlreadyAdmitted,
                 Ok(Admission::CodeUsedUp { .. }) => {
                     return GuardVerdict::Refused(HoldRefusal::CodeUsedUp)
@@ -126,8 +130,8 @@ impl GuardKeeper {
         GuardVerdict::Bypassed
     }
 
-    /// The uses of the request's promo code its hold takes, with the code's limit, from
-    /// the event's codes read at most a second ago; `Err` is the verdict without asking
+    /// The uses of the request's promo code its hold takes, with the code's limit and the
+    /// buyer's choice if it is used up, from the event's codes read at most a second ago; `Err` is the verdict without asking
     /// the guard: refused when the code cannot be used now, bypassed when the book cannot
     /// tell (a code created a moment ago, or no book to read), for the desk to decide.
     async fn code_terms(
@@ -135,7 +139,7 @@ impl GuardKeeper {
         desks: &Desks,
         event_id: EventId,
         request: &HoldRequest,
-    ) -> Result<Option<(CodeUse, u32)>, GuardVerdict> {
+    ) -> Result<Option<GuardCode>, GuardVerdict> {
         let Some(code) = &request.code else {
             return Ok(None);
         };
@@ -152,10 +156,13 @@ impl GuardKeeper {
         if uses == 0 {
             return Err(GuardVerdict::Refused(HoldRefusal::CodeNotApplicable));
         }
-        let code_use = CodeUse {
-            code: code.clone(),
-            uses,
-        };
-        Ok(Some((code_use, voucher.terms.limit.max_uses.get())))
+        Ok(Some(GuardCode {
+            code_use: CodeUse {
+                code: code.clone(),
+                uses,
+            },
+            max_uses: voucher.terms.limit.max_uses.get(),
+            if_used_up: request.if_code_used_up,
+        }))
     }
 }

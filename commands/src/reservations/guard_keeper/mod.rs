@@ -75,15 +75,29 @@ impl GuardKeeper {
         }
     }
 
-    /// After the log decided a request the guard admitted: undo the guard's hold unless
-    /// the log holds it too, and resynchronise the guard when the log says sold out.
+    /// After the log decided a request the guard admitted (with uses of its promo code
+    /// when `guard_counts_code`): undo the guard's hold unless the log holds it too, and
+    /// resynchronise the guard when the log says sold out or used up, or held the tickets
+    /// without the code the guard counts for them.
     pub async fn reconcile(
         &self,
         desks: &Desks,
         event_id: EventId,
         reservation_id: ReservationId,
+        guard_counts_code: bool,
         decided: &Result<HoldOutcome, ReservationError>,
     ) {
+        if let Ok(outcome) = decided {
+            if outcome.is_held() && guard_counts_code && outcome.code_used_up() {
+                // The guard holds a use the log does not: harmless for the limit (it only
+                // turns buyers to the list price sooner), but the two must agree again.
+                tracing::info!("the log held without the code what the guard admitted with it; resynchronising it");
+                if let Err(error) = self.load(desks, event_id, true).await {
+                    tracing::warn!(%error, "could not resynchronise the reservation guard");
+                }
+                return;
+            }
+        }
         let held = matches!(
             decided,
             Ok(HoldOutcome::Held { .. } | HoldOutcome::AlreadyHeld { .. })

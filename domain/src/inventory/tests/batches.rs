@@ -6,6 +6,7 @@ use crate::inventory::{HoldOutcome, HoldRefusal, Inventory, InventoryEvent};
 fn held_now() -> HoldOutcome {
     HoldOutcome::Held {
         expires_at: lapse_of(now()),
+        code_used_up: false,
     }
 }
 
@@ -71,7 +72,8 @@ fn a_retry_within_the_batch_is_already_held() {
         vec![
             held_now(),
             HoldOutcome::AlreadyHeld {
-                expires_at: lapse_of(now())
+                expires_at: lapse_of(now()),
+                code_used_up: false,
             },
             HoldOutcome::Refused(HoldRefusal::ReservationIdReused),
         ]

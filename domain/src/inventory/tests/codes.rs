@@ -19,7 +19,7 @@ use crate::voucher::{
 };
 use crate::Decide;
 
-fn code(raw: &str) -> VoucherCode {
+pub(super) fn code(raw: &str) -> VoucherCode {
     VoucherCode::parse(raw).unwrap()
 }
 
@@ -72,7 +72,7 @@ fn book() -> VoucherBook {
     book
 }
 
-fn with_code(mut request: HoldRequest, raw: &str) -> HoldRequest {
+pub(super) fn with_code(mut request: HoldRequest, raw: &str) -> HoldRequest {
     request.code = Some(code(raw));
     request
 }
@@ -80,10 +80,11 @@ fn with_code(mut request: HoldRequest, raw: &str) -> HoldRequest {
 fn held_now() -> HoldOutcome {
     HoldOutcome::Held {
         expires_at: lapse_of(now()),
+        code_used_up: false,
     }
 }
 
-fn refused(refusal: HoldRefusal) -> HoldOutcome {
+pub(super) fn refused(refusal: HoldRefusal) -> HoldOutcome {
     HoldOutcome::Refused(refusal)
 }
 
@@ -326,7 +327,8 @@ fn a_retry_with_another_code_is_not_the_same_hold() {
     assert_eq!(
         again.outcomes,
         vec![HoldOutcome::AlreadyHeld {
-            expires_at: lapse_of(now())
+            expires_at: lapse_of(now()),
+            code_used_up: false,
         }]
     );
     let other = decide(

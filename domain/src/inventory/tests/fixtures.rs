@@ -182,6 +182,7 @@ pub fn request_at(n: u128, lines: Vec<HoldLine>, placed_at: DateTime<Utc>) -> Ho
         lines,
         expires_at: lapse_of(placed_at),
         code: None,
+        if_code_used_up: Default::default(),
     }
 }
 

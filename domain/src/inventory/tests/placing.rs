@@ -33,7 +33,8 @@ fn holds_what_is_available_until_it_expires() {
     assert_eq!(
         decision.outcomes,
         vec![HoldOutcome::Held {
-            expires_at: lapse_of(now())
+            expires_at: lapse_of(now()),
+            code_used_up: false,
         }]
     );
     assert_eq!(
@@ -254,7 +255,8 @@ fn an_expired_hold_does_not_count_before_any_sweep() {
     assert_eq!(
         decision.outcomes,
         vec![HoldOutcome::Held {
-            expires_at: lapse_of(now())
+            expires_at: lapse_of(now()),
+            code_used_up: false,
         }]
     );
     assert_eq!(

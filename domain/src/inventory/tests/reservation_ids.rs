@@ -25,7 +25,8 @@ fn idempotent_same_reservation() {
     assert_eq!(
         decision.outcomes,
         vec![HoldOutcome::AlreadyHeld {
-            expires_at: lapse_of(first_placed)
+            expires_at: lapse_of(first_placed),
+            code_used_up: false,
         }]
     );
     assert_eq!(decision.events, vec![]);

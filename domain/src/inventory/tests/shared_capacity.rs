@@ -12,6 +12,7 @@ use crate::inventory::{
 fn held_now() -> HoldOutcome {
     HoldOutcome::Held {
         expires_at: lapse_of(now()),
+        code_used_up: false,
     }
 }
 

@@ -80,7 +80,7 @@ pub(super) fn assert_outcomes_match(
     let mut newly_held = Vec::new();
     for (request, outcome) in requests.iter().zip(&decision.outcomes) {
         match outcome {
-            HoldOutcome::Held { expires_at } => {
+            HoldOutcome::Held { expires_at, .. } => {
                 assert_eq!(*expires_at, request.expires_at);
                 for line in &request.lines {
                     assert!(line.quantity.get() <= left(&accepted, line.ticket_type_id));

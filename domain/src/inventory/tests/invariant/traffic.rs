@@ -103,5 +103,6 @@ pub(super) fn random_request(
         lines,
         expires_at: now + Duration::seconds(lifetime_seconds as i64),
         code: None,
+        if_code_used_up: Default::default(),
     }
 }

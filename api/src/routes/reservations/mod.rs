@@ -8,12 +8,11 @@ use axum::http::header::LOCATION;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use carneau_commands::accounts::Session;
-use carneau_domain::ids::{EventId, OrderId, ReservationId, TicketTypeId};
+use carneau_domain::ids::{EventId, OrderId, ReservationId};
 use carneau_domain::inventory::{
-    HoldLine, HoldOutcome, HoldRequest, HoldStatus, InventoryError, Quantity,
+    HoldLine, HoldOutcome, HoldRefusal, HoldRequest, HoldStatus, InventoryError,
 };
 use carneau_domain::order::OrderStatus;
-use carneau_domain::voucher::VoucherCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
@@ -25,12 +24,17 @@ use uuid::Uuid;
 use crate::auth::MaybeSignedIn;
 use crate::extract::{ApiJson, ApiPath, IdempotencyKeyHeader};
 use crate::problem::mapping::{
-    hold_refusal_problem, inventory_problem, payment_problem, reservation_problem, MALFORMED_CODE,
+    hold_refusal_problem, inventory_problem, payment_problem, reservation_problem,
 };
 use crate::problem::responses::{BodyProblems, ConflictProblem, NotFoundProblem, ServerProblems};
-use crate::problem::{ApiError, FieldError};
+use crate::problem::ApiError;
 use crate::provenance::buyer_metadata;
 use crate::state::AppState;
+
+mod request;
+
+use request::ParsedReserve;
+pub use request::{IfCodeUsedUpChoice, ReserveRequest};
 
 /// The OpenAPI tag of these routes.
 pub const TAG: &str = "reservations";
@@ -55,26 +59,6 @@ pub struct ReservationLine {
     pub quantity: u32,
 }
 
-/// What to hold: every line or none.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReserveRequest {
-    /// One line per ticket type.
-    pub lines: Vec<ReservationLine>,
-    /// A promo code of the event, as the buyer typed it (case and surrounding spaces do
-    /// not matter): its uses are held with the tickets, and it unlocks the hidden ticket
-    /// types it names.
-    #[serde(default)]
-    #[schema(example = "EARLY-BIRD")]
-    pub code: Option<String>,
-}
-
-/// What a reserve request asks for, parsed.
-struct ParsedReserve {
-    lines: Vec<HoldLine>,
-    code: Option<VoucherCode>,
-}
-
 // `sold` was missing from the documented values while this was a string, though a paid
 // reservation has always answered with it.
 /// Where a reservation's hold stands: `held` until `expires_at`, `released` by the
@@ -90,6 +74,17 @@ pub enum ReservationStatus {
     Expired,
     /// It was paid for: its tickets are sold.
     Sold,
+}
+
+/// A promo code the hold was placed without.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CodeNotApplied {
+    /// The code as the buyer sent it, normalised.
+    #[schema(example = "EARLY-BIRD")]
+    pub code: String,
+    /// Why, as a problem slug: `voucher-used-up` (it had no use left).
+    #[schema(example = "voucher-used-up")]
+    pub reason: String,
 }
 
 impl From<HoldStatus> for ReservationStatus {
@@ -125,51 +120,15 @@ pub struct ReservationView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "ada@example.com")]
     pub offered_to: Option<String>,
+    /// The code the buyer sent that the hold was placed without, and why: it had no use
+    /// left and the request said `if_code_used_up: hold_without_code`, so the tickets are
+    /// held at their regular price (`code` is then null). Only in the answer to the
+    /// request that placed the hold (or its retry); null otherwise.
+    pub code_not_applied: Option<CodeNotApplied>,
     /// Proves ownership: send it as `Authorization: Bearer <token>` to see or release
     /// this reservation. Only in the response that made it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-}
-
-impl ReserveRequest {
-    fn parse(self) -> Result<ParsedReserve, ApiError> {
-        let mut errors = Vec::new();
-        // An empty field is no code: a form sends what the buyer left blank.
-        let code = match self.code.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(raw) => match VoucherCode::parse(raw) {
-                Ok(code) => Some(code),
-                Err(_) => {
-                    errors.push(FieldError::new("code", MALFORMED_CODE));
-                    None
-                }
-            },
-        };
-        if self.lines.is_empty() {
-            errors.push(FieldError::new("lines", "must hold at least one ticket"));
-        }
-        if self.lines.len() > MAX_LINES {
-            errors.push(FieldError::new("lines", "must have at most 50 lines"));
-        }
-        let mut lines = Vec::with_capacity(self.lines.len());
-        for (index, line) in self.lines.into_iter().enumerate() {
-            match Quantity::parse(line.quantity) {
-                Ok(quantity) => lines.push(HoldLine {
-                    ticket_type_id: TicketTypeId::from_uuid(line.ticket_type_id),
-                    quantity,
-                }),
-                Err(error) => errors.push(FieldError::new(
-                    format!("lines[{index}].quantity"),
-                    error.message(),
-                )),
-            }
-        }
-        if errors.is_empty() {
-            Ok(ParsedReserve { lines, code })
-        } else {
-            Err(ApiError::validation(errors))
-        }
-    }
 }
 
 /// Holds tickets for a while (15 minutes unless configured otherwise). With an
@@ -187,7 +146,8 @@ impl ReserveRequest {
             body = ReservationView),
         (status = 409, description = "Refused: `sold-out` (the field error says how many are \
             left), `sale-not-open`, `sale-closed`, `event-not-on-sale`, `event-cancelled`, \
-            `voucher-used-up` (the code has no use left). A code the event does not have, \
+            `voucher-used-up` (the code has no use left, unless `if_code_used_up` is \
+            `hold_without_code`: then the tickets are held without it). A code the event does not have, \
             switched off or outside its dates, or applying to none of the tickets is a 422 \
             (`voucher-unknown`, `voucher-unusable`, `voucher-not-applicable`) naming `code`.",
             body = crate::problem::Problem, content_type = "application/problem+json"),
@@ -200,7 +160,11 @@ async fn reserve(
     IdempotencyKeyHeader(key): IdempotencyKeyHeader,
     ApiJson(request): ApiJson<ReserveRequest>,
 ) -> Result<Response, ApiError> {
-    let ParsedReserve { lines, code } = request.parse()?;
+    let ParsedReserve {
+        lines,
+        code,
+        if_code_used_up,
+    } = request.parse()?;
     let reservation_id = match &key {
         Some(key) => ReservationId::from_uuid(key.derive_id(&format!("reservation:{event_id}"))),
         None => ReservationId::new_random(),
@@ -212,6 +176,7 @@ async fn reserve(
         lines: lines.clone(),
         expires_at: Utc::now() + lifetime,
         code: code.clone(),
+        if_code_used_up,
     };
     // Seen through to the end in its own task: a hold the guard admitted must reach the
     // log and be reconciled even if the buyer goes away or the request times out. Dropped
@@ -226,10 +191,21 @@ async fn reserve(
     .await
     .map_err(|error| ApiError::internal(error.into()))?
     .map_err(reservation_problem)?;
+    let code_used_up = outcome.code_used_up();
     let (status, expires_at) = match outcome {
-        HoldOutcome::Held { expires_at } => (StatusCode::CREATED, expires_at),
-        HoldOutcome::AlreadyHeld { expires_at } => (StatusCode::OK, expires_at),
+        HoldOutcome::Held { expires_at, .. } => (StatusCode::CREATED, expires_at),
+        HoldOutcome::AlreadyHeld { expires_at, .. } => (StatusCode::OK, expires_at),
         HoldOutcome::Refused(refusal) => return Err(hold_refusal_problem(&refusal, &lines)),
+    };
+    let (code, code_not_applied) = match code.map(String::from) {
+        Some(code) if code_used_up => (
+            None,
+            Some(CodeNotApplied {
+                code,
+                reason: HoldRefusal::CodeUsedUp.kind().to_owned(),
+            }),
+        ),
+        code => (code, None),
     };
     let view = ReservationView {
         id: reservation_id.as_uuid(),
@@ -237,7 +213,8 @@ async fn reserve(
         status: ReservationStatus::Held,
         lines: lines.iter().map(line_view).collect(),
         expires_at: Some(expires_at),
-        code: code.map(String::from),
+        code,
+        code_not_applied,
         offered_to: None,
         token: Some(state.reservation_tokens.issue(event_id, reservation_id)),
     };
@@ -299,6 +276,7 @@ async fn get_reservation(
             .and_then(|hold| hold.code_use())
             .map(|code_use| code_use.code.to_string()),
         offered_to: found.offered_to.clone(),
+        code_not_applied: None,
         token: None,
     }))
 }

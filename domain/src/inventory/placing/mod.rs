@@ -2,17 +2,20 @@
 //! events that record it. Pure: the command layer runs it on its in-memory inventory and
 //! on the aggregate alike.
 
+mod codes;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
 use super::{
-    uses_of, CodeUse, HoldDecision, HoldLine, HoldOutcome, HoldRefusal, HoldRequest, Inventory,
-    InventoryEvent, PlacedHold,
+    CodeUse, HoldDecision, HoldLine, HoldOutcome, HoldRefusal, HoldRequest, IfCodeUsedUp,
+    Inventory, InventoryEvent, PlacedHold,
 };
 use crate::event::{CapacityPool, Event, EventStatus};
 use crate::ids::{CapacityPoolId, ReservationId, TicketTypeId};
 use crate::voucher::{VoucherBook, VoucherCode};
+use codes::CodeTaken;
 
 /// What hold requests are decided against: the catalogue's event (status, ticket types,
 /// sale windows, capacities) and its promo codes.
@@ -125,10 +128,12 @@ impl<'a> HoldBatch<'a> {
             return outcome;
         }
         match self.check(terms, request) {
-            Ok(code_use) => {
-                self.accept(request, code_use);
+            Ok(code) => {
+                let code_used_up = matches!(code, CodeTaken::UsedUp);
+                self.accept(request, code.into_use());
                 HoldOutcome::Held {
                     expires_at: request.expires_at,
+                    code_used_up,
                 }
             }
             Err(refusal) => HoldOutcome::Refused(refusal),
@@ -150,11 +155,20 @@ impl<'a> HoldBatch<'a> {
         };
         match existing {
             Some((lines, expires_at, code_use))
-                if expires_at > self.now
-                    && same_lines(lines, &request.lines)
-                    && code_use.map(|code_use| &code_use.code) == request.code.as_ref() =>
+                if expires_at > self.now && same_lines(lines, &request.lines) =>
             {
-                Some(HoldOutcome::AlreadyHeld { expires_at })
+                let held_code = code_use.map(|code_use| &code_use.code);
+                // A retry of a request that fell back finds its hold without the code.
+                let code_used_up = held_code.is_none()
+                    && request.code.is_some()
+                    && request.if_code_used_up == IfCodeUsedUp::HoldWithoutCode;
+                if held_code != request.code.as_ref() && !code_used_up {
+                    return Some(HoldOutcome::Refused(HoldRefusal::ReservationIdReused));
+                }
+                Some(HoldOutcome::AlreadyHeld {
+                    expires_at,
+                    code_used_up,
+                })
             }
             Some(_) => Some(HoldOutcome::Refused(HoldRefusal::ReservationIdReused)),
             None if self.inventory.ended.contains_key(&id) => {
@@ -165,12 +179,8 @@ impl<'a> HoldBatch<'a> {
     }
 
     /// The first rule the request breaks, checking the event, then the request's shape,
-    /// then its code, then each line in order; else the code's uses the hold takes.
-    fn check(
-        &self,
-        terms: SaleTerms<'_>,
-        request: &HoldRequest,
-    ) -> Result<Option<CodeUse>, HoldRefusal> {
+    /// then its code, then each line in order; else what the hold takes of its code.
+    fn check(&self, terms: SaleTerms<'_>, request: &HoldRequest) -> Result<CodeTaken, HoldRefusal> {
         let event = terms.event;
         match event.status() {
             EventStatus::Published if event.id().is_some() => {}
@@ -186,14 +196,17 @@ impl<'a> HoldBatch<'a> {
                 return Err(HoldRefusal::DuplicateLine(line.ticket_type_id));
             }
         }
-        let code_use = self.check_code(terms.vouchers, request)?;
+        let code = self.code_taken(terms.vouchers, request)?;
         // A hidden ticket type (a presale) is sold only with a code that unlocks it; to
-        // anyone else it does not exist.
-        let unlocked = request
-            .code
-            .as_ref()
-            .and_then(|code| terms.vouchers.voucher(code))
-            .map(|voucher| &voucher.terms.unlocks);
+        // anyone else it does not exist, nor to a buyer whose code fell back for lack of
+        // uses: the request is then decided as if no code had been entered.
+        let unlocked = match &code {
+            CodeTaken::Uses(code_use) => terms
+                .vouchers
+                .voucher(&code_use.code)
+                .map(|voucher| &voucher.terms.unlocks),
+            CodeTaken::NoCode | CodeTaken::UsedUp => None,
+        };
         for line in &request.lines {
             let id = line.ticket_type_id;
             let hidden = event
@@ -209,50 +222,7 @@ impl<'a> HoldBatch<'a> {
             .lines
             .iter()
             .try_for_each(|line| self.check_line(event, line, &mut asked_of_pools))?;
-        Ok(code_use)
-    }
-
-    /// The uses of the request's code the hold would take, or why the code cannot be used:
-    /// unknown to the event, switched off or outside its window, applying to none of the
-    /// tickets asked for, or used as many times as it may be, counting this batch.
-    fn check_code(
-        &self,
-        vouchers: &VoucherBook,
-        request: &HoldRequest,
-    ) -> Result<Option<CodeUse>, HoldRefusal> {
-        let Some(code) = &request.code else {
-            return Ok(None);
-        };
-        let voucher = vouchers.voucher(code).ok_or(HoldRefusal::CodeUnknown)?;
-        voucher
-            .usable_at(self.now)
-            .map_err(HoldRefusal::CodeUnusable)?;
-        let uses = uses_of(&voucher.terms, &request.lines);
-        if uses == 0 {
-            return Err(HoldRefusal::CodeNotApplicable);
-        }
-        let taken = self.code_uses(code);
-        if taken.saturating_add(uses) > voucher.terms.limit.max_uses.get() {
-            return Err(HoldRefusal::CodeUsedUp);
-        }
-        Ok(Some(CodeUse {
-            code: code.clone(),
-            uses,
-        }))
-    }
-
-    /// Uses of `code` taken at `now`, counting this batch's accepted requests; as for
-    /// tickets, the lapsed holds' share is the one computed when the batch started.
-    fn code_uses(&self, code: &VoucherCode) -> u32 {
-        let Some(count) = self.inventory.code_uses.get(code) else {
-            return self.accepted_code_uses.get(code).copied().unwrap_or(0);
-        };
-        let lapsed = self.lapsed_code_uses.get(code).copied().unwrap_or(0);
-        let accepted = self.accepted_code_uses.get(code).copied().unwrap_or(0);
-        count
-            .spent
-            .saturating_add(count.held_in_active_holds.saturating_sub(lapsed))
-            .saturating_add(accepted)
+        Ok(code)
     }
 
     fn check_line(
