@@ -395,3 +395,36 @@ fn a_place_is_stored_as_recorded() {
     assert_eq!(back, fact);
     assert_eq!(Inventory::default().waiting_place(entry_id(1)), None);
 }
+
+#[test]
+fn refunded_tickets_are_offered_to_the_line() {
+    // Given all 4 VIP sold and Ada waiting for 2, when 2 are refunded,
+    let history = vec![
+        vip_sold_out(),
+        InventoryEvent::HoldSold {
+            reservation_id: rid(1),
+            order_id: OrderId::for_reservation(rid(1)),
+            lines: vec![line(vip(), 4)],
+            late: false,
+            sold_at: now() - minutes(4),
+            code_use: None,
+        },
+        joined(1, "ada", 2),
+        InventoryEvent::TicketsReturned {
+            order_id: OrderId::for_reservation(rid(1)),
+            refund_number: 1,
+            lines: vec![line(vip(), 2)],
+            returned_at: now() - minutes(1),
+            code_use: None,
+        },
+    ];
+    // then they are not on sale, and Ada is offered them.
+    assert_eq!(
+        inventory_after(history.clone()).available(&concert(), vip(), now()),
+        0
+    );
+    inventory_test()
+        .given(history)
+        .when(offer_at(concert(), now()))
+        .then_expect_events(vec![offered(vec![offer_to(1, 2, now())], now())]);
+}
