@@ -123,6 +123,11 @@ pub struct Config {
 }
 
 impl Config {
+    /// How long a waiting list's offer holds its tickets, in whole hours (rounded up).
+    pub fn waiting_offer_hours(&self) -> u64 {
+        self.waiting_offer_lifetime.as_secs().div_ceil(3600)
+    }
+
     /// Reads the configuration from the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| match std::env::var(name) {

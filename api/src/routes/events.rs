@@ -151,11 +151,16 @@ async fn get_event(
 ) -> Result<Response, ApiError> {
     let id = event_id.as_uuid();
     let (cache, pool) = (&state.cache, &state.pool);
+    let offer_hours = state.config.waiting_offer_hours();
     let json = cache
         .get_or_load(&CacheScope::Event(id), "detail", || async move {
             let detail = catalogue::event_detail(pool, id, false).await?;
             detail
-                .map(|d| serde_json::to_string(&d))
+                .map(|mut d| {
+                    // What a buyer is told before joining the waiting list.
+                    d.waiting_list_offer_hours = Some(offer_hours);
+                    serde_json::to_string(&d)
+                })
                 .transpose()
                 .map_err(Into::into)
         })

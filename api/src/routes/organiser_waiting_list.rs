@@ -103,7 +103,7 @@ async fn view(
         .map_err(ApiError::internal)?;
     Ok(WaitingListView {
         open,
-        offer_hours: state.config.waiting_offer_lifetime.as_secs().div_ceil(3600),
+        offer_hours: state.config.waiting_offer_hours(),
         entries,
     })
 }

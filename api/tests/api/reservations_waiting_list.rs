@@ -75,6 +75,9 @@ async fn the_first_in_line_is_offered_the_tickets_that_come_back_and_pays_from_t
     let payments = &tickets.payments;
     let http = payments.http();
     let on_sale = payments.event(2).await;
+    // Buyers are told how long an offer lasts before they join.
+    let public = eventually("the public event", || http.public_event(on_sale.event_id)).await;
+    assert_eq!(public.waiting_list_offer_hours, Some(1));
 
     // While tickets can be held, nobody waits for them.
     join(&http, on_sale, 2, "ada@example.com")

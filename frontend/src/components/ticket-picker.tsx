@@ -45,6 +45,7 @@ export function TicketPicker({
   timeZone,
   initialCode,
   waitingListOpen,
+  offerHours,
 }: {
   eventId: string;
   ticketTypes: TicketType[];
@@ -53,6 +54,8 @@ export function TicketPicker({
   initialCode: string | null;
   /** Whether buyers may join the waiting list of a sold-out type. */
   waitingListOpen: boolean;
+  /** How long an offer from the waiting list holds its tickets, in hours. */
+  offerHours: number;
 }) {
   const router = useRouter();
   const code = useCodeQuote(eventId, initialCode);
@@ -209,6 +212,7 @@ export function TicketPicker({
                 ticketType={t}
                 timeZone={timeZone}
                 canJoin={waitingListOpen && state === "sold-out"}
+                offerHours={offerHours}
               />
             </li>
           );

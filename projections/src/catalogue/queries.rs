@@ -265,6 +265,7 @@ pub async fn event_detail(
             email: row.try_get("attendee_email_ask")?,
         },
         waiting_list_open: row.try_get("waiting_list_open")?,
+        waiting_list_offer_hours: None,
     }))
 }
 

@@ -296,6 +296,11 @@ pub struct EventDetail {
     /// /events/{id}/waiting-list`). Absent from details cached before it existed: open.
     #[serde(default = "open")]
     pub waiting_list_open: bool,
+    /// How long an offer from the waiting list holds its tickets, in hours (the server's
+    /// setting, `CARNEAU_WAITING_OFFER_SECONDS`); absent where the server did not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = 24)]
+    pub waiting_list_offer_hours: Option<u64>,
 }
 
 fn open() -> bool {

@@ -69,6 +69,7 @@ pub fn event_detail(
         cancellation_reason: event.cancellation_reason().map(str::to_owned),
         attendee_questions: details.attendee_questions.into(),
         waiting_list_open: event.waiting_list_open(),
+        waiting_list_offer_hours: None,
         ticket_types: event
             .ticket_types()
             .iter()

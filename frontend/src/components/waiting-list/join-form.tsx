@@ -12,9 +12,6 @@ import { fieldErrors, fieldSentence, problemSlug, type Failure } from "@/lib/api
 import type { TicketType, WaitingEntry } from "@/lib/api/types";
 import { rememberWaitingEntry, type StoredEntry } from "@/lib/waiting";
 
-/** How long an offer holds the tickets, as the buyer is told before joining (the API's default). */
-export const OFFER_HOURS = 24;
-
 /** Refusals that mean the page is out of date: the type is on sale again, or the list closed. */
 const STALE_PAGE = new Set([
   "tickets-available",
@@ -33,11 +30,14 @@ const STALE_PAGE = new Set([
 export function JoinWaitingListForm({
   eventId,
   ticketType,
+  offerHours,
   onJoined,
   onCancel,
 }: {
   eventId: string;
   ticketType: TicketType;
+  /** How long an offer holds its tickets, in hours, as the server says. */
+  offerHours: number;
   /** Joined: the place as the join answered it, and as this browser keeps it. */
   onJoined: (joined: { stored: StoredEntry; entry: WaitingEntry }) => void;
   onCancel: () => void;
@@ -83,7 +83,7 @@ export function JoinWaitingListForm({
     <form onSubmit={join} noValidate className="grid gap-3" aria-label={`Join the waiting list for ${ticketType.name}`}>
       <p className="text-sm text-muted-foreground">
         When {ticketType.name} tickets come back, we email the people in line in turn. Your offer holds the tickets for you
-        for {OFFER_HOURS} hours, with a link to pay for them.
+        for {offerHours === 1 ? "1 hour" : `${offerHours} hours`}, with a link to pay for them.
       </p>
       <div className="grid gap-3 sm:grid-cols-[6rem_1fr]">
         <Field

@@ -33,12 +33,15 @@ export function WaitingPlaces({
   ticketType,
   timeZone,
   canJoin,
+  offerHours,
 }: {
   eventId: string;
   ticketType: TicketType;
   timeZone: string;
   /** Sold out, and the organiser keeps the waiting list open. */
   canJoin: boolean;
+  /** How long an offer holds its tickets, in hours. */
+  offerHours: number;
 }) {
   const [places, setPlaces] = useState<Place[]>([]);
   const [joining, setJoining] = useState(false);
@@ -110,6 +113,7 @@ export function WaitingPlaces({
             <JoinWaitingListForm
               eventId={eventId}
               ticketType={ticketType}
+              offerHours={offerHours}
               onCancel={() => setJoining(false)}
               onJoined={(joined) => {
                 setJoining(false);

@@ -149,6 +149,7 @@ export default async function EventPage({ params, searchParams }: { params: Para
             initialCode={typeof code === "string" && code.trim() !== "" ? code : null}
             // Absent from details cached before waiting lists existed: open, as the API says.
             waitingListOpen={e.waiting_list_open ?? true}
+            offerHours={e.waiting_list_offer_hours ?? 24}
           />
         )}
       </aside>
