@@ -177,13 +177,23 @@ pub async fn orders_of_event(
         }
     }
     // Planned with its values each time (an unnamed statement): a cached generic plan
-    // cannot read a `LIKE $n` prefix as an index range, and would walk every order.
+    // cannot read a `LIKE $n` prefix as an index range, and would walk every order. In a
+    // transaction, so that a pooler in transaction mode (PgBouncer) keeps the statement's
+    // parse and its execution on one server connection: between them it may hand the
+    // connection to another client, whose server then has no such statement.
+    let mut tx = pool
+        .begin()
+        .await
+        .context("starting to read a page of an event's orders")?;
     let mut rows = sql
         .build()
         .persistent(false)
-        .fetch_all(pool)
+        .fetch_all(&mut *tx)
         .await
         .context("reading a page of an event's orders")?;
+    tx.commit()
+        .await
+        .context("ending the read of a page of an event's orders")?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let orders = with_details(pool, &rows).await?;
