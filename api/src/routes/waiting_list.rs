@@ -212,11 +212,7 @@ async fn join_waiting_list(
     .map_err(|error| inventory_problem(&error))?;
     let mut place = current_place(&state, event_id, entry_id).await?;
     place.token = Some(state.reservation_tokens.issue(event_id, offer_id));
-    let status = if joined {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::routes::created_or_repeated(joined);
     let mut headers = HeaderMap::new();
     if let Ok(location) = HeaderValue::from_str(&format!("/waiting-list/{entry_id}")) {
         headers.insert(LOCATION, location);

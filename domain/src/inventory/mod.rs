@@ -172,30 +172,21 @@ impl Inventory {
         ticket_type_id: TicketTypeId,
         now: DateTime<Utc>,
     ) -> u32 {
-        let Some(ticket_type) = event.ticket_type(ticket_type_id) else {
-            return 0;
-        };
-        let own = ticket_type
-            .capacity
-            .get()
-            .saturating_sub(self.sold(ticket_type_id))
-            .saturating_sub(self.held(ticket_type_id, now))
-            .saturating_sub(self.claimed_by_waiting_list(event, ticket_type_id));
-        event
-            .pool_of(ticket_type_id)
-            .map_or(own, |pool| own.min(self.pool_available(event, pool, now)))
+        left_after(event, ticket_type_id, |id| self.taken(event, id, now))
     }
 
     /// Tickets a capacity pool of `event` has left for buyers at `now`: its limit less the
     /// tickets of its types sold, held and claimed by their waiting lists.
     pub fn pool_available(&self, event: &Event, pool: &CapacityPool, now: DateTime<Utc>) -> u32 {
-        pool.ticket_types
-            .iter()
-            .fold(pool.capacity.get(), |left, &id| {
-                left.saturating_sub(self.sold(id))
-                    .saturating_sub(self.held(id, now))
-                    .saturating_sub(self.claimed_by_waiting_list(event, id))
-            })
+        pool_left_after(pool, &|id| self.taken(event, id, now))
+    }
+
+    /// Tickets of a type no buyer can hold at `now`: sold, held, or claimed by the
+    /// people on its waiting list.
+    fn taken(&self, event: &Event, ticket_type_id: TicketTypeId, now: DateTime<Utc>) -> u32 {
+        self.sold(ticket_type_id)
+            .saturating_add(self.held(ticket_type_id, now))
+            .saturating_add(self.claimed_by_waiting_list(event, ticket_type_id))
     }
 
     /// Uses of `code` taken at `now`: spent by sales, and held by holds that have not
@@ -477,4 +468,34 @@ impl Decide for Inventory {
             }
         }
     }
+}
+
+/// Tickets of a type of `event` left when `taken` of each type are gone: its capacity
+/// less its own, and no more than its capacity pool's limit less those of every type in
+/// the pool. What a buyer can hold and what the waiting list can be offered differ only
+/// in what they count as taken.
+fn left_after(
+    event: &Event,
+    ticket_type_id: TicketTypeId,
+    taken: impl Fn(TicketTypeId) -> u32,
+) -> u32 {
+    let Some(ticket_type) = event.ticket_type(ticket_type_id) else {
+        return 0;
+    };
+    let own = ticket_type
+        .capacity
+        .get()
+        .saturating_sub(taken(ticket_type_id));
+    event
+        .pool_of(ticket_type_id)
+        .map_or(own, |pool| own.min(pool_left_after(pool, &taken)))
+}
+
+/// A pool's limit less `taken` of each of its types.
+fn pool_left_after(pool: &CapacityPool, taken: &impl Fn(TicketTypeId) -> u32) -> u32 {
+    pool.ticket_types
+        .iter()
+        .fold(pool.capacity.get(), |left, &id| {
+            left.saturating_sub(taken(id))
+        })
 }

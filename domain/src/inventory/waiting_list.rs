@@ -371,26 +371,10 @@ impl Inventory {
         offered: &BTreeMap<TicketTypeId, u32>,
         now: DateTime<Utc>,
     ) -> u32 {
-        let taken = |id: TicketTypeId| {
+        super::left_after(event, ticket_type_id, |id| {
             self.sold(id)
                 .saturating_add(self.held(id, now))
                 .saturating_add(offered.get(&id).copied().unwrap_or(0))
-        };
-        let Some(ticket_type) = event.ticket_type(ticket_type_id) else {
-            return 0;
-        };
-        let own = ticket_type
-            .capacity
-            .get()
-            .saturating_sub(taken(ticket_type_id));
-        event.pool_of(ticket_type_id).map_or(own, |pool| {
-            let pool_left = pool
-                .ticket_types
-                .iter()
-                .fold(pool.capacity.get(), |left, &id| {
-                    left.saturating_sub(taken(id))
-                });
-            own.min(pool_left)
         })
     }
 }

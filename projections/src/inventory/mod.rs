@@ -9,4 +9,4 @@ mod waiting_queries;
 
 pub use projector::InventoryProjector;
 pub use queries::{availability, share_pools, stock, EventStock};
-pub use waiting_queries::{waiting_list, waiting_place, WaitingPlaceView};
+pub use waiting_queries::{waiting_list, WaitingPlaceView};

@@ -75,20 +75,3 @@ pub async fn waiting_list(pool: &PgPool, event_id: Uuid) -> anyhow::Result<Vec<W
     .await
     .context("reading an event's waiting list")
 }
-
-/// One place, with its position among the places of its ticket type still waiting.
-pub async fn waiting_place(
-    pool: &PgPool,
-    event_id: Uuid,
-    entry_id: Uuid,
-) -> anyhow::Result<Option<WaitingPlaceView>> {
-    // The position counts the whole line, so the line is read and the place picked out.
-    sqlx::query_as(&format!(
-        "SELECT * FROM ({SELECT_PLACES} WHERE w.event_id = $1) AS line WHERE line.id = $2"
-    ))
-    .bind(event_id)
-    .bind(entry_id)
-    .fetch_optional(pool)
-    .await
-    .context("reading a place on a waiting list")
-}
