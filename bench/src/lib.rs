@@ -8,14 +8,16 @@
 //! pays, [`inventory_log`] and [`oversell`] audit
 //! the log, [`latency`] and [`report`] turn it all into numbers, [`seal_lag`] says
 //! how far behind the log the sealer of its tamper evidence ran, and [`cpu`],
-//! [`freshness`] and [`contention`] say what the rush cost: CPU, read-model lag, and
-//! version conflicts between nodes. The `read-rush` binary uses [`reads`] to measure
+//! [`freshness`], [`contention`] and [`database_work`] say what the rush cost: CPU,
+//! read-model lag, version conflicts between nodes, and commits and rows written;
+//! [`settled`] waits for the work it left behind (emails, read models) to be done. The `read-rush` binary uses [`reads`] to measure
 //! cached reads against `/healthz`.
 
 pub mod attempt;
 pub mod buyers;
 pub mod contention;
 pub mod cpu;
+pub mod database_work;
 pub mod freshness;
 pub mod inventory_log;
 pub mod latency;
@@ -27,3 +29,4 @@ pub mod report;
 pub mod rush;
 pub mod sale_setup;
 pub mod seal_lag;
+pub mod settled;

@@ -13,6 +13,7 @@ use anyhow::Context;
 use carneau_bench::buyers::{draw_buyers, tickets_requested};
 use carneau_bench::contention::{read_appends, Appends, NodeContention};
 use carneau_bench::cpu::{CpuReading, Watched};
+use carneau_bench::database_work::{DatabaseReading, DatabaseWork};
 use carneau_bench::freshness::FreshnessProbe;
 use carneau_bench::inventory_log::{audit_inventory, connect};
 use carneau_bench::promo_code;
@@ -22,6 +23,7 @@ use carneau_bench::report::{
 use carneau_bench::rush::{http_client, rush};
 use carneau_bench::sale_setup::{Organiser, SaleSpec};
 use carneau_bench::seal_lag::seal_lag_since;
+use carneau_bench::settled::{wait_until_settled, Settled, SETTLE_PATIENCE};
 use clap::Parser;
 use tracing::info;
 use uuid::Uuid;
@@ -108,6 +110,8 @@ struct ReportWithCosts<'a> {
     #[serde(flatten)]
     report: &'a Report,
     costs: &'a Costs,
+    database_work: Option<&'a DatabaseWork>,
+    settled: Option<&'a Settled>,
 }
 
 #[tokio::main]
@@ -166,9 +170,12 @@ async fn run(args: Args) -> anyhow::Result<(Report, Option<promo_code::CodeFindi
     let appends_before = read_all_appends(&client, &args.metrics_url).await;
     let freshness_probe = FreshnessProbe::start(&pool);
     let rush_started_at = chrono::Utc::now();
+    let database_before = DatabaseReading::now(&pool).await;
     let cpu_before = CpuReading::now(&watched);
     let result = rush(&client, &args.base_url, sale, buyers, concurrency, args.pay).await?;
-    let cpu = cpu_before.and_then(|reading| reading.used_until_now());
+    let cpu = cpu_before
+        .as_ref()
+        .and_then(|reading| reading.used_until_now());
     let appends_after = read_all_appends(&client, &args.metrics_url).await;
     // Secondary to the sale's figures: a failure to measure them is reported, not fatal.
     let freshness = match freshness_probe
@@ -186,6 +193,25 @@ async fn run(args: Args) -> anyhow::Result<(Report, Option<promo_code::CodeFindi
         answers = result.attempts.len(),
         "rush over, auditing the log"
     );
+    // Secondary to the sale's figures: a failure to measure them is reported, not fatal.
+    let settled = match wait_until_settled(&pool, SETTLE_PATIENCE).await {
+        Ok(after) => after.map(|after| Settled {
+            after_rush_s: after.as_secs_f64(),
+            cpu: cpu_before
+                .as_ref()
+                .and_then(|reading| reading.used_until_now()),
+        }),
+        Err(error) => {
+            eprintln!("settling not measured: {error:#}");
+            None
+        }
+    };
+    let database_work = match database_before {
+        Ok(before) => DatabaseWork::since(&pool, before, rush_started_at).await,
+        Err(error) => Err(error),
+    }
+    .map_err(|error| eprintln!("database work not measured: {error:#}"))
+    .ok();
     let finding = audit_inventory(
         &pool,
         sale.event_id,
@@ -213,6 +239,22 @@ async fn run(args: Args) -> anyhow::Result<(Report, Option<promo_code::CodeFindi
     let costs = Costs::of(&report, cpu, freshness, contention);
     print!("{}", render_table(&report));
     print!("{}", render_costs(&costs));
+    let paid = report.payments.as_ref().map_or(0, |payments| payments.paid);
+    match &settled {
+        Some(settled) => println!("{:<22} {}", "until settled", settled.render(paid)),
+        None => println!(
+            "{:<22} not within {} s of the rush's end",
+            "until settled",
+            SETTLE_PATIENCE.as_secs()
+        ),
+    }
+    if let Some(work) = &database_work {
+        let line = match &report.payments {
+            Some(_) => work.per(paid, "paid order"),
+            None => work.per(result.attempts.len(), "request"),
+        };
+        println!("{:<22} {line}", "database work");
+    }
     if let Some(code) = &code {
         println!(
             "\npromo code {}: {} uses at most; {} holds with it in the log, {} uses; \
@@ -251,6 +293,8 @@ async fn run(args: Args) -> anyhow::Result<(Report, Option<promo_code::CodeFindi
         let json = serde_json::to_vec_pretty(&ReportWithCosts {
             report: &report,
             costs: &costs,
+            database_work: database_work.as_ref(),
+            settled: settled.as_ref(),
         })
         .context("serialising the report")?;
         std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;

@@ -11,7 +11,8 @@
 #   bench_cost_args                 flash-sale's --server-pid/--postgres-pid/--redis-pid/
 #                                   --metrics-url for the nodes started, in cost_args
 #
-# Settings: BENCH_PROFILE (release, or dev for a smoke run), BENCH_POSTGRES_URL, POOLER
+# Settings: BENCH_PROFILE (release, or dev for a smoke run), BENCH_CARNEAU (the path of
+# another carneau binary to serve with, e.g. a base commit's), BENCH_POSTGRES_URL, POOLER
 # (pgbouncer: requests through a local PgBouncer in transaction mode), and any CARNEAU_*
 # or REDIS_URL variable, which reaches the server as is.
 
@@ -50,6 +51,12 @@ bench_build() {
   cargo build --profile "$profile" --locked "${packages[@]}"
   bench_bin_dir="$(cd "$target_dir/$profile_dir" && pwd)"
   carneau="$bench_bin_dir/carneau"
+  if [ -n "${BENCH_CARNEAU:-}" ]; then
+    # Another build of the server (a base commit's, say) under this harness, so that
+    # base and change are measured by the same load generator and the same counters.
+    carneau="$(cd "$(dirname "$BENCH_CARNEAU")" && pwd)/$(basename "$BENCH_CARNEAU")"
+    echo "== serving with $carneau" >&2
+  fi
 }
 
 bench_cleanup() {
