@@ -8,11 +8,9 @@
 //! on white, with the standard four-module quiet zone.
 
 use std::fmt::Write as _;
-use std::io::Cursor;
 
 use carneau_domain::ticket_code::TicketCode;
 use fast_qr::{QRBuilder, QRCode, ECL};
-use image::{GrayImage, ImageFormat, Luma};
 
 /// The smallest side of a rendered code, in pixels; scanners read it easily on a phone.
 pub const QR_MIN_SIDE_PX: u32 = 256;
@@ -88,21 +86,44 @@ pub fn qr_svg(code: &TicketCode) -> Result<String, QrError> {
     ))
 }
 
-/// The code as a greyscale PNG.
+/// The code as a black-and-white PNG: one bit per pixel, each row of modules drawn once
+/// and repeated `scale` times. Drawing pixel by pixel in 8-bit grey took more of a paying
+/// rush's CPU than anything else in the server, and the eight times larger picture made
+/// each queued email heavier for PostgreSQL to compress and log (docs/benchmarks.md,
+/// "Tickets email QR codes").
 pub fn qr_png(code: &TicketCode) -> Result<Vec<u8>, QrError> {
     let matrix = qr_of(code)?;
     let scale = matrix.scale();
-    let side = matrix.side_modules() * scale;
-    let image = GrayImage::from_fn(side, side, |x, y| {
-        if matrix.is_dark(x / scale, y / scale) {
-            Luma([0])
-        } else {
-            Luma([255])
+    let modules = matrix.side_modules();
+    let side = modules * scale;
+    // One bit per pixel, 1 for white, each row padded to whole bytes.
+    let row_bytes = side.div_ceil(8) as usize;
+    let mut pixels = Vec::with_capacity(row_bytes * side as usize);
+    let mut row = vec![0u8; row_bytes];
+    for y in 0..modules {
+        row.fill(0);
+        for x in 0..side {
+            if !matrix.is_dark(x / scale, y) {
+                row[(x / 8) as usize] |= 0x80 >> (x % 8);
+            }
         }
-    });
-    let mut png = Cursor::new(Vec::new());
-    image
-        .write_to(&mut png, ImageFormat::Png)
+        for _ in 0..scale {
+            pixels.extend_from_slice(&row);
+        }
+    }
+    let mut png = Vec::new();
+    let mut encoder = png::Encoder::new(&mut png, side, side);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::One);
+    encoder.set_compression(png::Compression::Fast);
+    let mut writer = encoder
+        .write_header()
         .map_err(|error| QrError(error.to_string()))?;
-    Ok(png.into_inner())
+    writer
+        .write_image_data(&pixels)
+        .map_err(|error| QrError(error.to_string()))?;
+    writer
+        .finish()
+        .map_err(|error| QrError(error.to_string()))?;
+    Ok(png)
 }
