@@ -27,6 +27,7 @@ use tracing::{info, instrument};
 
 use crate::log::{Interest, LogError, LogPosition, RecordedEvent};
 use batch::{apply_next_batch, BatchOutcome};
+pub(crate) use checkpoint::lock_for_batch;
 pub use progress::{log_progress, LogProgress, ProjectorProgress};
 
 /// Turns events of the log into changes of one read model.
@@ -290,7 +291,11 @@ impl ProjectorRunner {
             .begin()
             .await
             .map_err(ProjectionError::database(name))?;
-        // The checkpoint first: its row lock waits out a batch committing right now.
+        // The batch lock first: it waits out a batch in progress, whose rows are then
+        // emptied with the rest.
+        checkpoint::lock_for_batch(&mut tx, name)
+            .await
+            .map_err(ProjectionError::database(name))?;
         checkpoint::reset(&mut tx, name).await?;
         reset(&mut tx)
             .await

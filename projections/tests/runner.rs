@@ -563,3 +563,71 @@ async fn checkpoint_reached_reads_the_position_the_runner_stored() {
         );
     }
 }
+
+/// Works on its first batch until told to go on, writing nothing meanwhile: as the
+/// tickets mailer composes its emails before it queues them.
+struct SlowComposer {
+    working: tokio::sync::Notify,
+    go_on: tokio::sync::Notify,
+    first: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl Projector for SlowComposer {
+    fn name(&self) -> &'static str {
+        "slow-composer"
+    }
+
+    async fn apply(
+        &self,
+        _tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        _batch: carneau_projections::Batch<'_>,
+    ) -> anyhow::Result<()> {
+        if self.first.swap(false, Ordering::SeqCst) {
+            self.working.notify_one();
+            self.go_on.notified().await;
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_holds_the_log_back_only_while_it_writes() {
+    let db = database().await;
+    let pool = db.pool();
+    append(pool, "composing", 0).await;
+    let composer = Arc::new(SlowComposer {
+        working: tokio::sync::Notify::new(),
+        go_on: tokio::sync::Notify::new(),
+        first: std::sync::atomic::AtomicBool::new(true),
+    });
+    let batch = {
+        let (pool, composer) = (pool.clone(), composer.clone());
+        tokio::spawn(async move {
+            let runner = ProjectorRunner::new(quick_config());
+            // Another test's open transaction may hold the first event back a moment.
+            loop {
+                if runner.catch_up(&pool, composer.as_ref()).await.unwrap() > 0 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    composer.working.notified().await;
+
+    // Appended while the batch works: readers of the log see it at once. Had the batch
+    // moved its checkpoint first, its transaction would hold it back until it ended.
+    let appended = append(pool, "composing", 1).await;
+    eventually("the event appended during the batch readable", || async {
+        read_after(pool, LogPosition::START, 10)
+            .await
+            .unwrap()
+            .iter()
+            .any(|event| event.event_id == appended)
+    })
+    .await;
+
+    composer.go_on.notify_one();
+    batch.await.unwrap();
+}

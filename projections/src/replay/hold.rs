@@ -1,9 +1,10 @@
 //! Holding a live projector still: its row of `projector_checkpoints` locked in the
 //! caller's transaction.
 //!
-//! A live batch moves that row before it writes anything (`runner::checkpoint::advance`),
-//! so while the row is locked the live read model cannot change, and a batch that was
-//! waiting finds the checkpoint moved (after a rebuild) and reloads it.
+//! A live batch takes its projector's batch lock before it writes anything
+//! (`runner::checkpoint::lock_for_batch`), and so does this: while it is held the live
+//! read model cannot change, and a batch that was waiting finds the checkpoint moved
+//! (after a rebuild) and reloads it.
 
 use anyhow::Context;
 use sqlx::{PgConnection, Row};
@@ -19,6 +20,9 @@ pub(super) async fn hold_checkpoint(
     projector: &str,
 ) -> anyhow::Result<LogPosition> {
     let table = format!("{}.projector_checkpoints", quoted(live_schema));
+    crate::runner::lock_for_batch(conn, projector)
+        .await
+        .context("taking the projector's batch lock")?;
     sqlx::query(&format!(
         "INSERT INTO {table} (projector) VALUES ($1) ON CONFLICT (projector) DO NOTHING"
     ))

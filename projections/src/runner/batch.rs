@@ -44,11 +44,9 @@ pub(super) async fn apply_next_batch(
         .begin()
         .await
         .map_err(ProjectionError::database(name))?;
-    if !checkpoint::advance(&mut tx, name, from, to).await? {
-        *checkpoint = None;
-        warn!(%from, "the checkpoint was moved by another instance; reloading it");
-        return Ok(BatchOutcome::Conflict);
-    }
+    checkpoint::lock_for_batch(&mut tx, name)
+        .await
+        .map_err(ProjectionError::database(name))?;
     if !config.synchronous_commit {
         sqlx::query("SET LOCAL synchronous_commit = off")
             .execute(&mut *tx)
@@ -70,6 +68,15 @@ pub(super) async fn apply_next_batch(
             projector: name,
             source,
         })?;
+    // Moved last: the batch's first write gives its transaction an id, and until it
+    // ends every reader of the log waits for it, so a batch holds them back only for
+    // its own writes, not for the work before them (a mailer composing its emails).
+    // A rebuild or another instance that went first left the pair changed: roll back.
+    if !checkpoint::advance(&mut tx, name, from, to).await? {
+        *checkpoint = None;
+        warn!(%from, "the checkpoint was moved by another instance; reloading it");
+        return Ok(BatchOutcome::Conflict);
+    }
     tx.commit().await.map_err(ProjectionError::database(name))?;
     *checkpoint = Some(to);
 

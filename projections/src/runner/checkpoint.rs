@@ -70,11 +70,31 @@ fn position_of(row: &PgRow) -> sqlx::Result<LogPosition> {
     })
 }
 
+/// First key of the transaction-level advisory lock that one batch or rebuild of a
+/// projector holds at a time ("CARB"); the leader's session lock uses another
+/// namespace, so a batch never waits on its own instance's leadership.
+const BATCH_LOCK_NAMESPACE: i32 = 0x4341_5242;
+
+/// Takes the projector's batch lock until the transaction ends. Taken first by every
+/// batch and every rebuild: a rebuild waits out a batch in progress (whose rows it then
+/// empties), and a batch waits out a rebuild (whose moved checkpoint it then finds).
+/// Unlike a row lock, it gives the transaction no id, so readers of the log are not
+/// held back by it.
+pub(crate) async fn lock_for_batch(conn: &mut PgConnection, projector: &str) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+        .bind(BATCH_LOCK_NAMESPACE)
+        .bind(projector)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Moves the checkpoint in `projector_checkpoints` from `from` to `to`; false when it
 /// was no longer at `from` (another instance or a rebuild moved it).
 ///
-/// Run it first in the batch's transaction: it locks the row, so a concurrent instance
-/// blocks here and then finds the pair changed instead of applying the batch again.
+/// Run it last in the batch's transaction, just before the commit, under
+/// [`lock_for_batch`]: run first, its write held every reader of the log back for the
+/// whole batch (see `batch.rs`).
 pub(super) async fn advance(
     conn: &mut PgConnection,
     projector: &'static str,
@@ -105,8 +125,8 @@ pub(super) async fn advance(
 
 /// Puts the checkpoint in `projector_checkpoints` back at the start of the log.
 ///
-/// The upsert locks the row before the caller empties the read model, so a batch that
-/// is committing concurrently finishes first and its rows are emptied too.
+/// Run under [`lock_for_batch`], taken before the caller empties the read model, so a
+/// batch in progress finishes first and its rows are emptied too.
 pub(super) async fn reset(
     conn: &mut PgConnection,
     projector: &'static str,
