@@ -1,6 +1,7 @@
-//! The attendees' own ticket emails, queued by the tickets mailer (`ticket_mail.rs`) in
-//! its batch's transaction, so each is queued exactly when the mailer's checkpoint moves
-//! past its fact, and sent after that commit by the mail sender.
+//! The attendees' own ticket emails, composed by the tickets mailer (`ticket_mail.rs`)
+//! with its batch and queued in the batch's transaction, so each is queued exactly when
+//! the mailer's checkpoint moves past its fact, and sent after that commit by the mail
+//! sender.
 //!
 //! Who gets one: each ticket whose attendee has an address other than the buyer's (the
 //! buyer has the tickets email already), once when the tickets are issued, and once more
@@ -9,15 +10,14 @@
 //! (`attendee-ticket:{ticket_id}:{sequence}`), so a replayed log queues nothing twice.
 //! The email links to the ticket alone (its own key), never to the order.
 
-use anyhow::Context;
-use carneau_commands::mail::{enqueue, OutgoingMail};
+use carneau_commands::mail::OutgoingMail;
 use carneau_commands::tickets::{AttendeeMailCause, AttendeeTicketEmail};
 use carneau_domain::account::EmailAddress;
 use carneau_domain::event::Event;
 use carneau_domain::ids::{EventId, OrderId, TicketId};
 use carneau_domain::order::{Attendee, IssuedTicket};
-use sqlx::{Postgres, Transaction};
 
+use crate::mail_batch::{MailBatch, MailNote};
 use crate::ticket_mail::{BatchEvents, TicketMailer};
 
 /// A `TicketsIssued` fact, as the attendees' emails read it.
@@ -52,7 +52,7 @@ impl TicketMailer {
     /// Queues the own ticket of every attendee of `fact` with an address of their own.
     pub(crate) async fn queue_attendee_mails(
         &self,
-        tx: &mut Transaction<'_, Postgres>,
+        composed: &mut MailBatch,
         fact: &IssuedFact<'_>,
         events: &mut BatchEvents,
     ) -> anyhow::Result<()> {
@@ -78,8 +78,7 @@ impl TicketMailer {
                 fact.sequence,
                 AttendeeMailCause::Issued,
             );
-            self.queue(tx, fact.order_id, ticket.ticket_id, mail)
-                .await?;
+            queue(composed, fact.order_id, ticket.ticket_id, mail);
         }
         Ok(())
     }
@@ -88,7 +87,7 @@ impl TicketMailer {
     /// changed the address to one of the attendee's own and the ticket is still valid.
     pub(crate) async fn queue_corrected_attendee_mail(
         &self,
-        tx: &mut Transaction<'_, Postgres>,
+        composed: &mut MailBatch,
         fact: &CorrectedFact<'_>,
         events: &mut BatchEvents,
     ) -> anyhow::Result<()> {
@@ -139,7 +138,8 @@ impl TicketMailer {
             fact.sequence,
             AttendeeMailCause::Corrected,
         );
-        self.queue(tx, fact.order_id, fact.ticket_id, mail).await
+        queue(composed, fact.order_id, fact.ticket_id, mail);
+        Ok(())
     }
 
     /// One attendee's email, or `None` when it cannot be composed (logged: an address the
@@ -179,24 +179,22 @@ impl TicketMailer {
             }
         }
     }
+}
 
-    /// Queues `mail` in `tx`, once per dedupe key.
-    async fn queue(
-        &self,
-        tx: &mut Transaction<'_, Postgres>,
-        order_id: OrderId,
-        ticket_id: TicketId,
-        mail: Option<OutgoingMail>,
-    ) -> anyhow::Result<()> {
-        let Some(mail) = mail else {
-            return Ok(());
-        };
-        if enqueue(tx, &mail)
-            .await
-            .context("queueing an attendee's ticket email")?
-        {
-            tracing::info!(%order_id, %ticket_id, "attendee ticket email queued");
-        }
-        Ok(())
+/// Adds `mail`, if it could be composed, to the batch queued at its end.
+fn queue(
+    composed: &mut MailBatch,
+    order_id: OrderId,
+    ticket_id: TicketId,
+    mail: Option<OutgoingMail>,
+) {
+    if let Some(mail) = mail {
+        composed.push(
+            mail,
+            MailNote::Attendee {
+                order_id,
+                ticket_id,
+            },
+        );
     }
 }

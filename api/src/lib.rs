@@ -21,6 +21,7 @@ pub mod door_access;
 pub mod extract;
 pub mod image_store;
 pub mod layers;
+mod mail_batch;
 pub mod metrics;
 pub mod order_key;
 pub mod password_reset_mail;

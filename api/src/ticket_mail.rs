@@ -1,9 +1,10 @@
 //! The process manager that emails each paid order its tickets.
 //!
 //! It follows the log like a projector (one active instance across processes, a
-//! checkpoint per batch): for each `TicketsIssued` it queues the tickets email in the
-//! mail outbox *in the batch's transaction*, so the email is queued exactly when the
-//! checkpoint moves past the fact. Never in the webhook's path: the webhook only
+//! checkpoint per batch): for each `TicketsIssued` it composes the tickets email and
+//! queues it in the mail outbox *in the batch's transaction*, so the email is queued
+//! exactly when the checkpoint moves past the fact. A batch's emails are all composed
+//! before the first is queued (`mail_batch.rs`). Never in the webhook's path: the webhook only
 //! records the payment. The outbox's dedupe key (`tickets:{order_id}`) keeps a rebuilt
 //! checkpoint from queueing it twice.
 //!
@@ -22,7 +23,6 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use async_trait::async_trait;
-use carneau_commands::mail::enqueue;
 use carneau_commands::payments::Payments;
 use carneau_commands::tickets::{EmailedTicket, TicketCodes, TicketEmail};
 use carneau_commands::Catalogue;
@@ -34,6 +34,7 @@ use cqrs_es::Aggregate;
 use sqlx::{Postgres, Transaction};
 
 use crate::attendee_mail::{CorrectedFact, IssuedFact};
+use crate::mail_batch::{MailBatch, MailNote};
 use crate::order_key::OrderKeys;
 
 /// The events a batch's emails show, each read once per batch: during a sale a batch
@@ -178,6 +179,8 @@ impl Projector for TicketMailer {
         batch: Batch<'_>,
     ) -> anyhow::Result<()> {
         let mut events = BatchEvents::default();
+        // Composed first, queued together: see `mail_batch`.
+        let mut composed = MailBatch::default();
         for recorded in batch
             .events
             .iter()
@@ -223,7 +226,7 @@ impl Projector for TicketMailer {
                         attendee: &attendee,
                         sequence: recorded.sequence,
                     };
-                    self.queue_corrected_attendee_mail(tx, &corrected, &mut events)
+                    self.queue_corrected_attendee_mail(&mut composed, &corrected, &mut events)
                         .await?;
                     continue;
                 }
@@ -241,14 +244,14 @@ impl Projector for TicketMailer {
                 &tickets,
                 resend,
             ) {
-                if enqueue(tx, &mail).await? {
-                    tracing::info!(
-                        %order_id,
-                        tickets = tickets.len(),
-                        again = resend.is_some(),
-                        "tickets email queued"
-                    );
-                }
+                composed.push(
+                    mail,
+                    MailNote::Tickets {
+                        order_id,
+                        tickets: tickets.len(),
+                        again: resend.is_some(),
+                    },
+                );
             }
             // The attendees' own tickets follow the buyer's email, when first issued only
             // (a resend is the buyer's).
@@ -260,9 +263,10 @@ impl Projector for TicketMailer {
                     tickets: &tickets,
                     sequence: recorded.sequence,
                 };
-                self.queue_attendee_mails(tx, &issued, &mut events).await?;
+                self.queue_attendee_mails(&mut composed, &issued, &mut events)
+                    .await?;
             }
         }
-        Ok(())
+        composed.queue(tx).await
     }
 }

@@ -20,5 +20,5 @@ mod sender;
 pub use dead_letters::{dead_letters, retry_all_dead_letters, retry_dead_letter, DeadLetter};
 pub use html::escape_html;
 pub use message::{is_valid_mailbox, Attachment, MailBody, MailError, OutgoingMail};
-pub use outbox::{enqueue, outbox_backlog, OutboxBacklog, OutboxRow};
+pub use outbox::{enqueue, enqueue_all, outbox_backlog, OutboxBacklog, OutboxRow};
 pub use sender::{Delivery, MailSender, MailSenderConfig, MAIL_MAX_ATTEMPTS};

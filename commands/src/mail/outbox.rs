@@ -30,6 +30,47 @@ pub async fn enqueue(conn: &mut PgConnection, mail: &OutgoingMail) -> sqlx::Resu
     Ok(inserted == 1)
 }
 
+/// Queues every one of `mails` in the caller's transaction, in one statement, as
+/// [`enqueue`] does one; answers, for each, whether it was queued now (`false`: its
+/// dedupe key was queued before). A caller that composes a batch's messages first and
+/// queues them together holds its transaction's writes, and with them the log's
+/// readers, for one statement instead of for the whole composing.
+pub async fn enqueue_all(
+    conn: &mut PgConnection,
+    mails: &[OutgoingMail],
+) -> sqlx::Result<Vec<bool>> {
+    if mails.is_empty() {
+        return Ok(Vec::new());
+    }
+    let column =
+        |field: fn(&OutgoingMail) -> &str| -> Vec<&str> { mails.iter().map(field).collect() };
+    let messages: Vec<&[u8]> = mails.iter().map(|mail| mail.formatted.as_slice()).collect();
+    let queued: Vec<String> = sqlx::query_scalar(
+        r#"
+        INSERT INTO mail_outbox
+            (dedupe_key, sender, recipient, subject, message_id, message, text_body)
+        SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                             $6::bytea[], $7::text[])
+        ON CONFLICT (dedupe_key) DO NOTHING
+        RETURNING dedupe_key
+        "#,
+    )
+    .bind(column(|mail| &mail.dedupe_key))
+    .bind(column(|mail| &mail.sender))
+    .bind(column(|mail| &mail.recipient))
+    .bind(column(|mail| &mail.subject))
+    .bind(column(|mail| &mail.message_id))
+    .bind(messages)
+    .bind(column(|mail| &mail.text_body))
+    .fetch_all(conn)
+    .await?;
+    let queued: std::collections::HashSet<String> = queued.into_iter().collect();
+    Ok(mails
+        .iter()
+        .map(|mail| queued.contains(&mail.dedupe_key))
+        .collect())
+}
+
 /// The mail still to be sent: what an operator watches to see the sender keep up.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct OutboxBacklog {
