@@ -102,8 +102,8 @@ pub fn qr_png(code: &TicketCode) -> Result<Vec<u8>, QrError> {
     let mut row = vec![0u8; row_bytes];
     for y in 0..modules {
         row.fill(0);
-        for x in 0..side {
-            if !matrix.is_dark(x / scale, y) {
+        for module in (0..modules).filter(|&x| !matrix.is_dark(x, y)) {
+            for x in module * scale..(module + 1) * scale {
                 row[(x / 8) as usize] |= 0x80 >> (x % 8);
             }
         }
