@@ -10,14 +10,13 @@
 //! (`attendee-ticket:{ticket_id}:{sequence}`), so a replayed log queues nothing twice.
 //! The email links to the ticket alone (its own key), never to the order.
 
-use carneau_commands::mail::OutgoingMail;
 use carneau_commands::tickets::{AttendeeMailCause, AttendeeTicketEmail};
 use carneau_domain::account::EmailAddress;
 use carneau_domain::event::Event;
 use carneau_domain::ids::{EventId, OrderId, TicketId};
 use carneau_domain::order::{Attendee, IssuedTicket};
 
-use crate::mail_batch::{MailBatch, MailNote};
+use crate::mail_batch::{Draft, MailBatch, MailNote};
 use crate::ticket_mail::{BatchEvents, TicketMailer};
 
 /// A `TicketsIssued` fact, as the attendees' emails read it.
@@ -142,8 +141,8 @@ impl TicketMailer {
         Ok(())
     }
 
-    /// One attendee's email, or `None` when it cannot be composed (logged: an address the
-    /// mail library refuses cannot get better by retrying).
+    /// One attendee's email, drafted (composed later, with the batch); `None` when the
+    /// event has no details to show.
     fn attendee_mail(
         &self,
         event: &Event,
@@ -152,11 +151,11 @@ impl TicketMailer {
         to: &EmailAddress,
         sequence: i64,
         cause: AttendeeMailCause,
-    ) -> Option<OutgoingMail> {
+    ) -> Option<AttendeeTicketEmail> {
         let details = event.details()?.clone();
         let public_url = self.public_url.trim_end_matches('/');
         let api_url = self.api_public_url.trim_end_matches('/');
-        let email = AttendeeTicketEmail {
+        Some(AttendeeTicketEmail {
             ticket_id: ticket.ticket_id.as_uuid(),
             fact_sequence: sequence,
             cause,
@@ -170,27 +169,20 @@ impl TicketMailer {
             event_url: format!("{public_url}/events/{event_id}"),
             calendar_url: format!("{api_url}/events/{event_id}/calendar.ics"),
             ticket: self.emailed(event, event_id, ticket),
-        };
-        match email.compose(&self.mail_from) {
-            Ok(mail) => Some(mail),
-            Err(error) => {
-                tracing::warn!(ticket_id = %ticket.ticket_id, %error, "an attendee's ticket email could not be composed");
-                None
-            }
-        }
+        })
     }
 }
 
-/// Adds `mail`, if it could be composed, to the batch queued at its end.
+/// Adds `email`, if there is one, to the batch composed and queued at its end.
 fn queue(
     composed: &mut MailBatch,
     order_id: OrderId,
     ticket_id: TicketId,
-    mail: Option<OutgoingMail>,
+    email: Option<AttendeeTicketEmail>,
 ) {
-    if let Some(mail) = mail {
+    if let Some(email) = email {
         composed.push(
-            mail,
+            Draft::Attendee(Box::new(email)),
             MailNote::Attendee {
                 order_id,
                 ticket_id,

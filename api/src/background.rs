@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
 use crate::buyer_notices::BuyerNotices;
+use crate::mail_composer::MailComposer;
 use crate::payments_process::run_payments_process;
 use crate::state::AppState;
 use crate::ticket_mail::TicketMailer;
@@ -25,6 +26,7 @@ use crate::waiting_list_mail::WaitingListMail;
 
 /// Starts every background task; they stop when `shutdown` is cancelled.
 pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
+    let composer = MailComposer::start();
     let mut tasks: Vec<JoinHandle<()>> = read_models(Some(state.cache.clone()))
         .into_iter()
         .map(|model| {
@@ -48,6 +50,7 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
                     public_url: state.config.accounts.public_url.clone(),
                     api_public_url: state.config.payments.api_public_url.clone(),
                     mail_from: state.config.tickets.mail_from.clone(),
+                    composer: composer.clone(),
                 }),
                 shutdown.clone(),
             ),

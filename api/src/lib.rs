@@ -22,6 +22,7 @@ pub mod extract;
 pub mod image_store;
 pub mod layers;
 mod mail_batch;
+pub mod mail_composer;
 pub mod metrics;
 pub mod order_key;
 pub mod password_reset_mail;

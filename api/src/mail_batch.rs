@@ -1,19 +1,42 @@
-//! The emails one batch of a mail projector composes, queued together at the end.
+//! The emails one batch of the tickets mailer sets off: drafted while it reads the
+//! batch, composed together on the mail composer's thread, queued together at the end.
 //!
 //! A projector's batch is one transaction, and a transaction that has written holds back
 //! every reader of the log until it ends (they read only what is older than every
 //! running transaction). Composing a tickets email (its QR codes, its HTML) takes far
-//! longer than queueing it, so the mailer composes the whole batch first and writes it
-//! in one statement: during a paying rush, composing between writes held the inventory
-//! read model a second behind the sale (docs/benchmarks.md, "Tickets email off the
-//! log's path").
+//! longer than queueing it, so the whole batch is composed before its first write and
+//! queued in one statement: during a paying rush, composing between writes held the
+//! inventory read model a second behind the sale (docs/benchmarks.md, "The log's
+//! readers and the tickets email"). Composing happens on a low-priority thread
+//! (`mail_composer.rs`), so a sale's requests go first.
 
 use anyhow::Context;
 use carneau_commands::mail::{enqueue_all, OutgoingMail};
+use carneau_commands::tickets::{AttendeeTicketEmail, TicketEmail, TicketEmailError};
 use carneau_domain::ids::{OrderId, TicketId};
 use sqlx::{Postgres, Transaction};
 
-/// What an email is, for the line logged once it is queued.
+use crate::mail_composer::MailComposer;
+
+/// An email with everything it says, not yet composed.
+pub(crate) enum Draft {
+    /// A buyer's tickets email, first or again.
+    Tickets(Box<TicketEmail>),
+    /// An attendee's own ticket.
+    Attendee(Box<AttendeeTicketEmail>),
+}
+
+impl Draft {
+    fn compose(&self, from: &str) -> Result<OutgoingMail, TicketEmailError> {
+        match self {
+            Self::Tickets(email) => email.compose(from),
+            Self::Attendee(email) => email.compose(from),
+        }
+    }
+}
+
+/// What an email is, for the lines logged about it.
+#[derive(Debug, Clone, Copy)]
 pub(crate) enum MailNote {
     /// A buyer's tickets email, first or again.
     Tickets {
@@ -28,23 +51,54 @@ pub(crate) enum MailNote {
     },
 }
 
-/// The emails composed so far in a batch.
+/// The emails drafted so far in a batch.
 #[derive(Default)]
-pub(crate) struct MailBatch(Vec<(OutgoingMail, MailNote)>);
+pub(crate) struct MailBatch(Vec<(Draft, MailNote)>);
 
 impl MailBatch {
-    /// Adds a composed email.
-    pub(crate) fn push(&mut self, mail: OutgoingMail, note: MailNote) {
-        self.0.push((mail, note));
+    /// Adds a drafted email.
+    pub(crate) fn push(&mut self, draft: Draft, note: MailNote) {
+        self.0.push((draft, note));
     }
 
-    /// Queues every email in `tx`, each once per dedupe key, and logs those queued now.
-    pub(crate) async fn queue(self, tx: &mut Transaction<'_, Postgres>) -> anyhow::Result<()> {
-        let (mails, notes): (Vec<OutgoingMail>, Vec<MailNote>) = self.0.into_iter().unzip();
+    /// Composes every email on `composer`'s thread, from `from`, then queues them in
+    /// `tx`, each once per dedupe key, and logs those queued now. One that cannot be
+    /// composed (an address the mail library refuses cannot get better by retrying) is
+    /// logged and left out rather than stall every later email.
+    pub(crate) async fn queue(
+        self,
+        tx: &mut Transaction<'_, Postgres>,
+        composer: &MailComposer,
+        from: &str,
+    ) -> anyhow::Result<()> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        let from = from.to_owned();
+        let drafts = self.0;
+        let composed = composer
+            .run(move || {
+                drafts
+                    .into_iter()
+                    .map(|(draft, note)| (draft.compose(&from), note))
+                    .collect::<Vec<_>>()
+            })
+            .await?;
+        let mut mails = Vec::with_capacity(composed.len());
+        let mut notes = Vec::with_capacity(composed.len());
+        for (mail, note) in composed {
+            match mail {
+                Ok(mail) => {
+                    mails.push(mail);
+                    notes.push(note);
+                }
+                Err(error) => tracing::warn!(?note, %error, "an email could not be composed"),
+            }
+        }
         let queued = enqueue_all(tx, &mails)
             .await
             .context("queueing the batch's emails")?;
-        for (note, queued) in notes.iter().zip(queued) {
+        for (note, queued) in notes.into_iter().zip(queued) {
             if !queued {
                 continue;
             }

@@ -34,7 +34,8 @@ use cqrs_es::Aggregate;
 use sqlx::{Postgres, Transaction};
 
 use crate::attendee_mail::{CorrectedFact, IssuedFact};
-use crate::mail_batch::{MailBatch, MailNote};
+use crate::mail_batch::{Draft, MailBatch, MailNote};
+use crate::mail_composer::MailComposer;
 use crate::order_key::OrderKeys;
 
 /// The events a batch's emails show, each read once per batch: during a sale a batch
@@ -82,6 +83,8 @@ pub struct TicketMailer {
     pub api_public_url: String,
     /// The sender (`CARNEAU_MAIL_FROM`).
     pub mail_from: String,
+    /// Where the emails are composed, below the requests' priority.
+    pub composer: MailComposer,
 }
 
 impl TicketMailer {
@@ -108,7 +111,8 @@ impl TicketMailer {
         }
     }
 
-    fn compose(
+    /// The tickets email of `order_id`, drafted: composed later, with the batch.
+    fn draft(
         &self,
         order_id: OrderId,
         event: &Event,
@@ -116,13 +120,13 @@ impl TicketMailer {
         buyer_email: &str,
         tickets: &[IssuedTicket],
         resend: Option<i64>,
-    ) -> Option<carneau_commands::mail::OutgoingMail> {
+    ) -> Option<TicketEmail> {
         let details = event.details().cloned()?;
         let emailed = tickets
             .iter()
             .map(|ticket| self.emailed(event, event_id, ticket))
             .collect();
-        let email = TicketEmail {
+        Some(TicketEmail {
             order_id: order_id.as_uuid(),
             resend,
             buyer_email: buyer_email.to_owned(),
@@ -141,16 +145,7 @@ impl TicketMailer {
                 self.api_public_url.trim_end_matches('/')
             ),
             tickets: emailed,
-        };
-        match email.compose(&self.mail_from) {
-            Ok(mail) => Some(mail),
-            // A buyer address the mail library refuses cannot get better by retrying:
-            // say so once and move on rather than stall every later email.
-            Err(error) => {
-                tracing::warn!(%order_id, %error, "the tickets email could not be composed");
-                None
-            }
-        }
+        })
     }
 }
 
@@ -179,7 +174,7 @@ impl Projector for TicketMailer {
         batch: Batch<'_>,
     ) -> anyhow::Result<()> {
         let mut events = BatchEvents::default();
-        // Composed first, queued together: see `mail_batch`.
+        // Drafted here, composed and queued together at the end: see `mail_batch`.
         let mut composed = MailBatch::default();
         for recorded in batch
             .events
@@ -236,7 +231,7 @@ impl Projector for TicketMailer {
                 tracing::warn!(%order_id, %event_id, "tickets issued for an event unknown or without details: no email");
                 continue;
             };
-            if let Some(mail) = self.compose(
+            if let Some(email) = self.draft(
                 order_id,
                 event,
                 event_id,
@@ -245,7 +240,7 @@ impl Projector for TicketMailer {
                 resend,
             ) {
                 composed.push(
-                    mail,
+                    Draft::Tickets(Box::new(email)),
                     MailNote::Tickets {
                         order_id,
                         tickets: tickets.len(),
@@ -267,6 +262,6 @@ impl Projector for TicketMailer {
                     .await?;
             }
         }
-        composed.queue(tx).await
+        composed.queue(tx, &self.composer, &self.mail_from).await
     }
 }

@@ -171,6 +171,7 @@ impl TicketsApp {
             public_url: "http://shop.test".to_owned(),
             api_public_url: "http://api.test".to_owned(),
             mail_from: app.state.config.tickets.mail_from.clone(),
+            composer: carneau_api::mail_composer::MailComposer::start(),
         };
         self.rebuild_and_send(&mailer).await
     }
