@@ -11,7 +11,8 @@
 #   bench_cost_args                 flash-sale's --server-pid/--postgres-pid/--redis-pid/
 #                                   --metrics-url for the nodes started, in cost_args
 #
-# Settings: BENCH_PROFILE (release, or dev for a smoke run), BENCH_CARNEAU (the path of
+# Settings: NODE_WORKERS (each node's Tokio worker threads; default one per core),
+# BENCH_PROFILE (release, or dev for a smoke run), BENCH_CARNEAU (the path of
 # another carneau binary to serve with, e.g. a base commit's), BENCH_POSTGRES_URL, POOLER
 # (pgbouncer: requests through a local PgBouncer in transaction mode), and any CARNEAU_*
 # or REDIS_URL variable, which reaches the server as is.
@@ -138,6 +139,7 @@ bench_start_nodes() {
     (
       cd "$bench_work_dir"
       env DATABASE_URL="$request_database_url" "${session_settings[@]}" \
+        ${NODE_WORKERS:+TOKIO_WORKER_THREADS="$NODE_WORKERS"} \
         CARNEAU_BIND="$node_bind" \
         CARNEAU_METRICS_ADDR="127.0.0.1:$((19080 + i))" \
         CARNEAU_REDIS_PREFIX="$redis_prefix" \
