@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use carneau_commands::buyer_mail::{
     local_end, CancellationEmail, EventChangeEmail, EventSummary, RefundEmail,
 };
-use carneau_commands::mail::{enqueue, OutgoingMail};
+use carneau_commands::mail::{enqueue_all, OutgoingMail};
 use carneau_commands::payments::Payments;
 use carneau_commands::Catalogue;
 use carneau_domain::event::{Event, EventCatalogueEvent, EventDetails, EventStatus};
@@ -258,6 +258,9 @@ impl Projector for BuyerNotices {
         batch: Batch<'_>,
     ) -> anyhow::Result<()> {
         let oldest_told = Utc::now() - NOTICE_FRESHNESS;
+        // Composed first, queued together: a write would hold every reader of the log
+        // back while the rest were composed (`mail_batch.rs`).
+        let mut composed: Vec<(OutgoingMail, &RecordedEvent)> = Vec::new();
         for recorded in batch.events {
             if recorded.recorded_at < oldest_told {
                 continue;
@@ -267,15 +270,16 @@ impl Projector for BuyerNotices {
             } else {
                 self.notice_for(recorded).await?.into_iter().collect()
             };
-            for mail in notices {
-                if enqueue(tx, &mail).await? {
-                    tracing::info!(
-                        order_id = %recorded.aggregate_id,
-                        fact = %recorded.event_type,
-                        "buyer notice queued"
-                    );
-                }
-            }
+            composed.extend(notices.into_iter().map(|mail| (mail, recorded)));
+        }
+        let (mails, facts): (Vec<OutgoingMail>, Vec<&RecordedEvent>) = composed.into_iter().unzip();
+        let queued = enqueue_all(tx, &mails).await?;
+        for (recorded, _) in facts.iter().zip(queued).filter(|(_, queued)| *queued) {
+            tracing::info!(
+                order_id = %recorded.aggregate_id,
+                fact = %recorded.event_type,
+                "buyer notice queued"
+            );
         }
         Ok(())
     }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use carneau_commands::buyer_mail::{local_time, EventSummary, WaitingOfferEmail};
-use carneau_commands::mail::{enqueue, OutgoingMail};
+use carneau_commands::mail::{enqueue_all, OutgoingMail};
 use carneau_commands::Catalogue;
 use carneau_domain::ids::{EventId, ReservationId};
 use carneau_domain::inventory::{Inventory, InventoryEvent, WaitingOffer};
@@ -123,12 +123,17 @@ impl Projector for WaitingListMail {
         tx: &mut Transaction<'_, Postgres>,
         batch: Batch<'_>,
     ) -> anyhow::Result<()> {
+        // Composed first, queued together: a write would hold every reader of the log
+        // back while the rest were composed (`mail_batch.rs`).
+        let mut composed: Vec<(OutgoingMail, &RecordedEvent)> = Vec::new();
         for recorded in batch.events {
-            for mail in self.emails_of(recorded).await? {
-                if enqueue(tx, &mail).await? {
-                    tracing::info!(event_id = %recorded.aggregate_id, "waiting list offer queued");
-                }
-            }
+            let mails = self.emails_of(recorded).await?;
+            composed.extend(mails.into_iter().map(|mail| (mail, recorded)));
+        }
+        let (mails, facts): (Vec<OutgoingMail>, Vec<&RecordedEvent>) = composed.into_iter().unzip();
+        let queued = enqueue_all(tx, &mails).await?;
+        for (recorded, _) in facts.iter().zip(queued).filter(|(_, queued)| *queued) {
+            tracing::info!(event_id = %recorded.aggregate_id, "waiting list offer queued");
         }
         Ok(())
     }
