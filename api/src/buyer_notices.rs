@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use carneau_commands::buyer_mail::{
     local_end, CancellationEmail, EventChangeEmail, EventSummary, RefundEmail,
 };
-use carneau_commands::mail::{enqueue_all, OutgoingMail};
+use carneau_commands::mail::OutgoingMail;
 use carneau_commands::payments::Payments;
 use carneau_commands::Catalogue;
 use carneau_domain::event::{Event, EventCatalogueEvent, EventDetails, EventStatus};
@@ -28,6 +28,7 @@ use chrono::{TimeDelta, Utc};
 use cqrs_es::Aggregate;
 use sqlx::{Postgres, Transaction};
 
+use crate::mail_batch::queue_composed;
 use crate::order_key::OrderKeys;
 
 /// How old a fact may be and still be told to the buyer.
@@ -272,9 +273,7 @@ impl Projector for BuyerNotices {
             };
             composed.extend(notices.into_iter().map(|mail| (mail, recorded)));
         }
-        let (mails, facts): (Vec<OutgoingMail>, Vec<&RecordedEvent>) = composed.into_iter().unzip();
-        let queued = enqueue_all(tx, &mails).await?;
-        for (recorded, _) in facts.iter().zip(queued).filter(|(_, queued)| *queued) {
+        for recorded in queue_composed(tx, composed).await? {
             tracing::info!(
                 order_id = %recorded.aggregate_id,
                 fact = %recorded.event_type,

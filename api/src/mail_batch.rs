@@ -84,24 +84,14 @@ impl MailBatch {
                     .collect::<Vec<_>>()
             })
             .await?;
-        let mut mails = Vec::with_capacity(composed.len());
-        let mut notes = Vec::with_capacity(composed.len());
+        let mut ready = Vec::with_capacity(composed.len());
         for (mail, note) in composed {
             match mail {
-                Ok(mail) => {
-                    mails.push(mail);
-                    notes.push(note);
-                }
+                Ok(mail) => ready.push((mail, note)),
                 Err(error) => tracing::warn!(?note, %error, "an email could not be composed"),
             }
         }
-        let queued = enqueue_all(tx, &mails)
-            .await
-            .context("queueing the batch's emails")?;
-        for (note, queued) in notes.into_iter().zip(queued) {
-            if !queued {
-                continue;
-            }
+        for note in queue_composed(tx, ready).await? {
             match note {
                 MailNote::Tickets {
                     order_id,
@@ -116,4 +106,22 @@ impl MailBatch {
         }
         Ok(())
     }
+}
+
+/// Queues a batch's composed emails in `tx` in one statement, each once per dedupe key,
+/// and answers what the caller said of those queued now (not queued before), to log them.
+/// Every mailer queues its batch this way, after composing all of it.
+pub(crate) async fn queue_composed<N>(
+    tx: &mut Transaction<'_, Postgres>,
+    composed: Vec<(OutgoingMail, N)>,
+) -> anyhow::Result<Vec<N>> {
+    let (mails, notes): (Vec<OutgoingMail>, Vec<N>) = composed.into_iter().unzip();
+    let queued = enqueue_all(tx, &mails)
+        .await
+        .context("queueing the batch's emails")?;
+    Ok(notes
+        .into_iter()
+        .zip(queued)
+        .filter_map(|(note, queued)| queued.then_some(note))
+        .collect())
 }

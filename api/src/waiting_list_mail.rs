@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use carneau_commands::buyer_mail::{local_time, EventSummary, WaitingOfferEmail};
-use carneau_commands::mail::{enqueue_all, OutgoingMail};
+use carneau_commands::mail::OutgoingMail;
 use carneau_commands::Catalogue;
 use carneau_domain::ids::{EventId, ReservationId};
 use carneau_domain::inventory::{Inventory, InventoryEvent, WaitingOffer};
@@ -19,6 +19,7 @@ use carneau_projections::{Batch, Interest, Projector, RecordedEvent};
 use chrono::Utc;
 use sqlx::{Postgres, Transaction};
 
+use crate::mail_batch::queue_composed;
 use crate::reservation_token::ReservationTokens;
 
 /// Queues the offers' emails.
@@ -130,9 +131,7 @@ impl Projector for WaitingListMail {
             let mails = self.emails_of(recorded).await?;
             composed.extend(mails.into_iter().map(|mail| (mail, recorded)));
         }
-        let (mails, facts): (Vec<OutgoingMail>, Vec<&RecordedEvent>) = composed.into_iter().unzip();
-        let queued = enqueue_all(tx, &mails).await?;
-        for (recorded, _) in facts.iter().zip(queued).filter(|(_, queued)| *queued) {
+        for recorded in queue_composed(tx, composed).await? {
             tracing::info!(event_id = %recorded.aggregate_id, "waiting list offer queued");
         }
         Ok(())

@@ -9,29 +9,12 @@ use super::OutgoingMail;
 /// transaction commits. Returns `false` when a message with the same dedupe key was
 /// queued before (then nothing changes).
 pub async fn enqueue(conn: &mut PgConnection, mail: &OutgoingMail) -> sqlx::Result<bool> {
-    let inserted = sqlx::query(
-        r#"
-        INSERT INTO mail_outbox
-            (dedupe_key, sender, recipient, subject, message_id, message, text_body)
-        VALUES ($1, $2, $3, $4, $5, $6, $7)
-        ON CONFLICT (dedupe_key) DO NOTHING
-        "#,
-    )
-    .bind(&mail.dedupe_key)
-    .bind(&mail.sender)
-    .bind(&mail.recipient)
-    .bind(&mail.subject)
-    .bind(&mail.message_id)
-    .bind(&mail.formatted)
-    .bind(&mail.text_body)
-    .execute(conn)
-    .await?
-    .rows_affected();
-    Ok(inserted == 1)
+    let queued = enqueue_all(conn, std::slice::from_ref(mail)).await?;
+    Ok(queued.first().copied().unwrap_or(false))
 }
 
-/// Queues every one of `mails` in the caller's transaction, in one statement, as
-/// [`enqueue`] does one; answers, for each, whether it was queued now (`false`: its
+/// Queues every one of `mails` in the caller's transaction, in one statement, each as
+/// [`enqueue`] describes; answers, for each, whether it was queued now (`false`: its
 /// dedupe key was queued before). A caller that composes a batch's messages first and
 /// queues them together holds its transaction's writes, and with them the log's
 /// readers, for one statement instead of for the whole composing.

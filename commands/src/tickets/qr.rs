@@ -87,10 +87,9 @@ pub fn qr_svg(code: &TicketCode) -> Result<String, QrError> {
 }
 
 /// The code as a black-and-white PNG: one bit per pixel, each row of modules drawn once
-/// and repeated `scale` times. Drawing pixel by pixel in 8-bit grey took more of a paying
-/// rush's CPU than anything else in the server, and the eight times larger picture made
-/// each queued email heavier for PostgreSQL to compress and log (docs/benchmarks.md,
-/// "Tickets email QR codes").
+/// and repeated `scale` times. Drawn pixel by pixel in 8-bit grey, each code was eight
+/// times the pixels to filter and compress, during a paying rush (docs/benchmarks.md,
+/// "The log's readers and the tickets email").
 pub fn qr_png(code: &TicketCode) -> Result<Vec<u8>, QrError> {
     let matrix = qr_of(code)?;
     let scale = matrix.scale();

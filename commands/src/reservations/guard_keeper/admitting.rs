@@ -132,8 +132,9 @@ impl GuardKeeper {
 
     /// The uses of the request's promo code its hold takes, with the code's limit and the
     /// buyer's choice if it is used up, from the event's codes read at most a second ago;
-    /// `Err` is the verdict without asking the guard: refused when the code cannot be used now, bypassed when the book cannot
-    /// tell (a code created a moment ago, or no book to read), for the desk to decide.
+    /// `Err` is the verdict without asking the guard: refused when the code cannot be
+    /// used now, bypassed when the book cannot tell (a code created a moment ago, or no
+    /// book to read), for the desk to decide.
     async fn code_terms(
         &self,
         desks: &Desks,
