@@ -29,6 +29,14 @@ pub enum Delivery {
 }
 
 impl Delivery {
+    /// What `mail_outbox.sent_via` records for a message this delivery sent.
+    fn via(&self) -> &'static str {
+        match self {
+            Self::Smtp(_) => "smtp",
+            Self::Log => "log",
+        }
+    }
+
     /// SMTP at `url` (`smtp://host:port`, `smtp://host?tls=required`,
     /// `smtps://user:password@host`), or the log when `url` is `None`.
     pub fn from_url(url: Option<&str>) -> Result<Self, MailError> {
@@ -93,17 +101,29 @@ impl MailSender {
         }
     }
 
-    /// Sends everything due now, once; returns how many messages went out.
+    /// Sends everything due now, once; returns how many messages went out. The messages
+    /// handed over are marked sent together after the batch, even when a later one of
+    /// it could not be recorded: a crash in between sends them again once their lease
+    /// lapses (at least once, as for a crash between one message and its mark).
     pub async fn send_due(&self) -> sqlx::Result<usize> {
         let lease_until = Utc::now() + self.config.lease;
         let rows = claim_due(&self.pool, self.config.batch_size, lease_until).await?;
-        let mut sent = 0;
+        let mut sent = Vec::with_capacity(rows.len());
+        let mut outcome = Ok(());
         for row in rows {
-            if self.deliver(row).await? {
-                sent += 1;
+            let id = row.id;
+            match self.deliver(row).await {
+                Ok(true) => sent.push(id),
+                Ok(false) => {}
+                Err(error) => {
+                    outcome = Err(error);
+                    break;
+                }
             }
         }
-        Ok(sent)
+        mark_sent(&self.pool, &sent, self.delivery.via()).await?;
+        outcome?;
+        Ok(sent.len())
     }
 
     /// Sends due messages until `shutdown` is cancelled; a message in flight is
@@ -128,6 +148,7 @@ impl MailSender {
         }
     }
 
+    /// Hands one message over; `true` when it went out (the caller marks it sent).
     #[instrument(skip_all, fields(dedupe_key = %row.dedupe_key, attempt = row.attempts))]
     async fn deliver(&self, row: OutboxRow) -> sqlx::Result<bool> {
         let transport = match &self.delivery {
@@ -138,7 +159,6 @@ impl MailSender {
                     body = %row.text_body,
                     "mail not sent (no SMTP server configured); its text follows"
                 );
-                mark_sent(&self.pool, row.id, "log").await?;
                 metrics::mail_delivered(MailOutcome::Logged);
                 return Ok(true);
             }
@@ -155,7 +175,6 @@ impl MailSender {
         };
         match transport.send_raw(&envelope, &row.message).await {
             Ok(_) => {
-                mark_sent(&self.pool, row.id, "smtp").await?;
                 metrics::mail_delivered(MailOutcome::Sent);
                 info!(recipient = %row.recipient, "mail sent");
                 Ok(true)
