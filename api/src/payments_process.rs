@@ -6,7 +6,9 @@
 //! - a payment recorded but not fulfilled (a crash or failure in between): fulfil it;
 //! - a refund requested but not carried out, or whose tickets are not back on sale;
 //! - a paid order of a cancelled event: refund it;
-//! - an asynchronous payment pending past the limit: take it if it settled, else cancel.
+//! - an asynchronous payment pending past the limit: take it if it settled, else cancel;
+//! - an order whose hold was sold but whose payment is not recorded (a stop between the
+//!   two): take the payment the provider reports.
 //!
 //! Every step is idempotent (provider idempotency keys, forward-only orders), so running
 //! it in every process, after a crash, or twice over the same order is safe. It is not a
@@ -59,6 +61,11 @@ pub async fn run_pass(
             DueStep::PendingLimit,
             "pending limit",
         ),
+        (
+            work.sold_awaiting_payment,
+            DueStep::SoldAwaitingPayment,
+            "payment of a sold hold",
+        ),
     ];
     for (orders, step, what) in steps {
         for id in orders.into_iter().map(OrderId::from_uuid) {
@@ -88,6 +95,7 @@ async fn run_step(payments: &Payments, id: OrderId, step: DueStep) -> Result<(),
         DueStep::Fulfilment => payments.fulfil(id, &metadata).await,
         DueStep::Refund => payments.drive_refunds(id, &metadata).await,
         DueStep::PendingLimit => payments.end_pending_payment(id, &metadata).await,
+        DueStep::SoldAwaitingPayment => payments.take_payment_of_sold_hold(id, &metadata).await,
     }
 }
 

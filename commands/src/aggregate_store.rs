@@ -105,7 +105,28 @@ where
         command: A::Command,
         metadata: &EventMetadata,
     ) -> Result<Executed<A>, CommandError<A::Error>> {
-        let (state, events) = self.decide(loaded.state, command).await?;
+        self.execute_all_on(aggregate_id, loaded, vec![command], metadata)
+            .await
+    }
+
+    /// [`execute_on`](Self::execute_on) for several commands handled one after the
+    /// other, each on the state the previous ones left: their events go in one append,
+    /// all or none (a payment and the tickets it issues, say). A refusal of any command
+    /// appends nothing.
+    pub async fn execute_all_on(
+        &self,
+        aggregate_id: &str,
+        loaded: Executed<A>,
+        commands: Vec<A::Command>,
+        metadata: &EventMetadata,
+    ) -> Result<Executed<A>, CommandError<A::Error>> {
+        let mut state = loaded.state;
+        let mut events = Vec::new();
+        for command in commands {
+            let (after, decided) = self.decide(state, command).await?;
+            state = after;
+            events.extend(decided);
+        }
         let version = self
             .append(
                 aggregate_id,
@@ -118,6 +139,17 @@ where
             version,
             appended: events,
         })
+    }
+
+    /// What the aggregate would be after `command`, decided in memory on `state` and
+    /// appended nowhere: for a caller that must act elsewhere before it records the
+    /// command (a payment sells its hold first). Refused as the command itself would be.
+    pub async fn preview(
+        &self,
+        state: A,
+        command: A::Command,
+    ) -> Result<A, CommandError<A::Error>> {
+        Ok(self.decide(state, command).await?.0)
     }
 
     /// The events appended after `version`, oldest first: how a caller that keeps an

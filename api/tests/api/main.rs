@@ -49,6 +49,7 @@ mod payments_pending_limit;
 mod payments_refund_lookup;
 mod payments_sessions;
 mod payments_simulated;
+mod payments_sold_first;
 mod payments_stripe;
 mod plain_refusals;
 mod pooler;

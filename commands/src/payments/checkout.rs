@@ -5,8 +5,8 @@ use carneau_domain::event::EventStatus;
 use carneau_domain::ids::{AccountId, EventId, OrderId, ReservationId};
 use carneau_domain::inventory::{CodeClaim, HoldStatus, InventoryCommand, InventoryError};
 use carneau_domain::order::{
-    attendees_for, price_hold, Attendee, Order, OrderCommand, OrderStatus, PaymentProvider,
-    PlacedOrder, PricingError,
+    attendees_for, price_hold, Attendee, Order, OrderCommand, PaymentProvider, PlacedOrder,
+    PricingError,
 };
 use carneau_domain::{Actor, Cause, EventMetadata, Process};
 use chrono::{Duration, Utc};
@@ -260,7 +260,7 @@ impl Payments {
     /// Records the zero payment of a free order and issues its tickets. The payments
     /// process records it (no provider took part), because the order was placed: the
     /// cause is the order's first fact, `OrderPlaced`. Idempotent: the payment is known
-    /// by the order's id, and fulfilment does nothing for an order already fulfilled.
+    /// by the order's id, and recording it again sells and issues nothing more.
     #[instrument(skip_all, fields(order_id = %order_id))]
     pub(super) async fn take_free_payment(&self, order_id: OrderId) -> Result<(), PaymentError> {
         let metadata = EventMetadata::process(
@@ -273,23 +273,19 @@ impl Payments {
             },
         )
         .correlated(order_id.correlation_id());
-        let order = self
-            .execute(
-                order_id,
-                OrderCommand::RecordPayment {
-                    provider_event_id: free_session_id(order_id),
-                    session_id: free_session_id(order_id),
-                    payment_reference: None,
-                    amount: None,
-                    now: Utc::now(),
-                },
-                &metadata,
-            )
-            .await?;
-        if order.state.status() == Some(OrderStatus::PaymentReceived) {
-            tracing::info!("free order paid with nothing to pay");
-        }
-        self.fulfil_loaded(order_id, order, &metadata).await
+        self.record_payment(
+            order_id,
+            None,
+            OrderCommand::RecordPayment {
+                provider_event_id: free_session_id(order_id),
+                session_id: free_session_id(order_id),
+                payment_reference: None,
+                amount: None,
+                now: Utc::now(),
+            },
+            &metadata,
+        )
+        .await
     }
 }
 

@@ -20,6 +20,9 @@ pub enum DueStep {
     Lapse,
     /// An asynchronous payment pending past the limit: caused by its `PaymentPending`.
     PendingLimit,
+    /// A hold sold to an order whose payment is not recorded (a stop between the sale
+    /// and the order's append): caused by the clock, the order holds no fact of it.
+    SoldAwaitingPayment,
 }
 
 impl DueStep {
@@ -28,7 +31,7 @@ impl DueStep {
             Self::Fulfilment => matches!(fact, OrderEvent::PaymentReceived { .. }),
             Self::Refund => matches!(fact, OrderEvent::RefundRequested { .. }),
             Self::PendingLimit => matches!(fact, OrderEvent::PaymentPending { .. }),
-            Self::Lapse => false,
+            Self::Lapse | Self::SoldAwaitingPayment => false,
         }
     }
 }
@@ -42,7 +45,7 @@ impl Payments {
         order_id: OrderId,
         step: DueStep,
     ) -> Result<EventMetadata, PaymentError> {
-        let cause = if step == DueStep::Lapse {
+        let cause = if matches!(step, DueStep::Lapse | DueStep::SoldAwaitingPayment) {
             Cause::Schedule
         } else {
             let aggregate_id = order_id.to_aggregate_id();

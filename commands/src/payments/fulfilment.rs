@@ -1,56 +1,188 @@
-//! Fulfilment: a recorded payment becomes sold tickets, or, when the tickets went to
-//! someone else after the hold lapsed, a refused late payment and its refund.
+//! Fulfilment: a payment that makes the order's own payment received sells its hold
+//! first, then one append records the payment with its outcome: the tickets issued, or,
+//! when the tickets went to someone else after the hold lapsed, the late payment refused
+//! and its refund requested.
+//!
+//! Selling first saves the order a second append per payment. A crash between the sale
+//! and the append leaves the hold sold to the order and the order awaiting payment; the
+//! payment comes again (the provider redelivers its event, the buyer presses Pay again,
+//! or the payments process finds the session paid at the hold's lapse), the desk answers
+//! the second sale as already made, and that append issues the tickets. Orders whose
+//! payment was recorded before its sale (the log's older facts, or an old process that
+//! stopped between the two) are fulfilled by [`Payments::fulfil`].
 
 use carneau_domain::ids::{OrderId, TicketId};
-use carneau_domain::inventory::InventoryCommand;
-use carneau_domain::order::{IssuedTicket, Order, OrderCommand, OrderStatus};
+use carneau_domain::inventory::{InventoryCommand, InventoryError};
+use carneau_domain::order::{IssuedTicket, Order, OrderCommand, OrderStatus, PlacedOrder};
 use carneau_domain::EventMetadata;
 use chrono::Utc;
 use tracing::instrument;
 
-use super::{in_purchase, PaymentError, Payments};
-use crate::aggregate_store::Executed;
+use super::{in_purchase, PaymentError, Payments, ORDER_ATTEMPTS};
+use crate::aggregate_store::{CommandError, Executed};
+
+/// What the inventory answered to an order's paid hold.
+enum Sale {
+    /// Sold (now, or already by an earlier attempt).
+    Sold,
+    /// Not sold: the tickets went to someone else after the hold lapsed.
+    Refused(InventoryError),
+}
+
+impl Sale {
+    /// The order's command that records this outcome.
+    fn command(&self, placed: &PlacedOrder) -> OrderCommand {
+        let now = Utc::now();
+        match self {
+            Self::Sold => OrderCommand::IssueTickets {
+                tickets: placed
+                    .lines
+                    .iter()
+                    .flat_map(|line| {
+                        (0..line.quantity.get()).map(|_| IssuedTicket {
+                            attendee: None,
+                            ticket_id: TicketId::new(),
+                            ticket_type_id: line.ticket_type_id,
+                        })
+                    })
+                    .collect(),
+                now,
+            },
+            Self::Refused(_) => OrderCommand::RefuseLatePayment { now },
+        }
+    }
+
+    fn log(&self) {
+        match self {
+            Self::Sold => tracing::info!("order paid; tickets issued"),
+            Self::Refused(refusal) => {
+                tracing::warn!(%refusal, "payment refused after the hold lapsed; refunding");
+            }
+        }
+    }
+}
 
 impl Payments {
     /// Records a payment (`command` is an `OrderCommand::RecordPayment`) and sees it
-    /// through: the order's payment is fulfilled (sold, or refused and refunded); a
-    /// surplus payment (another session of an order already paid) is refunded against
-    /// its own reference. Each provider event and each session counts once, so a
-    /// redelivery does nothing again. What it appends records `metadata` (already in the
-    /// purchase's story).
+    /// through: the order's own payment sells its hold first and is recorded with the
+    /// tickets, or refused and refunded; a surplus payment (another session of an order
+    /// already paid) is refunded against its own reference. Each provider event and each
+    /// session counts once, so a redelivery does nothing again. What it appends records
+    /// `metadata` (already in the purchase's story).
     /// `loaded` is the order as the caller just read it, if it did: recorded on without
     /// reading it again.
     pub(super) async fn record_payment(
         &self,
         order_id: OrderId,
-        loaded: Option<Executed<Order>>,
+        mut loaded: Option<Executed<Order>>,
         command: OrderCommand,
         metadata: &EventMetadata,
     ) -> Result<(), PaymentError> {
-        let recorded = self
-            .execute_after(order_id, loaded, command, metadata)
-            .await?;
-        let surplus_refunds: Vec<u32> = recorded
-            .state
-            .pending_refunds()
-            .filter(|(number, _)| recorded.state.surplus_payment(*number).is_some())
-            .map(|(number, _)| number)
-            .collect();
-        // Does nothing unless the order's own payment awaits its tickets.
-        self.fulfil_loaded(order_id, recorded, metadata).await?;
-        if !surplus_refunds.is_empty() {
-            tracing::warn!(refunds = ?surplus_refunds, "surplus payment on a paid order; refunding it");
-            // Looked up first: the refund may be one a crash left requested and unsent.
-            self.drive_refunds(order_id, metadata).await?;
+        let aggregate_id = order_id.to_aggregate_id();
+        for _ in 0..ORDER_ATTEMPTS {
+            let order = match loaded.take() {
+                Some(order) => order,
+                None => self.loaded_order(order_id).await?,
+            };
+            let sale = self.sale_before(&order.state, &command, metadata).await?;
+            let mut commands = vec![command.clone()];
+            if let Some((sale, placed)) = &sale {
+                commands.push(sale.command(placed));
+            }
+            let recorded = match self
+                .orders
+                .execute_all_on(&aggregate_id, order, commands, metadata)
+                .await
+            {
+                // Another call recorded on the order meanwhile (maybe this payment's own
+                // redelivery): decided again on the order as it is now.
+                Err(CommandError::Conflict) => continue,
+                other => other?,
+            };
+            crate::metrics::order_facts(&recorded.appended);
+            let surplus_refunds: Vec<u32> = recorded
+                .state
+                .pending_refunds()
+                .filter(|(number, _)| recorded.state.surplus_payment(*number).is_some())
+                .map(|(number, _)| number)
+                .collect();
+            let refused = match &sale {
+                Some((sale, _)) => {
+                    sale.log();
+                    matches!(sale, Sale::Refused(_))
+                }
+                None => false,
+            };
+            // Does nothing unless a payment recorded before its sale awaits its tickets.
+            self.fulfil_loaded(order_id, recorded, metadata).await?;
+            if refused {
+                // Rare enough not to tell a first attempt from a retry: always look up.
+                self.drive_refunds(order_id, metadata).await?;
+            } else if !surplus_refunds.is_empty() {
+                tracing::warn!(refunds = ?surplus_refunds, "surplus payment on a paid order; refunding it");
+                // Looked up first: the refund may be one a crash left requested and unsent.
+                self.drive_refunds(order_id, metadata).await?;
+            }
+            return Ok(());
         }
-        Ok(())
+        Err(PaymentError::Busy)
     }
 
-    /// After a payment is recorded: sells the hold and issues tickets, or, when the
-    /// tickets went to someone else after the hold lapsed, refuses and refunds. Does
-    /// nothing for an order that is not waiting for this. What it appends records
-    /// `caller`: whoever recorded the payment (the provider's event) or the process
-    /// manager retrying.
+    /// The sale to make before recording `command` on `order`, decided on the order in
+    /// memory: when it makes the order's own payment received, the hold is sold (or the
+    /// sale refused) now and the outcome returned with the order as placed; otherwise
+    /// (a surplus payment, a repeated event, a payment already recorded) nothing is sold.
+    async fn sale_before(
+        &self,
+        order: &Order,
+        command: &OrderCommand,
+        metadata: &EventMetadata,
+    ) -> Result<Option<(Sale, PlacedOrder)>, PaymentError> {
+        if order.status() == Some(OrderStatus::PaymentReceived) {
+            return Ok(None);
+        }
+        let after = self.orders.preview(order.clone(), command.clone()).await?;
+        let (Some(placed), Some(OrderStatus::PaymentReceived)) = (after.placed(), after.status())
+        else {
+            return Ok(None);
+        };
+        let sale = self.sell_hold(placed, metadata).await?;
+        Ok(Some((sale, placed.clone())))
+    }
+
+    /// Sells the hold `placed` was made from to its order, in the purchase's story.
+    async fn sell_hold(
+        &self,
+        placed: &PlacedOrder,
+        metadata: &EventMetadata,
+    ) -> Result<Sale, PaymentError> {
+        let event = self.reservations.catalogue(placed.event_id).await?;
+        let sold = self
+            .reservations
+            .decide(
+                placed.event_id,
+                InventoryCommand::SellHold {
+                    event: Box::new(event),
+                    reservation_id: placed.reservation_id,
+                    order_id: placed.order_id,
+                    lines: placed.hold_lines(),
+                    code: placed.code.clone(),
+                    now: Utc::now(),
+                },
+                metadata,
+            )
+            .await?;
+        Ok(match sold {
+            Ok(_) => Sale::Sold,
+            Err(refusal) => Sale::Refused(refusal),
+        })
+    }
+
+    /// A payment recorded before its sale (the log's older facts, or a process that
+    /// stopped between the two): sells the hold and issues tickets, or, when the tickets
+    /// went to someone else after the hold lapsed, refuses and refunds. Does nothing for
+    /// an order that is not waiting for this. What it appends records `caller`: the
+    /// process manager retrying.
     #[instrument(skip_all, fields(order_id = %order_id, actor = %caller.actor))]
     pub async fn fulfil(
         &self,
@@ -75,61 +207,14 @@ impl Payments {
             return Ok(());
         };
         let placed = placed.clone();
-        let event = self.reservations.catalogue(placed.event_id).await?;
-        let lines = placed.hold_lines();
-        let placed_code = placed.code.clone();
-        let reservation_id = placed.reservation_id;
-        let sold = self
-            .reservations
-            .decide(
-                placed.event_id,
-                InventoryCommand::SellHold {
-                    event: Box::new(event),
-                    reservation_id,
-                    order_id,
-                    lines,
-                    code: placed_code,
-                    now: Utc::now(),
-                },
-                &metadata,
-            )
+        let sale = self.sell_hold(&placed, &metadata).await?;
+        self.execute_after(order_id, Some(order), sale.command(&placed), &metadata)
             .await?;
-        let now = Utc::now();
-        match sold {
-            Ok(_) => {
-                let tickets = placed
-                    .lines
-                    .iter()
-                    .flat_map(|line| {
-                        (0..line.quantity.get()).map(|_| IssuedTicket {
-                            attendee: None,
-                            ticket_id: TicketId::new(),
-                            ticket_type_id: line.ticket_type_id,
-                        })
-                    })
-                    .collect();
-                self.execute_after(
-                    order_id,
-                    Some(order),
-                    OrderCommand::IssueTickets { tickets, now },
-                    &metadata,
-                )
-                .await?;
-                tracing::info!("order paid; tickets issued");
-                Ok(())
-            }
-            Err(refusal) => {
-                tracing::warn!(%refusal, "payment refused after the hold lapsed; refunding");
-                self.execute_after(
-                    order_id,
-                    Some(order),
-                    OrderCommand::RefuseLatePayment { now },
-                    &metadata,
-                )
-                .await?;
-                // Rare enough not to tell a first attempt from a retry: always look up.
-                self.drive_refunds(order_id, &metadata).await
-            }
+        sale.log();
+        match sale {
+            Sale::Sold => Ok(()),
+            // Rare enough not to tell a first attempt from a retry: always look up.
+            Sale::Refused(_) => self.drive_refunds(order_id, &metadata).await,
         }
     }
 }

@@ -7,19 +7,22 @@
 //!
 //! ```text
 //! start_checkout: provider session (key checkout:{reservation}) -> HoldExtended -> OrderPlaced
-//! payment:        PaymentReceived -> HoldSold -> TicketsIssued
-//!                                  \-> (tickets gone) LatePaymentRefused + RefundRequested
+//! payment:        HoldSold -> PaymentReceived + TicketsIssued (one append)
+//!                 \-> (tickets gone) PaymentReceived + LatePaymentRefused + RefundRequested
 //! surplus:        (another session of a paid order) SurplusPaymentReceived + RefundRequested
 //!                 -> refund against that payment's own reference
 //! refund:         RefundRequested -> [retry: look the refund up by its key in metadata]
 //!                 -> provider refund (key refund:{order}:{n}) -> TicketsRefunded (its id)
 //!                 -> TicketsReturned (inventory)
 //! hold lapse:     provider session expired (key expire:{session}) -> HoldReleased -> OrderExpired
+//! sold, unpaid:   (a stop after HoldSold) provider session retrieved -> payment as above
 //! ```
 //!
 //! Each stage is one `impl Payments` block in its own module, in the diagram's order:
-//! `checkout`, `provider_events`, `fulfilment`, `refunds`, `lapses`. This module keeps what
-//! they share: the struct, its error and the one call into the event store.
+//! `checkout`, `provider_events`, `fulfilment`, `refunds`, `lapses`. This module keeps
+//! what they share: the struct, its error and the one call into the event store. A
+//! payment's sale comes before the order's append (see `fulfilment`): a crash between
+//! them is mended by the payment's next delivery, which finds the hold already sold.
 //!
 //! Provenance: every entry point takes (or, for a provider event, builds) the metadata of
 //! the facts it appends, order and inventory alike: who asked (the buyer, the provider,
@@ -39,6 +42,7 @@ mod refunds;
 mod release;
 mod resends;
 pub mod simulated;
+mod sold_holds;
 pub mod stripe;
 pub mod webhook;
 

@@ -20,6 +20,9 @@ pub struct PaymentsWork {
     /// Orders whose asynchronous payment has been pending since before the limit: ask
     /// the provider once more, then take the payment or cancel.
     pub pending_too_long: Vec<Uuid>,
+    /// Orders awaiting payment whose hold was sold to them at least 10 seconds ago: a
+    /// payment sells the hold before the order records it, and stopped in between.
+    pub sold_awaiting_payment: Vec<Uuid>,
 }
 
 /// Up to `limit` orders of each kind of pending work at `now`; payments pending since
@@ -77,5 +80,16 @@ pub async fn work(
         .fetch_all(pool)
         .await
         .context("payments work: payments pending too long")?,
+        // The sale's grace covers both read models' lag behind a payment in flight, whose
+        // order append follows its sale by milliseconds.
+        sold_awaiting_payment: ids("SELECT o.order_id FROM orders o \
+              WHERE o.status IN ('awaiting_payment', 'payment_pending') \
+                AND EXISTS (SELECT 1 FROM inventory_holds h \
+                             WHERE h.event_id = o.event_id \
+                               AND h.reservation_id = o.reservation_id \
+                               AND h.status = 'sold' \
+                               AND h.ended_at <= $1 - interval '10 seconds') \
+              ORDER BY o.updated_at LIMIT $2")
+        .await?,
     })
 }

@@ -57,6 +57,10 @@ pub struct OrderFigures {
     pub paid_as_sales_page: i64,
     /// Paid but neither given tickets nor refused yet: fulfilment in flight.
     pub awaiting_tickets: Vec<OrderId>,
+    /// Sold (`HoldSold`) but their payment not recorded yet: a payment sells the hold
+    /// before the order records it, so this is that step in flight, or stopped between
+    /// the two until the payment's next delivery or the payments process records it.
+    pub sold_awaiting_payment: Vec<OrderId>,
     /// Paid after their hold had lapsed or ended and still sold (`HoldSold` marked late).
     pub paid_late_sold: Vec<OrderId>,
     /// Paid after their hold had lapsed, with the tickets gone: refused and refunded in

@@ -62,6 +62,7 @@ pub struct EventLedger {
     sold: BTreeMap<TicketTypeId, i64>,
     returned: BTreeMap<TicketTypeId, i64>,
     paid_late_sold: BTreeSet<OrderId>,
+    sold_to: BTreeSet<OrderId>,
     refused_late: BTreeSet<OrderId>,
     admitted: BTreeSet<TicketId>,
     facts_read: u64,
@@ -135,6 +136,7 @@ impl EventLedger {
                 if late {
                     self.paid_late_sold.insert(order_id);
                 }
+                self.sold_to.insert(order_id);
                 for line in lines {
                     *self.sold.entry(line.ticket_type_id).or_default() +=
                         i64::from(line.quantity.get());
@@ -286,6 +288,11 @@ impl EventLedger {
             }
             figures.placed += 1;
             if order.paid_at().is_none() {
+                // A payment sells its hold before the order records it: sold and not
+                // yet paid is that step in flight (or stopped there), not a free sale.
+                if self.sold_to.contains(order_id) {
+                    figures.sold_awaiting_payment.push(*order_id);
+                }
                 continue;
             }
             figures.paid += 1;

@@ -39,6 +39,13 @@ pub fn notes(log: &LogFigures, behind: &[ProjectorBehind]) -> Vec<String> {
              net, not yet in the sales page's revenue"
         ));
     }
+    let unrecorded = log.orders.sold_awaiting_payment.len();
+    if unrecorded > 0 {
+        notes.push(format!(
+            "{unrecorded} order(s) sold and waiting for their payment to be recorded: their \
+             tickets are counted as sold, their money is not yet in gross, net or revenue"
+        ));
+    }
     for ticket_type in &log.ticket_types {
         if ticket_type.refunded != ticket_type.returned {
             notes.push(format!(

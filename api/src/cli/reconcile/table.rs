@@ -114,6 +114,10 @@ fn orders(out: &mut String, reconciliation: &Reconciliation) {
             &orders.refunded_for_lack_of_tickets,
         ),
         ("paid, waiting for tickets", &orders.awaiting_tickets),
+        (
+            "sold, waiting for the payment to be recorded",
+            &orders.sold_awaiting_payment,
+        ),
     ];
     for (what, ids) in lists {
         let _ = writeln!(out, "  {what}: {}", ids.len());

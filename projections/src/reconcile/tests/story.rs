@@ -150,6 +150,12 @@ impl Story {
         lines: &[(TicketTypeId, u32)],
         late: bool,
     ) -> Vec<TicketId> {
+        self.sell(order_id, lines, late);
+        self.issue(order_id, lines)
+    }
+
+    /// Sells the order's hold (late or not).
+    pub fn sell(&mut self, order_id: OrderId, lines: &[(TicketTypeId, u32)], late: bool) {
         self.ledger.apply(Fact::Inventory(InventoryEvent::HoldSold {
             reservation_id: ReservationId::new(),
             order_id,
@@ -158,6 +164,10 @@ impl Story {
             sold_at: at(6),
             code_use: None,
         }));
+    }
+
+    /// Issues one ticket per seat; answers the tickets.
+    pub fn issue(&mut self, order_id: OrderId, lines: &[(TicketTypeId, u32)]) -> Vec<TicketId> {
         let tickets: Vec<IssuedTicket> = lines
             .iter()
             .flat_map(|(ticket_type_id, quantity)| {
