@@ -17,6 +17,14 @@ use crate::support::eventually_within;
 use crate::support::payments::{Checkout, PaymentsApp};
 use crate::support::reservations::http::OnSale;
 
+/// A paid order's facts and its sale's, in log order.
+const PAID_IN_ORDER: [&str; 4] = [
+    "OrderPlaced",
+    "HoldSold",
+    "PaymentReceived",
+    "TicketsIssued",
+];
+
 /// The facts of the order and its sale, in log order: (type, transaction id as text).
 async fn purchase_facts(app: &PaymentsApp, order_id: Uuid) -> Vec<(String, String)> {
     sqlx::query(
@@ -75,15 +83,7 @@ async fn a_payment_sells_the_hold_then_records_itself_and_the_tickets_in_one_app
     app.pay(&checkout).await;
 
     let facts = purchase_facts(&app, checkout.order_id).await;
-    assert_eq!(
-        types(&facts),
-        vec![
-            "OrderPlaced",
-            "HoldSold",
-            "PaymentReceived",
-            "TicketsIssued"
-        ]
-    );
+    assert_eq!(types(&facts), PAID_IN_ORDER);
     assert_eq!(
         facts[2].1, facts[3].1,
         "the payment and its tickets are one append: {facts:?}"
@@ -118,12 +118,7 @@ async fn a_stop_between_the_sale_and_the_order_is_mended_by_the_next_delivery() 
     }
     assert_eq!(
         types(&purchase_facts(&app, checkout.order_id).await),
-        vec![
-            "OrderPlaced",
-            "HoldSold",
-            "PaymentReceived",
-            "TicketsIssued"
-        ],
+        PAID_IN_ORDER,
         "sold once, paid once, three tickets issued once"
     );
     let tickets: Value = sqlx::query_scalar(
@@ -164,15 +159,7 @@ async fn the_payments_process_records_the_payment_of_a_hold_sold_before_a_stop()
         "{order}"
     );
     let facts = purchase_facts(&app, checkout.order_id).await;
-    assert_eq!(
-        types(&facts),
-        vec![
-            "OrderPlaced",
-            "HoldSold",
-            "PaymentReceived",
-            "TicketsIssued"
-        ]
-    );
+    assert_eq!(types(&facts), PAID_IN_ORDER);
     // The process recorded what the provider reported, as its own event id.
     let recorded: String = sqlx::query_scalar(
         "SELECT payload -> 'PaymentReceived' ->> 'provider_event_id' FROM events \
