@@ -171,3 +171,26 @@ async fn the_payments_process_records_the_payment_of_a_hold_sold_before_a_stop()
     .unwrap();
     assert!(recorded.starts_with("retrieved:"), "{recorded}");
 }
+
+#[tokio::test]
+async fn a_checkout_retried_after_the_payment_answers_the_paid_order() {
+    let app = PaymentsApp::start(&[]).await;
+    let on_sale = app.event(10).await;
+    let checkout = app.checkout(on_sale, 2).await;
+    app.pay(&checkout).await;
+
+    // The hold is sold: this attempt stops before placing anything and answers the order
+    // the first one placed.
+    let again = app
+        .http()
+        .start_checkout(
+            checkout.reservation_id,
+            &checkout.token,
+            "buyer@example.com",
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(again.body["order_id"], checkout.order_id.to_string());
+    assert_eq!(again.body["checkout_url"], checkout.checkout_url.as_str());
+    assert_eq!(app.stripe.session_ids().len(), 1);
+}

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::gateway::{CheckoutLine, CheckoutRequest};
 use super::{PaymentError, Payments};
+use crate::aggregate_store::Executed;
 
 /// How long a provider's checkout session lives: Stripe refuses less than 30 minutes.
 /// The hold is expired earlier, at its own lapse, by the payments process manager.
@@ -89,10 +90,35 @@ impl Payments {
     ) -> Result<StartedCheckout, PaymentError> {
         let order_id = OrderId::for_reservation(request.reservation_id);
         let metadata = request.metadata(order_id);
-        let unplaced = self.loaded_order(order_id).await?;
-        if unplaced.state.placed().is_some() {
-            return Ok(started(order_id, &unplaced.state, false));
+        match self.place_order(order_id, request, &metadata).await {
+            Ok(started) => Ok(started),
+            Err(error) => {
+                // A retry of a checkout that placed the order already, stopped before its
+                // append by what changed since (the hold sold, the provider's key used):
+                // answered with the order, as the first call was.
+                let order = self.loaded_order(order_id).await?;
+                match order.state.placed() {
+                    Some(_) => Ok(started(order_id, &order.state, false)),
+                    None => Err(error),
+                }
+            }
         }
+    }
+
+    /// [`start_checkout`](Self::start_checkout) on an order assumed new, without reading
+    /// it: nearly every checkout is a first one, and `OrderPlaced` is appended at version
+    /// 0, so a retry that gets this far loses the append, reads the order and answers it.
+    async fn place_order(
+        &self,
+        order_id: OrderId,
+        request: StartCheckout,
+        metadata: &EventMetadata,
+    ) -> Result<StartedCheckout, PaymentError> {
+        let unplaced = Executed {
+            state: Order::default(),
+            version: 0,
+            appended: Vec::new(),
+        };
         // Asked together, so the event's desk answers both after one read of the log.
         let (found, event) = tokio::join!(
             self.reservations
@@ -170,19 +196,20 @@ impl Payments {
                 code: claim,
                 attendees,
             };
-            self.execute_after(
-                order_id,
-                Some(unplaced),
-                OrderCommand::Place(Box::new(placed)),
-                &metadata,
-            )
-            .await?;
+            let order = self
+                .execute_after(
+                    order_id,
+                    Some(unplaced),
+                    OrderCommand::Place(Box::new(placed)),
+                    &metadata,
+                )
+                .await?;
             tracing::info!(%order_id, "free order placed");
             self.take_free_payment(order_id).await?;
             return Ok(StartedCheckout {
                 order_id,
                 checkout_url: request.success_url,
-                created: true,
+                created: !order.appended.is_empty(),
             });
         }
         let session = self
@@ -251,8 +278,12 @@ impl Payments {
                 &metadata,
             )
             .await?;
-        tracing::info!(%order_id, "checkout started");
-        Ok(started(order_id, &order.state, true))
+        // Nothing appended: a retry lost the append to the first call, and reread it.
+        let created = !order.appended.is_empty();
+        if created {
+            tracing::info!(%order_id, "checkout started");
+        }
+        Ok(started(order_id, &order.state, created))
     }
 }
 
