@@ -201,7 +201,7 @@ impl Payments {
                     order_id,
                     Some(unplaced),
                     OrderCommand::Place(Box::new(placed)),
-                    &metadata,
+                    metadata,
                 )
                 .await?;
             tracing::info!(%order_id, "free order placed");
@@ -244,7 +244,7 @@ impl Payments {
                     expires_at: keep_until,
                     now,
                 },
-                &metadata,
+                metadata,
             )
             .await?;
         if let Err(refusal) = extended {
@@ -275,7 +275,7 @@ impl Payments {
                 order_id,
                 Some(unplaced),
                 OrderCommand::Place(Box::new(placed)),
-                &metadata,
+                metadata,
             )
             .await?;
         // Nothing appended: a retry lost the append to the first call, and reread it.
