@@ -3,8 +3,10 @@
 //! between the sale and the append leaves the hold sold and the order awaiting payment:
 //! the payment's next delivery, or else the payments process, records it, once.
 
+use carneau_commands::AggregateStore;
 use carneau_domain::ids::{EventId, OrderId, ReservationId, TicketTypeId};
 use carneau_domain::inventory::{HoldLine, InventoryCommand, Quantity};
+use carneau_domain::order::{Order, OrderCommand};
 use carneau_domain::{Cause, EventMetadata, Process};
 use chrono::Utc;
 use reqwest::StatusCode;
@@ -193,4 +195,40 @@ async fn a_checkout_retried_after_the_payment_answers_the_paid_order() {
     assert_eq!(again.body["order_id"], checkout.order_id.to_string());
     assert_eq!(again.body["checkout_url"], checkout.checkout_url.as_str());
     assert_eq!(app.stripe.session_ids().len(), 1);
+}
+
+#[tokio::test]
+async fn a_payment_on_an_order_changed_since_this_process_placed_it_is_decided_on_the_log() {
+    let app = PaymentsApp::start(&[]).await;
+    let on_sale = app.event(10).await;
+    let checkout = app.checkout(on_sale, 2).await;
+    // Another process records on the order behind this one's back: the order this
+    // process kept from its checkout is a fact behind.
+    let orders: AggregateStore<Order> = AggregateStore::new(app.app.database.pool().clone(), ());
+    orders
+        .execute(
+            &OrderId::from_uuid(checkout.order_id).to_aggregate_id(),
+            OrderCommand::MarkPaymentPending {
+                provider_event_id: "evt_pending_elsewhere".into(),
+                now: Utc::now(),
+            },
+            None,
+            &EventMetadata::process(Process::Test, Cause::Operator),
+        )
+        .await
+        .unwrap();
+
+    app.pay(&checkout).await;
+    let facts = purchase_facts(&app, checkout.order_id).await;
+    assert_eq!(
+        types(&facts),
+        vec![
+            "OrderPlaced",
+            "PaymentPending",
+            "HoldSold",
+            "PaymentReceived",
+            "TicketsIssued"
+        ]
+    );
+    app.eventually_status(&checkout, "paid").await;
 }

@@ -280,10 +280,12 @@ impl Payments {
             .await?;
         // Nothing appended: a retry lost the append to the first call, and reread it.
         let created = !order.appended.is_empty();
+        let answer = started(order_id, &order.state, created);
         if created {
             tracing::info!(%order_id, "checkout started");
+            self.placed.keep(order_id, order);
         }
-        Ok(started(order_id, &order.state, created))
+        Ok(answer)
     }
 }
 

@@ -37,6 +37,7 @@ mod fulfilment;
 pub mod gateway;
 mod lapses;
 mod pending_limit;
+mod placed_orders;
 mod provider_events;
 mod refunds;
 mod release;
@@ -61,6 +62,7 @@ use carneau_domain::EventMetadata;
 pub use checkout::{StartCheckout, StartedCheckout, CHECKOUT_SESSION_LIFETIME, HOLD_PAST_SESSION};
 pub use due_facts::DueStep;
 use gateway::{GatewayError, PaymentGateway};
+use placed_orders::{PlacedOrders, KEPT_ORDERS};
 pub use resends::is_recorded_resend;
 
 /// How many times a command on an order is tried again after losing a race.
@@ -106,6 +108,8 @@ pub struct Payments {
     events: AggregateStore<Event>,
     reservations: Arc<Reservations>,
     gateway: Arc<dyn PaymentGateway>,
+    /// Orders this process placed, for the payment that follows.
+    placed: PlacedOrders,
 }
 
 impl Payments {
@@ -120,6 +124,7 @@ impl Payments {
             events: AggregateStore::new(pool, ()),
             reservations,
             gateway,
+            placed: PlacedOrders::new(KEPT_ORDERS),
         }
     }
 

@@ -20,7 +20,20 @@ impl Payments {
             tracing::info!("provider event without an order of ours; ignored");
             return Ok(());
         };
-        let loaded = self.loaded_order(order_id).await?;
+        // A payment starts from the order as this process placed it, if it did: its
+        // append proves that state current, or reads the log (see `placed_orders`).
+        // Taken whatever the event, so no later event starts from a state this one ends.
+        let kept = self.placed.take(order_id).filter(|_| {
+            matches!(
+                event.kind,
+                ProviderEventKind::Completed { paid: true }
+                    | ProviderEventKind::AsyncPaymentSucceeded
+            )
+        });
+        let loaded = match kept {
+            Some(order) => order,
+            None => self.loaded_order(order_id).await?,
+        };
         if loaded.state.placed().is_none() {
             tracing::warn!(%order_id, "provider event for an order that was never placed; ignored");
             return Ok(());
