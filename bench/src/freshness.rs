@@ -4,9 +4,10 @@
 //! checkpoint moves past it).
 //!
 //! A probe reads the checkpoint every [`SAMPLE_INTERVAL`] during the rush, stamped with
-//! the database's clock. A hold's commit is taken as its `recorded_at`, the start of its
-//! transaction: a few milliseconds early, so the figure errs on the stale side, by at
-//! most the length of the append's transaction plus one sampling interval.
+//! the database's clock. A hold's commit is taken as its `recorded_at`, the moment its
+//! row was inserted (`clock_timestamp()` since session 13; the start of its transaction
+//! before, which counted the desk's whole turn): a millisecond or two before the commit,
+//! so the figure errs on the stale side by the insert's commit plus one sampling interval.
 
 use std::time::Duration;
 
