@@ -114,11 +114,6 @@ impl Payments {
         request: StartCheckout,
         metadata: &EventMetadata,
     ) -> Result<StartedCheckout, PaymentError> {
-        let unplaced = Executed {
-            state: Order::default(),
-            version: 0,
-            appended: Vec::new(),
-        };
         // Asked together, so the event's desk answers both after one read of the log.
         let (found, event) = tokio::join!(
             self.reservations
@@ -196,14 +191,7 @@ impl Payments {
                 code: claim,
                 attendees,
             };
-            let order = self
-                .execute_after(
-                    order_id,
-                    Some(unplaced),
-                    OrderCommand::Place(Box::new(placed)),
-                    metadata,
-                )
-                .await?;
+            let order = self.record_placed(placed, metadata).await?;
             tracing::info!(%order_id, "free order placed");
             self.take_free_payment(order_id).await?;
             return Ok(StartedCheckout {
@@ -270,14 +258,7 @@ impl Payments {
             code: claim,
             attendees,
         };
-        let order = self
-            .execute_after(
-                order_id,
-                Some(unplaced),
-                OrderCommand::Place(Box::new(placed)),
-                metadata,
-            )
-            .await?;
+        let order = self.record_placed(placed, metadata).await?;
         // Nothing appended: a retry lost the append to the first call, and reread it.
         let created = !order.appended.is_empty();
         let answer = started(order_id, &order.state, created);
@@ -290,6 +271,27 @@ impl Payments {
 }
 
 impl Payments {
+    /// Appends `OrderPlaced` on the order assumed new (version 0, not read): a retry
+    /// loses that append to the first call, reads the order and appends nothing.
+    async fn record_placed(
+        &self,
+        placed: PlacedOrder,
+        metadata: &EventMetadata,
+    ) -> Result<Executed<Order>, PaymentError> {
+        let unplaced = Executed {
+            state: Order::default(),
+            version: 0,
+            appended: Vec::new(),
+        };
+        self.execute_after(
+            placed.order_id,
+            Some(unplaced),
+            OrderCommand::Place(Box::new(placed)),
+            metadata,
+        )
+        .await
+    }
+
     /// Records the zero payment of a free order and issues its tickets. The payments
     /// process records it (no provider took part), because the order was placed: the
     /// cause is the order's first fact, `OrderPlaced`. Idempotent: the payment is known
