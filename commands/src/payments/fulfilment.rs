@@ -106,18 +106,10 @@ impl Payments {
                 .filter(|(number, _)| recorded.state.surplus_payment(*number).is_some())
                 .map(|(number, _)| number)
                 .collect();
-            let refused = match &sale {
-                Some((sale, _)) => {
-                    sale.log();
-                    matches!(sale, Sale::Refused(_))
-                }
-                None => false,
-            };
             // Does nothing unless a payment recorded before its sale awaits its tickets.
             self.fulfil_loaded(order_id, recorded, metadata).await?;
-            if refused {
-                // Rare enough not to tell a first attempt from a retry: always look up.
-                self.drive_refunds(order_id, metadata).await?;
+            if let Some((sale, _)) = &sale {
+                self.after_sale(sale, order_id, metadata).await?;
             } else if !surplus_refunds.is_empty() {
                 tracing::warn!(refunds = ?surplus_refunds, "surplus payment on a paid order; refunding it");
                 // Looked up first: the refund may be one a crash left requested and unsent.
@@ -210,11 +202,22 @@ impl Payments {
         let sale = self.sell_hold(&placed, &metadata).await?;
         self.execute_after(order_id, Some(order), sale.command(&placed), &metadata)
             .await?;
+        self.after_sale(&sale, order_id, &metadata).await
+    }
+
+    /// Once a sale's outcome is recorded on the order: said in the log and, for a refused
+    /// sale, its refund carried out.
+    async fn after_sale(
+        &self,
+        sale: &Sale,
+        order_id: OrderId,
+        metadata: &EventMetadata,
+    ) -> Result<(), PaymentError> {
         sale.log();
         match sale {
             Sale::Sold => Ok(()),
             // Rare enough not to tell a first attempt from a retry: always look up.
-            Sale::Refused(_) => self.drive_refunds(order_id, &metadata).await,
+            Sale::Refused(_) => self.drive_refunds(order_id, metadata).await,
         }
     }
 }
