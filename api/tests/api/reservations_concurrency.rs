@@ -132,16 +132,17 @@ async fn two_processes_sharing_one_database_and_redis_never_oversell() {
 
     let audit = assert_sold_exactly_capacity(&app, event, &rush).await;
     report("concurrency/two-processes", &quantities, &rush, &audit);
-    // Both desks appended, in turn: neither decided on a stale inventory and lost the
-    // race (both processes count into this test's one metrics registry). Two appends
-    // are the warm-up's; the rush takes at least one more.
+    // Both desks appended, in turn: each lost the race at most once, the loss that
+    // showed it another writer, and took turns from then on (both processes count into
+    // this test's one metrics registry). Two appends are the warm-up's; the rush takes
+    // at least one more.
     let after = scrape(&app, &admin.token).await;
     let moved = |outcome: &str| {
         let labels = [("outcome", outcome)];
         after.sum(INVENTORY_APPENDS, &labels) - before.sum(INVENTORY_APPENDS, &labels)
     };
     assert!(moved("appended") >= 3.0, "{}", moved("appended"));
-    assert_eq!(moved("conflict"), 0.0);
+    assert!(moved("conflict") <= 2.0, "{}", moved("conflict"));
     assert_eq!(moved("turn_timed_out"), 0.0);
 }
 

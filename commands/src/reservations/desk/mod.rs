@@ -8,6 +8,7 @@
 //! process appended first (a version conflict). This module is what callers see (the jobs
 //! and the desks of every event); `running` is the desk's task.
 
+mod other_desks;
 mod running;
 
 use std::collections::HashMap;

@@ -13,6 +13,7 @@ use carneau_domain::{Decide, EventMetadata};
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
 
+use super::other_desks::OtherDesks;
 use super::{Decided, DecisionReply, DeskJob, FoundHold, DESK_IDLE_TIMEOUT, MAX_BATCH_REQUESTS};
 use crate::metrics::{self, InventoryAppend};
 use crate::reservations::event_log::{
@@ -43,14 +44,16 @@ enum Lookup {
     Catalogue(oneshot::Sender<Result<Event, ReservationError>>),
 }
 
-/// One event's desk: its inventory in memory, as of the last append it saw, and the
-/// event's catalogue state and promo codes as of the last time it caught up with them.
+/// One event's desk: its inventory in memory, as of the last append it saw, the
+/// event's catalogue state and promo codes as of the last time it caught up with them,
+/// and when it last saw another process append to the inventory.
 pub(super) struct Desk {
     event_id: EventId,
     stores: Arc<Stores>,
     loaded: Option<Loaded>,
     catalogue: Option<Catalogue>,
     book: Option<Book>,
+    others: OtherDesks,
 }
 
 impl Desk {
@@ -61,6 +64,7 @@ impl Desk {
             loaded: None,
             catalogue: None,
             book: None,
+            others: OtherDesks::default(),
         }
     }
 
@@ -133,7 +137,11 @@ impl Desk {
         match self.loaded.take() {
             None => self.stores.inventory(self.event_id).await,
             Some(mut loaded) => {
+                let known = loaded.version;
                 self.stores.catch_up(self.event_id, &mut loaded).await?;
+                if loaded.version != known {
+                    self.others.seen();
+                }
                 Ok(loaded)
             }
         }
@@ -201,9 +209,10 @@ impl Desk {
     }
 
     /// Decides on the current inventory with `decide`, which answers the events to append
-    /// and what to reply once they are appended, in the stream's turn (so on the inventory
-    /// as the log has it); decides again after losing a race to a writer that did not take
-    /// the turn, up to [`MAX_APPEND_ATTEMPTS`] times.
+    /// and what to reply once they are appended, and appends them: at the version the
+    /// desk holds while no other writer showed lately, else in the stream's turn (so on
+    /// the inventory as the log has it). Decides again after losing a race, in turn, up
+    /// to [`MAX_APPEND_ATTEMPTS`] times.
     async fn decide_and_append<'m, T>(
         &mut self,
         mut decide: impl FnMut(&Loaded) -> (Vec<(InventoryEvent, &'m EventMetadata)>, T),
@@ -215,12 +224,26 @@ impl Desk {
                 Some(loaded) => loaded,
                 None => self.stores.inventory(self.event_id).await?,
             };
-            let turn = self.stores.take_turn(self.event_id, &mut loaded).await?;
-            let (events, answer) = decide(&loaded);
-            let appended = turn.append(&mut loaded, events).await?;
+            let (appended, answer) = if self.others.absent() {
+                let (events, answer) = decide(&loaded);
+                let appended = self
+                    .stores
+                    .append(self.event_id, &mut loaded, events)
+                    .await?;
+                (appended, answer)
+            } else {
+                let known = loaded.version;
+                let turn = self.stores.take_turn(self.event_id, &mut loaded).await?;
+                if loaded.version != known {
+                    self.others.seen();
+                }
+                let (events, answer) = decide(&loaded);
+                (turn.append(&mut loaded, events).await?, answer)
+            };
             self.loaded = Some(loaded);
-            if appended == Append::Appended {
-                return Ok(answer);
+            match appended {
+                Append::Appended => return Ok(answer),
+                Append::Conflict => self.others.seen(),
             }
         }
         tracing::warn!("gave up a batch of inventory decisions after repeated version conflicts");
