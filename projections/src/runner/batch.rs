@@ -44,15 +44,11 @@ pub(super) async fn apply_next_batch(
         .begin()
         .await
         .map_err(ProjectionError::database(name))?;
-    checkpoint::lock_for_batch(&mut tx, name)
-        .await
-        .map_err(ProjectionError::database(name))?;
-    if !config.synchronous_commit {
-        sqlx::query("SET LOCAL synchronous_commit = off")
-            .execute(&mut *tx)
-            .await
-            .map_err(ProjectionError::database(name))?;
-    }
+    let locked = match config.synchronous_commit {
+        true => checkpoint::lock_for_batch(&mut tx, name).await,
+        false => checkpoint::lock_for_unflushed_batch(&mut tx, name).await,
+    };
+    locked.map_err(ProjectionError::database(name))?;
     // Dropping `tx` on an error rolls back the read model and the checkpoint together.
     projector
         .apply(

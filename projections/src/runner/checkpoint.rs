@@ -89,6 +89,25 @@ pub(crate) async fn lock_for_batch(conn: &mut PgConnection, projector: &str) -> 
     Ok(())
 }
 
+/// [`lock_for_batch`], and the batch's commit will not wait for the disk, in the same
+/// round trip: the setting is made (for this transaction only) in the FROM clause, which
+/// is evaluated before the lock is asked for. For read models, whose lost batch is
+/// applied again with its checkpoint; a statement fewer in every batch of a sale.
+pub(super) async fn lock_for_unflushed_batch(
+    conn: &mut PgConnection,
+    projector: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock($1, hashtext($2)) \
+           FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed",
+    )
+    .bind(BATCH_LOCK_NAMESPACE)
+    .bind(projector)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Moves the checkpoint in `projector_checkpoints` from `from` to `to`; false when it
 /// was no longer at `from` (another instance or a rebuild moved it).
 ///
