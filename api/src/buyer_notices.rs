@@ -250,6 +250,7 @@ impl Projector for BuyerNotices {
         Some(Interest {
             aggregate_types: &[],
             event_types: &["RefundRequested", "TicketsRefunded", "EventDetailsEdited"],
+            metadata: false,
         })
     }
 

@@ -165,6 +165,7 @@ impl Projector for TicketMailer {
                 "TicketsResendRequested",
                 "AttendeeCorrected",
             ],
+            metadata: false,
         })
     }
 

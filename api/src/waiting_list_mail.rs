@@ -116,6 +116,7 @@ impl Projector for WaitingListMail {
         Some(Interest {
             aggregate_types: &[],
             event_types: &["WaitingListOffered"],
+            metadata: false,
         })
     }
 

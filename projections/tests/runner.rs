@@ -414,6 +414,7 @@ async fn a_reader_with_an_interest_walks_every_row_but_gets_only_its_events() {
     let interest = Interest {
         aggregate_types: &["TestStream"],
         event_types: &["Special"],
+        metadata: true,
     };
     // The horizon is the whole server's: a transaction open in another test's database
     // holds our rows back for a moment.
@@ -456,6 +457,51 @@ async fn a_reader_with_an_interest_walks_every_row_but_gets_only_its_events() {
     // Without an interest, everything.
     let all = read_page(pool, LogPosition::START, 10, None).await.unwrap();
     assert_eq!(all.events.len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_gets_the_events_metadata_only_if_its_interest_asks_for_it() {
+    let db = database().await;
+    let pool = db.pool();
+    sqlx::query(
+        "INSERT INTO events
+             (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+         VALUES ('TestStream', 'who', 1, 'Plain', '1.0', '{}', '{\"actor\": \"a buyer\"}')",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    eventually("the row readable", || async {
+        read_after(pool, LogPosition::START, 10)
+            .await
+            .unwrap()
+            .len()
+            == 1
+    })
+    .await;
+    let metadata_read = |metadata: bool| async move {
+        let interest = Interest {
+            aggregate_types: &["TestStream"],
+            event_types: &[],
+            metadata,
+        };
+        let page = read_page(pool, LogPosition::START, 10, Some(interest))
+            .await
+            .unwrap();
+        assert_eq!(page.events.len(), 1);
+        page.events[0].metadata.clone()
+    };
+
+    assert_eq!(
+        metadata_read(true).await,
+        serde_json::json!({"actor": "a buyer"})
+    );
+    assert_eq!(metadata_read(false).await, serde_json::Value::Null);
+    let all = read_page(pool, LogPosition::START, 10, None).await.unwrap();
+    assert_eq!(
+        all.events[0].metadata,
+        serde_json::json!({"actor": "a buyer"})
+    );
 }
 
 /// Records, for each batch, whether its transaction's commit waits for the disk.

@@ -35,6 +35,7 @@ impl Projector for CatalogueProjector {
         Some(Interest {
             aggregate_types: &[Event::TYPE],
             event_types: &[],
+            metadata: false,
         })
     }
 

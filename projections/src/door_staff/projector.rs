@@ -25,6 +25,7 @@ impl Projector for DoorStaffProjector {
         Some(Interest {
             aggregate_types: &[Account::TYPE],
             event_types: &[],
+            metadata: false,
         })
     }
 

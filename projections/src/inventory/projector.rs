@@ -40,6 +40,7 @@ impl Projector for InventoryProjector {
         Some(Interest {
             aggregate_types: &[Inventory::TYPE],
             event_types: &[],
+            metadata: false,
         })
     }
 

@@ -29,6 +29,7 @@ impl Projector for OrdersProjector {
         Some(Interest {
             aggregate_types: &[Order::TYPE],
             event_types: &["TicketsReturned"],
+            metadata: false,
         })
     }
 

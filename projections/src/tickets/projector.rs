@@ -38,6 +38,7 @@ impl Projector for TicketsProjector {
                 "TicketsRefunded",
                 "AttendeeCorrected",
             ],
+            metadata: false,
         })
     }
 
