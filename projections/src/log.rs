@@ -195,8 +195,8 @@ pub struct Interest {
     /// Whether the wanted events come with their metadata (who and why); without it,
     /// [`RecordedEvent::metadata`] is `null`. No read model shows it, and a flash sale's
     /// holds each carry their own buyer's: leaving it out of the page spares the
-    /// projector that follows the sale most closely nearly half of what a hold costs to
-    /// read (docs/benchmarks.md, "What a read model reads").
+    /// projector that follows the sale most closely a third to a half of what a hold
+    /// costs to read (docs/benchmarks.md, "What a read model reads").
     pub metadata: bool,
 }
 
