@@ -64,6 +64,7 @@ mod reservations_concurrency;
 mod reservations_crash;
 mod reservations_flow;
 mod reservations_shared_capacity;
+mod reservations_rounds;
 mod reservations_turns;
 mod reservations_waiting_list;
 mod seed;

@@ -11,6 +11,7 @@
 //! payment was recorded before its sale (the log's older facts, or an old process that
 //! stopped between the two) are fulfilled by [`Payments::fulfil`].
 
+use carneau_domain::event::Event;
 use carneau_domain::ids::{OrderId, TicketId};
 use carneau_domain::inventory::{InventoryCommand, InventoryError};
 use carneau_domain::order::{IssuedTicket, Order, OrderCommand, OrderStatus, PlacedOrder};
@@ -148,21 +149,19 @@ impl Payments {
         placed: &PlacedOrder,
         metadata: &EventMetadata,
     ) -> Result<Sale, PaymentError> {
-        let event = self.reservations.catalogue(placed.event_id).await?;
+        let (reservation_id, order_id) = (placed.reservation_id, placed.order_id);
+        let (lines, code) = (placed.hold_lines(), placed.code.clone());
+        let sell = move |event: &Event| InventoryCommand::SellHold {
+            event: Box::new(event.clone()),
+            reservation_id,
+            order_id,
+            lines,
+            code,
+            now: Utc::now(),
+        };
         let sold = self
             .reservations
-            .decide(
-                placed.event_id,
-                InventoryCommand::SellHold {
-                    event: Box::new(event),
-                    reservation_id: placed.reservation_id,
-                    order_id: placed.order_id,
-                    lines: placed.hold_lines(),
-                    code: placed.code.clone(),
-                    now: Utc::now(),
-                },
-                metadata,
-            )
+            .decide_on_catalogue(placed.event_id, sell, metadata)
             .await?;
         Ok(match sold {
             Ok(_) => Sale::Sold,

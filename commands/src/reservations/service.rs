@@ -17,7 +17,7 @@ use chrono::Utc;
 use sqlx::PgPool;
 use tracing::instrument;
 
-use super::desk::{Decided, DeskJob, Desks, FoundHold};
+use super::desk::{Decided, Decision, DeskJob, Desks, FoundHold};
 use super::direct;
 use super::event_log::Stores;
 use super::guard::ReservationGuard;
@@ -150,7 +150,7 @@ impl Reservations {
             now: Utc::now(),
         };
         let released = self
-            .decide_in_log(event_id, command, metadata)
+            .decide_in_log(event_id, Decision::Command(command), metadata)
             .await?
             .map(|_| ());
         if let (Ok(()), Some(guard)) = (&released, &self.guard) {
@@ -173,8 +173,34 @@ impl Reservations {
         command: InventoryCommand,
         metadata: &EventMetadata,
     ) -> Result<Result<Vec<InventoryEvent>, InventoryError>, ReservationError> {
+        self.decide_and_follow(event_id, Decision::Command(command), metadata)
+            .await
+    }
+
+    /// [`decide`](Self::decide) a command that `build` makes from the catalogue's state
+    /// of the event as the desk has it when it decides (a sale, a waiting list's join or
+    /// offers): judged on the catalogue of its moment, and without a lookup of the
+    /// catalogue queued at the desk before it.
+    #[instrument(skip_all, fields(event_id = %event_id))]
+    pub async fn decide_on_catalogue(
+        &self,
+        event_id: EventId,
+        build: impl FnOnce(&Event) -> InventoryCommand + Send + 'static,
+        metadata: &EventMetadata,
+    ) -> Result<Result<Vec<InventoryEvent>, InventoryError>, ReservationError> {
+        self.decide_and_follow(event_id, Decision::OnCatalogue(Box::new(build)), metadata)
+            .await
+    }
+
+    /// Has the desk decide `decision` and the guard follow what it appended.
+    async fn decide_and_follow(
+        &self,
+        event_id: EventId,
+        decision: Decision,
+        metadata: &EventMetadata,
+    ) -> Result<Result<Vec<InventoryEvent>, InventoryError>, ReservationError> {
         Ok(
-            match self.decide_in_log(event_id, command, metadata).await? {
+            match self.decide_in_log(event_id, decision, metadata).await? {
                 Ok((events, version)) => {
                     if let (false, Some(guard)) = (events.is_empty(), &self.guard) {
                         guard.follow(&self.desks, event_id, &events, version).await;
@@ -194,7 +220,10 @@ impl Reservations {
         metadata: &EventMetadata,
     ) -> Result<usize, ReservationError> {
         let command = InventoryCommand::ExpireHolds { now: Utc::now() };
-        let expired = match self.decide_in_log(event_id, command, metadata).await? {
+        let expired = match self
+            .decide_in_log(event_id, Decision::Command(command), metadata)
+            .await?
+        {
             Ok((events, _)) => events
                 .iter()
                 .map(|event| match event {
@@ -253,17 +282,17 @@ impl Reservations {
         }
     }
 
-    /// Has the event's desk decide `command` and append its events; the guard is left to
+    /// Has the event's desk decide `decision` and append its events; the guard is left to
     /// the caller, which knows what the events mean for it.
     async fn decide_in_log(
         &self,
         event_id: EventId,
-        command: InventoryCommand,
+        decision: Decision,
         metadata: &EventMetadata,
     ) -> Result<Decided, ReservationError> {
         self.desks
             .ask(event_id, |reply| {
-                DeskJob::Decide(command, metadata.clone(), reply)
+                DeskJob::Decide(decision, metadata.clone(), reply)
             })
             .await
     }

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use carneau_domain::event::Event;
 use carneau_domain::ids::{EventId, WaitingEntryId};
 use carneau_domain::inventory::{InventoryCommand, InventoryError, InventoryEvent, WaitingRequest};
 use carneau_domain::EventMetadata;
@@ -22,14 +23,13 @@ impl Reservations {
         request: WaitingRequest,
         metadata: &EventMetadata,
     ) -> Result<Result<bool, InventoryError>, ReservationError> {
-        let event = self.catalogue(event_id).await?;
-        let command = InventoryCommand::JoinWaitingList {
-            event: Box::new(event),
+        let join = move |event: &Event| InventoryCommand::JoinWaitingList {
+            event: Box::new(event.clone()),
             request,
             now: Utc::now(),
         };
         Ok(self
-            .decide(event_id, command, metadata)
+            .decide_on_catalogue(event_id, join, metadata)
             .await?
             .map(|events| !events.is_empty()))
     }
@@ -58,16 +58,17 @@ impl Reservations {
     ) -> Result<usize, ReservationError> {
         let lifetime = chrono::Duration::from_std(offer_lifetime)
             .unwrap_or_else(|_| chrono::Duration::days(1));
-        let event = self.catalogue(event_id).await?;
-        let now = Utc::now();
-        let command = InventoryCommand::OfferToWaitingList {
-            event: Box::new(event),
-            expires_at: now + lifetime,
-            now,
+        let offer = move |event: &Event| {
+            let now = Utc::now();
+            InventoryCommand::OfferToWaitingList {
+                event: Box::new(event.clone()),
+                expires_at: now + lifetime,
+                now,
+            }
         };
         // Offering refuses nothing; were it to, nothing was recorded.
         let events = self
-            .decide(event_id, command, metadata)
+            .decide_on_catalogue(event_id, offer, metadata)
             .await?
             .unwrap_or_default();
         Ok(events

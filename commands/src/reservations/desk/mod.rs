@@ -6,9 +6,11 @@
 //! The in-memory inventory is only a cache of the log: it is loaded from the log, moved
 //! forward only by events that were appended, and caught up from the log whenever another
 //! process appended first (a version conflict). This module is what callers see (the jobs
-//! and the desks of every event); `running` is the desk's task.
+//! and the desks of every event); `running` is the desk's task, `round` what one turn of
+//! it decides.
 
 mod other_desks;
+mod round;
 mod running;
 
 use std::collections::HashMap;
@@ -46,9 +48,9 @@ pub enum DeskJob {
     ),
     /// Any other command of the inventory (release, expire, extend, sell, return): decided
     /// by the aggregate's own `decide` on the current state at the time it is decided,
-    /// appended with the commands queued beside it (its events carrying its own caller's
-    /// metadata), and decided again after losing a race.
-    Decide(InventoryCommand, EventMetadata, DecisionReply),
+    /// appended with the holds and commands queued beside it (its events carrying its own
+    /// caller's metadata), and decided again after losing a race.
+    Decide(Decision, EventMetadata, DecisionReply),
     /// The inventory as the log now has it, with the event's catalogue state and the
     /// inventory's version in the log.
     Read(oneshot::Sender<Result<(Inventory, Event, u64), ReservationError>>),
@@ -60,6 +62,24 @@ pub enum DeskJob {
     /// The catalogue's current state of the event, as the desk keeps it for deciding:
     /// caught up with the log rather than replayed, once for every lookup queued with it.
     Catalogue(oneshot::Sender<Result<Event, ReservationError>>),
+}
+
+/// A command for a desk to decide.
+pub enum Decision {
+    /// Decided as given, at the desk's time.
+    Command(InventoryCommand),
+    /// Built on the catalogue's state of the event as the desk has it in the round that
+    /// decides it (a sale, a waiting list's join or offers): judged on the catalogue of
+    /// its moment, as a command is judged at its desk's time, and without a lookup of the
+    /// caller's own queueing at the desk before it.
+    OnCatalogue(Box<dyn FnOnce(&Event) -> InventoryCommand + Send>),
+}
+
+impl Decision {
+    /// Whether the desk must read the catalogue to decide it.
+    fn needs_catalogue(&self) -> bool {
+        matches!(self, Self::OnCatalogue(_))
+    }
 }
 
 /// What a decision came to: the events appended with the inventory's version in the log
