@@ -98,7 +98,7 @@ async fn the_holds_and_sales_of_a_round_are_appended_in_one_commit() {
             .fetch_one(app.database.pool())
             .await
             .unwrap();
-            waiting > 0
+            (waiting > 0).then_some(())
         },
     )
     .await;

@@ -84,7 +84,10 @@ impl Round {
     /// Whether deciding or answering it needs the catalogue's state of the event.
     pub(super) fn needs_catalogue(&self) -> bool {
         !self.holds.is_empty()
-            || self.decisions.iter().any(|(decision, ..)| decision.needs_catalogue())
+            || self
+                .decisions
+                .iter()
+                .any(|(decision, ..)| decision.needs_catalogue())
             || self.lookups.iter().any(Lookup::needs_catalogue)
     }
 }
@@ -134,8 +137,8 @@ pub(super) fn decide<'m>(
     // The loaded state moves only with what was appended, so a command decided after
     // others (or after holds) is decided on a copy their events move forward. A command
     // decided alone needs no copy.
-    let mut ahead = (commands.len() > 1 || (!appended.is_empty() && !commands.is_empty()))
-        .then(|| {
+    let mut ahead =
+        (commands.len() > 1 || (!appended.is_empty() && !commands.is_empty())).then(|| {
             let mut copy = loaded.inventory.clone();
             for (event, _) in &appended {
                 copy.evolve(event.clone());

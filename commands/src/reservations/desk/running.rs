@@ -16,7 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::other_desks::OtherDesks;
 use super::round::{self, DecideJob, HoldJob, Lookup, Outcomes, Placing, Round};
-use super::{DecisionReply, Decision, DeskJob, DESK_IDLE_TIMEOUT};
+use super::{Decision, DecisionReply, DeskJob, DESK_IDLE_TIMEOUT};
 use crate::metrics::{self, InventoryAppend};
 use crate::reservations::event_log::{lapse_metadata, Append, Book, Catalogue, Loaded, Stores};
 use crate::reservations::ReservationError;
@@ -152,6 +152,12 @@ impl Desk {
             callers: &callers,
             lapses: &lapses,
         });
+        if placing.is_none() && commands.is_empty() {
+            // The holds were answered the failure to read their terms, and nothing else
+            // is left to decide: the inventory is not even loaded for it.
+            self.book = book.and_then(Result::ok);
+            return false;
+        }
         let decided = self
             .decide_and_append(|loaded| round::decide(loaded, placing.as_ref(), &commands))
             .await;
