@@ -18,21 +18,33 @@ use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
 use crate::buyer_notices::BuyerNotices;
+use crate::database::pool_beside;
 use crate::mail_composer::MailComposer;
 use crate::payments_process::run_payments_process;
 use crate::state::AppState;
 use crate::ticket_mail::TicketMailer;
 use crate::waiting_list_mail::WaitingListMail;
 
+/// The projectors besides the read models: the tickets email, the buyer notices, the
+/// waiting lists' mail and the sealer.
+const OTHER_PROJECTORS: u32 = 4;
+
 /// Starts every background task; they stop when `shutdown` is cancelled.
 pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
     let composer = MailComposer::start();
-    let mut tasks: Vec<JoinHandle<()>> = read_models(Some(state.cache.clone()))
+    let models = read_models(Some(state.cache.clone()));
+    // One connection for each projector below that this process may lead, so no batch
+    // waits for one behind the requests of a rush.
+    let batches = pool_beside(
+        &state.pool,
+        u32::try_from(models.len()).unwrap_or(u32::MAX) + OTHER_PROJECTORS,
+    );
+    let mut tasks: Vec<JoinHandle<()>> = models
         .into_iter()
         .map(|model| {
             ProjectorRunner::new(read_model_pace(model.following))
                 .with_sessions(state.session_options.clone())
-                .spawn(state.pool.clone(), model.projector, shutdown.clone())
+                .spawn(batches.clone(), model.projector, shutdown.clone())
         })
         .collect();
     tasks.extend([
@@ -41,7 +53,7 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
         ProjectorRunner::new(mail_pace())
             .with_sessions(state.session_options.clone())
             .spawn(
-                state.pool.clone(),
+                batches.clone(),
                 Arc::new(TicketMailer {
                     codes: state.ticket_codes.clone(),
                     catalogue: state.catalogue.clone(),
@@ -57,7 +69,7 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
         ProjectorRunner::new(mail_pace())
             .with_sessions(state.session_options.clone())
             .spawn(
-                state.pool.clone(),
+                batches.clone(),
                 Arc::new(BuyerNotices {
                     payments: state.payments.clone(),
                     catalogue: state.catalogue.clone(),
@@ -70,7 +82,7 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
         ProjectorRunner::new(mail_pace())
             .with_sessions(state.session_options.clone())
             .spawn(
-                state.pool.clone(),
+                batches.clone(),
                 Arc::new(WaitingListMail {
                     catalogue: state.catalogue.clone(),
                     reservation_tokens: state.reservation_tokens.clone(),
@@ -81,7 +93,7 @@ pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<Jo
             ),
         ProjectorRunner::new(sealer_pace())
             .with_sessions(state.session_options.clone())
-            .spawn(state.pool.clone(), Arc::new(Sealer), shutdown.clone()),
+            .spawn(batches.clone(), Arc::new(Sealer), shutdown.clone()),
         tokio::spawn(mail_sender(state).run(shutdown.clone())),
         tokio::spawn(run_sweeper(
             state.pool.clone(),

@@ -38,6 +38,18 @@ pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
     open_pool(config, requests(config), options, POOL_ACQUIRE_TIMEOUT).await
 }
 
+/// A pool of `max_connections` beside `pool`, to the same database with the same
+/// options, for work that must not queue behind requests for a connection: the desks'
+/// rounds and the background tasks' batches. During a rush hundreds of requests wait for
+/// the request pool; a desk or a read model waiting its turn among them held up every
+/// buyer behind it (docs/benchmarks.md, "One append per round, and pools of their own"). Connects as needed.
+pub fn pool_beside(pool: &PgPool, max_connections: u32) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(pool.options().get_acquire_timeout())
+        .connect_lazy_with((*pool.connect_options()).clone())
+}
+
 /// [`connect`] for a command run by a person: over the session URL, since migrations
 /// and replays take session locks, and waiting longer for a busy database (see
 /// [`COMMAND_ACQUIRE_TIMEOUT`]).

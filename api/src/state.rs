@@ -13,7 +13,7 @@ use carneau_commands::payments::stripe::StripeGateway;
 use carneau_commands::payments::Payments;
 use carneau_commands::rate_limit::RateLimiter;
 use carneau_commands::reservations::guard::ReservationGuard;
-use carneau_commands::reservations::Reservations;
+use carneau_commands::reservations::{Reservations, DESK_POOL_SIZE};
 use carneau_commands::tickets::{Door, TicketCodes};
 use carneau_commands::vouchers::Vouchers;
 use carneau_commands::{Accounts, Catalogue};
@@ -127,6 +127,7 @@ impl AppState {
         });
         let reservations = Arc::new(Reservations::new(
             pool.clone(),
+            crate::database::pool_beside(&pool, DESK_POOL_SIZE),
             Some(guard),
             config.reservation_mode,
         ));

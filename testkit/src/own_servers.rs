@@ -69,7 +69,7 @@ impl OwnPostgres {
         let as_postgres_user = running_as_root();
         let port = free_port()?;
         let options = format!(
-            "-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} -c ssl={} -c fsync=off -c max_connections=40",
+            "-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} -c ssl={} -c fsync=off -c max_connections=100",
             directory.display(),
             if tls.is_some() { "on" } else { "off" },
         );

@@ -823,6 +823,7 @@ impl GuardLeftBehind {
         let guard = ReservationGuard::new(link.client().await, app.redis.prefix());
         let reservations = Reservations::new(
             app.database.pool().clone(),
+            app.database.pool().clone(),
             Some(guard),
             ReservationMode::Batched,
         );

@@ -1,6 +1,7 @@
 //! A desk decides in rounds: the holds and decisions that queued while its previous round
 //! was in flight are appended in one commit, and a sale is built on the catalogue the
-//! desk reads in its round, as the log has it then.
+//! desk reads in its round, as the log has it then. Desks and read models do not wait
+//! for the request pool.
 
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use carneau_domain::inventory::{HoldLine, InventoryCommand, InventoryError, Quan
 use carneau_domain::{Cause, EventMetadata, Process};
 use chrono::Utc;
 use reqwest::StatusCode;
+use sqlx::postgres::PgPoolOptions;
 
 use crate::support::reservations::audit::audit_inventory_log;
 use crate::support::reservations::http::spawn_reservation_app;
@@ -148,4 +150,42 @@ async fn a_sale_is_judged_on_the_catalogue_as_the_log_has_it_when_the_desk_decid
         sell_one(&app, event_id, event.ticket_type_id).await,
         Err(InventoryError::EventCancelled)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn desks_and_read_models_keep_going_while_requests_hold_every_request_connection() {
+    let app = spawn_reservation_app(&[]).await;
+    let event = app.create_published_event(10, 10).await;
+    let event_id = EventId::from_uuid(event.event_id);
+
+    // Read on a connection of the test's own: the app's request pool is about to be full.
+    let reader = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(app.database.connect_options())
+        .await
+        .unwrap();
+    // Every connection of the request pool taken, as by the requests of a rush: the desk
+    // and the read models have pools of their own, and do not wait for one.
+    let pool = &app.state.pool;
+    let mut taken = Vec::new();
+    for _ in 0..pool.options().get_max_connections() {
+        taken.push(pool.acquire().await.unwrap());
+    }
+    assert_eq!(sell_one(&app, event_id, event.ticket_type_id).await, Ok(1));
+    poll_until(
+        "the sale in the inventory read model",
+        Duration::from_secs(20),
+        Duration::from_millis(50),
+        || async {
+            let sold: Option<i32> =
+                sqlx::query_scalar("SELECT sold FROM inventory_sold WHERE event_id = $1")
+                    .bind(event.event_id)
+                    .fetch_optional(&reader)
+                    .await
+                    .unwrap();
+            (sold == Some(1)).then_some(())
+        },
+    )
+    .await;
+    drop(taken);
 }

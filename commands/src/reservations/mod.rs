@@ -17,7 +17,7 @@
 //!   that offers the tickets that came back.
 
 mod desk;
-pub use desk::FoundHold;
+pub use desk::{FoundHold, DESK_POOL_SIZE};
 mod direct;
 mod event_log;
 pub use event_log::turn_lock;

@@ -47,12 +47,19 @@ pub struct Reservations {
 }
 
 impl Reservations {
-    /// Reservations over the event store in `pool`, guarded by `guard` when given.
-    pub fn new(pool: PgPool, guard: Option<ReservationGuard>, mode: ReservationMode) -> Self {
+    /// Reservations over the event store in `pool`, guarded by `guard` when given; the
+    /// desks read and append through `desk_pool`, a pool of their own (see
+    /// [`DESK_POOL_SIZE`](super::desk::DESK_POOL_SIZE)).
+    pub fn new(
+        pool: PgPool,
+        desk_pool: PgPool,
+        guard: Option<ReservationGuard>,
+        mode: ReservationMode,
+    ) -> Self {
         Self {
             mode,
             pool: pool.clone(),
-            desks: Desks::new(Stores::new(pool)),
+            desks: Desks::new(Stores::new(pool), Stores::new(desk_pool)),
             guard: guard
                 .filter(|_| mode == ReservationMode::Batched)
                 .map(GuardKeeper::new),

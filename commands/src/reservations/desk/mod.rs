@@ -119,20 +119,34 @@ impl DeskHandle {
 /// The desks of every event with recent work: one task per event, started on demand and
 /// stopped when idle.
 pub struct Desks {
+    /// What callers read on their own (the promo codes, the catalogue behind a refusal).
     stores: Arc<Stores>,
+    /// What the desks read and append through.
+    desk_stores: Arc<Stores>,
     running: Mutex<HashMap<EventId, DeskHandle>>,
 }
 
+/// Connections the desks of a process should have to read and append through, apart
+/// from the request pool. Every paid order waits for three rounds of its event's desk,
+/// one after the other; on the request pool each of a round's statements first queued
+/// for a connection behind the requests of the rush (500 buyers on 20 connections), and
+/// a catch-up read that takes a fraction of a millisecond waited 10 to 130 ms for one
+/// (docs/benchmarks.md, "One append per round, and pools of their own"). A desk runs one statement or one turn at
+/// a time, so a few connections serve the desks of several hot events.
+pub const DESK_POOL_SIZE: u32 = 4;
+
 impl Desks {
-    /// No desk running yet; each reads and appends through `stores`.
-    pub fn new(stores: Stores) -> Self {
+    /// No desk running yet; callers read through `stores`, the desks through
+    /// `desk_stores` (on a pool of their own, see [`DESK_POOL_SIZE`]).
+    pub fn new(stores: Stores, desk_stores: Stores) -> Self {
         Self {
             stores: Arc::new(stores),
+            desk_stores: Arc::new(desk_stores),
             running: Mutex::default(),
         }
     }
 
-    /// The stores the desks read and append to.
+    /// The stores callers read on their own, on the request pool.
     pub fn stores(&self) -> &Stores {
         &self.stores
     }
@@ -191,7 +205,7 @@ impl Desks {
         running.retain(|_, desk| !desk.jobs.is_closed());
         running
             .entry(event_id)
-            .or_insert_with(|| DeskHandle::start(event_id, self.stores.clone()))
+            .or_insert_with(|| DeskHandle::start(event_id, self.desk_stores.clone()))
             .clone()
     }
 }

@@ -22,8 +22,9 @@ use crate::support::payments::WEBHOOK_SECRET;
 use crate::support::reservations::http::{Http, OnSale};
 use crate::support::serve_process::ServeProcess;
 
-/// Requests each node's pool may hold. Two nodes (pool + up to nine lock and listening
-/// connections each) and the test's own pool stay below the own server's 40 connections.
+/// Requests each node's pool may hold. Two nodes (pool, four for the desks, up to ten lock
+/// and listening connections each, and one per projector each leads) and the test's own
+/// pool stay below the own server's 100 connections.
 const NODE_POOL_SIZE: &str = "6";
 /// Long enough that no hold lapses during a test: every acknowledged hold still counts,
 /// and every payment lands on a live hold.
