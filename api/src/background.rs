@@ -12,7 +12,7 @@ use carneau_commands::reservations::sweeper::run_sweeper;
 use carneau_commands::reservations::waiting_offers::run_waiting_offers;
 use carneau_projections::read_models::{read_models, Following};
 use carneau_projections::seals::{run_checkpoint_signer, Sealer};
-use carneau_projections::{ProjectorRunner, RunnerConfig};
+use carneau_projections::{Projector, ProjectorRunner, RunnerConfig};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::warn;
@@ -25,75 +25,66 @@ use crate::state::AppState;
 use crate::ticket_mail::TicketMailer;
 use crate::waiting_list_mail::WaitingListMail;
 
-/// The projectors besides the read models: the tickets email, the buyer notices, the
-/// waiting lists' mail and the sealer.
-const OTHER_PROJECTORS: u32 = 4;
-
 /// Starts every background task; they stop when `shutdown` is cancelled.
 pub fn spawn_background(state: &AppState, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
     let composer = MailComposer::start();
-    let models = read_models(Some(state.cache.clone()));
-    // One connection for each projector below that this process may lead, so no batch
-    // waits for one behind the requests of a rush.
+    let mut projectors: Vec<(RunnerConfig, Arc<dyn Projector>)> =
+        read_models(Some(state.cache.clone()))
+            .into_iter()
+            .map(|model| (read_model_pace(model.following), model.projector))
+            .collect();
+    projectors.extend([
+        (
+            mail_pace(),
+            Arc::new(TicketMailer {
+                codes: state.ticket_codes.clone(),
+                catalogue: state.catalogue.clone(),
+                payments: state.payments.clone(),
+                order_keys: state.order_keys.clone(),
+                public_url: state.config.accounts.public_url.clone(),
+                api_public_url: state.config.payments.api_public_url.clone(),
+                mail_from: state.config.tickets.mail_from.clone(),
+                composer: composer.clone(),
+            }) as Arc<dyn Projector>,
+        ),
+        (
+            mail_pace(),
+            Arc::new(BuyerNotices {
+                payments: state.payments.clone(),
+                catalogue: state.catalogue.clone(),
+                order_keys: state.order_keys.clone(),
+                public_url: state.config.accounts.public_url.clone(),
+                mail_from: state.config.tickets.mail_from.clone(),
+            }),
+        ),
+        (
+            mail_pace(),
+            Arc::new(WaitingListMail {
+                catalogue: state.catalogue.clone(),
+                reservation_tokens: state.reservation_tokens.clone(),
+                public_url: state.config.accounts.public_url.clone(),
+                mail_from: state.config.tickets.mail_from.clone(),
+            }),
+        ),
+        (sealer_pace(), Arc::new(Sealer)),
+    ]);
+    // One connection for each projector this process may lead, so no batch waits for one
+    // behind the requests of a rush.
     let batches = pool_beside(
         &state.pool,
-        u32::try_from(models.len()).unwrap_or(u32::MAX) + OTHER_PROJECTORS,
+        u32::try_from(projectors.len()).unwrap_or(u32::MAX),
     );
-    let mut tasks: Vec<JoinHandle<()>> = models
+    let mut tasks: Vec<JoinHandle<()>> = projectors
         .into_iter()
-        .map(|model| {
-            ProjectorRunner::new(read_model_pace(model.following))
+        .map(|(pace, projector)| {
+            ProjectorRunner::new(pace)
                 .with_sessions(state.session_options.clone())
-                .spawn(batches.clone(), model.projector, shutdown.clone())
+                .spawn(batches.clone(), projector, shutdown.clone())
         })
         .collect();
     tasks.extend([
         // Every process serves cached reads: each follows the invalidations itself.
         state.cache.follow_invalidations(shutdown.clone()),
-        ProjectorRunner::new(mail_pace())
-            .with_sessions(state.session_options.clone())
-            .spawn(
-                batches.clone(),
-                Arc::new(TicketMailer {
-                    codes: state.ticket_codes.clone(),
-                    catalogue: state.catalogue.clone(),
-                    payments: state.payments.clone(),
-                    order_keys: state.order_keys.clone(),
-                    public_url: state.config.accounts.public_url.clone(),
-                    api_public_url: state.config.payments.api_public_url.clone(),
-                    mail_from: state.config.tickets.mail_from.clone(),
-                    composer: composer.clone(),
-                }),
-                shutdown.clone(),
-            ),
-        ProjectorRunner::new(mail_pace())
-            .with_sessions(state.session_options.clone())
-            .spawn(
-                batches.clone(),
-                Arc::new(BuyerNotices {
-                    payments: state.payments.clone(),
-                    catalogue: state.catalogue.clone(),
-                    order_keys: state.order_keys.clone(),
-                    public_url: state.config.accounts.public_url.clone(),
-                    mail_from: state.config.tickets.mail_from.clone(),
-                }),
-                shutdown.clone(),
-            ),
-        ProjectorRunner::new(mail_pace())
-            .with_sessions(state.session_options.clone())
-            .spawn(
-                batches.clone(),
-                Arc::new(WaitingListMail {
-                    catalogue: state.catalogue.clone(),
-                    reservation_tokens: state.reservation_tokens.clone(),
-                    public_url: state.config.accounts.public_url.clone(),
-                    mail_from: state.config.tickets.mail_from.clone(),
-                }),
-                shutdown.clone(),
-            ),
-        ProjectorRunner::new(sealer_pace())
-            .with_sessions(state.session_options.clone())
-            .spawn(batches.clone(), Arc::new(Sealer), shutdown.clone()),
         tokio::spawn(mail_sender(state).run(shutdown.clone())),
         tokio::spawn(run_sweeper(
             state.pool.clone(),

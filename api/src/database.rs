@@ -40,9 +40,10 @@ pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
 
 /// A pool of `max_connections` beside `pool`, to the same database with the same
 /// options, for work that must not queue behind requests for a connection: the desks'
-/// rounds and the background tasks' batches. During a rush hundreds of requests wait for
-/// the request pool; a desk or a read model waiting its turn among them held up every
-/// buyer behind it (docs/benchmarks.md, "One append per round, and pools of their own"). Connects as needed.
+/// rounds and the projectors' batches. During a rush hundreds of requests wait for the
+/// request pool; a desk or a read model waiting its turn among them held up everything
+/// behind it (docs/benchmarks.md, "One append per round, and pools of their own").
+/// Connects as needed.
 pub fn pool_beside(pool: &PgPool, max_connections: u32) -> PgPool {
     PgPoolOptions::new()
         .max_connections(max_connections)

@@ -131,8 +131,8 @@ pub struct Desks {
 /// one after the other; on the request pool each of a round's statements first queued
 /// for a connection behind the requests of the rush (500 buyers on 20 connections), and
 /// a catch-up read that takes a fraction of a millisecond waited 10 to 130 ms for one
-/// (docs/benchmarks.md, "One append per round, and pools of their own"). A desk runs one statement or one turn at
-/// a time, so a few connections serve the desks of several hot events.
+/// (docs/benchmarks.md, "One append per round, and pools of their own"). A desk runs one
+/// statement or one turn at a time, so a few connections serve several hot events.
 pub const DESK_POOL_SIZE: u32 = 4;
 
 impl Desks {

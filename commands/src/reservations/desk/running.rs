@@ -93,13 +93,9 @@ impl Desk {
             lookups,
         } = round;
         let (commands, command_replies) = built(decisions, catalogue.as_ref());
-        let holds = split(holds);
-        let current = if holds.requests.is_empty() && commands.is_empty() {
-            false
-        } else {
-            self.decide_round(holds, commands, command_replies, catalogue.as_ref())
-                .await
-        };
+        let current = self
+            .decide_round(split(holds), commands, command_replies, catalogue.as_ref())
+            .await;
         self.look_up(lookups, catalogue, current).await;
     }
 
@@ -152,25 +148,26 @@ impl Desk {
             callers: &callers,
             lapses: &lapses,
         });
-        if placing.is_none() && commands.is_empty() {
-            // The holds were answered the failure to read their terms, and nothing else
-            // is left to decide: the inventory is not even loaded for it.
-            self.book = book.and_then(Result::ok);
-            return false;
-        }
-        let decided = self
-            .decide_and_append(|loaded| round::decide(loaded, placing.as_ref(), &commands))
-            .await;
+        // Nothing left to decide (no job, or holds answered the failure to read their
+        // terms): the inventory is not even loaded for it.
+        let decided = match placing.is_none() && commands.is_empty() {
+            true => None,
+            false => Some(
+                self.decide_and_append(|loaded| round::decide(loaded, placing.as_ref(), &commands))
+                    .await,
+            ),
+        };
         if let Some(Ok(book)) = book {
             self.book = Some(book);
         }
         match decided {
-            Ok((Outcomes { holds, commands }, current)) => {
+            None => false,
+            Some(Ok((Outcomes { holds, commands }, current))) => {
                 answer_all(hold_replies, Ok(holds));
                 answer_all(command_replies, Ok(commands));
                 current
             }
-            Err(error) => {
+            Some(Err(error)) => {
                 answer_all(hold_replies, Err(error.clone()));
                 answer_all(command_replies, Err(error));
                 false
