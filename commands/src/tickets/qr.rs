@@ -1,16 +1,22 @@
 //! QR images of ticket codes, as SVG (crisp at any size, for screens) and PNG (for mail
 //! clients that do not show SVG).
 //!
-//! The matrix comes from `fast_qr`: the tickets email renders one code per ticket while a
-//! sale goes on, and with the `qrcode` crate choosing the mask (eight full penalty
-//! scorings) took about a tenth of the server's CPU in a paying rush
-//! (docs/benchmarks.md, "Where a paid order's time goes"). Drawing is ours: dark modules
-//! on white, with the standard four-module quiet zone.
+//! The matrix comes from `qrcodegen` with one fixed mask. The tickets email renders one
+//! code per ticket while a sale goes on, and choosing the mask is most of an encoder's
+//! work: eight full penalty scorings, which took about a tenth of the server's CPU in a
+//! paying rush with the `qrcode` crate and 5 % of the machine with `fast_qr`, which scores
+//! all eight even when told the mask (docs/benchmarks.md, "The tickets email's QR codes").
+//! The scoring steers a matrix away from long runs, blocks and finder-like patterns that
+//! structured data (repeated characters) would draw; a ticket code is an event id, a
+//! ticket id and an ed25519 signature, so its modules (and the error correction computed
+//! from them) are as good as random under every mask, and a scanner reads the mask from
+//! the format bits whichever it is. Drawing is ours: dark modules on white, with the
+//! standard four-module quiet zone.
 
 use std::fmt::Write as _;
 
 use carneau_domain::ticket_code::TicketCode;
-use fast_qr::{QRBuilder, QRCode, ECL};
+use qrcodegen::{Mask, QrCode, QrCodeEcc, QrSegment, Version};
 
 /// The smallest side of a rendered code, in pixels; scanners read it easily on a phone.
 pub const QR_MIN_SIDE_PX: u32 = 256;
@@ -24,24 +30,33 @@ const QUIET_ZONE_MODULES: u32 = 4;
 #[error("cannot render the QR code: {0}")]
 pub struct QrError(String);
 
+/// The one mask every code is drawn with (see the module's doc).
+const TICKET_MASK: u8 = 0;
+
 /// Medium error correction: survives a scuffed print or a cracked phone screen (15%)
 /// at a size that still scans from a phone at arm's length.
 fn qr_of(code: &TicketCode) -> Result<QrMatrix, QrError> {
-    let qr = QRBuilder::new(code.as_str())
-        .ecl(ECL::M)
-        .build()
-        .map_err(|error| QrError(error.to_string()))?;
+    let segments = QrSegment::make_segments(code.as_str());
+    let qr = QrCode::encode_segments_advanced(
+        &segments,
+        QrCodeEcc::Medium,
+        Version::MIN,
+        Version::MAX,
+        Some(Mask::new(TICKET_MASK)),
+        false,
+    )
+    .map_err(|error| QrError(error.to_string()))?;
     Ok(QrMatrix(qr))
 }
 
 /// A code's modules with the quiet zone around them, and the pixels per module that
 /// make it at least [`QR_MIN_SIDE_PX`] wide.
-struct QrMatrix(QRCode);
+struct QrMatrix(QrCode);
 
 impl QrMatrix {
     /// Modules on a side, quiet zone included.
     fn side_modules(&self) -> u32 {
-        u32::try_from(self.0.size).unwrap_or(u32::MAX / 2) + 2 * QUIET_ZONE_MODULES
+        u32::try_from(self.0.size()).unwrap_or(u32::MAX / 2) + 2 * QUIET_ZONE_MODULES
     }
 
     /// Pixels per module: the smallest whole number reaching the minimum side.
@@ -51,15 +66,17 @@ impl QrMatrix {
 
     /// Whether the module at (`x`, `y`), quiet zone included, is dark.
     fn is_dark(&self, x: u32, y: u32) -> bool {
-        let size = self.0.size;
         let (Some(column), Some(row)) = (
             x.checked_sub(QUIET_ZONE_MODULES),
             y.checked_sub(QUIET_ZONE_MODULES),
         ) else {
             return false;
         };
-        let (column, row) = (column as usize, row as usize);
-        column < size && row < size && self.0[row][column].value()
+        // Outside the matrix (the far quiet zone) `get_module` answers light.
+        let (Ok(column), Ok(row)) = (i32::try_from(column), i32::try_from(row)) else {
+            return false;
+        };
+        self.0.get_module(column, row)
     }
 }
 
