@@ -14,4 +14,4 @@ pub use codes::TicketCodes;
 pub use door::Door;
 pub use door_offline::{OfflineScanOfTicket, OfflineScanOutcome, OfflineScanResult};
 pub use email::{EmailedTicket, TicketEmail, TicketEmailError};
-pub use qr::{qr_png, qr_svg, QrError, QR_MIN_SIDE_PX};
+pub use qr::{qr_png, qr_svg, QrError, QR_MIN_SIDE_PX, TICKET_QR_MASK};
