@@ -8,8 +8,9 @@ use carneau_commands::reservations::guard::{
     ReservationGuard, FOLLOWED_MARKS_KEPT, GUARD_EXPIRY_SLACK_MS, GUARD_IDLE_LIFETIME_MS,
 };
 use carneau_domain::ids::{EventId, ReservationId, TicketTypeId};
+use carneau_testkit::own_servers::OwnRedis;
 use carneau_testkit::TestRedis;
-use fred::prelude::{ClientLike, KeysInterface, LuaInterface};
+use fred::prelude::{Builder, ClientLike, Config, KeysInterface, LuaInterface};
 use fred::types::CustomCommand;
 
 const NOW_MS: i64 = 1_800_000_000_000;
@@ -567,6 +568,93 @@ async fn concurrent_admissions_never_oversell() {
     }
     assert_eq!(admitted, 100);
     assert_eq!(fx.available(vip).await, Some(0));
+}
+
+/// Requests arriving while an event's script call is in flight go to Redis together in
+/// the next call, each still decided alone: one call per request flushed the socket and
+/// ran the script for each. On a Redis of its own, so that its command counts are this
+/// test's alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_admissions_share_script_calls_and_each_gets_its_answer() {
+    let server = OwnRedis::start().unwrap();
+    let client = Builder::from_config(Config::from_url(&server.url()).unwrap())
+        .build()
+        .unwrap();
+    client.init().await.unwrap();
+    let guard = ReservationGuard::new(client.clone(), "batch:");
+    let event_id = EventId::new();
+    let vip = TicketTypeId::new();
+    assert!(guard
+        .load_if_missing(event_id, &snapshot(&[(vip, 150, 0)], vec![]))
+        .await
+        .unwrap());
+
+    // 200 reservations asked twice each, all at once: a retry in the same batch as its
+    // first request must be told it is already admitted, never counted twice.
+    const RESERVATIONS: usize = 200;
+    let ids: Vec<ReservationId> = (0..RESERVATIONS).map(|_| ReservationId::new()).collect();
+    let tasks: Vec<_> = ids
+        .iter()
+        .chain(ids.iter())
+        .map(|&reservation_id| {
+            let guard = guard.clone();
+            tokio::spawn(async move {
+                let admission = guard
+                    .admit(
+                        event_id,
+                        reservation_id,
+                        &guard_lines(&[(vip, 1)]),
+                        None,
+                        NOW_MS + HOLD_MS,
+                        NOW_MS,
+                    )
+                    .await
+                    .unwrap();
+                (reservation_id, admission)
+            })
+        })
+        .collect();
+    let mut answers: std::collections::HashMap<ReservationId, Vec<Admission>> =
+        std::collections::HashMap::new();
+    for task in tasks {
+        let (reservation_id, admission) = task.await.unwrap();
+        answers.entry(reservation_id).or_default().push(admission);
+    }
+    let mut admitted = 0;
+    for (reservation_id, mut pair) in answers {
+        pair.sort_by_key(|admission| format!("{admission:?}"));
+        match pair.as_slice() {
+            [Admission::Admitted, Admission::AlreadyAdmitted] => admitted += 1,
+            [Admission::SoldOut { .. }, Admission::SoldOut { .. }] => {}
+            other => panic!("{reservation_id}: unexpected answers {other:?}"),
+        }
+    }
+    assert_eq!(admitted, 150);
+    assert_eq!(
+        guard.available(event_id, vip, NOW_MS).await.unwrap(),
+        Some(0)
+    );
+
+    let stats: String = client
+        .custom(
+            CustomCommand::new_static("INFO", None, false),
+            vec!["commandstats"],
+        )
+        .await
+        .unwrap();
+    let calls = |command: &str| -> usize {
+        stats
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("cmdstat_{command}:calls=")))
+            .and_then(|rest| rest.split(',').next())
+            .map_or(0, |calls| calls.parse().unwrap())
+    };
+    let script_calls = calls("evalsha") + calls("eval");
+    assert!(
+        script_calls <= 2 * RESERVATIONS / 10,
+        "{script_calls} script calls for {} admissions",
+        2 * RESERVATIONS
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

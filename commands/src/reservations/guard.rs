@@ -8,9 +8,11 @@
 //! Each operation is one Lua script call on four keys of one event, all under the hash
 //! tag `{<event_id>}` so the guard works on a cluster too (the `layout` module names them).
 
+mod admissions;
 mod layout;
 mod terms;
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use carneau_domain::ids::{EventId, ReservationId, TicketTypeId};
@@ -18,9 +20,12 @@ use carneau_domain::inventory::{CodeUse, IfCodeUsedUp};
 use fred::prelude::{Client, FromValue, KeysInterface, LuaInterface};
 use fred::types::scripts::Script;
 use fred::types::Value;
+use tokio::sync::oneshot;
 use tracing::instrument;
 
-use layout::{code_line, decode_admission, encode_hold, merge_lines, EventKeys, Scripts};
+pub use admissions::MAX_ADMISSIONS_PER_CALL;
+use admissions::{AdmissionQueues, Waiting};
+use layout::{decode_admission, encode_hold, merge_lines, EventKeys, Scripts};
 pub use terms::{
     Admission, Followed, GuardCode, GuardCodeStock, GuardHold, GuardLine, GuardPool, GuardSnapshot,
     GuardStock, Replaced,
@@ -51,6 +56,21 @@ pub enum GuardError {
     /// The caller asked for something that cannot be recorded.
     #[error("invalid reservation guard request: {0}")]
     InvalidRequest(&'static str),
+    /// The batch carrying the request ended without answering it.
+    #[error("the reservation guard's batch ended without an answer")]
+    Unanswered,
+}
+
+impl GuardError {
+    /// The same error, for each request of a batch that failed as a whole.
+    fn duplicate(&self) -> Self {
+        match self {
+            Self::Redis(error) => Self::Redis(error.clone()),
+            Self::UnexpectedReply(reply) => Self::UnexpectedReply(reply.clone()),
+            Self::InvalidRequest(reason) => Self::InvalidRequest(reason),
+            Self::Unanswered => Self::Unanswered,
+        }
+    }
 }
 
 /// Admission filter for holds, kept in Redis under `prefix`.
@@ -58,6 +78,8 @@ pub enum GuardError {
 pub struct ReservationGuard {
     redis: Client,
     prefix: String,
+    /// Admissions waiting for their event's next script call (see `admissions`).
+    admissions: Arc<AdmissionQueues>,
 }
 
 impl ReservationGuard {
@@ -66,6 +88,7 @@ impl ReservationGuard {
         Self {
             redis,
             prefix: prefix.into(),
+            admissions: Arc::default(),
         }
     }
 
@@ -95,7 +118,18 @@ impl ReservationGuard {
             ));
         }
         let keep_until_ms = expires_at_ms.saturating_add(GUARD_IDLE_LIFETIME_MS);
-        let mut args = vec![
+        let (code_line, max_uses, if_used_up) = match code {
+            Some(code) => (
+                layout::code_line(&code.code_use.code),
+                code.max_uses.to_string(),
+                match code.if_used_up {
+                    IfCodeUsedUp::HoldWithoutCode => "hold_without_code".to_owned(),
+                    IfCodeUsedUp::Refuse => String::new(),
+                },
+            ),
+            None => (String::new(), String::new(), String::new()),
+        };
+        let fields = [
             now_ms.to_string(),
             expires_at_ms.to_string(),
             reservation_id.to_string(),
@@ -104,16 +138,15 @@ impl ReservationGuard {
                 .saturating_add(GUARD_EXPIRY_SLACK_MS)
                 .to_string(),
             encode_hold(&lines, code.map(|code| &code.code_use)),
+            code_line,
+            max_uses,
+            if_used_up,
         ];
-        if let Some(code) = code {
-            args.push(code_line(&code.code_use.code));
-            args.push(code.max_uses.to_string());
-            if code.if_used_up == IfCodeUsedUp::HoldWithoutCode {
-                args.push("hold_without_code".to_owned());
-            }
+        let (answer, answered) = oneshot::channel();
+        if self.admissions.push(event_id, Waiting { fields, answer }) {
+            tokio::spawn(self.clone().fly(event_id));
         }
-        let reply: Vec<Value> = self.run(&Scripts::get().admit, event_id, args).await?;
-        let admission = decode_admission(reply)?;
+        let admission = answered.await.map_err(|_| GuardError::Unanswered)??;
         if let Admission::SoldOut {
             ticket_type_id,
             available,
@@ -122,6 +155,45 @@ impl ReservationGuard {
             tracing::debug!(%ticket_type_id, available, "hold refused by the guard: sold out");
         }
         Ok(admission)
+    }
+
+    /// Sends the event's waiting admissions, a batch per script call, until none waits.
+    /// A task of its own: a caller that goes away must not strand the others' answers.
+    async fn fly(self, event_id: EventId) {
+        while let Some(batch) = self.admissions.next_batch(event_id) {
+            let (args, answers) = admissions::into_call(batch);
+            let asked = answers.len();
+            let replies = self
+                .run::<Vec<Value>>(&Scripts::get().admit, event_id, args)
+                .await
+                .and_then(|replies| {
+                    if replies.len() == asked {
+                        Ok(replies)
+                    } else {
+                        Err(unexpected(format!(
+                            "{} replies to {asked} admissions",
+                            replies.len()
+                        )))
+                    }
+                });
+            match replies {
+                Ok(replies) => {
+                    for (reply, answer) in replies.into_iter().zip(answers) {
+                        let admission = match reply {
+                            Value::Array(reply) => decode_admission(reply),
+                            other => Err(unexpected(other)),
+                        };
+                        // A caller that went away no longer needs its answer.
+                        let _ = answer.send(admission);
+                    }
+                }
+                Err(error) => {
+                    for answer in answers {
+                        let _ = answer.send(Err(error.duplicate()));
+                    }
+                }
+            }
+        }
     }
 
     /// Gives the tickets of a hold back. Idempotent: an unknown or lapsed hold is a no-op.
