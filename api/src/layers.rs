@@ -1,15 +1,21 @@
 //! The middleware every route sits behind, outermost first:
 //!
-//! 1. request id: chosen, put in the response header and in a task-local;
-//! 2. metrics: a count and a duration per request, by matched route and final status;
-//! 3. tracing: one span per request carrying the request id, so every log line has it;
-//! 4. bare error statuses (405 from routing, 413 from the body limit…) become problems;
-//! 5. panics become a 500 problem instead of a dropped connection;
-//! 6. a request timeout, answered with a 503 problem;
-//! 7. a body size limit, answered with a 413 problem: [`REQUEST_BODY_LIMIT_BYTES`], or
-//!    the image limit on the one route that takes image uploads.
+//! 1. the edge: the request id (chosen, put in the response header and in a task-local);
+//!    one tracing span per request carrying it, so every log line has it; bare error
+//!    statuses (405 from routing, 413 from the body limit…) turned into problems; a log
+//!    line, a count and a duration per request, by matched route and final status;
+//! 2. the limits: a body size limit, answered with a 413 problem
+//!    ([`REQUEST_BODY_LIMIT_BYTES`], or the image limit on the one route that takes image
+//!    uploads); a request timeout, answered with a 503 problem; a panic, answered with a
+//!    500 problem instead of a dropped connection.
+//!
+//! Two layers, not one per concern: `Router::layer` wraps every route in each layer
+//! separately, and each layer cost every request a clone of the inner service and a
+//! boxed future. The seven layers this replaces were about a quarter of the server's CPU
+//! per request in a sold-out rush (measured by removing them: docs/benchmarks.md).
 
 use std::any::Any;
+use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -19,9 +25,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use carneau_commands::event_images::ImageRejection;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::{DefaultOnRequest, DefaultOnResponse, TraceLayer};
-use tracing::Level;
+use futures::FutureExt;
+use tracing::Instrument;
 
 use crate::metrics;
 use crate::problem::{self, ApiError};
@@ -85,8 +90,10 @@ fn body_limit_of(request: &Request, limits: HttpLimits) -> usize {
 }
 
 /// Refuses a declared length over the route's limit at once, and cuts off a body that
-/// grows past it; extractors (`DefaultBodyLimit`) are told the same limit.
-async fn limit_body(limits: HttpLimits, mut request: Request, next: Next) -> Response {
+/// grows past it (extractors are told no limit of their own: `DefaultBodyLimit`); then
+/// answers a 503 problem if the request takes longer than the timeout, and a 500 problem
+/// if the handler panics (instead of a dropped connection).
+async fn enforce_limits(limits: HttpLimits, mut request: Request, next: Next) -> Response {
     let limit = body_limit_of(&request, limits);
     let declared = request
         .headers()
@@ -105,31 +112,50 @@ async fn limit_body(limits: HttpLimits, mut request: Request, next: Next) -> Res
         return ApiError::from_status(StatusCode::PAYLOAD_TOO_LARGE).into_response();
     }
     request = request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
-    next.run(request).await
+    let handled = AssertUnwindSafe(next.run(request)).catch_unwind();
+    match tokio::time::timeout(limits.request_timeout, handled).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(panic)) => panic_to_problem(panic),
+        Err(_) => timeout_problem(limits.request_timeout),
+    }
+}
+
+/// The outermost middleware: the request id around everything; a span per request
+/// carrying it, so every log line has it; a bare error status turned into a problem; the
+/// request logged, counted and timed by its final status.
+async fn edge(request: Request, next: Next) -> Response {
+    request_id::with_request_id(request, |request| {
+        let span = request_span(&request);
+        async move {
+            let timing = metrics::http::RequestTiming::start(&request);
+            tracing::debug!("started processing request");
+            let response = problem_for_bare_status(next.run(request).await);
+            let status = response.status().as_u16();
+            let latency_ms = timing.elapsed_ms();
+            if response.status().is_server_error() {
+                tracing::error!(status, latency_ms, "response failed");
+            }
+            tracing::info!(status, latency_ms, "finished processing request");
+            timing.finish(&response);
+            response
+        }
+        .instrument(span)
+    })
+    .await
 }
 
 /// Puts `router` (routes and fallback already added) behind the full middleware stack.
 pub fn with_http_layers(router: Router, limits: HttpLimits) -> Router {
-    let timeout = limits.request_timeout;
+    // Series are registered on first use and kept (`metrics::http`): the recorder must
+    // be in place before the first request, whoever builds the router.
+    let _ = metrics::Metrics::install();
     // `Router::layer` wraps each route: the last layer added is the outermost.
     router
         .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn(move |request: Request, next: Next| {
-            limit_body(limits, request, next)
+            enforce_limits(limits, request, next)
         }))
-        .layer(middleware::from_fn(move |request: Request, next: Next| {
-            enforce_timeout(timeout, request, next)
-        }))
-        .layer(CatchPanicLayer::custom(panic_to_problem))
-        .layer(middleware::map_response(problem_for_bare_status))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(request_span)
-                .on_request(DefaultOnRequest::new().level(Level::DEBUG))
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
-        )
-        .layer(middleware::from_fn(metrics::http::record_request))
-        .layer(middleware::from_fn(request_id::assign_request_id))
+        .layer(middleware::from_fn(edge))
 }
 
 fn request_span(request: &Request) -> tracing::Span {
@@ -152,21 +178,18 @@ fn request_span(request: &Request) -> tracing::Span {
     )
 }
 
-async fn enforce_timeout(timeout: Duration, request: Request, next: Next) -> Response {
-    match tokio::time::timeout(timeout, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "request-timeout",
-            "Request timed out",
-            format!(
-                "The request did not complete within {} ms and may have taken effect; \
-                 try again in a moment.",
-                timeout.as_millis()
-            ),
-        )
-        .into_response(),
-    }
+fn timeout_problem(timeout: Duration) -> Response {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "request-timeout",
+        "Request timed out",
+        format!(
+            "The request did not complete within {} ms and may have taken effect; \
+             try again in a moment.",
+            timeout.as_millis()
+        ),
+    )
+    .into_response()
 }
 
 fn panic_to_problem(payload: Box<dyn Any + Send + 'static>) -> Response {
@@ -178,9 +201,9 @@ fn panic_to_problem(payload: Box<dyn Any + Send + 'static>) -> Response {
     ApiError::internal(anyhow::anyhow!("handler panicked: {message}")).into_response()
 }
 
-/// Rewrites an error response without a problem body (axum's 405, tower-http's 413, …) as
-/// a problem, keeping its headers (`Allow`, `WWW-Authenticate`, …).
-async fn problem_for_bare_status(response: Response) -> Response {
+/// Rewrites an error response without a problem body (axum's 405, a 413 from the body
+/// limit, …) as a problem, keeping its headers (`Allow`, `WWW-Authenticate`, …).
+fn problem_for_bare_status(response: Response) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error())
         || problem::is_problem(response.headers())

@@ -12,7 +12,6 @@ use std::fmt;
 
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
-use axum::middleware::Next;
 use axum::response::Response;
 
 /// The header the id travels in, both ways.
@@ -70,15 +69,19 @@ pub fn current() -> Option<RequestId> {
     CURRENT_REQUEST_ID.try_with(Clone::clone).ok()
 }
 
-/// Middleware: picks the request id and makes it visible for the whole request.
-pub async fn assign_request_id(mut request: Request, next: Next) -> Response {
+/// Picks `request`'s id (the caller's, or a fresh one), puts it in its extensions for the
+/// tracing span, runs `handle` with it visible to the whole request, and puts it in the
+/// response header. Part of the outermost middleware (`layers::edge`).
+pub async fn with_request_id<F>(mut request: Request, handle: impl FnOnce(Request) -> F) -> Response
+where
+    F: std::future::Future<Output = Response>,
+{
     let id = RequestId::from_headers(request.headers()).unwrap_or_else(RequestId::generate);
     request.extensions_mut().insert(id.clone());
-    let mut response = CURRENT_REQUEST_ID
-        .scope(id.clone(), next.run(request))
-        .await;
     // The id only ever holds header-safe characters, so this conversion cannot fail.
-    if let Ok(value) = HeaderValue::from_str(id.as_str()) {
+    let value = HeaderValue::from_str(id.as_str()).ok();
+    let mut response = CURRENT_REQUEST_ID.scope(id, handle(request)).await;
+    if let Some(value) = value {
         response
             .headers_mut()
             .insert(REQUEST_ID_HEADER.clone(), value);
