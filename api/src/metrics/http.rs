@@ -62,8 +62,8 @@ type SeriesByRoute = HashMap<String, HashMap<(&'static str, u16), Series>>;
 static SERIES: LazyLock<Mutex<SeriesByRoute>> = LazyLock::new(Mutex::default);
 
 fn series(method: &'static str, route: &str, status: StatusCode) -> Series {
-    // The recorder is installed before the router is built (`Metrics::install` in the
-    // app's state), so no handle kept here can be a no-op one from before it.
+    // `with_http_layers` installs the recorder before any route can answer, so no
+    // handle kept here can be a no-op one from before it.
     let mut known = SERIES
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());

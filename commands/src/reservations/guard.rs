@@ -23,7 +23,6 @@ use fred::types::Value;
 use tokio::sync::oneshot;
 use tracing::instrument;
 
-pub use admissions::MAX_ADMISSIONS_PER_CALL;
 use admissions::{AdmissionQueues, Waiting};
 use layout::{decode_admission, encode_hold, merge_lines, EventKeys, Scripts};
 pub use terms::{
@@ -45,7 +44,7 @@ pub const FOLLOWED_MARKS_KEPT: u32 = 1024;
 pub const GUARD_EXPIRY_SLACK_MS: i64 = 60 * 60 * 1000;
 
 /// Why the guard could not answer; callers treat every error as "guard unavailable".
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum GuardError {
     /// Redis failed or refused the command.
     #[error("Redis failed a reservation guard command")]
@@ -59,18 +58,6 @@ pub enum GuardError {
     /// The batch carrying the request ended without answering it.
     #[error("the reservation guard's batch ended without an answer")]
     Unanswered,
-}
-
-impl GuardError {
-    /// The same error, for each request of a batch that failed as a whole.
-    fn duplicate(&self) -> Self {
-        match self {
-            Self::Redis(error) => Self::Redis(error.clone()),
-            Self::UnexpectedReply(reply) => Self::UnexpectedReply(reply.clone()),
-            Self::InvalidRequest(reason) => Self::InvalidRequest(reason),
-            Self::Unanswered => Self::Unanswered,
-        }
-    }
 }
 
 /// Admission filter for holds, kept in Redis under `prefix`.
@@ -189,7 +176,7 @@ impl ReservationGuard {
                 }
                 Err(error) => {
                     for answer in answers {
-                        let _ = answer.send(Err(error.duplicate()));
+                        let _ = answer.send(Err(error.clone()));
                     }
                 }
             }

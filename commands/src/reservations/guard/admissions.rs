@@ -18,13 +18,14 @@ use super::{Admission, GuardError};
 
 /// Most requests decided in one script call: Redis runs nothing else meanwhile, so a
 /// bounded batch bounds how long it is blocked (a few hundred microseconds).
-pub const MAX_ADMISSIONS_PER_CALL: usize = 256;
+const MAX_ADMISSIONS_PER_CALL: usize = 256;
 
 /// How many ARGV fields each request takes in `admit.lua`.
 pub(super) const FIELDS_PER_ADMISSION: usize = 9;
 
 /// One request waiting for its event's next call: its fields of `admit.lua`'s ARGV and
 /// where its answer goes.
+#[derive(Debug)]
 pub(super) struct Waiting {
     pub(super) fields: [String; FIELDS_PER_ADMISSION],
     pub(super) answer: Answer,
@@ -38,12 +39,6 @@ pub(super) type Answer = oneshot::Sender<Result<Admission, GuardError>>;
 #[derive(Debug, Default)]
 pub(super) struct AdmissionQueues {
     waiting: Mutex<HashMap<EventId, Vec<Waiting>>>,
-}
-
-impl std::fmt::Debug for Waiting {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Waiting").finish_non_exhaustive()
-    }
 }
 
 impl AdmissionQueues {
