@@ -102,6 +102,10 @@ struct Args {
     /// Also writes the report as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Also writes every request of the rush to this file as CSV (when it left, how long
+    /// it took, how it ended, and the payment's latencies), to see where a tail comes from.
+    #[arg(long)]
+    attempts: Option<PathBuf>,
 }
 
 /// The JSON report: the run's figures and what it cost, side by side.
@@ -235,6 +239,10 @@ async fn run(args: Args) -> anyhow::Result<(Report, Option<promo_code::CodeFindi
         pay: args.pay,
         shared_capacity: args.shared_capacity,
     };
+    if let Some(path) = &args.attempts {
+        std::fs::write(path, attempts_csv(&result.attempts))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     let report = Report::new(settings, sale, demand, &result, finding);
     let costs = Costs::of(&report, cpu, freshness, contention);
     print!("{}", render_table(&report));
@@ -335,4 +343,38 @@ fn contention(
             })
         })
         .collect()
+}
+
+/// One line per request: sent and answered (ms since the rush started), outcome, and for
+/// a paid hold its checkout and pay latencies (ms).
+fn attempts_csv(attempts: &[carneau_bench::attempt::Attempt]) -> String {
+    use std::fmt::Write;
+    let ms = |duration: std::time::Duration| duration.as_secs_f64() * 1000.0;
+    let mut csv = String::from("buyer,quantity,sent_ms,latency_ms,outcome,checkout_ms,pay_ms\n");
+    for attempt in attempts {
+        let outcome = match &attempt.outcome {
+            carneau_bench::attempt::Outcome::Accepted => "accepted".to_owned(),
+            carneau_bench::attempt::Outcome::SoldOut => "sold_out".to_owned(),
+            carneau_bench::attempt::Outcome::Failed(label) => label.replace(',', " "),
+        };
+        let (checkout, pay) = match &attempt.payment {
+            Some(payment) => (
+                format!("{:.2}", ms(payment.checkout_latency)),
+                payment
+                    .pay_latency
+                    .map(|pay| format!("{:.2}", ms(pay)))
+                    .unwrap_or_default(),
+            ),
+            None => (String::new(), String::new()),
+        };
+        let _ = writeln!(
+            csv,
+            "{},{},{:.2},{:.2},{outcome},{checkout},{pay}",
+            attempt.buyer,
+            attempt.quantity,
+            ms(attempt.sent_at),
+            ms(attempt.latency),
+        );
+    }
+    csv
 }
