@@ -657,6 +657,105 @@ async fn concurrent_admissions_share_script_calls_and_each_gets_its_answer() {
     );
 }
 
+/// Payment facts of one event followed while its previous `follow.lua` call is in flight
+/// go to Redis together in the next call, each followed alone and in order: a paying rush
+/// follows a sale and an extension per order. On a Redis of its own, as above.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_payment_facts_share_script_calls_and_each_gets_its_answer() {
+    let server = OwnRedis::start().unwrap();
+    let client = Builder::from_config(Config::from_url(&server.url()).unwrap())
+        .build()
+        .unwrap();
+    client.init().await.unwrap();
+    let guard = ReservationGuard::new(client.clone(), "follow:");
+    let event_id = EventId::new();
+    let vip = TicketTypeId::new();
+    const SALES: u64 = 200;
+    let holds: Vec<GuardHold> = (0..SALES)
+        .map(|_| GuardHold {
+            reservation_id: ReservationId::new(),
+            lines: guard_lines(&[(vip, 1)]),
+            code_use: None,
+            expires_at_ms: NOW_MS + HOLD_MS,
+        })
+        .collect();
+    assert!(guard
+        .load_if_missing(event_id, &snapshot(&[(vip, 500, 0)], holds.clone()))
+        .await
+        .unwrap());
+
+    // Each hold extended, then sold, at versions of its own; every sale also sent twice,
+    // so a repeat in the same call as its fact must be told it is already counted.
+    let tasks: Vec<_> = holds
+        .iter()
+        .zip(1..)
+        .map(|(hold, n)| {
+            let (guard, hold) = (guard.clone(), hold.clone());
+            tokio::spawn(async move {
+                let extended = guard
+                    .extend(event_id, 3 * n, hold.reservation_id, NOW_MS + 2 * HOLD_MS)
+                    .await
+                    .unwrap();
+                let (sold, again) = tokio::join!(
+                    guard.sell(
+                        event_id,
+                        3 * n + 1,
+                        hold.reservation_id,
+                        &hold.lines,
+                        None,
+                        false
+                    ),
+                    guard.sell(
+                        event_id,
+                        3 * n + 1,
+                        hold.reservation_id,
+                        &hold.lines,
+                        None,
+                        false
+                    ),
+                );
+                let mut sales = [sold.unwrap(), again.unwrap()];
+                sales.sort_by_key(|followed| format!("{followed:?}"));
+                (extended, sales)
+            })
+        })
+        .collect();
+    for task in tasks {
+        let (extended, sales) = task.await.unwrap();
+        assert_eq!(extended, Followed::Applied);
+        assert_eq!(sales, [Followed::AlreadyCounted, Followed::Applied]);
+    }
+    assert_eq!(
+        guard
+            .available(event_id, vip, NOW_MS + 3 * HOLD_MS)
+            .await
+            .unwrap(),
+        Some(300),
+        "{SALES} sold once each, nothing held"
+    );
+
+    let stats: String = client
+        .custom(
+            CustomCommand::new_static("INFO", None, false),
+            vec!["commandstats"],
+        )
+        .await
+        .unwrap();
+    let calls = |command: &str| -> u64 {
+        stats
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("cmdstat_{command}:calls=")))
+            .and_then(|rest| rest.split(',').next())
+            .map_or(0, |calls| calls.parse().unwrap())
+    };
+    let script_calls = calls("evalsha") + calls("eval");
+    assert!(
+        script_calls <= 3 * SALES / 10,
+        "{script_calls} script calls for {} payment facts",
+        3 * SALES
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admission_throughput() {
     let fx = Arc::new(Fixture::new().await);

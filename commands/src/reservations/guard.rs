@@ -8,8 +8,8 @@
 //! Each operation is one Lua script call on four keys of one event, all under the hash
 //! tag `{<event_id>}` so the guard works on a cluster too (the `layout` module names them).
 
-mod admissions;
 mod layout;
+mod shared_calls;
 mod terms;
 
 use std::sync::Arc;
@@ -23,8 +23,8 @@ use fred::types::Value;
 use tokio::sync::oneshot;
 use tracing::instrument;
 
-use admissions::{AdmissionQueues, Waiting};
 use layout::{decode_admission, encode_hold, merge_lines, EventKeys, Scripts};
+use shared_calls::{CallQueues, Waiting};
 pub use terms::{
     Admission, Followed, GuardCode, GuardCodeStock, GuardHold, GuardLine, GuardPool, GuardSnapshot,
     GuardStock, Replaced,
@@ -42,6 +42,11 @@ pub const FOLLOWED_MARKS_KEPT: u32 = 1024;
 /// How far past [`GUARD_IDLE_LIFETIME_MS`] an admission pushes the guard's expiry, so that
 /// only about one admission per this period rewrites the expiry of the keys.
 pub const GUARD_EXPIRY_SLACK_MS: i64 = 60 * 60 * 1000;
+
+/// How many ARGV fields each request takes in `admit.lua`.
+const ADMISSION_FIELDS: usize = 9;
+/// How many ARGV fields each payment fact takes in `follow.lua`.
+const FOLLOW_FIELDS: usize = 6;
 
 /// Why the guard could not answer; callers treat every error as "guard unavailable".
 #[derive(Debug, Clone, thiserror::Error)]
@@ -65,8 +70,10 @@ pub enum GuardError {
 pub struct ReservationGuard {
     redis: Client,
     prefix: String,
-    /// Admissions waiting for their event's next script call (see `admissions`).
-    admissions: Arc<AdmissionQueues>,
+    /// Admissions waiting for their event's next script call (see `shared_calls`).
+    admissions: Arc<CallQueues<Waiting<ADMISSION_FIELDS, Admission>>>,
+    /// Payment facts waiting for their event's next call of `follow.lua`.
+    follows: Arc<CallQueues<Waiting<FOLLOW_FIELDS, Followed>>>,
 }
 
 impl ReservationGuard {
@@ -76,6 +83,7 @@ impl ReservationGuard {
             redis,
             prefix: prefix.into(),
             admissions: Arc::default(),
+            follows: Arc::default(),
         }
     }
 
@@ -131,7 +139,19 @@ impl ReservationGuard {
         ];
         let (answer, answered) = oneshot::channel();
         if self.admissions.push(event_id, Waiting { fields, answer }) {
-            tokio::spawn(self.clone().fly(event_id));
+            let guard = self.clone();
+            tokio::spawn(async move {
+                let script = &Scripts::get().admit;
+                guard
+                    .fly(
+                        event_id,
+                        &guard.admissions,
+                        script,
+                        &[],
+                        decode_admission_reply,
+                    )
+                    .await;
+            });
         }
         let admission = answered.await.map_err(|_| GuardError::Unanswered)??;
         if let Admission::SoldOut {
@@ -144,21 +164,30 @@ impl ReservationGuard {
         Ok(admission)
     }
 
-    /// Sends the event's waiting admissions, a batch per script call, until none waits.
-    /// A task of its own: a caller that goes away must not strand the others' answers.
-    async fn fly(self, event_id: EventId) {
-        while let Some(batch) = self.admissions.next_batch(event_id) {
-            let (args, answers) = admissions::into_call(batch);
+    /// Sends the event's requests waiting in `queues`, a batch per call of `script`
+    /// (whose ARGV starts with the batch's count, then `shared`), until none waits, and
+    /// answers each with its reply. A task of its own: a caller that goes away must not
+    /// strand the others' answers.
+    async fn fly<const FIELDS: usize, T>(
+        &self,
+        event_id: EventId,
+        queues: &CallQueues<Waiting<FIELDS, T>>,
+        script: &Script,
+        shared: &[String],
+        decode: fn(Value) -> Result<T, GuardError>,
+    ) {
+        while let Some(batch) = queues.next_batch(event_id) {
+            let (args, answers) = shared_calls::into_call(shared, batch);
             let asked = answers.len();
             let replies = self
-                .run::<Vec<Value>>(&Scripts::get().admit, event_id, args)
+                .run::<Vec<Value>>(script, event_id, args)
                 .await
                 .and_then(|replies| {
                     if replies.len() == asked {
                         Ok(replies)
                     } else {
                         Err(unexpected(format!(
-                            "{} replies to {asked} admissions",
+                            "{} replies to {asked} requests",
                             replies.len()
                         )))
                     }
@@ -166,12 +195,8 @@ impl ReservationGuard {
             match replies {
                 Ok(replies) => {
                     for (reply, answer) in replies.into_iter().zip(answers) {
-                        let admission = match reply {
-                            Value::Array(reply) => decode_admission(reply),
-                            other => Err(unexpected(other)),
-                        };
                         // A caller that went away no longer needs its answer.
-                        let _ = answer.send(admission);
+                        let _ = answer.send(decode(reply));
                     }
                 }
                 Err(error) => {
@@ -211,14 +236,15 @@ impl ReservationGuard {
         late: bool,
     ) -> Result<Followed, GuardError> {
         let kind = if late { "sell_late" } else { "sell" };
-        let args = vec![
+        let fields = [
             log_version.to_string(),
-            FOLLOWED_MARKS_KEPT.to_string(),
             kind.to_owned(),
             reservation_id.to_string(),
             encode_hold(&merge_lines(lines), code_use),
+            String::new(),
+            String::new(),
         ];
-        self.follow(event_id, args).await
+        self.follow(event_id, fields).await
     }
 
     /// Follows a hold extension appended to the log at `log_version`: the hold now lapses
@@ -233,9 +259,8 @@ impl ReservationGuard {
         expires_at_ms: i64,
     ) -> Result<Followed, GuardError> {
         let keep_until_ms = expires_at_ms.saturating_add(GUARD_IDLE_LIFETIME_MS);
-        let args = vec![
+        let fields = [
             log_version.to_string(),
-            FOLLOWED_MARKS_KEPT.to_string(),
             "extend".to_owned(),
             reservation_id.to_string(),
             expires_at_ms.to_string(),
@@ -244,7 +269,7 @@ impl ReservationGuard {
                 .saturating_add(GUARD_EXPIRY_SLACK_MS)
                 .to_string(),
         ];
-        self.follow(event_id, args).await
+        self.follow(event_id, fields).await
     }
 
     /// Follows refunded tickets going back on sale, appended to the log at `log_version`:
@@ -259,14 +284,15 @@ impl ReservationGuard {
         lines: &[GuardLine],
         code_use: Option<&CodeUse>,
     ) -> Result<Followed, GuardError> {
-        let args = vec![
+        let fields = [
             log_version.to_string(),
-            FOLLOWED_MARKS_KEPT.to_string(),
             "return".to_owned(),
             String::new(),
             encode_hold(&merge_lines(lines), code_use),
+            String::new(),
+            String::new(),
         ];
-        self.follow(event_id, args).await
+        self.follow(event_id, fields).await
     }
 
     /// Installs `snapshot` only if the event's guard does not exist (or is broken),
@@ -336,15 +362,26 @@ impl ReservationGuard {
             .transpose()
     }
 
-    async fn follow(&self, event_id: EventId, args: Vec<String>) -> Result<Followed, GuardError> {
-        let reply: String = self.run(&Scripts::get().follow, event_id, args).await?;
-        match reply.as_str() {
-            "applied" => Ok(Followed::Applied),
-            "already_counted" => Ok(Followed::AlreadyCounted),
-            "not_loaded" => Ok(Followed::NotLoaded),
-            "disagrees" => Ok(Followed::Disagrees),
-            _ => Err(unexpected(reply)),
+    /// Follows one payment fact (`fields` of `follow.lua`) in the event's next call of
+    /// the script, shared with the facts that come meanwhile (a paying rush follows a
+    /// sale and an extension per order).
+    async fn follow(
+        &self,
+        event_id: EventId,
+        fields: [String; FOLLOW_FIELDS],
+    ) -> Result<Followed, GuardError> {
+        let (answer, answered) = oneshot::channel();
+        if self.follows.push(event_id, Waiting { fields, answer }) {
+            let guard = self.clone();
+            tokio::spawn(async move {
+                let script = &Scripts::get().follow;
+                let shared = [FOLLOWED_MARKS_KEPT.to_string()];
+                guard
+                    .fly(event_id, &guard.follows, script, &shared, decode_followed)
+                    .await;
+            });
         }
+        answered.await.map_err(|_| GuardError::Unanswered)?
     }
 
     async fn install(
@@ -386,6 +423,25 @@ impl ReservationGuard {
 
     fn keys(&self, event_id: EventId) -> EventKeys {
         EventKeys::new(&self.prefix, event_id)
+    }
+}
+
+/// One admission's reply in a batch of `admit.lua`.
+fn decode_admission_reply(reply: Value) -> Result<Admission, GuardError> {
+    match reply {
+        Value::Array(reply) => decode_admission(reply),
+        other => Err(unexpected(other)),
+    }
+}
+
+/// One fact's reply in a batch of `follow.lua`.
+fn decode_followed(reply: Value) -> Result<Followed, GuardError> {
+    match reply.as_str().as_deref() {
+        Some("applied") => Ok(Followed::Applied),
+        Some("already_counted") => Ok(Followed::AlreadyCounted),
+        Some("not_loaded") => Ok(Followed::NotLoaded),
+        Some("disagrees") => Ok(Followed::Disagrees),
+        _ => Err(unexpected(reply)),
     }
 }
 
