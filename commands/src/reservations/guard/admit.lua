@@ -1,6 +1,6 @@
 -- Admits a batch of hold requests of one event, in order, each decided as if alone: every
 -- request that reached this process while the previous batch was in flight, sent as one
--- script call (see admissions.rs).
+-- script call (see shared_calls.rs).
 -- ARGV: the number of requests, then nine fields per request: now_ms, expires_at_ms,
 -- reservation_id, keep_until_ms, extend_to_ms, encoded lines (merged, quantities > 0; a
 -- promo code's uses as a line "c:<code>"), then for a hold with a code: the code's line
