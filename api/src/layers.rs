@@ -131,12 +131,12 @@ async fn edge(request: Request, next: Next) -> Response {
             tracing::debug!("started processing request");
             let response = problem_for_bare_status(next.run(request).await);
             let status = response.status().as_u16();
-            let latency_ms = timing.elapsed_ms();
+            let latency_ms =
+                u64::try_from(timing.finish(&response).as_millis()).unwrap_or(u64::MAX);
             if response.status().is_server_error() {
                 tracing::error!(status, latency_ms, "response failed");
             }
             tracing::info!(status, latency_ms, "finished processing request");
-            timing.finish(&response);
             response
         }
         .instrument(span)

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::{Method, StatusCode};
@@ -33,20 +33,18 @@ impl RequestTiming {
         }
     }
 
-    /// Milliseconds since the request reached the middleware.
-    pub fn elapsed_ms(&self) -> u64 {
-        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
-    }
-
-    /// Counts the request and records how long it took, by its final status.
-    pub fn finish(self, response: &Response) {
+    /// Counts the request and records how long it took, by its final status; answers
+    /// that time, read once for the metric and the log line alike.
+    pub fn finish(self, response: &Response) -> Duration {
+        let took = self.started.elapsed();
         let route = self
             .route
             .as_ref()
             .map_or(UNMATCHED_ROUTE, MatchedPath::as_str);
         let (requests, duration) = series(self.method, route, response.status());
         requests.increment(1);
-        duration.record(self.started.elapsed().as_secs_f64());
+        duration.record(took.as_secs_f64());
+        took
     }
 }
 

@@ -83,9 +83,10 @@ impl Desk {
     /// lookups: from the inventory the append left when it went through (the log's, as
     /// of after every job of the round was asked), else after a catch-up with the log.
     async fn serve(&mut self, round: Round) {
-        let catalogue = match round.needs_catalogue() {
-            true => Some(self.current_catalogue().await),
-            false => None,
+        let catalogue = if round.needs_catalogue() {
+            Some(self.current_catalogue().await)
+        } else {
+            None
         };
         let Round {
             holds,
@@ -117,9 +118,10 @@ impl Desk {
         let with_codes = requests.iter().any(|request| request.code.is_some());
         // Taken out of the desk while deciding, rather than copied: a book may hold
         // thousands of codes.
-        let book = match with_codes {
-            true => Some(self.take_current_book().await),
-            false => None,
+        let book = if with_codes {
+            Some(self.take_current_book().await)
+        } else {
+            None
         };
         // Holds are decided on the catalogue (and the promo codes, when one of them has a
         // code) as the log has them, or answered the failure to read them.
@@ -150,12 +152,13 @@ impl Desk {
         });
         // Nothing left to decide (no job, or holds answered the failure to read their
         // terms): the inventory is not even loaded for it.
-        let decided = match placing.is_none() && commands.is_empty() {
-            true => None,
-            false => Some(
+        let decided = if placing.is_none() && commands.is_empty() {
+            None
+        } else {
+            Some(
                 self.decide_and_append(|loaded| round::decide(loaded, placing.as_ref(), &commands))
                     .await,
-            ),
+            )
         };
         if let Some(Ok(book)) = book {
             self.book = Some(book);
@@ -229,10 +232,10 @@ impl Desk {
         catalogue: Option<Result<Event, ReservationError>>,
         current: bool,
     ) {
-        let inventory = match lookups.iter().any(Lookup::needs_inventory) {
-            true if current => Ok(()),
-            true => self.refresh().await,
-            false => Ok(()),
+        let inventory = if !current && lookups.iter().any(Lookup::needs_inventory) {
+            self.refresh().await
+        } else {
+            Ok(())
         };
         let catalogue = catalogue.unwrap_or(Err(ReservationError::Unavailable));
         let now = Utc::now();
