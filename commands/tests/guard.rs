@@ -8,9 +8,9 @@ use carneau_commands::reservations::guard::{
     ReservationGuard, FOLLOWED_MARKS_KEPT, GUARD_EXPIRY_SLACK_MS, GUARD_IDLE_LIFETIME_MS,
 };
 use carneau_domain::ids::{EventId, ReservationId, TicketTypeId};
-use carneau_testkit::own_servers::OwnRedis;
+use carneau_testkit::own_servers::{script_calls, OwnRedis};
 use carneau_testkit::TestRedis;
-use fred::prelude::{Builder, ClientLike, Config, KeysInterface, LuaInterface};
+use fred::prelude::{ClientLike, KeysInterface, LuaInterface};
 use fred::types::CustomCommand;
 
 const NOW_MS: i64 = 1_800_000_000_000;
@@ -173,6 +173,18 @@ fn guard_lines(lines: &[(TicketTypeId, u32)]) -> Vec<GuardLine> {
         .map(|&(ticket_type_id, quantity)| GuardLine {
             ticket_type_id,
             quantity,
+        })
+        .collect()
+}
+
+/// `count` holds of one ticket of `ticket_type_id` each, lapsing at `NOW_MS + HOLD_MS`.
+fn one_ticket_holds(ticket_type_id: TicketTypeId, count: usize) -> Vec<GuardHold> {
+    (0..count)
+        .map(|_| GuardHold {
+            reservation_id: ReservationId::new(),
+            lines: guard_lines(&[(ticket_type_id, 1)]),
+            code_use: None,
+            expires_at_ms: NOW_MS + HOLD_MS,
         })
         .collect()
 }
@@ -577,10 +589,7 @@ async fn concurrent_admissions_never_oversell() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_admissions_share_script_calls_and_each_gets_its_answer() {
     let server = OwnRedis::start().unwrap();
-    let client = Builder::from_config(Config::from_url(&server.url()).unwrap())
-        .build()
-        .unwrap();
-    client.init().await.unwrap();
+    let client = server.connect().await.unwrap();
     let guard = ReservationGuard::new(client.clone(), "batch:");
     let event_id = EventId::new();
     let vip = TicketTypeId::new();
@@ -635,23 +644,9 @@ async fn concurrent_admissions_share_script_calls_and_each_gets_its_answer() {
         Some(0)
     );
 
-    let stats: String = client
-        .custom(
-            CustomCommand::new_static("INFO", None, false),
-            vec!["commandstats"],
-        )
-        .await
-        .unwrap();
-    let calls = |command: &str| -> usize {
-        stats
-            .lines()
-            .find_map(|line| line.strip_prefix(&format!("cmdstat_{command}:calls=")))
-            .and_then(|rest| rest.split(',').next())
-            .map_or(0, |calls| calls.parse().unwrap())
-    };
-    let script_calls = calls("evalsha") + calls("eval");
+    let script_calls = script_calls(&client).await.unwrap();
     assert!(
-        script_calls <= 2 * RESERVATIONS / 10,
+        script_calls <= 2 * RESERVATIONS as u64 / 10,
         "{script_calls} script calls for {} admissions",
         2 * RESERVATIONS
     );
@@ -663,22 +658,12 @@ async fn concurrent_admissions_share_script_calls_and_each_gets_its_answer() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_payment_facts_share_script_calls_and_each_gets_its_answer() {
     let server = OwnRedis::start().unwrap();
-    let client = Builder::from_config(Config::from_url(&server.url()).unwrap())
-        .build()
-        .unwrap();
-    client.init().await.unwrap();
+    let client = server.connect().await.unwrap();
     let guard = ReservationGuard::new(client.clone(), "follow:");
     let event_id = EventId::new();
     let vip = TicketTypeId::new();
     const SALES: u64 = 200;
-    let holds: Vec<GuardHold> = (0..SALES)
-        .map(|_| GuardHold {
-            reservation_id: ReservationId::new(),
-            lines: guard_lines(&[(vip, 1)]),
-            code_use: None,
-            expires_at_ms: NOW_MS + HOLD_MS,
-        })
-        .collect();
+    let holds = one_ticket_holds(vip, SALES as usize);
     assert!(guard
         .load_if_missing(event_id, &snapshot(&[(vip, 500, 0)], holds.clone()))
         .await
@@ -734,21 +719,7 @@ async fn concurrent_payment_facts_share_script_calls_and_each_gets_its_answer() 
         "{SALES} sold once each, nothing held"
     );
 
-    let stats: String = client
-        .custom(
-            CustomCommand::new_static("INFO", None, false),
-            vec!["commandstats"],
-        )
-        .await
-        .unwrap();
-    let calls = |command: &str| -> u64 {
-        stats
-            .lines()
-            .find_map(|line| line.strip_prefix(&format!("cmdstat_{command}:calls=")))
-            .and_then(|rest| rest.split(',').next())
-            .map_or(0, |calls| calls.parse().unwrap())
-    };
-    let script_calls = calls("evalsha") + calls("eval");
+    let script_calls = script_calls(&client).await.unwrap();
     assert!(
         script_calls <= 3 * SALES / 10,
         "{script_calls} script calls for {} payment facts",
@@ -1054,14 +1025,7 @@ async fn payment_follow_cost() {
     const HOLDS: u32 = 10_000;
     const REBUILDS: u32 = 10;
     const SALES: u32 = 2_000;
-    let holds: Vec<GuardHold> = (0..HOLDS)
-        .map(|_| GuardHold {
-            reservation_id: ReservationId::new(),
-            lines: guard_lines(&[(vip, 1)]),
-            code_use: None,
-            expires_at_ms: NOW_MS + HOLD_MS,
-        })
-        .collect();
+    let holds = one_ticket_holds(vip, HOLDS as usize);
     let full = snapshot(&[(vip, 2 * HOLDS, 0)], holds.clone());
 
     let started = Instant::now();

@@ -284,6 +284,15 @@ impl OwnRedis {
         self.port
     }
 
+    /// A client connected to this server.
+    pub async fn connect(&self) -> anyhow::Result<fred::prelude::Client> {
+        use fred::prelude::ClientLike;
+        let config = fred::prelude::Config::from_url(&self.url())?;
+        let client = fred::prelude::Builder::from_config(config).build()?;
+        client.init().await?;
+        Ok(client)
+    }
+
     /// A `redis://` (plain) or `rediss://` (TLS) URL of this server.
     pub fn url(&self) -> String {
         // TLS names the host its certificate was made for.
@@ -293,6 +302,36 @@ impl OwnRedis {
             format!("redis://127.0.0.1:{}", self.port)
         }
     }
+}
+
+/// The Lua script calls (`EVALSHA` and `EVAL`) the server behind `client` has run since
+/// it started or since [`reset_command_stats`]: on a server of a test's own, what that
+/// test sent, however many requests the calls carried.
+pub async fn script_calls(client: &fred::prelude::Client) -> anyhow::Result<u64> {
+    let stats: String = redis_command(client, "INFO", "commandstats").await?;
+    let calls = |command: &str| -> anyhow::Result<u64> {
+        let prefix = format!("cmdstat_{command}:calls=");
+        match stats.lines().find_map(|line| line.strip_prefix(&prefix)) {
+            Some(rest) => Ok(rest.split(',').next().unwrap_or(rest).parse()?),
+            None => Ok(0),
+        }
+    };
+    Ok(calls("evalsha")? + calls("eval")?)
+}
+
+/// Zeroes the server's command counts (`CONFIG RESETSTAT`).
+pub async fn reset_command_stats(client: &fred::prelude::Client) -> anyhow::Result<()> {
+    redis_command::<()>(client, "CONFIG", "RESETSTAT").await
+}
+
+async fn redis_command<R: fred::types::FromValue>(
+    client: &fred::prelude::Client,
+    command: &'static str,
+    argument: &'static str,
+) -> anyhow::Result<R> {
+    use fred::interfaces::ClientLike;
+    let command = fred::types::CustomCommand::new_static(command, None, false);
+    Ok(client.custom(command, vec![argument]).await?)
 }
 
 impl Drop for OwnRedis {

@@ -11,11 +11,10 @@ use std::time::Duration;
 use carneau_commands::metrics::INVENTORY_APPENDS;
 use carneau_commands::reservations::guard::ReservationGuard;
 use carneau_domain::ids::{EventId, TicketTypeId};
-use carneau_testkit::own_servers::OwnRedis;
+use carneau_testkit::own_servers::{reset_command_stats, script_calls, OwnRedis};
 use carneau_testkit::TestDatabase;
 use chrono::Utc;
-use fred::prelude::{ClientLike, KeysInterface};
-use fred::types::CustomCommand;
+use fred::prelude::KeysInterface;
 use reqwest::StatusCode;
 
 use crate::support::metrics::scrape;
@@ -281,14 +280,7 @@ async fn requests_that_waited_for_the_guards_rebuild_ask_it_together() {
         .await;
     let quantities = seeded_quantities(0x5eed_0004, BUYERS, MAX_TICKETS_PER_BUYER);
     delete_keys_with_prefix(&app.redis, "rebuild:").await;
-    let _: () = app
-        .redis
-        .custom(
-            CustomCommand::new_static("CONFIG", None, false),
-            vec!["RESETSTAT"],
-        )
-        .await
-        .unwrap();
+    reset_command_stats(&app.redis).await.unwrap();
 
     let rush = rush(
         &[app.http()],
@@ -306,22 +298,9 @@ async fn requests_that_waited_for_the_guards_rebuild_ask_it_together() {
         BUYERS,
         "{rush:?}"
     );
-    let stats: String = app
-        .redis
-        .custom(
-            CustomCommand::new_static("INFO", None, false),
-            vec!["commandstats"],
-        )
-        .await
-        .unwrap();
-    let admissions = stats
-        .lines()
-        .filter_map(|line| line.strip_prefix("cmdstat_evalsha:calls="))
-        .filter_map(|rest| rest.split(',').next())
-        .map(|calls| calls.parse::<usize>().unwrap())
-        .sum::<usize>();
+    let calls = script_calls(&app.redis).await.unwrap();
     assert!(
-        admissions <= BUYERS / 5,
-        "{admissions} script calls for {BUYERS} requests"
+        calls <= BUYERS as u64 / 5,
+        "{calls} script calls for {BUYERS} requests"
     );
 }
