@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
+use carneau_bench::attempt::{Attempt, Outcome};
 use carneau_bench::buyers::{draw_buyers, tickets_requested};
 use carneau_bench::contention::{read_appends, Appends, NodeContention};
 use carneau_bench::cpu::{CpuReading, Watched};
@@ -347,15 +348,15 @@ fn contention(
 
 /// One line per request: sent and answered (ms since the rush started), outcome, and for
 /// a paid hold its checkout and pay latencies (ms).
-fn attempts_csv(attempts: &[carneau_bench::attempt::Attempt]) -> String {
+fn attempts_csv(attempts: &[Attempt]) -> String {
     use std::fmt::Write;
     let ms = |duration: std::time::Duration| duration.as_secs_f64() * 1000.0;
     let mut csv = String::from("buyer,quantity,sent_ms,latency_ms,outcome,checkout_ms,pay_ms\n");
     for attempt in attempts {
         let outcome = match &attempt.outcome {
-            carneau_bench::attempt::Outcome::Accepted => "accepted".to_owned(),
-            carneau_bench::attempt::Outcome::SoldOut => "sold_out".to_owned(),
-            carneau_bench::attempt::Outcome::Failed(label) => label.replace(',', " "),
+            Outcome::Accepted => "accepted".to_owned(),
+            Outcome::SoldOut => "sold_out".to_owned(),
+            Outcome::Failed(label) => label.replace(',', " "),
         };
         let (checkout, pay) = match &attempt.payment {
             Some(payment) => (
