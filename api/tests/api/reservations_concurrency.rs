@@ -11,16 +11,13 @@ use std::time::Duration;
 use carneau_commands::metrics::INVENTORY_APPENDS;
 use carneau_commands::reservations::guard::ReservationGuard;
 use carneau_domain::ids::{EventId, TicketTypeId};
-use carneau_testkit::own_servers::{reset_command_stats, script_calls, OwnRedis};
-use carneau_testkit::TestDatabase;
 use chrono::Utc;
 use fred::prelude::KeysInterface;
 use reqwest::StatusCode;
 
 use crate::support::metrics::scrape;
-use crate::support::own_servers_app::{config_of, spawn_app_on};
 use crate::support::reservations::audit::{audit_inventory_log, LogAudit};
-use crate::support::reservations::http::{spawn_reservation_app, OnSale, TOKEN_SECRET};
+use crate::support::reservations::http::{spawn_reservation_app, OnSale};
 use crate::support::reservations::rush::{
     delete_keys_with_prefix, keys_with_prefix, poll_until, rush, seeded_quantities, Rush,
 };
@@ -253,54 +250,4 @@ async fn losing_the_redis_guard_mid_rush_never_oversells_and_it_is_rebuilt() {
     let audit_after =
         audit_inventory_log(app.database.pool(), event.event_id, &event.capacities()).await;
     assert_eq!(audit_after.placed_tickets(), CAPACITY);
-}
-
-/// A rush that finds the event's guard missing rebuilds it once; the requests that waited
-/// for the rebuild then ask the guard together, in shared script calls. Asked one at a
-/// time under the rebuild's lock, each of hundreds waited for every call before its own,
-/// and the first holds of a rush were answered hundreds of milliseconds late. On a Redis
-/// of its own, so that its command counts are this test's alone.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn requests_that_waited_for_the_guards_rebuild_ask_it_together() {
-    let database = TestDatabase::create().await.unwrap();
-    let redis = tokio::task::spawn_blocking(OwnRedis::start)
-        .await
-        .unwrap()
-        .unwrap();
-    let mut settings = database.app_settings();
-    settings.extend([
-        ("REDIS_URL", redis.url()),
-        ("CARNEAU_REDIS_PREFIX", "rebuild:".to_owned()),
-        ("CARNEAU_TOKEN_SECRET", TOKEN_SECRET.to_owned()),
-    ]);
-    let app = spawn_app_on(config_of(&settings)).await;
-    let event = app
-        .http()
-        .create_published_event(CAPACITY, MAX_TICKETS_PER_BUYER)
-        .await;
-    let quantities = seeded_quantities(0x5eed_0004, BUYERS, MAX_TICKETS_PER_BUYER);
-    delete_keys_with_prefix(&app.redis, "rebuild:").await;
-    reset_command_stats(&app.redis).await.unwrap();
-
-    let rush = rush(
-        &[app.http()],
-        event,
-        &quantities,
-        Arc::new(AtomicUsize::new(0)),
-        Arc::new(AtomicUsize::new(0)),
-    )
-    .await;
-
-    assert_eq!(rush.created_tickets(), CAPACITY, "{rush:?}");
-    assert_eq!(rush.unanswered, 0, "{rush:?}");
-    assert_eq!(
-        rush.created.len() + rush.refusals.get("409 sold-out").copied().unwrap_or(0),
-        BUYERS,
-        "{rush:?}"
-    );
-    let calls = script_calls(&app.redis).await.unwrap();
-    assert!(
-        calls <= BUYERS as u64 / 5,
-        "{calls} script calls for {BUYERS} requests"
-    );
 }

@@ -111,28 +111,15 @@ impl GuardKeeper {
                     // queued hundreds of log reads behind the desk (requests timed out,
                     // the pool ran dry) and sent the unlucky ones past the guard, which
                     // then undercounted and let the log refuse what it admitted.
-                    admission = match self.rebuilds.try_lock(event_id) {
-                        Some(_rebuilding) => {
-                            let admission = ask().await;
-                            if !matches!(admission, Ok(Admission::NotLoaded)) {
-                                admission
-                            } else if let Err(error) = self.load(desks, event_id, false).await {
-                                tracing::warn!(%error, "could not rebuild the reservation guard");
-                                return GuardVerdict::Bypassed;
-                            } else {
-                                ask().await
-                            }
+                    let _rebuilding = self.rebuilds.lock(event_id).await;
+                    admission = ask().await;
+                    if matches!(admission, Ok(Admission::NotLoaded)) {
+                        if let Err(error) = self.load(desks, event_id, false).await {
+                            tracing::warn!(%error, "could not rebuild the reservation guard");
+                            return GuardVerdict::Bypassed;
                         }
-                        // The others ask once the rebuild is over, together (their
-                        // admissions share script calls), not one at a time under the
-                        // lock: hundreds of requests that found the guard missing each
-                        // waited for all the calls before theirs, and the rush's first
-                        // holds were answered after 300 ms instead of 80.
-                        None => {
-                            drop(self.rebuilds.lock(event_id).await);
-                            ask().await
-                        }
-                    };
+                        admission = ask().await;
+                    }
                 }
                 Err(error) => {
                     tracing::warn!(%error, "reservation guard unavailable; deciding from the log alone");

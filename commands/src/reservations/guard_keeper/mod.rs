@@ -56,19 +56,10 @@ impl Default for Rebuilds {
 }
 
 impl Rebuilds {
-    /// The right to rebuild the event's guard, unless another request of this process
-    /// is rebuilding it.
-    fn try_lock(&self, event_id: EventId) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-        self.stripe(event_id).try_lock().ok()
-    }
-
     /// Waits until no other request of this process rebuilds the event's guard.
     async fn lock(&self, event_id: EventId) -> tokio::sync::MutexGuard<'_, ()> {
-        self.stripe(event_id).lock().await
-    }
-
-    fn stripe(&self, event_id: EventId) -> &tokio::sync::Mutex<()> {
-        &self.0[(event_id.as_uuid().as_u128() % REBUILD_STRIPES as u128) as usize]
+        let stripe = (event_id.as_uuid().as_u128() % REBUILD_STRIPES as u128) as usize;
+        self.0[stripe].lock().await
     }
 }
 
