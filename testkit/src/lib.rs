@@ -227,6 +227,16 @@ impl Drop for TestDatabase {
     }
 }
 
+/// A client connected to the Redis server at `url`.
+pub async fn connect_redis(url: &str) -> anyhow::Result<Client> {
+    let config = Config::from_url(url).context("parsing a Redis URL")?;
+    let client = Builder::from_config(config)
+        .build()
+        .context("building a Redis client")?;
+    client.init().await.context("connecting to Redis")?;
+    Ok(client)
+}
+
 /// A Redis client plus a key prefix unique to one test; its keys are deleted on drop.
 pub struct TestRedis {
     client: Client,
@@ -236,14 +246,9 @@ pub struct TestRedis {
 impl TestRedis {
     /// Connects to the test Redis and picks a fresh prefix.
     pub async fn create() -> anyhow::Result<Self> {
-        let config = Config::from_url(&redis_url()).context("CARNEAU_TEST_REDIS_URL")?;
-        let client = Builder::from_config(config)
-            .build()
-            .context("building a Redis client")?;
-        client
-            .init()
+        let client = connect_redis(&redis_url())
             .await
-            .context("connecting to the test Redis")?;
+            .context("the test Redis (CARNEAU_TEST_REDIS_URL)")?;
         Ok(Self {
             client,
             prefix: format!("carneau-test:{}:", Uuid::new_v4().simple()),
@@ -271,10 +276,7 @@ impl Drop for TestRedis {
                 .build()
                 .ok()?;
             runtime.block_on(async move {
-                let client = Builder::from_config(Config::from_url(&url).ok()?)
-                    .build()
-                    .ok()?;
-                client.init().await.ok()?;
+                let client = connect_redis(&url).await.ok()?;
                 let keys = keys_matching(&client, &pattern).await.ok()?;
                 for key in keys {
                     let _: Result<i64, _> = client.del(key).await;

@@ -286,11 +286,7 @@ impl OwnRedis {
 
     /// A client connected to this server.
     pub async fn connect(&self) -> anyhow::Result<fred::prelude::Client> {
-        use fred::prelude::ClientLike;
-        let config = fred::prelude::Config::from_url(&self.url())?;
-        let client = fred::prelude::Builder::from_config(config).build()?;
-        client.init().await?;
-        Ok(client)
+        crate::connect_redis(&self.url()).await
     }
 
     /// A `redis://` (plain) or `rediss://` (TLS) URL of this server.
@@ -305,8 +301,8 @@ impl OwnRedis {
 }
 
 /// The Lua script calls (`EVALSHA` and `EVAL`) the server behind `client` has run since
-/// it started or since [`reset_command_stats`]: on a server of a test's own, what that
-/// test sent, however many requests the calls carried.
+/// it started: on a server of a test's own, what that test sent, however many requests
+/// the calls carried.
 pub async fn script_calls(client: &fred::prelude::Client) -> anyhow::Result<u64> {
     let stats: String = redis_command(client, "INFO", "commandstats").await?;
     let calls = |command: &str| -> anyhow::Result<u64> {
@@ -317,11 +313,6 @@ pub async fn script_calls(client: &fred::prelude::Client) -> anyhow::Result<u64>
         }
     };
     Ok(calls("evalsha")? + calls("eval")?)
-}
-
-/// Zeroes the server's command counts (`CONFIG RESETSTAT`).
-pub async fn reset_command_stats(client: &fred::prelude::Client) -> anyhow::Result<()> {
-    redis_command::<()>(client, "CONFIG", "RESETSTAT").await
 }
 
 async fn redis_command<R: fred::types::FromValue>(

@@ -763,11 +763,9 @@ impl FailingLink {
 
     /// A client connected to Redis through the link.
     async fn client(&self) -> fred::prelude::Client {
-        use fred::prelude::{Builder, ClientLike, Config};
-        let config = Config::from_url(&format!("redis://{}", self.address)).unwrap();
-        let client = Builder::from_config(config).build().unwrap();
-        client.init().await.unwrap();
-        client
+        carneau_testkit::connect_redis(&format!("redis://{}", self.address))
+            .await
+            .unwrap()
     }
 }
 

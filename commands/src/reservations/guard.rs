@@ -137,23 +137,7 @@ impl ReservationGuard {
             max_uses,
             if_used_up,
         ];
-        let (answer, answered) = oneshot::channel();
-        if self.admissions.push(event_id, Waiting { fields, answer }) {
-            let guard = self.clone();
-            tokio::spawn(async move {
-                let script = &Scripts::get().admit;
-                guard
-                    .fly(
-                        event_id,
-                        &guard.admissions,
-                        script,
-                        &[],
-                        decode_admission_reply,
-                    )
-                    .await;
-            });
-        }
-        let admission = answered.await.map_err(|_| GuardError::Unanswered)??;
+        let admission = self.in_shared_call(event_id, fields, &ADMISSIONS).await?;
         if let Admission::SoldOut {
             ticket_type_id,
             available,
@@ -164,20 +148,31 @@ impl ReservationGuard {
         Ok(admission)
     }
 
-    /// Sends the event's requests waiting in `queues`, a batch per call of `script`
-    /// (whose ARGV starts with the batch's count, then `shared`), until none waits, and
-    /// answers each with its reply. A task of its own: a caller that goes away must not
-    /// strand the others' answers.
-    async fn fly<const FIELDS: usize, T>(
+    /// Asks `call`'s script about one request (its `fields`) in the event's next call,
+    /// together with the requests that come meanwhile; starts the event's flight if none
+    /// runs.
+    async fn in_shared_call<const FIELDS: usize, T: Send + 'static>(
         &self,
         event_id: EventId,
-        queues: &CallQueues<Waiting<FIELDS, T>>,
-        script: &Script,
-        shared: &[String],
-        decode: fn(Value) -> Result<T, GuardError>,
-    ) {
-        while let Some(batch) = queues.next_batch(event_id) {
-            let (args, answers) = shared_calls::into_call(shared, batch);
+        fields: [String; FIELDS],
+        call: &'static SharedCall<FIELDS, T>,
+    ) -> Result<T, GuardError> {
+        let (answer, answered) = oneshot::channel();
+        if (call.queues)(self).push(event_id, Waiting { fields, answer }) {
+            let guard = self.clone();
+            tokio::spawn(async move { guard.fly(event_id, call).await });
+        }
+        answered.await.map_err(|_| GuardError::Unanswered)?
+    }
+
+    /// Sends the event's requests waiting for `call`, a batch per script call, until none
+    /// waits, and answers each with its reply. A task of its own: a caller that goes away
+    /// must not strand the others' answers.
+    async fn fly<const FIELDS: usize, T>(&self, event_id: EventId, call: &SharedCall<FIELDS, T>) {
+        let script = (call.script)(Scripts::get());
+        let shared = (call.shared)();
+        while let Some(batch) = (call.queues)(self).next_batch(event_id) {
+            let (args, answers) = shared_calls::into_call(&shared, batch);
             let asked = answers.len();
             let replies = self
                 .run::<Vec<Value>>(script, event_id, args)
@@ -196,7 +191,7 @@ impl ReservationGuard {
                 Ok(replies) => {
                     for (reply, answer) in replies.into_iter().zip(answers) {
                         // A caller that went away no longer needs its answer.
-                        let _ = answer.send(decode(reply));
+                        let _ = answer.send((call.decode)(reply));
                     }
                 }
                 Err(error) => {
@@ -370,18 +365,7 @@ impl ReservationGuard {
         event_id: EventId,
         fields: [String; FOLLOW_FIELDS],
     ) -> Result<Followed, GuardError> {
-        let (answer, answered) = oneshot::channel();
-        if self.follows.push(event_id, Waiting { fields, answer }) {
-            let guard = self.clone();
-            tokio::spawn(async move {
-                let script = &Scripts::get().follow;
-                let shared = [FOLLOWED_MARKS_KEPT.to_string()];
-                guard
-                    .fly(event_id, &guard.follows, script, &shared, decode_followed)
-                    .await;
-            });
-        }
-        answered.await.map_err(|_| GuardError::Unanswered)?
+        self.in_shared_call(event_id, fields, &FOLLOWS).await
     }
 
     async fn install(
@@ -425,6 +409,31 @@ impl ReservationGuard {
         EventKeys::new(&self.prefix, event_id)
     }
 }
+
+/// A kind of request whose calls the requests of one event share: where they wait, the
+/// script, the ARGV every call has after the count, and how one request's reply reads.
+struct SharedCall<const FIELDS: usize, T> {
+    queues: fn(&ReservationGuard) -> &CallQueues<Waiting<FIELDS, T>>,
+    script: fn(&Scripts) -> &Script,
+    shared: fn() -> Vec<String>,
+    decode: fn(Value) -> Result<T, GuardError>,
+}
+
+/// Hold requests, decided by `admit.lua`.
+static ADMISSIONS: SharedCall<ADMISSION_FIELDS, Admission> = SharedCall {
+    queues: |guard| &guard.admissions,
+    script: |scripts| &scripts.admit,
+    shared: Vec::new,
+    decode: decode_admission_reply,
+};
+
+/// Payment facts, followed by `follow.lua`, which keeps [`FOLLOWED_MARKS_KEPT`] marks.
+static FOLLOWS: SharedCall<FOLLOW_FIELDS, Followed> = SharedCall {
+    queues: |guard| &guard.follows,
+    script: |scripts| &scripts.follow,
+    shared: || vec![FOLLOWED_MARKS_KEPT.to_string()],
+    decode: decode_followed,
+};
 
 /// One admission's reply in a batch of `admit.lua`.
 fn decode_admission_reply(reply: Value) -> Result<Admission, GuardError> {
