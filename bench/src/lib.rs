@@ -5,7 +5,7 @@
 //! The `flash-sale` binary strings these modules together; each does one step:
 //! [`sale_setup`] creates the sale, [`buyers`] draws who asks for what, [`rush`] fires the
 //! requests, [`attempt`] classifies each answer, [`payment`] pays for a hold when the run
-//! pays, [`inventory_log`] and [`oversell`] audit
+//! pays and [`payers`] says on which connection, [`inventory_log`] and [`oversell`] audit
 //! the log, [`latency`] and [`report`] turn it all into numbers, [`seal_lag`] says
 //! how far behind the log the sealer of its tamper evidence ran, and [`cpu`],
 //! [`freshness`], [`contention`] and [`database_work`] say what the rush cost: CPU,
@@ -22,6 +22,7 @@ pub mod freshness;
 pub mod inventory_log;
 pub mod latency;
 pub mod oversell;
+pub mod payers;
 pub mod payment;
 pub mod promo_code;
 pub mod reads;

@@ -17,6 +17,7 @@ use carneau_bench::cpu::{CpuReading, Watched};
 use carneau_bench::database_work::{DatabaseReading, DatabaseWork};
 use carneau_bench::freshness::FreshnessProbe;
 use carneau_bench::inventory_log::{audit_inventory, connect};
+use carneau_bench::payers::Paying;
 use carneau_bench::promo_code;
 use carneau_bench::report::{
     render_costs, render_payments_row, render_results_row, render_table, Costs, Report, RunSettings,
@@ -78,6 +79,12 @@ struct Args {
     /// (the server must run without Stripe keys), while the rush goes on.
     #[arg(long)]
     pay: bool,
+    /// With `--pay`: buyers with a hold pay on this many connections of their own while
+    /// the K reserving ones take the next buyers, as in a real sale. Without it each
+    /// reserving connection pays before its next buyer, which bounds the holds' pace by K
+    /// over a hold's, a checkout's and a payment's latency.
+    #[arg(long, requires = "pay", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    payers: Option<u32>,
     /// The server processes, to measure their CPU during the rush (one per node).
     #[arg(long, value_delimiter = ',')]
     server_pid: Vec<u32>,
@@ -144,7 +151,15 @@ async fn run(args: Args) -> anyhow::Result<(Report, Option<promo_code::CodeFindi
     let concurrency = usize::try_from(args.concurrency).context("--concurrency")?;
     // Connect to the log first: a run that cannot be audited is not worth starting.
     let pool = connect(&args.database_url).await?;
-    let client = http_client(concurrency, Duration::from_secs(args.request_timeout_secs))?;
+    let payers = args
+        .payers
+        .map(|payers| usize::try_from(payers).context("--payers"))
+        .transpose()?;
+    let paying = Paying::from_args(args.pay, payers);
+    let client = http_client(
+        paying.connections(concurrency),
+        Duration::from_secs(args.request_timeout_secs),
+    )?;
     let run_id = Uuid::new_v4();
     let spec = SaleSpec {
         capacity: args.capacity,
@@ -177,7 +192,7 @@ async fn run(args: Args) -> anyhow::Result<(Report, Option<promo_code::CodeFindi
     let rush_started_at = chrono::Utc::now();
     let database_before = DatabaseReading::now(&pool).await;
     let cpu_before = CpuReading::now(&watched);
-    let result = rush(&client, &args.base_url, sale, buyers, concurrency, args.pay).await?;
+    let result = rush(&client, &args.base_url, sale, buyers, concurrency, paying).await?;
     let cpu = cpu_before
         .as_ref()
         .and_then(|reading| reading.used_until_now());
@@ -238,6 +253,10 @@ async fn run(args: Args) -> anyhow::Result<(Report, Option<promo_code::CodeFindi
         seed: args.seed,
         request_timeout_s: args.request_timeout_secs,
         pay: args.pay,
+        payers: match paying {
+            Paying::Apart(payers) => Some(payers),
+            Paying::No | Paying::InTurn => None,
+        },
         shared_capacity: args.shared_capacity,
     };
     if let Some(path) = &args.attempts {

@@ -42,6 +42,9 @@ pub struct RunSettings {
     pub request_timeout_s: u64,
     /// Whether each accepted buyer paid for the hold during the rush.
     pub pay: bool,
+    /// The payers' connections apart from the K reserving ones; `None` when each
+    /// reserving connection paid in turn, or nobody paid.
+    pub payers: Option<usize>,
     /// Whether two ticket types shared the capacity (a capacity pool).
     pub shared_capacity: bool,
 }

@@ -3,7 +3,8 @@
 //!
 //! K worker tasks share one counter of the next buyer, so exactly K requests are in
 //! flight until the crowd runs out, whatever the server's speed: a closed-loop load
-//! like a queue of buyers pressing "reserve" as soon as a slot frees up.
+//! like a queue of buyers pressing "reserve" as soon as a slot frees up. Buyers with a
+//! hold pay as [`Paying`] says.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -13,11 +14,13 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use reqwest::Client;
 use serde::Serialize;
+use tokio::sync::mpsc;
 use tracing::{info, instrument};
 use uuid::Uuid;
 
 use crate::attempt::{classify_response, classify_transport_error, Attempt, Outcome};
 use crate::buyers::Buyer;
+use crate::payers::{buyer_email, HoldToPay, Payers, Paying};
 use crate::payment::{pay_for_hold, HeldReservation};
 use crate::promo_code;
 use crate::sale_setup::SaleUnderTest;
@@ -80,17 +83,17 @@ struct Tally {
 }
 
 /// Sends every buyer's reservation to `sale` on one of `nodes` (round robin by buyer),
-/// `concurrency` at a time. With `pay`, a buyer who gets a hold checks out and pays for
-/// it on the same node before the worker takes the next buyer, so payments flow while
-/// the rush goes on.
-#[instrument(skip_all, fields(event_id = %sale.event_id, buyers = buyers.len(), nodes = nodes.len(), concurrency, pay))]
+/// `concurrency` at a time. A buyer who gets a hold checks out and pays for it on the
+/// same node as `paying` says, so payments flow while the rush goes on; the rush ends
+/// with the last payment.
+#[instrument(skip_all, fields(event_id = %sale.event_id, buyers = buyers.len(), nodes = nodes.len(), concurrency, ?paying))]
 pub async fn rush(
     client: &Client,
     nodes: &[String],
     sale: SaleUnderTest,
     buyers: Vec<Buyer>,
     concurrency: usize,
-    pay: bool,
+    paying: Paying,
 ) -> anyhow::Result<RushResult> {
     anyhow::ensure!(!nodes.is_empty(), "no node to rush");
     let nodes: Arc<[Node]> = nodes
@@ -107,12 +110,20 @@ pub async fn rush(
     let tally = Arc::new(Tally::default());
     let started_at = Utc::now();
     let start = Instant::now();
+    let payers = match paying {
+        Paying::Apart(count) => Some(Payers::start(client, count, start)),
+        Paying::No | Paying::InTurn => None,
+    };
     let workers: Vec<_> = (0..concurrency.max(1))
         .map(|_| {
             let worker = Worker {
                 client: client.clone(),
                 nodes: Arc::clone(&nodes),
-                pay,
+                pays: match (&payers, paying) {
+                    (Some(payers), _) => Pays::HandOver(payers.handle()),
+                    (None, Paying::InTurn) => Pays::InTurn,
+                    (None, _) => Pays::No,
+                },
                 sale,
                 buyers: Arc::clone(&buyers),
                 tally: Arc::clone(&tally),
@@ -125,6 +136,12 @@ pub async fn rush(
     let mut attempts = Vec::with_capacity(buyers.len());
     for worker in workers {
         attempts.extend(worker.await.context("a rush worker panicked")?);
+    }
+    if let Some(payers) = payers {
+        let mut payments = payers.finish().await?;
+        for attempt in &mut attempts {
+            attempt.payment = payments.remove(&attempt.buyer);
+        }
     }
     let wall_time = start.elapsed();
     progress.abort();
@@ -157,12 +174,21 @@ struct Node {
     reservations: String,
 }
 
+/// What a worker does with a hold it got.
+enum Pays {
+    /// Nothing: holds only.
+    No,
+    /// Checks out and pays for it before taking the next buyer.
+    InTurn,
+    /// Hands it to the payers and takes the next buyer.
+    HandOver(mpsc::UnboundedSender<HoldToPay>),
+}
+
 /// One of the K request loops.
 struct Worker {
     client: Client,
     nodes: Arc<[Node]>,
-    /// Whether accepted buyers pay.
-    pay: bool,
+    pays: Pays,
     sale: SaleUnderTest,
     buyers: Arc<[Buyer]>,
     tally: Arc<Tally>,
@@ -224,10 +250,19 @@ impl Worker {
             Err(error) => (classify_transport_error(&error), None),
         };
         let latency = sent.elapsed();
-        let payment = match (self.pay, &outcome, hold) {
-            (true, Outcome::Accepted, Some(hold)) => {
-                let email = format!("buyer-{}@bench.carneau.test", buyer.index);
+        let payment = match (&self.pays, &outcome, hold) {
+            (Pays::InTurn, Outcome::Accepted, Some(hold)) => {
+                let email = buyer_email(buyer.index);
                 Some(pay_for_hold(&self.client, &node.base_url, &hold, &email, self.start).await)
+            }
+            (Pays::HandOver(payers), Outcome::Accepted, Some(hold)) => {
+                // The payers outlive every worker, so the hand-over cannot fail.
+                let _ = payers.send(HoldToPay {
+                    buyer: buyer.index,
+                    base_url: node.base_url.clone(),
+                    hold,
+                });
+                None
             }
             _ => None,
         };

@@ -40,7 +40,7 @@ pub fn render_table(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "flash sale `{}` against {}: C={} M={} K={}, 1..={} tickets per buyer, seed {}",
+        "flash sale `{}` against {}: C={} M={} K={}, 1..={} tickets per buyer, seed {}{}",
         settings.label,
         settings.base_url,
         settings.capacity,
@@ -48,6 +48,11 @@ pub fn render_table(report: &Report) -> String {
         settings.concurrency,
         settings.max_tickets,
         settings.seed,
+        match (settings.pay, settings.payers) {
+            (false, _) => String::new(),
+            (true, None) => ", paying in turn".to_owned(),
+            (true, Some(payers)) => format!(", paying on {payers} connections apart"),
+        },
     );
     let _ = writeln!(
         out,

@@ -27,6 +27,7 @@ fn settings() -> RunSettings {
         seed: 42,
         request_timeout_s: 30,
         pay: false,
+        payers: None,
         shared_capacity: false,
     }
 }
