@@ -253,10 +253,7 @@ async fn run(args: Args) -> anyhow::Result<(Report, Option<promo_code::CodeFindi
         seed: args.seed,
         request_timeout_s: args.request_timeout_secs,
         pay: args.pay,
-        payers: match paying {
-            Paying::Apart(payers) => Some(payers),
-            Paying::No | Paying::InTurn => None,
-        },
+        payers: paying.payers(),
         shared_capacity: args.shared_capacity,
     };
     if let Some(path) = &args.attempts {

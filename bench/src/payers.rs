@@ -41,12 +41,17 @@ impl Paying {
         }
     }
 
+    /// How many payers work apart from the reserving connections, if any do.
+    pub fn payers(self) -> Option<usize> {
+        match self {
+            Self::Apart(payers) => Some(payers),
+            Self::No | Self::InTurn => None,
+        }
+    }
+
     /// Connections the run may hold open at once: the reserving ones and the payers'.
     pub fn connections(self, concurrency: usize) -> usize {
-        match self {
-            Self::Apart(payers) => concurrency + payers,
-            Self::No | Self::InTurn => concurrency,
-        }
+        concurrency + self.payers().unwrap_or(0)
     }
 }
 

@@ -110,10 +110,9 @@ pub async fn rush(
     let tally = Arc::new(Tally::default());
     let started_at = Utc::now();
     let start = Instant::now();
-    let payers = match paying {
-        Paying::Apart(count) => Some(Payers::start(client, count, start)),
-        Paying::No | Paying::InTurn => None,
-    };
+    let payers = paying
+        .payers()
+        .map(|count| Payers::start(client, count, start));
     let workers: Vec<_> = (0..concurrency.max(1))
         .map(|_| {
             let worker = Worker {

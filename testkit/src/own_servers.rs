@@ -304,7 +304,9 @@ impl OwnRedis {
 /// it started: on a server of a test's own, what that test sent, however many requests
 /// the calls carried.
 pub async fn script_calls(client: &fred::prelude::Client) -> anyhow::Result<u64> {
-    let stats: String = redis_command(client, "INFO", "commandstats").await?;
+    use fred::interfaces::ClientLike;
+    let info = fred::types::CustomCommand::new_static("INFO", None, false);
+    let stats: String = client.custom(info, vec!["commandstats"]).await?;
     let calls = |command: &str| -> anyhow::Result<u64> {
         let prefix = format!("cmdstat_{command}:calls=");
         match stats.lines().find_map(|line| line.strip_prefix(&prefix)) {
@@ -313,16 +315,6 @@ pub async fn script_calls(client: &fred::prelude::Client) -> anyhow::Result<u64>
         }
     };
     Ok(calls("evalsha")? + calls("eval")?)
-}
-
-async fn redis_command<R: fred::types::FromValue>(
-    client: &fred::prelude::Client,
-    command: &'static str,
-    argument: &'static str,
-) -> anyhow::Result<R> {
-    use fred::interfaces::ClientLike;
-    let command = fred::types::CustomCommand::new_static(command, None, false);
-    Ok(client.custom(command, vec![argument]).await?)
 }
 
 impl Drop for OwnRedis {
