@@ -195,17 +195,17 @@ async fn join_waiting_list(
     let offer_id = ReservationId::from_uuid(entry_id.as_uuid());
     let metadata = buyer_metadata(session.as_ref(), offer_id);
     // Seen through in its own task, like a hold: a join cut off half way must still
-    // rebuild the guard it changed.
+    // rebuild the guard it changed. Boxed for the same reason as a hold's task.
     let reservations = state.reservations.clone();
     let wanted = request.clone();
-    let joined = tokio::spawn(
+    let joined = tokio::spawn(Box::pin(
         async move {
             reservations
                 .join_waiting_list(event_id, wanted, &metadata)
                 .await
         }
         .instrument(tracing::Span::current()),
-    )
+    ))
     .await
     .map_err(|error| ApiError::internal(error.into()))?
     .map_err(reservation_problem)?

@@ -92,8 +92,11 @@ impl Reservations {
             }
             return decided;
         }
+        // The guard's calls are boxed: their futures (the Redis client's inside) are most
+        // of a hold's, which the request's task would otherwise carry and copy whole on
+        // every move (docs/benchmarks.md, "Smaller moves per request").
         let verdict = match &self.guard {
-            Some(guard) => guard.admit(&self.desks, event_id, &request).await,
+            Some(guard) => Box::pin(guard.admit(&self.desks, event_id, &request)).await,
             None => GuardVerdict::Bypassed,
         };
         let (admitted, code_dropped) = match verdict {
@@ -127,15 +130,14 @@ impl Reservations {
             decided = decided.map(HoldOutcome::without_code);
         }
         if let (true, Some(guard)) = (admitted, &self.guard) {
-            guard
-                .reconcile(
-                    &self.desks,
-                    event_id,
-                    reservation_id,
-                    guard_counts_code,
-                    &decided,
-                )
-                .await;
+            Box::pin(guard.reconcile(
+                &self.desks,
+                event_id,
+                reservation_id,
+                guard_counts_code,
+                &decided,
+            ))
+            .await;
         }
         if let Ok(outcome) = &decided {
             metrics::hold_decided(outcome, RefusedBy::Log);

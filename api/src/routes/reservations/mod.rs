@@ -181,13 +181,16 @@ async fn reserve(
     // Seen through to the end in its own task: a hold the guard admitted must reach the
     // log and be reconciled even if the buyer goes away or the request times out. Dropped
     // half way, the guard would go on counting tickets the log never held, unsellable
-    // until the hold lapses.
+    // until the hold lapses. Boxed: the hold's future is kilobytes (3 KB, 9 KB before its
+    // guard calls were boxed), and tokio moves a task's future, and a stage of its size,
+    // several times on the way in and out; unboxed, those copies took a tenth of a flash
+    // sale's server CPU (docs/benchmarks.md, "Smaller moves per request").
     let reservations = state.reservations.clone();
     let metadata = buyer_metadata(session.as_ref(), reservation_id);
-    let outcome = tokio::spawn(
+    let outcome = tokio::spawn(Box::pin(
         async move { reservations.reserve(event_id, hold, &metadata).await }
             .instrument(tracing::Span::current()),
-    )
+    ))
     .await
     .map_err(|error| ApiError::internal(error.into()))?
     .map_err(reservation_problem)?;
