@@ -183,7 +183,7 @@ async fn reserve(
     // half way, the guard would go on counting tickets the log never held, unsellable
     // until the hold lapses. Boxed: the hold's future is kilobytes (3 KB, 9 KB before its
     // guard calls were boxed), and tokio moves a task's future, and a stage of its size,
-    // several times on the way in and out; unboxed, those copies took a tenth of a flash
+    // several times on the way in and out; unboxed, those copies took about 6 % of a flash
     // sale's server CPU (docs/benchmarks.md, "Smaller moves per request").
     let reservations = state.reservations.clone();
     let metadata = buyer_metadata(session.as_ref(), reservation_id);
