@@ -33,8 +33,12 @@ pub mod vouchers;
 pub mod waiting_list;
 pub mod webhooks;
 
+use std::future::Future;
+
+use tracing::Instrument;
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::problem::ApiError;
 use crate::state::AppState;
 
 /// The status of a creation that a retry may repeat: 201 when this request created it,
@@ -45,6 +49,23 @@ pub fn created_or_repeated(created: bool) -> axum::http::StatusCode {
     } else {
         axum::http::StatusCode::OK
     }
+}
+
+/// Runs `work` to its end in a task of its own and waits for it: a command the Redis
+/// guard has admitted must reach the log and be reconciled even if the buyer goes away or
+/// the request times out; dropped half way, the guard would go on counting tickets the log
+/// never held. The task carries the request's span. A task that panicked is a 500.
+///
+/// Boxed before it is spawned: a hold's future is kilobytes (3 KB, 9 KB before its guard
+/// calls were boxed), and tokio moves a task's future, and a stage of its size, several
+/// times on the way in and out; unboxed, those copies took about 6 % of a flash sale's
+/// server CPU (docs/benchmarks.md, "Smaller moves per request"). Not an `async fn`, whose
+/// own future would hold `work` by value and bring its size back into the request's.
+pub fn see_through<T: Send + 'static>(
+    work: impl Future<Output = T> + Send + 'static,
+) -> impl Future<Output = Result<T, ApiError>> {
+    let task = tokio::spawn(Box::pin(work.instrument(tracing::Span::current())));
+    async move { task.await.map_err(|error| ApiError::internal(error.into())) }
 }
 
 /// Every documented route of the API.

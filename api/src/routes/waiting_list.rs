@@ -16,7 +16,6 @@ use carneau_domain::inventory::{
 };
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use tracing::Instrument;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -29,6 +28,7 @@ use crate::problem::responses::{BodyProblems, ConflictProblem, NotFoundProblem, 
 use crate::problem::{ApiError, FieldError};
 use crate::provenance::buyer_metadata;
 use crate::routes::reservations::authorise;
+use crate::routes::see_through;
 use crate::state::AppState;
 
 /// The OpenAPI tag of these routes.
@@ -194,20 +194,16 @@ async fn join_waiting_list(
     let request = request.parse(entry_id)?;
     let offer_id = ReservationId::from_uuid(entry_id.as_uuid());
     let metadata = buyer_metadata(session.as_ref(), offer_id);
-    // Seen through in its own task, like a hold: a join cut off half way must still
-    // rebuild the guard it changed. Boxed for the same reason as a hold's task.
+    // Seen through like a hold: a join cut off half way must still rebuild the guard it
+    // changed.
     let reservations = state.reservations.clone();
     let wanted = request.clone();
-    let joined = tokio::spawn(Box::pin(
-        async move {
-            reservations
-                .join_waiting_list(event_id, wanted, &metadata)
-                .await
-        }
-        .instrument(tracing::Span::current()),
-    ))
-    .await
-    .map_err(|error| ApiError::internal(error.into()))?
+    let joined = see_through(async move {
+        reservations
+            .join_waiting_list(event_id, wanted, &metadata)
+            .await
+    })
+    .await?
     .map_err(reservation_problem)?
     .map_err(|error| inventory_problem(&error))?;
     let mut place = current_place(&state, event_id, entry_id).await?;

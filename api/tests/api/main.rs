@@ -65,6 +65,7 @@ mod reservations_crash;
 mod reservations_flow;
 mod reservations_rounds;
 mod reservations_shared_capacity;
+mod reservations_task_size;
 mod reservations_turns;
 mod reservations_waiting_list;
 mod seed;

@@ -15,7 +15,6 @@ use carneau_domain::inventory::{
 use carneau_domain::order::OrderStatus;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tracing::Instrument;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -29,6 +28,7 @@ use crate::problem::mapping::{
 use crate::problem::responses::{BodyProblems, ConflictProblem, NotFoundProblem, ServerProblems};
 use crate::problem::ApiError;
 use crate::provenance::buyer_metadata;
+use crate::routes::see_through;
 use crate::state::AppState;
 
 mod request;
@@ -178,22 +178,12 @@ async fn reserve(
         code: code.clone(),
         if_code_used_up,
     };
-    // Seen through to the end in its own task: a hold the guard admitted must reach the
-    // log and be reconciled even if the buyer goes away or the request times out. Dropped
-    // half way, the guard would go on counting tickets the log never held, unsellable
-    // until the hold lapses. Boxed: the hold's future is kilobytes (3 KB, 9 KB before its
-    // guard calls were boxed), and tokio moves a task's future, and a stage of its size,
-    // several times on the way in and out; unboxed, those copies took about 6 % of a flash
-    // sale's server CPU (docs/benchmarks.md, "Smaller moves per request").
+    // Seen through to the end whatever becomes of the request (see `see_through`).
     let reservations = state.reservations.clone();
     let metadata = buyer_metadata(session.as_ref(), reservation_id);
-    let outcome = tokio::spawn(Box::pin(
-        async move { reservations.reserve(event_id, hold, &metadata).await }
-            .instrument(tracing::Span::current()),
-    ))
-    .await
-    .map_err(|error| ApiError::internal(error.into()))?
-    .map_err(reservation_problem)?;
+    let outcome = see_through(async move { reservations.reserve(event_id, hold, &metadata).await })
+        .await?
+        .map_err(reservation_problem)?;
     let code_used_up = outcome.code_used_up();
     let (status, expires_at) = match outcome {
         HoldOutcome::Held { expires_at, .. } => (StatusCode::CREATED, expires_at),
