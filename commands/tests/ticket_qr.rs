@@ -39,6 +39,41 @@ fn codes_drawn_with_the_one_mask_all_scan() {
     }
 }
 
+/// Every pixel of the PNG is its module's colour, the quiet zone white: a scanner forgives
+/// a wrong pixel or two, so scanning alone would not show a row drawn one pixel off.
+#[test]
+fn every_pixel_of_the_png_is_its_modules_colour() {
+    for n in 0..20u128 {
+        let event = EventId::from_uuid(Uuid::from_u128(n));
+        let code = codes().code_for(event, TicketId::from_uuid(Uuid::from_u128(n << 64)));
+        let qr = QrCode::encode_segments_advanced(
+            &QrSegment::make_segments(code.as_str()),
+            QrCodeEcc::Medium,
+            Version::MIN,
+            Version::MAX,
+            Some(Mask::new(TICKET_QR_MASK)),
+            false,
+        )
+        .unwrap();
+        let image = image::load_from_memory(&qr_png(&code).unwrap())
+            .unwrap()
+            .to_luma8();
+        let modules = u32::try_from(qr.size()).unwrap() + 8;
+        let scale = image.width() / modules;
+        assert_eq!(
+            (image.width(), image.height()),
+            (modules * scale, modules * scale)
+        );
+        for (x, y, pixel) in image.enumerate_pixels() {
+            let (column, row) = ((x / scale) as i32 - 4, (y / scale) as i32 - 4);
+            // Outside the matrix `get_module` answers light: the quiet zone.
+            let white = !qr.get_module(column, row);
+            assert_eq!(pixel.0[0] == 255, white, "code {n}, pixel ({x}, {y})");
+            assert!(pixel.0[0] == 0 || pixel.0[0] == 255);
+        }
+    }
+}
+
 #[test]
 fn the_svg_carries_the_same_code_as_the_png() {
     let (event, ticket) = (EventId::new(), TicketId::new());
