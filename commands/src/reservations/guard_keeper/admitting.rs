@@ -8,7 +8,11 @@ use chrono::Utc;
 use super::facts::{guard_expiry_ms, guard_lines};
 use super::GuardKeeper;
 use crate::reservations::desk::Desks;
-use crate::reservations::guard::{Admission, GuardCode};
+use crate::reservations::guard::{Admission, GuardCode, GuardError};
+
+/// How many times a request asks the guard, rebuilding it between asks, before the log
+/// decides alone.
+const GUARD_ASKS: usize = 4;
 
 /// What the guard's answer means for a hold request.
 pub enum GuardVerdict {
@@ -58,28 +62,11 @@ impl GuardKeeper {
             )
         };
         let mut admission = ask().await;
-        for _ in 0..3 {
+        for _ in 0..GUARD_ASKS - 1 {
+            if let Some(verdict) = self.verdict(desks, event_id, request, &admission).await {
+                return verdict;
+            }
             match admission {
-                Ok(Admission::Admitted) => return GuardVerdict::Admitted,
-                Ok(Admission::AdmittedWithoutCode) => return GuardVerdict::AdmittedWithoutCode,
-                Ok(Admission::AlreadyAdmitted) => return GuardVerdict::AlreadyAdmitted,
-                Ok(Admission::CodeUsedUp { .. }) => {
-                    return GuardVerdict::Refused(HoldRefusal::CodeUsedUp)
-                }
-                Ok(Admission::SoldOut {
-                    ticket_type_id,
-                    available,
-                }) => {
-                    let refusal = self
-                        .reasons
-                        .besides_stock(desks.stores(), event_id, request)
-                        .await
-                        .unwrap_or(HoldRefusal::SoldOut {
-                            ticket_type_id,
-                            available,
-                        });
-                    return GuardVerdict::Refused(refusal);
-                }
                 Ok(Admission::UnknownTicketType { ticket_type_id }) => {
                     // Either no such ticket type (refused without touching the guard, so
                     // bad requests cannot make us rebuild it) or one added since the guard
@@ -105,7 +92,8 @@ impl GuardKeeper {
                     }
                     admission = ask().await;
                 }
-                Ok(Admission::NotLoaded) => {
+                // `NotLoaded`, the other answer `verdict` leaves to retry.
+                _ => {
                     // A rush finds the guard missing all at once. One request per event
                     // rebuilds it while the others wait, then asks again: a rebuild each
                     // queued hundreds of log reads behind the desk (requests timed out,
@@ -121,13 +109,51 @@ impl GuardKeeper {
                         admission = ask().await;
                     }
                 }
-                Err(error) => {
-                    tracing::warn!(%error, "reservation guard unavailable; deciding from the log alone");
-                    return GuardVerdict::Bypassed;
-                }
             }
         }
-        GuardVerdict::Bypassed
+        // The last answer is read like the others: an admission that came with it counts
+        // this request's hold in the guard, which only the verdict `Admitted` has undone
+        // if the log refuses it. Read as `Bypassed`, it stayed counted for good.
+        self.verdict(desks, event_id, request, &admission)
+            .await
+            .unwrap_or(GuardVerdict::Bypassed)
+    }
+
+    /// What the guard's `admission` means for `request`; `None` when it did not answer
+    /// (its guard missing, or a ticket type it does not know), for `admit` to retry.
+    async fn verdict(
+        &self,
+        desks: &Desks,
+        event_id: EventId,
+        request: &HoldRequest,
+        admission: &Result<Admission, GuardError>,
+    ) -> Option<GuardVerdict> {
+        let verdict = match admission {
+            Ok(Admission::Admitted) => GuardVerdict::Admitted,
+            Ok(Admission::AdmittedWithoutCode) => GuardVerdict::AdmittedWithoutCode,
+            Ok(Admission::AlreadyAdmitted) => GuardVerdict::AlreadyAdmitted,
+            Ok(Admission::CodeUsedUp { .. }) => GuardVerdict::Refused(HoldRefusal::CodeUsedUp),
+            Ok(Admission::SoldOut {
+                ticket_type_id,
+                available,
+            }) => {
+                let refusal = self
+                    .reasons
+                    .besides_stock(desks.stores(), event_id, request)
+                    .await
+                    .unwrap_or(HoldRefusal::SoldOut {
+                        ticket_type_id: *ticket_type_id,
+                        available: *available,
+                    });
+                GuardVerdict::Refused(refusal)
+            }
+            Ok(Admission::UnknownTicketType { .. } | Admission::NotLoaded) => return None,
+            Err(error) => {
+                tracing::warn!(%error, "reservation guard unavailable; deciding from the log alone");
+                GuardVerdict::Bypassed
+            }
+        };
+        Some(verdict)
     }
 
     /// The uses of the request's promo code its hold takes, with the code's limit and the
