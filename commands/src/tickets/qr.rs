@@ -111,8 +111,8 @@ pub fn qr_svg(code: &TicketCode) -> Result<String, QrError> {
 /// zeros) so that compressing it costs next to nothing. Drawn pixel by pixel in 8-bit
 /// grey, each code was eight times the pixels to filter and compress (docs/benchmarks.md,
 /// "The log's readers and the tickets email"); with each pixel's bit set on its own and
-/// every row tried under the five filters, drawing and filtering were two thirds of the
-/// PNG's cost ("The tickets email's pixels").
+/// every row tried under the five filters, drawing and filtering were nearly three
+/// quarters of what a code cost beside its encoding ("The tickets email's pixels").
 pub fn qr_png(code: &TicketCode) -> Result<Vec<u8>, QrError> {
     let matrix = qr_of(code)?;
     let scale = matrix.scale();
