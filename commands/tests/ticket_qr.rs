@@ -1,7 +1,7 @@
 //! QR images of ticket codes decode back to a code the door accepts.
 
 use carneau_commands::tickets::{qr_png, qr_svg, TicketCodes, QR_MIN_SIDE_PX, TICKET_QR_MASK};
-use carneau_domain::ticket_code::{CodeError, TicketSecret};
+use carneau_domain::ticket_code::{CodeError, TicketCode, TicketSecret};
 use carneau_domain::{EventId, TicketId};
 use carneau_testkit::qr::{decode_png, png_attachments};
 use qrcodegen::{Mask, QrCode, QrCodeEcc, QrSegment, Version};
@@ -9,6 +9,25 @@ use uuid::Uuid;
 
 fn codes() -> TicketCodes {
     TicketCodes::new(TicketSecret::new(vec![42u8; 32]).unwrap())
+}
+
+/// The code of ticket `n << 64` of event `n`: the same codes on every run.
+fn numbered_code(n: u128) -> TicketCode {
+    let event = EventId::from_uuid(Uuid::from_u128(n));
+    codes().code_for(event, TicketId::from_uuid(Uuid::from_u128(n << 64)))
+}
+
+/// `segments` as a QR matrix drawn with `mask`, at the error correction tickets use.
+fn encoded(segments: &[QrSegment], mask: u8) -> QrCode {
+    QrCode::encode_segments_advanced(
+        segments,
+        QrCodeEcc::Medium,
+        Version::MIN,
+        Version::MAX,
+        Some(Mask::new(mask)),
+        false,
+    )
+    .unwrap()
 }
 
 #[test]
@@ -44,17 +63,8 @@ fn codes_drawn_with_the_one_mask_all_scan() {
 #[test]
 fn every_pixel_of_the_png_is_its_modules_colour() {
     for n in 0..20u128 {
-        let event = EventId::from_uuid(Uuid::from_u128(n));
-        let code = codes().code_for(event, TicketId::from_uuid(Uuid::from_u128(n << 64)));
-        let qr = QrCode::encode_segments_advanced(
-            &QrSegment::make_segments(code.as_str()),
-            QrCodeEcc::Medium,
-            Version::MIN,
-            Version::MAX,
-            Some(Mask::new(TICKET_QR_MASK)),
-            false,
-        )
-        .unwrap();
+        let code = numbered_code(n);
+        let qr = encoded(&QrSegment::make_segments(code.as_str()), TICKET_QR_MASK);
         let image = image::load_from_memory(&qr_png(&code).unwrap())
             .unwrap()
             .to_luma8();
@@ -186,22 +196,12 @@ fn the_tickets_email_attaches_a_qr_code_per_ticket_that_verifies() {
 /// up the least of what choosing per code would buy).
 #[test]
 fn the_one_mask_is_the_best_of_eight_for_ticket_codes() {
-    let codes = codes();
     let mut totals = [0u64; 8];
     for n in 0..200u128 {
-        let event = EventId::from_uuid(Uuid::from_u128(n));
-        let code = codes.code_for(event, TicketId::from_uuid(Uuid::from_u128(n << 64)));
+        let code = numbered_code(n);
         let segments = QrSegment::make_segments(code.as_str());
         for (mask, total) in (0u8..).zip(totals.iter_mut()) {
-            let qr = QrCode::encode_segments_advanced(
-                &segments,
-                QrCodeEcc::Medium,
-                Version::MIN,
-                Version::MAX,
-                Some(Mask::new(mask)),
-                false,
-            )
-            .unwrap();
+            let qr = encoded(&segments, mask);
             *total += u64::from(penalty(&qr));
         }
     }
