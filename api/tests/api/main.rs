@@ -63,6 +63,7 @@ mod reservations_codes;
 mod reservations_concurrency;
 mod reservations_crash;
 mod reservations_flow;
+mod reservations_guard_faults;
 mod reservations_rounds;
 mod reservations_shared_capacity;
 mod reservations_task_size;

@@ -1,0 +1,276 @@
+//! The Redis guard when Redis fails it: a fact it could not follow, a drop it could not
+//! make. Whatever Redis does, the guard never keeps counting what the log does not have:
+//! it is dropped, or bypassed until it can be dropped, and rebuilt from the log.
+
+use carneau_commands::reservations::guard::ReservationGuard;
+use carneau_commands::reservations::{ReservationMode, Reservations};
+use carneau_domain::ids::{EventId, OrderId, ReservationId, TicketTypeId};
+use carneau_domain::inventory::{HoldLine, HoldOutcome, HoldRequest, InventoryCommand, Quantity};
+use chrono::{TimeDelta, Utc};
+use fred::prelude::KeysInterface;
+use reqwest::StatusCode;
+
+use crate::reservations_flow::{guard_available, test_metadata};
+use crate::support::reservations::http::spawn_reservation_app;
+use crate::support::reservations::redis_link::RedisLink;
+use crate::support::TestApp;
+
+/// A Redis error while the guard follows a payment must not leave it behind the log until
+/// some later rebuild: after a missed refund return, the returned tickets would look sold
+/// and be refused to buyers. The failure is real and deterministic: the key of the marks
+/// of followed facts is made a string, so the follow script fails with WRONGTYPE (no other
+/// script reads that key).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guard_that_fails_to_follow_a_return_is_rebuilt_from_the_log() {
+    let app = spawn_reservation_app(&[]).await;
+    let http = app.http();
+    let event = app.create_published_event(4, 4).await;
+    let tt = event.ticket_type_id;
+    let held = http.reserve(event.event_id, &[(tt, 4)]).await;
+    assert_eq!(held.status, StatusCode::CREATED, "{}", held.body);
+    assert_eq!(guard_available(&app, event.event_id, tt).await, Some(0));
+
+    let reservations = &app.state.reservations;
+    let event_id = EventId::from_uuid(event.event_id);
+    let reservation_id = ReservationId::from_uuid(held.reservation_id());
+    let order_id = OrderId::new();
+    let lines = vec![HoldLine {
+        ticket_type_id: TicketTypeId::from_uuid(tt),
+        quantity: Quantity::parse(4).unwrap(),
+    }];
+    let (_, catalogue) = reservations.inventory(event_id).await.unwrap();
+    let sold = reservations
+        .decide(
+            event_id,
+            InventoryCommand::SellHold {
+                event: Box::new(catalogue),
+                reservation_id,
+                order_id,
+                lines: lines.clone(),
+                code: None,
+                now: Utc::now(),
+            },
+            &test_metadata(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(sold.len(), 1);
+    assert_eq!(
+        guard_available(&app, event.event_id, tt).await,
+        Some(0),
+        "the sale is followed in place"
+    );
+
+    let marks = format!(
+        "{}guard:{{{}}}:followed",
+        app.redis.prefix(),
+        event.event_id
+    );
+    let () = app
+        .state
+        .redis
+        .set(marks, "not a sorted set", None, None, false)
+        .await
+        .unwrap();
+    let returned = reservations
+        .decide(
+            event_id,
+            InventoryCommand::ReturnTickets {
+                order_id,
+                refund_number: 1,
+                lines,
+                code_use: None,
+                now: Utc::now(),
+            },
+            &test_metadata(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(returned.len(), 1);
+    assert_eq!(
+        guard_available(&app, event.event_id, tt).await,
+        None,
+        "a guard that missed the return is dropped, not left saying sold out"
+    );
+
+    let again = http.reserve(event.event_id, &[(tt, 3)]).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+    assert_eq!(
+        guard_available(&app, event.event_id, tt).await,
+        Some(1),
+        "rebuilt from the log: 4 returned, 3 held again"
+    );
+}
+
+/// A process whose Redis failed both the guard's update after a refund's return and the
+/// drop that should follow: the guard still counts the 4 returned tickets as sold. What
+/// each test does once Redis answers again tells the two ways the guard gets dropped.
+struct GuardLeftBehind {
+    app: TestApp,
+    link: RedisLink,
+    reservations: carneau_commands::reservations::Reservations,
+    event: crate::support::reservations::http::OnSale,
+}
+
+impl GuardLeftBehind {
+    async fn new() -> Self {
+        let app = spawn_reservation_app(&[]).await;
+        let event = app.create_published_event(4, 4).await;
+        let event_id = EventId::from_uuid(event.event_id);
+        let link = RedisLink::start().await;
+        let guard = ReservationGuard::new(link.client().await, app.redis.prefix());
+        let reservations = Reservations::new(
+            app.database.pool().clone(),
+            app.database.pool().clone(),
+            Some(guard),
+            ReservationMode::Batched,
+        );
+        let this = Self {
+            app,
+            link,
+            reservations,
+            event,
+        };
+        let paid = this.hold(4);
+        let reservation_id = paid.reservation_id;
+        assert!(this.is_held(paid).await);
+        let (_, catalogue) = this.reservations.inventory(event_id).await.unwrap();
+        let order_id = OrderId::new();
+        let lines = this.lines(4);
+        let sold = this
+            .reservations
+            .decide(
+                event_id,
+                InventoryCommand::SellHold {
+                    event: Box::new(catalogue),
+                    reservation_id,
+                    order_id,
+                    lines,
+                    code: None,
+                    now: Utc::now(),
+                },
+                &test_metadata(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(sold.len(), 1);
+        assert_eq!(this.guard_available().await, Some(0));
+
+        this.link.refuse(true);
+        let lines = this.lines(4);
+        let returned = this
+            .reservations
+            .decide(
+                event_id,
+                InventoryCommand::ReturnTickets {
+                    order_id,
+                    refund_number: 1,
+                    lines,
+                    code_use: None,
+                    now: Utc::now(),
+                },
+                &test_metadata(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(returned.len(), 1);
+        assert_eq!(
+            this.guard_available().await,
+            Some(0),
+            "the guard missed the return and could not be dropped"
+        );
+        this
+    }
+
+    fn lines(&self, quantity: u32) -> Vec<HoldLine> {
+        vec![HoldLine {
+            ticket_type_id: TicketTypeId::from_uuid(self.event.ticket_type_id),
+            quantity: Quantity::parse(quantity).unwrap(),
+        }]
+    }
+
+    fn hold(&self, quantity: u32) -> HoldRequest {
+        HoldRequest {
+            reservation_id: ReservationId::new(),
+            lines: self.lines(quantity),
+            expires_at: Utc::now() + TimeDelta::minutes(15),
+            code: None,
+            if_code_used_up: Default::default(),
+        }
+    }
+
+    /// Whether `request` is held.
+    async fn is_held(&self, request: HoldRequest) -> bool {
+        let outcome = self
+            .reservations
+            .reserve(
+                EventId::from_uuid(self.event.event_id),
+                request,
+                &test_metadata(),
+            )
+            .await
+            .unwrap();
+        matches!(outcome, HoldOutcome::Held { .. })
+    }
+
+    async fn guard_available(&self) -> Option<u32> {
+        guard_available(&self.app, self.event.event_id, self.event.ticket_type_id).await
+    }
+}
+
+/// While the guard cannot be dropped, the process's requests bypass it (the log decides
+/// alone); once Redis answers again, the next request drops it and it is rebuilt from the
+/// log. Otherwise the returned tickets would stay refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guard_redis_failed_to_drop_is_bypassed_until_it_is_dropped() {
+    let behind = GuardLeftBehind::new().await;
+    assert!(
+        behind.is_held(behind.hold(3)).await,
+        "the log decides alone"
+    );
+
+    behind.link.refuse(false);
+    assert!(
+        behind.is_held(behind.hold(1)).await,
+        "the stale guard would refuse it as sold out"
+    );
+    assert_eq!(
+        behind.guard_available().await,
+        Some(0),
+        "dropped, then rebuilt from the log: 4 returned, then 3 and 1 held"
+    );
+    assert_eq!(behind.reservations.drop_doubtful_guards().await, 0);
+}
+
+/// With no request for the event, the sweeper drops the guard once Redis answers again,
+/// so it does not wait for a buyer to be turned away first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sweeper_drops_a_guard_redis_failed_to_drop() {
+    use carneau_commands::reservations::sweeper::sweep_once;
+
+    let behind = GuardLeftBehind::new().await;
+    sweep_once(behind.app.database.pool(), &behind.reservations)
+        .await
+        .unwrap();
+    assert_eq!(
+        behind.guard_available().await,
+        Some(0),
+        "Redis still refuses: the guard is still there, still in doubt"
+    );
+
+    behind.link.refuse(false);
+    sweep_once(behind.app.database.pool(), &behind.reservations)
+        .await
+        .unwrap();
+    assert_eq!(behind.guard_available().await, None, "the sweep dropped it");
+    assert_eq!(behind.reservations.drop_doubtful_guards().await, 0);
+    assert!(
+        behind.is_held(behind.hold(4)).await,
+        "rebuilt from the log, the 4 returned tickets are on sale"
+    );
+    assert_eq!(behind.guard_available().await, Some(0));
+}
