@@ -1,18 +1,21 @@
 //! The Redis guard when Redis fails it: a fact it could not follow, a drop it could not
-//! make. Whatever Redis does, the guard never keeps counting what the log does not have:
-//! it is dropped, or bypassed until it can be dropped, and rebuilt from the log.
+//! make, an admission whose answer came too late. Whatever Redis does, the guard never
+//! keeps counting what the log does not have: it is given back, dropped, or bypassed
+//! until it can be dropped, and rebuilt from the log.
 
 use carneau_commands::reservations::guard::ReservationGuard;
 use carneau_commands::reservations::{ReservationMode, Reservations};
 use carneau_domain::ids::{EventId, OrderId, ReservationId, TicketTypeId};
-use carneau_domain::inventory::{HoldLine, HoldOutcome, HoldRequest, InventoryCommand, Quantity};
+use carneau_domain::inventory::{
+    HoldLine, HoldOutcome, HoldRefusal, HoldRequest, InventoryCommand, Quantity,
+};
 use chrono::{TimeDelta, Utc};
 use fred::prelude::KeysInterface;
 use reqwest::StatusCode;
 
 use crate::reservations_flow::{guard_available, test_metadata};
 use crate::support::reservations::http::spawn_reservation_app;
-use crate::support::reservations::redis_link::RedisLink;
+use crate::support::reservations::redis_link::{RedisLink, LATE_BY};
 use crate::support::TestApp;
 
 /// A Redis error while the guard follows a payment must not leave it behind the log until
@@ -273,4 +276,60 @@ async fn the_sweeper_drops_a_guard_redis_failed_to_drop() {
         "rebuilt from the log, the 4 returned tickets are on sale"
     );
     assert_eq!(behind.guard_available().await, Some(0));
+}
+
+/// Redis may run an admission and answer after the guard's call gave up: the guard then
+/// counts a hold that nobody heard of. When the log refuses the request, the guard gives it
+/// back; kept, it turned buyers away from tickets the log had until the hold lapsed. Here
+/// the log sells out behind the guard's back (a process deciding from the log alone, as
+/// one whose guard is in doubt does), so that the guard admits what the log refuses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admission_answered_too_late_is_given_back_when_the_log_refuses_it() {
+    let app = spawn_reservation_app(&[]).await;
+    let event = app.create_published_event(4, 4).await;
+    let event_id = EventId::from_uuid(event.event_id);
+    let pool = app.database.pool();
+    let link = RedisLink::start().await;
+    let guard = ReservationGuard::new(link.impatient_client().await, app.redis.prefix());
+    let guarded = Reservations::new(
+        pool.clone(),
+        pool.clone(),
+        Some(guard),
+        ReservationMode::Batched,
+    );
+    let unguarded = Reservations::new(pool.clone(), pool.clone(), None, ReservationMode::Batched);
+    let hold = |quantity| HoldRequest {
+        reservation_id: ReservationId::new(),
+        lines: vec![HoldLine {
+            ticket_type_id: TicketTypeId::from_uuid(event.ticket_type_id),
+            quantity: Quantity::parse(quantity).unwrap(),
+        }],
+        expires_at: Utc::now() + TimeDelta::minutes(15),
+        code: None,
+        if_code_used_up: Default::default(),
+    };
+    let available = || guard_available(&app, event.event_id, event.ticket_type_id);
+
+    let first = guarded.reserve(event_id, hold(1), &test_metadata()).await;
+    assert!(first.unwrap().is_held());
+    let rest = unguarded.reserve(event_id, hold(3), &test_metadata()).await;
+    assert!(rest.unwrap().is_held());
+    assert_eq!(available().await, Some(3), "the guard missed the log's 3");
+
+    link.answer_next_late();
+    let late = guarded
+        .reserve(event_id, hold(2), &test_metadata())
+        .await
+        .unwrap();
+    assert!(
+        matches!(late, HoldOutcome::Refused(HoldRefusal::SoldOut { .. })),
+        "{late:?}"
+    );
+    // By now Redis has answered every call of the request, the late one included.
+    tokio::time::sleep(LATE_BY).await;
+    assert_eq!(
+        available().await,
+        Some(3),
+        "the admission of 2 ran, and was given back when the log refused it"
+    );
 }

@@ -99,6 +99,7 @@ impl Reservations {
             Some(guard) => Box::pin(guard.admit(&self.desks, event_id, &request)).await,
             None => GuardVerdict::Bypassed,
         };
+        let unanswered = matches!(verdict, GuardVerdict::Unanswered);
         let (admitted, code_dropped) = match verdict {
             GuardVerdict::Refused(refusal) => {
                 metrics::hold_refused(&refusal, RefusedBy::Guard);
@@ -106,7 +107,9 @@ impl Reservations {
             }
             GuardVerdict::Admitted => (true, false),
             GuardVerdict::AdmittedWithoutCode => (true, true),
-            GuardVerdict::AlreadyAdmitted | GuardVerdict::Bypassed => (false, false),
+            GuardVerdict::AlreadyAdmitted | GuardVerdict::Bypassed | GuardVerdict::Unanswered => {
+                (false, false)
+            }
         };
         let reservation_id = request.reservation_id;
         // The guard found the code used up and held the tickets alone, as the buyer asked:
@@ -129,15 +132,19 @@ impl Reservations {
         if code_dropped {
             decided = decided.map(HoldOutcome::without_code);
         }
-        if let (true, Some(guard)) = (admitted, &self.guard) {
-            Box::pin(guard.reconcile(
-                &self.desks,
-                event_id,
-                reservation_id,
-                guard_counts_code,
-                &decided,
-            ))
-            .await;
+        if let Some(guard) = &self.guard {
+            if admitted {
+                Box::pin(guard.reconcile(
+                    &self.desks,
+                    event_id,
+                    reservation_id,
+                    guard_counts_code,
+                    &decided,
+                ))
+                .await;
+            } else if unanswered {
+                Box::pin(guard.unanswered_decided(event_id, reservation_id, &decided)).await;
+            }
         }
         if let Ok(outcome) = &decided {
             metrics::hold_decided(outcome, RefusedBy::Log);

@@ -30,8 +30,15 @@ pub enum GuardVerdict {
     AlreadyAdmitted,
     /// Refused without asking the log, for this reason.
     Refused(HoldRefusal),
-    /// The guard could not answer (Redis down, in doubt, not rebuilt): the log decides alone.
+    /// The guard was not asked, or could not be (in doubt, not rebuilt): the log decides
+    /// alone.
     Bypassed,
+    /// The guard's answer was lost (Redis failed, or answered after the call gave up): the
+    /// log decides alone, and since Redis may have counted the hold all the same, it is
+    /// given back unless the log holds it. Read as `Bypassed`, an admission that ran
+    /// before its answer timed out stayed counted until the hold lapsed, and turned buyers
+    /// away from tickets the log had.
+    Unanswered,
 }
 
 impl GuardKeeper {
@@ -149,8 +156,8 @@ impl GuardKeeper {
             }
             Ok(Admission::UnknownTicketType { .. } | Admission::NotLoaded) => return None,
             Err(error) => {
-                tracing::warn!(%error, "reservation guard unavailable; deciding from the log alone");
-                GuardVerdict::Bypassed
+                tracing::warn!(%error, "reservation guard unanswered; deciding from the log alone");
+                GuardVerdict::Unanswered
             }
         };
         Some(verdict)

@@ -98,16 +98,10 @@ impl GuardKeeper {
                 return;
             }
         }
-        let held = matches!(
-            decided,
-            Ok(HoldOutcome::Held { .. } | HoldOutcome::AlreadyHeld { .. })
-        );
-        if held {
+        if decided.as_ref().is_ok_and(HoldOutcome::is_held) {
             return;
         }
-        if let Err(error) = self.guard.release(event_id, reservation_id).await {
-            tracing::warn!(%error, "could not undo a guard hold the log refused");
-        }
+        self.give_back(event_id, reservation_id).await;
         if matches!(
             decided,
             Ok(HoldOutcome::Refused(
@@ -121,11 +115,34 @@ impl GuardKeeper {
         }
     }
 
+    /// After the log decided a request whose admission went unanswered
+    /// ([`GuardVerdict::Unanswered`]): Redis may have run it, so the guard's copy of the
+    /// hold is given back unless the log holds the request. Releasing a hold the guard
+    /// never counted does nothing.
+    pub async fn unanswered_decided(
+        &self,
+        event_id: EventId,
+        reservation_id: ReservationId,
+        decided: &Result<HoldOutcome, ReservationError>,
+    ) {
+        if !decided.as_ref().is_ok_and(HoldOutcome::is_held) {
+            self.give_back(event_id, reservation_id).await;
+        }
+    }
+
     /// Gives back in the guard a hold the log released.
     pub async fn release(&self, event_id: EventId, reservation_id: ReservationId) {
+        self.give_back(event_id, reservation_id).await;
+    }
+
+    /// Takes a hold the log does not have out of the guard. If Redis fails (or answers too
+    /// late to tell), the guard may still count it, and would turn buyers away from its
+    /// tickets until the hold lapsed: it is dropped instead, for the next request to
+    /// rebuild from the log.
+    async fn give_back(&self, event_id: EventId, reservation_id: ReservationId) {
         if let Err(error) = self.guard.release(event_id, reservation_id).await {
-            // The guard's copy lapses with the hold; until then it only under-sells.
-            tracing::warn!(%error, "could not release a hold in the guard");
+            tracing::warn!(%error, "could not give back a hold in the guard; dropping it");
+            self.drop_guard(event_id).await;
         }
     }
 

@@ -1,21 +1,29 @@
-//! A TCP relay to the test Redis for the guard's client, which can be switched to refuse
-//! every command with an error reply, as a Redis that is failing would: the guard meets a
-//! real failure on its own connection, while the test reads the guard through its own
-//! client.
+//! A TCP relay to the test Redis for the guard's client, which can fail it in the two
+//! ways a real Redis does: refuse every command with an error reply, or answer after the
+//! client gave up waiting (the command ran all the same). The guard meets a real failure
+//! on its own connection, while the test reads the guard through its own client.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
-use fred::prelude::Client;
+use carneau_api::state::REDIS_COMMAND_TIMEOUT;
+use fred::prelude::{Builder, Client, ClientLike};
+use fred::types::config::Config;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Mutex;
+
+/// How late a held-back answer arrives: past the client's timeout, with room for the
+/// request's later calls to be answered in time once it is through.
+pub const LATE_BY: Duration = REDIS_COMMAND_TIMEOUT.saturating_add(Duration::from_millis(150));
 
 /// The relay; every connection made through it is switched at once.
 pub struct RedisLink {
     address: SocketAddr,
     refusing: Arc<AtomicBool>,
+    late_answers: Arc<AtomicUsize>,
 }
 
 impl RedisLink {
@@ -29,15 +37,20 @@ impl RedisLink {
         let link = Self {
             address: listener.local_addr().unwrap(),
             refusing: Arc::default(),
+            late_answers: Arc::default(),
         };
-        let refusing = link.refusing.clone();
+        let (refusing, late_answers) = (link.refusing.clone(), link.late_answers.clone());
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let server = TcpStream::connect(&redis).await.unwrap();
                 let (from_client, to_client) = client.into_split();
                 let (from_server, to_server) = server.into_split();
                 let to_client = Arc::new(Mutex::new(to_client));
-                tokio::spawn(answers(from_server, to_client.clone()));
+                tokio::spawn(answers(
+                    from_server,
+                    to_client.clone(),
+                    late_answers.clone(),
+                ));
                 tokio::spawn(commands(
                     from_client,
                     to_server,
@@ -54,9 +67,28 @@ impl RedisLink {
         self.refusing.store(refusing, Ordering::SeqCst);
     }
 
+    /// Holds Redis's next answer back by [`LATE_BY`] (and what comes after it, which is
+    /// in order behind it), as a Redis too busy to answer in time.
+    pub fn answer_next_late(&self) {
+        self.late_answers.fetch_add(1, Ordering::SeqCst);
+    }
+
     /// A client connected to Redis through the link.
     pub async fn client(&self) -> Client {
         carneau_testkit::connect_redis(&self.url()).await.unwrap()
+    }
+
+    /// A client through the link that gives up on a command after the app's timeout, as
+    /// the app's own does.
+    pub async fn impatient_client(&self) -> Client {
+        let client = Builder::from_config(Config::from_url(&self.url()).unwrap())
+            .with_performance_config(|performance| {
+                performance.default_command_timeout = REDIS_COMMAND_TIMEOUT;
+            })
+            .build()
+            .unwrap();
+        client.init().await.unwrap();
+        client
     }
 
     fn url(&self) -> String {
@@ -64,15 +96,24 @@ impl RedisLink {
     }
 }
 
-/// Passes Redis's answers to the client.
+/// Passes Redis's answers to the client, holding one back when asked.
 async fn answers(
     mut from_server: tokio::net::tcp::OwnedReadHalf,
     to_client: Arc<Mutex<tokio::net::tcp::OwnedWriteHalf>>,
+    late_answers: Arc<AtomicUsize>,
 ) {
     let mut buffer = vec![0; 64 * 1024];
     while let Ok(read) = from_server.read(&mut buffer).await {
         if read == 0 {
             break;
+        }
+        let late = late_answers
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |late| {
+                late.checked_sub(1)
+            })
+            .is_ok();
+        if late {
+            tokio::time::sleep(LATE_BY).await;
         }
         let mut to_client = to_client.lock().await;
         if to_client.write_all(&buffer[..read]).await.is_err() {
