@@ -60,6 +60,8 @@ pub enum GuardRebuildTrigger {
     Missing,
     /// The guard was replaced: it lacked a new ticket type or could not follow a fact.
     Replaced,
+    /// An organiser changed the event: built at once, before its next buyer asks.
+    Changed,
 }
 
 /// Gives each metric above its help text, once, when the recorder is installed.
@@ -159,6 +161,7 @@ pub(crate) fn guard_rebuilt(trigger: GuardRebuildTrigger) {
     let trigger = match trigger {
         GuardRebuildTrigger::Missing => "missing",
         GuardRebuildTrigger::Replaced => "replaced",
+        GuardRebuildTrigger::Changed => "changed",
     };
     counter!(GUARD_REBUILDS, "trigger" => trigger).increment(1);
 }

@@ -287,14 +287,14 @@ impl Reservations {
         Ok((inventory, event))
     }
 
-    /// Drops the event's guard after an organiser changed the event (capacities, ticket
-    /// types, status), so that the next request rebuilds it from the log. Without this, a
-    /// raised capacity would stay invisible behind the guard's sold-out answers, which
-    /// never reach the log. Guard holds of requests in flight are lost with it, which
-    /// only lets the log refuse a few requests the guard would have.
+    /// Rebuilds the event's guard from the log after an organiser changed the event
+    /// (capacities, ticket types, status). Without this, a raised capacity would stay
+    /// invisible behind the guard's sold-out answers, which never reach the log. Guard
+    /// holds of requests in flight are lost with it, which only lets the log refuse a few
+    /// requests the guard would have.
     pub async fn catalogue_changed(&self, event_id: EventId) {
         if let Some(guard) = &self.guard {
-            guard.catalogue_changed(event_id).await;
+            guard.catalogue_changed(&self.desks, event_id).await;
         }
     }
 

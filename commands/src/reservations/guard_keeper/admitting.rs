@@ -7,6 +7,7 @@ use chrono::Utc;
 
 use super::facts::{guard_expiry_ms, guard_lines};
 use super::GuardKeeper;
+use crate::metrics::GuardRebuildTrigger;
 use crate::reservations::desk::Desks;
 use crate::reservations::guard::{Admission, GuardCode, GuardError};
 
@@ -93,7 +94,10 @@ impl GuardKeeper {
                         Ok(true) => {}
                         Err(_) => return GuardVerdict::Bypassed,
                     }
-                    if let Err(error) = self.load(desks, event_id, true).await {
+                    if let Err(error) = self
+                        .load(desks, event_id, GuardRebuildTrigger::Replaced)
+                        .await
+                    {
                         tracing::warn!(%error, "could not reload the reservation guard");
                         return GuardVerdict::Bypassed;
                     }
@@ -109,7 +113,10 @@ impl GuardKeeper {
                     let _rebuilding = self.rebuilds.lock(event_id).await;
                     admission = ask().await;
                     if matches!(admission, Ok(Admission::NotLoaded)) {
-                        if let Err(error) = self.load(desks, event_id, false).await {
+                        if let Err(error) = self
+                            .load(desks, event_id, GuardRebuildTrigger::Missing)
+                            .await
+                        {
                             tracing::warn!(%error, "could not rebuild the reservation guard");
                             return GuardVerdict::Bypassed;
                         }

@@ -92,7 +92,10 @@ impl GuardKeeper {
                 // The guard holds a use the log does not: harmless for the limit (it only
                 // turns buyers to the list price sooner), but the two must agree again.
                 tracing::info!("the log held without the code what the guard admitted with it; resynchronising it");
-                if let Err(error) = self.load(desks, event_id, true).await {
+                if let Err(error) = self
+                    .load(desks, event_id, GuardRebuildTrigger::Replaced)
+                    .await
+                {
                     tracing::warn!(%error, "could not resynchronise the reservation guard");
                 }
                 return;
@@ -109,7 +112,10 @@ impl GuardKeeper {
             ))
         ) {
             tracing::info!("guard admitted what the log refused; resynchronising it");
-            if let Err(error) = self.load(desks, event_id, true).await {
+            if let Err(error) = self
+                .load(desks, event_id, GuardRebuildTrigger::Replaced)
+                .await
+            {
                 tracing::warn!(%error, "could not resynchronise the reservation guard");
             }
         }
@@ -170,7 +176,10 @@ impl GuardKeeper {
                         log_version,
                         "the guard cannot follow a payment; rebuilding it"
                     );
-                    if let Err(error) = self.load(desks, event_id, true).await {
+                    if let Err(error) = self
+                        .load(desks, event_id, GuardRebuildTrigger::Replaced)
+                        .await
+                    {
                         tracing::warn!(%error, "could not rebuild the reservation guard");
                         self.drop_guard(event_id).await;
                     }
@@ -189,11 +198,22 @@ impl GuardKeeper {
     }
 
     /// Drops the event's guard and the catalogue state kept for refusal reasons after an
-    /// organiser changed the event (see `Reservations::catalogue_changed`).
-    pub async fn catalogue_changed(&self, event_id: EventId) {
+    /// organiser changed the event (see `Reservations::catalogue_changed`), then builds
+    /// the guard again from the log at once. A sale opened by the change (published, a
+    /// ticket type put on sale) would otherwise meet its first buyers with no guard: one
+    /// of them rebuilds it while the others queue for the rebuild's lock, and those first
+    /// holds were a rush's slowest (docs/benchmarks.md, session 21). If the build fails,
+    /// the next request builds it, as before.
+    pub async fn catalogue_changed(&self, desks: &Desks, event_id: EventId) {
         self.reasons.forget(event_id);
         self.books.forget(event_id);
         self.drop_guard(event_id).await;
+        if let Err(error) = self
+            .load(desks, event_id, GuardRebuildTrigger::Changed)
+            .await
+        {
+            tracing::warn!(%error, "could not build the reservation guard after a change; the next request will");
+        }
     }
 
     /// Retries dropping the guards that may be behind the log and that Redis failed to
@@ -206,16 +226,18 @@ impl GuardKeeper {
         self.doubtful().len()
     }
 
-    /// Rebuilds the guard of `event_id` from the log (only if missing unless `replace`).
-    /// A replacement read before facts the guard followed in place meanwhile is not
-    /// installed: the log is read again, and after [`GUARD_REBUILD_READS`] such reads the
-    /// guard is dropped instead, for the next request to load.
+    /// Rebuilds the guard of `event_id` from the log, for `trigger` (only if missing
+    /// unless it is a replacement). A replacement read before facts the guard followed in
+    /// place meanwhile is not installed: the log is read again, and after
+    /// [`GUARD_REBUILD_READS`] such reads the guard is dropped instead, for the next
+    /// request to load.
     async fn load(
         &self,
         desks: &Desks,
         event_id: EventId,
-        replace: bool,
+        trigger: GuardRebuildTrigger,
     ) -> Result<(), ReservationError> {
+        let replace = matches!(trigger, GuardRebuildTrigger::Replaced);
         for _ in 0..GUARD_REBUILD_READS {
             let (inventory, event, version) = desks.read(event_id).await?;
             let snapshot = guard_snapshot(&inventory, &event, version);
@@ -234,11 +256,7 @@ impl GuardKeeper {
             };
             if installed {
                 tracing::info!(replace, "reservation guard loaded from the log");
-                metrics::guard_rebuilt(if replace {
-                    GuardRebuildTrigger::Replaced
-                } else {
-                    GuardRebuildTrigger::Missing
-                });
+                metrics::guard_rebuilt(trigger);
                 return Ok(());
             }
         }
