@@ -12,9 +12,10 @@ use carneau_domain::inventory::{
 use chrono::{TimeDelta, Utc};
 use fred::prelude::KeysInterface;
 use reqwest::StatusCode;
+use uuid::Uuid;
 
 use crate::reservations_flow::{guard_available, test_metadata};
-use crate::support::reservations::http::spawn_reservation_app;
+use crate::support::reservations::http::{spawn_reservation_app, OnSale};
 use crate::support::reservations::redis_link::{RedisLink, LATE_BY};
 use crate::support::TestApp;
 
@@ -37,28 +38,14 @@ async fn a_guard_that_fails_to_follow_a_return_is_rebuilt_from_the_log() {
     let event_id = EventId::from_uuid(event.event_id);
     let reservation_id = ReservationId::from_uuid(held.reservation_id());
     let order_id = OrderId::new();
-    let lines = vec![HoldLine {
-        ticket_type_id: TicketTypeId::from_uuid(tt),
-        quantity: Quantity::parse(4).unwrap(),
-    }];
-    let (_, catalogue) = reservations.inventory(event_id).await.unwrap();
-    let sold = reservations
-        .decide(
-            event_id,
-            InventoryCommand::SellHold {
-                event: Box::new(catalogue),
-                reservation_id,
-                order_id,
-                lines: lines.clone(),
-                code: None,
-                now: Utc::now(),
-            },
-            &test_metadata(),
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(sold.len(), 1);
+    sell(
+        reservations,
+        event_id,
+        reservation_id,
+        order_id,
+        lines(tt, 4),
+    )
+    .await;
     assert_eq!(
         guard_available(&app, event.event_id, tt).await,
         Some(0),
@@ -76,22 +63,7 @@ async fn a_guard_that_fails_to_follow_a_return_is_rebuilt_from_the_log() {
         .set(marks, "not a sorted set", None, None, false)
         .await
         .unwrap();
-    let returned = reservations
-        .decide(
-            event_id,
-            InventoryCommand::ReturnTickets {
-                order_id,
-                refund_number: 1,
-                lines,
-                code_use: None,
-                now: Utc::now(),
-            },
-            &test_metadata(),
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(returned.len(), 1);
+    return_tickets(reservations, event_id, order_id, lines(tt, 4)).await;
     assert_eq!(
         guard_available(&app, event.event_id, tt).await,
         None,
@@ -113,8 +85,8 @@ async fn a_guard_that_fails_to_follow_a_return_is_rebuilt_from_the_log() {
 struct GuardLeftBehind {
     app: TestApp,
     link: RedisLink,
-    reservations: carneau_commands::reservations::Reservations,
-    event: crate::support::reservations::http::OnSale,
+    reservations: Reservations,
+    event: OnSale,
 }
 
 impl GuardLeftBehind {
@@ -136,74 +108,29 @@ impl GuardLeftBehind {
             reservations,
             event,
         };
-        let paid = this.hold(4);
+        let paid = hold(this.event.ticket_type_id, 4);
         let reservation_id = paid.reservation_id;
         assert!(this.is_held(paid).await);
-        let (_, catalogue) = this.reservations.inventory(event_id).await.unwrap();
         let order_id = OrderId::new();
-        let lines = this.lines(4);
-        let sold = this
-            .reservations
-            .decide(
-                event_id,
-                InventoryCommand::SellHold {
-                    event: Box::new(catalogue),
-                    reservation_id,
-                    order_id,
-                    lines,
-                    code: None,
-                    now: Utc::now(),
-                },
-                &test_metadata(),
-            )
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(sold.len(), 1);
+        let lines = || lines(this.event.ticket_type_id, 4);
+        sell(
+            &this.reservations,
+            event_id,
+            reservation_id,
+            order_id,
+            lines(),
+        )
+        .await;
         assert_eq!(this.guard_available().await, Some(0));
 
         this.link.refuse(true);
-        let lines = this.lines(4);
-        let returned = this
-            .reservations
-            .decide(
-                event_id,
-                InventoryCommand::ReturnTickets {
-                    order_id,
-                    refund_number: 1,
-                    lines,
-                    code_use: None,
-                    now: Utc::now(),
-                },
-                &test_metadata(),
-            )
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(returned.len(), 1);
+        return_tickets(&this.reservations, event_id, order_id, lines()).await;
         assert_eq!(
             this.guard_available().await,
             Some(0),
             "the guard missed the return and could not be dropped"
         );
         this
-    }
-
-    fn lines(&self, quantity: u32) -> Vec<HoldLine> {
-        vec![HoldLine {
-            ticket_type_id: TicketTypeId::from_uuid(self.event.ticket_type_id),
-            quantity: Quantity::parse(quantity).unwrap(),
-        }]
-    }
-
-    fn hold(&self, quantity: u32) -> HoldRequest {
-        HoldRequest {
-            reservation_id: ReservationId::new(),
-            lines: self.lines(quantity),
-            expires_at: Utc::now() + TimeDelta::minutes(15),
-            code: None,
-            if_code_used_up: Default::default(),
-        }
     }
 
     /// Whether `request` is held.
@@ -232,13 +159,13 @@ impl GuardLeftBehind {
 async fn a_guard_redis_failed_to_drop_is_bypassed_until_it_is_dropped() {
     let behind = GuardLeftBehind::new().await;
     assert!(
-        behind.is_held(behind.hold(3)).await,
+        behind.is_held(hold(behind.event.ticket_type_id, 3)).await,
         "the log decides alone"
     );
 
     behind.link.refuse(false);
     assert!(
-        behind.is_held(behind.hold(1)).await,
+        behind.is_held(hold(behind.event.ticket_type_id, 1)).await,
         "the stale guard would refuse it as sold out"
     );
     assert_eq!(
@@ -272,7 +199,7 @@ async fn the_sweeper_drops_a_guard_redis_failed_to_drop() {
     assert_eq!(behind.guard_available().await, None, "the sweep dropped it");
     assert_eq!(behind.reservations.drop_doubtful_guards().await, 0);
     assert!(
-        behind.is_held(behind.hold(4)).await,
+        behind.is_held(hold(behind.event.ticket_type_id, 4)).await,
         "rebuilt from the log, the 4 returned tickets are on sale"
     );
     assert_eq!(behind.guard_available().await, Some(0));
@@ -298,27 +225,21 @@ async fn an_admission_answered_too_late_is_given_back_when_the_log_refuses_it() 
         ReservationMode::Batched,
     );
     let unguarded = Reservations::new(pool.clone(), pool.clone(), None, ReservationMode::Batched);
-    let hold = |quantity| HoldRequest {
-        reservation_id: ReservationId::new(),
-        lines: vec![HoldLine {
-            ticket_type_id: TicketTypeId::from_uuid(event.ticket_type_id),
-            quantity: Quantity::parse(quantity).unwrap(),
-        }],
-        expires_at: Utc::now() + TimeDelta::minutes(15),
-        code: None,
-        if_code_used_up: Default::default(),
-    };
     let available = || guard_available(&app, event.event_id, event.ticket_type_id);
 
-    let first = guarded.reserve(event_id, hold(1), &test_metadata()).await;
+    let first = guarded
+        .reserve(event_id, hold(event.ticket_type_id, 1), &test_metadata())
+        .await;
     assert!(first.unwrap().is_held());
-    let rest = unguarded.reserve(event_id, hold(3), &test_metadata()).await;
+    let rest = unguarded
+        .reserve(event_id, hold(event.ticket_type_id, 3), &test_metadata())
+        .await;
     assert!(rest.unwrap().is_held());
     assert_eq!(available().await, Some(3), "the guard missed the log's 3");
 
     link.answer_next_late();
     let late = guarded
-        .reserve(event_id, hold(2), &test_metadata())
+        .reserve(event_id, hold(event.ticket_type_id, 2), &test_metadata())
         .await
         .unwrap();
     assert!(
@@ -332,4 +253,66 @@ async fn an_admission_answered_too_late_is_given_back_when_the_log_refuses_it() 
         Some(3),
         "the admission of 2 ran, and was given back when the log refused it"
     );
+}
+
+/// `quantity` tickets of one ticket type.
+fn lines(ticket_type_id: Uuid, quantity: u32) -> Vec<HoldLine> {
+    vec![HoldLine {
+        ticket_type_id: TicketTypeId::from_uuid(ticket_type_id),
+        quantity: Quantity::parse(quantity).unwrap(),
+    }]
+}
+
+/// A request to hold `quantity` tickets of one ticket type for 15 minutes.
+fn hold(ticket_type_id: Uuid, quantity: u32) -> HoldRequest {
+    HoldRequest {
+        reservation_id: ReservationId::new(),
+        lines: lines(ticket_type_id, quantity),
+        expires_at: Utc::now() + TimeDelta::minutes(15),
+        code: None,
+        if_code_used_up: Default::default(),
+    }
+}
+
+/// Sells the held `lines` of `reservation_id` as `order_id`, as a payment does.
+async fn sell(
+    reservations: &Reservations,
+    event_id: EventId,
+    reservation_id: ReservationId,
+    order_id: OrderId,
+    lines: Vec<HoldLine>,
+) {
+    let (_, catalogue) = reservations.inventory(event_id).await.unwrap();
+    let command = InventoryCommand::SellHold {
+        event: Box::new(catalogue),
+        reservation_id,
+        order_id,
+        lines,
+        code: None,
+        now: Utc::now(),
+    };
+    let sold = reservations
+        .decide(event_id, command, &test_metadata())
+        .await;
+    assert_eq!(sold.unwrap().unwrap().len(), 1);
+}
+
+/// Puts the sold `lines` of `order_id` back on sale, as its refund does.
+async fn return_tickets(
+    reservations: &Reservations,
+    event_id: EventId,
+    order_id: OrderId,
+    lines: Vec<HoldLine>,
+) {
+    let command = InventoryCommand::ReturnTickets {
+        order_id,
+        refund_number: 1,
+        lines,
+        code_use: None,
+        now: Utc::now(),
+    };
+    let returned = reservations
+        .decide(event_id, command, &test_metadata())
+        .await;
+    assert_eq!(returned.unwrap().unwrap().len(), 1);
 }
