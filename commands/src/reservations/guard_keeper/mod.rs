@@ -104,7 +104,7 @@ impl GuardKeeper {
         if decided.as_ref().is_ok_and(HoldOutcome::is_held) {
             return;
         }
-        self.give_back(event_id, reservation_id).await;
+        self.release(event_id, reservation_id).await;
         if matches!(
             decided,
             Ok(HoldOutcome::Refused(
@@ -132,20 +132,15 @@ impl GuardKeeper {
         decided: &Result<HoldOutcome, ReservationError>,
     ) {
         if !decided.as_ref().is_ok_and(HoldOutcome::is_held) {
-            self.give_back(event_id, reservation_id).await;
+            self.release(event_id, reservation_id).await;
         }
     }
 
-    /// Gives back in the guard a hold the log released.
+    /// Takes a hold the log does not have (released, or never held) out of the guard. If
+    /// Redis fails (or answers too late to tell), the guard may still count it, and would
+    /// turn buyers away from its tickets until the hold lapsed: it is dropped instead, for
+    /// the next request to rebuild from the log.
     pub async fn release(&self, event_id: EventId, reservation_id: ReservationId) {
-        self.give_back(event_id, reservation_id).await;
-    }
-
-    /// Takes a hold the log does not have out of the guard. If Redis fails (or answers too
-    /// late to tell), the guard may still count it, and would turn buyers away from its
-    /// tickets until the hold lapsed: it is dropped instead, for the next request to
-    /// rebuild from the log.
-    async fn give_back(&self, event_id: EventId, reservation_id: ReservationId) {
         if let Err(error) = self.guard.release(event_id, reservation_id).await {
             tracing::warn!(%error, "could not give back a hold in the guard; dropping it");
             self.drop_guard(event_id).await;
