@@ -99,21 +99,17 @@ impl Reservations {
             Some(guard) => Box::pin(guard.admit(&self.desks, event_id, &request)).await,
             None => GuardVerdict::Bypassed,
         };
-        let unanswered = matches!(verdict, GuardVerdict::Unanswered);
-        let (admitted, code_dropped) = match verdict {
+        let verdict = match verdict {
             GuardVerdict::Refused(refusal) => {
                 metrics::hold_refused(&refusal, RefusedBy::Guard);
                 return Ok(HoldOutcome::Refused(refusal));
             }
-            GuardVerdict::Admitted => (true, false),
-            GuardVerdict::AdmittedWithoutCode => (true, true),
-            GuardVerdict::AlreadyAdmitted | GuardVerdict::Bypassed | GuardVerdict::Unanswered => {
-                (false, false)
-            }
+            decided_later => decided_later,
         };
         let reservation_id = request.reservation_id;
         // The guard found the code used up and held the tickets alone, as the buyer asked:
         // the log is asked for them alone too, so that both count the hold alike.
+        let code_dropped = matches!(verdict, GuardVerdict::AdmittedWithoutCode);
         let request = if code_dropped {
             HoldRequest {
                 code: None,
@@ -122,7 +118,7 @@ impl Reservations {
         } else {
             request
         };
-        let guard_counts_code = admitted && request.code.is_some();
+        let asked_with_code = request.code.is_some();
         let mut decided = self
             .desks
             .ask(event_id, |reply| {
@@ -132,18 +128,25 @@ impl Reservations {
         if code_dropped {
             decided = decided.map(HoldOutcome::without_code);
         }
+        // What the guard may count of this request decides what is undone in it.
         if let Some(guard) = &self.guard {
-            if admitted {
-                Box::pin(guard.reconcile(
-                    &self.desks,
-                    event_id,
-                    reservation_id,
-                    guard_counts_code,
-                    &decided,
-                ))
-                .await;
-            } else if unanswered {
-                Box::pin(guard.unanswered_decided(event_id, reservation_id, &decided)).await;
+            match verdict {
+                GuardVerdict::Admitted | GuardVerdict::AdmittedWithoutCode => {
+                    Box::pin(guard.reconcile(
+                        &self.desks,
+                        event_id,
+                        reservation_id,
+                        asked_with_code,
+                        &decided,
+                    ))
+                    .await;
+                }
+                GuardVerdict::Unanswered => {
+                    Box::pin(guard.unanswered_decided(event_id, reservation_id, &decided)).await;
+                }
+                GuardVerdict::AlreadyAdmitted
+                | GuardVerdict::Bypassed
+                | GuardVerdict::Refused(_) => {}
             }
         }
         if let Ok(outcome) = &decided {
