@@ -217,7 +217,7 @@ async fn an_admission_answered_too_late_is_given_back_when_the_log_refuses_it() 
     let event_id = EventId::from_uuid(event.event_id);
     let pool = app.database.pool();
     let link = RedisLink::start().await;
-    let guard = ReservationGuard::new(link.impatient_client().await, app.redis.prefix());
+    let guard = ReservationGuard::new(link.app_client().await, app.redis.prefix());
     let guarded = Reservations::new(
         pool.clone(),
         pool.clone(),

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use carneau_api::state::REDIS_COMMAND_TIMEOUT;
-use fred::prelude::{Builder, Client, ClientLike};
-use fred::types::config::Config;
+use carneau_api::Config;
+use fred::prelude::Client;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Mutex;
@@ -78,17 +78,13 @@ impl RedisLink {
         carneau_testkit::connect_redis(&self.url()).await.unwrap()
     }
 
-    /// A client through the link that gives up on a command after the app's timeout, as
-    /// the app's own does.
-    pub async fn impatient_client(&self) -> Client {
-        let client = Builder::from_config(Config::from_url(&self.url()).unwrap())
-            .with_performance_config(|performance| {
-                performance.default_command_timeout = REDIS_COMMAND_TIMEOUT;
-            })
-            .build()
-            .unwrap();
-        client.init().await.unwrap();
-        client
+    /// A client through the link, built and connected as the app builds its own (the
+    /// same command timeout and reconnect policy).
+    pub async fn app_client(&self) -> Client {
+        let url = self.url();
+        let config =
+            Config::from_lookup(|name| Ok((name == "REDIS_URL").then(|| url.clone()))).unwrap();
+        carneau_api::state::connect_redis(&config).await.unwrap()
     }
 
     fn url(&self) -> String {
