@@ -62,6 +62,8 @@ pub enum GuardRebuildTrigger {
     Replaced,
     /// An organiser changed the event: built at once, before its next buyer asks.
     Changed,
+    /// A sale of the event opens soon and its guard had lapsed: built ahead of the rush.
+    SaleOpening,
 }
 
 /// Gives each metric above its help text, once, when the recorder is installed.
@@ -162,6 +164,7 @@ pub(crate) fn guard_rebuilt(trigger: GuardRebuildTrigger) {
         GuardRebuildTrigger::Missing => "missing",
         GuardRebuildTrigger::Replaced => "replaced",
         GuardRebuildTrigger::Changed => "changed",
+        GuardRebuildTrigger::SaleOpening => "sale_opening",
     };
     counter!(GUARD_REBUILDS, "trigger" => trigger).increment(1);
 }

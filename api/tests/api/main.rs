@@ -65,6 +65,7 @@ mod reservations_crash;
 mod reservations_flow;
 mod reservations_guard_faults;
 mod reservations_rounds;
+mod reservations_sale_openings;
 mod reservations_shared_capacity;
 mod reservations_task_size;
 mod reservations_turns;

@@ -17,7 +17,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use carneau_domain::ids::{EventId, ReservationId, TicketTypeId};
 use carneau_domain::inventory::{CodeUse, IfCodeUsedUp};
-use fred::prelude::{Client, FromValue, KeysInterface, LuaInterface};
+use fred::prelude::{Client, FromValue, HashesInterface, KeysInterface, LuaInterface};
 use fred::types::scripts::Script;
 use fred::types::Value;
 use tokio::sync::oneshot;
@@ -339,6 +339,16 @@ impl ReservationGuard {
     pub async fn forget(&self, event_id: EventId) -> Result<(), GuardError> {
         let _: i64 = self.redis.del(self.keys(event_id).all()).await?;
         Ok(())
+    }
+
+    /// Whether the event's guard is loaded (one key read; a guard with a key lost is found
+    /// broken, and rebuilt, by its next admission).
+    #[instrument(skip_all, fields(event_id = %event_id))]
+    pub async fn is_loaded(&self, event_id: EventId) -> Result<bool, GuardError> {
+        Ok(self
+            .redis
+            .hexists(self.keys(event_id).meta(), "loaded")
+            .await?)
     }
 
     /// Tickets of one type still free at `now_ms`, or `None` when the guard (or this ticket

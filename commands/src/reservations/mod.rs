@@ -27,6 +27,7 @@ mod placer;
 mod recent;
 pub use placer::HoldPlacer;
 mod refusal_reasons;
+pub mod sale_openings;
 pub mod service;
 pub mod sweeper;
 mod waiting_list;

@@ -301,6 +301,15 @@ impl Reservations {
         }
     }
 
+    /// Builds the event's guard from the log if it lapsed, ahead of a sale that opens soon
+    /// (see [`sale_openings`](super::sale_openings)); returns whether it built one.
+    pub async fn prepare_sale_opening(&self, event_id: EventId) -> Result<bool, ReservationError> {
+        match &self.guard {
+            Some(guard) => guard.sale_opening(&self.desks, event_id).await,
+            None => Ok(false),
+        }
+    }
+
     /// Has the event's desk decide `decision` and append its events; the guard is left to
     /// the caller, which knows what the events mean for it.
     async fn decide_in_log(

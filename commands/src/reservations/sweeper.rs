@@ -1,6 +1,7 @@
 //! Records the expiry of lapsed holds in the log soon after they lapse. Availability never
 //! counts a lapsed hold anyway; the sweep makes the log (and the read models built from it)
 //! say so. Safe with many processes: appends are versioned and expiring twice does nothing.
+//! On the same timer, the guards of sales about to open are built (`sale_openings`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +12,7 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use super::sale_openings::prepare_sale_openings;
 use super::service::Reservations;
 
 /// How often lapsed holds are looked for.
@@ -31,6 +33,9 @@ pub async fn run_sweeper(
         }
         if let Err(error) = sweep_once(&pool, &reservations).await {
             tracing::warn!(error = %format!("{error:#}"), "hold sweep failed; retrying later");
+        }
+        if let Err(error) = prepare_sale_openings(&pool, &reservations).await {
+            tracing::warn!(error = %format!("{error:#}"), "could not look for sales opening soon; retrying later");
         }
     }
 }

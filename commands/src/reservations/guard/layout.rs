@@ -37,6 +37,11 @@ impl EventKeys {
         }
     }
 
+    /// The hash of counters, with the `loaded` marker.
+    pub(super) fn meta(self) -> String {
+        self.meta
+    }
+
     /// In the order every script expects them in KEYS.
     pub(super) fn all(self) -> Vec<String> {
         vec![self.meta, self.holds, self.lines, self.followed]

@@ -211,6 +211,22 @@ impl GuardKeeper {
         }
     }
 
+    /// Builds the event's guard from the log if it is not loaded, ahead of a sale that
+    /// opens soon: its keys lapse after a day without requests, and a rush that found none
+    /// queued its first buyers behind one rebuild. Returns whether it built one. A guard in
+    /// doubt is left for the next request, which drops and rebuilds it.
+    pub async fn sale_opening(
+        &self,
+        desks: &Desks,
+        event_id: EventId,
+    ) -> Result<bool, ReservationError> {
+        if self.in_doubt(event_id).await || self.guard.is_loaded(event_id).await? {
+            return Ok(false);
+        }
+        self.load(desks, event_id, GuardRebuildTrigger::SaleOpening)
+            .await
+    }
+
     /// Retries dropping the guards that may be behind the log and that Redis failed to
     /// drop (see [`Self::drop_guard`]). Returns how many remain.
     pub async fn drop_doubtful(&self) -> usize {
@@ -222,16 +238,16 @@ impl GuardKeeper {
     }
 
     /// Rebuilds the guard of `event_id` from the log, for `trigger` (only if missing
-    /// unless it is a replacement). A replacement read before facts the guard followed in
-    /// place meanwhile is not installed: the log is read again, and after
-    /// [`GUARD_REBUILD_READS`] such reads the guard is dropped instead, for the next
-    /// request to load.
+    /// unless it is a replacement); returns whether it installed one. A replacement read
+    /// before facts the guard followed in place meanwhile is not installed: the log is
+    /// read again, and after [`GUARD_REBUILD_READS`] such reads the guard is dropped
+    /// instead, for the next request to load.
     async fn load(
         &self,
         desks: &Desks,
         event_id: EventId,
         trigger: GuardRebuildTrigger,
-    ) -> Result<(), ReservationError> {
+    ) -> Result<bool, ReservationError> {
         let replace = matches!(trigger, GuardRebuildTrigger::Replaced);
         for _ in 0..GUARD_REBUILD_READS {
             let (inventory, event, version) = desks.read(event_id).await?;
@@ -243,21 +259,23 @@ impl GuardKeeper {
                     .map_err(ReservationError::from)?
                     == Replaced::Installed
             } else {
+                // A guard another process loaded meanwhile is kept, and not counted.
                 self.guard
                     .load_if_missing(event_id, &snapshot)
                     .await
-                    .map_err(ReservationError::from)?;
-                true
+                    .map_err(ReservationError::from)?
             };
             if installed {
                 tracing::info!(replace, "reservation guard loaded from the log");
                 metrics::guard_rebuilt(trigger);
-                return Ok(());
+            }
+            if installed || !replace {
+                return Ok(installed);
             }
         }
         tracing::info!("the guard kept following payments past every read of the log; dropping it");
         self.drop_guard(event_id).await;
-        Ok(())
+        Ok(false)
     }
 
     /// Drops the event's guard, which may be behind the log, so that the next request
