@@ -257,6 +257,56 @@ async fn an_admission_answered_too_late_is_given_back_when_the_log_refuses_it() 
     );
 }
 
+/// A hold the log released while Redis refused the guard's release (and the drop after
+/// it) is not left counted until it lapses: the guard is in doubt, and once Redis answers
+/// again the next request drops it and rebuilds it from the log. When a failed release was
+/// only logged, the guard went on turning buyers away from the released tickets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hold_released_while_redis_refuses_is_not_left_in_the_guard() {
+    let app = spawn_reservation_app(&[]).await;
+    let event = app.create_published_event(4, 4).await;
+    let event_id = EventId::from_uuid(event.event_id);
+    let link = RedisLink::start().await;
+    let guard = ReservationGuard::new(link.client().await, app.redis.prefix());
+    let pool = app.database.pool();
+    let reservations = Reservations::new(
+        pool.clone(),
+        pool.clone(),
+        Some(guard),
+        ReservationMode::Batched,
+    );
+    let first = hold(event.ticket_type_id, 4);
+    let reservation_id = first.reservation_id;
+    let held = reservations
+        .reserve(event_id, first, &test_metadata())
+        .await;
+    assert!(held.unwrap().is_held());
+
+    link.refuse(true);
+    let released = reservations
+        .release(event_id, reservation_id, &test_metadata())
+        .await;
+    assert!(
+        matches!(released, Ok(Ok(()))),
+        "the log released it: {released:?}"
+    );
+    assert_eq!(
+        guard_available(&app, event.event_id, event.ticket_type_id).await,
+        Some(0),
+        "Redis refused both the release and the drop: the guard still counts the hold"
+    );
+
+    link.refuse(false);
+    let again = reservations
+        .reserve(event_id, hold(event.ticket_type_id, 4), &test_metadata())
+        .await;
+    assert!(
+        again.as_ref().is_ok_and(HoldOutcome::is_held),
+        "the released tickets are on sale again: {again:?}"
+    );
+    assert_eq!(reservations.drop_doubtful_guards().await, 0);
+}
+
 /// `quantity` tickets of one ticket type.
 fn lines(ticket_type_id: Uuid, quantity: u32) -> Vec<HoldLine> {
     vec![HoldLine {
