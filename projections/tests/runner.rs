@@ -3,6 +3,8 @@
 
 #[path = "runner/support.rs"]
 mod support;
+#[path = "runner/walking.rs"]
+mod walking;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;

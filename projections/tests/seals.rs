@@ -74,6 +74,10 @@ impl Projector for CrashingSealer {
         Sealer.interest()
     }
 
+    fn reads_every_stretch(&self) -> bool {
+        Sealer.reads_every_stretch()
+    }
+
     async fn apply(
         &self,
         tx: &mut Transaction<'_, Postgres>,

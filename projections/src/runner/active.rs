@@ -8,7 +8,7 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
-use super::batch::{apply_next_batch, BatchOutcome};
+use super::batch::{apply_next_batch, store_walked, BatchOutcome, Cursor, Walk};
 use super::lock::ProjectorLock;
 use super::wakeup::{LogWakeups, PollSchedule, Wake};
 use super::{Projector, RunnerConfig};
@@ -104,7 +104,7 @@ async fn apply_while_holding(
         config.notify_repolls,
     );
     let mut backoff = ErrorBackoff::new(config.error_backoff_min, config.error_backoff_max);
-    let mut checkpoint = None;
+    let mut cursor = Cursor::default();
     let mut lock_checked_at: Option<Instant> = None;
     loop {
         if shutdown.is_cancelled() {
@@ -125,30 +125,31 @@ async fn apply_while_holding(
             }
             lock_checked_at = Some(Instant::now());
         }
-        let wait = match apply_next_batch(pool, projector, &mut checkpoint, config).await {
-            Ok(BatchOutcome::Applied { full: true, .. }) | Ok(BatchOutcome::Conflict) => {
-                backoff.reset();
-                continue;
-            }
-            Ok(BatchOutcome::Applied { full: false, .. }) => {
-                backoff.reset();
-                schedule.next_wait()
-            }
-            Err(failure) => {
-                let delay = backoff.next_delay();
-                error!(
-                    error = format!("{:#}", anyhow::Error::new(failure)),
-                    retry_in = ?delay,
-                    "applying a batch failed; nothing of it was kept"
-                );
-                checkpoint = None;
-                // Notifications must not cut the backoff short.
-                if !sleep_unless_shutdown(delay, shutdown).await {
-                    return Stepped::ShutDown;
+        let wait =
+            match apply_next_batch(pool, projector, &mut cursor, config, Walk::MayDefer).await {
+                Ok(BatchOutcome::Applied { full: true, .. }) | Ok(BatchOutcome::Conflict) => {
+                    backoff.reset();
+                    continue;
                 }
-                continue;
-            }
-        };
+                Ok(BatchOutcome::Applied { full: false, .. }) => {
+                    backoff.reset();
+                    schedule.next_wait()
+                }
+                Err(failure) => {
+                    let delay = backoff.next_delay();
+                    error!(
+                        error = format!("{:#}", anyhow::Error::new(failure)),
+                        retry_in = ?delay,
+                        "applying a batch failed; nothing of it was kept"
+                    );
+                    cursor.forget();
+                    // Notifications must not cut the backoff short.
+                    if !sleep_unless_shutdown(delay, shutdown).await {
+                        return Stepped::ShutDown;
+                    }
+                    continue;
+                }
+            };
         match wakeups.wait(wait, shutdown).await {
             Wake::Notified => {
                 schedule.notified();
@@ -158,8 +159,37 @@ async fn apply_while_holding(
                     return Stepped::ShutDown;
                 }
             }
-            Wake::TimedOut => {}
-            Wake::ShutDown => return Stepped::ShutDown,
+            // The log went quiet: the rows walked meanwhile are stored now, so that the
+            // checkpoint shows how far the projector is.
+            Wake::TimedOut => store_walked_rows(pool, projector, &mut cursor, config).await,
+            Wake::ShutDown => {
+                store_walked_rows(pool, projector, &mut cursor, config).await;
+                return Stepped::ShutDown;
+            }
+        }
+    }
+}
+
+/// Stores the checkpoint past the rows walked without storing it, if any. A failure is
+/// logged and the cursor cleared: the rows are walked again from the stored checkpoint.
+async fn store_walked_rows(
+    pool: &PgPool,
+    projector: &dyn Projector,
+    cursor: &mut Cursor,
+    config: &RunnerConfig,
+) {
+    if !cursor.walked_unstored() {
+        return;
+    }
+    match store_walked(pool, projector, cursor, config).await {
+        Ok(true) => {}
+        Ok(false) => warn!("the checkpoint was moved by another instance; reloading it"),
+        Err(error) => {
+            warn!(
+                error = format!("{:#}", anyhow::Error::new(error)),
+                "could not store the checkpoint past the rows walked; walking them again"
+            );
+            cursor.forget();
         }
     }
 }

@@ -1,4 +1,7 @@
-//! One step of a projector: the next batch of the log applied with its checkpoint.
+//! One step of a projector: the next batch of the log applied with its checkpoint, or a
+//! stretch with none of its events walked without a transaction.
+
+use std::time::Instant;
 
 use sqlx::PgPool;
 use tracing::warn;
@@ -8,29 +11,65 @@ use crate::log::{read_page, LogPosition};
 
 /// What one step did.
 pub(super) enum BatchOutcome {
-    /// `events` were applied and committed; `full` says more may be waiting right now.
+    /// `events` were applied and committed (or walked, none being the projector's);
+    /// `full` says more may be waiting right now.
     Applied { events: usize, full: bool },
     /// The checkpoint had moved under us; nothing was applied and it must be reloaded.
     Conflict,
 }
 
-/// Applies the batch after `checkpoint` (loaded when `None`) in one transaction that also
-/// moves the checkpoint, then runs the projector's `after_commit`.
+/// Whether a step may leave a stretch without the projector's events unstored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Walk {
+    /// An active instance: the checkpoint is stored with the next batch, when the log
+    /// goes quiet, or after [`RunnerConfig::store_walked_within`], whichever comes first.
+    MayDefer,
+    /// A catch-up or a rebuild: every step stores the checkpoint it reached.
+    Store,
+}
+
+/// Where a projector stands: its checkpoint as stored, and the rows walked past it that
+/// held none of its events.
+#[derive(Debug, Default)]
+pub(super) struct Cursor {
+    /// The stored checkpoint; `None` until loaded (again, after a conflict or an error).
+    stored: Option<LogPosition>,
+    /// Walked and not stored: through this row, the first of them walked at that instant.
+    walked: Option<(LogPosition, Instant)>,
+}
+
+impl Cursor {
+    /// Loads the checkpoint again before the next step.
+    pub(super) fn forget(&mut self) {
+        *self = Self::default();
+    }
+
+    /// Whether rows were walked past the stored checkpoint.
+    pub(super) fn walked_unstored(&self) -> bool {
+        self.walked.is_some()
+    }
+}
+
+/// Applies the batch after the cursor in one transaction that also moves the checkpoint,
+/// then runs the projector's `after_commit`; or, when the batch holds none of the
+/// projector's events and `walk` allows it, only moves the cursor past it.
 ///
-/// On success `checkpoint` holds the new position. On a conflict it is cleared so the
-/// next step reloads it. On an error the transaction is rolled back and nothing moved.
+/// On success the cursor is past the batch. On a conflict it is cleared so the next step
+/// reloads it. On an error the transaction is rolled back and nothing moved.
 pub(super) async fn apply_next_batch(
     pool: &PgPool,
     projector: &dyn Projector,
-    checkpoint: &mut Option<LogPosition>,
+    cursor: &mut Cursor,
     config: &RunnerConfig,
+    walk: Walk,
 ) -> Result<BatchOutcome, ProjectionError> {
     let batch_size = config.batch_size;
     let name = projector.name();
-    let from = match *checkpoint {
+    let stored = match cursor.stored {
         Some(position) => position,
-        None => *checkpoint.insert(checkpoint::load(pool, name).await?),
+        None => *cursor.stored.insert(checkpoint::load(pool, name).await?),
     };
+    let from = cursor.walked.map_or(stored, |(through, _)| through);
     let page = read_page(pool, from, batch_size.get(), projector.interest()).await?;
     let events = page.events;
     let Some(to) = page.last else {
@@ -39,16 +78,23 @@ pub(super) async fn apply_next_batch(
             full: false,
         });
     };
+    let full = u32::try_from(page.rows).is_ok_and(|len| len >= batch_size.get());
+    if events.is_empty() && walk == Walk::MayDefer && !projector.reads_every_stretch() {
+        let since = cursor.walked.map_or_else(Instant::now, |(_, since)| since);
+        if since.elapsed() < config.store_walked_within {
+            cursor.walked = Some((to, since));
+            return Ok(BatchOutcome::Applied {
+                events: page.rows,
+                full,
+            });
+        }
+    }
 
     let mut tx = pool
         .begin()
         .await
         .map_err(ProjectionError::database(name))?;
-    let locked = match config.synchronous_commit {
-        true => checkpoint::lock_for_batch(&mut tx, name).await,
-        false => checkpoint::lock_for_unflushed_batch(&mut tx, name).await,
-    };
-    locked.map_err(ProjectionError::database(name))?;
+    lock(&mut tx, name, config).await?;
     // Dropping `tx` on an error rolls back the read model and the checkpoint together.
     projector
         .apply(
@@ -68,17 +114,63 @@ pub(super) async fn apply_next_batch(
     // ends every reader of the log waits for it, so a batch holds them back only for
     // its own writes, not for the work before them (a mailer composing its emails).
     // A rebuild or another instance that went first left the pair changed: roll back.
-    if !checkpoint::advance(&mut tx, name, from, to).await? {
-        *checkpoint = None;
-        warn!(%from, "the checkpoint was moved by another instance; reloading it");
+    if !checkpoint::advance(&mut tx, name, stored, to).await? {
+        cursor.forget();
+        warn!(%stored, "the checkpoint was moved by another instance; reloading it");
         return Ok(BatchOutcome::Conflict);
     }
     tx.commit().await.map_err(ProjectionError::database(name))?;
-    *checkpoint = Some(to);
+    *cursor = Cursor {
+        stored: Some(to),
+        walked: None,
+    };
 
     projector.after_commit(&events).await;
     Ok(BatchOutcome::Applied {
         events: page.rows,
-        full: u32::try_from(page.rows).is_ok_and(|len| len >= batch_size.get()),
+        full,
     })
+}
+
+/// Stores the checkpoint at the last row the cursor walked, if it walked past it; false
+/// when the stored checkpoint had moved under us (the cursor is then cleared).
+pub(super) async fn store_walked(
+    pool: &PgPool,
+    projector: &dyn Projector,
+    cursor: &mut Cursor,
+    config: &RunnerConfig,
+) -> Result<bool, ProjectionError> {
+    let (Some(stored), Some((to, _))) = (cursor.stored, cursor.walked) else {
+        return Ok(true);
+    };
+    let name = projector.name();
+    let mut tx = pool
+        .begin()
+        .await
+        .map_err(ProjectionError::database(name))?;
+    lock(&mut tx, name, config).await?;
+    if !checkpoint::advance(&mut tx, name, stored, to).await? {
+        cursor.forget();
+        return Ok(false);
+    }
+    tx.commit().await.map_err(ProjectionError::database(name))?;
+    *cursor = Cursor {
+        stored: Some(to),
+        walked: None,
+    };
+    Ok(true)
+}
+
+/// Takes the batch lock on the projector's checkpoint, with the commit's durability the
+/// projector is run with.
+async fn lock(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    name: &'static str,
+    config: &RunnerConfig,
+) -> Result<(), ProjectionError> {
+    let locked = match config.synchronous_commit {
+        true => checkpoint::lock_for_batch(tx, name).await,
+        false => checkpoint::lock_for_unflushed_batch(tx, name).await,
+    };
+    locked.map_err(ProjectionError::database(name))
 }

@@ -43,6 +43,11 @@ impl Projector for Sealer {
         Some(Interest::NOTHING)
     }
 
+    /// Every stretch is sealed, and the sealer reads it itself.
+    fn reads_every_stretch(&self) -> bool {
+        true
+    }
+
     #[instrument(skip_all, fields(through = %batch.through, events, seal_lag_ms))]
     async fn apply(
         &self,

@@ -108,8 +108,10 @@ pub fn quick_config() -> RunnerConfig {
         error_backoff_min: Duration::from_millis(50),
         error_backoff_max: Duration::from_millis(500),
         settle_after_notify: Duration::ZERO,
-        // As the API runs its read models: commits that do not wait for the disk.
+        // As the API runs its read models: commits that do not wait for the disk, and
+        // rows of no interest walked for a moment before the checkpoint is stored.
         synchronous_commit: false,
+        store_walked_within: carneau_projections::runner::DEFAULT_STORE_WALKED_WITHIN,
     }
 }
 
