@@ -22,7 +22,7 @@ use carneau_bench::promo_code;
 use carneau_bench::report::{
     render_costs, render_payments_row, render_results_row, render_table, Costs, Report, RunSettings,
 };
-use carneau_bench::rush::{http_client, rush};
+use carneau_bench::rush::{http_client, open_connections, rush};
 use carneau_bench::sale_setup::{Organiser, SaleSpec};
 use carneau_bench::seal_lag::seal_lag_since;
 use carneau_bench::settled::{wait_until_settled, Settled, SETTLE_PATIENCE};
@@ -114,6 +114,11 @@ struct Args {
     /// it took, how it ended, and the payment's latencies), to see where a tail comes from.
     #[arg(long)]
     attempts: Option<PathBuf>,
+    /// Opens the K connections to each node before the rush (one `GET /healthz` each), as
+    /// a load balancer's pooled connections would be: the rush's first wave then does not
+    /// include 500 connections being opened on both sides of the same two cores.
+    #[arg(long)]
+    warm_connections: bool,
 }
 
 /// The JSON report: the run's figures and what it cost, side by side.
@@ -187,6 +192,9 @@ async fn run(args: Args) -> anyhow::Result<(Report, Option<promo_code::CodeFindi
         postgres: args.postgres_pid,
         redis: args.redis_pid,
     };
+    if args.warm_connections {
+        open_connections(&client, &args.base_url, concurrency).await?;
+    }
     let appends_before = read_all_appends(&client, &args.metrics_url).await;
     let freshness_probe = FreshnessProbe::start(&pool);
     let rush_started_at = chrono::Utc::now();

@@ -73,6 +73,31 @@ pub fn http_client(concurrency: usize, request_timeout: Duration) -> anyhow::Res
         .context("building the HTTP client")
 }
 
+/// Opens `concurrency` connections to each of `nodes` and leaves them in `client`'s pool,
+/// with as many `GET /healthz` at once.
+pub async fn open_connections(
+    client: &Client,
+    nodes: &[String],
+    concurrency: usize,
+) -> anyhow::Result<()> {
+    for node in nodes {
+        let url = format!("{}/healthz", node.trim_end_matches('/'));
+        let opened: Vec<_> = (0..concurrency)
+            .map(|_| {
+                let (client, url) = (client.clone(), url.clone());
+                tokio::spawn(async move { client.get(url).send().await?.bytes().await })
+            })
+            .collect();
+        for opening in opened {
+            opening
+                .await
+                .context("a connection's opening panicked")?
+                .with_context(|| format!("opening a connection to {node}"))?;
+        }
+    }
+    Ok(())
+}
+
 /// Tallies shared by the workers, read only by the progress log.
 #[derive(Default)]
 struct Tally {
