@@ -57,11 +57,15 @@ pub trait Projector: Send + Sync + 'static {
         batch: Batch<'_>,
     ) -> anyhow::Result<()>;
 
-    /// Whether `apply` must see every stretch of the log, even one that holds none of the
-    /// projector's events (the sealer reads each stretch itself). When it need not (the
-    /// default), an active runner walks such a stretch without a transaction and stores
-    /// its checkpoint later (see [`RunnerConfig::store_walked_within`]).
-    fn reads_every_stretch(&self) -> bool {
+    /// Whether each stretch of the log the runner walks is applied and stored as the
+    /// checkpoint, even one that holds none of the projector's events: the sealer reads
+    /// each stretch itself, and the checkpoints of the sales page's read models are read
+    /// as how far they applied the log (the buyer notices wait for the orders read model
+    /// to reach an event's change; a reconciliation notes a sales page behind its facts).
+    /// Otherwise (the default) an active runner walks such a stretch without a
+    /// transaction and stores the checkpoint later (see
+    /// [`RunnerConfig::store_walked_within`]).
+    fn stores_every_stretch(&self) -> bool {
         false
     }
 
@@ -140,9 +144,8 @@ pub const DEFAULT_NOTIFY_REPOLL_DELAY: Duration = Duration::from_millis(50);
 /// Default number of re-polls after a notification.
 pub const DEFAULT_NOTIFY_REPOLLS: u32 = 5;
 /// Default longest time an active instance walks the log without storing its checkpoint:
-/// a fraction of what a reader of checkpoints would notice (the lag gauges, the sales
-/// page's "behind" note in a reconciliation), and several gathered pages of a sale.
-pub const DEFAULT_STORE_WALKED_WITHIN: Duration = Duration::from_millis(100);
+/// far below what the projector lag alert waits for (30 s), and dozens of a sale's pages.
+pub const DEFAULT_STORE_WALKED_WITHIN: Duration = Duration::from_secs(1);
 /// Default time a standby waits between attempts to take the lock.
 pub const DEFAULT_LOCK_RETRY_INTERVAL: Duration = Duration::from_secs(5);
 /// Default first wait after a failed batch.

@@ -74,8 +74,8 @@ impl Projector for CrashingSealer {
         Sealer.interest()
     }
 
-    fn reads_every_stretch(&self) -> bool {
-        Sealer.reads_every_stretch()
+    fn stores_every_stretch(&self) -> bool {
+        Sealer.stores_every_stretch()
     }
 
     async fn apply(

@@ -39,6 +39,11 @@ impl Projector for CatalogueProjector {
         })
     }
 
+    /// A reconciliation reads its checkpoint as how far the sales page applied the log.
+    fn stores_every_stretch(&self) -> bool {
+        true
+    }
+
     /// Loads the versions and ticket type places of the events the batch touches, folds
     /// it in memory and writes it in a few statements (see [`fold`]).
     async fn apply(

@@ -44,6 +44,11 @@ impl Projector for InventoryProjector {
         })
     }
 
+    /// A reconciliation reads its checkpoint as how far the sales page applied the log.
+    fn stores_every_stretch(&self) -> bool {
+        true
+    }
+
     /// Folds the batch in memory and writes it in a few statements (see [`InventoryFold`]).
     async fn apply(
         &self,

@@ -33,6 +33,12 @@ impl Projector for OrdersProjector {
         })
     }
 
+    /// Its checkpoint is read as how far the orders read model applied the log: the buyer
+    /// notices wait for it to reach an event's change, a reconciliation for its facts.
+    fn stores_every_stretch(&self) -> bool {
+        true
+    }
+
     /// Decodes the batch, loads what the refund rule needs of the orders it refunds,
     /// folds it in memory and writes it in a bounded number of statements.
     async fn apply(

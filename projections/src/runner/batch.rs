@@ -79,7 +79,7 @@ pub(super) async fn apply_next_batch(
         });
     };
     let full = u32::try_from(page.rows).is_ok_and(|len| len >= batch_size.get());
-    if events.is_empty() && walk == Walk::MayDefer && !projector.reads_every_stretch() {
+    if events.is_empty() && walk == Walk::MayDefer && !projector.stores_every_stretch() {
         let since = cursor.walked.map_or_else(Instant::now, |(_, since)| since);
         if since.elapsed() < config.store_walked_within {
             cursor.walked = Some((to, since));

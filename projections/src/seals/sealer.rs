@@ -44,7 +44,7 @@ impl Projector for Sealer {
     }
 
     /// Every stretch is sealed, and the sealer reads it itself.
-    fn reads_every_stretch(&self) -> bool {
+    fn stores_every_stretch(&self) -> bool {
         true
     }
 
