@@ -90,41 +90,15 @@ pub(super) async fn apply_next_batch(
         }
     }
 
-    let mut tx = pool
-        .begin()
-        .await
-        .map_err(ProjectionError::database(name))?;
-    lock(&mut tx, name, config).await?;
-    // Dropping `tx` on an error rolls back the read model and the checkpoint together.
-    projector
-        .apply(
-            &mut tx,
-            Batch {
-                events: &events,
-                after: from,
-                through: to,
-            },
-        )
-        .await
-        .map_err(|source| ProjectionError::Apply {
-            projector: name,
-            source,
-        })?;
-    // Moved last: the batch's first write gives its transaction an id, and until it
-    // ends every reader of the log waits for it, so a batch holds them back only for
-    // its own writes, not for the work before them (a mailer composing its emails).
-    // A rebuild or another instance that went first left the pair changed: roll back.
-    if !checkpoint::advance(&mut tx, name, stored, to).await? {
-        cursor.forget();
+    let batch = Batch {
+        events: &events,
+        after: from,
+        through: to,
+    };
+    if !store(pool, projector, cursor, config, stored, to, Some(batch)).await? {
         warn!(%stored, "the checkpoint was moved by another instance; reloading it");
         return Ok(BatchOutcome::Conflict);
     }
-    tx.commit().await.map_err(ProjectionError::database(name))?;
-    *cursor = Cursor {
-        stored: Some(to),
-        walked: None,
-    };
-
     projector.after_commit(&events).await;
     Ok(BatchOutcome::Applied {
         events: page.rows,
@@ -143,12 +117,41 @@ pub(super) async fn store_walked(
     let (Some(stored), Some((to, _))) = (cursor.stored, cursor.walked) else {
         return Ok(true);
     };
+    store(pool, projector, cursor, config, stored, to, None).await
+}
+
+/// In one transaction, applies `batch` (when there is one) and moves the checkpoint from
+/// `stored` to `to`, then moves the cursor there; false, with the cursor cleared, when the
+/// checkpoint was no longer at `stored` (a rebuild or another instance went first), in
+/// which case nothing is kept.
+async fn store(
+    pool: &PgPool,
+    projector: &dyn Projector,
+    cursor: &mut Cursor,
+    config: &RunnerConfig,
+    stored: LogPosition,
+    to: LogPosition,
+    batch: Option<Batch<'_>>,
+) -> Result<bool, ProjectionError> {
     let name = projector.name();
     let mut tx = pool
         .begin()
         .await
         .map_err(ProjectionError::database(name))?;
     lock(&mut tx, name, config).await?;
+    // Dropping `tx` on an error rolls back the read model and the checkpoint together.
+    if let Some(batch) = batch {
+        projector
+            .apply(&mut tx, batch)
+            .await
+            .map_err(|source| ProjectionError::Apply {
+                projector: name,
+                source,
+            })?;
+    }
+    // Moved last: the batch's first write gives its transaction an id, and until it
+    // ends every reader of the log waits for it, so a batch holds them back only for
+    // its own writes, not for the work before them (a mailer composing its emails).
     if !checkpoint::advance(&mut tx, name, stored, to).await? {
         cursor.forget();
         return Ok(false);
