@@ -126,38 +126,104 @@ pub async fn append<A: Aggregate>(
     version: u64,
     events: &[NewEvent<'_, A::Event>],
 ) -> Result<u64, AppendError> {
-    if events.is_empty() {
-        return Ok(version);
-    }
-    let mut sequences = Vec::with_capacity(events.len());
-    let mut event_types = Vec::with_capacity(events.len());
-    let mut event_versions = Vec::with_capacity(events.len());
+    let encoded = EncodedAppend::new::<A>(aggregate_id, version, events)?;
+    insert(conn, A::TYPE, std::slice::from_ref(&encoded)).await?;
+    Ok(encoded.version_after())
+}
+
+/// One aggregate's append as the `events` rows it becomes: what [`insert`] sends, built
+/// by the caller so that an append queued for a shared commit (`crate::append_rounds`)
+/// is already checked and serialised.
+#[derive(Debug, Clone)]
+pub struct EncodedAppend {
+    aggregate_id: String,
+    version: u64,
+    event_types: Vec<String>,
+    event_versions: Vec<String>,
     // Sent as text and stored as the `json` the columns are: sent as `jsonb`, PostgreSQL
     // parsed each document into `jsonb`, printed it back and checked it again as `json`,
     // about three times the work of the check alone (docs/benchmarks.md, "What the log's
     // appends cost"). The seals read them as `jsonb` text, whatever text was stored.
-    let mut payloads = Vec::with_capacity(events.len());
-    let mut metadata = Vec::with_capacity(events.len());
-    for (offset, new) in (1..).zip(events) {
-        sequences.push(to_sequence(version + offset));
-        event_types.push(new.event.event_type());
-        event_versions.push(new.event.event_version());
-        payloads.push(serde_json::to_string(new.event).map_err(StoreError::from)?);
-        metadata.push(serde_json::to_string(new.metadata).map_err(StoreError::from)?);
+    payloads: Vec<String>,
+    metadata: Vec<String>,
+}
+
+impl EncodedAppend {
+    /// `events` of aggregate `A` with id `aggregate_id`, decided at `version`.
+    pub fn new<A: Aggregate>(
+        aggregate_id: &str,
+        version: u64,
+        events: &[NewEvent<'_, A::Event>],
+    ) -> Result<Self, StoreError> {
+        let mut encoded = Self {
+            aggregate_id: aggregate_id.to_owned(),
+            version,
+            event_types: Vec::with_capacity(events.len()),
+            event_versions: Vec::with_capacity(events.len()),
+            payloads: Vec::with_capacity(events.len()),
+            metadata: Vec::with_capacity(events.len()),
+        };
+        for new in events {
+            encoded.event_types.push(new.event.event_type());
+            encoded.event_versions.push(new.event.event_version());
+            encoded.payloads.push(serde_json::to_string(new.event)?);
+            encoded.metadata.push(serde_json::to_string(new.metadata)?);
+        }
+        Ok(encoded)
     }
-    // One multi-row insert in sequence order, so the rows take increasing global
-    // positions in one round trip.
+
+    /// Whether there is nothing to append.
+    pub fn is_empty(&self) -> bool {
+        self.payloads.is_empty()
+    }
+
+    /// The aggregate's version once this append is in.
+    pub fn version_after(&self) -> u64 {
+        self.version + self.payloads.len() as u64
+    }
+}
+
+/// Inserts `appends` of aggregates of type `aggregate_type` in one statement, all or
+/// none: [`AppendError::Conflict`] if any of them collides with a row another writer
+/// added (which one is not said). The rows take increasing global positions in the order
+/// given, each aggregate's in sequence order, in one round trip.
+pub async fn insert(
+    conn: &mut PgConnection,
+    aggregate_type: &str,
+    appends: &[EncodedAppend],
+) -> Result<(), AppendError> {
+    let rows: usize = appends.iter().map(|append| append.payloads.len()).sum();
+    if rows == 0 {
+        return Ok(());
+    }
+    let mut aggregate_ids = Vec::with_capacity(rows);
+    let mut sequences = Vec::with_capacity(rows);
+    let mut event_types = Vec::with_capacity(rows);
+    let mut event_versions = Vec::with_capacity(rows);
+    let mut payloads = Vec::with_capacity(rows);
+    let mut metadata = Vec::with_capacity(rows);
+    for append in appends {
+        for (row, sequence) in (append.version + 1..append.version_after() + 1).enumerate() {
+            aggregate_ids.push(append.aggregate_id.as_str());
+            sequences.push(to_sequence(sequence));
+            event_types.push(append.event_types[row].as_str());
+            event_versions.push(append.event_versions[row].as_str());
+            payloads.push(append.payloads[row].as_str());
+            metadata.push(append.metadata[row].as_str());
+        }
+    }
     sqlx::query(
         "INSERT INTO events \
          (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
-         SELECT $1, $2, e.sequence, e.event_type, e.event_version, e.payload::json, \
+         SELECT $1, e.aggregate_id, e.sequence, e.event_type, e.event_version, e.payload::json, \
                 e.metadata::json \
-         FROM UNNEST($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[]) \
-              AS e(sequence, event_type, event_version, payload, metadata) \
-         ORDER BY e.sequence",
+         FROM UNNEST($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[]) \
+              WITH ORDINALITY AS e(aggregate_id, sequence, event_type, event_version, payload, \
+                                   metadata, row_number) \
+         ORDER BY e.row_number",
     )
-    .bind(A::TYPE)
-    .bind(aggregate_id)
+    .bind(aggregate_type)
+    .bind(&aggregate_ids)
     .bind(&sequences)
     .bind(&event_types)
     .bind(&event_versions)
@@ -165,7 +231,7 @@ pub async fn append<A: Aggregate>(
     .bind(&metadata)
     .execute(conn)
     .await?;
-    Ok(version + events.len() as u64)
+    Ok(())
 }
 
 /// The events of one aggregate after `version`, oldest first, read from table `events`.
