@@ -8,7 +8,8 @@ use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use sqlx::{PgConnection, PgPool};
 
-use crate::event_store::{self, AppendError, NewEvent, StoreError};
+use crate::append_rounds::AppendRounds;
+use crate::event_store::{self, AppendError, EncodedAppend, NewEvent, StoreError};
 
 /// The state of an aggregate after a command, and the version it is at.
 #[derive(Debug, Clone)]
@@ -62,6 +63,8 @@ impl<E: std::error::Error> From<sqlx::Error> for CommandError<E> {
 pub struct AggregateStore<A: Aggregate> {
     pool: PgPool,
     services: A::Services,
+    /// Where appends on a pooled connection go, when they are committed in rounds.
+    rounds: Option<AppendRounds>,
 }
 
 impl<A> AggregateStore<A>
@@ -70,7 +73,24 @@ where
 {
     /// A store on `pool` whose aggregates get `services` when handling commands.
     pub fn new(pool: PgPool, services: A::Services) -> Self {
-        Self { pool, services }
+        Self {
+            pool,
+            services,
+            rounds: None,
+        }
+    }
+
+    /// A store whose appends on a pooled connection are committed in rounds with other
+    /// aggregates' of the type (see [`crate::append_rounds`]): for aggregates that many
+    /// callers append to at once, each their own, as buyers their orders in a paying
+    /// rush. Appends inside a caller's transaction commit with it, as in any store. Must
+    /// be called inside a Tokio runtime.
+    pub fn in_rounds(pool: PgPool, services: A::Services) -> Self {
+        Self {
+            rounds: Some(AppendRounds::start(pool.clone(), A::TYPE)),
+            pool,
+            services,
+        }
     }
 
     /// Replays the aggregate's history; version 0 means it has none.
@@ -193,6 +213,12 @@ where
         version: u64,
         events: &[NewEvent<'_, A::Event>],
     ) -> Result<u64, AppendError> {
+        if let Some(rounds) = &self.rounds {
+            let append = EncodedAppend::new::<A>(aggregate_id, version, events)?;
+            let version = append.version_after();
+            rounds.append(append).await?;
+            return Ok(version);
+        }
         let mut conn = self.pool.acquire().await.map_err(StoreError::from)?;
         event_store::append::<A>(&mut conn, aggregate_id, version, events).await
     }
@@ -237,13 +263,15 @@ where
             return Err(CommandError::Conflict);
         }
         let (state, events) = self.decide(loaded.state, command).await?;
-        let version = event_store::append::<A>(
-            &mut conn,
-            aggregate_id,
-            loaded.version,
-            &NewEvent::all(&events, metadata),
-        )
-        .await?;
+        let new_events = NewEvent::all(&events, metadata);
+        let version = if self.rounds.is_some() {
+            // Given back before the append waits for its round.
+            drop(conn);
+            self.append(aggregate_id, loaded.version, &new_events)
+                .await?
+        } else {
+            event_store::append::<A>(&mut conn, aggregate_id, loaded.version, &new_events).await?
+        };
         Ok(Executed {
             state,
             version,

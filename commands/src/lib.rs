@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod aggregate_store;
+pub mod append_rounds;
 pub mod buyer_mail;
 pub mod catalogue;
 pub mod context;

@@ -28,6 +28,13 @@ pub const GUARD_REBUILDS: &str = "carneau_guard_rebuilds_total";
 /// append one at a time) was not given in time, its buyers answered 503. Many nodes
 /// selling one event show their contention here.
 pub const INVENTORY_APPENDS: &str = "carneau_inventory_appends_total";
+/// Rounds of appends committed together (`crate::append_rounds`), by `aggregate` and
+/// `outcome`: `committed` in one statement; `split`: a collision or a failure, so each of
+/// its appends went alone.
+pub const APPEND_ROUNDS: &str = "carneau_append_rounds_total";
+/// Appends committed through rounds, by `aggregate`: with the rounds committed, how many
+/// appends a commit carries.
+pub const APPENDS_IN_ROUNDS: &str = "carneau_appends_in_rounds_total";
 /// Payments recorded, by `kind` (`order`: the order's payment; `surplus`: a second
 /// payment of an order already paid, refunded). A redelivered webhook is not counted.
 pub const PAYMENTS_RECEIVED: &str = "carneau_payments_received_total";
@@ -88,6 +95,16 @@ pub fn describe() {
         INVENTORY_APPENDS,
         Unit::Count,
         "Appends to an event's inventory stream, by outcome (appended, conflict, abandoned)."
+    );
+    describe_counter!(
+        APPEND_ROUNDS,
+        Unit::Count,
+        "Rounds of appends committed together, by aggregate and outcome (committed, split)."
+    );
+    describe_counter!(
+        APPENDS_IN_ROUNDS,
+        Unit::Count,
+        "Appends committed through rounds, by aggregate."
     );
     describe_counter!(
         PAYMENTS_RECEIVED,

@@ -114,13 +114,15 @@ pub struct Payments {
 
 impl Payments {
     /// Payments on `pool`, through `gateway`, selling from `reservations`' inventories.
+    /// Starts the orders' append rounds: must be called inside a Tokio runtime.
     pub fn new(
         pool: PgPool,
         reservations: Arc<Reservations>,
         gateway: Arc<dyn PaymentGateway>,
     ) -> Self {
         Self {
-            orders: AggregateStore::new(pool.clone(), ()),
+            // Every buyer of a paying rush appends to an order of their own.
+            orders: AggregateStore::in_rounds(pool.clone(), ()),
             events: AggregateStore::new(pool, ()),
             reservations,
             gateway,
