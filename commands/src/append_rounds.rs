@@ -92,6 +92,7 @@ async fn run(pool: PgPool, aggregate_type: &'static str, mut inbox: mpsc::Receiv
 
 /// Inserts `round` in one statement and answers every caller; when that fails, inserts
 /// each append alone, side by side, and answers each its own verdict.
+#[tracing::instrument(name = "append_round", skip_all, fields(aggregate = aggregate_type, appends = round.len()))]
 async fn commit(pool: &PgPool, aggregate_type: &'static str, round: Vec<Queued>) {
     let (appends, replies): (Vec<EncodedAppend>, Vec<_>) = round
         .into_iter()
