@@ -1,8 +1,10 @@
 //! The one write path to the event log: table `events`.
 //!
-//! Every fact of every aggregate is appended by [`append`], on a pooled connection or
-//! inside a caller's transaction (so that it commits together with rows of other tables,
-//! such as an email claim or a password hash, or not at all). Each event's metadata (who
+//! Every fact of every aggregate goes into the log through [`insert`], one statement for
+//! one or several aggregates' appends: by [`append`], on a pooled connection or inside a
+//! caller's transaction (so that it commits together with rows of other tables, such as
+//! an email claim or a password hash, or not at all), or by the append rounds of a store
+//! whose appends commit together (`crate::append_rounds`). Each event's metadata (who
 //! and why) is a required part of it: a batch deciding for many callers at once (the
 //! reservation desk) records each caller on its own events. Nothing else in the workspace
 //! inserts into `events`.
