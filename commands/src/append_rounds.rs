@@ -39,8 +39,11 @@ pub struct AppendRounds {
 /// One caller's append and where its verdict goes.
 struct Queued {
     append: EncodedAppend,
-    reply: oneshot::Sender<Result<(), AppendError>>,
+    reply: Reply,
 }
+
+/// Where one append's verdict goes.
+type Reply = oneshot::Sender<Result<(), AppendError>>;
 
 impl AppendRounds {
     /// Starts committing appends of `aggregate_type` on `pool` in rounds; the task ends
@@ -90,8 +93,9 @@ async fn run(pool: PgPool, aggregate_type: &'static str, mut inbox: mpsc::Receiv
     }
 }
 
-/// Inserts `round` in one statement and answers every caller; when that fails, inserts
-/// each append alone, side by side, and answers each its own verdict.
+/// Inserts `round` in one statement and answers every caller; when a round of several
+/// fails, inserts each of its appends alone, side by side, and answers each its own
+/// verdict (a round of one has had its own).
 #[tracing::instrument(name = "append_round", skip_all, fields(aggregate = aggregate_type, appends = round.len()))]
 async fn commit(pool: &PgPool, aggregate_type: &'static str, round: Vec<Queued>) {
     let (appends, replies): (Vec<EncodedAppend>, Vec<_>) = round
@@ -99,25 +103,37 @@ async fn commit(pool: &PgPool, aggregate_type: &'static str, round: Vec<Queued>)
         .map(|queued| (queued.append, queued.reply))
         .unzip();
     let count = appends.len() as u64;
-    if appends.len() > 1 {
-        match insert(pool, aggregate_type, &appends).await {
-            Ok(()) => {
-                counter!(APPEND_ROUNDS, "aggregate" => aggregate_type, "outcome" => "committed")
-                    .increment(1);
-                counter!(APPENDS_IN_ROUNDS, "aggregate" => aggregate_type).increment(count);
-                for reply in replies {
-                    // A caller that gave up waiting has nothing to be told.
-                    let _ = reply.send(Ok(()));
-                }
-                return;
-            }
-            Err(error) => {
-                counter!(APPEND_ROUNDS, "aggregate" => aggregate_type, "outcome" => "split")
-                    .increment(1);
-                tracing::debug!(%error, appends = count, "round not committed; its appends go alone");
+    match insert(pool, aggregate_type, &appends).await {
+        Ok(()) => {
+            counter!(APPEND_ROUNDS, "aggregate" => aggregate_type, "outcome" => "committed")
+                .increment(1);
+            counter!(APPENDS_IN_ROUNDS, "aggregate" => aggregate_type).increment(count);
+            for reply in replies {
+                // A caller that gave up waiting has nothing to be told.
+                let _ = reply.send(Ok(()));
             }
         }
+        Err(error) if count == 1 => {
+            if let Some(reply) = replies.into_iter().next() {
+                let _ = reply.send(Err(error));
+            }
+        }
+        Err(error) => {
+            counter!(APPEND_ROUNDS, "aggregate" => aggregate_type, "outcome" => "split")
+                .increment(1);
+            tracing::debug!(%error, appends = count, "round not committed; its appends go alone");
+            split(pool, aggregate_type, appends, replies).await;
+        }
     }
+}
+
+/// Each of a failed round's appends alone, side by side, each answered its own verdict.
+async fn split(
+    pool: &PgPool,
+    aggregate_type: &'static str,
+    appends: Vec<EncodedAppend>,
+    replies: Vec<Reply>,
+) {
     let mut alone_appends = JoinSet::new();
     for (append, reply) in appends.into_iter().zip(replies) {
         let pool = pool.clone();

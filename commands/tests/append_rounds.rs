@@ -91,4 +91,11 @@ async fn a_collision_in_a_round_fails_only_the_append_that_collided() {
         1,
         "nothing of the late append"
     );
+    assert!(
+        matches!(
+            store.append("taken", 0, &new_events).await,
+            Err(AppendError::Conflict)
+        ),
+        "a round of one answers its own collision"
+    );
 }
