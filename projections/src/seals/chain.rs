@@ -20,6 +20,10 @@
 //!
 //! The JSON is taken as PostgreSQL prints it as `jsonb` (keys in a fixed order, fixed
 //! spacing), never re-serialised by serde, whose output could change between versions.
+//! The sealer's process prints that text from the stored JSON by PostgreSQL's rules
+//! ([`super::jsonb_text`], held to PostgreSQL's own output by a test) and asks
+//! PostgreSQL for what those rules here do not cover: the bytes are PostgreSQL's either
+//! way, so an auditor recomputes them with `payload::jsonb::text`.
 
 use std::fmt;
 

@@ -57,7 +57,7 @@ impl Projector for Sealer {
         if batch.through <= batch.after {
             return Ok(());
         }
-        let rows = read_canonical_stretch(&mut **tx, batch.after, batch.through)
+        let rows = read_canonical_stretch(tx, batch.after, batch.through)
             .await
             .context("reading the batch in canonical form")?;
         tracing::Span::current().record("events", rows.len());

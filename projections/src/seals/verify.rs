@@ -56,6 +56,8 @@ pub async fn verify_log(
         .await
         .context("reading the chain's head")?
         .map(|head| head.position);
+    // The rows' JSON that is not ours to print goes back to the same connection.
+    let mut conn = pool.acquire().await.context("connecting to read events")?;
     let mut walk = Walk::new(checkpoints);
     let mut rows = Paged::default();
     let mut seals = Paged {
@@ -64,7 +66,7 @@ pub async fn verify_log(
     };
     loop {
         if rows.wants_page() {
-            let page = read_canonical_after(pool, rows.after, VERIFY_PAGE_SIZE)
+            let page = read_canonical_after(&mut conn, rows.after, VERIFY_PAGE_SIZE)
                 .await
                 .context("reading events")?;
             rows.push_page(page, |row| row.position);
