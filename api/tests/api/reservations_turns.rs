@@ -1,7 +1,8 @@
 //! The desks of one event append in turn (an advisory lock of the event) once they have
 //! seen another writer: a writer that keeps the turn makes the others wait, and one that
 //! never gives it back costs their buyers a 503 with `Retry-After`, never a hold
-//! half-written. A desk that never saw another writer appends without the turn.
+//! half-written. A desk that never saw another writer appends without the turn, and reads
+//! the log before it refuses what its own inventory has no room for.
 
 use carneau_commands::reservations::turn_lock;
 use carneau_domain::ids::EventId;
@@ -94,4 +95,34 @@ async fn a_hold_whose_turn_never_comes_is_answered_busy_and_holds_nothing() {
     assert_eq!(held.status, StatusCode::CREATED, "{held:?}");
     let audit = audit_inventory_log(app.database.pool(), event.event_id, &event.capacities()).await;
     assert_eq!(audit.placed_tickets(), 10);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_desk_that_did_not_see_tickets_given_back_elsewhere_sells_them() {
+    // Without the memory, so that the guard and the desk of this process decide.
+    let app = spawn_reservation_app(&[("CARNEAU_SOLD_OUT_MEMORY_MS", "0")]).await;
+    let second = app.spawn_second_process().await;
+    let event = app.create_published_event(1, 1).await;
+    let held = app
+        .http()
+        .reserve(event.event_id, &[(event.ticket_type_id, 1)])
+        .await;
+    assert_eq!(held.status, StatusCode::CREATED, "{held:?}");
+    let refused = app
+        .http()
+        .reserve(event.event_id, &[(event.ticket_type_id, 1)])
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{refused:?}");
+    // Released through the other process: this one's desk still holds the ticket as
+    // held, and would refuse it on that alone.
+    let released = second
+        .http
+        .release(held.reservation_id(), Some(&held.token()))
+        .await;
+    assert!(released.status.is_success(), "{released:?}");
+    let sold = app
+        .http()
+        .reserve(event.event_id, &[(event.ticket_type_id, 1)])
+        .await;
+    assert_eq!(sold.status, StatusCode::CREATED, "{sold:?}");
 }

@@ -196,9 +196,20 @@ impl Desk {
                 None => self.stores.inventory(self.event_id).await?,
             };
             let (appended, answer, current) = if self.others.absent() {
-                let (events, answer) = decide(&loaded);
-                // Nothing to append proves nothing about what others appended.
-                let current = !events.is_empty();
+                let (mut events, mut answer) = decide(&loaded);
+                // Nothing to append proves nothing about what others appended: a refusal
+                // on this desk's inventory alone may miss tickets another process gave
+                // back since (a release there). The log is read before answering it.
+                let caught_up = events.is_empty();
+                if caught_up {
+                    let known = loaded.version;
+                    self.stores.catch_up(self.event_id, &mut loaded).await?;
+                    if loaded.version != known {
+                        self.others.seen();
+                        (events, answer) = decide(&loaded);
+                    }
+                }
+                let current = caught_up || !events.is_empty();
                 let appended = self
                     .stores
                     .append(self.event_id, &mut loaded, events)
