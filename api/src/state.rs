@@ -125,11 +125,12 @@ impl AppState {
             );
             TokenSecret::generate()
         });
-        let reservations = Arc::new(Reservations::new(
+        let reservations = Arc::new(Reservations::remembering_sold_out_for(
             pool.clone(),
             crate::database::pool_beside(&pool, DESK_POOL_SIZE),
             Some(guard),
             config.reservation_mode,
+            config.sold_out_memory,
         ));
         let (gateway, simulated_checkout): (Arc<dyn PaymentGateway>, _) = match &config
             .payments

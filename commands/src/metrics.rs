@@ -15,7 +15,8 @@ pub const HOLDS_PLACED: &str = "carneau_holds_placed_total";
 /// to be held at the list price rather than refused.
 pub const HOLDS_WITHOUT_CODE: &str = "carneau_holds_without_code_total";
 /// Hold requests refused, by `reason` (the problem slug buyers get) and `stage` (`guard`:
-/// turned away by the Redis guard without touching PostgreSQL; `log`: decided by the desk).
+/// turned away by the Redis guard without touching PostgreSQL; `guard_memory`: on the
+/// guard's "none left" of a moment ago, without asking it; `log`: decided by the desk).
 pub const HOLDS_REFUSED: &str = "carneau_holds_refused_total";
 /// Rebuilds of an event's reservation guard from the log, by `trigger` (`missing`: Redis
 /// had none, after a restart, a flush or a catalogue change; `replaced`: the guard could
@@ -56,6 +57,9 @@ pub const MAIL_DELIVERIES: &str = "carneau_mail_deliveries_total";
 pub enum RefusedBy {
     /// The Redis guard, before the request reached the desk.
     Guard,
+    /// The guard's answer of a moment ago that a ticket type has none left, remembered
+    /// by this process: neither Redis nor the desk was asked.
+    GuardMemory,
     /// The desk, deciding on the inventory as the log has it.
     Log,
 }
@@ -84,7 +88,7 @@ pub fn describe() {
     describe_counter!(
         HOLDS_REFUSED,
         Unit::Count,
-        "Hold requests refused, by reason and the stage that refused (guard or log)."
+        "Hold requests refused, by reason and the stage that refused (guard, guard_memory or log)."
     );
     describe_counter!(
         GUARD_REBUILDS,
@@ -170,6 +174,7 @@ pub(crate) fn hold_decided(outcome: &HoldOutcome, by: RefusedBy) {
 pub(crate) fn hold_refused(refusal: &HoldRefusal, by: RefusedBy) {
     let stage = match by {
         RefusedBy::Guard => "guard",
+        RefusedBy::GuardMemory => "guard_memory",
         RefusedBy::Log => "log",
     };
     counter!(HOLDS_REFUSED, "reason" => refusal.kind(), "stage" => stage).increment(1);

@@ -8,7 +8,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use carneau_commands::reservations::ReservationMode;
+use carneau_commands::reservations::{ReservationMode, SOLD_OUT_REMEMBERED_FOR};
 use carneau_projections::seals::CheckpointSigner;
 mod accounts;
 mod database;
@@ -106,6 +106,9 @@ pub struct Config {
     /// `CARNEAU_RESERVATION_MODE`: `batched` (default) or `direct`, the unbatched
     /// baseline kept for benchmarks.
     pub reservation_mode: ReservationMode,
+    /// `CARNEAU_SOLD_OUT_MEMORY_MS`: how long the guard's "none left" for a ticket type
+    /// is answered without asking it again (default 100; 0 asks it every time).
+    pub sold_out_memory: std::time::Duration,
     /// Sessions, cookies, client addresses and sign-in rate limits.
     pub accounts: AccountSettings,
     /// Ticket codes and mail (`CARNEAU_TICKET_SECRET`, `CARNEAU_SMTP_URL`,
@@ -241,6 +244,18 @@ impl Config {
                     )
                 })?,
         };
+        let sold_out_memory = match read("CARNEAU_SOLD_OUT_MEMORY_MS")? {
+            None => SOLD_OUT_REMEMBERED_FOR,
+            Some(raw) => raw
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|ms| *ms <= 10_000)
+                .map(std::time::Duration::from_millis)
+                .ok_or_else(|| {
+                    ConfigError::new("CARNEAU_SOLD_OUT_MEMORY_MS", "must be 0 to 10000 ms")
+                })?,
+        };
         let reservation_mode = match read("CARNEAU_RESERVATION_MODE")?.as_deref() {
             None | Some("batched") => ReservationMode::Batched,
             Some("direct") => ReservationMode::Direct,
@@ -271,6 +286,7 @@ impl Config {
             hold_lifetime: std::time::Duration::from_secs(hold_seconds),
             waiting_offer_lifetime: std::time::Duration::from_secs(offer_seconds),
             reservation_mode,
+            sold_out_memory,
             database,
             redis_url: SecretUrl::new(redis_url),
             redis_tls_ca_file,

@@ -67,6 +67,7 @@ mod reservations_guard_faults;
 mod reservations_rounds;
 mod reservations_sale_openings;
 mod reservations_shared_capacity;
+mod reservations_sold_out_memory;
 mod reservations_task_size;
 mod reservations_turns;
 mod reservations_waiting_list;

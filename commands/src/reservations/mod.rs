@@ -23,6 +23,7 @@ mod event_log;
 pub use event_log::turn_lock;
 pub mod guard;
 mod guard_keeper;
+pub use guard_keeper::SOLD_OUT_REMEMBERED_FOR;
 mod placer;
 mod recent;
 pub use placer::HoldPlacer;

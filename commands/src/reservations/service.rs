@@ -66,6 +66,24 @@ impl Reservations {
         }
     }
 
+    /// The same, answering the guard's "none left" for a ticket type from memory for
+    /// `lasts` after it said so (by default [`super::SOLD_OUT_REMEMBERED_FOR`]; zero asks
+    /// the guard every time).
+    pub fn remembering_sold_out_for(
+        pool: PgPool,
+        desk_pool: PgPool,
+        guard: Option<ReservationGuard>,
+        mode: ReservationMode,
+        lasts: std::time::Duration,
+    ) -> Self {
+        Self {
+            guard: guard
+                .filter(|_| mode == ReservationMode::Batched)
+                .map(|guard| GuardKeeper::remembering_sold_out_for(guard, lasts)),
+            ..Self::new(pool, desk_pool, None, mode)
+        }
+    }
+
     /// Where `reservation_id`'s hold was placed and which account placed it, from the
     /// log; `None` if no such hold was ever placed. Lets its owner act on it with their
     /// session instead of the reservation's token.
@@ -102,6 +120,10 @@ impl Reservations {
         let verdict = match verdict {
             GuardVerdict::Refused(refusal) => {
                 metrics::hold_refused(&refusal, RefusedBy::Guard);
+                return Ok(HoldOutcome::Refused(refusal));
+            }
+            GuardVerdict::RefusedFromMemory(refusal) => {
+                metrics::hold_refused(&refusal, RefusedBy::GuardMemory);
                 return Ok(HoldOutcome::Refused(refusal));
             }
             decided_later => decided_later,
@@ -146,7 +168,8 @@ impl Reservations {
                 }
                 GuardVerdict::AlreadyAdmitted
                 | GuardVerdict::Bypassed
-                | GuardVerdict::Refused(_) => {}
+                | GuardVerdict::Refused(_)
+                | GuardVerdict::RefusedFromMemory(_) => {}
             }
         }
         if let Ok(outcome) = &decided {

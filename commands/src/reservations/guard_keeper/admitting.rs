@@ -31,6 +31,9 @@ pub enum GuardVerdict {
     AlreadyAdmitted,
     /// Refused without asking the log, for this reason.
     Refused(HoldRefusal),
+    /// Refused without asking the guard either: it said a moment ago that a ticket type
+    /// of the request has none left (`sold_out`), and this is the reason.
+    RefusedFromMemory(HoldRefusal),
     /// The guard was not asked, or could not be (in doubt, not rebuilt): the log decides
     /// alone.
     Bypassed,
@@ -53,6 +56,20 @@ impl GuardKeeper {
         if self.in_doubt(event_id).await {
             return GuardVerdict::Bypassed;
         }
+        // A code's request asks the guard: the code may be refused first, for its own reason.
+        if request.code.is_none() {
+            if let Some(ticket_type_id) = self.sold_out.sold_out(event_id, &request.lines) {
+                let remembered = Ok(Admission::SoldOut {
+                    ticket_type_id,
+                    available: 0,
+                });
+                if let Some(GuardVerdict::Refused(refusal)) =
+                    self.verdict(desks, event_id, request, &remembered).await
+                {
+                    return GuardVerdict::RefusedFromMemory(refusal);
+                }
+            }
+        }
         let code = match self.code_terms(desks, event_id, request).await {
             Ok(code) => code,
             Err(verdict) => return verdict,
@@ -70,6 +87,13 @@ impl GuardKeeper {
             )
         };
         let mut admission = ask().await;
+        if let Ok(Admission::SoldOut {
+            ticket_type_id,
+            available: 0,
+        }) = &admission
+        {
+            self.sold_out.remember(event_id, *ticket_type_id);
+        }
         for _ in 0..GUARD_ASKS - 1 {
             if let Some(verdict) = self.verdict(desks, event_id, request, &admission).await {
                 return verdict;

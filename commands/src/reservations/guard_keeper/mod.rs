@@ -5,6 +5,7 @@
 
 mod admitting;
 mod facts;
+mod sold_out;
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -15,6 +16,8 @@ use carneau_domain::voucher::VoucherBook;
 
 pub use admitting::GuardVerdict;
 use facts::{follow_fact, guard_snapshot};
+use sold_out::SoldOutAnswers;
+pub use sold_out::SOLD_OUT_REMEMBERED_FOR;
 
 use super::desk::Desks;
 use super::guard::{Followed, Replaced, ReservationGuard};
@@ -39,6 +42,8 @@ pub struct GuardKeeper {
     books: Recent<VoucherBook>,
     /// One rebuild of an event's missing guard at a time (see `admit`).
     rebuilds: Rebuilds,
+    /// The guard's "none left" answers of a moment ago.
+    sold_out: SoldOutAnswers,
 }
 
 /// How many locks the rebuilds of every event share.
@@ -66,12 +71,18 @@ impl Rebuilds {
 impl GuardKeeper {
     /// Keeps `guard`.
     pub fn new(guard: ReservationGuard) -> Self {
+        Self::remembering_sold_out_for(guard, SOLD_OUT_REMEMBERED_FOR)
+    }
+
+    /// As [`Self::new`], the guard's "none left" answers kept for `lasts`.
+    pub fn remembering_sold_out_for(guard: ReservationGuard, lasts: std::time::Duration) -> Self {
         Self {
             guard,
             to_drop: Mutex::default(),
             reasons: RefusalReasons::default(),
             books: Recent::default(),
             rebuilds: Rebuilds::default(),
+            sold_out: SoldOutAnswers::new(lasts),
         }
     }
 
@@ -141,6 +152,7 @@ impl GuardKeeper {
     /// turn buyers away from its tickets until the hold lapsed: it is dropped instead, for
     /// the next request to rebuild from the log.
     pub async fn release(&self, event_id: EventId, reservation_id: ReservationId) {
+        self.sold_out.forget(event_id);
         if let Err(error) = self.guard.release(event_id, reservation_id).await {
             tracing::warn!(%error, "could not give back a hold in the guard; dropping it");
             self.drop_guard(event_id).await;
@@ -163,6 +175,13 @@ impl GuardKeeper {
         version: u64,
     ) {
         let first = version.saturating_sub(events.len() as u64) + 1;
+        // A sale or an extension gives nothing back; a return does.
+        if events
+            .iter()
+            .any(|event| matches!(event, InventoryEvent::TicketsReturned { .. }))
+        {
+            self.sold_out.forget(event_id);
+        }
         for (log_version, event) in (first..).zip(events) {
             match follow_fact(&self.guard, event_id, log_version, event).await {
                 Ok(Some(Followed::Applied | Followed::AlreadyCounted)) => {}
@@ -249,6 +268,7 @@ impl GuardKeeper {
         trigger: GuardRebuildTrigger,
     ) -> Result<bool, ReservationError> {
         let replace = matches!(trigger, GuardRebuildTrigger::Replaced);
+        self.sold_out.forget(event_id);
         for _ in 0..GUARD_REBUILD_READS {
             let (inventory, event, version) = desks.read(event_id).await?;
             let snapshot = guard_snapshot(&inventory, &event, version);
@@ -282,6 +302,7 @@ impl GuardKeeper {
     /// rebuilds it. If Redis fails, the event is remembered: its guard is not asked until
     /// a later request or sweep ([`Self::drop_doubtful`]) manages to drop it.
     async fn drop_guard(&self, event_id: EventId) {
+        self.sold_out.forget(event_id);
         let dropped = self.guard.forget(event_id).await;
         let mut to_drop = self.doubtful();
         match dropped {
