@@ -4,16 +4,17 @@
 //! "sold out" again: in a flash sale 46,000 of 50,000 requests, each a share of a Redis
 //! script call, of its reply and of the task that sends it. The guard's answer that a
 //! ticket type has none left is kept for [`SOLD_OUT_REMEMBERED_FOR`], and a request for
-//! that type (without a promo code) hears it without asking (docs/benchmarks.md, "Sold
-//! out, remembered for a moment").
+//! that type (without a promo code) hears it without asking (docs/reservations.md, "Sold
+//! out, remembered for a moment"; figures in docs/benchmarks.md, session 25).
 //!
 //! What it costs: a ticket that comes back may be refused for that long after. Tickets
 //! come back by a release, a lapse, a refund or a larger capacity. Whatever this process
 //! changes in the guard forgets the event's answers at once (a release, a return, a
 //! rebuild, a dropped guard, an organiser's change), so the process that gave tickets
 //! back sells them at once; a lapse and another node's release are seen within the
-//! moment. Only a "none left" is remembered, never "fewer than you asked", and only the
-//! guard's own answer starts the moment: answering from memory does not extend it.
+//! moment (as is a release that lands between the guard's answer and its remembering).
+//! Only a "none left" is remembered, never "fewer than you asked", and only the guard's
+//! own answer starts the moment: answering from memory does not extend it.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
