@@ -21,7 +21,7 @@ use super::desk::{Decided, Decision, DeskJob, Desks, FoundHold};
 use super::direct;
 use super::event_log::Stores;
 use super::guard::ReservationGuard;
-use super::guard_keeper::{GuardKeeper, GuardVerdict};
+use super::guard_keeper::{GuardKeeper, GuardVerdict, SOLD_OUT_REMEMBERED_FOR};
 use super::placer::{find_placer, HoldPlacer};
 use super::ReservationError;
 use crate::metrics::{self, RefusedBy};
@@ -56,18 +56,11 @@ impl Reservations {
         guard: Option<ReservationGuard>,
         mode: ReservationMode,
     ) -> Self {
-        Self {
-            mode,
-            pool: pool.clone(),
-            desks: Desks::new(Stores::new(pool), Stores::new(desk_pool)),
-            guard: guard
-                .filter(|_| mode == ReservationMode::Batched)
-                .map(GuardKeeper::new),
-        }
+        Self::remembering_sold_out_for(pool, desk_pool, guard, mode, SOLD_OUT_REMEMBERED_FOR)
     }
 
     /// The same, answering the guard's "none left" for a ticket type from memory for
-    /// `lasts` after it said so (by default [`super::SOLD_OUT_REMEMBERED_FOR`]; zero asks
+    /// `lasts` after it said so ([`Self::new`] keeps them [`SOLD_OUT_REMEMBERED_FOR`]; zero asks
     /// the guard every time).
     pub fn remembering_sold_out_for(
         pool: PgPool,
@@ -77,10 +70,12 @@ impl Reservations {
         lasts: std::time::Duration,
     ) -> Self {
         Self {
+            mode,
+            pool: pool.clone(),
+            desks: Desks::new(Stores::new(pool), Stores::new(desk_pool)),
             guard: guard
                 .filter(|_| mode == ReservationMode::Batched)
                 .map(|guard| GuardKeeper::remembering_sold_out_for(guard, lasts)),
-            ..Self::new(pool, desk_pool, None, mode)
         }
     }
 

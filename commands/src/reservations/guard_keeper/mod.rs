@@ -69,12 +69,7 @@ impl Rebuilds {
 }
 
 impl GuardKeeper {
-    /// Keeps `guard`.
-    pub fn new(guard: ReservationGuard) -> Self {
-        Self::remembering_sold_out_for(guard, SOLD_OUT_REMEMBERED_FOR)
-    }
-
-    /// As [`Self::new`], the guard's "none left" answers kept for `lasts`.
+    /// Keeps `guard`, its "none left" answers kept for `lasts`.
     pub fn remembering_sold_out_for(guard: ReservationGuard, lasts: std::time::Duration) -> Self {
         Self {
             guard,
