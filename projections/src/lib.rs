@@ -30,5 +30,6 @@ pub use log::{
     LogFilter, LogPage, LogPosition, RecordedEvent,
 };
 pub use runner::{
-    checkpoint_reached, Batch, ProjectionError, Projector, ProjectorRunner, RunnerConfig,
+    checkpoint_reached, Batch, BatchStatement, ProjectionError, Projector, ProjectorRunner,
+    RunnerConfig,
 };

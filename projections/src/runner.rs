@@ -2,8 +2,9 @@
 //!
 //! Every API process runs a [`ProjectorRunner`] per projector; a PostgreSQL advisory lock
 //! picks one active instance, the others stand by. The active one applies the log in
-//! batches, each in one transaction together with its checkpoint, so a crash never loses
-//! or doubles an event in a read model that lives in PostgreSQL.
+//! batches, each in one transaction (or one statement, [`BatchStatement`]) together with
+//! its checkpoint, so a crash never loses or doubles an event in a read model that lives
+//! in PostgreSQL.
 
 mod active;
 mod batch;
@@ -11,6 +12,7 @@ mod checkpoint;
 pub use checkpoint::checkpoint_reached;
 pub(crate) mod lock;
 mod progress;
+mod statement;
 mod wakeup;
 
 use std::num::NonZeroU32;
@@ -29,6 +31,7 @@ use crate::log::{Interest, LogError, LogPosition, RecordedEvent};
 use batch::{apply_next_batch, BatchOutcome, Cursor, Walk};
 pub(crate) use checkpoint::lock_for_batch;
 pub use progress::{log_progress, LogProgress, ProjectorProgress};
+pub use statement::BatchStatement;
 
 /// Turns events of the log into changes of one read model.
 #[async_trait]
@@ -56,6 +59,15 @@ pub trait Projector: Send + Sync + 'static {
         tx: &mut Transaction<'_, Postgres>,
         batch: Batch<'_>,
     ) -> anyhow::Result<()>;
+
+    /// The changes of `batch` as one statement's parts, which the runner completes with
+    /// its lock and the checkpoint's move and sends in one round trip instead of
+    /// [`apply`](Self::apply)'s transaction; `None` (the default) to be given the
+    /// transaction. For a read model followed closely, whose batches must not wait for
+    /// a core once per statement during a rush.
+    fn batch_statement(&self, _batch: &Batch<'_>) -> anyhow::Result<Option<BatchStatement>> {
+        Ok(None)
+    }
 
     /// Whether each stretch of the log the runner walks is applied and stored as the
     /// checkpoint, even one that holds none of the projector's events: the sealer reads

@@ -1,6 +1,8 @@
 //! The projector runner against a real PostgreSQL: gap safety, a single active writer,
 //! notification wake-ups, crash recovery and rebuilds.
 
+#[path = "runner/one_statement.rs"]
+mod one_statement;
 #[path = "runner/support.rs"]
 mod support;
 #[path = "runner/walking.rs"]

@@ -123,7 +123,9 @@ pub(super) async fn store_walked(
 /// In one transaction, applies `batch` (when there is one) and moves the checkpoint from
 /// `stored` to `to`, then moves the cursor there; false, with the cursor cleared, when the
 /// checkpoint was no longer at `stored` (a rebuild or another instance went first), in
-/// which case nothing is kept.
+/// which case nothing is kept. A projector that writes its batch as one statement's parts
+/// ([`Projector::batch_statement`]) has it sent with the lock and the checkpoint in one
+/// statement instead.
 async fn store(
     pool: &PgPool,
     projector: &dyn Projector,
@@ -134,6 +136,27 @@ async fn store(
     batch: Option<Batch<'_>>,
 ) -> Result<bool, ProjectionError> {
     let name = projector.name();
+    if let Some(batch) = &batch {
+        let statement =
+            projector
+                .batch_statement(batch)
+                .map_err(|source| ProjectionError::Apply {
+                    projector: name,
+                    source,
+                })?;
+        if let Some(statement) = statement {
+            let flushed = config.synchronous_commit;
+            if !checkpoint::apply_and_advance(pool, statement, name, stored, to, flushed).await? {
+                cursor.forget();
+                return Ok(false);
+            }
+            *cursor = Cursor {
+                stored: Some(to),
+                walked: None,
+            };
+            return Ok(true);
+        }
+    }
     let mut tx = pool
         .begin()
         .await

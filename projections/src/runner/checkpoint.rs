@@ -7,6 +7,7 @@
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Row};
 
+use super::statement::BatchStatement;
 use super::ProjectionError;
 use crate::log::{parse_transaction_id, LogPosition};
 
@@ -140,6 +141,75 @@ pub(super) async fn advance(
     .await
     .map_err(ProjectionError::database(projector))?;
     Ok(moved.rows_affected() == 1)
+}
+
+/// The SQLSTATE `projector_checkpoint_moved()` raises (migration
+/// `20261208100000_projector_checkpoint_moved.sql`).
+const CHECKPOINT_MOVED: &str = "CK001";
+
+/// Applies `statement`'s writes and moves the checkpoint from `from` to `to` under the
+/// batch lock, in one statement that commits by itself; false, with nothing written, when
+/// the checkpoint was no longer at `from`.
+///
+/// Inside the statement the FROM clause is evaluated first (the commit left unflushed
+/// unless `flushed`, then the lock: a subquery kept apart by `OFFSET 0`), then the select
+/// list, which moves the checkpoint and, if it had moved, raises; the writes it does not
+/// read run last, after the statement's result, so a moved checkpoint rolls them back
+/// before they start.
+pub(super) async fn apply_and_advance(
+    pool: &PgPool,
+    statement: BatchStatement,
+    projector: &'static str,
+    from: LogPosition,
+    to: LogPosition,
+    flushed: bool,
+) -> Result<bool, ProjectionError> {
+    let (mut query, empty) = statement.into_query();
+    if !empty {
+        query.push(", ");
+    }
+    query
+        .push("checkpoint_moved AS (UPDATE projector_checkpoints SET transaction_id = ")
+        .push_bind(to.transaction_id.to_string())
+        .push("::text::xid8, global_position = ")
+        .push_bind(to.global_position)
+        .push(", updated_at = now() WHERE projector = ")
+        .push_bind(projector)
+        .push(" AND transaction_id = ")
+        .push_bind(from.transaction_id.to_string())
+        .push("::text::xid8 AND global_position = ")
+        .push_bind(from.global_position)
+        .push(
+            " RETURNING 1) \
+             SELECT CASE WHEN (SELECT count(*) FROM checkpoint_moved) = 1 THEN true \
+                         ELSE projector_checkpoint_moved(",
+        )
+        .push_bind(projector)
+        .push(") END FROM (SELECT ");
+    if !flushed {
+        query.push("set_config('synchronous_commit', 'off', true), ");
+    }
+    query
+        .push("pg_advisory_xact_lock(")
+        .push_bind(BATCH_LOCK_NAMESPACE)
+        .push(", hashtext(")
+        .push_bind(projector)
+        .push(")) OFFSET 0) AS batch_lock");
+    match query.build().execute(pool).await {
+        Ok(_) => Ok(true),
+        Err(error)
+            if error
+                .as_database_error()
+                .and_then(|database| database.code())
+                .is_some_and(|code| code == CHECKPOINT_MOVED) =>
+        {
+            Ok(false)
+        }
+        Err(error) => Err(ProjectionError::Database {
+            projector,
+            source: error,
+        }),
+    }
 }
 
 /// Puts the checkpoint in `projector_checkpoints` back at the start of the log.
