@@ -1,6 +1,7 @@
 //! A batch of inventory events folded in memory into three set-based writes: the holds
-//! it places, one change per hold it extends or ends, and one change per ticket type's
-//! sold count, so a batch costs three statements whatever its size.
+//! it places (as the batch left them), one change per earlier hold it extends or ends,
+//! and one change per ticket type's sold count, so a batch costs one statement whatever
+//! its size (`projector.rs`).
 
 use std::collections::BTreeMap;
 
@@ -11,7 +12,8 @@ use uuid::Uuid;
 
 use super::waiting::{LineExit, WaitingFold};
 
-/// One hold line to insert, `held`.
+/// One hold line to insert: `held`, or already extended or ended by a later event of
+/// the same batch ([`InventoryFold::settle_placed`]).
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct HoldRow {
     pub(super) event_id: Uuid,
@@ -20,6 +22,9 @@ pub(super) struct HoldRow {
     pub(super) quantity: i32,
     pub(super) placed_at: DateTime<Utc>,
     pub(super) expires_at: DateTime<Utc>,
+    /// `held`, or how the batch ended it, and when.
+    pub(super) status: &'static str,
+    pub(super) ended_at: Option<DateTime<Utc>>,
 }
 
 /// What the batch does to one hold while it is `held`: only a held row changes, so the
@@ -70,8 +75,8 @@ pub(super) struct InventoryFold {
 impl InventoryFold {
     /// Adds `event` of the event `event_id`'s inventory, the next in log order.
     ///
-    /// Holds are inserted before the changes are written: the aggregate never extends or
-    /// ends a hold before it is placed, so a hold placed and ended in one batch ends.
+    /// The aggregate never extends or ends a hold before it is placed, so a hold placed
+    /// and ended in one batch ends ([`Self::settle_placed`], once the batch is folded).
     /// `sequence` is the event's place in the event's inventory stream.
     pub(super) fn push(
         &mut self,
@@ -145,6 +150,29 @@ impl InventoryFold {
         Ok(())
     }
 
+    /// Gives each hold placed in the batch the changes later events of the batch made to
+    /// it, and leaves in [`Self::holds`] only the changes to holds placed before, so the
+    /// two writes never touch the same row: they can be parts of one statement, which do
+    /// not see each other's rows. The result is the row the insert, then the change,
+    /// left: a change applies to a held row, and a placed row is held.
+    pub(super) fn settle_placed(&mut self) {
+        for row in &mut self.placed {
+            let Some(change) = self.holds.get(&(row.event_id, row.reservation_id)) else {
+                continue;
+            };
+            if let Some(expires_at) = change.expires_at {
+                row.expires_at = expires_at;
+            }
+            if let Some((status, at)) = change.ended {
+                row.status = status;
+                row.ended_at = Some(at);
+            }
+        }
+        for row in &self.placed {
+            self.holds.remove(&(row.event_id, row.reservation_id));
+        }
+    }
+
     fn place(&mut self, event_id: Uuid, hold: &PlacedHold) -> anyhow::Result<()> {
         for line in &hold.lines {
             self.placed.push(HoldRow {
@@ -154,6 +182,8 @@ impl InventoryFold {
                 quantity: quantity(line)?,
                 placed_at: hold.placed_at,
                 expires_at: hold.expires_at,
+                status: "held",
+                ended_at: None,
             });
         }
         Ok(())
@@ -193,6 +223,82 @@ mod tests {
     /// Applies `steps` one by one as the event-by-event statement did.
     fn stepwise(start: i32, steps: &[i32]) -> i32 {
         steps.iter().fold(start, |sold, step| (sold + step).max(0))
+    }
+
+    fn placed(reservation_id: Uuid, at: DateTime<Utc>) -> InventoryEvent {
+        InventoryEvent::HoldsPlaced {
+            holds: vec![PlacedHold {
+                reservation_id: carneau_domain::ids::ReservationId::from_uuid(reservation_id),
+                lines: vec![HoldLine {
+                    ticket_type_id: carneau_domain::ids::TicketTypeId::from_uuid(Uuid::nil()),
+                    quantity: carneau_domain::inventory::Quantity::try_from(2).unwrap(),
+                }],
+                expires_at: at + chrono::Duration::minutes(15),
+                placed_at: at,
+                code_use: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn a_hold_placed_and_changed_in_one_batch_is_inserted_as_the_batch_left_it() {
+        let event = Uuid::new_v4();
+        let (earlier, extended, sold) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let at = Utc::now();
+        let later = at + chrono::Duration::minutes(30);
+        let rid = carneau_domain::ids::ReservationId::from_uuid;
+        let mut fold = InventoryFold::default();
+        // Given a batch that places two holds, extends one, sells the other after an
+        // extension, and ends a hold placed before the batch,
+        for (sequence, step) in [
+            placed(extended, at),
+            placed(sold, at),
+            InventoryEvent::HoldExtended {
+                reservation_id: rid(extended),
+                expires_at: later,
+            },
+            InventoryEvent::HoldExtended {
+                reservation_id: rid(sold),
+                expires_at: later,
+            },
+            InventoryEvent::HoldReleased {
+                reservation_id: rid(earlier),
+                released_at: at,
+            },
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            fold.push(event, i64::try_from(sequence).unwrap(), step)
+                .unwrap();
+        }
+        fold.end(event, sold, "sold", later);
+
+        // when the placed holds are settled,
+        fold.settle_placed();
+
+        // then each placed row carries its own changes, and only the earlier hold is
+        // left to update.
+        let row = |id| {
+            fold.placed
+                .iter()
+                .find(|row| row.reservation_id == id)
+                .unwrap()
+        };
+        assert_eq!(
+            (row(extended).status, row(extended).expires_at),
+            ("held", later)
+        );
+        assert_eq!(row(extended).ended_at, None);
+        assert_eq!(
+            (row(sold).status, row(sold).ended_at),
+            ("sold", Some(later))
+        );
+        assert_eq!(row(sold).expires_at, later);
+        assert_eq!(
+            fold.holds.keys().collect::<Vec<_>>(),
+            vec![&(event, earlier)]
+        );
     }
 
     #[test]

@@ -38,6 +38,11 @@ pub(super) struct WaitingFold {
 }
 
 impl WaitingFold {
+    /// Whether the batch touched no waiting list.
+    pub(super) fn is_empty(&self) -> bool {
+        self.joined.is_empty() && self.exits.is_empty()
+    }
+
     pub(super) fn join(&mut self, event_id: Uuid, sequence: i64, entry: WaitingEntry) {
         self.joined.push(PlaceRow {
             event_id,
