@@ -136,32 +136,53 @@ async fn store(
     batch: Option<Batch<'_>>,
 ) -> Result<bool, ProjectionError> {
     let name = projector.name();
-    if let Some(batch) = &batch {
-        let statement =
+    let statement = match &batch {
+        Some(batch) => {
             projector
                 .batch_statement(batch)
                 .map_err(|source| ProjectionError::Apply {
                     projector: name,
                     source,
-                })?;
-        if let Some(statement) = statement {
-            let flushed = config.synchronous_commit;
-            if !checkpoint::apply_and_advance(pool, statement, name, stored, to, flushed).await? {
-                cursor.forget();
-                return Ok(false);
-            }
-            *cursor = Cursor {
-                stored: Some(to),
-                walked: None,
-            };
-            return Ok(true);
+                })?
         }
+        None => None,
+    };
+    let flushed = config.synchronous_commit;
+    let moved = match statement {
+        Some(statement) => {
+            checkpoint::apply_and_advance(pool, statement, name, stored, to, flushed).await?
+        }
+        None => store_in_transaction(pool, projector, flushed, stored, to, batch).await?,
+    };
+    if !moved {
+        cursor.forget();
+        return Ok(false);
     }
+    *cursor = Cursor {
+        stored: Some(to),
+        walked: None,
+    };
+    Ok(true)
+}
+
+/// [`store`] in a transaction of its own: the lock, the projector's `apply`, the
+/// checkpoint; false, rolled back, when the checkpoint was no longer at `stored`.
+async fn store_in_transaction(
+    pool: &PgPool,
+    projector: &dyn Projector,
+    flushed: bool,
+    stored: LogPosition,
+    to: LogPosition,
+    batch: Option<Batch<'_>>,
+) -> Result<bool, ProjectionError> {
+    let name = projector.name();
     let mut tx = pool
         .begin()
         .await
         .map_err(ProjectionError::database(name))?;
-    lock(&mut tx, name, config).await?;
+    checkpoint::lock_batch(&mut tx, name, flushed)
+        .await
+        .map_err(ProjectionError::database(name))?;
     // Dropping `tx` on an error rolls back the read model and the checkpoint together.
     if let Some(batch) = batch {
         projector
@@ -176,27 +197,8 @@ async fn store(
     // ends every reader of the log waits for it, so a batch holds them back only for
     // its own writes, not for the work before them (a mailer composing its emails).
     if !checkpoint::advance(&mut tx, name, stored, to).await? {
-        cursor.forget();
         return Ok(false);
     }
     tx.commit().await.map_err(ProjectionError::database(name))?;
-    *cursor = Cursor {
-        stored: Some(to),
-        walked: None,
-    };
     Ok(true)
-}
-
-/// Takes the batch lock on the projector's checkpoint, with the commit's durability the
-/// projector is run with.
-async fn lock(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    name: &'static str,
-    config: &RunnerConfig,
-) -> Result<(), ProjectionError> {
-    let locked = match config.synchronous_commit {
-        true => checkpoint::lock_for_batch(tx, name).await,
-        false => checkpoint::lock_for_unflushed_batch(tx, name).await,
-    };
-    locked.map_err(ProjectionError::database(name))
 }

@@ -5,7 +5,7 @@
 //! are active cannot both apply the same batch.
 
 use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
 use super::statement::BatchStatement;
 use super::ProjectionError;
@@ -82,31 +82,57 @@ const BATCH_LOCK_NAMESPACE: i32 = 0x4341_5242;
 /// Unlike a row lock, it gives the transaction no id, so readers of the log are not
 /// held back by it.
 pub(crate) async fn lock_for_batch(conn: &mut PgConnection, projector: &str) -> sqlx::Result<()> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
-        .bind(BATCH_LOCK_NAMESPACE)
-        .bind(projector)
-        .execute(conn)
-        .await?;
+    lock_batch(conn, projector, true).await
+}
+
+/// [`lock_for_batch`]; unless `flushed`, the batch's commit will not wait for the disk,
+/// set in the same round trip (for this transaction only). For read models, whose lost
+/// batch is applied again with its checkpoint; a statement fewer in every batch of a sale.
+pub(super) async fn lock_batch(
+    conn: &mut PgConnection,
+    projector: &str,
+    flushed: bool,
+) -> sqlx::Result<()> {
+    let mut query = QueryBuilder::new("");
+    push_batch_lock(&mut query, projector, flushed);
+    query.build().execute(conn).await?;
     Ok(())
 }
 
-/// [`lock_for_batch`], and the batch's commit will not wait for the disk, in the same
-/// round trip: the setting is made (for this transaction only) in the FROM clause, which
-/// is evaluated before the lock is asked for. For read models, whose lost batch is
-/// applied again with its checkpoint; a statement fewer in every batch of a sale.
-pub(super) async fn lock_for_unflushed_batch(
-    conn: &mut PgConnection,
-    projector: &str,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "SELECT pg_advisory_xact_lock($1, hashtext($2)) \
-           FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed",
-    )
-    .bind(BATCH_LOCK_NAMESPACE)
-    .bind(projector)
-    .execute(conn)
-    .await?;
-    Ok(())
+/// `SELECT` the batch lock, with the unflushed commit first unless `flushed`: the one
+/// text of the lock, for a statement of its own or the FROM clause of a batch's.
+fn push_batch_lock(query: &mut QueryBuilder<'static, Postgres>, projector: &str, flushed: bool) {
+    query.push("SELECT ");
+    if !flushed {
+        query.push("set_config('synchronous_commit', 'off', true), ");
+    }
+    query
+        .push("pg_advisory_xact_lock(")
+        .push_bind(BATCH_LOCK_NAMESPACE)
+        .push(", hashtext(")
+        .push_bind(projector.to_owned())
+        .push("))");
+}
+
+/// The checkpoint's compare-and-set from `from` to `to`: the one text of it, for
+/// [`advance`] and [`apply_and_advance`].
+fn push_move(
+    query: &mut QueryBuilder<'static, Postgres>,
+    projector: &'static str,
+    from: LogPosition,
+    to: LogPosition,
+) {
+    query
+        .push("UPDATE projector_checkpoints SET transaction_id = ")
+        .push_bind(to.transaction_id.to_string())
+        .push("::text::xid8, global_position = ")
+        .push_bind(to.global_position)
+        .push(", updated_at = now() WHERE projector = ")
+        .push_bind(projector)
+        .push(" AND transaction_id = ")
+        .push_bind(from.transaction_id.to_string())
+        .push("::text::xid8 AND global_position = ")
+        .push_bind(from.global_position);
 }
 
 /// Moves the checkpoint in `projector_checkpoints` from `from` to `to`; false when it
@@ -121,25 +147,13 @@ pub(super) async fn advance(
     from: LogPosition,
     to: LogPosition,
 ) -> Result<bool, ProjectionError> {
-    let moved = sqlx::query(
-        r#"
-        UPDATE projector_checkpoints
-           SET transaction_id = $4::text::xid8,
-               global_position = $5,
-               updated_at = now()
-         WHERE projector = $1
-           AND transaction_id = $2::text::xid8
-           AND global_position = $3
-        "#,
-    )
-    .bind(projector)
-    .bind(from.transaction_id.to_string())
-    .bind(from.global_position)
-    .bind(to.transaction_id.to_string())
-    .bind(to.global_position)
-    .execute(conn)
-    .await
-    .map_err(ProjectionError::database(projector))?;
+    let mut query = QueryBuilder::new("");
+    push_move(&mut query, projector, from, to);
+    let moved = query
+        .build()
+        .execute(conn)
+        .await
+        .map_err(ProjectionError::database(projector))?;
     Ok(moved.rows_affected() == 1)
 }
 
@@ -158,43 +172,26 @@ const CHECKPOINT_MOVED: &str = "CK001";
 /// before they start.
 pub(super) async fn apply_and_advance(
     pool: &PgPool,
-    statement: BatchStatement,
+    mut statement: BatchStatement,
     projector: &'static str,
     from: LogPosition,
     to: LogPosition,
     flushed: bool,
 ) -> Result<bool, ProjectionError> {
-    let (mut query, empty) = statement.into_query();
-    if !empty {
-        query.push(", ");
-    }
+    statement.part("checkpoint_moved", |query| {
+        push_move(query, projector, from, to);
+        query.push(" RETURNING 1");
+    });
+    let mut query = statement.into_query();
     query
-        .push("checkpoint_moved AS (UPDATE projector_checkpoints SET transaction_id = ")
-        .push_bind(to.transaction_id.to_string())
-        .push("::text::xid8, global_position = ")
-        .push_bind(to.global_position)
-        .push(", updated_at = now() WHERE projector = ")
-        .push_bind(projector)
-        .push(" AND transaction_id = ")
-        .push_bind(from.transaction_id.to_string())
-        .push("::text::xid8 AND global_position = ")
-        .push_bind(from.global_position)
         .push(
-            " RETURNING 1) \
-             SELECT CASE WHEN (SELECT count(*) FROM checkpoint_moved) = 1 THEN true \
-                         ELSE projector_checkpoint_moved(",
+            " SELECT CASE WHEN (SELECT count(*) FROM checkpoint_moved) = 1 THEN true \
+                          ELSE projector_checkpoint_moved(",
         )
         .push_bind(projector)
-        .push(") END FROM (SELECT ");
-    if !flushed {
-        query.push("set_config('synchronous_commit', 'off', true), ");
-    }
-    query
-        .push("pg_advisory_xact_lock(")
-        .push_bind(BATCH_LOCK_NAMESPACE)
-        .push(", hashtext(")
-        .push_bind(projector)
-        .push(")) OFFSET 0) AS batch_lock");
+        .push(") END FROM (");
+    push_batch_lock(&mut query, projector, flushed);
+    query.push(" OFFSET 0) AS batch_lock");
     match query.build().execute(pool).await {
         Ok(_) => Ok(true),
         Err(error)

@@ -55,9 +55,8 @@ impl BatchStatement {
         Ok(())
     }
 
-    /// The parts so far, for the runner to add its own and finish.
-    pub(super) fn into_query(self) -> (QueryBuilder<'static, Postgres>, bool) {
-        let empty = self.is_empty();
-        (self.query, empty)
+    /// The parts so far, for the runner to finish with its own statement.
+    pub(super) fn into_query(self) -> QueryBuilder<'static, Postgres> {
+        self.query
     }
 }
