@@ -21,6 +21,7 @@ pub mod door_access;
 pub mod extract;
 pub mod image_store;
 pub mod layers;
+pub mod listener;
 mod mail_batch;
 pub mod mail_composer;
 pub mod metrics;

@@ -343,8 +343,7 @@ async fn serve(config: Arc<Config>, demo_password: Option<Password>) -> anyhow::
     }
     let stop_projectors = tokio_util::sync::CancellationToken::new();
     let projectors = carneau_api::background::spawn_background(&state, stop_projectors.clone());
-    let listener = tokio::net::TcpListener::bind(config.bind)
-        .await
+    let listener = carneau_api::listener::listen(config.bind)
         .with_context(|| format!("cannot listen on CARNEAU_BIND={}", config.bind))?;
     tracing::info!(address = %config.bind, "serving HTTP");
     let metrics_listener = match config.metrics_bind {
@@ -376,8 +375,7 @@ async fn serve_metrics(
     address: SocketAddr,
     state: AppState,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
-    let listener = tokio::net::TcpListener::bind(address)
-        .await
+    let listener = carneau_api::listener::listen(address)
         .with_context(|| format!("cannot listen on CARNEAU_METRICS_ADDR={address}"))?;
     tracing::info!(%address, "serving metrics without authentication");
     let app = carneau_api::routes::metrics::scrape_router(state);
