@@ -4,7 +4,7 @@
 //!
 //! The `flash-sale` binary strings these modules together; each does one step:
 //! [`sale_setup`] creates the sale, [`buyers`] draws who asks for what, [`rush`] fires the
-//! requests, [`attempt`] classifies each answer, [`payment`] pays for a hold when the run
+//! requests (on [`wire`]'s connections), [`attempt`] classifies each answer, [`payment`] pays for a hold when the run
 //! pays and [`payers`] says on which connection, [`inventory_log`] and [`oversell`] audit
 //! the log, [`latency`] and [`report`] turn it all into numbers, [`seal_lag`] says
 //! how far behind the log the sealer of its tamper evidence ran, and [`cpu`],
@@ -31,3 +31,4 @@ pub mod rush;
 pub mod sale_setup;
 pub mod seal_lag;
 pub mod settled;
+pub mod wire;

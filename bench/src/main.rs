@@ -22,11 +22,16 @@ use carneau_bench::promo_code;
 use carneau_bench::report::{
     render_costs, render_payments_row, render_results_row, render_table, Costs, Report, RunSettings,
 };
-use carneau_bench::rush::{http_client, open_connections, rush};
+use carneau_bench::rush::{http_client, rush, Lines};
 use carneau_bench::sale_setup::{Organiser, SaleSpec};
 use carneau_bench::seal_lag::seal_lag_since;
 use carneau_bench::settled::{wait_until_settled, Settled, SETTLE_PATIENCE};
 use clap::Parser;
+
+/// mimalloc, as the server: the load generator shares the machine's cores with what it
+/// measures, and glibc's malloc and free were a tenth of its CPU in a rush.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use tracing::info;
 use uuid::Uuid;
 
@@ -114,8 +119,8 @@ struct Args {
     /// it took, how it ended, and the payment's latencies), to see where a tail comes from.
     #[arg(long)]
     attempts: Option<PathBuf>,
-    /// Opens the K connections to each node before the rush (one `GET /healthz` each), as
-    /// a load balancer's pooled connections would be: the rush's first wave then does not
+    /// Opens the K connections (spread over the nodes) before the rush, as a load
+    /// balancer's pooled connections would be: the rush's first wave then does not
     /// include 500 connections being opened on both sides of the same two cores.
     #[arg(long)]
     warm_connections: bool,
@@ -192,15 +197,23 @@ async fn run(args: Args) -> anyhow::Result<(Report, Option<promo_code::CodeFindi
         postgres: args.postgres_pid,
         redis: args.redis_pid,
     };
-    if args.warm_connections {
-        open_connections(&client, &args.base_url, concurrency).await?;
-    }
+    let lines = Lines::to(
+        &args.base_url,
+        &sale,
+        concurrency,
+        Duration::from_secs(args.request_timeout_secs),
+    )?;
+    let lines = if args.warm_connections {
+        lines.open().await?
+    } else {
+        lines
+    };
     let appends_before = read_all_appends(&client, &args.metrics_url).await;
     let freshness_probe = FreshnessProbe::start(&pool);
     let rush_started_at = chrono::Utc::now();
     let database_before = DatabaseReading::now(&pool).await;
     let cpu_before = CpuReading::now(&watched);
-    let result = rush(&client, &args.base_url, sale, buyers, concurrency, paying).await?;
+    let result = rush(&client, lines, sale, buyers, paying).await?;
     let cpu = cpu_before
         .as_ref()
         .and_then(|reading| reading.used_until_now());

@@ -3,8 +3,12 @@
 //!
 //! K worker tasks share one counter of the next buyer, so exactly K requests are in
 //! flight until the crowd runs out, whatever the server's speed: a closed-loop load
-//! like a queue of buyers pressing "reserve" as soon as a slot frees up. Buyers with a
+//! like a queue of buyers pressing "reserve" as soon as a slot frees up. Worker `w` sends
+//! its buyers to node `w mod N` on a keep-alive connection of its own ([`wire`]), as a
+//! load balancer's pooled connections spread a crowd evenly over N nodes. Buyers with a
 //! hold pay as [`Paying`] says.
+//!
+//! [`wire`]: crate::wire
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -18,12 +22,13 @@ use tokio::sync::mpsc;
 use tracing::{info, instrument};
 use uuid::Uuid;
 
-use crate::attempt::{classify_response, classify_transport_error, Attempt, Outcome};
+use crate::attempt::{classify_response, Attempt, Outcome};
 use crate::buyers::Buyer;
 use crate::payers::{buyer_email, HoldToPay, Payers, Paying};
 use crate::payment::{pay_for_hold, HeldReservation};
 use crate::promo_code;
 use crate::sale_setup::SaleUnderTest;
+use crate::wire::{Answer, WireConnection};
 
 /// How often progress is logged during the rush.
 pub const PROGRESS_INTERVAL: Duration = Duration::from_secs(5);
@@ -73,31 +78,6 @@ pub fn http_client(concurrency: usize, request_timeout: Duration) -> anyhow::Res
         .context("building the HTTP client")
 }
 
-/// Opens `concurrency` connections to each of `nodes` and leaves them in `client`'s pool,
-/// with as many `GET /healthz` at once.
-pub async fn open_connections(
-    client: &Client,
-    nodes: &[String],
-    concurrency: usize,
-) -> anyhow::Result<()> {
-    for node in nodes {
-        let url = format!("{}/healthz", node.trim_end_matches('/'));
-        let opened: Vec<_> = (0..concurrency)
-            .map(|_| {
-                let (client, url) = (client.clone(), url.clone());
-                tokio::spawn(async move { client.get(url).send().await?.bytes().await })
-            })
-            .collect();
-        for opening in opened {
-            opening
-                .await
-                .context("a connection's opening panicked")?
-                .with_context(|| format!("opening a connection to {node}"))?;
-        }
-    }
-    Ok(())
-}
-
 /// Tallies shared by the workers, read only by the progress log.
 #[derive(Default)]
 struct Tally {
@@ -107,30 +87,85 @@ struct Tally {
     failed: AtomicUsize,
 }
 
-/// Sends every buyer's reservation to `sale` on one of `nodes` (round robin by buyer),
-/// `concurrency` at a time. A buyer who gets a hold checks out and pays for it on the
-/// same node as `paying` says, so payments flow while the rush goes on; the rush ends
-/// with the last payment.
-#[instrument(skip_all, fields(event_id = %sale.event_id, buyers = buyers.len(), nodes = nodes.len(), concurrency, ?paying))]
+/// The K lines of buyers: a node each, spread evenly over the nodes, and a connection
+/// of its own to it.
+pub struct Lines {
+    lines: Vec<(Node, WireConnection)>,
+}
+
+impl Lines {
+    /// `concurrency` lines to `sale` over `nodes`, line `w` to node `w mod N`, each
+    /// request allowed `request_timeout`, connecting included. Nothing is opened yet:
+    /// each line connects with its first request, as a crowd arriving at once does.
+    pub fn to(
+        nodes: &[String],
+        sale: &SaleUnderTest,
+        concurrency: usize,
+        request_timeout: Duration,
+    ) -> anyhow::Result<Self> {
+        anyhow::ensure!(!nodes.is_empty(), "no node to rush");
+        let nodes: Vec<Node> = nodes
+            .iter()
+            .map(|base_url| Node {
+                base_url: base_url.trim_end_matches('/').to_owned(),
+                reservations: format!("/events/{}/reservations", sale.event_id),
+            })
+            .collect();
+        let lines = (0..concurrency.max(1))
+            .map(|line| {
+                let node = nodes[line % nodes.len()].clone();
+                let connection = WireConnection::to(&node.base_url, request_timeout)?;
+                Ok((node, connection))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Self { lines })
+    }
+
+    /// Opens every line's connection now, all at once, as a load balancer's pooled
+    /// connections would be open before a rush.
+    pub async fn open(self) -> anyhow::Result<Self> {
+        let opening: Vec<_> = self
+            .lines
+            .into_iter()
+            .map(|(node, mut connection)| {
+                tokio::spawn(async move {
+                    let opened = connection.open().await;
+                    (node, connection, opened)
+                })
+            })
+            .collect();
+        let mut lines = Vec::with_capacity(opening.len());
+        for line in opening {
+            let (node, connection, opened) = line.await.context("opening a connection panicked")?;
+            opened.with_context(|| format!("opening a connection to {}", node.base_url))?;
+            lines.push((node, connection));
+        }
+        Ok(Self { lines })
+    }
+
+    /// How many lines (K).
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Never: there is at least one line.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+}
+
+/// Sends every buyer's reservation to `sale`, one line of `lines` per request in
+/// flight. A buyer who gets a hold checks out and pays for it on the same node as
+/// `paying` says (through `client`), so payments flow while the rush goes on; the rush
+/// ends with the last payment.
+#[instrument(skip_all, fields(event_id = %sale.event_id, buyers = buyers.len(), lines = lines.len(), ?paying))]
 pub async fn rush(
     client: &Client,
-    nodes: &[String],
+    lines: Lines,
     sale: SaleUnderTest,
     buyers: Vec<Buyer>,
-    concurrency: usize,
     paying: Paying,
 ) -> anyhow::Result<RushResult> {
-    anyhow::ensure!(!nodes.is_empty(), "no node to rush");
-    let nodes: Arc<[Node]> = nodes
-        .iter()
-        .map(|base_url| {
-            let base_url = base_url.trim_end_matches('/').to_owned();
-            Node {
-                reservations: format!("{base_url}/events/{}/reservations", sale.event_id),
-                base_url,
-            }
-        })
-        .collect();
     let buyers: Arc<[Buyer]> = buyers.into();
     let tally = Arc::new(Tally::default());
     let started_at = Utc::now();
@@ -138,11 +173,15 @@ pub async fn rush(
     let payers = paying
         .payers()
         .map(|count| Payers::start(client, count, start));
-    let workers: Vec<_> = (0..concurrency.max(1))
-        .map(|_| {
+    let workers: Vec<_> = lines
+        .lines
+        .into_iter()
+        .map(|(node, connection)| {
             let worker = Worker {
                 client: client.clone(),
-                nodes: Arc::clone(&nodes),
+                node,
+                connection,
+                body: Vec::with_capacity(128),
                 pays: match (&payers, paying) {
                     (Some(payers), _) => Pays::HandOver(payers.handle()),
                     (None, Paying::InTurn) => Pays::InTurn,
@@ -192,9 +231,10 @@ async fn log_progress(tally: Arc<Tally>, buyers: usize) {
 }
 
 /// A server under test.
+#[derive(Clone)]
 struct Node {
     base_url: String,
-    /// Its URL of the sale's reservations.
+    /// The path of the sale's reservations.
     reservations: String,
 }
 
@@ -211,7 +251,10 @@ enum Pays {
 /// One of the K request loops.
 struct Worker {
     client: Client,
-    nodes: Arc<[Node]>,
+    node: Node,
+    connection: WireConnection,
+    /// The request body, written again for each buyer.
+    body: Vec<u8>,
     pays: Pays,
     sale: SaleUnderTest,
     buyers: Arc<[Buyer]>,
@@ -220,12 +263,12 @@ struct Worker {
 }
 
 impl Worker {
-    /// The reservation request of `buyer` to `node`, with the sale's promo code if it has
-    /// one (held without it if it is used up): the status and the whole body (a buyer has
-    /// no answer before reading it all).
-    async fn ask(&self, buyer: &Buyer, node: &Node) -> Result<(u16, Vec<u8>), reqwest::Error> {
+    /// The reservation request of `buyer`, with the sale's promo code if it has one
+    /// (held without it if it is used up): the status and the whole body (a buyer has no
+    /// answer before reading it all).
+    async fn ask(&mut self, buyer: &Buyer) -> Result<Answer, crate::wire::WireError> {
         let code = self.sale.code_uses.map(|_| promo_code::CODE);
-        let body = ReserveRequest {
+        let request = ReserveRequest {
             lines: [ReserveLine {
                 ticket_type_id: self.sale.ticket_type_for(buyer.index),
                 quantity: buyer.quantity,
@@ -233,22 +276,24 @@ impl Worker {
             code,
             if_code_used_up: code.map(|_| promo_code::IF_USED_UP),
         };
-        let response = self
-            .client
-            .post(&node.reservations)
-            .header("Idempotency-Key", buyer.idempotency_key.as_str())
-            .json(&body)
-            .send()
-            .await?;
-        let status = response.status().as_u16();
-        Ok((status, response.bytes().await?.to_vec()))
+        self.body.clear();
+        // Writing a derived `Serialize` of ids and numbers into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut self.body, &request);
+        self.connection
+            .post_json(
+                &self.node.reservations,
+                buyer.idempotency_key.as_str(),
+                &self.body,
+            )
+            .await
     }
 
-    async fn run(self) -> Vec<Attempt> {
+    async fn run(mut self) -> Vec<Attempt> {
         let mut attempts = Vec::new();
+        let buyers = Arc::clone(&self.buyers);
         loop {
             let index = self.tally.next_buyer.fetch_add(1, Ordering::Relaxed);
-            let Some(buyer) = self.buyers.get(index) else {
+            let Some(buyer) = buyers.get(index) else {
                 return attempts;
             };
             let attempt = self.reserve(buyer).await;
@@ -262,17 +307,17 @@ impl Worker {
         }
     }
 
-    async fn reserve(&self, buyer: &Buyer) -> Attempt {
-        let node = &self.nodes[buyer.index % self.nodes.len()];
+    async fn reserve(&mut self, buyer: &Buyer) -> Attempt {
         let sent = Instant::now();
-        let answer = self.ask(buyer, node).await;
+        let answer = self.ask(buyer).await;
         let (outcome, hold) = match answer {
-            Ok((status, body)) => (
+            Ok(Answer { status, body }) => (
                 classify_response(status, &body),
                 HeldReservation::from_body(&body),
             ),
-            Err(error) => (classify_transport_error(&error), None),
+            Err(error) => (Outcome::Failed(error.label().to_owned()), None),
         };
+        let node = &self.node;
         let latency = sent.elapsed();
         let payment = match (&self.pays, &outcome, hold) {
             (Pays::InTurn, Outcome::Accepted, Some(hold)) => {

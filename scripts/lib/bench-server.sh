@@ -3,7 +3,8 @@
 # cleanup that stops them and drops everything. Source it from the repository root.
 #
 #   bench_build <bin>...            cargo build of carneau and the named bench binaries;
-#                                   sets carneau and bench_bin_dir
+#                                   sets carneau and bench_bin_dir (BENCH_TOOLS: another
+#                                   directory of bench binaries, e.g. a base commit's)
 #   bench_prepare                   fresh database, organiser account, cleanup on exit;
 #                                   sets organiser_email / organiser_password
 #   bench_start_nodes <n>           n nodes on 127.0.0.1:18080.., metrics on :19080..;
@@ -13,7 +14,8 @@
 #
 # Settings: NODE_WORKERS (each node's Tokio worker threads; default one per core),
 # BENCH_PROFILE (release, or dev for a smoke run), BENCH_CARNEAU (the path of
-# another carneau binary to serve with, e.g. a base commit's), BENCH_POSTGRES_URL, POOLER
+# another carneau binary to serve with, e.g. a base commit's), BENCH_TOOLS (the directory
+# of another build's load generators, flash-sale and read-rush), BENCH_POSTGRES_URL, POOLER
 # (pgbouncer: requests through a local PgBouncer in transaction mode), and any CARNEAU_*
 # or REDIS_URL variable, which reaches the server as is.
 
@@ -57,6 +59,12 @@ bench_build() {
     # base and change are measured by the same load generator and the same counters.
     carneau="$(cd "$(dirname "$BENCH_CARNEAU")" && pwd)/$(basename "$BENCH_CARNEAU")"
     echo "== serving with $carneau" >&2
+  fi
+  if [ -n "${BENCH_TOOLS:-}" ]; then
+    # Another build of the load generators (a base commit's, say), so that two generators
+    # are compared against the same server under the same harness.
+    bench_bin_dir="$(cd "$BENCH_TOOLS" && pwd)"
+    echo "== load generators from $bench_bin_dir" >&2
   fi
 }
 
