@@ -6,7 +6,7 @@
 //! drops the next handshakes, and each of those buyers waits for their client's first
 //! retransmission, a whole second later (docs/benchmarks.md, "A lighter load generator":
 //! 165 dropped handshakes and an accepted p99 of 1.2 s in a paying rush whose 500 buyers
-//! connected within 4 ms). The kernel still caps the backlog at `net.core.somaxconn`
+//! connected at once). The kernel still caps the backlog at `net.core.somaxconn`
 //! (4096 by default since Linux 5.4).
 
 use std::io;
