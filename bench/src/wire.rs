@@ -10,7 +10,7 @@
 //! (docs/benchmarks.md, "A lighter load generator"). What a request costs here is a
 //! formatted write and a parse of the answer's head.
 
-use std::io;
+use std::io::{self, Write};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -92,16 +92,17 @@ impl WireConnection {
     /// A connection to the server at `base_url` (`http://host:port`, any path ignored),
     /// each request of which must be answered within `deadline`, connecting included.
     pub fn to(base_url: &str, deadline: Duration) -> anyhow::Result<Self> {
-        let rest = base_url
-            .strip_prefix("http://")
-            .ok_or_else(|| anyhow::anyhow!("{base_url}: the rush speaks plain http only"))?;
-        let host_port = rest.split('/').next().unwrap_or_default();
-        anyhow::ensure!(!host_port.is_empty(), "{base_url}: no host");
-        let authority = if host_port.contains(':') {
-            host_port.to_owned()
-        } else {
-            format!("{host_port}:80")
-        };
+        let url = reqwest::Url::parse(base_url)
+            .map_err(|error| anyhow::anyhow!("{base_url}: {error}"))?;
+        anyhow::ensure!(
+            url.scheme() == "http",
+            "{base_url}: the rush speaks plain http only"
+        );
+        let host = url
+            .host_str()
+            .ok_or_else(|| anyhow::anyhow!("{base_url}: no host"))?;
+        let port = url.port_or_known_default().unwrap_or(80);
+        let authority = format!("{host}:{port}");
         Ok(Self {
             authority,
             deadline,
@@ -113,10 +114,9 @@ impl WireConnection {
 
     /// Opens the connection now, if it is not open, so the first request does not.
     pub async fn open(&mut self) -> Result<(), WireError> {
-        match tokio::time::timeout(self.deadline, self.connected()).await {
-            Ok(opened) => opened,
-            Err(_) => Err(WireError::Timeout),
-        }
+        tokio::time::timeout(self.deadline, self.connected())
+            .await
+            .unwrap_or(Err(WireError::Timeout))
     }
 
     /// `POST path` with a JSON `body` and an `Idempotency-Key`, answered in full.
@@ -140,15 +140,13 @@ impl WireConnection {
         self.request.extend_from_slice(b"Idempotency-Key: ");
         self.request.extend_from_slice(idempotency_key.as_bytes());
         self.request.extend_from_slice(b"\r\nContent-Length: ");
-        self.request
-            .extend_from_slice(body.len().to_string().as_bytes());
+        // Writing into a Vec cannot fail.
+        let _ = write!(self.request, "{}", body.len());
         self.request.extend_from_slice(b"\r\n\r\n");
         self.request.extend_from_slice(body);
-        let answered = tokio::time::timeout(self.deadline, self.exchange()).await;
-        let answer = match answered {
-            Ok(answer) => answer,
-            Err(_) => Err(WireError::Timeout),
-        };
+        let answer = tokio::time::timeout(self.deadline, self.exchange())
+            .await
+            .unwrap_or(Err(WireError::Timeout));
         if answer.is_err() {
             // Whatever is left on it belongs to a request nobody waits for any more.
             self.stream = None;
